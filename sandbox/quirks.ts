@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/** How a bank renders organizationIdentifier (OID 2.5.4.97) in an RFC 4514 subject DN. */
+export const DnEncoding = z.enum([
+  /** `2.5.4.97=#<BER hex>` (RFC 4514 for an attribute without a registered short name; the default). */
+  "hex",
+  /** `organizationIdentifier=<text>` */
+  "name",
+  /** `2.5.4.97=<text>` */
+  "oid",
+]);
+export type DnEncoding = z.infer<typeof DnEncoding>;
+
+/** Per-bank deviations from the UK default behaviour. Every field has the UK/strict default. */
+export const BankQuirks = z.strictObject({
+  /** Expected request `aud`: the bank's directory org id (UK default), its issuer URL, or a literal. */
+  aud: z
+    .union([z.enum(["org_id", "issuer"]), z.strictObject({ literal: z.string().min(1) })])
+    .default("org_id"),
+  /** Required request media type for the signed registration JWT. */
+  content_type: z.enum(["application/jwt", "application/jose"]).default("application/jwt"),
+  /** Status of a successful POST /register. */
+  created_status: z.union([z.literal(201), z.literal(200)]).default(201),
+  /** Unit of `client_id_issued_at` in responses. */
+  client_id_issued_at_unit: z.enum(["s", "ms"]).default("s"),
+  /** Shape of `scope` in responses. */
+  scope_format: z.enum(["string", "array"]).default("string"),
+  /** Registered metadata the bank overrides (stored and echoed back), e.g. `{ scope: "openid accounts" }`. */
+  substitute: z.record(z.string(), z.unknown()).default({}),
+  /** Unknown members the bank adds to every registration response, e.g. `{ jwt_replay_prevention: true }`. */
+  extra_members: z.record(z.string(), z.unknown()).default({}),
+  /** A scope the management (client_credentials) token must have been requested with. */
+  management_scope_required: z.string().nullable().default(null),
+  /** Scopes the bank's token endpoint refuses in a client_credentials request (e.g. `openid`). */
+  management_scope_forbidden: z.array(z.string()).default([]),
+  /** GET /register/{client_id} offered (405 otherwise). */
+  allow_get: z.boolean().default(true),
+  /** PUT /register/{client_id} offered (405 otherwise). */
+  allow_put: z.boolean().default(true),
+  /** DELETE /register/{client_id} offered (405 otherwise). */
+  allow_delete: z.boolean().default(true),
+  /** Status for an unknown or deleted client on /register/{client_id}: 401 (UK rule) or 404. */
+  unknown_client_status: z.union([z.literal(401), z.literal(404)]).default(401),
+  /** Refuse a second live registration of the same software_id (400 invalid_client_metadata). */
+  reject_duplicate_software: z.boolean().default(false),
+  /** Required organizationIdentifier encoding in `tls_client_auth_subject_dn`. */
+  subject_dn_encoding: DnEncoding.default("hex"),
+  /** Require an all-lower-case `jti` in the registration JWT. */
+  lowercase_jti: z.boolean().default(false),
+  /** Require the transport certificate's CN = SSA software_id and OU = SSA org_id. */
+  transport_cert_binding: z.boolean().default(true),
+  /** Maximum age of the SSA (`iat`), seconds. */
+  ssa_max_age_seconds: z.number().int().positive().default(1800),
+  /** Allowed clock skew for `iat`/`exp`, seconds. */
+  clock_tolerance_seconds: z.number().int().nonnegative().default(30),
+  /** Maximum `exp - iat` of the registration JWT, seconds. */
+  max_jwt_lifetime_seconds: z.number().int().positive().default(3600),
+  /** Request body cap, bytes (413 above). */
+  max_body_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+});
+export type BankQuirks = z.infer<typeof BankQuirks>;
+export type BankQuirksInput = z.input<typeof BankQuirks>;
+
+/** A partial quirk update (admin API / `admin.setQuirks`). */
+export const BankQuirksPatch = BankQuirks.partial();
+export type BankQuirksPatch = z.input<typeof BankQuirksPatch>;
