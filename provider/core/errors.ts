@@ -1,0 +1,163 @@
+/**
+ * One small error tree with stable codes. Callers branch on `code`, never on `message`.
+ * Messages say what to fix and never carry secrets (keys, tokens, client_secret, SSAs).
+ */
+import type { z } from "zod";
+
+export const OBDCR_INVALID_INPUT = "OBDCR_INVALID_INPUT";
+export const OBDCR_SSA_INVALID = "OBDCR_SSA_INVALID";
+export const OBDCR_REGISTRATION_REJECTED = "OBDCR_REGISTRATION_REJECTED";
+export const OBDCR_UNEXPECTED_RESPONSE = "OBDCR_UNEXPECTED_RESPONSE";
+export const OBDCR_TRANSPORT = "OBDCR_TRANSPORT";
+export const OBDCR_TIMEOUT = "OBDCR_TIMEOUT";
+export const OBDCR_OUTCOME_UNKNOWN = "OBDCR_OUTCOME_UNKNOWN";
+export const OBDCR_REGISTRATION_GONE = "OBDCR_REGISTRATION_GONE";
+export const OBDCR_NOT_SUPPORTED = "OBDCR_NOT_SUPPORTED";
+
+export type ObDcrErrorCode =
+  | typeof OBDCR_INVALID_INPUT
+  | typeof OBDCR_SSA_INVALID
+  | typeof OBDCR_REGISTRATION_REJECTED
+  | typeof OBDCR_UNEXPECTED_RESPONSE
+  | typeof OBDCR_TRANSPORT
+  | typeof OBDCR_TIMEOUT
+  | typeof OBDCR_OUTCOME_UNKNOWN
+  | typeof OBDCR_REGISTRATION_GONE
+  | typeof OBDCR_NOT_SUPPORTED;
+
+export interface ObDcrErrorOptions {
+  cause?: unknown;
+}
+
+/** Base of every error ob-dcr throws on purpose. */
+export class ObDcrError extends Error {
+  readonly code: ObDcrErrorCode;
+  constructor(code: ObDcrErrorCode, message: string, options?: ObDcrErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A caller-supplied value is wrong; `field` names it (dotted path). */
+export class InvalidInputError extends ObDcrError {
+  override readonly code = OBDCR_INVALID_INPUT;
+  readonly field: string;
+  readonly issues: z.core.$ZodIssue[];
+  constructor(field: string, message: string, options?: ObDcrErrorOptions & { issues?: z.core.$ZodIssue[] }) {
+    super(OBDCR_INVALID_INPUT, message.startsWith(field) ? message : `${field}: ${message}`, options);
+    this.field = field;
+    this.issues = options?.issues ?? [];
+  }
+}
+
+/** The software statement is malformed, unverifiable, stale or does not match the software. */
+export class SsaInvalidError extends ObDcrError {
+  override readonly code = OBDCR_SSA_INVALID;
+  readonly claim: string | undefined;
+  constructor(message: string, options?: ObDcrErrorOptions & { claim?: string }) {
+    super(OBDCR_SSA_INVALID, message, options);
+    this.claim = options?.claim;
+  }
+}
+
+/** The bank (or directory) answered with an RFC 6749/7591 error body. */
+export class RegistrationRejectedError extends ObDcrError {
+  override readonly code = OBDCR_REGISTRATION_REJECTED;
+  readonly status: number;
+  readonly error: string | undefined;
+  readonly error_description: string | undefined;
+  constructor(
+    status: number,
+    error: string | undefined,
+    error_description: string | undefined,
+    context: string,
+    options?: ObDcrErrorOptions,
+  ) {
+    super(
+      OBDCR_REGISTRATION_REJECTED,
+      `${context} was rejected with HTTP ${status}${error ? ` ${error}` : ""}${
+        error_description ? `: ${truncate(error_description, 300)}` : ""
+      }`,
+      options,
+    );
+    this.status = status;
+    this.error = error;
+    this.error_description = error_description;
+  }
+}
+
+/** The peer answered with a status, content type or body shape we cannot use. */
+export class UnexpectedResponseError extends ObDcrError {
+  override readonly code = OBDCR_UNEXPECTED_RESPONSE;
+  readonly status: number | undefined;
+  readonly content_type: string | undefined;
+  constructor(
+    message: string,
+    options?: ObDcrErrorOptions & { status?: number | undefined; content_type?: string | undefined },
+  ) {
+    super(OBDCR_UNEXPECTED_RESPONSE, message, options);
+    this.status = options?.status;
+    this.content_type = options?.content_type;
+  }
+}
+
+/** Connection, TLS or protocol failure below HTTP semantics. */
+export class TransportError extends ObDcrError {
+  override readonly code = OBDCR_TRANSPORT;
+}
+
+/** A connect, header or body timeout elapsed. */
+export class TimeoutError extends ObDcrError {
+  override readonly code = OBDCR_TIMEOUT;
+}
+
+/** A non-idempotent request may have reached the bank and been committed; reconcile before retrying. */
+export class OutcomeUnknownError extends ObDcrError {
+  override readonly code = OBDCR_OUTCOME_UNKNOWN;
+}
+
+/** The registration no longer exists at the bank (deleted or unknown client). */
+export class RegistrationGoneError extends ObDcrError {
+  override readonly code = OBDCR_REGISTRATION_GONE;
+  readonly status: number;
+  constructor(status: number, message: string, options?: ObDcrErrorOptions) {
+    super(OBDCR_REGISTRATION_GONE, message, options);
+    this.status = status;
+  }
+}
+
+/** The bank (405) or the profile says the operation or value is not supported. */
+export class NotSupportedError extends ObDcrError {
+  override readonly code = OBDCR_NOT_SUPPORTED;
+}
+
+export type AnyObDcrError =
+  | InvalidInputError
+  | SsaInvalidError
+  | RegistrationRejectedError
+  | UnexpectedResponseError
+  | TransportError
+  | TimeoutError
+  | OutcomeUnknownError
+  | RegistrationGoneError
+  | NotSupportedError;
+
+export function isObDcrError(e: unknown): e is AnyObDcrError {
+  return e instanceof ObDcrError;
+}
+
+/** Build an InvalidInputError from zod issues, naming the first failing field. */
+export function invalidInputFromZod(prefix: string, error: z.ZodError): InvalidInputError {
+  const first = error.issues[0];
+  const path = [prefix, ...(first?.path ?? []).map(String)].filter(Boolean).join(".");
+  const msg = error.issues
+    .slice(0, 5)
+    .map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+  return new InvalidInputError(path, `invalid input (${msg})`, { cause: error, issues: error.issues });
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}

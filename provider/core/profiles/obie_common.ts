@@ -1,0 +1,15 @@
+import type { Profile } from "./types.js";
+
+/** Shared OBIE declarations; each version module overrides what changed. */
+export const OBIE_BASE = {
+  format: "jwt",
+  content_type: "application/jwt",
+  management: "obie",
+  gone_statuses: [401],
+  algs: ["PS256", "ES256"],
+  response_types: ["code", "code id_token"],
+  strict_redirect_uris: true,
+} as const satisfies Partial<Profile>;
+
+export const OBIE_GRANTS = ["authorization_code", "client_credentials", "refresh_token"] as const;
+export const CIBA_GRANT = "urn:openid:params:grant-type:ciba";

@@ -1,0 +1,39 @@
+import { z } from "zod";
+
+export const SigningAlg = z.enum(["PS256", "ES256", "RS256"]);
+export type SigningAlg = z.infer<typeof SigningAlg>;
+
+export const ProfileName = z.enum(["obie-3.1", "obie-3.2", "obie-3.3", "obie-3.4", "rfc7591"]);
+export type ProfileName = z.infer<typeof ProfileName>;
+
+export const TokenEndpointAuthMethod = z.enum([
+  "private_key_jwt",
+  "tls_client_auth",
+  "client_secret_basic",
+  "client_secret_post",
+  "client_secret_jwt",
+  "none",
+]);
+export type TokenEndpointAuthMethod = z.infer<typeof TokenEndpointAuthMethod>;
+
+export const HttpsUrl = z.url({ protocol: /^https$/, error: "must be an https URL" });
+/** https, or http only on loopback (127.0.0.1 / [::1]) for local interop tests. */
+export const EndpointUrl = z.url({ error: "must be an absolute URL" }).refine(
+  (u) => {
+    const x = new URL(u);
+    return x.protocol === "https:" || (x.protocol === "http:" && ["127.0.0.1", "[::1]"].includes(x.hostname));
+  },
+  { error: "must be an https URL (http only on 127.0.0.1)" },
+);
+
+/** A public or private JWK (loose: jose checks it). */
+export const Jwk = z.looseObject({ kty: z.string(), kid: z.string().optional() });
+export type Jwk = z.infer<typeof Jwk>;
+
+export const Jwks = z.looseObject({ keys: z.array(Jwk) });
+export type Jwks = z.infer<typeof Jwks>;
+
+/** Space-delimited string or array, normalised to an array of distinct tokens. */
+export const ScopeInput = z
+  .union([z.string(), z.array(z.string())])
+  .transform((s) => [...new Set((Array.isArray(s) ? s : s.split(" ")).map((x) => x.trim()).filter(Boolean))]);

@@ -1,0 +1,166 @@
+/** Inputs of the high-level registration functions: one zod schema, types inferred from it. */
+import { z } from "zod";
+import {
+  EndpointUrl,
+  Jwk,
+  Jwks,
+  ProfileName,
+  ScopeInput,
+  SigningAlg,
+  TokenEndpointAuthMethod,
+} from "./common.js";
+
+export const DEFAULT_DIRECTORY_SCOPES = [
+  "ASPSPReadAccess",
+  "TPPReadAccess",
+  "AuthoritiesReadAccess",
+] as const;
+
+export const SigningKeyParams = z.strictObject({
+  kid: z.string().min(1),
+  alg: SigningAlg.default("PS256"),
+  /** PKCS#8 PEM string or a private JWK. */
+  private_key: z.union([z.string().min(1), Jwk]),
+});
+export type SigningKeyParams = z.infer<typeof SigningKeyParams>;
+
+const PemList = z.union([z.string().min(1), z.array(z.string().min(1))]);
+
+export const TransportParams = z.strictObject({
+  /** Client certificate (PEM, may include the chain). */
+  cert: z.string().min(1),
+  /** Client private key (PEM). */
+  key: z.string().min(1),
+  /** Trusted CA(s) for the servers (PEM). Default: Node's CA store. TLS verification is always on. */
+  ca: PemList.optional(),
+});
+export type TransportParams = z.infer<typeof TransportParams>;
+
+export const ManagementParams = z.strictObject({
+  /** `obie`: client_credentials token at the bank; `rfc7592`: registration access token. Default per profile. */
+  style: z.enum(["obie", "rfc7592"]).optional(),
+  /** Scope for the OBIE-style management token; `null` sends none (the spec default). */
+  scope: z.union([z.string(), z.null()]).default(null),
+  /** Statuses that mean the client is gone (default per profile, UK: 401). */
+  gone_statuses: z.array(z.number().int()).optional(),
+  /** Set false when the bank does not offer GET / PUT / DELETE. */
+  supports_read: z.boolean().default(true),
+  supports_update: z.boolean().default(true),
+  supports_delete: z.boolean().default(true),
+});
+export type ManagementParams = z.infer<typeof ManagementParams>;
+
+export const BankParams = z
+  .strictObject({
+    discovery_url: EndpointUrl.optional(),
+    issuer: z.string().optional(),
+    registration_endpoint: EndpointUrl.optional(),
+    token_endpoint: EndpointUrl.optional(),
+    /** Bank's JWKS for signed registration responses (default: discovery `jwks_uri`). */
+    jwks_uri: EndpointUrl.optional(),
+    /** The bank's OB Directory organisation id (default `aud`). */
+    org_id: z.string().min(1).optional(),
+    /** Override of the request JWT `aud` (e.g. the issuer URL). */
+    aud: z.string().min(1).optional(),
+    /** Override of the profile's request Content-Type (e.g. `application/jose`). */
+    content_type: z.string().optional(),
+    /** Override of the request scope format. */
+    scope_format: z.enum(["string", "array"]).optional(),
+    /** Case of the request `jti`. */
+    jti_case: z.enum(["lower", "upper"]).default("lower"),
+    /** How OID 2.5.4.97 is written in a derived subject DN. */
+    dn_format: z.enum(["hex", "name", "oid"]).default("hex"),
+    /** Request JWT lifetime in seconds. */
+    request_ttl_seconds: z.number().int().positive().max(3600).default(300),
+    /** Extra claims the bank needs (e.g. `{ subject_type: "pairwise" }`). */
+    extra_claims: z.record(z.string(), z.unknown()).default({}),
+    management: ManagementParams.default(() => ManagementParams.parse({})),
+    /** Skip the discovery capability checks (only when the bank publishes wrong metadata). */
+    skip_discovery_checks: z.boolean().default(false),
+  })
+  .refine((b) => b.discovery_url || b.registration_endpoint, {
+    error: "give discovery_url or registration_endpoint",
+    path: ["discovery_url"],
+  });
+export type BankParams = z.infer<typeof BankParams>;
+
+export const DirectoryParams = z
+  .strictObject({
+    token_endpoint: EndpointUrl.optional(),
+    /** SSA URL; `{org_id}` and `{software_id}` are substituted. */
+    ssa_endpoint: z.string().optional(),
+    /** An SSA given inline (offline use); no download happens. */
+    software_statement: z.string().min(1).optional(),
+    jwks_uri: EndpointUrl.optional(),
+    /** Inline directory JWKS (offline SSA verification). */
+    jwks: Jwks.optional(),
+    /** Expected SSA `iss`. */
+    issuer: z.string().default("OpenBanking Ltd"),
+    scope: ScopeInput.default([...DEFAULT_DIRECTORY_SCOPES]),
+    /** A downloaded SSA is reused for this long (the UK SSA has no `exp`). */
+    ssa_max_age_seconds: z.number().int().nonnegative().default(300),
+  })
+  .refine((d) => d.software_statement || (d.token_endpoint && d.ssa_endpoint), {
+    error: "give software_statement, or token_endpoint and ssa_endpoint",
+    path: ["software_statement"],
+  });
+export type DirectoryParams = z.infer<typeof DirectoryParams>;
+
+export const SoftwareParams = z.strictObject({
+  software_id: z.string().min(1),
+  org_id: z.string().min(1),
+});
+
+export const CibaMode = z.enum(["poll", "ping", "push"]);
+
+export const ClientParams = z.strictObject({
+  /** Default: every redirect URI of the SSA. */
+  redirect_uris: z.array(z.string()).optional(),
+  scope: ScopeInput.default(["openid", "accounts"]),
+  grant_types: z.array(z.string()).default(["authorization_code", "client_credentials", "refresh_token"]),
+  response_types: z.array(z.string()).default(["code id_token"]),
+  token_endpoint_auth_method: TokenEndpointAuthMethod.default("private_key_jwt"),
+  token_endpoint_auth_signing_alg: SigningAlg.optional(),
+  id_token_signed_response_alg: SigningAlg.default("PS256"),
+  request_object_signing_alg: SigningAlg.default("PS256"),
+  application_type: z.enum(["web", "mobile", "native"]).default("web"),
+  /** Default for tls_client_auth: derived from the transport certificate. */
+  tls_client_auth_subject_dn: z.string().max(128).optional(),
+  /** Send `software_id` in the request (default true). */
+  send_software_id: z.boolean().default(true),
+  backchannel_token_delivery_mode: CibaMode.optional(),
+  backchannel_client_notification_endpoint: z.string().optional(),
+  backchannel_authentication_request_signing_alg: SigningAlg.optional(),
+  backchannel_user_code_parameter_supported: z.boolean().optional(),
+  /** Further RFC 7591 metadata (client_name, jwks_uri, ...), sent as is. */
+  extra: z.record(z.string(), z.unknown()).default({}),
+});
+export type ClientParams = z.infer<typeof ClientParams>;
+
+export const RegistrationParams = z.strictObject({
+  profile: ProfileName,
+  bank: BankParams,
+  directory: DirectoryParams,
+  software: SoftwareParams,
+  signing_key: SigningKeyParams,
+  transport: TransportParams,
+  client: ClientParams.default(() => ClientParams.parse({})),
+});
+/** Validated parameters (defaults applied). */
+export type RegistrationParams = z.infer<typeof RegistrationParams>;
+/** What callers pass. */
+export type RegistrationParamsInput = z.input<typeof RegistrationParams>;
+
+/** What a caller keeps after a registration (the secrets belong in a secret store). */
+export const RegistrationState = z.strictObject({
+  client_id: z.string().min(1),
+  registration_client_uri: z.string().optional(),
+  secrets: z
+    .strictObject({
+      client_secret: z.string().optional(),
+      registration_access_token: z.string().optional(),
+    })
+    .default({}),
+});
+export type RegistrationState = z.infer<typeof RegistrationState>;
+export type RegistrationStateInput = z.input<typeof RegistrationState>;

@@ -1,0 +1,57 @@
+/** Response schemas: loose, checking only the fields ob-dcr relies on; unknown members pass through. */
+import { z } from "zod";
+
+export const TokenResponse = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: z.string().refine((t) => t.toLowerCase() === "bearer", { error: "token_type must be Bearer" }),
+  expires_in: z.coerce.number().nonnegative().optional(),
+  scope: z.string().optional(),
+});
+export type TokenResponse = z.infer<typeof TokenResponse>;
+
+export const OAuthErrorBody = z.looseObject({
+  error: z.string(),
+  error_description: z.string().optional(),
+});
+
+const StrArr = z.array(z.string()).optional();
+
+export const DiscoveryDocument = z.looseObject({
+  issuer: z.string().optional(),
+  token_endpoint: z.string().optional(),
+  registration_endpoint: z.string().optional(),
+  jwks_uri: z.string().optional(),
+  token_endpoint_auth_methods_supported: StrArr,
+  token_endpoint_auth_signing_alg_values_supported: StrArr,
+  id_token_signing_alg_values_supported: StrArr,
+  request_object_signing_alg_values_supported: StrArr,
+  response_types_supported: StrArr,
+  grant_types_supported: StrArr,
+  scopes_supported: StrArr,
+  mtls_endpoint_aliases: z.looseObject({ token_endpoint: z.string().optional() }).optional(),
+});
+export type DiscoveryDocument = z.infer<typeof DiscoveryDocument>;
+
+/** Claims of an OB Directory software statement that ob-dcr relies on. */
+export const SsaClaims = z.looseObject({
+  iss: z.string(),
+  iat: z.number().optional(),
+  exp: z.number().optional(),
+  jti: z.string().optional(),
+  software_id: z.string(),
+  org_id: z.string().optional(),
+  software_redirect_uris: z.array(z.string()).optional(),
+  software_jwks_endpoint: z.string().optional(),
+  software_jwks_revoked_endpoint: z.string().optional(),
+  software_roles: z.array(z.string()).optional(),
+  org_status: z.string().optional(),
+});
+export type SsaClaims = z.infer<typeof SsaClaims>;
+
+/** Raw registration response: only `client_id` is required. */
+export const RawRegistrationResponse = z.looseObject({
+  client_id: z.string().min(1).max(255),
+  client_secret: z.string().optional(),
+  registration_access_token: z.string().min(1).optional(),
+  registration_client_uri: z.string().min(1).optional(),
+});
