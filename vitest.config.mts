@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",
+    // The JSON report feeds the plain "N passed, N failed" line of .ci/run.
+    reporters: ["default", ["json", { outputFile: ".vitest/results.json" }]],
   },
 });

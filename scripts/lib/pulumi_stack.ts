@@ -1,0 +1,88 @@
+// Runs Pulumi programs of this repo through the Automation API on the real engine.
+// The program runs inline (in this process); the engine, the state backend and the dynamic
+// provider host are the real ones. Inline programs need no nodejs language host plugin.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+
+// The same code runs from scripts/lib (tests) and dist/scripts/lib (built): find the package root.
+function findRoot(dir: string): string {
+  for (let d = dir; d !== dirname(d); d = dirname(d)) {
+    if (existsSync(join(d, "Pulumi.yaml")) && existsSync(join(d, "package.json"))) return d;
+  }
+  throw new Error(`no project root (Pulumi.yaml + package.json) above ${dir}`);
+}
+
+export const repoRoot = findRoot(__dirname);
+
+/** The passphrase of the local demo backend. Not a secret: it protects throwaway sandbox state. */
+export const DEMO_PASSPHRASE = "ob-dcr-local-demo";
+
+export interface CliInfo {
+  pulumi: string;
+  root: string;
+  version: string;
+}
+
+export function cliInfo(): CliInfo {
+  const file = join(repoRoot, ".pulumi-state", "cli.json");
+  if (!existsSync(file)) {
+    throw new Error("no Pulumi CLI recorded in .pulumi-state/cli.json: run `npm run setup` first");
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as CliInfo;
+}
+
+/** file:// backend inside the project unless PULUMI_BACKEND_URL points elsewhere. */
+export function backendUrl(): string {
+  if (process.env.PULUMI_BACKEND_URL) return process.env.PULUMI_BACKEND_URL;
+  const dir = join(repoRoot, ".pulumi-state", "backend");
+  mkdirSync(dir, { recursive: true });
+  return `file://${dir}`;
+}
+
+export interface StackOptions {
+  projectName: string;
+  stackName: string;
+  program: PulumiFn;
+  /** Extra environment for the engine and the dynamic provider host. */
+  envVars?: Record<string, string>;
+  backend?: string;
+}
+
+export async function localStack(opts: StackOptions): Promise<Stack> {
+  const cli = cliInfo();
+  const pulumiCommand = await PulumiCommand.get({ root: cli.root });
+  const backend = opts.backend ?? backendUrl();
+  const env: Record<string, string> = {
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? DEMO_PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    // Fail fast instead of trying to download plugins: nothing may download at run time.
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_BACKEND_URL: backend,
+    // The dynamic provider shim runs `node` from PATH: make it the Node this process runs on.
+    PATH: `${join(repoRoot, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
+    ...opts.envVars,
+  };
+  return LocalWorkspace.createOrSelectStack(
+    { projectName: opts.projectName, stackName: opts.stackName, program: opts.program },
+    {
+      pulumiCommand,
+      envVars: env,
+      secretsProvider: "passphrase",
+      // main = the repo root: the engine starts the dynamic provider host there, where
+      // node_modules resolves @pulumi/pulumi and this package by its name (ob-dcr).
+      projectSettings: {
+        name: opts.projectName,
+        runtime: "nodejs",
+        main: repoRoot,
+        backend: { url: backend },
+      },
+    },
+  );
+}
+
+/** Path of a stack's state file in a file:// backend. */
+export function stateFile(backend: string, projectName: string, stackName: string): string {
+  const dir = backend.replace(/^file:\/\//, "");
+  return join(dir, ".pulumi", "stacks", projectName, `${stackName}.json`);
+}
