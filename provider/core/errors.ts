@@ -105,16 +105,25 @@ export class UnexpectedResponseError extends ObDcrError {
 /** Connection, TLS or protocol failure below HTTP semantics. */
 export class TransportError extends ObDcrError {
   override readonly code = OBDCR_TRANSPORT;
+  constructor(message: string, options?: ObDcrErrorOptions) {
+    super(OBDCR_TRANSPORT, message, options);
+  }
 }
 
 /** A connect, header or body timeout elapsed. */
 export class TimeoutError extends ObDcrError {
   override readonly code = OBDCR_TIMEOUT;
+  constructor(message: string, options?: ObDcrErrorOptions) {
+    super(OBDCR_TIMEOUT, message, options);
+  }
 }
 
 /** A non-idempotent request may have reached the bank and been committed; reconcile before retrying. */
 export class OutcomeUnknownError extends ObDcrError {
   override readonly code = OBDCR_OUTCOME_UNKNOWN;
+  constructor(message: string, options?: ObDcrErrorOptions) {
+    super(OBDCR_OUTCOME_UNKNOWN, message, options);
+  }
 }
 
 /** The registration no longer exists at the bank (deleted or unknown client). */
@@ -130,6 +139,9 @@ export class RegistrationGoneError extends ObDcrError {
 /** The bank (405) or the profile says the operation or value is not supported. */
 export class NotSupportedError extends ObDcrError {
   override readonly code = OBDCR_NOT_SUPPORTED;
+  constructor(message: string, options?: ObDcrErrorOptions) {
+    super(OBDCR_NOT_SUPPORTED, message, options);
+  }
 }
 
 export type AnyObDcrError =

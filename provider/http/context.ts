@@ -1,0 +1,54 @@
+/** Caches shared by many registrations in one process: tokens, SSAs, JWKS, discovery, transport options. */
+import type { Jwks } from "../core/schemas/common.js";
+import type { DiscoveryDocument } from "../core/schemas/responses.js";
+import type { TransportOptions } from "./transport.js";
+
+export interface CachedToken {
+  access_token: string;
+  /** Epoch seconds after which the token is not used (expires_in minus the safety margin). */
+  use_until: number;
+}
+
+export interface CachedSsa {
+  ssa: string;
+  fetched_at: number;
+}
+
+export interface ObDcrContext {
+  /** Seconds since epoch (injectable clock). */
+  now: () => number;
+  transport: Partial<TransportOptions>;
+  /** Safety margin before a token's expiry, seconds. */
+  token_margin_seconds: number;
+  /** How long a fetched JWKS or discovery document is trusted, seconds. */
+  metadata_ttl_seconds: number;
+  tokens: Map<string, CachedToken>;
+  ssas: Map<string, CachedSsa>;
+  ssa_inflight: Map<string, Promise<string>>;
+  jwks: Map<string, { jwks: Jwks; fetched_at: number }>;
+  discovery: Map<string, { doc: DiscoveryDocument; fetched_at: number }>;
+  /** Counters, handy for tests and logs. */
+  stats: { token_requests: number; ssa_downloads: number; jwks_fetches: number; discovery_fetches: number };
+}
+
+export interface ContextOptions {
+  now?: () => number;
+  transport?: Partial<TransportOptions>;
+  token_margin_seconds?: number;
+  metadata_ttl_seconds?: number;
+}
+
+export function createContext(o: ContextOptions = {}): ObDcrContext {
+  return {
+    now: o.now ?? (() => Math.floor(Date.now() / 1000)),
+    transport: o.transport ?? {},
+    token_margin_seconds: o.token_margin_seconds ?? 60,
+    metadata_ttl_seconds: o.metadata_ttl_seconds ?? 600,
+    tokens: new Map(),
+    ssas: new Map(),
+    ssa_inflight: new Map(),
+    jwks: new Map(),
+    discovery: new Map(),
+    stats: { token_requests: 0, ssa_downloads: 0, jwks_fetches: 0, discovery_fetches: 0 },
+  };
+}

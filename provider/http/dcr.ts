@@ -1,0 +1,161 @@
+/** DCR request/process pairs: register (POST), read (GET), update (PUT), delete (DELETE). */
+import * as jose from "jose";
+import { RegistrationGoneError, UnexpectedResponseError } from "../core/errors.js";
+import { parseRegistrationResponse, type RegistrationResult } from "../core/parse/registration_response.js";
+import type { Jwks } from "../core/schemas/common.js";
+import type { ObDcrContext } from "./context.js";
+import { verifyWithJwks } from "./jwks.js";
+import { contentType, parseJsonBody, throwForStatus } from "./response.js";
+import { type HttpResponse, send, type TlsMaterial } from "./transport.js";
+
+const ACCEPT = "application/json, application/jwt;q=0.9, application/jose;q=0.8";
+
+export function registrationRequest(
+  ctx: ObDcrContext,
+  endpoint: string,
+  body: string,
+  content_type: string,
+  tls: TlsMaterial,
+  headers: Record<string, string> = {},
+): Promise<HttpResponse> {
+  return send(
+    {
+      method: "POST",
+      url: endpoint,
+      headers: { "content-type": content_type, accept: ACCEPT, ...headers },
+      body,
+      idempotent: false,
+      label: "registration (POST)",
+    },
+    tls,
+    ctx.transport,
+  );
+}
+
+export function readRegistrationRequest(ctx: ObDcrContext, uri: string, token: string, tls: TlsMaterial) {
+  return send(
+    {
+      method: "GET",
+      url: uri,
+      headers: { authorization: `Bearer ${token}`, accept: ACCEPT },
+      idempotent: true,
+      label: "registration read (GET)",
+    },
+    tls,
+    ctx.transport,
+  );
+}
+
+export function updateRegistrationRequest(
+  ctx: ObDcrContext,
+  uri: string,
+  token: string,
+  body: string,
+  content_type: string,
+  tls: TlsMaterial,
+) {
+  return send(
+    {
+      method: "PUT",
+      url: uri,
+      headers: { authorization: `Bearer ${token}`, "content-type": content_type, accept: ACCEPT },
+      body,
+      // A full-replace PUT is idempotent, but a reset still leaves the outcome unknown to the caller.
+      idempotent: false,
+      label: "registration update (PUT)",
+    },
+    tls,
+    ctx.transport,
+  );
+}
+
+export function deleteRegistrationRequest(ctx: ObDcrContext, uri: string, token: string, tls: TlsMaterial) {
+  return send(
+    {
+      method: "DELETE",
+      url: uri,
+      headers: { authorization: `Bearer ${token}`, accept: ACCEPT },
+      idempotent: true,
+      label: "registration delete (DELETE)",
+    },
+    tls,
+    ctx.transport,
+  );
+}
+
+export interface ProcessOptions {
+  /** The metadata sent, to report substitutions. */
+  requested?: Record<string, unknown>;
+  /** The bank's JWKS, to verify signed (JWT) responses. */
+  bank_jwks?: Jwks | undefined;
+  gone_statuses?: readonly number[];
+}
+
+/** Decode a JSON or signed-JWT response body (verified when the bank's JWKS is known). */
+export async function decodeRegistrationBody(
+  res: HttpResponse,
+  label: string,
+  jwks?: Jwks,
+): Promise<unknown> {
+  const ct = contentType(res);
+  const text = res.body.toString("utf8").trim();
+  const looksJwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(text);
+  if (ct === "application/jwt" || ct === "application/jose" || (looksJwt && ct !== "application/json")) {
+    try {
+      if (jwks) return (await verifyWithJwks(text, jwks, ["PS256", "ES256"])).payload;
+      return jose.decodeJwt(text);
+    } catch (cause) {
+      throw new UnexpectedResponseError(`${label}: signed response does not verify against the bank's JWKS`, {
+        cause,
+        status: res.status,
+        content_type: ct,
+      });
+    }
+  }
+  return parseJsonBody(res, label);
+}
+
+function checkGone(res: HttpResponse, label: string, gone: readonly number[] | undefined): void {
+  if (gone?.includes(res.status))
+    throw new RegistrationGoneError(
+      res.status,
+      `${label}: the bank says the client is unknown or deleted (HTTP ${res.status})`,
+    );
+}
+
+/** 201 (or 200, some banks) with a `client_id`. */
+export async function processRegistrationResponse(
+  res: HttpResponse,
+  o: ProcessOptions = {},
+): Promise<RegistrationResult> {
+  const label = "registration (POST)";
+  if (res.status !== 201 && res.status !== 200) throwForStatus(res, label);
+  return parseRegistrationResponse(await decodeRegistrationBody(res, label, o.bank_jwks), o.requested);
+}
+
+export async function processReadRegistrationResponse(
+  res: HttpResponse,
+  o: ProcessOptions = {},
+): Promise<RegistrationResult> {
+  const label = "registration read (GET)";
+  checkGone(res, label, o.gone_statuses);
+  if (res.status !== 200) throwForStatus(res, label);
+  return parseRegistrationResponse(await decodeRegistrationBody(res, label, o.bank_jwks), o.requested);
+}
+
+export async function processUpdateRegistrationResponse(
+  res: HttpResponse,
+  o: ProcessOptions = {},
+): Promise<RegistrationResult> {
+  const label = "registration update (PUT)";
+  checkGone(res, label, o.gone_statuses);
+  if (res.status !== 200 && res.status !== 201) throwForStatus(res, label);
+  return parseRegistrationResponse(await decodeRegistrationBody(res, label, o.bank_jwks), o.requested);
+}
+
+/** 204 (or 200/202). */
+export function processDeleteRegistrationResponse(res: HttpResponse, o: ProcessOptions = {}): void {
+  const label = "registration delete (DELETE)";
+  checkGone(res, label, o.gone_statuses);
+  if (res.status !== 204 && res.status !== 200 && res.status !== 202) throwForStatus(res, label);
+}

@@ -1,0 +1,269 @@
+/**
+ * OB Directory client: private_key_jwt client_credentials token (cached), SSA download (reused up to
+ * a maximum age, one download shared by concurrent registrations), SSA verification against the
+ * directory JWKS and claim checks.
+ */
+import { randomUUID } from "node:crypto";
+import * as jose from "jose";
+import { SsaInvalidError, UnexpectedResponseError } from "../core/errors.js";
+import type { SigningKey } from "../core/keys.js";
+import type { Jwks } from "../core/schemas/common.js";
+import { SsaClaims, TokenResponse } from "../core/schemas/responses.js";
+import { signClientAssertion } from "../core/sign/client_assertion.js";
+import { validateSsaClaims } from "../core/validate/preflight.js";
+import type { ObDcrContext } from "./context.js";
+import { jwksForKid } from "./jwks.js";
+import { contentType, parseJsonBody, throwForStatus } from "./response.js";
+import { type HttpResponse, send, type TlsMaterial } from "./transport.js";
+
+export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+export function tokenCacheKey(endpoint: string, client_id: string, scope: readonly string[] | null): string {
+  return JSON.stringify([endpoint, client_id, scope === null ? null : [...scope].sort()]);
+}
+
+/** POST a client_credentials token request with form fields and optional headers. */
+export function tokenRequest(
+  ctx: ObDcrContext,
+  endpoint: string,
+  form: Record<string, string>,
+  tls: TlsMaterial,
+  headers: Record<string, string> = {},
+  label = "token request",
+): Promise<HttpResponse> {
+  return send(
+    {
+      method: "POST",
+      url: endpoint,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+        ...headers,
+      },
+      body: new URLSearchParams(form).toString(),
+      // A client_credentials grant has no side effect worth reconciling: safe to retry.
+      idempotent: true,
+      label,
+    },
+    tls,
+    ctx.transport,
+  );
+}
+
+export function processTokenResponse(res: HttpResponse, label = "token request"): TokenResponse {
+  if (res.status !== 200) throwForStatus(res, label);
+  const t = TokenResponse.safeParse(parseJsonBody(res, label));
+  if (!t.success)
+    throw new UnexpectedResponseError(`${label}: token response lacks access_token or a Bearer token_type`, {
+      cause: t.error,
+      status: res.status,
+    });
+  return t.data;
+}
+
+/** Store a token in the context cache honouring expires_in minus the safety margin. */
+export function cacheToken(ctx: ObDcrContext, key: string, t: TokenResponse): void {
+  const ttl = t.expires_in ?? 300;
+  const margin = Math.min(ctx.token_margin_seconds, ttl / 2);
+  ctx.tokens.set(key, { access_token: t.access_token, use_until: ctx.now() + ttl - margin });
+}
+
+export function cachedToken(ctx: ObDcrContext, key: string): string | undefined {
+  const hit = ctx.tokens.get(key);
+  if (hit && hit.use_until > ctx.now()) return hit.access_token;
+  if (hit) ctx.tokens.delete(key);
+  return undefined;
+}
+
+export interface DirectoryTokenInput {
+  token_endpoint: string;
+  /** The software_id. */
+  client_id: string;
+  scope: readonly string[];
+  key: SigningKey;
+  tls: TlsMaterial;
+}
+
+/** A directory access token (private_key_jwt client_credentials), from the cache when still valid. */
+export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInput): Promise<string> {
+  const key = tokenCacheKey(i.token_endpoint, i.client_id, i.scope);
+  const hit = cachedToken(ctx, key);
+  if (hit) return hit;
+  const assertion = await signClientAssertion(i.key, {
+    client_id: i.client_id,
+    audience: i.token_endpoint,
+    now: ctx.now(),
+    jti: randomUUID(),
+  });
+  ctx.stats.token_requests++;
+  const res = await tokenRequest(
+    ctx,
+    i.token_endpoint,
+    {
+      grant_type: "client_credentials",
+      client_id: i.client_id,
+      client_assertion_type: JWT_BEARER_ASSERTION,
+      client_assertion: assertion,
+      scope: i.scope.join(" "),
+    },
+    i.tls,
+    {},
+    "directory token request",
+  );
+  const t = processTokenResponse(res, "directory token request");
+  cacheToken(ctx, key, t);
+  return t.access_token;
+}
+
+export function ssaUrl(template: string, org_id: string, software_id: string): string {
+  return template
+    .replaceAll("{org_id}", encodeURIComponent(org_id))
+    .replaceAll("{software_id}", encodeURIComponent(software_id));
+}
+
+export function ssaRequest(
+  ctx: ObDcrContext,
+  url: string,
+  token: string,
+  tls: TlsMaterial,
+): Promise<HttpResponse> {
+  return send(
+    {
+      method: "GET",
+      url,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/jws+json, application/jws, application/jwt",
+      },
+      idempotent: true,
+      label: "SSA download",
+    },
+    tls,
+    ctx.transport,
+  );
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** The SSA (compact JWS) from the SSA API response (raw body, or a JSON string / `{ssa}` wrapper). */
+export function processSsaResponse(res: HttpResponse): string {
+  if (res.status !== 200) throwForStatus(res, "SSA download");
+  let text = res.body.toString("utf8").trim();
+  if (text.startsWith('"') || text.startsWith("{")) {
+    const j = parseJsonBody(res, "SSA download");
+    if (typeof j === "string") text = j;
+    else if (j && typeof j === "object" && typeof (j as { ssa?: unknown }).ssa === "string")
+      text = (j as { ssa: string }).ssa;
+  }
+  if (!COMPACT_JWS.test(text))
+    throw new UnexpectedResponseError(
+      `SSA download: body is not a compact JWS (content-type ${contentType(res) || "none"})`,
+      {
+        status: res.status,
+        content_type: contentType(res),
+      },
+    );
+  return text;
+}
+
+export interface SsaSource {
+  token_endpoint: string;
+  ssa_endpoint: string;
+  org_id: string;
+  software_id: string;
+  scope: readonly string[];
+  max_age_seconds: number;
+  key: SigningKey;
+  tls: TlsMaterial;
+}
+
+/** The SSA for a software: reused while younger than max_age_seconds; concurrent callers share one download. */
+export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
+  const url = ssaUrl(s.ssa_endpoint, s.org_id, s.software_id);
+  const hit = ctx.ssas.get(url);
+  if (hit && ctx.now() - hit.fetched_at < s.max_age_seconds) return hit.ssa;
+  const inflight = ctx.ssa_inflight.get(url);
+  if (inflight) return inflight;
+  const p = (async () => {
+    const token = await getDirectoryToken(ctx, {
+      token_endpoint: s.token_endpoint,
+      client_id: s.software_id,
+      scope: s.scope,
+      key: s.key,
+      tls: s.tls,
+    });
+    ctx.stats.ssa_downloads++;
+    const ssa = processSsaResponse(await ssaRequest(ctx, url, token, s.tls));
+    ctx.ssas.set(url, { ssa, fetched_at: ctx.now() });
+    return ssa;
+  })();
+  ctx.ssa_inflight.set(url, p);
+  try {
+    return await p;
+  } finally {
+    ctx.ssa_inflight.delete(url);
+  }
+}
+
+export interface SsaVerification {
+  issuer: string;
+  software_id: string;
+  org_id?: string | undefined;
+  /** Directory JWKS URI (fetched, cached, refetched once on unknown kid) or an inline JWKS. */
+  jwks_uri?: string | undefined;
+  jwks?: Jwks | undefined;
+  tls: TlsMaterial;
+  algorithms?: string[];
+}
+
+/**
+ * Verify an SSA's signature (when a directory JWKS is known) and its claims. Without a JWKS the SSA
+ * is only decoded and its claims checked (offline use).
+ */
+export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerification): Promise<SsaClaims> {
+  let header: jose.ProtectedHeaderParameters;
+  let payload: unknown;
+  try {
+    header = jose.decodeProtectedHeader(ssa);
+    payload = jose.decodeJwt(ssa);
+  } catch (cause) {
+    throw new SsaInvalidError("SSA is not a compact JWS/JWT", { cause });
+  }
+  const algorithms = v.algorithms ?? ["PS256", "ES256"];
+  if (!header.alg || !algorithms.includes(header.alg))
+    throw new SsaInvalidError(`SSA alg ${header.alg ?? "(none)"} is not one of ${algorithms.join(", ")}`, {
+      claim: "alg",
+    });
+  if (v.jwks || v.jwks_uri) {
+    const jwks = v.jwks ?? (await jwksForKid(ctx, v.jwks_uri as string, header.kid, v.tls));
+    try {
+      const r = await jose.jwtVerify(ssa, jose.createLocalJWKSet(jwks as jose.JSONWebKeySet), {
+        algorithms,
+        currentDate: new Date(ctx.now() * 1000),
+        clockTolerance: 60,
+      });
+      payload = r.payload;
+    } catch (cause) {
+      const code = (cause as { code?: string }).code;
+      if (code === "ERR_JWT_EXPIRED")
+        throw new SsaInvalidError("SSA has expired; fetch a fresh one", { cause, claim: "exp" });
+      throw new SsaInvalidError(
+        `SSA signature does not verify against the directory JWKS (${code ?? "error"}; kid ${header.kid ?? "none"})`,
+        { cause },
+      );
+    }
+  }
+  const claims = SsaClaims.safeParse(payload);
+  if (!claims.success)
+    throw new SsaInvalidError(
+      `SSA claims are incomplete: ${claims.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+      { cause: claims.error },
+    );
+  validateSsaClaims(claims.data, {
+    issuer: v.issuer,
+    software_id: v.software_id,
+    org_id: v.org_id,
+    now: ctx.now(),
+  });
+  return claims.data;
+}

@@ -1,0 +1,30 @@
+/** OIDC discovery of the bank (cached per context). */
+import { UnexpectedResponseError } from "../core/errors.js";
+import { DiscoveryDocument } from "../core/schemas/responses.js";
+import type { ObDcrContext } from "./context.js";
+import { parseJsonBody, throwForStatus } from "./response.js";
+import { type HttpResponse, send, type TlsMaterial } from "./transport.js";
+
+export function discoveryRequest(ctx: ObDcrContext, url: string, tls: TlsMaterial): Promise<HttpResponse> {
+  return send(
+    { method: "GET", url, headers: { accept: "application/json" }, idempotent: true, label: "discovery" },
+    tls,
+    ctx.transport,
+  );
+}
+
+export function processDiscoveryResponse(res: HttpResponse): DiscoveryDocument {
+  if (res.status !== 200) throwForStatus(res, "discovery");
+  const d = DiscoveryDocument.safeParse(parseJsonBody(res, "discovery"));
+  if (!d.success) throw new UnexpectedResponseError("discovery document is malformed", { cause: d.error });
+  return d.data;
+}
+
+export async function discover(ctx: ObDcrContext, url: string, tls: TlsMaterial): Promise<DiscoveryDocument> {
+  const hit = ctx.discovery.get(url);
+  if (hit && ctx.now() - hit.fetched_at < ctx.metadata_ttl_seconds) return hit.doc;
+  ctx.stats.discovery_fetches++;
+  const doc = processDiscoveryResponse(await discoveryRequest(ctx, url, tls));
+  ctx.discovery.set(url, { doc, fetched_at: ctx.now() });
+  return doc;
+}

@@ -1,0 +1,58 @@
+/** JWKS fetch with a cache; refetched once when a kid is unknown. */
+import * as jose from "jose";
+import { UnexpectedResponseError } from "../core/errors.js";
+import { Jwks } from "../core/schemas/common.js";
+import type { ObDcrContext } from "./context.js";
+import { parseJsonBody, throwForStatus } from "./response.js";
+import { send, type TlsMaterial } from "./transport.js";
+
+export async function fetchJwks(
+  ctx: ObDcrContext,
+  uri: string,
+  tls: TlsMaterial,
+  force = false,
+): Promise<Jwks> {
+  const hit = ctx.jwks.get(uri);
+  if (hit && !force && ctx.now() - hit.fetched_at < ctx.metadata_ttl_seconds) return hit.jwks;
+  ctx.stats.jwks_fetches++;
+  const res = await send(
+    {
+      method: "GET",
+      url: uri,
+      headers: { accept: "application/json, application/jwk-set+json" },
+      idempotent: true,
+      label: "JWKS fetch",
+    },
+    tls,
+    ctx.transport,
+  );
+  if (res.status !== 200) throwForStatus(res, `JWKS fetch ${uri}`);
+  const parsed = Jwks.safeParse(parseJsonBody(res, "JWKS fetch"));
+  if (!parsed.success)
+    throw new UnexpectedResponseError(`JWKS at ${uri} is not a JWK Set`, { cause: parsed.error });
+  ctx.jwks.set(uri, { jwks: parsed.data, fetched_at: ctx.now() });
+  return parsed.data;
+}
+
+/** JWKS containing `kid` (refetch once if the cached set lacks it). */
+export async function jwksForKid(
+  ctx: ObDcrContext,
+  uri: string,
+  kid: string | undefined,
+  tls: TlsMaterial,
+): Promise<Jwks> {
+  let jwks = await fetchJwks(ctx, uri, tls);
+  if (kid && !jwks.keys.some((k) => k.kid === kid)) jwks = await fetchJwks(ctx, uri, tls, true);
+  return jwks;
+}
+
+/** Verify a compact JWS against a JWKS (by kid) with the allowed algorithms. */
+export async function verifyWithJwks(
+  jws: string,
+  jwks: Jwks,
+  algorithms: string[],
+  options: Omit<jose.JWTVerifyOptions, "algorithms"> = {},
+): Promise<jose.JWTVerifyResult> {
+  const set = jose.createLocalJWKSet(jwks as jose.JSONWebKeySet);
+  return jose.jwtVerify(jws, set, { ...options, algorithms });
+}

@@ -1,0 +1,105 @@
+/** OBIE-style management token: client_credentials at the bank with the registered client's auth method. */
+import { randomUUID } from "node:crypto";
+import { InvalidInputError, RegistrationGoneError, RegistrationRejectedError } from "../core/errors.js";
+import type { SigningKey } from "../core/keys.js";
+import { signClientAssertion } from "../core/sign/client_assertion.js";
+import type { ObDcrContext } from "./context.js";
+import {
+  cachedToken,
+  cacheToken,
+  JWT_BEARER_ASSERTION,
+  processTokenResponse,
+  tokenCacheKey,
+  tokenRequest,
+} from "./directory.js";
+import type { TlsMaterial } from "./transport.js";
+
+export interface ManagementTokenInput {
+  token_endpoint: string;
+  client_id: string;
+  auth_method: string;
+  /** `null`: no scope parameter. */
+  scope: string | null;
+  key: SigningKey;
+  client_secret?: string | undefined;
+  tls: TlsMaterial;
+  /** Statuses that mean the client is gone. */
+  gone_statuses: readonly number[];
+}
+
+export function managementTokenKey(
+  i: Pick<ManagementTokenInput, "token_endpoint" | "client_id" | "scope">,
+): string {
+  return tokenCacheKey(i.token_endpoint, `bank:${i.client_id}`, i.scope === null ? null : i.scope.split(" "));
+}
+
+export async function getManagementToken(ctx: ObDcrContext, i: ManagementTokenInput): Promise<string> {
+  const cacheKey = managementTokenKey(i);
+  const hit = cachedToken(ctx, cacheKey);
+  if (hit) return hit;
+  const form: Record<string, string> = { grant_type: "client_credentials" };
+  if (i.scope !== null && i.scope !== "") form.scope = i.scope;
+  const headers: Record<string, string> = {};
+  switch (i.auth_method) {
+    case "private_key_jwt":
+      form.client_id = i.client_id;
+      form.client_assertion_type = JWT_BEARER_ASSERTION;
+      form.client_assertion = await signClientAssertion(i.key, {
+        client_id: i.client_id,
+        audience: i.token_endpoint,
+        now: ctx.now(),
+        jti: randomUUID(),
+      });
+      break;
+    case "tls_client_auth":
+      form.client_id = i.client_id;
+      break;
+    case "client_secret_basic":
+    case "client_secret_post": {
+      if (!i.client_secret)
+        throw new InvalidInputError(
+          "state.secrets.client_secret",
+          `is required to authenticate with ${i.auth_method} (keep the client_secret returned at registration)`,
+        );
+      if (i.auth_method === "client_secret_basic") {
+        const enc = (s: string) => encodeURIComponent(s);
+        headers.authorization = `Basic ${Buffer.from(`${enc(i.client_id)}:${enc(i.client_secret)}`).toString("base64")}`;
+      } else {
+        form.client_id = i.client_id;
+        form.client_secret = i.client_secret;
+      }
+      break;
+    }
+    default:
+      throw new InvalidInputError(
+        "client.token_endpoint_auth_method",
+        `${i.auth_method} cannot be used for the management token`,
+      );
+  }
+  ctx.stats.token_requests++;
+  const res = await tokenRequest(ctx, i.token_endpoint, form, i.tls, headers, "management token request");
+  try {
+    const t = processTokenResponse(res, "management token request");
+    cacheToken(ctx, cacheKey, t);
+    return t.access_token;
+  } catch (e) {
+    if (
+      e instanceof RegistrationRejectedError &&
+      e.error === "invalid_client" &&
+      i.gone_statuses.includes(401)
+    )
+      throw new RegistrationGoneError(
+        e.status,
+        `the bank's token endpoint does not know client ${i.client_id} (invalid_client): it is deleted or unknown`,
+        { cause: e },
+      );
+    throw e;
+  }
+}
+
+export function evictManagementToken(
+  ctx: ObDcrContext,
+  i: Pick<ManagementTokenInput, "token_endpoint" | "client_id" | "scope">,
+) {
+  ctx.tokens.delete(managementTokenKey(i));
+}

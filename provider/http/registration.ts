@@ -1,0 +1,376 @@
+/**
+ * High-level registration lifecycle the Pulumi resource and CLI call:
+ * createRegistration / readRegistration / updateRegistration / deleteRegistration.
+ */
+import { randomUUID } from "node:crypto";
+import { buildRegistrationClaims } from "../core/build/registration_request.js";
+import { subjectDnFromCertificate } from "../core/dn.js";
+import {
+  InvalidInputError,
+  invalidInputFromZod,
+  NotSupportedError,
+  RegistrationGoneError,
+  TransportError,
+} from "../core/errors.js";
+import { importSigningKey, type SigningKey } from "../core/keys.js";
+import type { RegistrationResult } from "../core/parse/registration_response.js";
+import { getProfile, type Profile } from "../core/profiles/index.js";
+import type { Jwks } from "../core/schemas/common.js";
+import {
+  RegistrationParams,
+  type RegistrationParamsInput,
+  RegistrationState,
+  type RegistrationStateInput,
+} from "../core/schemas/params.js";
+import type { DiscoveryDocument, SsaClaims } from "../core/schemas/responses.js";
+import { signRegistrationRequest } from "../core/sign/registration_jwt.js";
+import {
+  validateAgainstDiscovery,
+  validateAuthMaterial,
+  validateClientForProfile,
+  validateRedirectUris,
+  validateSigningKid,
+} from "../core/validate/preflight.js";
+import { createContext, type ObDcrContext } from "./context.js";
+import {
+  deleteRegistrationRequest,
+  processDeleteRegistrationResponse,
+  processReadRegistrationResponse,
+  processRegistrationResponse,
+  processUpdateRegistrationResponse,
+  readRegistrationRequest,
+  registrationRequest,
+  updateRegistrationRequest,
+} from "./dcr.js";
+import { getSsa, verifySsa } from "./directory.js";
+import { discover } from "./discovery.js";
+import { fetchJwks } from "./jwks.js";
+import { evictManagementToken, getManagementToken } from "./management.js";
+import type { TlsMaterial } from "./transport.js";
+
+export interface RegistrationOutcome extends RegistrationResult {
+  profile: string;
+  /** Where to manage the registration (RFC 7592 `registration_client_uri` or `{registration_endpoint}/{client_id}`). */
+  management_uri: string;
+}
+
+interface Prepared {
+  params: RegistrationParams;
+  profile: Profile;
+  key: SigningKey;
+  tls: TlsMaterial;
+  discovery: DiscoveryDocument | undefined;
+  registration_endpoint: string;
+  token_endpoint: string | undefined;
+  bank_jwks: Jwks | undefined;
+  management_style: "obie" | "rfc7592";
+  gone_statuses: readonly number[];
+}
+
+export function parseRegistrationParams(
+  input: RegistrationParamsInput | RegistrationParams,
+): RegistrationParams {
+  const r = RegistrationParams.safeParse(input);
+  if (!r.success) throw invalidInputFromZod("", r.error);
+  return r.data;
+}
+
+async function prepare(input: RegistrationParamsInput, ctx: ObDcrContext): Promise<Prepared> {
+  const params = parseRegistrationParams(input);
+  const profile = getProfile(params.profile);
+  validateClientForProfile(profile, params.client, params.signing_key, params.software.software_id);
+  const key = await importSigningKey(params.signing_key);
+  const tls: TlsMaterial = {
+    cert: params.transport.cert,
+    key: params.transport.key,
+    ca: params.transport.ca,
+  };
+  let discovery: DiscoveryDocument | undefined;
+  if (params.bank.discovery_url) discovery = await discover(ctx, params.bank.discovery_url, tls);
+  const registration_endpoint = params.bank.registration_endpoint ?? discovery?.registration_endpoint;
+  if (!registration_endpoint)
+    throw new InvalidInputError(
+      "bank.registration_endpoint",
+      "is not given and the discovery document has none",
+    );
+  const token_endpoint =
+    params.bank.token_endpoint ??
+    discovery?.mtls_endpoint_aliases?.token_endpoint ??
+    discovery?.token_endpoint;
+  if (discovery && !params.bank.skip_discovery_checks)
+    validateAgainstDiscovery(discovery, params.client, key.alg);
+  let bank_jwks: Jwks | undefined;
+  const bankJwksUri = params.bank.jwks_uri ?? discovery?.jwks_uri;
+  if (bankJwksUri) {
+    try {
+      bank_jwks = await fetchJwks(ctx, bankJwksUri, tls);
+    } catch {
+      bank_jwks = undefined; // only needed for signed responses; decode-only then
+    }
+  }
+  return {
+    params,
+    profile,
+    key,
+    tls,
+    discovery,
+    registration_endpoint,
+    token_endpoint,
+    bank_jwks,
+    management_style: params.bank.management.style ?? profile.management,
+    gone_statuses: params.bank.management.gone_statuses ?? profile.gone_statuses,
+  };
+}
+
+async function obtainSsa(p: Prepared, ctx: ObDcrContext): Promise<{ ssa: string; claims: SsaClaims }> {
+  const { params, key, tls } = p;
+  const d = params.directory;
+  const ssa =
+    d.software_statement ??
+    (await getSsa(ctx, {
+      token_endpoint: d.token_endpoint as string,
+      ssa_endpoint: d.ssa_endpoint as string,
+      org_id: params.software.org_id,
+      software_id: params.software.software_id,
+      scope: d.scope,
+      max_age_seconds: d.ssa_max_age_seconds,
+      key,
+      tls,
+    }));
+  const claims = await verifySsa(ctx, ssa, {
+    issuer: d.issuer,
+    software_id: params.software.software_id,
+    org_id: params.software.org_id,
+    jwks_uri: d.jwks_uri,
+    jwks: d.jwks,
+    tls,
+  });
+  return { ssa, claims };
+}
+
+/** Check the signing kid against the SSA's software JWKS where it can be resolved. */
+async function checkSoftwareKey(p: Prepared, claims: SsaClaims, ctx: ObDcrContext): Promise<void> {
+  if (!claims.software_jwks_endpoint) return;
+  let jwks: Jwks;
+  try {
+    jwks = await fetchJwks(ctx, claims.software_jwks_endpoint, p.tls);
+  } catch (e) {
+    if (e instanceof TransportError) return; // cannot be resolved from here (offline): the bank checks it
+    throw e;
+  }
+  if (!jwks.keys.some((k) => k.kid === p.key.kid))
+    jwks = await fetchJwks(ctx, claims.software_jwks_endpoint, p.tls, true);
+  let revoked: Jwks | undefined;
+  if (claims.software_jwks_revoked_endpoint) {
+    try {
+      revoked = await fetchJwks(ctx, claims.software_jwks_revoked_endpoint, p.tls);
+    } catch {
+      revoked = undefined;
+    }
+  }
+  validateSigningKid(p.key.kid, jwks, revoked);
+}
+
+async function buildBody(
+  p: Prepared,
+  ctx: ObDcrContext,
+  client_id?: string,
+): Promise<{ body: string; content_type: string; requested: Record<string, unknown> }> {
+  const { params, profile } = p;
+  const { ssa, claims } = await obtainSsa(p, ctx);
+  validateRedirectUris(profile, params.client.redirect_uris, claims.software_redirect_uris);
+  let subject_dn: string | undefined;
+  if (
+    params.client.token_endpoint_auth_method === "tls_client_auth" &&
+    !params.client.tls_client_auth_subject_dn
+  )
+    subject_dn = subjectDnFromCertificate(params.transport.cert, params.bank.dn_format);
+  validateAuthMaterial(params.client, { subject_dn });
+  if (profile.format === "jwt") await checkSoftwareKey(p, claims, ctx);
+  const built = buildRegistrationClaims({
+    profile,
+    client: params.client,
+    software_id: params.software.software_id,
+    aud: params.bank.aud ?? params.bank.org_id,
+    software_statement: ssa,
+    ssa_redirect_uris: claims.software_redirect_uris,
+    subject_dn,
+    default_auth_signing_alg: p.key.alg,
+    now: ctx.now(),
+    jti: randomUUID(),
+    ttl_seconds: params.bank.request_ttl_seconds,
+    jti_case: params.bank.jti_case,
+    scope_format: params.bank.scope_format,
+    extra_claims: params.bank.extra_claims,
+    client_id,
+  });
+  const content_type = params.bank.content_type ?? profile.content_type;
+  const body =
+    profile.format === "jwt"
+      ? await signRegistrationRequest(built.payload, p.key)
+      : JSON.stringify(built.payload);
+  return { body, content_type, requested: built.metadata };
+}
+
+function managementUri(p: Prepared, client_id: string, rcu?: string): string {
+  if (rcu) return rcu;
+  return `${p.registration_endpoint.replace(/\/+$/, "")}/${encodeURIComponent(client_id)}`;
+}
+
+function outcome(p: Prepared, r: RegistrationResult): RegistrationOutcome {
+  return {
+    ...r,
+    profile: p.profile.name,
+    management_uri: managementUri(p, r.client_id, r.registration_client_uri),
+  };
+}
+
+/** Register a client: SSA (downloaded or inline) → checks → signed/JSON request → POST → normalised result. */
+export async function createRegistration(
+  input: RegistrationParamsInput,
+  ctx: ObDcrContext = createContext(),
+): Promise<RegistrationOutcome> {
+  const p = await prepare(input, ctx);
+  const { body, content_type, requested } = await buildBody(p, ctx);
+  const res = await registrationRequest(ctx, p.registration_endpoint, body, content_type, p.tls);
+  return outcome(p, await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks }));
+}
+
+function parseState(s: RegistrationStateInput): RegistrationState {
+  const r = RegistrationState.safeParse(s);
+  if (!r.success) throw invalidInputFromZod("state", r.error);
+  return r.data;
+}
+
+/** Run a management call with the right bearer; on a gone status with an OBIE token retry once with a fresh token. */
+async function withManagementAuth<T>(
+  p: Prepared,
+  state: RegistrationState,
+  ctx: ObDcrContext,
+  call: (token: string) => Promise<T>,
+): Promise<T> {
+  if (p.management_style === "rfc7592") {
+    const rat = state.secrets.registration_access_token;
+    if (!rat)
+      throw new InvalidInputError(
+        "state.secrets.registration_access_token",
+        "is required for RFC 7592 management (keep the one returned at registration or the last update)",
+      );
+    return call(rat);
+  }
+  if (!p.token_endpoint)
+    throw new InvalidInputError("bank.token_endpoint", "is needed for OBIE-style management");
+  const ti = {
+    token_endpoint: p.token_endpoint,
+    client_id: state.client_id,
+    auth_method: p.params.client.token_endpoint_auth_method,
+    scope: p.params.bank.management.scope,
+    key: p.key,
+    client_secret: state.secrets.client_secret,
+    tls: p.tls,
+    gone_statuses: p.gone_statuses,
+  };
+  const token = await getManagementToken(ctx, ti);
+  try {
+    return await call(token);
+  } catch (e) {
+    if (!(e instanceof RegistrationGoneError) || e.status !== 401) throw e;
+    // The cached token may be the one revoked; a fresh one tells gone from stale.
+    evictManagementToken(ctx, ti);
+    const fresh = await getManagementToken(ctx, ti);
+    try {
+      return await call(fresh);
+    } catch (e2) {
+      if (e2 instanceof RegistrationGoneError) evictManagementToken(ctx, ti);
+      throw e2;
+    }
+  }
+}
+
+/** GET the registration. Throws RegistrationGoneError when the bank says it is unknown/deleted. */
+export async function readRegistration(
+  input: RegistrationParamsInput,
+  stateInput: RegistrationStateInput,
+  ctx: ObDcrContext = createContext(),
+): Promise<RegistrationOutcome> {
+  const p = await prepare(input, ctx);
+  const state = parseState(stateInput);
+  if (!p.params.bank.management.supports_read)
+    throw new NotSupportedError("this bank does not offer GET /register/{client_id}");
+  const uri = managementUri(p, state.client_id, state.registration_client_uri);
+  const r = await withManagementAuth(p, state, ctx, async (t) =>
+    processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls), {
+      bank_jwks: p.bank_jwks,
+      gone_statuses: p.gone_statuses,
+    }),
+  );
+  return keepSecrets(p, state, r);
+}
+
+/** Carry forward secrets the bank did not return again (RAT kept unless rotated). */
+function keepSecrets(p: Prepared, state: RegistrationState, r: RegistrationResult): RegistrationOutcome {
+  const secrets = {
+    ...state.secrets,
+    ...Object.fromEntries(Object.entries(r.secrets).filter(([, v]) => v !== undefined)),
+  };
+  return outcome(p, {
+    ...r,
+    secrets,
+    registration_client_uri: r.registration_client_uri ?? state.registration_client_uri,
+  });
+}
+
+/** PUT the full claim set with client_id (fresh SSA). Keeps a rotated registration access token. */
+export async function updateRegistration(
+  input: RegistrationParamsInput,
+  stateInput: RegistrationStateInput,
+  ctx: ObDcrContext = createContext(),
+): Promise<RegistrationOutcome> {
+  const p = await prepare(input, ctx);
+  const state = parseState(stateInput);
+  if (!p.params.bank.management.supports_update)
+    throw new NotSupportedError("this bank does not offer PUT /register/{client_id}");
+  const uri = managementUri(p, state.client_id, state.registration_client_uri);
+  const { body, content_type, requested } = await buildBody(p, ctx, state.client_id);
+  const r = await withManagementAuth(p, state, ctx, async (t) =>
+    processUpdateRegistrationResponse(
+      await updateRegistrationRequest(ctx, uri, t, body, content_type, p.tls),
+      {
+        requested,
+        bank_jwks: p.bank_jwks,
+        gone_statuses: p.gone_statuses,
+      },
+    ),
+  );
+  return keepSecrets(p, state, r);
+}
+
+/** DELETE the registration. Returns "gone" when the bank already does not know it. */
+export async function deleteRegistration(
+  input: RegistrationParamsInput,
+  stateInput: RegistrationStateInput,
+  ctx: ObDcrContext = createContext(),
+): Promise<"deleted" | "gone"> {
+  const p = await prepare(input, ctx);
+  const state = parseState(stateInput);
+  if (!p.params.bank.management.supports_delete)
+    throw new NotSupportedError("this bank does not offer DELETE /register/{client_id}");
+  const uri = managementUri(p, state.client_id, state.registration_client_uri);
+  try {
+    await withManagementAuth(p, state, ctx, async (t) =>
+      processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls), {
+        gone_statuses: p.gone_statuses,
+      }),
+    );
+  } catch (e) {
+    if (e instanceof RegistrationGoneError) return "gone";
+    throw e;
+  }
+  if (p.management_style === "obie" && p.token_endpoint)
+    evictManagementToken(ctx, {
+      token_endpoint: p.token_endpoint,
+      client_id: state.client_id,
+      scope: p.params.bank.management.scope,
+    });
+  return "deleted";
+}

@@ -1,0 +1,41 @@
+/** Shared processing of HTTP responses: JSON bodies and OAuth error bodies. */
+import { NotSupportedError, RegistrationRejectedError, UnexpectedResponseError } from "../core/errors.js";
+import { OAuthErrorBody } from "../core/schemas/responses.js";
+import type { HttpResponse } from "./transport.js";
+
+export function contentType(res: HttpResponse): string {
+  return (res.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+export function parseJsonBody(res: HttpResponse, label: string): unknown {
+  const text = res.body.toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new UnexpectedResponseError(
+      `${label}: HTTP ${res.status} body is not JSON (content-type ${contentType(res) || "none"})`,
+      { cause, status: res.status, content_type: contentType(res) },
+    );
+  }
+}
+
+/** Throw the right error for a non-success status: 405 NotSupported, OAuth error body Rejected, else Unexpected. */
+export function throwForStatus(res: HttpResponse, label: string): never {
+  if (res.status === 405)
+    throw new NotSupportedError(
+      `${label}: the server does not offer this operation (HTTP 405, Allow: ${res.headers.allow ?? "?"})`,
+    );
+  let body: unknown;
+  try {
+    body = JSON.parse(res.body.toString("utf8"));
+  } catch {
+    body = undefined;
+  }
+  const err = OAuthErrorBody.safeParse(body);
+  if (err.success && res.status >= 400 && res.status < 500)
+    throw new RegistrationRejectedError(res.status, err.data.error, err.data.error_description, label);
+  throw new UnexpectedResponseError(`${label}: unexpected HTTP ${res.status}`, {
+    status: res.status,
+    content_type: contentType(res),
+  });
+}
