@@ -104,15 +104,6 @@ export function validateClientForProfile(
         `must be 1..${profile.software_id_max} Base62 characters for ${profile.name} (it is the request iss)`,
       );
   }
-  if (profile.grant_types) {
-    for (const [i, g] of client.grant_types.entries()) {
-      if (!profile.grant_types.includes(g))
-        throw new InvalidInputError(
-          `client.grant_types.${i}`,
-          `${g} is not allowed by profile ${profile.name}`,
-        );
-    }
-  }
   if (profile.response_types) {
     for (const [i, r] of client.response_types.entries()) {
       if (!profile.response_types.includes(r))
@@ -158,6 +149,15 @@ export function validateClientForProfile(
         );
       if (client.backchannel_user_code_parameter_supported === true)
         throw new InvalidInputError("client.backchannel_user_code_parameter_supported", "must be false");
+    }
+  }
+  if (profile.grant_types) {
+    for (const [i, g] of client.grant_types.entries()) {
+      if (!profile.grant_types.includes(g))
+        throw new InvalidInputError(
+          `client.grant_types.${i}`,
+          `${g} is not allowed by profile ${profile.name}`,
+        );
     }
   }
 }
