@@ -78,7 +78,7 @@ export function parseRegistrationParams(
 async function prepare(input: RegistrationParamsInput, ctx: ObDcrContext): Promise<Prepared> {
   const params = parseRegistrationParams(input);
   const profile = getProfile(params.profile);
-  validateClientForProfile(profile, params.client, params.signing_key, params.software.software_id);
+  validateClientForProfile(profile, params.client, params.signing_key, params.software?.software_id);
   const key = await importSigningKey(params.signing_key);
   const tls: TlsMaterial = {
     cert: params.transport.cert,
@@ -122,16 +122,21 @@ async function prepare(input: RegistrationParamsInput, ctx: ObDcrContext): Promi
   };
 }
 
-async function obtainSsa(p: Prepared, ctx: ObDcrContext): Promise<{ ssa: string; claims: SsaClaims }> {
+async function obtainSsa(
+  p: Prepared,
+  ctx: ObDcrContext,
+): Promise<{ ssa: string | undefined; claims: SsaClaims | undefined }> {
   const { params, key, tls } = p;
   const d = params.directory;
+  const software = params.software;
+  if (!d || !software) return { ssa: undefined, claims: undefined };
   const ssa =
     d.software_statement ??
     (await getSsa(ctx, {
       token_endpoint: d.token_endpoint as string,
       ssa_endpoint: d.ssa_endpoint as string,
-      org_id: params.software.org_id,
-      software_id: params.software.software_id,
+      org_id: software.org_id,
+      software_id: software.software_id,
       scope: d.scope,
       max_age_seconds: d.ssa_max_age_seconds,
       key,
@@ -139,8 +144,8 @@ async function obtainSsa(p: Prepared, ctx: ObDcrContext): Promise<{ ssa: string;
     }));
   const claims = await verifySsa(ctx, ssa, {
     issuer: d.issuer,
-    software_id: params.software.software_id,
-    org_id: params.software.org_id,
+    software_id: software.software_id,
+    org_id: software.org_id,
     jwks_uri: d.jwks_uri,
     jwks: d.jwks,
     tls,
@@ -178,22 +183,23 @@ async function buildBody(
 ): Promise<{ body: string; content_type: string; requested: Record<string, unknown> }> {
   const { params, profile } = p;
   const { ssa, claims } = await obtainSsa(p, ctx);
-  validateRedirectUris(profile, params.client.redirect_uris, claims.software_redirect_uris);
+  validateRedirectUris(profile, params.client.redirect_uris, claims?.software_redirect_uris);
   let subject_dn: string | undefined;
   if (
     params.client.token_endpoint_auth_method === "tls_client_auth" &&
     !params.client.tls_client_auth_subject_dn
   )
-    subject_dn = subjectDnFromCertificate(params.transport.cert, params.bank.dn_format);
+    if (params.transport.cert)
+      subject_dn = subjectDnFromCertificate(params.transport.cert, params.bank.dn_format);
   validateAuthMaterial(params.client, { subject_dn });
-  if (profile.format === "jwt") await checkSoftwareKey(p, claims, ctx);
+  if (profile.format === "jwt" && claims) await checkSoftwareKey(p, claims, ctx);
   const built = buildRegistrationClaims({
     profile,
     client: params.client,
-    software_id: params.software.software_id,
+    software_id: params.software?.software_id,
     aud: params.bank.aud ?? params.bank.org_id,
     software_statement: ssa,
-    ssa_redirect_uris: claims.software_redirect_uris,
+    ssa_redirect_uris: claims?.software_redirect_uris,
     subject_dn,
     default_auth_signing_alg: p.key.alg,
     now: ctx.now(),

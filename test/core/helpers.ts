@@ -1,4 +1,5 @@
 import * as jose from "jose";
+import type { z } from "zod";
 import { ClientParams, importSigningKey, type SigningKey } from "../../provider/core/index.js";
 
 export async function testKey(alg: "PS256" | "ES256" = "PS256", kid = "kid-1") {
@@ -9,5 +10,5 @@ export async function testKey(alg: "PS256" | "ES256" = "PS256", kid = "kid-1") {
   return { key, pem, jwk, publicKey, privateJwk: { ...(await jose.exportJWK(privateKey)), kid } };
 }
 
-export const client = (o: Parameters<typeof ClientParams.parse>[0] = {}) =>
+export const client = (o: z.input<typeof ClientParams> = {}) =>
   ClientParams.parse({ redirect_uris: ["https://tpp.example.com/cb"], scope: "openid accounts", ...o });

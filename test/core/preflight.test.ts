@@ -222,8 +222,8 @@ describe("RegistrationParams schema", () => {
   it("applies defaults", () => {
     const p = RegistrationParams.parse(minimal);
     expect(p.client.token_endpoint_auth_method).toBe("private_key_jwt");
-    expect(p.directory.scope).toEqual(["ASPSPReadAccess", "TPPReadAccess", "AuthoritiesReadAccess"]);
-    expect(p.directory.ssa_max_age_seconds).toBe(300);
+    expect(p.directory?.scope).toEqual(["ASPSPReadAccess", "TPPReadAccess", "AuthoritiesReadAccess"]);
+    expect(p.directory?.ssa_max_age_seconds).toBe(300);
     expect(p.bank.management.scope).toBeNull();
     expect(p.signing_key.alg).toBe("PS256");
   });

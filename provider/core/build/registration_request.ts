@@ -8,7 +8,7 @@ export interface RegistrationClaimsInput {
   profile: Profile;
   client: ClientParams;
   /** Request `iss` and `software_id` (the SSA's software_id). */
-  software_id: string;
+  software_id?: string | undefined;
   /** Request `aud` (bank org id by default); required for JWT profiles. */
   aud?: string | undefined;
   software_statement?: string | undefined;
@@ -57,7 +57,7 @@ export function buildRegistrationClaims(input: RegistrationClaimsInput): Registr
     m.token_endpoint_auth_signing_alg = signingAlg;
   m.grant_types = [...client.grant_types];
   m.response_types = [...client.response_types];
-  if (client.send_software_id) m.software_id = input.software_id;
+  if (client.send_software_id && input.software_id) m.software_id = input.software_id;
   const scopeFormat = input.scope_format ?? profile.scope_format;
   if (client.scope.length > 0) m.scope = scopeFormat === "array" ? [...client.scope] : client.scope.join(" ");
   m.application_type = applicationType(profile, client.application_type);

@@ -27,10 +27,10 @@ export type SigningKeyParams = z.infer<typeof SigningKeyParams>;
 const PemList = z.union([z.string().min(1), z.array(z.string().min(1))]);
 
 export const TransportParams = z.strictObject({
-  /** Client certificate (PEM, may include the chain). */
-  cert: z.string().min(1),
+  /** Client certificate (PEM, may include the chain); required by the OBIE profiles (mTLS). */
+  cert: z.string().min(1).optional(),
   /** Client private key (PEM). */
-  key: z.string().min(1),
+  key: z.string().min(1).optional(),
   /** Trusted CA(s) for the servers (PEM). Default: Node's CA store. TLS verification is always on. */
   ca: PemList.optional(),
 });
@@ -137,15 +137,35 @@ export const ClientParams = z.strictObject({
 });
 export type ClientParams = z.infer<typeof ClientParams>;
 
-export const RegistrationParams = z.strictObject({
-  profile: ProfileName,
-  bank: BankParams,
-  directory: DirectoryParams,
-  software: SoftwareParams,
-  signing_key: SigningKeyParams,
-  transport: TransportParams,
-  client: ClientParams.default(() => ClientParams.parse({})),
-});
+export const RegistrationParams = z
+  .strictObject({
+    profile: ProfileName,
+    bank: BankParams,
+    /** Optional only for `rfc7591` without a software statement. */
+    directory: DirectoryParams.optional(),
+    /** Optional only for `rfc7591` without a software statement. */
+    software: SoftwareParams.optional(),
+    signing_key: SigningKeyParams,
+    transport: TransportParams.default({}),
+    client: ClientParams.default(() => ClientParams.parse({})),
+  })
+  .superRefine((p, ctx) => {
+    if (p.profile === "rfc7591") {
+      if (p.directory && !p.software)
+        ctx.addIssue({ code: "custom", path: ["software"], message: "is required with a directory (SSA)" });
+      return;
+    }
+    if (!p.directory)
+      ctx.addIssue({ code: "custom", path: ["directory"], message: `is required by ${p.profile}` });
+    if (!p.software)
+      ctx.addIssue({ code: "custom", path: ["software"], message: `is required by ${p.profile}` });
+    if (!p.transport.cert || !p.transport.key)
+      ctx.addIssue({
+        code: "custom",
+        path: ["transport", "cert"],
+        message: `cert and key are required by ${p.profile} (mTLS)`,
+      });
+  });
 /** Validated parameters (defaults applied). */
 export type RegistrationParams = z.infer<typeof RegistrationParams>;
 /** What callers pass. */

@@ -62,7 +62,7 @@ export function validateClientForProfile(
   profile: Profile,
   client: ClientParams,
   signing: Pick<SigningKeyParams, "alg">,
-  software_id: string,
+  software_id: string | undefined,
 ): void {
   const algs = profile.algs as readonly string[];
   const algFields = [
@@ -97,7 +97,7 @@ export function validateClientForProfile(
       "client.application_type",
       `${app} is not allowed by profile ${profile.name}`,
     );
-  if (profile.software_id_max !== undefined) {
+  if (profile.software_id_max !== undefined && software_id !== undefined) {
     if (!BASE62.test(software_id) || software_id.length > profile.software_id_max)
       throw new InvalidInputError(
         "software.software_id",
