@@ -1,0 +1,143 @@
+import { z } from "zod";
+import type { AdminRegistration, BankServer } from "./bank.js";
+import type { DirectoryServer } from "./directory.js";
+import { type FaultSet, type FaultSpec, type FaultSpecInput, FaultSpecs } from "./faults.js";
+import { badRequest, type Reply, type RunningServer, SandboxHttpError, startServer } from "./http.js";
+import type { SandboxManifest } from "./manifest.js";
+import type { Pki } from "./pki.js";
+import { type BankQuirks, BankQuirksPatch } from "./quirks.js";
+
+/** The in-process admin operations (the admin HTTP API offers the same). Test-only. */
+export interface SandboxAdmin {
+  registrations(bank: string): Promise<AdminRegistration[]>;
+  quirks(bank: string): Promise<BankQuirks>;
+  setQuirks(bank: string, patch: BankQuirksPatch): Promise<BankQuirks>;
+  faults(target: string): Promise<FaultSpec[]>;
+  /** Replaces the fault set of a bank (by name) or of `"directory"`. */
+  setFaults(target: string, faults: FaultSpecInput[]): Promise<void>;
+  /** Drops registrations, tokens, replay caches and faults; quirks go back to the configured ones. */
+  reset(): Promise<void>;
+}
+
+export function createAdmin(
+  banks: Map<string, BankServer>,
+  directory: DirectoryServer,
+  directoryFaults: FaultSet,
+): SandboxAdmin {
+  const bank = (name: string) => {
+    const b = banks.get(name);
+    if (!b) throw new SandboxHttpError(404, "not_found", `no bank named ${name}`);
+    return b;
+  };
+  const faultSet = (target: string) => (target === "directory" ? directoryFaults : bank(target).faults);
+  return {
+    registrations: async (name) => bank(name).registrations(),
+    quirks: async (name) => bank(name).quirks(),
+    setQuirks: async (name, patch) => {
+      const parsed = BankQuirksPatch.safeParse(patch);
+      if (!parsed.success) throw badRequest("invalid_request", z.prettifyError(parsed.error));
+      const clean = Object.fromEntries(Object.entries(parsed.data).filter(([k]) => k in (patch as object)));
+      return bank(name).setQuirks(clean);
+    },
+    faults: async (target) => faultSet(target).list(),
+    setFaults: async (target, faults) => {
+      const parsed = FaultSpecs.safeParse(faults);
+      if (!parsed.success) throw badRequest("invalid_request", z.prettifyError(parsed.error));
+      faultSet(target).set(faults);
+    },
+    reset: async () => {
+      for (const b of banks.values()) b.reset();
+      directory.reset();
+      directoryFaults.clear();
+    },
+  };
+}
+
+function json(req: { body: Buffer; contentType: string }): unknown {
+  if (req.contentType !== "application/json")
+    throw new SandboxHttpError(415, "invalid_request", "send application/json");
+  try {
+    return JSON.parse(req.body.toString("utf8"));
+  } catch {
+    throw badRequest("invalid_request", "body is not JSON");
+  }
+}
+
+/** The admin HTTP API: HTTPS with the sandbox server certificate, no client authentication. Test-only. */
+export function startAdminServer(opts: {
+  admin: SandboxAdmin;
+  manifest: () => SandboxManifest;
+  pki: Pki;
+  host: string;
+  port: number;
+  log: boolean;
+}): Promise<RunningServer> {
+  const { admin } = opts;
+  const ok = (body: unknown): Reply => ({ status: 200, json: body });
+  return startServer({
+    name: "admin",
+    host: opts.host,
+    port: opts.port,
+    cert: opts.pki.server.certPem,
+    key: opts.pki.server.keyPem,
+    maxBodyBytes: () => 256 * 1024,
+    log: opts.log,
+    routes: [
+      { method: "GET", pattern: "/admin/manifest", handler: () => ok(opts.manifest()) },
+      {
+        method: "GET",
+        pattern: "/admin/banks",
+        handler: () => ok(opts.manifest().banks.map((b) => b.name)),
+      },
+      {
+        method: "GET",
+        pattern: "/admin/banks/{name}/registrations",
+        handler: async (_r, p) => ok(await admin.registrations(p.name!)),
+      },
+      {
+        method: "GET",
+        pattern: "/admin/banks/{name}/quirks",
+        handler: async (_r, p) => ok(await admin.quirks(p.name!)),
+      },
+      {
+        method: "PATCH",
+        pattern: "/admin/banks/{name}/quirks",
+        handler: async (r, p) => ok(await admin.setQuirks(p.name!, json(r) as BankQuirksPatch)),
+      },
+      {
+        method: "GET",
+        pattern: "/admin/banks/{name}/faults",
+        handler: async (_r, p) => ok(await admin.faults(p.name!)),
+      },
+      {
+        method: "PUT",
+        pattern: "/admin/banks/{name}/faults",
+        handler: async (r, p) => {
+          await admin.setFaults(p.name!, json(r) as FaultSpecInput[]);
+          return ok(await admin.faults(p.name!));
+        },
+      },
+      {
+        method: "GET",
+        pattern: "/admin/directory/faults",
+        handler: async () => ok(await admin.faults("directory")),
+      },
+      {
+        method: "PUT",
+        pattern: "/admin/directory/faults",
+        handler: async (r) => {
+          await admin.setFaults("directory", json(r) as FaultSpecInput[]);
+          return ok(await admin.faults("directory"));
+        },
+      },
+      {
+        method: "POST",
+        pattern: "/admin/reset",
+        handler: async () => {
+          await admin.reset();
+          return { status: 204 };
+        },
+      },
+    ],
+  });
+}

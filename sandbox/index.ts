@@ -1,0 +1,176 @@
+import fs from "node:fs";
+import path from "node:path";
+import { createAdmin, type SandboxAdmin, startAdminServer } from "./admin.js";
+import { type BankServer, startBank } from "./bank.js";
+import { DIRECTORY_SCOPES, SSA_ISSUER, startDirectory } from "./directory.js";
+import { subjectDn } from "./dn.js";
+import { FaultSet } from "./faults.js";
+import type { RunningServer } from "./http.js";
+import { SandboxManifest } from "./manifest.js";
+import { repoRoot, SandboxOptions } from "./options.js";
+import { ensurePki } from "./pki.js";
+import { writeFileAtomic } from "./store.js";
+
+export type { SandboxAdmin } from "./admin.js";
+export type { AdminRegistration, BankServer } from "./bank.js";
+export { FaultSpec, type FaultSpecInput } from "./faults.js";
+export { SandboxManifest, ssaUrl } from "./manifest.js";
+export {
+  BankConfig,
+  type BankConfigInput,
+  DEFAULT_ORG_ID,
+  DEFAULT_SOFTWARE_ID,
+  OrgConfig,
+  SandboxOptions,
+  SoftwareConfig,
+} from "./options.js";
+export { BankQuirks, BankQuirksPatch, DnEncoding } from "./quirks.js";
+
+export interface Sandbox {
+  manifest: SandboxManifest;
+  manifestPath: string;
+  admin: SandboxAdmin;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the directory, every configured bank and the admin API on loopback HTTPS, makes (or reuses)
+ * the PKI, and writes `<dataDir>/manifest.json`.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const opts = SandboxOptions.parse(options);
+  const dataDir = path.resolve(opts.dataDir ?? path.join(repoRoot(), ".sandbox"));
+  const pkiDir = path.resolve(opts.pkiDir ?? path.join(dataDir, "pki"));
+  const names = new Set<string>();
+  for (const b of opts.banks) {
+    if (names.has(b.name)) throw new TypeError(`duplicate bank name ${b.name}`);
+    names.add(b.name);
+  }
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pki = await ensurePki(pkiDir, opts.orgs);
+  const directoryFaults = new FaultSet();
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const directory = await startDirectory({
+      orgs: opts.orgs,
+      pki,
+      faults: directoryFaults,
+      host: opts.host,
+      port: opts.ports.directory,
+      log: opts.log,
+    });
+    closers.push(() => directory.close());
+    const banks = new Map<string, BankServer>();
+    for (const config of opts.banks) {
+      const bank = await startBank({
+        config,
+        pki,
+        dataDir,
+        directoryJwksUrl: directory.jwksUri,
+        host: opts.host,
+        log: opts.log,
+      });
+      closers.push(() => bank.close());
+      banks.set(config.name, bank);
+    }
+    const manifest = SandboxManifest.parse({
+      ca_cert_file: pki.caCertFile,
+      untrusted: {
+        ca_cert_file: pki.untrusted.caCertFile,
+        client_cert_file: pki.untrusted.client.cert_file,
+        client_key_file: pki.untrusted.client.key_file,
+      },
+      directory: {
+        issuer: SSA_ISSUER,
+        base_url: directory.origin,
+        token_endpoint: directory.tokenEndpoint,
+        jwks_uri: directory.jwksUri,
+        ssa_endpoint_template: directory.ssaEndpointTemplate,
+        scope: DIRECTORY_SCOPES.join(" "),
+      },
+      orgs: opts.orgs.map((org) => ({
+        org_id: org.org_id,
+        org_name: org.org_name,
+        org_status: org.org_status,
+        softwares: org.softwares.map((sw) => {
+          const p = pki.softwares.get(sw.software_id)!;
+          const key = (k: typeof p.signing) => ({
+            kid: k.kid,
+            alg: k.alg,
+            private_key_file: k.private_key_file,
+            public_jwk: k.public_jwk,
+          });
+          return {
+            software_id: sw.software_id,
+            software_client_id: sw.software_client_id ?? sw.software_id,
+            software_client_name: sw.software_client_name,
+            software_redirect_uris: sw.software_redirect_uris,
+            software_roles: sw.software_roles,
+            software_jwks_endpoint: directory.softwareJwksUrl(org.org_id, sw.software_id),
+            software_jwks_revoked_endpoint: directory.softwareRevokedJwksUrl(org.org_id, sw.software_id),
+            signing: key(p.signing),
+            signing_es256: key(p.signing_es256),
+            revoked_signing: p.revoked_signing ? key(p.revoked_signing) : undefined,
+            transport: {
+              cert_file: p.transport.cert_file,
+              key_file: p.transport.key_file,
+              subject_dn: subjectDn(p.transport.der, "hex"),
+              subject_dn_encodings: {
+                hex: subjectDn(p.transport.der, "hex"),
+                name: subjectDn(p.transport.der, "name"),
+                oid: subjectDn(p.transport.der, "oid"),
+              },
+            },
+          };
+        }),
+      })),
+      banks: [...banks.values()].map((b) => {
+        const config = opts.banks.find((c) => c.name === b.name)!;
+        return {
+          name: b.name,
+          issuer: b.issuer,
+          discovery_url: b.discoveryUrl,
+          registration_endpoint: b.registrationEndpoint,
+          token_endpoint: b.tokenEndpoint,
+          jwks_uri: b.jwksUri,
+          org_id: config.org_id,
+          management: config.management,
+          request_format: config.request_format,
+          quirks: b.quirks(),
+        };
+      }),
+      admin_url: "https://pending",
+    });
+    const admin = createAdmin(banks, directory, directoryFaults);
+    const currentManifest = (): SandboxManifest => ({
+      ...manifest,
+      banks: manifest.banks.map((b) => ({ ...b, quirks: banks.get(b.name)!.quirks() })),
+    });
+    const adminServer: RunningServer = await startAdminServer({
+      admin,
+      manifest: currentManifest,
+      pki,
+      host: opts.host,
+      port: opts.ports.admin,
+      log: opts.log,
+    });
+    closers.push(() => adminServer.close());
+    manifest.admin_url = adminServer.origin;
+    const manifestPath = path.join(dataDir, "manifest.json");
+    writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    let closed = false;
+    return {
+      manifest,
+      manifestPath,
+      admin,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await Promise.all(closers.map((c) => c()));
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled(closers.map((c) => c()));
+    throw err;
+  }
+}
