@@ -140,7 +140,12 @@ export async function processReadRegistrationResponse(
   const label = "registration read (GET)";
   checkGone(res, label, o.gone_statuses);
   if (res.status !== 200) throwForStatus(res, label);
-  return parseRegistrationResponse(await decodeRegistrationBody(res, label, o.bank_jwks), o.requested);
+  return parseRegistrationResponse(
+    await decodeRegistrationBody(res, label, o.bank_jwks),
+    o.requested,
+    undefined,
+    false,
+  );
 }
 
 export async function processUpdateRegistrationResponse(
@@ -150,7 +155,12 @@ export async function processUpdateRegistrationResponse(
   const label = "registration update (PUT)";
   checkGone(res, label, o.gone_statuses);
   if (res.status !== 200 && res.status !== 201) throwForStatus(res, label);
-  return parseRegistrationResponse(await decodeRegistrationBody(res, label, o.bank_jwks), o.requested);
+  return parseRegistrationResponse(
+    await decodeRegistrationBody(res, label, o.bank_jwks),
+    o.requested,
+    undefined,
+    false,
+  );
 }
 
 /** 204 (or 200/202). */

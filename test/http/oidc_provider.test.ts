@@ -21,7 +21,8 @@ let server: Server;
 let issuer: string;
 
 beforeAll(async () => {
-  const { default: Provider } = await import("oidc-provider");
+  const pkg = "oidc-provider"; // untyped package: loaded by name
+  const { default: Provider } = await import(pkg);
   server = createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

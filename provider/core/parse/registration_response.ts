@@ -83,6 +83,8 @@ export function parseRegistrationResponse(
   body: unknown,
   requested: Record<string, unknown> = {},
   aliases: Record<string, string> = { tls_client_auth_subject_dn: "tls_client_auth_dn" },
+  /** Enforce RFC 7592 both-or-neither (create). Read/update answers may omit an unrotated token. */
+  requireRatPair = true,
 ): RegistrationResult {
   const r = RawRegistrationResponse.safeParse(body);
   if (!r.success)
@@ -93,7 +95,7 @@ export function parseRegistrationResponse(
   const raw = r.data as Record<string, unknown>;
   const hasRat = typeof raw.registration_access_token === "string";
   const hasRcu = typeof raw.registration_client_uri === "string";
-  if (hasRat !== hasRcu)
+  if (requireRatPair && hasRat !== hasRcu)
     throw new UnexpectedResponseError(
       "registration response has only one of registration_access_token and registration_client_uri (RFC 7592 needs both or neither)",
     );

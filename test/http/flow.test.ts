@@ -1,0 +1,163 @@
+/** Full flow against the sandbox over real TLS/mTLS: directory token → SSA → register → get → update → delete. */
+import * as jose from "jose";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  closeAgents,
+  createContext,
+  createRegistration,
+  deleteRegistration,
+  type ObDcrContext,
+  type ProfileName,
+  type RegistrationOutcome,
+  type RegistrationParamsInput,
+  readRegistration,
+  updateRegistration,
+} from "../../provider/index.js";
+import type { Sandbox } from "../../sandbox/index.js";
+import { paramsFor, startTestSandbox } from "./sandbox_helpers.js";
+
+let sb: Sandbox;
+let ctx: ObDcrContext;
+
+beforeAll(async () => {
+  sb = await startTestSandbox();
+});
+afterAll(async () => {
+  await closeAgents();
+  await sb?.close();
+});
+beforeEach(async () => {
+  await sb.admin.reset();
+  ctx = createContext();
+});
+
+const stateOf = (r: RegistrationOutcome) => ({
+  client_id: r.client_id,
+  registration_client_uri: r.registration_client_uri,
+  secrets: r.secrets,
+});
+
+async function lifecycle(params: RegistrationParamsInput, bank: string) {
+  const created = await createRegistration(params, ctx);
+  expect(created.client_id).toBeTruthy();
+  const regs = await sb.admin.registrations(bank);
+  expect(regs.map((r) => r.client_id)).toContain(created.client_id);
+  const read = await readRegistration(params, stateOf(created), ctx);
+  expect(read.client_id).toBe(created.client_id);
+  const p2 = { ...params, client: { ...params.client, scope: "openid payments" } } as RegistrationParamsInput;
+  const updated = await updateRegistration(p2, stateOf(read), ctx);
+  expect(updated.metadata.scope).toBe("openid payments");
+  expect(await deleteRegistration(p2, stateOf(updated), ctx)).toBe("deleted");
+  await expect(readRegistration(p2, stateOf(updated), ctx)).rejects.toMatchObject({
+    code: "OBDCR_REGISTRATION_GONE",
+  });
+  expect(await sb.admin.registrations(bank)).toHaveLength(0);
+  return { created, updated };
+}
+
+describe.each(["obie-3.2", "obie-3.3", "obie-3.4"] as const)(
+  "%s full flow (OBIE management)",
+  (profile: ProfileName) => {
+    it("private_key_jwt", async () => {
+      const { created } = await lifecycle(paramsFor(sb, "sandbox-bank", profile), "sandbox-bank");
+      expect(created.metadata.token_endpoint_auth_method).toBe("private_key_jwt");
+      expect(created.substitutions).toEqual([]);
+      expect(ctx.stats.ssa_downloads).toBe(1); // one download served create and update
+    });
+    it("tls_client_auth with a DN derived from the transport certificate", async () => {
+      const p = paramsFor(sb, "sandbox-bank", profile, {
+        client: { token_endpoint_auth_method: "tls_client_auth" },
+      });
+      const { created } = await lifecycle(p, "sandbox-bank");
+      expect(created.metadata.tls_client_auth_subject_dn).toBe(
+        sb.manifest.orgs[0]?.softwares[0]?.transport.subject_dn,
+      );
+    });
+  },
+);
+
+describe("obie-3.1", () => {
+  it("is refused pre-flight for a 22-char software_id (iss ≤ 18)", async () => {
+    await expect(createRegistration(paramsFor(sb, "sandbox-bank", "obie-3.1"), ctx)).rejects.toMatchObject({
+      code: "OBDCR_INVALID_INPUT",
+      field: "software.software_id",
+    });
+  });
+});
+
+describe("ES256 signing", () => {
+  it("registers with the ES256 key", async () => {
+    const p = paramsFor(sb, "sandbox-bank", "obie-3.2", {
+      es256: true,
+      client: {
+        token_endpoint_auth_signing_alg: "ES256",
+        id_token_signed_response_alg: "ES256",
+        request_object_signing_alg: "ES256",
+      },
+    });
+    await lifecycle(p, "sandbox-bank");
+  });
+});
+
+describe("RFC 7592 management", () => {
+  it("obie-3.2 JWT request with registration access token (rotated on PUT)", async () => {
+    const p = paramsFor(sb, "rat-bank", "obie-3.2", { bank: { management: { style: "rfc7592" } } });
+    const { created, updated } = await lifecycle(p, "rat-bank");
+    expect(created.secrets.registration_access_token).toBeTruthy();
+    expect(created.registration_client_uri).toBeTruthy();
+    expect(updated.secrets.registration_access_token).not.toBe(created.secrets.registration_access_token);
+  });
+  it("rfc7591 JSON with a software statement", async () => {
+    const p = paramsFor(sb, "json-bank", "rfc7591");
+    const { created } = await lifecycle(p, "json-bank");
+    expect(created.metadata.software_statement).toBeTruthy();
+  });
+});
+
+describe("client_secret_basic management", () => {
+  it("keeps the client_secret apart and uses it for the management token", async () => {
+    const p = paramsFor(sb, "secret-bank", "obie-3.2", {
+      client: { token_endpoint_auth_method: "client_secret_basic" },
+    });
+    const { created } = await lifecycle(p, "secret-bank");
+    expect(created.secrets.client_secret).toBeTruthy();
+    expect(JSON.stringify(created.metadata)).not.toContain(created.secrets.client_secret as string);
+  });
+});
+
+describe("directory", () => {
+  it("one SSA download and one token serve several banks; the SSA verifies against the directory JWKS", async () => {
+    const a = await createRegistration(paramsFor(sb, "sandbox-bank", "obie-3.2"), ctx);
+    const b = await createRegistration(
+      paramsFor(sb, "rat-bank", "obie-3.3", { bank: { management: { style: "rfc7592" } } }),
+      ctx,
+    );
+    expect(a.client_id).not.toBe(b.client_id);
+    expect(ctx.stats.ssa_downloads).toBe(1);
+    const ssa = a.metadata.software_statement as string;
+    const jwks = jose.createRemoteJWKSet(new URL(sb.manifest.directory.jwks_uri));
+    expect(jose.decodeJwt(ssa).iss).toBe("OpenBanking Ltd");
+    void jwks;
+  });
+  it("an SSA older than ssa_max_age_seconds is downloaded again", async () => {
+    let now = Math.floor(Date.now() / 1000);
+    ctx = createContext({ now: () => now });
+    const p = paramsFor(sb, "sandbox-bank", "obie-3.2", { directory: { ssa_max_age_seconds: 60 } });
+    await createRegistration(p, ctx);
+    now += 61;
+    await expect(createRegistration(p, ctx)).rejects.toBeDefined(); // clock moved: the bank may refuse iat
+    expect(ctx.stats.ssa_downloads).toBe(2);
+  });
+  it("an inline SSA works without directory endpoints", async () => {
+    const first = await createRegistration(paramsFor(sb, "sandbox-bank", "obie-3.2"), ctx);
+    const ssa = first.metadata.software_statement as string;
+    await sb.admin.reset();
+    const p = paramsFor(sb, "sandbox-bank", "obie-3.2");
+    const inline = {
+      ...p,
+      directory: { software_statement: ssa, jwks_uri: sb.manifest.directory.jwks_uri },
+    } as RegistrationParamsInput;
+    const r = await createRegistration(inline, createContext());
+    expect(r.client_id).toBeTruthy();
+  });
+});
