@@ -5,7 +5,7 @@
  * TLS verification is always on. setGlobalDispatcher is never called.
  */
 import { createHash, X509Certificate } from "node:crypto";
-import { Agent } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import {
   ObDcrError,
   OutcomeUnknownError,
@@ -34,6 +34,8 @@ export interface TransportOptions {
   /** Longest Retry-After honoured, ms. */
   max_retry_after_ms: number;
   keep_alive_timeout_ms: number;
+  /** Escape hatch for tests (e.g. an undici MockAgent); default: the cached per-origin Agent. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
@@ -203,7 +205,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function once(req: HttpRequest, tls: TlsMaterial, o: TransportOptions): Promise<HttpResponse> {
   const url = new URL(req.url);
-  const dispatcher = getAgent(url.origin, tls, o);
+  const dispatcher = o.dispatcher ?? getAgent(url.origin, tls, o);
   const res = await dispatcher.request({
     origin: url.origin,
     path: `${url.pathname}${url.search}`,
