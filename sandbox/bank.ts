@@ -35,6 +35,8 @@ export interface BankDeps {
   pki: Pki;
   dataDir: string;
   directoryJwksUrl: string;
+  /** The directory's current origin: stored JWKS URLs from an earlier run (other port) are re-pointed to it. */
+  directoryOrigin: string;
   host: string;
   log: boolean;
 }
@@ -90,6 +92,13 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
   const url = {
     register: () => `${origin}/register`,
     token: () => `${origin}/token`,
+  };
+
+  const currentDirectoryUrl = (stored: string): string => {
+    const u = new URL(stored);
+    const d = new URL(deps.directoryOrigin);
+    if (u.hostname === d.hostname && u.port !== d.port) u.port = d.port;
+    return u.toString();
   };
 
   const fetchJwks = async (jwksUrl: string): Promise<jose.JSONWebKeySet> => {
@@ -291,9 +300,9 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
         const reg = clientId ? store.get(clientId) : undefined;
         if (!reg?.software_jwks_endpoint) throw new JwtCheckError("unknown client");
         const alg = reg.metadata.token_endpoint_auth_signing_alg;
-        const jwks = await fetchJwks(reg.software_jwks_endpoint);
+        const jwks = await fetchJwks(currentDirectoryUrl(reg.software_jwks_endpoint));
         const revoked = reg.software_jwks_revoked_endpoint
-          ? await fetchJwks(reg.software_jwks_revoked_endpoint)
+          ? await fetchJwks(currentDirectoryUrl(reg.software_jwks_revoked_endpoint))
           : { keys: [] };
         const { payload } = await verifyWithJwks(assertion, {
           algorithms: typeof alg === "string" ? [alg] : SIGNING_ALGS,

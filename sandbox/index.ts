@@ -67,6 +67,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         pki,
         dataDir,
         directoryJwksUrl: directory.jwksUri,
+        directoryOrigin: directory.origin,
         host: opts.host,
         log: opts.log,
       });

@@ -65,7 +65,7 @@ describe("directory", () => {
 
   it.each([
     ["ES256 key", { header: { alg: "ES256" }, es: true }],
-    ["RS256 (as real directory clients sign)", { header: { alg: "RS256" } }],
+    ["RS256 (as real directory clients sign)", { header: { alg: "RS256" }, es: false }],
   ])("accepts an assertion signed with %s", async (_n, c) => {
     const key = c.es ? privateKey(sb.sw.signing_es256.private_key_file) : undefined;
     const header = c.es ? { ...c.header, kid: sb.sw.signing_es256.kid } : c.header;
