@@ -92,13 +92,20 @@ export class UnexpectedResponseError extends ObDcrError {
   override readonly code = OBDCR_UNEXPECTED_RESPONSE;
   readonly status: number | undefined;
   readonly content_type: string | undefined;
+  /** Set when a successful registration response was unusable but named the client it created. */
+  readonly client_id: string | undefined;
   constructor(
     message: string,
-    options?: ObDcrErrorOptions & { status?: number | undefined; content_type?: string | undefined },
+    options?: ObDcrErrorOptions & {
+      status?: number | undefined;
+      content_type?: string | undefined;
+      client_id?: string | undefined;
+    },
   ) {
     super(OBDCR_UNEXPECTED_RESPONSE, message, options);
     this.status = options?.status;
     this.content_type = options?.content_type;
+    this.client_id = options?.client_id;
   }
 }
 

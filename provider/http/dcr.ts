@@ -130,7 +130,32 @@ export async function processRegistrationResponse(
 ): Promise<RegistrationResult> {
   const label = "registration (POST)";
   if (res.status !== 201 && res.status !== 200) throwForStatus(res, label);
-  return parseRegistrationResponse(await decodeRegistrationBody(res, label, o.bank_jwks), o.requested);
+  try {
+    return parseRegistrationResponse(await decodeRegistrationBody(res, label, o.bank_jwks), o.requested);
+  } catch (e) {
+    // The bank said it created a client: never lose its id, even when the rest is unusable.
+    const client_id = clientIdHint(res);
+    if (!client_id || !(e instanceof UnexpectedResponseError)) throw e;
+    throw new UnexpectedResponseError(`${e.message} (the bank created client ${client_id})`, {
+      cause: e,
+      status: e.status ?? res.status,
+      content_type: e.content_type,
+      client_id,
+    });
+  }
+}
+
+/** Best-effort `client_id` of a success body that failed processing (JSON, or an unverified JWT). */
+function clientIdHint(res: HttpResponse): string | undefined {
+  const text = res.body.toString("utf8").trim();
+  let body: unknown;
+  try {
+    body = text.startsWith("{") ? JSON.parse(text) : jose.decodeJwt(text);
+  } catch {
+    return undefined;
+  }
+  const id = (body as { client_id?: unknown } | null)?.client_id;
+  return typeof id === "string" && id.length > 0 && id.length <= 255 ? id : undefined;
 }
 
 export async function processReadRegistrationResponse(
