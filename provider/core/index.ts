@@ -1,4 +1,5 @@
 /** Pure protocol core: schemas, builders, validators, profiles, errors. No I/O, no Pulumi. */
+export * from "./bank_profiles/index.js";
 export * from "./build/registration_request.js";
 export * from "./dn.js";
 export * from "./errors.js";

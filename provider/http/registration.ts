@@ -3,6 +3,14 @@
  * createRegistration / readRegistration / updateRegistration / deleteRegistration.
  */
 import { randomUUID } from "node:crypto";
+import * as jose from "jose";
+import { validateProfileAgainstDiscovery } from "../core/bank_profiles/discovery.js";
+import { type ResolvedBankProfile, resolveBankProfile } from "../core/bank_profiles/resolve.js";
+import {
+  observeResponseShape,
+  type ResponseDeviation,
+  responseDeviations,
+} from "../core/bank_profiles/response.js";
 import { buildRegistrationClaims } from "../core/build/registration_request.js";
 import { subjectDnFromCertificate } from "../core/dn.js";
 import {
@@ -16,6 +24,7 @@ import { importSigningKey, type SigningKey } from "../core/keys.js";
 import type { RegistrationResult } from "../core/parse/registration_response.js";
 import { getProfile, type Profile } from "../core/profiles/index.js";
 import type { Jwks } from "../core/schemas/common.js";
+import type { ClientParams } from "../core/schemas/params.js";
 import {
   RegistrationParams,
   type RegistrationParamsInput,
@@ -25,7 +34,6 @@ import {
 import type { DiscoveryDocument, SsaClaims } from "../core/schemas/responses.js";
 import { signRegistrationRequest } from "../core/sign/registration_jwt.js";
 import {
-  validateAgainstDiscovery,
   validateAuthMaterial,
   validateClientForProfile,
   validateRedirectUris,
@@ -46,17 +54,24 @@ import { getSsa, verifySsa } from "./directory.js";
 import { discover } from "./discovery.js";
 import { fetchJwks } from "./jwks.js";
 import { evictManagementToken, getManagementToken } from "./management.js";
-import type { TlsMaterial } from "./transport.js";
+import type { HttpResponse, TlsMaterial } from "./transport.js";
 
 export interface RegistrationOutcome extends RegistrationResult {
   profile: string;
   /** Where to manage the registration (RFC 7592 `registration_client_uri` or `{registration_endpoint}/{client_id}`). */
   management_uri: string;
+  /** The bank profile used (spec → preset → overrides), with each setting's origin. */
+  bank_profile: ResolvedBankProfile;
+  /** Where the bank's response differed from what the bank profile declares (`response.*`). */
+  response_deviations: ResponseDeviation[];
 }
 
 interface Prepared {
   params: RegistrationParams;
   profile: Profile;
+  bank_profile: ResolvedBankProfile;
+  /** `params.client` with the bank profile's grant types. */
+  client: ClientParams;
   key: SigningKey;
   tls: TlsMaterial;
   discovery: DiscoveryDocument | undefined;
@@ -78,7 +93,9 @@ export function parseRegistrationParams(
 async function prepare(input: RegistrationParamsInput, ctx: ObDcrContext): Promise<Prepared> {
   const params = parseRegistrationParams(input);
   const profile = getProfile(params.profile);
-  validateClientForProfile(profile, params.client, params.signing_key, params.software?.software_id);
+  const bank_profile = resolveBankProfile(params);
+  const client: ClientParams = { ...params.client, grant_types: bank_profile.grant_types };
+  validateClientForProfile(profile, client, params.signing_key, params.software?.software_id);
   const key = await importSigningKey(params.signing_key);
   const tls: TlsMaterial = {
     cert: params.transport.cert,
@@ -98,7 +115,7 @@ async function prepare(input: RegistrationParamsInput, ctx: ObDcrContext): Promi
     discovery?.mtls_endpoint_aliases?.token_endpoint ??
     discovery?.token_endpoint;
   if (discovery && !params.bank.skip_discovery_checks)
-    validateAgainstDiscovery(discovery, params.client, key.alg);
+    validateProfileAgainstDiscovery(bank_profile, discovery, client, key.alg, params.bank.discovery_url);
   let bank_jwks: Jwks | undefined;
   const bankJwksUri = params.bank.jwks_uri ?? discovery?.jwks_uri;
   if (bankJwksUri) {
@@ -111,14 +128,16 @@ async function prepare(input: RegistrationParamsInput, ctx: ObDcrContext): Promi
   return {
     params,
     profile,
+    bank_profile,
+    client,
     key,
     tls,
     discovery,
     registration_endpoint,
     token_endpoint,
     bank_jwks,
-    management_style: params.bank.management.style ?? profile.management,
-    gone_statuses: params.bank.management.gone_statuses ?? profile.gone_statuses,
+    management_style: bank_profile.management.style,
+    gone_statuses: bank_profile.management.gone_statuses,
   };
 }
 
@@ -181,23 +200,23 @@ async function buildBody(
   ctx: ObDcrContext,
   client_id?: string,
 ): Promise<{ body: string; content_type: string; requested: Record<string, unknown> }> {
-  const { params, profile } = p;
+  const { params, profile, bank_profile: bp, client } = p;
   const { ssa, claims } = await obtainSsa(p, ctx);
-  validateRedirectUris(profile, params.client.redirect_uris, claims?.software_redirect_uris);
+  validateRedirectUris(profile, client.redirect_uris, claims?.software_redirect_uris);
   let subject_dn: string | undefined;
   if (
     params.client.token_endpoint_auth_method === "tls_client_auth" &&
     !params.client.tls_client_auth_subject_dn
   )
-    if (params.transport.cert)
-      subject_dn = subjectDnFromCertificate(params.transport.cert, params.bank.dn_format);
-  validateAuthMaterial(params.client, { subject_dn });
+    if (params.transport.cert) subject_dn = subjectDnFromCertificate(params.transport.cert, bp.dn_format);
+  validateAuthMaterial(client, { subject_dn });
   if (profile.format === "jwt" && claims) await checkSoftwareKey(p, claims, ctx);
   const built = buildRegistrationClaims({
     profile,
-    client: params.client,
+    client,
     software_id: params.software?.software_id,
-    aud: params.bank.aud ?? params.bank.org_id,
+    iss: requestIss(p),
+    aud: requestAud(p),
     software_statement: ssa,
     ssa_redirect_uris: claims?.software_redirect_uris,
     subject_dn,
@@ -205,12 +224,12 @@ async function buildBody(
     now: ctx.now(),
     jti: randomUUID(),
     ttl_seconds: params.bank.request_ttl_seconds,
-    jti_case: params.bank.jti_case,
-    scope_format: params.bank.scope_format,
-    extra_claims: params.bank.extra_claims,
+    jti_case: bp.jti_case,
+    scope_format: bp.scope_format,
+    extra_claims: bp.extra_claims,
     client_id,
   });
-  const content_type = params.bank.content_type ?? profile.content_type;
+  const content_type = bp.content_type;
   const body =
     profile.format === "jwt"
       ? await signRegistrationRequest(built.payload, p.key)
@@ -218,16 +237,62 @@ async function buildBody(
   return { body, content_type, requested: built.metadata };
 }
 
+/** Request `aud` per the bank profile: the bank's org id, its issuer URL, or a literal. */
+function requestAud(p: Prepared): string | undefined {
+  const aud = p.bank_profile.aud;
+  if (typeof aud === "object") return aud.literal;
+  if (aud === "issuer") {
+    const issuer = p.params.bank.issuer ?? p.discovery?.issuer;
+    if (!issuer)
+      throw new InvalidInputError(
+        "bank.issuer",
+        `is needed for aud = issuer (from ${p.bank_profile.origins.aud.from}); give it or a discovery_url`,
+      );
+    return issuer;
+  }
+  return p.params.bank.org_id;
+}
+
+/** Request `iss` per the bank profile (undefined: the software_id). */
+function requestIss(p: Prepared): string | undefined {
+  const iss = p.bank_profile.iss;
+  if (typeof iss === "object") return iss.literal;
+  if (iss === "org_id") return p.params.software?.org_id;
+  return undefined;
+}
+
+/** The raw (un-normalised) body of a registration response, for deviation reports; never thrown on. */
+function rawBody(res: HttpResponse): Record<string, unknown> {
+  const text = res.body.toString("utf8").trim();
+  try {
+    const v = text.startsWith("{") ? JSON.parse(text) : jose.decodeJwt(text);
+    return v && typeof v === "object" ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function deviations(p: Prepared, res: HttpResponse, created: boolean): ResponseDeviation[] {
+  const shape = observeResponseShape(rawBody(res), created ? res.status : undefined);
+  return responseDeviations(p.bank_profile.response, shape);
+}
+
 function managementUri(p: Prepared, client_id: string, rcu?: string): string {
   if (rcu) return rcu;
   return `${p.registration_endpoint.replace(/\/+$/, "")}/${encodeURIComponent(client_id)}`;
 }
 
-function outcome(p: Prepared, r: RegistrationResult): RegistrationOutcome {
+function outcome(
+  p: Prepared,
+  r: RegistrationResult,
+  response_deviations: ResponseDeviation[] = [],
+): RegistrationOutcome {
   return {
     ...r,
     profile: p.profile.name,
     management_uri: managementUri(p, r.client_id, r.registration_client_uri),
+    bank_profile: p.bank_profile,
+    response_deviations,
   };
 }
 
@@ -239,7 +304,8 @@ export async function createRegistration(
   const p = await prepare(input, ctx);
   const { body, content_type, requested } = await buildBody(p, ctx);
   const res = await registrationRequest(ctx, p.registration_endpoint, body, content_type, p.tls);
-  return outcome(p, await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks }));
+  const r = await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks });
+  return outcome(p, r, deviations(p, res, true));
 }
 
 function parseState(s: RegistrationStateInput): RegistrationState {
@@ -270,7 +336,7 @@ async function withManagementAuth<T>(
     token_endpoint: p.token_endpoint,
     client_id: state.client_id,
     auth_method: p.params.client.token_endpoint_auth_method,
-    scope: p.params.bank.management.scope,
+    scope: p.bank_profile.management.scope,
     key: p.key,
     client_secret: state.secrets.client_secret,
     tls: p.tls,
@@ -301,8 +367,10 @@ export async function readRegistration(
 ): Promise<RegistrationOutcome> {
   const p = await prepare(input, ctx);
   const state = parseState(stateInput);
-  if (!p.params.bank.management.supports_read)
-    throw new NotSupportedError("this bank does not offer GET /register/{client_id}");
+  if (!p.bank_profile.supports.read)
+    throw new NotSupportedError(
+      `this bank does not offer GET /register/{client_id} (supports.read = false from ${p.bank_profile.origins["supports.read"].from})`,
+    );
   const uri = managementUri(p, state.client_id, state.registration_client_uri);
   const r = await withManagementAuth(p, state, ctx, async (t) =>
     processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls), {
@@ -334,8 +402,10 @@ export async function updateRegistration(
 ): Promise<RegistrationOutcome> {
   const p = await prepare(input, ctx);
   const state = parseState(stateInput);
-  if (!p.params.bank.management.supports_update)
-    throw new NotSupportedError("this bank does not offer PUT /register/{client_id}");
+  if (!p.bank_profile.supports.update)
+    throw new NotSupportedError(
+      `this bank does not offer PUT /register/{client_id} (supports.update = false from ${p.bank_profile.origins["supports.update"].from})`,
+    );
   const uri = managementUri(p, state.client_id, state.registration_client_uri);
   const { body, content_type, requested } = await buildBody(p, ctx, state.client_id);
   const r = await withManagementAuth(p, state, ctx, async (t) =>
@@ -359,8 +429,10 @@ export async function deleteRegistration(
 ): Promise<"deleted" | "gone"> {
   const p = await prepare(input, ctx);
   const state = parseState(stateInput);
-  if (!p.params.bank.management.supports_delete)
-    throw new NotSupportedError("this bank does not offer DELETE /register/{client_id}");
+  if (!p.bank_profile.supports.delete)
+    throw new NotSupportedError(
+      `this bank does not offer DELETE /register/{client_id} (supports.delete = false from ${p.bank_profile.origins["supports.delete"].from})`,
+    );
   const uri = managementUri(p, state.client_id, state.registration_client_uri);
   try {
     await withManagementAuth(p, state, ctx, async (t) =>
@@ -376,7 +448,7 @@ export async function deleteRegistration(
     evictManagementToken(ctx, {
       token_endpoint: p.token_endpoint,
       client_id: state.client_id,
-      scope: p.params.bank.management.scope,
+      scope: p.bank_profile.management.scope,
     });
   return "deleted";
 }

@@ -4,6 +4,7 @@ import {
   DiscoveryDocument,
   getProfile,
   RegistrationParams,
+  resolveBankProfile,
   SsaClaims,
   validateAgainstDiscovery,
   validateAuthMaterial,
@@ -224,7 +225,7 @@ describe("RegistrationParams schema", () => {
     expect(p.client.token_endpoint_auth_method).toBe("private_key_jwt");
     expect(p.directory?.scope).toEqual(["ASPSPReadAccess", "TPPReadAccess", "AuthoritiesReadAccess"]);
     expect(p.directory?.ssa_max_age_seconds).toBe(300);
-    expect(p.bank.management.scope).toBeNull();
+    expect(resolveBankProfile(p).management.scope).toBeNull();
     expect(p.signing_key.alg).toBe("PS256");
   });
   it("refuses unknown keys, http endpoints, missing SSA source", () => {

@@ -9,6 +9,8 @@ export interface RegistrationClaimsInput {
   client: ClientParams;
   /** Request `iss` and `software_id` (the SSA's software_id). */
   software_id?: string | undefined;
+  /** Request `iss` when it is not the software_id (bank profile `iss`). */
+  iss?: string | undefined;
   /** Request `aud` (bank org id by default); required for JWT profiles. */
   aud?: string | undefined;
   software_statement?: string | undefined;
@@ -35,6 +37,9 @@ export interface RegistrationClaims {
   payload: Record<string, unknown>;
 }
 
+/** Sent when neither the client nor the bank profile names grant types. */
+const DEFAULT_GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"] as const;
+
 const JWT_AUTH = new Set(["private_key_jwt", "client_secret_jwt"]);
 
 /** Map `mobile`/`native` to the name the profile knows. */
@@ -55,7 +60,7 @@ export function buildRegistrationClaims(input: RegistrationClaimsInput): Registr
   const signingAlg = client.token_endpoint_auth_signing_alg ?? input.default_auth_signing_alg;
   if (profile.auth_signing_alg_always || JWT_AUTH.has(method) || client.token_endpoint_auth_signing_alg)
     m.token_endpoint_auth_signing_alg = signingAlg;
-  m.grant_types = [...client.grant_types];
+  m.grant_types = [...(client.grant_types ?? DEFAULT_GRANT_TYPES)];
   m.response_types = [...client.response_types];
   if (client.send_software_id && input.software_id) m.software_id = input.software_id;
   const scopeFormat = input.scope_format ?? profile.scope_format;
@@ -93,7 +98,7 @@ export function buildRegistrationClaims(input: RegistrationClaimsInput): Registr
     throw new InvalidInputError("bank.org_id", "is required for the request aud (or give bank.aud)");
   const jti = input.jti_case === "upper" ? input.jti.toUpperCase() : input.jti.toLowerCase();
   const payload: Record<string, unknown> = {
-    iss: input.software_id,
+    iss: input.iss ?? input.software_id,
     iat: input.now,
     exp: input.now + (input.ttl_seconds ?? 300),
     aud: input.aud,

@@ -1,5 +1,6 @@
 /** Inputs of the high-level registration functions: one zod schema, types inferred from it. */
 import { z } from "zod";
+import { BankProfileInput, DnFormat, RequestContentType } from "../bank_profiles/schema.js";
 import {
   EndpointUrl,
   Jwk,
@@ -36,17 +37,21 @@ export const TransportParams = z.strictObject({
 });
 export type TransportParams = z.infer<typeof TransportParams>;
 
+/**
+ * Explicit management overrides. Unset fields come from the bank profile (`bank_profile`), which
+ * starts from the spec profile; see `resolveBankProfile`.
+ */
 export const ManagementParams = z.strictObject({
   /** `obie`: client_credentials token at the bank; `rfc7592`: registration access token. Default per profile. */
   style: z.enum(["obie", "rfc7592"]).optional(),
   /** Scope for the OBIE-style management token; `null` sends none (the spec default). */
-  scope: z.union([z.string(), z.null()]).default(null),
+  scope: z.union([z.string(), z.null()]).optional(),
   /** Statuses that mean the client is gone (default per profile, UK: 401). */
   gone_statuses: z.array(z.number().int()).optional(),
-  /** Set false when the bank does not offer GET / PUT / DELETE. */
-  supports_read: z.boolean().default(true),
-  supports_update: z.boolean().default(true),
-  supports_delete: z.boolean().default(true),
+  /** Set false when the bank does not offer GET / PUT / DELETE (default: bank profile, else true). */
+  supports_read: z.boolean().optional(),
+  supports_update: z.boolean().optional(),
+  supports_delete: z.boolean().optional(),
 });
 export type ManagementParams = z.infer<typeof ManagementParams>;
 
@@ -63,18 +68,18 @@ export const BankParams = z
     /** Override of the request JWT `aud` (e.g. the issuer URL). */
     aud: z.string().min(1).optional(),
     /** Override of the profile's request Content-Type (e.g. `application/jose`). */
-    content_type: z.string().optional(),
+    content_type: RequestContentType.optional(),
     /** Override of the request scope format. */
     scope_format: z.enum(["string", "array"]).optional(),
-    /** Case of the request `jti`. */
-    jti_case: z.enum(["lower", "upper"]).default("lower"),
-    /** How OID 2.5.4.97 is written in a derived subject DN. */
-    dn_format: z.enum(["hex", "name", "oid"]).default("hex"),
+    /** Case of the request `jti` (default: bank profile, else lower). */
+    jti_case: z.enum(["lower", "upper"]).optional(),
+    /** How OID 2.5.4.97 is written in a derived subject DN (default: bank profile, else hex). */
+    dn_format: DnFormat.optional(),
     /** Request JWT lifetime in seconds. */
     request_ttl_seconds: z.number().int().positive().max(3600).default(300),
-    /** Extra claims the bank needs (e.g. `{ subject_type: "pairwise" }`). */
-    extra_claims: z.record(z.string(), z.unknown()).default({}),
-    management: ManagementParams.default(() => ManagementParams.parse({})),
+    /** Extra claims the bank needs (e.g. `{ subject_type: "pairwise" }`); merged over the bank profile's. */
+    extra_claims: z.record(z.string(), z.unknown()).optional(),
+    management: ManagementParams.optional(),
     /** Skip the discovery capability checks (only when the bank publishes wrong metadata). */
     skip_discovery_checks: z.boolean().default(false),
   })
@@ -117,7 +122,8 @@ export const ClientParams = z.strictObject({
   /** Default: every redirect URI of the SSA. */
   redirect_uris: z.array(z.string()).optional(),
   scope: ScopeInput.default(["openid", "accounts"]),
-  grant_types: z.array(z.string()).default(["authorization_code", "client_credentials", "refresh_token"]),
+  /** Default: the bank profile's (spec: authorization_code, client_credentials, refresh_token). */
+  grant_types: z.array(z.string()).optional(),
   response_types: z.array(z.string()).default(["code id_token"]),
   token_endpoint_auth_method: TokenEndpointAuthMethod.default("private_key_jwt"),
   token_endpoint_auth_signing_alg: SigningAlg.optional(),
@@ -140,6 +146,11 @@ export type ClientParams = z.infer<typeof ClientParams>;
 export const RegistrationParams = z
   .strictObject({
     profile: ProfileName,
+    /**
+     * The bank's known deviations: a preset name (`"hsbc"`) or `{ preset?, ...overrides }`.
+     * It supplies defaults for the same-named `bank.*` settings; explicit `bank.*` values win.
+     */
+    bank_profile: BankProfileInput.optional(),
     bank: BankParams,
     /** Optional only for `rfc7591` without a software statement. */
     directory: DirectoryParams.optional(),

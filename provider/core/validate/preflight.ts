@@ -125,7 +125,8 @@ export function validateClientForProfile(
     "backchannel_authentication_request_signing_alg",
     "backchannel_user_code_parameter_supported",
   ] as const;
-  const hasCibaGrant = client.grant_types.includes(CIBA_GRANT);
+  const grantTypes = client.grant_types ?? [];
+  const hasCibaGrant = grantTypes.includes(CIBA_GRANT);
   const cibaSet = cibaFields.filter((f) => client[f] !== undefined);
   if (!profile.ciba && (hasCibaGrant || cibaSet.length > 0))
     throw new InvalidInputError(
@@ -152,7 +153,7 @@ export function validateClientForProfile(
     }
   }
   if (profile.grant_types) {
-    for (const [i, g] of client.grant_types.entries()) {
+    for (const [i, g] of grantTypes.entries()) {
       if (!profile.grant_types.includes(g))
         throw new InvalidInputError(
           `client.grant_types.${i}`,
@@ -261,7 +262,7 @@ export function validateAgainstDiscovery(
     });
   }
   if (d.grant_types_supported) {
-    client.grant_types.forEach((g, i) => {
+    (client.grant_types ?? []).forEach((g, i) => {
       if (!d.grant_types_supported?.includes(g))
         throw new InvalidInputError(
           `client.grant_types.${i}`,
