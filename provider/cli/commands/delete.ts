@@ -1,0 +1,46 @@
+/** `ob-dcr delete`: delete a registration (DELETE /register/{client_id}). */
+import { defineCommand } from "citty";
+import { deleteRegistration } from "../../http/registration.js";
+import { loadConfig, validateConfig } from "../config.js";
+import { COMMON_ARGS, STATE_ARGS, withRuntime } from "../runtime.js";
+import { resolveState } from "../state.js";
+
+const args = { ...COMMON_ARGS, ...STATE_ARGS } as const;
+
+export const command = defineCommand({
+  meta: {
+    name: "delete",
+    description:
+      "Delete a registration at the bank (DELETE /register/{client_id}); already gone is a success",
+  },
+  args,
+  run: (c) =>
+    withRuntime(c, args, async (rt, a) => {
+      const cfg = await loadConfig(
+        {
+          config: a.config,
+          profile: a.profile,
+          bank_discovery_url: a["bank-discovery-url"],
+          ca_file: a["ca-file"],
+        },
+        rt.io.env,
+        rt.io.cwd,
+      );
+      const { params } = await validateConfig(cfg);
+      const { state } = await resolveState(
+        { state: a.state, client_id: a["client-id"] },
+        rt.io.env,
+        rt.io.cwd,
+      );
+      const doc: Record<string, unknown> = { command: "delete", client_id: state.client_id };
+      rt.partial = doc;
+      const r = await rt.out.step("registration delete", () => deleteRegistration(params, state, rt.ctx));
+      doc.result = r;
+      rt.out.line(
+        r === "deleted"
+          ? `client_id: ${state.client_id}\nresult: deleted`
+          : `client_id: ${state.client_id}\nresult: gone (the bank no longer knew it)`,
+      );
+      rt.out.json(doc);
+    }),
+});

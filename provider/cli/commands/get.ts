@@ -1,0 +1,38 @@
+/** `ob-dcr get`: read a registration (GET /register/{client_id}). */
+import { defineCommand } from "citty";
+import { readRegistration } from "../../http/registration.js";
+import { loadConfig, validateConfig } from "../config.js";
+import { COMMON_ARGS, STATE_ARGS, withRuntime } from "../runtime.js";
+import { resolveState } from "../state.js";
+import { printOutcome } from "../steps.js";
+
+const args = { ...COMMON_ARGS, ...STATE_ARGS } as const;
+
+export const command = defineCommand({
+  meta: { name: "get", description: "Read a registration from the bank (GET /register/{client_id})" },
+  args,
+  run: (c) =>
+    withRuntime(c, args, async (rt, a) => {
+      const cfg = await loadConfig(
+        {
+          config: a.config,
+          profile: a.profile,
+          bank_discovery_url: a["bank-discovery-url"],
+          ca_file: a["ca-file"],
+        },
+        rt.io.env,
+        rt.io.cwd,
+      );
+      const { params } = await validateConfig(cfg);
+      const { state } = await resolveState(
+        { state: a.state, client_id: a["client-id"] },
+        rt.io.env,
+        rt.io.cwd,
+      );
+      const doc: Record<string, unknown> = { command: "get", client_id: state.client_id };
+      rt.partial = doc;
+      const o = await rt.out.step("registration read", () => readRegistration(params, state, rt.ctx));
+      printOutcome(rt, o, doc);
+      rt.out.json(doc);
+    }),
+});

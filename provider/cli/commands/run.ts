@@ -1,0 +1,111 @@
+/** `ob-dcr run`: the reference tool's flow end to end, printing every step. */
+import path from "node:path";
+import { defineCommand } from "citty";
+import { createRegistration } from "../../http/registration.js";
+import { loadConfig, validateConfig } from "../config.js";
+import { REDACTED } from "../redact.js";
+import { COMMON_ARGS, type Runtime, STATE_ARGS, withRuntime } from "../runtime.js";
+import { writeStateFile } from "../state.js";
+import { bodyForPrint, decodeJwt, directoryNeeds, printOutcome, ssaStep, tokenStep } from "../steps.js";
+
+const args = {
+  ...COMMON_ARGS,
+  state: { ...STATE_ARGS.state, description: "Write client_id + management secrets here (mode 0600)" },
+} as const;
+
+/** Steps 4+5 from what went over the wire: the request as sent and the response as received. */
+function printRegistrationExchange(rt: Runtime, endpoint: string | undefined, doc: Record<string, unknown>) {
+  const { out } = rt;
+  const x = endpoint ? rt.rec.last("POST", endpoint) : undefined;
+  if (!x) return;
+  const raw = x.request_body?.toString("utf8") ?? "";
+  const jwt = decodeJwt(raw);
+  const request: Record<string, unknown> = { url: x.url };
+  out.heading("4. Registration request");
+  out.line(`POST ${x.url}`);
+  if (jwt) {
+    const claims = { ...jwt.claims };
+    if (typeof claims.software_statement === "string" && !out.showSecrets)
+      claims.software_statement = `[SSA, ${claims.software_statement.length} chars: claims in step 3]`;
+    Object.assign(request, { header: jwt.header, claims, jwt: out.showSecrets ? raw : REDACTED });
+    out.field("header", jwt.header);
+    out.field("claims", claims);
+    out.line(`jwt: ${out.showSecrets ? raw : `${REDACTED} (--show-secrets prints it)`}`);
+  } else {
+    const body = bodyForPrint(x.request_body);
+    request.body = body;
+    out.field("body", body);
+  }
+  doc.registration_request = request;
+  out.heading("5. Registration");
+  if (x.error) {
+    out.line(`no response (${x.error})`);
+    doc.registration_response = { error: x.error };
+    return;
+  }
+  const body = bodyForPrint(x.response_body);
+  doc.registration_response = { status: x.status, body };
+  out.line(`status: ${x.status}`);
+  out.field("body", body);
+}
+
+export const command = defineCommand({
+  meta: {
+    name: "run",
+    description:
+      "Run the whole flow (assertion, directory token, SSA, request JWT, registration), printing each step",
+  },
+  args,
+  run: (c) =>
+    withRuntime(c, args, async (rt, a) => {
+      const { out } = rt;
+      const cfg = await loadConfig(
+        {
+          config: a.config,
+          profile: a.profile,
+          bank_discovery_url: a["bank-discovery-url"],
+          ca_file: a["ca-file"],
+        },
+        rt.io.env,
+        rt.io.cwd,
+      );
+      const { params } = await validateConfig(cfg);
+      const doc: Record<string, unknown> = { command: "run", profile: params.profile };
+      rt.partial = doc;
+      let withSsa = params;
+      let n = 1;
+      if (params.directory && params.software) {
+        let token: string | undefined;
+        if (!params.directory.software_statement) {
+          const need = directoryNeeds(params, true);
+          token = (await tokenStep(rt, params, need, doc)).token.access_token;
+          n = 3;
+        }
+        const { ssa } = await ssaStep(rt, params, doc, n, token);
+        withSsa = { ...params, directory: { ...params.directory, software_statement: ssa } };
+      } else {
+        out.line("(no directory configured: steps 1-3 skipped, rfc7591 without a software statement)");
+      }
+      let outcome: Awaited<ReturnType<typeof createRegistration>>;
+      try {
+        outcome = await out.step("registration", () => createRegistration(withSsa, rt.ctx));
+      } finally {
+        const endpoint =
+          params.bank.registration_endpoint ?? [...rt.ctx.discovery.values()][0]?.doc.registration_endpoint;
+        printRegistrationExchange(rt, endpoint, doc);
+      }
+      out.heading("Result");
+      const result: Record<string, unknown> = {};
+      printOutcome(rt, outcome, result);
+      doc.result = result.registration;
+      if (a.state) {
+        const file = path.resolve(rt.io.cwd, a.state);
+        await writeStateFile(file, outcome);
+        doc.state_file = file;
+        out.line(`state: written to ${file} (mode 0600)`);
+      } else if (Object.values(outcome.secrets).some((v) => v !== undefined)) {
+        out.note("note: the bank returned secrets; pass --state FILE to keep them for get/update/delete");
+      }
+      out.json(doc);
+    }),
+});

@@ -1,0 +1,54 @@
+/** `ob-dcr ssa`: download the software statement, verify it, print its claims. */
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { defineCommand } from "citty";
+import { loadConfig, validateConfig } from "../config.js";
+import { COMMON_ARGS, withRuntime } from "../runtime.js";
+import { directoryNeeds, ssaStep, tokenStep } from "../steps.js";
+
+const args = {
+  ...COMMON_ARGS,
+  out: {
+    type: "string",
+    valueHint: "file",
+    description: "Also write the SSA (compact JWS) to this file (mode 0600)",
+  },
+} as const;
+
+export const command = defineCommand({
+  meta: {
+    name: "ssa",
+    description: "Download the SSA from the directory (or take the inline one), verify it, print its claims",
+  },
+  args,
+  run: (c) =>
+    withRuntime(c, args, async (rt, a) => {
+      const cfg = await loadConfig(
+        {
+          config: a.config,
+          profile: a.profile,
+          bank_discovery_url: a["bank-discovery-url"],
+          ca_file: a["ca-file"],
+        },
+        rt.io.env,
+        rt.io.cwd,
+      );
+      const { params } = await validateConfig(cfg);
+      const doc: Record<string, unknown> = { command: "ssa" };
+      rt.partial = doc;
+      let token: string | undefined;
+      let n = 1;
+      if (!params.directory?.software_statement) {
+        token = (await tokenStep(rt, params, directoryNeeds(params, true), doc)).token.access_token;
+        n = 3;
+      }
+      const { ssa } = await ssaStep(rt, params, doc, n, token);
+      if (a.out) {
+        const file = path.resolve(rt.io.cwd, a.out);
+        await writeFile(file, `${ssa}\n`, { mode: 0o600 });
+        doc.out = file;
+        rt.out.line(`ssa: written to ${file}`);
+      }
+      rt.out.json(doc);
+    }),
+});

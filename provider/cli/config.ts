@@ -1,0 +1,209 @@
+/**
+ * Configuration: a JSON or YAML file with the shape of the core's `RegistrationParams` (snake_case)
+ * plus `*_file` members for material kept in files, then environment variables, then flags
+ * (flags win). Every problem is an InvalidInputError naming the field to fix (exit code 3).
+ */
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+import { InvalidInputError, invalidInputFromZod } from "../core/errors.js";
+import { importSigningKey } from "../core/keys.js";
+import { RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
+
+/** Environment variables read by the CLI (flags override them). */
+export const ENV = {
+  config: "OB_DCR_CONFIG",
+  profile: "OB_DCR_PROFILE",
+  bank_discovery_url: "OB_DCR_BANK_DISCOVERY_URL",
+  ca_file: "OB_DCR_CA_FILE",
+  state: "OB_DCR_STATE",
+  client_id: "OB_DCR_CLIENT_ID",
+  registration_access_token: "OB_DCR_REGISTRATION_ACCESS_TOKEN",
+  client_secret: "OB_DCR_CLIENT_SECRET",
+  timeout: "OB_DCR_TIMEOUT",
+} as const;
+
+/** `<section>.<member>_file` → `<section>.<member>`: file contents replace the path. */
+const FILE_REFS = [
+  ["signing_key", "private_key_file", "private_key"],
+  ["transport", "cert_file", "cert"],
+  ["transport", "key_file", "key"],
+  ["transport", "ca_file", "ca"],
+  ["directory", "software_statement_file", "software_statement"],
+  ["directory", "jwks_file", "jwks"],
+] as const;
+
+/** The file-reference members the CLI adds to `RegistrationParams`. */
+const FileRef = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+export interface ConfigOverrides {
+  config?: string | undefined;
+  profile?: string | undefined;
+  bank_discovery_url?: string | undefined;
+  ca_file?: string | undefined;
+}
+
+export interface LoadedConfig {
+  /** Absolute path of the config file, if one was read. */
+  file: string | undefined;
+  /** The object handed to the core (file contents loaded, overrides applied). */
+  raw: Record<string, unknown>;
+  /** Which fields came from files (field → path), for error messages. */
+  from_files: Map<string, string>;
+}
+
+function describeFsError(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (code === "ENOENT") return "no such file (ENOENT)";
+  if (code === "EACCES") return "permission denied (EACCES)";
+  if (code === "EISDIR") return "is a directory (EISDIR)";
+  return typeof code === "string" ? code : "unreadable";
+}
+
+async function readText(field: string, file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (cause) {
+    throw new InvalidInputError(field, `cannot read "${file}": ${describeFsError(cause)}`, { cause });
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Parse a config file's text: JSON for `.json`, YAML (a superset of JSON) otherwise. */
+export function parseConfigText(text: string, file: string): Record<string, unknown> {
+  let doc: unknown;
+  if (file.toLowerCase().endsWith(".json")) {
+    try {
+      doc = JSON.parse(text);
+    } catch (cause) {
+      throw new InvalidInputError("--config", `"${file}" is not valid JSON (${(cause as Error).message})`, {
+        cause,
+      });
+    }
+  } else {
+    try {
+      doc = YAML.parse(text, { prettyErrors: true });
+    } catch (cause) {
+      const msg = ((cause as Error).message ?? "").split("\n")[0];
+      throw new InvalidInputError("--config", `"${file}" is not valid YAML (${msg})`, { cause });
+    }
+  }
+  if (!isRecord(doc))
+    throw new InvalidInputError("--config", `"${file}" must hold an object (profile, bank, directory, ...)`);
+  return doc;
+}
+
+/**
+ * Read the config file (if any), load `*_file` members relative to its folder, apply env and flags.
+ * `required`: fail when no config file is named.
+ */
+export async function loadConfig(
+  o: ConfigOverrides,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  required = true,
+): Promise<LoadedConfig> {
+  const named = o.config ?? env[ENV.config];
+  let raw: Record<string, unknown> = {};
+  let file: string | undefined;
+  if (named) {
+    file = path.resolve(cwd, named);
+    raw = parseConfigText(await readText("--config", file), file);
+  } else if (required) {
+    throw new InvalidInputError("--config", `no configuration: give --config FILE or set ${ENV.config}`);
+  }
+  const base = file ? path.dirname(file) : cwd;
+  const from_files = new Map<string, string>();
+  for (const [section, refKey, key] of FILE_REFS) {
+    const sec = raw[section];
+    if (!isRecord(sec) || sec[refKey] === undefined) continue;
+    const field = `${section}.${refKey}`;
+    const ref = FileRef.safeParse(sec[refKey]);
+    if (!ref.success) throw new InvalidInputError(field, "must be a file path (or a list of paths)");
+    if (sec[key] !== undefined)
+      throw new InvalidInputError(field, `give either ${section}.${key} or ${field}, not both`);
+    const files = (Array.isArray(ref.data) ? ref.data : [ref.data]).map((f) => path.resolve(base, f));
+    const texts = await Promise.all(files.map((f) => readText(field, f)));
+    let value: unknown = Array.isArray(ref.data) ? texts : texts[0];
+    if (key === "jwks") {
+      try {
+        value = JSON.parse(texts[0] as string);
+      } catch (cause) {
+        throw new InvalidInputError(field, `"${files[0]}" is not a JSON JWKS`, { cause });
+      }
+    }
+    if (key === "software_statement") value = (value as string).trim();
+    const { [refKey]: _drop, ...rest } = sec;
+    raw[section] = { ...rest, [key]: value };
+    from_files.set(`${section}.${key}`, `${field} (${files.join(", ")})`);
+  }
+  // Environment, then flags.
+  const profile = o.profile ?? env[ENV.profile];
+  if (profile !== undefined) raw.profile = profile;
+  const discovery = o.bank_discovery_url ?? env[ENV.bank_discovery_url];
+  if (discovery !== undefined)
+    raw.bank = { ...(isRecord(raw.bank) ? raw.bank : {}), discovery_url: discovery };
+  const caFile = o.ca_file ?? env[ENV.ca_file];
+  if (caFile !== undefined) {
+    const f = path.resolve(cwd, caFile);
+    raw.transport = { ...(isRecord(raw.transport) ? raw.transport : {}), ca: await readText("--ca-file", f) };
+    from_files.set("transport.ca", `--ca-file (${f})`);
+  }
+  return { file, raw, from_files };
+}
+
+/** Name the config member a value came from (e.g. `signing_key.private_key_file (/x/key.pem)`). */
+export function fieldName(cfg: LoadedConfig, field: string): string {
+  return cfg.from_files.get(field) ?? field;
+}
+
+/** Validate the loaded config as `RegistrationParams` and check that keys and certificates parse. */
+export async function validateConfig(
+  cfg: LoadedConfig,
+): Promise<{ input: RegistrationParamsInput; params: RegistrationParams }> {
+  const r = RegistrationParams.safeParse(cfg.raw);
+  if (!r.success) throw invalidInputFromZod("", r.error);
+  const params = r.data;
+  try {
+    await importSigningKey(params.signing_key);
+  } catch (e) {
+    if (!(e instanceof InvalidInputError)) throw e;
+    const f = fieldName(cfg, "signing_key.private_key");
+    throw new InvalidInputError(f, e.message.replace(/^signing_key\.private_key: /, ""), { cause: e });
+  }
+  if (params.transport.cert) {
+    try {
+      new X509Certificate(params.transport.cert);
+    } catch (cause) {
+      throw new InvalidInputError(fieldName(cfg, "transport.cert"), "is not a PEM X.509 certificate", {
+        cause,
+      });
+    }
+  }
+  if (params.transport.key) {
+    try {
+      createPrivateKey(params.transport.key);
+    } catch (cause) {
+      throw new InvalidInputError(fieldName(cfg, "transport.key"), "is not a PEM private key", { cause });
+    }
+  }
+  return { input: cfg.raw as RegistrationParamsInput, params };
+}
+
+/** Transport timeouts from --timeout / OB_DCR_TIMEOUT (seconds). */
+export function timeoutMs(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+): number | undefined {
+  const v = flag ?? env[ENV.timeout];
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidInputError("--timeout", `must be a positive number of seconds (got "${v}")`);
+  return Math.round(n * 1000);
+}

@@ -1,0 +1,127 @@
+/**
+ * Exit codes travel as errors: commands throw, only the entry point (main.ts) turns an error into a
+ * code. The mapping follows the core's error classes (stable `code`s, never messages).
+ */
+import { isObDcrError } from "../core/errors.js";
+
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INVALID_INPUT = 3;
+export const EXIT_REJECTED = 4;
+export const EXIT_TRANSPORT = 5;
+
+export type ExitCode =
+  | typeof EXIT_OK
+  | typeof EXIT_INTERNAL
+  | typeof EXIT_USAGE
+  | typeof EXIT_INVALID_INPUT
+  | typeof EXIT_REJECTED
+  | typeof EXIT_TRANSPORT;
+
+export const EXIT_CODE_MEANING: Readonly<Record<ExitCode, string>> = {
+  0: "ok",
+  1: "internal error",
+  2: "usage error",
+  3: "invalid input or configuration",
+  4: "rejected by the bank or directory",
+  5: "transport failure, timeout, unexpected response or unknown outcome",
+};
+
+/** A command-line mistake (unknown command or flag, missing argument): exit 2 with usage. */
+export class UsageError extends Error {
+  readonly code = "OBDCR_CLI_USAGE";
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** A non-error outcome that must still end with a specific code (e.g. a failed discovery check). */
+export class ExitError extends Error {
+  readonly exitCode: ExitCode;
+  readonly code: string;
+  readonly field: string | undefined;
+  constructor(exitCode: ExitCode, code: string, message: string, field?: string) {
+    super(message);
+    this.name = "ExitError";
+    this.exitCode = exitCode;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** citty's own argument errors (`EARG`, `E_UNKNOWN_COMMAND`, ...) are usage errors. */
+function isCittyError(e: unknown): boolean {
+  return e instanceof Error && e.name === "CLIError";
+}
+
+export function exitCodeFor(e: unknown): ExitCode {
+  if (e instanceof ExitError) return e.exitCode;
+  if (e instanceof UsageError || isCittyError(e)) return EXIT_USAGE;
+  if (isObDcrError(e)) {
+    switch (e.code) {
+      case "OBDCR_INVALID_INPUT":
+      case "OBDCR_SSA_INVALID":
+        return EXIT_INVALID_INPUT;
+      case "OBDCR_REGISTRATION_REJECTED":
+      case "OBDCR_REGISTRATION_GONE":
+      case "OBDCR_NOT_SUPPORTED":
+        return EXIT_REJECTED;
+      case "OBDCR_UNEXPECTED_RESPONSE":
+      case "OBDCR_TRANSPORT":
+      case "OBDCR_TIMEOUT":
+      case "OBDCR_OUTCOME_UNKNOWN":
+        return EXIT_TRANSPORT;
+    }
+  }
+  return EXIT_INTERNAL;
+}
+
+export interface ErrorReport {
+  code: string;
+  message: string;
+  exit_code: ExitCode;
+  field?: string;
+  status?: number;
+  error?: string;
+  error_description?: string;
+  claim?: string;
+}
+
+/** What is printed about an error: code, message and the structured fields (never `cause` contents). */
+export function errorReport(e: unknown): ErrorReport {
+  const exit_code = exitCodeFor(e);
+  if (e instanceof Error) {
+    const x = e as Error & Record<string, unknown>;
+    const code = typeof x.code === "string" && x.code.startsWith("OBDCR") ? x.code : "OBDCR_CLI_INTERNAL";
+    const r: ErrorReport = {
+      code: isCittyError(e) ? "OBDCR_CLI_USAGE" : code,
+      message: stripAnsi(e.message),
+      exit_code,
+    };
+    if (typeof x.field === "string") r.field = x.field;
+    if (typeof x.status === "number") r.status = x.status;
+    if (typeof x.error === "string") r.error = x.error;
+    if (typeof x.error_description === "string") r.error_description = x.error_description;
+    if (typeof x.claim === "string") r.claim = x.claim;
+    return r;
+  }
+  return { code: "OBDCR_CLI_INTERNAL", message: String(e), exit_code };
+}
+
+export function stripAnsi(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
+  return s.replace(/\u001b\[[0-9;]*m/g, "");
+}
+
+const reported = new WeakSet<object>();
+
+/** The command already printed this error as JSON on stdout (main then prints only the stderr line). */
+export function markReported(e: unknown): void {
+  if (e && typeof e === "object") reported.add(e);
+}
+
+export function wasReported(e: unknown): boolean {
+  return !!e && typeof e === "object" && reported.has(e);
+}

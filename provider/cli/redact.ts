@@ -1,0 +1,57 @@
+/**
+ * Redaction of secrets in anything the CLI prints. Secrets appear only with `--show-secrets`.
+ * Field names, not values, decide: a token in an unknown field of a vendor response is caught by
+ * the generic `*token*` / `*secret*` rule.
+ */
+
+export const REDACTED = "[redacted]";
+
+/** Fields whose values are always secret. */
+const SECRET_KEYS = new Set([
+  "access_token",
+  "refresh_token",
+  "id_token",
+  "client_secret",
+  "registration_access_token",
+  "client_assertion",
+  "private_key",
+  "password",
+  "authorization",
+]);
+
+/** Private JWK members. */
+const JWK_PRIVATE = new Set(["d", "p", "q", "dp", "dq", "qi", "k"]);
+
+export function isSecretKey(key: string): boolean {
+  const k = key.toLowerCase();
+  if (SECRET_KEYS.has(k)) return true;
+  if (k.endsWith("_token") && !k.endsWith("_token_endpoint")) return true;
+  return k.includes("secret") && !k.endsWith("_expires_at") && !k.endsWith("_supported");
+}
+
+/** A deep copy with secret values replaced by "[redacted]" (unless show is true). */
+export function redact<T>(value: T, show: boolean): T {
+  if (show) return value;
+  return walk(value, undefined) as T;
+}
+
+function walk(v: unknown, parentIsJwk: boolean | undefined): unknown {
+  if (Array.isArray(v)) return v.map((x) => walk(x, undefined));
+  if (v && typeof v === "object" && !Buffer.isBuffer(v)) {
+    const o = v as Record<string, unknown>;
+    const jwk = parentIsJwk ?? typeof o.kty === "string";
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(o)) {
+      if (x !== undefined && x !== null && (isSecretKey(k) || (jwk && JWK_PRIVATE.has(k)))) out[k] = REDACTED;
+      else out[k] = walk(x, undefined);
+    }
+    return out;
+  }
+  return v;
+}
+
+/** A compact JWT shown only with --show-secrets. */
+export function secretString(s: string | undefined, show: boolean): string | undefined {
+  if (s === undefined) return undefined;
+  return show ? s : REDACTED;
+}

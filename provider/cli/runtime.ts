@@ -1,0 +1,151 @@
+/**
+ * What every command shares: the common flags, the unknown-flag check, and a runtime (output,
+ * HTTP recorder, core context) that is torn down after the command, whatever happens.
+ */
+import type { ArgsDef, CommandContext, ParsedArgs } from "citty";
+import { createContext, type ObDcrContext } from "../http/context.js";
+import { closeAgents } from "../http/transport.js";
+import { ENV, timeoutMs } from "./config.js";
+import { errorReport, markReported, UsageError } from "./exit.js";
+import { HttpRecorder } from "./http_log.js";
+import { type CliIo, Output } from "./output.js";
+
+export const CONFIG_ARGS = {
+  config: {
+    type: "string",
+    alias: "c",
+    valueHint: "file",
+    description: `Config file, JSON or YAML (env ${ENV.config})`,
+  },
+  profile: {
+    type: "string",
+    valueHint: "name",
+    description: `obie-3.1|obie-3.2|obie-3.3|obie-3.4|rfc7591; overrides the file (env ${ENV.profile})`,
+  },
+  "bank-discovery-url": {
+    type: "string",
+    valueHint: "url",
+    description: `Bank's OIDC discovery URL; overrides bank.discovery_url (env ${ENV.bank_discovery_url})`,
+  },
+  "ca-file": {
+    type: "string",
+    valueHint: "file",
+    description: `CA certificate(s) to trust (PEM); overrides transport.ca (env ${ENV.ca_file})`,
+  },
+  timeout: {
+    type: "string",
+    valueHint: "seconds",
+    description: `Connect/response timeout per request (default 30; env ${ENV.timeout})`,
+  },
+} as const satisfies ArgsDef;
+
+export const OUTPUT_ARGS = {
+  json: { type: "boolean", description: "Print one JSON document on stdout (progress stays on stderr)" },
+  verbose: {
+    type: "boolean",
+    alias: "v",
+    description: "Show HTTP exchanges (method, URL, status, time) and error stacks on stderr",
+  },
+  "show-secrets": {
+    type: "boolean",
+    description: "Print tokens, client_secret, registration_access_token and JWTs instead of [redacted]",
+  },
+} as const satisfies ArgsDef;
+
+export const STATE_ARGS = {
+  state: {
+    type: "string",
+    valueHint: "file",
+    description: `State file written by register (client_id + management secrets; env ${ENV.state})`,
+  },
+  "client-id": {
+    type: "string",
+    valueHint: "id",
+    description: `Client id (instead of --state; secrets from ${ENV.registration_access_token} / ${ENV.client_secret})`,
+  },
+} as const satisfies ArgsDef;
+
+export const COMMON_ARGS = { ...CONFIG_ARGS, ...OUTPUT_ARGS } as const satisfies ArgsDef;
+
+/** The injected process surface handed to runCommand as `data`. */
+export interface CommandData {
+  io: CliIo;
+}
+
+export interface Runtime {
+  io: CliIo;
+  out: Output;
+  rec: HttpRecorder;
+  ctx: ObDcrContext;
+  /** What a command has to show so far; printed with the error under --json. */
+  partial?: Record<string, unknown>;
+}
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** citty accepts unknown flags silently; a typo must be a usage error (exit 2) instead. */
+export function checkArgs(rawArgs: readonly string[], def: ArgsDef): void {
+  const known = new Set<string>();
+  for (const [name, d] of Object.entries(def)) {
+    known.add(kebab(name));
+    const alias = "alias" in d ? d.alias : undefined;
+    for (const a of Array.isArray(alias) ? alias : alias ? [alias] : []) known.add(a);
+  }
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i] as string;
+    if (a === "--") break;
+    if (!a.startsWith("-") || a === "-") {
+      throw new UsageError(`unexpected argument "${a}" (this command takes only flags)`);
+    }
+    const name = kebab(a.replace(/^-{1,2}/, "").split("=")[0] as string).replace(/^no-/, "");
+    if (!known.has(name)) throw new UsageError(`unknown flag "${a.split("=")[0]}"`);
+    const d = Object.entries(def).find(
+      ([n, x]) => kebab(n) === name || ("alias" in x && [x.alias].flat().includes(name as never)),
+    )?.[1];
+    if (d && (d.type === "string" || d.type === "enum") && !a.includes("=")) {
+      const next = rawArgs[i + 1];
+      if (next === undefined || (next.startsWith("-") && next !== "-"))
+        throw new UsageError(`flag "${a}" needs a value`);
+      i++;
+    }
+  }
+}
+
+type AnyArgs = Record<string, unknown>;
+
+/** Run a command body with a runtime; the recorder and HTTP agents are closed afterwards. */
+export async function withRuntime<T extends ArgsDef>(
+  c: CommandContext<T>,
+  def: T,
+  body: (rt: Runtime, args: ParsedArgs<T>) => Promise<void>,
+): Promise<void> {
+  checkArgs(c.rawArgs, def);
+  const data = c.data as CommandData | undefined;
+  if (!data?.io) throw new Error("ob-dcr: command run without io (call main())");
+  const io = data.io;
+  const a = c.args as AnyArgs;
+  const out = new Output(io, {
+    json: a.json === true,
+    verbose: a.verbose === true,
+    show_secrets: a["show-secrets"] === true,
+  });
+  const t = timeoutMs(a.timeout as string | undefined, io.env);
+  const ctx = createContext({
+    transport: t === undefined ? {} : { connect_timeout_ms: t, headers_timeout_ms: t, body_timeout_ms: t },
+  });
+  const rec = new HttpRecorder();
+  out.attach(rec);
+  const rt: Runtime = { io, out, rec, ctx };
+  try {
+    await body(rt, c.args);
+  } catch (e) {
+    if (out.opts.json) {
+      out.json({ ...(rt.partial ?? {}), error: errorReport(e) });
+      markReported(e);
+    }
+    throw e;
+  } finally {
+    rec.close();
+    await closeAgents();
+  }
+}
