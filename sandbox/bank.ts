@@ -134,10 +134,20 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
     const md: Record<string, unknown> = { ...reg.metadata };
     if (typeof md.scope === "string" && quirks.scope_format === "array")
       md.scope = md.scope.split(" ").filter(Boolean);
+    const dnName = quirks.response_dn_claim ?? quirks.dn_claim;
+    if (dnName !== "tls_client_auth_subject_dn" && md.tls_client_auth_subject_dn !== undefined) {
+      md[dnName] = md.tls_client_auth_subject_dn;
+      delete md.tls_client_auth_subject_dn;
+    }
+    const issuedAt = reg.client_id_issued_at;
     const body: Record<string, unknown> = {
       client_id: reg.client_id,
       client_id_issued_at:
-        quirks.client_id_issued_at_unit === "ms" ? reg.client_id_issued_at * 1000 : reg.client_id_issued_at,
+        quirks.client_id_issued_at_unit === "ms"
+          ? issuedAt * 1000
+          : quirks.client_id_issued_at_unit === "string"
+            ? new Date(issuedAt * 1000).toISOString()
+            : issuedAt,
       ...md,
     };
     if (secrets.client_secret) {

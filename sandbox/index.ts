@@ -20,6 +20,7 @@ export {
   type BankConfigInput,
   DEFAULT_ORG_ID,
   DEFAULT_SOFTWARE_ID,
+  DEFAULT_SOFTWARE_ID_18,
   OrgConfig,
   SandboxOptions,
   SoftwareConfig,

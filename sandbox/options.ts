@@ -69,6 +69,8 @@ export type BankConfigInput = z.input<typeof BankConfig>;
 
 export const DEFAULT_ORG_ID = "0015800001041RHAAY";
 export const DEFAULT_SOFTWARE_ID = "2cfGqDWH4LgtDRHd5JtFp8";
+/** A second default software whose id fits obie-3.1's 18-character limit on `iss`/`software_id`. */
+export const DEFAULT_SOFTWARE_ID_18 = "7hKzq3RmVbX2Lc9NwT";
 
 export function repoRoot(): string {
   // sandbox/options.ts (sources) or dist/sandbox/options.js (build): the repo is the nearest folder with package.json.
@@ -102,7 +104,13 @@ export const SandboxOptions = z.strictObject({
     .default(() => [
       OrgConfig.parse({
         org_id: DEFAULT_ORG_ID,
-        softwares: [SoftwareConfig.parse({ software_id: DEFAULT_SOFTWARE_ID })],
+        softwares: [
+          SoftwareConfig.parse({ software_id: DEFAULT_SOFTWARE_ID }),
+          SoftwareConfig.parse({
+            software_id: DEFAULT_SOFTWARE_ID_18,
+            software_client_name: "Sandbox TPP App (3.1)",
+          }),
+        ],
       }),
     ]),
   /** Log one line per request to stderr (never bodies, keys or tokens). */

@@ -17,12 +17,16 @@ export const BankQuirks = z.strictObject({
   aud: z
     .union([z.enum(["org_id", "issuer"]), z.strictObject({ literal: z.string().min(1) })])
     .default("org_id"),
+  /** Expected request `iss`: the SSA software_id (UK default), the SSA org_id, or a literal. */
+  iss: z
+    .union([z.enum(["software_id", "org_id"]), z.strictObject({ literal: z.string().min(1) })])
+    .default("software_id"),
   /** Required request media type for the signed registration JWT. */
   content_type: z.enum(["application/jwt", "application/jose"]).default("application/jwt"),
   /** Status of a successful POST /register. */
   created_status: z.union([z.literal(201), z.literal(200)]).default(201),
-  /** Unit of `client_id_issued_at` in responses. */
-  client_id_issued_at_unit: z.enum(["s", "ms"]).default("s"),
+  /** Unit of `client_id_issued_at` in responses (`string`: an ISO 8601 date). */
+  client_id_issued_at_unit: z.enum(["s", "ms", "string"]).default("s"),
   /** Shape of `scope` in responses. */
   scope_format: z.enum(["string", "array"]).default("string"),
   /** Registered metadata the bank overrides (stored and echoed back), e.g. `{ scope: "openid accounts" }`. */
@@ -47,6 +51,20 @@ export const BankQuirks = z.strictObject({
   subject_dn_encoding: DnEncoding.default("hex"),
   /** Require an all-lower-case `jti` in the registration JWT. */
   lowercase_jti: z.boolean().default(false),
+  /** Case the request `jti` must have (`any`: either; `lowercase_jti: true` implies `lower`). */
+  jti_case: z.enum(["any", "lower", "upper"]).default("any"),
+  /** Required shape of `scope` in requests: a space-delimited string (3.2+) or an array (3.1). */
+  request_scope_format: z.enum(["string", "array"]).default("string"),
+  /** Grant types the bank refuses in requests (e.g. `refresh_token`). */
+  grant_types_refused: z.array(z.string()).default([]),
+  /** Claims the request must carry with exactly these values (e.g. `{ subject_type: "pairwise" }`). */
+  required_claims: z.record(z.string(), z.unknown()).default({}),
+  /** Name of the subject-DN claim in requests and responses (3.1 and some banks: `tls_client_auth_dn`). */
+  dn_claim: z
+    .enum(["tls_client_auth_subject_dn", "tls_client_auth_dn"])
+    .default("tls_client_auth_subject_dn"),
+  /** Name of the subject-DN claim in responses (default: `dn_claim`); Revolut answers with the old name. */
+  response_dn_claim: z.enum(["tls_client_auth_subject_dn", "tls_client_auth_dn"]).nullable().default(null),
   /** Require the transport certificate's CN = SSA software_id and OU = SSA org_id. */
   transport_cert_binding: z.boolean().default(true),
   /** Maximum age of the SSA (`iat`), seconds. */

@@ -159,11 +159,16 @@ export async function validateRegistrationRequest(
     );
     try {
       const { payload } = await verifyWithJwks(token, { algorithms: SIGNING_ALGS, jwks, revokedKids });
-      if (payload.iss !== ssa.software_id)
+      const issQ = ctx.quirks.iss;
+      const wantIss =
+        issQ === "software_id" ? ssa.software_id : issQ === "org_id" ? ssa.org_id : issQ.literal;
+      if (payload.iss !== wantIss)
         throw new JwtCheckError(
-          typeof payload.iss === "string" && /^[0-9a-zA-Z]{1,22}$/.test(payload.iss)
-            ? "iss must equal the SSA software_id"
-            : "iss must be the software_id (1-22 Base62 characters)",
+          issQ !== "software_id"
+            ? `iss must be ${typeof issQ === "string" ? `the SSA ${issQ}` : `"${issQ.literal}"`} at this bank`
+            : typeof payload.iss === "string" && /^[0-9a-zA-Z]{1,22}$/.test(payload.iss)
+              ? "iss must equal the SSA software_id"
+              : "iss must be the software_id (1-22 Base62 characters)",
         );
       checkAudience(payload, [expectedAud(ctx)]);
       checkTimes(payload, {
@@ -172,8 +177,13 @@ export async function validateRegistrationRequest(
         maxLifetime: ctx.quirks.max_jwt_lifetime_seconds,
       });
       if (!isUuid(payload.jti)) throw new JwtCheckError("jti must be a UUID");
-      if (ctx.quirks.lowercase_jti && payload.jti !== payload.jti.toLowerCase())
+      if (
+        (ctx.quirks.lowercase_jti || ctx.quirks.jti_case === "lower") &&
+        payload.jti !== payload.jti.toLowerCase()
+      )
         throw new JwtCheckError("jti must be lower-case");
+      if (ctx.quirks.jti_case === "upper" && payload.jti !== payload.jti.toUpperCase())
+        throw new JwtCheckError("jti must be upper-case");
       if (
         !ctx.jtis.remember(
           payload.jti.toLowerCase(),
@@ -257,25 +267,35 @@ function validateMetadata(
   if (signingAlg !== undefined && !(SIGNING_ALGS as readonly unknown[]).includes(signingAlg))
     throw metadataError(`token_endpoint_auth_signing_alg must be one of ${SIGNING_ALGS.join(", ")}`);
 
-  const dn = md.tls_client_auth_subject_dn;
+  for (const [claim, want] of Object.entries(ctx.quirks.required_claims))
+    if (JSON.stringify(claims[claim]) !== JSON.stringify(want))
+      throw metadataError(`${claim} must be ${JSON.stringify(want)} at this bank`);
+  const dnClaim = ctx.quirks.dn_claim;
+  const otherDnClaim = dnClaim === "tls_client_auth_dn" ? "tls_client_auth_subject_dn" : "tls_client_auth_dn";
+  if (md[otherDnClaim] !== undefined)
+    throw metadataError(`${otherDnClaim} is not the claim name here; use ${dnClaim}`);
+  const dn = md[dnClaim];
   if (method === "tls_client_auth") {
     if (typeof dn !== "string" || dn.length === 0)
-      throw metadataError("tls_client_auth_subject_dn is required for tls_client_auth");
+      throw metadataError(`${dnClaim} is required for tls_client_auth`);
     const expected = subjectDn(req.peerCertDer!, ctx.quirks.subject_dn_encoding);
     if (normalizeDn(dn) !== normalizeDn(expected))
       throw metadataError(
-        `tls_client_auth_subject_dn does not match the client certificate (this bank renders 2.5.4.97 as ${ctx.quirks.subject_dn_encoding})`,
+        `${dnClaim} does not match the client certificate (this bank renders 2.5.4.97 as ${ctx.quirks.subject_dn_encoding})`,
       );
   } else if (dn !== undefined) {
-    throw metadataError("tls_client_auth_subject_dn is only allowed with tls_client_auth");
+    throw metadataError(`${dnClaim} is only allowed with tls_client_auth`);
   }
-  if (md.tls_client_auth_dn !== undefined)
-    throw metadataError("tls_client_auth_dn is the v3.1 name; use tls_client_auth_subject_dn");
+  // Stored under the current name; responses use the bank's name.
+  if (dnClaim !== "tls_client_auth_subject_dn" && dn !== undefined) {
+    md.tls_client_auth_subject_dn = dn;
+    delete md[dnClaim];
+  }
 
   if (md.grant_types !== undefined || strict) {
     const grants = stringArray(md.grant_types, "grant_types");
     for (const g of grants)
-      if (!(GRANT_TYPES as readonly string[]).includes(g))
+      if (!(GRANT_TYPES as readonly string[]).includes(g) || ctx.quirks.grant_types_refused.includes(g))
         throw metadataError(`grant_type ${g} is not supported`);
   }
   if (md.response_types !== undefined) {
@@ -294,6 +314,11 @@ function validateMetadata(
   }
 
   if (md.scope !== undefined || strict) {
+    if (ctx.quirks.request_scope_format === "array") {
+      if (!Array.isArray(md.scope) || !md.scope.every((x) => typeof x === "string"))
+        throw metadataError("scope must be an array of strings at this bank");
+      md.scope = md.scope.join(" "); // stored as a string
+    }
     if (typeof md.scope !== "string" || md.scope.trim().length === 0 || md.scope.length > 256)
       throw metadataError("scope must be a space-separated string of at most 256 characters");
     const allowed = new Set(["openid", ...ssa.software_roles.map((r) => ROLE_SCOPES[r]).filter(Boolean)]);
