@@ -1,19 +1,46 @@
-// The main job: a real `pulumi up` through the Automation API on the local file backend,
-// then the stack outputs with secrets masked.
-import { program } from "../examples/engine-check/program.js";
+// The main job: start the sandbox (directory + bank, real TLS/mTLS), then a real `pulumi up` of
+// examples/sandbox through the Automation API on the local file backend, then the outputs with
+// secrets masked. Run it again and the engine finds nothing to change.
+import { program } from "../examples/sandbox/program.js";
+import { startSandbox } from "../sandbox/index.js";
 import { backendUrl, localStack } from "./lib/pulumi_stack.js";
 
+// Fixed ports (those of `npm run sandbox`), so the registrations in state stay valid between runs.
+const PORTS = { directory: 9443, admin: 9444, bank: 9445 };
+
 async function main() {
-  const stack = await localStack({
-    projectName: "ob-dcr-demo",
-    stackName: process.env.OB_DCR_STACK ?? "dev",
-    program: async () => program("hello from ob-dcr"),
+  const sandbox = await startSandbox({
+    ports: { directory: PORTS.directory, admin: PORTS.admin },
+    banks: [{ name: "sandbox-bank", port: PORTS.bank }],
+  }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "EADDRINUSE") {
+      throw new Error(
+        `ports ${Object.values(PORTS).join(", ")} are in use: stop \`npm run sandbox\` (or whatever uses them) first`,
+      );
+    }
+    throw e;
   });
-  console.log(`backend: ${backendUrl()}  stack: ${stack.name}`);
-  const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
-  console.log("\nOutputs (secrets masked):");
-  for (const [key, out] of Object.entries(up.outputs)) {
-    console.log(`  ${key}: ${out.secret ? "[secret]" : JSON.stringify(out.value)}`);
+  try {
+    console.log(`sandbox: ${sandbox.manifest.banks.map((b) => b.discovery_url).join(", ")}`);
+    const stack = await localStack({
+      projectName: "ob-dcr-demo",
+      stackName: process.env.OB_DCR_STACK ?? "dev",
+      program: async () => program(sandbox.manifest),
+    });
+    console.log(`backend: ${backendUrl()}  stack: ${stack.name}`);
+    const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
+    console.log("\nOutputs (secrets masked):");
+    for (const [key, out] of Object.entries(up.outputs)) {
+      console.log(
+        `  ${key}: ${out.secret ? "[secret]" : JSON.stringify(out.value, null, 2).replace(/\n/g, "\n  ")}`,
+      );
+    }
+    const held = await sandbox.admin.registrations("sandbox-bank");
+    console.log(
+      `\nThe sandbox bank holds ${held.length} registration(s): ${held.map((r) => r.client_id).join(", ")}`,
+    );
+  } finally {
+    await sandbox.close();
   }
 }
 

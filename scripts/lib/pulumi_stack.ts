@@ -53,6 +53,7 @@ export async function localStack(opts: StackOptions): Promise<Stack> {
   const cli = cliInfo();
   const pulumiCommand = await PulumiCommand.get({ root: cli.root });
   const backend = opts.backend ?? backendUrl();
+  if (backend.startsWith("file://")) mkdirSync(backend.slice("file://".length), { recursive: true });
   const env: Record<string, string> = {
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? DEMO_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",

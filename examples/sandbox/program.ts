@@ -1,0 +1,62 @@
+// The demo: register the sandbox TPP's software with the sandbox bank.
+// In your own project, import from "ob-dcr/pulumi" and "ob-dcr/sandbox" instead.
+import { readFileSync } from "node:fs";
+import { ObClientRegistration, type ObClientRegistrationArgs } from "../../provider/pulumi.js";
+import type { SandboxManifest } from "../../sandbox/manifest.js";
+
+/** The registration args for one sandbox bank, with key material referenced by file. */
+export function sandboxArgs(
+  manifest: SandboxManifest,
+  bankName = manifest.banks[0]?.name,
+): ObClientRegistrationArgs {
+  const org = manifest.orgs[0];
+  const software = org?.softwares[0];
+  const bank = manifest.banks.find((b) => b.name === bankName);
+  if (!org || !software || !bank)
+    throw new Error(`the sandbox manifest has no org, software or bank ${bankName}`);
+  return {
+    profile: "obie-3.2",
+    bank: { discoveryUrl: bank.discovery_url, orgId: bank.org_id },
+    directory: {
+      tokenEndpoint: manifest.directory.token_endpoint,
+      ssaEndpoint: manifest.directory.ssa_endpoint_template,
+      jwksUri: manifest.directory.jwks_uri,
+    },
+    software: { softwareId: software.software_id, orgId: org.org_id },
+    signingKey: {
+      kid: software.signing.kid,
+      alg: "PS256",
+      privateKeyFile: software.signing.private_key_file,
+    },
+    transport: {
+      certFile: software.transport.cert_file,
+      keyFile: software.transport.key_file,
+      caFile: manifest.ca_cert_file,
+    },
+    client: {
+      redirectUris: software.software_redirect_uris.slice(0, 1),
+      scope: "openid accounts",
+      tokenEndpointAuthMethod: "private_key_jwt",
+    },
+  };
+}
+
+export function readManifest(path: string): SandboxManifest {
+  return JSON.parse(readFileSync(path, "utf8")) as SandboxManifest;
+}
+
+/** The stack: one registration per sandbox bank. */
+export function program(manifest: SandboxManifest) {
+  const outputs: Record<string, unknown> = {};
+  for (const bank of manifest.banks) {
+    const reg = new ObClientRegistration(bank.name, sandboxArgs(manifest, bank.name));
+    outputs[bank.name] = {
+      clientId: reg.clientId,
+      managementUri: reg.managementUri,
+      registeredScope: reg.registeredMetadata.apply((m) => m.scope),
+      clientSecret: reg.clientSecret,
+      registrationAccessToken: reg.registrationAccessToken,
+    };
+  }
+  return outputs;
+}

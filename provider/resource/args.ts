@@ -1,0 +1,146 @@
+/**
+ * The Pulumi-facing shape of a registration: the core's `RegistrationParams` with camelCase keys,
+ * plus what only the resource needs (key material from files or stack config, adoption,
+ * delete-before-replace). The core's zod schema stays the single source of truth: inputs are
+ * converted to snake_case here and validated by it, and its issue paths are converted back.
+ */
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { InvalidInputError } from "../core/errors.js";
+import type { RegistrationParamsInput } from "../core/schemas/params.js";
+
+type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+/** Wire maps whose keys are claim names, not field names: passed through as they are. */
+type Opaque = "extra_claims" | "extra" | "jwks" | "private_key";
+export type Camelize<T> = T extends readonly (infer U)[]
+  ? Camelize<U>[]
+  : T extends Record<string, unknown>
+    ? { [K in keyof T as K extends string ? Camel<K> : K]: K extends Opaque ? T[K] : Camelize<T[K]> }
+    : T;
+
+const OPAQUE_KEYS = new Set(["extraClaims", "extra", "jwks", "privateKey"]);
+
+export const camelToSnake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+export const snakeToCamel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Converts the keys of plain objects, leaving the values of opaque (wire) maps untouched. */
+export function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [camelToSnake(k), OPAQUE_KEYS.has(k) ? x : snakeKeys(x)]),
+  );
+}
+
+export function camelKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(camelKeys);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [snakeToCamel(k), OPAQUE_KEYS.has(snakeToCamel(k)) ? x : camelKeys(x)]),
+  );
+}
+
+/** A zod issue path (snake_case) as a Pulumi property path (camelCase, dotted). */
+export const propertyPath = (path: readonly PropertyKey[]) =>
+  path.map((p) => (typeof p === "string" ? snakeToCamel(p) : String(p))).join(".");
+
+type Core = Camelize<RegistrationParamsInput>;
+
+/** Inputs the resource adds to the core's parameters. */
+export const ResourceOnlyInputs = z.object({
+  /** Take over an existing registration instead of POSTing a new one (see README, "Adoption"). */
+  adopt: z
+    .strictObject({
+      clientId: z.string().min(1),
+      /** RFC 7592 management credential of the existing client. Secret. */
+      registrationAccessToken: z.string().min(1).optional(),
+      registrationClientUri: z.string().min(1).optional(),
+      /** For client_secret_* auth methods. Secret. */
+      clientSecret: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** The bank refuses a second registration of the same software: replace deletes first. */
+  refusesDuplicates: z.boolean().optional(),
+});
+export type ResourceOnlyInputs = z.infer<typeof ResourceOnlyInputs>;
+
+type SigningKeyInput = Omit<NonNullable<Core["signingKey"]>, "privateKey"> & {
+  privateKey?: NonNullable<Core["signingKey"]>["privateKey"];
+  privateKeyFile?: string;
+};
+type TransportInput = Partial<NonNullable<Core["transport"]>> & {
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
+};
+
+/** The provider's (plain, unwrapped) inputs. */
+export type RegistrationInputs = Omit<Core, "signingKey" | "transport"> & {
+  signingKey: SigningKeyInput;
+  transport: TransportInput;
+  adopt?: ResourceOnlyInputs["adopt"];
+  refusesDuplicates?: boolean;
+};
+
+/** Secrets that stack config can supply (read in `configure`), by config key. */
+export interface ConfigSecrets {
+  /** `ob-dcr:signingPrivateKey` */
+  signingPrivateKey?: string;
+  /** `ob-dcr:transportKey` */
+  transportKey?: string;
+}
+
+/** Key material that cannot be loaded; `field` names the input (camelCase). */
+export class MaterialError extends InvalidInputError {}
+
+async function fromFile(
+  property: string,
+  path: string | undefined,
+  unknown?: string,
+): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  if (path === unknown) return unknown; // preview: the path is not known yet
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    throw new MaterialError(property, `cannot read ${path} (${code}); give an existing file`);
+  }
+}
+
+/**
+ * The core's parameters from the resource inputs: files read, stack-config secrets filled in,
+ * resource-only inputs removed. Validation is the core schema's job.
+ */
+export async function toCoreParams(
+  inputs: RegistrationInputs,
+  secrets: ConfigSecrets = {},
+  opts: { unknown?: string } = {},
+): Promise<RegistrationParamsInput> {
+  const { unknown } = opts;
+  const { adopt: _adopt, refusesDuplicates: _rd, signingKey, transport, ...rest } = inputs;
+  const { privateKeyFile, ...sk } = signingKey ?? ({} as SigningKeyInput);
+  const { certFile, keyFile, caFile, ...tr } = transport ?? {};
+  let privateKey: unknown =
+    sk.privateKey ??
+    (await fromFile("signingKey.privateKeyFile", privateKeyFile, unknown)) ??
+    secrets.signingPrivateKey;
+  if (typeof privateKey === "string" && privateKey.trim().startsWith("{")) {
+    try {
+      privateKey = JSON.parse(privateKey);
+    } catch {
+      throw new MaterialError("signingKey.privateKey", "looks like a JWK but is not valid JSON");
+    }
+  }
+  const transportCore = {
+    ...tr,
+    cert: tr.cert ?? (await fromFile("transport.certFile", certFile, unknown)),
+    key: tr.key ?? (await fromFile("transport.keyFile", keyFile, unknown)) ?? secrets.transportKey,
+    ca: tr.ca ?? (await fromFile("transport.caFile", caFile, unknown)),
+  };
+  return snakeKeys({
+    ...rest,
+    signingKey: { ...sk, privateKey },
+    transport: transportCore,
+  }) as RegistrationParamsInput;
+}

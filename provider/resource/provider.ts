@@ -1,0 +1,444 @@
+/**
+ * The dynamic provider behind ObClientRegistration. The serialized provider in state is a stub
+ * that `require`s this module by package name inside each method, so the protocol logic is
+ * never frozen into state and old resources run current code. Module state (caches, config
+ * secrets) lives here, once per provider host process: one directory token and one SSA
+ * download serve every registration of a software in one `pulumi up`.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  InvalidInputError,
+  OBDCR_NOT_SUPPORTED,
+  OBDCR_OUTCOME_UNKNOWN,
+  OBDCR_REGISTRATION_GONE,
+  ObDcrError,
+} from "../core/errors.js";
+import type { RegistrationParamsInput, RegistrationStateInput } from "../core/schemas/params.js";
+import { RegistrationParams } from "../core/schemas/params.js";
+import { createContext } from "../http/context.js";
+import {
+  createRegistration,
+  deleteRegistration,
+  type RegistrationOutcome,
+  readRegistration,
+  updateRegistration,
+} from "../http/registration.js";
+import {
+  type ConfigSecrets,
+  MaterialError,
+  propertyPath,
+  type RegistrationInputs,
+  ResourceOnlyInputs,
+  snakeKeys,
+  toCoreParams,
+} from "./args.js";
+
+/** What the engine sends in place of a value it does not know yet (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The declared inputs, echoed into the outputs so that diff compares declared against declared. */
+export const INPUT_KEYS = [
+  "profile",
+  "bank",
+  "directory",
+  "software",
+  "signingKey",
+  "transport",
+  "client",
+  "adopt",
+  "refusesDuplicates",
+] as const;
+
+/** A change here is a different registration (another bank, software or profile): replace. */
+const IDENTITY_PATHS = [
+  ["profile"],
+  ["bank", "discoveryUrl"],
+  ["bank", "registrationEndpoint"],
+  ["bank", "orgId"],
+  ["software", "softwareId"],
+  ["software", "orgId"],
+] as const;
+
+/** Registered client metadata whose drift at the bank a PUT corrects. */
+const MANAGED_METADATA = [
+  "redirect_uris",
+  "scope",
+  "grant_types",
+  "response_types",
+  "token_endpoint_auth_method",
+  "token_endpoint_auth_signing_alg",
+  "id_token_signed_response_alg",
+  "request_object_signing_alg",
+  "application_type",
+  "tls_client_auth_subject_dn",
+] as const;
+
+export interface Substitution {
+  field: string;
+  requested: unknown;
+  registered: unknown;
+}
+
+/** Computed outputs (besides the echoed inputs). */
+export interface RegistrationComputed {
+  clientId: string;
+  clientIdIssuedAt?: number;
+  clientSecretExpiresAt?: number;
+  /** Secret. */
+  clientSecret?: string;
+  /** Secret. RFC 7592 management credential, kept current when the bank rotates it. */
+  registrationAccessToken?: string;
+  registrationClientUri?: string;
+  /** Where GET/PUT/DELETE go. */
+  managementUri: string;
+  /** The bank's current view of the client (non-secret members, SSA left out). */
+  registeredMetadata: Record<string, unknown>;
+  /** The bank's view right after our last POST/PUT: drift is measured against it. */
+  appliedMetadata: Record<string, unknown>;
+  /** Values the bank registered instead of the ones requested. */
+  substitutions: Substitution[];
+}
+
+export type RegistrationOutputs = RegistrationInputs & RegistrationComputed;
+
+type Props = Record<string, unknown>;
+
+const ctx = createContext();
+let configSecrets: ConfigSecrets = {};
+
+const log = (msg: string) => process.stderr.write(`ob-dcr: ${msg}\n`);
+
+function declared(props: Props): RegistrationInputs {
+  const out: Props = {};
+  for (const k of INPUT_KEYS) if (props[k] !== undefined) out[k] = props[k];
+  return out as unknown as RegistrationInputs;
+}
+
+function at(obj: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = obj;
+  for (const p of path) {
+    if (v === UNKNOWN) return UNKNOWN;
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function hasUnknownOnPath(obj: unknown, path: readonly PropertyKey[]): boolean {
+  let v: unknown = obj;
+  for (const p of path) {
+    if (v === UNKNOWN) return true;
+    if (v === null || typeof v !== "object") return false;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v === UNKNOWN;
+}
+
+function stable(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
+      : x,
+  );
+}
+const same = (a: unknown, b: unknown) => stable(a ?? null) === stable(b ?? null);
+
+function pickMetadata(m: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(MANAGED_METADATA.filter((k) => m[k] !== undefined).map((k) => [k, m[k]]));
+}
+
+function drifted(olds: Props): boolean {
+  const reg = olds.registeredMetadata as Record<string, unknown> | undefined;
+  const applied = olds.appliedMetadata as Record<string, unknown> | undefined;
+  if (!reg || !applied) return false;
+  return !same(pickMetadata(reg), pickMetadata(applied));
+}
+
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function computed(
+  r: RegistrationOutcome,
+  applied: Record<string, unknown> | undefined,
+): RegistrationComputed {
+  const { software_statement: _ssa, ...metadata } = r.metadata;
+  return withoutUndefined({
+    clientId: r.client_id,
+    clientIdIssuedAt: r.client_id_issued_at,
+    clientSecretExpiresAt: r.client_secret_expires_at,
+    clientSecret: r.secrets.client_secret,
+    registrationAccessToken: r.secrets.registration_access_token,
+    registrationClientUri: r.registration_client_uri,
+    managementUri: r.management_uri,
+    registeredMetadata: metadata,
+    appliedMetadata: applied ?? metadata,
+    substitutions: r.substitutions.map((s) => ({
+      field: s.field,
+      requested: s.requested,
+      registered: s.registered,
+    })),
+  });
+}
+
+/** The management state the core needs, from stored outputs. */
+function stateOf(props: Props): RegistrationStateInput {
+  return {
+    client_id: String(props.clientId),
+    registration_client_uri: props.registrationClientUri as string | undefined,
+    secrets: withoutUndefined({
+      client_secret: props.clientSecret as string | undefined,
+      registration_access_token: props.registrationAccessToken as string | undefined,
+    }),
+  };
+}
+
+function warnSubstitutions(name: string, subs: readonly Substitution[]) {
+  for (const s of subs) {
+    log(
+      `${name}: the bank registered ${s.field} = ${JSON.stringify(s.registered)} instead of ${JSON.stringify(s.requested)} (see the substitutions output)`,
+    );
+  }
+}
+
+/**
+ * The core's parameters for a stored registration. A bank that issued a registration access
+ * token manages the client RFC 7592 style (RFC 7592 §3), whatever the spec profile's default.
+ */
+async function paramsFor(inputs: RegistrationInputs, props?: Props): Promise<RegistrationParamsInput> {
+  const params = await toCoreParams(inputs, configSecrets);
+  const hasRat =
+    typeof (props?.registrationAccessToken ?? inputs.adopt?.registrationAccessToken) === "string";
+  if (hasRat && params.bank && !params.bank.management?.style) {
+    return {
+      ...params,
+      bank: { ...params.bank, management: { ...params.bank.management, style: "rfc7592" } },
+    };
+  }
+  return params;
+}
+
+/** Where a registration was sent, for messages (no secrets). */
+function describe(inputs: RegistrationInputs): string {
+  const bank = inputs.bank?.registrationEndpoint ?? inputs.bank?.discoveryUrl ?? "the bank";
+  return `software ${inputs.software?.softwareId ?? "?"} at ${bank}`;
+}
+
+/** Create reached the bank and it issued a client_id: record it in state with the error (never orphan it). */
+class PartialCreateError extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Props,
+    readonly reasons: string[],
+  ) {
+    super(message);
+  }
+}
+
+function clientIdOf(e: unknown): string | undefined {
+  const id = (e as { client_id?: unknown } | undefined)?.client_id;
+  return typeof id === "string" && id ? id : undefined;
+}
+
+/** Prefix messages with the stable error code: the engine shows only the message. */
+function coded(e: unknown): unknown {
+  if (e instanceof ObDcrError && !e.message.startsWith(e.code)) e.message = `${e.code}: ${e.message}`;
+  return e;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a wrapper that keeps each method's own signature
+function withCodes<T extends Record<string, (...args: any[]) => Promise<unknown>>>(methods: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(methods)) {
+    out[name] = async (...args: unknown[]) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        throw coded(e);
+      }
+    };
+  }
+  return out as T;
+}
+
+export const registrationProvider = withCodes({
+  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    configSecrets = withoutUndefined({
+      signingPrivateKey: req.config.get("ob-dcr:signingPrivateKey"),
+      transportKey: req.config.get("ob-dcr:transportKey"),
+    });
+  },
+
+  async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+    const inputs = declared(news);
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const ro = ResourceOnlyInputs.safeParse({
+      adopt: inputs.adopt,
+      refusesDuplicates: inputs.refusesDuplicates,
+    });
+    if (!ro.success) {
+      for (const i of ro.error.issues) failures.push({ property: propertyPath(i.path), reason: i.message });
+    }
+    try {
+      const params = await toCoreParams(inputs, configSecrets, { unknown: UNKNOWN });
+      const r = RegistrationParams.safeParse(params);
+      if (!r.success) {
+        for (const i of r.error.issues) {
+          if (hasUnknownOnPath(params, i.path)) continue; // known only at `up`
+          let reason = i.message;
+          if (i.path.join(".") === "signing_key.private_key")
+            reason = `${reason}; give signingKey.privateKey, signingKey.privateKeyFile or the ob-dcr:signingPrivateKey config secret`;
+          if (i.path.join(".") === "transport.key")
+            reason = `${reason}; give transport.key, transport.keyFile or the ob-dcr:transportKey config secret`;
+          failures.push({ property: propertyPath(i.path), reason });
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof MaterialError)) throw e;
+      failures.push({ property: e.field, reason: e.message });
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+    const replaces = new Set<string>();
+    for (const path of IDENTITY_PATHS) {
+      if (!same(at(olds, path), at(news, path))) replaces.add(path[0]);
+    }
+    // Adoption only matters at create: changing or removing it later is not a change.
+    const changed = INPUT_KEYS.filter((k) => k !== "adopt" && !same(olds[k], news[k]));
+    const drift = drifted(olds);
+    const changes = replaces.size > 0 || changed.length > 0 || drift;
+    return {
+      changes,
+      replaces: [...replaces],
+      deleteBeforeReplace: replaces.size > 0 && news.refusesDuplicates === true,
+    };
+  },
+
+  async create(props: Props): Promise<pulumi.dynamic.CreateResult> {
+    const inputs = declared(props);
+    const params = await paramsFor(inputs);
+    if (inputs.adopt) {
+      // Take over an existing registration: GET it with its management credentials, no POST.
+      const state: RegistrationStateInput = {
+        client_id: inputs.adopt.clientId,
+        registration_client_uri: inputs.adopt.registrationClientUri,
+        secrets: withoutUndefined({
+          client_secret: inputs.adopt.clientSecret,
+          registration_access_token: inputs.adopt.registrationAccessToken,
+        }),
+      };
+      const r = await readRegistration(params, state, ctx);
+      const outs = computed(r, undefined);
+      return { id: r.client_id, outs: { ...inputs, ...outs } };
+    }
+    let r: RegistrationOutcome;
+    try {
+      r = await createRegistration(params, ctx);
+    } catch (e) {
+      const id = clientIdOf(e);
+      if (id) {
+        // The bank issued a client_id but we could not finish: keep it in state with the error,
+        // so that `pulumi up` retries as an update and `pulumi destroy` deletes it.
+        const cause = e instanceof ObDcrError ? `${e.code}: ${e.message}` : String(e);
+        // The engine shows the reasons, not the message: both say everything.
+        const msg =
+          `registration ${id} was created at the bank but could not be completed; it is kept in state ` +
+          `(fix the cause and run \`pulumi up\` again, or \`pulumi destroy\` to delete it): ${cause}`;
+        throw new PartialCreateError(
+          msg,
+          id,
+          { ...inputs, clientId: id, managementUri: "", __provider: props.__provider },
+          [msg],
+        );
+      }
+      if (e instanceof ObDcrError && e.code === OBDCR_OUTCOME_UNKNOWN) {
+        throw new ObDcrError(
+          OBDCR_OUTCOME_UNKNOWN,
+          `the registration POST for ${describe(inputs)} may have reached the bank, but no answer came back: ${e.message}. ` +
+            "If the bank created the client (check its portal or its registrations list), bring it under Pulumi with " +
+            "`adopt: { clientId, ... }` on this resource; otherwise run `pulumi up` again.",
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+    const outs = computed(r, undefined);
+    warnSubstitutions(describe(inputs), outs.substitutions);
+    return { id: r.client_id, outs: { ...inputs, ...outs } };
+  },
+
+  async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+    const inputs = declared(props);
+    const params = await paramsFor(inputs, props);
+    let r: RegistrationOutcome;
+    try {
+      r = await readRegistration(params, stateOf(props), ctx);
+    } catch (e) {
+      if (e instanceof ObDcrError && e.code === OBDCR_REGISTRATION_GONE) {
+        log(`registration ${id} is gone at the bank (${e.message}); the next \`pulumi up\` creates it again`);
+        return {};
+      }
+      if (e instanceof ObDcrError && e.code === OBDCR_NOT_SUPPORTED) {
+        log(`registration ${id}: the bank does not offer GET, so refresh keeps the last known state`);
+        return { id, props, inputs };
+      }
+      throw e;
+    }
+    const outs = computed(r, props.appliedMetadata as Record<string, unknown> | undefined);
+    return { id, props: { ...props, ...outs }, inputs };
+  },
+
+  async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+    const inputs = declared(news);
+    // A create that failed after the bank's 201 left outputs incomplete: a PUT completes them.
+    const incomplete = olds.appliedMetadata === undefined;
+    const metadataChanged =
+      incomplete ||
+      !same(olds.client, news.client) ||
+      !same(at(olds, ["directory", "softwareStatement"]), at(news, ["directory", "softwareStatement"])) ||
+      drifted(olds);
+    const kept: Props = {};
+    for (const [k, v] of Object.entries(olds))
+      if (!(INPUT_KEYS as readonly string[]).includes(k)) kept[k] = v;
+    if (!metadataChanged) return { outs: { ...kept, ...inputs } };
+    const params = await paramsFor(inputs, olds);
+    const r = await updateRegistration(params, stateOf(olds), ctx);
+    if (r.client_id !== id) {
+      throw new InvalidInputError(
+        "clientId",
+        `the bank answered the update of ${id} with client_id ${r.client_id}; refusing to change identity`,
+      );
+    }
+    const outs = computed(r, undefined);
+    warnSubstitutions(describe(inputs), outs.substitutions);
+    return { outs: { ...kept, ...inputs, ...outs } };
+  },
+
+  async delete(id: string, props: Props): Promise<void> {
+    const inputs = declared(props);
+    const params = await paramsFor(inputs, props);
+    try {
+      const result = await deleteRegistration(params, stateOf(props), ctx);
+      if (result === "gone") log(`registration ${id} was already gone at the bank`);
+    } catch (e) {
+      if (e instanceof ObDcrError && e.code === OBDCR_NOT_SUPPORTED) {
+        throw new ObDcrError(
+          OBDCR_NOT_SUPPORTED,
+          `the bank does not let ob-dcr delete registration ${id} (${describe(inputs)}). ` +
+            "Revoke the client in the bank's developer portal, then either set `retainOnDelete: true` on this " +
+            "resource and run `pulumi destroy` again, or remove it from state with `pulumi state delete <urn>`.",
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  },
+});
+
+export type RegistrationProvider = typeof registrationProvider;
+
+/** For tests: the snake_case core parameters a set of inputs maps to (files not read). */
+export const _internal = { snakeKeys, declared, drifted };

@@ -1,0 +1,101 @@
+/**
+ * ObClientRegistration: one client registration at one bank, as a Pulumi resource.
+ * create = DCR POST (or adoption by GET), read = GET, update = PUT, delete = DELETE.
+ * Type token: `pulumi-nodejs:dynamic/ob-dcr:ObClientRegistration`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { RegistrationInputs } from "./args.js";
+import type { Substitution } from "./provider.js";
+
+/** `pulumi.Input` at every level, as Pulumi's own SDKs type nested args. */
+export type DeepInput<T> = T extends string | number | boolean | null | undefined
+  ? pulumi.Input<T>
+  : T extends readonly (infer U)[]
+    ? pulumi.Input<DeepInput<U>[]>
+    : pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>;
+
+export type ObClientRegistrationArgs = { [K in keyof RegistrationInputs]: DeepInput<RegistrationInputs[K]> };
+
+/** Outputs that hold credentials: stored encrypted, masked in the CLI. */
+export const SECRET_OUTPUTS = [
+  "clientSecret",
+  "registrationAccessToken",
+  "signingKey",
+  "transport",
+  "adopt",
+] as const;
+
+// The serialized provider: a stub that loads this package by name in every method, so state
+// holds no protocol code and no captured values, and `read`/`delete` of old resources run
+// the installed version. Only `require` is referenced (never captured by the serializer).
+const stub: pulumi.dynamic.ResourceProvider = {
+  async configure(req) {
+    return require("ob-dcr/resource-provider").registrationProvider.configure(req);
+  },
+  async check(olds, news) {
+    return require("ob-dcr/resource-provider").registrationProvider.check(olds, news);
+  },
+  async diff(id, olds, news) {
+    return require("ob-dcr/resource-provider").registrationProvider.diff(id, olds, news);
+  },
+  async create(inputs) {
+    return require("ob-dcr/resource-provider").registrationProvider.create(inputs);
+  },
+  async read(id, props) {
+    return require("ob-dcr/resource-provider").registrationProvider.read(id, props);
+  },
+  async update(id, olds, news) {
+    return require("ob-dcr/resource-provider").registrationProvider.update(id, olds, news);
+  },
+  async delete(id, props) {
+    return require("ob-dcr/resource-provider").registrationProvider.delete(id, props);
+  },
+};
+
+const secret = <T>(v: T | undefined) => (v === undefined ? undefined : pulumi.secret(v));
+
+export class ObClientRegistration extends pulumi.dynamic.Resource {
+  /** The client_id the bank issued (also the resource id). */
+  declare readonly clientId: pulumi.Output<string>;
+  declare readonly clientIdIssuedAt: pulumi.Output<number | undefined>;
+  /** Secret. Issued for client_secret_* auth methods. */
+  declare readonly clientSecret: pulumi.Output<string | undefined>;
+  declare readonly clientSecretExpiresAt: pulumi.Output<number | undefined>;
+  /** Secret. RFC 7592 management credential (kept current when the bank rotates it). */
+  declare readonly registrationAccessToken: pulumi.Output<string | undefined>;
+  declare readonly registrationClientUri: pulumi.Output<string | undefined>;
+  /** Where GET/PUT/DELETE of this registration go. */
+  declare readonly managementUri: pulumi.Output<string>;
+  /** The bank's view of the client (non-secret members; the SSA is left out). */
+  declare readonly registeredMetadata: pulumi.Output<Record<string, unknown>>;
+  /** Values the bank registered instead of the ones requested (also printed as warnings). */
+  declare readonly substitutions: pulumi.Output<Substitution[]>;
+
+  constructor(name: string, args: ObClientRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      ...args,
+      // Key material and management credentials are secrets however the user passed them.
+      signingKey: secret(args.signingKey),
+      transport: secret(args.transport),
+      adopt: secret(args.adopt),
+      clientId: undefined,
+      clientIdIssuedAt: undefined,
+      clientSecret: undefined,
+      clientSecretExpiresAt: undefined,
+      registrationAccessToken: undefined,
+      registrationClientUri: undefined,
+      managementUri: undefined,
+      registeredMetadata: undefined,
+      appliedMetadata: undefined,
+      substitutions: undefined,
+    };
+    super(
+      stub,
+      name,
+      props,
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...SECRET_OUTPUTS] }),
+      "ob-dcr",
+      "ObClientRegistration",
+    );
+  }
+}
