@@ -20,6 +20,8 @@ export const HttpsUrl = z.url({ protocol: /^https$/, error: "must be an https UR
 /** https, or http only on loopback (127.0.0.1 / [::1]) for local interop tests. */
 export const EndpointUrl = z.url({ error: "must be an absolute URL" }).refine(
   (u) => {
+    // zod runs refinements after a failed format check too: an unparseable URL is reported once, above.
+    if (!URL.canParse(u)) return true;
     const x = new URL(u);
     return x.protocol === "https:" || (x.protocol === "http:" && ["127.0.0.1", "[::1]"].includes(x.hostname));
   },
