@@ -42,7 +42,11 @@ function walk(v: unknown, parentIsJwk: boolean | undefined): unknown {
     const jwk = parentIsJwk ?? typeof o.kty === "string";
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(o)) {
-      if (x !== undefined && x !== null && (isSecretKey(k) || (jwk && JWK_PRIVATE.has(k)))) out[k] = REDACTED;
+      const scalar = x !== undefined && x !== null && typeof x !== "object";
+      // Secret names apply to values; a container (`secrets`, `directory_token`) is walked instead.
+      if (scalar && (isSecretKey(k) || (jwk && JWK_PRIVATE.has(k)))) out[k] = REDACTED;
+      else if (Array.isArray(x) && isSecretKey(k)) out[k] = x.map(() => REDACTED);
+      else if (k === "software_statement" && typeof x === "string") out[k] = ssaSummary(x);
       else out[k] = walk(x, undefined);
     }
     return out;
@@ -54,4 +58,9 @@ function walk(v: unknown, parentIsJwk: boolean | undefined): unknown {
 export function secretString(s: string | undefined, show: boolean): string | undefined {
   if (s === undefined) return undefined;
   return show ? s : REDACTED;
+}
+
+/** A software statement is long and a bearer credential of sorts: shown as a summary by default. */
+export function ssaSummary(ssa: string): string {
+  return `[software statement, ${ssa.length} chars; --show-secrets prints it]`;
 }

@@ -204,7 +204,12 @@ export async function ssaStep(
 }
 
 /** Outcome of register/get/update for printing and --json (secrets redacted by Output). */
-export function printOutcome(rt: Runtime, o: RegistrationOutcome, doc: Record<string, unknown>): void {
+export function printOutcome(
+  rt: Runtime,
+  o: RegistrationOutcome,
+  doc: Record<string, unknown>,
+  withMetadata = true,
+): void {
   const { out } = rt;
   doc.registration = o;
   out.line(`client_id: ${o.client_id}`);
@@ -216,5 +221,5 @@ export function printOutcome(rt: Runtime, o: RegistrationOutcome, doc: Record<st
   const secrets = Object.fromEntries(Object.entries(o.secrets).filter(([, v]) => v !== undefined));
   if (Object.keys(secrets).length > 0) out.field("secrets", redact(secrets, out.showSecrets));
   if (o.substitutions.length > 0) out.field("substitutions (the bank changed these)", o.substitutions);
-  out.field("metadata", o.metadata);
+  if (withMetadata) out.field("metadata", o.metadata);
 }

@@ -25,8 +25,6 @@ function printRegistrationExchange(rt: Runtime, endpoint: string | undefined, do
   out.line(`POST ${x.url}`);
   if (jwt) {
     const claims = { ...jwt.claims };
-    if (typeof claims.software_statement === "string" && !out.showSecrets)
-      claims.software_statement = `[SSA, ${claims.software_statement.length} chars: claims in step 3]`;
     Object.assign(request, { header: jwt.header, claims, jwt: out.showSecrets ? raw : REDACTED });
     out.field("header", jwt.header);
     out.field("claims", claims);
@@ -96,7 +94,7 @@ export const command = defineCommand({
       }
       out.heading("Result");
       const result: Record<string, unknown> = {};
-      printOutcome(rt, outcome, result);
+      printOutcome(rt, outcome, result, false);
       doc.result = result.registration;
       if (a.state) {
         const file = path.resolve(rt.io.cwd, a.state);

@@ -1,0 +1,220 @@
+/**
+ * Test helpers for the CLI: build once, run the BUILT CLI as a subprocess (never in-process), an
+ * in-process sandbox over real mTLS, config files written as YAML/JSON with `*_file` members.
+ */
+import { execFile, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import YAML from "yaml";
+import { type Sandbox, startSandbox } from "../../sandbox/index.js";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const MAIN = path.join(ROOT, "dist/provider/cli/main.js");
+const TAP = path.join(__dirname, "tap.cjs");
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(dir);
+  return newest;
+}
+
+/** Build dist/ unless the CLI is newer than every provider source (one builder at a time). */
+export function ensureBuilt(): void {
+  const fresh = () => existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestSource(path.join(ROOT, "provider"));
+  if (fresh()) return;
+  const lock = path.join(os.tmpdir(), "ob-dcr-cli-build.lock");
+  for (let i = 0; i < 600; i++) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (fresh()) return;
+      spawnSync("sleep", ["0.5"]);
+    }
+  }
+  try {
+    if (fresh()) return;
+    // Exit status ignored: tsc still emits when an unrelated file in the tree has a type error.
+    spawnSync(
+      process.execPath,
+      [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+      {
+        cwd: ROOT,
+        stdio: "inherit",
+      },
+    );
+    if (!existsSync(MAIN)) throw new Error("build did not produce dist/provider/cli/main.js");
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Response bodies the CLI received (from the tap), for secret checks. */
+  wire: { method: string; url: string; body: string }[];
+}
+
+/** Run the built CLI asynchronously (the sandbox lives in this process's event loop). */
+export function cli(
+  args: string[],
+  o: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliResult> {
+  const tap = path.join(mkdtempSync(path.join(os.tmpdir(), "obdcr-tap-")), "tap.jsonl");
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith("OB_DCR_")) env[k] = v;
+  for (const [k, v] of Object.entries(o.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  env.NODE_OPTIONS = `--require ${TAP}`;
+  env.OB_DCR_TEST_TAP = tap;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { cwd: o.cwd ?? ROOT, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        const wire = existsSync(tap)
+          ? readFileSync(tap, "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as CliResult["wire"][number])
+          : [];
+        rmSync(path.dirname(tap), { recursive: true, force: true });
+        resolve({ code, stdout, stderr, wire });
+      },
+    );
+  });
+}
+
+export async function startCliSandbox(): Promise<Sandbox> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "obdcr-cli-sb-"));
+  return startSandbox({
+    dataDir,
+    banks: [
+      { name: "sandbox-bank" },
+      { name: "rat-bank", management: "registration_access_token" },
+      {
+        name: "secret-bank",
+        token_endpoint_auth_methods_supported: [
+          "private_key_jwt",
+          "tls_client_auth",
+          "client_secret_basic",
+          "client_secret_post",
+        ],
+      },
+    ],
+  });
+}
+
+type Json = Record<string, unknown>;
+
+function merge(a: Json, b: Json): Json {
+  const out: Json = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    if (v === undefined) delete out[k];
+    else if (
+      v &&
+      typeof v === "object" &&
+      !Array.isArray(v) &&
+      cur &&
+      typeof cur === "object" &&
+      !Array.isArray(cur)
+    )
+      out[k] = merge(cur as Json, v as Json);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** A config object for a sandbox bank, with key/cert material as `*_file` paths. */
+export function configFor(sb: Sandbox, bankName = "sandbox-bank", over: Json = {}): Json {
+  const m = sb.manifest;
+  const bank = m.banks.find((b) => b.name === bankName);
+  const org = m.orgs[0];
+  const sw = org?.softwares[0];
+  if (!bank || !org || !sw) throw new Error(`no bank ${bankName}`);
+  return merge(
+    {
+      profile: "obie-3.2",
+      bank: { discovery_url: bank.discovery_url, org_id: bank.org_id },
+      directory: {
+        token_endpoint: m.directory.token_endpoint,
+        ssa_endpoint: m.directory.ssa_endpoint_template,
+        jwks_uri: m.directory.jwks_uri,
+        issuer: m.directory.issuer,
+      },
+      software: { software_id: sw.software_id, org_id: org.org_id },
+      signing_key: { kid: sw.signing.kid, alg: "PS256", private_key_file: sw.signing.private_key_file },
+      transport: {
+        cert_file: sw.transport.cert_file,
+        key_file: sw.transport.key_file,
+        ca_file: m.ca_cert_file,
+      },
+      client: { redirect_uris: [sw.software_redirect_uris[0]], scope: "openid accounts" },
+    },
+    over,
+  );
+}
+
+/** Write a config as YAML (default) or JSON into dir; returns the path. */
+export function writeConfig(dir: string, name: string, cfg: Json): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  writeFileSync(file, name.endsWith(".json") ? JSON.stringify(cfg, null, 2) : YAML.stringify(cfg));
+  return file;
+}
+
+export function tmpDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), "obdcr-cli-"));
+}
+
+/** Secret values seen on the wire: tokens, client_secret, registration_access_token. */
+export function wireSecrets(r: CliResult): string[] {
+  const out = new Set<string>();
+  for (const x of r.wire) {
+    let j: unknown;
+    try {
+      j = JSON.parse(x.body);
+    } catch {
+      continue;
+    }
+    if (!j || typeof j !== "object") continue;
+    for (const k of ["access_token", "client_secret", "registration_access_token", "refresh_token"]) {
+      const v = (j as Json)[k];
+      if (typeof v === "string" && v.length >= 8) out.add(v);
+    }
+  }
+  return [...out];
+}
+
+/** The base64 body of a PEM private key (what must never be printed). */
+export function pemBody(file: string): string {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l && !l.startsWith("-----"))
+    .join("");
+}
