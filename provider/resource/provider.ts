@@ -6,6 +6,7 @@
  * download serve every registration of a software in one `pulumi up`.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { BANK_PRESETS, isBankPresetName } from "../core/bank_profiles/presets.js";
 import {
   InvalidInputError,
   OBDCR_NOT_SUPPORTED,
@@ -39,6 +40,7 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** The declared inputs, echoed into the outputs so that diff compares declared against declared. */
 export const INPUT_KEYS = [
   "profile",
+  "bankProfile",
   "bank",
   "directory",
   "software",
@@ -241,6 +243,26 @@ function clientIdOf(e: unknown): string | undefined {
   return typeof id === "string" && id ? id : undefined;
 }
 
+/**
+ * Whether a replacement must delete first: the explicit input wins, else the bank profile
+ * (its own field, or its preset's).
+ */
+function refusesDuplicates(news: Props): boolean {
+  if (typeof news.refusesDuplicates === "boolean") return news.refusesDuplicates;
+  const bp = news.bankProfile;
+  const fromPreset = (name: unknown) =>
+    typeof name === "string" && isBankPresetName(name)
+      ? (BANK_PRESETS[name].profile as { refuses_duplicate_registration?: boolean })
+          .refuses_duplicate_registration === true
+      : false;
+  if (typeof bp === "string") return fromPreset(bp);
+  if (bp && typeof bp === "object") {
+    const own = (bp as Record<string, unknown>).refusesDuplicateRegistration;
+    return typeof own === "boolean" ? own : fromPreset((bp as Record<string, unknown>).preset);
+  }
+  return false;
+}
+
 /** Prefix messages with the stable error code: the engine shows only the message. */
 function coded(e: unknown): unknown {
   if (e instanceof ObDcrError && !e.message.startsWith(e.code)) e.message = `${e.code}: ${e.message}`;
@@ -313,7 +335,7 @@ export const registrationProvider = withCodes({
     return {
       changes,
       replaces: [...replaces],
-      deleteBeforeReplace: replaces.size > 0 && news.refusesDuplicates === true,
+      deleteBeforeReplace: replaces.size > 0 && refusesDuplicates(news),
     };
   },
 

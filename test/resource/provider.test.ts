@@ -170,6 +170,21 @@ describe("diff", () => {
     });
   });
 
+  it.each([
+    ["a preset that refuses duplicates", "single-registration", true],
+    ["a preset that allows them", "hsbc", false],
+    ["an object overriding the field", { preset: "hsbc", refusesDuplicateRegistration: true }, true],
+  ])("takes delete-before-replace from the bank profile: %s", async (_what, bankProfile, expected) => {
+    const news = { ...valid(), bankProfile, software: { softwareId: "other", orgId: "o" } };
+    const d = await p.diff("c1", { ...olds(), bankProfile }, news);
+    expect(d).toMatchObject({ replaces: ["software"], deleteBeforeReplace: expected });
+  });
+
+  it("updates in place when the bank profile changes", async () => {
+    const d = await p.diff("c1", olds(), { ...valid(), bankProfile: "hsbc" });
+    expect(d).toMatchObject({ changes: true, replaces: [] });
+  });
+
   it("ignores adopt after creation", async () => {
     expect(await p.diff("c1", { ...olds(), adopt: { clientId: "c1" } }, valid())).toMatchObject({
       changes: false,
@@ -226,6 +241,6 @@ describe("camelCase mapping", () => {
       transport: { certFile: keyFile, key: "k" },
     } as never);
     expect(params.signing_key.private_key).toEqual(jwk);
-    expect(params.transport.cert).toContain("not-checked-by-check");
+    expect(params.transport?.cert).toContain("not-checked-by-check");
   });
 });
