@@ -13,6 +13,8 @@ export interface SandboxAdmin {
   quirks(bank: string): Promise<BankQuirks>;
   setQuirks(bank: string, patch: BankQuirksPatch): Promise<BankQuirks>;
   faults(target: string): Promise<FaultSpec[]>;
+  /** Requests a bank (by name) or `"directory"` received since start or reset, by route. */
+  requests(target: string): Promise<Record<string, number>>;
   /** Replaces the fault set of a bank (by name) or of `"directory"`. */
   setFaults(target: string, faults: FaultSpecInput[]): Promise<void>;
   /** Drops registrations, tokens, replay caches and faults; quirks go back to the configured ones. */
@@ -40,6 +42,7 @@ export function createAdmin(
       return bank(name).setQuirks(clean);
     },
     faults: async (target) => faultSet(target).list(),
+    requests: async (target) => (target === "directory" ? directory.requests() : bank(target).requests()),
     setFaults: async (target, faults) => {
       const parsed = FaultSpecs.safeParse(faults);
       if (!parsed.success) throw badRequest("invalid_request", z.prettifyError(parsed.error));
@@ -93,6 +96,16 @@ export function startAdminServer(opts: {
         method: "GET",
         pattern: "/admin/banks/{name}/registrations",
         handler: async (_r, p) => ok(await admin.registrations(p.name!)),
+      },
+      {
+        method: "GET",
+        pattern: "/admin/banks/{name}/requests",
+        handler: async (_r, p) => ok(await admin.requests(p.name!)),
+      },
+      {
+        method: "GET",
+        pattern: "/admin/directory/requests",
+        handler: async () => ok(await admin.requests("directory")),
       },
       {
         method: "GET",

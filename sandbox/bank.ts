@@ -62,6 +62,8 @@ export interface BankServer {
   quirks(): BankQuirks;
   setQuirks(patch: BankQuirksPatch): BankQuirks;
   registrations(): AdminRegistration[];
+  /** Requests received, by route. */
+  requests(): Record<string, number>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -440,7 +442,9 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
         client_id_issued_at: r.client_id_issued_at,
         metadata: r.metadata,
       })),
+    requests: () => server.requests(),
     reset: () => {
+      server.resetRequests();
       store.clear();
       tokens.clear();
       registrationJtis.clear();

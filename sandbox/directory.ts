@@ -42,6 +42,8 @@ export interface DirectoryServer {
   ssaEndpointTemplate: string;
   softwareJwksUrl(orgId: string, softwareId: string): string;
   softwareRevokedJwksUrl(orgId: string, softwareId: string): string;
+  /** Requests received, by route. */
+  requests(): Record<string, number>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -302,7 +304,9 @@ export async function startDirectory(deps: DirectoryDeps): Promise<DirectoryServ
     ssaEndpointTemplate: `${origin}/api/v2/tpp/{org_id}/ssa/{software_id}`,
     softwareJwksUrl: urls.swJwks,
     softwareRevokedJwksUrl: urls.swRevoked,
+    requests: () => server.requests(),
     reset: () => {
+      server.resetRequests();
       tokens.clear();
       jtis.clear();
     },

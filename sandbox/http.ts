@@ -85,6 +85,9 @@ export interface ServerOptions {
 export interface RunningServer {
   port: number;
   origin: string;
+  /** Requests received, by `METHOD /route/{pattern}` (what benchmarks and tests count). */
+  requests(): Record<string, number>;
+  resetRequests(): void;
   close(): Promise<void>;
 }
 
@@ -136,6 +139,12 @@ export function errorReply(err: SandboxHttpError): Reply {
 /** Starts one HTTPS server with a route table, JSON errors, a body cap and fault injection. */
 export function startServer(opts: ServerOptions): Promise<RunningServer> {
   const routes = opts.routes.map((r) => ({ ...r, re: compile(r.pattern) }));
+  const counts = new Map<string, number>();
+  const count = (method: string, path: string) => {
+    const route = routes.find((rt) => rt.re.test(path));
+    const key = `${method} ${route ? route.pattern : "(no route)"}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
   const server = https.createServer({
     cert: opts.cert,
     key: opts.key,
@@ -149,6 +158,7 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
       const method = (req.method ?? "GET").toUpperCase();
       const socket = req.socket as TLSSocket;
       const started = Date.now();
+      count(method, url.pathname);
       let status = 0;
       const respond = (reply: Reply) => {
         status = reply.status;
@@ -259,6 +269,8 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
       resolve({
         port,
         origin: `https://${opts.host}:${port}`,
+        requests: () => Object.fromEntries(counts),
+        resetRequests: () => counts.clear(),
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
