@@ -157,6 +157,22 @@ export async function loadConfig(
   return { file, raw, from_files };
 }
 
+/** One line per zod issue, `field: what is wrong`, the first field named on the error. */
+export function configError(error: z.ZodError): InvalidInputError {
+  const describe = (i: z.core.$ZodIssue) => {
+    const field = i.path.map(String).join(".") || "(root)";
+    const msg = /received undefined$/.test(i.message) ? "is required" : i.message;
+    return `${field}: ${msg}`;
+  };
+  const lines = error.issues.slice(0, 5).map(describe);
+  const more = error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : "";
+  const base = invalidInputFromZod("", error);
+  return new InvalidInputError(base.field, `${lines.join("; ")}${more}`, {
+    cause: error,
+    issues: error.issues,
+  });
+}
+
 /** Name the config member a value came from (e.g. `signing_key.private_key_file (/x/key.pem)`). */
 export function fieldName(cfg: LoadedConfig, field: string): string {
   return cfg.from_files.get(field) ?? field;
@@ -167,7 +183,7 @@ export async function validateConfig(
   cfg: LoadedConfig,
 ): Promise<{ input: RegistrationParamsInput; params: RegistrationParams }> {
   const r = RegistrationParams.safeParse(cfg.raw);
-  if (!r.success) throw invalidInputFromZod("", r.error);
+  if (!r.success) throw configError(r.error);
   const params = r.data;
   try {
     await importSigningKey(params.signing_key);

@@ -48,7 +48,7 @@ export function version(): string {
 export const root = defineCommand({
   meta: {
     name: "ob-dcr",
-    version: version(),
+    // No version here: help text stays stable across releases; --version is handled in main().
     description: "UK Open Banking Dynamic Client Registration from a terminal",
   },
   subCommands: COMMANDS,
