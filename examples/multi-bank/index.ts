@@ -1,0 +1,4 @@
+// `pulumi up` entry point: see program.ts for the stack config it reads.
+import { program } from "./program.js";
+
+export = program();

@@ -1,0 +1,57 @@
+// One software registered with several banks, all declared in stack config (namespace ob-dcr):
+//
+//   pulumi config set ob-dcr:software '{"softwareId":"…","orgId":"…","kid":"…"}'
+//   pulumi config set ob-dcr:directory '{"tokenEndpoint":"…","ssaEndpoint":"…/tpp/{org_id}/ssa/{software_id}","jwksUri":"…"}'
+//   pulumi config set ob-dcr:transport '{"certFile":"transport.pem","keyFile":"transport.key","caFile":"ca.pem"}'
+//   pulumi config set ob-dcr:banks '[{"name":"hsbc","discoveryUrl":"…","orgId":"…","bankProfile":"hsbc"}, …]'
+//   pulumi config set --secret ob-dcr:signingPrivateKey < signing.key
+//
+// The signing key is read by the provider from the secret config, so it never becomes a
+// resource input. One directory token and one SSA download serve every bank in a `pulumi up`.
+// In your own project, import from "ob-dcr/pulumi".
+import * as pulumi from "@pulumi/pulumi";
+import { ObClientRegistration } from "../../provider/pulumi.js";
+
+export interface BankEntry {
+  name: string;
+  discoveryUrl: string;
+  orgId: string;
+  bankProfile?: string;
+  scope?: string;
+}
+
+export function program() {
+  const config = new pulumi.Config("ob-dcr");
+  const software = config.requireObject<{
+    softwareId: string;
+    orgId: string;
+    kid: string;
+    alg?: "PS256" | "ES256";
+  }>("software");
+  const directory = config.requireObject<{ tokenEndpoint: string; ssaEndpoint: string; jwksUri: string }>(
+    "directory",
+  );
+  const transport = config.requireObject<{ certFile: string; keyFile: string; caFile?: string }>("transport");
+  const banks = config.requireObject<BankEntry[]>("banks");
+  const redirectUris = config.getObject<string[]>("redirectUris");
+
+  const clientIds: Record<string, pulumi.Output<string>> = {};
+  for (const bank of banks) {
+    const reg = new ObClientRegistration(bank.name, {
+      profile: "obie-3.2",
+      ...(bank.bankProfile ? { bankProfile: bank.bankProfile } : {}),
+      bank: { discoveryUrl: bank.discoveryUrl, orgId: bank.orgId },
+      directory,
+      software: { softwareId: software.softwareId, orgId: software.orgId },
+      signingKey: { kid: software.kid, alg: software.alg ?? "PS256" },
+      transport,
+      client: {
+        ...(redirectUris ? { redirectUris } : {}),
+        scope: bank.scope ?? "openid accounts",
+        tokenEndpointAuthMethod: "private_key_jwt",
+      },
+    });
+    clientIds[bank.name] = reg.clientId;
+  }
+  return { clientIds };
+}
