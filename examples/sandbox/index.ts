@@ -1,8 +1,7 @@
 // `pulumi up` entry point (with an installed Pulumi CLI and a running `npm run sandbox`).
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { program, readManifest } from "./program.js";
+import { findManifest, program, readManifest } from "./program.js";
 
 const config = new pulumi.Config();
-const manifestPath = config.get("sandboxManifest") ?? join(process.cwd(), ".sandbox", "manifest.json");
+const manifestPath = config.get("sandboxManifest") ?? findManifest();
 export = program(readManifest(manifestPath));

@@ -1,6 +1,7 @@
 // The demo: register the sandbox TPP's software with the sandbox bank.
 // In your own project, import from "ob-dcr/pulumi" and "ob-dcr/sandbox" instead.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ObClientRegistration, type ObClientRegistrationArgs } from "../../provider/pulumi.js";
 import type { SandboxManifest } from "../../sandbox/manifest.js";
 
@@ -39,6 +40,16 @@ export function sandboxArgs(
       tokenEndpointAuthMethod: "private_key_jwt",
     },
   };
+}
+
+/** `.sandbox/manifest.json` in the nearest folder above `from` that has one (the repo root). */
+export function findManifest(from = process.cwd()): string {
+  for (let d = from; ; d = dirname(d)) {
+    const candidate = join(d, ".sandbox", "manifest.json");
+    if (existsSync(candidate)) return candidate;
+    if (d === dirname(d))
+      throw new Error(`no .sandbox/manifest.json above ${from}: start the sandbox (npm run sandbox)`);
+  }
 }
 
 export function readManifest(path: string): SandboxManifest {
