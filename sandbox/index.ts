@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createAdmin, type SandboxAdmin, startAdminServer } from "./admin.js";
 import { type BankServer, startBank } from "./bank.js";
+import { cliConfig } from "./cli_config.js";
 import { DIRECTORY_SCOPES, SSA_ISSUER, startDirectory } from "./directory.js";
 import { subjectDn } from "./dn.js";
 import { FaultSet } from "./faults.js";
@@ -160,6 +161,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     manifest.admin_url = adminServer.origin;
     const manifestPath = path.join(dataDir, "manifest.json");
     writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    for (const b of manifest.banks) {
+      const file = path.join(dataDir, "cli", `${b.name}.json`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      writeFileAtomic(file, `${JSON.stringify(cliConfig(manifest, b.name), null, 2)}\n`);
+    }
     let closed = false;
     return {
       manifest,

@@ -1,3 +1,4 @@
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { startSandbox } from "./index.js";
 
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   const lines = [
     "ob-dcr sandbox running (test-only; Ctrl-C stops)",
     `manifest:   ${sandbox.manifestPath}`,
+    `CLI config: ${m.banks.map((b) => join(dirname(sandbox.manifestPath), "cli", `${b.name}.json`)).join(", ")}`,
     `CA:         ${m.ca_cert_file}`,
     `directory:  ${m.directory.base_url}  (token ${m.directory.token_endpoint})`,
     `SSA API:    ${m.directory.ssa_endpoint_template}`,

@@ -128,7 +128,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
   }
 }
 
-if (require.main === module) {
+/** undici 8 and jose need Node >= 22.12; older Nodes fail later with cryptic errors. */
+const nodeTooOld = () => {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  return major < 22 || (major === 22 && minor < 12);
+};
+
+if (require.main === module && nodeTooOld()) {
+  process.stderr.write(
+    `ob-dcr needs Node.js >= 22.12 (this is ${process.version}). In this repository, run it through npm ` +
+      "(npx ob-dcr, npm exec ob-dcr), which puts the project's own Node 24 first on PATH.\n",
+  );
+  process.exitCode = 1;
+} else if (require.main === module) {
   main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
