@@ -26,6 +26,8 @@ export interface ObDcrContext {
   ssas: Map<string, CachedSsa>;
   ssa_inflight: Map<string, Promise<string>>;
   jwks: Map<string, { jwks: Jwks; fetched_at: number }>;
+  /** JWKS fetches in flight by URI: concurrent registrations share one. */
+  jwks_inflight: Map<string, Promise<Jwks>>;
   discovery: Map<string, { doc: DiscoveryDocument; fetched_at: number }>;
   /** Counters, handy for tests and logs. */
   stats: { token_requests: number; ssa_downloads: number; jwks_fetches: number; discovery_fetches: number };
@@ -48,6 +50,7 @@ export function createContext(o: ContextOptions = {}): ObDcrContext {
     ssas: new Map(),
     ssa_inflight: new Map(),
     jwks: new Map(),
+    jwks_inflight: new Map(),
     discovery: new Map(),
     stats: { token_requests: 0, ssa_downloads: 0, jwks_fetches: 0, discovery_fetches: 0 },
   };

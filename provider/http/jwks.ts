@@ -14,6 +14,19 @@ export async function fetchJwks(
 ): Promise<Jwks> {
   const hit = ctx.jwks.get(uri);
   if (hit && !force && ctx.now() - hit.fetched_at < ctx.metadata_ttl_seconds) return hit.jwks;
+  // Concurrent registrations (e.g. one `pulumi up` of many banks) share one fetch of a URI.
+  const inflight = ctx.jwks_inflight.get(uri);
+  if (inflight && !force) return inflight;
+  const p = fetchJwksOnce(ctx, uri, tls);
+  ctx.jwks_inflight.set(uri, p);
+  try {
+    return await p;
+  } finally {
+    if (ctx.jwks_inflight.get(uri) === p) ctx.jwks_inflight.delete(uri);
+  }
+}
+
+async function fetchJwksOnce(ctx: ObDcrContext, uri: string, tls: TlsMaterial): Promise<Jwks> {
   ctx.stats.jwks_fetches++;
   const res = await send(
     {
