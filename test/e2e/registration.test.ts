@@ -236,6 +236,17 @@ describe("ObClientRegistration on the real engine", () => {
     expect(await idsInState()).toEqual((await held("uk-bank")).concat(await held("rat-bank")).sort());
   });
 
+  it("a bank that offers no GET: refresh keeps the last known state and warns", async () => {
+    await sandbox.admin.setQuirks("rat-bank", { allow_get: false });
+    const before = await idsInState();
+    let out = "";
+    const refresh = await stack.refresh({ onOutput: (s) => (out += s) });
+    expect(refresh.summary.result).toBe("succeeded");
+    expect(out).toMatch(/the bank does not offer GET, so refresh keeps the last known state/);
+    expect(await idsInState()).toEqual(before);
+    await sandbox.admin.setQuirks("rat-bank", { allow_get: true });
+  });
+
   it("destroy refuses to orphan a registration the bank won't delete, then deletes everything", async () => {
     await sandbox.admin.setQuirks("rat-bank", { allow_delete: false });
     let out = "";
