@@ -5,7 +5,7 @@
 import type { ArgsDef, CommandContext, ParsedArgs } from "citty";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { closeAgents } from "../http/transport.js";
-import { ENV, timeoutMs } from "./config.js";
+import { ENV, type LoadedConfig, loadConfig, timeoutMs, validateConfig } from "./config.js";
 import { errorReport, markReported, UsageError } from "./exit.js";
 import { HttpRecorder } from "./http_log.js";
 import { type CliIo, Output } from "./output.js";
@@ -79,6 +79,34 @@ export interface Runtime {
   ctx: ObDcrContext;
   /** What a command has to show so far; printed with the error under --json. */
   partial?: Record<string, unknown>;
+}
+
+/** The values of CONFIG_ARGS as citty parses them. */
+export interface ConfigArgValues {
+  config?: string | undefined;
+  profile?: string | undefined;
+  "bank-discovery-url"?: string | undefined;
+  "ca-file"?: string | undefined;
+}
+
+/** The config the common flags name (file < env < flags), read relative to the cwd. */
+export function loadConfigFor(rt: Runtime, a: ConfigArgValues, required = true): Promise<LoadedConfig> {
+  return loadConfig(
+    {
+      config: a.config,
+      profile: a.profile,
+      bank_discovery_url: a["bank-discovery-url"],
+      ca_file: a["ca-file"],
+    },
+    rt.io.env,
+    rt.io.cwd,
+    required,
+  );
+}
+
+/** The config the common flags name, validated into the core's registration parameters. */
+export async function loadParams(rt: Runtime, a: ConfigArgValues) {
+  return validateConfig(await loadConfigFor(rt, a));
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

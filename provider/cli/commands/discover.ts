@@ -8,9 +8,9 @@ import type { DiscoveryDocument } from "../../core/schemas/responses.js";
 import { validateAgainstDiscovery } from "../../core/validate/preflight.js";
 import { discover } from "../../http/discovery.js";
 import type { TlsMaterial } from "../../http/transport.js";
-import { ENV, loadConfig } from "../config.js";
+import { ENV } from "../config.js";
 import { EXIT_INVALID_INPUT, ExitError } from "../exit.js";
-import { COMMON_ARGS, withRuntime } from "../runtime.js";
+import { COMMON_ARGS, loadConfigFor, withRuntime } from "../runtime.js";
 
 const args = { ...COMMON_ARGS } as const;
 
@@ -106,17 +106,7 @@ export const command = defineCommand({
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
       const { out } = rt;
-      const cfg = await loadConfig(
-        {
-          config: a.config,
-          profile: a.profile,
-          bank_discovery_url: a["bank-discovery-url"],
-          ca_file: a["ca-file"],
-        },
-        rt.io.env,
-        rt.io.cwd,
-        false,
-      );
+      const cfg = await loadConfigFor(rt, a, false);
       const profile = ProfileName.safeParse(cfg.raw.profile);
       if (!profile.success)
         throw new InvalidInputError(

@@ -1,8 +1,7 @@
 /** `ob-dcr get`: read a registration (GET /register/{client_id}). */
 import { defineCommand } from "citty";
 import { readRegistration } from "../../http/registration.js";
-import { loadConfig, validateConfig } from "../config.js";
-import { COMMON_ARGS, STATE_ARGS, withRuntime } from "../runtime.js";
+import { COMMON_ARGS, loadParams, STATE_ARGS, withRuntime } from "../runtime.js";
 import { resolveState } from "../state.js";
 import { printOutcome } from "../steps.js";
 
@@ -13,17 +12,7 @@ export const command = defineCommand({
   args,
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
-      const cfg = await loadConfig(
-        {
-          config: a.config,
-          profile: a.profile,
-          bank_discovery_url: a["bank-discovery-url"],
-          ca_file: a["ca-file"],
-        },
-        rt.io.env,
-        rt.io.cwd,
-      );
-      const { params } = await validateConfig(cfg);
+      const { params } = await loadParams(rt, a);
       const { state } = await resolveState(
         { state: a.state, client_id: a["client-id"] },
         rt.io.env,

@@ -2,8 +2,7 @@
 import path from "node:path";
 import { defineCommand } from "citty";
 import { createRegistration } from "../../http/registration.js";
-import { loadConfig, validateConfig } from "../config.js";
-import { COMMON_ARGS, STATE_ARGS, withRuntime } from "../runtime.js";
+import { COMMON_ARGS, loadParams, STATE_ARGS, withRuntime } from "../runtime.js";
 import { writeStateFile } from "../state.js";
 import { printOutcome } from "../steps.js";
 
@@ -17,17 +16,7 @@ export const command = defineCommand({
   args,
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
-      const cfg = await loadConfig(
-        {
-          config: a.config,
-          profile: a.profile,
-          bank_discovery_url: a["bank-discovery-url"],
-          ca_file: a["ca-file"],
-        },
-        rt.io.env,
-        rt.io.cwd,
-      );
-      const { params } = await validateConfig(cfg);
+      const { params } = await loadParams(rt, a);
       const doc: Record<string, unknown> = { command: "register" };
       rt.partial = doc;
       const o = await rt.out.step("registration", () => createRegistration(params, rt.ctx));

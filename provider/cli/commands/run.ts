@@ -2,9 +2,8 @@
 import path from "node:path";
 import { defineCommand } from "citty";
 import { createRegistration } from "../../http/registration.js";
-import { loadConfig, validateConfig } from "../config.js";
 import { REDACTED } from "../redact.js";
-import { COMMON_ARGS, type Runtime, STATE_ARGS, withRuntime } from "../runtime.js";
+import { COMMON_ARGS, loadParams, type Runtime, STATE_ARGS, withRuntime } from "../runtime.js";
 import { writeStateFile } from "../state.js";
 import { bodyForPrint, decodeJwt, directoryNeeds, printOutcome, ssaStep, tokenStep } from "../steps.js";
 
@@ -57,17 +56,7 @@ export const command = defineCommand({
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
       const { out } = rt;
-      const cfg = await loadConfig(
-        {
-          config: a.config,
-          profile: a.profile,
-          bank_discovery_url: a["bank-discovery-url"],
-          ca_file: a["ca-file"],
-        },
-        rt.io.env,
-        rt.io.cwd,
-      );
-      const { params } = await validateConfig(cfg);
+      const { params } = await loadParams(rt, a);
       const doc: Record<string, unknown> = { command: "run", profile: params.profile };
       rt.partial = doc;
       let withSsa = params;

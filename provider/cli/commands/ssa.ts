@@ -2,8 +2,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { defineCommand } from "citty";
-import { loadConfig, validateConfig } from "../config.js";
-import { COMMON_ARGS, withRuntime } from "../runtime.js";
+import { COMMON_ARGS, loadParams, withRuntime } from "../runtime.js";
 import { directoryNeeds, ssaStep, tokenStep } from "../steps.js";
 
 const args = {
@@ -23,17 +22,7 @@ export const command = defineCommand({
   args,
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
-      const cfg = await loadConfig(
-        {
-          config: a.config,
-          profile: a.profile,
-          bank_discovery_url: a["bank-discovery-url"],
-          ca_file: a["ca-file"],
-        },
-        rt.io.env,
-        rt.io.cwd,
-      );
-      const { params } = await validateConfig(cfg);
+      const { params } = await loadParams(rt, a);
       const doc: Record<string, unknown> = { command: "ssa" };
       rt.partial = doc;
       let token: string | undefined;

@@ -1,8 +1,7 @@
 /** `ob-dcr token`: a directory access token (private_key_jwt client_credentials), printed redacted. */
 import { defineCommand } from "citty";
-import { loadConfig, validateConfig } from "../config.js";
 import { REDACTED } from "../redact.js";
-import { COMMON_ARGS, withRuntime } from "../runtime.js";
+import { COMMON_ARGS, loadParams, withRuntime } from "../runtime.js";
 import { directoryNeeds, tokenStep } from "../steps.js";
 
 const args = { ...COMMON_ARGS } as const;
@@ -15,17 +14,7 @@ export const command = defineCommand({
   args,
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
-      const cfg = await loadConfig(
-        {
-          config: a.config,
-          profile: a.profile,
-          bank_discovery_url: a["bank-discovery-url"],
-          ca_file: a["ca-file"],
-        },
-        rt.io.env,
-        rt.io.cwd,
-      );
-      const { params } = await validateConfig(cfg);
+      const { params } = await loadParams(rt, a);
       const doc: Record<string, unknown> = { command: "token" };
       rt.partial = doc;
       const { token } = await tokenStep(rt, params, directoryNeeds(params, false), doc);
