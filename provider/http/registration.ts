@@ -80,6 +80,8 @@ interface Prepared {
   bank_jwks: Jwks | undefined;
   management_style: "obie" | "rfc7592";
   gone_statuses: readonly number[];
+  /** The SSA download started by prepare (create/update), running while the bank side is fetched. */
+  ssa_pending?: Promise<string> | undefined;
 }
 
 export function parseRegistrationParams(
@@ -90,7 +92,35 @@ export function parseRegistrationParams(
   return r.data;
 }
 
-async function prepare(input: RegistrationParamsInput, ctx: ObDcrContext): Promise<Prepared> {
+/**
+ * Create and update need the SSA: start its download (token → SSA, and the directory JWKS that
+ * verifies it) now, so that it runs while the bank side (discovery, bank JWKS) is fetched.
+ */
+function startSsa(params: RegistrationParams, key: SigningKey, tls: TlsMaterial, ctx: ObDcrContext) {
+  const d = params.directory;
+  const software = params.software;
+  if (!d || !software || d.software_statement) return undefined;
+  // Warm only: verifySsa joins this fetch (or fetches again if it failed).
+  if (d.jwks_uri && !d.jwks) fetchJwks(ctx, d.jwks_uri, tls).catch(() => undefined);
+  const pending = getSsa(ctx, {
+    token_endpoint: d.token_endpoint as string,
+    ssa_endpoint: d.ssa_endpoint as string,
+    org_id: software.org_id,
+    software_id: software.software_id,
+    scope: d.scope,
+    max_age_seconds: d.ssa_max_age_seconds,
+    key,
+    tls,
+  });
+  pending.catch(() => undefined); // awaited by obtainSsa; not unhandled if prepare fails first
+  return pending;
+}
+
+async function prepare(
+  input: RegistrationParamsInput,
+  ctx: ObDcrContext,
+  opts: { fetch_ssa?: boolean } = {},
+): Promise<Prepared> {
   const params = parseRegistrationParams(input);
   const profile = getProfile(params.profile);
   const bank_profile = resolveBankProfile(params);
@@ -102,6 +132,7 @@ async function prepare(input: RegistrationParamsInput, ctx: ObDcrContext): Promi
     key: params.transport.key,
     ca: params.transport.ca,
   };
+  const ssa_pending = opts.fetch_ssa ? startSsa(params, key, tls, ctx) : undefined;
   let discovery: DiscoveryDocument | undefined;
   if (params.bank.discovery_url) discovery = await discover(ctx, params.bank.discovery_url, tls);
   const registration_endpoint = params.bank.registration_endpoint ?? discovery?.registration_endpoint;
@@ -138,6 +169,7 @@ async function prepare(input: RegistrationParamsInput, ctx: ObDcrContext): Promi
     bank_jwks,
     management_style: bank_profile.management.style,
     gone_statuses: bank_profile.management.gone_statuses,
+    ssa_pending,
   };
 }
 
@@ -151,16 +183,17 @@ async function obtainSsa(
   if (!d || !software) return { ssa: undefined, claims: undefined };
   const ssa =
     d.software_statement ??
-    (await getSsa(ctx, {
-      token_endpoint: d.token_endpoint as string,
-      ssa_endpoint: d.ssa_endpoint as string,
-      org_id: software.org_id,
-      software_id: software.software_id,
-      scope: d.scope,
-      max_age_seconds: d.ssa_max_age_seconds,
-      key,
-      tls,
-    }));
+    (await (p.ssa_pending ??
+      getSsa(ctx, {
+        token_endpoint: d.token_endpoint as string,
+        ssa_endpoint: d.ssa_endpoint as string,
+        org_id: software.org_id,
+        software_id: software.software_id,
+        scope: d.scope,
+        max_age_seconds: d.ssa_max_age_seconds,
+        key,
+        tls,
+      })));
   const claims = await verifySsa(ctx, ssa, {
     issuer: d.issuer,
     software_id: software.software_id,
@@ -175,6 +208,10 @@ async function obtainSsa(
 /** Check the signing kid against the SSA's software JWKS where it can be resolved. */
 async function checkSoftwareKey(p: Prepared, claims: SsaClaims, ctx: ObDcrContext): Promise<void> {
   if (!claims.software_jwks_endpoint) return;
+  // Both sets at once (one round trip, not two).
+  const revokedPending = claims.software_jwks_revoked_endpoint
+    ? fetchJwks(ctx, claims.software_jwks_revoked_endpoint, p.tls).catch(() => undefined)
+    : Promise.resolve(undefined);
   let jwks: Jwks;
   try {
     jwks = await fetchJwks(ctx, claims.software_jwks_endpoint, p.tls);
@@ -184,14 +221,7 @@ async function checkSoftwareKey(p: Prepared, claims: SsaClaims, ctx: ObDcrContex
   }
   if (!jwks.keys.some((k) => k.kid === p.key.kid))
     jwks = await fetchJwks(ctx, claims.software_jwks_endpoint, p.tls, true);
-  let revoked: Jwks | undefined;
-  if (claims.software_jwks_revoked_endpoint) {
-    try {
-      revoked = await fetchJwks(ctx, claims.software_jwks_revoked_endpoint, p.tls);
-    } catch {
-      revoked = undefined;
-    }
-  }
+  const revoked = await revokedPending;
   validateSigningKid(p.key.kid, jwks, revoked);
 }
 
@@ -301,7 +331,7 @@ export async function createRegistration(
   input: RegistrationParamsInput,
   ctx: ObDcrContext = createContext(),
 ): Promise<RegistrationOutcome> {
-  const p = await prepare(input, ctx);
+  const p = await prepare(input, ctx, { fetch_ssa: true });
   const { body, content_type, requested } = await buildBody(p, ctx);
   const res = await registrationRequest(ctx, p.registration_endpoint, body, content_type, p.tls);
   const r = await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks });
