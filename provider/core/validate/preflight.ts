@@ -1,4 +1,5 @@
 /** Checks run before anything is sent. Each failure names the field to fix. */
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { InvalidInputError, SsaInvalidError } from "../errors.js";
 import { CIBA_GRANT } from "../profiles/obie_common.js";
 import type { Profile } from "../profiles/types.js";
@@ -95,7 +96,7 @@ export function validateClientForProfile(
   if (!appOk)
     throw new InvalidInputError(
       "client.application_type",
-      `${app} is not allowed by profile ${profile.name}`,
+      `${app} is not allowed by profile ${profile.name} (use ${profile.application_types.join(" or ")})`,
     );
   if (profile.software_id_max !== undefined && software_id !== undefined) {
     if (!BASE62.test(software_id) || software_id.length > profile.software_id_max)
@@ -109,7 +110,7 @@ export function validateClientForProfile(
       if (!profile.response_types.includes(r))
         throw new InvalidInputError(
           `client.response_types.${i}`,
-          `"${r}" is not allowed by profile ${profile.name}`,
+          `"${r}" is not allowed by profile ${profile.name} (use ${profile.response_types.map((x) => `"${x}"`).join(" or ")})`,
         );
     }
   }
@@ -157,9 +158,23 @@ export function validateClientForProfile(
       if (!profile.grant_types.includes(g))
         throw new InvalidInputError(
           `client.grant_types.${i}`,
-          `${g} is not allowed by profile ${profile.name}`,
+          `${g} is not allowed by profile ${profile.name} (use ${profile.grant_types.join(", ")})`,
         );
     }
+  }
+  if (client.grant_types !== undefined) {
+    // RFC 7591 §2.1: the code and hybrid response types are used with the authorization_code grant.
+    if (client.response_types.length > 0 && !grantTypes.includes("authorization_code"))
+      throw new InvalidInputError(
+        "client.grant_types",
+        `lacks authorization_code, which response_types ${client.response_types.join(", ")} need (add it, or send no response_types)`,
+      );
+    // UK: consents and registration management use client_credentials tokens.
+    if (profile.format === "jwt" && !grantTypes.includes("client_credentials"))
+      throw new InvalidInputError(
+        "client.grant_types",
+        `lacks client_credentials, which profile ${profile.name} needs (consents and registration management use client_credentials tokens); add it`,
+      );
   }
 }
 
@@ -270,4 +285,57 @@ export function validateAgainstDiscovery(
         );
     });
   }
+}
+
+/**
+ * The mTLS material, before any connection: the certificate and key parse, belong together, and the
+ * certificate is valid now. (Who issued it is the servers' business: a bank refuses another CA.)
+ */
+export function validateTransportMaterial(
+  transport: { cert?: string | undefined; key?: string | undefined },
+  now: number,
+): void {
+  const { cert, key } = transport;
+  if (cert === undefined && key === undefined) return;
+  if (cert === undefined)
+    throw new InvalidInputError("transport.cert", "is required when transport.key is given");
+  if (key === undefined)
+    throw new InvalidInputError("transport.key", "is required when transport.cert is given");
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (cause) {
+    throw new InvalidInputError(
+      "transport.cert",
+      'is not a PEM X.509 certificate (give the "BEGIN CERTIFICATE" file of the transport certificate)',
+      { cause },
+    );
+  }
+  let k: KeyObject;
+  try {
+    k = createPrivateKey(key);
+  } catch (cause) {
+    throw new InvalidInputError(
+      "transport.key",
+      'is not a PEM private key (give the "BEGIN PRIVATE KEY" file of the transport certificate)',
+      { cause },
+    );
+  }
+  if (!x509.checkPrivateKey(k))
+    throw new InvalidInputError(
+      "transport.key",
+      `does not belong to transport.cert (${x509.subject.replace(/\n/g, ", ")}); give the key the certificate was issued for`,
+    );
+  const from = Date.parse(x509.validFrom) / 1000;
+  const to = Date.parse(x509.validTo) / 1000;
+  if (now < from)
+    throw new InvalidInputError(
+      "transport.cert",
+      `is not valid before ${new Date(from * 1000).toISOString()}; use a certificate valid now (or check the clock)`,
+    );
+  if (now > to)
+    throw new InvalidInputError(
+      "transport.cert",
+      `expired at ${new Date(to * 1000).toISOString()}; renew the transport certificate in the directory and give the new one`,
+    );
 }
