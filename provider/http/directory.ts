@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import * as jose from "jose";
-import { SsaInvalidError, UnexpectedResponseError } from "../core/errors.js";
+import { RegistrationRejectedError, SsaInvalidError, UnexpectedResponseError } from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
 import type { Jwks } from "../core/schemas/common.js";
 import { SsaClaims, TokenResponse } from "../core/schemas/responses.js";
@@ -110,7 +110,21 @@ export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInpu
     {},
     "directory token request",
   );
-  const t = processTokenResponse(res, "directory token request");
+  let t: TokenResponse;
+  try {
+    t = processTokenResponse(res, "directory token request");
+  } catch (e) {
+    // The directory's own words may not say which input is wrong: name what it checks.
+    if (e instanceof RegistrationRejectedError && e.error === "invalid_client")
+      throw new RegistrationRejectedError(
+        e.status,
+        e.error,
+        `${e.error_description ?? "client authentication failed"} ; check signing_key (kid in the software's JWKS and not revoked, private key of that kid), software.software_id and transport.cert (issued for this software by a CA the directory trusts)`,
+        "directory token request",
+        { cause: e },
+      );
+    throw e;
+  }
   cacheToken(ctx, key, t);
   return t.access_token;
 }
