@@ -152,7 +152,9 @@ function clientIdHint(res: HttpResponse): string | undefined {
   try {
     body = text.startsWith("{") ? JSON.parse(text) : jose.decodeJwt(text);
   } catch {
-    return undefined;
+    // Cut-off JSON: the client_id may still be there, complete, near the start.
+    const m = /^\{[\s\S]*?"client_id"\s*:\s*"([A-Za-z0-9._~:@+=-]{1,255})"/.exec(text.slice(0, 4096));
+    return m?.[1];
   }
   const id = (body as { client_id?: unknown } | null)?.client_id;
   return typeof id === "string" && id.length > 0 && id.length <= 255 ? id : undefined;
