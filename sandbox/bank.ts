@@ -167,14 +167,22 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
 
   const registerHandler = async (req: Req): Promise<Reply> => {
     requireMtls(req);
-    const { metadata, ssa } = await validateRegistrationRequest(ctx(), req);
+    const { metadata, ssa, clientId: hint } = await validateRegistrationRequest(ctx(), req);
     if (quirks.reject_duplicate_software && store.list().some((r) => r.software_id === ssa.software_id))
       throw badRequest("invalid_client_metadata", "this software is already registered");
+    let clientId: string = crypto.randomUUID();
+    if (quirks.honour_client_id_hint && hint !== undefined) {
+      if (!/^[A-Za-z0-9._-]{1,36}$/.test(hint))
+        throw badRequest("invalid_client_metadata", "client_id must be 1 to 36 characters [A-Za-z0-9._-]");
+      if (store.get(hint))
+        throw badRequest("invalid_client_metadata", `client_id ${hint} is already registered`);
+      clientId = hint;
+    }
     const method = metadata.token_endpoint_auth_method as string;
     const clientSecret = SECRET_METHODS.includes(method) ? newSecret() : undefined;
     const rat = config.management === "registration_access_token" ? newSecret() : undefined;
     const reg: StoredRegistration = {
-      client_id: crypto.randomUUID(),
+      client_id: clientId,
       software_id: ssa.software_id,
       org_id: ssa.org_id,
       client_id_issued_at: faults.nowSeconds(),

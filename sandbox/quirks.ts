@@ -45,6 +45,11 @@ export const BankQuirks = z.strictObject({
   allow_delete: z.boolean().default(true),
   /** Status for an unknown or deleted client on /register/{client_id}: 401 (UK rule) or 404. */
   unknown_client_status: z.union([z.literal(401), z.literal(404)]).default(401),
+  /**
+   * Use the `client_id` of a registration request (UK DCR: a hint the bank may ignore) as the new
+   * client's id; a hint that is already registered is refused (400 invalid_client_metadata).
+   */
+  honour_client_id_hint: z.boolean().default(false),
   /** Refuse a second live registration of the same software_id (400 invalid_client_metadata). */
   reject_duplicate_software: z.boolean().default(false),
   /** Required organizationIdentifier encoding in `tls_client_auth_subject_dn`. */

@@ -17,8 +17,11 @@ import {
   InvalidInputError,
   invalidInputFromZod,
   NotSupportedError,
+  OutcomeUnknownError,
   RegistrationGoneError,
+  RegistrationRejectedError,
   TransportError,
+  UnexpectedResponseError,
 } from "../core/errors.js";
 import { importSigningKey, type SigningKey } from "../core/keys.js";
 import type { RegistrationResult } from "../core/parse/registration_response.js";
@@ -38,6 +41,7 @@ import {
   validateClientForProfile,
   validateRedirectUris,
   validateSigningKid,
+  validateTransportMaterial,
 } from "../core/validate/preflight.js";
 import { createContext, type ObDcrContext } from "./context.js";
 import {
@@ -64,6 +68,23 @@ export interface RegistrationOutcome extends RegistrationResult {
   bank_profile: ResolvedBankProfile;
   /** Where the bank's response differed from what the bank profile declares (`response.*`). */
   response_deviations: ResponseDeviation[];
+  /** The client_id proposed in the request (`bank.client_id_hint`), and whether the bank used it. */
+  client_id_hint?: { sent: string; honoured: boolean } | undefined;
+  /**
+   * Set when create did not get its own 201 but found the registration by its client_id hint:
+   * `lost_response` (this POST's answer was lost after the bank committed it), `earlier_attempt`
+   * (an earlier, interrupted run registered it; the bank refused the duplicate id).
+   */
+  reconciled?: "lost_response" | "earlier_attempt" | undefined;
+}
+
+export interface CreateOptions {
+  /**
+   * The client_id proposed when `bank.client_id_hint` is on (default: a random UUIDv4). A hint that
+   * is stable across runs lets a later run find a registration whose POST outcome was lost even
+   * when the process died (the Pulumi resource derives one from its stack, name and identity).
+   */
+  client_id_hint?: string | undefined;
 }
 
 interface Prepared {
@@ -127,6 +148,7 @@ async function prepare(
   const client: ClientParams = { ...params.client, grant_types: bank_profile.grant_types };
   validateClientForProfile(profile, client, params.signing_key, params.software?.software_id);
   const key = await importSigningKey(params.signing_key);
+  validateTransportMaterial(params.transport, ctx.now());
   const tls: TlsMaterial = {
     cert: params.transport.cert,
     key: params.transport.key,
@@ -330,12 +352,114 @@ function outcome(
 export async function createRegistration(
   input: RegistrationParamsInput,
   ctx: ObDcrContext = createContext(),
+  opts: CreateOptions = {},
 ): Promise<RegistrationOutcome> {
   const p = await prepare(input, ctx, { fetch_ssa: true });
-  const { body, content_type, requested } = await buildBody(p, ctx);
-  const res = await registrationRequest(ctx, p.registration_endpoint, body, content_type, p.tls);
-  const r = await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks });
-  return outcome(p, r, deviations(p, res, true));
+  const hint = p.params.bank.client_id_hint ? (opts.client_id_hint ?? randomUUID()) : undefined;
+  const post = async (): Promise<RegistrationOutcome> => {
+    const { body, content_type, requested } = await buildBody(p, ctx, hint);
+    // The hint is not metadata: a bank that ignores it is not "substituting" client_id.
+    delete requested.client_id;
+    const res = await registrationRequest(ctx, p.registration_endpoint, body, content_type, p.tls).catch(
+      (e: unknown) => {
+        // A 2xx whose body could not be read (over the size cap, cut off): the bank probably
+        // created a client whose id we never saw. That is an unknown outcome, not a plain failure.
+        if (e instanceof UnexpectedResponseError && (e.status === 200 || e.status === 201) && !e.client_id)
+          throw new OutcomeUnknownError(
+            `${e.message}; the bank answered HTTP ${e.status}, so it probably created a client, but its client_id could not be read`,
+            { cause: e },
+          );
+        throw e;
+      },
+    );
+    const r = await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks });
+    const o = outcome(p, r, deviations(p, res, true));
+    return hint ? { ...o, client_id_hint: { sent: hint, honoured: r.client_id === hint } } : o;
+  };
+  if (!hint) return post();
+  // At most two POSTs: the second only after a GET proved that the first was not committed.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await post();
+    } catch (e) {
+      if (e instanceof OutcomeUnknownError) {
+        const found = await findByHint(p, hint, ctx, e);
+        if (found) return { ...found, reconciled: "lost_response" };
+        if (attempt === 0) continue; // the bank does not hold the hinted client: nothing was committed
+        throw e;
+      }
+      if (e instanceof RegistrationRejectedError && e.status === 400 && canReadByHint(p) === undefined) {
+        // An earlier run that was interrupted may already have registered this hint.
+        const found = await findByHint(p, hint, ctx, undefined).catch(() => undefined);
+        if (found) return { ...found, reconciled: "earlier_attempt" };
+      }
+      throw e;
+    }
+  }
+}
+
+/** Why a registration cannot be read by its hinted client_id alone (undefined: it can). */
+function canReadByHint(p: Prepared): string | undefined {
+  if (!p.bank_profile.supports.read) return "the bank does not offer GET /register/{client_id}";
+  if (p.management_style === "rfc7592")
+    return "the bank manages clients with a registration access token, which only its lost answer carried";
+  const method = p.params.client.token_endpoint_auth_method;
+  if (method !== "private_key_jwt" && method !== "tls_client_auth")
+    return `the client authenticates with ${method}, whose secret only the bank's lost answer carried`;
+  if (!p.token_endpoint) return "no bank token endpoint is known (bank.token_endpoint)";
+  return undefined;
+}
+
+/**
+ * After an unknown outcome: GET the hinted client_id. Returns the registration when the bank holds
+ * it, undefined when the bank says it does not exist (the POST was not committed), and throws an
+ * OutcomeUnknownError that says exactly what to do when it cannot tell.
+ */
+async function findByHint(
+  p: Prepared,
+  hint: string,
+  ctx: ObDcrContext,
+  cause: OutcomeUnknownError | undefined,
+): Promise<RegistrationOutcome | undefined> {
+  const software = p.params.software?.software_id ?? "the software";
+  const todo =
+    `Check at the bank whether client ${hint} exists (its developer portal or support): if it does, ` +
+    `adopt it (\`adopt: { clientId: "${hint}", ... }\` with its management credentials) or delete it there; ` +
+    "if it does not, run again.";
+  const lost = cause ? `${cause.message}. ` : "";
+  const why = canReadByHint(p);
+  if (why)
+    throw new OutcomeUnknownError(
+      `${lost}The bank may hold a registration of ${software} under the proposed client_id ${hint}, and ob-dcr cannot look it up: ${why}. ${todo}`,
+      { cause },
+    );
+  const state: RegistrationState = { client_id: hint, secrets: {} };
+  const uri = managementUri(p, hint);
+  let r: RegistrationResult;
+  try {
+    r = await withManagementAuth(p, state, ctx, async (t) =>
+      processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls), {
+        bank_jwks: p.bank_jwks,
+        gone_statuses: p.gone_statuses,
+      }),
+    );
+  } catch (e) {
+    if (e instanceof RegistrationGoneError) return undefined;
+    throw new OutcomeUnknownError(
+      `${lost}Looking up the proposed client_id ${hint} of ${software} failed too (${(e as Error).message}). ` +
+        "Run again: the next run proposes the same client_id and finds it if the bank committed it. If it keeps failing: " +
+        todo,
+      { cause: e },
+    );
+  }
+  const registered = r.metadata.software_id;
+  if (typeof registered === "string" && p.params.software && registered !== p.params.software.software_id)
+    throw new OutcomeUnknownError(
+      `client ${hint} exists at the bank but belongs to software ${registered}, not ${software}; ` +
+        "give this resource another client_id hint (or turn bank.client_id_hint off)",
+      { cause },
+    );
+  return keepSecrets(p, state, r);
 }
 
 function parseState(s: RegistrationStateInput): RegistrationState {
@@ -413,6 +537,10 @@ export async function readRegistration(
 
 /** Carry forward secrets the bank did not return again (RAT kept unless rotated). */
 function keepSecrets(p: Prepared, state: RegistrationState, r: RegistrationResult): RegistrationOutcome {
+  if (r.client_id !== state.client_id)
+    throw new UnexpectedResponseError(
+      `the bank answered for client ${r.client_id} when asked about ${state.client_id}; refusing to take another client's registration (check the management URI and the bank)`,
+    );
   const secrets = {
     ...state.secrets,
     ...Object.fromEntries(Object.entries(r.secrets).filter(([, v]) => v !== undefined)),

@@ -5,6 +5,7 @@
  * secrets) lives here, once per provider host process: one directory token and one SSA
  * download serve every registration of a software in one `pulumi up`.
  */
+import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { BANK_PRESETS, isBankPresetName } from "../core/bank_profiles/presets.js";
 import {
@@ -24,6 +25,7 @@ import {
   readRegistration,
   updateRegistration,
 } from "../http/registration.js";
+import type { TransportOptions } from "../http/transport.js";
 import {
   type ConfigSecrets,
   MaterialError,
@@ -105,7 +107,52 @@ export type RegistrationOutputs = RegistrationInputs & RegistrationComputed;
 
 type Props = Record<string, unknown>;
 
-const ctx = createContext();
+/** Transport knobs from the environment of the provider host (the engine passes its own down). */
+export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<TransportOptions> {
+  const knobs: [string, keyof TransportOptions][] = [
+    ["OBDCR_CONNECT_TIMEOUT_MS", "connect_timeout_ms"],
+    ["OBDCR_HEADERS_TIMEOUT_MS", "headers_timeout_ms"],
+    ["OBDCR_BODY_TIMEOUT_MS", "body_timeout_ms"],
+    ["OBDCR_MAX_RETRIES", "max_retries"],
+    ["OBDCR_BACKOFF_BASE_MS", "backoff_base_ms"],
+    ["OBDCR_MAX_RETRY_AFTER_MS", "max_retry_after_ms"],
+  ];
+  const out: Partial<Record<keyof TransportOptions, number>> = {};
+  for (const [name, key] of knobs) {
+    const v = env[name];
+    if (v === undefined || v === "") continue;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidInputError(name, `must be a non-negative integer, got ${JSON.stringify(v)}`);
+    out[key] = n;
+  }
+  return out as Partial<TransportOptions>;
+}
+
+const ctx = createContext({ transport: transportFromEnv() });
+
+/** A name-based (v5-style) UUID from SHA-1, the shape UK banks accept for a client_id (Str(36)). */
+export function uuidFrom(seed: string): string {
+  const h = createHash("sha1").update(`ob-dcr client_id hint\n${seed}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/**
+ * The client_id a create proposes (used when bank.clientIdHint is on). A new resource derives it
+ * from its stack, its name and its identity, so a run that died after the bank committed the POST
+ * is found by the next run, which proposes the same id. A resource that already exists derives
+ * the next one from its last, so a replacement never proposes the id of the registration it replaces.
+ */
+function nextClientIdHint(olds: Props, news: Props): string | undefined {
+  if (typeof olds.clientIdHint === "string") return uuidFrom(`next:${olds.clientIdHint}`);
+  if (typeof news.clientIdHintSeed !== "string" || news.clientIdHintSeed.includes(UNKNOWN)) return undefined;
+  const identity = IDENTITY_PATHS.map((path) => at(news, path) ?? null);
+  if (identity.includes(UNKNOWN)) return undefined;
+  return uuidFrom(`${news.clientIdHintSeed}|${stable(identity)}`);
+}
 let configSecrets: ConfigSecrets = {};
 
 const log = (msg: string) => process.stderr.write(`ob-dcr: ${msg}\n`);
@@ -320,7 +367,8 @@ export const registrationProvider = withCodes({
       if (!(e instanceof MaterialError)) throw e;
       failures.push({ property: e.field, reason: e.message });
     }
-    return { inputs: news, failures };
+    const hint = nextClientIdHint(_olds, news);
+    return { inputs: hint ? { ...news, clientIdHint: hint } : news, failures };
   },
 
   async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -358,7 +406,8 @@ export const registrationProvider = withCodes({
     }
     let r: RegistrationOutcome;
     try {
-      r = await createRegistration(params, ctx);
+      const hint = typeof props.clientIdHint === "string" ? props.clientIdHint : undefined;
+      r = await createRegistration(params, ctx, { client_id_hint: hint });
     } catch (e) {
       const id = clientIdOf(e);
       if (id) {
@@ -377,16 +426,31 @@ export const registrationProvider = withCodes({
         );
       }
       if (e instanceof ObDcrError && e.code === OBDCR_OUTCOME_UNKNOWN) {
+        if (params.bank?.client_id_hint)
+          throw new ObDcrError(OBDCR_OUTCOME_UNKNOWN, `registration of ${describe(inputs)}: ${e.message}`, {
+            cause: e,
+          });
         throw new ObDcrError(
           OBDCR_OUTCOME_UNKNOWN,
           `the registration POST for ${describe(inputs)} may have reached the bank, but no answer came back: ${e.message}. ` +
-            "If the bank created the client (check its portal or its registrations list), bring it under Pulumi with " +
-            "`adopt: { clientId, ... }` on this resource; otherwise run `pulumi up` again.",
+            "ob-dcr cannot find the client by itself: this bank is not declared to honour a client_id hint " +
+            "(bank.clientIdHint), and DCR offers no search. Before running `pulumi up` again (which would register " +
+            "a second client if the first was committed), check the bank's developer portal for a client of this " +
+            "software created just now: if there is one, bring it under Pulumi with `adopt: { clientId, ... }` on " +
+            "this resource; if there is none, run `pulumi up` again.",
           { cause: e },
         );
       }
       throw e;
     }
+    if (r.reconciled)
+      log(
+        `${describe(inputs)}: found registration ${r.client_id} by its client_id hint (${r.reconciled === "lost_response" ? "the bank committed the POST but its answer was lost" : "an earlier interrupted run registered it"}); it is now in state`,
+      );
+    else if (r.client_id_hint && !r.client_id_hint.honoured)
+      log(
+        `${describe(inputs)}: the bank ignored the client_id hint (issued ${r.client_id}); set bank.clientIdHint to false for this bank, lost answers cannot be reconciled`,
+      );
     const outs = computed(r, undefined);
     warnSubstitutions(describe(inputs), outs.substitutions);
     return { id: r.client_id, outs: { ...inputs, ...outs } };

@@ -78,6 +78,8 @@ export class ObClientRegistration extends pulumi.dynamic.Resource {
       signingKey: secret(args.signingKey),
       transport: secret(args.transport),
       adopt: secret(args.adopt),
+      // Seeds the client_id a create proposes to banks that honour the hint (see bank.clientIdHint).
+      clientIdHintSeed: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       clientId: undefined,
       clientIdIssuedAt: undefined,
       clientSecret: undefined,

@@ -82,6 +82,12 @@ export const BankParams = z
     management: ManagementParams.optional(),
     /** Skip the discovery capability checks (only when the bank publishes wrong metadata). */
     skip_discovery_checks: z.boolean().default(false),
+    /**
+     * The bank honours a `client_id` in the registration request (UK DCR: an optional hint the bank
+     * may ignore). ob-dcr then sends one and, when a POST's answer is lost, finds the registration
+     * by GET on that id instead of reporting an unknown outcome. Leave false unless the bank is known to.
+     */
+    client_id_hint: z.boolean().default(false),
   })
   .refine((b) => b.discovery_url || b.registration_endpoint, {
     error: "give discovery_url or registration_endpoint",
