@@ -1,0 +1,324 @@
+// The benchmark: request counts, wall time of the reference loop / lower-bound client / core
+// library at N banks and injected latencies, a real `pulumi up` + `destroy`, provider-host CPU and
+// peak RSS, and CPU of signing and verification. Every number is taken in one run on one machine.
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { sandboxArgs } from "../examples/sandbox/program.js";
+import { ObClientRegistration } from "../provider/pulumi.js";
+import { localStack, repoRoot } from "../scripts/lib/pulumi_stack.js";
+import { type CryptoCpu, cryptoCpu } from "./crypto.js";
+import { type FlowResult, runCore, runMinimal, runReference } from "./flows.js";
+import { type BenchSandbox, bankNames, startBenchSandbox } from "./sandbox.js";
+
+export const TOKEN_ROUTE = "POST /as/token.oauth2";
+export const SSA_ROUTE = "GET /api/v2/tpp/{org_id}/ssa/{software_id}";
+export const REGISTER_ROUTE = "POST /register";
+
+export interface BenchOptions {
+  /** Bank counts for the client comparison. */
+  ns: number[];
+  /** Injected latency per request, ms (0 = none). */
+  latencies: number[];
+  /** Runs of the minimal and core clients per cell (the median is reported); the reference runs once. */
+  repeats: number;
+  /** Bank counts for `pulumi up`/`destroy` ([] = skip). */
+  pulumiNs: number[];
+  pulumiLatency: number;
+  cryptoIterations: number;
+  workDir: string;
+  log?: (line: string) => void;
+}
+
+export interface RequestCounts {
+  directory_token: number;
+  ssa_download: number;
+  register_post: number;
+  /** Every request the directory received, by route (the banks' own JWKS fetches included). */
+  directory: Record<string, number>;
+  /** Every request the banks received, by route, summed over banks. */
+  banks: Record<string, number>;
+}
+
+export type Flow = "reference" | "minimal" | "core";
+
+export interface FlowRun {
+  flow: Flow;
+  n: number;
+  latency_ms: number;
+  /** Median over the repeats. */
+  wall_ms: number;
+  walls_ms: number[];
+  /** Client-process CPU per registration (median run). */
+  cpu_ms_per_registration: number;
+  requests: RequestCounts;
+}
+
+export interface PulumiRun {
+  n: number;
+  latency_ms: number;
+  up_wall_ms: number;
+  destroy_wall_ms: number;
+  /** CPU of the dynamic provider host process(es) over the whole command, start-up included. */
+  up_provider_cpu_ms: number;
+  destroy_provider_cpu_ms: number;
+  up_provider_peak_rss_mb: number;
+  destroy_provider_peak_rss_mb: number;
+  up_requests: RequestCounts;
+  destroy_requests: RequestCounts;
+}
+
+export interface BenchResults {
+  machine: { cpu: string; cores: number; memory_gb: number; os: string };
+  versions: { node: string; pulumi: string; ob_dcr: string };
+  started_at: string;
+  duration_s: number;
+  options: Omit<BenchOptions, "log" | "workDir">;
+  flows: FlowRun[];
+  pulumi: PulumiRun[];
+  /** Marginal provider-host CPU per registration: (cpu(N max) - cpu(N min)) / (N max - N min). */
+  pulumi_cpu_ms_per_registration: { up: number; destroy: number } | null;
+  crypto: CryptoCpu;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+function sumRoutes(maps: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of maps) for (const [k, v] of Object.entries(m)) out[k] = (out[k] ?? 0) + v;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+async function counts(sb: BenchSandbox, names: string[]): Promise<RequestCounts> {
+  const r = await sb.requests(names);
+  const banks = sumRoutes(r.banks);
+  return {
+    directory_token: r.directory[TOKEN_ROUTE] ?? 0,
+    ssa_download: r.directory[SSA_ROUTE] ?? 0,
+    register_post: banks[REGISTER_ROUTE] ?? 0,
+    directory: sumRoutes([r.directory]),
+    banks,
+  };
+}
+
+function minusRoutes(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(a)
+      .map(([k, v]) => [k, v - (b[k] ?? 0)] as const)
+      .filter(([, v]) => v !== 0),
+  );
+}
+
+/** Requests counted since `before` was read. */
+function minus(after: RequestCounts, before: RequestCounts): RequestCounts {
+  return {
+    directory_token: after.directory_token - before.directory_token,
+    ssa_download: after.ssa_download - before.ssa_download,
+    register_post: after.register_post - before.register_post,
+    directory: minusRoutes(after.directory, before.directory),
+    banks: minusRoutes(after.banks, before.banks),
+  };
+}
+
+const runners: Record<Flow, (sb: BenchSandbox, names: string[]) => Promise<FlowResult>> = {
+  reference: (sb, names) => runReference(sb.manifest, names),
+  minimal: (sb, names) => runMinimal(sb.manifest, names),
+  core: (sb, names) => runCore(sb.manifest, names),
+};
+
+async function flowCell(
+  sb: BenchSandbox,
+  flow: Flow,
+  n: number,
+  latency: number,
+  repeats: number,
+): Promise<FlowRun> {
+  const names = bankNames(n);
+  const runs: Array<FlowResult & { requests: RequestCounts }> = [];
+  for (let i = 0; i < repeats; i++) {
+    await sb.reset();
+    await sb.setLatency(latency);
+    const r = await runners[flow](sb, names);
+    if (new Set(r.client_ids).size !== n)
+      throw new Error(`${flow}: ${r.client_ids.length} client ids for ${n} banks`);
+    runs.push({ ...r, requests: await counts(sb, names) });
+  }
+  const walls = runs.map((r) => r.wall_ms);
+  const mid = runs.find((r) => r.wall_ms === median(walls)) ?? runs[Math.floor(runs.length / 2)]!;
+  return {
+    flow,
+    n,
+    latency_ms: latency,
+    wall_ms: median(walls),
+    walls_ms: walls,
+    cpu_ms_per_registration: mid.cpu_ms / n,
+    requests: mid.requests,
+  };
+}
+
+interface HostUsage {
+  cpu_ms: number;
+  peak_rss_mb: number;
+}
+
+function hostUsage(dir: string): HostUsage {
+  let cpu = 0;
+  let rss = 0;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".json"))) {
+    const s = JSON.parse(readFileSync(join(dir, f), "utf8")) as {
+      cpu_user_us: number;
+      cpu_system_us: number;
+      max_rss_kb: number;
+    };
+    cpu += (s.cpu_user_us + s.cpu_system_us) / 1000;
+    rss = Math.max(rss, s.max_rss_kb / 1024);
+  }
+  if (cpu === 0) throw new Error(`no dynamic provider host reported its CPU in ${dir}`);
+  return { cpu_ms: cpu, peak_rss_mb: rss };
+}
+
+async function pulumiCell(sb: BenchSandbox, n: number, latency: number, workDir: string): Promise<PulumiRun> {
+  const names = bankNames(n);
+  const hookDir = (phase: string) => {
+    const d = join(workDir, "provider-cpu", `n${n}-${phase}`);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const upDir = hookDir("up");
+  const destroyDir = hookDir("destroy");
+  const env = (dir: string) => ({
+    NODE_OPTIONS: `--require ${join(repoRoot, "bench", "cpu_hook.cjs")}`,
+    OB_DCR_BENCH_CPU_DIR: dir,
+  });
+  const stackName = `bench-n${n}`;
+  const open = (dir: string): Promise<Stack> =>
+    localStack({
+      projectName: "ob-dcr-bench",
+      stackName,
+      backend: `file://${join(workDir, "state")}`,
+      envVars: env(dir),
+      program: async () => {
+        const ids: Record<string, unknown> = {};
+        for (const name of names)
+          ids[name] = new ObClientRegistration(name, sandboxArgs(sb.manifest, name)).clientId;
+        return { clientIds: ids };
+      },
+    });
+  await sb.reset();
+  await sb.setLatency(latency);
+  let stack = await open(upDir);
+  try {
+    let t0 = performance.now();
+    const up = await stack.up();
+    const up_wall_ms = performance.now() - t0;
+    const created = up.summary.resourceChanges?.create ?? 0;
+    if (created !== n + 1) throw new Error(`pulumi up created ${created} resources, expected ${n + 1}`);
+    const up_requests = await counts(sb, names);
+    const upUsage = hostUsage(upDir);
+
+    // No reset here: it would drop the registrations that destroy deletes.
+    stack = await open(destroyDir); // the same stack, with the destroy run's hook directory
+    t0 = performance.now();
+    await stack.destroy();
+    const destroy_wall_ms = performance.now() - t0;
+    const destroy_requests = minus(await counts(sb, names), up_requests);
+    const destroyUsage = hostUsage(destroyDir);
+    return {
+      n,
+      latency_ms: latency,
+      up_wall_ms,
+      destroy_wall_ms,
+      up_provider_cpu_ms: upUsage.cpu_ms,
+      destroy_provider_cpu_ms: destroyUsage.cpu_ms,
+      up_provider_peak_rss_mb: upUsage.peak_rss_mb,
+      destroy_provider_peak_rss_mb: destroyUsage.peak_rss_mb,
+      up_requests,
+      destroy_requests,
+    };
+  } finally {
+    await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+  }
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchResults> {
+  const log = o.log ?? (() => undefined);
+  const started = new Date();
+  const t0 = performance.now();
+  const os = await import("node:os");
+  const maxN = Math.max(...o.ns, ...o.pulumiNs, 1);
+  mkdirSync(o.workDir, { recursive: true });
+  log(`starting the sandbox (directory + ${maxN} banks) in a child process`);
+  const sb = await startBenchSandbox({
+    dataDir: join(o.workDir, "sandbox"),
+    pkiDir: join(o.workDir, "pki"),
+    banks: bankNames(maxN),
+  });
+  const flows: FlowRun[] = [];
+  const pulumi: PulumiRun[] = [];
+  let crypto: CryptoCpu;
+  try {
+    // Warm-up (not measured): the first run of a code path in a process pays for JIT compilation.
+    for (const flow of ["reference", "minimal", "core"] as const) await flowCell(sb, flow, 1, 0, 1);
+    for (const latency of o.latencies) {
+      for (const n of o.ns) {
+        for (const flow of ["reference", "minimal", "core"] as const) {
+          const r = await flowCell(sb, flow, n, latency, flow === "reference" ? 1 : o.repeats);
+          flows.push(r);
+          log(
+            `${flow.padEnd(9)} N=${String(n).padStart(2)} latency=${String(latency).padStart(3)} ms: ` +
+              `${r.wall_ms.toFixed(0)} ms, ${r.cpu_ms_per_registration.toFixed(1)} ms CPU/registration, ` +
+              `requests: token ${r.requests.directory_token}, SSA ${r.requests.ssa_download}, POST ${r.requests.register_post}`,
+          );
+        }
+      }
+    }
+    for (const n of o.pulumiNs) {
+      const r = await pulumiCell(sb, n, o.pulumiLatency, o.workDir);
+      pulumi.push(r);
+      log(
+        `pulumi    N=${String(n).padStart(2)} latency=${o.pulumiLatency} ms: up ${r.up_wall_ms.toFixed(0)} ms ` +
+          `(provider CPU ${r.up_provider_cpu_ms.toFixed(0)} ms, peak RSS ${r.up_provider_peak_rss_mb.toFixed(0)} MB), ` +
+          `destroy ${r.destroy_wall_ms.toFixed(0)} ms (provider CPU ${r.destroy_provider_cpu_ms.toFixed(0)} ms)`,
+      );
+    }
+    log("signing and verification CPU");
+    await sb.reset();
+    crypto = await cryptoCpu(o.cryptoIterations, sb.manifest, bankNames(1)[0]!);
+  } finally {
+    await sb.close();
+  }
+  const lo = pulumi[0];
+  const hi = pulumi[pulumi.length - 1];
+  const marginal =
+    lo && hi && hi.n > lo.n
+      ? {
+          up: (hi.up_provider_cpu_ms - lo.up_provider_cpu_ms) / (hi.n - lo.n),
+          destroy: (hi.destroy_provider_cpu_ms - lo.destroy_provider_cpu_ms) / (hi.n - lo.n),
+        }
+      : null;
+  const cli = JSON.parse(readFileSync(join(repoRoot, ".pulumi-state", "cli.json"), "utf8")) as {
+    version: string;
+  };
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
+  const { log: _l, workDir: _w, ...options } = o;
+  return {
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.availableParallelism(),
+      memory_gb: Math.round(os.totalmem() / 2 ** 30),
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+    },
+    versions: { node: process.version, pulumi: cli.version, ob_dcr: pkg.version },
+    started_at: started.toISOString(),
+    duration_s: (performance.now() - t0) / 1000,
+    options,
+    flows,
+    pulumi,
+    pulumi_cpu_ms_per_registration: marginal,
+    crypto,
+  };
+}

@@ -1,0 +1,91 @@
+// Starts the sandbox in a child process and talks to its admin API (faults, request counts, reset).
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Agent, request } from "undici";
+import type { SandboxManifest } from "../sandbox/manifest.js";
+import { repoRoot } from "../scripts/lib/pulumi_stack.js";
+
+export interface BenchSandbox {
+  manifest: SandboxManifest;
+  pid: number;
+  /** Latency (ms) on every request to the directory and every bank; 0 clears the faults. */
+  setLatency(ms: number): Promise<void>;
+  /** Requests by route since the last reset: the directory and each named bank. */
+  requests(banks: string[]): Promise<{ directory: Record<string, number>; banks: Record<string, number>[] }>;
+  /** Registrations, tokens, replay caches, faults and request counters back to empty. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function bankNames(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `bank-${String(i + 1).padStart(2, "0")}`);
+}
+
+export async function startBenchSandbox(opts: {
+  dataDir: string;
+  pkiDir: string;
+  banks: string[];
+}): Promise<BenchSandbox> {
+  const host = join(repoRoot, "dist", "bench", "sandbox_host.js");
+  const child: ChildProcess = spawn(process.execPath, [host, JSON.stringify(opts)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const ready = await new Promise<{ manifestPath: string }>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error("the bench sandbox did not start in 120 s")), 120_000);
+    rl.once("line", (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as { manifestPath: string });
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the bench sandbox exited (${code}) before it was ready`));
+    });
+  });
+  const manifest = JSON.parse(readFileSync(ready.manifestPath, "utf8")) as SandboxManifest;
+  const agent = new Agent({ connect: { ca: readFileSync(manifest.ca_cert_file, "utf8") } });
+  const admin = async (method: "GET" | "PUT" | "POST", path: string, body?: unknown): Promise<unknown> => {
+    const res = await request(`${manifest.admin_url}${path}`, {
+      dispatcher: agent,
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw new Error(`admin ${method} ${path}: ${res.statusCode} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  const targets = () => ["directory", ...manifest.banks.map((b) => b.name)];
+  return {
+    manifest,
+    pid: child.pid ?? 0,
+    async setLatency(ms) {
+      const faults = ms > 0 ? [{ kind: "latency", ms }] : [];
+      await Promise.all(
+        targets().map((t) =>
+          admin("PUT", t === "directory" ? "/admin/directory/faults" : `/admin/banks/${t}/faults`, faults),
+        ),
+      );
+    },
+    async requests(banks) {
+      const directory = (await admin("GET", "/admin/directory/requests")) as Record<string, number>;
+      const per = await Promise.all(
+        banks.map((b) => admin("GET", `/admin/banks/${b}/requests`) as Promise<Record<string, number>>),
+      );
+      return { directory, banks: per };
+    },
+    async reset() {
+      await admin("POST", "/admin/reset");
+    },
+    async close() {
+      await agent.close();
+      const exited = new Promise((r) => child.once("exit", r));
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

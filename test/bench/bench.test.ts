@@ -1,0 +1,104 @@
+// Smoke run of the benchmark (N = 2, no latency): keeps `npm run bench` working. It asserts the
+// request counts exactly and that every number is produced; no timing assertion (the full run is
+// `npm run bench`, outside CI's time budget).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { renderResults } from "../../bench/report.js";
+import { type BenchResults, runBench } from "../../bench/run.js";
+
+const workDir = mkdtempSync(join(tmpdir(), "ob-dcr-bench-smoke-"));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+const positive = (x: number) => expect(Number.isFinite(x) && x > 0, String(x)).toBe(true);
+
+describe("benchmark smoke run", () => {
+  let r: BenchResults;
+
+  it("runs every client, a real pulumi up/destroy and the crypto loops", async () => {
+    r = await runBench({
+      ns: [2],
+      latencies: [0],
+      repeats: 1,
+      pulumiNs: [2],
+      pulumiLatency: 0,
+      cryptoIterations: 5,
+      workDir,
+    });
+    expect(r.flows.map((f) => f.flow)).toEqual(["reference", "minimal", "core"]);
+    expect(r.pulumi).toHaveLength(1);
+  }, 300_000);
+
+  it("counts the requests at the sandbox exactly", () => {
+    const flow = (name: string) => r.flows.find((f) => f.flow === name)!.requests;
+    const ref = flow("reference");
+    expect([ref.directory_token, ref.ssa_download, ref.register_post]).toEqual([2, 2, 2]);
+    expect(ref.banks).toEqual({ "POST /register": 2 });
+    const min = flow("minimal");
+    expect([min.directory_token, min.ssa_download, min.register_post]).toEqual([1, 1, 2]);
+    expect(min.banks).toEqual({ "POST /register": 2 });
+    // The lower bound for the core: one token and one SSA per run, one POST per bank; besides,
+    // one discovery and one bank JWKS per bank, and each JWKS of the directory once per run (the
+    // banks fetch the directory JWKS themselves for every POST: 3 GETs each).
+    const core = flow("core");
+    expect([core.directory_token, core.ssa_download, core.register_post]).toEqual([1, 1, 2]);
+    expect(core.banks).toEqual({
+      "GET /.well-known/openid-configuration": 2,
+      "GET /jwks": 2,
+      "POST /register": 2,
+    });
+    expect(core.directory).toEqual({
+      "GET /api/v2/tpp/{org_id}/ssa/{software_id}": 1,
+      "GET /keystore/openbanking.jwks": 1 + 2,
+      "GET /keystore/{org_id}/revoked/{name}.jwks": 1 + 2,
+      "GET /keystore/{org_id}/{name}.jwks": 1 + 2,
+      "POST /as/token.oauth2": 1,
+    });
+    const p = r.pulumi[0]!;
+    expect([p.up_requests.directory_token, p.up_requests.ssa_download, p.up_requests.register_post]).toEqual([
+      1, 1, 2,
+    ]);
+    expect(p.destroy_requests.directory_token + p.destroy_requests.ssa_download).toBe(0);
+    // destroy: per bank, discovery and JWKS (prepare), a management token and the DELETE; the
+    // banks fetch the software's key sets to check the token request's client assertion.
+    expect(p.destroy_requests.directory).toEqual({
+      "GET /keystore/{org_id}/revoked/{name}.jwks": 2,
+      "GET /keystore/{org_id}/{name}.jwks": 2,
+    });
+    expect(p.destroy_requests.banks).toEqual({
+      "DELETE /register/{client_id}": 2,
+      "GET /.well-known/openid-configuration": 2,
+      "GET /jwks": 2,
+      "POST /token": 2,
+    });
+  });
+
+  it("produces every number and the report", () => {
+    for (const f of r.flows) {
+      positive(f.wall_ms);
+      positive(f.cpu_ms_per_registration);
+    }
+    const p = r.pulumi[0]!;
+    for (const x of [
+      p.up_wall_ms,
+      p.destroy_wall_ms,
+      p.up_provider_cpu_ms,
+      p.destroy_provider_cpu_ms,
+      p.up_provider_peak_rss_mb,
+    ])
+      positive(x);
+    for (const x of [
+      r.crypto.sign_registration_request_ms,
+      r.crypto.sign_client_assertion_ms,
+      r.crypto.verify_ssa_ms,
+    ])
+      positive(x);
+    expect(r.versions.node).toBe(process.version);
+    expect(r.versions.pulumi).toMatch(/^\d+\.\d+\.\d+/);
+    const md = renderResults(r);
+    expect(md).toContain("| reference |");
+    expect(md).toContain("## Real `pulumi up`");
+    expect(md).toContain("## Signing and verification CPU");
+  });
+});
