@@ -31,6 +31,8 @@ export const FaultSpec = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("reset_after_commit"), ...Match }),
   /** Never answer (the connection is held open until the sandbox closes). */
   z.strictObject({ kind: z.literal("stall"), ...Match }),
+  /** Run the handler (the change is committed), then never answer (held open until the sandbox closes). */
+  z.strictObject({ kind: z.literal("stall_after_commit"), ...Match }),
   /** Shift the server's clock by `seconds` (validation of iat/exp, issued timestamps). Not counted. */
   z.strictObject({ kind: z.literal("clock_skew"), seconds: z.number().int() }),
 ]);

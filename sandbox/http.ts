@@ -244,6 +244,10 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
           socket.destroy();
           return;
         }
+        if (fired.some((f) => f.kind === "stall_after_commit")) {
+          status = -2;
+          return; // committed, never answered; closeAllConnections() ends it
+        }
         respond(reply);
       } catch (err) {
         if (!res.headersSent) {
