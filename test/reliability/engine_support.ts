@@ -35,7 +35,11 @@ export interface EngineHarness {
   stateText: () => string;
 }
 
-export async function engineHarness(projectName: string, stackName: string): Promise<EngineHarness> {
+export async function engineHarness(
+  projectName: string,
+  stackName: string,
+  env: Record<string, string> = {},
+): Promise<EngineHarness> {
   const dir = mkdtempSync(join(tmpdir(), `obdcr-rel-${stackName}-`));
   const backend = `file://${join(dir, "state")}`;
   const declared = new Map<string, Args>();
@@ -44,7 +48,7 @@ export async function engineHarness(projectName: string, stackName: string): Pro
     projectName,
     stackName,
     backend,
-    envVars: FAST_TRANSPORT_ENV,
+    envVars: { ...FAST_TRANSPORT_ENV, ...env },
     program: async () => {
       const outs: Record<string, unknown> = {};
       for (const [name, args] of declared) {
