@@ -215,6 +215,11 @@ export function renderResults(r: BenchResults): string {
         (m
           ? `Marginal cost per registration (the slope between the smallest and largest N, start-up excluded): ` +
             `**${f2(m.up)} ms** at up, **${f2(m.destroy)} ms** at destroy.`
+          : "") +
+        (r.pulumi_noop_cpu_ms_per_resource !== null
+          ? ` For scale, the same slope for a no-op dynamic provider (create echoes the same inputs) is ` +
+            `**${f2(r.pulumi_noop_cpu_ms_per_resource)} ms** per resource: the Pulumi dynamic provider host's own ` +
+            "share (gRPC, serialization), whatever the provider does."
           : ""),
       "",
     );

@@ -3,6 +3,7 @@
 // peak RSS, and CPU of signing and verification. Every number is taken in one run on one machine.
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as pulumiSdk from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { sandboxArgs } from "../examples/sandbox/program.js";
 import { ObClientRegistration } from "../provider/pulumi.js";
@@ -78,6 +79,11 @@ export interface BenchResults {
   pulumi: PulumiRun[];
   /** Marginal provider-host CPU per registration: (cpu(N max) - cpu(N min)) / (N max - N min). */
   pulumi_cpu_ms_per_registration: { up: number; destroy: number } | null;
+  /**
+   * The same slope for a no-op dynamic provider (create echoes its inputs) with the same inputs:
+   * what the Pulumi dynamic provider host costs per resource whatever the provider does.
+   */
+  pulumi_noop_cpu_ms_per_resource: number | null;
   crypto: CryptoCpu;
 }
 
@@ -244,6 +250,39 @@ async function pulumiCell(sb: BenchSandbox, n: number, latency: number, workDir:
   }
 }
 
+class NoopResource extends pulumiSdk.dynamic.Resource {}
+
+/** Provider-host CPU of a `pulumi up` of n no-op dynamic resources with the registrations' inputs. */
+async function noopUpCpu(sb: BenchSandbox, n: number, workDir: string): Promise<number> {
+  const dir = join(workDir, "provider-cpu", `noop-n${n}`);
+  mkdirSync(dir, { recursive: true });
+  const inputs = sandboxArgs(sb.manifest, bankNames(1)[0]!);
+  const provider: pulumiSdk.dynamic.ResourceProvider = {
+    async create(ins: Record<string, unknown>) {
+      return { id: `noop-${Math.random()}`, outs: { ...ins } };
+    },
+  };
+  const stackName = `noop-n${n}`;
+  const stack = await localStack({
+    projectName: "ob-dcr-bench",
+    stackName,
+    backend: `file://${join(workDir, "state")}`,
+    envVars: {
+      NODE_OPTIONS: `--require ${join(repoRoot, "bench", "cpu_hook.cjs")}`,
+      OB_DCR_BENCH_CPU_DIR: dir,
+    },
+    program: async () => {
+      for (let i = 0; i < n; i++) new NoopResource(provider, `noop-${i}`, { ...inputs });
+    },
+  });
+  try {
+    await stack.up();
+    return hostUsage(dir).cpu_ms;
+  } finally {
+    await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+  }
+}
+
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const log = o.log ?? (() => undefined);
   const started = new Date();
@@ -260,6 +299,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const flows: FlowRun[] = [];
   const pulumi: PulumiRun[] = [];
   let crypto: CryptoCpu;
+  let noop: number | null = null;
   try {
     // Warm-up (not measured): the first run of a code path in a process pays for JIT compilation.
     for (const flow of ["reference", "minimal", "core"] as const) await flowCell(sb, flow, 1, 0, 1);
@@ -284,6 +324,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
           `(provider CPU ${r.up_provider_cpu_ms.toFixed(0)} ms, peak RSS ${r.up_provider_peak_rss_mb.toFixed(0)} MB), ` +
           `destroy ${r.destroy_wall_ms.toFixed(0)} ms (provider CPU ${r.destroy_provider_cpu_ms.toFixed(0)} ms)`,
       );
+    }
+    if (o.pulumiNs.length >= 2) {
+      const lo = Math.min(...o.pulumiNs);
+      const hi = Math.max(...o.pulumiNs);
+      const cLo = await noopUpCpu(sb, lo, o.workDir);
+      const cHi = await noopUpCpu(sb, hi, o.workDir);
+      noop = (cHi - cLo) / (hi - lo);
+      log(`pulumi    no-op dynamic provider: ${noop.toFixed(2)} ms provider-host CPU per resource`);
     }
     log("signing and verification CPU");
     await sb.reset();
@@ -319,6 +367,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     flows,
     pulumi,
     pulumi_cpu_ms_per_registration: marginal,
+    pulumi_noop_cpu_ms_per_resource: noop,
     crypto,
   };
 }
