@@ -1,5 +1,10 @@
 /** Shared processing of HTTP responses: JSON bodies and OAuth error bodies. */
-import { NotSupportedError, RegistrationRejectedError, UnexpectedResponseError } from "../core/errors.js";
+import {
+  NotSupportedError,
+  RegistrationRejectedError,
+  TransportError,
+  UnexpectedResponseError,
+} from "../core/errors.js";
 import { OAuthErrorBody } from "../core/schemas/responses.js";
 import type { HttpResponse } from "./transport.js";
 
@@ -24,6 +29,12 @@ export function throwForStatus(res: HttpResponse, label: string): never {
   if (res.status === 405)
     throw new NotSupportedError(
       `${label}: the server does not offer this operation (HTTP 405, Allow: ${res.headers.allow ?? "?"})`,
+    );
+  if (res.status === 429 || res.status === 503)
+    throw new TransportError(
+      `${label}: the server is ${res.status === 429 ? "rate limiting" : "unavailable"} (HTTP ${res.status}${
+        res.headers["retry-after"] ? `, Retry-After ${res.headers["retry-after"]}` : ""
+      }) and retries did not get through; nothing was registered or changed by this call: run again later`,
     );
   let body: unknown;
   try {
