@@ -377,7 +377,7 @@ export async function createRegistration(
     return hint ? { ...o, client_id_hint: { sent: hint, honoured: r.client_id === hint } } : o;
   };
   if (!hint) return post();
-  // At most two POSTs: the second only after a GET proved that the first was not committed.
+  // At most three POSTs, each after a GET proved that the one before was not committed.
   for (let attempt = 0; ; attempt++) {
     try {
       return await post();
@@ -385,8 +385,12 @@ export async function createRegistration(
       if (e instanceof OutcomeUnknownError) {
         const found = await findByHint(p, hint, ctx, e);
         if (found) return { ...found, reconciled: "lost_response" };
-        if (attempt === 0) continue; // the bank does not hold the hinted client: nothing was committed
-        throw e;
+        if (attempt < 2) continue; // the bank does not hold the hinted client: nothing was committed
+        throw new TransportError(
+          `registration (POST) of ${p.params.software?.software_id ?? "the software"}: the connection failed ${attempt + 1} times; ` +
+            `each time a GET on the proposed client_id ${hint} showed that the bank had not registered it, so nothing was registered. Run again`,
+          { cause: e },
+        );
       }
       if (e instanceof RegistrationRejectedError && e.status === 400 && canReadByHint(p) === undefined) {
         // An earlier run that was interrupted may already have registered this hint.
