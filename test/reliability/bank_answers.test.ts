@@ -150,8 +150,8 @@ const CASES: Case[] = [
       res.writeHead(429, { "retry-after": "3600", "content-type": "application/json" });
       res.end("{}");
     },
-    code: "OBDCR_UNEXPECTED_RESPONSE",
-    msg: /unexpected HTTP 429/,
+    code: "OBDCR_TRANSPORT",
+    msg: /rate limiting \(HTTP 429, Retry-After 3600\).*run again later/,
   },
   {
     name: "an error body echoing a secret-looking value is cut to 300 characters",

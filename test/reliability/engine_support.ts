@@ -96,6 +96,7 @@ export async function stateRegistrations(h: EngineHarness): Promise<StateRegistr
 export async function upUntilConverged(
   h: EngineHarness,
   tries = 3,
+  afterFailedRun?: () => Promise<void>,
 ): Promise<{ runs: number; errors: string[] }> {
   const errors: string[] = [];
   for (let i = 1; i <= tries; i++) {
@@ -115,6 +116,7 @@ export async function upUntilConverged(
         },
       );
     if (ok) return { runs: i, errors };
+    await afterFailedRun?.();
   }
   throw new Error(`up did not converge in ${tries} runs:\n${errors.join("\n---\n").slice(-4000)}`);
 }

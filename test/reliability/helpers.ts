@@ -167,7 +167,11 @@ export interface TinyServer {
 type Handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
 
 /** A loopback HTTPS server with the sandbox's server certificate (real TLS, trusted by the sandbox CA). */
-export async function tinyHttpsServer(sb: Sandbox, handler: Handler): Promise<TinyServer> {
+export async function tinyHttpsServer(
+  sb: Sandbox,
+  handler: Handler,
+  host = "127.0.0.1",
+): Promise<TinyServer> {
   const dir = pkiDir(sb);
   const seen: string[] = [];
   const server = https.createServer(
@@ -178,10 +182,10 @@ export async function tinyHttpsServer(sb: Sandbox, handler: Handler): Promise<Ti
       req.on("end", () => handler(req, res));
     },
   );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `https://localhost:${port}`,
+    url: `https://${host === "127.0.0.1" ? "localhost" : host}:${port}`,
     seen,
     close: () =>
       new Promise<void>((r) => {
