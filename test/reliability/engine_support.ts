@@ -16,8 +16,8 @@ export type Args = RegistrationInputs;
 
 /** Short timeouts and backoff for the provider host, so faults cost seconds, not minutes. */
 export const FAST_TRANSPORT_ENV = {
-  OBDCR_HEADERS_TIMEOUT_MS: "1500",
-  OBDCR_BODY_TIMEOUT_MS: "1500",
+  OBDCR_HEADERS_TIMEOUT_MS: "3000",
+  OBDCR_BODY_TIMEOUT_MS: "3000",
   OBDCR_CONNECT_TIMEOUT_MS: "2000",
   OBDCR_BACKOFF_BASE_MS: "20",
   OBDCR_MAX_RETRY_AFTER_MS: "2000",
@@ -103,6 +103,8 @@ export async function upUntilConverged(
     let text = "";
     const ok = await h.stack
       .up({
+        // one failed resource must not keep the engine from trying the others
+        continueOnError: true,
         onOutput: (s) => {
           text += s;
           h.onOutput(s);
