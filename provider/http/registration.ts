@@ -472,6 +472,16 @@ function parseState(s: RegistrationStateInput): RegistrationState {
   return r.data;
 }
 
+/**
+ * How this registration is managed. A bank that issued a registration access token expects it
+ * (RFC 7592 §3), so the token decides unless a preset or the user set the style explicitly.
+ */
+function managementStyle(p: Prepared, state: RegistrationState): "obie" | "rfc7592" {
+  const explicit = p.bank_profile.origins["management.style"]?.source !== "spec";
+  if (!explicit && state.secrets.registration_access_token) return "rfc7592";
+  return p.management_style;
+}
+
 /** Run a management call with the right bearer; on a gone status with an OBIE token retry once with a fresh token. */
 async function withManagementAuth<T>(
   p: Prepared,
@@ -479,7 +489,7 @@ async function withManagementAuth<T>(
   ctx: ObDcrContext,
   call: (token: string) => Promise<T>,
 ): Promise<T> {
-  if (p.management_style === "rfc7592") {
+  if (managementStyle(p, state) === "rfc7592") {
     const rat = state.secrets.registration_access_token;
     if (!rat)
       throw new InvalidInputError(
@@ -606,7 +616,7 @@ export async function deleteRegistration(
     if (e instanceof RegistrationGoneError) return "gone";
     throw e;
   }
-  if (p.management_style === "obie" && p.token_endpoint)
+  if (managementStyle(p, state) === "obie" && p.token_endpoint)
     evictManagementToken(ctx, {
       token_endpoint: p.token_endpoint,
       client_id: state.client_id,

@@ -250,22 +250,8 @@ function warnSubstitutions(name: string, subs: readonly Substitution[]) {
   }
 }
 
-/**
- * The core's parameters for a stored registration. A bank that issued a registration access
- * token manages the client RFC 7592 style (RFC 7592 §3), whatever the spec profile's default.
- */
-async function paramsFor(inputs: RegistrationInputs, props?: Props): Promise<RegistrationParamsInput> {
-  const params = await toCoreParams(inputs, configSecrets);
-  const hasRat =
-    typeof (props?.registrationAccessToken ?? inputs.adopt?.registrationAccessToken) === "string";
-  if (hasRat && params.bank && !params.bank.management?.style) {
-    return {
-      ...params,
-      bank: { ...params.bank, management: { ...params.bank.management, style: "rfc7592" } },
-    };
-  }
-  return params;
-}
+/** The core's parameters: files read, stack-config secrets filled in. */
+const paramsFor = (inputs: RegistrationInputs) => toCoreParams(inputs, configSecrets);
 
 /** Where a registration was sent, for messages (no secrets). */
 function describe(inputs: RegistrationInputs): string {
@@ -458,7 +444,7 @@ export const registrationProvider = withCodes({
 
   async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
     const inputs = declared(props);
-    const params = await paramsFor(inputs, props);
+    const params = await paramsFor(inputs);
     let r: RegistrationOutcome;
     try {
       r = await readRegistration(params, stateOf(props), ctx);
@@ -490,7 +476,7 @@ export const registrationProvider = withCodes({
     for (const [k, v] of Object.entries(olds))
       if (!(INPUT_KEYS as readonly string[]).includes(k)) kept[k] = v;
     if (!metadataChanged) return { outs: { ...kept, ...inputs } };
-    const params = await paramsFor(inputs, olds);
+    const params = await paramsFor(inputs);
     const r = await updateRegistration(params, stateOf(olds), ctx);
     if (r.client_id !== id) {
       throw new InvalidInputError(
@@ -505,7 +491,7 @@ export const registrationProvider = withCodes({
 
   async delete(id: string, props: Props): Promise<void> {
     const inputs = declared(props);
-    const params = await paramsFor(inputs, props);
+    const params = await paramsFor(inputs);
     try {
       const result = await deleteRegistration(params, stateOf(props), ctx);
       if (result === "gone") log(`registration ${id} was already gone at the bank`);

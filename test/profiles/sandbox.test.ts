@@ -138,9 +138,13 @@ describe("request fields: default refused, profile accepted", () => {
 describe("management fields", () => {
   it("management.style rfc7592", async () => {
     const r = await createRegistration(params("rat"), ctx);
-    await expect(readRegistration(params("rat"), stateOf(r), ctx)).rejects.toBeTruthy();
+    // An explicit style is honoured: OBIE-style management is refused by this bank.
+    const obie = params("rat", { bank_profile: { management: { style: "obie" } } });
+    await expect(readRegistration(obie, stateOf(r), ctx)).rejects.toBeTruthy();
     const p = params("rat", { bank_profile: { management: { style: "rfc7592" } } });
     expect((await readRegistration(p, stateOf(r), ctx)).client_id).toBe(r.client_id);
+    // Left to the spec profile, the registration access token the bank issued decides (RFC 7592 §3).
+    expect((await readRegistration(params("rat"), stateOf(r), ctx)).client_id).toBe(r.client_id);
   });
   it("management.scope", async () => {
     const r = await createRegistration(params("mgmt-scope"), ctx);

@@ -47,9 +47,7 @@ describe("CLI output never carries a secret", () => {
       dir,
       "rat.yaml",
       configFor(sb, "rat-bank", {
-        // The CLI does not switch to RFC 7592 management by itself when its state holds a
-        // registration access token (the resource does): without this, `get` fails with 401.
-        bank: { management: { style: "rfc7592" } },
+        // No management style given: the registration access token in the state decides (RFC 7592 §3).
         client: { token_endpoint_auth_method: "client_secret_basic" },
       }),
     );
