@@ -83,11 +83,14 @@ export function deleteRegistrationRequest(ctx: ObDcrContext, uri: string, token:
   );
 }
 
+/** The bank's JWKS, or how to fetch it when a signed response needs it (most banks answer JSON). */
+export type JwksSource = Jwks | (() => Promise<Jwks | undefined>) | undefined;
+
 export interface ProcessOptions {
   /** The metadata sent, to report substitutions. */
   requested?: Record<string, unknown>;
   /** The bank's JWKS, to verify signed (JWT) responses. */
-  bank_jwks?: Jwks | undefined;
+  bank_jwks?: JwksSource;
   gone_statuses?: readonly number[];
 }
 
@@ -95,12 +98,13 @@ export interface ProcessOptions {
 export async function decodeRegistrationBody(
   res: HttpResponse,
   label: string,
-  jwks?: Jwks,
+  source?: JwksSource,
 ): Promise<unknown> {
   const ct = contentType(res);
   const text = res.body.toString("utf8").trim();
   const looksJwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(text);
   if (ct === "application/jwt" || ct === "application/jose" || (looksJwt && ct !== "application/json")) {
+    const jwks = typeof source === "function" ? await source() : source;
     try {
       if (jwks) return (await verifyWithJwks(text, jwks, ["PS256", "ES256"])).payload;
       return jose.decodeJwt(text);

@@ -46,6 +46,7 @@ import {
 import { createContext, type ObDcrContext } from "./context.js";
 import {
   deleteRegistrationRequest,
+  type JwksSource,
   processDeleteRegistrationResponse,
   processReadRegistrationResponse,
   processRegistrationResponse,
@@ -98,7 +99,7 @@ interface Prepared {
   discovery: DiscoveryDocument | undefined;
   registration_endpoint: string;
   token_endpoint: string | undefined;
-  bank_jwks: Jwks | undefined;
+  bank_jwks: JwksSource;
   management_style: "obie" | "rfc7592";
   gone_statuses: readonly number[];
   /** The SSA download started by prepare (create/update), running while the bank side is fetched. */
@@ -169,15 +170,11 @@ async function prepare(
     discovery?.token_endpoint;
   if (discovery && !params.bank.skip_discovery_checks)
     validateProfileAgainstDiscovery(bank_profile, discovery, client, key.alg, params.bank.discovery_url);
-  let bank_jwks: Jwks | undefined;
+  // Only a signed (JWT) response needs the bank's keys: fetched then, not on every call.
   const bankJwksUri = params.bank.jwks_uri ?? discovery?.jwks_uri;
-  if (bankJwksUri) {
-    try {
-      bank_jwks = await fetchJwks(ctx, bankJwksUri, tls);
-    } catch {
-      bank_jwks = undefined; // only needed for signed responses; decode-only then
-    }
-  }
+  const bank_jwks: JwksSource = bankJwksUri
+    ? () => fetchJwks(ctx, bankJwksUri, tls).catch(() => undefined) // unreachable: decode-only
+    : undefined;
   return {
     params,
     profile,

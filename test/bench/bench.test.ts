@@ -39,13 +39,13 @@ describe("benchmark smoke run", () => {
     expect([min.directory_token, min.ssa_download, min.register_post]).toEqual([1, 1, 2]);
     expect(min.banks).toEqual({ "POST /register": 2 });
     // The lower bound for the core: one token and one SSA per run, one POST per bank; besides,
-    // one discovery and one bank JWKS per bank, and each JWKS of the directory once per run (the
-    // banks fetch the directory JWKS themselves for every POST: 3 GETs each).
+    // one discovery per bank (the bank's JWKS only when it signs its answer, which these don't),
+    // and each JWKS of the directory once per run (the banks fetch the directory JWKS themselves
+    // for every POST: 3 GETs each).
     const core = flow("core");
     expect([core.directory_token, core.ssa_download, core.register_post]).toEqual([1, 1, 2]);
     expect(core.banks).toEqual({
       "GET /.well-known/openid-configuration": 2,
-      "GET /jwks": 2,
       "POST /register": 2,
     });
     expect(core.directory).toEqual({
@@ -60,7 +60,7 @@ describe("benchmark smoke run", () => {
       1, 1, 2,
     ]);
     expect(p.destroy_requests.directory_token + p.destroy_requests.ssa_download).toBe(0);
-    // destroy: per bank, discovery and JWKS (prepare), a management token and the DELETE; the
+    // destroy: per bank, discovery (prepare), a management token and the DELETE; the
     // banks fetch the software's key sets to check the token request's client assertion.
     expect(p.destroy_requests.directory).toEqual({
       "GET /keystore/{org_id}/revoked/{name}.jwks": 2,
@@ -69,7 +69,6 @@ describe("benchmark smoke run", () => {
     expect(p.destroy_requests.banks).toEqual({
       "DELETE /register/{client_id}": 2,
       "GET /.well-known/openid-configuration": 2,
-      "GET /jwks": 2,
       "POST /token": 2,
     });
   });
