@@ -15,7 +15,7 @@ import {
   OBDCR_REGISTRATION_GONE,
   ObDcrError,
 } from "../core/errors.js";
-import type { RegistrationParamsInput, RegistrationStateInput } from "../core/schemas/params.js";
+import type { RegistrationStateInput } from "../core/schemas/params.js";
 import { RegistrationParams } from "../core/schemas/params.js";
 import { createContext } from "../http/context.js";
 import {

@@ -225,7 +225,7 @@ describe("response fields: deviation reported by default, none with the profile"
     ["old-dn-out", { response: { dn_claim: "tls_client_auth_dn" } }, "response.dn_claim", tls],
   ] as const;
   for (const [bank, bank_profile, field, extra] of cases)
-    it(field + ` (${bank})`, async () => {
+    it(`${field} (${bank})`, async () => {
       const d = await createRegistration(params(bank, extra), ctx);
       expect(d.response_deviations.map((x) => x.field)).toEqual([field]);
       const r = await createRegistration(params(bank, { ...extra, bank_profile }), ctx);
