@@ -524,19 +524,31 @@ async function withManagementAuth<T>(
   }
 }
 
+/** What GET, PUT and DELETE share: parameters, state, the bank offering the call, the URI. */
+async function prepareManagement(
+  input: RegistrationParamsInput,
+  stateInput: RegistrationStateInput,
+  ctx: ObDcrContext,
+  op: "read" | "update" | "delete",
+): Promise<{ p: Prepared; state: RegistrationState; uri: string }> {
+  const p = await prepare(input, ctx);
+  const state = parseState(stateInput);
+  if (!p.bank_profile.supports[op]) {
+    const method = { read: "GET", update: "PUT", delete: "DELETE" }[op];
+    throw new NotSupportedError(
+      `this bank does not offer ${method} /register/{client_id} (supports.${op} = false from ${p.bank_profile.origins[`supports.${op}`].from})`,
+    );
+  }
+  return { p, state, uri: managementUri(p, state.client_id, state.registration_client_uri) };
+}
+
 /** GET the registration. Throws RegistrationGoneError when the bank says it is unknown/deleted. */
 export async function readRegistration(
   input: RegistrationParamsInput,
   stateInput: RegistrationStateInput,
   ctx: ObDcrContext = createContext(),
 ): Promise<RegistrationOutcome> {
-  const p = await prepare(input, ctx);
-  const state = parseState(stateInput);
-  if (!p.bank_profile.supports.read)
-    throw new NotSupportedError(
-      `this bank does not offer GET /register/{client_id} (supports.read = false from ${p.bank_profile.origins["supports.read"].from})`,
-    );
-  const uri = managementUri(p, state.client_id, state.registration_client_uri);
+  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "read");
   const r = await withManagementAuth(p, state, ctx, async (t) =>
     processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls), {
       bank_jwks: p.bank_jwks,
@@ -569,13 +581,7 @@ export async function updateRegistration(
   stateInput: RegistrationStateInput,
   ctx: ObDcrContext = createContext(),
 ): Promise<RegistrationOutcome> {
-  const p = await prepare(input, ctx);
-  const state = parseState(stateInput);
-  if (!p.bank_profile.supports.update)
-    throw new NotSupportedError(
-      `this bank does not offer PUT /register/{client_id} (supports.update = false from ${p.bank_profile.origins["supports.update"].from})`,
-    );
-  const uri = managementUri(p, state.client_id, state.registration_client_uri);
+  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "update");
   const { body, content_type, requested } = await buildBody(p, ctx, state.client_id);
   const r = await withManagementAuth(p, state, ctx, async (t) =>
     processUpdateRegistrationResponse(
@@ -596,13 +602,7 @@ export async function deleteRegistration(
   stateInput: RegistrationStateInput,
   ctx: ObDcrContext = createContext(),
 ): Promise<"deleted" | "gone"> {
-  const p = await prepare(input, ctx);
-  const state = parseState(stateInput);
-  if (!p.bank_profile.supports.delete)
-    throw new NotSupportedError(
-      `this bank does not offer DELETE /register/{client_id} (supports.delete = false from ${p.bank_profile.origins["supports.delete"].from})`,
-    );
-  const uri = managementUri(p, state.client_id, state.registration_client_uri);
+  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete");
   try {
     await withManagementAuth(p, state, ctx, async (t) =>
       processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls), {

@@ -163,6 +163,7 @@ function declared(props: Props): RegistrationInputs {
   return out as unknown as RegistrationInputs;
 }
 
+/** The value at a path; UNKNOWN when the path crosses a value unknown during preview. */
 function at(obj: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = obj;
   for (const p of path) {
@@ -171,16 +172,6 @@ function at(obj: unknown, path: readonly PropertyKey[]): unknown {
     v = (v as Record<PropertyKey, unknown>)[p];
   }
   return v;
-}
-
-function hasUnknownOnPath(obj: unknown, path: readonly PropertyKey[]): boolean {
-  let v: unknown = obj;
-  for (const p of path) {
-    if (v === UNKNOWN) return true;
-    if (v === null || typeof v !== "object") return false;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v === UNKNOWN;
 }
 
 function stable(v: unknown): string {
@@ -340,7 +331,7 @@ export const registrationProvider = withCodes({
       const r = RegistrationParams.safeParse(params);
       if (!r.success) {
         for (const i of r.error.issues) {
-          if (hasUnknownOnPath(params, i.path)) continue; // known only at `up`
+          if (at(params, i.path) === UNKNOWN) continue; // known only at `up`
           let reason = i.message;
           if (i.path.join(".") === "signing_key.private_key")
             reason = `${reason}; give signingKey.privateKey, signingKey.privateKeyFile or the ob-dcr:signingPrivateKey config secret`;
