@@ -133,7 +133,7 @@ export function renderResults(r: BenchResults): string {
     "",
     "\"other directory\" are JWKS GETs: the client's SSA and software-key checks, and the banks' own " +
       'validation of each registration (3 per POST, for every client). "other bank" are the core\'s ' +
-      "OIDC discovery and bank JWKS GETs (once per bank), and at destroy the bank token + DELETE.",
+      "OIDC discovery GETs (once per bank; the bank's JWKS only when it signs its answers), and at destroy the bank token + DELETE.",
     "",
   );
 
