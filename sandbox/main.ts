@@ -19,7 +19,11 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({
     dataDir: values["data-dir"],
     ports: { directory: at(0), admin: at(1) },
-    banks: [{ name: "sandbox-bank", port: at(2) }],
+    // The same banks as the demo (scripts/demo.ts): one OBIE-managed, one RFC 7592.
+    banks: [
+      { name: "sandbox-bank", port: at(2) },
+      { name: "rfc7592-bank", port: at(3), management: "registration_access_token" },
+    ],
     log: values.log,
   });
   const m = sandbox.manifest;

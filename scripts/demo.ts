@@ -5,13 +5,18 @@ import { program } from "../examples/sandbox/program.js";
 import { startSandbox } from "../sandbox/index.js";
 import { backendUrl, localStack } from "./lib/pulumi_stack.js";
 
-// Fixed ports (those of `npm run sandbox`), so the registrations in state stay valid between runs.
-const PORTS = { directory: 9443, admin: 9444, bank: 9445 };
+// Fixed ports, so the registrations in state stay valid between runs: the directory, admin and
+// first bank use those of `npm run sandbox`.
+const PORTS = { directory: 9443, admin: 9444, bank: 9445, rfc7592Bank: 9446 };
 
 async function main() {
   const sandbox = await startSandbox({
     ports: { directory: PORTS.directory, admin: PORTS.admin },
-    banks: [{ name: "sandbox-bank", port: PORTS.bank }],
+    banks: [
+      { name: "sandbox-bank", port: PORTS.bank },
+      // Manages clients with a registration access token (RFC 7592): a secret output.
+      { name: "rfc7592-bank", port: PORTS.rfc7592Bank, management: "registration_access_token" },
+    ],
   }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "EADDRINUSE") {
       throw new Error(
@@ -35,10 +40,13 @@ async function main() {
         `  ${key}: ${out.secret ? "[secret]" : JSON.stringify(out.value, null, 2).replace(/\n/g, "\n  ")}`,
       );
     }
-    const held = await sandbox.admin.registrations("sandbox-bank");
-    console.log(
-      `\nThe sandbox bank holds ${held.length} registration(s): ${held.map((r) => r.client_id).join(", ")}`,
-    );
+    console.log("");
+    for (const bank of sandbox.manifest.banks) {
+      const held = await sandbox.admin.registrations(bank.name);
+      console.log(
+        `${bank.name} holds ${held.length} registration(s): ${held.map((r) => r.client_id).join(", ")}`,
+      );
+    }
   } finally {
     await sandbox.close();
   }

@@ -65,9 +65,11 @@ export function program(manifest: SandboxManifest) {
       clientId: reg.clientId,
       managementUri: reg.managementUri,
       registeredScope: reg.registeredMetadata.apply((m) => m.scope),
-      clientSecret: reg.clientSecret,
-      registrationAccessToken: reg.registrationAccessToken,
     };
+    // An RFC 7592 bank issues a registration access token: a secret output, stored encrypted.
+    if (bank.management === "registration_access_token") {
+      outputs[`${bank.name}-registrationAccessToken`] = reg.registrationAccessToken;
+    }
   }
   return outputs;
 }
