@@ -124,7 +124,20 @@ function startSsa(params: RegistrationParams, key: SigningKey, tls: TlsMaterial,
   if (!d || !software || d.software_statement) return undefined;
   // Warm only: verifySsa joins this fetch (or fetches again if it failed).
   if (d.jwks_uri && !d.jwks) fetchJwks(ctx, d.jwks_uri, tls).catch(() => undefined);
-  const pending = getSsa(ctx, {
+  const pending = downloadSsa(d, software, key, tls, ctx);
+  pending.catch(() => undefined); // awaited by obtainSsa; not unhandled if prepare fails first
+  return pending;
+}
+
+/** The SSA from the directory (token + download, both cached per process). */
+function downloadSsa(
+  d: NonNullable<RegistrationParams["directory"]>,
+  software: NonNullable<RegistrationParams["software"]>,
+  key: SigningKey,
+  tls: TlsMaterial,
+  ctx: ObDcrContext,
+): Promise<string> {
+  return getSsa(ctx, {
     token_endpoint: d.token_endpoint as string,
     ssa_endpoint: d.ssa_endpoint as string,
     org_id: software.org_id,
@@ -134,8 +147,6 @@ function startSsa(params: RegistrationParams, key: SigningKey, tls: TlsMaterial,
     key,
     tls,
   });
-  pending.catch(() => undefined); // awaited by obtainSsa; not unhandled if prepare fails first
-  return pending;
 }
 
 async function prepare(
@@ -200,19 +211,7 @@ async function obtainSsa(
   const d = params.directory;
   const software = params.software;
   if (!d || !software) return { ssa: undefined, claims: undefined };
-  const ssa =
-    d.software_statement ??
-    (await (p.ssa_pending ??
-      getSsa(ctx, {
-        token_endpoint: d.token_endpoint as string,
-        ssa_endpoint: d.ssa_endpoint as string,
-        org_id: software.org_id,
-        software_id: software.software_id,
-        scope: d.scope,
-        max_age_seconds: d.ssa_max_age_seconds,
-        key,
-        tls,
-      })));
+  const ssa = d.software_statement ?? (await (p.ssa_pending ?? downloadSsa(d, software, key, tls, ctx)));
   const claims = await verifySsa(ctx, ssa, {
     issuer: d.issuer,
     software_id: software.software_id,
