@@ -9,6 +9,7 @@ import { ENV, type LoadedConfig, loadConfig, timeoutMs, validateConfig } from ".
 import { errorReport, markReported, UsageError } from "./exit.js";
 import { HttpRecorder } from "./http_log.js";
 import { type CliIo, Output } from "./output.js";
+import { resolveState } from "./state.js";
 
 export const CONFIG_ARGS = {
   config: {
@@ -107,6 +108,14 @@ export function loadConfigFor(rt: Runtime, a: ConfigArgValues, required = true):
 /** The config the common flags name, validated into the core's registration parameters. */
 export async function loadParams(rt: Runtime, a: ConfigArgValues) {
   return validateConfig(await loadConfigFor(rt, a));
+}
+
+/** The registration the state flags name (--state file, or --client-id with secrets from env). */
+export function resolveStateFor(
+  rt: Runtime,
+  a: { state?: string | undefined; "client-id"?: string | undefined },
+) {
+  return resolveState({ state: a.state, client_id: a["client-id"] }, rt.io.env, rt.io.cwd);
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,8 +1,7 @@
 /** `ob-dcr delete`: delete a registration (DELETE /register/{client_id}). */
 import { defineCommand } from "citty";
 import { deleteRegistration } from "../../http/registration.js";
-import { COMMON_ARGS, loadParams, STATE_ARGS, withRuntime } from "../runtime.js";
-import { resolveState } from "../state.js";
+import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS } as const;
 
@@ -16,11 +15,7 @@ export const command = defineCommand({
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
       const { params } = await loadParams(rt, a);
-      const { state } = await resolveState(
-        { state: a.state, client_id: a["client-id"] },
-        rt.io.env,
-        rt.io.cwd,
-      );
+      const { state } = await resolveStateFor(rt, a);
       const doc: Record<string, unknown> = { command: "delete", client_id: state.client_id };
       rt.partial = doc;
       const r = await rt.out.step("registration delete", () => deleteRegistration(params, state, rt.ctx));

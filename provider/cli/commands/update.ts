@@ -1,8 +1,8 @@
 /** `ob-dcr update`: replace a registration's metadata (PUT /register/{client_id}). */
 import { defineCommand } from "citty";
 import { updateRegistration } from "../../http/registration.js";
-import { COMMON_ARGS, loadParams, STATE_ARGS, withRuntime } from "../runtime.js";
-import { resolveState, writeStateFile } from "../state.js";
+import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
+import { writeStateFile } from "../state.js";
 import { printOutcome } from "../steps.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS } as const;
@@ -17,11 +17,7 @@ export const command = defineCommand({
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
       const { params } = await loadParams(rt, a);
-      const { state, file } = await resolveState(
-        { state: a.state, client_id: a["client-id"] },
-        rt.io.env,
-        rt.io.cwd,
-      );
+      const { state, file } = await resolveStateFor(rt, a);
       const doc: Record<string, unknown> = { command: "update", client_id: state.client_id };
       rt.partial = doc;
       const o = await rt.out.step("registration update", () => updateRegistration(params, state, rt.ctx));
