@@ -66,6 +66,7 @@ export function exitCodeFor(e: unknown): ExitCode {
         return EXIT_INVALID_INPUT;
       case "OBDCR_REGISTRATION_REJECTED":
       case "OBDCR_REGISTRATION_GONE":
+      case "OBDCR_GONE_UNCONFIRMED":
       case "OBDCR_NOT_SUPPORTED":
         return EXIT_REJECTED;
       case "OBDCR_UNEXPECTED_RESPONSE":

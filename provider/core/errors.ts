@@ -13,6 +13,7 @@ export const OBDCR_TIMEOUT = "OBDCR_TIMEOUT";
 export const OBDCR_OUTCOME_UNKNOWN = "OBDCR_OUTCOME_UNKNOWN";
 export const OBDCR_REGISTRATION_GONE = "OBDCR_REGISTRATION_GONE";
 export const OBDCR_NOT_SUPPORTED = "OBDCR_NOT_SUPPORTED";
+export const OBDCR_GONE_UNCONFIRMED = "OBDCR_GONE_UNCONFIRMED";
 
 export type ObDcrErrorCode =
   | typeof OBDCR_INVALID_INPUT
@@ -23,7 +24,8 @@ export type ObDcrErrorCode =
   | typeof OBDCR_TIMEOUT
   | typeof OBDCR_OUTCOME_UNKNOWN
   | typeof OBDCR_REGISTRATION_GONE
-  | typeof OBDCR_NOT_SUPPORTED;
+  | typeof OBDCR_NOT_SUPPORTED
+  | typeof OBDCR_GONE_UNCONFIRMED;
 
 export interface ObDcrErrorOptions {
   cause?: unknown;
@@ -151,6 +153,36 @@ export class NotSupportedError extends ObDcrError {
   }
 }
 
+/** One check of our own side (key, certificate) made to explain an ambiguous answer. */
+export interface OwnSideCheck {
+  /** The input it concerns (snake_case path), e.g. `signing_key`. */
+  field: string;
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * The bank refused us in a way that can mean "this client was deleted" or "we could not
+ * authenticate" (`invalid_client` at its token endpoint): nothing is dropped on such an answer.
+ * `field` names our input at fault when a check of our own side found one.
+ */
+export class GoneUnconfirmedError extends ObDcrError {
+  override readonly code = OBDCR_GONE_UNCONFIRMED;
+  readonly client_id: string;
+  readonly field: string | undefined;
+  readonly checks: readonly OwnSideCheck[];
+  constructor(
+    client_id: string,
+    message: string,
+    options?: ObDcrErrorOptions & { field?: string | undefined; checks?: readonly OwnSideCheck[] },
+  ) {
+    super(OBDCR_GONE_UNCONFIRMED, message, options);
+    this.client_id = client_id;
+    this.field = options?.field;
+    this.checks = options?.checks ?? [];
+  }
+}
+
 export type AnyObDcrError =
   | InvalidInputError
   | SsaInvalidError
@@ -160,7 +192,8 @@ export type AnyObDcrError =
   | TimeoutError
   | OutcomeUnknownError
   | RegistrationGoneError
-  | NotSupportedError;
+  | NotSupportedError
+  | GoneUnconfirmedError;
 
 export function isObDcrError(e: unknown): e is AnyObDcrError {
   return e instanceof ObDcrError;

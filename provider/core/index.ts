@@ -4,6 +4,7 @@ export * from "./build/registration_request.js";
 export * from "./dn.js";
 export * from "./errors.js";
 export * from "./keys.js";
+export * from "./material.js";
 export * from "./parse/registration_response.js";
 export * from "./profiles/index.js";
 export * from "./schemas/common.js";

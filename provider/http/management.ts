@@ -1,6 +1,11 @@
 /** OBIE-style management token: client_credentials at the bank with the registered client's auth method. */
 import { randomUUID } from "node:crypto";
-import { InvalidInputError, RegistrationGoneError, RegistrationRejectedError } from "../core/errors.js";
+import {
+  GoneUnconfirmedError,
+  InvalidInputError,
+  RegistrationGoneError,
+  RegistrationRejectedError,
+} from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
 import { signClientAssertion } from "../core/sign/client_assertion.js";
 import type { ObDcrContext } from "./context.js";
@@ -23,8 +28,8 @@ export interface ManagementTokenInput {
   key: SigningKey;
   client_secret?: string | undefined;
   tls: TlsMaterial;
-  /** Statuses that mean the client is gone. */
-  gone_statuses: readonly number[];
+  /** `invalid_client` at this token endpoint means the client is gone (bank profile). */
+  invalid_client_is_gone: boolean;
 }
 
 export function managementTokenKey(
@@ -83,16 +88,20 @@ export async function getManagementToken(ctx: ObDcrContext, i: ManagementTokenIn
     cacheToken(ctx, cacheKey, t);
     return t.access_token;
   } catch (e) {
-    if (
-      e instanceof RegistrationRejectedError &&
-      e.error === "invalid_client" &&
-      i.gone_statuses.includes(401)
-    )
-      throw new RegistrationGoneError(
-        e.status,
-        `the bank's token endpoint does not know client ${i.client_id} (invalid_client): it is deleted or unknown`,
+    if (e instanceof RegistrationRejectedError && e.error === "invalid_client") {
+      if (i.invalid_client_is_gone)
+        throw new RegistrationGoneError(
+          e.status,
+          `the bank's token endpoint does not know client ${i.client_id} (invalid_client; this bank's profile declares that as deleted)`,
+          { cause: e },
+        );
+      // A deleted client and an assertion the bank cannot verify look the same here.
+      throw new GoneUnconfirmedError(
+        i.client_id,
+        `the bank's token endpoint refused client ${i.client_id} with invalid_client: either the bank deleted it, or it cannot verify our client authentication (${i.auth_method})`,
         { cause: e },
       );
+    }
     throw e;
   }
 }

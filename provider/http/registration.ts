@@ -11,9 +11,11 @@ import {
   type ResponseDeviation,
   responseDeviations,
 } from "../core/bank_profiles/response.js";
+import { clientKeys } from "../core/build/client_keys.js";
 import { buildRegistrationClaims } from "../core/build/registration_request.js";
 import { subjectDnFromCertificate } from "../core/dn.js";
 import {
+  GoneUnconfirmedError,
   InvalidInputError,
   invalidInputFromZod,
   NotSupportedError,
@@ -24,6 +26,7 @@ import {
   UnexpectedResponseError,
 } from "../core/errors.js";
 import { importSigningKey, type SigningKey } from "../core/keys.js";
+import { jwkThumbprint, publicJwk, type SigningKeyIdentity, signingKeyIdentity } from "../core/material.js";
 import type { RegistrationResult } from "../core/parse/registration_response.js";
 import { getProfile, type Profile } from "../core/profiles/index.js";
 import type { Jwks } from "../core/schemas/common.js";
@@ -59,6 +62,7 @@ import { getSsa, verifySsa } from "./directory.js";
 import { discover } from "./discovery.js";
 import { fetchJwks } from "./jwks.js";
 import { evictManagementToken, getManagementToken } from "./management.js";
+import { assertKeyPublished, checkOwnSide, describePublication } from "./own_side.js";
 import type { HttpResponse, TlsMaterial } from "./transport.js";
 
 export interface RegistrationOutcome extends RegistrationResult {
@@ -77,6 +81,19 @@ export interface RegistrationOutcome extends RegistrationResult {
    * (an earlier, interrupted run registered it; the bank refused the duplicate id).
    */
   reconciled?: "lost_response" | "earlier_attempt" | undefined;
+  /** The SSA's `software_jwks_endpoint` (create/update): where the directory publishes our keys. */
+  software_jwks_endpoint?: string | undefined;
+}
+
+/** Options of GET/PUT/DELETE. */
+export interface ManagementOptions {
+  /**
+   * The caller confirms that the bank deleted this client: an ambiguous answer (`invalid_client`
+   * at the bank's token endpoint) then counts as gone. Never set by default.
+   */
+  confirm_gone?: boolean | undefined;
+  /** Where the directory publishes our keys (recorded at registration): checked on an ambiguous answer. */
+  software_jwks_endpoint?: string | undefined;
 }
 
 export interface CreateOptions {
@@ -95,6 +112,8 @@ interface Prepared {
   /** `params.client` with the bank profile's grant types. */
   client: ClientParams;
   key: SigningKey;
+  /** The signing key's kid, alg and public-key thumbprint. */
+  identity: SigningKeyIdentity;
   tls: TlsMaterial;
   discovery: DiscoveryDocument | undefined;
   registration_endpoint: string;
@@ -104,6 +123,8 @@ interface Prepared {
   gone_statuses: readonly number[];
   /** The SSA download started by prepare (create/update), running while the bank side is fetched. */
   ssa_pending?: Promise<string> | undefined;
+  /** The verified SSA's claims, once obtained. */
+  ssa_claims?: SsaClaims | undefined;
 }
 
 export function parseRegistrationParams(
@@ -160,6 +181,7 @@ async function prepare(
   const client: ClientParams = { ...params.client, grant_types: bank_profile.grant_types };
   validateClientForProfile(profile, client, params.signing_key, params.software?.software_id);
   const key = await importSigningKey(params.signing_key);
+  const identity = await signingKeyIdentity(params.signing_key);
   validateTransportMaterial(params.transport, ctx.now());
   const tls: TlsMaterial = {
     cert: params.transport.cert,
@@ -192,6 +214,7 @@ async function prepare(
     bank_profile,
     client,
     key,
+    identity,
     tls,
     discovery,
     registration_endpoint,
@@ -220,6 +243,7 @@ async function obtainSsa(
     jwks: d.jwks,
     tls,
   });
+  p.ssa_claims = claims;
   return { ssa, claims };
 }
 
@@ -241,6 +265,17 @@ async function checkSoftwareKey(p: Prepared, claims: SsaClaims, ctx: ObDcrContex
     jwks = await fetchJwks(ctx, claims.software_jwks_endpoint, p.tls, true);
   const revoked = await revokedPending;
   validateSigningKid(p.key.kid, jwks, revoked);
+  // The kid alone is not enough: a key file overwritten with another key keeps its kid.
+  const published = jwks.keys.find((k) => k.kid === p.key.kid)!;
+  const print = await jwkThumbprint(published as Parameters<typeof jwkThumbprint>[0]).catch(() => undefined);
+  if (print !== p.identity.thumbprint)
+    throw new InvalidInputError(
+      "signing_key",
+      describePublication(
+        { status: "key_mismatch", kid: p.key.kid, jwks_uri: claims.software_jwks_endpoint },
+        p.identity,
+      ),
+    );
 }
 
 async function buildBody(
@@ -259,6 +294,12 @@ async function buildBody(
     if (params.transport.cert) subject_dn = subjectDnFromCertificate(params.transport.cert, bp.dn_format);
   validateAuthMaterial(client, { subject_dn });
   if (profile.format === "jwt" && claims) await checkSoftwareKey(p, claims, ctx);
+  const keys = await clientKeys({
+    profile,
+    client,
+    ssa_jwks_endpoint: claims?.software_jwks_endpoint,
+    signing_public_jwk: publicJwk(params.signing_key),
+  });
   const built = buildRegistrationClaims({
     profile,
     client,
@@ -275,6 +316,7 @@ async function buildBody(
     jti_case: bp.jti_case,
     scope_format: bp.scope_format,
     extra_claims: bp.extra_claims,
+    client_keys: keys,
     client_id,
   });
   const content_type = bp.content_type;
@@ -341,6 +383,7 @@ function outcome(
     management_uri: managementUri(p, r.client_id, r.registration_client_uri),
     bank_profile: p.bank_profile,
     response_deviations,
+    software_jwks_endpoint: p.ssa_claims?.software_jwks_endpoint,
   };
 }
 
@@ -445,6 +488,11 @@ async function findByHint(
     );
   } catch (e) {
     if (e instanceof RegistrationGoneError) return undefined;
+    if (e instanceof GoneUnconfirmedError) {
+      // invalid_client for a hint is "not registered" only if the bank could have verified us.
+      const checks = await checkOwnSide(ctx, ownSideInput(p, ctx, undefined));
+      if (checks.every((c) => c.ok)) return undefined;
+    }
     throw new OutcomeUnknownError(
       `${lost}Looking up the proposed client_id ${hint} of ${software} failed too (${(e as Error).message}). ` +
         "Run again: the next run proposes the same client_id and finds it if the bank committed it. If it keeps failing: " +
@@ -460,6 +508,43 @@ async function findByHint(
       { cause },
     );
   return keepSecrets(p, state, r);
+}
+
+function ownSideInput(p: Prepared, ctx: ObDcrContext, software_jwks_endpoint: string | undefined) {
+  return {
+    key: p.identity,
+    tls: p.tls,
+    software_jwks_endpoint: software_jwks_endpoint ?? p.ssa_claims?.software_jwks_endpoint,
+    ssa_claims:
+      p.params.directory && p.params.software
+        ? async () => (await obtainSsa(p, ctx)).claims ?? {}
+        : undefined,
+    now: ctx.now(),
+  };
+}
+
+/**
+ * An ambiguous refusal (`invalid_client` at the bank's token endpoint). Gone only when the caller
+ * confirms it; otherwise check our own side, so that the error says which side is wrong.
+ */
+async function explainAmbiguous(
+  p: Prepared,
+  state: RegistrationState,
+  ctx: ObDcrContext,
+  e: unknown,
+  opts: ManagementOptions,
+): Promise<never> {
+  if (!(e instanceof GoneUnconfirmedError)) throw e;
+  if (opts.confirm_gone)
+    throw new RegistrationGoneError(401, `${e.message}; counted as deleted, as the caller confirmed`, {
+      cause: e,
+    });
+  const checks = await checkOwnSide(ctx, ownSideInput(p, ctx, opts.software_jwks_endpoint));
+  const bad = checks.find((c) => !c.ok);
+  const message = bad
+    ? `${e.message}. Our side is wrong: ${bad.field}: ${bad.detail}`
+    : `${e.message}. Our side checks out (${checks.map((c) => c.detail).join("; ")}), so the bank may have deleted the client`;
+  throw new GoneUnconfirmedError(state.client_id, message, { cause: e, field: bad?.field, checks });
 }
 
 function parseState(s: RegistrationStateInput): RegistrationState {
@@ -504,7 +589,7 @@ async function withManagementAuth<T>(
     key: p.key,
     client_secret: state.secrets.client_secret,
     tls: p.tls,
-    gone_statuses: p.gone_statuses,
+    invalid_client_is_gone: p.bank_profile.management.invalid_client_is_gone,
   };
   const token = await getManagementToken(ctx, ti);
   try {
@@ -546,6 +631,7 @@ export async function readRegistration(
   input: RegistrationParamsInput,
   stateInput: RegistrationStateInput,
   ctx: ObDcrContext = createContext(),
+  opts: ManagementOptions = {},
 ): Promise<RegistrationOutcome> {
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "read");
   const r = await withManagementAuth(p, state, ctx, async (t) =>
@@ -553,7 +639,7 @@ export async function readRegistration(
       bank_jwks: p.bank_jwks,
       gone_statuses: p.gone_statuses,
     }),
-  );
+  ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   return keepSecrets(p, state, r);
 }
 
@@ -579,6 +665,7 @@ export async function updateRegistration(
   input: RegistrationParamsInput,
   stateInput: RegistrationStateInput,
   ctx: ObDcrContext = createContext(),
+  opts: ManagementOptions = {},
 ): Promise<RegistrationOutcome> {
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "update");
   const { body, content_type, requested } = await buildBody(p, ctx, state.client_id);
@@ -591,7 +678,7 @@ export async function updateRegistration(
         gone_statuses: p.gone_statuses,
       },
     ),
-  );
+  ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   return keepSecrets(p, state, r);
 }
 
@@ -600,6 +687,7 @@ export async function deleteRegistration(
   input: RegistrationParamsInput,
   stateInput: RegistrationStateInput,
   ctx: ObDcrContext = createContext(),
+  opts: ManagementOptions = {},
 ): Promise<"deleted" | "gone"> {
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete");
   try {
@@ -607,7 +695,7 @@ export async function deleteRegistration(
       processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls), {
         gone_statuses: p.gone_statuses,
       }),
-    );
+    ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   } catch (e) {
     if (e instanceof RegistrationGoneError) return "gone";
     throw e;
@@ -619,4 +707,27 @@ export async function deleteRegistration(
       scope: p.bank_profile.management.scope,
     });
   return "deleted";
+}
+
+/**
+ * Refuse a signing key that the directory does not publish under its kid (before a rotation is
+ * applied). Uses the recorded `software_jwks_endpoint`, else the SSA's. Returns false when nothing
+ * publishes this software's keys (no directory): there is nothing to check against.
+ */
+export async function checkSigningKeyPublished(
+  input: RegistrationParamsInput,
+  ctx: ObDcrContext = createContext(),
+  opts: { software_jwks_endpoint?: string | undefined } = {},
+): Promise<boolean> {
+  const p = await prepare(input, ctx);
+  let uri = opts.software_jwks_endpoint;
+  let revoked: string | undefined;
+  if (!uri && p.params.directory && p.params.software) {
+    const { claims } = await obtainSsa(p, ctx);
+    uri = claims?.software_jwks_endpoint;
+    revoked = claims?.software_jwks_revoked_endpoint;
+  }
+  if (!uri) return false;
+  await assertKeyPublished(ctx, uri, p.tls, p.identity, revoked);
+  return true;
 }

@@ -61,6 +61,13 @@ export const ResourceOnlyInputs = z.object({
     .optional(),
   /** The bank refuses a second registration of the same software: replace deletes first. */
   refusesDuplicates: z.boolean().optional(),
+  /**
+   * Any change of this value forces a PUT of the registration (for teams that rotate on a
+   * schedule: the bank may issue a new client_secret or registration access token).
+   */
+  rotationTrigger: z.string().optional(),
+  /** A preview warns when the transport certificate has fewer days left than this (default 30). */
+  expiryWarningDays: z.number().int().nonnegative().optional(),
 });
 export type ResourceOnlyInputs = z.infer<typeof ResourceOnlyInputs>;
 
@@ -80,6 +87,8 @@ export type RegistrationInputs = Omit<Core, "signingKey" | "transport"> & {
   transport: TransportInput;
   adopt?: ResourceOnlyInputs["adopt"];
   refusesDuplicates?: boolean;
+  rotationTrigger?: string;
+  expiryWarningDays?: number;
 };
 
 /** Secrets that stack config can supply (read in `configure`), by config key. */
@@ -118,7 +127,15 @@ export async function toCoreParams(
   opts: { unknown?: string } = {},
 ): Promise<RegistrationParamsInput> {
   const { unknown } = opts;
-  const { adopt: _adopt, refusesDuplicates: _rd, signingKey, transport, ...rest } = inputs;
+  const {
+    adopt: _adopt,
+    refusesDuplicates: _rd,
+    rotationTrigger: _rt,
+    expiryWarningDays: _ew,
+    signingKey,
+    transport,
+    ...rest
+  } = inputs;
   const { privateKeyFile, ...sk } = signingKey ?? ({} as SigningKeyInput);
   const { certFile, keyFile, caFile, ...tr } = transport ?? {};
   let privateKey: unknown =

@@ -8,33 +8,50 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { BANK_PRESETS, isBankPresetName } from "../core/bank_profiles/presets.js";
+import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import {
+  GoneUnconfirmedError,
   InvalidInputError,
+  NotSupportedError,
   OBDCR_NOT_SUPPORTED,
   OBDCR_OUTCOME_UNKNOWN,
   OBDCR_REGISTRATION_GONE,
   ObDcrError,
 } from "../core/errors.js";
-import type { RegistrationStateInput } from "../core/schemas/params.js";
+import type { SigningKeyIdentity } from "../core/material.js";
+import type { RegistrationParamsInput, RegistrationStateInput } from "../core/schemas/params.js";
 import { RegistrationParams } from "../core/schemas/params.js";
 import { createContext } from "../http/context.js";
+import { describePublication, findPublishedKey } from "../http/own_side.js";
 import {
+  checkSigningKeyPublished,
   createRegistration,
   deleteRegistration,
+  parseRegistrationParams,
   type RegistrationOutcome,
   readRegistration,
   updateRegistration,
 } from "../http/registration.js";
-import type { TransportOptions } from "../http/transport.js";
+import type { TlsMaterial, TransportOptions } from "../http/transport.js";
 import {
   type ConfigSecrets,
-  MaterialError,
   propertyPath,
   type RegistrationInputs,
   ResourceOnlyInputs,
   snakeKeys,
   toCoreParams,
 } from "./args.js";
+import {
+  confirmedGone,
+  DEFAULT_EXPIRY_WARNING_DAYS,
+  describeRotation,
+  expiryWarning,
+  goneUnconfirmedMessage,
+  type MaterialOutputs,
+  materialOutputs,
+  recordedMaterial,
+  rotationBetween,
+} from "./day2.js";
 
 /** What the engine sends in place of a value it does not know yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -51,6 +68,8 @@ export const INPUT_KEYS = [
   "client",
   "adopt",
   "refusesDuplicates",
+  "rotationTrigger",
+  "expiryWarningDays",
 ] as const;
 
 /** A change here is a different registration (another bank, software or profile): replace. */
@@ -101,9 +120,11 @@ export interface RegistrationComputed {
   appliedMetadata: Record<string, unknown>;
   /** Values the bank registered instead of the ones requested. */
   substitutions: Substitution[];
+  /** The SSA's software_jwks_endpoint: where the directory publishes our keys (checked on rotation). */
+  softwareJwksEndpoint?: string;
 }
 
-export type RegistrationOutputs = RegistrationInputs & RegistrationComputed;
+export type RegistrationOutputs = RegistrationInputs & RegistrationComputed & MaterialOutputs;
 
 type Props = Record<string, unknown>;
 
@@ -204,6 +225,7 @@ function computed(
 ): RegistrationComputed {
   const { software_statement: _ssa, ...metadata } = r.metadata;
   return withoutUndefined({
+    softwareJwksEndpoint: r.software_jwks_endpoint,
     clientId: r.client_id,
     clientIdIssuedAt: r.client_id_issued_at,
     clientSecretExpiresAt: r.client_secret_expires_at,
@@ -239,6 +261,12 @@ function warnSubstitutions(name: string, subs: readonly Substitution[]) {
       `${name}: the bank registered ${s.field} = ${JSON.stringify(s.registered)} instead of ${JSON.stringify(s.requested)} (see the substitutions output)`,
     );
   }
+}
+
+/** The TLS material of (unparsed) core parameters. */
+function tlsOf(params: RegistrationParamsInput): TlsMaterial {
+  const t = params.transport ?? {};
+  return { cert: t.cert, key: t.key, ca: t.ca };
 }
 
 /** The core's parameters: files read, stack-config secrets filled in. */
@@ -308,6 +336,56 @@ function withCodes<T extends Record<string, (...args: any[]) => Promise<unknown>
   return out as T;
 }
 
+/** The bank's capabilities a diff needs, from the checked inputs (resolved in `check`). */
+interface BankCapabilities {
+  supportsUpdate: boolean;
+  refusesDuplicateRegistration: boolean;
+}
+
+function capabilitiesOf(news: Props): BankCapabilities {
+  const c = news.bankCapabilities as BankCapabilities | undefined;
+  return {
+    supportsUpdate: c?.supportsUpdate ?? true,
+    refusesDuplicateRegistration: refusesDuplicates(news) || (c?.refusesDuplicateRegistration ?? false),
+  };
+}
+
+/** Reasons besides the material for a PUT: declared metadata, a new inline SSA, drift, a trigger. */
+function putReasons(olds: Props, news: Props): string[] {
+  const reasons: string[] = [];
+  if (olds.appliedMetadata === undefined) reasons.push("completing an interrupted create");
+  if (!same(olds.client, news.client)) reasons.push("client metadata changed");
+  if (!same(at(olds, ["directory", "softwareStatement"]), at(news, ["directory", "softwareStatement"])))
+    reasons.push("new software statement");
+  if (drifted(olds)) reasons.push("metadata changed at the bank");
+  if (!same(olds.rotationTrigger, news.rotationTrigger)) reasons.push("rotationTrigger changed");
+  return reasons;
+}
+
+/** Inputs compared by material identity instead of by value (a path change alone is no change). */
+const MATERIAL_INPUTS = new Set(["signingKey", "transport"]);
+
+function materialChanged(olds: Props, news: Props): boolean {
+  const a = recordedMaterial(olds);
+  const b = recordedMaterial(news);
+  // State from before identities were recorded: compare what was declared.
+  if (!a || !b) return !same(olds.signingKey, news.signingKey) || !same(olds.transport, news.transport);
+  const keyDecl = (p: Props) => ({
+    kid: at(p, ["signingKey", "kid"]),
+    alg: at(p, ["signingKey", "alg"]) ?? "PS256",
+  });
+  return !same(a, b) || !same(keyDecl(olds), keyDecl(news));
+}
+
+/** Outputs of a registration: declared inputs, the material it was applied with, the outcome. */
+function outputsOf(
+  inputs: RegistrationInputs,
+  material: MaterialOutputs,
+  outs: RegistrationComputed | Props,
+) {
+  return { ...inputs, ...material, ...outs };
+}
+
 export const registrationProvider = withCodes({
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
     configSecrets = withoutUndefined({
@@ -319,9 +397,12 @@ export const registrationProvider = withCodes({
   async check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
     const inputs = declared(news);
     const failures: pulumi.dynamic.CheckFailure[] = [];
+    const extra: Props = {};
     const ro = ResourceOnlyInputs.safeParse({
       adopt: inputs.adopt,
       refusesDuplicates: inputs.refusesDuplicates,
+      rotationTrigger: inputs.rotationTrigger,
+      expiryWarningDays: inputs.expiryWarningDays,
     });
     if (!ro.success) {
       for (const i of ro.error.issues) failures.push({ property: propertyPath(i.path), reason: i.message });
@@ -339,13 +420,33 @@ export const registrationProvider = withCodes({
             reason = `${reason}; give transport.key, transport.keyFile or the ob-dcr:transportKey config secret`;
           failures.push({ property: propertyPath(i.path), reason });
         }
+      } else if (!JSON.stringify([params.signing_key, params.transport]).includes(UNKNOWN)) {
+        // The material's identity: what diff compares (never the file paths) and outputs record.
+        // Material that does not parse is reported by `up`, where it is used, with its field.
+        const material = await materialOutputs(r.data).catch(() => undefined);
+        if (material) Object.assign(extra, material);
+        const bp = resolveBankProfile(r.data);
+        extra.bankCapabilities = {
+          supportsUpdate: bp.supports.update,
+          refusesDuplicateRegistration: bp.refuses_duplicate_registration,
+        } satisfies BankCapabilities;
+        const warning =
+          material &&
+          expiryWarning(
+            describe(inputs),
+            material,
+            inputs.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+            Math.floor(Date.now() / 1000),
+          );
+        if (warning) log(`warning: ${warning}`);
       }
     } catch (e) {
-      if (!(e instanceof MaterialError)) throw e;
-      failures.push({ property: e.field, reason: e.message });
+      if (!(e instanceof InvalidInputError)) throw e;
+      failures.push({ property: propertyPath(e.field.split(".")), reason: e.message });
     }
     const hint = nextClientIdHint(_olds, news);
-    return { inputs: hint ? { ...news, clientIdHint: hint } : news, failures };
+    if (hint) extra.clientIdHint = hint;
+    return { inputs: { ...news, ...extra }, failures };
   },
 
   async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -354,19 +455,39 @@ export const registrationProvider = withCodes({
       if (!same(at(olds, path), at(news, path))) replaces.add(path[0]);
     }
     // Adoption only matters at create: changing or removing it later is not a change.
-    const changed = INPUT_KEYS.filter((k) => k !== "adopt" && !same(olds[k], news[k]));
+    const changed = INPUT_KEYS.filter(
+      (k) => k !== "adopt" && !MATERIAL_INPUTS.has(k) && !same(olds[k], news[k]),
+    );
+    const rotated = materialChanged(olds, news);
     const drift = drifted(olds);
-    const changes = replaces.size > 0 || changed.length > 0 || drift;
+    const plan = rotationBetween(olds, news);
+    if (plan && replaces.size === 0) {
+      const caps = capabilitiesOf(news);
+      const reasons = putReasons(olds, news);
+      const lines = describeRotation(describe(declared(news)), plan, {
+        other_reasons: plan.changes.length > 0 ? reasons : [],
+        supports_update: caps.supportsUpdate,
+        refuses_duplicates: caps.refusesDuplicateRegistration,
+      });
+      if (plan.changes.length > 0) for (const l of lines) log(l);
+      // No PUT at this bank: a rotation the bank must know of is a replacement, where allowed.
+      if (!caps.supportsUpdate && plan.put_fields.length > 0 && !caps.refusesDuplicateRegistration)
+        replaces.add(
+          plan.changes.some((c) => c.kind === "transport_certificate") ? "transport" : "signingKey",
+        );
+    }
+    const changes = replaces.size > 0 || changed.length > 0 || rotated || drift;
     return {
       changes,
       replaces: [...replaces],
-      deleteBeforeReplace: replaces.size > 0 && refusesDuplicates(news),
+      deleteBeforeReplace: replaces.size > 0 && capabilitiesOf(news).refusesDuplicateRegistration,
     };
   },
 
   async create(props: Props): Promise<pulumi.dynamic.CreateResult> {
     const inputs = declared(props);
     const params = await paramsFor(inputs);
+    const material = await materialOutputs(parseRegistrationParams(params));
     if (inputs.adopt) {
       // Take over an existing registration: GET it with its management credentials, no POST.
       const state: RegistrationStateInput = {
@@ -379,7 +500,7 @@ export const registrationProvider = withCodes({
       };
       const r = await readRegistration(params, state, ctx);
       const outs = computed(r, undefined);
-      return { id: r.client_id, outs: { ...inputs, ...outs } };
+      return { id: r.client_id, outs: outputsOf(inputs, material, outs) };
     }
     let r: RegistrationOutcome;
     try {
@@ -398,7 +519,7 @@ export const registrationProvider = withCodes({
         throw new PartialCreateError(
           msg,
           id,
-          { ...inputs, clientId: id, managementUri: "", __provider: props.__provider },
+          { ...inputs, ...material, clientId: id, managementUri: "", __provider: props.__provider },
           [msg],
         );
       }
@@ -430,15 +551,41 @@ export const registrationProvider = withCodes({
       );
     const outs = computed(r, undefined);
     warnSubstitutions(describe(inputs), outs.substitutions);
-    return { id: r.client_id, outs: { ...inputs, ...outs } };
+    return { id: r.client_id, outs: outputsOf(inputs, material, outs) };
   },
 
   async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
     const inputs = declared(props);
     const params = await paramsFor(inputs);
+    const current = await materialOutputs(parseRegistrationParams(params));
+    const recorded = recordedMaterial(props);
+    const jwksUri = typeof props.softwareJwksEndpoint === "string" ? props.softwareJwksEndpoint : undefined;
+    // Our own side first: a key that changed since the last update must be one the directory
+    // publishes, or the bank's refusal would be ours, not a deletion.
+    if (recorded && recorded.signing_key.thumbprint !== current.signingKeyIdentity.thumbprint && jwksUri) {
+      const key = current.signingKeyIdentity as SigningKeyIdentity;
+      const found = await findPublishedKey(ctx, jwksUri, tlsOf(params), key);
+      if (found.status === "other_kid") {
+        // A routine rotation: the key file holds the new key; state still names the old kid.
+        log(
+          `registration ${id}: the signing key changed since the last update; the directory publishes it under kid ${found.kid}, so refresh authenticates with it (state records kid ${key.kid} until the next \`pulumi up\`)`,
+        );
+        params.signing_key = {
+          ...(params.signing_key as object),
+          kid: found.kid,
+        } as typeof params.signing_key;
+      } else if (found.status !== "published")
+        throw new InvalidInputError(
+          "signingKey",
+          `registration ${id} is kept in state and nothing was sent to the bank: the signing key changed since the last update, and ${describePublication(found, key)}`,
+        );
+    }
     let r: RegistrationOutcome;
     try {
-      r = await readRegistration(params, stateOf(props), ctx);
+      r = await readRegistration(params, stateOf(props), ctx, {
+        confirm_gone: confirmedGone(id),
+        software_jwks_endpoint: jwksUri,
+      });
     } catch (e) {
       if (e instanceof ObDcrError && e.code === OBDCR_REGISTRATION_GONE) {
         log(`registration ${id} is gone at the bank (${e.message}); the next \`pulumi up\` creates it again`);
@@ -448,27 +595,62 @@ export const registrationProvider = withCodes({
         log(`registration ${id}: the bank does not offer GET, so refresh keeps the last known state`);
         return { id, props, inputs };
       }
+      if (e instanceof GoneUnconfirmedError)
+        throw new GoneUnconfirmedError(id, goneUnconfirmedMessage("refresh", e), {
+          cause: e,
+          field: e.field,
+          checks: e.checks,
+        });
       throw e;
     }
     const outs = computed(r, props.appliedMetadata as Record<string, unknown> | undefined);
-    return { id, props: { ...props, ...outs }, inputs };
+    // State from before identities were recorded: record the material in use now.
+    const material = recorded ? {} : current;
+    return { id, props: { ...props, ...material, ...outs }, inputs };
   },
 
   async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
     const inputs = declared(news);
-    // A create that failed after the bank's 201 left outputs incomplete: a PUT completes them.
-    const incomplete = olds.appliedMetadata === undefined;
-    const metadataChanged =
-      incomplete ||
-      !same(olds.client, news.client) ||
-      !same(at(olds, ["directory", "softwareStatement"]), at(news, ["directory", "softwareStatement"])) ||
-      drifted(olds);
+    const plan = rotationBetween(olds, news);
+    const reasons = [...putReasons(olds, news), ...(plan?.put_fields.map((f) => `new ${f}`) ?? [])];
     const kept: Props = {};
     for (const [k, v] of Object.entries(olds))
       if (!(INPUT_KEYS as readonly string[]).includes(k)) kept[k] = v;
-    if (!metadataChanged) return { outs: { ...kept, ...inputs } };
     const params = await paramsFor(inputs);
-    const r = await updateRegistration(params, stateOf(olds), ctx);
+    const material = await materialOutputs(parseRegistrationParams(params));
+    // A new signing key must be the one the directory publishes under its kid: checked before
+    // anything is sent (a PUT would check it again while building the request).
+    if (plan?.verify_signing_key)
+      await checkSigningKeyPublished(params, ctx, {
+        software_jwks_endpoint:
+          typeof olds.softwareJwksEndpoint === "string" ? olds.softwareJwksEndpoint : undefined,
+      }).catch((e) => {
+        throw e instanceof InvalidInputError
+          ? new InvalidInputError("signingKey", e.message.replace(/^signing_key: /, ""), { cause: e })
+          : e;
+      });
+    // The bank holds nothing that changed: record the new inputs and fingerprints, send nothing.
+    if (reasons.length === 0) return { outs: { ...kept, ...inputs, ...material } };
+    if (!capabilitiesOf(news).supportsUpdate)
+      throw new NotSupportedError(
+        `${describe(inputs)}: this bank offers no PUT, so ${reasons.join(", ")} cannot be applied to registration ${id}. ` +
+          "Update the client in the bank's developer portal (or delete it there and remove it from state with `pulumi state delete <urn>`, then `pulumi up` registers anew), then run `pulumi refresh`.",
+      );
+    let r: RegistrationOutcome;
+    try {
+      r = await updateRegistration(params, stateOf(olds), ctx, {
+        software_jwks_endpoint:
+          typeof olds.softwareJwksEndpoint === "string" ? olds.softwareJwksEndpoint : undefined,
+      });
+    } catch (e) {
+      if (e instanceof GoneUnconfirmedError)
+        throw new GoneUnconfirmedError(id, goneUnconfirmedMessage("update", e), {
+          cause: e,
+          field: e.field,
+          checks: e.checks,
+        });
+      throw e;
+    }
     if (r.client_id !== id) {
       throw new InvalidInputError(
         "clientId",
@@ -477,14 +659,18 @@ export const registrationProvider = withCodes({
     }
     const outs = computed(r, undefined);
     warnSubstitutions(describe(inputs), outs.substitutions);
-    return { outs: { ...kept, ...inputs, ...outs } };
+    return { outs: { ...kept, ...outputsOf(inputs, material, outs) } };
   },
 
   async delete(id: string, props: Props): Promise<void> {
     const inputs = declared(props);
     const params = await paramsFor(inputs);
     try {
-      const result = await deleteRegistration(params, stateOf(props), ctx);
+      const result = await deleteRegistration(params, stateOf(props), ctx, {
+        confirm_gone: confirmedGone(id),
+        software_jwks_endpoint:
+          typeof props.softwareJwksEndpoint === "string" ? props.softwareJwksEndpoint : undefined,
+      });
       if (result === "gone") log(`registration ${id} was already gone at the bank`);
     } catch (e) {
       if (e instanceof ObDcrError && e.code === OBDCR_NOT_SUPPORTED) {
@@ -496,6 +682,12 @@ export const registrationProvider = withCodes({
           { cause: e },
         );
       }
+      if (e instanceof GoneUnconfirmedError)
+        throw new GoneUnconfirmedError(id, goneUnconfirmedMessage("destroy", e), {
+          cause: e,
+          field: e.field,
+          checks: e.checks,
+        });
       throw e;
     }
   },

@@ -110,14 +110,23 @@ describe("quirks", () => {
       code: "OBDCR_NOT_SUPPORTED",
     });
   });
-  it("unknown client answered 404 → gone where configured", async () => {
+  it("unknown client: invalid_client at the token endpoint is ambiguous unless the profile says it means gone", async () => {
     await sb.admin.setQuirks(BANK, { unknown_client_status: 404 });
     const r = await createRegistration(p32(), ctx);
     const p = p32({ bank: { management: { gone_statuses: [401, 404] } } });
     expect(await deleteRegistration(p, stateOf(r), ctx)).toBe("deleted");
     await expect(readRegistration(p, stateOf(r), ctx)).rejects.toMatchObject({
+      code: "OBDCR_GONE_UNCONFIRMED",
+      field: undefined,
+    });
+    const declared = {
+      ...p,
+      bank_profile: { management: { invalid_client_is_gone: true } },
+    } as RegistrationParamsInput;
+    await expect(readRegistration(declared, stateOf(r), ctx)).rejects.toMatchObject({
       code: "OBDCR_REGISTRATION_GONE",
     });
+    expect(await deleteRegistration(declared, stateOf(r), ctx)).toBe("gone");
   });
   it("duplicate software refused with the bank's error", async () => {
     await sb.admin.setQuirks(BANK, { reject_duplicate_software: true });

@@ -1,7 +1,9 @@
 // check and diff of the dynamic provider, called directly (they need no engine and no network).
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { calculateJwkThumbprint } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { camelKeys, snakeKeys, toCoreParams } from "../../provider/resource/args.js";
 import { registrationProvider as p, UNKNOWN } from "../../provider/resource/provider.js";
@@ -31,11 +33,33 @@ type Inputs = Record<string, unknown>;
 const failuresOf = async (news: Inputs) => (await p.check({}, news)).failures ?? [];
 
 describe("check", () => {
-  it("accepts valid inputs and returns them unchanged (no file contents in state)", async () => {
+  it("accepts valid inputs and returns them unchanged, plus what diff needs (no file contents in state)", async () => {
     const news = valid();
     const r = await p.check({}, news);
     expect(r.failures).toEqual([]);
-    expect(r.inputs).toEqual(news);
+    const { bankCapabilities, ...rest } = r.inputs;
+    expect(rest).toEqual(news);
+    expect(bankCapabilities).toEqual({ supportsUpdate: true, refusesDuplicateRegistration: false });
+  });
+
+  it("records the identity of real material (kid, thumbprint), never its contents", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    const file = join(dir, "real.pem");
+    writeFileSync(file, pem);
+    const news = { ...valid(), transport: {}, profile: "rfc7591", directory: undefined, software: undefined };
+    news.signingKey = { kid: "kid-1", alg: "PS256", privateKeyFile: file };
+    const r = await p.check({}, news);
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.signingKeyIdentity).toEqual({
+      kid: "kid-1",
+      alg: "PS256",
+      thumbprint: await calculateJwkThumbprint(
+        createPublicKey(privateKey).export({ format: "jwk" }) as never,
+      ),
+    });
+    expect(r.inputs.caFingerprints).toEqual([]);
+    expect(JSON.stringify(r.inputs)).not.toMatch(/BEGIN|PRIVATE KEY/);
   });
 
   it.each([

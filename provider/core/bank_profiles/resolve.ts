@@ -53,7 +53,12 @@ export function specBankProfile(profile: Profile): BankProfile {
     grant_types: [...DEFAULT_GRANT_TYPES],
     extra_claims: {},
     dn_format: "hex",
-    management: { style: profile.management, scope: null, gone_statuses: [...profile.gone_statuses] },
+    management: {
+      style: profile.management,
+      scope: null,
+      gone_statuses: [...profile.gone_statuses],
+      invalid_client_is_gone: false,
+    },
     supports: { read: true, update: true, delete: true },
     response: {
       timestamp_unit: "s",

@@ -33,6 +33,13 @@ export const ProfileManagement = z.strictObject({
   scope: z.string().nullable(),
   /** Statuses of /register/{client_id} that mean "this client is unknown or deleted". */
   gone_statuses: z.array(z.number().int().min(400).max(499)).min(1),
+  /**
+   * `invalid_client` at the bank's token endpoint (OBIE-style management) means the client is gone.
+   * Off by default: a bank says the same when it cannot verify our client assertion (a wrong key),
+   * so such an answer fails a refresh instead of dropping a live registration. Turn it on only for
+   * a bank known to answer `invalid_client` for deleted clients alone.
+   */
+  invalid_client_is_gone: z.boolean(),
 });
 
 /** Which of GET / PUT / DELETE /register/{client_id} the bank offers. */
@@ -121,6 +128,7 @@ export const BANK_PROFILE_FIELDS = [
   "management.style",
   "management.scope",
   "management.gone_statuses",
+  "management.invalid_client_is_gone",
   "supports.read",
   "supports.update",
   "supports.delete",

@@ -3,6 +3,7 @@ import { InvalidInputError } from "../errors.js";
 import type { Profile } from "../profiles/types.js";
 import type { SigningAlg } from "../schemas/common.js";
 import type { ClientParams } from "../schemas/params.js";
+import type { ClientKeys } from "./client_keys.js";
 
 export interface RegistrationClaimsInput {
   profile: Profile;
@@ -26,6 +27,8 @@ export interface RegistrationClaimsInput {
   jti_case?: "lower" | "upper";
   scope_format?: "string" | "array" | undefined;
   extra_claims?: Record<string, unknown>;
+  /** `jwks_uri` or `jwks` (see `clientKeys`). */
+  client_keys?: ClientKeys | undefined;
   /** For updates (RFC 7592 §2.2 / OBIE PUT). */
   client_id?: string | undefined;
 }
@@ -86,6 +89,7 @@ export function buildRegistrationClaims(input: RegistrationClaimsInput): Registr
   for (const k of ciba) {
     if (client[k] !== undefined) m[k] = client[k];
   }
+  if (input.client_keys) Object.assign(m, input.client_keys);
   if (input.client_id) m.client_id = input.client_id;
   Object.assign(m, client.extra, input.extra_claims ?? {});
 

@@ -144,7 +144,14 @@ export const ClientParams = z.strictObject({
   backchannel_client_notification_endpoint: z.string().optional(),
   backchannel_authentication_request_signing_alg: SigningAlg.optional(),
   backchannel_user_code_parameter_supported: z.boolean().optional(),
-  /** Further RFC 7591 metadata (client_name, jwks_uri, ...), sent as is. */
+  /**
+   * Where the bank finds our public keys (RFC 7591 §2). Default for an `rfc7591` `private_key_jwt`
+   * client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`.
+   */
+  jwks_uri: EndpointUrl.optional(),
+  /** Our public keys by value (must hold the signing key); not together with `jwks_uri`. */
+  jwks: Jwks.optional(),
+  /** Further RFC 7591 metadata (client_name, logo_uri, ...), sent as is. */
   extra: z.record(z.string(), z.unknown()).default({}),
 });
 export type ClientParams = z.infer<typeof ClientParams>;

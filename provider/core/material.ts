@@ -1,0 +1,118 @@
+/**
+ * What key and certificate material *is*, as non-secret identities: a rotation is a change of
+ * identity, not of the file that holds it. Pure (node:crypto parsing, no I/O): the resource records
+ * these as outputs and diffs them; the CLI's `doctor` prints them.
+ */
+import { createHash, createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
+import * as jose from "jose";
+import { z } from "zod";
+import { type OrgIdDnFormat, subjectDnFromCertificate } from "./dn.js";
+import { InvalidInputError } from "./errors.js";
+import { SigningAlg } from "./schemas/common.js";
+import type { SigningKeyParams, TransportParams } from "./schemas/params.js";
+
+export const SigningKeyIdentity = z.strictObject({
+  kid: z.string(),
+  alg: SigningAlg,
+  /** RFC 7638 JWK thumbprint (SHA-256) of the public key. */
+  thumbprint: z.string(),
+});
+export type SigningKeyIdentity = z.infer<typeof SigningKeyIdentity>;
+
+export const CertificateIdentity = z.strictObject({
+  /** SHA-256 of the DER certificate, lower-case hex. */
+  sha256: z.string(),
+  /** RFC 4514, organizationIdentifier written as the bank expects (`dn_format`). */
+  subject_dn: z.string(),
+  issuer_dn: z.string(),
+  /** ISO 8601. */
+  not_before: z.string(),
+  not_after: z.string(),
+});
+export type CertificateIdentity = z.infer<typeof CertificateIdentity>;
+
+export const MaterialIdentity = z.strictObject({
+  signing_key: SigningKeyIdentity,
+  transport_certificate: CertificateIdentity.optional(),
+  /** SHA-256 of each trusted CA certificate (none: Node's CA store). */
+  ca_sha256: z.array(z.string()),
+});
+export type MaterialIdentity = z.infer<typeof MaterialIdentity>;
+
+/** The public JWK of a private key (PEM or JWK), for thumbprints and inline `jwks`. */
+export function publicJwk(p: Pick<SigningKeyParams, "private_key" | "kid" | "alg">): jose.JWK {
+  try {
+    const pk =
+      typeof p.private_key === "string" && !p.private_key.trim().startsWith("{")
+        ? createPrivateKey(p.private_key)
+        : createPrivateKey({
+            key: typeof p.private_key === "string" ? JSON.parse(p.private_key) : p.private_key,
+            format: "jwk",
+          });
+    const { kty, n, e, crv, x, y } = createPublicKey(pk).export({ format: "jwk" });
+    const members = kty === "RSA" ? { kty, n, e } : { kty, crv, x, y };
+    return { ...members, kid: p.kid, alg: p.alg, use: "sig" } as jose.JWK;
+  } catch (cause) {
+    throw new InvalidInputError(
+      "signing_key.private_key",
+      'cannot be read as a private key (give a PKCS#8 PEM "BEGIN PRIVATE KEY" or a private JWK)',
+      { cause },
+    );
+  }
+}
+
+/** RFC 7638 thumbprint of a public JWK (only the required members count). */
+export const jwkThumbprint = (jwk: jose.JWK): Promise<string> => jose.calculateJwkThumbprint(jwk, "sha256");
+
+export async function signingKeyIdentity(
+  p: Pick<SigningKeyParams, "private_key" | "kid" | "alg">,
+): Promise<SigningKeyIdentity> {
+  return { kid: p.kid, alg: p.alg, thumbprint: await jwkThumbprint(publicJwk(p)) };
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Each certificate of a PEM bundle (a chain, or a CA list). */
+export function pemCertificates(pem: string | readonly string[]): string[] {
+  const all = Array.isArray(pem) ? pem.join("\n") : (pem as string);
+  return all.match(PEM_CERT) ?? [];
+}
+
+export function certificateIdentity(
+  pem: string,
+  dnFormat: OrgIdDnFormat = "hex",
+  field = "transport.cert",
+): CertificateIdentity {
+  const first = pemCertificates(pem)[0];
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(first ?? pem);
+  } catch (cause) {
+    throw new InvalidInputError(field, 'is not a PEM X.509 certificate ("BEGIN CERTIFICATE")', { cause });
+  }
+  return {
+    sha256: createHash("sha256").update(x509.raw).digest("hex"),
+    subject_dn: subjectDnFromCertificate(x509.raw, dnFormat),
+    issuer_dn: x509.issuer.split("\n").reverse().join(", "),
+    not_before: new Date(x509.validFrom).toISOString(),
+    not_after: new Date(x509.validTo).toISOString(),
+  };
+}
+
+/** Whole days from `now` (epoch seconds) until `not_after` (negative once expired). */
+export function daysLeft(cert: Pick<CertificateIdentity, "not_after">, now: number): number {
+  return Math.floor((Date.parse(cert.not_after) / 1000 - now) / 86400);
+}
+
+export async function materialIdentity(
+  signing: Pick<SigningKeyParams, "private_key" | "kid" | "alg">,
+  transport: TransportParams,
+  dnFormat: OrgIdDnFormat = "hex",
+): Promise<MaterialIdentity> {
+  const ca = transport.ca === undefined ? [] : pemCertificates(transport.ca);
+  return {
+    signing_key: await signingKeyIdentity(signing),
+    transport_certificate: transport.cert ? certificateIdentity(transport.cert, dnFormat) : undefined,
+    ca_sha256: ca.map((c, i) => certificateIdentity(c, "hex", `transport.ca.${i}`).sha256),
+  };
+}
