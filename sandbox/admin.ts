@@ -6,6 +6,17 @@ import { badRequest, type Reply, type RunningServer, SandboxHttpError, startServ
 import type { SandboxManifest } from "./manifest.js";
 import type { Pki } from "./pki.js";
 import { type BankQuirks, BankQuirksPatch } from "./quirks.js";
+import { type ReissuedTransport, ReissueTransportRequest, reissueTransport } from "./transport_reissue.js";
+
+/** Options of `admin.reissueTransport` (the HTTP body's members in camelCase). */
+export interface ReissueTransportOptions {
+  /** false (default): the current subject; true: a different DN with the same CN and OU. */
+  subjectDnChange?: boolean;
+  /** Absolute path of an existing folder outside the PKI folder. */
+  outDir: string;
+  /** Validity from now in days, 1..825 (default 730). */
+  validDays?: number;
+}
 
 /** The in-process admin operations (the admin HTTP API offers the same). Test-only. */
 export interface SandboxAdmin {
@@ -17,6 +28,11 @@ export interface SandboxAdmin {
   requests(target: string): Promise<Record<string, number>>;
   /** Replaces the fault set of a bank (by name) or of `"directory"`. */
   setFaults(target: string, faults: FaultSpecInput[]): Promise<void>;
+  /**
+   * Issues a new transport certificate (new key pair, serial, validity) for a software into
+   * `outDir` (certificate renewal); the software's files in the PKI folder stay as they are.
+   */
+  reissueTransport(softwareId: string, options: ReissueTransportOptions): Promise<ReissuedTransport>;
   /** Drops registrations, tokens, replay caches and faults; quirks go back to the configured ones. */
   reset(): Promise<void>;
 }
@@ -25,6 +41,7 @@ export function createAdmin(
   banks: Map<string, BankServer>,
   directory: DirectoryServer,
   directoryFaults: FaultSet,
+  pki: Pki,
 ): SandboxAdmin {
   const bank = (name: string) => {
     const b = banks.get(name);
@@ -48,6 +65,12 @@ export function createAdmin(
       if (!parsed.success) throw badRequest("invalid_request", z.prettifyError(parsed.error));
       faultSet(target).set(faults);
     },
+    reissueTransport: (softwareId, o) =>
+      reissueTransport(pki, softwareId, {
+        subject_dn_change: o.subjectDnChange,
+        out_dir: o.outDir,
+        valid_days: o.validDays,
+      }),
     reset: async () => {
       for (const b of banks.values()) b.reset();
       directory.reset();
@@ -141,6 +164,22 @@ export function startAdminServer(opts: {
         handler: async (r) => {
           await admin.setFaults("directory", json(r) as FaultSpecInput[]);
           return ok(await admin.faults("directory"));
+        },
+      },
+      {
+        method: "POST",
+        pattern: "/admin/softwares/{software_id}/transport",
+        handler: async (r, p) => {
+          const parsed = ReissueTransportRequest.safeParse(json(r));
+          if (!parsed.success) throw badRequest("invalid_request", z.prettifyError(parsed.error));
+          const body = parsed.data;
+          return ok(
+            await admin.reissueTransport(decodeURIComponent(p.software_id!), {
+              subjectDnChange: body.subject_dn_change,
+              outDir: body.out_dir,
+              validDays: body.valid_days,
+            }),
+          );
         },
       },
       {

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import path from "node:path";
 import * as jose from "jose";
 import { Agent, fetch } from "undici";
+import { verifyClientAssertion } from "./client_keys.js";
 import { normalizeDn, subjectDn } from "./dn.js";
 import { FaultSet } from "./faults.js";
 import {
@@ -13,18 +14,16 @@ import {
   startServer,
   unauthorized,
 } from "./http.js";
-import {
-  checkAudience,
-  checkTimes,
-  decodeUnverified,
-  JtiCache,
-  JwtCheckError,
-  verifyWithJwks,
-} from "./jwt.js";
+import { JtiCache, JwtCheckError } from "./jwt.js";
 import type { BankConfig } from "./options.js";
 import type { Pki } from "./pki.js";
 import { BankQuirks, type BankQuirksPatch } from "./quirks.js";
-import { type CheckContext, SIGNING_ALGS, validateRegistrationRequest } from "./registration_checks.js";
+import {
+  type CheckContext,
+  checkSameSoftware,
+  SIGNING_ALGS,
+  validateRegistrationRequest,
+} from "./registration_checks.js";
 import { RegistrationStore, type StoredRegistration, sha256 } from "./store.js";
 
 const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -168,7 +167,9 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
   const registerHandler = async (req: Req): Promise<Reply> => {
     requireMtls(req);
     const { metadata, ssa, clientId: hint } = await validateRegistrationRequest(ctx(), req);
-    if (quirks.reject_duplicate_software && store.list().some((r) => r.software_id === ssa.software_id))
+    const requestSoftwareId = typeof metadata.software_id === "string" ? metadata.software_id : undefined;
+    const dupOf = ssa?.software_id ?? requestSoftwareId;
+    if (quirks.reject_duplicate_software && dupOf && store.list().some((r) => r.software_id === dupOf))
       throw badRequest("invalid_client_metadata", "this software is already registered");
     let clientId: string = crypto.randomUUID();
     if (quirks.honour_client_id_hint && hint !== undefined) {
@@ -183,12 +184,13 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
     const rat = config.management === "registration_access_token" ? newSecret() : undefined;
     const reg: StoredRegistration = {
       client_id: clientId,
-      software_id: ssa.software_id,
-      org_id: ssa.org_id,
+      // An open registration (no SSA): the request's software_id, else the client itself.
+      software_id: ssa?.software_id ?? requestSoftwareId ?? clientId,
+      org_id: ssa?.org_id ?? "",
       client_id_issued_at: faults.nowSeconds(),
       metadata: applyQuirks(metadata),
-      software_jwks_endpoint: ssa.software_jwks_endpoint,
-      software_jwks_revoked_endpoint: ssa.software_jwks_revoked_endpoint,
+      software_jwks_endpoint: ssa?.software_jwks_endpoint,
+      software_jwks_revoked_endpoint: ssa?.software_jwks_revoked_endpoint,
       client_secret_sha256: clientSecret ? sha256(clientSecret) : undefined,
       registration_access_token_sha256: rat ? sha256(rat) : undefined,
     };
@@ -254,17 +256,20 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
   const putHandler = async (req: Req, p: Record<string, string>): Promise<Reply> => {
     if (!quirks.allow_put) return notOffered(offered());
     const reg = authorizeManagement(req, p.client_id!);
-    const { metadata, ssa, clientId } = await validateRegistrationRequest(ctx(), req);
+    // A client registered with an SSA keeps needing one, whatever ssa_required says.
+    const bound = reg.software_jwks_endpoint !== undefined;
+    const check = ctx();
+    if (bound) check.quirks = { ...quirks, ssa_required: true };
+    const { metadata, ssa, clientId } = await validateRegistrationRequest(check, req);
     if (clientId === undefined)
       throw badRequest("invalid_client_metadata", "client_id is required on update");
     if (clientId !== reg.client_id)
       throw badRequest("invalid_client_metadata", "client_id does not match the URL");
-    if (ssa.software_id !== reg.software_id)
-      throw badRequest("invalid_software_statement", "the SSA is for another software");
+    checkSameSoftware(reg, metadata, ssa);
     const method = metadata.token_endpoint_auth_method as string;
     let clientSecret: string | undefined;
     let secretHash = reg.client_secret_sha256;
-    if (SECRET_METHODS.includes(method) && !secretHash) {
+    if (SECRET_METHODS.includes(method) && (!secretHash || quirks.rotate_client_secret_on_put)) {
       clientSecret = newSecret();
       secretHash = sha256(clientSecret);
     }
@@ -273,8 +278,8 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
     const updated: StoredRegistration = {
       ...reg,
       metadata: applyQuirks(metadata),
-      software_jwks_endpoint: ssa.software_jwks_endpoint,
-      software_jwks_revoked_endpoint: ssa.software_jwks_revoked_endpoint,
+      software_jwks_endpoint: ssa?.software_jwks_endpoint,
+      software_jwks_revoked_endpoint: ssa?.software_jwks_revoked_endpoint,
       client_secret_sha256: secretHash,
       registration_access_token_sha256: rat ? sha256(rat) : reg.registration_access_token_sha256,
     };
@@ -313,32 +318,21 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
     } else if (form.has("client_assertion")) {
       if (form.get("client_assertion_type") !== ASSERTION_TYPE)
         throw invalidClient("unsupported client_assertion_type");
-      const assertion = form.get("client_assertion")!;
       try {
-        const { payload: unverified } = decodeUnverified(assertion);
-        clientId = form.get("client_id") ?? (typeof unverified.iss === "string" ? unverified.iss : undefined);
-        const reg = clientId ? store.get(clientId) : undefined;
-        if (!reg?.software_jwks_endpoint) throw new JwtCheckError("unknown client");
-        const alg = reg.metadata.token_endpoint_auth_signing_alg;
-        const jwks = await fetchJwks(currentDirectoryUrl(reg.software_jwks_endpoint));
-        const revoked = reg.software_jwks_revoked_endpoint
-          ? await fetchJwks(currentDirectoryUrl(reg.software_jwks_revoked_endpoint))
-          : { keys: [] };
-        const { payload } = await verifyWithJwks(assertion, {
-          algorithms: typeof alg === "string" ? [alg] : SIGNING_ALGS,
-          jwks,
-          revokedKids: new Set(revoked.keys.map((k) => k.kid ?? "")),
-        });
-        if (payload.iss !== clientId || payload.sub !== clientId)
-          throw new JwtCheckError("iss and sub must equal client_id");
-        checkAudience(payload, [url.token(), origin]);
-        const now = faults.nowSeconds();
-        checkTimes(payload, { now, tolerance: quirks.clock_tolerance_seconds, maxLifetime: 3600 });
-        if (
-          typeof payload.jti !== "string" ||
-          !assertionJtis.remember(payload.jti, (payload.exp as number) + 60, now)
-        )
-          throw new JwtCheckError("jti missing or replayed");
+        clientId = await verifyClientAssertion(
+          {
+            registration: (id) => store.get(id),
+            fetchJwks,
+            directoryUrl: currentDirectoryUrl,
+            audiences: [url.token(), origin],
+            now: faults.nowSeconds(),
+            tolerance: quirks.clock_tolerance_seconds,
+            jtis: assertionJtis,
+            algorithms: SIGNING_ALGS,
+          },
+          form.get("client_assertion")!,
+          form.get("client_id") ?? undefined,
+        );
       } catch (err) {
         if (err instanceof JwtCheckError) throw invalidClient(`client assertion: ${err.reason}`);
         throw err;

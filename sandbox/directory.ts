@@ -88,7 +88,8 @@ export async function startDirectory(deps: DirectoryDeps): Promise<DirectoryServ
   };
   const softwareJwks = (softwareId: string): jose.JSONWebKeySet => {
     const p = softwarePki(softwareId);
-    const keys = [p.signing.public_jwk, p.signing_es256.public_jwk];
+    // Two PS256 keys (signing, signing_next) so a client can rotate keys without changing alg.
+    const keys = [p.signing.public_jwk, p.signing_es256.public_jwk, p.signing_next.public_jwk];
     if (p.revoked_signing) keys.push(p.revoked_signing.public_jwk);
     return { keys };
   };

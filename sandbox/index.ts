@@ -12,7 +12,7 @@ import { repoRoot, SandboxOptions } from "./options.js";
 import { ensurePki } from "./pki.js";
 import { writeFileAtomic } from "./store.js";
 
-export type { SandboxAdmin } from "./admin.js";
+export type { ReissueTransportOptions, SandboxAdmin } from "./admin.js";
 export type { AdminRegistration, BankServer } from "./bank.js";
 export { FaultSpec, type FaultSpecInput } from "./faults.js";
 export { SandboxManifest, ssaUrl } from "./manifest.js";
@@ -27,6 +27,7 @@ export {
   SoftwareConfig,
 } from "./options.js";
 export { BankQuirks, BankQuirksPatch, DnEncoding } from "./quirks.js";
+export { type ReissuedTransport, ReissueTransportRequest } from "./transport_reissue.js";
 
 export interface Sandbox {
   manifest: SandboxManifest;
@@ -113,6 +114,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             software_jwks_revoked_endpoint: directory.softwareRevokedJwksUrl(org.org_id, sw.software_id),
             signing: key(p.signing),
             signing_es256: key(p.signing_es256),
+            signing_next: key(p.signing_next),
             revoked_signing: p.revoked_signing ? key(p.revoked_signing) : undefined,
             transport: {
               cert_file: p.transport.cert_file,
@@ -144,7 +146,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }),
       admin_url: "https://pending",
     });
-    const admin = createAdmin(banks, directory, directoryFaults);
+    const admin = createAdmin(banks, directory, directoryFaults, pki);
     const currentManifest = (): SandboxManifest => ({
       ...manifest,
       banks: manifest.banks.map((b) => ({ ...b, quirks: banks.get(b.name)!.quirks() })),

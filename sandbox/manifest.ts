@@ -36,6 +36,8 @@ export const ManifestSoftware = z.object({
   signing: SigningKeyRef.extend({ alg: z.literal("PS256") }),
   /** An extra ES256 key published in the same software JWKS. */
   signing_es256: SigningKeyRef.extend({ alg: z.literal("ES256") }),
+  /** A second PS256 key in the same software JWKS (the "next" key of a same-alg rotation). */
+  signing_next: SigningKeyRef.extend({ alg: z.literal("PS256") }),
   /** A key still published in the software JWKS but listed in the revoked JWKS: must be refused. */
   revoked_signing: SigningKeyRef.optional(),
   transport: TransportRef,

@@ -34,11 +34,17 @@ export interface CertFiles {
 export interface SoftwarePki {
   signing: KeyPairFiles;
   signing_es256: KeyPairFiles;
+  /** A second PS256 key in the same JWKS: the "next" key of a same-alg key rotation. */
+  signing_next: KeyPairFiles;
   revoked_signing?: KeyPairFiles;
   transport: CertFiles;
 }
 
 export interface Pki {
+  /** The PKI folder (files here are shared by every sandbox using it: never rewritten at runtime). */
+  dir: string;
+  /** The sandbox CA (issues certificates at runtime, e.g. a renewed transport certificate). */
+  ca: Ca;
   caCertFile: string;
   caPem: string;
   server: CertFiles;
@@ -100,7 +106,7 @@ function serial(): string {
     .replace(/^[89a-f]/, "1");
 }
 
-interface Ca {
+export interface Ca {
   cert: x509.X509Certificate;
   keys: CryptoKeyPair;
   certFile: string;
@@ -146,39 +152,59 @@ async function ensureLeaf(
     current.issuer !== ca.cert.subject ||
     current.notAfter.getTime() < Date.now() + 24 * 3600_000;
   if (stale) {
-    const extensions: x509.Extension[] = [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
-        true,
-      ),
-      new x509.ExtendedKeyUsageExtension([
-        usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
-      ]),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ];
-    if (usage === "server")
-      extensions.push(
-        new x509.SubjectAlternativeNameExtension([
-          { type: "dns", value: "localhost" },
-          { type: "ip", value: "127.0.0.1" },
-        ]),
-      );
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serial(),
-      subject,
-      issuer: ca.cert.subject,
-      notBefore: new Date(Date.now() - 3600_000),
-      notAfter: new Date(Date.now() + 2 * YEAR_MS),
-      publicKey: keys.publicKey,
-      signingKey: ca.keys.privateKey,
-      signingAlgorithm: EC,
-      extensions,
-    });
+    const cert = await issueLeaf(ca, subject, keys, usage, new Date(Date.now() + 2 * YEAR_MS));
     writeFileAtomic(certFile, cert.toString("pem"));
   }
   return loadCert(certFile, keyFile);
+}
+
+/** A fresh P-256 key pair (new certificates get new keys) and its PKCS#8 PEM. */
+export function newEcKeys(): { keys: CryptoKeyPair; pem: string } {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return {
+    keys: {
+      privateKey: privateKey.toCryptoKey(EC, true, ["sign"]) as webcrypto.CryptoKey,
+      publicKey: publicKey.toCryptoKey(EC, true, ["verify"]) as webcrypto.CryptoKey,
+    },
+    pem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+  };
+}
+
+/** Issues a leaf certificate from `ca` (new serial, valid from an hour ago to `notAfter`). */
+export async function issueLeaf(
+  ca: Ca,
+  subject: x509.Name | string,
+  keys: CryptoKeyPair,
+  usage: "server" | "client",
+  notAfter: Date,
+): Promise<x509.X509Certificate> {
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
+    new x509.ExtendedKeyUsageExtension([
+      usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+    ]),
+    await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+  if (usage === "server")
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension([
+        { type: "dns", value: "localhost" },
+        { type: "ip", value: "127.0.0.1" },
+      ]),
+    );
+  return x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject,
+    issuer: ca.cert.subject,
+    notBefore: new Date(Date.now() - 3600_000),
+    notAfter,
+    publicKey: keys.publicKey,
+    signingKey: ca.keys.privateKey,
+    signingAlgorithm: EC,
+    extensions,
+  });
 }
 
 /** Transport certificate subject, in ASN.1 order (the RFC 4514 string is the reverse). */
@@ -188,7 +214,7 @@ export function transportSubject(org: OrgConfig, software: SoftwareConfig): stri
 
 /**
  * Makes (or loads from `dir`) the sandbox PKI: CA, server certificate (localhost, 127.0.0.1), directory
- * signing key, per software signing keys (PS256, ES256, revoked) and transport certificate, and an
+ * signing key, per software signing keys (PS256, ES256, next PS256, revoked) and transport certificate, and an
  * untrusted CA with a client certificate. Files are written atomically; private keys mode 0600.
  */
 export async function ensurePki(dir: string, orgs: OrgConfig[]): Promise<Pki> {
@@ -207,6 +233,7 @@ export async function ensurePki(dir: string, orgs: OrgConfig[]): Promise<Pki> {
       softwares.set(sw.software_id, {
         signing: await keyPairFile(path.join(swDir, "signing.key.pem"), "PS256"),
         signing_es256: await keyPairFile(path.join(swDir, "signing-es256.key.pem"), "ES256"),
+        signing_next: await keyPairFile(path.join(swDir, "signing-next.key.pem"), "PS256"),
         revoked_signing: sw.revoked_key
           ? await keyPairFile(path.join(swDir, "revoked-signing.key.pem"), "PS256")
           : undefined,
@@ -217,6 +244,8 @@ export async function ensurePki(dir: string, orgs: OrgConfig[]): Promise<Pki> {
   const untrustedCa = await ensureCa(dir, "untrusted-ca", "CN=untrusted CA, O=elsewhere, C=GB");
   const untrustedClient = await ensureLeaf(untrustedCa, dir, "untrusted-client", firstSubject, "client");
   return {
+    dir,
+    ca,
     caCertFile: ca.certFile,
     caPem: fs.readFileSync(ca.certFile, "utf8"),
     server,

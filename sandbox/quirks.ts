@@ -72,6 +72,19 @@ export const BankQuirks = z.strictObject({
   response_dn_claim: z.enum(["tls_client_auth_subject_dn", "tls_client_auth_dn"]).nullable().default(null),
   /** Require the transport certificate's CN = SSA software_id and OU = SSA org_id. */
   transport_cert_binding: z.boolean().default(true),
+  /**
+   * RFC 7591 client keys, as a certified OpenID provider wants them: a `private_key_jwt` client must
+   * send `jwks` (by value, otherwise refused) or an https `jwks_uri` (any, not only the SSA's), never
+   * both; `/token` verifies assertions with those keys.
+   */
+  require_client_keys: z.boolean().default(false),
+  /**
+   * JSON mode only: false accepts a request without `software_statement` as an open RFC 7591
+   * registration (no SSA checks, no transport-certificate binding). A request with an SSA is checked.
+   */
+  ssa_required: z.boolean().default(true),
+  /** Every successful PUT of a `client_secret_*` client issues a new client_secret (the old one stops working). */
+  rotate_client_secret_on_put: z.boolean().default(false),
   /** Maximum age of the SSA (`iat`), seconds. */
   ssa_max_age_seconds: z.number().int().positive().default(1800),
   /** Allowed clock skew for `iat`/`exp`, seconds. */

@@ -1,5 +1,6 @@
 import type * as jose from "jose";
 import { z } from "zod";
+import { checkClientKeys } from "./client_keys.js";
 import { normalizeDn, subjectAttributes, subjectDn } from "./dn.js";
 import { badRequest, type Req, SandboxHttpError, unauthorized } from "./http.js";
 import {
@@ -13,6 +14,7 @@ import {
 } from "./jwt.js";
 import type { BankConfig } from "./options.js";
 import type { BankQuirks } from "./quirks.js";
+import type { StoredRegistration } from "./store.js";
 
 export const SIGNING_ALGS = ["PS256", "ES256"] as const;
 export const GRANT_TYPES = [
@@ -60,7 +62,8 @@ export interface CheckContext {
 
 export interface ValidatedRegistration {
   metadata: Record<string, unknown>;
-  ssa: SsaClaims;
+  /** Absent only for an open RFC 7591 registration (JSON mode, `ssa_required: false`, no SSA sent). */
+  ssa?: SsaClaims;
   /** `client_id` claim of the request (required on PUT). */
   clientId?: string;
 }
@@ -129,7 +132,7 @@ export async function validateRegistrationRequest(
     throw new SandboxHttpError(415, "invalid_request", `Content-Type must be ${expectedType}`);
 
   let claims: Record<string, unknown>;
-  let ssa: SsaClaims;
+  let ssa: SsaClaims | undefined;
   if (jsonMode) {
     try {
       claims = JSON.parse(req.body.toString("utf8"));
@@ -138,8 +141,11 @@ export async function validateRegistrationRequest(
     }
     if (typeof claims !== "object" || claims === null || Array.isArray(claims))
       throw metadataError("body is not a JSON object");
-    ssa = await verifySsa(ctx, claims.software_statement);
-    bindTransportCert(ctx, req, ssa);
+    // An open RFC 7591 registration has no SSA to check and no software to bind the certificate to.
+    if (claims.software_statement !== undefined || ctx.quirks.ssa_required) {
+      ssa = await verifySsa(ctx, claims.software_statement);
+      bindTransportCert(ctx, req, ssa);
+    }
   } else {
     const token = req.body.toString("utf8").trim();
     let unverified: jose.JWTPayload;
@@ -227,21 +233,25 @@ function validateMetadata(
   ctx: CheckContext,
   req: Req,
   claims: Record<string, unknown>,
-  ssa: SsaClaims,
+  ssa: SsaClaims | undefined,
 ): Record<string, unknown> {
   const strict = ctx.bank.request_format === "jwt";
   const md: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(claims)) if (!JWT_ONLY.includes(k) && k !== "client_id") md[k] = v;
 
-  if (md.software_id !== undefined && md.software_id !== ssa.software_id)
-    throw metadataError("software_id does not match the SSA");
-  md.software_id = ssa.software_id;
+  if (ssa) {
+    if (md.software_id !== undefined && md.software_id !== ssa.software_id)
+      throw metadataError("software_id does not match the SSA");
+    md.software_id = ssa.software_id;
+  } else if (md.software_id !== undefined && (typeof md.software_id !== "string" || md.software_id === ""))
+    throw metadataError("software_id must be a non-empty string");
 
-  // redirect_uris: https, <=256, no fragment, a subset of the SSA's; omitted => the SSA's list.
-  if (md.redirect_uris === undefined) md.redirect_uris = ssa.software_redirect_uris;
-  if (!Array.isArray(md.redirect_uris) || md.redirect_uris.length === 0)
+  // redirect_uris: https, <=256, no fragment, a subset of the SSA's; omitted => the SSA's list
+  // (an open registration without an SSA may omit them: a client_credentials-only client).
+  if (md.redirect_uris === undefined && ssa) md.redirect_uris = ssa.software_redirect_uris;
+  if (md.redirect_uris !== undefined && (!Array.isArray(md.redirect_uris) || md.redirect_uris.length === 0))
     throw badRequest("invalid_redirect_uri", "redirect_uris must be a non-empty array");
-  for (const uri of md.redirect_uris) {
+  for (const uri of (md.redirect_uris as unknown[] | undefined) ?? []) {
     if (typeof uri !== "string" || uri.length > 256)
       throw badRequest("invalid_redirect_uri", "redirect URI invalid");
     let u: URL;
@@ -252,7 +262,7 @@ function validateMetadata(
     }
     if (u.protocol !== "https:" || u.hash)
       throw badRequest("invalid_redirect_uri", `redirect URI must be https without fragment: ${uri}`);
-    if (!ssa.software_redirect_uris.includes(uri))
+    if (ssa && !ssa.software_redirect_uris.includes(uri))
       throw badRequest("invalid_redirect_uri", `redirect URI is not in the SSA: ${uri}`);
   }
 
@@ -321,15 +331,18 @@ function validateMetadata(
     }
     if (typeof md.scope !== "string" || md.scope.trim().length === 0 || md.scope.length > 256)
       throw metadataError("scope must be a space-separated string of at most 256 characters");
-    const allowed = new Set(["openid", ...ssa.software_roles.map((r) => ROLE_SCOPES[r]).filter(Boolean)]);
+    // Without an SSA there are no roles: any scope the bank supports.
+    const allowed = new Set(
+      ssa
+        ? ["openid", ...ssa.software_roles.map((r) => ROLE_SCOPES[r]).filter(Boolean)]
+        : ctx.bank.scopes_supported,
+    );
     for (const s of md.scope.split(" ").filter(Boolean)) {
       if (!allowed.has(s) || !ctx.bank.scopes_supported.includes(s))
         throw metadataError(`scope ${s} is not allowed for this software`);
     }
   }
-  if (md.jwks !== undefined) throw metadataError("jwks by value is not accepted; keys come from the SSA");
-  if (md.jwks_uri !== undefined && md.jwks_uri !== ssa.software_jwks_endpoint)
-    throw metadataError("jwks_uri must equal the SSA software_jwks_endpoint");
+  checkClientKeys(ctx.quirks, md, ssa?.software_jwks_endpoint);
   for (const forbidden of [
     "registration_access_token",
     "registration_client_uri",
@@ -339,4 +352,19 @@ function validateMetadata(
   ])
     if (md[forbidden] !== undefined) throw metadataError(`${forbidden} must not be sent`);
   return md;
+}
+
+/** PUT: the update is for the registered software (an SSA's, or the request's for an open registration). */
+export function checkSameSoftware(
+  reg: Pick<StoredRegistration, "software_id">,
+  metadata: Record<string, unknown>,
+  ssa: SsaClaims | undefined,
+): void {
+  if (ssa) {
+    if (ssa.software_id !== reg.software_id)
+      throw badRequest("invalid_software_statement", "the SSA is for another software");
+    return;
+  }
+  if (metadata.software_id !== undefined && metadata.software_id !== reg.software_id)
+    throw metadataError("software_id does not match the registration");
 }

@@ -57,6 +57,20 @@ export function mtlsAgent(
   return agent;
 }
 
+/** An mTLS Agent presenting any certificate/key files (e.g. a renewed transport certificate). */
+export function mtlsAgentFiles(m: SandboxManifest, certFile: string, keyFile: string): Agent {
+  const agent = new Agent({
+    connect: {
+      ca: fs.readFileSync(m.ca_cert_file, "utf8"),
+      cert: fs.readFileSync(certFile, "utf8"),
+      key: fs.readFileSync(keyFile, "utf8"),
+    },
+    keepAliveTimeout: 10,
+  });
+  agents.push(agent);
+  return agent;
+}
+
 export interface Res {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -230,13 +244,21 @@ export async function register(
   return postRegister(sb, jwt, { bank });
 }
 
+/** A key that signs client assertions (default: the software's `signing` key). */
+export interface Signer {
+  kid: string;
+  key: crypto.KeyObject;
+  alg?: "PS256" | "ES256";
+}
+
 /** A client_credentials token at the bank for a private_key_jwt client. */
 export async function bankToken(
   sb: TestSandbox,
   clientId: string,
-  opts: { bank?: ManifestBank; scope?: string; aud?: string } = {},
+  opts: { bank?: ManifestBank; scope?: string; aud?: string; signer?: Signer; agent?: Agent } = {},
 ): Promise<Res> {
   const bank = opts.bank ?? sb.bank;
+  const signer = opts.signer ?? { kid: sb.sw.signing.kid, key: privateKey(sb.sw.signing.private_key_file) };
   const assertion = await signJwt(
     {
       iss: clientId,
@@ -246,8 +268,8 @@ export async function bankToken(
       exp: now() + 300,
       jti: crypto.randomUUID(),
     },
-    { alg: "PS256", kid: sb.sw.signing.kid },
-    privateKey(sb.sw.signing.private_key_file),
+    { alg: signer.alg ?? "PS256", kid: signer.kid },
+    signer.key,
   );
   const values: Record<string, string> = {
     grant_type: "client_credentials",
@@ -256,7 +278,7 @@ export async function bankToken(
     client_assertion: assertion,
   };
   if (opts.scope !== undefined) values.scope = opts.scope;
-  return call(sb.agent, bank.token_endpoint, { method: "POST", ...form(values) });
+  return call(opts.agent ?? sb.agent, bank.token_endpoint, { method: "POST", ...form(values) });
 }
 
 export async function managementToken(
@@ -272,4 +294,31 @@ export async function managementToken(
 
 export function b64urlJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+/** A client_credentials token request with HTTP Basic client_secret authentication. */
+export async function basicToken(
+  agent: Agent,
+  bank: ManifestBank,
+  clientId: string,
+  secret: string,
+): Promise<Res> {
+  const basic = Buffer.from(`${clientId}:${secret}`).toString("base64");
+  return call(agent, bank.token_endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${basic}` },
+    body: "grant_type=client_credentials",
+  });
+}
+
+/** An RFC 7591 JSON request (POST /register or PUT /register/{id}) to a `request_format: "json"` bank. */
+export async function sendJson(
+  agent: Agent,
+  url: string,
+  body: Record<string, unknown>,
+  opts: { method?: "POST" | "PUT"; token?: string } = {},
+): Promise<Res> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  return call(agent, url, { method: opts.method ?? "POST", headers, body: JSON.stringify(body) });
 }
