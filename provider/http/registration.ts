@@ -227,7 +227,7 @@ async function prepare(
 }
 
 async function obtainSsa(
-  p: Prepared,
+  p: Pick<Prepared, "params" | "key" | "tls" | "ssa_pending" | "ssa_claims">,
   ctx: ObDcrContext,
 ): Promise<{ ssa: string | undefined; claims: SsaClaims | undefined }> {
   const { params, key, tls } = p;
@@ -598,7 +598,11 @@ async function withManagementAuth<T>(
     if (!(e instanceof RegistrationGoneError) || e.status !== 401) throw e;
     // The cached token may be the one revoked; a fresh one tells gone from stale.
     evictManagementToken(ctx, ti);
-    const fresh = await getManagementToken(ctx, ti);
+    // The bank issued us a token for this client before and now answers a declared "gone": a
+    // token endpoint that no longer knows the client confirms it (two signals, not one).
+    const fresh = await getManagementToken(ctx, ti).catch((e2: unknown) => {
+      throw e2 instanceof GoneUnconfirmedError ? e : e2;
+    });
     try {
       return await call(fresh);
     } catch (e2) {
@@ -719,7 +723,15 @@ export async function checkSigningKeyPublished(
   ctx: ObDcrContext = createContext(),
   opts: { software_jwks_endpoint?: string | undefined } = {},
 ): Promise<boolean> {
-  const p = await prepare(input, ctx);
+  // No discovery: a rotation that sends nothing to the bank asks it nothing either.
+  const params = parseRegistrationParams(input);
+  const t = params.transport;
+  const p = {
+    params,
+    key: await importSigningKey(params.signing_key),
+    identity: await signingKeyIdentity(params.signing_key),
+    tls: { cert: t.cert, key: t.key, ca: t.ca } as TlsMaterial,
+  };
   let uri = opts.software_jwks_endpoint;
   let revoked: string | undefined;
   if (!uri && p.params.directory && p.params.software) {

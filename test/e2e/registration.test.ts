@@ -169,16 +169,53 @@ describe("ObClientRegistration on the real engine", () => {
     expect((await stack.preview()).changeSummary.same).toBe(3);
   });
 
-  it("refresh drops a registration deleted at the bank, and the next up creates it again", async () => {
+  it("refresh: deleted at an OBIE bank (ambiguous invalid_client) is kept until confirmed; then dropped and created again", async () => {
     const ukId = (await stack.outputs()).uk?.value as string;
     const params = await coreParams(declared.get("uk")!);
     expect(await deleteRegistration(params, { client_id: ukId }, createContext())).toBe("deleted");
-    await stack.refresh({ onOutput });
+    // invalid_client at the bank's token endpoint also means "cannot verify our key": kept, explained.
+    let out = "";
+    const failed = await stack.refresh({ onOutput: (x) => (out += x) }).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(failed).toBeDefined();
+    expect(out + failed).toMatch(/OBDCR_GONE_UNCONFIRMED: registration \S+ is kept in state/);
+    expect(out + failed).toMatch(/Checked our side: transport: ok.*signingKey: ok/s);
+    expect(out + failed).toContain(`OBDCR_CONFIRM_GONE=${ukId} pulumi refresh`);
+    expect(await idsInState()).toContain(ukId);
+    // Confirmed by the operator: dropped, and the next up registers again.
+    stack.workspace.envVars.OBDCR_CONFIRM_GONE = ukId;
+    try {
+      await stack.refresh({ onOutput });
+    } finally {
+      delete stack.workspace.envVars.OBDCR_CONFIRM_GONE;
+    }
     expect(await idsInState()).not.toContain(ukId);
     const up = await stack.up({ onOutput });
     expect(up.summary.resourceChanges?.create).toBe(1);
     expect(await held("uk-bank")).toEqual([up.outputs.uk?.value]);
     expect(up.outputs.uk?.value).not.toBe(ukId);
+  });
+
+  it("refresh drops a registration deleted at an RFC 7592 bank (its declared 401), and the next up creates it again", async () => {
+    const outs = await stack.outputs();
+    const ratId = outs.rat?.value as string;
+    const params = await coreParams(declared.get("rat")!);
+    const state = {
+      client_id: ratId,
+      registration_client_uri: `${sandbox.manifest.banks[1]!.registration_endpoint}/${ratId}`,
+      secrets: {
+        registration_access_token: outs.ratRat?.value as string,
+        client_secret: outs.ratSecret?.value as string,
+      },
+    };
+    expect(await deleteRegistration(params, state, createContext())).toBe("deleted");
+    await stack.refresh({ onOutput });
+    expect(await idsInState()).not.toContain(ratId);
+    const up = await stack.up({ onOutput });
+    expect(up.summary.resourceChanges?.create).toBe(1);
+    expect(await held("rat-bank")).toEqual([up.outputs.rat?.value]);
   });
 
   it("adopts an existing registration without a POST", async () => {

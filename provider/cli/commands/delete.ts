@@ -1,9 +1,10 @@
 /** `ob-dcr delete`: delete a registration (DELETE /register/{client_id}). */
 import { defineCommand } from "citty";
 import { deleteRegistration } from "../../http/registration.js";
+import { CONFIRM_GONE_ARGS, explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
 
-const args = { ...COMMON_ARGS, ...STATE_ARGS } as const;
+const args = { ...COMMON_ARGS, ...STATE_ARGS, ...CONFIRM_GONE_ARGS } as const;
 
 export const command = defineCommand({
   meta: {
@@ -18,7 +19,11 @@ export const command = defineCommand({
       const { state } = await resolveStateFor(rt, a);
       const doc: Record<string, unknown> = { command: "delete", client_id: state.client_id };
       rt.partial = doc;
-      const r = await rt.out.step("registration delete", () => deleteRegistration(params, state, rt.ctx));
+      const r = await rt.out
+        .step("registration delete", () =>
+          deleteRegistration(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
+        )
+        .catch(explainGoneUnconfirmed("delete"));
       doc.result = r;
       rt.out.line(
         r === "deleted"

@@ -1,10 +1,11 @@
 /** `ob-dcr get`: read a registration (GET /register/{client_id}). */
 import { defineCommand } from "citty";
 import { readRegistration } from "../../http/registration.js";
+import { CONFIRM_GONE_ARGS, explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
 import { printOutcome } from "../steps.js";
 
-const args = { ...COMMON_ARGS, ...STATE_ARGS } as const;
+const args = { ...COMMON_ARGS, ...STATE_ARGS, ...CONFIRM_GONE_ARGS } as const;
 
 export const command = defineCommand({
   meta: { name: "get", description: "Read a registration from the bank (GET /register/{client_id})" },
@@ -15,7 +16,11 @@ export const command = defineCommand({
       const { state } = await resolveStateFor(rt, a);
       const doc: Record<string, unknown> = { command: "get", client_id: state.client_id };
       rt.partial = doc;
-      const o = await rt.out.step("registration read", () => readRegistration(params, state, rt.ctx));
+      const o = await rt.out
+        .step("registration read", () =>
+          readRegistration(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
+        )
+        .catch(explainGoneUnconfirmed("get"));
       printOutcome(rt, o, doc);
       rt.out.json(doc);
     }),
