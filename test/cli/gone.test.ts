@@ -1,0 +1,76 @@
+/**
+ * `get` / `delete` never call a registration gone on an ambiguous answer: another key under the
+ * same kid makes the bank's token endpoint answer invalid_client, exactly as a deleted client does.
+ * The built CLI as a subprocess against the sandbox over real mTLS.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Sandbox } from "../../sandbox/index.js";
+import { cli, configFor, ensureBuilt, startCliSandbox, tmpDir, writeConfig } from "./helpers.js";
+
+let sb: Sandbox;
+let dir: string;
+
+beforeAll(async () => {
+  ensureBuilt();
+  sb = await startCliSandbox();
+  dir = tmpDir();
+});
+afterAll(async () => {
+  await sb?.close();
+});
+
+describe("an ambiguous invalid_client at the bank's token endpoint", () => {
+  it("another key under the same kid: get fails naming signing_key, nothing dropped, the bank keeps the client", async () => {
+    const cfg = writeConfig(dir, "good.yaml", configFor(sb));
+    const state = path.join(dir, "state.json");
+    const reg = await cli(["register", "-c", cfg, "--state", state, "--json"]);
+    expect(reg.code, reg.stderr).toBe(0);
+    const clientId = JSON.parse(reg.stdout).registration.client_id as string;
+
+    const wrong = path.join(dir, "wrong.pem");
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    writeFileSync(wrong, privateKey.export({ format: "pem", type: "pkcs8" }).toString());
+    const sw = sb.manifest.orgs[0]!.softwares[0]!;
+    const bad = writeConfig(
+      dir,
+      "bad.yaml",
+      configFor(sb, "sandbox-bank", {
+        signing_key: { kid: sw.signing.kid, alg: "PS256", private_key_file: wrong },
+      }),
+    );
+    const get = await cli(["get", "-c", bad, "--state", state]);
+    expect(get.code).toBe(4);
+    expect(get.stderr).toMatch(/error OBDCR_GONE_UNCONFIRMED: .*invalid_client/);
+    expect(get.stderr).toMatch(
+      /Our side is wrong: signing_key: the directory refuses our client assertion too/,
+    );
+    expect(get.stderr).toMatch(/fix signing_key in the config/);
+    expect(get.stderr).not.toMatch(/OBDCR_REGISTRATION_GONE/);
+    // delete with the wrong key neither deletes nor reports "already gone"
+    const del = await cli(["delete", "-c", bad, "--state", state, "--json"]);
+    expect(del.code).toBe(4);
+    expect((await sb.admin.registrations("sandbox-bank")).map((r) => r.client_id)).toContain(clientId);
+    // with the right key, all is well
+    expect((await cli(["get", "-c", cfg, "--state", state])).code).toBe(0);
+  });
+
+  it("deleted out of band: get says our side checks out; --confirm-gone reports it gone", async () => {
+    const cfg = writeConfig(dir, "oob.yaml", configFor(sb));
+    const state = path.join(dir, "oob-state.json");
+    expect((await cli(["register", "-c", cfg, "--state", state])).code).toBe(0);
+    expect((await cli(["delete", "-c", cfg, "--state", state])).code).toBe(0);
+    const get = await cli(["get", "-c", cfg, "--state", state]);
+    expect(get.code).toBe(4);
+    expect(get.stderr).toMatch(/Our side checks out .*so the bank may have deleted the client/);
+    expect(get.stderr).toMatch(/run `ob-dcr get --confirm-gone`/);
+    const confirmed = await cli(["get", "-c", cfg, "--state", state, "--confirm-gone"]);
+    expect(confirmed.code).toBe(4);
+    expect(confirmed.stderr).toMatch(/error OBDCR_REGISTRATION_GONE: /);
+    const del = await cli(["delete", "-c", cfg, "--state", state, "--confirm-gone", "--json"]);
+    expect(del.code, del.stderr).toBe(0);
+    expect(JSON.parse(del.stdout).result).toBe("gone");
+  });
+});
