@@ -1,6 +1,7 @@
 /** `ob-dcr update`: replace a registration's metadata (PUT /register/{client_id}). */
 import { defineCommand } from "citty";
 import { updateRegistration } from "../../http/registration.js";
+import { explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
 import { writeStateFile } from "../state.js";
 import { printOutcome } from "../steps.js";
@@ -20,7 +21,9 @@ export const command = defineCommand({
       const { state, file } = await resolveStateFor(rt, a);
       const doc: Record<string, unknown> = { command: "update", client_id: state.client_id };
       rt.partial = doc;
-      const o = await rt.out.step("registration update", () => updateRegistration(params, state, rt.ctx));
+      const o = await rt.out
+        .step("registration update", () => updateRegistration(params, state, rt.ctx))
+        .catch(explainGoneUnconfirmed("update"));
       printOutcome(rt, o, doc);
       if (file) {
         await writeStateFile(file, o);
