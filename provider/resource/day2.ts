@@ -5,7 +5,7 @@
  * (`planRotation`, `keyBoundMetadata`); this module turns them into outputs and messages.
  */
 import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
-import type { GoneUnconfirmedError } from "../core/errors.js";
+import { GoneUnconfirmedError } from "../core/errors.js";
 import {
   type KeyBoundSettings,
   planRotation,
@@ -177,11 +177,20 @@ export function confirmedGone(clientId: string, env: NodeJS.ProcessEnv = process
 
 const camelField = (f: string) => f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** Why a refresh or destroy keeps a registration after an ambiguous answer, and what to do. */
-export function goneUnconfirmedMessage(
+/** The same error, in the resource's words (camelCase fields, Pulumi remedies). */
+export function goneUnconfirmed(
   op: "refresh" | "destroy" | "update",
   e: GoneUnconfirmedError,
-): string {
+): GoneUnconfirmedError {
+  return new GoneUnconfirmedError(e.client_id, goneUnconfirmedMessage(op, e), {
+    cause: e,
+    field: e.field,
+    checks: e.checks,
+  });
+}
+
+/** Why a refresh or destroy keeps a registration after an ambiguous answer, and what to do. */
+function goneUnconfirmedMessage(op: "refresh" | "destroy" | "update", e: GoneUnconfirmedError): string {
   const id = e.client_id;
   const first = e.cause instanceof Error ? e.cause.message : e.message;
   const checked = e.checks.map((c) => `${camelField(c.field)}: ${c.ok ? "ok" : "WRONG"}, ${c.detail}`);

@@ -46,7 +46,7 @@ import {
   DEFAULT_EXPIRY_WARNING_DAYS,
   describeRotation,
   expiryWarning,
-  goneUnconfirmedMessage,
+  goneUnconfirmed,
   type MaterialOutputs,
   materialOutputs,
   recordedMaterial,
@@ -595,12 +595,7 @@ export const registrationProvider = withCodes({
         log(`registration ${id}: the bank does not offer GET, so refresh keeps the last known state`);
         return { id, props, inputs };
       }
-      if (e instanceof GoneUnconfirmedError)
-        throw new GoneUnconfirmedError(id, goneUnconfirmedMessage("refresh", e), {
-          cause: e,
-          field: e.field,
-          checks: e.checks,
-        });
+      if (e instanceof GoneUnconfirmedError) throw goneUnconfirmed("refresh", e);
       throw e;
     }
     const outs = computed(r, props.appliedMetadata as Record<string, unknown> | undefined);
@@ -643,12 +638,7 @@ export const registrationProvider = withCodes({
           typeof olds.softwareJwksEndpoint === "string" ? olds.softwareJwksEndpoint : undefined,
       });
     } catch (e) {
-      if (e instanceof GoneUnconfirmedError)
-        throw new GoneUnconfirmedError(id, goneUnconfirmedMessage("update", e), {
-          cause: e,
-          field: e.field,
-          checks: e.checks,
-        });
+      if (e instanceof GoneUnconfirmedError) throw goneUnconfirmed("update", e);
       throw e;
     }
     if (r.client_id !== id) {
@@ -682,12 +672,7 @@ export const registrationProvider = withCodes({
           { cause: e },
         );
       }
-      if (e instanceof GoneUnconfirmedError)
-        throw new GoneUnconfirmedError(id, goneUnconfirmedMessage("destroy", e), {
-          cause: e,
-          field: e.field,
-          checks: e.checks,
-        });
+      if (e instanceof GoneUnconfirmedError) throw goneUnconfirmed("destroy", e);
       throw e;
     }
   },
