@@ -10,6 +10,8 @@ export const EXIT_USAGE = 2;
 export const EXIT_INVALID_INPUT = 3;
 export const EXIT_REJECTED = 4;
 export const EXIT_TRANSPORT = 5;
+/** `doctor`: nothing failed, something needs attention soon. */
+export const EXIT_WARNINGS = 6;
 
 export type ExitCode =
   | typeof EXIT_OK
@@ -17,7 +19,8 @@ export type ExitCode =
   | typeof EXIT_USAGE
   | typeof EXIT_INVALID_INPUT
   | typeof EXIT_REJECTED
-  | typeof EXIT_TRANSPORT;
+  | typeof EXIT_TRANSPORT
+  | typeof EXIT_WARNINGS;
 
 export const EXIT_CODE_MEANING: Readonly<Record<ExitCode, string>> = {
   0: "ok",
@@ -26,6 +29,7 @@ export const EXIT_CODE_MEANING: Readonly<Record<ExitCode, string>> = {
   3: "invalid input or configuration",
   4: "rejected by the bank or directory",
   5: "transport failure, timeout, unexpected response or unknown outcome",
+  6: "checks passed with warnings, e.g. a certificate expiring soon",
 };
 
 /** A command-line mistake (unknown command or flag, missing argument): exit 2 with usage. */

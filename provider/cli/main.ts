@@ -32,6 +32,7 @@ export const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   update: () => import("./commands/update.js").then((m) => m.command),
   delete: () => import("./commands/delete.js").then((m) => m.command),
   discover: () => import("./commands/discover.js").then((m) => m.command),
+  doctor: () => import("./commands/doctor.js").then((m) => m.command),
 };
 
 export function version(): string {
@@ -60,6 +61,11 @@ ENVIRONMENT
   OB_DCR_CONFIG, OB_DCR_PROFILE, OB_DCR_BANK_DISCOVERY_URL, OB_DCR_CA_FILE, OB_DCR_TIMEOUT,
   OB_DCR_STATE, OB_DCR_CLIENT_ID, OB_DCR_REGISTRATION_ACCESS_TOKEN, OB_DCR_CLIENT_SECRET
   (flags win over the environment, the environment over the config file)
+
+SCHEDULED CHECKS
+
+  ob-dcr doctor -c config.json registers nothing and exits 0 (all ok), 6 (warnings only) or
+  3, 4, 5 (the first failed check: our material, refused by directory or bank, transport)
 
 EXIT CODES
 

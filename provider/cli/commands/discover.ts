@@ -7,6 +7,7 @@ import { RegistrationParams } from "../../core/schemas/params.js";
 import type { DiscoveryDocument } from "../../core/schemas/responses.js";
 import { validateAgainstDiscovery } from "../../core/validate/preflight.js";
 import { discover } from "../../http/discovery.js";
+import { checkClientKeys, SSA_JWKS_NOT_FETCHED } from "../../http/doctor.js";
 import type { TlsMaterial } from "../../http/transport.js";
 import { ENV } from "../config.js";
 import { EXIT_INVALID_INPUT, ExitError } from "../exit.js";
@@ -144,6 +145,10 @@ export const command = defineCommand({
           if (!isObDcrError(e)) throw e;
           checks.push({ check: "configured client", result: "fail", detail: e.message });
         }
+        // A client that fits the metadata can still be one the bank cannot verify (RFC 7591 *_jwt keys).
+        const ssaJwks = full.data.directory ? SSA_JWKS_NOT_FETCHED : undefined;
+        const keys = await checkClientKeys(rt.ctx, full.data, tls, ssaJwks);
+        if (keys) checks.push({ check: keys.check, result: keys.result, detail: keys.detail });
       } else if (cfg.file) {
         const first = full.error.issues[0];
         checks.push({
