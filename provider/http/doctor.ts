@@ -8,7 +8,13 @@ import { validateProfileAgainstDiscovery } from "../core/bank_profiles/discovery
 import { type ResolvedBankProfile, resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import { clientKeys } from "../core/build/client_keys.js";
 import type { OrgIdDnFormat } from "../core/dn.js";
-import { OBDCR_TIMEOUT, OBDCR_TRANSPORT, OBDCR_UNEXPECTED_RESPONSE, ObDcrError } from "../core/errors.js";
+import {
+  OBDCR_TIMEOUT,
+  OBDCR_TRANSPORT,
+  OBDCR_UNEXPECTED_RESPONSE,
+  ObDcrError,
+  RegistrationRejectedError,
+} from "../core/errors.js";
 import { importSigningKey, type SigningKey } from "../core/keys.js";
 import {
   certificateIdentity,
@@ -189,7 +195,13 @@ async function directoryChecks(r: Run): Promise<SsaClaims | string | undefined> 
       step = 1;
       ssa = await getSsa(ctx, { ...source, key: signer.key, tls }); // the token above, from the cache
     } catch (e) {
-      checks.push(failed(DIRECTORY_CHECKS[step]!, e, "refused"));
+      // The directory verifies our assertion against the keys it publishes: invalid_client there
+      // says our signing key (or kid) is not one it publishes, a fault on our side.
+      const ours = step === 0 && e instanceof RegistrationRejectedError && e.error === "invalid_client";
+      const f = failed(DIRECTORY_CHECKS[step]!, e, ours ? "material" : "refused");
+      if (ours)
+        f.detail = `${f.detail}: the directory does not accept our client assertion (kid ${signer.key.kid}); the signing key or its kid is wrong`;
+      checks.push(f);
       return skipFrom(step + 1, step === 0 ? "no directory token" : "no software statement");
     }
   }

@@ -152,12 +152,12 @@ describe("doctor", () => {
     expect(r.stderr).toContain("exit code 3 (invalid input or configuration)");
     expectNoSecrets(r, [other.file]);
 
-    // Downloading the SSA needs a directory token, and the directory refuses the other key: exit 4,
-    // the checks that need the SSA are not checked.
+    // Downloading the SSA needs a directory token, and the directory refuses our assertion signed
+    // with the other key: our side is wrong (exit 3); the checks that need the SSA are not checked.
     const downloaded = writeConfig(dir, "replaced.json", { ...cfg, signing_key: signing });
     const d = await cli(["doctor", "-c", downloaded]);
-    expect(d.code, d.stderr).toBe(4);
-    expect(lineOf(d, "directory token")).toMatch(/^fail .*invalid_client/);
+    expect(d.code, d.stderr).toBe(3);
+    expect(lineOf(d, "directory token")).toMatch(/^fail .*invalid_client.*the signing key or its kid is wrong/);
     expect(lineOf(d, "software statement")).toMatch(/^warn .*not checked: no directory token/);
     expect(lineOf(d, "signing key published")).toMatch(/^warn .*not checked/);
     expect(lineOf(d, "bank discovery")).toMatch(/^ok /); // the bank side is still checked
