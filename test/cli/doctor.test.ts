@@ -157,7 +157,9 @@ describe("doctor", () => {
     const downloaded = writeConfig(dir, "replaced.json", { ...cfg, signing_key: signing });
     const d = await cli(["doctor", "-c", downloaded]);
     expect(d.code, d.stderr).toBe(3);
-    expect(lineOf(d, "directory token")).toMatch(/^fail .*invalid_client.*the signing key or its kid is wrong/);
+    expect(lineOf(d, "directory token")).toMatch(
+      /^fail .*invalid_client.*the signing key or its kid is wrong/,
+    );
     expect(lineOf(d, "software statement")).toMatch(/^warn .*not checked: no directory token/);
     expect(lineOf(d, "signing key published")).toMatch(/^warn .*not checked/);
     expect(lineOf(d, "bank discovery")).toMatch(/^ok /); // the bank side is still checked

@@ -82,20 +82,20 @@ describe("day 2 at banks without PUT", () => {
     // Replaced: a new client_id registered; the old one is deleted once the run completes (the
     // engine keeps it in state, pending deletion, while another resource failed). Refused: the
     // old one is still held and in state.
-    const after = (b: string) => sb.admin.registrations(b).then((r) => r.map((x) => x.client_id));
-    const held = await after("noput-bank");
+    const heldAt = (b: string) => sb.admin.registrations(b).then((r) => r.map((x) => x.client_id));
+    const held = await heldAt("noput-bank");
     expect(held).toHaveLength(2);
     expect(held).toEqual(expect.arrayContaining(before["noput-bank"]!));
-    expect(await after("noput-strict")).toEqual(before["noput-strict"]);
+    expect(await heldAt("noput-strict")).toEqual(before["noput-strict"]);
     await expectBanksMatchState(h, sb, BANKS);
     // The strict bank's client is handled in its portal (here: dropped from the program); the
     // next run completes the replacement.
     h.declared.delete("noput-strict");
     await h.stack.up({ onOutput: h.onOutput });
-    const now = await after("noput-bank");
+    const now = await heldAt("noput-bank");
     expect(now).toHaveLength(1);
     expect(now).not.toEqual(before["noput-bank"]);
-    expect(await after("noput-strict")).toEqual([]);
+    expect(await heldAt("noput-strict")).toEqual([]);
     await expectBanksMatchState(h, sb, BANKS);
   });
 });
