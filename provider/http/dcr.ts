@@ -149,18 +149,30 @@ export async function processRegistrationResponse(
   }
 }
 
+/**
+ * A response body as it came, JSON or an unverified JWT's claims; undefined when it is neither
+ * (for reports and for salvaging a client_id, never for trusting content).
+ */
+export function peekBody(res: HttpResponse): Record<string, unknown> | undefined {
+  const text = res.body.toString("utf8").trim();
+  try {
+    const v: unknown = text.startsWith("{") ? JSON.parse(text) : jose.decodeJwt(text);
+    return v && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Best-effort `client_id` of a success body that failed processing (JSON, or an unverified JWT). */
 function clientIdHint(res: HttpResponse): string | undefined {
-  const text = res.body.toString("utf8").trim();
-  let body: unknown;
-  try {
-    body = text.startsWith("{") ? JSON.parse(text) : jose.decodeJwt(text);
-  } catch {
+  const body = peekBody(res);
+  if (!body) {
     // Cut-off JSON: the client_id may still be there, complete, near the start.
+    const text = res.body.toString("utf8").trim();
     const m = /^\{[\s\S]*?"client_id"\s*:\s*"([A-Za-z0-9._~:@+=-]{1,255})"/.exec(text.slice(0, 4096));
     return m?.[1];
   }
-  const id = (body as { client_id?: unknown } | null)?.client_id;
+  const id = body.client_id;
   return typeof id === "string" && id.length > 0 && id.length <= 255 ? id : undefined;
 }
 

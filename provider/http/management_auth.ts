@@ -1,0 +1,132 @@
+/**
+ * Authentication of GET/PUT/DELETE /register/{client_id}: a registration access token (RFC 7592)
+ * or an OBIE client_credentials token; and the answer to an ambiguous refusal (our side checked).
+ */
+import {
+  GoneUnconfirmedError,
+  InvalidInputError,
+  invalidInputFromZod,
+  NotSupportedError,
+  RegistrationGoneError,
+} from "../core/errors.js";
+import { managementStyle, managementUri } from "../core/lifecycle/plan.js";
+import {
+  type RegistrationParamsInput,
+  RegistrationState,
+  type RegistrationStateInput,
+} from "../core/schemas/params.js";
+import type { ObDcrContext } from "./context.js";
+import { evictManagementToken, getManagementToken } from "./management.js";
+import type { ManagementOptions } from "./outcome.js";
+import { checkOwnSide } from "./own_side.js";
+import { obtainSsa, type Prepared, prepare } from "./prepare.js";
+
+export function ownSideInput(p: Prepared, ctx: ObDcrContext, software_jwks_endpoint: string | undefined) {
+  return {
+    key: p.identity,
+    tls: p.tls,
+    software_jwks_endpoint: software_jwks_endpoint ?? p.ssa_claims?.software_jwks_endpoint,
+    ssa_claims:
+      p.params.directory && p.params.software
+        ? async () => (await obtainSsa(p, ctx)).claims ?? {}
+        : undefined,
+    now: ctx.now(),
+  };
+}
+
+/**
+ * An ambiguous refusal (`invalid_client` at the bank's token endpoint). Gone only when the caller
+ * confirms it; otherwise check our own side, so that the error says which side is wrong.
+ */
+export async function explainAmbiguous(
+  p: Prepared,
+  state: RegistrationState,
+  ctx: ObDcrContext,
+  e: unknown,
+  opts: ManagementOptions,
+): Promise<never> {
+  if (!(e instanceof GoneUnconfirmedError)) throw e;
+  if (opts.confirm_gone)
+    throw new RegistrationGoneError(401, `${e.message}; counted as deleted, as the caller confirmed`, {
+      cause: e,
+    });
+  const checks = await checkOwnSide(ctx, ownSideInput(p, ctx, opts.software_jwks_endpoint));
+  const bad = checks.find((c) => !c.ok);
+  const message = bad
+    ? `${e.message}. Our side is wrong: ${bad.field}: ${bad.detail}`
+    : `${e.message}. Our side checks out (${checks.map((c) => c.detail).join("; ")}), so the bank may have deleted the client`;
+  throw new GoneUnconfirmedError(state.client_id, message, { cause: e, field: bad?.field, checks });
+}
+
+export function parseState(s: RegistrationStateInput): RegistrationState {
+  const r = RegistrationState.safeParse(s);
+  if (!r.success) throw invalidInputFromZod("state", r.error);
+  return r.data;
+}
+
+/** Run a management call with the right bearer; on a gone status with an OBIE token retry once with a fresh token. */
+export async function withManagementAuth<T>(
+  p: Prepared,
+  state: RegistrationState,
+  ctx: ObDcrContext,
+  call: (token: string) => Promise<T>,
+): Promise<T> {
+  if (managementStyle(p, state) === "rfc7592") {
+    const rat = state.secrets.registration_access_token;
+    if (!rat)
+      throw new InvalidInputError(
+        "state.secrets.registration_access_token",
+        "is required for RFC 7592 management (keep the one returned at registration or the last update)",
+      );
+    return call(rat);
+  }
+  if (!p.token_endpoint)
+    throw new InvalidInputError("bank.token_endpoint", "is needed for OBIE-style management");
+  const ti = {
+    token_endpoint: p.token_endpoint,
+    client_id: state.client_id,
+    auth_method: p.params.client.token_endpoint_auth_method,
+    scope: p.bank_profile.management.scope,
+    key: p.key,
+    client_secret: state.secrets.client_secret,
+    tls: p.tls,
+    invalid_client_is_gone: p.bank_profile.management.invalid_client_is_gone,
+  };
+  const token = await getManagementToken(ctx, ti);
+  try {
+    return await call(token);
+  } catch (e) {
+    if (!(e instanceof RegistrationGoneError) || e.status !== 401) throw e;
+    // The cached token may be the one revoked; a fresh one tells gone from stale.
+    evictManagementToken(ctx, ti);
+    // The bank issued us a token for this client before and now answers a declared "gone": a
+    // token endpoint that no longer knows the client confirms it (two signals, not one).
+    const fresh = await getManagementToken(ctx, ti).catch((e2: unknown) => {
+      throw e2 instanceof GoneUnconfirmedError ? e : e2;
+    });
+    try {
+      return await call(fresh);
+    } catch (e2) {
+      if (e2 instanceof RegistrationGoneError) evictManagementToken(ctx, ti);
+      throw e2;
+    }
+  }
+}
+
+/** What GET, PUT and DELETE share: parameters, state, the bank offering the call, the URI. */
+export async function prepareManagement(
+  input: RegistrationParamsInput,
+  stateInput: RegistrationStateInput,
+  ctx: ObDcrContext,
+  op: "read" | "update" | "delete",
+): Promise<{ p: Prepared; state: RegistrationState; uri: string }> {
+  const p = await prepare(input, ctx);
+  const state = parseState(stateInput);
+  if (!p.bank_profile.supports[op]) {
+    const method = { read: "GET", update: "PUT", delete: "DELETE" }[op];
+    throw new NotSupportedError(
+      `this bank does not offer ${method} /register/{client_id} (supports.${op} = false from ${p.bank_profile.origins[`supports.${op}`].from})`,
+    );
+  }
+  return { p, state, uri: managementUri(p, state.client_id, state.registration_client_uri) };
+}

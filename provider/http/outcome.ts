@@ -1,0 +1,95 @@
+/** What a registration call returns (`RegistrationOutcome`), and the options of the four verbs. */
+import type { ResolvedBankProfile } from "../core/bank_profiles/resolve.js";
+import {
+  observeResponseShape,
+  type ResponseDeviation,
+  responseDeviations,
+} from "../core/bank_profiles/response.js";
+import { UnexpectedResponseError } from "../core/errors.js";
+import { managementUri } from "../core/lifecycle/plan.js";
+import type { RegistrationResult } from "../core/parse/registration_response.js";
+import type { RegistrationState } from "../core/schemas/params.js";
+import { peekBody } from "./dcr.js";
+import type { Prepared } from "./prepare.js";
+import type { HttpResponse } from "./transport.js";
+
+export interface RegistrationOutcome extends RegistrationResult {
+  profile: string;
+  /** Where to manage the registration (RFC 7592 `registration_client_uri` or `{registration_endpoint}/{client_id}`). */
+  management_uri: string;
+  /** The bank profile used (spec → preset → overrides), with each setting's origin. */
+  bank_profile: ResolvedBankProfile;
+  /** Where the bank's response differed from what the bank profile declares (`response.*`). */
+  response_deviations: ResponseDeviation[];
+  /** The client_id proposed in the request (`bank.client_id_hint`), and whether the bank used it. */
+  client_id_hint?: { sent: string; honoured: boolean } | undefined;
+  /**
+   * Set when create did not get its own 201 but found the registration by its client_id hint:
+   * `lost_response` (this POST's answer was lost after the bank committed it), `earlier_attempt`
+   * (an earlier, interrupted run registered it; the bank refused the duplicate id).
+   */
+  reconciled?: "lost_response" | "earlier_attempt" | undefined;
+  /** The SSA's `software_jwks_endpoint` (create/update): where the directory publishes our keys. */
+  software_jwks_endpoint?: string | undefined;
+}
+
+/** Options of GET/PUT/DELETE. */
+export interface ManagementOptions {
+  /**
+   * The caller confirms that the bank deleted this client: an ambiguous answer (`invalid_client`
+   * at the bank's token endpoint) then counts as gone. Never set by default.
+   */
+  confirm_gone?: boolean | undefined;
+  /** Where the directory publishes our keys (recorded at registration): checked on an ambiguous answer. */
+  software_jwks_endpoint?: string | undefined;
+}
+
+export interface CreateOptions {
+  /**
+   * The client_id proposed when `bank.client_id_hint` is on (default: a random UUIDv4). A hint that
+   * is stable across runs lets a later run find a registration whose POST outcome was lost even
+   * when the process died (the Pulumi resource derives one from its stack, name and identity).
+   */
+  client_id_hint?: string | undefined;
+}
+
+export function deviations(p: Prepared, res: HttpResponse, created: boolean): ResponseDeviation[] {
+  const shape = observeResponseShape(peekBody(res) ?? {}, created ? res.status : undefined);
+  return responseDeviations(p.bank_profile.response, shape);
+}
+
+export function outcome(
+  p: Prepared,
+  r: RegistrationResult,
+  response_deviations: ResponseDeviation[] = [],
+): RegistrationOutcome {
+  return {
+    ...r,
+    profile: p.profile.name,
+    management_uri: managementUri(p, r.client_id, r.registration_client_uri),
+    bank_profile: p.bank_profile,
+    response_deviations,
+    software_jwks_endpoint: p.ssa_claims?.software_jwks_endpoint,
+  };
+}
+
+/** Carry forward secrets the bank did not return again (RAT kept unless rotated). */
+export function keepSecrets(
+  p: Prepared,
+  state: RegistrationState,
+  r: RegistrationResult,
+): RegistrationOutcome {
+  if (r.client_id !== state.client_id)
+    throw new UnexpectedResponseError(
+      `the bank answered for client ${r.client_id} when asked about ${state.client_id}; refusing to take another client's registration (check the management URI and the bank)`,
+    );
+  const secrets = {
+    ...state.secrets,
+    ...Object.fromEntries(Object.entries(r.secrets).filter(([, v]) => v !== undefined)),
+  };
+  return outcome(p, {
+    ...r,
+    secrets,
+    registration_client_uri: r.registration_client_uri ?? state.registration_client_uri,
+  });
+}

@@ -1,0 +1,256 @@
+/**
+ * What every registration call starts with: parameters parsed, the bank profile resolved, the
+ * signing key imported, discovery fetched; and, for create/update, the SSA and the request body.
+ */
+import { randomUUID } from "node:crypto";
+import { validateProfileAgainstDiscovery } from "../core/bank_profiles/discovery.js";
+import { type ResolvedBankProfile, resolveBankProfile } from "../core/bank_profiles/resolve.js";
+import { clientKeys } from "../core/build/client_keys.js";
+import { buildRegistrationClaims } from "../core/build/registration_request.js";
+import { subjectDnFromCertificate } from "../core/dn.js";
+import { InvalidInputError, invalidInputFromZod, TransportError } from "../core/errors.js";
+import { importSigningKey, type SigningKey } from "../core/keys.js";
+import { type RegistrationPlan, requestAud, requestIss } from "../core/lifecycle/plan.js";
+import { jwkThumbprint, publicJwk, type SigningKeyIdentity, signingKeyIdentity } from "../core/material.js";
+import { getProfile, type Profile } from "../core/profiles/index.js";
+import type { Jwks } from "../core/schemas/common.js";
+import type { ClientParams } from "../core/schemas/params.js";
+import { RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
+import type { DiscoveryDocument, SsaClaims } from "../core/schemas/responses.js";
+import { signRegistrationRequest } from "../core/sign/registration_jwt.js";
+import {
+  validateAuthMaterial,
+  validateClientForProfile,
+  validateRedirectUris,
+  validateSigningKid,
+  validateTransportMaterial,
+} from "../core/validate/preflight.js";
+import type { ObDcrContext } from "./context.js";
+import type { JwksSource } from "./dcr.js";
+import { getSsa, verifySsa } from "./directory.js";
+import { discover } from "./discovery.js";
+import { fetchJwks } from "./jwks.js";
+import { describePublication } from "./own_side.js";
+import type { TlsMaterial } from "./transport.js";
+
+export interface Prepared extends RegistrationPlan {
+  params: RegistrationParams;
+  profile: Profile;
+  bank_profile: ResolvedBankProfile;
+  /** `params.client` with the bank profile's grant types. */
+  client: ClientParams;
+  key: SigningKey;
+  /** The signing key's kid, alg and public-key thumbprint. */
+  identity: SigningKeyIdentity;
+  tls: TlsMaterial;
+  discovery: DiscoveryDocument | undefined;
+  registration_endpoint: string;
+  token_endpoint: string | undefined;
+  bank_jwks: JwksSource;
+  management_style: "obie" | "rfc7592";
+  gone_statuses: readonly number[];
+  /** The SSA download started by prepare (create/update), running while the bank side is fetched. */
+  ssa_pending?: Promise<string> | undefined;
+  /** The verified SSA's claims, once obtained. */
+  ssa_claims?: SsaClaims | undefined;
+}
+
+export function parseRegistrationParams(
+  input: RegistrationParamsInput | RegistrationParams,
+): RegistrationParams {
+  const r = RegistrationParams.safeParse(input);
+  if (!r.success) throw invalidInputFromZod("", r.error);
+  return r.data;
+}
+
+/**
+ * Create and update need the SSA: start its download (token → SSA, and the directory JWKS that
+ * verifies it) now, so that it runs while the bank side (discovery, bank JWKS) is fetched.
+ */
+export function startSsa(params: RegistrationParams, key: SigningKey, tls: TlsMaterial, ctx: ObDcrContext) {
+  const d = params.directory;
+  const software = params.software;
+  if (!d || !software || d.software_statement) return undefined;
+  // Warm only: verifySsa joins this fetch (or fetches again if it failed).
+  if (d.jwks_uri && !d.jwks) fetchJwks(ctx, d.jwks_uri, tls).catch(() => undefined);
+  const pending = downloadSsa(d, software, key, tls, ctx);
+  pending.catch(() => undefined); // awaited by obtainSsa; not unhandled if prepare fails first
+  return pending;
+}
+
+/** The SSA from the directory (token + download, both cached per process). */
+export function downloadSsa(
+  d: NonNullable<RegistrationParams["directory"]>,
+  software: NonNullable<RegistrationParams["software"]>,
+  key: SigningKey,
+  tls: TlsMaterial,
+  ctx: ObDcrContext,
+): Promise<string> {
+  return getSsa(ctx, {
+    token_endpoint: d.token_endpoint as string,
+    ssa_endpoint: d.ssa_endpoint as string,
+    org_id: software.org_id,
+    software_id: software.software_id,
+    scope: d.scope,
+    max_age_seconds: d.ssa_max_age_seconds,
+    key,
+    tls,
+  });
+}
+
+export async function prepare(
+  input: RegistrationParamsInput,
+  ctx: ObDcrContext,
+  opts: { fetch_ssa?: boolean } = {},
+): Promise<Prepared> {
+  const params = parseRegistrationParams(input);
+  const profile = getProfile(params.profile);
+  const bank_profile = resolveBankProfile(params);
+  const client: ClientParams = { ...params.client, grant_types: bank_profile.grant_types };
+  validateClientForProfile(profile, client, params.signing_key, params.software?.software_id);
+  const key = await importSigningKey(params.signing_key);
+  const identity = await signingKeyIdentity(params.signing_key);
+  validateTransportMaterial(params.transport, ctx.now());
+  const tls: TlsMaterial = {
+    cert: params.transport.cert,
+    key: params.transport.key,
+    ca: params.transport.ca,
+  };
+  const ssa_pending = opts.fetch_ssa ? startSsa(params, key, tls, ctx) : undefined;
+  let discovery: DiscoveryDocument | undefined;
+  if (params.bank.discovery_url) discovery = await discover(ctx, params.bank.discovery_url, tls);
+  const registration_endpoint = params.bank.registration_endpoint ?? discovery?.registration_endpoint;
+  if (!registration_endpoint)
+    throw new InvalidInputError(
+      "bank.registration_endpoint",
+      "is not given and the discovery document has none",
+    );
+  const token_endpoint =
+    params.bank.token_endpoint ??
+    discovery?.mtls_endpoint_aliases?.token_endpoint ??
+    discovery?.token_endpoint;
+  if (discovery && !params.bank.skip_discovery_checks)
+    validateProfileAgainstDiscovery(bank_profile, discovery, client, key.alg, params.bank.discovery_url);
+  // Only a signed (JWT) response needs the bank's keys: fetched then, not on every call.
+  const bankJwksUri = params.bank.jwks_uri ?? discovery?.jwks_uri;
+  const bank_jwks: JwksSource = bankJwksUri
+    ? () => fetchJwks(ctx, bankJwksUri, tls).catch(() => undefined) // unreachable: decode-only
+    : undefined;
+  return {
+    params,
+    profile,
+    bank_profile,
+    client,
+    key,
+    identity,
+    tls,
+    discovery,
+    registration_endpoint,
+    token_endpoint,
+    bank_jwks,
+    management_style: bank_profile.management.style,
+    gone_statuses: bank_profile.management.gone_statuses,
+    ssa_pending,
+  };
+}
+
+export async function obtainSsa(
+  p: Pick<Prepared, "params" | "key" | "tls" | "ssa_pending" | "ssa_claims">,
+  ctx: ObDcrContext,
+): Promise<{ ssa: string | undefined; claims: SsaClaims | undefined }> {
+  const { params, key, tls } = p;
+  const d = params.directory;
+  const software = params.software;
+  if (!d || !software) return { ssa: undefined, claims: undefined };
+  const ssa = d.software_statement ?? (await (p.ssa_pending ?? downloadSsa(d, software, key, tls, ctx)));
+  const claims = await verifySsa(ctx, ssa, {
+    issuer: d.issuer,
+    software_id: software.software_id,
+    org_id: software.org_id,
+    jwks_uri: d.jwks_uri,
+    jwks: d.jwks,
+    tls,
+  });
+  p.ssa_claims = claims;
+  return { ssa, claims };
+}
+
+/** Check the signing kid against the SSA's software JWKS where it can be resolved. */
+export async function checkSoftwareKey(p: Prepared, claims: SsaClaims, ctx: ObDcrContext): Promise<void> {
+  if (!claims.software_jwks_endpoint) return;
+  // Both sets at once (one round trip, not two).
+  const revokedPending = claims.software_jwks_revoked_endpoint
+    ? fetchJwks(ctx, claims.software_jwks_revoked_endpoint, p.tls).catch(() => undefined)
+    : Promise.resolve(undefined);
+  let jwks: Jwks;
+  try {
+    jwks = await fetchJwks(ctx, claims.software_jwks_endpoint, p.tls);
+  } catch (e) {
+    if (e instanceof TransportError) return; // cannot be resolved from here (offline): the bank checks it
+    throw e;
+  }
+  if (!jwks.keys.some((k) => k.kid === p.key.kid))
+    jwks = await fetchJwks(ctx, claims.software_jwks_endpoint, p.tls, true);
+  const revoked = await revokedPending;
+  validateSigningKid(p.key.kid, jwks, revoked);
+  // The kid alone is not enough: a key file overwritten with another key keeps its kid.
+  const published = jwks.keys.find((k) => k.kid === p.key.kid)!;
+  const print = await jwkThumbprint(published as Parameters<typeof jwkThumbprint>[0]).catch(() => undefined);
+  if (print !== p.identity.thumbprint)
+    throw new InvalidInputError(
+      "signing_key",
+      describePublication(
+        { status: "key_mismatch", kid: p.key.kid, jwks_uri: claims.software_jwks_endpoint },
+        p.identity,
+      ),
+    );
+}
+
+export async function buildBody(
+  p: Prepared,
+  ctx: ObDcrContext,
+  client_id?: string,
+): Promise<{ body: string; content_type: string; requested: Record<string, unknown> }> {
+  const { params, profile, bank_profile: bp, client } = p;
+  const { ssa, claims } = await obtainSsa(p, ctx);
+  validateRedirectUris(profile, client.redirect_uris, claims?.software_redirect_uris);
+  let subject_dn: string | undefined;
+  if (
+    params.client.token_endpoint_auth_method === "tls_client_auth" &&
+    !params.client.tls_client_auth_subject_dn
+  )
+    if (params.transport.cert) subject_dn = subjectDnFromCertificate(params.transport.cert, bp.dn_format);
+  validateAuthMaterial(client, { subject_dn });
+  if (profile.format === "jwt" && claims) await checkSoftwareKey(p, claims, ctx);
+  const keys = await clientKeys({
+    profile,
+    client,
+    ssa_jwks_endpoint: claims?.software_jwks_endpoint,
+    signing_public_jwk: publicJwk(params.signing_key),
+  });
+  const built = buildRegistrationClaims({
+    profile,
+    client,
+    software_id: params.software?.software_id,
+    iss: requestIss(p),
+    aud: requestAud(p),
+    software_statement: ssa,
+    ssa_redirect_uris: claims?.software_redirect_uris,
+    subject_dn,
+    default_auth_signing_alg: p.key.alg,
+    now: ctx.now(),
+    jti: randomUUID(),
+    ttl_seconds: params.bank.request_ttl_seconds,
+    jti_case: bp.jti_case,
+    scope_format: bp.scope_format,
+    extra_claims: bp.extra_claims,
+    client_keys: keys,
+    client_id,
+  });
+  const content_type = bp.content_type;
+  const body =
+    profile.format === "jwt"
+      ? await signRegistrationRequest(built.payload, p.key)
+      : JSON.stringify(built.payload);
+  return { body, content_type, requested: built.metadata };
+}

@@ -1,0 +1,113 @@
+/**
+ * A POST whose answer was lost, reconciled through the client_id hint (`bank.client_id_hint`): a GET
+ * on the proposed client_id tells "committed" from "not committed".
+ */
+import {
+  GoneUnconfirmedError,
+  OutcomeUnknownError,
+  RegistrationGoneError,
+  RegistrationRejectedError,
+  TransportError,
+} from "../core/errors.js";
+import { canReadByHint, managementUri } from "../core/lifecycle/plan.js";
+import type { RegistrationResult } from "../core/parse/registration_response.js";
+import type { RegistrationState } from "../core/schemas/params.js";
+import type { ObDcrContext } from "./context.js";
+import { processReadRegistrationResponse, readRegistrationRequest } from "./dcr.js";
+import { ownSideInput, withManagementAuth } from "./management_auth.js";
+import { keepSecrets, type RegistrationOutcome } from "./outcome.js";
+import { checkOwnSide } from "./own_side.js";
+import type { Prepared } from "./prepare.js";
+
+/**
+ * After an unknown outcome: GET the hinted client_id. Returns the registration when the bank holds
+ * it, undefined when the bank says it does not exist (the POST was not committed), and throws an
+ * OutcomeUnknownError that says exactly what to do when it cannot tell.
+ */
+export async function findByHint(
+  p: Prepared,
+  hint: string,
+  ctx: ObDcrContext,
+  cause: OutcomeUnknownError | undefined,
+): Promise<RegistrationOutcome | undefined> {
+  const software = p.params.software?.software_id ?? "the software";
+  const todo =
+    `Check at the bank whether client ${hint} exists (its developer portal or support): if it does, ` +
+    `adopt it (\`adopt: { clientId: "${hint}", ... }\` with its management credentials) or delete it there; ` +
+    "if it does not, run again.";
+  const lost = cause ? `${cause.message}. ` : "";
+  const why = canReadByHint(p);
+  if (why)
+    throw new OutcomeUnknownError(
+      `${lost}The bank may hold a registration of ${software} under the proposed client_id ${hint}, and ob-dcr cannot look it up: ${why}. ${todo}`,
+      { cause },
+    );
+  const state: RegistrationState = { client_id: hint, secrets: {} };
+  const uri = managementUri(p, hint);
+  let r: RegistrationResult;
+  try {
+    r = await withManagementAuth(p, state, ctx, async (t) =>
+      processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls), {
+        bank_jwks: p.bank_jwks,
+        gone_statuses: p.gone_statuses,
+      }),
+    );
+  } catch (e) {
+    if (e instanceof RegistrationGoneError) return undefined;
+    if (e instanceof GoneUnconfirmedError) {
+      // invalid_client for a hint is "not registered" only if the bank could have verified us.
+      const checks = await checkOwnSide(ctx, ownSideInput(p, ctx, undefined));
+      if (checks.every((c) => c.ok)) return undefined;
+    }
+    throw new OutcomeUnknownError(
+      `${lost}Looking up the proposed client_id ${hint} of ${software} failed too (${(e as Error).message}). ` +
+        "Run again: the next run proposes the same client_id and finds it if the bank committed it. If it keeps failing: " +
+        todo,
+      { cause: e },
+    );
+  }
+  const registered = r.metadata.software_id;
+  if (typeof registered === "string" && p.params.software && registered !== p.params.software.software_id)
+    throw new OutcomeUnknownError(
+      `client ${hint} exists at the bank but belongs to software ${registered}, not ${software}; ` +
+        "give this resource another client_id hint (or turn bank.client_id_hint off)",
+      { cause },
+    );
+  return keepSecrets(p, state, r);
+}
+
+/**
+ * POST with a client_id hint, reconciling a lost answer: at most three POSTs, each after a GET on
+ * the hint proved that the one before was not committed; a 400 may mean an earlier, interrupted
+ * run registered the hint already.
+ */
+export async function postReconciled(
+  p: Prepared,
+  hint: string,
+  post: () => Promise<RegistrationOutcome>,
+  ctx: ObDcrContext,
+): Promise<RegistrationOutcome> {
+  // At most three POSTs, each after a GET proved that the one before was not committed.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await post();
+    } catch (e) {
+      if (e instanceof OutcomeUnknownError) {
+        const found = await findByHint(p, hint, ctx, e);
+        if (found) return { ...found, reconciled: "lost_response" };
+        if (attempt < 2) continue; // the bank does not hold the hinted client: nothing was committed
+        throw new TransportError(
+          `registration (POST) of ${p.params.software?.software_id ?? "the software"}: the connection failed ${attempt + 1} times; ` +
+            `each time a GET on the proposed client_id ${hint} showed that the bank had not registered it, so nothing was registered. Run again`,
+          { cause: e },
+        );
+      }
+      if (e instanceof RegistrationRejectedError && e.status === 400 && canReadByHint(p) === undefined) {
+        // An earlier run that was interrupted may already have registered this hint.
+        const found = await findByHint(p, hint, ctx, undefined).catch(() => undefined);
+        if (found) return { ...found, reconciled: "earlier_attempt" };
+      }
+      throw e;
+    }
+  }
+}
