@@ -27,17 +27,40 @@ export type ObDcrErrorCode =
   | typeof OBDCR_NOT_SUPPORTED
   | typeof OBDCR_GONE_UNCONFIRMED;
 
+/**
+ * What the caller can do about an error, as data: each adapter (resource, CLI) words it in its own
+ * terms (`adopt:` on the resource, `--client-id` on the CLI), so shared layers carry no wording
+ * that only one of them can act on.
+ */
+export type Remedy =
+  /** The bank may hold a registration of ours (`client_id` when known): take it over, or delete it there. */
+  | { kind: "adopt"; client_id?: string | undefined }
+  /** Fix this input (snake_case path) and run again. */
+  | { kind: "fix-input"; field: string }
+  /** The bank may have deleted the client: drop it deliberately once confirmed. */
+  | { kind: "confirm-gone"; client_id: string }
+  /** The bank offers no PUT: change the client in its developer portal. */
+  | { kind: "update-in-portal"; client_id: string }
+  /** The bank offers no DELETE: revoke the client in its developer portal, then forget it. */
+  | { kind: "revoke-in-portal"; client_id: string }
+  /** Nothing was committed (or the outcome is reconciled next time): run again. */
+  | { kind: "retry" };
+
 export interface ObDcrErrorOptions {
   cause?: unknown;
+  remedy?: Remedy | undefined;
 }
 
 /** Base of every error ob-dcr throws on purpose. */
 export class ObDcrError extends Error {
   readonly code: ObDcrErrorCode;
+  /** What the caller can do (worded by each adapter). */
+  remedy: Remedy | undefined;
   constructor(code: ObDcrErrorCode, message: string, options?: ObDcrErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
+    this.remedy = options?.remedy;
   }
 }
 

@@ -31,16 +31,15 @@ export async function findByHint(
   cause: OutcomeUnknownError | undefined,
 ): Promise<RegistrationOutcome | undefined> {
   const software = p.params.software?.software_id ?? "the software";
-  const todo =
-    `Check at the bank whether client ${hint} exists (its developer portal or support): if it does, ` +
-    `adopt it (\`adopt: { clientId: "${hint}", ... }\` with its management credentials) or delete it there; ` +
-    "if it does not, run again.";
+  // What to do is the adapter's to say (the resource adopts, the CLI takes --client-id).
+  const remedy = { kind: "adopt", client_id: hint } as const;
+  const todo = `Check at the bank (its developer portal or support) whether client ${hint} exists: if it does, take it over or delete it there; if it does not, run again.`;
   const lost = cause ? `${cause.message}. ` : "";
   const why = canReadByHint(p);
   if (why)
     throw new OutcomeUnknownError(
       `${lost}The bank may hold a registration of ${software} under the proposed client_id ${hint}, and ob-dcr cannot look it up: ${why}. ${todo}`,
-      { cause },
+      { cause, remedy },
     );
   const state: RegistrationState = { client_id: hint, secrets: {} };
   const uri = managementUri(p, hint);
@@ -63,7 +62,7 @@ export async function findByHint(
       `${lost}Looking up the proposed client_id ${hint} of ${software} failed too (${(e as Error).message}). ` +
         "Run again: the next run proposes the same client_id and finds it if the bank committed it. If it keeps failing: " +
         todo,
-      { cause: e },
+      { cause: e, remedy },
     );
   }
   const registered = r.metadata.software_id;

@@ -200,7 +200,9 @@ describe("diff", () => {
     ["an object overriding the field", { preset: "hsbc", refusesDuplicateRegistration: true }, true],
   ])("takes delete-before-replace from the bank profile: %s", async (_what, bankProfile, expected) => {
     const news = { ...valid(), bankProfile, software: { softwareId: "other", orgId: "o" } };
-    const d = await p.diff("c1", { ...olds(), bankProfile }, news);
+    // As the engine does: diff gets what check returned (the bank profile resolved there).
+    const checked = (await p.check({}, news)).inputs;
+    const d = await p.diff("c1", { ...olds(), bankProfile }, checked);
     expect(d).toMatchObject({ replaces: ["software"], deleteBeforeReplace: expected });
   });
 

@@ -1,0 +1,56 @@
+/**
+ * The shape a resource adapter hands the lifecycle: the declared inputs (camelCase, as Pulumi
+ * programs write them) and the recorded outputs of a registration, as plain values. The input
+ * keys come from the zod schemas, so a new schema field is echoed and diffed without a list to edit.
+ */
+import { RegistrationParams } from "../core/schemas/params.js";
+import { type RegistrationInputs, ResourceOnlyInputs, snakeToCamel } from "./inputs.js";
+
+export type Props = Record<string, unknown>;
+
+/** What the engine sends in place of a value it does not know yet (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The declared inputs, echoed into the outputs so that diff compares declared against declared. */
+export const INPUT_KEYS: readonly string[] = [
+  ...Object.keys(RegistrationParams.shape).map(snakeToCamel),
+  ...Object.keys(ResourceOnlyInputs.shape),
+];
+
+export function declared(props: Props): RegistrationInputs {
+  const out: Props = {};
+  for (const k of INPUT_KEYS) if (props[k] !== undefined) out[k] = props[k];
+  return out as unknown as RegistrationInputs;
+}
+
+/** The value at a path; UNKNOWN when the path crosses a value unknown during preview. */
+export function at(obj: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = obj;
+  for (const p of path) {
+    if (v === UNKNOWN) return UNKNOWN;
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+/** JSON with sorted object keys: equal values, equal strings. */
+export function stable(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
+      : x,
+  );
+}
+
+export const same = (a: unknown, b: unknown) => stable(a ?? null) === stable(b ?? null);
+
+export function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Where a registration is sent, for messages (no secrets). */
+export function describe(inputs: RegistrationInputs): string {
+  const bank = inputs.bank?.registrationEndpoint ?? inputs.bank?.discoveryUrl ?? "the bank";
+  return `software ${inputs.software?.softwareId ?? "?"} at ${bank}`;
+}

@@ -1,0 +1,150 @@
+/**
+ * The resource's words: what a rotation means for the bank (said at preview), expiry warnings, the
+ * lifecycle's notes, and the remedies of errors, for a Pulumi user (camelCase fields, `pulumi`
+ * commands). The decisions come from the lifecycle; nothing here decides.
+ */
+import type { Remedy } from "../core/errors.js";
+import { GoneUnconfirmedError } from "../core/errors.js";
+import type { RotationChange, RotationPlan } from "../core/lifecycle/rotation.js";
+import type { Note } from "../lifecycle/operations.js";
+
+function describeChange(c: RotationChange): string {
+  switch (c.kind) {
+    case "transport_certificate":
+      if (!c.to) return "transport certificate removed";
+      return c.subject_dn_changed
+        ? `transport certificate renewed with a new subject DN (${c.from?.subject_dn ?? "none"} → ${c.to.subject_dn}), valid until ${c.to.not_after}`
+        : `transport certificate renewed, same subject DN (${c.to.subject_dn}), valid until ${c.to.not_after}`;
+    case "signing_key":
+      return c.kid_changed
+        ? `signing key rotated: kid ${c.from.kid} → ${c.to.kid} (${c.to.alg})`
+        : `signing key replaced under the same kid ${c.to.kid} (thumbprint ${c.from.thumbprint} → ${c.to.thumbprint})`;
+    case "ca":
+      return "trusted CA certificates changed";
+  }
+}
+
+export interface PutContext {
+  /** Other reasons for a PUT (metadata, drift, rotation trigger), already decided. */
+  other_reasons: string[];
+  supports_update: boolean;
+  refuses_duplicates: boolean;
+}
+
+/** What the preview says about a rotation: one line per change, then what is sent to the bank. */
+export function describeRotation(name: string, plan: RotationPlan, ctx: PutContext): string[] {
+  const lines = plan.changes.map((c) => `${name}: ${describeChange(c)}`);
+  if (plan.verify_signing_key)
+    lines.push(
+      `${name}: the directory must publish the new key under its kid: checked before anything is sent`,
+    );
+  const reasons = [...plan.put_fields.map((f) => `new ${f}`), ...ctx.other_reasons];
+  if (reasons.length === 0) {
+    if (plan.changes.length > 0)
+      lines.push(
+        `${name}: update records the new fingerprints; nothing is sent to the bank (it holds nothing that changed)`,
+      );
+    return lines;
+  }
+  if (ctx.supports_update) {
+    lines.push(`${name}: update = PUT of the registration (${reasons.join(", ")}), same client_id`);
+    return lines;
+  }
+  lines.push(
+    ctx.refuses_duplicates
+      ? `${name}: this bank offers no PUT and refuses a second registration of the software, so ob-dcr cannot apply ${reasons.join(", ")}. In the bank's developer portal, update the client (or delete it and register again), then run \`pulumi refresh\``
+      : `${name}: this bank offers no PUT: ${reasons.join(", ")} is applied by replacing the registration (a new client_id is registered, then the old one deleted)`,
+  );
+  return lines;
+}
+
+/** Client ids whose deletion at the bank the operator confirmed (`OBDCR_CONFIRM_GONE=id1,id2`). */
+export function confirmedGone(clientId: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.OBDCR_CONFIRM_GONE ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .includes(clientId);
+}
+
+const camelField = (f: string) => f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The same error, in the resource's words (camelCase fields, Pulumi remedies). */
+export function goneUnconfirmed(
+  op: "refresh" | "destroy" | "update",
+  e: GoneUnconfirmedError,
+): GoneUnconfirmedError {
+  return new GoneUnconfirmedError(e.client_id, goneUnconfirmedMessage(op, e), {
+    cause: e,
+    field: e.field,
+    checks: e.checks,
+  });
+}
+
+/** Why a refresh or destroy keeps a registration after an ambiguous answer, and what to do. */
+function goneUnconfirmedMessage(op: "refresh" | "destroy" | "update", e: GoneUnconfirmedError): string {
+  const id = e.client_id;
+  const first = e.cause instanceof Error ? e.cause.message : e.message;
+  const checked = e.checks.map((c) => `${camelField(c.field)}: ${c.ok ? "ok" : "WRONG"}, ${c.detail}`);
+  const head = `registration ${id} is kept in state: ${first}.`;
+  const what = checked.length ? ` Checked our side: ${checked.join("; ")}.` : "";
+  if (e.field)
+    return `${head}${what} Fix ${camelField(e.field)} and run \`pulumi ${op}\` again: the bank still holds the client.`;
+  return (
+    `${head}${what} If the bank really deleted client ${id}, drop it deliberately: ` +
+    `\`OBDCR_CONFIRM_GONE=${id} pulumi refresh\` (the next \`pulumi up\` registers anew), or \`pulumi state delete <urn>\`.`
+  );
+}
+
+export function expiryWarning(
+  name: string,
+  e: { days_left: number; not_after: string; subject_dn: string },
+): string {
+  return e.days_left < 0
+    ? `${name}: the transport certificate (${e.subject_dn}) expired on ${e.not_after}: renew it`
+    : `${name}: the transport certificate (${e.subject_dn}) expires in ${e.days_left} days (${e.not_after}): renew it and update transport`;
+}
+
+/** A core field path (snake_case) as the resource's property path (camelCase). */
+export const camelPath = (field: string) => field.split(".").map(camelField).join(".");
+
+/** The remedy of an error, as a Pulumi user does it. */
+export function remedyWords(r: Remedy): string {
+  switch (r.kind) {
+    case "adopt":
+      return r.client_id
+        ? `If the bank holds client ${r.client_id}, bring it under Pulumi with \`adopt: { clientId: "${r.client_id}", ... }\` (with its management credentials) on this resource, or delete it there.`
+        : "Before running `pulumi up` again (which would register a second client if the first was committed), check the bank's developer portal for a client of this software created just now: if there is one, bring it under Pulumi with `adopt: { clientId, ... }` on this resource; if there is none, run `pulumi up` again.";
+    case "fix-input":
+      return `Fix ${camelPath(r.field)} and run again.`;
+    case "confirm-gone":
+      return `If the bank really deleted client ${r.client_id}, drop it deliberately: \`OBDCR_CONFIRM_GONE=${r.client_id} pulumi refresh\` (the next \`pulumi up\` registers anew), or \`pulumi state delete <urn>\`.`;
+    case "update-in-portal":
+      return "Update the client in the bank's developer portal (or delete it there and remove it from state with `pulumi state delete <urn>`, then `pulumi up` registers anew), then run `pulumi refresh`.";
+    case "revoke-in-portal":
+      return "Revoke the client in the bank's developer portal, then either set `retainOnDelete: true` on this resource and run `pulumi destroy` again, or remove it from state with `pulumi state delete <urn>`.";
+    case "retry":
+      return "Run again.";
+  }
+}
+
+/** What the lifecycle reports, as one log line (undefined: nothing to say). */
+export function noteWords(n: Note): string {
+  switch (n.kind) {
+    case "substitution":
+      return `${n.where}: the bank registered ${n.substitution.field} = ${JSON.stringify(n.substitution.registered)} instead of ${JSON.stringify(n.substitution.requested)} (see the substitutions output)`;
+    case "reconciled":
+      return `${n.where}: found registration ${n.client_id} by its client_id hint (${n.how === "lost_response" ? "the bank committed the POST but its answer was lost" : "an earlier interrupted run registered it"}); it is now in state`;
+    case "hint_ignored":
+      return `${n.where}: the bank ignored the client_id hint (issued ${n.client_id}); set bank.clientIdHint to false for this bank, lost answers cannot be reconciled`;
+    case "expiring":
+      return `warning: ${expiryWarning(n.where, n)}`;
+    case "gone":
+      return `registration ${n.client_id} is gone at the bank (${n.detail}); the next \`pulumi up\` creates it again`;
+    case "no_get":
+      return `registration ${n.client_id}: the bank does not offer GET, so refresh keeps the last known state`;
+    case "already_gone":
+      return `registration ${n.client_id} was already gone at the bank`;
+    case "other_kid":
+      return `registration ${n.client_id}: the signing key changed since the last update; the directory publishes it under kid ${n.kid}, so refresh authenticates with it (state records kid ${n.recorded_kid} until the next \`pulumi up\`)`;
+  }
+}
