@@ -2,16 +2,14 @@
 // the signed registration request, the directory client assertion and the SSA verification.
 import { randomUUID } from "node:crypto";
 import {
-  createContext,
-  fetchJwks,
-  getSsa,
   importSigningKey,
   type SigningKey,
   signClientAssertion,
   signRegistrationRequest,
-  verifySsa,
-} from "../provider/index.js";
+} from "../provider/core/index.js";
+import { createContext, fetchJwks, getSsa, verifySsa } from "../provider/http/index.js";
 import type { SandboxManifest } from "../sandbox/manifest.js";
+import { software } from "../test/support/params.js";
 import { coreParams } from "./flows.js";
 
 export interface CryptoCpu {
@@ -37,8 +35,7 @@ export async function cryptoCpu(iterations: number, m: SandboxManifest, bank: st
   const sk = p.signing_key as { kid: string; alg: "PS256"; private_key: string };
   const key: SigningKey = await importSigningKey(sk);
   const tls = p.transport as { cert: string; key: string; ca: string };
-  const org = m.orgs[0]!;
-  const sw = org.softwares[0]!;
+  const { org, sw } = software({ manifest: m });
   const ctx = createContext();
   const ssa = await getSsa(ctx, {
     token_endpoint: m.directory.token_endpoint,

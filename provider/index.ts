@@ -1,3 +1,69 @@
-/** ob-dcr public API: the pure protocol core and the HTTP edge. No Pulumi here. */
-export * from "./core/index.js";
-export * from "./http/index.js";
+/**
+ * ob-dcr's public API (`import … from "ob-dcr"`): register, read, update and delete a client at a
+ * bank, check a configuration, and the schemas, profiles and errors that go with them. Named
+ * exports only; lower levels are `ob-dcr/core` (pure) and `ob-dcr/http` (request/process pairs).
+ * No Pulumi here: `ob-dcr/pulumi` has the resource.
+ */
+
+export {
+  BANK_PRESET_NAMES,
+  BANK_PRESETS,
+  type BankPresetName,
+  BankProfile,
+  BankProfileInput,
+  describeBankProfile,
+  type ResolvedBankProfile,
+  resolveBankProfile,
+} from "./core/bank_profiles/index.js";
+// Errors: one tree with stable codes; `errors` has every class and code.
+export * as errors from "./core/errors.js";
+export {
+  type AnyObDcrError,
+  isObDcrError,
+  ObDcrError,
+  type ObDcrErrorCode,
+  type Remedy,
+} from "./core/errors.js";
+export { planRotation, type RotationPlan } from "./core/lifecycle/rotation.js";
+// Day 2: what material a registration uses, and what a rotation sends to the bank.
+export {
+  CertificateIdentity,
+  certificateIdentity,
+  MaterialIdentity,
+  materialIdentity,
+  SigningKeyIdentity,
+  signingKeyIdentity,
+} from "./core/material.js";
+export type { RegistrationResult } from "./core/parse/registration_response.js";
+// Spec profiles and bank profiles.
+export { getProfile, PROFILES, type Profile } from "./core/profiles/index.js";
+export { ProfileName, SigningAlg, TokenEndpointAuthMethod } from "./core/schemas/common.js";
+// Inputs and state (zod schemas; each type is inferred from its schema).
+export {
+  BankParams,
+  ClientParams,
+  DirectoryParams,
+  RegistrationParams,
+  type RegistrationParamsInput,
+  RegistrationState,
+  type RegistrationStateInput,
+  SigningKeyParams,
+  SoftwareParams,
+  TransportParams,
+} from "./core/schemas/params.js";
+// The registration lifecycle (DCR POST / GET / PUT / DELETE) and its context.
+export { type ContextOptions, createContext, type ObDcrContext } from "./http/context.js";
+export { type DoctorCheck, runDoctor } from "./http/doctor.js";
+export { loadMaterial, type MaterialFiles } from "./http/files.js";
+export {
+  type CreateOptions,
+  checkSigningKeyPublished,
+  createRegistration,
+  deleteRegistration,
+  type ManagementOptions,
+  parseRegistrationParams,
+  type RegistrationOutcome,
+  readRegistration,
+  updateRegistration,
+} from "./http/registration.js";
+export { closeAgents, type TlsMaterial, type TransportOptions } from "./http/transport.js";

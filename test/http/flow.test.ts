@@ -1,12 +1,12 @@
 /** Full flow against the sandbox over real TLS/mTLS: directory token → SSA → register → get → update → delete. */
 import * as jose from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { GoneUnconfirmedError } from "../../provider/core/errors.js";
 import {
   closeAgents,
   createContext,
   createRegistration,
   deleteRegistration,
-  type GoneUnconfirmedError,
   type ObDcrContext,
   type ProfileName,
   type RegistrationOutcome,
@@ -15,13 +15,14 @@ import {
   updateRegistration,
 } from "../../provider/index.js";
 import type { Sandbox } from "../../sandbox/index.js";
-import { paramsFor, startTestSandbox } from "./sandbox_helpers.js";
+import { startTestSandbox } from "../support/sandbox.js";
+import { HTTP_BANKS, paramsFor } from "./sandbox_helpers.js";
 
 let sb: Sandbox;
 let ctx: ObDcrContext;
 
 beforeAll(async () => {
-  sb = await startTestSandbox();
+  sb = await startTestSandbox({ prefix: "http", banks: HTTP_BANKS });
 });
 afterAll(async () => {
   await closeAgents();

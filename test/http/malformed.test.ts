@@ -10,7 +10,7 @@ import {
   processSsaResponse,
   send,
   verifySsa,
-} from "../../provider/index.js";
+} from "../../provider/http/index.js";
 import { testKey } from "../core/helpers.js";
 
 const ORIGIN = "https://bank.example";
@@ -181,7 +181,7 @@ describe("directory caches", () => {
       tls: {},
     };
     // warm the cache with the old set
-    const { fetchJwks } = await import("../../provider/index.js");
+    const { fetchJwks } = await import("../../provider/http/index.js");
     await fetchJwks(ctx, v.jwks_uri, {});
     expect((await verifySsa(ctx, ssa, v)).software_id).toBe("sw");
     expect(ctx.stats.jwks_fetches).toBe(2);
