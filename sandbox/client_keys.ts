@@ -1,6 +1,7 @@
+/** RFC 7591 client keys: `jwks` / `jwks_uri` at registration, and the keys a bank's /token trusts. */
 import type * as jose from "jose";
 import { z } from "zod";
-import { badRequest } from "./http.js";
+import { metadataError } from "./http.js";
 import {
   checkAudience,
   checkTimes,
@@ -11,8 +12,6 @@ import {
 } from "./jwt.js";
 import type { BankQuirks } from "./quirks.js";
 import type { StoredRegistration } from "./store.js";
-
-/** RFC 7591 client keys: `jwks` / `jwks_uri` at registration, and the keys a bank's /token trusts. */
 
 export const KEYS_MANDATORY = "jwks or jwks_uri is mandatory for this client";
 
@@ -28,8 +27,6 @@ const PublicJwks = z.object({
     )
     .min(1),
 });
-
-const metadataError = (description: string) => badRequest("invalid_client_metadata", description);
 
 function httpsUrl(value: unknown): boolean {
   if (typeof value !== "string") return false;

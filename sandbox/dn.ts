@@ -47,6 +47,11 @@ export function subjectDn(der: Uint8Array, encoding: DnEncoding): string {
   return nameToRfc4514(cert.tbsCertificate.subject, encoding);
 }
 
+/** The subject DN in each encoding a bank may use for 2.5.4.97 (what the manifest and a renewal show). */
+export function subjectDnEncodings(der: Uint8Array): { hex: string; name: string; oid: string } {
+  return { hex: subjectDn(der, "hex"), name: subjectDn(der, "name"), oid: subjectDn(der, "oid") };
+}
+
 /** The subject's RDN values by short name (CN, OU, ...), first occurrence. */
 export function subjectAttributes(der: Uint8Array): Record<string, string> {
   const cert = AsnConvert.parse(der, Certificate);

@@ -1,3 +1,4 @@
+/** The sandbox's HTTPS servers: a route table, JSON errors, a body cap, injected faults, request counts. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
@@ -20,6 +21,11 @@ export class SandboxHttpError extends Error {
 /** 400 with an RFC 7591 / RFC 6749 error code. */
 export function badRequest(error: string, description: string): SandboxHttpError {
   return new SandboxHttpError(400, error, description);
+}
+
+/** 400 invalid_client_metadata (RFC 7591 §3.2.2): a registration request the bank refuses. */
+export function metadataError(description: string): SandboxHttpError {
+  return badRequest("invalid_client_metadata", description);
 }
 
 /** 401 with a `WWW-Authenticate` challenge. */

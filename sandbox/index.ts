@@ -4,7 +4,7 @@ import { createAdmin, type SandboxAdmin, startAdminServer } from "./admin.js";
 import { type BankServer, startBank } from "./bank.js";
 import { cliConfig } from "./cli_config.js";
 import { DIRECTORY_SCOPES, SSA_ISSUER, startDirectory } from "./directory.js";
-import { subjectDn } from "./dn.js";
+import { subjectDn, subjectDnEncodings } from "./dn.js";
 import { FaultSet } from "./faults.js";
 import type { RunningServer } from "./http.js";
 import { SandboxManifest } from "./manifest.js";
@@ -120,11 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
               cert_file: p.transport.cert_file,
               key_file: p.transport.key_file,
               subject_dn: subjectDn(p.transport.der, "hex"),
-              subject_dn_encodings: {
-                hex: subjectDn(p.transport.der, "hex"),
-                name: subjectDn(p.transport.der, "name"),
-                oid: subjectDn(p.transport.der, "oid"),
-              },
+              subject_dn_encodings: subjectDnEncodings(p.transport.der),
             },
           };
         }),

@@ -6,7 +6,7 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import { Name as AsnName } from "@peculiar/asn1-x509";
 import * as x509 from "@peculiar/x509";
 import { z } from "zod";
-import { subjectDn } from "./dn.js";
+import { subjectDn, subjectDnEncodings } from "./dn.js";
 import { SandboxHttpError } from "./http.js";
 import { issueLeaf, newEcKeys, type Pki } from "./pki.js";
 import { writeFileAtomic } from "./store.js";
@@ -86,11 +86,7 @@ export async function reissueTransport(
     cert_file: certFile,
     key_file: keyFile,
     subject_dn: subjectDn(der, "hex"),
-    subject_dn_encodings: {
-      hex: subjectDn(der, "hex"),
-      name: subjectDn(der, "name"),
-      oid: subjectDn(der, "oid"),
-    },
+    subject_dn_encodings: subjectDnEncodings(der),
     sha256: crypto.createHash("sha256").update(der).digest("hex"),
     not_after: cert.notAfter.toISOString(),
   };
