@@ -2,7 +2,7 @@
  * Exit codes travel as errors: commands throw, only the entry point (main.ts) turns an error into a
  * code. The mapping follows the core's error classes (stable `code`s, never messages).
  */
-import { isObDcrError } from "../core/errors.js";
+import { isObDcrError, ObDcrError, type Remedy } from "../core/errors.js";
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
@@ -83,6 +83,26 @@ export function exitCodeFor(e: unknown): ExitCode {
   return EXIT_INTERNAL;
 }
 
+/** A remedy as a CLI user does it (the resource words the same remedies for Pulumi). */
+function remedyWords(r: Remedy): string {
+  switch (r.kind) {
+    case "adopt":
+      return r.client_id
+        ? `If the bank holds client ${r.client_id}, manage it from here with \`--client-id ${r.client_id}\` (and its secrets), or delete it in the bank's portal`
+        : "Before registering again (which would make a second client if the first was committed), check the bank's developer portal for a client of this software created just now; if there is one, manage it with `--client-id`";
+    case "fix-input":
+      return `Fix ${r.field} in the config and run again`;
+    case "confirm-gone":
+      return `If the bank really deleted client ${r.client_id}, run again with --confirm-gone`;
+    case "update-in-portal":
+      return "Update the client in the bank's developer portal";
+    case "revoke-in-portal":
+      return "Revoke the client in the bank's developer portal, then delete the state file";
+    case "retry":
+      return "Run again";
+  }
+}
+
 export interface ErrorReport {
   code: string;
   message: string;
@@ -100,9 +120,10 @@ export function errorReport(e: unknown): ErrorReport {
   if (e instanceof Error) {
     const x = e as Error & Record<string, unknown>;
     const code = typeof x.code === "string" && x.code.startsWith("OBDCR") ? x.code : "OBDCR_CLI_INTERNAL";
+    const remedy = e instanceof ObDcrError && e.remedy ? remedyWords(e.remedy) : undefined;
     const r: ErrorReport = {
       code: isCittyError(e) ? "OBDCR_CLI_USAGE" : code,
-      message: stripAnsi(e.message),
+      message: stripAnsi(remedy ? `${e.message}. ${remedy}` : e.message),
       exit_code,
     };
     if (typeof x.field === "string") r.field = x.field;

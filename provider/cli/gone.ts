@@ -10,19 +10,18 @@ export const CONFIRM_GONE_ARGS = {
   },
 } as const satisfies ArgsDef;
 
-/** Rethrows an ambiguous answer with the remedy a CLI user can act on; other errors pass through. */
+/** An ambiguous answer gets the remedy a CLI user can act on (worded by the error report). */
 export function explainGoneUnconfirmed(command: "get" | "update" | "delete") {
   return (e: unknown): never => {
-    if (!(e instanceof GoneUnconfirmedError)) throw e;
-    const todo = e.field
-      ? `fix ${e.field} in the config and run \`ob-dcr ${command}\` again: the bank still holds the client`
-      : command === "update"
-        ? `if the bank really deleted client ${e.client_id}, register again (\`ob-dcr register\`)`
-        : `if the bank really deleted client ${e.client_id}, run \`ob-dcr ${command} --confirm-gone\``;
-    throw new GoneUnconfirmedError(e.client_id, `${e.message}. Nothing was dropped: ${todo}`, {
-      cause: e,
-      field: e.field,
-      checks: e.checks,
-    });
+    if (e instanceof GoneUnconfirmedError) {
+      e.message = `${e.message}. Nothing was dropped`;
+      // `update` has no --confirm-gone: a deleted client is registered anew (`register`).
+      e.remedy = e.field
+        ? { kind: "fix-input", field: e.field }
+        : command === "update"
+          ? undefined
+          : { kind: "confirm-gone", client_id: e.client_id };
+    }
+    throw e;
   };
 }

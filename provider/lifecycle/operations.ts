@@ -1,10 +1,9 @@
 /**
- * A registration's lifecycle as a resource sees it: check, create (or adopt), read, update, delete
- * over the resource's inputs and recorded outputs. It calls the four verbs and the own-side checks,
- * and reports what happened as data (`Note`s, errors with a `remedy`); each adapter (the dynamic
- * provider today) turns those into its own words. No Pulumi here.
+ * A registration's lifecycle as a resource sees it: create (or adopt), read, update, delete over
+ * the resource's inputs and recorded outputs (and `check`, in check.ts). It calls the four verbs
+ * and the own-side checks, and reports what happened as data (`Note`s, errors with a `remedy`);
+ * each adapter (the dynamic provider today) turns those into its own words. No Pulumi here.
  */
-import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import {
   GoneUnconfirmedError,
   InvalidInputError,
@@ -15,8 +14,6 @@ import {
   ObDcrError,
 } from "../core/errors.js";
 import type { SigningKeyIdentity } from "../core/material.js";
-import { RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
-import type { ObDcrContext } from "../http/context.js";
 import { describePublication, findPublishedKey } from "../http/own_side.js";
 import {
   checkSigningKeyPublished,
@@ -27,127 +24,16 @@ import {
   readRegistration,
   updateRegistration,
 } from "../http/registration.js";
-import type { TlsMaterial } from "../http/transport.js";
+import { jwksUriOf, type Lifecycle, type Note, PartiallyCreated, tlsOf, where } from "./context.js";
 import type { BankCapabilities } from "./diff.js";
 import { putReasons } from "./diff.js";
-import {
-  type ConfigSecrets,
-  propertyPath,
-  type RegistrationInputs,
-  ResourceOnlyInputs,
-  toCoreParams,
-} from "./inputs.js";
-import {
-  DEFAULT_EXPIRY_WARNING_DAYS,
-  expiringCertificate,
-  materialOutputs,
-  recordedMaterial,
-  rotationBetween,
-} from "./material.js";
+import { type RegistrationInputs, toCoreParams } from "./inputs.js";
+import { materialOutputs, recordedMaterial, rotationBetween } from "./material.js";
 import { adoptedState, computed, type Substitution, stateOf } from "./outputs.js";
-import { at, declared, INPUT_KEYS, type Props, UNKNOWN } from "./props.js";
+import { declared, INPUT_KEYS, type Props } from "./props.js";
 
-/** What an adapter hands every operation: the shared context and its secrets, created in `configure`. */
-export interface Lifecycle {
-  ctx: ObDcrContext;
-  secrets: ConfigSecrets;
-  /** The operator confirmed that the bank deleted this client (`OBDCR_CONFIRM_GONE`). */
-  confirmedGone(client_id: string): boolean;
-  now(): number;
-}
-
-/** What happened, for the adapter to say (no secrets in any of them). */
-export type Note =
-  | { kind: "substitution"; where: string; substitution: Substitution }
-  | { kind: "reconciled"; where: string; client_id: string; how: "lost_response" | "earlier_attempt" }
-  | { kind: "hint_ignored"; where: string; client_id: string }
-  | { kind: "expiring"; where: string; days_left: number; not_after: string; subject_dn: string }
-  | { kind: "gone"; client_id: string; detail: string }
-  | { kind: "no_get"; client_id: string }
-  | { kind: "already_gone"; client_id: string }
-  | { kind: "other_kid"; client_id: string; kid: string; recorded_kid: string };
-
-/** The bank created the registration but it could not be completed: keep it (never orphan it). */
-export class PartiallyCreated extends Error {
-  constructor(
-    readonly client_id: string,
-    readonly outputs: Props,
-    readonly error: unknown,
-  ) {
-    super(error instanceof Error ? error.message : String(error));
-  }
-}
-
-export interface CheckResult {
-  inputs: Props;
-  failures: { property: string; reason: string }[];
-  notes: Note[];
-}
-
-const where = (inputs: RegistrationInputs) => {
-  const bank = inputs.bank?.registrationEndpoint ?? inputs.bank?.discoveryUrl ?? "the bank";
-  return `software ${inputs.software?.softwareId ?? "?"} at ${bank}`;
-};
-
-const tlsOf = (params: RegistrationParamsInput): TlsMaterial => {
-  const t = params.transport ?? {};
-  return { cert: t.cert, key: t.key, ca: t.ca };
-};
-
-const jwksUriOf = (props: Props) =>
-  typeof props.softwareJwksEndpoint === "string" ? props.softwareJwksEndpoint : undefined;
-
-/** Validate inputs (every failure with its property), and add what diff needs: material and bank capabilities. */
-export async function check(lc: Lifecycle, news: Props): Promise<CheckResult> {
-  const inputs = declared(news);
-  const failures: CheckResult["failures"] = [];
-  const notes: Note[] = [];
-  const extra: Props = {};
-  const ro = ResourceOnlyInputs.safeParse(
-    Object.fromEntries(Object.keys(ResourceOnlyInputs.shape).map((k) => [k, news[k]])),
-  );
-  if (!ro.success)
-    for (const i of ro.error.issues) failures.push({ property: propertyPath(i.path), reason: i.message });
-  try {
-    const params = await toCoreParams(inputs, lc.secrets, { unknown: UNKNOWN });
-    const r = RegistrationParams.safeParse(params);
-    if (!r.success) {
-      for (const i of r.error.issues) {
-        if (at(params, i.path) === UNKNOWN) continue; // known only at `up`
-        let reason = i.message;
-        if (i.path.join(".") === "signing_key.private_key")
-          reason = `${reason}; give signingKey.privateKey, signingKey.privateKeyFile or the ob-dcr:signingPrivateKey config secret`;
-        if (i.path.join(".") === "transport.key")
-          reason = `${reason}; give transport.key, transport.keyFile or the ob-dcr:transportKey config secret`;
-        failures.push({ property: propertyPath(i.path), reason });
-      }
-      return { inputs: news, failures, notes };
-    }
-    const bp = resolveBankProfile(r.data);
-    extra.bankCapabilities = {
-      supportsUpdate: bp.supports.update,
-      refusesDuplicateRegistration: bp.refuses_duplicate_registration,
-    } satisfies BankCapabilities;
-    if (!JSON.stringify([params.signing_key, params.transport]).includes(UNKNOWN)) {
-      // The material's identity: what diff compares (never the file paths) and outputs record.
-      // Material that does not parse is reported by `up`, where it is used, with its field.
-      const material = await materialOutputs(r.data).catch(() => undefined);
-      if (material) {
-        Object.assign(extra, material);
-        const soon = expiringCertificate(
-          material,
-          inputs.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
-          lc.now(),
-        );
-        if (soon) notes.push({ kind: "expiring", where: where(inputs), ...soon });
-      }
-    }
-  } catch (e) {
-    if (!(e instanceof InvalidInputError)) throw e;
-    failures.push({ property: propertyPath(e.field.split(".")), reason: e.message });
-  }
-  return { inputs: { ...news, ...extra }, failures, notes };
-}
+export { type CheckResult, check } from "./check.js";
+export { type Lifecycle, type Note, PartiallyCreated } from "./context.js";
 
 /** The core's parameters and the material in use. */
 async function load(lc: Lifecycle, inputs: RegistrationInputs) {

@@ -8,14 +8,16 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../sandbox/index.js";
-import { cli, configFor, ensureBuilt, startCliSandbox, tmpDir, writeConfig } from "./helpers.js";
+import { cliConfig } from "../support/params.js";
+import { startTestSandbox } from "../support/sandbox.js";
+import { CLI_BANKS, cli, ensureBuilt, tmpDir, writeConfig } from "./helpers.js";
 
 let sb: Sandbox;
 let dir: string;
 
 beforeAll(async () => {
   ensureBuilt();
-  sb = await startCliSandbox();
+  sb = await startTestSandbox({ prefix: "cli", banks: CLI_BANKS });
   dir = tmpDir();
 });
 afterAll(async () => {
@@ -24,7 +26,7 @@ afterAll(async () => {
 
 describe("an ambiguous invalid_client at the bank's token endpoint", () => {
   it("another key under the same kid: get fails naming signing_key, nothing dropped, the bank keeps the client", async () => {
-    const cfg = writeConfig(dir, "good.yaml", configFor(sb));
+    const cfg = writeConfig(dir, "good.yaml", cliConfig(sb));
     const state = path.join(dir, "state.json");
     const reg = await cli(["register", "-c", cfg, "--state", state, "--json"]);
     expect(reg.code, reg.stderr).toBe(0);
@@ -37,7 +39,7 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
     const bad = writeConfig(
       dir,
       "bad.yaml",
-      configFor(sb, "sandbox-bank", {
+      cliConfig(sb, "sandbox-bank", {
         signing_key: { kid: sw.signing.kid, alg: "PS256", private_key_file: wrong },
       }),
     );
@@ -47,7 +49,7 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
     expect(get.stderr).toMatch(
       /Our side is wrong: signing_key: the directory refuses our client assertion too/,
     );
-    expect(get.stderr).toMatch(/fix signing_key in the config/);
+    expect(get.stderr).toMatch(/Fix signing_key in the config/);
     expect(get.stderr).not.toMatch(/OBDCR_REGISTRATION_GONE/);
     // delete with the wrong key neither deletes nor reports "already gone"
     const del = await cli(["delete", "-c", bad, "--state", state, "--json"]);
@@ -58,14 +60,14 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
   });
 
   it("deleted out of band: get says our side checks out; --confirm-gone reports it gone", async () => {
-    const cfg = writeConfig(dir, "oob.yaml", configFor(sb));
+    const cfg = writeConfig(dir, "oob.yaml", cliConfig(sb));
     const state = path.join(dir, "oob-state.json");
     expect((await cli(["register", "-c", cfg, "--state", state])).code).toBe(0);
     expect((await cli(["delete", "-c", cfg, "--state", state])).code).toBe(0);
     const get = await cli(["get", "-c", cfg, "--state", state]);
     expect(get.code).toBe(4);
     expect(get.stderr).toMatch(/Our side checks out .*so the bank may have deleted the client/);
-    expect(get.stderr).toMatch(/run `ob-dcr get --confirm-gone`/);
+    expect(get.stderr).toMatch(/run again with --confirm-gone/);
     const confirmed = await cli(["get", "-c", cfg, "--state", state, "--confirm-gone"]);
     expect(confirmed.code).toBe(4);
     expect(confirmed.stderr).toMatch(/error OBDCR_REGISTRATION_GONE: /);

@@ -1,0 +1,49 @@
+/** What every lifecycle operation shares: the adapter's context, the notes it reports, small helpers. */
+import type { RegistrationParamsInput } from "../core/schemas/params.js";
+import type { ObDcrContext } from "../http/context.js";
+import type { TlsMaterial } from "../http/transport.js";
+import type { ConfigSecrets } from "./inputs.js";
+import type { Substitution } from "./outputs.js";
+import type { Props } from "./props.js";
+
+/** What an adapter hands every operation: the shared context and its secrets, created in `configure`. */
+export interface Lifecycle {
+  ctx: ObDcrContext;
+  secrets: ConfigSecrets;
+  /** The operator confirmed that the bank deleted this client (`OBDCR_CONFIRM_GONE`). */
+  confirmedGone(client_id: string): boolean;
+  now(): number;
+}
+
+/** What happened, for the adapter to say (no secrets in any of them). */
+export type Note =
+  | { kind: "substitution"; where: string; substitution: Substitution }
+  | { kind: "reconciled"; where: string; client_id: string; how: "lost_response" | "earlier_attempt" }
+  | { kind: "hint_ignored"; where: string; client_id: string }
+  | { kind: "expiring"; where: string; days_left: number; not_after: string; subject_dn: string }
+  | { kind: "gone"; client_id: string; detail: string }
+  | { kind: "no_get"; client_id: string }
+  | { kind: "already_gone"; client_id: string }
+  | { kind: "other_kid"; client_id: string; kid: string; recorded_kid: string };
+
+/** The bank created the registration but it could not be completed: keep it (never orphan it). */
+export class PartiallyCreated extends Error {
+  constructor(
+    readonly client_id: string,
+    readonly outputs: Props,
+    readonly error: unknown,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Where a registration is sent, for messages (no secrets). */
+export { describe as where } from "./props.js";
+
+export const tlsOf = (params: RegistrationParamsInput): TlsMaterial => {
+  const t = params.transport ?? {};
+  return { cert: t.cert, key: t.key, ca: t.ca };
+};
+
+export const jwksUriOf = (props: Props) =>
+  typeof props.softwareJwksEndpoint === "string" ? props.softwareJwksEndpoint : undefined;
