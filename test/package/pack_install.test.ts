@@ -98,6 +98,7 @@ const SUBPATHS_JS = `const pkg = require("ob-dcr/package.json");
 const expected = {
   ".": "createRegistration",
   "./core": "RegistrationParams",
+  "./http": "createRegistration",
   "./pulumi": "ObClientRegistration",
   "./resource-provider": "registrationProvider",
   "./sandbox": "startSandbox",
@@ -115,7 +116,7 @@ console.log(JSON.stringify(out));
 
 // CLI-only use: the core loads; the Pulumi and sandbox subpaths say which package is missing.
 const CLI_ONLY_JS = `const out = {};
-for (const spec of ["ob-dcr", "ob-dcr/core", "ob-dcr/pulumi", "ob-dcr/sandbox"]) {
+for (const spec of ["ob-dcr", "ob-dcr/core", "ob-dcr/http", "ob-dcr/pulumi", "ob-dcr/sandbox"]) {
   try {
     require(spec);
     out[spec] = "ok";
@@ -324,6 +325,7 @@ describe("npm pack, installed offline into new projects", () => {
     ) as Record<string, string>;
     expect(loads["ob-dcr"]).toBe("ok");
     expect(loads["ob-dcr/core"]).toBe("ok");
+    expect(loads["ob-dcr/http"]).toBe("ok");
     expect(loads["ob-dcr/pulumi"]).toMatch(/MODULE_NOT_FOUND: .*'@pulumi\/pulumi'/);
     expect(loads["ob-dcr/sandbox"]).toMatch(/MODULE_NOT_FOUND: .*'(@peculiar\/[a-z0-9-]+|reflect-metadata)'/);
 

@@ -78,13 +78,14 @@ describe("package.json", () => {
     }
   });
 
-  it("every ob-dcr subpath the README, docs and examples name is exported", () => {
+  it("every ob-dcr subpath the README, docs, examples and provider/ comments name is exported", () => {
     const docs = [
       path.join(ROOT, "README.md"),
       path.join(ROOT, "provider", "README.md"),
       path.join(ROOT, "sandbox", "README.md"),
       ...walk(path.join(ROOT, "docs"), (f) => f.endsWith(".md")),
       ...walk(path.join(ROOT, "examples"), (f) => /\.(ts|json|md)$/.test(f)),
+      ...walk(path.join(ROOT, "provider"), (f) => f.endsWith(".ts")),
     ].filter((f) => existsSync(f));
     const named = new Set<string>();
     for (const file of docs) {
@@ -140,10 +141,10 @@ describe("package.json", () => {
       expect(r.stderr).toContain("OBDCR_TEST_PULUMI_LOADED");
     });
 
-    it("require('ob-dcr') and require('ob-dcr/core')", () => {
+    it("require('ob-dcr'), require('ob-dcr/core') and require('ob-dcr/http')", () => {
       const r = node([
         "-e",
-        'require("ob-dcr"); require("ob-dcr/core"); const l = Object.keys(require.cache).filter((k) => k.includes("@pulumi")); if (l.length) throw new Error(l.join());',
+        'require("ob-dcr"); require("ob-dcr/core"); require("ob-dcr/http"); const l = Object.keys(require.cache).filter((k) => k.includes("@pulumi")); if (l.length) throw new Error(l.join());',
       ]);
       expect(r.stderr).not.toContain("OBDCR_TEST_PULUMI_LOADED");
       expect(r.status, r.stderr).toBe(0);
