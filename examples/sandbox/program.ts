@@ -5,7 +5,10 @@ import { dirname, join } from "node:path";
 import { ObClientRegistration, type ObClientRegistrationArgs } from "../../provider/pulumi.js";
 import type { SandboxManifest } from "../../sandbox/manifest.js";
 
-/** The registration args for one sandbox bank, with key material referenced by file. */
+/**
+ * The registration args for one sandbox bank, with key material referenced by file (the tests'
+ * mapping in test/support/params.ts is pinned equal to it).
+ */
 export function sandboxArgs(
   manifest: SandboxManifest,
   bankName = manifest.banks[0]?.name,

@@ -1,6 +1,6 @@
 /** Full flow against the sandbox over real TLS/mTLS: directory token → SSA → register → get → update → delete. */
 import * as jose from "jose";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { GoneUnconfirmedError } from "../../provider/core/errors.js";
 import {
   closeAgents,
@@ -14,20 +14,12 @@ import {
   readRegistration,
   updateRegistration,
 } from "../../provider/index.js";
-import type { Sandbox } from "../../sandbox/index.js";
-import { startTestSandbox } from "../support/sandbox.js";
+import { sandboxForFile } from "../support/hooks.js";
 import { HTTP_BANKS, paramsFor } from "./sandbox_helpers.js";
 
-let sb: Sandbox;
+const sb = sandboxForFile({ prefix: "http", banks: HTTP_BANKS }, closeAgents);
 let ctx: ObDcrContext;
 
-beforeAll(async () => {
-  sb = await startTestSandbox({ prefix: "http", banks: HTTP_BANKS });
-});
-afterAll(async () => {
-  await closeAgents();
-  await sb?.close();
-});
 beforeEach(async () => {
   await sb.admin.reset();
   ctx = createContext();

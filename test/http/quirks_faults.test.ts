@@ -1,5 +1,5 @@
 /** Sandbox quirks the core must handle, and fault modes: retried where allowed, a clear error where not. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   closeAgents,
   createContext,
@@ -11,20 +11,14 @@ import {
   readRegistration,
   updateRegistration,
 } from "../../provider/index.js";
-import type { Sandbox } from "../../sandbox/index.js";
-import { paramsFor, read, startTestSandbox } from "./sandbox_helpers.js";
+import { sandboxForFile } from "../support/hooks.js";
+import { read } from "../support/params.js";
+import { HTTP_BANKS, paramsFor } from "./sandbox_helpers.js";
 
-let sb: Sandbox;
+const sb = sandboxForFile({ prefix: "http", banks: HTTP_BANKS }, closeAgents);
 let ctx: ObDcrContext;
 const BANK = "sandbox-bank";
 
-beforeAll(async () => {
-  sb = await startTestSandbox();
-});
-afterAll(async () => {
-  await closeAgents();
-  await sb?.close();
-});
 beforeEach(async () => {
   await sb.admin.reset();
   ctx = createContext({ transport: { backoff_base_ms: 20, backoff_max_ms: 100 } });

@@ -4,9 +4,6 @@
  * from the matching profile. Everything runs through the core over real TLS/mTLS.
  */
 
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createContext,
@@ -22,8 +19,9 @@ import {
   updateRegistration,
 } from "../../provider/index.js";
 import type { BankConfigInput } from "../../sandbox/index.js";
-import { DEFAULT_SOFTWARE_ID_18, type Sandbox, startSandbox } from "../../sandbox/index.js";
-import { paramsFor, read } from "../http/sandbox_helpers.js";
+import { DEFAULT_SOFTWARE_ID_18, type Sandbox } from "../../sandbox/index.js";
+import { coreParams, type Json, software } from "../support/params.js";
+import { BANKS as CATALOGUE, startTestSandbox } from "../support/sandbox.js";
 
 const BANKS: BankConfigInput[] = [
   { name: "jose", quirks: { content_type: "application/jose" } },
@@ -53,36 +51,24 @@ const BANKS: BankConfigInput[] = [
     quirks: { request_scope_format: "array", dn_claim: "tls_client_auth_dn", scope_format: "array" },
   },
   { name: "rat-404", management: "registration_access_token", quirks: { unknown_client_status: 404 } },
-  {
-    name: "hsbc-like",
-    quirks: {
-      content_type: "application/jose",
-      aud: "issuer",
-      client_id_issued_at_unit: "ms",
-      management_scope_required: "accounts",
-    },
-  },
+  CATALOGUE["hsbc-like"],
 ];
 
 let sb: Sandbox;
 let ctx: ObDcrContext;
 
 beforeAll(async () => {
-  sb = await startSandbox({ dataDir: mkdtempSync(path.join(os.tmpdir(), "obdcr-profiles-")), banks: BANKS });
+  sb = await startTestSandbox({ prefix: "profiles", banks: BANKS });
   ctx = createContext();
 }, 120_000);
 afterAll(async () => {
   await sb?.close();
 });
 
-type Over = Parameters<typeof paramsFor>[3] & { bank_profile?: unknown };
-function params(bank: string, over: Over = {}, profile: ProfileName = "obie-3.2"): RegistrationParamsInput {
-  const p = paramsFor(sb, bank, profile, over) as Record<string, unknown>;
-  const { grant_types: _g, ...client } = p.client as Record<string, unknown>; // let the profile decide
-  const out = { ...p, client: { ...client, ...over.client } } as RegistrationParamsInput;
-  if (over.bank_profile !== undefined) (out as Record<string, unknown>).bank_profile = over.bank_profile;
-  return out;
-}
+type Over = { client?: Json; bank?: Json; directory?: Json; bank_profile?: unknown };
+/** The sandbox software at a bank (the profile decides the grant types). */
+const params = (bank: string, over: Over = {}, profile: ProfileName = "obie-3.2"): RegistrationParamsInput =>
+  coreParams(sb, bank, { profile, ...over });
 const tls = { client: { token_endpoint_auth_method: "tls_client_auth" } };
 const stateOf = (r: RegistrationOutcome) => ({
   client_id: r.client_id,
@@ -250,27 +236,10 @@ describe("presets and obie-3.1 end to end", () => {
     expect(await deleteRegistration(p, stateOf(r), ctx)).toBe("deleted");
   });
   it("obie-3.1 with the 18-character software: create, read, update, delete (tls_client_auth)", async () => {
-    const m = sb.manifest;
-    const org = m.orgs[0]!;
-    const sw = org.softwares.find((s) => s.software_id === DEFAULT_SOFTWARE_ID_18)!;
+    const { sw } = software(sb, DEFAULT_SOFTWARE_ID_18);
     expect(sw.software_id).toHaveLength(18);
-    const p31 = (bank: string) => {
-      const p = params(bank, tls, "obie-3.1") as Record<string, unknown>;
-      return {
-        ...p,
-        software: { software_id: sw.software_id, org_id: org.org_id },
-        signing_key: {
-          kid: sw.signing.kid,
-          alg: sw.signing.alg,
-          private_key: read(sw.signing.private_key_file),
-        },
-        transport: {
-          cert: read(sw.transport.cert_file),
-          key: read(sw.transport.key_file),
-          ca: read(m.ca_cert_file),
-        },
-      } as RegistrationParamsInput;
-    };
+    const p31 = (bank: string) =>
+      coreParams(sb, { bank, software: sw.software_id }, { profile: "obie-3.1", ...tls });
     // A UK 3.2 bank refuses the 3.1 request (scope array, tls_client_auth_dn); a 3.1 bank takes it.
     await expect(createRegistration(p31("jose"), ctx)).rejects.toMatchObject({
       code: "OBDCR_REGISTRATION_REJECTED",

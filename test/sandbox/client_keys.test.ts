@@ -16,9 +16,8 @@ import {
   type Signer,
   sendJson,
   signRegistration,
-  startTestSandbox,
-  type TestSandbox,
-} from "./helpers.js";
+} from "../support/reference_client.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 const MANDATORY = {
   error: "invalid_client_metadata",
@@ -349,7 +348,7 @@ describe("client keys after a restart (same data dir, new directory port)", () =
     expect(byValue.status, byValue.text).toBe(201);
     await first.close();
 
-    const second = await startTestSandbox({ banks }, first.dataDir);
+    const second = await startTestSandbox({ banks, dataDir: first.dataDir });
     open.push(second);
     expect(second.manifest.directory.base_url).not.toBe(first.manifest.directory.base_url);
     const otherSigner = { kid: other.signing.kid, key: privateKey(other.signing.private_key_file) };

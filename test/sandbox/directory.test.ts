@@ -10,9 +10,8 @@ import {
   form,
   mtlsAgent,
   privateKey,
-  startTestSandbox,
-  type TestSandbox,
-} from "./helpers.js";
+} from "../support/reference_client.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const now = () => Math.floor(Date.now() / 1000);

@@ -7,9 +7,8 @@ import {
   register,
   registrationClaims,
   signRegistration,
-  startTestSandbox,
-  type TestSandbox,
-} from "./helpers.js";
+} from "../support/reference_client.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 describe("faults", () => {
   let sb: TestSandbox;

@@ -3,7 +3,8 @@ import path from "node:path";
 import { Agent } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 import { SandboxManifest } from "../../sandbox/index.js";
-import { call, fetchSsa, managementToken, register, startTestSandbox, type TestSandbox } from "./helpers.js";
+import { call, fetchSsa, managementToken, register } from "../support/reference_client.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 describe("persistence", () => {
   const open: TestSandbox[] = [];
@@ -27,7 +28,7 @@ describe("persistence", () => {
     expect(text).not.toContain(secretRes.client_secret);
     expect(fs.readdirSync(path.dirname(file)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
 
-    const second = await startTestSandbox({}, first.dataDir);
+    const second = await startTestSandbox({ dataDir: first.dataDir });
     open.push(second);
     const held = await second.admin.registrations("sandbox-bank");
     expect(held.map((r) => r.client_id).sort()).toEqual([secretRes.client_id, pk.json.client_id].sort());

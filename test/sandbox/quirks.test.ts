@@ -11,9 +11,8 @@ import {
   register,
   registrationClaims,
   signRegistration,
-  startTestSandbox,
-  type TestSandbox,
-} from "./helpers.js";
+} from "../support/reference_client.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 const OTHER_SOFTWARE = "9aBcDeFgHiJkLmNoPqRsTu";
 

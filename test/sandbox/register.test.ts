@@ -14,9 +14,8 @@ import {
   registrationClaims,
   signJwt,
   signRegistration,
-  startTestSandbox,
-  type TestSandbox,
-} from "./helpers.js";
+} from "../support/reference_client.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 const now = () => Math.floor(Date.now() / 1000);
 const OTHER_SOFTWARE = "9aBcDeFgHiJkLmNoPqRsTu";
@@ -409,7 +408,7 @@ describe("bank /register", () => {
   it("refuses the SSA API to a token of another software (403)", async () => {
     const other = sb.manifest.orgs[0]!.softwares[1]!;
     await expect(fetchSsa(sb, other, sb.orgId, mtlsAgent(sb.manifest, other))).resolves.toMatch(/^ey/);
-    const { directoryToken } = await import("./helpers.js");
+    const { directoryToken } = await import("../support/reference_client.js");
     const token = await directoryToken(sb);
     const res = await call(
       sb.agent,

@@ -8,9 +8,8 @@ import {
   register,
   registrationClaims,
   signRegistration,
-  startTestSandbox,
-  type TestSandbox,
-} from "./helpers.js";
+} from "../support/reference_client.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 const SECRET_BASIC = {
   token_endpoint_auth_method: "client_secret_basic",

@@ -11,9 +11,8 @@ import {
   privateKey,
   registrationClaims,
   signRegistration,
-  startTestSandbox,
-  type TestSandbox,
-} from "./helpers.js";
+} from "../support/reference_client.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 // The "next" PS256 key of a software: same alg as `signing`, another kid, published in the same
 // JWKS, so a client can rotate its signing key without changing algorithm.

@@ -14,9 +14,8 @@ import {
   postRegister,
   registrationClaims,
   signRegistration,
-  startTestSandbox,
-  type TestSandbox,
-} from "./helpers.js";
+} from "../support/reference_client.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 const DAY = 24 * 3600 * 1000;
 const x509 = (file: string) => new crypto.X509Certificate(fs.readFileSync(file));
