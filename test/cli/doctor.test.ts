@@ -7,8 +7,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, startSandbox } from "../../sandbox/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sandboxForFile } from "../support/hooks.js";
 import { type CliResult, cli, ensureBuilt, pemBody, tmpDir, wireSecrets, writeConfig } from "./helpers.js";
 
 type Json = Record<string, unknown>;
@@ -26,32 +26,24 @@ const CHECKS = [
   "bank reachable over mTLS",
 ];
 
-let sb: Sandbox;
-let dir: string;
+beforeAll(() => ensureBuilt());
+const dir = tmpDir();
+const sb = sandboxForFile({
+  dataDir: path.join(dir, "sb"),
+  banks: [
+    "sandbox-bank",
+    {
+      name: "json-bank",
+      request_format: "json",
+      management: "registration_access_token",
+      quirks: { require_client_keys: true },
+    },
+  ],
+});
 /** The ready configs the sandbox writes per bank (`<dataDir>/cli/<bank>.json`). */
 const ready = (bank: string) => path.join(path.dirname(sb.manifestPath), "cli", `${bank}.json`);
 const readyConfig = (bank: string) => JSON.parse(readFileSync(ready(bank), "utf8")) as Json;
 const sw = () => sb.manifest.orgs[0]!.softwares[0]!;
-
-beforeAll(async () => {
-  ensureBuilt();
-  dir = tmpDir();
-  sb = await startSandbox({
-    dataDir: path.join(dir, "sb"),
-    banks: [
-      { name: "sandbox-bank" },
-      {
-        name: "json-bank",
-        request_format: "json",
-        management: "registration_access_token",
-        quirks: { require_client_keys: true },
-      },
-    ],
-  });
-});
-afterAll(async () => {
-  await sb?.close();
-});
 
 /** Another RSA key as a PKCS#8 file, and its public JWK. */
 function otherRsaKey(name: string): { file: string; jwk: Json } {

@@ -6,21 +6,14 @@
 import { writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sandbox } from "../../sandbox/index.js";
-import { cli, configFor, ensureBuilt, pemBody, startCliSandbox, tmpDir, writeConfig } from "./helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sandboxForFile } from "../support/hooks.js";
+import { cliConfig } from "../support/params.js";
+import { CLI_BANKS, cli, ensureBuilt, pemBody, tmpDir, writeConfig } from "./helpers.js";
 
-let sb: Sandbox;
-let dir: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  sb = await startCliSandbox();
-  dir = tmpDir();
-});
-afterAll(async () => {
-  await sb?.close();
-});
+beforeAll(() => ensureBuilt());
+const sb = sandboxForFile({ prefix: "cli", banks: CLI_BANKS });
+const dir = tmpDir();
 
 async function closedPort(): Promise<number> {
   const s = net.createServer();
@@ -52,7 +45,7 @@ describe("invalid input and configuration: exit 3", () => {
     const c = writeConfig(
       dir,
       "nokey.yaml",
-      configFor(sb, "sandbox-bank", { signing_key: { private_key_file: "keys/absent.pem" } }),
+      cliConfig(sb, "sandbox-bank", { signing_key: { private_key_file: "keys/absent.pem" } }),
     );
     const r = await cli(["run", "-c", c]);
     expect(r.code).toBe(3);
@@ -67,7 +60,7 @@ describe("invalid input and configuration: exit 3", () => {
     const c = writeConfig(
       dir,
       "badkey.yaml",
-      configFor(sb, "sandbox-bank", { signing_key: { private_key_file: bad } }),
+      cliConfig(sb, "sandbox-bank", { signing_key: { private_key_file: bad } }),
     );
     const r = await cli(["register", "-c", c, "--json"]);
     expect(r.code).toBe(3);
@@ -84,7 +77,7 @@ describe("invalid input and configuration: exit 3", () => {
     const c = writeConfig(
       dir,
       "badcert.yaml",
-      configFor(sb, "sandbox-bank", { transport: { cert_file: bad } }),
+      cliConfig(sb, "sandbox-bank", { transport: { cert_file: bad } }),
     );
     const r = await cli(["register", "-c", c]);
     expect(r.code).toBe(3);
@@ -92,7 +85,7 @@ describe("invalid input and configuration: exit 3", () => {
   });
 
   it("an unknown profile (flag or env) names profile and lists the valid ones", async () => {
-    const c = writeConfig(dir, "ok.yaml", configFor(sb));
+    const c = writeConfig(dir, "ok.yaml", cliConfig(sb));
     const r = await cli(["register", "-c", c, "--profile", "obie-9.9"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/error OBDCR_INVALID_INPUT: profile: .*obie-9\.9|profile: Invalid option/);
@@ -106,7 +99,7 @@ describe("invalid input and configuration: exit 3", () => {
     const c = writeConfig(
       dir,
       "nosw.json",
-      configFor(sb, "sandbox-bank", { software: { software_id: undefined } }),
+      cliConfig(sb, "sandbox-bank", { software: { software_id: undefined } }),
     );
     const r = await cli(["run", "-c", c]);
     expect(r.code).toBe(3);
@@ -114,7 +107,7 @@ describe("invalid input and configuration: exit 3", () => {
     const noKid = writeConfig(
       dir,
       "nokid.yaml",
-      configFor(sb, "sandbox-bank", { signing_key: { kid: undefined } }),
+      cliConfig(sb, "sandbox-bank", { signing_key: { kid: undefined } }),
     );
     const r2 = await cli(["register", "-c", noKid, "--json"]);
     expect(r2.code).toBe(3);
@@ -127,7 +120,7 @@ describe("invalid input and configuration: exit 3", () => {
     const r = await cli(["register", "-c", y]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`--config: "${y}" is not valid YAML`);
-    const c = writeConfig(dir, "typo.yaml", configFor(sb, "sandbox-bank", { bank: { discovry_url: "x" } }));
+    const c = writeConfig(dir, "typo.yaml", cliConfig(sb, "sandbox-bank", { bank: { discovry_url: "x" } }));
     const r2 = await cli(["register", "-c", c]);
     expect(r2.code).toBe(3);
     expect(r2.stderr).toContain("bank");
@@ -138,7 +131,7 @@ describe("invalid input and configuration: exit 3", () => {
     const c = writeConfig(
       dir,
       "both.yaml",
-      configFor(sb, "sandbox-bank", { signing_key: { private_key: "x" } }),
+      cliConfig(sb, "sandbox-bank", { signing_key: { private_key: "x" } }),
     );
     const r = await cli(["register", "-c", c]);
     expect(r.code).toBe(3);
@@ -148,7 +141,7 @@ describe("invalid input and configuration: exit 3", () => {
   });
 
   it("get without a state file or client id says how to name the registration", async () => {
-    const c = writeConfig(dir, "ok2.yaml", configFor(sb));
+    const c = writeConfig(dir, "ok2.yaml", cliConfig(sb));
     const r = await cli(["get", "-c", c]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("--state: name the registration");
@@ -182,7 +175,7 @@ describe("peers: exit 4 (rejected) and 5 (transport / unexpected)", () => {
     const c = writeConfig(
       dir,
       "closed.yaml",
-      configFor(sb, "sandbox-bank", {
+      cliConfig(sb, "sandbox-bank", {
         bank: { discovery_url: `https://127.0.0.1:${port}/.well-known/openid-configuration` },
       }),
     );
@@ -210,7 +203,7 @@ describe("peers: exit 4 (rejected) and 5 (transport / unexpected)", () => {
     const c = writeConfig(
       dir,
       "revoked.yaml",
-      configFor(sb, "sandbox-bank", {
+      cliConfig(sb, "sandbox-bank", {
         signing_key: { kid: revoked.kid, private_key_file: revoked.private_key_file },
       }),
     );
@@ -225,7 +218,7 @@ describe("peers: exit 4 (rejected) and 5 (transport / unexpected)", () => {
   });
 
   it("the bank rejecting the request (wrong aud) is exit 4; run still prints the request and response", async () => {
-    const c = writeConfig(dir, "aud.yaml", configFor(sb, "sandbox-bank", { bank: { aud: "not-the-bank" } }));
+    const c = writeConfig(dir, "aud.yaml", cliConfig(sb, "sandbox-bank", { bank: { aud: "not-the-bank" } }));
     const r = await cli(["run", "-c", c, "--json"]);
     expect(r.code).toBe(4);
     const j = JSON.parse(r.stdout);
@@ -240,7 +233,7 @@ describe("peers: exit 4 (rejected) and 5 (transport / unexpected)", () => {
       { kind: "server_error", status: 500, path: "/register", count: 2 },
     ]);
     try {
-      const c = writeConfig(dir, "ok3.yaml", configFor(sb));
+      const c = writeConfig(dir, "ok3.yaml", cliConfig(sb));
       const r = await cli(["register", "-c", c]);
       expect(r.code).toBe(5);
       expect(r.stderr).toContain("error OBDCR_UNEXPECTED_RESPONSE: registration (POST): unexpected HTTP 500");

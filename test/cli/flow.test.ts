@@ -5,32 +5,26 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sandbox } from "../../sandbox/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sandboxForFile } from "../support/hooks.js";
+import { cliConfig } from "../support/params.js";
 import {
+  CLI_BANKS,
   type CliResult,
   cli,
-  configFor,
   ensureBuilt,
   pemBody,
-  startCliSandbox,
   tmpDir,
   wireSecrets,
   writeConfig,
 } from "./helpers.js";
 
-let sb: Sandbox;
-let dir: string;
+beforeAll(() => ensureBuilt());
+const sb = sandboxForFile({ prefix: "cli", banks: CLI_BANKS });
+const dir = tmpDir();
 let cfg: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  sb = await startCliSandbox();
-  dir = tmpDir();
-  cfg = writeConfig(dir, "sandbox.yaml", configFor(sb));
-});
-afterAll(async () => {
-  await sb?.close();
+beforeAll(() => {
+  cfg = writeConfig(dir, "sandbox.yaml", cliConfig(sb));
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed CLI JSON, asserted field by field
@@ -140,7 +134,7 @@ describe("token and ssa", () => {
     const inline = writeConfig(
       dir,
       "inline.json",
-      configFor(sb, "sandbox-bank", { directory: { software_statement_file: out } }),
+      cliConfig(sb, "sandbox-bank", { directory: { software_statement_file: out } }),
     );
     const r2 = await cli(["ssa", "-c", inline]);
     expect(r2.code, r2.stderr).toBe(0);
@@ -154,7 +148,7 @@ describe("register, get, update, delete", () => {
     const c = writeConfig(
       dir,
       "rat.yaml",
-      configFor(sb, "rat-bank", { bank: { management: { style: "rfc7592" } } }),
+      cliConfig(sb, "rat-bank", { bank: { management: { style: "rfc7592" } } }),
     );
     const state = path.join(dir, "rat-state.json");
     const reg = await cli(["register", "-c", c, "--state", state, "--json"]);
@@ -196,7 +190,7 @@ describe("register, get, update, delete", () => {
     const c = writeConfig(
       dir,
       "secret.yaml",
-      configFor(sb, "secret-bank", { client: { token_endpoint_auth_method: "client_secret_basic" } }),
+      cliConfig(sb, "secret-bank", { client: { token_endpoint_auth_method: "client_secret_basic" } }),
     );
     const state = path.join(dir, "secret-state.json");
     const reg = await cli(["register", "-c", c, "--state", state]);
@@ -231,7 +225,7 @@ describe("register, get, update, delete", () => {
     const c = writeConfig(
       dir,
       "rat2.json",
-      configFor(sb, "rat-bank", { bank: { management: { style: "rfc7592" } } }),
+      cliConfig(sb, "rat-bank", { bank: { management: { style: "rfc7592" } } }),
     );
     const r = await cli(["register", "-c", c, "--json", "--show-secrets"]);
     expect(r.code, r.stderr).toBe(0);
@@ -281,7 +275,7 @@ describe("discover", () => {
     const bad = writeConfig(
       dir,
       "bad-auth.yaml",
-      configFor(sb, "sandbox-bank", { client: { token_endpoint_auth_method: "client_secret_post" } }),
+      cliConfig(sb, "sandbox-bank", { client: { token_endpoint_auth_method: "client_secret_post" } }),
     );
     const r2 = await cli(["discover", "-c", bad, "--json"]);
     expect(r2.code).toBe(3);

@@ -6,23 +6,14 @@
 import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sandbox } from "../../sandbox/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sandboxForFile } from "../support/hooks.js";
 import { cliConfig } from "../support/params.js";
-import { startTestSandbox } from "../support/sandbox.js";
 import { CLI_BANKS, cli, ensureBuilt, tmpDir, writeConfig } from "./helpers.js";
 
-let sb: Sandbox;
-let dir: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  sb = await startTestSandbox({ prefix: "cli", banks: CLI_BANKS });
-  dir = tmpDir();
-});
-afterAll(async () => {
-  await sb?.close();
-});
+beforeAll(() => ensureBuilt());
+const sb = sandboxForFile({ prefix: "cli", banks: CLI_BANKS });
+const dir = tmpDir();
 
 describe("an ambiguous invalid_client at the bank's token endpoint", () => {
   it("another key under the same kid: get fails naming signing_key, nothing dropped, the bank keeps the client", async () => {

@@ -1,6 +1,6 @@
 /**
- * Test helpers for the CLI: build once, run the BUILT CLI as a subprocess (never in-process), an
- * in-process sandbox over real mTLS, config files written as YAML/JSON with `*_file` members.
+ * Test helpers for the CLI: build once, run the BUILT CLI as a subprocess (never in-process), config
+ * files written as YAML/JSON (the sandbox and the configs themselves: test/support).
  */
 import { execFile, spawnSync } from "node:child_process";
 import {
@@ -16,7 +16,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import YAML from "yaml";
-import { type Sandbox, startSandbox } from "../../sandbox/index.js";
+import type { Json } from "../support/params.js";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const MAIN = path.join(ROOT, "dist/provider/cli/main.js");
@@ -109,76 +109,8 @@ export function cli(
   });
 }
 
-export async function startCliSandbox(): Promise<Sandbox> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "obdcr-cli-sb-"));
-  return startSandbox({
-    dataDir,
-    banks: [
-      { name: "sandbox-bank" },
-      { name: "rat-bank", management: "registration_access_token" },
-      {
-        name: "secret-bank",
-        token_endpoint_auth_methods_supported: [
-          "private_key_jwt",
-          "tls_client_auth",
-          "client_secret_basic",
-          "client_secret_post",
-        ],
-      },
-    ],
-  });
-}
-
-type Json = Record<string, unknown>;
-
-function merge(a: Json, b: Json): Json {
-  const out: Json = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const cur = out[k];
-    if (v === undefined) delete out[k];
-    else if (
-      v &&
-      typeof v === "object" &&
-      !Array.isArray(v) &&
-      cur &&
-      typeof cur === "object" &&
-      !Array.isArray(cur)
-    )
-      out[k] = merge(cur as Json, v as Json);
-    else out[k] = v;
-  }
-  return out;
-}
-
-/** A config object for a sandbox bank, with key/cert material as `*_file` paths. */
-export function configFor(sb: Sandbox, bankName = "sandbox-bank", over: Json = {}): Json {
-  const m = sb.manifest;
-  const bank = m.banks.find((b) => b.name === bankName);
-  const org = m.orgs[0];
-  const sw = org?.softwares[0];
-  if (!bank || !org || !sw) throw new Error(`no bank ${bankName}`);
-  return merge(
-    {
-      profile: "obie-3.2",
-      bank: { discovery_url: bank.discovery_url, org_id: bank.org_id },
-      directory: {
-        token_endpoint: m.directory.token_endpoint,
-        ssa_endpoint: m.directory.ssa_endpoint_template,
-        jwks_uri: m.directory.jwks_uri,
-        issuer: m.directory.issuer,
-      },
-      software: { software_id: sw.software_id, org_id: org.org_id },
-      signing_key: { kid: sw.signing.kid, alg: "PS256", private_key_file: sw.signing.private_key_file },
-      transport: {
-        cert_file: sw.transport.cert_file,
-        key_file: sw.transport.key_file,
-        ca_file: m.ca_cert_file,
-      },
-      client: { redirect_uris: [sw.software_redirect_uris[0]], scope: "openid accounts" },
-    },
-    over,
-  );
-}
+/** The CLI suite's banks (`startTestSandbox({ banks: CLI_BANKS })`). */
+export const CLI_BANKS = ["sandbox-bank", "rat-bank", "secret-bank"];
 
 /** Write a config as YAML (default) or JSON into dir; returns the path. */
 export function writeConfig(dir: string, name: string, cfg: Json): string {

@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sandboxArgs } from "../../examples/sandbox/program.js";
 import { ObClientRegistration } from "../../provider/resource/registration.js";
-import { type Sandbox, startSandbox } from "../../sandbox/index.js";
+import type { Sandbox } from "../../sandbox/index.js";
 import { localStack } from "../../scripts/lib/pulumi_stack.js";
+import { pulumiArgs } from "../support/params.js";
+import { startTestSandbox } from "../support/sandbox.js";
 
 describe("bank profile preset on the real engine", () => {
   const dir = mkdtempSync(join(tmpdir(), "ob-dcr-profile-"));
@@ -18,26 +19,13 @@ describe("bank profile preset on the real engine", () => {
   let output = "";
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      dataDir: join(dir, "sandbox"),
-      banks: [
-        {
-          name: "hsbc-like",
-          quirks: {
-            content_type: "application/jose",
-            aud: "issuer",
-            client_id_issued_at_unit: "ms",
-            management_scope_required: "accounts",
-          },
-        },
-      ],
-    });
+    sandbox = await startTestSandbox({ dataDir: join(dir, "sandbox"), banks: ["hsbc-like"] });
     stack = await localStack({
       projectName: "ob-dcr-profile",
       stackName: "e2e",
       backend: `file://${join(dir, "state")}`,
       program: async () => {
-        const args = sandboxArgs(sandbox.manifest, "hsbc-like");
+        const args = pulumiArgs(sandbox, "hsbc-like");
         const r = new ObClientRegistration("hsbc", { ...args, ...(bankProfile ? { bankProfile } : {}) });
         return { clientId: r.clientId, issuedAt: r.clientIdIssuedAt };
       },

@@ -17,12 +17,8 @@ import {
   expectNoChanges,
   stateRegistrations,
 } from "../reliability/engine_support.js";
-import {
-  expectNoSecrets,
-  secretNeedles,
-  softwareSecrets,
-  startReliabilitySandbox,
-} from "../reliability/helpers.js";
+import { expectNoSecrets, secretNeedles, softwareSecrets } from "../reliability/helpers.js";
+import { startTestSandbox } from "../support/sandbox.js";
 
 const dir = mkdtempSync(join(tmpdir(), "obdcr-day2-"));
 const certDir = join(dir, "cert");
@@ -73,20 +69,23 @@ describe("day 2: rotation through the engine", () => {
   };
 
   beforeAll(async () => {
-    sb = await startReliabilitySandbox("day2", [
-      { name: "uk-bank" },
-      {
-        name: "rat-bank",
-        management: "registration_access_token",
-        quirks: { rotate_client_secret_on_put: true },
-      },
-      {
-        name: "open-bank",
-        management: "registration_access_token",
-        request_format: "json",
-        quirks: { require_client_keys: true, ssa_required: false },
-      },
-    ]);
+    sb = await startTestSandbox({
+      prefix: "rel-day2",
+      banks: [
+        { name: "uk-bank" },
+        {
+          name: "rat-bank",
+          management: "registration_access_token",
+          quirks: { rotate_client_secret_on_put: true },
+        },
+        {
+          name: "open-bank",
+          management: "registration_access_token",
+          request_format: "json",
+          quirks: { require_client_keys: true, ssa_required: false },
+        },
+      ],
+    });
     h = await engineHarness("ob-dcr-day2", "day2");
     copyFileSync(sw().signing.private_key_file, files.signing);
     copyFileSync(sw().signing.private_key_file, files.openSigning);

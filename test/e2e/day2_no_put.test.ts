@@ -11,7 +11,7 @@ import {
   engineHarness,
   expectBanksMatchState,
 } from "../reliability/engine_support.js";
-import { startReliabilitySandbox } from "../reliability/helpers.js";
+import { startTestSandbox } from "../support/sandbox.js";
 
 describe("day 2 at banks without PUT", () => {
   let sb: Sandbox;
@@ -21,14 +21,17 @@ describe("day 2 at banks without PUT", () => {
   const BANKS = ["noput-bank", "noput-strict"];
 
   beforeAll(async () => {
-    sb = await startReliabilitySandbox("noput", [
-      { name: "noput-bank", management: "registration_access_token", quirks: { allow_put: false } },
-      {
-        name: "noput-strict",
-        management: "registration_access_token",
-        quirks: { allow_put: false, reject_duplicate_software: true },
-      },
-    ]);
+    sb = await startTestSandbox({
+      prefix: "rel-noput",
+      banks: [
+        { name: "noput-bank", management: "registration_access_token", quirks: { allow_put: false } },
+        {
+          name: "noput-strict",
+          management: "registration_access_token",
+          quirks: { allow_put: false, reject_duplicate_software: true },
+        },
+      ],
+    });
     mkdirSync(join(certDir, "c"));
     copyFileSync(sw().transport.cert_file, join(certDir, "c", "transport.cert.pem"));
     copyFileSync(sw().transport.key_file, join(certDir, "c", "transport.key.pem"));

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { program } from "../../examples/multi-bank/program.js";
-import { type Sandbox, startSandbox } from "../../sandbox/index.js";
+import type { Sandbox } from "../../sandbox/index.js";
 import { localStack, stateFile } from "../../scripts/lib/pulumi_stack.js";
+import { startTestSandbox } from "../support/sandbox.js";
 
 const BANKS = ["bank-a", "bank-b", "bank-c", "bank-d", "bank-e", "bank-f"];
 
@@ -20,7 +21,7 @@ describe("many banks in one pulumi up", () => {
   let keyPem = "";
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ dataDir: join(dir, "sandbox"), banks: BANKS.map((name) => ({ name })) });
+    sandbox = await startTestSandbox({ dataDir: join(dir, "sandbox"), banks: BANKS });
     stack = await localStack({
       projectName: "ob-dcr-many",
       stackName: "e2e",

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sandboxArgs } from "../../examples/sandbox/program.js";
 import { createContext } from "../../provider/http/context.js";
 import {
   createRegistration,
@@ -14,8 +13,10 @@ import {
 } from "../../provider/http/registration.js";
 import { type RegistrationInputs, toCoreParams } from "../../provider/resource/args.js";
 import { ObClientRegistration } from "../../provider/resource/registration.js";
-import { type Sandbox, startSandbox } from "../../sandbox/index.js";
+import type { Sandbox } from "../../sandbox/index.js";
 import { localStack, stateFile } from "../../scripts/lib/pulumi_stack.js";
+import { pulumiArgs } from "../support/params.js";
+import { startTestSandbox } from "../support/sandbox.js";
 
 type Args = RegistrationInputs;
 
@@ -43,13 +44,10 @@ describe("ObClientRegistration on the real engine", () => {
   const coreParams = (args: Args) => toCoreParams(args);
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      dataDir: join(dir, "sandbox"),
-      banks: [{ name: "uk-bank" }, { name: "rat-bank", management: "registration_access_token" }],
-    });
+    sandbox = await startTestSandbox({ dataDir: join(dir, "sandbox"), banks: ["uk-bank", "rat-bank"] });
     const m = sandbox.manifest;
-    const uk = sandboxArgs(m, "uk-bank") as Args;
-    const rat = sandboxArgs(m, "rat-bank") as Args;
+    const uk = pulumiArgs(sandbox, "uk-bank") as Args;
+    const rat = pulumiArgs(sandbox, "rat-bank") as Args;
     const keyPem = readFileSync(m.orgs[0]!.softwares[0]!.signing.private_key_file, "utf8");
     // The RFC 7592 bank: a client secret and a registration access token come back; the signing
     // key is given inline (a secret input) rather than as a file.

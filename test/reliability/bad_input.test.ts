@@ -8,16 +8,9 @@ import { createContext } from "../../provider/http/context.js";
 import { createRegistration } from "../../provider/http/registration.js";
 import { closeAgents } from "../../provider/http/transport.js";
 import type { Sandbox } from "../../sandbox/index.js";
-import {
-  coreParams,
-  expectNoSecrets,
-  issueClientCert,
-  read,
-  signSsa,
-  software,
-  softwareSecrets,
-  startReliabilitySandbox,
-} from "./helpers.js";
+import { coreParams, read, software } from "../support/params.js";
+import { startTestSandbox } from "../support/sandbox.js";
+import { expectNoSecrets, issueClientCert, signSsa, softwareSecrets } from "./helpers.js";
 
 type Over = Parameters<typeof coreParams>[2];
 interface Case {
@@ -553,7 +546,7 @@ describe("bad input is refused with a typed error naming the field and the fix",
   const posts = async () => (await sb.admin.requests("sandbox-bank"))["POST /register"] ?? 0;
 
   beforeAll(async () => {
-    sb = await startReliabilitySandbox("input");
+    sb = await startTestSandbox({ prefix: "rel-input" });
     secrets = softwareSecrets(sb);
   });
   afterAll(async () => {

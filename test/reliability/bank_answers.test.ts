@@ -9,14 +9,9 @@ import { createContext } from "../../provider/http/context.js";
 import { createRegistration, readRegistration } from "../../provider/http/registration.js";
 import { closeAgents } from "../../provider/http/transport.js";
 import type { Sandbox } from "../../sandbox/index.js";
-import {
-  coreParams,
-  expectNoSecrets,
-  softwareSecrets,
-  startReliabilitySandbox,
-  type TinyServer,
-  tinyHttpsServer,
-} from "./helpers.js";
+import { coreParams } from "../support/params.js";
+import { startTestSandbox } from "../support/sandbox.js";
+import { expectNoSecrets, softwareSecrets, type TinyServer, tinyHttpsServer } from "./helpers.js";
 
 type Answer = (res: ServerResponse, other: string) => void;
 interface Case {
@@ -169,7 +164,7 @@ describe("unusable bank answers end in typed errors and keep the client_id", () 
   let secrets: string[];
 
   beforeAll(async () => {
-    sb = await startReliabilitySandbox("answers");
+    sb = await startTestSandbox({ prefix: "rel-answers" });
     secrets = softwareSecrets(sb);
     other = await tinyHttpsServer(sb, (_req, res) => json(201, { client_id: "stolen" })(res, ""));
     bank = await tinyHttpsServer(sb, (req, res) => {

@@ -6,16 +6,10 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../sandbox/index.js";
-import {
-  type CliResult,
-  cli,
-  configFor,
-  ensureBuilt,
-  tmpDir,
-  wireSecrets,
-  writeConfig,
-} from "../cli/helpers.js";
-import { expectNoSecrets, secretNeedles, softwareSecrets, startReliabilitySandbox } from "./helpers.js";
+import { type CliResult, cli, ensureBuilt, tmpDir, wireSecrets, writeConfig } from "../cli/helpers.js";
+import { cliConfig } from "../support/params.js";
+import { startTestSandbox } from "../support/sandbox.js";
+import { expectNoSecrets, secretNeedles, softwareSecrets } from "./helpers.js";
 
 describe("CLI output never carries a secret", () => {
   let sb: Sandbox;
@@ -25,10 +19,10 @@ describe("CLI output never carries a secret", () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    sb = await startReliabilitySandbox("cli", [
-      { name: "sandbox-bank" },
-      { name: "rat-bank", management: "registration_access_token" },
-    ]);
+    sb = await startTestSandbox({
+      prefix: "rel-cli",
+      banks: ["sandbox-bank", "rat-bank"],
+    });
     dir = tmpDir();
     keys = softwareSecrets(sb);
   });
@@ -46,7 +40,7 @@ describe("CLI output never carries a secret", () => {
     const cfg = writeConfig(
       dir,
       "rat.yaml",
-      configFor(sb, "rat-bank", {
+      cliConfig(sb, "rat-bank", {
         // No management style given: the registration access token in the state decides (RFC 7592 §3).
         client: { token_endpoint_auth_method: "client_secret_basic" },
       }),
@@ -65,7 +59,7 @@ describe("CLI output never carries a secret", () => {
   });
 
   it("a lost answer, a 500, a refusal and a bad key: errors without secrets", async () => {
-    const cfg = writeConfig(dir, "uk.yaml", configFor(sb, "sandbox-bank"));
+    const cfg = writeConfig(dir, "uk.yaml", cliConfig(sb, "sandbox-bank"));
     await sb.admin.setFaults("sandbox-bank", [
       { kind: "reset_after_commit", path: "/register", method: "POST", count: 1 },
     ]);
@@ -84,7 +78,7 @@ describe("CLI output never carries a secret", () => {
       writeConfig(
         dir,
         "bad-scope.yaml",
-        configFor(sb, "sandbox-bank", { client: { scope: "openid fundsconfirmations" } }),
+        cliConfig(sb, "sandbox-bank", { client: { scope: "openid fundsconfirmations" } }),
       ),
       "--verbose",
     ]);
@@ -95,7 +89,7 @@ describe("CLI output never carries a secret", () => {
       writeConfig(
         dir,
         "bad-key.yaml",
-        configFor(sb, "sandbox-bank", {
+        cliConfig(sb, "sandbox-bank", {
           transport: { key_file: sb.manifest.orgs[0]!.softwares[0]!.signing.private_key_file },
         }),
       ),

@@ -3,6 +3,7 @@
 // the DELETEs. All converge: each bank holds exactly the registrations in state, then none.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../sandbox/index.js";
+import { startTestSandbox } from "../support/sandbox.js";
 import {
   argsFor,
   type EngineHarness,
@@ -12,7 +13,6 @@ import {
   stateRegistrations,
   upUntilConverged,
 } from "./engine_support.js";
-import { startReliabilitySandbox } from "./helpers.js";
 
 const N = 50;
 const BANKS = ["c-a", "c-b", "c-c", "c-d", "c-e"];
@@ -22,10 +22,10 @@ describe("50 registrations in one up, with faults", () => {
   let h: EngineHarness;
 
   beforeAll(async () => {
-    sb = await startReliabilitySandbox(
-      "many",
-      BANKS.map((name) => ({ name, quirks: { honour_client_id_hint: true } })),
-    );
+    sb = await startTestSandbox({
+      prefix: "rel-many",
+      banks: BANKS.map((name) => ({ name, quirks: { honour_client_id_hint: true } })),
+    });
     h = await engineHarness("ob-dcr-reliability", "many");
     for (let i = 0; i < N; i++) h.declared.set(`reg-${i}`, argsFor(sb, BANKS[i % BANKS.length]!));
   });

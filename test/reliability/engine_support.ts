@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { expect } from "vitest";
-import { sandboxArgs } from "../../examples/sandbox/program.js";
 import type { RegistrationInputs } from "../../provider/resource/args.js";
 import { ObClientRegistration } from "../../provider/resource/registration.js";
 import type { Sandbox } from "../../sandbox/index.js";
 import { localStack, stateFile } from "../../scripts/lib/pulumi_stack.js";
+import { pulumiArgs } from "../support/params.js";
 
 export type Args = RegistrationInputs;
 
@@ -76,7 +76,7 @@ export async function engineHarness(
 
 /** Registration args for a sandbox bank; the hint on unless told otherwise. */
 export function argsFor(sb: Sandbox, bank: string, hint = true): Args {
-  const a = sandboxArgs(sb.manifest, bank) as Args;
+  const a = pulumiArgs(sb, bank) as Args;
   return { ...a, bank: { ...a.bank, clientIdHint: hint } };
 }
 

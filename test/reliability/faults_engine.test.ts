@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FaultSpecInput } from "../../sandbox/faults.js";
 import type { Sandbox } from "../../sandbox/index.js";
+import { startTestSandbox } from "../support/sandbox.js";
 import {
   argsFor,
   type EngineHarness,
@@ -15,7 +16,7 @@ import {
   stateRegistrations,
   upUntilConverged,
 } from "./engine_support.js";
-import { expectNoSecrets, secretNeedles, softwareSecrets, startReliabilitySandbox } from "./helpers.js";
+import { expectNoSecrets, secretNeedles, softwareSecrets } from "./helpers.js";
 
 const FAULTS: Record<string, { kind: FaultSpecInput["kind"] } & Record<string, unknown>> = {
   latency: { kind: "latency", ms: 400 },
@@ -45,11 +46,14 @@ describe("faults on every call converge through the engine", () => {
   };
 
   beforeAll(async () => {
-    sb = await startReliabilitySandbox("faults", [
-      ...KINDS.map((k) => ({ name: bankOf(k), quirks: { honour_client_id_hint: true } })),
-      // RFC 7592 + client_secret_basic: secrets to look for (no hint: a RAT cannot be reconciled)
-      { name: "f-rat", management: "registration_access_token" as const },
-    ]);
+    sb = await startTestSandbox({
+      prefix: "rel-faults",
+      banks: [
+        ...KINDS.map((k) => ({ name: bankOf(k), quirks: { honour_client_id_hint: true } })),
+        // RFC 7592 + client_secret_basic: secrets to look for (no hint: a RAT cannot be reconciled)
+        { name: "f-rat", management: "registration_access_token" as const },
+      ],
+    });
     h = await engineHarness("ob-dcr-reliability", "faults");
     for (const kind of KINDS) h.declared.set(bankOf(kind), argsFor(sb, bankOf(kind)));
     const rat = argsFor(sb, "f-rat", false);

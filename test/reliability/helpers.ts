@@ -1,88 +1,23 @@
-// Shared pieces of the reliability suite: a sandbox per file, core parameters, certificates made
-// on the fly with the sandbox CA, SSAs signed with the sandbox directory key, a tiny loopback
-// HTTPS server with the sandbox's server certificate, and the secret-leak scanner.
+// Shared pieces of the reliability suite (its sandbox and parameters come from test/support):
+// certificates made on the fly with the sandbox CA, SSAs signed with the sandbox directory key, a
+// tiny loopback HTTPS server with the sandbox's server certificate, and the secret-leak scanner.
 import "reflect-metadata";
 import { webcrypto } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import * as x509 from "@peculiar/x509";
 import * as jose from "jose";
-import type { RegistrationParamsInput } from "../../provider/index.js";
-import { type Sandbox, type SandboxOptions, startSandbox } from "../../sandbox/index.js";
+import type { Sandbox } from "../../sandbox/index.js";
+import { read, software } from "../support/params.js";
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-export const read = (f: string) => readFileSync(f, "utf8");
-
-export async function startReliabilitySandbox(
-  prefix: string,
-  banks: NonNullable<SandboxOptions["banks"]> = [{ name: "sandbox-bank" }],
-): Promise<Sandbox> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `obdcr-rel-${prefix}-`));
-  return startSandbox({ dataDir, banks });
-}
-
 export function pkiDir(sb: Sandbox): string {
   return path.dirname(sb.manifest.ca_cert_file);
-}
-
-export function software(sb: Sandbox) {
-  const org = sb.manifest.orgs[0]!;
-  return { org, sw: org.softwares[0]! };
-}
-
-/** Core parameters for one sandbox bank (obie-3.2, private_key_jwt), with overrides. */
-export function coreParams(
-  sb: Sandbox,
-  bankName = "sandbox-bank",
-  over: {
-    client?: Record<string, unknown>;
-    bank?: Record<string, unknown>;
-    directory?: Record<string, unknown>;
-    signing_key?: Record<string, unknown>;
-    transport?: Record<string, unknown>;
-    profile?: string;
-  } = {},
-): RegistrationParamsInput {
-  const m = sb.manifest;
-  const bank = m.banks.find((b) => b.name === bankName)!;
-  const { org, sw } = software(sb);
-  return {
-    profile: over.profile ?? "obie-3.2",
-    bank: { discovery_url: bank.discovery_url, org_id: bank.org_id, ...over.bank },
-    directory: {
-      token_endpoint: m.directory.token_endpoint,
-      ssa_endpoint: m.directory.ssa_endpoint_template,
-      jwks_uri: m.directory.jwks_uri,
-      issuer: m.directory.issuer,
-      ...over.directory,
-    },
-    software: { software_id: sw.software_id, org_id: org.org_id },
-    signing_key: {
-      kid: sw.signing.kid,
-      alg: "PS256",
-      private_key: read(sw.signing.private_key_file),
-      ...over.signing_key,
-    },
-    transport: {
-      cert: read(sw.transport.cert_file),
-      key: read(sw.transport.key_file),
-      ca: read(m.ca_cert_file),
-      ...over.transport,
-    },
-    client: {
-      redirect_uris: [sw.software_redirect_uris[0]],
-      scope: "openid accounts",
-      token_endpoint_auth_method: "private_key_jwt",
-      ...over.client,
-    },
-  } as RegistrationParamsInput;
 }
 
 async function importEcPkcs8(pem: string): Promise<CryptoKey> {

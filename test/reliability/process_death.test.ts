@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../sandbox/index.js";
+import { startTestSandbox } from "../support/sandbox.js";
 import {
   argsFor,
   type EngineHarness,
@@ -13,7 +14,6 @@ import {
   expectNoChanges,
   upUntilConverged,
 } from "./engine_support.js";
-import { startReliabilitySandbox } from "./helpers.js";
 
 /** Every process below this one (the Pulumi CLI and the plugins it started), by id. */
 function descendants(root: number): number[] {
@@ -41,7 +41,10 @@ describe("the process dies after the bank committed the POST", () => {
   const BANK = "hint-bank";
 
   beforeAll(async () => {
-    sb = await startReliabilitySandbox("death", [{ name: BANK, quirks: { honour_client_id_hint: true } }]);
+    sb = await startTestSandbox({
+      prefix: "rel-death",
+      banks: [{ name: BANK, quirks: { honour_client_id_hint: true } }],
+    });
     // Long timeouts: the provider must still be waiting for the answer when it is killed.
     h = await engineHarness("ob-dcr-reliability", "death", {
       OBDCR_HEADERS_TIMEOUT_MS: "60000",

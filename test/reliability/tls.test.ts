@@ -9,7 +9,9 @@ import { processRegistrationResponse, registrationRequest } from "../../provider
 import { createRegistration } from "../../provider/http/registration.js";
 import { closeAgents } from "../../provider/http/transport.js";
 import type { Sandbox } from "../../sandbox/index.js";
-import { coreParams, read, startReliabilitySandbox, type TinyServer, tinyHttpsServer } from "./helpers.js";
+import { coreParams, read } from "../support/params.js";
+import { startTestSandbox } from "../support/sandbox.js";
+import { type TinyServer, tinyHttpsServer } from "./helpers.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -17,7 +19,7 @@ describe("TLS is verified and refusals say why", () => {
   let sb: Sandbox;
   let other: TinyServer;
   beforeAll(async () => {
-    sb = await startReliabilitySandbox("tls");
+    sb = await startTestSandbox({ prefix: "rel-tls" });
     // The sandbox server certificate (SANs localhost, 127.0.0.1), served on another loopback address.
     other = await tinyHttpsServer(sb, (_q, res) => res.end("{}"), "127.0.0.2");
   });
