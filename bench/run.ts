@@ -5,9 +5,9 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumiSdk from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { sandboxArgs } from "../examples/sandbox/program.js";
 import { ObClientRegistration } from "../provider/pulumi.js";
 import { localStack, repoRoot } from "../scripts/lib/pulumi_stack.js";
+import { pulumiArgs } from "../test/support/params.js";
 import { type CryptoCpu, cryptoCpu } from "./crypto.js";
 import { type FlowResult, runCore, runMinimal, runReference } from "./flows.js";
 import { type BenchSandbox, bankNames, startBenchSandbox } from "./sandbox.js";
@@ -209,8 +209,7 @@ async function pulumiCell(sb: BenchSandbox, n: number, latency: number, workDir:
       envVars: env(dir),
       program: async () => {
         const ids: Record<string, unknown> = {};
-        for (const name of names)
-          ids[name] = new ObClientRegistration(name, sandboxArgs(sb.manifest, name)).clientId;
+        for (const name of names) ids[name] = new ObClientRegistration(name, pulumiArgs(sb, name)).clientId;
         return { clientIds: ids };
       },
     });
@@ -256,7 +255,7 @@ class NoopResource extends pulumiSdk.dynamic.Resource {}
 async function noopUpCpu(sb: BenchSandbox, n: number, workDir: string): Promise<number> {
   const dir = join(workDir, "provider-cpu", `noop-n${n}`);
   mkdirSync(dir, { recursive: true });
-  const inputs = sandboxArgs(sb.manifest, bankNames(1)[0]!);
+  const inputs = pulumiArgs(sb, bankNames(1)[0]!);
   const provider: pulumiSdk.dynamic.ResourceProvider = {
     async create(ins: Record<string, unknown>) {
       return { id: `noop-${Math.random()}`, outs: { ...ins } };

@@ -2,7 +2,7 @@
 // (CPU, memory) and the servers get the other core, as remote banks would.
 // argv[2]: JSON { dataDir, pkiDir, banks: string[] }. Prints one JSON line { manifestPath } when
 // ready; stops when its stdin closes (the parent ended) or on SIGTERM.
-import { startSandbox } from "../sandbox/index.js";
+import { startTestSandbox } from "../test/support/sandbox.js";
 
 interface HostConfig {
   dataDir: string;
@@ -12,11 +12,7 @@ interface HostConfig {
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? "{}") as HostConfig;
-  const sandbox = await startSandbox({
-    dataDir: cfg.dataDir,
-    pkiDir: cfg.pkiDir,
-    banks: cfg.banks.map((name) => ({ name })),
-  });
+  const sandbox = await startTestSandbox({ dataDir: cfg.dataDir, pkiDir: cfg.pkiDir, banks: cfg.banks });
   let stopping = false;
   const stop = () => {
     if (stopping) return;
