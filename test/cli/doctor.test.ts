@@ -5,11 +5,19 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sandboxForFile } from "../support/hooks.js";
-import { type CliResult, cli, ensureBuilt, pemBody, tmpDir, wireSecrets, writeConfig } from "./helpers.js";
+import {
+  type CliResult,
+  cli,
+  closedPort,
+  ensureBuilt,
+  pemBody,
+  tmpDir,
+  wireSecrets,
+  writeConfig,
+} from "./helpers.js";
 
 type Json = Record<string, unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: parsed CLI JSON, asserted field by field
@@ -51,14 +59,6 @@ function otherRsaKey(name: string): { file: string; jwk: Json } {
   const file = path.join(dir, name);
   writeFileSync(file, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
   return { file, jwk: { ...publicKey.export({ format: "jwk" }), kid: "someone-else", use: "sig" } };
-}
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** No token, SSA or private key material on stdout or stderr. */

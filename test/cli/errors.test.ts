@@ -4,24 +4,15 @@
  * no stack unless --verbose, no secrets.
  */
 import { writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sandboxForFile } from "../support/hooks.js";
 import { cliConfig } from "../support/params.js";
-import { CLI_BANKS, cli, ensureBuilt, pemBody, tmpDir, writeConfig } from "./helpers.js";
+import { CLI_BANKS, cli, closedPort, ensureBuilt, pemBody, tmpDir, writeConfig } from "./helpers.js";
 
 beforeAll(() => ensureBuilt());
 const sb = sandboxForFile({ prefix: "cli", banks: CLI_BANKS });
 const dir = tmpDir();
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe("invalid input and configuration: exit 3", () => {
   it("missing config file names the flag and the path", async () => {

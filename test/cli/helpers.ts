@@ -13,6 +13,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import YAML from "yaml";
@@ -149,4 +150,13 @@ export function pemBody(file: string): string {
     .split("\n")
     .filter((l) => l && !l.startsWith("-----"))
     .join("");
+}
+
+/** A loopback port nothing listens on (a peer that refuses connections). */
+export async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
