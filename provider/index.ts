@@ -53,7 +53,8 @@ export {
 } from "./core/schemas/params.js";
 // The registration lifecycle (DCR POST / GET / PUT / DELETE) and its context.
 export { type ContextOptions, createContext, type ObDcrContext } from "./http/context.js";
-export { type DoctorCheck, runDoctor } from "./http/doctor.js";
+export { runDoctor } from "./http/doctor.js";
+export type { DoctorCheck } from "./http/doctor_lines.js";
 export { loadMaterial, type MaterialFiles } from "./http/files.js";
 export {
   type CreateOptions,
@@ -66,4 +67,5 @@ export {
   readRegistration,
   updateRegistration,
 } from "./http/registration.js";
-export { closeAgents, type TlsMaterial, type TransportOptions } from "./http/transport.js";
+export { closeAgents } from "./http/transport.js";
+export type { TlsMaterial, TransportOptions } from "./http/transport_types.js";

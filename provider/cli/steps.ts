@@ -21,7 +21,7 @@ import {
   verifySsa,
 } from "../http/directory.js";
 import type { RegistrationOutcome } from "../http/registration.js";
-import type { HttpResponse, TlsMaterial } from "../http/transport.js";
+import type { HttpResponse, TlsMaterial } from "../http/transport_types.js";
 import { REDACTED, redact } from "./redact.js";
 import type { Runtime } from "./runtime.js";
 

@@ -1,7 +1,7 @@
 /** Caches shared by many registrations in one process: tokens, SSAs, JWKS, discovery, transport options. */
 import type { Jwks } from "../core/schemas/common.js";
 import type { DiscoveryDocument } from "../core/schemas/responses.js";
-import type { TransportOptions } from "./transport.js";
+import type { TransportOptions } from "./transport_types.js";
 
 export interface CachedToken {
   access_token: string;

@@ -6,7 +6,8 @@ import type { Jwks } from "../core/schemas/common.js";
 import type { ObDcrContext } from "./context.js";
 import { verifyWithJwks } from "./jwks.js";
 import { contentType, parseJsonBody, throwForStatus } from "./response.js";
-import { type HttpResponse, send, type TlsMaterial } from "./transport.js";
+import { send } from "./send.js";
+import type { HttpResponse, TlsMaterial } from "./transport_types.js";
 
 const ACCEPT = "application/json, application/jwt;q=0.9, application/jose;q=0.8";
 

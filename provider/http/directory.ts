@@ -10,11 +10,12 @@ import type { SigningKey } from "../core/keys.js";
 import type { Jwks } from "../core/schemas/common.js";
 import { SsaClaims, TokenResponse } from "../core/schemas/responses.js";
 import { signClientAssertion } from "../core/sign/client_assertion.js";
-import { validateSsaClaims } from "../core/validate/preflight.js";
+import { validateSsaClaims } from "../core/validate/ssa_claims.js";
 import type { ObDcrContext } from "./context.js";
 import { jwksForKid } from "./jwks.js";
 import { contentType, parseJsonBody, throwForStatus } from "./response.js";
-import { type HttpResponse, send, type TlsMaterial } from "./transport.js";
+import { send } from "./send.js";
+import type { HttpResponse, TlsMaterial } from "./transport_types.js";
 
 export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

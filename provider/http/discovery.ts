@@ -3,7 +3,8 @@ import { UnexpectedResponseError } from "../core/errors.js";
 import { DiscoveryDocument } from "../core/schemas/responses.js";
 import type { ObDcrContext } from "./context.js";
 import { parseJsonBody, throwForStatus } from "./response.js";
-import { type HttpResponse, send, type TlsMaterial } from "./transport.js";
+import { send } from "./send.js";
+import type { HttpResponse, TlsMaterial } from "./transport_types.js";
 
 export function discoveryRequest(ctx: ObDcrContext, url: string, tls: TlsMaterial): Promise<HttpResponse> {
   return send(

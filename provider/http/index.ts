@@ -8,4 +8,6 @@ export * from "./jwks.js";
 export * from "./management.js";
 export * from "./registration.js";
 export * from "./response.js";
+export * from "./send.js";
 export * from "./transport.js";
+export * from "./transport_types.js";

@@ -4,7 +4,8 @@ import { UnexpectedResponseError } from "../core/errors.js";
 import { Jwks } from "../core/schemas/common.js";
 import type { ObDcrContext } from "./context.js";
 import { parseJsonBody, throwForStatus } from "./response.js";
-import { send, type TlsMaterial } from "./transport.js";
+import { send } from "./send.js";
+import type { TlsMaterial } from "./transport_types.js";
 
 export async function fetchJwks(
   ctx: ObDcrContext,

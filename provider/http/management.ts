@@ -17,7 +17,7 @@ import {
   tokenCacheKey,
   tokenRequest,
 } from "./directory.js";
-import type { TlsMaterial } from "./transport.js";
+import type { TlsMaterial } from "./transport_types.js";
 
 export interface ManagementTokenInput {
   token_endpoint: string;

@@ -11,7 +11,7 @@ import type { RegistrationResult } from "../core/parse/registration_response.js"
 import type { RegistrationState } from "../core/schemas/params.js";
 import { peekBody } from "./dcr.js";
 import type { Prepared } from "./prepare.js";
-import type { HttpResponse } from "./transport.js";
+import type { HttpResponse } from "./transport_types.js";
 
 export interface RegistrationOutcome extends RegistrationResult {
   profile: string;

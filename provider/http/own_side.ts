@@ -9,7 +9,7 @@ import { certificateIdentity, daysLeft, jwkThumbprint, type SigningKeyIdentity }
 import type { Jwk } from "../core/schemas/common.js";
 import type { ObDcrContext } from "./context.js";
 import { fetchJwks } from "./jwks.js";
-import type { TlsMaterial } from "./transport.js";
+import type { TlsMaterial } from "./transport_types.js";
 
 /** How the directory publishes our signing key. */
 export type KeyPublication =

@@ -18,20 +18,16 @@ import type { ClientParams } from "../core/schemas/params.js";
 import { RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
 import type { DiscoveryDocument, SsaClaims } from "../core/schemas/responses.js";
 import { signRegistrationRequest } from "../core/sign/registration_jwt.js";
-import {
-  validateAuthMaterial,
-  validateClientForProfile,
-  validateRedirectUris,
-  validateSigningKid,
-  validateTransportMaterial,
-} from "../core/validate/preflight.js";
+import { validateAuthMaterial, validateRedirectUris, validateSigningKid } from "../core/validate/client.js";
+import { validateClientForProfile } from "../core/validate/client_profile.js";
+import { validateTransportMaterial } from "../core/validate/transport_material.js";
 import type { ObDcrContext } from "./context.js";
 import type { JwksSource } from "./dcr.js";
 import { getSsa, verifySsa } from "./directory.js";
 import { discover } from "./discovery.js";
 import { fetchJwks } from "./jwks.js";
 import { describePublication } from "./own_side.js";
-import type { TlsMaterial } from "./transport.js";
+import type { TlsMaterial } from "./transport_types.js";
 
 export interface Prepared extends RegistrationPlan {
   params: RegistrationParams;

@@ -33,7 +33,7 @@ import {
 import { assertKeyPublished } from "./own_side.js";
 import { buildBody, obtainSsa, parseRegistrationParams, prepare } from "./prepare.js";
 import { postReconciled } from "./reconcile.js";
-import type { TlsMaterial } from "./transport.js";
+import type { TlsMaterial } from "./transport_types.js";
 
 export type { CreateOptions, ManagementOptions, RegistrationOutcome } from "./outcome.js";
 export { parseRegistrationParams } from "./prepare.js";

@@ -6,7 +6,7 @@ import {
   UnexpectedResponseError,
 } from "../core/errors.js";
 import { OAuthErrorBody } from "../core/schemas/responses.js";
-import type { HttpResponse } from "./transport.js";
+import type { HttpResponse } from "./transport_types.js";
 
 export function contentType(res: HttpResponse): string {
   return (res.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";

@@ -9,7 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { GoneUnconfirmedError, InvalidInputError, ObDcrError } from "../core/errors.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
-import type { TransportOptions } from "../http/transport.js";
+import type { TransportOptions } from "../http/transport_types.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
 import { nextClientIdHint } from "../lifecycle/hint.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";

@@ -10,7 +10,8 @@ import {
   parseRegistrationResponse,
 } from "../../provider/core/parse/registration_response.js";
 import { getProfile } from "../../provider/core/profiles/index.js";
-import { validateRedirectUris, validateTransportMaterial } from "../../provider/core/validate/preflight.js";
+import { validateRedirectUris } from "../../provider/core/validate/client.js";
+import { validateTransportMaterial } from "../../provider/core/validate/transport_material.js";
 import {
   processDeleteRegistrationResponse,
   processReadRegistrationResponse,
@@ -18,7 +19,7 @@ import {
   processUpdateRegistrationResponse,
 } from "../../provider/http/dcr.js";
 import { processTokenResponse } from "../../provider/http/directory.js";
-import type { HttpResponse } from "../../provider/http/transport.js";
+import type { HttpResponse } from "../../provider/http/transport_types.js";
 
 const RUNS = { numRuns: 300, seed: 20261125 };
 

@@ -5,7 +5,8 @@
 import { defineCommand } from "citty";
 import { InvalidInputError } from "../../core/errors.js";
 import { RegistrationParams, type RegistrationParamsInput } from "../../core/schemas/params.js";
-import { type FailureSide, runDoctor } from "../../http/doctor.js";
+import { runDoctor } from "../../http/doctor.js";
+import type { FailureSide } from "../../http/doctor_lines.js";
 import { configError } from "../config.js";
 import {
   EXIT_INVALID_INPUT,

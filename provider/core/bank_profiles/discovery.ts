@@ -5,7 +5,7 @@
 import { InvalidInputError } from "../errors.js";
 import type { ClientParams } from "../schemas/params.js";
 import type { DiscoveryDocument } from "../schemas/responses.js";
-import { validateAgainstDiscovery } from "../validate/preflight.js";
+import { validateAgainstDiscovery } from "../validate/discovery.js";
 import type { ResolvedBankProfile } from "./resolve.js";
 
 /**

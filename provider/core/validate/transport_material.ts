@@ -1,0 +1,56 @@
+/** Preflight check of the mTLS certificate and key, before any connection is made. */
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { InvalidInputError } from "../errors.js";
+
+/**
+ * The mTLS material, before any connection: the certificate and key parse, belong together, and the
+ * certificate is valid now. (Who issued it is the servers' business: a bank refuses another CA.)
+ */
+export function validateTransportMaterial(
+  transport: { cert?: string | undefined; key?: string | undefined },
+  now: number,
+): void {
+  const { cert, key } = transport;
+  if (cert === undefined && key === undefined) return;
+  if (cert === undefined)
+    throw new InvalidInputError("transport.cert", "is required when transport.key is given");
+  if (key === undefined)
+    throw new InvalidInputError("transport.key", "is required when transport.cert is given");
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (cause) {
+    throw new InvalidInputError(
+      "transport.cert",
+      'is not a PEM X.509 certificate (give the "BEGIN CERTIFICATE" file of the transport certificate)',
+      { cause },
+    );
+  }
+  let k: KeyObject;
+  try {
+    k = createPrivateKey(key);
+  } catch (cause) {
+    throw new InvalidInputError(
+      "transport.key",
+      'is not a PEM private key (give the "BEGIN PRIVATE KEY" file of the transport certificate)',
+      { cause },
+    );
+  }
+  if (!x509.checkPrivateKey(k))
+    throw new InvalidInputError(
+      "transport.key",
+      `does not belong to transport.cert (${x509.subject.replace(/\n/g, ", ")}); give the key the certificate was issued for`,
+    );
+  const from = Date.parse(x509.validFrom) / 1000;
+  const to = Date.parse(x509.validTo) / 1000;
+  if (now < from)
+    throw new InvalidInputError(
+      "transport.cert",
+      `is not valid before ${new Date(from * 1000).toISOString()}; use a certificate valid now (or check the clock)`,
+    );
+  if (now > to)
+    throw new InvalidInputError(
+      "transport.cert",
+      `expired at ${new Date(to * 1000).toISOString()}; renew the transport certificate in the directory and give the new one`,
+    );
+}

@@ -1,0 +1,80 @@
+/**
+ * Doctor's directory checks (4–6): a directory token, the software statement, and our signing key
+ * among the keys the directory publishes. Nothing is registered.
+ */
+import { RegistrationRejectedError } from "../core/errors.js";
+import type { SsaClaims } from "../core/schemas/responses.js";
+import { getDirectoryToken, getSsa, verifySsa } from "./directory.js";
+import { fail, failed, notChecked, ok, type Run } from "./doctor_lines.js";
+import { describePublication, findPublishedKey } from "./own_side.js";
+
+const DIRECTORY_CHECKS = ["directory token", "software statement", "signing key published"] as const;
+
+/**
+ * Checks 4–6. Returns the SSA's claims, why there are none (a string), or undefined without a
+ * directory (the lines do not apply).
+ */
+export async function directoryChecks(r: Run): Promise<SsaClaims | string | undefined> {
+  const { directory: d, software: sw } = r.params;
+  const { ctx, tls, signer, checks } = r;
+  if (!d || !sw) return undefined;
+  const skipFrom = (i: number, why: string) => {
+    for (const n of DIRECTORY_CHECKS.slice(i)) checks.push(notChecked(n, why));
+    return why;
+  };
+  let ssa = d.software_statement;
+  if (ssa) checks.push(ok("directory token", "not needed: inline software statement"));
+  else {
+    if (!signer || r.transport_problem) return skipFrom(0, r.transport_problem ?? "the signing key failed");
+    const { token_endpoint, ssa_endpoint, scope, ssa_max_age_seconds: max_age_seconds } = d;
+    const source = {
+      ...sw,
+      token_endpoint: token_endpoint!,
+      ssa_endpoint: ssa_endpoint!,
+      scope,
+      max_age_seconds,
+    };
+    let step = 0;
+    try {
+      await getDirectoryToken(ctx, { ...source, client_id: sw.software_id, key: signer.key, tls });
+      checks.push(ok("directory token", `client_credentials token from ${token_endpoint} (private_key_jwt)`));
+      step = 1;
+      ssa = await getSsa(ctx, { ...source, key: signer.key, tls }); // the token above, from the cache
+    } catch (e) {
+      // The directory verifies our assertion against the keys it publishes: invalid_client there
+      // says our signing key (or kid) is not one it publishes, a fault on our side.
+      const ours = step === 0 && e instanceof RegistrationRejectedError && e.error === "invalid_client";
+      const f = failed(DIRECTORY_CHECKS[step]!, e, ours ? "material" : "refused");
+      if (ours)
+        f.detail = `${f.detail}: the directory does not accept our client assertion (kid ${signer.key.kid}); the signing key or its kid is wrong`;
+      checks.push(f);
+      return skipFrom(step + 1, step === 0 ? "no directory token" : "no software statement");
+    }
+  }
+  let claims: SsaClaims;
+  try {
+    claims = await verifySsa(ctx, ssa, { issuer: d.issuer, ...sw, jwks_uri: d.jwks_uri, jwks: d.jwks, tls });
+  } catch (e) {
+    checks.push(failed("software statement", e, "refused"));
+    return skipFrom(2, "the software statement failed");
+  }
+  const inline = d.software_statement ? "inline software statement, " : "";
+  const unsigned = d.jwks || d.jwks_uri ? "" : "; signature not checked: no directory.jwks_uri or .jwks";
+  const uri = claims.software_jwks_endpoint;
+  const ssaLine = `${inline}software_id ${claims.software_id}, software_jwks_endpoint ${uri ?? "(none)"}`;
+  checks.push(ok("software statement", `${ssaLine}${unsigned}`));
+  const name = DIRECTORY_CHECKS[2];
+  if (!signer) checks.push(notChecked(name, "the signing key failed"));
+  else if (!uri) checks.push(ok(name, "not checked: the SSA names no software_jwks_endpoint"));
+  else {
+    try {
+      const revoked = claims.software_jwks_revoked_endpoint;
+      const p = await findPublishedKey(ctx, uri, tls, signer.identity, revoked);
+      const detail = describePublication(p, signer.identity);
+      checks.push(p.status === "published" ? ok(name, detail) : fail(name, detail, "material"));
+    } catch (e) {
+      checks.push(failed(name, e, "material"));
+    }
+  }
+  return claims;
+}

@@ -1,0 +1,66 @@
+/**
+ * What a failed request's error means for a retry: nothing was sent (safe to retry), TLS (never
+ * retried), a timeout, or a failure after the request may have reached the server.
+ */
+
+/** Error codes of failures that happen before any request byte is written. */
+const BEFORE_SEND = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+/** Certificate/handshake problems: never retried, never ambiguous. */
+function isTlsError(code: string | undefined, msg: string): boolean {
+  return (
+    (!!code &&
+      (code.startsWith("ERR_TLS") ||
+        code.startsWith("ERR_SSL") ||
+        code.includes("CERT") ||
+        code === "DEPTH_ZERO_SELF_SIGNED_CERT" ||
+        code === "SELF_SIGNED_CERT_IN_CHAIN" ||
+        code === "UNABLE_TO_VERIFY_LEAF_SIGNATURE" ||
+        code === "UNABLE_TO_GET_ISSUER_CERT_LOCALLY" ||
+        code === "HOSTNAME_MISMATCH")) ||
+    /alert|certificate|handshake/i.test(msg)
+  );
+}
+
+function errCode(e: unknown): string | undefined {
+  let x: unknown = e;
+  for (let i = 0; i < 4 && x && typeof x === "object"; i++) {
+    const c = (x as { code?: unknown }).code;
+    if (typeof c === "string" && c !== "UND_ERR_SOCKET") return c;
+    x = (x as { cause?: unknown }).cause;
+  }
+  const c = (e as { code?: unknown })?.code;
+  return typeof c === "string" ? c : undefined;
+}
+
+function errMessage(e: unknown): string {
+  const parts: string[] = [];
+  let x: unknown = e;
+  for (let i = 0; i < 4 && x instanceof Error; i++) {
+    parts.push(x.message);
+    x = x.cause;
+  }
+  return parts.join(": ");
+}
+
+export type Classified = {
+  kind: "before_send" | "tls" | "timeout_headers" | "timeout_body" | "after_send";
+  code?: string;
+};
+
+export function classify(e: unknown): Classified {
+  const code = errCode(e);
+  const msg = errMessage(e);
+  if (code === "UND_ERR_CONNECT_TIMEOUT") return { kind: "before_send", code };
+  if (code && BEFORE_SEND.has(code)) return { kind: "before_send", code };
+  if (isTlsError(code, msg)) return { kind: "tls", ...(code ? { code } : {}) };
+  if (code === "UND_ERR_HEADERS_TIMEOUT") return { kind: "timeout_headers", code };
+  if (code === "UND_ERR_BODY_TIMEOUT") return { kind: "timeout_body", code };
+  return { kind: "after_send", ...(code ? { code } : {}) };
+}
