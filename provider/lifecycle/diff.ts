@@ -14,15 +14,12 @@ export interface BankCapabilities {
   refusesDuplicateRegistration: boolean;
 }
 
-/** From the checked inputs; an explicit `refusesDuplicates` input wins. */
+/** From the checked inputs (the bank profile, resolved in `check`). */
 export function capabilitiesOf(news: Props): BankCapabilities {
   const c = news.bankCapabilities as BankCapabilities | undefined;
   return {
     supportsUpdate: c?.supportsUpdate ?? true,
-    refusesDuplicateRegistration:
-      typeof news.refusesDuplicates === "boolean"
-        ? news.refusesDuplicates
-        : (c?.refusesDuplicateRegistration ?? false),
+    refusesDuplicateRegistration: c?.refusesDuplicateRegistration ?? false,
   };
 }
 

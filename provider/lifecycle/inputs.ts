@@ -59,8 +59,8 @@ export const ResourceOnlyInputs = z.object({
       clientSecret: z.string().min(1).optional(),
     })
     .optional(),
-  /** The bank refuses a second registration of the same software: replace deletes first. */
-  refusesDuplicates: z.boolean().optional(),
+  /** Moved: the bank profile says it (one name per setting). */
+  refusesDuplicates: z.undefined({ error: "moved: set bankProfile.refusesDuplicateRegistration" }).optional(),
   /**
    * Any change of this value forces a PUT of the registration (for teams that rotate on a
    * schedule: the bank may issue a new client_secret or registration access token).
@@ -86,7 +86,6 @@ export type RegistrationInputs = Omit<Core, "signingKey" | "transport"> & {
   signingKey: SigningKeyInput;
   transport: TransportInput;
   adopt?: ResourceOnlyInputs["adopt"];
-  refusesDuplicates?: boolean;
   rotationTrigger?: string;
   expiryWarningDays?: number;
 };
@@ -129,7 +128,6 @@ export async function toCoreParams(
   const { unknown } = opts;
   const {
     adopt: _adopt,
-    refusesDuplicates: _rd,
     rotationTrigger: _rt,
     expiryWarningDays: _ew,
     signingKey,

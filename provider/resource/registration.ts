@@ -78,7 +78,7 @@ export class ObClientRegistration extends pulumi.dynamic.Resource {
       signingKey: secret(args.signingKey),
       transport: secret(args.transport),
       adopt: secret(args.adopt),
-      // Seeds the client_id a create proposes to banks that honour the hint (see bank.clientIdHint).
+      // Seeds the client_id a create proposes to banks that honour the hint (see bankProfile.clientIdHint).
       clientIdHintSeed: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       clientId: undefined,
       clientIdIssuedAt: undefined,
