@@ -81,10 +81,20 @@ type TransportInput = Partial<NonNullable<Core["transport"]>> & {
   caFile?: string;
 };
 
+/**
+ * Private keys given inline travel beside `signingKey` / `transport` (secret), so that the kid,
+ * the certificate and the CA stay readable in state and diffs.
+ */
+export const SECRET_MATERIAL_INPUTS = ["signingPrivateKey", "transportPrivateKey"] as const;
+
 /** The provider's (plain, unwrapped) inputs. */
 export type RegistrationInputs = Omit<Core, "signingKey" | "transport"> & {
   signingKey: SigningKeyInput;
-  transport: TransportInput;
+  transport?: TransportInput;
+  /** Secret: `signingKey.privateKey`, split off by the resource. */
+  signingPrivateKey?: NonNullable<Core["signingKey"]>["privateKey"];
+  /** Secret: `transport.key`, split off by the resource. */
+  transportPrivateKey?: string;
   adopt?: ResourceOnlyInputs["adopt"];
   rotationTrigger?: string;
   expiryWarningDays?: number;
@@ -132,12 +142,15 @@ export async function toCoreParams(
     expiryWarningDays: _ew,
     signingKey,
     transport,
+    signingPrivateKey,
+    transportPrivateKey,
     ...rest
   } = inputs;
   const { privateKeyFile, ...sk } = signingKey ?? ({} as SigningKeyInput);
   const { certFile, keyFile, caFile, ...tr } = transport ?? {};
   let privateKey: unknown =
     sk.privateKey ??
+    signingPrivateKey ??
     (await fromFile("signingKey.privateKeyFile", privateKeyFile, unknown)) ??
     secrets.signingPrivateKey;
   if (typeof privateKey === "string" && privateKey.trim().startsWith("{")) {
@@ -150,7 +163,11 @@ export async function toCoreParams(
   const transportCore = {
     ...tr,
     cert: tr.cert ?? (await fromFile("transport.certFile", certFile, unknown)),
-    key: tr.key ?? (await fromFile("transport.keyFile", keyFile, unknown)) ?? secrets.transportKey,
+    key:
+      tr.key ??
+      transportPrivateKey ??
+      (await fromFile("transport.keyFile", keyFile, unknown)) ??
+      secrets.transportKey,
     ca: tr.ca ?? (await fromFile("transport.caFile", caFile, unknown)),
   };
   return snakeKeys({
