@@ -1,9 +1,9 @@
 "use strict";
-// Preloaded by the benchmark only (NODE_OPTIONS=--require, with OB_DCR_BENCH_CPU_DIR set) into the
+// Preloaded by the benchmark only (NODE_OPTIONS=--require, with OBDCR_BENCH_CPU_DIR set) into the
 // Pulumi dynamic provider host: every 20 ms and at exit it writes the process's CPU time and peak
 // RSS to <dir>/<pid>.json. Nothing else: no request, input or secret is read or written. The
 // engine may kill the host without an exit event, so the last snapshot is at most 20 ms old.
-const dir = process.env.OB_DCR_BENCH_CPU_DIR;
+const dir = process.env.OBDCR_BENCH_CPU_DIR;
 if (dir && process.argv.slice(1).some((a) => a.includes("dynamic-provider"))) {
   const fs = require("node:fs");
   const path = require("node:path");

@@ -198,7 +198,7 @@ async function pulumiCell(sb: BenchSandbox, n: number, latency: number, workDir:
   const destroyDir = hookDir("destroy");
   const env = (dir: string) => ({
     NODE_OPTIONS: `--require ${join(repoRoot, "bench", "cpu_hook.cjs")}`,
-    OB_DCR_BENCH_CPU_DIR: dir,
+    OBDCR_BENCH_CPU_DIR: dir,
   });
   const stackName = `bench-n${n}`;
   const open = (dir: string): Promise<Stack> =>
@@ -268,7 +268,7 @@ async function noopUpCpu(sb: BenchSandbox, n: number, workDir: string): Promise<
     backend: `file://${join(workDir, "state")}`,
     envVars: {
       NODE_OPTIONS: `--require ${join(repoRoot, "bench", "cpu_hook.cjs")}`,
-      OB_DCR_BENCH_CPU_DIR: dir,
+      OBDCR_BENCH_CPU_DIR: dir,
     },
     program: async () => {
       for (let i = 0; i < n; i++) new NoopResource(provider, `noop-${i}`, { ...inputs });

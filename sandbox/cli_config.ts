@@ -12,11 +12,8 @@ export function cliConfig(manifest: SandboxManifest, bankName: string): Record<s
   const rfc7592 = bank.management === "registration_access_token";
   return {
     profile: bank.request_format === "json" ? "rfc7591" : "obie-3.2",
-    bank: {
-      discovery_url: bank.discovery_url,
-      org_id: bank.org_id,
-      ...(rfc7592 ? { management: { style: "rfc7592" } } : {}),
-    },
+    bank: { discovery_url: bank.discovery_url, org_id: bank.org_id },
+    ...(rfc7592 ? { bank_profile: { management: { style: "rfc7592" } } } : {}),
     directory: {
       token_endpoint: manifest.directory.token_endpoint,
       ssa_endpoint: manifest.directory.ssa_endpoint_template,

@@ -29,7 +29,7 @@ async function main() {
     console.log(`sandbox: ${sandbox.manifest.banks.map((b) => b.discovery_url).join(", ")}`);
     const stack = await localStack({
       projectName: "ob-dcr-demo",
-      stackName: process.env.OB_DCR_STACK ?? "dev",
+      stackName: process.env.OBDCR_STACK ?? "dev",
       program: async () => program(sandbox.manifest),
     });
     console.log(`backend: ${backendUrl()}  stack: ${stack.name}`);

@@ -14,15 +14,15 @@ import { RegistrationParams, type RegistrationParamsInput } from "../core/schema
 
 /** Environment variables read by the CLI (flags override them). */
 export const ENV = {
-  config: "OB_DCR_CONFIG",
-  profile: "OB_DCR_PROFILE",
-  bank_discovery_url: "OB_DCR_BANK_DISCOVERY_URL",
-  ca_file: "OB_DCR_CA_FILE",
-  state: "OB_DCR_STATE",
-  client_id: "OB_DCR_CLIENT_ID",
-  registration_access_token: "OB_DCR_REGISTRATION_ACCESS_TOKEN",
-  client_secret: "OB_DCR_CLIENT_SECRET",
-  timeout: "OB_DCR_TIMEOUT",
+  config: "OBDCR_CONFIG",
+  profile: "OBDCR_PROFILE",
+  bank_discovery_url: "OBDCR_BANK_DISCOVERY_URL",
+  ca_file: "OBDCR_CA_FILE",
+  state: "OBDCR_STATE",
+  client_id: "OBDCR_CLIENT_ID",
+  registration_access_token: "OBDCR_REGISTRATION_ACCESS_TOKEN",
+  client_secret: "OBDCR_CLIENT_SECRET",
+  timeout: "OBDCR_TIMEOUT",
 } as const;
 
 /** `<section>.<member>_file` → `<section>.<member>`: file contents replace the path. */
@@ -108,6 +108,9 @@ export async function loadConfig(
   cwd: string,
   required = true,
 ): Promise<LoadedConfig> {
+  // One prefix for every variable (OBDCR_, like the error codes): the old one is refused by name.
+  const old = Object.keys(env).find((k) => k.startsWith("OB_DCR_") && env[k] !== undefined);
+  if (old) throw new InvalidInputError(old, `was renamed: set ${old.replace("OB_DCR_", "OBDCR_")} instead`);
   const named = o.config ?? env[ENV.config];
   let raw: Record<string, unknown> = {};
   let file: string | undefined;
@@ -211,7 +214,7 @@ export async function validateConfig(
   return { input: cfg.raw as RegistrationParamsInput, params };
 }
 
-/** Transport timeouts from --timeout / OB_DCR_TIMEOUT (seconds). */
+/** Transport timeouts from --timeout / OBDCR_TIMEOUT (seconds). */
 export function timeoutMs(
   flag: string | undefined,
   env: Record<string, string | undefined>,

@@ -64,8 +64,8 @@ export interface StateSources {
 }
 
 /**
- * The registration to manage: from --state (or OB_DCR_STATE), or --client-id (or OB_DCR_CLIENT_ID)
- * with the secrets from OB_DCR_REGISTRATION_ACCESS_TOKEN / OB_DCR_CLIENT_SECRET (never from flags,
+ * The registration to manage: from --state (or OBDCR_STATE), or --client-id (or OBDCR_CLIENT_ID)
+ * with the secrets from OBDCR_REGISTRATION_ACCESS_TOKEN / OBDCR_CLIENT_SECRET (never from flags,
  * which other users can see in the process list).
  */
 export async function resolveState(

@@ -48,7 +48,7 @@ function discoveryFit(
   url: string,
 ): DoctorCheck {
   const name = "bank discovery";
-  const skip = params.bank.skip_discovery_checks;
+  const skip = bp.skip_discovery_checks;
   try {
     const client = { ...params.client, grant_types: bp.grant_types };
     if (!skip) validateProfileAgainstDiscovery(bp, doc, client, params.signing_key.alg, url);
@@ -62,7 +62,7 @@ function discoveryFit(
       "refused",
     );
   const fit = skip
-    ? "fit not checked (bank.skip_discovery_checks)"
+    ? "fit not checked (bank_profile.skip_discovery_checks)"
     : `fits ${params.profile}, the bank profile and the client`;
   return ok(name, `issuer ${doc.issuer ?? "(none)"}: ${fit}`);
 }

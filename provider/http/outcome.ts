@@ -21,7 +21,7 @@ export interface RegistrationOutcome extends RegistrationResult {
   bank_profile: ResolvedBankProfile;
   /** Where the bank's response differed from what the bank profile declares (`response.*`). */
   response_deviations: ResponseDeviation[];
-  /** The client_id proposed in the request (`bank.client_id_hint`), and whether the bank used it. */
+  /** The client_id proposed in the request (`bank_profile.client_id_hint`), and whether the bank used it. */
   client_id_hint?: { sent: string; honoured: boolean } | undefined;
   /**
    * Set when create did not get its own 201 but found the registration by its client_id hint:
@@ -46,7 +46,7 @@ export interface ManagementOptions {
 
 export interface CreateOptions {
   /**
-   * The client_id proposed when `bank.client_id_hint` is on (default: a random UUIDv4). A hint that
+   * The client_id proposed when `bank_profile.client_id_hint` is on (default: a random UUIDv4). A hint that
    * is stable across runs lets a later run find a registration whose POST outcome was lost even
    * when the process died (the Pulumi resource derives one from its stack, name and identity).
    */

@@ -125,7 +125,7 @@ export async function prepare(
     params.bank.token_endpoint ??
     discovery?.mtls_endpoint_aliases?.token_endpoint ??
     discovery?.token_endpoint;
-  if (discovery && !params.bank.skip_discovery_checks)
+  if (discovery && !bank_profile.skip_discovery_checks)
     validateProfileAgainstDiscovery(bank_profile, discovery, client, key.alg, params.bank.discovery_url);
   // Only a signed (JWT) response needs the bank's keys: fetched then, not on every call.
   const bankJwksUri = params.bank.jwks_uri ?? discovery?.jwks_uri;
@@ -236,7 +236,7 @@ export async function buildBody(
     default_auth_signing_alg: p.key.alg,
     now: ctx.now(),
     jti: randomUUID(),
-    ttl_seconds: params.bank.request_ttl_seconds,
+    ttl_seconds: bp.request_ttl_seconds,
     jti_case: bp.jti_case,
     scope_format: bp.scope_format,
     extra_claims: bp.extra_claims,

@@ -1,5 +1,5 @@
 /**
- * A POST whose answer was lost, reconciled through the client_id hint (`bank.client_id_hint`): a GET
+ * A POST whose answer was lost, reconciled through the client_id hint (`bank_profile.client_id_hint`): a GET
  * on the proposed client_id tells "committed" from "not committed".
  */
 import {
@@ -69,7 +69,7 @@ export async function findByHint(
   if (typeof registered === "string" && p.params.software && registered !== p.params.software.software_id)
     throw new OutcomeUnknownError(
       `client ${hint} exists at the bank but belongs to software ${registered}, not ${software}; ` +
-        "give this resource another client_id hint (or turn bank.client_id_hint off)",
+        "give this resource another client_id hint (or turn bank_profile.client_id_hint off)",
       { cause },
     );
   return keepSecrets(p, state, r);

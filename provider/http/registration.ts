@@ -45,7 +45,7 @@ export async function createRegistration(
   opts: CreateOptions = {},
 ): Promise<RegistrationOutcome> {
   const p = await prepare(input, ctx, { fetch_ssa: true });
-  const hint = p.params.bank.client_id_hint ? (opts.client_id_hint ?? randomUUID()) : undefined;
+  const hint = p.bank_profile.client_id_hint ? (opts.client_id_hint ?? randomUUID()) : undefined;
   const post = async (): Promise<RegistrationOutcome> => {
     const { body, content_type, requested } = await buildBody(p, ctx, hint);
     // The hint is not metadata: a bank that ignores it is not "substituting" client_id.

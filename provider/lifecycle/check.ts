@@ -36,6 +36,9 @@ export async function check(lc: Lifecycle, news: Props): Promise<CheckResult> {
           reason = `${reason}; give signingKey.privateKey, signingKey.privateKeyFile or the ob-dcr:signingPrivateKey config secret`;
         if (i.path.join(".") === "transport.key")
           reason = `${reason}; give transport.key, transport.keyFile or the ob-dcr:transportKey config secret`;
+        // A setting that moved names its new home in the resource's spelling.
+        if (reason.startsWith("moved: "))
+          reason = reason.replace(/[a-z]+_[a-z0-9_.]*/g, (w) => propertyPath(w.split(".")));
         failures.push({ property: propertyPath(i.path), reason });
       }
       return { inputs: news, failures, notes };

@@ -14,15 +14,12 @@ export interface BankCapabilities {
   refusesDuplicateRegistration: boolean;
 }
 
-/** From the checked inputs; an explicit `refusesDuplicates` input wins. */
+/** From the checked inputs (the bank profile, resolved in `check`). */
 export function capabilitiesOf(news: Props): BankCapabilities {
   const c = news.bankCapabilities as BankCapabilities | undefined;
   return {
     supportsUpdate: c?.supportsUpdate ?? true,
-    refusesDuplicateRegistration:
-      typeof news.refusesDuplicates === "boolean"
-        ? news.refusesDuplicates
-        : (c?.refusesDuplicateRegistration ?? false),
+    refusesDuplicateRegistration: c?.refusesDuplicateRegistration ?? false,
   };
 }
 
@@ -51,13 +48,13 @@ export function putReasons(olds: Props, news: Props): string[] {
 }
 
 /** Inputs compared by material identity instead of by value (a path change alone is no change). */
-const MATERIAL_INPUTS = new Set(["signingKey", "transport"]);
+const MATERIAL_INPUTS = new Set(["signingKey", "transport", "signingPrivateKey", "transportPrivateKey"]);
 
 function materialChanged(olds: Props, news: Props): boolean {
   const a = recordedMaterial(olds);
   const b = recordedMaterial(news);
   // State from before identities were recorded: compare what was declared.
-  if (!a || !b) return !same(olds.signingKey, news.signingKey) || !same(olds.transport, news.transport);
+  if (!a || !b) return [...MATERIAL_INPUTS].some((k) => !same(olds[k], news[k]));
   const keyDecl = (p: Props) => ({
     kid: at(p, ["signingKey", "kid"]),
     alg: at(p, ["signingKey", "alg"]) ?? "PS256",

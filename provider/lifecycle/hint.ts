@@ -1,5 +1,5 @@
 /**
- * The client_id a create proposes to a bank that honours a hint (`bank.clientIdHint`): stable
+ * The client_id a create proposes to a bank that honours a hint (`bankProfile.clientIdHint`): stable
  * across runs, so a run that died after the bank committed the POST is found by the next one.
  */
 import { createHash } from "node:crypto";

@@ -59,8 +59,8 @@ export const ResourceOnlyInputs = z.object({
       clientSecret: z.string().min(1).optional(),
     })
     .optional(),
-  /** The bank refuses a second registration of the same software: replace deletes first. */
-  refusesDuplicates: z.boolean().optional(),
+  /** Moved: the bank profile says it (one name per setting). */
+  refusesDuplicates: z.undefined({ error: "moved: set bankProfile.refusesDuplicateRegistration" }).optional(),
   /**
    * Any change of this value forces a PUT of the registration (for teams that rotate on a
    * schedule: the bank may issue a new client_secret or registration access token).
@@ -81,12 +81,21 @@ type TransportInput = Partial<NonNullable<Core["transport"]>> & {
   caFile?: string;
 };
 
+/**
+ * Private keys given inline travel beside `signingKey` / `transport` (secret), so that the kid,
+ * the certificate and the CA stay readable in state and diffs.
+ */
+export const SECRET_MATERIAL_INPUTS = ["signingPrivateKey", "transportPrivateKey"] as const;
+
 /** The provider's (plain, unwrapped) inputs. */
 export type RegistrationInputs = Omit<Core, "signingKey" | "transport"> & {
   signingKey: SigningKeyInput;
-  transport: TransportInput;
+  transport?: TransportInput;
+  /** Secret: `signingKey.privateKey`, split off by the resource. */
+  signingPrivateKey?: NonNullable<Core["signingKey"]>["privateKey"];
+  /** Secret: `transport.key`, split off by the resource. */
+  transportPrivateKey?: string;
   adopt?: ResourceOnlyInputs["adopt"];
-  refusesDuplicates?: boolean;
   rotationTrigger?: string;
   expiryWarningDays?: number;
 };
@@ -127,19 +136,20 @@ export async function toCoreParams(
   opts: { unknown?: string } = {},
 ): Promise<RegistrationParamsInput> {
   const { unknown } = opts;
-  const {
-    adopt: _adopt,
-    refusesDuplicates: _rd,
-    rotationTrigger: _rt,
-    expiryWarningDays: _ew,
-    signingKey,
-    transport,
-    ...rest
-  } = inputs;
+  const { signingKey, transport, signingPrivateKey, transportPrivateKey } = inputs;
+  // Everything that is the core's, and nothing the resource adds.
+  const rest = Object.fromEntries(
+    Object.entries(inputs).filter(
+      ([k]) =>
+        !(k in ResourceOnlyInputs.shape) &&
+        !["signingKey", "transport", ...SECRET_MATERIAL_INPUTS].includes(k),
+    ),
+  );
   const { privateKeyFile, ...sk } = signingKey ?? ({} as SigningKeyInput);
   const { certFile, keyFile, caFile, ...tr } = transport ?? {};
   let privateKey: unknown =
     sk.privateKey ??
+    signingPrivateKey ??
     (await fromFile("signingKey.privateKeyFile", privateKeyFile, unknown)) ??
     secrets.signingPrivateKey;
   if (typeof privateKey === "string" && privateKey.trim().startsWith("{")) {
@@ -152,7 +162,11 @@ export async function toCoreParams(
   const transportCore = {
     ...tr,
     cert: tr.cert ?? (await fromFile("transport.certFile", certFile, unknown)),
-    key: tr.key ?? (await fromFile("transport.keyFile", keyFile, unknown)) ?? secrets.transportKey,
+    key:
+      tr.key ??
+      transportPrivateKey ??
+      (await fromFile("transport.keyFile", keyFile, unknown)) ??
+      secrets.transportKey,
     ca: tr.ca ?? (await fromFile("transport.caFile", caFile, unknown)),
   };
   return snakeKeys({

@@ -4,6 +4,7 @@
  * and the own-side checks, and reports what happened as data (`Note`s, errors with a `remedy`);
  * each adapter (the dynamic provider today) turns those into its own words. No Pulumi here.
  */
+import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import {
   GoneUnconfirmedError,
   InvalidInputError,
@@ -66,11 +67,11 @@ export async function create(
     if (typeof id === "string" && id)
       throw new PartiallyCreated(id, { ...inputs, ...material, clientId: id, managementUri: "" }, e);
     if (e instanceof ObDcrError && e.code === OBDCR_OUTCOME_UNKNOWN) {
-      e.message = params.bank?.client_id_hint
+      e.message = resolveBankProfile(parseRegistrationParams(params)).client_id_hint
         ? `registration of ${where(inputs)}: ${e.message}`
         : `the registration POST for ${where(inputs)} may have reached the bank, but no answer came back: ${e.message}. ` +
           "ob-dcr cannot find the client by itself: this bank is not declared to honour a client_id hint " +
-          "(bank.client_id_hint), and DCR offers no search";
+          "(bankProfile.clientIdHint), and DCR offers no search";
       e.remedy ??= { kind: "adopt" }; // no hint: the bank's portal is the only place to look
     }
     throw e;

@@ -4,7 +4,12 @@
  * keys come from the zod schemas, so a new schema field is echoed and diffed without a list to edit.
  */
 import { RegistrationParams } from "../core/schemas/params.js";
-import { type RegistrationInputs, ResourceOnlyInputs, snakeToCamel } from "./inputs.js";
+import {
+  type RegistrationInputs,
+  ResourceOnlyInputs,
+  SECRET_MATERIAL_INPUTS,
+  snakeToCamel,
+} from "./inputs.js";
 
 export type Props = Record<string, unknown>;
 
@@ -15,6 +20,7 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export const INPUT_KEYS: readonly string[] = [
   ...Object.keys(RegistrationParams.shape).map(snakeToCamel),
   ...Object.keys(ResourceOnlyInputs.shape),
+  ...SECRET_MATERIAL_INPUTS,
 ];
 
 export function declared(props: Props): RegistrationInputs {

@@ -135,7 +135,7 @@ export function noteWords(n: Note): string {
     case "reconciled":
       return `${n.where}: found registration ${n.client_id} by its client_id hint (${n.how === "lost_response" ? "the bank committed the POST but its answer was lost" : "an earlier interrupted run registered it"}); it is now in state`;
     case "hint_ignored":
-      return `${n.where}: the bank ignored the client_id hint (issued ${n.client_id}); set bank.clientIdHint to false for this bank, lost answers cannot be reconciled`;
+      return `${n.where}: the bank ignored the client_id hint (issued ${n.client_id}); set bankProfile.clientIdHint to false for this bank, lost answers cannot be reconciled`;
     case "expiring":
       return `warning: ${expiryWarning(n.where, n)}`;
     case "gone":

@@ -4,26 +4,46 @@
  * Type token: `pulumi-nodejs:dynamic/ob-dcr:ObClientRegistration`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { RegistrationInputs } from "./args.js";
+import type { ObClientRegistrationArgs, SigningKeyArgs, TransportArgs } from "./args_doc.js";
 import type { Substitution } from "./provider.js";
 
-/** `pulumi.Input` at every level, as Pulumi's own SDKs type nested args. */
-export type DeepInput<T> = T extends string | number | boolean | null | undefined
-  ? pulumi.Input<T>
-  : T extends readonly (infer U)[]
-    ? pulumi.Input<DeepInput<U>[]>
-    : pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>;
+export type { ObClientRegistrationArgs } from "./args_doc.js";
 
-export type ObClientRegistrationArgs = { [K in keyof RegistrationInputs]: DeepInput<RegistrationInputs[K]> };
-
-/** Outputs that hold credentials: stored encrypted, masked in the CLI. */
+/**
+ * Outputs that hold credentials: stored encrypted, masked in the CLI. Only these: the kid, the
+ * certificate and the CA stay readable in diffs (the private keys travel apart, below).
+ */
 export const SECRET_OUTPUTS = [
   "clientSecret",
   "registrationAccessToken",
-  "signingKey",
-  "transport",
+  "signingPrivateKey",
+  "transportPrivateKey",
   "adopt",
 ] as const;
+
+/** An object input without one member (kept readable), and that member alone (made secret). */
+function split<T extends object, K extends keyof T>(
+  v: pulumi.Input<T> | undefined,
+  k: K,
+): [pulumi.Input<Omit<T, K>> | undefined, pulumi.Output<T[K]> | undefined] {
+  if (v === undefined) return [undefined, undefined];
+  if (!pulumi.Output.isInstance(v) && !(v instanceof Promise)) {
+    const { [k]: member, ...rest } = v as T;
+    return [
+      rest as Omit<T, K>,
+      member === undefined ? undefined : (pulumi.secret(member) as pulumi.Output<T[K]>),
+    ];
+  }
+  // A whole object given as an Output: split it as the engine resolves it.
+  const o = pulumi.output(v as pulumi.Input<T>) as unknown as pulumi.Output<T>;
+  return [
+    o.apply((x) => {
+      const { [k]: _m, ...rest } = x;
+      return rest as Omit<T, K>;
+    }) as unknown as pulumi.Input<Omit<T, K>>,
+    pulumi.secret(o.apply((x) => x[k])) as pulumi.Output<T[K]>,
+  ];
+}
 
 // The serialized provider: a stub that loads this package by name in every method, so state
 // holds no protocol code and no captured values, and `read`/`delete` of old resources run
@@ -72,13 +92,20 @@ export class ObClientRegistration extends pulumi.dynamic.Resource {
   declare readonly substitutions: pulumi.Output<Substitution[]>;
 
   constructor(name: string, args: ObClientRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
+    // Private keys and management credentials are secrets however the user passed them.
+    const [signingKey, signingPrivateKey] = split<SigningKeyArgs, "privateKey">(
+      args.signingKey,
+      "privateKey",
+    );
+    const [transport, transportPrivateKey] = split<TransportArgs, "key">(args.transport, "key");
     const props = {
       ...args,
-      // Key material and management credentials are secrets however the user passed them.
-      signingKey: secret(args.signingKey),
-      transport: secret(args.transport),
+      signingKey,
+      signingPrivateKey,
+      transport,
+      transportPrivateKey,
       adopt: secret(args.adopt),
-      // Seeds the client_id a create proposes to banks that honour the hint (see bank.clientIdHint).
+      // Seeds the client_id a create proposes to banks that honour the hint (see bankProfile.clientIdHint).
       clientIdHintSeed: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
       clientId: undefined,
       clientIdIssuedAt: undefined,

@@ -29,7 +29,7 @@ describe("invalid input and configuration: exit 3", () => {
   it("no config at all says how to give one", async () => {
     const r = await cli(["token"]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain("--config: no configuration: give --config FILE or set OB_DCR_CONFIG");
+    expect(r.stderr).toContain("--config: no configuration: give --config FILE or set OBDCR_CONFIG");
   });
 
   it("a missing key file names signing_key.private_key_file", async () => {
@@ -81,9 +81,24 @@ describe("invalid input and configuration: exit 3", () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/error OBDCR_INVALID_INPUT: profile: .*obie-9\.9|profile: Invalid option/);
     expect(r.stderr).toContain('"obie-3.2"');
-    const e = await cli(["discover", "-c", c], { env: { OB_DCR_PROFILE: "nope" } });
+    const e = await cli(["discover", "-c", c], { env: { OBDCR_PROFILE: "nope" } });
     expect(e.code).toBe(3);
     expect(e.stderr).toContain('profile: "nope" is unknown: one of obie-3.1, obie-3.2');
+  });
+
+  it("old spellings are refused with the new name: OB_DCR_* variables, bank.management", async () => {
+    const c = writeConfig(dir, "ok2.yaml", cliConfig(sb));
+    const e = await cli(["register", "-c", c], { env: { OB_DCR_TIMEOUT: "5" } });
+    expect(e.code).toBe(3);
+    expect(e.stderr).toContain("OB_DCR_TIMEOUT: was renamed: set OBDCR_TIMEOUT instead");
+    const old = writeConfig(
+      dir,
+      "old.yaml",
+      cliConfig(sb, "sandbox-bank", { bank: { management: { style: "rfc7592" } } }),
+    );
+    const m = await cli(["register", "-c", old]);
+    expect(m.code).toBe(3);
+    expect(m.stderr).toContain("bank.management: moved: set bank_profile.management");
   });
 
   it("a missing required field is named", async () => {
@@ -209,7 +224,11 @@ describe("peers: exit 4 (rejected) and 5 (transport / unexpected)", () => {
   });
 
   it("the bank rejecting the request (wrong aud) is exit 4; run still prints the request and response", async () => {
-    const c = writeConfig(dir, "aud.yaml", cliConfig(sb, "sandbox-bank", { bank: { aud: "not-the-bank" } }));
+    const c = writeConfig(
+      dir,
+      "aud.yaml",
+      cliConfig(sb, "sandbox-bank", { bank_profile: { aud: { literal: "not-the-bank" } } }),
+    );
     const r = await cli(["run", "-c", c, "--json"]);
     expect(r.code).toBe(4);
     const j = JSON.parse(r.stdout);

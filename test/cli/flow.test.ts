@@ -148,7 +148,7 @@ describe("register, get, update, delete", () => {
     const c = writeConfig(
       dir,
       "rat.yaml",
-      cliConfig(sb, "rat-bank", { bank: { management: { style: "rfc7592" } } }),
+      cliConfig(sb, "rat-bank", { bank_profile: { management: { style: "rfc7592" } } }),
     );
     const state = path.join(dir, "rat-state.json");
     const reg = await cli(["register", "-c", c, "--state", state, "--json"]);
@@ -186,7 +186,7 @@ describe("register, get, update, delete", () => {
     expect(json(again).result).toBe("gone");
   });
 
-  it("OBIE bank with client_secret_basic: --client-id + OB_DCR_CLIENT_SECRET; human output redacts", async () => {
+  it("OBIE bank with client_secret_basic: --client-id + OBDCR_CLIENT_SECRET; human output redacts", async () => {
     const c = writeConfig(
       dir,
       "secret.yaml",
@@ -203,7 +203,7 @@ describe("register, get, update, delete", () => {
     expect(reg.stdout.includes(st.secrets.client_secret)).toBe(false);
 
     // The state's secrets can come from the environment instead of a file.
-    const env = { OB_DCR_CLIENT_ID: st.client_id, OB_DCR_CLIENT_SECRET: st.secrets.client_secret };
+    const env = { OBDCR_CLIENT_ID: st.client_id, OBDCR_CLIENT_SECRET: st.secrets.client_secret };
     const get = await cli(["get", "-c", c, "--json"], { env });
     expect(get.code, get.stderr).toBe(0);
     expect(json(get).registration.client_id).toBe(st.client_id);
@@ -225,7 +225,7 @@ describe("register, get, update, delete", () => {
     const c = writeConfig(
       dir,
       "rat2.json",
-      cliConfig(sb, "rat-bank", { bank: { management: { style: "rfc7592" } } }),
+      cliConfig(sb, "rat-bank", { bank_profile: { management: { style: "rfc7592" } } }),
     );
     const r = await cli(["register", "-c", c, "--json", "--show-secrets"]);
     expect(r.code, r.stderr).toBe(0);
@@ -268,7 +268,7 @@ describe("discover", () => {
   });
 
   it("with a config, also checks the configured client; env vars work", async () => {
-    const r = await cli(["discover"], { env: { OB_DCR_CONFIG: cfg } });
+    const r = await cli(["discover"], { env: { OBDCR_CONFIG: cfg } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ok\s+configured client\s+fits the bank/);
     // A client the bank does not support fails the check with exit 3, naming the field.

@@ -22,7 +22,7 @@ describe("--help", () => {
       "  5  transport failure, timeout, unexpected response or unknown outcome",
     ])
       expect(r.stdout).toContain(line);
-    expect(r.stdout).toContain("OB_DCR_CONFIG");
+    expect(r.stdout).toContain("OBDCR_CONFIG");
     expect(r.stdout.includes("\u001b[")).toBe(false); // no colour when not a TTY
     expect(r.stdout).toMatchSnapshot();
     const h = await cli(["help"]);

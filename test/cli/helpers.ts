@@ -83,13 +83,13 @@ export function cli(
   const tap = path.join(mkdtempSync(path.join(os.tmpdir(), "obdcr-tap-")), "tap.jsonl");
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith("OB_DCR_")) env[k] = v;
+    if (v !== undefined && !k.startsWith("OBDCR_")) env[k] = v;
   for (const [k, v] of Object.entries(o.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
   env.NODE_OPTIONS = `--require ${TAP}`;
-  env.OB_DCR_TEST_TAP = tap;
+  env.OBDCR_TEST_TAP = tap;
   return new Promise((resolve) => {
     execFile(
       process.execPath,

@@ -1,9 +1,9 @@
 // Test-only preload for the CLI subprocess (NODE_OPTIONS=--require): appends every HTTP response body
-// the CLI receives to $OB_DCR_TEST_TAP (one JSON line each), so tests know the real secret values on
+// the CLI receives to $OBDCR_TEST_TAP (one JSON line each), so tests know the real secret values on
 // the wire and can assert that none of them reaches stdout or stderr.
 const dc = require("node:diagnostics_channel");
 const fs = require("node:fs");
-const file = process.env.OB_DCR_TEST_TAP;
+const file = process.env.OBDCR_TEST_TAP;
 if (file) {
   const bodies = new WeakMap();
   dc.subscribe("undici:request:bodyChunkReceived", ({ request, chunk }) => {

@@ -40,8 +40,7 @@ describe("day 2 at banks without PUT", () => {
       const a = argsFor(sb, bank, false);
       h.declared.set(bank, {
         ...a,
-        bankProfile: { supports: { update: false } },
-        refusesDuplicates: bank === "noput-strict",
+        bankProfile: { supports: { update: false }, refusesDuplicateRegistration: bank === "noput-strict" },
         transport: {
           ...a.transport,
           certFile: join(certDir, "c", "transport.cert.pem"),

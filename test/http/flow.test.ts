@@ -113,7 +113,7 @@ describe("ES256 signing", () => {
 
 describe("RFC 7592 management", () => {
   it("obie-3.2 JWT request with registration access token (rotated on PUT)", async () => {
-    const p = paramsFor(sb, "rat-bank", "obie-3.2", { bank: { management: { style: "rfc7592" } } });
+    const p = paramsFor(sb, "rat-bank", "obie-3.2", { bank_profile: { management: { style: "rfc7592" } } });
     const { created, updated } = await lifecycle(p, "rat-bank");
     expect(created.secrets.registration_access_token).toBeTruthy();
     expect(created.registration_client_uri).toBeTruthy();
@@ -141,7 +141,7 @@ describe("directory", () => {
   it("one SSA download and one token serve several banks; the SSA verifies against the directory JWKS", async () => {
     const a = await createRegistration(paramsFor(sb, "sandbox-bank", "obie-3.2"), ctx);
     const b = await createRegistration(
-      paramsFor(sb, "rat-bank", "obie-3.3", { bank: { management: { style: "rfc7592" } } }),
+      paramsFor(sb, "rat-bank", "obie-3.3", { bank_profile: { management: { style: "rfc7592" } } }),
       ctx,
     );
     expect(a.client_id).not.toBe(b.client_id);

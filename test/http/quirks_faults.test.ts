@@ -33,24 +33,26 @@ const p32 = (over: Parameters<typeof paramsFor>[3] = {}) => paramsFor(sb, BANK, 
 const bankOf = () => sb.manifest.banks.find((b) => b.name === BANK)!;
 
 describe("quirks", () => {
-  it("aud = issuer URL needs bank.aud", async () => {
+  it("aud = issuer URL needs a literal bank_profile.aud", async () => {
     await sb.admin.setQuirks(BANK, { aud: "issuer" });
     await expect(createRegistration(p32(), ctx)).rejects.toMatchObject({
       code: "OBDCR_REGISTRATION_REJECTED",
       status: 400,
     });
-    const r = await createRegistration(p32({ bank: { aud: bankOf().issuer } }), ctx);
+    const r = await createRegistration(p32({ bank_profile: { aud: { literal: bankOf().issuer } } }), ctx);
     expect(r.client_id).toBeTruthy();
   });
   it("aud literal", async () => {
     await sb.admin.setQuirks(BANK, { aud: { literal: "revolut" } });
-    expect((await createRegistration(p32({ bank: { aud: "revolut" } }), ctx)).client_id).toBeTruthy();
+    expect(
+      (await createRegistration(p32({ bank_profile: { aud: { literal: "revolut" } } }), ctx)).client_id,
+    ).toBeTruthy();
   });
   it("Content-Type application/jose", async () => {
     await sb.admin.setQuirks(BANK, { content_type: "application/jose" });
     await expect(createRegistration(p32(), ctx)).rejects.toMatchObject({ status: 415 });
     expect(
-      (await createRegistration(p32({ bank: { content_type: "application/jose" } }), ctx)).client_id,
+      (await createRegistration(p32({ bank_profile: { content_type: "application/jose" } }), ctx)).client_id,
     ).toBeTruthy();
   });
   it("200 instead of 201, ms timestamps, scope array, extra members, substitutions", async () => {
@@ -75,7 +77,7 @@ describe("quirks", () => {
     await expect(readRegistration(p32(), stateOf(r), ctx)).rejects.toMatchObject({
       code: "OBDCR_REGISTRATION_REJECTED",
     });
-    const withScope = p32({ bank: { management: { scope: "accounts" } } });
+    const withScope = p32({ bank_profile: { management: { scope: "accounts" } } });
     expect((await readRegistration(withScope, stateOf(r), ctx)).client_id).toBe(r.client_id);
     await sb.admin.setQuirks(BANK, {
       management_scope_required: null,
@@ -83,7 +85,7 @@ describe("quirks", () => {
     });
     const ctx2 = createContext();
     await expect(
-      readRegistration(p32({ bank: { management: { scope: "openid" } } }), stateOf(r), ctx2),
+      readRegistration(p32({ bank_profile: { management: { scope: "openid" } } }), stateOf(r), ctx2),
     ).rejects.toMatchObject({ code: "OBDCR_REGISTRATION_REJECTED" });
     expect((await readRegistration(p32(), stateOf(r), ctx2)).client_id).toBe(r.client_id);
   });
@@ -99,7 +101,7 @@ describe("quirks", () => {
     await expect(deleteRegistration(p32(), stateOf(r), ctx)).rejects.toMatchObject({
       code: "OBDCR_NOT_SUPPORTED",
     });
-    const declared = p32({ bank: { management: { supports_read: false } } });
+    const declared = p32({ bank_profile: { supports: { read: false } } });
     await expect(readRegistration(declared, stateOf(r), ctx)).rejects.toMatchObject({
       code: "OBDCR_NOT_SUPPORTED",
     });
@@ -107,7 +109,7 @@ describe("quirks", () => {
   it("unknown client: invalid_client at the token endpoint is ambiguous unless the profile says it means gone", async () => {
     await sb.admin.setQuirks(BANK, { unknown_client_status: 404 });
     const r = await createRegistration(p32(), ctx);
-    const p = p32({ bank: { management: { gone_statuses: [401, 404] } } });
+    const p = p32({ bank_profile: { management: { gone_statuses: [401, 404] } } });
     expect(await deleteRegistration(p, stateOf(r), ctx)).toBe("deleted");
     await expect(readRegistration(p, stateOf(r), ctx)).rejects.toMatchObject({
       code: "OBDCR_GONE_UNCONFIRMED",
@@ -115,7 +117,7 @@ describe("quirks", () => {
     });
     const declared = {
       ...p,
-      bank_profile: { management: { invalid_client_is_gone: true } },
+      bank_profile: { management: { gone_statuses: [401, 404], invalid_client_is_gone: true } },
     } as RegistrationParamsInput;
     await expect(readRegistration(declared, stateOf(r), ctx)).rejects.toMatchObject({
       code: "OBDCR_REGISTRATION_GONE",
@@ -136,20 +138,22 @@ describe("quirks", () => {
     await expect(createRegistration(p32(tls), ctx)).rejects.toMatchObject({
       code: "OBDCR_REGISTRATION_REJECTED",
     });
-    const r = await createRegistration(p32({ ...tls, bank: { dn_format: enc } }), ctx);
+    const r = await createRegistration(p32({ ...tls, bank_profile: { dn_format: enc } }), ctx);
     expect(r.metadata.tls_client_auth_subject_dn).toBe(
       sb.manifest.orgs[0]?.softwares[0]?.transport.subject_dn_encodings[enc],
     );
     expect(
-      (await readRegistration(p32({ ...tls, bank: { dn_format: enc } }), stateOf(r), ctx)).client_id,
+      (await readRegistration(p32({ ...tls, bank_profile: { dn_format: enc } }), stateOf(r), ctx)).client_id,
     ).toBe(r.client_id);
   });
   it("upper-case jti is refused by a lower-case bank; default is lower", async () => {
     await sb.admin.setQuirks(BANK, { lowercase_jti: true });
     expect((await createRegistration(p32(), ctx)).client_id).toBeTruthy();
-    await expect(createRegistration(p32({ bank: { jti_case: "upper" } }), ctx)).rejects.toMatchObject({
-      status: 400,
-    });
+    await expect(createRegistration(p32({ bank_profile: { jti_case: "upper" } }), ctx)).rejects.toMatchObject(
+      {
+        status: 400,
+      },
+    );
   });
 });
 

@@ -9,7 +9,10 @@ export function paramsFor(
   sb: HasManifest,
   bank: string,
   profile: ProfileName,
-  { es256, ...over }: { client?: Json; bank?: Json; directory?: Json; es256?: boolean } = {},
+  {
+    es256,
+    ...over
+  }: { client?: Json; bank?: Json; bank_profile?: Json; directory?: Json; es256?: boolean } = {},
 ): RegistrationParamsInput {
   const client = {
     response_types: ["code id_token"],

@@ -160,7 +160,7 @@ describe("npm pack, installed offline into new projects", () => {
       if (v === undefined) continue;
       // Our own variables, npm's per-script ones (the repo's package and prefix), and Pulumi's
       // (a user's backend or token) stay out; npm's config (cache, registry) stays in.
-      if (/^(OB_DCR_|OBDCR_|PULUMI_|npm_package_|npm_lifecycle_)/.test(k)) continue;
+      if (/^(OBDCR_|OBDCR_|PULUMI_|npm_package_|npm_lifecycle_)/.test(k)) continue;
       if (k === "npm_config_local_prefix" || k === "INIT_CWD") continue;
       baseEnv[k] = v;
     }

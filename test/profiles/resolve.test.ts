@@ -70,51 +70,58 @@ describe("resolveBankProfile", () => {
     expect(r.sources["management.style"]).toBe("spec");
     expect(r.origins.content_type.from).toBe("preset hsbc");
   });
-  it("overrides win over the preset, field by field; explicit bank.* wins over bank_profile", () => {
+  it("overrides win over the preset, field by field", () => {
     const r = resolveBankProfile(
       base({
-        bank_profile: { preset: "hsbc", content_type: "application/jwt", supports: { delete: false } },
-        bank: {
-          registration_endpoint: "https://bank.example/register",
-          org_id: "x",
+        bank_profile: {
+          preset: "hsbc",
+          content_type: "application/jwt",
+          supports: { delete: false },
           management: { scope: null },
           jti_case: "upper",
         },
+        bank: { registration_endpoint: "https://bank.example/register", org_id: "x" },
       }),
     );
     expect(r.content_type).toBe("application/jwt");
     expect(r.origins.content_type).toEqual({ source: "override", from: "bank_profile.content_type" });
     expect(r.supports).toEqual({ read: true, update: true, delete: false });
     expect(r.management.scope).toBeNull();
-    expect(r.origins["management.scope"].from).toBe("bank.management.scope");
+    expect(r.origins["management.scope"].from).toBe("bank_profile.management.scope");
     expect(r.jti_case).toBe("upper");
     expect(r.aud).toBe("issuer"); // untouched preset value
-    const both = resolveBankProfile(
-      base({
-        bank_profile: { content_type: "application/jose" },
-        bank: { registration_endpoint: "https://b.example/r", org_id: "x", content_type: "application/jwt" },
-      }),
-    );
-    expect(both.content_type).toBe("application/jwt");
-    expect(both.origins.content_type.from).toBe("bank.content_type");
   });
-  it("bank.aud is a literal; client.grant_types wins; extra claims merge", () => {
+  it("a bank behaviour given under bank is refused with the bank_profile name to use", () => {
+    const moved: [Record<string, unknown>, string][] = [
+      [{ content_type: "application/jwt" }, "bank_profile.content_type"],
+      [{ management: { style: "rfc7592" } }, "bank_profile.management"],
+      [{ aud: "custom" }, "bank_profile.aud"],
+      [{ client_id_hint: true }, "bank_profile.client_id_hint"],
+      [{ extra_claims: { foo: 1 } }, "bank_profile.extra_claims"],
+    ];
+    for (const [bank, to] of moved) {
+      const r = RegistrationParams.safeParse({
+        ...base(),
+        bank: { registration_endpoint: "https://b.example/r", org_id: "x", ...bank },
+      });
+      expect(r.success).toBe(false);
+      const issue = r.error!.issues[0]!;
+      expect(issue.path).toEqual(["bank", Object.keys(bank)[0]]);
+      expect(issue.message).toContain(`moved: set ${to}`);
+    }
+  });
+  it("a literal aud, client.grant_types wins, a preset's extra claims", () => {
     const r = resolveBankProfile(
       base({
-        bank_profile: "lloyds-sandbox",
-        bank: {
-          registration_endpoint: "https://b.example/r",
-          org_id: "x",
-          aud: "custom",
-          extra_claims: { foo: 1 },
-        },
+        bank_profile: { preset: "lloyds-sandbox", aud: { literal: "custom" } },
+        bank: { registration_endpoint: "https://b.example/r", org_id: "x" },
         client: { grant_types: ["client_credentials"] },
       }),
     );
     expect(r.aud).toEqual({ literal: "custom" });
     expect(r.grant_types).toEqual(["client_credentials"]);
     expect(r.origins.grant_types.from).toBe("client.grant_types");
-    expect(r.extra_claims).toEqual({ subject_type: "pairwise", foo: 1 });
+    expect(r.extra_claims).toEqual({ subject_type: "pairwise" });
     expect(r.management.style).toBe("rfc7592");
   });
   it("unknown preset → InvalidInputError on bank_profile listing the known names", () => {

@@ -106,11 +106,10 @@ describe("request fields: default refused, profile accepted", () => {
     await refusedThenAccepted("scope-array", { scope_format: "array" });
   });
   it("grant_types", async () => {
-    const r = await refusedThenAccepted("no-refresh", "lloyds", {
-      bank: { content_type: "application/jwt" }, // the sandbox bank is not jose: the override wins
-    });
+    // the sandbox bank is not jose: the override wins over the preset
+    const r = await refusedThenAccepted("no-refresh", { preset: "lloyds", content_type: "application/jwt" });
     expect(r.bank_profile.sources.grant_types).toBe("preset");
-    expect(r.bank_profile.origins.content_type.from).toBe("bank.content_type");
+    expect(r.bank_profile.origins.content_type.from).toBe("bank_profile.content_type");
   });
   it("extra_claims", async () => {
     await refusedThenAccepted("pairwise", { extra_claims: { subject_type: "pairwise" } });

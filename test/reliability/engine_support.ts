@@ -77,7 +77,7 @@ export async function engineHarness(
 /** Registration args for a sandbox bank; the hint on unless told otherwise. */
 export function argsFor(sb: Sandbox, bank: string, hint = true): Args {
   const a = pulumiArgs(sb, bank) as Args;
-  return { ...a, bank: { ...a.bank, clientIdHint: hint } };
+  return { ...a, bankProfile: { clientIdHint: hint } };
 }
 
 export interface StateRegistration {

@@ -150,7 +150,7 @@ describe("diff", () => {
       (i: Inputs) => ({ ...i, client: { ...(i.client as object), redirectUris: ["https://tpp.example/b"] } }),
     ],
     ["directory.softwareStatement", (i: Inputs) => ({ ...i, directory: { softwareStatement: "a.b.c" } })],
-    ["bank.aud", (i: Inputs) => ({ ...i, bank: { ...(i.bank as object), aud: "https://bank.example" } })],
+    ["bankProfile.aud", (i: Inputs) => ({ ...i, bankProfile: { aud: { literal: "https://bank.example" } } })],
   ])("updates in place when %s changes", async (_what, edit) => {
     expect(await p.diff("c1", olds(), edit(valid()))).toMatchObject({ changes: true, replaces: [] });
   });
@@ -186,12 +186,18 @@ describe("diff", () => {
     expect(d).toMatchObject({ changes: true, replaces: [key], deleteBeforeReplace: false });
   });
 
-  it("deletes before replacing when the bank refuses a second registration", async () => {
-    const news = { ...valid(), software: { softwareId: "other", orgId: "o" }, refusesDuplicates: true };
-    expect(await p.diff("c1", { ...olds(), refusesDuplicates: true }, news)).toMatchObject({
-      replaces: ["software"],
-      deleteBeforeReplace: true,
+  it("refusesDuplicates moved to the bank profile: refused, naming bankProfile.refusesDuplicateRegistration", async () => {
+    expect(await failuresOf({ ...valid(), refusesDuplicates: true })).toEqual([
+      { property: "refusesDuplicates", reason: "moved: set bankProfile.refusesDuplicateRegistration" },
+    ]);
+  });
+
+  it("a bank behaviour under bank is refused with its bankProfile name", async () => {
+    const f = await failuresOf({
+      ...valid(),
+      bank: { ...(valid().bank as object), contentType: "application/jose" },
     });
+    expect(f).toEqual([{ property: "bank.contentType", reason: "moved: set bankProfile.contentType" }]);
   });
 
   it.each([

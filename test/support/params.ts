@@ -122,5 +122,5 @@ export function pulumiArgs(
   return merge(
     camelKeys(sandboxParams(sb.manifest, targetOf(target))) as Json,
     over,
-  ) as ObClientRegistrationArgs;
+  ) as unknown as ObClientRegistrationArgs;
 }

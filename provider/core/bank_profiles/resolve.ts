@@ -1,6 +1,6 @@
 /**
  * Resolution of a bank profile (pure): spec profile → preset → the user's overrides
- * (`bank_profile` fields, then explicit `bank.*` / `client.grant_types`, which win).
+ * (`bank_profile` fields, then the client's own `client.grant_types`, which wins).
  * The bank's discovery document is applied afterwards (`validateProfileAgainstDiscovery`).
  */
 import { InvalidInputError } from "../errors.js";
@@ -22,7 +22,7 @@ export const DEFAULT_GRANT_TYPES = ["authorization_code", "client_credentials", 
 
 export interface SettingOrigin {
   source: SettingSource;
-  /** Exactly where: `spec obie-3.2`, `preset hsbc`, `bank_profile.content_type`, `bank.content_type`. */
+  /** Exactly where: `spec obie-3.2`, `preset hsbc`, `bank_profile.content_type`. */
   from: string;
 }
 
@@ -67,6 +67,9 @@ export function specBankProfile(profile: Profile): BankProfile {
       dn_claim: profile.dn_claim,
     },
     refuses_duplicate_registration: false,
+    client_id_hint: false,
+    request_ttl_seconds: 300,
+    skip_discovery_checks: false,
   };
 }
 
@@ -92,29 +95,12 @@ function setLeaf(p: BankProfile, field: BankProfileField, value: unknown): void 
   else target[a] = { ...target[a], [b]: value };
 }
 
-/** The user's explicit `bank.*` / `client.grant_types` settings, as a patch with their paths. */
+/** The client's own `client.grant_types`, which wins over the profile's. */
 function explicitOverrides(
   params: RegistrationParams,
 ): { field: BankProfileField; value: unknown; from: string }[] {
-  const b = params.bank;
-  const m = b.management;
-  const out: { field: BankProfileField; value: unknown; from: string }[] = [];
-  const add = (field: BankProfileField, value: unknown, from: string) => {
-    if (value !== undefined) out.push({ field, value, from });
-  };
-  add("content_type", b.content_type, "bank.content_type");
-  add("aud", b.aud === undefined ? undefined : { literal: b.aud }, "bank.aud");
-  add("jti_case", b.jti_case, "bank.jti_case");
-  add("scope_format", b.scope_format, "bank.scope_format");
-  add("dn_format", b.dn_format, "bank.dn_format");
-  add("grant_types", params.client.grant_types, "client.grant_types");
-  add("management.style", m?.style, "bank.management.style");
-  add("management.scope", m?.scope, "bank.management.scope");
-  add("management.gone_statuses", m?.gone_statuses, "bank.management.gone_statuses");
-  add("supports.read", m?.supports_read, "bank.management.supports_read");
-  add("supports.update", m?.supports_update, "bank.management.supports_update");
-  add("supports.delete", m?.supports_delete, "bank.management.supports_delete");
-  return out;
+  const g = params.client.grant_types;
+  return g === undefined ? [] : [{ field: "grant_types", value: g, from: "client.grant_types" }];
 }
 
 const describe = (o: SettingOrigin) => o.from;
@@ -155,13 +141,6 @@ export function resolveBankProfile(params: RegistrationParams): ResolvedBankProf
     setLeaf(merged, field, structuredClone(value));
     origins[field] = { source: "override", from };
   }
-  // extra_claims merge: preset / bank_profile claims first, explicit bank.extra_claims on top.
-  const bankExtra = params.bank.extra_claims;
-  if (bankExtra !== undefined && Object.keys(bankExtra).length > 0) {
-    merged.extra_claims = { ...merged.extra_claims, ...structuredClone(bankExtra) };
-    origins.extra_claims = { source: "override", from: "bank.extra_claims" };
-  }
-
   checkAgainstSpec(profile, merged, origins, params);
   const parsed = BankProfile.parse(merged);
   const sources = Object.fromEntries(Object.entries(origins).map(([k, o]) => [k, o.source])) as Record<

@@ -85,6 +85,16 @@ export const BankProfile = z.strictObject({
   response: ProfileResponse,
   /** A second live registration of the same software is refused: replacing must delete first. */
   refuses_duplicate_registration: z.boolean(),
+  /**
+   * The bank honours a `client_id` in the registration request (UK DCR: an optional hint the bank
+   * may ignore). ob-dcr then sends one and, when a POST's answer is lost, finds the registration by
+   * GET on that id instead of reporting an unknown outcome. Leave false unless the bank is known to.
+   */
+  client_id_hint: z.boolean(),
+  /** Lifetime of the registration request JWT, seconds. */
+  request_ttl_seconds: z.number().int().positive().max(3600),
+  /** Skip the discovery capability checks (only when the bank publishes wrong metadata). */
+  skip_discovery_checks: z.boolean(),
 });
 export type BankProfile = z.infer<typeof BankProfile>;
 
@@ -102,6 +112,9 @@ export const BankProfilePatch = z.strictObject({
   supports: ProfileSupports.partial().optional(),
   response: ProfileResponse.partial().optional(),
   refuses_duplicate_registration: z.boolean().optional(),
+  client_id_hint: z.boolean().optional(),
+  request_ttl_seconds: BankProfile.shape.request_ttl_seconds.optional(),
+  skip_discovery_checks: z.boolean().optional(),
 });
 export type BankProfilePatch = z.infer<typeof BankProfilePatch>;
 
@@ -137,6 +150,9 @@ export const BANK_PROFILE_FIELDS = [
   "response.created_status",
   "response.dn_claim",
   "refuses_duplicate_registration",
+  "client_id_hint",
+  "request_ttl_seconds",
+  "skip_discovery_checks",
 ] as const;
 export type BankProfileField = (typeof BANK_PROFILE_FIELDS)[number];
 

@@ -99,7 +99,7 @@ export function buildRegistrationClaims(input: RegistrationClaimsInput): Registr
     return { metadata: m, payload };
   }
   if (!input.aud)
-    throw new InvalidInputError("bank.org_id", "is required for the request aud (or give bank.aud)");
+    throw new InvalidInputError("bank.org_id", "is required for the request aud (or set bank_profile.aud)");
   const jti = input.jti_case === "upper" ? input.jti.toUpperCase() : input.jti.toLowerCase();
   const payload: Record<string, unknown> = {
     iss: input.iss ?? input.software_id,

@@ -1,6 +1,6 @@
 /** Inputs of the high-level registration functions: one zod schema, types inferred from it. */
 import { z } from "zod";
-import { BankProfileInput, DnFormat, RequestContentType } from "../bank_profiles/schema.js";
+import { BankProfileInput } from "../bank_profiles/schema.js";
 import {
   EndpointUrl,
   Jwk,
@@ -38,23 +38,26 @@ export const TransportParams = z.strictObject({
 export type TransportParams = z.infer<typeof TransportParams>;
 
 /**
- * Explicit management overrides. Unset fields come from the bank profile (`bank_profile`), which
- * starts from the spec profile; see `resolveBankProfile`.
+ * Settings that moved to `bank_profile` (one name per setting): given under `bank`, each is refused
+ * with the name to use instead.
  */
-export const ManagementParams = z.strictObject({
-  /** `obie`: client_credentials token at the bank; `rfc7592`: registration access token. Default per profile. */
-  style: z.enum(["obie", "rfc7592"]).optional(),
-  /** Scope for the OBIE-style management token; `null` sends none (the spec default). */
-  scope: z.union([z.string(), z.null()]).optional(),
-  /** Statuses that mean the client is gone (default per profile, UK: 401). */
-  gone_statuses: z.array(z.number().int()).optional(),
-  /** Set false when the bank does not offer GET / PUT / DELETE (default: bank profile, else true). */
-  supports_read: z.boolean().optional(),
-  supports_update: z.boolean().optional(),
-  supports_delete: z.boolean().optional(),
-});
-export type ManagementParams = z.infer<typeof ManagementParams>;
+export const MOVED_BANK_SETTINGS = {
+  aud: "bank_profile.aud ({ literal: ... })",
+  content_type: "bank_profile.content_type",
+  scope_format: "bank_profile.scope_format",
+  jti_case: "bank_profile.jti_case",
+  dn_format: "bank_profile.dn_format",
+  extra_claims: "bank_profile.extra_claims",
+  management:
+    "bank_profile.management (style, scope, gone_statuses) and bank_profile.supports (read, update, delete)",
+  request_ttl_seconds: "bank_profile.request_ttl_seconds",
+  skip_discovery_checks: "bank_profile.skip_discovery_checks",
+  client_id_hint: "bank_profile.client_id_hint",
+} as const;
 
+const moved = (to: string) => z.undefined({ error: `moved: set ${to}` }).optional();
+
+/** Where the bank is and who it is: endpoints and identity only (behaviour lives in `bank_profile`). */
 export const BankParams = z
   .strictObject({
     discovery_url: EndpointUrl.optional(),
@@ -63,31 +66,18 @@ export const BankParams = z
     token_endpoint: EndpointUrl.optional(),
     /** Bank's JWKS for signed registration responses (default: discovery `jwks_uri`). */
     jwks_uri: EndpointUrl.optional(),
-    /** The bank's OB Directory organisation id (default `aud`). */
+    /** The bank's OB Directory organisation id (the request `aud` unless the bank profile says otherwise). */
     org_id: z.string().min(1).optional(),
-    /** Override of the request JWT `aud` (e.g. the issuer URL). */
-    aud: z.string().min(1).optional(),
-    /** Override of the profile's request Content-Type (e.g. `application/jose`). */
-    content_type: RequestContentType.optional(),
-    /** Override of the request scope format. */
-    scope_format: z.enum(["string", "array"]).optional(),
-    /** Case of the request `jti` (default: bank profile, else lower). */
-    jti_case: z.enum(["lower", "upper"]).optional(),
-    /** How OID 2.5.4.97 is written in a derived subject DN (default: bank profile, else hex). */
-    dn_format: DnFormat.optional(),
-    /** Request JWT lifetime in seconds. */
-    request_ttl_seconds: z.number().int().positive().max(3600).default(300),
-    /** Extra claims the bank needs (e.g. `{ subject_type: "pairwise" }`); merged over the bank profile's. */
-    extra_claims: z.record(z.string(), z.unknown()).optional(),
-    management: ManagementParams.optional(),
-    /** Skip the discovery capability checks (only when the bank publishes wrong metadata). */
-    skip_discovery_checks: z.boolean().default(false),
-    /**
-     * The bank honours a `client_id` in the registration request (UK DCR: an optional hint the bank
-     * may ignore). ob-dcr then sends one and, when a POST's answer is lost, finds the registration
-     * by GET on that id instead of reporting an unknown outcome. Leave false unless the bank is known to.
-     */
-    client_id_hint: z.boolean().default(false),
+    aud: moved(MOVED_BANK_SETTINGS.aud),
+    content_type: moved(MOVED_BANK_SETTINGS.content_type),
+    scope_format: moved(MOVED_BANK_SETTINGS.scope_format),
+    jti_case: moved(MOVED_BANK_SETTINGS.jti_case),
+    dn_format: moved(MOVED_BANK_SETTINGS.dn_format),
+    extra_claims: moved(MOVED_BANK_SETTINGS.extra_claims),
+    management: moved(MOVED_BANK_SETTINGS.management),
+    request_ttl_seconds: moved(MOVED_BANK_SETTINGS.request_ttl_seconds),
+    skip_discovery_checks: moved(MOVED_BANK_SETTINGS.skip_discovery_checks),
+    client_id_hint: moved(MOVED_BANK_SETTINGS.client_id_hint),
   })
   .refine((b) => b.discovery_url || b.registration_endpoint, {
     error: "give discovery_url or registration_endpoint",
