@@ -55,7 +55,7 @@ export {
 export { type ContextOptions, createContext, type ObDcrContext } from "./http/context.js";
 export { runDoctor } from "./http/doctor.js";
 export type { DoctorCheck } from "./http/doctor_lines.js";
-export { loadMaterial, type MaterialFiles } from "./http/files.js";
+export { type LoadedMaterial, type LoadOptions, loadMaterialFiles } from "./http/files.js";
 export {
   type CreateOptions,
   checkSigningKeyPublished,

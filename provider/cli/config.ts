@@ -4,13 +4,13 @@
  * (flags win). Every problem is an InvalidInputError naming the field to fix (exit code 3).
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import YAML from "yaml";
-import { z } from "zod";
+import type { z } from "zod";
 import { InvalidInputError, invalidInputFromZod } from "../core/errors.js";
 import { importSigningKey } from "../core/keys.js";
 import { RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
+import { loadMaterialFiles, readText } from "../http/files.js";
 
 /** Environment variables read by the CLI (flags override them). */
 export const ENV = {
@@ -24,19 +24,6 @@ export const ENV = {
   client_secret: "OBDCR_CLIENT_SECRET",
   timeout: "OBDCR_TIMEOUT",
 } as const;
-
-/** `<section>.<member>_file` → `<section>.<member>`: file contents replace the path. */
-const FILE_REFS = [
-  ["signing_key", "private_key_file", "private_key"],
-  ["transport", "cert_file", "cert"],
-  ["transport", "key_file", "key"],
-  ["transport", "ca_file", "ca"],
-  ["directory", "software_statement_file", "software_statement"],
-  ["directory", "jwks_file", "jwks"],
-] as const;
-
-/** The file-reference members the CLI adds to `RegistrationParams`. */
-const FileRef = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
 export interface ConfigOverrides {
   config?: string | undefined;
@@ -52,22 +39,6 @@ export interface LoadedConfig {
   raw: Record<string, unknown>;
   /** Which fields came from files (field → path), for error messages. */
   from_files: Map<string, string>;
-}
-
-function describeFsError(e: unknown): string {
-  const code = (e as { code?: unknown })?.code;
-  if (code === "ENOENT") return "no such file (ENOENT)";
-  if (code === "EACCES") return "permission denied (EACCES)";
-  if (code === "EISDIR") return "is a directory (EISDIR)";
-  return typeof code === "string" ? code : "unreadable";
-}
-
-async function readText(field: string, file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (cause) {
-    throw new InvalidInputError(field, `cannot read "${file}": ${describeFsError(cause)}`, { cause });
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -121,30 +92,9 @@ export async function loadConfig(
     throw new InvalidInputError("--config", `no configuration: give --config FILE or set ${ENV.config}`);
   }
   const base = file ? path.dirname(file) : cwd;
-  const from_files = new Map<string, string>();
-  for (const [section, refKey, key] of FILE_REFS) {
-    const sec = raw[section];
-    if (!isRecord(sec) || sec[refKey] === undefined) continue;
-    const field = `${section}.${refKey}`;
-    const ref = FileRef.safeParse(sec[refKey]);
-    if (!ref.success) throw new InvalidInputError(field, "must be a file path (or a list of paths)");
-    if (sec[key] !== undefined)
-      throw new InvalidInputError(field, `give either ${section}.${key} or ${field}, not both`);
-    const files = (Array.isArray(ref.data) ? ref.data : [ref.data]).map((f) => path.resolve(base, f));
-    const texts = await Promise.all(files.map((f) => readText(field, f)));
-    let value: unknown = Array.isArray(ref.data) ? texts : texts[0];
-    if (key === "jwks") {
-      try {
-        value = JSON.parse(texts[0] as string);
-      } catch (cause) {
-        throw new InvalidInputError(field, `"${files[0]}" is not a JSON JWKS`, { cause });
-      }
-    }
-    if (key === "software_statement") value = (value as string).trim();
-    const { [refKey]: _drop, ...rest } = sec;
-    raw[section] = { ...rest, [key]: value };
-    from_files.set(`${section}.${key}`, `${field} (${files.join(", ")})`);
-  }
+  const loaded = await loadMaterialFiles(raw, { base_dir: base });
+  raw = loaded.params;
+  const from_files = loaded.from_files;
   // Environment, then flags.
   const profile = o.profile ?? env[ENV.profile];
   if (profile !== undefined) raw.profile = profile;

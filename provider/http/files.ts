@@ -1,32 +1,100 @@
-/** Edge helpers: read key and certificate material from files into RegistrationParams strings. */
+/**
+ * The one loader of material given by reference (`MATERIAL_FILE_REFERENCES`): file contents replace
+ * the paths, secrets fill private keys given nowhere else, a private JWK given as text is parsed.
+ * Used by the CLI (config files) and the resource (inputs) alike.
+ */
 import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { InvalidInputError } from "../core/errors.js";
+import {
+  FileReference,
+  MATERIAL_FILE_REFERENCES,
+  type MaterialSecrets,
+} from "../core/schemas/material_refs.js";
 
-/** Read a PEM/JWK file as text. */
-export function readMaterial(path: string): Promise<string> {
-  return readFile(path, "utf8");
+function describeFsError(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (code === "ENOENT") return "no such file (ENOENT)";
+  if (code === "EACCES") return "permission denied (EACCES)";
+  if (code === "EISDIR") return "is a directory (EISDIR)";
+  return typeof code === "string" ? code : "unreadable";
 }
 
-export interface MaterialFiles {
-  signing_key_file?: string;
-  cert_file?: string;
-  key_file?: string;
-  ca_file?: string | string[];
+/** A file's text, or an error naming the field it was given for. */
+export async function readText(field: string, file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (cause) {
+    throw new InvalidInputError(field, `cannot read "${file}": ${describeFsError(cause)}`, { cause });
+  }
 }
 
-/** Load the signing key and transport material named by file paths. */
-export async function loadMaterial(f: MaterialFiles): Promise<{
-  private_key?: string;
-  cert?: string;
-  key?: string;
-  ca?: string | string[];
-}> {
-  const out: { private_key?: string; cert?: string; key?: string; ca?: string | string[] } = {};
-  if (f.signing_key_file) out.private_key = await readMaterial(f.signing_key_file);
-  if (f.cert_file) out.cert = await readMaterial(f.cert_file);
-  if (f.key_file) out.key = await readMaterial(f.key_file);
-  if (f.ca_file)
-    out.ca = Array.isArray(f.ca_file)
-      ? await Promise.all(f.ca_file.map(readMaterial))
-      : await readMaterial(f.ca_file);
-  return out;
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === "object" && !Array.isArray(v);
+
+export interface LoadOptions {
+  /** Relative paths are resolved against this folder (the config file's; default the cwd). */
+  base_dir?: string | undefined;
+  secrets?: MaterialSecrets | undefined;
+  /** A path equal to this (Pulumi's "unknown during preview") is passed through unread. */
+  unknown?: string | undefined;
+}
+
+export interface LoadedMaterial {
+  /** The parameters with contents in place of references. */
+  params: Record<string, unknown>;
+  /** Which members came from files (`section.member` → `section.ref (paths)`), for messages. */
+  from_files: Map<string, string>;
+}
+
+/** Replace every `<member>_file` by the file's contents; fill private keys from secrets. */
+export async function loadMaterialFiles(
+  raw: Record<string, unknown>,
+  o: LoadOptions = {},
+): Promise<LoadedMaterial> {
+  const params: Record<string, unknown> = { ...raw };
+  const from_files = new Map<string, string>();
+  for (const { section, ref, member, kind } of MATERIAL_FILE_REFERENCES) {
+    const sec = params[section];
+    if (!isRecord(sec) || sec[ref] === undefined) continue;
+    const field = `${section}.${ref}`;
+    const r = FileReference.safeParse(sec[ref]);
+    if (!r.success) throw new InvalidInputError(field, "must be a file path (or a list of paths)");
+    if (sec[member] !== undefined)
+      throw new InvalidInputError(field, `give either ${section}.${member} or ${field}, not both`);
+    const { [ref]: _drop, ...rest } = sec;
+    if (r.data === o.unknown) {
+      params[section] = { ...rest, [member]: o.unknown };
+      continue;
+    }
+    const files = (Array.isArray(r.data) ? r.data : [r.data]).map((f) => path.resolve(o.base_dir ?? ".", f));
+    const texts = await Promise.all(files.map((f) => readText(field, f)));
+    let value: unknown = Array.isArray(r.data) ? texts : texts[0];
+    if (kind === "json") {
+      try {
+        value = JSON.parse(texts[0] as string);
+      } catch (cause) {
+        throw new InvalidInputError(field, `"${files[0]}" is not a JSON JWKS`, { cause });
+      }
+    }
+    if (kind === "trimmed") value = (value as string).trim();
+    params[section] = { ...rest, [member]: value };
+    from_files.set(`${section}.${member}`, `${field} (${files.join(", ")})`);
+  }
+  const sk = isRecord(params.signing_key) ? params.signing_key : undefined;
+  if (sk && sk.private_key === undefined && o.secrets?.signing_private_key)
+    params.signing_key = { ...sk, private_key: o.secrets.signing_private_key };
+  const tr = isRecord(params.transport) ? params.transport : undefined;
+  if (tr && tr.key === undefined && o.secrets?.transport_key)
+    params.transport = { ...tr, key: o.secrets.transport_key };
+  // A private JWK kept in a file or a secret arrives as text.
+  const key = (params.signing_key as Record<string, unknown> | undefined)?.private_key;
+  if (typeof key === "string" && key.trim().startsWith("{")) {
+    try {
+      params.signing_key = { ...(params.signing_key as object), private_key: JSON.parse(key) };
+    } catch {
+      throw new InvalidInputError("signing_key.private_key", "looks like a JWK but is not valid JSON");
+    }
+  }
+  return { params, from_files };
 }

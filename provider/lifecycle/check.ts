@@ -64,7 +64,8 @@ export async function check(lc: Lifecycle, news: Props): Promise<CheckResult> {
     }
   } catch (e) {
     if (!(e instanceof InvalidInputError)) throw e;
-    failures.push({ property: propertyPath(e.field.split(".")), reason: e.message });
+    const reason = e.message.startsWith(`${e.field}: `) ? e.message.slice(e.field.length + 2) : e.message;
+    failures.push({ property: propertyPath(e.field.split(".")), reason });
   }
   return { inputs: { ...news, ...extra }, failures, notes };
 }

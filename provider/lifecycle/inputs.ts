@@ -4,10 +4,10 @@
  * delete-before-replace). The core's zod schema stays the single source of truth: inputs are
  * converted to snake_case here and validated by it, and its issue paths are converted back.
  */
-import { readFile } from "node:fs/promises";
+
 import { z } from "zod";
-import { InvalidInputError } from "../core/errors.js";
 import type { RegistrationParamsInput } from "../core/schemas/params.js";
+import { loadMaterialFiles } from "../http/files.js";
 
 type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 /** Wire maps whose keys are claim names, not field names: passed through as they are. */
@@ -108,24 +108,6 @@ export interface ConfigSecrets {
   transportKey?: string;
 }
 
-/** Key material that cannot be loaded; `field` names the input (camelCase). */
-export class MaterialError extends InvalidInputError {}
-
-async function fromFile(
-  property: string,
-  path: string | undefined,
-  unknown?: string,
-): Promise<string | undefined> {
-  if (path === undefined) return undefined;
-  if (path === unknown) return unknown; // preview: the path is not known yet
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "error";
-    throw new MaterialError(property, `cannot read ${path} (${code}); give an existing file`);
-  }
-}
-
 /**
  * The core's parameters from the resource inputs: files read, stack-config secrets filled in,
  * resource-only inputs removed. Validation is the core schema's job.
@@ -145,33 +127,17 @@ export async function toCoreParams(
         !["signingKey", "transport", ...SECRET_MATERIAL_INPUTS].includes(k),
     ),
   );
-  const { privateKeyFile, ...sk } = signingKey ?? ({} as SigningKeyInput);
-  const { certFile, keyFile, caFile, ...tr } = transport ?? {};
-  let privateKey: unknown =
-    sk.privateKey ??
-    signingPrivateKey ??
-    (await fromFile("signingKey.privateKeyFile", privateKeyFile, unknown)) ??
-    secrets.signingPrivateKey;
-  if (typeof privateKey === "string" && privateKey.trim().startsWith("{")) {
-    try {
-      privateKey = JSON.parse(privateKey);
-    } catch {
-      throw new MaterialError("signingKey.privateKey", "looks like a JWK but is not valid JSON");
-    }
-  }
-  const transportCore = {
-    ...tr,
-    cert: tr.cert ?? (await fromFile("transport.certFile", certFile, unknown)),
-    key:
-      tr.key ??
-      transportPrivateKey ??
-      (await fromFile("transport.keyFile", keyFile, unknown)) ??
-      secrets.transportKey,
-    ca: tr.ca ?? (await fromFile("transport.caFile", caFile, unknown)),
-  };
-  return snakeKeys({
-    ...rest,
-    signingKey: { ...sk, privateKey },
-    transport: transportCore,
-  }) as RegistrationParamsInput;
+  // Inline private keys travel apart (secret); files and config secrets go through the one loader.
+  const { params } = await loadMaterialFiles(
+    snakeKeys({
+      ...rest,
+      signingKey: { ...signingKey, privateKey: signingKey?.privateKey ?? signingPrivateKey },
+      transport: { ...transport, key: transport?.key ?? transportPrivateKey },
+    }) as Record<string, unknown>,
+    {
+      unknown,
+      secrets: { signing_private_key: secrets.signingPrivateKey, transport_key: secrets.transportKey },
+    },
+  );
+  return params as RegistrationParamsInput;
 }
