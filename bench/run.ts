@@ -1,19 +1,19 @@
 // The benchmark: request counts, wall time of the reference loop / lower-bound client / core
 // library at N banks and injected latencies, a real `pulumi up` + `destroy`, provider-host CPU and
 // peak RSS, and CPU of signing and verification. Every number is taken in one run on one machine.
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as pulumiSdk from "@pulumi/pulumi";
-import type { Stack } from "@pulumi/pulumi/automation";
-import { ObClientRegistration } from "../provider/pulumi.js";
-import { localStack, repoRoot } from "../scripts/lib/pulumi_stack.js";
-import { pulumiArgs } from "../test/support/params.js";
+import { repoRoot } from "../scripts/lib/pulumi_stack.js";
+import { counts } from "./counts.js";
 import { type CryptoCpu, cryptoCpu } from "./crypto.js";
 import { type FlowResult, runCore, runMinimal, runReference } from "./flows.js";
+import { noopUpCpu, pulumiCell } from "./pulumi_cells.js";
 import { type BenchSandbox, bankNames, startBenchSandbox } from "./sandbox.js";
 
 export const TOKEN_ROUTE = "POST /as/token.oauth2";
+
 export const SSA_ROUTE = "GET /api/v2/tpp/{org_id}/ssa/{software_id}";
+
 export const REGISTER_ROUTE = "POST /register";
 
 export interface BenchOptions {
@@ -93,43 +93,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-function sumRoutes(maps: Record<string, number>[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const m of maps) for (const [k, v] of Object.entries(m)) out[k] = (out[k] ?? 0) + v;
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-async function counts(sb: BenchSandbox, names: string[]): Promise<RequestCounts> {
-  const r = await sb.requests(names);
-  const banks = sumRoutes(r.banks);
-  return {
-    directory_token: r.directory[TOKEN_ROUTE] ?? 0,
-    ssa_download: r.directory[SSA_ROUTE] ?? 0,
-    register_post: banks[REGISTER_ROUTE] ?? 0,
-    directory: sumRoutes([r.directory]),
-    banks,
-  };
-}
-
-function minusRoutes(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(a)
-      .map(([k, v]) => [k, v - (b[k] ?? 0)] as const)
-      .filter(([, v]) => v !== 0),
-  );
-}
-
-/** Requests counted since `before` was read. */
-function minus(after: RequestCounts, before: RequestCounts): RequestCounts {
-  return {
-    directory_token: after.directory_token - before.directory_token,
-    ssa_download: after.ssa_download - before.ssa_download,
-    register_post: after.register_post - before.register_post,
-    directory: minusRoutes(after.directory, before.directory),
-    banks: minusRoutes(after.banks, before.banks),
-  };
-}
-
 const runners: Record<Flow, (sb: BenchSandbox, names: string[]) => Promise<FlowResult>> = {
   reference: (sb, names) => runReference(sb.manifest, names),
   minimal: (sb, names) => runMinimal(sb.manifest, names),
@@ -164,122 +127,6 @@ async function flowCell(
     cpu_ms_per_registration: mid.cpu_ms / n,
     requests: mid.requests,
   };
-}
-
-interface HostUsage {
-  cpu_ms: number;
-  peak_rss_mb: number;
-}
-
-function hostUsage(dir: string): HostUsage {
-  let cpu = 0;
-  let rss = 0;
-  for (const f of readdirSync(dir).filter((x) => x.endsWith(".json"))) {
-    const s = JSON.parse(readFileSync(join(dir, f), "utf8")) as {
-      cpu_user_us: number;
-      cpu_system_us: number;
-      max_rss_kb: number;
-    };
-    cpu += (s.cpu_user_us + s.cpu_system_us) / 1000;
-    rss = Math.max(rss, s.max_rss_kb / 1024);
-  }
-  if (cpu === 0) throw new Error(`no dynamic provider host reported its CPU in ${dir}`);
-  return { cpu_ms: cpu, peak_rss_mb: rss };
-}
-
-async function pulumiCell(sb: BenchSandbox, n: number, latency: number, workDir: string): Promise<PulumiRun> {
-  const names = bankNames(n);
-  const hookDir = (phase: string) => {
-    const d = join(workDir, "provider-cpu", `n${n}-${phase}`);
-    mkdirSync(d, { recursive: true });
-    return d;
-  };
-  const upDir = hookDir("up");
-  const destroyDir = hookDir("destroy");
-  const env = (dir: string) => ({
-    NODE_OPTIONS: `--require ${join(repoRoot, "bench", "cpu_hook.cjs")}`,
-    OBDCR_BENCH_CPU_DIR: dir,
-  });
-  const stackName = `bench-n${n}`;
-  const open = (dir: string): Promise<Stack> =>
-    localStack({
-      projectName: "ob-dcr-bench",
-      stackName,
-      backend: `file://${join(workDir, "state")}`,
-      envVars: env(dir),
-      program: async () => {
-        const ids: Record<string, unknown> = {};
-        for (const name of names) ids[name] = new ObClientRegistration(name, pulumiArgs(sb, name)).clientId;
-        return { clientIds: ids };
-      },
-    });
-  await sb.reset();
-  await sb.setLatency(latency);
-  let stack = await open(upDir);
-  try {
-    let t0 = performance.now();
-    const up = await stack.up();
-    const up_wall_ms = performance.now() - t0;
-    const created = up.summary.resourceChanges?.create ?? 0;
-    if (created !== n + 1) throw new Error(`pulumi up created ${created} resources, expected ${n + 1}`);
-    const up_requests = await counts(sb, names);
-    const upUsage = hostUsage(upDir);
-
-    // No reset here: it would drop the registrations that destroy deletes.
-    stack = await open(destroyDir); // the same stack, with the destroy run's hook directory
-    t0 = performance.now();
-    await stack.destroy();
-    const destroy_wall_ms = performance.now() - t0;
-    const destroy_requests = minus(await counts(sb, names), up_requests);
-    const destroyUsage = hostUsage(destroyDir);
-    return {
-      n,
-      latency_ms: latency,
-      up_wall_ms,
-      destroy_wall_ms,
-      up_provider_cpu_ms: upUsage.cpu_ms,
-      destroy_provider_cpu_ms: destroyUsage.cpu_ms,
-      up_provider_peak_rss_mb: upUsage.peak_rss_mb,
-      destroy_provider_peak_rss_mb: destroyUsage.peak_rss_mb,
-      up_requests,
-      destroy_requests,
-    };
-  } finally {
-    await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-  }
-}
-
-class NoopResource extends pulumiSdk.dynamic.Resource {}
-
-/** Provider-host CPU of a `pulumi up` of n no-op dynamic resources with the registrations' inputs. */
-async function noopUpCpu(sb: BenchSandbox, n: number, workDir: string): Promise<number> {
-  const dir = join(workDir, "provider-cpu", `noop-n${n}`);
-  mkdirSync(dir, { recursive: true });
-  const inputs = pulumiArgs(sb, bankNames(1)[0]!);
-  const provider: pulumiSdk.dynamic.ResourceProvider = {
-    async create(ins: Record<string, unknown>) {
-      return { id: `noop-${Math.random()}`, outs: { ...ins } };
-    },
-  };
-  const stackName = `noop-n${n}`;
-  const stack = await localStack({
-    projectName: "ob-dcr-bench",
-    stackName,
-    backend: `file://${join(workDir, "state")}`,
-    envVars: {
-      NODE_OPTIONS: `--require ${join(repoRoot, "bench", "cpu_hook.cjs")}`,
-      OBDCR_BENCH_CPU_DIR: dir,
-    },
-    program: async () => {
-      for (let i = 0; i < n; i++) new NoopResource(provider, `noop-${i}`, { ...inputs });
-    },
-  });
-  try {
-    await stack.up();
-    return hostUsage(dir).cpu_ms;
-  } finally {
-    await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-  }
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
