@@ -40,7 +40,8 @@ describe("lifecycle field lists", () => {
       );
       for (const [i, p] of path.entries()) {
         expect(shape, `${path.join(".")} at ${p}`).toBeDefined();
-        const entry = Object.entries(shape!).find(([k]) => snakeToCamel(k) === p);
+        const fields: [string, unknown][] = Object.entries(shape ?? {});
+        const entry = fields.find(([k]) => snakeToCamel(k) === p);
         expect(entry, `${path.join(".")}: no field ${p}`).toBeDefined();
         shape = i < path.length - 1 ? shapeOf(entry![1]) : undefined;
       }
