@@ -6,7 +6,7 @@
 import type { RotationPlan } from "../core/lifecycle/rotation.js";
 import { IDENTITY_PATHS, MANAGED_METADATA } from "./fields.js";
 import { recordedMaterial, rotationBetween } from "./material.js";
-import { at, INPUT_KEYS, type Props, same } from "./props.js";
+import { at, INPUT_KEYS, migrated, type Props, same } from "./props.js";
 
 /** The bank's capabilities a diff needs, resolved in `check` from the bank profile. */
 export interface BankCapabilities {
@@ -71,7 +71,8 @@ export interface RegistrationDiff {
   rotation?: { plan: RotationPlan; other_reasons: string[]; capabilities: BankCapabilities } | undefined;
 }
 
-export function diffRegistration(olds: Props, news: Props): RegistrationDiff {
+export function diffRegistration(recorded: Props, news: Props): RegistrationDiff {
+  const olds = migrated(recorded);
   const replaces = new Set<string>();
   for (const path of IDENTITY_PATHS) {
     if (!same(at(olds, path), at(news, path))) replaces.add(path[0]);

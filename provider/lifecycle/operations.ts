@@ -31,7 +31,7 @@ import { putReasons } from "./diff.js";
 import { type RegistrationInputs, toCoreParams } from "./inputs.js";
 import { materialOutputs, recordedMaterial, rotationBetween } from "./material.js";
 import { adoptedState, computed, type Substitution, stateOf } from "./outputs.js";
-import { declared, INPUT_KEYS, type Props } from "./props.js";
+import { declared, INPUT_KEYS, migrated, type Props } from "./props.js";
 
 export { type CheckResult, check } from "./check.js";
 export { type Lifecycle, type Note, PartiallyCreated } from "./context.js";
@@ -99,7 +99,8 @@ export type ReadResult =
  * directory publishes (under the recorded kid, or another: then that kid is used), or the bank's
  * refusal would be ours, not a deletion. Dropped only on an unambiguous answer.
  */
-export async function read(lc: Lifecycle, id: string, props: Props): Promise<ReadResult> {
+export async function read(lc: Lifecycle, id: string, recorded_props: Props): Promise<ReadResult> {
+  const props = migrated(recorded_props);
   const inputs = declared(props);
   const { params, material } = await load(lc, inputs);
   const recorded = recordedMaterial(props);
@@ -150,6 +151,7 @@ export async function update(
   news: Props,
   capabilities: BankCapabilities,
 ): Promise<{ outs: Props; notes: Note[] }> {
+  olds = migrated(olds);
   const inputs = declared(news);
   const plan = rotationBetween(olds, news);
   const reasons = [...putReasons(olds, news), ...(plan?.put_fields.map((f) => `new ${f}`) ?? [])];
@@ -185,7 +187,8 @@ export async function update(
 }
 
 /** DELETE; "already gone" only on an unambiguous answer (or the operator's confirmation). */
-export async function remove(lc: Lifecycle, id: string, props: Props): Promise<{ notes: Note[] }> {
+export async function remove(lc: Lifecycle, id: string, recorded_props: Props): Promise<{ notes: Note[] }> {
+  const props = migrated(recorded_props);
   const inputs = declared(props);
   const params = await toCoreParams(inputs, lc.secrets);
   try {

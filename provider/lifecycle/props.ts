@@ -60,3 +60,50 @@ export function describe(inputs: RegistrationInputs): string {
   const bank = inputs.bank?.registrationEndpoint ?? inputs.bank?.discoveryUrl ?? "the bank";
   return `software ${inputs.software?.softwareId ?? "?"} at ${bank}`;
 }
+
+/** Bank behaviours that older versions took under `bank` (camelCase), and their `bankProfile` names. */
+const MOVED_FROM_BANK: Record<string, string> = {
+  contentType: "contentType",
+  scopeFormat: "scopeFormat",
+  jtiCase: "jtiCase",
+  dnFormat: "dnFormat",
+  extraClaims: "extraClaims",
+  requestTtlSeconds: "requestTtlSeconds",
+  skipDiscoveryChecks: "skipDiscoveryChecks",
+  clientIdHint: "clientIdHint",
+};
+
+/**
+ * State written by an older version, in today's spelling: bank behaviours move to `bankProfile`
+ * (a program must use the new names, `check` refuses the old; recorded state is only read).
+ */
+export function migrated(props: Props): Props {
+  const bank = props.bank as Record<string, unknown> | undefined;
+  const moved: Record<string, unknown> = {};
+  let rest = bank;
+  if (bank && typeof bank === "object") {
+    rest = {};
+    for (const [k, v] of Object.entries(bank)) {
+      if (v === undefined) continue;
+      if (k in MOVED_FROM_BANK) moved[MOVED_FROM_BANK[k]!] = v;
+      else if (k === "aud") moved.aud = { literal: v };
+      else if (k === "management" && v && typeof v === "object") {
+        const { supportsRead, supportsUpdate, supportsDelete, ...m } = v as Record<string, unknown>;
+        if (Object.keys(m).length) moved.management = m;
+        const supports = withoutUndefined({
+          read: supportsRead,
+          update: supportsUpdate,
+          delete: supportsDelete,
+        });
+        if (Object.keys(supports).length) moved.supports = supports;
+      } else rest[k] = v;
+    }
+  }
+  if (typeof props.refusesDuplicates === "boolean")
+    moved.refusesDuplicateRegistration = props.refusesDuplicates;
+  if (Object.keys(moved).length === 0) return props;
+  const { refusesDuplicates: _r, ...others } = props;
+  const bp = props.bankProfile;
+  const base = typeof bp === "string" ? { preset: bp } : ((bp as Record<string, unknown> | undefined) ?? {});
+  return { ...others, bank: rest, bankProfile: { ...moved, ...base } };
+}

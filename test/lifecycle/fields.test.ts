@@ -8,7 +8,7 @@ import {
   UNMANAGED_CLIENT_FIELDS,
 } from "../../provider/lifecycle/fields.js";
 import { ResourceOnlyInputs, SECRET_MATERIAL_INPUTS, snakeToCamel } from "../../provider/lifecycle/inputs.js";
-import { INPUT_KEYS } from "../../provider/lifecycle/props.js";
+import { INPUT_KEYS, migrated } from "../../provider/lifecycle/props.js";
 
 /** The zod object behind a (possibly wrapped) schema. */
 function shapeOf(schema: unknown): Record<string, unknown> | undefined {
@@ -53,5 +53,36 @@ describe("lifecycle field lists", () => {
     expect([...MANAGED_METADATA, ...UNMANAGED_CLIENT_FIELDS].sort()).toEqual(all.sort());
     expect(MANAGED_METADATA).toContain("redirect_uris");
     expect(MANAGED_METADATA).toContain("tls_client_auth_subject_dn");
+  });
+});
+
+describe("state written by an older version", () => {
+  it("moves bank behaviours and refusesDuplicates to bankProfile, keeping a preset", () => {
+    const old = {
+      profile: "obie-3.2",
+      bankProfile: "hsbc",
+      bank: {
+        discoveryUrl: "https://b/.well-known/openid-configuration",
+        orgId: "o",
+        clientIdHint: true,
+        aud: "lit",
+        management: { style: "rfc7592", supportsDelete: false },
+      },
+      refusesDuplicates: true,
+    };
+    expect(migrated(old)).toEqual({
+      profile: "obie-3.2",
+      bank: { discoveryUrl: "https://b/.well-known/openid-configuration", orgId: "o" },
+      bankProfile: {
+        preset: "hsbc",
+        clientIdHint: true,
+        aud: { literal: "lit" },
+        management: { style: "rfc7592" },
+        supports: { delete: false },
+        refusesDuplicateRegistration: true,
+      },
+    });
+    const current = { profile: "obie-3.2", bank: { orgId: "o" }, bankProfile: { clientIdHint: true } };
+    expect(migrated(current)).toBe(current);
   });
 });
