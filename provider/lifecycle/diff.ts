@@ -71,8 +71,10 @@ export interface RegistrationDiff {
   rotation?: { plan: RotationPlan; other_reasons: string[]; capabilities: BankCapabilities } | undefined;
 }
 
-export function diffRegistration(recorded: Props, news: Props): RegistrationDiff {
+export function diffRegistration(recorded: Props, declaredNews: Props): RegistrationDiff {
+  // Both sides in today's spelling (private keys split off, behaviours in bankProfile).
   const olds = migrated(recorded);
+  const news = migrated(declaredNews);
   const replaces = new Set<string>();
   for (const path of IDENTITY_PATHS) {
     if (!same(at(olds, path), at(news, path))) replaces.add(path[0]);

@@ -152,6 +152,7 @@ export async function update(
   capabilities: BankCapabilities,
 ): Promise<{ outs: Props; notes: Note[] }> {
   olds = migrated(olds);
+  news = migrated(news);
   const inputs = declared(news);
   const plan = rotationBetween(olds, news);
   const reasons = [...putReasons(olds, news), ...(plan?.put_fields.map((f) => `new ${f}`) ?? [])];

@@ -101,9 +101,35 @@ export function migrated(props: Props): Props {
   }
   if (typeof props.refusesDuplicates === "boolean")
     moved.refusesDuplicateRegistration = props.refusesDuplicates;
-  if (Object.keys(moved).length === 0) return props;
-  const { refusesDuplicates: _r, ...others } = props;
+  const keys = splitPrivateKeys(props);
+  if (Object.keys(moved).length === 0) return keys ?? props;
+  const { refusesDuplicates: _r, ...others } = keys ?? props;
   const bp = props.bankProfile;
   const base = typeof bp === "string" ? { preset: bp } : ((bp as Record<string, unknown> | undefined) ?? {});
   return { ...others, bank: rest, bankProfile: { ...moved, ...base } };
+}
+
+/**
+ * Older versions kept an inline private key inside `signingKey` / `transport`, which were secret
+ * outputs as a whole. Today only the split-off members are: move the keys there, so that no
+ * refresh or update of an old stack writes a private key into plaintext state.
+ */
+function splitPrivateKeys(props: Props): Props | undefined {
+  const sk = props.signingKey as Record<string, unknown> | undefined;
+  const tr = props.transport as Record<string, unknown> | undefined;
+  const skKey = sk && typeof sk === "object" ? sk.privateKey : undefined;
+  const trKey = tr && typeof tr === "object" ? tr.key : undefined;
+  if (skKey === undefined && trKey === undefined) return undefined;
+  const out: Props = { ...props };
+  if (sk && skKey !== undefined) {
+    const { privateKey: _k, ...rest } = sk;
+    out.signingKey = rest;
+    out.signingPrivateKey ??= skKey;
+  }
+  if (tr && trKey !== undefined) {
+    const { key: _k, ...rest } = tr;
+    out.transport = rest;
+    out.transportPrivateKey ??= trKey;
+  }
+  return out;
 }

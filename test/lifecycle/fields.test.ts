@@ -82,6 +82,14 @@ describe("state written by an older version", () => {
         refusesDuplicateRegistration: true,
       },
     });
+    // An inline private key kept inside signingKey / transport moves to the secret members.
+    const keys = { signingKey: { kid: "k", privateKey: "PEM" }, transport: { certFile: "c", key: "K" } };
+    expect(migrated(keys)).toEqual({
+      signingKey: { kid: "k" },
+      signingPrivateKey: "PEM",
+      transport: { certFile: "c" },
+      transportPrivateKey: "K",
+    });
     const current = { profile: "obie-3.2", bank: { orgId: "o" }, bankProfile: { clientIdHint: true } };
     expect(migrated(current)).toBe(current);
   });
