@@ -1,0 +1,381 @@
+/**
+ * The CI templates in examples/pipelines (docs/pipelines.md):
+ * - the GitHub Actions workflow passes actionlint (pinned, built here from the Go module proxy on first
+ *   use by scripts/actionlint.mjs), and broken copies fail it, so the linter is known to run;
+ * - the GitLab CI file, which has no offline linter, is checked for its structure and its rules;
+ * - every ob-dcr command and flag, npm script and Pulumi CLI flag the templates call exists.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { ensureBuilt, MAIN } from "../cli/helpers.js";
+
+const ROOT = path.resolve(__dirname, "../..");
+const GITHUB = path.join(ROOT, "examples/pipelines/github-actions.yml");
+const GITLAB = path.join(ROOT, "examples/pipelines/gitlab-ci.yml");
+const ACTIONLINT_SCRIPT = path.join(ROOT, "scripts/actionlint.mjs");
+const ACTIONLINT_VERSION = /ACTIONLINT_VERSION = "([^"]+)"/.exec(
+  readFileSync(ACTIONLINT_SCRIPT, "utf8"),
+)![1]!;
+// Same flags as scripts/actionlint.mjs: no shellcheck/pyflakes, so the result is the same everywhere.
+const LINT_FLAGS = ["-no-color", "-shellcheck=", "-pyflakes="];
+const BUILD_TIMEOUT_MS = 10 * 60_000;
+const MIN_PULUMI = "3.216.0";
+/** A GitHub Actions expression, `${{ e }}`, spelled so that it is not taken for a JS placeholder. */
+const gh = (e: string) => `$${"{{"} ${e} }}`;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Finds or builds actionlint; the build's progress goes to stderr as it happens. */
+function findOrBuildActionlint(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ACTIONLINT_SCRIPT, "--which"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => child.kill("SIGTERM"), BUILD_TIMEOUT_MS);
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      err += c.toString();
+      process.stderr.write(c);
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const bin = out.trim();
+      if (code === 0 && bin && existsSync(bin)) resolve(bin);
+      else reject(new Error(`scripts/actionlint.mjs --which failed (${signal ?? `exit ${code}`}):\n${err}`));
+    });
+  });
+}
+
+function lint(bin: string, file: string) {
+  const r = spawnSync(bin, [...LINT_FLAGS, file], { encoding: "utf8" });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+function run(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true", NO_COLOR: "1" },
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** Every shell line of the templates' `run:` / `script:` members (continuations joined). */
+function shellLines(text: string): string[] {
+  return text
+    .replace(/\\\n\s*/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => !l.startsWith("#"));
+}
+
+describe("GitHub Actions template", () => {
+  let actionlint = "";
+  let tmp = "";
+  const workflow = readFileSync(GITHUB, "utf8");
+
+  beforeAll(async () => {
+    actionlint = await findOrBuildActionlint();
+    tmp = mkdtempSync(path.join(os.tmpdir(), "ob-dcr-pipelines-"));
+  }, BUILD_TIMEOUT_MS + 30_000);
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it(`actionlint v${ACTIONLINT_VERSION} (built from the Go module proxy) finds nothing`, () => {
+    const v = spawnSync(actionlint, ["-version"], { encoding: "utf8" });
+    expect(v.stdout.split("\n")[0]).toBe(`v${ACTIONLINT_VERSION}`);
+    const r = lint(actionlint, GITHUB);
+    expect(r.out).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it.each([
+    [
+      "an unknown key next to runs-on",
+      (s: string) => s.replace("runs-on: ubuntu-24.04", "run-on: ubuntu-24.04"),
+      /unexpected key "run-on"/,
+    ],
+    [
+      "an expression naming an unknown matrix key",
+      (s: string) => s.replace(`${gh("matrix.software")}-`, `${gh("matrix.softwar")}-`),
+      /property "softwar" is not defined/,
+    ],
+    [
+      "an unknown input of a popular action",
+      (s: string) => s.replace("pulumi-version:", "pulumi-versions:"),
+      /input "pulumi-versions" is not defined/,
+    ],
+  ])("a broken copy with %s fails actionlint", (_name, breakIt, finding) => {
+    const broken = breakIt(workflow);
+    expect(broken).not.toBe(workflow);
+    const file = path.join(tmp, "broken.yml");
+    writeFileSync(file, broken);
+    const r = lint(actionlint, file);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(finding);
+  });
+
+  it("previews on pull requests, applies on main, runs doctor on a schedule; one stack per matrix cell", () => {
+    const wf = YAML.parse(workflow) as Obj;
+    const on = wf.on as Obj;
+    expect(Object.keys(on).sort()).toEqual(["pull_request", "push", "schedule", "workflow_dispatch"]);
+    expect((on.push as Obj).branches).toEqual(["main"]);
+    const jobs = wf.jobs as Record<string, Obj>;
+    const steps = (job: string) => (jobs[job]!.steps as Obj[]).map((s) => String(s.run ?? s.uses)).join("\n");
+    expect(jobs.preview!.if).toBe("github.event_name == 'pull_request'");
+    expect(steps("preview")).toMatch(/pulumi preview --diff .*--stack "\$STACK"/);
+    expect(jobs.up!.if).toContain("github.ref == 'refs/heads/main'");
+    expect(steps("up")).toMatch(/pulumi up --yes --continue-on-error .*--stack "\$STACK"/);
+    expect(steps("up")).toMatch(/pulumi stack output --json --stack "\$STACK"/);
+    expect(steps("up")).not.toContain("--show-secrets");
+    expect(steps("doctor")).toMatch(/npx ob-dcr doctor -c \S+ --json/);
+    expect(steps("doctor")).toContain('exit "$code"');
+    for (const job of ["preview", "up", "doctor"]) {
+      const j = jobs[job]!;
+      expect((j.strategy as Obj).matrix).toEqual({
+        software: ["payments"],
+        environment: ["sandbox", "production"],
+      });
+      expect(String((j.concurrency as Obj).group)).toContain(
+        `${gh("matrix.software")}-${gh("matrix.environment")}`,
+      );
+      expect(j.environment).toBe(`${gh("matrix.software")}-${gh("matrix.environment")}`);
+    }
+    // An `up` is never cancelled halfway.
+    expect((jobs.up!.concurrency as Obj)["cancel-in-progress"]).toBe(false);
+    // Pinned Pulumi install through the official action; npm ci before anything runs.
+    for (const job of ["preview", "up"]) {
+      const pulumi = (jobs[job]!.steps as Obj[]).find((s) => String(s.uses).startsWith("pulumi/actions@"));
+      expect((pulumi!.with as Obj)["pulumi-version"]).toBe(`${gh("env.PULUMI_VERSION")}`);
+      expect(steps(job)).toContain("npm ci");
+    }
+    expect(jobs["client-ids"]!.outputs).toEqual({ "client-ids": `${gh("steps.merge.outputs.client-ids")}` });
+  });
+});
+
+// --- GitLab CI: structure and rules (no offline linter exists) ---
+
+const GITLAB_GLOBAL_KEYS = new Set([
+  "default",
+  "include",
+  "stages",
+  "variables",
+  "workflow",
+  "image",
+  "services",
+  "cache",
+  "before_script",
+  "after_script",
+  "spec",
+]);
+
+function merge(base: Obj, over: Obj): Obj {
+  const out: Obj = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObj(v) && isObj(out[k]) ? merge(out[k] as Obj, v) : v;
+  return out;
+}
+
+/** A job with its `extends` resolved the way GitLab does: hashes merged deeply, the rest replaced. */
+function resolveJob(doc: Obj, name: string, seen: string[] = []): Obj {
+  if (seen.includes(name)) throw new Error(`extends cycle: ${[...seen, name].join(" -> ")}`);
+  const job = doc[name];
+  if (!isObj(job)) throw new Error(`${name}: not a job (extends target missing?)`);
+  const parents = job.extends === undefined ? [] : [job.extends].flat().map(String);
+  let base: Obj = {};
+  for (const p of parents) base = merge(base, resolveJob(doc, p, [...seen, name]));
+  const { extends: _e, ...own } = job;
+  return merge(base, own);
+}
+
+type Ctx = Record<string, string>;
+
+/** Evaluates the subset of GitLab's `rules:if` syntax the template uses: ==, !=, &&, ||, presence. */
+function evalIf(expr: string, ctx: Ctx): boolean {
+  const value = (t: string): string | undefined => {
+    t = t.trim();
+    if (t.startsWith("$")) return ctx[t.slice(1)];
+    const m = /^"(.*)"$|^'(.*)'$/.exec(t);
+    if (!m) throw new Error(`unsupported operand in rules:if: ${t}`);
+    return m[1] ?? m[2];
+  };
+  return expr.split("||").some((alt) =>
+    alt.split("&&").every((term) => {
+      const eq = /^(.*?)(==|!=)(.*)$/.exec(term);
+      if (!eq) return Boolean(value(term));
+      const same = value(eq[1]!) === value(eq[3]!);
+      return eq[2] === "==" ? same : !same;
+    }),
+  );
+}
+
+function runs(rules: unknown, ctx: Ctx): boolean {
+  for (const rule of rules as Obj[]) {
+    if (rule.if === undefined || evalIf(String(rule.if), ctx)) return rule.when !== "never";
+  }
+  return false;
+}
+
+const MAIN_BRANCH = "main";
+const CONTEXTS: Record<string, Ctx> = {
+  "merge request": { CI_PIPELINE_SOURCE: "merge_request_event", CI_DEFAULT_BRANCH: MAIN_BRANCH },
+  "push to main": {
+    CI_PIPELINE_SOURCE: "push",
+    CI_COMMIT_BRANCH: MAIN_BRANCH,
+    CI_DEFAULT_BRANCH: MAIN_BRANCH,
+  },
+  "push to a branch with an open MR": {
+    CI_PIPELINE_SOURCE: "push",
+    CI_COMMIT_BRANCH: "feature",
+    CI_OPEN_MERGE_REQUESTS: "group/project!1",
+    CI_DEFAULT_BRANCH: MAIN_BRANCH,
+  },
+  schedule: { CI_PIPELINE_SOURCE: "schedule", CI_COMMIT_BRANCH: MAIN_BRANCH, CI_DEFAULT_BRANCH: MAIN_BRANCH },
+};
+
+describe("GitLab CI template (structural checks)", () => {
+  const text = readFileSync(GITLAB, "utf8");
+  const doc = YAML.parse(text) as Obj;
+  const stages = doc.stages as string[];
+  const jobNames = Object.keys(doc).filter((k) => !GITLAB_GLOBAL_KEYS.has(k) && !k.startsWith("."));
+  const jobs = Object.fromEntries(jobNames.map((n) => [n, resolveJob(doc, n)]));
+
+  it("parses as YAML, with the expected jobs", () => {
+    const parsed = YAML.parseDocument(text);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.warnings).toEqual([]);
+    expect(jobNames.sort()).toEqual(["client-ids", "doctor", "preview", "up"]);
+  });
+
+  it("every job has a declared stage, a script and rules, and no only/except", () => {
+    expect(Array.isArray(stages) && stages.length > 0).toBe(true);
+    for (const [name, job] of Object.entries(jobs)) {
+      expect(stages, `${name}: stage`).toContain(job.stage);
+      const script = [job.script].flat();
+      expect(
+        script.length > 0 && script.every((l) => typeof l === "string" && l.trim()),
+        `${name}: script`,
+      ).toBe(true);
+      expect(Array.isArray(job.rules) && (job.rules as unknown[]).length > 0, `${name}: rules`).toBe(true);
+      expect(job.only ?? job.except, `${name}: only/except mixed with rules`).toBeUndefined();
+    }
+    // Hidden templates carry no only/except either (they would end up in the jobs).
+    for (const k of Object.keys(doc).filter((k) => k.startsWith(".")))
+      expect((doc[k] as Obj).only ?? (doc[k] as Obj).except, k).toBeUndefined();
+  });
+
+  it("rules: preview on merge requests, up and client ids on the default branch, doctor on a schedule", () => {
+    const workflowRules = (doc.workflow as Obj).rules;
+    const ran = (ctx: Ctx) =>
+      runs(workflowRules, ctx) ? jobNames.filter((n) => runs(jobs[n]!.rules, ctx)).sort() : [];
+    expect(ran(CONTEXTS["merge request"]!)).toEqual(["preview"]);
+    expect(ran(CONTEXTS["push to main"]!)).toEqual(["client-ids", "up"]);
+    expect(ran(CONTEXTS.schedule!)).toEqual(["doctor"]);
+    // No duplicate branch pipeline next to the merge request pipeline.
+    expect(ran(CONTEXTS["push to a branch with an open MR"]!)).toEqual([]);
+  });
+
+  it("one stack per software and environment, serialised per stack; the commands and secrets", () => {
+    for (const name of ["preview", "up", "doctor"]) {
+      const job = jobs[name]!;
+      expect((job.parallel as Obj).matrix, name).toEqual([
+        { SOFTWARE: ["payments"], ENVIRONMENT: ["sandbox", "production"] },
+      ]);
+      expect(String(job.resource_group), name).toContain("$SOFTWARE-$ENVIRONMENT");
+      expect((job.environment as Obj).name, name).toBe("$SOFTWARE-$ENVIRONMENT");
+    }
+    expect(jobs.preview!.resource_group).toBe(jobs.up!.resource_group);
+    expect(jobs.up!.interruptible).toBe(false);
+    const all = (job: Obj) =>
+      [job.before_script, job.script, job.after_script].flat().filter(Boolean).join("\n");
+    expect(all(jobs.preview!)).toMatch(/pulumi preview --diff .*--stack "\$STACK"/);
+    expect(all(jobs.up!)).toMatch(/pulumi up --yes --continue-on-error .*--stack "\$STACK"/);
+    expect(all(jobs.up!)).toMatch(/pulumi stack output --json --stack "\$STACK"/);
+    for (const job of Object.values(jobs)) expect(all(job)).not.toContain("--show-secrets");
+    expect(all(jobs.up!)).toContain("npm ci");
+    expect(all(jobs.up!)).toMatch(/get\.pulumi\.com \| sh -s -- --version "\$PULUMI_VERSION"/);
+    expect(all(jobs.doctor!)).toMatch(/npx ob-dcr doctor -c \S+ --json/);
+    expect(all(jobs.doctor!)).toContain('exit "$code"');
+    expect((jobs["client-ids"]!.artifacts as Obj).reports).toEqual({ dotenv: "client-ids.env" });
+    for (const secret of [
+      "PULUMI_BACKEND_URL",
+      "PULUMI_CONFIG_PASSPHRASE",
+      "OBDCR_SIGNING_KEY",
+      "OBDCR_TRANSPORT_KEY",
+    ])
+      expect(text).toContain(secret);
+  });
+});
+
+// --- Every command the templates call exists ---
+
+describe("commands the templates call", () => {
+  const texts = [readFileSync(GITHUB, "utf8"), readFileSync(GITLAB, "utf8")];
+  const lines = texts.flatMap(shellLines);
+
+  beforeAll(() => ensureBuilt());
+
+  it("ob-dcr commands and flags are in the built CLI's --help", () => {
+    const calls = lines.flatMap((l) => [
+      ...l.matchAll(/\bob-dcr (\w+)((?: -{1,2}[\w-]+(?: "[^"]*"| [^-\s]\S*)?)*)/g),
+    ]);
+    expect(calls.length).toBeGreaterThan(0);
+    const root = run(process.execPath, [MAIN, "--help"]);
+    expect(root.code).toBe(0);
+    for (const [, cmd, rest] of calls) {
+      expect(root.out).toMatch(new RegExp(`^\\s+${cmd}\\s{2,}\\S`, "m"));
+      const help = run(process.execPath, [MAIN, cmd!, "--help"]);
+      expect(help.code).toBe(0);
+      for (const flag of rest!.match(/ -{1,2}[\w-]+/g) ?? []) {
+        const f = flag.trim();
+        // -c is the short form of --config: help lists both as "-c, --config=<file>".
+        expect(help.out, `ob-dcr ${cmd} ${f}`).toMatch(
+          new RegExp(f.startsWith("--") ? `${f}\\b` : `${f}, --`),
+        );
+      }
+    }
+  });
+
+  it("npm scripts exist in package.json", () => {
+    const scripts = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Obj;
+    const used = new Set(lines.flatMap((l) => [...l.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1]!)));
+    expect([...used].sort()).toEqual(["build", "setup"]);
+    for (const s of used) expect(scripts, `npm run ${s}`).toHaveProperty(s);
+  });
+
+  it("Pulumi CLI subcommands and flags exist in the CLI that npm run setup records", () => {
+    const cliJson = path.join(ROOT, ".pulumi-state/cli.json");
+    expect(existsSync(cliJson), "no .pulumi-state/cli.json: run `npm run setup` (npm test does)").toBe(true);
+    const pulumi = JSON.parse(readFileSync(cliJson, "utf8")).pulumi as string;
+    const calls = lines.flatMap((l) => [
+      ...l.matchAll(/\bpulumi ((?:[a-z]+ )*?[a-z]+)((?: --[\w-]+(?: "[^"]*")?)+)/g),
+    ]);
+    const seen = new Set(calls.map((c) => c[1]));
+    expect([...seen].sort()).toEqual(["config set", "preview", "stack output", "up"]);
+    for (const [, sub, flags] of calls) {
+      const help = run(pulumi, [...sub!.split(" "), "--help"]);
+      expect(help.code, `pulumi ${sub} --help`).toBe(0);
+      for (const f of flags!.match(/--[\w-]+/g) ?? [])
+        expect(help.out, `pulumi ${sub} ${f}`).toMatch(new RegExp(`${f}\\b`));
+    }
+  });
+
+  it("both templates pin the same Pulumi CLI, at least the version ob-dcr needs", () => {
+    const pins = texts.map((t) => /PULUMI_VERSION: "(\d+\.\d+\.\d+)"/.exec(t)?.[1]);
+    expect(pins[0]).toBeDefined();
+    expect(pins[1]).toBe(pins[0]);
+    const [a, b] = [pins[0]!, MIN_PULUMI].map((v) => v.split(".").map(Number));
+    const cmp = a!.map((x, i) => x - b![i]!).find((d) => d !== 0) ?? 0;
+    expect(cmp).toBeGreaterThanOrEqual(0);
+  });
+});
