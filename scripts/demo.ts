@@ -1,8 +1,11 @@
 // The main job: start the sandbox (directory + bank, real TLS/mTLS), then a real `pulumi up` of
 // examples/sandbox through the Automation API on the local file backend, then the outputs with
 // secrets masked. Run it again and the engine finds nothing to change.
+// OBDCR_BACKEND_URL=postgres://user:password@host:5432/db?sslmode=… switches the state backend
+// (docs/pipelines-backend.md); without it the demo keeps its local file backend.
 import { program } from "../examples/sandbox/program.js";
 import { startSandbox } from "../sandbox/index.js";
+import { maskUrl } from "./lib/postgres.js";
 import { backendUrl, localStack } from "./lib/pulumi_stack.js";
 
 // Fixed ports, so the registrations in state stay valid between runs: the directory, admin and
@@ -27,12 +30,14 @@ async function main() {
   });
   try {
     console.log(`sandbox: ${sandbox.manifest.banks.map((b) => b.discovery_url).join(", ")}`);
+    const backend = process.env.OBDCR_BACKEND_URL || backendUrl();
     const stack = await localStack({
       projectName: "ob-dcr-demo",
       stackName: process.env.OBDCR_STACK ?? "dev",
       program: async () => program(sandbox.manifest),
+      backend,
     });
-    console.log(`backend: ${backendUrl()}  stack: ${stack.name}`);
+    console.log(`backend: ${maskUrl(backend)}  stack: ${stack.name}`);
     const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
     console.log("\nOutputs (secrets masked):");
     for (const [key, out] of Object.entries(up.outputs)) {
