@@ -1,9 +1,11 @@
 // `npm run bench`: the full benchmark (about 10 minutes here); prints the tables and writes
 // bench/RESULTS.md and bench/results.json. BENCH_QUICK=1: a short run for trying changes, written
-// to a temp dir; BENCH_NS, BENCH_LATENCIES, BENCH_PULUMI_NS (comma lists) override the grid.
+// to a temp dir; BENCH_NS, BENCH_LATENCIES, BENCH_PULUMI_NS, BENCH_SCALE_NS (comma lists) override
+// the grid, BENCH_PARALLEL ("4x50": stacks x registrations, "0": none) the parallel stacks run.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Postgres, startPostgres } from "../scripts/lib/postgres.js";
 import { repoRoot } from "../scripts/lib/pulumi_stack.js";
 import { renderResults } from "./report.js";
 import { runBench } from "./run.js";
@@ -13,9 +15,33 @@ const list = (name: string, dflt: number[]): number[] => {
   return v === undefined ? dflt : v.split(",").filter(Boolean).map(Number);
 };
 
+/** "4x50": 4 stacks of 50 registrations at once; "" or "0": none. */
+const parallel = (v: string): { stacks: number; n: number } | null => {
+  const m = /^(\d+)x(\d+)$/.exec(v.trim());
+  return m && Number(m[1]) > 0 ? { stacks: Number(m[1]), n: Number(m[2]) } : null;
+};
+
+/**
+ * The parallel stacks' backend: a throwaway PostgreSQL (scripts/lib/postgres.ts) when the server
+ * binaries are there (BENCH_BACKEND=file: never), else undefined (a local file backend).
+ */
+async function parallelPostgres(log: (l: string) => void): Promise<Postgres | undefined> {
+  if (process.env.BENCH_BACKEND === "file") return undefined;
+  try {
+    return await startPostgres({ prefix: "obdcr-bench-pg" });
+  } catch (e) {
+    log(
+      `no PostgreSQL backend (${(e as Error).message.split("\n")[0]}): the parallel stacks use a file backend`,
+    );
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === "1";
   const workDir = mkdtempSync(join(tmpdir(), "ob-dcr-bench-"));
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const pg = await parallelPostgres(log);
   try {
     const results = await runBench({
       ns: list("BENCH_NS", quick ? [1, 10] : [1, 10, 50]),
@@ -23,9 +49,12 @@ async function main(): Promise<void> {
       repeats: quick ? 1 : 3,
       pulumiNs: list("BENCH_PULUMI_NS", quick ? [1, 10] : [1, 10, 50]),
       pulumiLatency: 50,
+      scaleNs: list("BENCH_SCALE_NS", quick ? [10, 20] : [50, 200, 500]),
+      parallel: parallel(process.env.BENCH_PARALLEL ?? (quick ? "2x5" : "4x50")),
       cryptoIterations: quick ? 50 : 300,
+      parallelBackend: pg?.url,
       workDir,
-      log: (line) => process.stderr.write(`bench: ${line}\n`),
+      log,
     });
     const md = renderResults(results);
     const dir = quick ? workDir : join(repoRoot, "bench");
@@ -34,6 +63,7 @@ async function main(): Promise<void> {
     process.stdout.write(md);
     process.stdout.write(`\nwrote ${join(dir, "RESULTS.md")} and ${join(dir, "results.json")}\n`);
   } finally {
+    await pg?.stop();
     if (process.env.BENCH_QUICK !== "1") rmSync(workDir, { recursive: true, force: true });
   }
 }

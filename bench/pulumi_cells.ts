@@ -16,7 +16,7 @@ interface HostUsage {
   peak_rss_mb: number;
 }
 
-function hostUsage(dir: string): HostUsage {
+export function hostUsage(dir: string): HostUsage {
   let cpu = 0;
   let rss = 0;
   for (const f of readdirSync(dir).filter((x) => x.endsWith(".json"))) {

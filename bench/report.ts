@@ -1,4 +1,5 @@
 // RESULTS.md (and the console table) from a BenchResults.
+import { renderScale, scaleVerdict } from "./report_scale.js";
 import type { BenchResults, Flow, FlowRun } from "./run.js";
 
 const f0 = (x: number) => x.toFixed(0);
@@ -91,6 +92,8 @@ export function renderResults(r: BenchResults): string {
       `- Dynamic provider CPU per registration in \`pulumi up\` (marginal): **${f2(v.provider_cpu.value)} ms** ` +
         `(target < ${CPU_TARGET_MS} ms: ${v.provider_cpu.ok ? "met" : "NOT met"})`,
     );
+  const sv = scaleVerdict(r);
+  if (sv) out.push(sv);
   out.push("");
 
   const maxN = Math.max(...r.flows.map((x) => x.n));
@@ -224,6 +227,8 @@ export function renderResults(r: BenchResults): string {
       "",
     );
   }
+
+  out.push(...renderScale(r));
 
   const c = r.crypto;
   out.push("## Signing and verification CPU", "");

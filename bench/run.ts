@@ -9,6 +9,7 @@ import { type CryptoCpu, cryptoCpu } from "./crypto.js";
 import { type FlowResult, runCore, runMinimal, runReference } from "./flows.js";
 import { noopUpCpu, pulumiCell } from "./pulumi_cells.js";
 import { type BenchSandbox, bankNames, startBenchSandbox } from "./sandbox.js";
+import { type Growth, growth, marginalCpu, type ScaleRun, scaleCell } from "./scale.js";
 
 export const TOKEN_ROUTE = "POST /as/token.oauth2";
 
@@ -26,6 +27,12 @@ export interface BenchOptions {
   /** Bank counts for `pulumi up`/`destroy` ([] = skip). */
   pulumiNs: number[];
   pulumiLatency: number;
+  /** The scale series: registrations in one stack (one `pulumi up`, no destroy) ([] = skip). */
+  scaleNs: number[];
+  /** Stacks × registrations run in parallel on one backend (null = skip). */
+  parallel: { stacks: number; n: number } | null;
+  /** The parallel stacks' state backend (a postgres:// URL); default a local file backend. */
+  parallelBackend?: string | undefined;
   cryptoIterations: number;
   workDir: string;
   log?: (line: string) => void;
@@ -84,6 +91,14 @@ export interface BenchResults {
    * what the Pulumi dynamic provider host costs per resource whatever the provider does.
    */
   pulumi_noop_cpu_ms_per_resource: number | null;
+  /** The scale series (stacks = 1) and the parallel stacks run (stacks > 1), at `pulumiLatency`. */
+  scale: ScaleRun[];
+  /** The state backend of the one-stack series and of the parallel stacks (credentials masked). */
+  scale_backend: { series: string; parallel: string };
+  /** Per-registration figures at the smallest and the largest N of the one-stack series. */
+  scale_growth: Growth[];
+  /** Provider CPU per registration between consecutive N (start-up excluded). */
+  scale_marginal_cpu: Array<{ from: number; to: number; ms: number }>;
   crypto: CryptoCpu;
 }
 
@@ -134,7 +149,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const started = new Date();
   const t0 = performance.now();
   const os = await import("node:os");
-  const maxN = Math.max(...o.ns, ...o.pulumiNs, 1);
+  const maxN = Math.max(
+    ...o.ns,
+    ...o.pulumiNs,
+    ...o.scaleNs,
+    o.parallel ? o.parallel.stacks * o.parallel.n : 0,
+    1,
+  );
   mkdirSync(o.workDir, { recursive: true });
   log(`starting the sandbox (directory + ${maxN} banks) in a child process`);
   const sb = await startBenchSandbox({
@@ -146,6 +167,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const pulumi: PulumiRun[] = [];
   let crypto: CryptoCpu;
   let noop: number | null = null;
+  const scale: ScaleRun[] = [];
+  const fileBackend = `file://${join(o.workDir, "state-scale")}`;
+  const parallelBackend = o.parallelBackend ?? fileBackend;
   try {
     // Warm-up (not measured): the first run of a code path in a process pays for JIT compilation.
     for (const flow of ["reference", "minimal", "core"] as const) await flowCell(sb, flow, 1, 0, 1);
@@ -169,6 +193,19 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
         `pulumi    N=${String(n).padStart(2)} latency=${o.pulumiLatency} ms: up ${r.up_wall_ms.toFixed(0)} ms ` +
           `(provider CPU ${r.up_provider_cpu_ms.toFixed(0)} ms, peak RSS ${r.up_provider_peak_rss_mb.toFixed(0)} MB), ` +
           `destroy ${r.destroy_wall_ms.toFixed(0)} ms (provider CPU ${r.destroy_provider_cpu_ms.toFixed(0)} ms)`,
+      );
+    }
+    const cells = [
+      ...o.scaleNs.map((n) => ({ stacks: 1, n, backend: fileBackend })),
+      ...(o.parallel && o.parallel.stacks > 0 ? [{ ...o.parallel, backend: parallelBackend }] : []),
+    ];
+    for (const c of cells) {
+      const r = await scaleCell(sb, { ...c, latency: o.pulumiLatency, workDir: o.workDir });
+      scale.push(r);
+      log(
+        `scale     ${c.stacks} stack(s) x N=${c.n}: up ${r.wall_ms.toFixed(0)} ms, provider CPU ` +
+          `${(r.provider_cpu_ms / (c.stacks * c.n)).toFixed(1)} ms/registration, peak RSS ` +
+          `${r.provider_peak_rss_mb.toFixed(0)} MB, POST ${r.requests.register_post}, token ${r.requests.directory_token}`,
       );
     }
     if (o.pulumiNs.length >= 2) {
@@ -198,7 +235,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     version: string;
   };
   const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
-  const { log: _l, workDir: _w, ...options } = o;
+  const { log: _l, workDir: _w, parallelBackend: _p, ...options } = o;
   return {
     machine: {
       cpu: os.cpus()[0]?.model ?? "unknown",
@@ -214,6 +251,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     pulumi,
     pulumi_cpu_ms_per_registration: marginal,
     pulumi_noop_cpu_ms_per_resource: noop,
+    scale,
+    scale_backend: {
+      series: fileBackend.startsWith("file:") ? "file" : "postgres",
+      parallel: parallelBackend.startsWith("file:") ? "file" : "postgres",
+    },
+    scale_growth: growth(scale),
+    scale_marginal_cpu: marginalCpu(scale),
     crypto,
   };
 }

@@ -17,6 +17,10 @@ export interface CachedSsa {
 export interface ObDcrContext {
   /** Seconds since epoch (injectable clock). */
   now: () => number;
+  /**
+   * Timeouts, retries and the per-bank concurrency cap (`max_per_origin`, default 8: at most that
+   * many requests in flight per origin, the rest queued in arrival order; see limits.ts).
+   */
   transport: Partial<TransportOptions>;
   /** Safety margin before a token's expiry, seconds. */
   token_margin_seconds: number;

@@ -1,17 +1,29 @@
 /**
  * One HTTP exchange, no retry: on the test dispatcher or the pooled Agent, headers lower-cased, the
- * body read under the response size cap (so a hostile server cannot exhaust memory).
+ * body read under the response size cap (so a hostile server cannot exhaust memory), within the
+ * origin's concurrency cap.
  */
 import { UnexpectedResponseError } from "../core/errors.js";
+import { withOriginSlot } from "./limits.js";
 import { getAgent } from "./transport.js";
 import type { HttpRequest, HttpResponse, TlsMaterial, TransportOptions } from "./transport_types.js";
 
+/** One exchange holding one of the origin's slots (limits.ts) from sending to the last body byte. */
 export async function sendOnce(
   req: HttpRequest,
   tls: TlsMaterial,
   o: TransportOptions,
 ): Promise<HttpResponse> {
   const url = new URL(req.url);
+  return withOriginSlot(url.origin, o.max_per_origin, () => exchange(req, url, tls, o));
+}
+
+async function exchange(
+  req: HttpRequest,
+  url: URL,
+  tls: TlsMaterial,
+  o: TransportOptions,
+): Promise<HttpResponse> {
   const dispatcher = o.dispatcher ?? getAgent(url.origin, tls, o);
   const res = await dispatcher.request({
     origin: url.origin,

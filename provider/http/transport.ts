@@ -2,11 +2,18 @@
  * The Agent pool: one keep-alive undici Agent per origin and client certificate, cached by
  * fingerprint, never by key material, so a renewed certificate gets a fresh connection pool.
  * TLS verification is always on. setGlobalDispatcher is never called: other code in the process
- * keeps its own dispatcher.
+ * keeps its own dispatcher. Connections per Agent = the per-origin cap (limits.ts).
  */
 import { createHash, X509Certificate } from "node:crypto";
 import { Agent } from "undici";
 import { DEFAULT_TRANSPORT_OPTIONS, type TlsMaterial, type TransportOptions } from "./transport_types.js";
+
+export {
+  DEFAULT_MAX_PER_ORIGIN,
+  type OriginLimitStats,
+  originLimitStats,
+  resetOriginLimitStats,
+} from "./limits.js";
 
 const agents = new Map<string, Agent>();
 
@@ -39,6 +46,7 @@ export function getAgent(
     opts.connect_timeout_ms,
     opts.headers_timeout_ms,
     opts.body_timeout_ms,
+    opts.max_per_origin,
   ].join("|");
   let a = agents.get(id);
   if (!a) {
@@ -53,7 +61,9 @@ export function getAgent(
       keepAliveTimeout: opts.keep_alive_timeout_ms,
       headersTimeout: opts.headers_timeout_ms,
       bodyTimeout: opts.body_timeout_ms,
-      connections: 16,
+      // As many connections as the per-origin cap lets requests fly (limits.ts): no request ever
+      // waits in undici's own queue, and no more sockets are opened than the cap. 0 = no cap.
+      ...(opts.max_per_origin > 0 ? { connections: opts.max_per_origin } : {}),
     });
     agents.set(id, a);
   }

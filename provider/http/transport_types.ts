@@ -1,5 +1,6 @@
 /** What the HTTP transport takes and gives: TLS material, request, response, and its tunable limits. */
 import type { Dispatcher } from "undici";
+import { DEFAULT_MAX_PER_ORIGIN } from "./limits.js";
 
 export interface TlsMaterial {
   /** Client certificate PEM (mTLS); omit for server-auth-only TLS. */
@@ -21,6 +22,12 @@ export interface TransportOptions {
   /** Longest Retry-After honoured, ms. */
   max_retry_after_ms: number;
   keep_alive_timeout_ms: number;
+  /**
+   * Most requests in flight at once to one origin (a bank, the directory) from this process; the
+   * rest wait in a first-come, first-served queue. Also the Agent's connections per origin.
+   * 0 = no cap. Env of the provider host: OBDCR_MAX_PER_ORIGIN.
+   */
+  max_per_origin: number;
   /** Escape hatch for tests (e.g. an undici MockAgent); default: the cached per-origin Agent. */
   dispatcher?: Dispatcher | undefined;
 }
@@ -35,6 +42,7 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
   backoff_max_ms: 5_000,
   max_retry_after_ms: 30_000,
   keep_alive_timeout_ms: 10_000,
+  max_per_origin: DEFAULT_MAX_PER_ORIGIN,
 };
 
 export interface HttpRequest {

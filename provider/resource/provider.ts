@@ -36,6 +36,7 @@ export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<
     ["OBDCR_MAX_RETRIES", "max_retries"],
     ["OBDCR_BACKOFF_BASE_MS", "backoff_base_ms"],
     ["OBDCR_MAX_RETRY_AFTER_MS", "max_retry_after_ms"],
+    ["OBDCR_MAX_PER_ORIGIN", "max_per_origin"],
   ];
   const out: Partial<Record<keyof TransportOptions, number>> = {};
   for (const [name, key] of knobs) {

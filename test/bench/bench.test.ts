@@ -1,4 +1,4 @@
-// Smoke run of the benchmark (N = 2, no latency): keeps `npm run bench` working. It asserts the
+// Smoke run of the benchmark (N = 2, no latency; the scale series at N = 1, 2 and 2 stacks × 1): keeps `npm run bench` working. It asserts the
 // request counts exactly and that every number is produced; no timing assertion (the full run is
 // `npm run bench`, outside CI's time budget).
 import { mkdtempSync, rmSync } from "node:fs";
@@ -23,11 +23,18 @@ describe("benchmark smoke run", () => {
       repeats: 1,
       pulumiNs: [2],
       pulumiLatency: 0,
+      scaleNs: [1, 2],
+      parallel: { stacks: 2, n: 1 },
       cryptoIterations: 5,
       workDir,
     });
     expect(r.flows.map((f) => f.flow)).toEqual(["reference", "minimal", "core"]);
     expect(r.pulumi).toHaveLength(1);
+    expect(r.scale.map((s) => [s.stacks, s.n])).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]);
   }, 300_000);
 
   it("counts the requests at the sandbox exactly", () => {
@@ -73,6 +80,23 @@ describe("benchmark smoke run", () => {
     });
   });
 
+  it("runs the scale series at the lower bound of requests", () => {
+    for (const s of r.scale) {
+      const regs = s.stacks * s.n;
+      // One token and one SSA per provider host (one per stack), one POST per registration.
+      expect([s.requests.directory_token, s.requests.ssa_download, s.requests.register_post]).toEqual([
+        s.stacks,
+        s.stacks,
+        regs,
+      ]);
+      for (const x of [s.wall_ms, s.provider_cpu_ms, s.provider_peak_rss_mb]) positive(x);
+      expect(s.stack_walls_ms).toHaveLength(s.stacks);
+    }
+    expect(r.scale_growth.map((g) => [g.lo_n, g.hi_n])).toEqual(Array(4).fill([1, 2]));
+    for (const g of r.scale_growth) positive(g.ratio);
+    expect(r.scale_marginal_cpu).toHaveLength(1);
+  });
+
   it("produces every number and the report", () => {
     for (const f of r.flows) {
       positive(f.wall_ms);
@@ -99,5 +123,8 @@ describe("benchmark smoke run", () => {
     expect(md).toContain("| reference |");
     expect(md).toContain("## Real `pulumi up`");
     expect(md).toContain("## Signing and verification CPU");
+    expect(md).toContain("## Scale: one `pulumi up` of N registrations");
+    expect(md).toContain("| 2 × 1 |");
+    expect(md).toMatch(/Growth from N = 1 to N = 2 registrations/);
   });
 });
