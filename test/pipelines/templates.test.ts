@@ -6,12 +6,22 @@
  * - every ob-dcr command and flag, npm script and Pulumi CLI flag the templates call exists.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { ensureBuilt, MAIN } from "../cli/helpers.js";
+import { sandboxForFile } from "../support/hooks.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 const GITHUB = path.join(ROOT, "examples/pipelines/github-actions.yml");
@@ -377,5 +387,144 @@ describe("commands the templates call", () => {
     const [a, b] = [pins[0]!, MIN_PULUMI].map((v) => v.split(".").map(Number));
     const cmp = a!.map((x, i) => x - b![i]!).find((d) => d !== 0) ?? 0;
     expect(cmp).toBeGreaterThanOrEqual(0);
+  });
+});
+
+// --- The templates' doctor steps, run as written against the sandbox ---
+
+describe("the doctor steps of both templates, run against the sandbox", () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), "ob-dcr-doctor-step-"));
+  const sb = sandboxForFile({ dataDir: path.join(work, "sb") });
+  const STACK = "payments-sandbox";
+  const bin = path.join(work, "bin");
+  let keys: { signing: string; transport: string; other: string };
+
+  beforeAll(() => {
+    ensureBuilt();
+    // The committed ob-dcr/<stack>/ folder the templates expect: doctor.yaml with relative key
+    // names, and the public material. The private keys stay outside it (the secret store).
+    const ready = JSON.parse(
+      readFileSync(path.join(path.dirname(sb.manifestPath), "cli", "sandbox-bank.json"), "utf8"),
+    ) as Record<string, Obj>;
+    const stackDir = path.join(work, "ob-dcr", STACK);
+    mkdirSync(stackDir, { recursive: true });
+    const t = ready.transport!;
+    copyFileSync(String(t.cert_file), path.join(stackDir, "transport.pem"));
+    copyFileSync(String(t.ca_file), path.join(stackDir, "ca.pem"));
+    const config = {
+      ...ready,
+      signing_key: { ...ready.signing_key, private_key_file: "signing.key" },
+      transport: { cert_file: "transport.pem", key_file: "transport.key", ca_file: "ca.pem" },
+    };
+    writeFileSync(path.join(stackDir, "doctor.yaml"), YAML.stringify(config));
+    const other = path.join(work, "other.key");
+    writeFileSync(
+      other,
+      generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }),
+    );
+    keys = {
+      signing: String(ready.signing_key!.private_key_file),
+      transport: String(t.key_file),
+      other,
+    };
+    // `npx ob-dcr` stands for the project's installed ob-dcr: here, this repository's built CLI.
+    mkdirSync(bin);
+    writeFileSync(
+      path.join(bin, "npx"),
+      `#!/bin/sh\n[ "$1" = ob-dcr ] || { echo "npx $1: not in this test" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${MAIN}" "$@"\n`,
+      { mode: 0o755 },
+    );
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  /**
+   * Runs shell scripts in order in `work`, the way the CI runs a job's steps; stops at a failure.
+   * Asynchronous: the sandbox answers from this process, so the event loop must keep running.
+   */
+  async function runSteps(scripts: string[], env: Record<string, string>) {
+    const runnerTemp = mkdtempSync(path.join(work, "runner-"));
+    rmSync(path.join(work, "doctor.json"), { force: true });
+    let out = "";
+    for (const script of scripts) {
+      const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+        cwd: work,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: {
+          PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+          HOME: process.env.HOME ?? work,
+          STACK,
+          RUNNER_TEMP: runnerTemp,
+          GITHUB_STEP_SUMMARY: path.join(runnerTemp, "summary.md"),
+          ...env,
+        },
+      });
+      child.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+      });
+      child.stderr.on("data", (c: Buffer) => {
+        out += c.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      if (code !== 0) return { code, out };
+    }
+    return { code: 0, out };
+  }
+  const doctorExit = () => {
+    const r = JSON.parse(readFileSync(path.join(work, "doctor.json"), "utf8")) as {
+      error?: { exit_code: number };
+    };
+    return r.error?.exit_code ?? 0;
+  };
+
+  const githubSteps = () => {
+    const wf = YAML.parse(readFileSync(GITHUB, "utf8")) as Obj;
+    const steps = ((wf.jobs as Record<string, Obj>).doctor!.steps as Obj[]).filter(
+      (s) => typeof s.run === "string" && !String(s.run).startsWith("npm "),
+    );
+    expect(steps.map((s) => s.name)).toEqual(["Doctor config and keys", "ob-dcr doctor"]);
+    return steps.map((s) => String(s.run));
+  };
+  const gitlabScript = () => {
+    const job = resolveJob(YAML.parse(readFileSync(GITLAB, "utf8")) as Obj, "doctor");
+    const lines = [job.before_script, job.script].flat().map(String);
+    // One shell for before_script and script, as the runner does; npm ci/build already happened.
+    return [lines.filter((l) => !l.startsWith("npm ")).join("\n")];
+  };
+
+  it("GitHub Actions: the step passes the doctor's exit code through (0, or 6 for an expiring certificate)", async () => {
+    const r = await runSteps(githubSteps(), {
+      OBDCR_SIGNING_KEY: readFileSync(keys.signing, "utf8"),
+      OBDCR_TRANSPORT_KEY: readFileSync(keys.transport, "utf8"),
+    });
+    expect([0, 6], r.out).toContain(r.code);
+    expect(r.code).toBe(doctorExit());
+    expect(r.out).toMatch(/^ok {4}signing key published: /m);
+    expect(r.out).toMatch(/^ok {4}bank reachable over mTLS: /m);
+    expect(r.out).toContain(`ob-dcr doctor exit code: ${r.code}`);
+  });
+
+  it("GitHub Actions: a signing key the directory does not publish fails the job with exit 3", async () => {
+    const r = await runSteps(githubSteps(), {
+      OBDCR_SIGNING_KEY: readFileSync(keys.other, "utf8"),
+      OBDCR_TRANSPORT_KEY: readFileSync(keys.transport, "utf8"),
+    });
+    expect(r.code, r.out).toBe(3);
+    expect(doctorExit()).toBe(3);
+    expect(r.out).toMatch(/^fail {2}/m);
+  });
+
+  it("GitLab CI: File variables, the same exit codes", async () => {
+    const ok = await runSteps(gitlabScript(), {
+      OBDCR_SIGNING_KEY: keys.signing,
+      OBDCR_TRANSPORT_KEY: keys.transport,
+    });
+    expect([0, 6], ok.out).toContain(ok.code);
+    expect(ok.code).toBe(doctorExit());
+    expect(ok.out).toMatch(/^ok {4}directory token: /m);
+    const bad = await runSteps(gitlabScript(), {
+      OBDCR_SIGNING_KEY: keys.other,
+      OBDCR_TRANSPORT_KEY: keys.transport,
+    });
+    expect(bad.code, bad.out).toBe(3);
   });
 });
