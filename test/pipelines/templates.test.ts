@@ -390,6 +390,31 @@ describe("commands the templates call", () => {
   });
 });
 
+/**
+ * Runs shell scripts in order, the way a CI runner runs a job's steps (bash -eo pipefail, GitHub's
+ * default shell); stops at the first failure. Asynchronous: the sandbox answers from this process,
+ * so the event loop must keep running.
+ */
+async function bashSteps(scripts: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  let out = "";
+  for (const script of scripts) {
+    const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    if (code !== 0) return { code, out };
+  }
+  return { code: 0 as number | null, out };
+}
+
 // --- The templates' doctor steps, run as written against the sandbox ---
 
 describe("the doctor steps of both templates, run against the sandbox", () => {
@@ -437,37 +462,17 @@ describe("the doctor steps of both templates, run against the sandbox", () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  /**
-   * Runs shell scripts in order in `work`, the way the CI runs a job's steps; stops at a failure.
-   * Asynchronous: the sandbox answers from this process, so the event loop must keep running.
-   */
   async function runSteps(scripts: string[], env: Record<string, string>) {
     const runnerTemp = mkdtempSync(path.join(work, "runner-"));
     rmSync(path.join(work, "doctor.json"), { force: true });
-    let out = "";
-    for (const script of scripts) {
-      const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-        cwd: work,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: {
-          PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-          HOME: process.env.HOME ?? work,
-          STACK,
-          RUNNER_TEMP: runnerTemp,
-          GITHUB_STEP_SUMMARY: path.join(runnerTemp, "summary.md"),
-          ...env,
-        },
-      });
-      child.stdout.on("data", (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr.on("data", (c: Buffer) => {
-        out += c.toString();
-      });
-      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-      if (code !== 0) return { code, out };
-    }
-    return { code: 0, out };
+    return bashSteps(scripts, work, {
+      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+      HOME: process.env.HOME ?? work,
+      STACK,
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_STEP_SUMMARY: path.join(runnerTemp, "summary.md"),
+      ...env,
+    });
   }
   const doctorExit = () => {
     const r = JSON.parse(readFileSync(path.join(work, "doctor.json"), "utf8")) as {
@@ -526,5 +531,149 @@ describe("the doctor steps of both templates, run against the sandbox", () => {
       OBDCR_TRANSPORT_KEY: keys.transport,
     });
     expect(bad.code, bad.out).toBe(3);
+  });
+});
+
+// --- The templates' preview / up / stack output steps, run as written on the real engine ---
+
+describe("the Pulumi steps of both templates, run against the sandbox on a file backend", () => {
+  // Under the repository (.pulumi-state is ignored): the dynamic provider host starts in the project
+  // folder and must resolve `ob-dcr/resource-provider` from there, as in a team's own project.
+  const project = mkdtempSync(path.join(ROOT, ".pulumi-state", "pipeline-"));
+  const sb = sandboxForFile({ dataDir: path.join(project, "sb"), banks: ["sandbox-bank", "rfc7592-bank"] });
+  const STACK = "payments-sandbox";
+  let env: NodeJS.ProcessEnv = {};
+  let signingPem = "";
+  let transportPem = "";
+
+  const runJob = (scripts: string[], extra: NodeJS.ProcessEnv = {}) =>
+    bashSteps(scripts, project, { ...env, ...extra });
+  const githubJob = (job: string) => {
+    const wf = YAML.parse(readFileSync(GITHUB, "utf8")) as Obj;
+    // Install steps (npm ci, setup, build) already ran for this repository.
+    return ((wf.jobs as Record<string, Obj>)[job]!.steps as Obj[])
+      .map((s) => s.run)
+      .filter((r): r is string => typeof r === "string" && !r.startsWith("npm "));
+  };
+
+  beforeAll(async () => {
+    ensureBuilt();
+    const cli = JSON.parse(readFileSync(path.join(ROOT, ".pulumi-state/cli.json"), "utf8")) as {
+      pulumi: string;
+    };
+    const runnerTemp = path.join(project, "runner");
+    mkdirSync(runnerTemp);
+    env = {
+      // The pinned CLI first (what the install step puts on PATH), and the project's Node 24.
+      PATH: [path.dirname(cli.pulumi), path.join(ROOT, "node_modules/.bin"), process.env.PATH].join(
+        path.delimiter,
+      ),
+      HOME: process.env.HOME ?? project,
+      STACK,
+      PULUMI_WORK_DIR: ".",
+      RUNNER_TEMP: runnerTemp,
+      CI_PROJECT_DIR: project,
+      PULUMI_BACKEND_URL: `file://${path.join(project, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "pipeline-test-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      NO_COLOR: "1",
+    };
+    mkdirSync(path.join(project, "state"));
+    // The team's project: examples/multi-bank (built), its stack created once by hand with the
+    // public config committed in Pulumi.<stack>.yaml.
+    writeFileSync(
+      path.join(project, "Pulumi.yaml"),
+      YAML.stringify({
+        name: "ob-dcr-pipeline",
+        runtime: { name: "nodejs", options: { typescript: false } },
+        main: path.relative(project, path.join(ROOT, "dist/examples/multi-bank/index.js")),
+      }),
+    );
+    const m = sb.manifest;
+    const sw = sb.sw;
+    signingPem = readFileSync(sw.signing.private_key_file, "utf8");
+    transportPem = readFileSync(sw.transport.key_file, "utf8");
+    const config: Record<string, unknown> = {
+      software: { softwareId: sw.software_id, orgId: sb.orgId, kid: sw.signing.kid },
+      directory: {
+        tokenEndpoint: m.directory.token_endpoint,
+        ssaEndpoint: m.directory.ssa_endpoint_template,
+        jwksUri: m.directory.jwks_uri,
+      },
+      transport: { certFile: sw.transport.cert_file, caFile: m.ca_cert_file },
+      banks: m.banks.map((b) => ({ name: b.name, discoveryUrl: b.discovery_url, orgId: b.org_id })),
+      redirectUris: sw.software_redirect_uris.slice(0, 1),
+    };
+    const init = await runJob([
+      `pulumi stack init "$STACK"`,
+      ...Object.entries(config).map(
+        ([k, v]) => `pulumi config set --stack "$STACK" ob-dcr:${k} '${JSON.stringify(v)}'`,
+      ),
+    ]);
+    expect(init.code, init.out).toBe(0);
+  }, 120_000);
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  const secrets = () => ({ OBDCR_SIGNING_KEY: signingPem, OBDCR_TRANSPORT_KEY: transportPem });
+
+  it("GitHub preview job: the keys from the secret store, then the diff in the log", async () => {
+    const r = await runJob(githubJob("preview"), secrets());
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/\+ pulumi-nodejs:dynamic\/ob-dcr:ObClientRegistration: \(create\)/);
+    expect(r.out).toMatch(/\+ 3 to create/);
+    // The keys became encrypted stack config, and nothing else printed them.
+    const stackFile = readFileSync(path.join(project, `Pulumi.${STACK}.yaml`), "utf8");
+    expect(stackFile).toMatch(/ob-dcr:signingPrivateKey:\n\s+secure: /);
+    expect(stackFile).toMatch(/ob-dcr:transportKey:\n\s+secure: /);
+    for (const pem of [signingPem, transportPem]) {
+      expect(stackFile).not.toContain(pem.split("\n")[1]!);
+      expect(r.out).not.toContain(pem.split("\n")[1]!);
+    }
+  });
+
+  it("GitHub up job: registers at every bank and publishes the client ids", async () => {
+    const r = await runJob(githubJob("up"), secrets());
+    expect(r.code, r.out).toBe(0);
+    const outputs = JSON.parse(
+      readFileSync(path.join(env.RUNNER_TEMP!, "client-ids", `${STACK}.json`), "utf8"),
+    );
+    const ids = outputs.clientIds as Record<string, string>;
+    expect(Object.keys(ids).sort()).toEqual(["rfc7592-bank", "sandbox-bank"]);
+    for (const [bank, id] of Object.entries(ids))
+      expect((await sb.admin.registrations(bank)).map((x) => x.client_id)).toEqual([id]);
+    const state = readFileSync(
+      path.join(project, "state/.pulumi/stacks/ob-dcr-pipeline", `${STACK}.json`),
+      "utf8",
+    );
+    for (const pem of [signingPem, transportPem]) expect(state).not.toContain(pem.split("\n")[1]!);
+  });
+
+  it("GitLab up job (before_script, script, after_script): nothing to change, the same client ids", async () => {
+    const job = resolveJob(YAML.parse(readFileSync(GITLAB, "utf8")) as Obj, "up");
+    // npm ci / setup / build and the CLI installer already ran here; one shell for before_script
+    // and script, a new one for after_script, as the runner does.
+    const lines = (k: string) =>
+      [job[k]]
+        .flat()
+        .map(String)
+        .filter((l) => !/^(npm |curl )/.test(l));
+    const keysDir = mkdtempSync(path.join(project, "files-"));
+    writeFileSync(path.join(keysDir, "signing"), signingPem);
+    writeFileSync(path.join(keysDir, "transport"), transportPem);
+    const files = {
+      OBDCR_SIGNING_KEY: path.join(keysDir, "signing"),
+      OBDCR_TRANSPORT_KEY: path.join(keysDir, "transport"),
+    };
+    const r = await runJob([[...lines("before_script"), ...lines("script")].join("\n")], files);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/\b3 unchanged/);
+    const after = await runJob([lines("after_script").join("\n")], files);
+    expect(after.code, after.out).toBe(0);
+    const outputs = JSON.parse(readFileSync(path.join(project, "client-ids", `${STACK}.json`), "utf8"));
+    const github = JSON.parse(
+      readFileSync(path.join(env.RUNNER_TEMP!, "client-ids", `${STACK}.json`), "utf8"),
+    );
+    expect(outputs).toEqual(github);
   });
 });
