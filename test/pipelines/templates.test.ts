@@ -419,6 +419,8 @@ async function bashSteps(scripts: string[], cwd: string, env: NodeJS.ProcessEnv)
 
 describe("the doctor steps of both templates, run against the sandbox", () => {
   const work = mkdtempSync(path.join(os.tmpdir(), "ob-dcr-doctor-step-"));
+  // Registered before the sandbox's hooks, so it runs after the sandbox has closed.
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
   const sb = sandboxForFile({ dataDir: path.join(work, "sb") });
   const STACK = "payments-sandbox";
   const bin = path.join(work, "bin");
@@ -460,7 +462,6 @@ describe("the doctor steps of both templates, run against the sandbox", () => {
       { mode: 0o755 },
     );
   });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   async function runSteps(scripts: string[], env: Record<string, string>) {
     const runnerTemp = mkdtempSync(path.join(work, "runner-"));
@@ -540,6 +541,7 @@ describe("the Pulumi steps of both templates, run against the sandbox on a file 
   // Under the repository (.pulumi-state is ignored): the dynamic provider host starts in the project
   // folder and must resolve `ob-dcr/resource-provider` from there, as in a team's own project.
   const project = mkdtempSync(path.join(ROOT, ".pulumi-state", "pipeline-"));
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
   const sb = sandboxForFile({ dataDir: path.join(project, "sb"), banks: ["sandbox-bank", "rfc7592-bank"] });
   const STACK = "payments-sandbox";
   let env: NodeJS.ProcessEnv = {};
@@ -613,7 +615,6 @@ describe("the Pulumi steps of both templates, run against the sandbox on a file 
     ]);
     expect(init.code, init.out).toBe(0);
   }, 120_000);
-  afterAll(() => rmSync(project, { recursive: true, force: true }));
 
   const secrets = () => ({ OBDCR_SIGNING_KEY: signingPem, OBDCR_TRANSPORT_KEY: transportPem });
 
