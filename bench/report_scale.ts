@@ -36,13 +36,14 @@ export function renderScale(r: BenchResults): string[] {
       "wall per registration (ms)",
       "provider CPU (ms)",
       "provider CPU per registration (ms)",
+      "engine CPU per registration (ms)",
       "provider peak RSS (MB)",
       "requests per registration",
       "directory tokens",
       "SSA downloads",
       "POST /register",
     ]),
-    row(Array(10).fill("---")),
+    row(Array(11).fill("---")),
   );
   for (const s of r.scale) {
     const regs = s.stacks * s.n;
@@ -53,6 +54,7 @@ export function renderScale(r: BenchResults): string[] {
         f1(s.wall_ms / regs),
         f0(s.provider_cpu_ms),
         f1(s.provider_cpu_ms / regs),
+        s.engine_cpu_ms === null ? "n/a" : f1(s.engine_cpu_ms / regs),
         f0(s.provider_peak_rss_mb),
         f2(requestsPerRegistration(s)),
         s.requests.directory_token,
@@ -68,7 +70,8 @@ export function renderScale(r: BenchResults): string[] {
       "For stacks × N > 1 stack, the stacks run at once, each with its own engine and provider host and its " +
       `own banks, on one state backend (${r.scale_backend.parallel === "postgres" ? "a throwaway PostgreSQL server (`scripts/lib/postgres.ts`)" : "a local file backend"}; ` +
       "the one-stack rows on a local file backend); " +
-      "CPU is summed over the provider hosts, peak RSS is the largest host's. Requests: everything the " +
+      "CPU is summed over the provider hosts, peak RSS is the largest host's. Engine CPU: the Pulumi CLI " +
+      "processes (engine, state writes, the plugins' own start) besides the provider hosts. Requests: everything the " +
       "directory and the banks received (the banks' own JWKS fetches included), per registration.",
     "",
   );
@@ -91,6 +94,22 @@ export function renderScale(r: BenchResults): string[] {
         "token, one SSA), above superlinear (each registration costs more as N grows).",
       "",
     );
+  }
+  const one = r.scale.filter((x) => x.stacks === 1).sort((a, b) => a.n - b.n);
+  if (one.length >= 2) {
+    const seg = one.slice(1).map((x, i) => {
+      const p = one[i]!;
+      const d = x.n - p.n;
+      const eng =
+        x.engine_cpu_ms !== null && p.engine_cpu_ms !== null
+          ? `, engine CPU **${f2((x.engine_cpu_ms - p.engine_cpu_ms) / d)} ms**`
+          : "";
+      return (
+        `${p.n} → ${x.n}: wall **${f1((x.wall_ms - p.wall_ms) / d)} ms**${eng}, peak RSS ` +
+        `**${f2((x.provider_peak_rss_mb - p.provider_peak_rss_mb) / d)} MB**`
+      );
+    });
+    out.push(`Marginal cost of one more registration between consecutive N: ${seg.join("; ")}.`, "");
   }
   if (r.scale_marginal_cpu.length)
     out.push(

@@ -1,7 +1,7 @@
 // The scale series: one `pulumi up` of N registrations in one stack (N banks) for growing N, and K
 // stacks × N registrations run in parallel on one state backend (teams and pipelines), with wall
 // time, dynamic provider host CPU and peak RSS, and the requests the sandbox received.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ObClientRegistration } from "../provider/pulumi.js";
@@ -24,6 +24,11 @@ export interface ScaleRun {
   stack_walls_ms: number[];
   /** Summed over every dynamic provider host (one per stack), start-up included. */
   provider_cpu_ms: number;
+  /**
+   * CPU of the Pulumi CLI processes (engine, state backend writes, plugins) besides the provider
+   * hosts: the bench process's reaped children's CPU over the run, minus provider CPU (Linux only).
+   */
+  engine_cpu_ms: number | null;
   /** The largest peak RSS of one provider host. */
   provider_peak_rss_mb: number;
   /** Requests the directory and the banks received, all stacks together. */
@@ -37,6 +42,18 @@ export interface ScaleOptions {
   workDir: string;
   /** The state backend URL (file:// or postgres://). */
   backend: string;
+}
+
+/** CPU (ms) of this process's terminated, reaped children (Linux /proc; null elsewhere). */
+function childrenCpuMs(): number | null {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 (cutime, cstime) in clock ticks; the list here starts at field 3.
+    return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** `pulumi up` of `stacks` stacks of `n` registrations each, at once, each on its own banks. */
@@ -70,6 +87,7 @@ export async function scaleCell(sb: BenchSandbox, o: ScaleOptions): Promise<Scal
       });
       stacks.push({ name, stack });
     }
+    const c0 = childrenCpuMs();
     const t0 = performance.now();
     const stack_walls_ms = await Promise.all(
       stacks.map(async ({ stack }) => {
@@ -81,15 +99,18 @@ export async function scaleCell(sb: BenchSandbox, o: ScaleOptions): Promise<Scal
       }),
     );
     const wall_ms = performance.now() - t0;
+    const c1 = childrenCpuMs();
     const requests = await counts(sb, all);
     const usage = dirs.map(hostUsage);
+    const provider_cpu_ms = usage.reduce((a, u) => a + u.cpu_ms, 0);
     return {
       stacks: o.stacks,
       n: o.n,
       latency_ms: o.latency,
       wall_ms,
       stack_walls_ms,
-      provider_cpu_ms: usage.reduce((a, u) => a + u.cpu_ms, 0),
+      provider_cpu_ms,
+      engine_cpu_ms: c0 === null || c1 === null ? null : Math.max(0, c1 - c0 - provider_cpu_ms),
       provider_peak_rss_mb: Math.max(...usage.map((u) => u.peak_rss_mb)),
       requests,
     };
@@ -127,9 +148,13 @@ export function growth(series: ScaleRun[]): Growth[] {
   const lo = one[0];
   const hi = one[one.length - 1];
   if (!lo || !hi || hi.n === lo.n) return [];
-  const metrics: Array<[string, (r: ScaleRun) => number]> = [
+  type Metric = [string, (r: ScaleRun) => number];
+  const metrics: Metric[] = [
     ["wall time per registration (ms)", (r) => r.wall_ms / r.n],
     ["provider CPU per registration (ms)", (r) => r.provider_cpu_ms / r.n],
+    ...(one.every((r) => r.engine_cpu_ms !== null)
+      ? [["engine CPU per registration (ms)", (r) => (r.engine_cpu_ms ?? 0) / r.n] satisfies Metric]
+      : []),
     ["provider peak RSS per registration (MB)", (r) => r.provider_peak_rss_mb / r.n],
     ["requests per registration", requestsPerRegistration],
   ];

@@ -92,7 +92,8 @@ describe("benchmark smoke run", () => {
       for (const x of [s.wall_ms, s.provider_cpu_ms, s.provider_peak_rss_mb]) positive(x);
       expect(s.stack_walls_ms).toHaveLength(s.stacks);
     }
-    expect(r.scale_growth.map((g) => [g.lo_n, g.hi_n])).toEqual(Array(4).fill([1, 2]));
+    expect(r.scale_growth.length).toBeGreaterThanOrEqual(4);
+    for (const g of r.scale_growth) expect([g.lo_n, g.hi_n]).toEqual([1, 2]);
     for (const g of r.scale_growth) positive(g.ratio);
     expect(r.scale_marginal_cpu).toHaveLength(1);
   });
