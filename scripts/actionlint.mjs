@@ -14,11 +14,12 @@
 //
 // Lint runs are deterministic: shellcheck and pyflakes integration is off (`-shellcheck=`,
 // `-pyflakes=`), so the result does not depend on what else the machine has installed.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { onPath, run } from "./lib/proc.mjs";
 
 export const ACTIONLINT_VERSION = "1.7.12";
 const MODULE = "github.com/rhysd/actionlint/cmd/actionlint";
@@ -26,14 +27,6 @@ const MODULE = "github.com/rhysd/actionlint/cmd/actionlint";
 export const DETERMINISTIC_FLAGS = ["-no-color", "-shellcheck=", "-pyflakes="];
 
 const log = (msg) => process.stderr.write(`[actionlint] ${msg}\n`);
-
-function onPath(name) {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const p = join(dir, name);
-    if (dir && existsSync(p)) return p;
-  }
-  return undefined;
-}
 
 function versionOf(bin) {
   const r = spawnSync(bin, ["-version"], { encoding: "utf8" });
@@ -59,24 +52,6 @@ function findGo() {
     );
   }
   return go;
-}
-
-function run(cmd, args, opts, onLine) {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
-    let tail = "";
-    const feed = (chunk) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(line);
-    };
-    child.stdout.on("data", feed);
-    child.stderr.on("data", feed);
-    child.on("error", rej);
-    child.on("close", (code) =>
-      code === 0 ? res() : rej(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${tail}`)),
-    );
-  });
 }
 
 async function build(dir) {

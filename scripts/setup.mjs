@@ -8,7 +8,7 @@
 // Environment: PULUMI_HOME (default ~/.pulumi) decides where a built CLI goes:
 // $PULUMI_HOME/versions/<version>/bin, where both the Automation API and the npm `pulumi`
 // launcher look for it.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
@@ -19,8 +19,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { onPath, run } from "./lib/proc.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // The oldest CLI we accept from a user's install: ReadResult.inputs (refresh without spurious
@@ -58,14 +59,6 @@ function versionOf(bin) {
   return /v?(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1];
 }
 
-function onPath(name) {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const p = join(dir, name);
-    if (dir && existsSync(p)) return p;
-  }
-  return undefined;
-}
-
 // A CLI fits when it is a 3.x at least MIN_VERSION with the nodejs language host and the dynamic
 // provider shim beside it (or on PATH): without them the engine tries to download them and fails
 // offline.
@@ -90,24 +83,6 @@ function installShim(binDir) {
   if (!existsSync(src)) fail(`${src} is missing: reinstall @pulumi/pulumi.`);
   copyFileSync(src, join(binDir, SHIM));
   chmodSync(join(binDir, SHIM), 0o755);
-}
-
-function run(cmd, args, opts, onLine) {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
-    let tail = "";
-    const feed = (chunk) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(line);
-    };
-    child.stdout.on("data", feed);
-    child.stderr.on("data", feed);
-    child.on("error", rej);
-    child.on("close", (code) =>
-      code === 0 ? res() : rej(new Error(`${cmd} ${args[0]} exited ${code}:\n${tail}`)),
-    );
-  });
 }
 
 async function build(version, binDir) {
