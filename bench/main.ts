@@ -1,7 +1,8 @@
 // `npm run bench`: the full benchmark (about 10 minutes here); prints the tables and writes
 // bench/RESULTS.md and bench/results.json. BENCH_QUICK=1: a short run for trying changes, written
 // to a temp dir; BENCH_NS, BENCH_LATENCIES, BENCH_PULUMI_NS, BENCH_SCALE_NS (comma lists) override
-// the grid, BENCH_PARALLEL ("4x50": stacks x registrations, "0": none) the parallel stacks run.
+// the grid, BENCH_PARALLEL ("4x50": stacks x registrations, "0": none) the parallel stacks run,
+// BENCH_SKIP_CHECKPOINTS=0 drops the diagnostic run of the largest N without per-step state writes.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       pulumiNs: list("BENCH_PULUMI_NS", quick ? [1, 10] : [1, 10, 50]),
       pulumiLatency: 50,
       scaleNs: list("BENCH_SCALE_NS", quick ? [10, 20] : [50, 200, 500]),
+      scaleSkipCheckpoints: process.env.BENCH_SKIP_CHECKPOINTS !== "0",
       parallel: parallel(process.env.BENCH_PARALLEL ?? (quick ? "2x5" : "4x50")),
       cryptoIterations: quick ? 50 : 300,
       parallelBackend: pg?.url,

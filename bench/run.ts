@@ -29,6 +29,8 @@ export interface BenchOptions {
   pulumiLatency: number;
   /** The scale series: registrations in one stack (one `pulumi up`, no destroy) ([] = skip). */
   scaleNs: number[];
+  /** Also run the largest scale N with PULUMI_SKIP_CHECKPOINTS=true (diagnostic of the engine's share). */
+  scaleSkipCheckpoints?: boolean;
   /** Stacks × registrations run in parallel on one backend (null = skip). */
   parallel: { stacks: number; n: number } | null;
   /** The parallel stacks' state backend (a postgres:// URL); default a local file backend. */
@@ -198,12 +200,15 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     const cells = [
       ...o.scaleNs.map((n) => ({ stacks: 1, n, backend: fileBackend })),
       ...(o.parallel && o.parallel.stacks > 0 ? [{ ...o.parallel, backend: parallelBackend }] : []),
+      ...(o.scaleSkipCheckpoints && o.scaleNs.length
+        ? [{ stacks: 1, n: Math.max(...o.scaleNs), backend: fileBackend, skipCheckpoints: true }]
+        : []),
     ];
     for (const c of cells) {
       const r = await scaleCell(sb, { ...c, latency: o.pulumiLatency, workDir: o.workDir });
       scale.push(r);
       log(
-        `scale     ${c.stacks} stack(s) x N=${c.n}: up ${r.wall_ms.toFixed(0)} ms, provider CPU ` +
+        `scale     ${c.stacks} stack(s) x N=${c.n}${r.skip_checkpoints ? " (checkpoints skipped)" : ""}: up ${r.wall_ms.toFixed(0)} ms, provider CPU ` +
           `${(r.provider_cpu_ms / (c.stacks * c.n)).toFixed(1)} ms/registration, peak RSS ` +
           `${r.provider_peak_rss_mb.toFixed(0)} MB, POST ${r.requests.register_post}, token ${r.requests.directory_token}`,
       );

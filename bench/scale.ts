@@ -18,6 +18,11 @@ export interface ScaleRun {
   /** Registrations per stack. */
   n: number;
   latency_ms: number;
+  /**
+   * A diagnostic run with PULUMI_SKIP_CHECKPOINTS=true: the engine does not write the state after
+   * every step (only at the end). Shows what the per-step state writes cost; not a setting to use.
+   */
+  skip_checkpoints: boolean;
   /** Wall time until every stack's `up` finished. */
   wall_ms: number;
   /** Each stack's own `up` wall time. */
@@ -42,6 +47,7 @@ export interface ScaleOptions {
   workDir: string;
   /** The state backend URL (file:// or postgres://). */
   backend: string;
+  skipCheckpoints?: boolean;
 }
 
 /** CPU (ms) of this process's terminated, reaped children (Linux /proc; null elsewhere). */
@@ -59,7 +65,7 @@ function childrenCpuMs(): number | null {
 /** `pulumi up` of `stacks` stacks of `n` registrations each, at once, each on its own banks. */
 export async function scaleCell(sb: BenchSandbox, o: ScaleOptions): Promise<ScaleRun> {
   const all = bankNames(o.stacks * o.n);
-  const tag = `s${o.stacks}-n${o.n}`;
+  const tag = `s${o.stacks}-n${o.n}${o.skipCheckpoints ? "-skip" : ""}`;
   await sb.reset();
   await sb.setLatency(o.latency);
   const dirs: string[] = [];
@@ -78,6 +84,7 @@ export async function scaleCell(sb: BenchSandbox, o: ScaleOptions): Promise<Scal
         envVars: {
           NODE_OPTIONS: `--require ${join(repoRoot, "bench", "cpu_hook.cjs")}`,
           OBDCR_BENCH_CPU_DIR: dir,
+          ...(o.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}),
         },
         program: async () => {
           const ids: Record<string, unknown> = {};
@@ -107,6 +114,7 @@ export async function scaleCell(sb: BenchSandbox, o: ScaleOptions): Promise<Scal
       stacks: o.stacks,
       n: o.n,
       latency_ms: o.latency,
+      skip_checkpoints: o.skipCheckpoints ?? false,
       wall_ms,
       stack_walls_ms,
       provider_cpu_ms,
@@ -144,7 +152,7 @@ export interface Growth {
 
 /** Per-registration figures at the smallest and largest N, and whether the total grows linearly. */
 export function growth(series: ScaleRun[]): Growth[] {
-  const one = series.filter((r) => r.stacks === 1).sort((a, b) => a.n - b.n);
+  const one = series.filter((r) => r.stacks === 1 && !r.skip_checkpoints).sort((a, b) => a.n - b.n);
   const lo = one[0];
   const hi = one[one.length - 1];
   if (!lo || !hi || hi.n === lo.n) return [];
@@ -169,7 +177,7 @@ export function growth(series: ScaleRun[]): Growth[] {
 
 /** Provider CPU per registration between consecutive N of the one-stack series (start-up excluded). */
 export function marginalCpu(series: ScaleRun[]): Array<{ from: number; to: number; ms: number }> {
-  const one = series.filter((r) => r.stacks === 1).sort((a, b) => a.n - b.n);
+  const one = series.filter((r) => r.stacks === 1 && !r.skip_checkpoints).sort((a, b) => a.n - b.n);
   return one.slice(1).map((r, i) => ({
     from: one[i]!.n,
     to: r.n,

@@ -24,16 +24,18 @@ describe("benchmark smoke run", () => {
       pulumiNs: [2],
       pulumiLatency: 0,
       scaleNs: [1, 2],
+      scaleSkipCheckpoints: true,
       parallel: { stacks: 2, n: 1 },
       cryptoIterations: 5,
       workDir,
     });
     expect(r.flows.map((f) => f.flow)).toEqual(["reference", "minimal", "core"]);
     expect(r.pulumi).toHaveLength(1);
-    expect(r.scale.map((s) => [s.stacks, s.n])).toEqual([
-      [1, 1],
-      [1, 2],
-      [2, 1],
+    expect(r.scale.map((s) => [s.stacks, s.n, s.skip_checkpoints])).toEqual([
+      [1, 1, false],
+      [1, 2, false],
+      [2, 1, false],
+      [1, 2, true],
     ]);
   }, 300_000);
 
@@ -127,5 +129,6 @@ describe("benchmark smoke run", () => {
     expect(md).toContain("## Scale: one `pulumi up` of N registrations");
     expect(md).toContain("| 2 × 1 |");
     expect(md).toMatch(/Growth from N = 1 to N = 2 registrations/);
+    expect(md).toContain("| 1 × 2 (checkpoints skipped) |");
   });
 });
