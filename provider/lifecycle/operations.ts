@@ -92,7 +92,8 @@ export async function create(
 export type ReadResult =
   | { kind: "read"; props: Props; notes: Note[] }
   | { kind: "gone"; notes: Note[] }
-  | { kind: "unchanged"; notes: Note[] };
+  /** No GET at this bank: the recorded props (in today's spelling) are kept. */
+  | { kind: "unchanged"; props: Props; notes: Note[] };
 
 /**
  * GET. Our own side first: a signing key that changed since the last update must be one the
@@ -129,7 +130,7 @@ export async function read(lc: Lifecycle, id: string, recorded_props: Props): Pr
     if (e instanceof ObDcrError && e.code === OBDCR_REGISTRATION_GONE)
       return { kind: "gone", notes: [...notes, { kind: "gone", client_id: id, detail: e.message }] };
     if (e instanceof ObDcrError && e.code === OBDCR_NOT_SUPPORTED)
-      return { kind: "unchanged", notes: [...notes, { kind: "no_get", client_id: id }] };
+      return { kind: "unchanged", props, notes: [...notes, { kind: "no_get", client_id: id }] };
     if (e instanceof GoneUnconfirmedError)
       e.remedy = e.field ? { kind: "fix-input", field: e.field } : { kind: "confirm-gone", client_id: id };
     throw e;

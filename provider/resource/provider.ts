@@ -150,8 +150,7 @@ export const registrationProvider = {
     const r = await lifecycle.read(lc(), id, props).catch((e) => Promise.reject(worded(e, "refresh")));
     say(r.notes);
     if (r.kind === "gone") return {};
-    if (r.kind === "unchanged") return { id, props, inputs: declared(props) };
-    return { id, props: r.props, inputs: declared(props) };
+    return { id, props: r.props, inputs: declared(r.props) };
   },
 
   async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {

@@ -117,6 +117,10 @@ describe("ObClientRegistration on the real engine", () => {
     const after = await stack.preview();
     expect(after.changeSummary.same).toBe(3);
     expect(after.changeSummary.update ?? 0).toBe(0);
+    // What a refresh writes back (outputs and inputs) keeps the inline private key encrypted.
+    const keyPem = readFileSync(sandbox.manifest.orgs[0]!.softwares[0]!.signing.private_key_file, "utf8");
+    const state = readFileSync(stateFile(backend, projectName, stackName), "utf8");
+    for (const line of keyPem.split("\n").filter((l) => l.length > 40)) expect(state).not.toContain(line);
   });
 
   it("a metadata edit updates in place (PUT), keeps client_id and stores the rotated RAT", async () => {
