@@ -10,17 +10,13 @@ export const CONFIRM_GONE_ARGS = {
   },
 } as const satisfies ArgsDef;
 
-/** An ambiguous answer gets the remedy a CLI user can act on (worded by the error report). */
+/** An ambiguous answer, said for a CLI user (its remedy is worded by the error report). */
 export function explainGoneUnconfirmed(command: "get" | "update" | "delete") {
   return (e: unknown): never => {
     if (e instanceof GoneUnconfirmedError) {
       e.message = `${e.message}. Nothing was dropped`;
       // `update` has no --confirm-gone: a deleted client is registered anew (`register`).
-      e.remedy = e.field
-        ? { kind: "fix-input", field: e.field }
-        : command === "update"
-          ? undefined
-          : { kind: "confirm-gone", client_id: e.client_id };
+      if (command === "update" && e.remedy?.kind === "confirm-gone") e.remedy = undefined;
     }
     throw e;
   };

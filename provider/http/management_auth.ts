@@ -55,7 +55,11 @@ export async function explainAmbiguous(
   const message = bad
     ? `${e.message}. Our side is wrong: ${bad.field}: ${bad.detail}`
     : `${e.message}. Our side checks out (${checks.map((c) => c.detail).join("; ")}), so the bank may have deleted the client`;
-  throw new GoneUnconfirmedError(state.client_id, message, { cause: e, field: bad?.field, checks });
+  // Fix our side when a check found it wrong; else only the caller can confirm the deletion.
+  const remedy = bad
+    ? ({ kind: "fix-input", field: bad.field } as const)
+    : ({ kind: "confirm-gone", client_id: state.client_id } as const);
+  throw new GoneUnconfirmedError(state.client_id, message, { cause: e, field: bad?.field, checks, remedy });
 }
 
 export function parseState(s: RegistrationStateInput): RegistrationState {

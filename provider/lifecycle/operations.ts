@@ -6,7 +6,6 @@
  */
 import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import {
-  GoneUnconfirmedError,
   InvalidInputError,
   NotSupportedError,
   OBDCR_NOT_SUPPORTED,
@@ -131,8 +130,6 @@ export async function read(lc: Lifecycle, id: string, recorded_props: Props): Pr
       return { kind: "gone", notes: [...notes, { kind: "gone", client_id: id, detail: e.message }] };
     if (e instanceof ObDcrError && e.code === OBDCR_NOT_SUPPORTED)
       return { kind: "unchanged", props, notes: [...notes, { kind: "no_get", client_id: id }] };
-    if (e instanceof GoneUnconfirmedError)
-      e.remedy = e.field ? { kind: "fix-input", field: e.field } : { kind: "confirm-gone", client_id: id };
     throw e;
   }
   const outs = computed(r, props.appliedMetadata as Record<string, unknown> | undefined);
@@ -171,14 +168,7 @@ export async function update(
       `${where(inputs)}: this bank offers no PUT, so ${reasons.join(", ")} cannot be applied to registration ${id}`,
       { remedy: { kind: "update-in-portal", client_id: id } },
     );
-  let r: RegistrationOutcome;
-  try {
-    r = await updateRegistration(params, stateOf(olds), lc.ctx, { software_jwks_endpoint: jwksUri });
-  } catch (e) {
-    if (e instanceof GoneUnconfirmedError)
-      e.remedy = e.field ? { kind: "fix-input", field: e.field } : { kind: "confirm-gone", client_id: id };
-    throw e;
-  }
+  const r = await updateRegistration(params, stateOf(olds), lc.ctx, { software_jwks_endpoint: jwksUri });
   if (r.client_id !== id)
     throw new InvalidInputError(
       "client_id",
@@ -204,8 +194,6 @@ export async function remove(lc: Lifecycle, id: string, recorded_props: Props): 
       e.message = `the bank does not let ob-dcr delete registration ${id} (${where(inputs)}): ${e.message}`;
       e.remedy = { kind: "revoke-in-portal", client_id: id };
     }
-    if (e instanceof GoneUnconfirmedError)
-      e.remedy = e.field ? { kind: "fix-input", field: e.field } : { kind: "confirm-gone", client_id: id };
     throw e;
   }
 }
