@@ -33,6 +33,8 @@ export interface ObDcrContext {
   /** JWKS fetches in flight by URI: concurrent registrations share one. */
   jwks_inflight: Map<string, Promise<Jwks>>;
   discovery: Map<string, { doc: DiscoveryDocument; fetched_at: number }>;
+  /** Discovery fetches in flight by URL: concurrent registrations with one bank share one. */
+  discovery_inflight: Map<string, Promise<DiscoveryDocument>>;
   /** Counters, handy for tests and logs. */
   stats: { token_requests: number; ssa_downloads: number; jwks_fetches: number; discovery_fetches: number };
 }
@@ -56,6 +58,7 @@ export function createContext(o: ContextOptions = {}): ObDcrContext {
     jwks: new Map(),
     jwks_inflight: new Map(),
     discovery: new Map(),
+    discovery_inflight: new Map(),
     stats: { token_requests: 0, ssa_downloads: 0, jwks_fetches: 0, discovery_fetches: 0 },
   };
 }

@@ -24,8 +24,19 @@ export function processDiscoveryResponse(res: HttpResponse): DiscoveryDocument {
 export async function discover(ctx: ObDcrContext, url: string, tls: TlsMaterial): Promise<DiscoveryDocument> {
   const hit = ctx.discovery.get(url);
   if (hit && ctx.now() - hit.fetched_at < ctx.metadata_ttl_seconds) return hit.doc;
-  ctx.stats.discovery_fetches++;
-  const doc = processDiscoveryResponse(await discoveryRequest(ctx, url, tls));
-  ctx.discovery.set(url, { doc, fetched_at: ctx.now() });
-  return doc;
+  // Registrations with one bank started together (one `pulumi up`) share one fetch, as JWKS do.
+  const inflight = ctx.discovery_inflight.get(url);
+  if (inflight) return inflight;
+  const p = (async () => {
+    ctx.stats.discovery_fetches++;
+    const doc = processDiscoveryResponse(await discoveryRequest(ctx, url, tls));
+    ctx.discovery.set(url, { doc, fetched_at: ctx.now() });
+    return doc;
+  })();
+  ctx.discovery_inflight.set(url, p);
+  try {
+    return await p;
+  } finally {
+    ctx.discovery_inflight.delete(url);
+  }
 }
