@@ -57,7 +57,7 @@ function exists(file: string): boolean {
   return fs.existsSync(file);
 }
 
-async function keyPairFile(file: string, alg: "PS256" | "ES256"): Promise<KeyPairFiles> {
+export async function keyPairFile(file: string, alg: "PS256" | "ES256"): Promise<KeyPairFiles> {
   if (!exists(file)) {
     const { privateKey } =
       alg === "ES256"
@@ -112,7 +112,7 @@ export interface Ca {
   certFile: string;
 }
 
-async function ensureCa(dir: string, base: string, name: string): Promise<Ca> {
+export async function ensureCa(dir: string, base: string, name: string): Promise<Ca> {
   const certFile = path.join(dir, `${base}.cert.pem`);
   const keyFile = path.join(dir, `${base}.key.pem`);
   const keys = await ecCryptoKeys(keyFile);
@@ -135,7 +135,7 @@ async function ensureCa(dir: string, base: string, name: string): Promise<Ca> {
   return { cert: new x509.X509Certificate(fs.readFileSync(certFile, "utf8")), keys, certFile };
 }
 
-async function ensureLeaf(
+export async function ensureLeaf(
   ca: Ca,
   dir: string,
   base: string,
