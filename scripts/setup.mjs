@@ -1,34 +1,55 @@
 #!/usr/bin/env node
-// Finds a Pulumi CLI that fits, or builds the pinned one from its Go module sources.
-// Plain ESM JavaScript on purpose: it runs before `npm run build`.
+import { spawnSync } from "node:child_process";
+// Finds a Pulumi CLI that fits, or builds the pinned one from its Go module sources; then finds or
+// builds what programs in other languages and SDK generation need. Plain ESM JavaScript on
+// purpose: it runs before `npm run build`.
 //
 //   npm run setup             find or build, then record the choice in .pulumi-state/cli.json
-//   npm run setup -- --force  build even if a usable CLI is installed
+//   npm run setup -- --force  build everything even if usable tools are installed
 //
-// Environment: PULUMI_HOME (default ~/.pulumi) decides where a built CLI goes:
+// What it provides (each found first, built only when missing, once per machine):
+//   pulumi, pulumi-language-nodejs    the CLI and the nodejs host (from Go module sources)
+//   pulumi-language-python (+ -exec)  the python host (sdk/v3 v3.68.0, as the nodejs host)
+//   pulumi-language-yaml              the YAML host (github.com/pulumi/pulumi-yaml, pinned below)
+//   python/                           a virtualenv with the `pulumi` Python SDK of the CLI's version (PyPI)
+//   obdcr-gen-sdk                     nodejs/python SDKs from a schema.json (pulumi-cli/gensdk)
+//
+// Environment: PULUMI_HOME (default ~/.pulumi) decides where built tools go:
 // $PULUMI_HOME/versions/<version>/bin, where both the Automation API and the npm `pulumi`
-// launcher look for it.
-import { spawnSync } from "node:child_process";
+// launcher look for the CLI; the virtualenv goes to $PULUMI_HOME/versions/<version>/python.
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { onPath, run } from "./lib/proc.mjs";
+import { findGo, onPath, run } from "./lib/proc.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const modDir = join(root, "scripts", "pulumi-cli");
 // The oldest CLI we accept from a user's install: ReadResult.inputs (refresh without spurious
 // diffs) arrived in 3.216; `configure` in 3.139.
 const MIN_VERSION = "3.216.0";
 const SHIM = "pulumi-resource-pulumi-nodejs";
 const LANGHOST = "pulumi-language-nodejs";
+const PYHOST = "pulumi-language-python";
+// The 3.68 python host runs programs through this script, which must sit beside it.
+const PYEXEC = "pulumi-language-python-exec";
+const YAMLHOST = "pulumi-language-yaml";
+// Served by the module proxy (v1.11.1, v1.25.0); builds with the machine's Go as it is.
+const YAML_VERSION = "1.25.0";
+const GEN_SDK = "obdcr-gen-sdk";
+// The pulumi Python SDK needs at least this Python.
+const MIN_PYTHON = "3.9.0";
 
 const log = (msg) => process.stderr.write(`[setup] ${msg}\n`);
 
@@ -59,23 +80,19 @@ function versionOf(bin) {
   return /v?(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1];
 }
 
+/** `name` beside `bin`, else on PATH, else undefined. */
+function beside(bin, name) {
+  const p = join(dirname(bin), name);
+  return existsSync(p) ? p : onPath(name);
+}
+
 // A CLI fits when it is a 3.x at least MIN_VERSION with the nodejs language host and the dynamic
 // provider shim beside it (or on PATH): without them the engine tries to download them and fails
 // offline.
 function usable(bin) {
   const v = versionOf(bin);
   if (!v?.startsWith("3.") || cmp(v, MIN_VERSION) < 0) return undefined;
-  const beside = (name) => existsSync(join(dirname(bin), name)) || onPath(name);
-  return beside(SHIM) && beside(LANGHOST) ? v : undefined;
-}
-
-function record(bin, version, built) {
-  const stateDir = join(root, ".pulumi-state");
-  mkdirSync(stateDir, { recursive: true });
-  // root is what the Automation API's PulumiCommand.get({ root }) wants: <root>/bin/pulumi.
-  const info = { pulumi: bin, root: dirname(dirname(bin)), version, built };
-  writeFileSync(join(stateDir, "cli.json"), `${JSON.stringify(info, null, 2)}\n`);
-  log(`using pulumi ${version} at ${bin}${built ? " (built from source)" : ""}`);
+  return beside(bin, SHIM) && beside(bin, LANGHOST) ? v : undefined;
 }
 
 function installShim(binDir) {
@@ -85,57 +102,83 @@ function installShim(binDir) {
   chmodSync(join(binDir, SHIM), 0o755);
 }
 
-async function build(version, binDir) {
-  const go = onPath("go");
-  if (!go) {
-    fail(
-      [
-        `no Pulumi CLI >= ${MIN_VERSION} found, and Go is not installed to build one.`,
-        "Install Pulumi (https://www.pulumi.com/docs/iac/download-install/, e.g. `curl -fsSL https://get.pulumi.com | sh`)",
-        `and make sure \`pulumi\` is on PATH, or install Go >= 1.21 so that setup can build pulumi v${version} from source.`,
-      ].join("\n  "),
-    );
+/** The CLI to use without building: the pinned version in PULUMI_HOME, else a user's install. */
+function findCli(home, binDir) {
+  const cached = join(binDir, "pulumi");
+  // 1. The pinned version in PULUMI_HOME (built earlier, or installed by the Automation API).
+  if (existsSync(cached) && existsSync(join(binDir, LANGHOST))) {
+    if (!existsSync(join(binDir, SHIM))) installShim(binDir);
+    const v = usable(cached);
+    if (v) return { bin: cached, version: v };
   }
-  const modDir = join(root, "scripts", "pulumi-cli");
-  const pinned = /github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/.exec(
-    readFileSync(join(modDir, "go.mod"), "utf8"),
-  )?.[1];
-  if (pinned !== version) {
-    fail(
-      `scripts/pulumi-cli/go.mod pins pkg/v3 v${pinned} but @pulumi/pulumi is ${version}: update go.mod (go get + go mod tidy).`,
-    );
+  // 2. A user's own install: PATH, then the installer's default location.
+  for (const candidate of [onPath("pulumi"), join(home, "bin", "pulumi")]) {
+    if (candidate && existsSync(candidate)) {
+      const v = usable(candidate);
+      if (v) return { bin: candidate, version: v };
+      log(
+        `ignoring ${candidate}: not a Pulumi 3 CLI >= ${MIN_VERSION} with its nodejs dynamic provider shim`,
+      );
+    }
   }
-  const env = { ...process.env, GOFLAGS: "-buildvcs=false -mod=readonly", CGO_ENABLED: "0" };
-  const started = Date.now();
-  const secs = () => `${Math.round((Date.now() - started) / 1000)}s`;
-  log(`building pulumi v${version} from Go module sources into ${binDir}`);
-  log("this happens once per machine (a few minutes); later runs reuse the binaries");
-  log("step 1/3: downloading Go modules (module proxy)...");
-  await run(go, ["mod", "download"], { cwd: modDir, env });
-  await run(go, ["mod", "download"], { cwd: join(modDir, "langhost"), env });
-  log(`step 1/3: done (${secs()})`);
-  await goBuild(go, env, modDir, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", join(binDir, "pulumi"), {
-    label: "step 2/3: the pulumi CLI (700 to 1,300 packages, by what the Go cache holds)",
-    ldflags: `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${version}`,
-    secs,
-  });
-  await goBuild(
-    go,
-    env,
-    join(modDir, "langhost"),
-    `github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/${LANGHOST}`,
-    join(binDir, LANGHOST),
-    {
-      label: "step 3/3: the nodejs language host",
-      ldflags: "-s -w",
-      secs,
-    },
+  return undefined;
+}
+
+function requireGo(what) {
+  const go = findGo();
+  if (go) return go;
+  fail(
+    [
+      `${what} is missing, and Go is not installed to build it.`,
+      "Install Pulumi (https://www.pulumi.com/docs/iac/download-install/, e.g. `curl -fsSL https://get.pulumi.com | sh`)",
+      "and make sure `pulumi` is on PATH (it carries the nodejs, python and YAML hosts), or install Go >= 1.21",
+      "so that setup can build the missing pieces from their Go module sources.",
+    ].join("\n  "),
   );
 }
 
-async function goBuild(go, env, cwd, pkg, out, { label, ldflags, secs }) {
-  log(`${label}...`);
-  let count = 0;
+// The build id of obdcr-gen-sdk: its source and its pins, so that a changed source rebuilds it.
+function genSdkId() {
+  const h = createHash("sha256");
+  for (const f of ["gensdk/main.go", "go.mod", "go.sum"]) h.update(readFileSync(join(modDir, f)));
+  return h.digest("hex").slice(0, 16);
+}
+
+function genSdkCurrent(bin) {
+  if (!existsSync(bin)) return false;
+  const r = spawnSync(bin, ["--version"], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.trim() === `${GEN_SDK} ${genSdkId()}`;
+}
+
+/** The `pulumi` Python SDK version installed in a virtualenv, or undefined. */
+function venvPulumi(python) {
+  if (!existsSync(python)) return undefined;
+  const r = spawnSync(python, ["-c", "import importlib.metadata as m; print(m.version('pulumi'))"], {
+    encoding: "utf8",
+  });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function findPython() {
+  for (const name of ["python3", "python"]) {
+    const p = onPath(name);
+    if (!p) continue;
+    const r = spawnSync(p, ["-c", "import sys, venv; print('%d.%d.%d' % sys.version_info[:3])"], {
+      encoding: "utf8",
+    });
+    const v = r.status === 0 ? r.stdout.trim() : undefined;
+    if (v && cmp(v, MIN_PYTHON) >= 0) return p;
+    log(`ignoring ${p}: not a Python >= ${MIN_PYTHON} with the venv module`);
+  }
+  fail(
+    `the Python virtualenv for Pulumi programs is missing, and no Python >= ${MIN_PYTHON} (with venv) is on PATH to make it. Install Python 3 (e.g. apt-get install python3-venv).`,
+  );
+}
+
+const goEnv = () => ({ ...process.env, GOFLAGS: "-buildvcs=false -mod=readonly", CGO_ENABLED: "0" });
+
+// Compiles with the flags every binary here shares; counts packages for progress.
+async function goBuild(go, cwd, pkg, out, { ldflags = "-s -w", secs }) {
   const tmp = `${out}.tmp-${process.pid}`;
   const args = [
     "build",
@@ -149,45 +192,220 @@ async function goBuild(go, env, cwd, pkg, out, { label, ldflags, secs }) {
     tmp,
     pkg,
   ];
-  await run(go, args, { cwd, env }, () => {
-    count++;
-    if (count % 100 === 0) log(`  ${count} packages compiled (${secs()})`);
-  });
+  const p = progress(secs);
+  await run(go, args, { cwd, env: goEnv() }, p.line);
   renameSync(tmp, out);
-  log(`  done, ${count} packages (${secs()})`);
+  chmodSync(out, 0o755);
+  p.done();
+}
+
+// `go build -v` prints one line per package compiled (none when the Go cache has it all).
+function progress(secs) {
+  let modules = 0;
+  let packages = 0;
+  return {
+    line(line) {
+      if (line.startsWith("go: downloading ")) {
+        if (++modules % 20 === 1) log(`  ${modules} modules downloaded, e.g. ${line.slice(16)} (${secs()})`);
+      } else if (!line.startsWith("go: ") && ++packages % 100 === 0) {
+        log(`  ${packages} packages compiled (${secs()})`);
+      }
+    },
+    done: () => log(`  done, ${modules} modules downloaded, ${packages} packages compiled (${secs()})`),
+  };
+}
+
+// The steps that build the CLI and the nodejs host (three, as before).
+function cliSteps(go, version, binDir) {
+  const pinned = /github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/.exec(
+    readFileSync(join(modDir, "go.mod"), "utf8"),
+  )?.[1];
+  if (pinned !== version) {
+    fail(
+      `scripts/pulumi-cli/go.mod pins pkg/v3 v${pinned} but @pulumi/pulumi is ${version}: update go.mod (go get + go mod tidy).`,
+    );
+  }
+  return [
+    {
+      label: "downloading Go modules (module proxy)",
+      run: async ({ secs }) => {
+        await run(go, ["mod", "download"], { cwd: modDir, env: goEnv() });
+        await run(go, ["mod", "download"], { cwd: join(modDir, "langhost"), env: goEnv() });
+        log(`  done (${secs()})`);
+      },
+    },
+    {
+      label: "the pulumi CLI (700 to 1,300 packages, by what the Go cache holds)",
+      run: ({ secs }) =>
+        goBuild(go, modDir, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", join(binDir, "pulumi"), {
+          ldflags: `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${version}`,
+          secs,
+        }),
+    },
+    {
+      label: "the nodejs language host",
+      run: ({ secs }) =>
+        goBuild(
+          go,
+          join(modDir, "langhost"),
+          `github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/${LANGHOST}`,
+          join(binDir, LANGHOST),
+          { secs },
+        ),
+    },
+  ];
+}
+
+const pythonHostStep = (go, binDir) => ({
+  label: "the python language host (sdk/v3 v3.68.0, shares the nodejs host's modules)",
+  run: async ({ secs }) => {
+    const langhost = join(modDir, "langhost");
+    await goBuild(
+      go,
+      langhost,
+      `github.com/pulumi/pulumi/sdk/v3/python/cmd/${PYHOST}`,
+      join(binDir, PYHOST),
+      {
+        secs,
+      },
+    );
+    // The script ships in the same module: take it from the module cache.
+    const r = spawnSync(go, ["list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3"], {
+      cwd: langhost,
+      env: goEnv(),
+      encoding: "utf8",
+    });
+    const src = join(r.stdout.trim(), "python", "cmd", PYEXEC);
+    if (r.status !== 0 || !existsSync(src)) fail(`cannot find ${PYEXEC} in the sdk/v3 module: ${r.stderr}`);
+    copyFileSync(src, join(binDir, PYEXEC));
+    chmodSync(join(binDir, PYEXEC), 0o755);
+  },
+});
+
+const yamlHostStep = (go, binDir) => ({
+  label: `the YAML language host (pulumi-yaml v${YAML_VERSION}, about 500 packages)`,
+  run: async ({ secs }) => {
+    // `go install pkg@version` builds with pulumi-yaml's own go.mod/go.sum (checked against the
+    // checksum database), so no wrapper module is needed; -mod is not allowed there.
+    const tmp = mkdtempSync(join(binDir, ".build-"));
+    const env = { ...goEnv(), GOFLAGS: "-buildvcs=false", GOBIN: tmp };
+    const mod = "github.com/pulumi/pulumi-yaml";
+    const args = [
+      "install",
+      "-v",
+      "-trimpath",
+      "-tags",
+      "osusergo,grpcnotrace",
+      "-ldflags",
+      `-s -w -X ${mod}/pkg/version.Version=v${YAML_VERSION}`,
+      `${mod}/cmd/${YAMLHOST}@v${YAML_VERSION}`,
+    ];
+    const p = progress(secs);
+    try {
+      await run(go, args, { cwd: binDir, env }, p.line);
+      renameSync(join(tmp, YAMLHOST), join(binDir, YAMLHOST));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    p.done();
+  },
+});
+
+const venvStep = (version, venvDir) => ({
+  label: `a Python virtualenv with pulumi==${version} from PyPI (${venvDir})`,
+  run: async ({ secs }) => {
+    const python = findPython();
+    rmSync(venvDir, { recursive: true, force: true }); // a half-made one from an interrupted run
+    await run(python, ["-m", "venv", venvDir], {});
+    let count = 0;
+    const pip = ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", `pulumi==${version}`];
+    await run(join(venvDir, "bin", "python"), pip, {}, (line) => {
+      if (line.startsWith("Collecting ")) log(`  ${line.trim()} (${++count}, ${secs()})`);
+    });
+    log(`  done, ${count} packages (${secs()})`);
+  },
+});
+
+const genSdkStep = (go, binDir) => ({
+  label: `${GEN_SDK}, the SDK generator (pkg/v3 codegen; 50 to 500 packages, by what the Go cache holds)`,
+  run: ({ secs }) =>
+    goBuild(go, modDir, "./gensdk", join(binDir, GEN_SDK), {
+      ldflags: `-s -w -X main.buildID=${genSdkId()}`,
+      secs,
+    }),
+});
+
+async function runSteps(steps) {
+  const started = Date.now();
+  const secs = () => `${Math.round((Date.now() - started) / 1000)}s`;
+  for (const [i, step] of steps.entries()) {
+    log(`step ${i + 1}/${steps.length}: ${step.label}...`);
+    await step.run({ secs });
+  }
+  if (steps.length > 0) log(`all ${steps.length} steps done in ${secs()}`);
 }
 
 async function main() {
   const force = process.argv.includes("--force");
   const version = sdkVersion();
   const home = process.env.PULUMI_HOME || join(homedir(), ".pulumi");
-  const binDir = join(home, "versions", version, "bin");
-  const cached = join(binDir, "pulumi");
-
-  if (!force) {
-    // 1. The pinned version in PULUMI_HOME (built earlier, or installed by the Automation API).
-    if (existsSync(cached) && existsSync(join(binDir, LANGHOST))) {
-      if (!existsSync(join(binDir, SHIM))) installShim(binDir);
-      const v = usable(cached);
-      if (v) return record(cached, v, false);
-    }
-    // 2. A user's own install: PATH, then the installer's default location.
-    for (const candidate of [onPath("pulumi"), join(home, "bin", "pulumi")]) {
-      if (candidate && existsSync(candidate)) {
-        const v = usable(candidate);
-        if (v) return record(candidate, v, false);
-        log(
-          `ignoring ${candidate}: not a Pulumi 3 CLI >= ${MIN_VERSION} with its nodejs dynamic provider shim`,
-        );
-      }
-    }
-  }
+  const versionDir = join(home, "versions", version);
+  const binDir = join(versionDir, "bin");
+  const venvDir = join(versionDir, "python");
+  const venvPython = join(venvDir, "bin", "python");
   mkdirSync(binDir, { recursive: true });
-  await build(version, binDir);
-  installShim(binDir);
-  const v = versionOf(cached);
-  if (v !== version) fail(`the built CLI reports version ${v ?? "(none)"}, expected ${version}`);
-  record(cached, v, true);
+
+  const cli = force ? undefined : findCli(home, binDir);
+  const cliBin = cli?.bin ?? join(binDir, "pulumi");
+  // A host beside the chosen CLI (the official distribution carries them) or on PATH, else ours.
+  const ours = (name, ...companions) =>
+    [name, ...companions].every((n) => existsSync(join(binDir, n))) ? join(binDir, name) : undefined;
+  const found = (name, ...companions) =>
+    force ? undefined : ((cli ? beside(cli.bin, name) : undefined) ?? ours(name, ...companions));
+  const pythonHost = found(PYHOST, PYEXEC);
+  const yamlHost = found(YAMLHOST);
+  const python = !force && venvPulumi(venvPython) === version ? venvPython : undefined;
+  const genSdk = !force && genSdkCurrent(join(binDir, GEN_SDK)) ? join(binDir, GEN_SDK) : undefined;
+
+  const steps = [];
+  const go = () => requireGo(cli ? "a Pulumi tool" : `a Pulumi CLI >= ${MIN_VERSION}`);
+  if (!cli) steps.push(...cliSteps(go(), version, binDir));
+  if (!pythonHost) steps.push(pythonHostStep(go(), binDir));
+  if (!yamlHost) steps.push(yamlHostStep(go(), binDir));
+  if (!genSdk) steps.push(genSdkStep(go(), binDir));
+  if (!python) steps.push(venvStep(version, venvDir));
+  if (steps.length > 0) {
+    log(`building ${steps.length} missing piece(s) into ${versionDir}`);
+    log("this happens once per machine (a few minutes); later runs reuse them");
+  }
+  await runSteps(steps);
+
+  if (!cli) {
+    installShim(binDir);
+    const v = versionOf(cliBin);
+    if (v !== version) fail(`the built CLI reports version ${v ?? "(none)"}, expected ${version}`);
+  }
+  if (venvPulumi(venvPython) !== version) fail(`${venvPython} does not have pulumi ${version} installed`);
+  if (!genSdkCurrent(join(binDir, GEN_SDK))) fail(`${join(binDir, GEN_SDK)} does not run`);
+
+  const info = {
+    pulumi: cliBin,
+    // root is what the Automation API's PulumiCommand.get({ root }) wants: <root>/bin/pulumi.
+    root: dirname(dirname(cliBin)),
+    version: cli?.version ?? version,
+    built: !cli,
+    bin_dir: binDir,
+    python_host: pythonHost ?? join(binDir, PYHOST),
+    yaml_host: yamlHost ?? join(binDir, YAMLHOST),
+    gen_sdk: join(binDir, GEN_SDK),
+    python: venvPython,
+  };
+  const stateDir = join(root, ".pulumi-state");
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(join(stateDir, "cli.json"), `${JSON.stringify(info, null, 2)}\n`);
+  log(`using pulumi ${info.version} at ${info.pulumi}${info.built ? " (built from source)" : ""}`);
+  log(`python host ${info.python_host}, YAML host ${info.yaml_host}`);
+  log(`python ${info.python} (pulumi ${version}), SDK generator ${info.gen_sdk}`);
 }
 
 main().catch((err) => fail(err.message));

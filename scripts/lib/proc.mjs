@@ -13,6 +13,11 @@ export function onPath(name) {
   return undefined;
 }
 
+/** The `go` command: on PATH, else where the official installer puts it; undefined if neither. */
+export function findGo() {
+  return onPath("go") ?? (existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : undefined);
+}
+
 /** Run `cmd`; each output line goes to `onLine`; rejects with the last 4000 characters on failure. */
 export function run(cmd, args, opts, onLine) {
   return new Promise((res, rej) => {
