@@ -90,6 +90,7 @@ describe("toolchain recorded by npm run setup", () => {
       "variables:",
       "  who: world",
       "outputs:",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Pulumi YAML's interpolation, not JS
       "  greeting: hello ${who}",
       "  answer: 42",
     ];
