@@ -130,12 +130,12 @@ function findCli(home, binDir) {
   return undefined;
 }
 
-function requireGo(what) {
+function requireGo() {
   const go = findGo();
   if (go) return go;
   fail(
     [
-      `${what} is missing, and Go is not installed to build it.`,
+      `no Pulumi CLI >= ${MIN_VERSION} found, and Go is not installed to build one.`,
       "Install Pulumi (https://www.pulumi.com/docs/iac/download-install/, e.g. `curl -fsSL https://get.pulumi.com | sh`)",
       "and make sure `pulumi` is on PATH (it carries the nodejs, python and YAML hosts), or install Go >= 1.21",
       "so that setup can build the missing pieces from their Go module sources.",
@@ -187,9 +187,7 @@ function findPython() {
     if (v && cmp(v, MIN_PYTHON) >= 0) return p;
     log(`ignoring ${p}: not a Python >= ${MIN_PYTHON} with the venv module`);
   }
-  fail(
-    `the Python virtualenv for Pulumi programs is missing, and no Python >= ${MIN_PYTHON} (with venv) is on PATH to make it. Install Python 3 (e.g. apt-get install python3-venv).`,
-  );
+  return undefined;
 }
 
 const goEnv = () => ({ ...process.env, GOFLAGS: "-buildvcs=false -mod=readonly", CGO_ENABLED: "0" });
@@ -328,14 +326,14 @@ const yamlHostStep = (go, binDir) => ({
   },
 });
 
-const venvStep = (version, venvDir) => ({
+const venvStep = (python, version, venvDir) => ({
   label: `a Python virtualenv with ${venvPackages(version).join(", ")} from PyPI (${venvDir})`,
   run: async ({ secs }) => {
     const venvPython = join(venvDir, "bin", "python");
     // A virtualenv whose python runs only needs its packages (an older pin); else make it anew.
     if (spawnSync(venvPython, ["-c", "import sys"]).status !== 0) {
       rmSync(venvDir, { recursive: true, force: true }); // a half-made one from an interrupted run
-      await run(findPython(), ["-m", "venv", venvDir], {});
+      await run(python, ["-m", "venv", venvDir], {});
     }
     let count = 0;
     const pip = [
@@ -385,23 +383,44 @@ async function main() {
 
   const cli = force ? undefined : findCli(home, binDir);
   const cliBin = cli?.bin ?? join(binDir, "pulumi");
-  // A host beside the chosen CLI (the official distribution carries them) or on PATH, else ours.
   const ours = (name, ...companions) =>
     [name, ...companions].every((n) => existsSync(join(binDir, n))) ? join(binDir, name) : undefined;
-  const found = (name, ...companions) =>
-    force ? undefined : ((cli ? beside(cli.bin, name) : undefined) ?? ours(name, ...companions));
-  const pythonHost = found(PYHOST, PYEXEC);
-  const yamlHost = found(YAMLHOST);
-  const python = !force && venvCurrent(venvPython, venvPackages(version)) ? venvPython : undefined;
-  const genSdk = !force && genSdkCurrent(join(binDir, GEN_SDK)) ? join(binDir, GEN_SDK) : undefined;
+  // A user's own CLI: its hosts first (the official distribution carries them, newer than ours).
+  // Ours (in binDir): the host with its companions, else one on PATH.
+  const found = (name, ...companions) => {
+    if (force) return undefined;
+    if (cli && dirname(cli.bin) !== binDir) return beside(cli.bin, name) ?? ours(name, ...companions);
+    return ours(name, ...companions) ?? onPath(name);
+  };
+  let pythonHost = found(PYHOST, PYEXEC);
+  let yamlHost = found(YAMLHOST);
+  let genSdk = !force && genSdkCurrent(join(binDir, GEN_SDK)) ? join(binDir, GEN_SDK) : undefined;
+  let python = !force && venvCurrent(venvPython, venvPackages(version)) ? venvPython : undefined;
 
+  // Only the CLI is required (the Node provider needs nothing else); the rest is skipped with a
+  // warning when Go or Python is missing, and then absent from cli.json.
   const steps = [];
-  const go = () => requireGo(cli ? "a Pulumi tool" : `a Pulumi CLI >= ${MIN_VERSION}`);
-  if (!cli) steps.push(...cliSteps(go(), version, binDir));
-  if (!pythonHost) steps.push(pythonHostStep(go(), binDir));
-  if (!yamlHost) steps.push(yamlHostStep(go(), binDir));
-  if (!genSdk) steps.push(genSdkStep(go(), binDir));
-  if (!python) steps.push(venvStep(version, venvDir));
+  const skipped = (what, why) => log(`warning: skipping ${what}: ${why}; what needs it will say so`);
+  const go = findGo();
+  if (!cli) steps.push(...cliSteps(requireGo(), version, binDir));
+  if (!pythonHost) {
+    if (go) steps.push(pythonHostStep(go, binDir));
+    else skipped(PYHOST, "Go is not installed to build it");
+  }
+  if (!yamlHost) {
+    if (go) steps.push(yamlHostStep(go, binDir));
+    else skipped(YAMLHOST, "Go is not installed to build it");
+  }
+  if (!genSdk) {
+    if (go) steps.push(genSdkStep(go, binDir));
+    else
+      skipped(GEN_SDK, "Go is not installed to build it (`pulumi package gen-sdk` of an official CLI works)");
+  }
+  const basePython = python ? undefined : findPython();
+  if (!python) {
+    if (basePython) steps.push(venvStep(basePython, version, venvDir));
+    else skipped("the Python virtualenv", `no Python >= ${MIN_PYTHON} with the venv module on PATH`);
+  }
   if (steps.length > 0) {
     log(`${steps.length} step(s) to build what is missing, into ${versionDir}`);
     log("this happens once per machine (a few minutes); later runs reuse them");
@@ -413,10 +432,18 @@ async function main() {
     const v = versionOf(cliBin);
     if (v !== version) fail(`the built CLI reports version ${v ?? "(none)"}, expected ${version}`);
   }
-  if (!venvCurrent(venvPython, venvPackages(version))) {
-    fail(`${venvPython} does not have ${venvPackages(version).join(" ")} installed`);
+  pythonHost ??= ours(PYHOST, PYEXEC);
+  yamlHost ??= ours(YAMLHOST);
+  if (go && !genSdk) {
+    if (!genSdkCurrent(join(binDir, GEN_SDK))) fail(`the built ${join(binDir, GEN_SDK)} does not run`);
+    genSdk = join(binDir, GEN_SDK);
   }
-  if (!genSdkCurrent(join(binDir, GEN_SDK))) fail(`${join(binDir, GEN_SDK)} does not run`);
+  if (basePython) {
+    if (!venvCurrent(venvPython, venvPackages(version))) {
+      fail(`${venvPython} does not have ${venvPackages(version).join(" ")} installed`);
+    }
+    python = venvPython;
+  }
 
   const info = {
     pulumi: cliBin,
@@ -425,17 +452,17 @@ async function main() {
     version: cli?.version ?? version,
     built: !cli,
     bin_dir: binDir,
-    python_host: pythonHost ?? join(binDir, PYHOST),
-    yaml_host: yamlHost ?? join(binDir, YAMLHOST),
-    gen_sdk: join(binDir, GEN_SDK),
-    python: venvPython,
+    python_host: pythonHost,
+    yaml_host: yamlHost,
+    gen_sdk: genSdk,
+    python,
   };
   const stateDir = join(root, ".pulumi-state");
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(join(stateDir, "cli.json"), `${JSON.stringify(info, null, 2)}\n`);
   log(`using pulumi ${info.version} at ${info.pulumi}${info.built ? " (built from source)" : ""}`);
-  log(`python host ${info.python_host}, YAML host ${info.yaml_host}`);
-  log(`python ${info.python} (pulumi ${version}), SDK generator ${info.gen_sdk}`);
+  log(`python host ${pythonHost ?? "(none)"}, YAML host ${yamlHost ?? "(none)"}`);
+  log(`python ${python ?? "(none)"}, SDK generator ${genSdk ?? "(none)"}`);
 }
 
 main().catch((err) => fail(err.message));
