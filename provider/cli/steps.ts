@@ -4,19 +4,18 @@
  * itself goes through the core's createRegistration (no second implementation); `run` prints what
  * it sent and received from the HTTP recorder.
  */
-import { randomUUID } from "node:crypto";
 import * as jose from "jose";
+import { type ResolvedDirectory, resolveDirectory } from "../core/directory/resolve.js";
+import type { SsaView } from "../core/directory/ssa_view.js";
 import { InvalidInputError } from "../core/errors.js";
 import { importSigningKey, type SigningKey } from "../core/keys.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
-import type { SsaClaims, TokenResponse } from "../core/schemas/responses.js";
-import { signClientAssertion } from "../core/sign/client_assertion.js";
+import type { TokenResponse } from "../core/schemas/responses.js";
 import {
-  JWT_BEARER_ASSERTION,
+  directoryTokenForm,
   processSsaResponse,
   processTokenResponse,
   ssaRequest,
-  ssaUrl,
   tokenRequest,
   verifySsa,
 } from "../http/directory.js";
@@ -65,6 +64,8 @@ export interface DirectoryNeeds {
   software_id: string;
   org_id: string;
   scope: string[];
+  /** The regime's directory side (token auth and client id, SSA URL and headers). */
+  resolved: ResolvedDirectory;
 }
 
 /** The directory settings the token and SSA steps need, naming the field that is missing. */
@@ -77,23 +78,31 @@ export function directoryNeeds(params: RegistrationParams, needSsaEndpoint: bool
     throw new InvalidInputError("directory.token_endpoint", "is required to get a directory token");
   if (needSsaEndpoint && !d.ssa_endpoint)
     throw new InvalidInputError("directory.ssa_endpoint", "is required to download the SSA");
+  const resolved = resolveDirectory(params)!;
   return {
     token_endpoint: d.token_endpoint,
     ssa_endpoint: d.ssa_endpoint,
     software_id: params.software.software_id,
     org_id: params.software.org_id,
-    scope: d.scope,
+    scope: resolved.scope,
+    resolved,
   };
 }
 
 export interface TokenStepResult {
   key: SigningKey;
+  /** The client assertion ("" with tls_client_auth). */
   assertion: string;
   response: HttpResponse;
   token: TokenResponse;
+  /** The number of the step after this one. */
+  next: number;
 }
 
-/** Step 1+2: sign the client assertion and POST the client_credentials request; print both. */
+/**
+ * Steps 1+2 (or step 1 with tls_client_auth): the client assertion, if the regime's directory wants
+ * one, and the client_credentials request; print both. Returns the number of the next step.
+ */
 export async function tokenStep(
   rt: Runtime,
   params: RegistrationParams,
@@ -102,49 +111,40 @@ export async function tokenStep(
   n = 1,
 ): Promise<TokenStepResult> {
   const { out } = rt;
+  const r = need.resolved;
   const key = await importSigningKey(params.signing_key);
-  const assertion = await signClientAssertion(key, {
-    client_id: need.software_id,
-    audience: need.token_endpoint,
-    now: rt.ctx.now(),
-    jti: randomUUID(),
-  });
-  const decoded = decodeJwt(assertion);
-  doc.client_assertion = { ...decoded, jwt: out.showSecrets ? assertion : REDACTED };
-  out.heading(`${n}. Client assertion (private_key_jwt for the directory)`);
-  out.field("header", decoded?.header);
-  out.field("claims", decoded?.claims);
-  out.line(`jwt: ${out.showSecrets ? assertion : `${REDACTED} (--show-secrets prints it)`}`);
-
+  const form = await directoryTokenForm(
+    { token_endpoint: need.token_endpoint, client_id: r.client_id, scope: r.scope, key, auth: r.token_auth },
+    rt.ctx.now(),
+  );
+  const assertion = form.client_assertion ?? "";
+  let next = n;
+  if (assertion) {
+    const decoded = decodeJwt(assertion);
+    doc.client_assertion = { ...decoded, jwt: out.showSecrets ? assertion : REDACTED };
+    out.heading(`${next}. Client assertion (private_key_jwt for the ${r.profile.label})`);
+    out.field("header", decoded?.header);
+    out.field("claims", decoded?.claims);
+    out.line(`jwt: ${out.showSecrets ? assertion : `${REDACTED} (--show-secrets prints it)`}`);
+    next++;
+  }
   const response = await out.step("directory token", () =>
-    tokenRequest(
-      rt.ctx,
-      need.token_endpoint,
-      {
-        grant_type: "client_credentials",
-        client_id: need.software_id,
-        client_assertion_type: JWT_BEARER_ASSERTION,
-        client_assertion: assertion,
-        scope: need.scope.join(" "),
-      },
-      tlsOf(params),
-      {},
-      "directory token request",
-    ),
+    tokenRequest(rt.ctx, need.token_endpoint, form, tlsOf(params), {}, "directory token request"),
   );
   const body = bodyForPrint(response.body);
   doc.directory_token = { url: need.token_endpoint, status: response.status, body };
-  out.heading(`${n + 1}. Directory token`);
+  out.heading(`${next}. ${r.profile.label} token (${r.token_auth}, client_id ${r.client_id})`);
   out.line(`POST ${need.token_endpoint}`);
+  out.line(`scope: ${r.scope.join(" ")}`);
   out.line(`status: ${response.status}`);
   out.field("body", body);
   const token = processTokenResponse(response, "directory token request");
-  return { key, assertion, response, token };
+  return { key, assertion, response, token, next: next + 1 };
 }
 
 export interface SsaStepResult {
   ssa: string;
-  claims: SsaClaims;
+  claims: SsaView;
   url: string | undefined;
 }
 
@@ -165,12 +165,17 @@ export async function ssaStep(
   out.heading(`${n}. Software statement (SSA)`);
   if (token !== undefined) {
     const need = directoryNeeds(params, true);
-    url = ssaUrl(need.ssa_endpoint as string, sw.org_id, sw.software_id);
+    const r = need.resolved;
+    url = r.ssa_url as string;
     out.line(`endpoint: GET ${url}`);
-    const res = await out.step("SSA download", () => ssaRequest(rt.ctx, url as string, token, tlsOf(params)));
+    const shown = Object.entries(r.ssa_headers).map(([k, v]) => `${k}: ${v}`);
+    out.line(`headers: ${shown.join(", ")}`);
+    const res = await out.step("SSA download", () =>
+      ssaRequest(rt.ctx, url as string, token, tlsOf(params), r.ssa_headers),
+    );
     out.line(`status: ${res.status}`);
-    doc.ssa = { url, status: res.status };
-    ssa = processSsaResponse(res);
+    doc.ssa = { url, status: res.status, headers: r.ssa_headers };
+    ssa = processSsaResponse(res, r.profile.error_format);
   } else {
     if (!d.software_statement)
       throw new InvalidInputError("directory.software_statement", "is required when no SSA is downloaded");
@@ -178,16 +183,20 @@ export async function ssaStep(
     out.line("source: directory.software_statement (inline; not downloaded)");
     doc.ssa = { source: "inline" };
   }
-  const claims = await out.step("SSA verification", () =>
+  const rd = resolveDirectory(params)!;
+  const view = await out.step("SSA verification", () =>
     verifySsa(rt.ctx, ssa, {
-      issuer: d.issuer,
+      issuer: rd.issuers,
       software_id: sw.software_id,
       org_id: sw.org_id,
       jwks_uri: d.jwks_uri,
       jwks: d.jwks,
       tls: tlsOf(params),
+      kind: rd.profile.kind,
+      fresh_seconds: rd.fresh_seconds,
     }),
   );
+  const claims = view.claims;
   const verified = d.jwks || d.jwks_uri ? "signature (directory JWKS) and claims" : "claims only (no JWKS)";
   const header = decodeJwt(ssa)?.header;
   Object.assign(doc.ssa as object, {
@@ -200,7 +209,7 @@ export async function ssaStep(
   out.field("header", header);
   out.field("claims", claims);
   if (out.showSecrets) out.line(`ssa: ${ssa}`);
-  return { ssa, claims, url };
+  return { ssa, claims: view, url };
 }
 
 /** Outcome of register/get/update for printing and --json (secrets redacted by Output). */

@@ -112,6 +112,31 @@ export class RegistrationRejectedError extends ObDcrError {
   }
 }
 
+/**
+ * A directory (register) refused a request with a coded error list (the CDR Register's
+ * `{"errors":[…]}` with `urn:au-cds:error:` codes). `error` is the code; `field` names the input
+ * to fix when one is at fault (else the status is the directory's business).
+ */
+export class DirectoryRejectedError extends RegistrationRejectedError {
+  readonly field: string | undefined;
+  readonly fix: string;
+  constructor(
+    status: number,
+    code: string,
+    detail: string | undefined,
+    context: string,
+    advice: { field: string | undefined; fix: string },
+    options?: ObDcrErrorOptions,
+  ) {
+    super(status, code, `${advice.fix}${detail ? ` (the directory says: ${detail})` : ""}`, context, {
+      ...options,
+      remedy: options?.remedy ?? (advice.field ? { kind: "fix-input", field: advice.field } : undefined),
+    });
+    this.field = advice.field;
+    this.fix = advice.fix;
+  }
+}
+
 /** The peer answered with a status, content type or body shape we cannot use. */
 export class UnexpectedResponseError extends ObDcrError {
   override readonly code = OBDCR_UNEXPECTED_RESPONSE;

@@ -5,12 +5,20 @@
  */
 import { randomUUID } from "node:crypto";
 import * as jose from "jose";
-import { RegistrationRejectedError, SsaInvalidError, UnexpectedResponseError } from "../core/errors.js";
+import { adviceForCdsErrors, parseCdsErrors } from "../core/directory/cds_errors.js";
+import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
+import { type SsaView, ssaView, validateSsaView } from "../core/directory/ssa_view.js";
+import {
+  DirectoryRejectedError,
+  RegistrationRejectedError,
+  SsaInvalidError,
+  UnexpectedResponseError,
+} from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
+import type { DirectoryKind } from "../core/profiles/types.js";
 import type { Jwks } from "../core/schemas/common.js";
-import { SsaClaims, TokenResponse } from "../core/schemas/responses.js";
+import { TokenResponse } from "../core/schemas/responses.js";
 import { signClientAssertion } from "../core/sign/client_assertion.js";
-import { validateSsaClaims } from "../core/validate/ssa_claims.js";
 import type { ObDcrContext } from "./context.js";
 import { jwksForKid } from "./jwks.js";
 import { contentType, parseJsonBody, throwForStatus } from "./response.js";
@@ -78,39 +86,46 @@ export function cachedToken(ctx: ObDcrContext, key: string): string | undefined 
 
 export interface DirectoryTokenInput {
   token_endpoint: string;
-  /** The software_id. */
+  /** The software_id (UK), software product id (AU), software_client_id (BR). */
   client_id: string;
   scope: readonly string[];
   key: SigningKey;
   tls: TlsMaterial;
+  /** Client authentication at the directory (default private_key_jwt; OFB: tls_client_auth). */
+  auth?: "private_key_jwt" | "tls_client_auth" | undefined;
 }
 
-/** A directory access token (private_key_jwt client_credentials), from the cache when still valid. */
+/**
+ * The directory token request form: `client_credentials` with a `private_key_jwt` assertion
+ * (iss = sub = client_id, aud = the token endpoint), or `tls_client_auth` (the mTLS certificate
+ * authenticates; only client_id is sent). The one builder for the resource, the CLI and doctor.
+ */
+export async function directoryTokenForm(
+  i: Pick<DirectoryTokenInput, "token_endpoint" | "client_id" | "scope" | "key" | "auth">,
+  now: number,
+): Promise<Record<string, string>> {
+  const form: Record<string, string> = { grant_type: "client_credentials", client_id: i.client_id };
+  if ((i.auth ?? "private_key_jwt") === "private_key_jwt") {
+    form.client_assertion_type = JWT_BEARER_ASSERTION;
+    form.client_assertion = await signClientAssertion(i.key, {
+      client_id: i.client_id,
+      audience: i.token_endpoint,
+      now,
+      jti: randomUUID(),
+    });
+  }
+  form.scope = i.scope.join(" ");
+  return form;
+}
+
+/** A directory access token (client_credentials), from the cache when still valid. */
 export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInput): Promise<string> {
   const key = tokenCacheKey(i.token_endpoint, i.client_id, i.scope);
   const hit = cachedToken(ctx, key);
   if (hit) return hit;
-  const assertion = await signClientAssertion(i.key, {
-    client_id: i.client_id,
-    audience: i.token_endpoint,
-    now: ctx.now(),
-    jti: randomUUID(),
-  });
+  const form = await directoryTokenForm(i, ctx.now());
   ctx.stats.token_requests++;
-  const res = await tokenRequest(
-    ctx,
-    i.token_endpoint,
-    {
-      grant_type: "client_credentials",
-      client_id: i.client_id,
-      client_assertion_type: JWT_BEARER_ASSERTION,
-      client_assertion: assertion,
-      scope: i.scope.join(" "),
-    },
-    i.tls,
-    {},
-    "directory token request",
-  );
+  const res = await tokenRequest(ctx, i.token_endpoint, form, i.tls, {}, "directory token request");
   let t: TokenResponse;
   try {
     t = processTokenResponse(res, "directory token request");
@@ -120,7 +135,9 @@ export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInpu
       throw new RegistrationRejectedError(
         e.status,
         e.error,
-        `${e.error_description ?? "client authentication failed"} ; check signing_key (kid in the software's JWKS and not revoked, private key of that kid), software.software_id and transport.cert (issued for this software by a CA the directory trusts)`,
+        i.auth === "tls_client_auth"
+          ? `${e.error_description ?? "client authentication failed"} ; check directory.client_id (the SSA's software_client_id) and transport.cert (the certificate registered for this software at the directory)`
+          : `${e.error_description ?? "client authentication failed"} ; check signing_key (kid in the software's JWKS and not revoked, private key of that kid), software.software_id and transport.cert (issued for this software by a CA the directory trusts)`,
         "directory token request",
         { cause: e },
       );
@@ -141,15 +158,14 @@ export function ssaRequest(
   url: string,
   token: string,
   tls: TlsMaterial,
+  /** The regime's headers (`accept`, AU `x-v` / `x-min-v`). */
+  headers: Record<string, string> = { accept: DIRECTORY_PROFILES["ob-directory"].ssa_accept },
 ): Promise<HttpResponse> {
   return send(
     {
       method: "GET",
       url,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: "application/jws+json, application/jws, application/jwt",
-      },
+      headers: { ...headers, authorization: `Bearer ${token}` },
       idempotent: true,
       label: "SSA download",
     },
@@ -160,9 +176,28 @@ export function ssaRequest(
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
+/** A CDS error list (`{"errors":[…]}`) as a typed error naming what to fix; else the usual mapping. */
+export function throwForSsaStatus(res: HttpResponse, format: "oauth" | "cds" = "oauth"): never {
+  if (format === "cds" && res.status >= 400 && res.status < 500) {
+    let body: unknown;
+    try {
+      body = JSON.parse(res.body.toString("utf8"));
+    } catch {
+      body = undefined;
+    }
+    const list = parseCdsErrors(body);
+    if (list) {
+      const advice = adviceForCdsErrors(res.status, list);
+      const first = list.errors.find((e) => e.code === advice.code) ?? list.errors[0];
+      throw new DirectoryRejectedError(res.status, advice.code, first?.detail, "SSA download", advice);
+    }
+  }
+  throwForStatus(res, "SSA download");
+}
+
 /** The SSA (compact JWS) from the SSA API response (raw body, or a JSON string / `{ssa}` wrapper). */
-export function processSsaResponse(res: HttpResponse): string {
-  if (res.status !== 200) throwForStatus(res, "SSA download");
+export function processSsaResponse(res: HttpResponse, format: "oauth" | "cds" = "oauth"): string {
+  if (res.status !== 200) throwForSsaStatus(res, format);
   let text = res.body.toString("utf8").trim();
   if (text.startsWith('"') || text.startsWith("{")) {
     const j = parseJsonBody(res, "SSA download");
@@ -190,11 +225,19 @@ export interface SsaSource {
   max_age_seconds: number;
   key: SigningKey;
   tls: TlsMaterial;
+  /** The SSA URL already filled (regime template variables); default: `ssa_endpoint` with the UK ones. */
+  url?: string | undefined;
+  /** Headers of the SSA request (regime). */
+  headers?: Record<string, string> | undefined;
+  error_format?: "oauth" | "cds" | undefined;
+  /** The directory token's client_id (default: software_id). */
+  client_id?: string | undefined;
+  auth?: "private_key_jwt" | "tls_client_auth" | undefined;
 }
 
 /** The SSA for a software: reused while younger than max_age_seconds; concurrent callers share one download. */
 export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
-  const url = ssaUrl(s.ssa_endpoint, s.org_id, s.software_id);
+  const url = s.url ?? ssaUrl(s.ssa_endpoint, s.org_id, s.software_id);
   const hit = ctx.ssas.get(url);
   if (hit && ctx.now() - hit.fetched_at < s.max_age_seconds) return hit.ssa;
   const inflight = ctx.ssa_inflight.get(url);
@@ -202,13 +245,14 @@ export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
   const p = (async () => {
     const token = await getDirectoryToken(ctx, {
       token_endpoint: s.token_endpoint,
-      client_id: s.software_id,
+      client_id: s.client_id ?? s.software_id,
       scope: s.scope,
       key: s.key,
       tls: s.tls,
+      auth: s.auth,
     });
     ctx.stats.ssa_downloads++;
-    const ssa = processSsaResponse(await ssaRequest(ctx, url, token, s.tls));
+    const ssa = processSsaResponse(await ssaRequest(ctx, url, token, s.tls, s.headers), s.error_format);
     ctx.ssas.set(url, { ssa, fetched_at: ctx.now() });
     return ssa;
   })();
@@ -221,21 +265,26 @@ export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
 }
 
 export interface SsaVerification {
-  issuer: string;
+  /** The accepted `iss` (one, or the regime's list). */
+  issuer: string | readonly string[];
   software_id: string;
   org_id?: string | undefined;
   /** Directory JWKS URI (fetched, cached, refetched once on unknown kid) or an inline JWKS. */
   jwks_uri?: string | undefined;
   jwks?: Jwks | undefined;
   tls: TlsMaterial;
-  algorithms?: string[];
+  algorithms?: readonly string[];
+  /** Which directory's claims (default the OB Directory's). */
+  kind?: DirectoryKind | undefined;
+  /** An SSA older than this (by iat) is stale, seconds (OFB). */
+  fresh_seconds?: number | undefined;
 }
 
 /**
- * Verify an SSA's signature (when a directory JWKS is known) and its claims. Without a JWKS the SSA
- * is only decoded and its claims checked (offline use).
+ * Verify an SSA's signature (when a directory JWKS is known) and its claims, into the regime's
+ * common view. Without a JWKS the SSA is only decoded and its claims checked (offline use).
  */
-export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerification): Promise<SsaClaims> {
+export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerification): Promise<SsaView> {
   let header: jose.ProtectedHeaderParameters;
   let payload: unknown;
   try {
@@ -244,7 +293,8 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
   } catch (cause) {
     throw new SsaInvalidError("SSA is not a compact JWS/JWT", { cause });
   }
-  const algorithms = v.algorithms ?? ["PS256", "ES256"];
+  const kind = v.kind ?? "ob-directory";
+  const algorithms = [...(v.algorithms ?? DIRECTORY_PROFILES[kind].ssa_algs)];
   if (!header.alg || !algorithms.includes(header.alg))
     throw new SsaInvalidError(`SSA alg ${header.alg ?? "(none)"} is not one of ${algorithms.join(", ")}`, {
       claim: "alg",
@@ -268,17 +318,13 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
       );
     }
   }
-  const claims = SsaClaims.safeParse(payload);
-  if (!claims.success)
-    throw new SsaInvalidError(
-      `SSA claims are incomplete: ${claims.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
-      { cause: claims.error },
-    );
-  validateSsaClaims(claims.data, {
-    issuer: v.issuer,
+  const view = ssaView(kind, payload);
+  validateSsaView(view, {
+    issuers: typeof v.issuer === "string" ? [v.issuer] : v.issuer,
     software_id: v.software_id,
     org_id: v.org_id,
     now: ctx.now(),
+    fresh_seconds: v.fresh_seconds,
   });
-  return claims.data;
+  return view;
 }

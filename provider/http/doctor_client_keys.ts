@@ -4,11 +4,11 @@
  */
 import type * as jose from "jose";
 import { clientKeys } from "../core/build/client_keys.js";
+import type { SsaView } from "../core/directory/ssa_view.js";
 import { jwkThumbprint, publicJwk } from "../core/material.js";
 import { getProfile } from "../core/profiles/index.js";
 import type { Jwks } from "../core/schemas/common.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
-import type { SsaClaims } from "../core/schemas/responses.js";
 import type { ObDcrContext } from "./context.js";
 import { type DoctorCheck, fail, failed, notChecked, ok, type Run } from "./doctor_lines.js";
 import { fetchJwks } from "./jwks.js";
@@ -83,14 +83,14 @@ async function holdsKey(jwks: Jwks, id: { kid: string; thumbprint: string }, whe
  * Doctor's client keys line. Without explicit keys, a client with a directory sends the SSA's
  * software_jwks_endpoint, so the check waits on the directory checks' claims.
  */
-export async function doctorClientKeys(r: Run, claims: SsaClaims | string | undefined): Promise<void> {
+export async function doctorClientKeys(r: Run, claims: SsaView | string | undefined): Promise<void> {
   const { params, ctx, signer, checks } = r;
   if (!clientKeysApply(params)) return;
   const needsSsa = params.directory && !params.client.jwks && !params.client.jwks_uri;
   if (!signer) checks.push(notChecked("client keys", "the signing key failed"));
   else if (needsSsa && typeof claims === "string") checks.push(notChecked("client keys", claims));
   else {
-    const endpoint = typeof claims === "object" ? claims.software_jwks_endpoint : undefined;
+    const endpoint = typeof claims === "object" ? claims.jwks_uri : undefined;
     checks.push((await checkClientKeys(ctx, params, r.tls, endpoint)) as DoctorCheck);
   }
 }

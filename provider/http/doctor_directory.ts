@@ -2,8 +2,10 @@
  * Doctor's directory checks (4–6): a directory token, the software statement, and our signing key
  * among the keys the directory publishes. Nothing is registered.
  */
+
+import { resolveDirectory } from "../core/directory/resolve.js";
+import type { SsaView } from "../core/directory/ssa_view.js";
 import { RegistrationRejectedError } from "../core/errors.js";
-import type { SsaClaims } from "../core/schemas/responses.js";
 import { getDirectoryToken, getSsa, verifySsa } from "./directory.js";
 import { fail, failed, notChecked, ok, type Run } from "./doctor_lines.js";
 import { describePublication, findPublishedKey } from "./own_side.js";
@@ -14,7 +16,7 @@ const DIRECTORY_CHECKS = ["directory token", "software statement", "signing key 
  * Checks 4–6. Returns the SSA's claims, why there are none (a string), or undefined without a
  * directory (the lines do not apply).
  */
-export async function directoryChecks(r: Run): Promise<SsaClaims | string | undefined> {
+export async function directoryChecks(r: Run): Promise<SsaView | string | undefined> {
   const { directory: d, software: sw } = r.params;
   const { ctx, tls, signer, checks } = r;
   if (!d || !sw) return undefined;
@@ -26,18 +28,26 @@ export async function directoryChecks(r: Run): Promise<SsaClaims | string | unde
   if (ssa) checks.push(ok("directory token", "not needed: inline software statement"));
   else {
     if (!signer || r.transport_problem) return skipFrom(0, r.transport_problem ?? "the signing key failed");
-    const { token_endpoint, ssa_endpoint, scope, ssa_max_age_seconds: max_age_seconds } = d;
-    const source = {
-      ...sw,
-      token_endpoint: token_endpoint!,
-      ssa_endpoint: ssa_endpoint!,
-      scope,
-      max_age_seconds,
-    };
+    const { token_endpoint, ssa_endpoint } = d;
     let step = 0;
     try {
-      await getDirectoryToken(ctx, { ...source, client_id: sw.software_id, key: signer.key, tls });
-      checks.push(ok("directory token", `client_credentials token from ${token_endpoint} (private_key_jwt)`));
+      const rd = resolveDirectory(r.params)!;
+      const source = {
+        ...sw,
+        token_endpoint: token_endpoint!,
+        ssa_endpoint: ssa_endpoint!,
+        url: rd.ssa_url,
+        headers: rd.ssa_headers,
+        error_format: rd.profile.error_format,
+        client_id: rd.client_id,
+        auth: rd.token_auth,
+        scope: rd.scope,
+        max_age_seconds: rd.reuse_seconds,
+      };
+      await getDirectoryToken(ctx, { ...source, key: signer.key, tls });
+      checks.push(
+        ok("directory token", `client_credentials token from ${token_endpoint} (${rd.token_auth})`),
+      );
       step = 1;
       ssa = await getSsa(ctx, { ...source, key: signer.key, tls }); // the token above, from the cache
     } catch (e) {
@@ -51,16 +61,25 @@ export async function directoryChecks(r: Run): Promise<SsaClaims | string | unde
       return skipFrom(step + 1, step === 0 ? "no directory token" : "no software statement");
     }
   }
-  let claims: SsaClaims;
+  let claims: SsaView;
   try {
-    claims = await verifySsa(ctx, ssa, { issuer: d.issuer, ...sw, jwks_uri: d.jwks_uri, jwks: d.jwks, tls });
+    const rd = resolveDirectory(r.params)!;
+    claims = await verifySsa(ctx, ssa, {
+      issuer: rd.issuers,
+      ...sw,
+      jwks_uri: d.jwks_uri,
+      jwks: d.jwks,
+      tls,
+      kind: rd.profile.kind,
+      fresh_seconds: rd.fresh_seconds,
+    });
   } catch (e) {
     checks.push(failed("software statement", e, "refused"));
     return skipFrom(2, "the software statement failed");
   }
   const inline = d.software_statement ? "inline software statement, " : "";
   const unsigned = d.jwks || d.jwks_uri ? "" : "; signature not checked: no directory.jwks_uri or .jwks";
-  const uri = claims.software_jwks_endpoint;
+  const uri = claims.jwks_uri;
   const ssaLine = `${inline}software_id ${claims.software_id}, software_jwks_endpoint ${uri ?? "(none)"}`;
   checks.push(ok("software statement", `${ssaLine}${unsigned}`));
   const name = DIRECTORY_CHECKS[2];
@@ -68,7 +87,7 @@ export async function directoryChecks(r: Run): Promise<SsaClaims | string | unde
   else if (!uri) checks.push(ok(name, "not checked: the SSA names no software_jwks_endpoint"));
   else {
     try {
-      const revoked = claims.software_jwks_revoked_endpoint;
+      const revoked = claims.jwks_revoked_uri;
       const p = await findPublishedKey(ctx, uri, tls, signer.identity, revoked);
       const detail = describePublication(p, signer.identity);
       checks.push(p.status === "published" ? ok(name, detail) : fail(name, detail, "material"));

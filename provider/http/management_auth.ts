@@ -25,10 +25,10 @@ export function ownSideInput(p: Prepared, ctx: ObDcrContext, software_jwks_endpo
   return {
     key: p.identity,
     tls: p.tls,
-    software_jwks_endpoint: software_jwks_endpoint ?? p.ssa_claims?.software_jwks_endpoint,
+    software_jwks_endpoint: software_jwks_endpoint ?? p.ssa_claims?.jwks_uri,
     ssa_claims:
       p.params.directory && p.params.software
-        ? async () => (await obtainSsa(p, ctx)).claims ?? {}
+        ? async () => ({ software_jwks_endpoint: (await obtainSsa(p, ctx)).claims?.jwks_uri })
         : undefined,
     now: ctx.now(),
   };

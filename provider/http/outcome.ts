@@ -69,7 +69,7 @@ export function outcome(
     management_uri: managementUri(p, r.client_id, r.registration_client_uri),
     bank_profile: p.bank_profile,
     response_deviations,
-    software_jwks_endpoint: p.ssa_claims?.software_jwks_endpoint,
+    software_jwks_endpoint: p.ssa_claims?.jwks_uri,
   };
 }
 

@@ -7,19 +7,22 @@ import { validateProfileAgainstDiscovery } from "../core/bank_profiles/discovery
 import { type ResolvedBankProfile, resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import { clientKeys } from "../core/build/client_keys.js";
 import { buildRegistrationClaims } from "../core/build/registration_request.js";
+import { resolveDirectory } from "../core/directory/resolve.js";
+import type { SsaView } from "../core/directory/ssa_view.js";
 import { subjectDnFromCertificate } from "../core/dn.js";
 import { InvalidInputError, invalidInputFromZod, TransportError } from "../core/errors.js";
 import { importSigningKey, type SigningKey } from "../core/keys.js";
 import { type RegistrationPlan, requestAud, requestIss } from "../core/lifecycle/plan.js";
 import { jwkThumbprint, publicJwk, type SigningKeyIdentity, signingKeyIdentity } from "../core/material.js";
-import { getProfile, type Profile } from "../core/profiles/index.js";
+import { clientResponseTypes, clientScope, getProfile, type Profile } from "../core/profiles/index.js";
 import type { Jwks } from "../core/schemas/common.js";
 import type { ClientParams } from "../core/schemas/params.js";
 import { RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
-import type { DiscoveryDocument, SsaClaims } from "../core/schemas/responses.js";
+import type { DiscoveryDocument } from "../core/schemas/responses.js";
 import { signRegistrationRequest } from "../core/sign/registration_jwt.js";
-import { validateAuthMaterial, validateRedirectUris, validateSigningKid } from "../core/validate/client.js";
+import { validateAuthMaterial, validateSigningKid } from "../core/validate/client.js";
 import { validateClientForProfile } from "../core/validate/client_profile.js";
+import { validateAgainstSsa } from "../core/validate/ssa_fit.js";
 import { validateTransportMaterial } from "../core/validate/transport_material.js";
 import type { ObDcrContext } from "./context.js";
 import type { JwksSource } from "./dcr.js";
@@ -47,8 +50,8 @@ export interface Prepared extends RegistrationPlan {
   gone_statuses: readonly number[];
   /** The SSA download started by prepare (create/update), running while the bank side is fetched. */
   ssa_pending?: Promise<string> | undefined;
-  /** The verified SSA's claims, once obtained. */
-  ssa_claims?: SsaClaims | undefined;
+  /** The verified SSA, in the regime-independent view, once obtained. */
+  ssa_claims?: SsaView | undefined;
 }
 
 export function parseRegistrationParams(
@@ -69,26 +72,33 @@ export function startSsa(params: RegistrationParams, key: SigningKey, tls: TlsMa
   if (!d || !software || d.software_statement) return undefined;
   // Warm only: verifySsa joins this fetch (or fetches again if it failed).
   if (d.jwks_uri && !d.jwks) fetchJwks(ctx, d.jwks_uri, tls).catch(() => undefined);
-  const pending = downloadSsa(d, software, key, tls, ctx);
+  const pending = downloadSsa(params, key, tls, ctx);
   pending.catch(() => undefined); // awaited by obtainSsa; not unhandled if prepare fails first
   return pending;
 }
 
-/** The SSA from the directory (token + download, both cached per process). */
+/** The SSA from the directory (token + download, both cached per process), per the regime. */
 export function downloadSsa(
-  d: NonNullable<RegistrationParams["directory"]>,
-  software: NonNullable<RegistrationParams["software"]>,
+  params: RegistrationParams,
   key: SigningKey,
   tls: TlsMaterial,
   ctx: ObDcrContext,
 ): Promise<string> {
+  const d = params.directory as NonNullable<RegistrationParams["directory"]>;
+  const software = params.software as NonNullable<RegistrationParams["software"]>;
+  const r = resolveDirectory(params)!;
   return getSsa(ctx, {
     token_endpoint: d.token_endpoint as string,
     ssa_endpoint: d.ssa_endpoint as string,
+    url: r.ssa_url,
+    headers: r.ssa_headers,
+    error_format: r.profile.error_format,
+    client_id: r.client_id,
+    auth: r.token_auth,
     org_id: software.org_id,
     software_id: software.software_id,
-    scope: d.scope,
-    max_age_seconds: d.ssa_max_age_seconds,
+    scope: r.scope,
+    max_age_seconds: r.reuse_seconds,
     key,
     tls,
   });
@@ -102,7 +112,13 @@ export async function prepare(
   const params = parseRegistrationParams(input);
   const profile = getProfile(params.profile);
   const bank_profile = resolveBankProfile(params);
-  const client: ClientParams = { ...params.client, grant_types: bank_profile.grant_types };
+  // The client as sent: the bank profile's grant types, the profile's scope and response types.
+  const client: ClientParams = {
+    ...params.client,
+    grant_types: bank_profile.grant_types,
+    scope: clientScope(profile, params.client),
+    response_types: clientResponseTypes(profile, params.client),
+  };
   validateClientForProfile(profile, client, params.signing_key, params.software?.software_id);
   const key = await importSigningKey(params.signing_key);
   const identity = await signingKeyIdentity(params.signing_key);
@@ -153,40 +169,43 @@ export async function prepare(
 export async function obtainSsa(
   p: Pick<Prepared, "params" | "key" | "tls" | "ssa_pending" | "ssa_claims">,
   ctx: ObDcrContext,
-): Promise<{ ssa: string | undefined; claims: SsaClaims | undefined }> {
+): Promise<{ ssa: string | undefined; claims: SsaView | undefined }> {
   const { params, key, tls } = p;
   const d = params.directory;
   const software = params.software;
-  if (!d || !software) return { ssa: undefined, claims: undefined };
-  const ssa = d.software_statement ?? (await (p.ssa_pending ?? downloadSsa(d, software, key, tls, ctx)));
+  const r = resolveDirectory(params);
+  if (!d || !software || !r) return { ssa: undefined, claims: undefined };
+  const ssa = d.software_statement ?? (await (p.ssa_pending ?? downloadSsa(params, key, tls, ctx)));
   const claims = await verifySsa(ctx, ssa, {
-    issuer: d.issuer,
+    issuer: r.issuers,
     software_id: software.software_id,
     org_id: software.org_id,
     jwks_uri: d.jwks_uri,
     jwks: d.jwks,
     tls,
+    kind: r.profile.kind,
+    fresh_seconds: r.fresh_seconds,
   });
   p.ssa_claims = claims;
   return { ssa, claims };
 }
 
 /** Check the signing kid against the SSA's software JWKS where it can be resolved. */
-export async function checkSoftwareKey(p: Prepared, claims: SsaClaims, ctx: ObDcrContext): Promise<void> {
-  if (!claims.software_jwks_endpoint) return;
+export async function checkSoftwareKey(p: Prepared, claims: SsaView, ctx: ObDcrContext): Promise<void> {
+  const uri = claims.jwks_uri;
+  if (!uri) return;
   // Both sets at once (one round trip, not two).
-  const revokedPending = claims.software_jwks_revoked_endpoint
-    ? fetchJwks(ctx, claims.software_jwks_revoked_endpoint, p.tls).catch(() => undefined)
+  const revokedPending = claims.jwks_revoked_uri
+    ? fetchJwks(ctx, claims.jwks_revoked_uri, p.tls).catch(() => undefined)
     : Promise.resolve(undefined);
   let jwks: Jwks;
   try {
-    jwks = await fetchJwks(ctx, claims.software_jwks_endpoint, p.tls);
+    jwks = await fetchJwks(ctx, uri, p.tls);
   } catch (e) {
     if (e instanceof TransportError) return; // cannot be resolved from here (offline): the bank checks it
     throw e;
   }
-  if (!jwks.keys.some((k) => k.kid === p.key.kid))
-    jwks = await fetchJwks(ctx, claims.software_jwks_endpoint, p.tls, true);
+  if (!jwks.keys.some((k) => k.kid === p.key.kid)) jwks = await fetchJwks(ctx, uri, p.tls, true);
   const revoked = await revokedPending;
   validateSigningKid(p.key.kid, jwks, revoked);
   // The kid alone is not enough: a key file overwritten with another key keeps its kid.
@@ -195,10 +214,7 @@ export async function checkSoftwareKey(p: Prepared, claims: SsaClaims, ctx: ObDc
   if (print !== p.identity.thumbprint)
     throw new InvalidInputError(
       "signing_key",
-      describePublication(
-        { status: "key_mismatch", kid: p.key.kid, jwks_uri: claims.software_jwks_endpoint },
-        p.identity,
-      ),
+      describePublication({ status: "key_mismatch", kid: p.key.kid, jwks_uri: uri }, p.identity),
     );
 }
 
@@ -209,7 +225,7 @@ export async function buildBody(
 ): Promise<{ body: string; content_type: string; requested: Record<string, unknown> }> {
   const { params, profile, bank_profile: bp, client } = p;
   const { ssa, claims } = await obtainSsa(p, ctx);
-  validateRedirectUris(profile, client.redirect_uris, claims?.software_redirect_uris);
+  validateAgainstSsa(profile, client, claims);
   let subject_dn: string | undefined;
   if (
     params.client.token_endpoint_auth_method === "tls_client_auth" &&
@@ -217,11 +233,12 @@ export async function buildBody(
   )
     if (params.transport.cert) subject_dn = subjectDnFromCertificate(params.transport.cert, bp.dn_format);
   validateAuthMaterial(client, { subject_dn });
-  if (profile.format === "jwt" && claims) await checkSoftwareKey(p, claims, ctx);
+  if ((profile.format === "jwt" || profile.client_keys === "ssa_uri") && claims)
+    await checkSoftwareKey(p, claims, ctx);
   const keys = await clientKeys({
     profile,
     client,
-    ssa_jwks_endpoint: claims?.software_jwks_endpoint,
+    ssa_jwks_endpoint: claims?.jwks_uri,
     signing_public_jwk: publicJwk(params.signing_key),
   });
   const built = buildRegistrationClaims({
@@ -231,7 +248,7 @@ export async function buildBody(
     iss: requestIss(p),
     aud: requestAud(p),
     software_statement: ssa,
-    ssa_redirect_uris: claims?.software_redirect_uris,
+    ssa_redirect_uris: claims?.redirect_uris,
     subject_dn,
     default_auth_signing_alg: p.key.alg,
     now: ctx.now(),

@@ -4,7 +4,12 @@
  * `core/lifecycle/plan.ts`; preparation, authentication and reconciliation live beside this file.
  */
 import { randomUUID } from "node:crypto";
-import { OutcomeUnknownError, RegistrationGoneError, UnexpectedResponseError } from "../core/errors.js";
+import {
+  OutcomeUnknownError,
+  RegistrationGoneError,
+  RegistrationRejectedError,
+  UnexpectedResponseError,
+} from "../core/errors.js";
 import { importSigningKey } from "../core/keys.js";
 import { managementStyle } from "../core/lifecycle/plan.js";
 import { signingKeyIdentity } from "../core/material.js";
@@ -31,7 +36,7 @@ import {
   type RegistrationOutcome,
 } from "./outcome.js";
 import { assertKeyPublished } from "./own_side.js";
-import { buildBody, obtainSsa, parseRegistrationParams, prepare } from "./prepare.js";
+import { buildBody, obtainSsa, type Prepared, parseRegistrationParams, prepare } from "./prepare.js";
 import { postReconciled } from "./reconcile.js";
 import type { TlsMaterial } from "./transport_types.js";
 
@@ -62,11 +67,37 @@ export async function createRegistration(
         throw e;
       },
     );
-    const r = await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks });
+    const r = await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks }).catch((e) => {
+      throw explainDuplicate(p, e);
+    });
     const o = outcome(p, r, deviations(p, res, true));
     return hint ? { ...o, client_id_hint: { sent: hint, honoured: r.client_id === hint } } : o;
   };
   return hint ? postReconciled(p, hint, post, ctx) : post();
+}
+
+/**
+ * A regime that allows one registration per software answers a second POST with a generic code
+ * (AU: invalid_client_metadata or invalid_software_statement; BR: invalid_client_metadata or
+ * invalid_request). Say so, and that adopting or deleting the existing one is the way out.
+ */
+function explainDuplicate(p: Prepared, e: unknown): unknown {
+  if (
+    !(e instanceof RegistrationRejectedError) ||
+    e.status !== 400 ||
+    !p.profile.single_registration ||
+    !e.error ||
+    !p.profile.duplicate_errors.includes(e.error)
+  )
+    return e;
+  const sw = p.params.software?.software_id ?? "this software";
+  return new RegistrationRejectedError(
+    e.status,
+    e.error,
+    `${e.error_description ?? ""}; ${p.profile.name} allows one registration per software at a bank, and ${e.error} is also how this regime refuses a second one: if ${sw} is registered at this bank already, adopt that registration or delete it`,
+    "registration (POST)",
+    { cause: e },
+  );
 }
 
 /** GET the registration. Throws RegistrationGoneError when the bank says it is unknown/deleted. */
@@ -158,8 +189,8 @@ export async function checkSigningKeyPublished(
   let revoked: string | undefined;
   if (!uri && p.params.directory && p.params.software) {
     const { claims } = await obtainSsa(p, ctx);
-    uri = claims?.software_jwks_endpoint;
-    revoked = claims?.software_jwks_revoked_endpoint;
+    uri = claims?.jwks_uri;
+    revoked = claims?.jwks_revoked_uri;
   }
   if (!uri) return false;
   await assertKeyPublished(ctx, uri, p.tls, p.identity, revoked);

@@ -9,7 +9,16 @@ import type * as pulumi from "@pulumi/pulumi";
 type In<T> = pulumi.Input<T>;
 
 /** The DCR specification a bank implements. */
-export type ProfileNameArg = "obie-3.1" | "obie-3.2" | "obie-3.3" | "obie-3.4" | "rfc7591";
+export type ProfileNameArg =
+  | "obie-3.1"
+  | "obie-3.2"
+  | "obie-3.3"
+  | "obie-3.4"
+  | "rfc7591"
+  /** Australia's Consumer Data Right (docs/regime-cdr-au.md). */
+  | "cdr-au"
+  /** Open Finance Brasil (docs/regime-ofb-br.md). */
+  | "ofb-br";
 export type SigningAlgArg = "PS256" | "ES256" | "RS256";
 /** A JSON Web Key (RFC 7517), passed as is. */
 export type JwkArg = { kty: string; kid?: string; [member: string]: unknown };
@@ -42,7 +51,8 @@ export interface DirectoryArgs {
   /** @example "https://matls-sso.openbanking.org.uk/as/token.oauth2" */
   tokenEndpoint?: In<string>;
   /**
-   * The SSA API; `{org_id}` and `{software_id}` are substituted.
+   * The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU
+   * `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`.
    * @example "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}"
    */
   ssaEndpoint?: In<string>;
@@ -52,12 +62,25 @@ export interface DirectoryArgs {
   jwksUri?: In<string>;
   /** The directory's JWKS inline (offline verification). */
   jwks?: In<JwksArg>;
-  /** Expected SSA `iss`. Default `"OpenBanking Ltd"`. */
+  /** Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. */
   issuer?: In<string>;
-  /** Directory token scope. Default `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`. */
+  /**
+   * Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`,
+   * `cdr-register:read`, `directory:software`.
+   */
   scope?: In<string | In<string>[]>;
-  /** A downloaded SSA is reused for this long, seconds (default 300). */
+  /** A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60). */
   ssaMaxAgeSeconds?: In<number>;
+  /** The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). */
+  clientId?: In<string>;
+  /** Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). */
+  tokenAuthMethod?: In<"private_key_jwt" | "tls_client_auth">;
+  /** AU GetSSA `x-v` (default 4). */
+  ssaVersion?: In<number>;
+  /** AU GetSSA `x-min-v` (not sent by default). */
+  ssaMinVersion?: In<number>;
+  /** BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). */
+  ssaFreshSeconds?: In<number>;
 }
 
 /** The software (the SSA's `software_id` and its organisation). */
@@ -100,11 +123,11 @@ export interface TransportArgs {
 export interface ClientArgs {
   /** Default: every redirect URI of the SSA. @example ["https://tpp.example.com/callback"] */
   redirectUris?: In<In<string>[]>;
-  /** Default `openid accounts`. @example "openid accounts payments" */
+  /** Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). @example "openid accounts payments" */
   scope?: In<string | In<string>[]>;
   /** Default: the bank profile's. */
   grantTypes?: In<In<string>[]>;
-  /** Default `["code id_token"]`. */
+  /** Default `["code id_token"]`; cdr-au `["code"]`. */
   responseTypes?: In<In<string>[]>;
   /** Default `private_key_jwt`. */
   tokenEndpointAuthMethod?: In<
@@ -135,6 +158,18 @@ export interface ClientArgs {
   jwksUri?: In<string>;
   /** Our public keys by value (must hold the signing key). */
   jwks?: In<JwksArg>;
+  /** ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). */
+  webhookUris?: In<In<string>[]>;
+  /** ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). */
+  idTokenEncryptedResponseAlg?: In<string>;
+  /** ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). */
+  idTokenEncryptedResponseEnc?: In<string>;
+  /** JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). */
+  authorizationSignedResponseAlg?: In<SigningAlgArg>;
+  /** JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). */
+  authorizationEncryptedResponseAlg?: In<string>;
+  /** JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). */
+  authorizationEncryptedResponseEnc?: In<string>;
   /** Further RFC 7591 metadata, sent as is. @example { client_name: "My TPP" } */
   extra?: In<Record<string, unknown>>;
 }

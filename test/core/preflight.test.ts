@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { resolveDirectory } from "../../provider/core/directory/resolve.js";
 import {
   CIBA_GRANT,
   DiscoveryDocument,
@@ -223,8 +224,9 @@ describe("RegistrationParams schema", () => {
   it("applies defaults", () => {
     const p = RegistrationParams.parse(minimal);
     expect(p.client.token_endpoint_auth_method).toBe("private_key_jwt");
-    expect(p.directory?.scope).toEqual(["ASPSPReadAccess", "TPPReadAccess", "AuthoritiesReadAccess"]);
-    expect(p.directory?.ssa_max_age_seconds).toBe(300);
+    // Directory defaults are per regime, resolved from the profile (core/directory/resolve.ts).
+    expect(resolveDirectory(p)?.scope).toEqual(["ASPSPReadAccess", "TPPReadAccess", "AuthoritiesReadAccess"]);
+    expect(resolveDirectory(p)?.reuse_seconds).toBe(300);
     expect(resolveBankProfile(p).management.scope).toBeNull();
     expect(p.signing_key.alg).toBe("PS256");
   });

@@ -13,15 +13,23 @@ const args = {
 } as const;
 
 /** Steps 4+5 from what went over the wire: the request as sent and the response as received. */
-function printRegistrationExchange(rt: Runtime, endpoint: string | undefined, doc: Record<string, unknown>) {
+function printRegistrationExchange(
+  rt: Runtime,
+  endpoint: string | undefined,
+  doc: Record<string, unknown>,
+  n: number,
+) {
   const { out } = rt;
   const x = endpoint ? rt.rec.last("POST", endpoint) : undefined;
   if (!x) return;
   const raw = x.request_body?.toString("utf8") ?? "";
   const jwt = decodeJwt(raw);
   const request: Record<string, unknown> = { url: x.url };
-  out.heading("4. Registration request");
+  out.heading(`${n}. Registration request`);
   out.line(`POST ${x.url}`);
+  out.line(
+    jwt ? "body: a signed request JWT (application/jwt or jose)" : "body: JSON metadata (application/json)",
+  );
   if (jwt) {
     const claims = { ...jwt.claims };
     Object.assign(request, { header: jwt.header, claims, jwt: out.showSecrets ? raw : REDACTED });
@@ -34,7 +42,7 @@ function printRegistrationExchange(rt: Runtime, endpoint: string | undefined, do
     out.field("body", body);
   }
   doc.registration_request = request;
-  out.heading("5. Registration");
+  out.heading(`${n + 1}. Registration`);
   if (x.error) {
     out.line(`no response (${x.error})`);
     doc.registration_response = { error: x.error };
@@ -65,10 +73,12 @@ export const command = defineCommand({
         let token: string | undefined;
         if (!params.directory.software_statement) {
           const need = directoryNeeds(params, true);
-          token = (await tokenStep(rt, params, need, doc)).token.access_token;
-          n = 3;
+          const t = await tokenStep(rt, params, need, doc);
+          token = t.token.access_token;
+          n = t.next;
         }
         const { ssa } = await ssaStep(rt, params, doc, n, token);
+        n++;
         withSsa = { ...params, directory: { ...params.directory, software_statement: ssa } };
       } else {
         out.line("(no directory configured: steps 1-3 skipped, rfc7591 without a software statement)");
@@ -79,7 +89,7 @@ export const command = defineCommand({
       } finally {
         const endpoint =
           params.bank.registration_endpoint ?? [...rt.ctx.discovery.values()][0]?.doc.registration_endpoint;
-        printRegistrationExchange(rt, endpoint, doc);
+        printRegistrationExchange(rt, endpoint, doc, n);
       }
       out.heading("Result");
       const result: Record<string, unknown> = {};

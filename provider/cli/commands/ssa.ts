@@ -28,8 +28,9 @@ export const command = defineCommand({
       let token: string | undefined;
       let n = 1;
       if (!params.directory?.software_statement) {
-        token = (await tokenStep(rt, params, directoryNeeds(params, true), doc)).token.access_token;
-        n = 3;
+        const t = await tokenStep(rt, params, directoryNeeds(params, true), doc);
+        token = t.token.access_token;
+        n = t.next;
       }
       const { ssa } = await ssaStep(rt, params, doc, n, token);
       if (a.out) {

@@ -163,6 +163,25 @@ export const BANK_PRESETS = {
     sources: ["ConsumerDataStandardsAustralia/register#101", "OpenBanking-Brasil/specs-seguranca#223"],
     profile: { refuses_duplicate_registration: true },
   },
+  // AU: the ConsumerDataRight mock data holder (ConsumerDataRight/authorisation-server,
+  // Source/CdrAuthServer/Validation/ClientRegistrationValidator.cs): grant_types must contain
+  // authorization_code, every POST failure is a 400, a duplicate is invalid_client_metadata
+  // (regimes-au-br.md §1.4). Use with profile cdr-au.
+  "cdr-mock-dh": {
+    summary: "CDR mock data holder: grant_types with authorization_code (required there)",
+    sources: [
+      "ConsumerDataRight/authorisation-server:Source/CdrAuthServer/Validation/ClientRegistrationValidator.cs",
+      "ConsumerDataRight/authorisation-server:Source/CdrAuthServer/Controllers/RegistrationController.cs",
+    ],
+    profile: { grant_types: ["authorization_code", "client_credentials", "refresh_token"] },
+  },
+  // AU: a data holder that does not offer DELETE /register (optional in the CDS: 405). Destroy then
+  // fails with the portal remedy instead of sending a DELETE (regimes-au-br.md §1.4).
+  "cdr-no-delete": {
+    summary: "CDR data holder without DELETE /register (405)",
+    sources: ["ConsumerDataStandardsAustralia/standards:slate/source/includes/cds_dcr.md"],
+    profile: { supports: { delete: false } },
+  },
 } as const satisfies Record<string, BankPreset>;
 
 export type BankPresetName = keyof typeof BANK_PRESETS;

@@ -46,7 +46,7 @@ export function allowedContentTypes(profile: Profile): readonly RequestContentTy
 export function specBankProfile(profile: Profile): BankProfile {
   return {
     content_type: profile.content_type as RequestContentType,
-    aud: "org_id",
+    aud: profile.aud,
     iss: "software_id",
     jti_case: "lower",
     scope_format: profile.scope_format,
@@ -55,7 +55,7 @@ export function specBankProfile(profile: Profile): BankProfile {
     dn_format: "hex",
     management: {
       style: profile.management,
-      scope: null,
+      scope: profile.management_scope,
       gone_statuses: [...profile.gone_statuses],
       invalid_client_is_gone: false,
     },
@@ -66,7 +66,7 @@ export function specBankProfile(profile: Profile): BankProfile {
       created_status: 201,
       dn_claim: profile.dn_claim,
     },
-    refuses_duplicate_registration: false,
+    refuses_duplicate_registration: profile.single_registration,
     client_id_hint: false,
     request_ttl_seconds: 300,
     skip_discovery_checks: false,

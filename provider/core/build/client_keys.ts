@@ -15,9 +15,9 @@ const JWT_AUTH = new Set(["private_key_jwt", "client_secret_jwt"]);
 export type ClientKeys = { jwks_uri: string } | { jwks: Jwks };
 
 export interface ClientKeysInput {
-  profile: Pick<Profile, "format">;
+  profile: Pick<Profile, "format" | "client_keys">;
   client: Pick<ClientParams, "token_endpoint_auth_method" | "jwks" | "jwks_uri" | "extra">;
-  /** The SSA's `software_jwks_endpoint`, when there is an SSA. */
+  /** The SSA's key URI (`software_jwks_endpoint`, `jwks_uri`, `software_jwks_uri`), when there is an SSA. */
   ssa_jwks_endpoint?: string | undefined;
   /** Our signing key's public JWK (with kid, alg, use). */
   signing_public_jwk: jose.JWK;
@@ -31,6 +31,11 @@ export interface ClientKeysInput {
 export async function clientKeys(i: ClientKeysInput): Promise<ClientKeys | undefined> {
   const { client } = i;
   const extra = client.extra ?? {};
+  // OFB: jwks_uri must be the SSA's (checked against it before this), jwks refused (validate/regime.ts).
+  if (i.profile.client_keys === "ssa_uri") {
+    const uri = client.jwks_uri ?? i.ssa_jwks_endpoint;
+    return uri ? { jwks_uri: uri } : undefined;
+  }
   if ("jwks" in extra || "jwks_uri" in extra) return undefined; // given as raw metadata: sent as is
   if (client.jwks_uri && client.jwks)
     throw new InvalidInputError("client.jwks", "give client.jwks or client.jwks_uri, not both (RFC 7591 §2)");

@@ -1,5 +1,6 @@
 /** Build the registration request claims of a profile (pure; signing is separate). */
 import { InvalidInputError } from "../errors.js";
+import { clientResponseTypes, clientScope } from "../profiles/index.js";
 import type { Profile } from "../profiles/types.js";
 import type { SigningAlg } from "../schemas/common.js";
 import type { ClientParams } from "../schemas/params.js";
@@ -45,6 +46,14 @@ const DEFAULT_GRANT_TYPES = ["authorization_code", "client_credentials", "refres
 
 const JWT_AUTH = new Set(["private_key_jwt", "client_secret_jwt"]);
 
+/** OIDC/JARM encryption metadata, sent when given (CDR rules in validate/regime.ts). */
+const OIDC_ENCRYPTION = [
+  "id_token_encrypted_response_alg",
+  "id_token_encrypted_response_enc",
+  "authorization_encrypted_response_alg",
+  "authorization_encrypted_response_enc",
+] as const;
+
 /** Map `mobile`/`native` to the name the profile knows. */
 function applicationType(profile: Profile, t: string): string {
   if (profile.application_types.includes(t)) return t;
@@ -64,13 +73,23 @@ export function buildRegistrationClaims(input: RegistrationClaimsInput): Registr
   if (profile.auth_signing_alg_always || JWT_AUTH.has(method) || client.token_endpoint_auth_signing_alg)
     m.token_endpoint_auth_signing_alg = signingAlg;
   m.grant_types = [...(client.grant_types ?? DEFAULT_GRANT_TYPES)];
-  m.response_types = [...client.response_types];
-  if (client.send_software_id && input.software_id) m.software_id = input.software_id;
+  const responseTypes = clientResponseTypes(profile, client);
+  m.response_types = responseTypes;
+  if (profile.software_id_claim && client.send_software_id && input.software_id)
+    m.software_id = input.software_id;
   const scopeFormat = input.scope_format ?? profile.scope_format;
-  if (client.scope.length > 0) m.scope = scopeFormat === "array" ? [...client.scope] : client.scope.join(" ");
+  const scope = clientScope(profile, client);
+  if (scope.length > 0) m.scope = scopeFormat === "array" ? [...scope] : scope.join(" ");
   m.application_type = applicationType(profile, client.application_type);
   m.id_token_signed_response_alg = client.id_token_signed_response_alg;
   m.request_object_signing_alg = client.request_object_signing_alg;
+  for (const k of OIDC_ENCRYPTION) if (client[k] !== undefined) m[k] = client[k];
+  // CDR: JARM is required whenever `code` is registered; the signing key's alg unless given.
+  const code = responseTypes.some((r) => r.split(" ").includes("code"));
+  const jarm =
+    client.authorization_signed_response_alg ?? (profile.cdr_claims && code ? signingAlg : undefined);
+  if (jarm) m.authorization_signed_response_alg = jarm;
+  if (client.webhook_uris !== undefined) m.webhook_uris = [...client.webhook_uris];
   if (method === "tls_client_auth") {
     const dn = client.tls_client_auth_subject_dn ?? input.subject_dn;
     if (!dn)

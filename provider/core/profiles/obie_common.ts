@@ -9,6 +9,18 @@ export const OBIE_BASE = {
   algs: ["PS256", "ES256"],
   response_types: ["code", "code id_token"],
   strict_redirect_uris: true,
+  dn_max: 128,
+  directory: "ob-directory",
+  default_scope: ["openid", "accounts"],
+  default_response_types: ["code id_token"],
+  software_id_claim: true,
+  aud: "org_id",
+  management_scope: null,
+  single_registration: false,
+  duplicate_errors: [],
+  client_keys: "ssa",
+  webhooks: false,
+  cdr_claims: false,
 } as const satisfies Partial<Profile>;
 
 export const OBIE_GRANTS = ["authorization_code", "client_credentials", "refresh_token"] as const;

@@ -1,5 +1,8 @@
 import type { ProfileName, SigningAlg } from "../schemas/common.js";
 
+/** Which directory issues the SSA (see `core/directory/profiles.ts`). */
+export type DirectoryKind = "ob-directory" | "cdr-register" | "ofb-directory";
+
 /** What a registration profile declares: claims, limits, content type and management style. */
 export interface Profile {
   readonly name: ProfileName;
@@ -13,6 +16,8 @@ export interface Profile {
   readonly software_id_max: number | undefined;
   /** Name of the subject-DN claim. */
   readonly dn_claim: "tls_client_auth_dn" | "tls_client_auth_subject_dn";
+  /** Max length of a given `tls_client_auth_subject_dn` (OBIE 128; ICP-Brasil DNs are longer). */
+  readonly dn_max: number | undefined;
   readonly scope_format: "array" | "string";
   /** Whether `token_endpoint_auth_signing_alg` is always sent (3.1) or only for JWT auth methods. */
   readonly auth_signing_alg_always: boolean;
@@ -24,4 +29,29 @@ export interface Profile {
   readonly response_types: readonly string[] | undefined;
   /** https redirect URIs only, no localhost, no fragment. */
   readonly strict_redirect_uris: boolean;
+  /** The directory (register) whose SSAs this profile carries. */
+  readonly directory: DirectoryKind;
+  /** `client.scope` when not given (`[]`: no scope claim; the SSA's or the roles' scopes apply). */
+  readonly default_scope: readonly string[];
+  /** `client.response_types` when not given. */
+  readonly default_response_types: readonly string[];
+  /** The request carries a `software_id` claim (OBIE); CDR and OFB take it from the SSA only. */
+  readonly software_id_claim: boolean;
+  /** Request `aud` by default: the bank's directory org id (UK) or its issuer (CDR). */
+  readonly aud: "org_id" | "issuer";
+  /** Scope of the OBIE-style management token (`null`: none; CDR: `cdr:registration`). */
+  readonly management_scope: string | null;
+  /** The regime allows one live registration per software at a bank: replacing deletes first. */
+  readonly single_registration: boolean;
+  /** Error codes this regime's servers use for "already registered" (explains a refused POST). */
+  readonly duplicate_errors: readonly string[];
+  /**
+   * Where the bank finds our keys: `free` (client.jwks / jwks_uri as given, RFC 7591), `ssa` (the
+   * SSA's key URI, never sent: OBIE, CDR), `ssa_uri` (`jwks_uri` = the SSA's, sent; `jwks` refused: OFB).
+   */
+  readonly client_keys: "free" | "ssa" | "ssa_uri";
+  /** `webhook_uris` is part of the regime (OFB: must equal the SSA's list). */
+  readonly webhooks: boolean;
+  /** CDR's conditional claims: id_token encryption only for hybrid, JARM algs when `code` is registered. */
+  readonly cdr_claims: boolean;
 }

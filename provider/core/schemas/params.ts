@@ -1,6 +1,7 @@
 /** Inputs of the high-level registration functions: one zod schema, types inferred from it. */
 import { z } from "zod";
 import { BankProfileInput } from "../bank_profiles/schema.js";
+import { regimeIssues } from "../validate/regime.js";
 import {
   EndpointUrl,
   Jwk,
@@ -88,18 +89,35 @@ export type BankParams = z.infer<typeof BankParams>;
 export const DirectoryParams = z
   .strictObject({
     token_endpoint: EndpointUrl.optional(),
-    /** SSA URL; `{org_id}` and `{software_id}` are substituted. */
+    /**
+     * SSA URL with template variables, per regime: UK `{org_id}`, `{software_id}`; AU `{brand_id}`,
+     * `{software_product_id}`; BR `{org_id}`, `{software_statement_id}` (filled from `software`).
+     */
     ssa_endpoint: z.string().optional(),
     /** An SSA given inline (offline use); no download happens. */
     software_statement: z.string().min(1).optional(),
     jwks_uri: EndpointUrl.optional(),
     /** Inline directory JWKS (offline SSA verification). */
     jwks: Jwks.optional(),
-    /** Expected SSA `iss`. */
-    issuer: z.string().default("OpenBanking Ltd"),
-    scope: ScopeInput.default([...DEFAULT_DIRECTORY_SCOPES]),
-    /** A downloaded SSA is reused for this long (the UK SSA has no `exp`). */
-    ssa_max_age_seconds: z.number().int().nonnegative().default(300),
+    /** Expected SSA `iss`. Default per regime: `OpenBanking Ltd`, `cdr-register`, the known OFB variants. */
+    issuer: z.string().min(1).optional(),
+    /** Directory token scope. Default per regime (UK `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, AU `cdr-register:read`, BR `directory:software`). */
+    scope: ScopeInput.optional(),
+    /** A downloaded SSA is reused for this long, seconds. Default per regime (UK/AU 300, BR 60). */
+    ssa_max_age_seconds: z.number().int().nonnegative().optional(),
+    /**
+     * The `client_id` at the directory token endpoint. Default: `software.software_id` (UK; AU: the
+     * software product id). Required for ofb-br: the SSA's `software_client_id`.
+     */
+    client_id: z.string().min(1).optional(),
+    /** Client authentication at the directory. Default per regime (BR `tls_client_auth`, else `private_key_jwt`). */
+    token_auth_method: z.enum(["private_key_jwt", "tls_client_auth"]).optional(),
+    /** AU GetSSA `x-v` header (default 4). */
+    ssa_version: z.number().int().positive().optional(),
+    /** AU GetSSA `x-min-v` header (not sent by default). */
+    ssa_min_version: z.number().int().positive().optional(),
+    /** BR: an SSA older than this (by `iat`) is refused before sending, seconds (default 300, the AS's limit). */
+    ssa_fresh_seconds: z.number().int().positive().optional(),
   })
   .refine((d) => d.software_statement || (d.token_endpoint && d.ssa_endpoint), {
     error: "give software_statement, or token_endpoint and ssa_endpoint",
@@ -117,17 +135,19 @@ export const CibaMode = z.enum(["poll", "ping", "push"]);
 export const ClientParams = z.strictObject({
   /** Default: every redirect URI of the SSA. */
   redirect_uris: z.array(z.string()).optional(),
-  scope: ScopeInput.default(["openid", "accounts"]),
+  /** Default per profile: `openid accounts` (UK, rfc7591); none for cdr-au and ofb-br (the SSA's / the roles' scopes). */
+  scope: ScopeInput.optional(),
   /** Default: the bank profile's (spec: authorization_code, client_credentials, refresh_token). */
   grant_types: z.array(z.string()).optional(),
-  response_types: z.array(z.string()).default(["code id_token"]),
+  /** Default per profile: `code id_token`; cdr-au `code`. */
+  response_types: z.array(z.string()).optional(),
   token_endpoint_auth_method: TokenEndpointAuthMethod.default("private_key_jwt"),
   token_endpoint_auth_signing_alg: SigningAlg.optional(),
   id_token_signed_response_alg: SigningAlg.default("PS256"),
   request_object_signing_alg: SigningAlg.default("PS256"),
   application_type: z.enum(["web", "mobile", "native"]).default("web"),
   /** Default for tls_client_auth: derived from the transport certificate. */
-  tls_client_auth_subject_dn: z.string().max(128).optional(),
+  tls_client_auth_subject_dn: z.string().max(1024).optional(),
   /** Send `software_id` in the request (default true). */
   send_software_id: z.boolean().default(true),
   backchannel_token_delivery_mode: CibaMode.optional(),
@@ -141,6 +161,18 @@ export const ClientParams = z.strictObject({
   jwks_uri: EndpointUrl.optional(),
   /** Our public keys by value (must hold the signing key); not together with `jwks_uri`. */
   jwks: Jwks.optional(),
+  /** OFB: the webhook URIs; must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). */
+  webhook_uris: z.array(z.string()).optional(),
+  /** OIDC: ID token encryption (CDR: only with `code id_token`, RSA-OAEP / RSA-OAEP-256). */
+  id_token_encrypted_response_alg: z.string().min(1).optional(),
+  /** OIDC: ID token encryption `enc` (CDR: A256GCM / A128CBC-HS256). */
+  id_token_encrypted_response_enc: z.string().min(1).optional(),
+  /** JARM signing alg (CDR: required when `code` is registered; default the signing key's alg). */
+  authorization_signed_response_alg: SigningAlg.optional(),
+  /** JARM encryption alg (CDR: RSA-OAEP / RSA-OAEP-256; required when `_enc` is sent). */
+  authorization_encrypted_response_alg: z.string().min(1).optional(),
+  /** JARM encryption `enc` (CDR: A256GCM / A128CBC-HS256). */
+  authorization_encrypted_response_enc: z.string().min(1).optional(),
   /** Further RFC 7591 metadata (client_name, logo_uri, ...), sent as is. */
   extra: z.record(z.string(), z.unknown()).default({}),
 });
@@ -164,6 +196,7 @@ export const RegistrationParams = z
     client: ClientParams.default(() => ClientParams.parse({})),
   })
   .superRefine((p, ctx) => {
+    for (const i of regimeIssues(p)) ctx.addIssue({ code: "custom", path: i.path, message: i.message });
     if (p.profile === "rfc7591") {
       if (p.directory && !p.software)
         ctx.addIssue({ code: "custom", path: ["software"], message: "is required with a directory (SSA)" });

@@ -12,13 +12,12 @@ export function validateRedirectUris(
   profile: Profile,
   uris: readonly string[] | undefined,
   ssaUris: readonly string[] | undefined,
+  /** The SSA claim holding the list (named in messages). */
+  claim = "software_redirect_uris",
 ): void {
   if (uris === undefined) {
     if (profile.format === "jwt" && !ssaUris?.length)
-      throw new InvalidInputError(
-        "client.redirect_uris",
-        "is required (the SSA has no software_redirect_uris)",
-      );
+      throw new InvalidInputError("client.redirect_uris", `is required (the SSA has no ${claim})`);
     return;
   }
   if (uris.length === 0) throw new InvalidInputError("client.redirect_uris", "must not be empty");
@@ -41,7 +40,7 @@ export function validateRedirectUris(
       if (u.length > 256) throw new InvalidInputError(field, "must be at most 256 characters");
     }
     if (ssaUris && !ssaUris.includes(u))
-      throw new InvalidInputError(field, `"${u}" is not one of the SSA's software_redirect_uris`);
+      throw new InvalidInputError(field, `"${u}" is not one of the SSA's ${claim}`);
   });
 }
 

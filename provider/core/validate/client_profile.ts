@@ -3,6 +3,7 @@
  * names the field to fix.
  */
 import { InvalidInputError } from "../errors.js";
+import { clientResponseTypes, clientScope } from "../profiles/index.js";
 import { CIBA_GRANT } from "../profiles/obie_common.js";
 import type { Profile } from "../profiles/types.js";
 import type { ClientParams, SigningKeyParams } from "../schemas/params.js";
@@ -57,7 +58,7 @@ export function validateClientForProfile(
       );
   }
   if (profile.response_types) {
-    for (const [i, r] of client.response_types.entries()) {
+    for (const [i, r] of clientResponseTypes(profile, client).entries()) {
       if (!profile.response_types.includes(r))
         throw new InvalidInputError(
           `client.response_types.${i}`,
@@ -65,8 +66,19 @@ export function validateClientForProfile(
         );
     }
   }
-  const scope = client.scope.join(" ");
-  if (profile.format === "jwt" && profile.scope_format === "string" && scope.length === 0)
+  const scope = clientScope(profile, client).join(" ");
+  const dn = client.tls_client_auth_subject_dn;
+  if (dn !== undefined && profile.dn_max !== undefined && dn.length > profile.dn_max)
+    throw new InvalidInputError(
+      "client.tls_client_auth_subject_dn",
+      `must be at most ${profile.dn_max} characters for ${profile.name}`,
+    );
+  if (
+    profile.format === "jwt" &&
+    profile.scope_format === "string" &&
+    profile.default_scope.length > 0 &&
+    scope.length === 0
+  )
     throw new InvalidInputError("client.scope", `is required by profile ${profile.name}`);
   if (profile.format === "jwt" && scope.length > 256)
     throw new InvalidInputError("client.scope", "must be at most 256 characters");
@@ -115,13 +127,18 @@ export function validateClientForProfile(
   }
   if (client.grant_types !== undefined) {
     // RFC 7591 §2.1: the code and hybrid response types are used with the authorization_code grant.
-    if (client.response_types.length > 0 && !grantTypes.includes("authorization_code"))
+    const responseTypes = clientResponseTypes(profile, client);
+    if (responseTypes.length > 0 && !grantTypes.includes("authorization_code"))
       throw new InvalidInputError(
         "client.grant_types",
-        `lacks authorization_code, which response_types ${client.response_types.join(", ")} need (add it, or send no response_types)`,
+        `lacks authorization_code, which response_types ${responseTypes.join(", ")} need (add it, or send no response_types)`,
       );
     // UK: consents and registration management use client_credentials tokens.
-    if (profile.format === "jwt" && !grantTypes.includes("client_credentials"))
+    if (
+      profile.format === "jwt" &&
+      profile.management === "obie" &&
+      !grantTypes.includes("client_credentials")
+    )
       throw new InvalidInputError(
         "client.grant_types",
         `lacks client_credentials, which profile ${profile.name} needs (consents and registration management use client_credentials tokens); add it`,

@@ -41,7 +41,7 @@ export function validateAgainstDiscovery(
   if (d.response_types_supported) {
     const norm = (s: string) => s.split(" ").sort().join(" ");
     const supported = d.response_types_supported.map(norm);
-    client.response_types.forEach((r, i) => {
+    (client.response_types ?? []).forEach((r, i) => {
       if (!supported.includes(norm(r)))
         throw new InvalidInputError(
           `client.response_types.${i}`,

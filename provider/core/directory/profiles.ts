@@ -1,0 +1,103 @@
+/**
+ * What differs per regime on the directory side, as data: how the directory (register) token is
+ * obtained, how the SSA URL and request look, how errors come back, and what a valid SSA is.
+ * Read by small functions (`resolve.ts`, `http/directory*.ts`); no regime if/else elsewhere.
+ */
+import type { DirectoryKind } from "../profiles/types.js";
+import type { SigningAlg } from "../schemas/common.js";
+
+/** Which software field fills an SSA URL template variable. */
+export type SsaUrlSource = "org_id" | "software_id";
+
+export interface DirectoryProfile {
+  readonly kind: DirectoryKind;
+  /** Human name for messages ("CDR Register"). */
+  readonly label: string;
+  /** Client authentication at the directory token endpoint (default; `directory.token_auth_method`). */
+  readonly token_auth: "private_key_jwt" | "tls_client_auth";
+  /** The token `client_id`: the software id, or `directory.client_id` (OFB: the SSA's software_client_id). */
+  readonly token_client_id: "software_id" | "directory.client_id";
+  /** Token scope (default; `directory.scope`). */
+  readonly scope: readonly string[];
+  /** SSA URL template variables and what fills them (`directory.ssa_endpoint`). */
+  readonly ssa_url_vars: Readonly<Record<string, SsaUrlSource>>;
+  /** Accept header of the SSA request. */
+  readonly ssa_accept: string;
+  /** The SSA API is versioned with `x-v` / `x-min-v` headers (CDR); default version. */
+  readonly ssa_version: number | undefined;
+  /** Error body of the SSA API: RFC 6749 `{error}` or the CDS `{"errors":[…]}` list. */
+  readonly error_format: "oauth" | "cds";
+  /** Accepted SSA `iss` values when `directory.issuer` is not given. */
+  readonly ssa_issuers: readonly string[];
+  readonly ssa_algs: readonly SigningAlg[];
+  /** A downloaded SSA is reused for this long, seconds (default; `directory.ssa_max_age_seconds`). */
+  readonly ssa_reuse_seconds: number;
+  /**
+   * An SSA whose `iat` is older than this is stale, seconds (OFB: the AS refuses `iat` older than
+   * 5 minutes, and the SSA has no `exp`); undefined: `exp` (if any) governs.
+   */
+  readonly ssa_fresh_seconds: number | undefined;
+}
+
+export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile>> = {
+  // UK: OB Directory (dcr-digest.md).
+  "ob-directory": {
+    kind: "ob-directory",
+    label: "Open Banking Directory",
+    token_auth: "private_key_jwt",
+    token_client_id: "software_id",
+    scope: ["ASPSPReadAccess", "TPPReadAccess", "AuthoritiesReadAccess"],
+    ssa_url_vars: { org_id: "org_id", software_id: "software_id" },
+    ssa_accept: "application/jws+json, application/jws, application/jwt",
+    ssa_version: undefined,
+    error_format: "oauth",
+    ssa_issuers: ["OpenBanking Ltd"],
+    ssa_algs: ["PS256", "ES256"],
+    ssa_reuse_seconds: 300,
+    ssa_fresh_seconds: undefined,
+  },
+  // AU: CDR Register (regimes-au-br.md §1.1-1.2). client_id = software product id (the brand id is
+  // being deprecated, and the mock refuses brand-id tokens for GetSSA); GetSSA v4, industry `all`.
+  "cdr-register": {
+    kind: "cdr-register",
+    label: "CDR Register",
+    token_auth: "private_key_jwt",
+    token_client_id: "software_id",
+    scope: ["cdr-register:read"],
+    ssa_url_vars: { brand_id: "org_id", software_product_id: "software_id" },
+    ssa_accept: "application/jwt, application/json;q=0.5",
+    ssa_version: 4,
+    error_format: "cds",
+    ssa_issuers: ["cdr-register"],
+    ssa_algs: ["PS256"],
+    // The SSA expires 600 s after iat: reuse it well inside that.
+    ssa_reuse_seconds: 300,
+    ssa_fresh_seconds: undefined,
+  },
+  // BR: Open Finance Brasil Directory (regimes-au-br.md §2.1-2.2). tls_client_auth with
+  // client_id = SSA software_client_id; the SSA has no exp and the AS refuses iat older than 5 min,
+  // so it is fetched just in time and reused only briefly (one `up` across banks).
+  "ofb-directory": {
+    kind: "ofb-directory",
+    label: "Open Finance Brasil Directory",
+    token_auth: "tls_client_auth",
+    token_client_id: "directory.client_id",
+    scope: ["directory:software"],
+    ssa_url_vars: { org_id: "org_id", software_statement_id: "software_id", software_id: "software_id" },
+    ssa_accept: "application/jwt",
+    ssa_version: undefined,
+    error_format: "oauth",
+    // The live `iss` is unconfirmed (§2.2): every variant the sources show is accepted by default.
+    ssa_issuers: [
+      "Open Finance Open Finance Brasil production SSA issuer",
+      "Open Finance Open Finance Brasil sandbox SSA issuer",
+      "Open Banking Open Banking Brasil prod SSA issuer",
+      "Open Banking Open Banking Brasil production SSA issuer",
+      "Open Banking Open Banking Brasil sandbox SSA issuer",
+      "Open Banking Brasil sandbox SSA issuer",
+    ],
+    ssa_algs: ["PS256"],
+    ssa_reuse_seconds: 60,
+    ssa_fresh_seconds: 300,
+  },
+};
