@@ -275,15 +275,8 @@ const pythonHostStep = (go, binDir) => ({
   label: "the python language host (sdk/v3 v3.68.0, shares the nodejs host's modules)",
   run: async ({ secs }) => {
     const langhost = join(modDir, "langhost");
-    await goBuild(
-      go,
-      langhost,
-      `github.com/pulumi/pulumi/sdk/v3/python/cmd/${PYHOST}`,
-      join(binDir, PYHOST),
-      {
-        secs,
-      },
-    );
+    const pkg = `github.com/pulumi/pulumi/sdk/v3/python/cmd/${PYHOST}`;
+    await goBuild(go, langhost, pkg, join(binDir, PYHOST), { secs });
     // The script ships in the same module: take it from the module cache.
     const r = spawnSync(go, ["list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi/sdk/v3"], {
       cwd: langhost,
