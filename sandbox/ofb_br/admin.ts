@@ -52,10 +52,7 @@ export function createOfbAdmin(directory: OfbDirectory, servers: Map<string, Ofb
     clients: (name) =>
       server(name)
         .store.list()
-        .map((r) => {
-          const { software_statement: _ssa, ...metadata } = r.metadata;
-          return { client_id: r.client_id, software_id: r.software_id, metadata };
-        }),
+        .map((r) => ({ client_id: r.client_id, software_id: r.software_id, metadata: r.metadata })),
     deleteClient: (name, clientId) => {
       if (!server(name).store.delete(clientId)) throw new TypeError(`unknown client ${clientId} at ${name}`);
     },
