@@ -2,8 +2,12 @@
 // management token -> GET -> PUT -> DELETE) and every Register refusal of §4 AU 1–6.
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import * as jose from "jose";
+import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureCa, issueLeaf, newEcKeys } from "../../sandbox/pki.js";
 import {
   type Au,
   assertion,
@@ -169,7 +173,6 @@ describe("AU CDR happy path", () => {
 
   it("the HTTPS admin API changes a product status and lists clients", async () => {
     const ca = fs.readFileSync(au.m.ca_cert_file, "utf8");
-    const { Agent } = await import("undici");
     const agent = new Agent({ connect: { ca } });
     try {
       const put = await call(agent, `${au.sb.adminUrl}/admin/products/${au.p2.software_product_id}/status`, {
@@ -259,6 +262,38 @@ describe("CDR Register token endpoint refusals (AU 1–3)", () => {
     // Product 2's certificate for product 1's client_id; no certificate.
     expectError(await t({}, au.p1, au.a2), "invalid_client");
     expectError(await t({}, au.p1, au.anon), "invalid_client");
+  });
+});
+
+describe("client certificates from another CA", () => {
+  it("are refused by the Register token endpoint and by a holder, even with a matching CN", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdr-au-untrusted-"));
+    const agentCa = fs.readFileSync(au.m.ca_cert_file, "utf8");
+    try {
+      const ca = await ensureCa(dir, "other-ca", "CN=other CA, C=AU");
+      const keys = newEcKeys();
+      const cert = await issueLeaf(
+        ca,
+        `C=AU, OU=${au.brandId}, CN=${au.p1.software_product_id}`,
+        keys.keys,
+        "client",
+        new Date(Date.now() + 86_400_000),
+      );
+      const agent = new Agent({ connect: { ca: agentCa, cert: cert.toString("pem"), key: keys.pem } });
+      try {
+        const tok = await registerTokenRes(au, au.p1, agent);
+        expect(tok.status).toBe(400);
+        expect(tok.json.error).toBe("invalid_client");
+        const h = au.holder("cdr-holder-a");
+        const res = await postRegistration(agent, h, await registrationJwt(h, au.p1, await fetchSsa(au)));
+        expect(res.status).toBe(403);
+        expect(res.json.error).toBe("client_certificate_required");
+      } finally {
+        await agent.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
