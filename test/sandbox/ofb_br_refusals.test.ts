@@ -2,7 +2,6 @@
 // mTLS, asserting the status and the error code.
 import crypto from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import * as jose from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OfbBrManifestSoftware } from "../../sandbox/ofb_br/index.js";
@@ -16,6 +15,7 @@ import {
   postJson,
   type Res,
   registrationBody,
+  ssaCrafter,
   ssaGet,
   startBr,
   tokenRequest,
@@ -53,15 +53,7 @@ describe("OFB BR emulator refusals", () => {
     regA = h.m.servers[0]!.registration_endpoint;
     regDup = h.m.servers[1]!.registration_endpoint;
     ssa1 = await fetchSsa(h, sw1);
-    const base = jose.decodeJwt(ssa1);
-    const kid = jose.decodeProtectedHeader(ssa1).kid!;
-    const key = crypto.createPrivateKey(
-      fs.readFileSync(path.join(h.dataDir, "pki", "directory-signing.key.pem")),
-    );
-    craft = (change, alg = "PS256") =>
-      new jose.CompactSign(new TextEncoder().encode(JSON.stringify({ ...base, iat: now(), ...change })))
-        .setProtectedHeader({ alg, kid, typ: "JWT" })
-        .sign(key);
+    craft = await ssaCrafter(h, sw1);
   });
   afterAll(async () => h?.close());
 

@@ -1,8 +1,10 @@
 // Raw HTTP helpers for the BR emulator tests: undici with the sandbox CA and a manifest client
 // certificate, JSON bodies built by hand. No ob-dcr client code.
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import * as jose from "jose";
 import { Agent, request } from "undici";
 import {
   type OfbBrManifest,
@@ -189,4 +191,26 @@ export function dcm(
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+}
+
+/**
+ * Signs SSAs with the directory's key (read from the sandbox's PKI folder): a real SSA's claims with
+ * changes, to provoke one AS check at a time.
+ */
+export async function ssaCrafter(
+  h: BrHarness,
+  sw: OfbBrManifestSoftware,
+): Promise<(change: Record<string, unknown>, alg?: string) => Promise<string>> {
+  const real = await fetchSsa(h, sw);
+  const base = jose.decodeJwt(real);
+  const kid = jose.decodeProtectedHeader(real).kid!;
+  const key = crypto.createPrivateKey(
+    fs.readFileSync(path.join(h.dataDir, "pki", "directory-signing.key.pem")),
+  );
+  return (change, alg = "PS256") =>
+    new jose.CompactSign(
+      new TextEncoder().encode(JSON.stringify({ ...base, iat: Math.floor(Date.now() / 1000), ...change })),
+    )
+      .setProtectedHeader({ alg, kid, typ: "JWT" })
+      .sign(key);
 }
