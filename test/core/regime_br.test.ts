@@ -2,6 +2,7 @@
 // the directory token and SSA URL, the JSON request (jwks_uri from the SSA, webhooks), the
 // ICP-Brasil subject DN (§2.5 test vectors) and the refusals made before anything is sent.
 import "reflect-metadata";
+import type { webcrypto } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from "@peculiar/asn1-x509";
 import * as x509 from "@peculiar/x509";
@@ -257,7 +258,7 @@ describe("ofb-br: subject DN of an ICP-Brasil transport certificate (§2.5)", ()
       atv("0.9.2342.19200300.100.1.1", "utf8String", SW),
     ]);
     const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-    const keys = (await crypto.subtle.generateKey(alg, false, ["sign", "verify"])) as CryptoKeyPair;
+    const keys = (await crypto.subtle.generateKey(alg, false, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       name: new x509.Name(new Uint8Array(AsnConvert.serialize(name))),
       keys,
