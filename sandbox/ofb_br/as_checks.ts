@@ -18,7 +18,7 @@ export const SSA_FUTURE_SKEW_SECONDS = 60;
 /** The one signing algorithm (PS256) of the OFB profile. */
 export const ALGS = ["PS256"] as const;
 export const AUTH_METHODS = ["private_key_jwt", "tls_client_auth"] as const;
-export const GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token", "implicit"] as const;
+export const GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token"] as const;
 export const ENC_ALGS = ["RSA-OAEP", "RSA-OAEP-256"] as const;
 export const ENC_ENCS = ["A256GCM", "A128CBC-HS256"] as const;
 /** Matches a webhook URI (digest §2.3). */

@@ -6,7 +6,7 @@ import path from "node:path";
 import type * as jose from "jose";
 import { type Route, type RunningServer, startServer, unauthorized } from "../http.js";
 import { RegistrationStore } from "../store.js";
-import { ALGS, AUTH_METHODS, ENC_ALGS, ENC_ENCS } from "./as_checks.js";
+import { ALGS, AUTH_METHODS, ENC_ALGS, ENC_ENCS, GRANT_TYPES } from "./as_checks.js";
 import { AS_REALM, type AsContext, type AsStats, asUrls } from "./as_context.js";
 import { manageHandlers } from "./as_manage.js";
 import { registerHandler } from "./as_register.js";
@@ -113,7 +113,7 @@ export async function startOfbAuthServer(deps: {
             request_object_encryption_alg_values_supported: [...ENC_ALGS],
             request_object_encryption_enc_values_supported: [...ENC_ENCS],
             response_types_supported: cfg.response_types_supported,
-            grant_types_supported: ["authorization_code", "client_credentials", "refresh_token", "implicit"],
+            grant_types_supported: [...GRANT_TYPES],
             scopes_supported: [...new Set(Object.values(ROLE_SCOPES).flat())],
             subject_types_supported: ["public"],
             tls_client_certificate_bound_access_tokens: true,
