@@ -131,7 +131,11 @@ export async function prepare(
   const ssa_pending = opts.fetch_ssa ? startSsa(params, key, tls, ctx) : undefined;
   let discovery: DiscoveryDocument | undefined;
   if (params.bank.discovery_url) discovery = await discover(ctx, params.bank.discovery_url, tls);
-  const registration_endpoint = params.bank.registration_endpoint ?? discovery?.registration_endpoint;
+  // RFC 8705 §5: over mTLS, the alias when the bank advertises one (OFB sends it, §2.3).
+  const registration_endpoint =
+    params.bank.registration_endpoint ??
+    discovery?.mtls_endpoint_aliases?.registration_endpoint ??
+    discovery?.registration_endpoint;
   if (!registration_endpoint)
     throw new InvalidInputError(
       "bank.registration_endpoint",

@@ -28,7 +28,9 @@ export const DiscoveryDocument = z.looseObject({
   response_types_supported: StrArr,
   grant_types_supported: StrArr,
   scopes_supported: StrArr,
-  mtls_endpoint_aliases: z.looseObject({ token_endpoint: z.string().optional() }).optional(),
+  mtls_endpoint_aliases: z
+    .looseObject({ token_endpoint: z.string().optional(), registration_endpoint: z.string().optional() })
+    .optional(),
 });
 export type DiscoveryDocument = z.infer<typeof DiscoveryDocument>;
 
