@@ -10,7 +10,7 @@ import type { StoredRegistration } from "../store.js";
 import { metadataFaults, redirectFault, registeredMetadata } from "./holder_checks.js";
 import { verifyRegistrationRequest } from "./holder_request.js";
 import { dropClient, type HolderState, REGISTRATION_SCOPE } from "./holder_state.js";
-import { certThumbprint } from "./register_state.js";
+import { certThumbprint } from "./mtls.js";
 
 /** MTLS for every registration call: no (trusted) certificate ⇒ 403 client_certificate_required. */
 function requireCert(req: Req): Uint8Array {

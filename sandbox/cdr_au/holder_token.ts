@@ -10,7 +10,7 @@ import { ASSERTION_TYPE } from "../guards.js";
 import { badRequest, type Reply, type Req } from "../http.js";
 import { checkAudience, decodeUnverified, JwtCheckError, requireString, verifyWithJwks } from "../jwt.js";
 import { HOLDER_TOKEN_SECONDS, type HolderState, holderUrls } from "./holder_state.js";
-import { certThumbprint } from "./register_state.js";
+import { certThumbprint } from "./mtls.js";
 
 const invalidClient = (d: string) => badRequest("invalid_client", d);
 

@@ -8,9 +8,9 @@ import * as jose from "jose";
 import { bearerToken } from "../guards.js";
 import type { Reply, Req } from "../http.js";
 import { CdsError, cdsReply } from "./cds_errors.js";
+import { certThumbprint } from "./mtls.js";
 import type { BrandConfig, SoftwareProductConfig } from "./options.js";
 import {
-  certThumbprint,
   findProduct,
   REGISTER_REALM,
   REGISTER_SCOPE,

@@ -1,5 +1,4 @@
 /** The CDR Register stand-in's state and addresses, shared by its route modules (register_*.ts). */
-import crypto from "node:crypto";
 import type * as jose from "jose";
 import type { JtiCache } from "../jwt.js";
 import type { BrandConfig, ProductStatus, SoftwareProductConfig } from "./options.js";
@@ -63,9 +62,4 @@ export function findProduct(
 export function productJwks(pki: CdrPki, productId: string): jose.JSONWebKeySet | undefined {
   const p = pki.products.get(productId);
   return p ? { keys: [p.signing.public_jwk, p.signing_es256.public_jwk] } : undefined;
-}
-
-/** RFC 8705 `x5t#S256` of a DER certificate: what a certificate-bound token remembers. */
-export function certThumbprint(der: Uint8Array): string {
-  return crypto.createHash("sha256").update(der).digest("base64url");
 }

@@ -8,8 +8,8 @@ import { subjectAttributes } from "../dn.js";
 import { ASSERTION_TYPE } from "../guards.js";
 import { badRequest, type Reply, type Req } from "../http.js";
 import { checkAudience, JwtCheckError, requireString, verifyWithJwks } from "../jwt.js";
+import { certThumbprint } from "./mtls.js";
 import {
-  certThumbprint,
   findProduct,
   productJwks,
   REGISTER_SCOPE,

@@ -164,6 +164,18 @@ describe("POST /register refusals (AU 7–16)", () => {
     const stranger = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     expect400(await post({ key: stranger }, ssa), "invalid_client_metadata");
     expect400(await post({ header: { kid: "unknown-kid" } }, ssa), "invalid_client_metadata");
+    // RS256 with the product's RSA key: alg refused.
+    expect400(await post({ header: { alg: "RS256" } }, ssa), "invalid_client_metadata");
+    // ES256 with the product's ES256 key is a valid request signature.
+    const es = await post(
+      {
+        header: { alg: "ES256", kid: au.p1.signing_es256.kid },
+        key: keyOf(au.p1.signing_es256.private_key_file),
+      },
+      ssa,
+    );
+    expect(es.status, es.text).toBe(201);
+    au.sb.admin.deleteClient("cdr-holder-a", es.json.client_id);
     expect400(await post({ claims: { aud: B().issuer } }, ssa), "invalid_client_metadata");
     expect400(await post({ claims: { iss: au.p2.software_product_id } }, ssa), "invalid_client_metadata");
     expect400(await post({ claims: { exp: now() - 10 } }, ssa), "invalid_client_metadata");
