@@ -114,7 +114,7 @@ export function migrated(props: Props): Props {
  * outputs as a whole. Today only the split-off members are: move the keys there, so that no
  * refresh or update of an old stack writes a private key into plaintext state.
  */
-function splitPrivateKeys(props: Props): Props | undefined {
+export function splitPrivateKeys(props: Props): Props | undefined {
   const sk = props.signingKey as Record<string, unknown> | undefined;
   const tr = props.transport as Record<string, unknown> | undefined;
   const skKey = sk && typeof sk === "object" ? sk.privateKey : undefined;

@@ -4,7 +4,7 @@
  * commands). The decisions come from the lifecycle; nothing here decides.
  */
 import type { Remedy } from "../core/errors.js";
-import { GoneUnconfirmedError } from "../core/errors.js";
+import { GoneUnconfirmedError, InvalidInputError, ObDcrError } from "../core/errors.js";
 import type { RotationChange, RotationPlan } from "../core/lifecycle/rotation.js";
 import type { Note } from "../lifecycle/operations.js";
 
@@ -147,4 +147,31 @@ export function noteWords(n: Note): string {
     case "other_kid":
       return `registration ${n.client_id}: the signing key changed since the last update; the directory publishes it under kid ${n.kid}, so refresh authenticates with it (state records kid ${n.recorded_kid} until the next \`pulumi up\`)`;
   }
+}
+
+/**
+ * Errors in the resource's words: the stable code first (the engine shows only the message),
+ * camelCase input names, and the remedy a Pulumi user can act on. Shared by the dynamic and the
+ * native provider.
+ */
+export function worded(e: unknown, op: "refresh" | "update" | "destroy" | "create"): unknown {
+  if (!(e instanceof ObDcrError)) return e;
+  if (e instanceof GoneUnconfirmedError && op !== "create") e = goneUnconfirmed(op, e);
+  else {
+    if (e instanceof InvalidInputError && e.message.startsWith(`${e.field}:`))
+      e.message = `${camelPath(e.field)}:${e.message.slice(e.field.length + 1)}`;
+    if (e.remedy && e.remedy.kind !== "fix-input") e.message = `${e.message}. ${remedyWords(e.remedy)}`;
+  }
+  const x = e as ObDcrError;
+  if (!x.message.startsWith(x.code)) x.message = `${x.code}: ${x.message}`;
+  return x;
+}
+
+/** The message of a create that the bank committed but that could not be completed (kept in state). */
+export function partialCreateMessage(client_id: string, cause: unknown): string {
+  const text = cause instanceof ObDcrError ? cause.message : String(cause);
+  return (
+    `registration ${client_id} was created at the bank but could not be completed; it is kept in state ` +
+    `(fix the cause and run \`pulumi up\` again, or \`pulumi destroy\` to delete it): ${text}`
+  );
 }

@@ -7,7 +7,7 @@
  * download for every registration of a software in one `pulumi up`) is made in `configure`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { GoneUnconfirmedError, InvalidInputError, ObDcrError } from "../core/errors.js";
+import { InvalidInputError } from "../core/errors.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import type { TransportOptions } from "../http/transport_types.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
@@ -15,14 +15,7 @@ import { nextClientIdHint } from "../lifecycle/hint.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
 import { declared, describe, type Props, withoutUndefined } from "../lifecycle/props.js";
-import {
-  camelPath,
-  confirmedGone,
-  describeRotation,
-  goneUnconfirmed,
-  noteWords,
-  remedyWords,
-} from "./messages.js";
+import { confirmedGone, describeRotation, noteWords, partialCreateMessage, worded } from "./messages.js";
 
 export type { RegistrationComputed, RegistrationOutputs, Substitution } from "../lifecycle/outputs.js";
 export { UNKNOWN } from "../lifecycle/props.js";
@@ -80,23 +73,6 @@ class PartialCreateError extends Error {
   }
 }
 
-/**
- * Errors in the resource's words: the stable code first (the engine shows only the message),
- * camelCase input names, and the remedy a Pulumi user can act on.
- */
-function worded(e: unknown, op: "refresh" | "update" | "destroy" | "create"): unknown {
-  if (!(e instanceof ObDcrError)) return e;
-  if (e instanceof GoneUnconfirmedError && op !== "create") e = goneUnconfirmed(op, e);
-  else {
-    if (e instanceof InvalidInputError && e.message.startsWith(`${e.field}:`))
-      e.message = `${camelPath(e.field)}:${e.message.slice(e.field.length + 1)}`;
-    if (e.remedy && e.remedy.kind !== "fix-input") e.message = `${e.message}. ${remedyWords(e.remedy)}`;
-  }
-  const x = e as ObDcrError;
-  if (!x.message.startsWith(x.code)) x.message = `${x.code}: ${x.message}`;
-  return x;
-}
-
 export const registrationProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
     state = {
@@ -134,12 +110,8 @@ export const registrationProvider = {
       return { id: r.id, outs: r.outs };
     } catch (e) {
       if (e instanceof lifecycle.PartiallyCreated) {
-        const cause = worded(e.error, "create");
-        const text = cause instanceof ObDcrError ? cause.message : String(cause);
         // The engine shows the reasons, not the message: both say everything.
-        const msg =
-          `registration ${e.client_id} was created at the bank but could not be completed; it is kept in state ` +
-          `(fix the cause and run \`pulumi up\` again, or \`pulumi destroy\` to delete it): ${text}`;
+        const msg = partialCreateMessage(e.client_id, worded(e.error, "create"));
         throw new PartialCreateError(msg, e.client_id, { ...e.outputs, __provider: props.__provider }, [msg]);
       }
       throw worded(e, "create");

@@ -1,0 +1,48 @@
+/**
+ * The plugin's entry (`bin/pulumi-resource-obdcr` runs it): serves `ObDcrProvider` on the SDK's
+ * gRPC provider server. Two gaps of that server (@pulumi/pulumi 3.260 `provider/server.js`) are
+ * closed here, before it starts, and nowhere else:
+ * - Configure answers without passing the configuration on: its handler is wrapped so the
+ *   provider sees the request (args and variables) first;
+ * - an import's Read carries no properties and `getProperties().toJavaScript()` throws: an
+ *   absent Struct reads as an empty one.
+ */
+import * as grpc from "@grpc/grpc-js";
+import * as pulumi from "@pulumi/pulumi";
+import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { ObDcrProvider } from "./provider.js";
+
+type Callback = (err: unknown, value?: unknown) => void;
+type Handler = (call: { request: provproto.ConfigureRequest }, cb: Callback) => void;
+
+function patchServer(provider: ObDcrProvider): void {
+  const getProperties = provproto.ReadRequest.prototype.getProperties;
+  provproto.ReadRequest.prototype.getProperties = function (this: provproto.ReadRequest) {
+    return getProperties.call(this) ?? new Struct();
+  };
+  const addService = grpc.Server.prototype.addService;
+  grpc.Server.prototype.addService = function (this: grpc.Server, service, impl) {
+    if (service === provrpc.ResourceProviderService) {
+      const target = impl as unknown as { configure: Handler };
+      const configure = target.configure.bind(target);
+      const wrapped: Handler = (call, cb) => {
+        const req = call.request;
+        provider.configure(req.getArgs()?.toJavaScript(), new Map(req.getVariablesMap().entries())).then(
+          () => configure(call, cb),
+          (e: unknown) =>
+            cb(e instanceof Error ? { code: grpc.status.INVALID_ARGUMENT, details: e.message } : e),
+        );
+      };
+      impl = Object.assign(Object.create(impl as object), { configure: wrapped });
+    }
+    return addService.call(this, service, impl);
+  };
+}
+
+// The package by its own name (its exports list package.json): the version the plugin reports.
+const { version } = require("ob-dcr/package.json") as { version: string };
+const provider = new ObDcrProvider(version);
+patchServer(provider);
+pulumi.provider.main(provider, process.argv.slice(2));

@@ -1,0 +1,229 @@
+/**
+ * The native provider behind `obdcr:index:ClientRegistration`: a thin adapter over the same
+ * lifecycle as the dynamic resource (`provider/lifecycle/`), with the same camelCase inputs and
+ * outputs and the same words (`provider/resource/messages.ts`). It adds only what a native plugin
+ * has and a dynamic one lacks: provider configuration, secret markers on what it returns, and
+ * `pulumi import` (read with no recorded state: the inputs come from provider config).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { NotSupportedError, OBDCR_REGISTRATION_GONE, ObDcrError } from "../core/errors.js";
+import { createContext, type ObDcrContext } from "../http/context.js";
+import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
+import { MANAGED_METADATA, UNMANAGED_CLIENT_FIELDS } from "../lifecycle/fields.js";
+import { nextClientIdHint } from "../lifecycle/hint.js";
+import { type ConfigSecrets, camelKeys, camelToSnake } from "../lifecycle/inputs.js";
+import * as lifecycle from "../lifecycle/operations.js";
+import { declared, describe, type Props, splitPrivateKeys, withoutUndefined } from "../lifecycle/props.js";
+import {
+  confirmedGone,
+  describeRotation,
+  noteWords,
+  partialCreateMessage,
+  worded,
+} from "../resource/messages.js";
+import { transportFromEnv } from "../resource/provider.js";
+import { SECRET_OUTPUTS } from "../resource/registration.js";
+import { configFrom, type ImportConfig, resolveConfig } from "./config.js";
+import schema from "./schema.json";
+import { type Path, unwrap, wrap } from "./secrets.js";
+
+export const TYPE = "obdcr:index:ClientRegistration";
+
+const log = (msg: string) => process.stderr.write(`obdcr: ${msg}\n`);
+const say = (notes: readonly lifecycle.Note[]) => {
+  for (const n of notes) log(noteWords(n));
+};
+
+/** Top-level properties that are secret whatever the program passed. */
+const SECRET_KEYS: Path[] = SECRET_OUTPUTS.map((k) => [k]);
+
+/** One per provider process, made in `configure`: one directory token and SSA serve every registration. */
+interface State {
+  ctx: ObDcrContext;
+  secrets: ConfigSecrets;
+  import: ImportConfig;
+}
+let state: State | undefined;
+
+function lc(): lifecycle.Lifecycle {
+  state ??= { ctx: createContext({ transport: transportFromEnv() }), secrets: {}, import: {} };
+  return {
+    ctx: state.ctx,
+    secrets: state.secrets,
+    confirmedGone: (id) => confirmedGone(id),
+    now: () => Math.floor(Date.now() / 1000),
+  };
+}
+
+/** Create reached the bank and it issued a client_id: the engine records it with the error. */
+class PartialCreateError extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Props,
+    readonly reasons: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Plain props and where their secrets were. */
+function plain(v: unknown): { props: Props; paths: Path[] } {
+  const { value, paths } = unwrap(v ?? {});
+  return { props: (value ?? {}) as Props, paths };
+}
+
+/** Outputs with the secret keys and the inputs' secret paths marked. */
+const sealed = (props: Props, paths: readonly Path[]) => wrap(props, [...SECRET_KEYS, ...paths]);
+
+/** `project/stack/name` from a URN: seeds the client_id hint (stable for the resource). */
+function seedOf(urn: string): string {
+  const [, stackPart = "", project = "", , name = ""] = urn.split("::");
+  return `${project}/${stackPart.replace(/^urn:pulumi:/, "")}/${name}`;
+}
+
+/** `client`, as the bank holds it: the managed fields the declaration names (all, when it names none). */
+function clientAsHeld(declaredClient: unknown, registered: Record<string, unknown>): Props {
+  const given = (declaredClient ?? {}) as Props;
+  const named = Object.keys(given).map(camelToSnake);
+  const keys = named.some((k) => MANAGED_METADATA.includes(k)) ? named : MANAGED_METADATA;
+  const fromBank = Object.fromEntries(
+    keys
+      .filter((k) => MANAGED_METADATA.includes(k) && registered[k] !== undefined)
+      .map((k) => [k, registered[k]]),
+  );
+  const unmanaged = Object.fromEntries(
+    Object.entries(given).filter(([k]) =>
+      (UNMANAGED_CLIENT_FIELDS as readonly string[]).includes(camelToSnake(k)),
+    ),
+  );
+  return { ...unmanaged, ...(camelKeys(fromBank) as Props) };
+}
+
+/** `pulumi import <id>`: the inputs come from provider config, the registration from the bank. */
+async function importRegistration(id: string): Promise<pulumi.provider.ReadResult> {
+  const cfg = state?.import ?? {};
+  if (!cfg.inputs)
+    throw new NotSupportedError(
+      `cannot import registration ${id}: a registration is read at its bank, so set the provider config ` +
+        "obdcr:importInputs to its inputs (profile, bank, directory, software, signingKey, transport, bankProfile; " +
+        "the same values as in the program) and, at an RFC 7592 bank, the secret obdcr:importRegistrationAccessToken",
+    );
+  const inputs = declared(splitPrivateKeys(cfg.inputs) ?? cfg.inputs);
+  const given: Props = withoutUndefined({
+    ...inputs,
+    clientId: id,
+    registrationClientUri: cfg.registrationClientUri,
+    registrationAccessToken: cfg.registrationAccessToken,
+    clientSecret: cfg.clientSecret,
+  });
+  const r = await lifecycle.read(lc(), id, given).catch((e) => Promise.reject(worded(e, "refresh")));
+  if (r.kind === "gone")
+    throw new ObDcrError(
+      OBDCR_REGISTRATION_GONE,
+      `${OBDCR_REGISTRATION_GONE}: cannot import registration ${id}: ${describe(inputs)} does not hold it ` +
+        `(${r.notes.map((n) => (n.kind === "gone" ? n.detail : "")).join("")}). Check the client_id and obdcr:importInputs.bank`,
+    );
+  if (r.kind === "unchanged")
+    throw new NotSupportedError(
+      `cannot import registration ${id}: ${describe(inputs)} offers no GET, so ob-dcr cannot read it; ` +
+        "declare it with `adopt: { clientId, ... }` instead",
+    );
+  say(r.notes);
+  const registered = (r.props.registeredMetadata ?? {}) as Record<string, unknown>;
+  const props = { ...r.props, client: clientAsHeld(inputs.client, registered) };
+  return { id, props: sealed(props, []), inputs: sealed(declared(props) as Props, []) };
+}
+
+export class ObDcrProvider implements pulumi.provider.Provider {
+  readonly version: string;
+  constructor(version: string) {
+    this.version = version;
+  }
+
+  async getSchema(): Promise<string> {
+    return JSON.stringify({ ...schema, version: this.version });
+  }
+
+  /** Called by the Configure hook (main.ts) with the request's args (wrapped) and variables. */
+  async configure(args: unknown, variables: Map<string, string>): Promise<void> {
+    const cfg = resolveConfig(configFrom(plain(args).props, variables));
+    state = {
+      ctx: createContext({ transport: { ...transportFromEnv(), ...cfg.transport } }),
+      secrets: cfg.secrets,
+      import: cfg.import,
+    };
+  }
+
+  async check(urn: string, olds: unknown, news: unknown): Promise<pulumi.provider.CheckResult> {
+    const o = plain(olds).props;
+    const { props: n, paths } = plain(news);
+    // Private keys travel apart (secret), as in the dynamic resource: kid, cert and CA stay readable.
+    const split = splitPrivateKeys(n) ?? n;
+    const r = await lifecycle.check(lc(), split).catch((e) => Promise.reject(worded(e, "create")));
+    say(r.notes);
+    const hint = nextClientIdHint(o, { ...split, clientIdHintSeed: seedOf(urn) });
+    const inputs = hint ? { ...r.inputs, clientIdHint: hint } : r.inputs;
+    return { inputs: sealed(inputs, paths), failures: r.failures };
+  }
+
+  async diff(_id: string, _urn: string, olds: unknown, news: unknown): Promise<pulumi.provider.DiffResult> {
+    const o = plain(olds).props;
+    const n = plain(news).props;
+    const d = diffRegistration(o, n);
+    if (d.rotation)
+      for (const line of describeRotation(describe(declared(n)), d.rotation.plan, {
+        other_reasons: d.rotation.other_reasons,
+        supports_update: d.rotation.capabilities.supportsUpdate,
+        refuses_duplicates: d.rotation.capabilities.refusesDuplicateRegistration,
+      }))
+        log(line);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
+  }
+
+  async create(_urn: string, inputs: unknown): Promise<pulumi.provider.CreateResult> {
+    const { props, paths } = plain(inputs);
+    try {
+      const r = await lifecycle.create(lc(), props);
+      say(r.notes);
+      return { id: r.id, outs: sealed(r.outs, paths) };
+    } catch (e) {
+      if (e instanceof lifecycle.PartiallyCreated) {
+        const msg = partialCreateMessage(e.client_id, worded(e.error, "create"));
+        throw new PartialCreateError(msg, e.client_id, sealed(e.outputs, paths), [msg]);
+      }
+      throw worded(e, "create");
+    }
+  }
+
+  async read(id: string, _urn: string, recorded?: unknown): Promise<pulumi.provider.ReadResult> {
+    const { props, paths } = plain(recorded);
+    if (Object.keys(props).length === 0) return importRegistration(id);
+    const r = await lifecycle.read(lc(), id, props).catch((e) => Promise.reject(worded(e, "refresh")));
+    say(r.notes);
+    if (r.kind === "gone") return { id: "" };
+    return { id, props: sealed(r.props, paths), inputs: sealed(declared(r.props) as Props, paths) };
+  }
+
+  async update(
+    id: string,
+    _urn: string,
+    olds: unknown,
+    news: unknown,
+  ): Promise<pulumi.provider.UpdateResult> {
+    const o = plain(olds).props;
+    const { props: n, paths } = plain(news);
+    const r = await lifecycle
+      .update(lc(), id, o, n, capabilitiesOf(n))
+      .catch((e) => Promise.reject(worded(e, "update")));
+    say(r.notes);
+    return { outs: sealed(r.outs, paths) };
+  }
+
+  async delete(id: string, _urn: string, props: unknown): Promise<void> {
+    const r = await lifecycle
+      .remove(lc(), id, plain(props).props)
+      .catch((e) => Promise.reject(worded(e, "destroy")));
+    say(r.notes);
+  }
+}

@@ -1,0 +1,142 @@
+// Descriptions for the package schema, from the doc comments the TypeScript users already read:
+// the resource args (provider/resource/args_doc.ts), the outputs (provider/lifecycle/outputs.ts,
+// material.ts) and the provider config (provider/native/config.ts). One source for both.
+import { join } from "node:path";
+import ts from "typescript";
+import { TRANSPORT_CONFIG } from "../provider/native/config.js";
+import type { Docs } from "../provider/native/schema.js";
+
+function docOf(node: ts.Node): string | undefined {
+  const parts = ts
+    .getJSDocCommentsAndTags(node)
+    .filter(ts.isJSDoc)
+    .map((d) => {
+      const text = ts.getTextOfJSDocComment(d.comment) ?? "";
+      const examples = (d.tags ?? [])
+        .filter((t) => t.tagName.text === "example")
+        .map((t) => `Example: ${ts.getTextOfJSDocComment(t.comment) ?? ""}`);
+      return [text, ...examples].filter(Boolean).join(" ");
+    });
+  const s = parts.join(" ").replace(/\s+/g, " ").trim();
+  return s || undefined;
+}
+
+const nameOf = (m: ts.PropertySignature | ts.PropertyAssignment) =>
+  ts.isIdentifier(m.name) || ts.isStringLiteral(m.name) ? m.name.text : m.name.getText();
+
+/** Docs of an interface's members, recursing into the file's other interfaces and inline types. */
+function walkInterfaces(file: ts.SourceFile, root: string, prefix: string[], docs: Docs): void {
+  const decls = new Map<string, ts.InterfaceDeclaration>();
+  file.forEachChild((n) => {
+    if (ts.isInterfaceDeclaration(n)) decls.set(n.name.text, n);
+  });
+  const members = (list: ts.NodeArray<ts.TypeElement>, path: string[], seen: Set<string>) => {
+    for (const m of list) {
+      if (!ts.isPropertySignature(m)) continue;
+      const p = [...path, nameOf(m)];
+      const d = docOf(m);
+      if (d) docs[p.join(".")] = d;
+      const visit = (t: ts.Node) => {
+        if (ts.isTypeLiteralNode(t)) members(t.members, p, seen);
+        else if (ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) && decls.has(t.typeName.text)) {
+          const name = t.typeName.text;
+          if (seen.has(name)) return;
+          const decl = decls.get(name)!;
+          if (!docs[p.join(".")] && docOf(decl)) docs[p.join(".")] = docOf(decl)!;
+          members(decl.members, p, new Set([...seen, name]));
+        }
+        t.forEachChild(visit);
+      };
+      if (m.type) visit(m.type);
+    }
+  };
+  const rootDecl = decls.get(root);
+  if (!rootDecl) throw new Error(`no interface ${root} in ${file.fileName}`);
+  members(rootDecl.members, prefix, new Set([root]));
+}
+
+/** Docs of the members of an object literal passed to `z.strictObject` in `const <name> = …`. */
+function walkZodObject(file: ts.SourceFile, name: string, prefix: string[], docs: Docs): void {
+  const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) {
+      const lit = (function find(x: ts.Node): ts.ObjectLiteralExpression | undefined {
+        if (ts.isObjectLiteralExpression(x)) return x;
+        return x.forEachChild(find);
+      })(n);
+      for (const p of lit?.properties ?? [])
+        if (ts.isPropertyAssignment(p)) {
+          const d = docOf(p);
+          const key = [...prefix, camel(nameOf(p))].join(".");
+          if (d) docs[key] ??= d;
+        }
+      return;
+    }
+    n.forEachChild(visit);
+  };
+  visit(file);
+}
+
+const parse = (root: string, rel: string) => {
+  const f = join(root, rel);
+  return ts.createSourceFile(f, ts.sys.readFile(f) ?? "", ts.ScriptTarget.Latest, true);
+};
+
+export function schemaDocs(root: string): Docs {
+  const docs: Docs = {};
+  const args = parse(root, "provider/resource/args_doc.ts");
+  walkInterfaces(args, "ObClientRegistrationArgs", [], docs);
+  const root_ = [...args.statements].find(
+    (s) => ts.isInterfaceDeclaration(s) && s.name.text === "ObClientRegistrationArgs",
+  );
+  docs[""] =
+    `One client registration at one bank (create = DCR POST, read = GET, update = PUT, delete = DELETE). ${root_ ? (docOf(root_) ?? "") : ""}`.trim();
+  walkInterfaces(parse(root, "provider/lifecycle/outputs.ts"), "RegistrationComputed", [], docs);
+  walkInterfaces(parse(root, "provider/lifecycle/material.ts"), "MaterialOutputs", [], docs);
+  walkInterfaces(parse(root, "provider/lifecycle/outputs.ts"), "Substitution", ["substitution"], docs);
+  walkZodObject(parse(root, "provider/native/config.ts"), "ProviderConfig", ["config"], docs);
+  // Fields the args interface does not describe: the doc comments of the zod schemas themselves.
+  const params = parse(root, "provider/core/schemas/params.ts");
+  for (const [name, path] of [
+    ["BankParams", "bank"],
+    ["DirectoryParams", "directory"],
+    ["SigningKeyParams", "signingKey"],
+    ["TransportParams", "transport"],
+    ["ClientParams", "client"],
+    ["RegistrationParams", ""],
+  ] as const)
+    walkZodObject(params, name, path ? [path] : [], docs);
+  const profiles = parse(root, "provider/core/bank_profiles/schema.ts");
+  walkZodObject(profiles, "BankProfile", ["bankProfile"], docs);
+  walkZodObject(profiles, "ProfileManagement", ["bankProfile", "management"], docs);
+  walkZodObject(profiles, "ProfileResponse", ["bankProfile", "response"], docs);
+  walkZodObject(parse(root, "provider/lifecycle/inputs.ts"), "ResourceOnlyInputs", [], docs);
+  // Members the TypeScript resource never shows (it splits them off itself), and plain outputs.
+  Object.assign(docs, {
+    signingPrivateKey:
+      "Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.",
+    transportPrivateKey:
+      "Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.",
+    clientId: "The client_id the bank issued (also the resource id).",
+    clientIdIssuedAt: "When the bank issued the client_id (epoch seconds).",
+    clientSecretExpiresAt: "When the client secret expires (epoch seconds; 0: never).",
+    registrationClientUri: "RFC 7592 registration_client_uri, when the bank gave one.",
+    "substitution.field": "The metadata field the bank changed.",
+    "substitution.requested": "What was requested.",
+    "substitution.registered": "What the bank registered.",
+    "signingKeyIdentity.kid": "The kid.",
+    "signingKeyIdentity.alg": "The algorithm.",
+    "signingKeyIdentity.thumbprint": "RFC 7638 thumbprint of the public key.",
+    "transportCertificate.sha256": "SHA-256 of the certificate (DER).",
+    "transportCertificate.subjectDn": "Subject DN.",
+    "transportCertificate.issuerDn": "Issuer DN.",
+    "transportCertificate.notBefore": "Start of validity.",
+    "transportCertificate.notAfter": "End of validity.",
+  } satisfies Docs);
+  for (const [k, [, env]] of Object.entries(TRANSPORT_CONFIG))
+    docs[`config.${k}`] ??=
+      `The provider's HTTP transport: overrides the ${env} environment variable (non-negative integer).`;
+  docs.provider =
+    "The obdcr provider: key material shared by every registration, transport limits, import settings.";
+  return docs;
+}
