@@ -120,21 +120,15 @@ const BOOLEANS = [
   "require_auth_time",
 ] as const;
 
-/**
- * BR 8–13: the request metadata against the SSA and the certificate; returns the metadata to
- * register, with the SSA's values overriding the request's (conflicts are not errors, §2.4).
- */
-export function checkMetadata(
-  body: Claims,
-  claims: Claims,
-  certDer: Uint8Array,
-  cfg: OfbBrServerConfig,
-): Claims {
-  // BR 8: keys come from the directory only.
+/** BR 8: keys come from the directory only. */
+function checkKeys(body: Claims, claims: Claims): void {
   if (body.jwks !== undefined) throw metadata("jwks is not allowed: keys are read from software_jwks_uri");
   if (body.jwks_uri !== undefined && body.jwks_uri !== claims.software_jwks_uri)
     throw metadata("jwks_uri must equal the SSA software_jwks_uri");
-  // BR 9
+}
+
+/** BR 9: redirect_uris required, each ≤ 255 and listed in the SSA. */
+function checkRedirects(body: Claims, claims: Claims): string[] {
   const redirects = body.redirect_uris;
   const allowed = claims.software_redirect_uris as unknown[];
   if (!isStringArray(redirects) || redirects.length === 0)
@@ -145,78 +139,86 @@ export function checkMetadata(
     if (!allowed.includes(r))
       throw badRequest("invalid_redirect_uri", "a redirect URI is not in the SSA software_redirect_uris");
   }
-  // BR 10
-  const out: Claims = {};
-  if (body.webhook_uris !== undefined) {
-    const hooks = body.webhook_uris;
-    const listed = isStringArray(claims.software_api_webhook_uris) ? claims.software_api_webhook_uris : [];
-    if (!isStringArray(hooks))
-      throw badRequest("invalid_webhook_uris", "webhook_uris must be an array of URIs");
-    for (const h of hooks)
-      if (h.length > 255 || !WEBHOOK.test(h))
-        throw badRequest(
-          "invalid_webhook_uris",
-          "a webhook URI is not an https URI without query or fragment",
-        );
-    const same =
-      hooks.length === listed.length &&
-      new Set(hooks).size === hooks.length &&
-      hooks.every((h) => listed.includes(h));
-    if (!same)
-      throw badRequest("invalid_webhook_uris", "webhook_uris must equal the SSA software_api_webhook_uris");
-    out.webhook_uris = hooks;
-  }
-  // BR 11
+  return redirects;
+}
+
+/** BR 10: webhook_uris, when sent, match the pattern and are exactly the SSA's set (absent ⇒ webhooks off). */
+function checkWebhooks(body: Claims, claims: Claims): Claims {
+  if (body.webhook_uris === undefined) return {};
+  const hooks = body.webhook_uris;
+  const listed = isStringArray(claims.software_api_webhook_uris) ? claims.software_api_webhook_uris : [];
+  if (!isStringArray(hooks))
+    throw badRequest("invalid_webhook_uris", "webhook_uris must be an array of URIs");
+  for (const h of hooks)
+    if (h.length > 255 || !WEBHOOK.test(h))
+      throw badRequest("invalid_webhook_uris", "a webhook URI is not an https URI without query or fragment");
+  const same =
+    hooks.length === listed.length &&
+    new Set(hooks).size === hooks.length &&
+    hooks.every((h) => listed.includes(h));
+  if (!same)
+    throw badRequest("invalid_webhook_uris", "webhook_uris must equal the SSA software_api_webhook_uris");
+  return { webhook_uris: hooks };
+}
+
+/** BR 11–12: the auth method, and the subject DN iff tls_client_auth (§2.5 format, dnMatch vs the certificate). */
+function checkClientAuth(body: Claims, certDer: Uint8Array, cfg: OfbBrServerConfig): Claims {
   const method = body.token_endpoint_auth_method;
   if (!(AUTH_METHODS as readonly unknown[]).includes(method))
     throw metadata("token_endpoint_auth_method must be private_key_jwt or tls_client_auth");
-  // BR 12
   const san = Object.keys(body).find((k) => k.startsWith("tls_client_auth_san_"));
   if (san) throw metadata(`${san} is not allowed: use tls_client_auth_subject_dn`);
+  const signingAlg = optionalAlg(body, "token_endpoint_auth_signing_alg");
   const dn = body.tls_client_auth_subject_dn;
-  if (method === "tls_client_auth") {
-    if (typeof dn !== "string" || dn.length === 0)
-      throw metadata("tls_client_auth needs tls_client_auth_subject_dn");
-    const problem = ofbDnFormatProblem(dn);
-    if (problem)
-      throw metadata(`tls_client_auth_subject_dn is not in the Open Finance Brasil format: ${problem}`);
-    if (!dnMatch(dn, writeOfbDn(certSubject(certDer)), cfg.dn_match))
-      throw metadata("tls_client_auth_subject_dn does not match the client certificate's subject");
-    out.tls_client_auth_subject_dn = dn;
-  } else {
+  if (method === "private_key_jwt") {
     if (dn !== undefined) throw metadata("tls_client_auth_subject_dn is only for tls_client_auth");
-    out.token_endpoint_auth_signing_alg = optionalAlg(body, "token_endpoint_auth_signing_alg");
+    return { token_endpoint_auth_method: method, token_endpoint_auth_signing_alg: signingAlg };
   }
-  if (method === "tls_client_auth" && body.token_endpoint_auth_signing_alg !== undefined)
-    optionalAlg(body, "token_endpoint_auth_signing_alg");
-  // BR 13: scope, algorithms, response and grant types.
+  if (typeof dn !== "string" || dn.length === 0)
+    throw metadata("tls_client_auth needs tls_client_auth_subject_dn");
+  const problem = ofbDnFormatProblem(dn);
+  if (problem)
+    throw metadata(`tls_client_auth_subject_dn is not in the Open Finance Brasil format: ${problem}`);
+  if (!dnMatch(dn, writeOfbDn(certSubject(certDer)), cfg.dn_match))
+    throw metadata("tls_client_auth_subject_dn does not match the client certificate's subject");
+  return { token_endpoint_auth_method: method, tls_client_auth_subject_dn: dn };
+}
+
+/** BR 13: scope ⊆ the scopes of the Active roles (omitted ⇒ all of them). */
+function checkScope(body: Claims, claims: Claims): string {
   const roleScopes = new Set(activeRoles(claims).flatMap((r) => ROLE_SCOPES[r] ?? []));
-  if (body.scope !== undefined) {
-    if (typeof body.scope !== "string" || body.scope.trim() === "")
-      throw metadata("scope must be a space-separated string");
-    const extra = body.scope.split(" ").filter((s) => s && !roleScopes.has(s));
-    if (extra.length > 0) throw metadata(`scope outside the software's active roles: ${extra.join(" ")}`);
-    out.scope = body.scope.split(" ").filter(Boolean).join(" ");
-  } else out.scope = [...roleScopes].join(" "); // omitted ⇒ every scope the roles allow
-  out.id_token_signed_response_alg = optionalAlg(body, "id_token_signed_response_alg");
-  out.request_object_signing_alg = optionalAlg(body, "request_object_signing_alg");
-  if (body.authorization_signed_response_alg !== undefined)
-    out.authorization_signed_response_alg = optionalAlg(body, "authorization_signed_response_alg");
-  if (body.userinfo_signed_response_alg !== undefined)
-    out.userinfo_signed_response_alg = optionalAlg(body, "userinfo_signed_response_alg");
+  if (body.scope === undefined) return [...roleScopes].join(" ");
+  if (typeof body.scope !== "string" || body.scope.trim() === "")
+    throw metadata("scope must be a space-separated string");
+  const scopes = body.scope.split(" ").filter(Boolean);
+  const extra = scopes.filter((s) => !roleScopes.has(s));
+  if (extra.length > 0) throw metadata(`scope outside the software's active roles: ${extra.join(" ")}`);
+  return scopes.join(" ");
+}
+
+/** A non-empty array of strings from `allowed`, or the default when absent. */
+function checkList(body: Claims, field: string, allowed: readonly string[], fallback: string[]): string[] {
+  const v = body[field] ?? fallback;
+  if (!isStringArray(v) || v.length === 0) throw metadata(`${field} must be a non-empty array`);
+  for (const x of v) if (!allowed.includes(x)) throw metadata(`${field}: ${x} is not supported`);
+  return v;
+}
+
+/** BR 13: algorithms (PS256; RS256 and none refused), encryption, response and grant types, flags. */
+function checkClientOptions(body: Claims, cfg: OfbBrServerConfig): Claims {
+  const out: Claims = {
+    id_token_signed_response_alg: optionalAlg(body, "id_token_signed_response_alg"),
+    request_object_signing_alg: optionalAlg(body, "request_object_signing_alg"),
+  };
+  for (const f of ["authorization_signed_response_alg", "userinfo_signed_response_alg"])
+    if (body[f] !== undefined) out[f] = optionalAlg(body, f);
   encryption(body, "id_token_encrypted_response", out);
   encryption(body, "request_object_encryption", out);
-  const responseTypes = body.response_types ?? [cfg.response_types_supported[0]];
-  if (!isStringArray(responseTypes) || responseTypes.length === 0)
-    throw metadata("response_types must be a non-empty array");
-  for (const t of responseTypes)
-    if (!(cfg.response_types_supported as readonly string[]).includes(t))
-      throw metadata(`response_type ${t} is not supported`);
-  const grantTypes = body.grant_types ?? ["authorization_code", "client_credentials", "refresh_token"];
-  if (!isStringArray(grantTypes) || grantTypes.length === 0)
-    throw metadata("grant_types must be a non-empty array");
-  for (const g of grantTypes)
-    if (!(GRANT_TYPES as readonly string[]).includes(g)) throw metadata(`grant_type ${g} is not supported`);
+  out.response_types = checkList(body, "response_types", cfg.response_types_supported, [
+    cfg.response_types_supported[0]!,
+  ]);
+  // Missing ⇒ the AS's choice: the three grant types of the OFB profile.
+  out.grant_types = checkList(body, "grant_types", GRANT_TYPES, [...GRANT_TYPES]);
   for (const b of BOOLEANS) {
     if (body[b] === undefined) continue;
     if (typeof body[b] !== "boolean") throw metadata(`${b} must be a boolean`);
@@ -224,20 +226,34 @@ export function checkMetadata(
   }
   if (body.subject_type !== undefined && body.subject_type !== "public")
     throw metadata("subject_type must be public");
-  if (
-    body.application_type !== undefined &&
-    body.application_type !== "web" &&
-    body.application_type !== "native"
-  )
-    throw metadata("application_type must be web or native");
+  const appType = body.application_type ?? "web";
+  if (appType !== "web" && appType !== "native") throw metadata("application_type must be web or native");
+  return { ...out, subject_type: "public", application_type: appType };
+}
+
+/**
+ * BR 8–13: the request metadata against the SSA and the certificate; returns the metadata to
+ * register, with the SSA's values overriding the request's (conflicts are not errors, §2.4).
+ * Fields the AS does not know are dropped.
+ */
+export function checkMetadata(
+  body: Claims,
+  claims: Claims,
+  certDer: Uint8Array,
+  cfg: OfbBrServerConfig,
+): Claims {
+  checkKeys(body, claims);
+  const redirect_uris = checkRedirects(body, claims);
+  const webhooks = checkWebhooks(body, claims);
+  const auth = checkClientAuth(body, certDer, cfg);
+  const scope = checkScope(body, claims);
+  const options = checkClientOptions(body, cfg);
   return {
-    ...out,
-    redirect_uris: redirects,
-    token_endpoint_auth_method: method,
-    response_types: responseTypes,
-    grant_types: grantTypes,
-    subject_type: "public",
-    application_type: body.application_type ?? "web",
+    redirect_uris,
+    ...webhooks,
+    ...auth,
+    scope,
+    ...options,
     // The SSA wins over the request (§2.4): names, URIs and keys come from the directory.
     jwks_uri: claims.software_jwks_uri,
     client_name: claims.software_client_name,
