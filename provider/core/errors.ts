@@ -92,12 +92,14 @@ export class RegistrationRejectedError extends ObDcrError {
   readonly status: number;
   readonly error: string | undefined;
   readonly error_description: string | undefined;
+  /** The input the refusal is about (snake_case path), when it can be told (see `rejectionField`). */
+  readonly field: string | undefined;
   constructor(
     status: number,
     error: string | undefined,
     error_description: string | undefined,
     context: string,
-    options?: ObDcrErrorOptions,
+    options?: ObDcrErrorOptions & { field?: string | undefined },
   ) {
     super(
       OBDCR_REGISTRATION_REJECTED,
@@ -109,6 +111,7 @@ export class RegistrationRejectedError extends ObDcrError {
     this.status = status;
     this.error = error;
     this.error_description = error_description;
+    this.field = options?.field;
   }
 }
 
@@ -118,7 +121,6 @@ export class RegistrationRejectedError extends ObDcrError {
  * to fix when one is at fault (else the status is the directory's business).
  */
 export class DirectoryRejectedError extends RegistrationRejectedError {
-  readonly field: string | undefined;
   readonly fix: string;
   constructor(
     status: number,
@@ -130,9 +132,9 @@ export class DirectoryRejectedError extends RegistrationRejectedError {
   ) {
     super(status, code, `${advice.fix}${detail ? ` (the directory says: ${detail})` : ""}`, context, {
       ...options,
+      field: advice.field,
       remedy: options?.remedy ?? (advice.field ? { kind: "fix-input", field: advice.field } : undefined),
     });
-    this.field = advice.field;
     this.fix = advice.fix;
   }
 }

@@ -13,6 +13,7 @@ import {
 import { importSigningKey } from "../core/keys.js";
 import { managementStyle } from "../core/lifecycle/plan.js";
 import { signingKeyIdentity } from "../core/material.js";
+import { rejectionField } from "../core/parse/rejection.js";
 import type { RegistrationParamsInput, RegistrationStateInput } from "../core/schemas/params.js";
 import { createContext, type ObDcrContext } from "./context.js";
 import {
@@ -68,7 +69,7 @@ export async function createRegistration(
       },
     );
     const r = await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks }).catch((e) => {
-      throw explainDuplicate(p, e);
+      throw explainRejection(p, e, "registration (POST)");
     });
     const o = outcome(p, r, deviations(p, res, true));
     return hint ? { ...o, client_id_hint: { sent: hint, honoured: r.client_id === hint } } : o;
@@ -77,27 +78,31 @@ export async function createRegistration(
 }
 
 /**
- * A regime that allows one registration per software answers a second POST with a generic code
- * (AU: invalid_client_metadata or invalid_software_statement; BR: invalid_client_metadata or
- * invalid_request). Say so, and that adopting or deleting the existing one is the way out.
+ * A refused POST/PUT, named by the input it is about (`rejectionField`). A regime that allows one
+ * registration per software answers a second POST with a generic code (AU: invalid_client_metadata
+ * or invalid_software_statement; BR: invalid_client_metadata or invalid_request): say so too.
  */
-function explainDuplicate(p: Prepared, e: unknown): unknown {
-  if (
-    !(e instanceof RegistrationRejectedError) ||
-    e.status !== 400 ||
-    !p.profile.single_registration ||
-    !e.error ||
-    !p.profile.duplicate_errors.includes(e.error)
-  )
-    return e;
-  const sw = p.params.software?.software_id ?? "this software";
-  return new RegistrationRejectedError(
-    e.status,
-    e.error,
-    `${e.error_description ?? ""}; ${p.profile.name} allows one registration per software at a bank, and ${e.error} is also how this regime refuses a second one: if ${sw} is registered at this bank already, adopt that registration or delete it`,
-    "registration (POST)",
-    { cause: e },
-  );
+function explainRejection(p: Prepared, e: unknown, context: string): unknown {
+  if (!(e instanceof RegistrationRejectedError) || e.field !== undefined || e.status === 401) return e;
+  // 415: the bank does not take our request media type (a bank profile setting).
+  const field = e.status === 415 ? "bank_profile.content_type" : rejectionField(e.error, e.error_description);
+  let description = e.error_description;
+  const duplicate =
+    context.includes("POST") &&
+    e.status === 400 &&
+    p.profile.single_registration &&
+    !!e.error &&
+    p.profile.duplicate_errors.includes(e.error);
+  if (duplicate) {
+    const sw = p.params.software?.software_id ?? "this software";
+    description = `${description ?? ""}; ${p.profile.name} allows one registration per software at a bank, and ${e.error} is also how this regime refuses a second one: if ${sw} is registered at this bank already, adopt that registration or delete it`;
+  }
+  if (!field && !duplicate) return e;
+  return new RegistrationRejectedError(e.status, e.error, description, context, {
+    cause: e,
+    field,
+    remedy: field ? { kind: "fix-input", field } : undefined,
+  });
 }
 
 /** GET the registration. Throws RegistrationGoneError when the bank says it is unknown/deleted. */
@@ -135,7 +140,11 @@ export async function updateRegistration(
         gone_statuses: p.gone_statuses,
       },
     ),
-  ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
+  )
+    .catch((e) => {
+      throw explainRejection(p, e, "registration update (PUT)");
+    })
+    .catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   return keepSecrets(p, state, r);
 }
 
