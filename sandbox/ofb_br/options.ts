@@ -22,6 +22,11 @@ export const OfbBrSoftwareConfig = z.strictObject({
   roles_status: z.enum(["Active", "Inactive"]).default("Active"),
   /** CN of the transport certificate (an FQDN, digest §2.5). */
   cn: z.string().default("tpp.example.com.br"),
+  /**
+   * Where the transport certificate carries the org: `organizationIdentifier` = `OFBBR-<org_id>` (now),
+   * or the legacy `OU` = `<org_id>` of certificates issued before 2022-08-31 (accepted in coexistence).
+   */
+  org_attribute: z.enum(["organizationIdentifier", "OU"]).default("organizationIdentifier"),
 });
 export type OfbBrSoftwareConfig = z.infer<typeof OfbBrSoftwareConfig>;
 

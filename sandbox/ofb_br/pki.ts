@@ -57,7 +57,8 @@ const atv = (type: string, enc: Encoding, value: string) =>
  * The transport certificate subject in certificate (ASN.1) order; its §2.5 string is the reverse
  * (`UID=…,2.5.4.97=#13…,CN=…,2.5.4.5=#13…,…,C=BR`). PrintableString (tag 13) for C,
  * jurisdictionCountryName, serialNumber and organizationIdentifier; UTF8String (tag 0C) for the
- * rest, businessCategory included, so both encodings occur among the `#hex` attributes.
+ * rest, businessCategory included, so both encodings occur among the `#hex` attributes. A legacy
+ * certificate (`org_attribute: "OU"`) has `OU=<org_id>` in place of organizationIdentifier.
  */
 export function transportName(org: OfbBrOrgConfig, sw: OfbBrSoftwareConfig): Name {
   return new Name([
@@ -69,7 +70,9 @@ export function transportName(org: OfbBrOrgConfig, sw: OfbBrSoftwareConfig): Nam
     atv(OID.jurisdictionCountryName, "printableString", "BR"),
     atv(OID.serialNumber, "printableString", org.org_number),
     atv(OID.CN, "utf8String", sw.cn),
-    atv(OID.organizationIdentifier, "printableString", `OFBBR-${org.org_id}`),
+    sw.org_attribute === "OU"
+      ? atv(OID.OU, "utf8String", org.org_id)
+      : atv(OID.organizationIdentifier, "printableString", `OFBBR-${org.org_id}`),
     atv(OID.UID, "utf8String", sw.software_id),
   ]);
 }

@@ -143,3 +143,56 @@ describe("OFB BR emulator restart on the same data dir", () => {
     }
   });
 });
+
+describe("OFB BR emulator: a legacy certificate with OU = org_id (coexistence)", () => {
+  const ORG = "67c57882-043b-11ec-9a03-0242ac130003";
+  const LEGACY = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
+  let h: BrHarness;
+  beforeAll(async () => {
+    h = await startBr({
+      servers: [{ name: "as-l" }],
+      orgs: [
+        {
+          org_id: ORG,
+          org_number: "13353236000189",
+          softwares: [
+            { software_id: LEGACY, software_client_id: "ofbLegacyClient01", org_attribute: "OU" },
+            {
+              software_id: "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d",
+              software_client_id: "ofbSandboxClient01",
+              cn: "other.example.com.br",
+            },
+          ],
+        },
+      ],
+    });
+  });
+  afterAll(async () => h?.close());
+
+  it("writes OU as a string, gets an SSA and registers with tls_client_auth", async () => {
+    const sw = h.m.orgs[0]!.softwares[0]!;
+    expect(sw.transport.subject_dn).toMatch(new RegExp(`^UID=${LEGACY},OU=${ORG},CN=`));
+    expect(sw.transport.subject_dn).not.toContain("2.5.4.97");
+    const res = await postJson(
+      h.agent(sw),
+      h.m.servers[0]!.registration_endpoint,
+      registrationBody(sw, await fetchSsa(h, sw), {
+        token_endpoint_auth_method: "tls_client_auth",
+        token_endpoint_auth_signing_alg: undefined,
+        tls_client_auth_subject_dn: sw.transport.subject_dn,
+      }),
+    );
+    expect(res.status, res.text).toBe(201);
+  });
+
+  it("still refuses the legacy certificate with another software's SSA (UID)", async () => {
+    const [legacy, other] = h.m.orgs[0]!.softwares as [OfbBrManifestSoftware, OfbBrManifestSoftware];
+    const res = await postJson(
+      h.agent(legacy),
+      h.m.servers[0]!.registration_endpoint,
+      registrationBody(other, await fetchSsa(h, other)),
+    );
+    expect(res.status).toBe(400);
+    expect(res.json.error_description).toMatch(/UID/);
+  });
+});
