@@ -14,8 +14,12 @@ import { writeFileAtomic } from "./store.js";
 
 export type { ReissueTransportOptions, SandboxAdmin } from "./admin.js";
 export type { AdminRegistration, BankServer } from "./bank.js";
+export type { CdrAuSandbox } from "./cdr_au/index.js";
+export { CdrAuManifest, CdrAuSandboxOptions, startCdrAuSandbox } from "./cdr_au/index.js";
 export { FaultSpec, type FaultSpecInput } from "./faults.js";
 export { SandboxManifest, ssaUrl } from "./manifest.js";
+export type { OfbBrSandbox } from "./ofb_br/index.js";
+export { OfbBrManifest, OfbBrSandboxOptions, startOfbBrSandbox } from "./ofb_br/index.js";
 export {
   BankConfig,
   type BankConfigInput,

@@ -1,8 +1,13 @@
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { startCdrAuSandbox } from "./cdr_au/index.js";
 import { startSandbox } from "./index.js";
+import { startOfbBrSandbox } from "./ofb_br/index.js";
 
-/** `npm run sandbox`: start the sandbox on fixed ports (or ephemeral), print where things are, stop on Ctrl-C. */
+/**
+ * `npm run sandbox`: start the UK sandbox and the AU CDR and Brazil Open Finance emulators on fixed
+ * ports (or ephemeral), print where things are, stop on Ctrl-C.
+ */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -26,6 +31,26 @@ async function main(): Promise<void> {
     ],
     log: values.log,
   });
+  const dataDir = dirname(sandbox.manifestPath);
+  // Each regime keeps its own CA, PKI and manifest beside the UK one.
+  const au = await startCdrAuSandbox({
+    dataDir: join(dataDir, "cdr-au"),
+    ports: { register: at(10), admin: at(11) },
+    holders: [
+      { name: "cdr-holder-a", port: at(12) },
+      { name: "cdr-holder-b", port: at(13), delete_supported: false },
+    ],
+    log: values.log,
+  });
+  const br = await startOfbBrSandbox({
+    dataDir: join(dataDir, "ofb-br"),
+    ports: { directory: at(20), admin: at(21) },
+    servers: [
+      { name: "ofb-as-a", port: at(22) },
+      { name: "ofb-as-b", port: at(23), rat_rotation: "every-call", rcu_style: "query" },
+    ],
+    log: values.log,
+  });
   const m = sandbox.manifest;
   const lines = [
     "ob-dcr sandbox running (test-only; Ctrl-C stops)",
@@ -39,11 +64,21 @@ async function main(): Promise<void> {
     ...m.orgs.flatMap((o) =>
       o.softwares.map((s) => `software:   org ${o.org_id}  software ${s.software_id}`),
     ),
+    "",
+    `AU CDR (cdr-au), manifest ${au.manifestPath}, CA ${au.manifest.ca_cert_file}`,
+    `register:   ${au.manifest.register.issuer}  (token ${au.manifest.register.token_endpoint})`,
+    `SSA API:    ${au.manifest.register.ssa_endpoint_template}`,
+    ...au.manifest.holders.map((h) => `holder:     ${h.name}  ${h.discovery_url}`),
+    "",
+    `Brazil Open Finance (ofb-br), manifest ${br.manifestPath}, CA ${br.manifest.ca_cert_file}`,
+    `directory:  ${br.manifest.directory.issuer}  (token ${br.manifest.directory.token_endpoint})`,
+    `SSA API:    ${br.manifest.directory.ssa_endpoint_template}`,
+    ...br.manifest.servers.map((a) => `server:     ${a.name}  ${a.discovery_url}`),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   const stop = () => {
     process.stdout.write("stopping sandbox\n");
-    sandbox.close().then(
+    Promise.all([sandbox.close(), au.close(), br.close()]).then(
       () => process.exit(0),
       () => process.exit(1),
     );

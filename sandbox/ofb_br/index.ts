@@ -2,7 +2,7 @@
  * A strict Brazil Open Finance emulator (issue #16): the Directory (token endpoint, SSA assertion
  * endpoint, keystore) and one or more authorization servers (discovery, POST /register, DCM), on
  * loopback HTTPS with their own CA and mTLS. Independent of the client code (no provider/** imports).
- * Contract: briefs/regime_sandbox_contract.md.
+ * Options and manifest: sandbox/README.md (BR section).
  */
 import fs from "node:fs";
 import path from "node:path";

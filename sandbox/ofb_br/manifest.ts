@@ -1,5 +1,5 @@
 /**
- * The BR emulator's manifest (contract: briefs/regime_sandbox_contract.md): what a client needs to
+ * The BR emulator's manifest (see sandbox/README.md, BR section): what a client needs to
  * talk to it, written to `<dataDir>/manifest.json`. Every `*_file` is an absolute path. `untrusted`
  * is an addition (a client certificate from a CA no server trusts, for negative tests).
  */

@@ -1,6 +1,6 @@
 /**
  * Options of the Brazil Open Finance emulator (zod, the single source of the shapes). The contract
- * (briefs/regime_sandbox_contract.md) fixes dataDir, host, ports, servers[].{name, port, rat_rotation,
+ * (the fixed part, which the client tests rely on) holds dataDir, host, ports, servers[].{name, port, rat_rotation,
  * rcu_style, duplicate_error, ssa_max_age_seconds}, ssa_issuer and log; the other fields are optional
  * additions: the points the regime digest marks **unconfirmed**, and the sandbox's organisations.
  */
