@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContext } from "../../provider/http/context.js";
-import { deleteRegistration } from "../../provider/http/registration.js";
+import { createRegistration, deleteRegistration } from "../../provider/http/registration.js";
 import { type RegistrationInputs, toCoreParams } from "../../provider/resource/args.js";
 import { stateFile } from "../../scripts/lib/pulumi_stack.js";
 import { pulumiArgs } from "../support/params.js";
@@ -30,10 +30,18 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
   let sb: TestSandbox;
   let stack: Stack;
   let engineOutput = "";
+  let imp: Args;
+  let existing: Awaited<ReturnType<typeof createRegistration>>;
+  let ratToken: string;
   const onOutput = (s: string) => {
     engineOutput += s;
   };
-  const held = async (bank: string) => (await sb.admin.registrations(bank)).map((r) => r.client_id).sort();
+  /** What a bank holds, besides the registration made out of band for the import test. */
+  const held = async (bank: string) =>
+    (await sb.admin.registrations(bank))
+      .map((r) => r.client_id)
+      .filter((id) => id !== existing?.client_id)
+      .sort();
   const resources = async () =>
     ((await stack.exportStack()).deployment.resources ?? []).filter(
       (r: { type: string }) => r.type === TYPE,
@@ -58,6 +66,27 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
       client: { ...rat.client, tokenEndpointAuthMethod: "client_secret_basic" },
     });
     stack = await nativeStack({ projectName, stackName, backend, declared });
+    // A registration made outside Pulumi, to import later. The engine configures the default
+    // provider when the stack's provider config changes in an `up`, so the import settings are
+    // in place from the start, as a user sets them before `pulumi up` and `pulumi import`.
+    imp = {
+      ...pulumiArgs(sb, "rat-bank"),
+      client: {
+        ...(pulumiArgs(sb, "rat-bank").client as Args),
+        tokenEndpointAuthMethod: "client_secret_basic",
+      },
+    } as unknown as Args;
+    existing = await createRegistration(
+      await toCoreParams(imp as unknown as RegistrationInputs),
+      createContext(),
+    );
+    ratToken = existing.secrets.registration_access_token!;
+    await stack.setConfig("obdcr:importInputs", { value: JSON.stringify(imp) });
+    await stack.setConfig("obdcr:importRegistrationAccessToken", { value: ratToken, secret: true });
+    await stack.setConfig("obdcr:importClientSecret", {
+      value: existing.secrets.client_secret!,
+      secret: true,
+    });
   });
 
   afterAll(async () => {
@@ -152,11 +181,44 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
     expect(await held("rat-bank")).toEqual([up.outputs.rat?.value]);
   });
 
+  it("pulumi import by client_id (inputs and the RAT from provider config); the next up changes nothing", async () => {
+    // An unknown client_id: a clear error, not "provider does not support importing".
+    const ghost = await stack
+      .import({ resources: [{ type: TYPE, name: "ghost", id: "no-such-client" }], generateCode: false })
+      .then(
+        () => "imported?",
+        (e: Error) => e.message,
+      );
+    expect(ghost).toMatch(/cannot import registration no-such-client/);
+    expect(ghost).not.toMatch(/does not support importing/);
+    const before = await held("rat-bank");
+    await stack.import({
+      resources: [{ type: TYPE, name: "imported", id: existing.client_id }],
+      generateCode: false,
+      protect: false,
+      onOutput,
+    });
+    expect(await idOf("imported")).toBe(existing.client_id);
+    expect(await held("rat-bank")).toEqual(before); // read, nothing registered
+    declared.set("imported", imp);
+    const preview = await stack.preview({ onOutput });
+    expect(preview.changeSummary.same).toBe(4);
+    expect(preview.changeSummary.update ?? 0).toBe(0);
+    const up = await stack.up({ onOutput });
+    expect(up.summary.resourceChanges?.same).toBe(4);
+    expect(up.outputs.imported?.value).toBe(existing.client_id);
+    const inState = readFileSync(stateFile(backend, projectName, stackName), "utf8");
+    expect(inState).not.toContain(ratToken);
+    expect(inState).not.toContain(existing.secrets.client_secret!);
+    expect(engineOutput).not.toContain(ratToken);
+  });
+
   it("destroy deletes every registration at its bank", async () => {
     const res = await stack.destroy({ onOutput });
     expect(res.summary.result).toBe("succeeded");
     expect(await held("uk-bank")).toEqual([]);
     expect(await held("rat-bank")).toEqual([]);
     expect(await resources()).toEqual([]);
+    expect(await sb.admin.registrations("rat-bank")).toEqual([]); // the imported one too
   });
 });
