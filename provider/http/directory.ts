@@ -15,6 +15,7 @@ import {
   UnexpectedResponseError,
 } from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
+import { directoryTokenField } from "../core/parse/rejection.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
 import type { Jwks } from "../core/schemas/common.js";
 import { TokenResponse } from "../core/schemas/responses.js";
@@ -93,6 +94,8 @@ export interface DirectoryTokenInput {
   tls: TlsMaterial;
   /** Client authentication at the directory (default private_key_jwt; OFB: tls_client_auth). */
   auth?: "private_key_jwt" | "tls_client_auth" | undefined;
+  /** The input the client_id comes from, named in errors (default `software.software_id`). */
+  client_id_field?: string | undefined;
 }
 
 /**
@@ -130,18 +133,22 @@ export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInpu
   try {
     t = processTokenResponse(res, "directory token request");
   } catch (e) {
+    if (!(e instanceof RegistrationRejectedError)) throw e;
     // The directory's own words may not say which input is wrong: name what it checks.
-    if (e instanceof RegistrationRejectedError && e.error === "invalid_client")
-      throw new RegistrationRejectedError(
-        e.status,
-        e.error,
-        i.auth === "tls_client_auth"
-          ? `${e.error_description ?? "client authentication failed"} ; check directory.client_id (the SSA's software_client_id) and transport.cert (the certificate registered for this software at the directory)`
-          : `${e.error_description ?? "client authentication failed"} ; check signing_key (kid in the software's JWKS and not revoked, private key of that kid), software.software_id and transport.cert (issued for this software by a CA the directory trusts)`,
-        "directory token request",
-        { cause: e },
-      );
-    throw e;
+    const field = directoryTokenField(e.error_description, i.client_id_field ?? "software.software_id");
+    const hint =
+      e.error !== "invalid_client"
+        ? ""
+        : i.auth === "tls_client_auth"
+          ? " ; check directory.client_id (the SSA's software_client_id) and transport.cert (the certificate registered for this software at the directory)"
+          : " ; check signing_key (kid in the software's JWKS and not revoked, private key of that kid), software.software_id and transport.cert (issued for this software by a CA the directory trusts)";
+    throw new RegistrationRejectedError(
+      e.status,
+      e.error,
+      `${e.error_description ?? "client authentication failed"}${hint}`,
+      "directory token request",
+      { cause: e, field, remedy: field ? { kind: "fix-input", field } : undefined },
+    );
   }
   cacheToken(ctx, key, t);
   return t.access_token;
@@ -233,6 +240,7 @@ export interface SsaSource {
   /** The directory token's client_id (default: software_id). */
   client_id?: string | undefined;
   auth?: "private_key_jwt" | "tls_client_auth" | undefined;
+  client_id_field?: string | undefined;
 }
 
 /** The SSA for a software: reused while younger than max_age_seconds; concurrent callers share one download. */
@@ -250,6 +258,7 @@ export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
       key: s.key,
       tls: s.tls,
       auth: s.auth,
+      client_id_field: s.client_id_field,
     });
     ctx.stats.ssa_downloads++;
     const ssa = processSsaResponse(await ssaRequest(ctx, url, token, s.tls, s.headers), s.error_format);

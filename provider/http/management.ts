@@ -88,6 +88,18 @@ export async function getManagementToken(ctx: ObDcrContext, i: ManagementTokenIn
     cacheToken(ctx, cacheKey, t);
     return t.access_token;
   } catch (e) {
+    if (e instanceof RegistrationRejectedError && e.error === "invalid_scope")
+      throw new RegistrationRejectedError(
+        e.status,
+        e.error,
+        `${e.error_description ?? "scope refused"}; the management token asks for scope ${i.scope ?? "(none)"}: set bank_profile.management.scope to what this bank grants for registration management`,
+        "management token request",
+        {
+          cause: e,
+          field: "bank_profile.management.scope",
+          remedy: { kind: "fix-input", field: "bank_profile.management.scope" },
+        },
+      );
     if (e instanceof RegistrationRejectedError && e.error === "invalid_client") {
       if (i.invalid_client_is_gone)
         throw new RegistrationGoneError(

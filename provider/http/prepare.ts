@@ -94,6 +94,7 @@ export function downloadSsa(
     headers: r.ssa_headers,
     error_format: r.profile.error_format,
     client_id: r.client_id,
+    client_id_field: d.client_id !== undefined ? "directory.client_id" : "software.software_id",
     auth: r.token_auth,
     org_id: software.org_id,
     software_id: software.software_id,

@@ -53,3 +53,21 @@ export function rejectionField(
   }
   return best?.field;
 }
+
+/**
+ * Which input a directory (register) token refusal is about, from its description: the scope, the
+ * client id (`client_id_field`: `software.software_id` or `directory.client_id`), the transport
+ * certificate, or the signing key behind the client assertion. Undefined when it names none.
+ */
+export function directoryTokenField(
+  description: string | undefined,
+  client_id_field: string,
+): string | undefined {
+  if (!description) return undefined;
+  const d = description.toLowerCase();
+  if (/\bscope\b/.test(d)) return "directory.scope";
+  if (/certificate/.test(d)) return "transport.cert";
+  if (/client_assertion|signature|\bkid\b|jwks|\bkey\b/.test(d)) return "signing_key";
+  if (/\bclient_id\b|software product/.test(d)) return client_id_field;
+  return undefined;
+}
