@@ -66,9 +66,7 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
       client: { ...rat.client, tokenEndpointAuthMethod: "client_secret_basic" },
     });
     stack = await nativeStack({ projectName, stackName, backend, declared });
-    // A registration made outside Pulumi, to import later. The engine configures the default
-    // provider when the stack's provider config changes in an `up`, so the import settings are
-    // in place from the start, as a user sets them before `pulumi up` and `pulumi import`.
+    // A registration made outside Pulumi, to import later.
     imp = {
       ...pulumiArgs(sb, "rat-bank"),
       client: {
@@ -81,12 +79,6 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
       createContext(),
     );
     ratToken = existing.secrets.registration_access_token!;
-    await stack.setConfig("obdcr:importInputs", { value: JSON.stringify(imp) });
-    await stack.setConfig("obdcr:importRegistrationAccessToken", { value: ratToken, secret: true });
-    await stack.setConfig("obdcr:importClientSecret", {
-      value: existing.secrets.client_secret!,
-      secret: true,
-    });
   });
 
   afterAll(async () => {
@@ -181,6 +173,32 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
     expect(await held("rat-bank")).toEqual([up.outputs.rat?.value]);
   });
 
+  it("provider config: the signing key from a config secret; config changes recorded by an up that changes no registration", async () => {
+    const before = { uk: await held("uk-bank"), rat: await held("rat-bank") };
+    await stack.setConfig("obdcr:importInputs", { value: JSON.stringify(imp) });
+    await stack.setConfig("obdcr:importRegistrationAccessToken", { value: ratToken, secret: true });
+    await stack.setConfig("obdcr:importClientSecret", {
+      value: existing.secrets.client_secret!,
+      secret: true,
+    });
+    await stack.setConfig("obdcr:signingPrivateKey", { value: keyPem(), secret: true });
+    const up = await stack.up({ onOutput });
+    expect(up.summary.resourceChanges?.create ?? 0).toBe(0);
+    expect({ uk: await held("uk-bank"), rat: await held("rat-bank") }).toEqual(before);
+    // A registration that names its key (kid, alg) but not the key: the provider config gives it.
+    const uk = declared.get("uk")!;
+    declared.set("cfgkey", { ...uk, signingKey: { kid: (uk.signingKey as Args).kid, alg: "PS256" } });
+    const up2 = await stack.up({ onOutput });
+    expect(up2.summary.resourceChanges?.create).toBe(1);
+    expect(await held("uk-bank")).toContain(up2.outputs.cfgkey?.value);
+    const inState = readFileSync(stateFile(backend, projectName, stackName), "utf8");
+    for (const line of keyPem()
+      .split("\n")
+      .filter((l) => l.length > 40))
+      expect(inState).not.toContain(line);
+    expect(inState).not.toContain(ratToken);
+  });
+
   it("pulumi import by client_id (inputs and the RAT from provider config); the next up changes nothing", async () => {
     // An unknown client_id: a clear error, not "provider does not support importing".
     const ghost = await stack
@@ -202,10 +220,10 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
     expect(await held("rat-bank")).toEqual(before); // read, nothing registered
     declared.set("imported", imp);
     const preview = await stack.preview({ onOutput });
-    expect(preview.changeSummary.same).toBe(4);
+    expect(preview.changeSummary.same).toBe(5);
     expect(preview.changeSummary.update ?? 0).toBe(0);
     const up = await stack.up({ onOutput });
-    expect(up.summary.resourceChanges?.same).toBe(4);
+    expect(up.summary.resourceChanges?.same).toBe(5);
     expect(up.outputs.imported?.value).toBe(existing.client_id);
     const inState = readFileSync(stateFile(backend, projectName, stackName), "utf8");
     expect(inState).not.toContain(ratToken);
