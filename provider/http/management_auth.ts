@@ -8,6 +8,7 @@ import {
   invalidInputFromZod,
   NotSupportedError,
   RegistrationGoneError,
+  RegistrationRejectedError,
 } from "../core/errors.js";
 import { managementStyle, managementUri } from "../core/lifecycle/plan.js";
 import {
@@ -100,6 +101,18 @@ export async function withManagementAuth<T>(
   try {
     return await call(token);
   } catch (e) {
+    if (e instanceof RegistrationRejectedError && e.error === "insufficient_scope")
+      throw new RegistrationRejectedError(
+        e.status,
+        e.error,
+        `${e.error_description ?? "the management token's scope is not enough"}; the token was asked for scope ${ti.scope ?? "(none)"} (fix bank_profile.management.scope)`,
+        "registration management",
+        {
+          cause: e,
+          field: "bank_profile.management.scope",
+          remedy: { kind: "fix-input", field: "bank_profile.management.scope" },
+        },
+      );
     if (!(e instanceof RegistrationGoneError) || e.status !== 401) throw e;
     // The cached token may be the one revoked; a fresh one tells gone from stale.
     evictManagementToken(ctx, ti);

@@ -24,7 +24,8 @@ const CLAIM_FIELDS: Readonly<Record<string, string>> = {
   jwks_uri: "client.jwks_uri",
   jwks: "client.jwks",
   tls_client_auth_subject_dn: "client.tls_client_auth_subject_dn",
-  sector_identifier_uri: "client.extra.sector_identifier_uri",
+  // CDR: an SSA claim (fixed at the Register, not in our request).
+  sector_identifier_uri: "directory",
   aud: "bank_profile.aud",
   iss: "bank_profile.iss",
   software_id: "software.software_id",
