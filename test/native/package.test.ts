@@ -1,0 +1,134 @@
+// The plugin as a user gets it: `npm pack`, installed offline into a new Pulumi project whose
+// Pulumi.yaml has the documented one-line set-up (`plugins.providers: [{name: obdcr, path:
+// node_modules/ob-dcr/bin}]`); a plain `pulumi up` (the CLI's nodejs language host, a JavaScript
+// program declaring obdcr:index:ClientRegistration) registers at the sandbox and `pulumi destroy`
+// deletes. Nothing downloads. Needs `npm run build` first.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliInfo, DEMO_PASSPHRASE } from "../../scripts/lib/pulumi_stack.js";
+import {
+  describeRun,
+  nodeOnlyBin,
+  ROOT,
+  type RunResult,
+  run,
+  writeOfflineProject,
+} from "../package/offline_project.js";
+import { sandboxParams } from "../support/params.js";
+import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
+
+const PROJECT = "obdcr-native-packed";
+const PULUMI_YAML = `name: ${PROJECT}
+runtime: nodejs
+plugins:
+  providers:
+    - name: obdcr
+      path: node_modules/ob-dcr/bin
+`;
+
+// What a user writes until generated SDKs exist: the type token and the schema's inputs.
+const INDEX_JS = `const pulumi = require("@pulumi/pulumi");
+const args = JSON.parse(require("node:fs").readFileSync("args.json", "utf8"));
+class ClientRegistration extends pulumi.CustomResource {
+  constructor(name, a, opts) { super("obdcr:index:ClientRegistration", name, a, opts); }
+}
+const r = new ClientRegistration("bank", args);
+exports.clientId = r.id;
+`;
+
+describe("the native plugin from the installed npm package", () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), "obdcr-native-pack-"));
+  const dir = path.join(tmp, "project");
+  let sb: TestSandbox;
+  let env: NodeJS.ProcessEnv;
+  const ok = (what: string, r: RunResult) => {
+    if (r.code !== 0) throw new Error(describeRun(what, r));
+    return r;
+  };
+
+  beforeAll(async () => {
+    const baseEnv: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !/^(OBDCR_|PULUMI_|npm_package_|npm_lifecycle_)/.test(k)) baseEnv[k] = v;
+    delete baseEnv.npm_config_local_prefix;
+    delete baseEnv.INIT_CWD;
+    // Node 24 (the one running this test) first on PATH; the repo's node_modules/.bin not at all.
+    const nodeBin = nodeOnlyBin(path.join(tmp, "node-bin"));
+    const cli = cliInfo();
+    baseEnv.PATH = [nodeBin, path.dirname(cli.pulumi), ...(process.env.PATH ?? "").split(path.delimiter)]
+      .filter((p) => !p.includes("node_modules"))
+      .join(path.delimiter);
+    const packDir = path.join(tmp, "pack");
+    mkdirSync(packDir);
+    const npm = (args: string[], cwd: string) =>
+      run("npm", [...args, "--no-audit", "--no-fund", "--no-update-notifier"], { cwd, env: baseEnv });
+    const packed = ok(
+      "npm pack",
+      await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], ROOT),
+    );
+    const info = JSON.parse(packed.stdout) as { filename: string }[];
+    const tarball = path.join(packDir, info[0]!.filename);
+    sb = await startTestSandbox({ dataDir: path.join(tmp, "sandbox"), banks: ["packed-bank"] });
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "Pulumi.yaml"), PULUMI_YAML);
+    writeFileSync(path.join(dir, "index.js"), INDEX_JS);
+    const { camelKeys } = await import("../../provider/lifecycle/inputs.js");
+    writeFileSync(
+      path.join(dir, "args.json"),
+      JSON.stringify(camelKeys(sandboxParams(sb.manifest, { bank: "packed-bank" }))),
+    );
+    writeOfflineProject({
+      dir,
+      manifest: { name: PROJECT, main: "index.js" },
+      tarball,
+      dependencies: ["@pulumi/pulumi"],
+    });
+    ok("npm ci --offline", await npm(["ci", "--offline"], dir));
+    env = {
+      ...baseEnv,
+      PULUMI_HOME: path.join(tmp, "pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${path.join(tmp, "backend")}`,
+      PULUMI_CONFIG_PASSPHRASE: DEMO_PASSPHRASE,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    mkdirSync(path.join(tmp, "backend"));
+  });
+
+  afterAll(async () => {
+    await sb?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("`pulumi package get-schema` reads the installed wrapper's schema", async () => {
+    const wrapper = path.join(dir, "node_modules", "ob-dcr", "bin", "pulumi-resource-obdcr");
+    const r = ok(
+      "get-schema",
+      await run(cliInfo().pulumi, ["package", "get-schema", wrapper], { cwd: dir, env }),
+    );
+    const schema = JSON.parse(r.stdout) as {
+      name: string;
+      version: string;
+      resources: Record<string, unknown>;
+    };
+    expect(schema.name).toBe("obdcr");
+    expect(schema.version).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+    expect(Object.keys(schema.resources)).toEqual(["obdcr:index:ClientRegistration"]);
+  });
+
+  it("`pulumi up` finds the plugin through Pulumi.yaml and registers; `pulumi destroy` deletes", async () => {
+    const pulumi = (...args: string[]) =>
+      run(cliInfo().pulumi, [...args, "--non-interactive"], { cwd: dir, env });
+    ok("stack init", await pulumi("stack", "init", "dev"));
+    const up = await pulumi("up", "--yes");
+    expect(up.code, describeRun("pulumi up", up)).toBe(0);
+    const outputs = JSON.parse(ok("stack output", await pulumi("stack", "output", "--json")).stdout);
+    const held = async () => (await sb.admin.registrations("packed-bank")).map((r) => r.client_id);
+    expect(await held()).toEqual([outputs.clientId]);
+    const destroy = await pulumi("destroy", "--yes");
+    expect(destroy.code, describeRun("pulumi destroy", destroy)).toBe(0);
+    expect(await held()).toEqual([]);
+  });
+});
