@@ -201,6 +201,22 @@ export function throwForSsaStatus(res: HttpResponse, format: "oauth" | "cds" = "
       throw new DirectoryRejectedError(res.status, advice.code, first?.detail, "SSA download", advice);
     }
   }
+  if (res.status === 403 || res.status === 404) {
+    try {
+      throwForStatus(res, "SSA download");
+    } catch (e) {
+      // The SSA path is the software's ids: the directory has no statement there for our token.
+      if (e instanceof RegistrationRejectedError)
+        throw new RegistrationRejectedError(
+          e.status,
+          e.error,
+          `${e.error_description ?? ""} (fix software: org_id and software_id fill the SSA path, and must be this certificate's organisation and software)`,
+          "SSA download",
+          { cause: e, field: "software", remedy: { kind: "fix-input", field: "software" } },
+        );
+      throw e;
+    }
+  }
   throwForStatus(res, "SSA download");
 }
 

@@ -30,6 +30,8 @@ const CLAIM_FIELDS: Readonly<Record<string, string>> = {
   iss: "bank_profile.iss",
   software_id: "software.software_id",
   software_statement: "directory",
+  // RFC 7592 PUT: the body's client_id is the recorded one.
+  client_id: "state.client_id",
 };
 
 const BY_ERROR: Readonly<Record<string, string | undefined>> = {
@@ -52,6 +54,9 @@ export function rejectionField(
     const m = new RegExp(`(^|[^a-z_])${claim}([^a-z_]|$)`).exec(description);
     if (m && (!best || m.index < best.at)) best = { at: m.index, field };
   }
+  // OFB: the certificate ↔ SSA binding ("the client certificate's UID is not the SSA software_id").
+  const cert = /certificate/i.exec(description);
+  if (cert && (!best || cert.index < best.at)) return "transport.cert";
   return best?.field;
 }
 
