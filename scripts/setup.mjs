@@ -250,7 +250,7 @@ function cliSteps(go, version, binDir) {
       },
     },
     {
-      label: "the pulumi CLI (700 to 1,300 packages, by what the Go cache holds)",
+      label: "the pulumi CLI (up to 1,700 packages, by what the Go cache holds)",
       run: ({ secs }) =>
         goBuild(go, modDir, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", join(binDir, "pulumi"), {
           ldflags: `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${version}`,
@@ -272,7 +272,7 @@ function cliSteps(go, version, binDir) {
 }
 
 const pythonHostStep = (go, binDir) => ({
-  label: "the python language host (sdk/v3 v3.68.0, shares the nodejs host's modules)",
+  label: "the python language host (sdk/v3 v3.68.0, shares the nodejs host's packages)",
   run: async ({ secs }) => {
     const langhost = join(modDir, "langhost");
     const pkg = `github.com/pulumi/pulumi/sdk/v3/python/cmd/${PYHOST}`;
@@ -291,7 +291,7 @@ const pythonHostStep = (go, binDir) => ({
 });
 
 const yamlHostStep = (go, binDir) => ({
-  label: `the YAML language host (pulumi-yaml v${YAML_VERSION}, about 500 packages)`,
+  label: `the YAML language host (pulumi-yaml v${YAML_VERSION}, up to 50 modules and 400 packages)`,
   run: async ({ secs }) => {
     // `go install pkg@version` builds with pulumi-yaml's own go.mod/go.sum (checked against the
     // checksum database), so no wrapper module is needed; -mod is not allowed there.
@@ -346,7 +346,7 @@ const venvStep = (python, version, venvDir) => ({
 });
 
 const genSdkStep = (go, binDir) => ({
-  label: `${GEN_SDK}, the SDK generator (pkg/v3 codegen; 50 to 500 packages, by what the Go cache holds)`,
+  label: `${GEN_SDK}, the SDK generator (pkg/v3 codegen; a few packages once the CLI is built)`,
   run: ({ secs }) =>
     goBuild(go, modDir, "./gensdk", join(binDir, GEN_SDK), {
       ldflags: `-s -w -X main.buildID=${genSdkId()}`,
