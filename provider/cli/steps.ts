@@ -122,7 +122,7 @@ export async function tokenStep(
   if (assertion) {
     const decoded = decodeJwt(assertion);
     doc.client_assertion = { ...decoded, jwt: out.showSecrets ? assertion : REDACTED };
-    out.heading(`${next}. Client assertion (private_key_jwt for the ${r.profile.label})`);
+    out.heading(`${next}. Client assertion (private_key_jwt for the directory)`);
     out.field("header", decoded?.header);
     out.field("claims", decoded?.claims);
     out.line(`jwt: ${out.showSecrets ? assertion : `${REDACTED} (--show-secrets prints it)`}`);
@@ -133,9 +133,11 @@ export async function tokenStep(
   );
   const body = bodyForPrint(response.body);
   doc.directory_token = { url: need.token_endpoint, status: response.status, body };
-  out.heading(`${next}. ${r.profile.label} token (${r.token_auth}, client_id ${r.client_id})`);
+  out.heading(`${next}. Directory token`);
   out.line(`POST ${need.token_endpoint}`);
-  out.line(`scope: ${r.scope.join(" ")}`);
+  out.line(
+    `directory: ${r.profile.label}, ${r.token_auth}, client_id ${r.client_id}, scope ${r.scope.join(" ")}`,
+  );
   out.line(`status: ${response.status}`);
   out.field("body", body);
   const token = processTokenResponse(response, "directory token request");

@@ -87,8 +87,12 @@ export const command = defineCommand({
       try {
         outcome = await out.step("registration", () => createRegistration(withSsa, rt.ctx));
       } finally {
+        // Where prepare sent it: the given endpoint, else discovery's mTLS alias, else its plain one.
+        const doc0 = [...rt.ctx.discovery.values()][0]?.doc;
         const endpoint =
-          params.bank.registration_endpoint ?? [...rt.ctx.discovery.values()][0]?.doc.registration_endpoint;
+          params.bank.registration_endpoint ??
+          doc0?.mtls_endpoint_aliases?.registration_endpoint ??
+          doc0?.registration_endpoint;
         printRegistrationExchange(rt, endpoint, doc, n);
       }
       out.heading("Result");
