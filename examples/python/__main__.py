@@ -9,6 +9,9 @@ Stack config (project namespace; JSON values):
     pulumi config set redirectUris '["https://tpp.example.com/callback"]'
     pulumi config set --secret obdcr:signingPrivateKey < signing.key
 
+Against the local sandbox (`npm run sandbox`), `node ../yaml/sandbox-config.mjs` sets all of it
+from the sandbox's manifest.
+
 The signing key is provider configuration (`obdcr:`): the provider reads it, so it is never a
 resource input and never in this program. The transport key is read by the provider from its file;
 only the path is in state. The provider process serves every registration of the stack, so one

@@ -42,7 +42,10 @@ export function describeLanguage(c: LanguageCase) {
       Object.fromEntries(Object.entries(m).map(([k, v]) => [c.bankKeys[k] ?? k, v]));
 
     beforeAll(async () => {
-      sb = await startTestSandbox({ dataDir: join(work, "sandbox"), banks: LANGUAGE_BANKS });
+      sb = await startTestSandbox({
+        dataDir: join(work, "sandbox"),
+        banks: ["sandbox-bank", { name: "rfc7592-bank", management: "registration_access_token" }],
+      });
       p = await c.prepare(sb, work);
     });
 
@@ -70,7 +73,7 @@ export function describeLanguage(c: LanguageCase) {
 
     it("masks the secret output and keeps secrets out of the state and the engine output", async () => {
       const tokens = byBank(shown.registrationAccessTokens as Record<string, unknown>);
-      const token = tokens["rat-bank"] as string;
+      const token = tokens["rfc7592-bank"] as string;
       expect(token).toEqual(expect.any(String));
       expect(token.length).toBeGreaterThan(15);
       expect(tokens["sandbox-bank"] ?? null).toBeNull(); // an OBIE-managed bank issues none
@@ -78,7 +81,9 @@ export function describeLanguage(c: LanguageCase) {
       const masked = await outputs(false);
       // YAML masks the whole map, Python the member.
       const m = masked.registrationAccessTokens;
-      expect(m === "[secret]" || byBank(m as Record<string, unknown>)["rat-bank"] === "[secret]").toBe(true);
+      expect(m === "[secret]" || byBank(m as Record<string, unknown>)["rfc7592-bank"] === "[secret]").toBe(
+        true,
+      );
       expect(JSON.stringify(masked)).not.toContain(token);
       expect(masked.clientIds).toEqual(shown.clientIds);
       const exported = await p.pulumi(["stack", "export"]);

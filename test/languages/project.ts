@@ -3,16 +3,18 @@
 // manifest. The copy's `plugins.providers` path is made absolute (the example's is relative to it).
 import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
-import type { SandboxManifest } from "../../sandbox/manifest.js";
 import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
 import { type Toolchain, toolchain, toolPath } from "../../scripts/lib/toolchain.js";
+import type { TestSandbox } from "../support/sandbox.js";
 
 const execP = promisify(execFile);
 
 export interface Project {
   dir: string;
+  /** Runs a command in the project with the engine's environment; returns its stdout. */
+  run(cmd: string, args: string[], input?: string): Promise<string>;
   /**
    * Runs `pulumi <args>` in the project; what the commands printed so far is in `log`, except
    * what was asked for with `--show-secrets`.
@@ -22,8 +24,11 @@ export interface Project {
   t: Toolchain;
 }
 
-/** The banks both examples register with: an OBIE-managed one and an RFC 7592 one. */
-export const LANGUAGE_BANKS = ["sandbox-bank", "rat-bank"];
+/**
+ * The banks of `npm run sandbox` (sandbox/main.ts), which both examples register with: an
+ * OBIE-managed one and an RFC 7592 one.
+ */
+export const LANGUAGE_BANKS = ["sandbox-bank", "rfc7592-bank"];
 
 export function copyExample(
   name: "python" | "yaml",
@@ -58,15 +63,9 @@ export function copyExample(
     dir,
     t,
     log: () => out,
-    async pulumi(args, input) {
-      const p = execP(t.pulumi, ["--non-interactive", ...args], {
-        cwd: dir,
-        env: fullEnv,
-        maxBuffer: 64 << 20,
-      });
-      if (input !== undefined) {
-        p.child.stdin?.end(input);
-      }
+    async run(cmd, args, input) {
+      const p = execP(cmd, args, { cwd: dir, env: fullEnv, maxBuffer: 64 << 20 });
+      if (input !== undefined) p.child.stdin?.end(input);
       const shown = args.includes("--show-secrets");
       try {
         const r = await p;
@@ -75,37 +74,20 @@ export function copyExample(
       } catch (e) {
         const x = e as { stdout?: string; stderr?: string };
         out += (x.stdout ?? "") + (x.stderr ?? "");
-        throw new Error(`pulumi ${args[0]} failed:\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
+        throw new Error(`${basename(cmd)} ${args.filter((a) => !a.startsWith("-")).slice(0, 2).join(" ")} failed:\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
       }
     },
-  };
-}
-
-/** The values both examples take, from the sandbox manifest (first org and software). */
-export function sandboxValues(m: SandboxManifest) {
-  const org = m.orgs[0]!;
-  const sw = org.softwares[0]!;
-  const bank = (name: string) => {
-    const b = m.banks.find((x) => x.name === name);
-    if (!b) throw new Error(`no bank ${name} in the sandbox manifest`);
-    return { name, discoveryUrl: b.discovery_url, orgId: b.org_id };
-  };
-  return {
-    directory: {
-      tokenEndpoint: m.directory.token_endpoint,
-      ssaEndpoint: m.directory.ssa_endpoint_template,
-      jwksUri: m.directory.jwks_uri,
+    pulumi(args, input) {
+      return this.run(t.pulumi, ["--non-interactive", ...args], input);
     },
-    software: { softwareId: sw.software_id, orgId: org.org_id, kid: sw.signing.kid },
-    transport: { certFile: sw.transport.cert_file, keyFile: sw.transport.key_file, caFile: m.ca_cert_file },
-    banks: LANGUAGE_BANKS.map(bank),
-    redirectUris: sw.software_redirect_uris.slice(0, 1),
-    signingKeyPem: readFileSync(sw.signing.private_key_file, "utf8"),
   };
 }
 
-/** Sets plain config values one by one, and the signing key as the secret `obdcr:signingPrivateKey` from stdin. */
-export async function setConfig(p: Project, plain: Record<string, string>, signingKeyPem: string) {
-  for (const [k, v] of Object.entries(plain)) await p.pulumi(["config", "set", "--plaintext", k, "--", v]);
-  await p.pulumi(["config", "set", "--secret", "obdcr:signingPrivateKey"], signingKeyPem);
+/**
+ * The stack config for the sandbox, set by the script the examples' docs give users
+ * (examples/yaml/sandbox-config.mjs), from the test sandbox's manifest.
+ */
+export async function sandboxConfig(p: Project, sb: TestSandbox): Promise<void> {
+  const script = join(repoRoot, "examples", "yaml", "sandbox-config.mjs");
+  await p.run(process.execPath, [script, "--manifest", join(sb.dataDir, "manifest.json")]);
 }

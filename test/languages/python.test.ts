@@ -2,7 +2,7 @@
 // real CLI against the sandbox, two banks in one up: see lifecycle.ts.
 import { need, toolchain } from "../../scripts/lib/toolchain.js";
 import { describeLanguage } from "./lifecycle.js";
-import { copyExample, sandboxValues, setConfig } from "./project.js";
+import { copyExample, sandboxConfig } from "./project.js";
 import { installPythonSdk } from "./python_sdk.js";
 
 describeLanguage({
@@ -13,20 +13,8 @@ describeLanguage({
       PULUMI_PYTHON_CMD: need(toolchain(), "python"),
       PYTHONPATH: site,
     });
-    const v = sandboxValues(sb.manifest);
     await p.pulumi(["stack", "init", "dev"]);
-    const json = (x: unknown) => JSON.stringify(x);
-    await setConfig(
-      p,
-      {
-        directory: json(v.directory),
-        software: json(v.software),
-        transport: json(v.transport),
-        banks: json(v.banks),
-        redirectUris: json(v.redirectUris),
-      },
-      v.signingKeyPem,
-    );
+    await sandboxConfig(p, sb);
     return p;
   },
   bankKeys: {},
