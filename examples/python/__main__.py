@@ -1,13 +1,20 @@
 """One software registered with every bank listed in stack config, in one `pulumi up`.
 
-Stack config (project namespace; JSON values):
+Stack config (the same keys as examples/yaml), in Pulumi.<stack>.yaml:
 
-    pulumi config set directory '{"tokenEndpoint": "…", "ssaEndpoint": "…/tpp/{org_id}/ssa/{software_id}", "jwksUri": "…"}'
-    pulumi config set software '{"softwareId": "…", "orgId": "…", "kid": "…"}'
-    pulumi config set transport '{"certFile": "transport.pem", "keyFile": "transport.key", "caFile": "ca.pem"}'
-    pulumi config set banks '[{"name": "bank-a", "discoveryUrl": "…", "orgId": "…"}, …]'
-    pulumi config set redirectUris '["https://tpp.example.com/callback"]'
-    pulumi config set --secret obdcr:signingPrivateKey < signing.key
+    config:
+      obdcr-python:directory:
+        tokenEndpoint: https://…/as/token.oauth2
+        ssaEndpoint: https://…/tpp/{org_id}/ssa/{software_id}   # the provider fills in both ids
+        jwksUri: https://…/openbanking.jwks
+      obdcr-python:software: {softwareId: …, orgId: …, kid: …}
+      obdcr-python:transport: {certFile: transport.pem, keyFile: transport.key, caFile: ca.pem}
+      obdcr-python:banks:
+        - {name: bank-a, discoveryUrl: https://…/.well-known/openid-configuration, orgId: …}
+        - {name: bank-b, discoveryUrl: …, orgId: …}
+      obdcr-python:redirectUris: [https://tpp.example.com/callback]
+
+and the signing key as a secret: `pulumi config set --secret obdcr:signingPrivateKey < signing.key`.
 
 Against the local sandbox (`npm run sandbox`), `node ../yaml/sandbox-config.mjs` sets all of it
 from the sandbox's manifest.
