@@ -69,6 +69,27 @@ export const SECRET_CONFIG = [
   "importClientSecret",
 ] as const;
 
+/**
+ * CheckConfig: every problem with its `obdcr:` key (at preview, before any registration is
+ * touched), and the credentials marked secret even when set without `--secret`, so the provider's
+ * inputs in state never hold them in plaintext. The values are kept as given.
+ */
+export function checkConfig(given: Record<string, unknown>): {
+  failures: { property: string; reason: string }[];
+  secretKeys: string[];
+} {
+  const present = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== ""));
+  const known = Object.fromEntries(Object.entries(present).filter(([k]) => k !== "version"));
+  const r = ProviderConfig.safeParse(known);
+  const failures = r.success
+    ? []
+    : r.error.issues.map((i) => ({
+        property: i.path.join(".") || "(config)",
+        reason: `obdcr:${i.path.join(".")}: ${i.message}`,
+      }));
+  return { failures, secretKeys: SECRET_CONFIG.filter((k) => k in present) };
+}
+
 /** What `pulumi import` reads besides the client_id. */
 export interface ImportConfig {
   inputs?: Record<string, unknown> | undefined;

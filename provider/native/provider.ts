@@ -22,8 +22,8 @@ import {
   worded,
 } from "../resource/messages.js";
 import { transportFromEnv } from "../resource/provider.js";
-import { SECRET_OUTPUTS } from "../resource/registration.js";
-import { configFrom, type ImportConfig, resolveConfig } from "./config.js";
+import { SECRET_OUTPUTS } from "../resource/secret_outputs.js";
+import { checkConfig, configFrom, type ImportConfig, resolveConfig } from "./config.js";
 import schema from "./schema.json";
 import { type Path, unwrap, wrap } from "./secrets.js";
 
@@ -143,6 +143,13 @@ export class ObDcrProvider implements pulumi.provider.Provider {
 
   async getSchema(): Promise<string> {
     return JSON.stringify({ ...schema, version: this.version });
+  }
+
+  /** Called by the CheckConfig hook (main.ts): validated config, credentials marked secret. */
+  async checkConfig(news: unknown): Promise<pulumi.provider.CheckResult> {
+    const { props, paths } = plain(news);
+    const r = checkConfig(props);
+    return { inputs: wrap(props, [...paths, ...r.secretKeys.map((k) => [k])]), failures: r.failures };
   }
 
   /** Called by the Configure hook (main.ts) with the request's args (wrapped) and variables. */

@@ -53,6 +53,7 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
     const v = r.outputs[key] as { plaintext?: string } | string;
     return typeof v === "string" ? v : (JSON.parse(v.plaintext!) as string);
   };
+  const transportPem = () => readFileSync(sb.manifest.orgs[0]!.softwares[0]!.transport.key_file, "utf8");
   const keyPem = () => readFileSync(sb.manifest.orgs[0]!.softwares[0]!.signing.private_key_file, "utf8");
 
   beforeAll(async () => {
@@ -182,6 +183,16 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
       secret: true,
     });
     await stack.setConfig("obdcr:signingPrivateKey", { value: keyPem(), secret: true });
+    // Set without --secret: CheckConfig marks it secret all the same (checked in the state below).
+    await stack.setConfig("obdcr:transportKey", { value: transportPem() });
+    // A bad value is refused at preview, naming its key.
+    await stack.setConfig("obdcr:maxRetries", { value: "many" });
+    const bad = await stack.preview().then(
+      () => "accepted",
+      (e: Error) => e.message,
+    );
+    expect(bad).toMatch(/obdcr:maxRetries: /);
+    await stack.setConfig("obdcr:maxRetries", { value: "2" });
     const up = await stack.up({ onOutput });
     expect(up.summary.resourceChanges?.create ?? 0).toBe(0);
     expect({ uk: await held("uk-bank"), rat: await held("rat-bank") }).toEqual(before);
@@ -192,10 +203,8 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
     expect(up2.summary.resourceChanges?.create).toBe(1);
     expect(await held("uk-bank")).toContain(up2.outputs.cfgkey?.value);
     const inState = readFileSync(stateFile(backend, projectName, stackName), "utf8");
-    for (const line of keyPem()
-      .split("\n")
-      .filter((l) => l.length > 40))
-      expect(inState).not.toContain(line);
+    for (const pem of [keyPem(), transportPem()])
+      for (const line of pem.split("\n").filter((l) => l.length > 40)) expect(inState).not.toContain(line);
     expect(inState).not.toContain(ratToken);
   });
 
@@ -207,7 +216,9 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
         () => "imported?",
         (e: Error) => e.message,
       );
-    expect(ghost).toMatch(/cannot import registration no-such-client/);
+    expect(ghost).toMatch(
+      /OBDCR_REGISTRATION_GONE: cannot import registration no-such-client: .* does not hold it/,
+    );
     expect(ghost).not.toMatch(/does not support importing/);
     const before = await held("rat-bank");
     await stack.import({
