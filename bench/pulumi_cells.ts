@@ -28,7 +28,7 @@ export function hostUsage(dir: string): HostUsage {
     cpu += (s.cpu_user_us + s.cpu_system_us) / 1000;
     rss = Math.max(rss, s.max_rss_kb / 1024);
   }
-  if (cpu === 0) throw new Error(`no dynamic provider host reported its CPU in ${dir}`);
+  if (cpu === 0) throw new Error(`no provider host reported its CPU in ${dir}`);
   return { cpu_ms: cpu, peak_rss_mb: rss };
 }
 

@@ -1,6 +1,6 @@
 // RESULTS.md (and the console table) from a BenchResults.
 import { renderScale, scaleVerdict } from "./report_scale.js";
-import type { BenchResults, Flow, FlowRun } from "./run.js";
+import { type BenchResults, type Flow, type FlowRun, NATIVE_TARGETS, type PulumiRun } from "./run.js";
 
 const f0 = (x: number) => x.toFixed(0);
 const f1 = (x: number) => x.toFixed(1);
@@ -25,7 +25,12 @@ export interface Verdicts {
   lower_bound: boolean;
   speedup?: { n: number; latency_ms: number; value: number; ok: boolean };
   provider_cpu?: { value: number; ok: boolean };
+  native_cpu?: { value: number; ok: boolean };
+  native_rss?: { n: number; value: number; ok: boolean };
+  native_vs_noop?: { n: number; native_ms: number; noop_ms: number; value: number; ok: boolean };
 }
+
+const largest = (runs: PulumiRun[]) => [...runs].sort((a, b) => b.n - a.n)[0];
 
 export function verdicts(r: BenchResults): Verdicts {
   const core = r.flows.filter((x) => x.flow === "core");
@@ -54,6 +59,27 @@ export function verdicts(r: BenchResults): Verdicts {
   if (r.pulumi_cpu_ms_per_registration) {
     const value = r.pulumi_cpu_ms_per_registration.up;
     v.provider_cpu = { value, ok: value < CPU_TARGET_MS };
+  }
+  const native = r.pulumi_native ?? [];
+  if (r.pulumi_native_cpu_ms_per_registration) {
+    const value = r.pulumi_native_cpu_ms_per_registration.up;
+    v.native_cpu = { value, ok: value <= NATIVE_TARGETS.cpu_ms };
+  }
+  const hi = largest(native);
+  if (hi) {
+    const value = Math.max(hi.up_provider_peak_rss_mb, hi.destroy_provider_peak_rss_mb);
+    v.native_rss = { n: hi.n, value, ok: value <= NATIVE_TARGETS.peak_rss_mb };
+    const twin = (r.pulumi_native_noop ?? []).find((x) => x.n === hi.n);
+    if (twin) {
+      const value = hi.up_wall_ms - twin.up_wall_ms;
+      v.native_vs_noop = {
+        n: hi.n,
+        native_ms: hi.up_wall_ms,
+        noop_ms: twin.up_wall_ms,
+        value,
+        ok: value <= NATIVE_TARGETS.up_vs_noop_ms,
+      };
+    }
   }
   return v;
 }
@@ -92,6 +118,24 @@ export function renderResults(r: BenchResults): string {
       `- Dynamic provider CPU per registration in \`pulumi up\` (marginal): **${f2(v.provider_cpu.value)} ms** ` +
         `(target < ${CPU_TARGET_MS} ms: ${v.provider_cpu.ok ? "met" : "NOT met"})`,
     );
+  const met = (ok: boolean) => (ok ? "met" : "NOT met");
+  if (v.native_cpu)
+    out.push(
+      `- Native plugin (\`obdcr:index:ClientRegistration\`) CPU per registration in \`pulumi up\` (marginal): ` +
+        `**${f2(v.native_cpu.value)} ms** (target ≤ ${NATIVE_TARGETS.cpu_ms} ms: ${met(v.native_cpu.ok)})`,
+    );
+  if (v.native_rss)
+    out.push(
+      `- Native plugin peak RSS at N = ${v.native_rss.n}: **${f0(v.native_rss.value)} MB** ` +
+        `(target ≤ ${NATIVE_TARGETS.peak_rss_mb} MB: ${met(v.native_rss.ok)})`,
+    );
+  if (v.native_vs_noop)
+    out.push(
+      `- \`pulumi up\` of ${v.native_vs_noop.n} native registrations vs ${v.native_vs_noop.n} no-op resources of a ` +
+        `native plugin: ${f0(v.native_vs_noop.native_ms)} ms vs ${f0(v.native_vs_noop.noop_ms)} ms, ` +
+        `**${v.native_vs_noop.value >= 0 ? "+" : ""}${f0(v.native_vs_noop.value)} ms** ` +
+        `(target ≤ ${NATIVE_TARGETS.up_vs_noop_ms} ms: ${met(v.native_vs_noop.ok)})`,
+    );
   const sv = scaleVerdict(r);
   if (sv) out.push(sv);
   out.push("");
@@ -119,6 +163,14 @@ export function renderResults(r: BenchResults): string {
   for (const p of r.pulumi.filter((x) => x.n === Math.max(...r.pulumi.map((y) => y.n)))) {
     reqRows.push([`pulumi up (N = ${p.n})`, ...rq({ requests: p.up_requests }, p.n)]);
     reqRows.push([`pulumi destroy (N = ${p.n})`, ...rq({ requests: p.destroy_requests }, p.n)]);
+  }
+  const nat = largest(r.pulumi_native ?? []);
+  if (nat) {
+    reqRows.push([`pulumi up, native plugin (N = ${nat.n})`, ...rq({ requests: nat.up_requests }, nat.n)]);
+    reqRows.push([
+      `pulumi destroy, native plugin (N = ${nat.n})`,
+      ...rq({ requests: nat.destroy_requests }, nat.n),
+    ]);
   }
   out.push(
     ...table(
@@ -228,6 +280,8 @@ export function renderResults(r: BenchResults): string {
     );
   }
 
+  out.push(...renderNative(r));
+
   out.push(...renderScale(r));
 
   const c = r.crypto;
@@ -244,4 +298,115 @@ export function renderResults(r: BenchResults): string {
     "",
   );
   return `${out.join("\n")}\n`;
+}
+
+/** The native plugin beside the dynamic resource and a no-op native plugin, and where its time goes. */
+function renderNative(r: BenchResults): string[] {
+  const native = r.pulumi_native ?? [];
+  if (!native.length) return [];
+  const out: string[] = [];
+  out.push(
+    `## Native provider plugin vs dynamic resource (same run, ${native[0]!.latency_ms} ms latency)`,
+    "",
+  );
+  const rows = (label: string, runs: PulumiRun[]) =>
+    runs.map((p) => [
+      label,
+      p.n,
+      f0(p.up_wall_ms),
+      f0(p.destroy_wall_ms),
+      f0(p.up_provider_cpu_ms),
+      f0(p.destroy_provider_cpu_ms),
+      f0(p.up_provider_peak_rss_mb),
+      f0(p.destroy_provider_peak_rss_mb),
+    ]);
+  out.push(
+    ...table(
+      [
+        "provider",
+        "N",
+        "up (ms)",
+        "destroy (ms)",
+        "provider CPU, up (ms)",
+        "provider CPU, destroy (ms)",
+        "peak RSS, up (MB)",
+        "peak RSS, destroy (MB)",
+      ],
+      [
+        ...rows("dynamic (`ObClientRegistration`)", r.pulumi),
+        ...rows("native (`obdcr:index:ClientRegistration`)", native),
+        ...rows("native no-op (`obdcrnoop:index:Noop`)", r.pulumi_native_noop ?? []),
+      ],
+    ),
+    "",
+  );
+  const m = (x: { up: number; destroy: number } | null) =>
+    x ? `${f2(x.up)} ms at up, ${f2(x.destroy)} ms at destroy` : "n/a";
+  const dyn = r.pulumi_cpu_ms_per_registration;
+  const nat = r.pulumi_native_cpu_ms_per_registration;
+  const noop = r.pulumi_native_noop_cpu_ms_per_resource;
+  const ns = native.map((x) => x.n);
+  out.push(
+    `Marginal provider CPU per resource, (cpu(N = ${Math.max(...ns)}) − cpu(N = ${Math.min(...ns)})) / ` +
+      `${Math.max(...ns) - Math.min(...ns)}, start-up excluded, the same definition as the dynamic rows:`,
+    "",
+    `- dynamic resource: ${m(dyn)}` +
+      (r.pulumi_noop_cpu_ms_per_resource !== null
+        ? ` (a no-op dynamic resource: ${f2(r.pulumi_noop_cpu_ms_per_resource)} ms at up)`
+        : ""),
+    `- native plugin: **${m(nat)}**`,
+    `- native no-op plugin (same SDK provider server, create echoes the same inputs): ${m(noop)}`,
+    ...(nat && noop
+      ? [
+          `- what ob-dcr itself adds per registration in the native plugin (native − no-op): ` +
+            `**${f2(nat.up - noop.up)} ms** at up, ${f2(nat.destroy - noop.destroy)} ms at destroy`,
+        ]
+      : []),
+    "",
+    "The native plugin is `bin/pulumi-resource-obdcr` (→ node `dist/provider/native/main.js`), found by the " +
+      "engine through `plugins.providers` in the project settings, as users set it up; the no-op plugin is " +
+      "`bench/noop_provider/pulumi-resource-obdcrnoop`, the same `@pulumi/pulumi` gRPC provider server with a " +
+      "`create` that returns its inputs, given the same inputs as each registration, so `up` of N no-op " +
+      "resources is what the engine and the provider server cost whatever the provider does. Each N runs " +
+      "dynamic, native and no-op back to back (the machine's load is shared). CPU and peak RSS come from the " +
+      "same preload hook as the dynamic rows (`NODE_OPTIONS` reaches the plugin through the engine's environment).",
+    "",
+  );
+  const lr = r.pulumi_native_load_rss;
+  if (lr)
+    out.push(
+      `Resident memory of module loading alone (a fresh process, no request served): Node ${f0(lr.node_mb)} MB, ` +
+        `+ \`@pulumi/pulumi\` ${f0(lr.pulumi_sdk_mb)} MB, + the native provider's modules ${f0(lr.ob_dcr_mb)} MB.`,
+      "",
+    );
+  const p = r.pulumi_native_profile;
+  if (p) {
+    const marginal = nat?.up ?? 0;
+    out.push(`### Where the native plugin's time goes (profiled \`pulumi up\`, N = ${p.n})`, "");
+    out.push(
+      ...table(
+        ["module group", "share of per-registration CPU", "≈ ms per registration"],
+        p.groups
+          .filter((g) => g.share >= 0.005)
+          .sort((a, b) => b.share - a.share)
+          .map((g) => [g.group, `${f1(g.share * 100)} %`, f2(g.share * marginal)]),
+      ),
+      "",
+      `V8 CPU profile of the plugin (\`NODE_OPTIONS=--cpu-prof\` through the engine), self time summed by the ` +
+        `module of the function, counted from the provider's first \`check\` on (start-up, module loading and ` +
+        `Configure before it: ${f0(p.startup_sampled_ms)} ms sampled, vs ${f0(p.steady_sampled_ms)} ms after). The ` +
+        "profiler samples on wall time, so its own milliseconds are inflated on a loaded machine: the shares are " +
+        `applied to the measured marginal CPU (${f2(marginal)} ms). "other Node internals" is mostly file reads ` +
+        "(key and certificate files named by the inputs), timers, microtasks and node:crypto outside TLS.",
+      "",
+      "Top functions by self time after the first `check`:",
+      "",
+      ...table(
+        ["function (module:line)", "share"],
+        p.top_functions.map((f) => [`\`${f.fn.trim()}\``, `${f1(f.share * 100)} %`]),
+      ),
+      "",
+    );
+  }
+  return out;
 }

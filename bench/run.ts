@@ -7,6 +7,8 @@ import { repoRoot } from "../scripts/lib/pulumi_stack.js";
 import { counts } from "./counts.js";
 import { type CryptoCpu, cryptoCpu } from "./crypto.js";
 import { type FlowResult, runCore, runMinimal, runReference } from "./flows.js";
+import { nativeCell } from "./native_cells.js";
+import { type LoadRss, loadRss, type NativeProfile, profileNative } from "./profile.js";
 import { noopUpCpu, pulumiCell } from "./pulumi_cells.js";
 import { type BenchSandbox, bankNames, startBenchSandbox } from "./sandbox.js";
 import { type Growth, growth, marginalCpu, type ScaleRun, scaleCell } from "./scale.js";
@@ -78,6 +80,41 @@ export interface PulumiRun {
   destroy_requests: RequestCounts;
 }
 
+/** (cpu(N max) - cpu(N min)) / (N max - N min), at up and at destroy: start-up excluded. */
+export interface Marginal {
+  up: number;
+  destroy: number;
+}
+
+export function marginalOf(runs: PulumiRun[]): Marginal | null {
+  const s = [...runs].sort((a, b) => a.n - b.n);
+  const lo = s[0];
+  const hi = s[s.length - 1];
+  return lo && hi && hi.n > lo.n
+    ? {
+        up: (hi.up_provider_cpu_ms - lo.up_provider_cpu_ms) / (hi.n - lo.n),
+        destroy: (hi.destroy_provider_cpu_ms - lo.destroy_provider_cpu_ms) / (hi.n - lo.n),
+      }
+    : null;
+}
+
+/** The issue #15 targets for the native plugin at the largest N. */
+export const NATIVE_TARGETS = { cpu_ms: 5, peak_rss_mb: 150, up_vs_noop_ms: 1000 } as const;
+
+/** Which native targets the runs miss (names for the log; [] = all met or nothing to judge). */
+export function nativeMisses(native: PulumiRun[], noop: PulumiRun[], m: Marginal | null): string[] {
+  const hi = [...native].sort((a, b) => b.n - a.n)[0];
+  const twin = noop.find((x) => x.n === hi?.n);
+  if (!hi) return [];
+  const out: string[] = [];
+  if (m && m.up > NATIVE_TARGETS.cpu_ms) out.push(`CPU ${m.up.toFixed(1)} ms/registration`);
+  if (hi.up_provider_peak_rss_mb > NATIVE_TARGETS.peak_rss_mb)
+    out.push(`peak RSS ${hi.up_provider_peak_rss_mb.toFixed(0)} MB`);
+  if (twin && hi.up_wall_ms - twin.up_wall_ms > NATIVE_TARGETS.up_vs_noop_ms)
+    out.push(`up ${(hi.up_wall_ms - twin.up_wall_ms).toFixed(0)} ms slower than no-op`);
+  return out;
+}
+
 export interface BenchResults {
   machine: { cpu: string; cores: number; memory_gb: number; os: string };
   versions: { node: string; pulumi: string; ob_dcr: string };
@@ -93,6 +130,19 @@ export interface BenchResults {
    * what the Pulumi dynamic provider host costs per resource whatever the provider does.
    */
   pulumi_noop_cpu_ms_per_resource: number | null;
+  /**
+   * The native plugin (`obdcr:index:ClientRegistration`, bin/pulumi-resource-obdcr) at the same N
+   * and latency as `pulumi`, run beside it (dynamic, native, no-op at each N).
+   */
+  pulumi_native: PulumiRun[];
+  /** N no-op resources of a native plugin on the same SDK provider server, with the same inputs. */
+  pulumi_native_noop: PulumiRun[];
+  pulumi_native_cpu_ms_per_registration: Marginal | null;
+  pulumi_native_noop_cpu_ms_per_resource: Marginal | null;
+  /** Where the native plugin's CPU goes (a profiled `up` at the largest N), when a target is missed. */
+  pulumi_native_profile: NativeProfile | null;
+  /** Resident memory of module loading alone: Node, + @pulumi/pulumi, + the native provider. */
+  pulumi_native_load_rss: LoadRss | null;
   /** The scale series (stacks = 1) and the parallel stacks run (stacks > 1), at `pulumiLatency`. */
   scale: ScaleRun[];
   /** The state backend of the one-stack series and of the parallel stacks (credentials masked). */
@@ -167,6 +217,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   });
   const flows: FlowRun[] = [];
   const pulumi: PulumiRun[] = [];
+  const native: PulumiRun[] = [];
+  const nativeNoop: PulumiRun[] = [];
+  let profile: NativeProfile | null = null;
+  let loadRssResult: LoadRss | null = null;
   let crypto: CryptoCpu;
   let noop: number | null = null;
   const scale: ScaleRun[] = [];
@@ -196,7 +250,25 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
           `(provider CPU ${r.up_provider_cpu_ms.toFixed(0)} ms, peak RSS ${r.up_provider_peak_rss_mb.toFixed(0)} MB), ` +
           `destroy ${r.destroy_wall_ms.toFixed(0)} ms (provider CPU ${r.destroy_provider_cpu_ms.toFixed(0)} ms)`,
       );
+      // The native plugin and its no-op twin right after, at the same N: the same machine load.
+      for (const kind of ["native", "noop"] as const) {
+        const x = await nativeCell(sb, kind, n, o.pulumiLatency, o.workDir);
+        (kind === "native" ? native : nativeNoop).push(x);
+        log(
+          `${kind.padEnd(9)} N=${String(n).padStart(2)} latency=${o.pulumiLatency} ms: up ${x.up_wall_ms.toFixed(0)} ms ` +
+            `(provider CPU ${x.up_provider_cpu_ms.toFixed(0)} ms, peak RSS ${x.up_provider_peak_rss_mb.toFixed(0)} MB), ` +
+            `destroy ${x.destroy_wall_ms.toFixed(0)} ms (provider CPU ${x.destroy_provider_cpu_ms.toFixed(0)} ms)`,
+        );
+      }
     }
+    const nativeMarginal = marginalOf(native);
+    const hiN = Math.max(...o.pulumiNs);
+    const missed = nativeMisses(native, nativeNoop, nativeMarginal);
+    if (missed.length) {
+      log(`native    missed ${missed.join(", ")}: profiling the plugin's up at N=${hiN}`);
+      profile = await profileNative(sb, hiN, o.pulumiLatency, o.workDir);
+    }
+    if (native.length) loadRssResult = loadRss(repoRoot);
     const cells = [
       ...o.scaleNs.map((n) => ({ stacks: 1, n, backend: fileBackend })),
       ...(o.parallel && o.parallel.stacks > 0 ? [{ ...o.parallel, backend: parallelBackend }] : []),
@@ -227,15 +299,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   } finally {
     await sb.close();
   }
-  const lo = pulumi[0];
-  const hi = pulumi[pulumi.length - 1];
-  const marginal =
-    lo && hi && hi.n > lo.n
-      ? {
-          up: (hi.up_provider_cpu_ms - lo.up_provider_cpu_ms) / (hi.n - lo.n),
-          destroy: (hi.destroy_provider_cpu_ms - lo.destroy_provider_cpu_ms) / (hi.n - lo.n),
-        }
-      : null;
+  const marginal = marginalOf(pulumi);
   const cli = JSON.parse(readFileSync(join(repoRoot, ".pulumi-state", "cli.json"), "utf8")) as {
     version: string;
   };
@@ -256,6 +320,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     pulumi,
     pulumi_cpu_ms_per_registration: marginal,
     pulumi_noop_cpu_ms_per_resource: noop,
+    pulumi_native: native,
+    pulumi_native_noop: nativeNoop,
+    pulumi_native_cpu_ms_per_registration: marginalOf(native),
+    pulumi_native_noop_cpu_ms_per_resource: marginalOf(nativeNoop),
+    pulumi_native_profile: profile,
+    pulumi_native_load_rss: loadRssResult,
     scale,
     scale_backend: {
       series: fileBackend.startsWith("file:") ? "file" : "postgres",
