@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createContext } from "../../provider/http/context.js";
+import { createRegistration } from "../../provider/http/registration.js";
 import { cliInfo, DEMO_PASSPHRASE } from "../../scripts/lib/pulumi_stack.js";
 import {
   describeRun,
@@ -16,7 +18,7 @@ import {
   run,
   writeOfflineProject,
 } from "../package/offline_project.js";
-import { sandboxParams } from "../support/params.js";
+import { coreParams, sandboxParams } from "../support/params.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 
 const PROJECT = "obdcr-native-packed";
@@ -34,8 +36,8 @@ const args = JSON.parse(require("node:fs").readFileSync("args.json", "utf8"));
 class ClientRegistration extends pulumi.CustomResource {
   constructor(name, a, opts) { super("obdcr:index:ClientRegistration", name, a, opts); }
 }
-const r = new ClientRegistration("bank", args);
-exports.clientId = r.id;
+const names = new pulumi.Config().getObject("names") || ["bank"];
+for (const n of names) exports[n] = new ClientRegistration(n, args).id;
 `;
 
 describe("the native plugin from the installed npm package", () => {
@@ -118,7 +120,7 @@ describe("the native plugin from the installed npm package", () => {
     expect(Object.keys(schema.resources)).toEqual(["obdcr:index:ClientRegistration"]);
   });
 
-  it("`pulumi up` finds the plugin through Pulumi.yaml and registers; `pulumi destroy` deletes", async () => {
+  it("`pulumi up` finds the plugin through Pulumi.yaml and registers; `pulumi import <client_id>` then no change; `pulumi destroy` deletes", async () => {
     const pulumi = (...args: string[]) =>
       run(cliInfo().pulumi, [...args, "--non-interactive"], { cwd: dir, env });
     ok("stack init", await pulumi("stack", "init", "dev"));
@@ -126,7 +128,32 @@ describe("the native plugin from the installed npm package", () => {
     expect(up.code, describeRun("pulumi up", up)).toBe(0);
     const outputs = JSON.parse(ok("stack output", await pulumi("stack", "output", "--json")).stdout);
     const held = async () => (await sb.admin.registrations("packed-bank")).map((r) => r.client_id);
-    expect(await held()).toEqual([outputs.clientId]);
+    expect(await held()).toEqual([outputs.bank]);
+
+    // `pulumi import` as documented: the inputs in provider config, recorded by an `up` (it changes
+    // no registration), then import by client_id, declare it, and the preview shows no change.
+    const existing = await createRegistration(coreParams(sb, "packed-bank"), createContext());
+    ok(
+      "config set",
+      await pulumi("config", "set", "obdcr:importInputs", readFileSync(path.join(dir, "args.json"), "utf8")),
+    );
+    ok("up (provider config)", await pulumi("up", "--yes"));
+    const imp = await pulumi(
+      "import",
+      "obdcr:index:ClientRegistration",
+      "adopted",
+      existing.client_id,
+      "--yes",
+      "--generate-code=false",
+      "--protect=false",
+    );
+    expect(imp.code, describeRun("pulumi import", imp)).toBe(0);
+    ok("config set", await pulumi("config", "set", "--path", "names[1]", "adopted"));
+    ok("config set", await pulumi("config", "set", "--path", "names[0]", "bank"));
+    const same = await pulumi("preview", "--expect-no-changes");
+    expect(same.code, describeRun("pulumi preview --expect-no-changes", same)).toBe(0);
+    expect((await held()).sort()).toEqual([outputs.bank, existing.client_id].sort());
+
     const destroy = await pulumi("destroy", "--yes");
     expect(destroy.code, describeRun("pulumi destroy", destroy)).toBe(0);
     expect(await held()).toEqual([]);
