@@ -74,7 +74,8 @@ export function copyExample(
       } catch (e) {
         const x = e as { stdout?: string; stderr?: string };
         out += (x.stdout ?? "") + (x.stderr ?? "");
-        throw new Error(`${basename(cmd)} ${args.filter((a) => !a.startsWith("-")).slice(0, 2).join(" ")} failed:\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
+        const what = [basename(cmd), ...args.filter((a) => !a.startsWith("-")).slice(0, 2)].join(" ");
+        throw new Error(`${what} failed:\n${x.stdout ?? ""}\n${x.stderr ?? ""}`);
       }
     },
     pulumi(args, input) {
