@@ -1,0 +1,153 @@
+/**
+ * SSA download: the URL and headers of the regime (x-v, Accept), the directory's error format
+ * (RFC 6749 or the CDS list) turned into typed errors, reuse up to a maximum age, and one download
+ * shared by concurrent registrations.
+ */
+import { adviceForCdsErrors, parseCdsErrors } from "../core/directory/cds_errors.js";
+import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
+import {
+  DirectoryRejectedError,
+  RegistrationRejectedError,
+  UnexpectedResponseError,
+} from "../core/errors.js";
+import type { SigningKey } from "../core/keys.js";
+import type { ObDcrContext } from "./context.js";
+import { contentType, parseJsonBody, throwForStatus } from "./response.js";
+import { send } from "./send.js";
+import { getDirectoryToken } from "./token.js";
+import type { HttpResponse, TlsMaterial } from "./transport_types.js";
+
+export function ssaUrl(template: string, org_id: string, software_id: string): string {
+  return template
+    .replaceAll("{org_id}", encodeURIComponent(org_id))
+    .replaceAll("{software_id}", encodeURIComponent(software_id));
+}
+
+export function ssaRequest(
+  ctx: ObDcrContext,
+  url: string,
+  token: string,
+  tls: TlsMaterial,
+  /** The regime's headers (`accept`, AU `x-v` / `x-min-v`). */
+  headers: Record<string, string> = { accept: DIRECTORY_PROFILES["ob-directory"].ssa_accept },
+): Promise<HttpResponse> {
+  return send(
+    {
+      method: "GET",
+      url,
+      headers: { ...headers, authorization: `Bearer ${token}` },
+      idempotent: true,
+      label: "SSA download",
+    },
+    tls,
+    ctx.transport,
+  );
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** A CDS error list (`{"errors":[…]}`) as a typed error naming what to fix; else the usual mapping. */
+export function throwForSsaStatus(res: HttpResponse, format: "oauth" | "cds" = "oauth"): never {
+  if (format === "cds" && res.status >= 400 && res.status < 500) {
+    let body: unknown;
+    try {
+      body = JSON.parse(res.body.toString("utf8"));
+    } catch {
+      body = undefined;
+    }
+    const list = parseCdsErrors(body);
+    if (list) {
+      const advice = adviceForCdsErrors(res.status, list);
+      const first = list.errors.find((e) => e.code === advice.code) ?? list.errors[0];
+      throw new DirectoryRejectedError(res.status, advice.code, first?.detail, "SSA download", advice);
+    }
+  }
+  if (res.status === 403 || res.status === 404) {
+    try {
+      throwForStatus(res, "SSA download");
+    } catch (e) {
+      // The SSA path is the software's ids: the directory has no statement there for our token.
+      if (e instanceof RegistrationRejectedError)
+        throw new RegistrationRejectedError(
+          e.status,
+          e.error,
+          `${e.error_description ?? ""} (fix software: org_id and software_id fill the SSA path, and must be this certificate's organisation and software)`,
+          "SSA download",
+          { cause: e, field: "software", remedy: { kind: "fix-input", field: "software" } },
+        );
+      throw e;
+    }
+  }
+  throwForStatus(res, "SSA download");
+}
+
+/** The SSA (compact JWS) from the SSA API response (raw body, or a JSON string / `{ssa}` wrapper). */
+export function processSsaResponse(res: HttpResponse, format: "oauth" | "cds" = "oauth"): string {
+  if (res.status !== 200) throwForSsaStatus(res, format);
+  let text = res.body.toString("utf8").trim();
+  if (text.startsWith('"') || text.startsWith("{")) {
+    const j = parseJsonBody(res, "SSA download");
+    if (typeof j === "string") text = j;
+    else if (j && typeof j === "object" && typeof (j as { ssa?: unknown }).ssa === "string")
+      text = (j as { ssa: string }).ssa;
+  }
+  if (!COMPACT_JWS.test(text))
+    throw new UnexpectedResponseError(
+      `SSA download: body is not a compact JWS (content-type ${contentType(res) || "none"})`,
+      {
+        status: res.status,
+        content_type: contentType(res),
+      },
+    );
+  return text;
+}
+
+export interface SsaSource {
+  token_endpoint: string;
+  ssa_endpoint: string;
+  org_id: string;
+  software_id: string;
+  scope: readonly string[];
+  max_age_seconds: number;
+  key: SigningKey;
+  tls: TlsMaterial;
+  /** The SSA URL already filled (regime template variables); default: `ssa_endpoint` with the UK ones. */
+  url?: string | undefined;
+  /** Headers of the SSA request (regime). */
+  headers?: Record<string, string> | undefined;
+  error_format?: "oauth" | "cds" | undefined;
+  /** The directory token's client_id (default: software_id). */
+  client_id?: string | undefined;
+  auth?: "private_key_jwt" | "tls_client_auth" | undefined;
+  client_id_field?: string | undefined;
+}
+
+/** The SSA for a software: reused while younger than max_age_seconds; concurrent callers share one download. */
+export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
+  const url = s.url ?? ssaUrl(s.ssa_endpoint, s.org_id, s.software_id);
+  const hit = ctx.ssas.get(url);
+  if (hit && ctx.now() - hit.fetched_at < s.max_age_seconds) return hit.ssa;
+  const inflight = ctx.ssa_inflight.get(url);
+  if (inflight) return inflight;
+  const p = (async () => {
+    const token = await getDirectoryToken(ctx, {
+      token_endpoint: s.token_endpoint,
+      client_id: s.client_id ?? s.software_id,
+      scope: s.scope,
+      key: s.key,
+      tls: s.tls,
+      auth: s.auth,
+      client_id_field: s.client_id_field,
+    });
+    ctx.stats.ssa_downloads++;
+    const ssa = processSsaResponse(await ssaRequest(ctx, url, token, s.tls, s.headers), s.error_format);
+    ctx.ssas.set(url, { ssa, fetched_at: ctx.now() });
+    return ssa;
+  })();
+  ctx.ssa_inflight.set(url, p);
+  try {
+    return await p;
+  } finally {
+    ctx.ssa_inflight.delete(url);
+  }
+}

@@ -1,0 +1,75 @@
+/** SSA verification: signature against the directory JWKS, then the regime's claims in the common view. */
+import * as jose from "jose";
+import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
+import { type SsaView, ssaView, validateSsaView } from "../core/directory/ssa_view.js";
+import { SsaInvalidError } from "../core/errors.js";
+import type { DirectoryKind } from "../core/profiles/types.js";
+import type { Jwks } from "../core/schemas/common.js";
+import type { ObDcrContext } from "./context.js";
+import { jwksForKid } from "./jwks.js";
+import type { TlsMaterial } from "./transport_types.js";
+
+export interface SsaVerification {
+  /** The accepted `iss` (one, or the regime's list). */
+  issuer: string | readonly string[];
+  software_id: string;
+  org_id?: string | undefined;
+  /** Directory JWKS URI (fetched, cached, refetched once on unknown kid) or an inline JWKS. */
+  jwks_uri?: string | undefined;
+  jwks?: Jwks | undefined;
+  tls: TlsMaterial;
+  algorithms?: readonly string[];
+  /** Which directory's claims (default the OB Directory's). */
+  kind?: DirectoryKind | undefined;
+  /** An SSA older than this (by iat) is stale, seconds (OFB). */
+  fresh_seconds?: number | undefined;
+}
+
+/**
+ * Verify an SSA's signature (when a directory JWKS is known) and its claims, into the regime's
+ * common view. Without a JWKS the SSA is only decoded and its claims checked (offline use).
+ */
+export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerification): Promise<SsaView> {
+  let header: jose.ProtectedHeaderParameters;
+  let payload: unknown;
+  try {
+    header = jose.decodeProtectedHeader(ssa);
+    payload = jose.decodeJwt(ssa);
+  } catch (cause) {
+    throw new SsaInvalidError("SSA is not a compact JWS/JWT", { cause });
+  }
+  const kind = v.kind ?? "ob-directory";
+  const algorithms = [...(v.algorithms ?? DIRECTORY_PROFILES[kind].ssa_algs)];
+  if (!header.alg || !algorithms.includes(header.alg))
+    throw new SsaInvalidError(`SSA alg ${header.alg ?? "(none)"} is not one of ${algorithms.join(", ")}`, {
+      claim: "alg",
+    });
+  if (v.jwks || v.jwks_uri) {
+    const jwks = v.jwks ?? (await jwksForKid(ctx, v.jwks_uri as string, header.kid, v.tls));
+    try {
+      const r = await jose.jwtVerify(ssa, jose.createLocalJWKSet(jwks as jose.JSONWebKeySet), {
+        algorithms,
+        currentDate: new Date(ctx.now() * 1000),
+        clockTolerance: 60,
+      });
+      payload = r.payload;
+    } catch (cause) {
+      const code = (cause as { code?: string }).code;
+      if (code === "ERR_JWT_EXPIRED")
+        throw new SsaInvalidError("SSA has expired; fetch a fresh one", { cause, claim: "exp" });
+      throw new SsaInvalidError(
+        `SSA signature does not verify against the directory JWKS (${code ?? "error"}; kid ${header.kid ?? "none"})`,
+        { cause },
+      );
+    }
+  }
+  const view = ssaView(kind, payload);
+  validateSsaView(view, {
+    issuers: typeof v.issuer === "string" ? [v.issuer] : v.issuer,
+    software_id: v.software_id,
+    org_id: v.org_id,
+    now: ctx.now(),
+    fresh_seconds: v.fresh_seconds,
+  });
+  return view;
+}
