@@ -88,9 +88,16 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("up registers at each bank through the plugin; client_id is the id, the client secret a secret output", async () => {
+  it("up registers at each bank through the plugin (one directory token and SSA for both); client_id is the id, the client secret a secret output", async () => {
+    const directory = async () => {
+      const r = await sb.admin.requests("directory");
+      return [r["POST /as/token.oauth2"] ?? 0, r["GET /api/v2/tpp/{org_id}/ssa/{software_id}"] ?? 0];
+    };
+    const [tokens, ssas] = await directory();
     const up = await stack.up({ onOutput });
     expect(up.summary.resourceChanges?.create).toBe(3); // the stack and 2 registrations
+    // One provider process, one context: one directory token and one SSA serve both banks.
+    expect(await directory()).toEqual([tokens! + 1, ssas! + 1]);
     expect(await held("uk-bank")).toEqual([up.outputs.uk?.value]);
     expect(await held("rat-bank")).toEqual([up.outputs.rat?.value]);
     expect(up.outputs.ratSecret?.secret).toBe(true);
