@@ -17,6 +17,25 @@ export type SdkLanguage = (typeof SDK_LANGUAGES)[number];
 export const SDK_DIR = join(repoRoot, "sdk");
 export const SCHEMA_JSON = join(repoRoot, "provider", "native", "schema.json");
 
+/** The SDKs' README: what they are for and what else they need. */
+const README = (install: string) =>
+  [
+    "The Pulumi SDK of `obdcr`, the ob-dcr provider plugin: Open Banking Dynamic Client Registration,",
+    "a client registration at a bank as the resource `obdcr:index:ClientRegistration`.",
+    "",
+    `Generated from the plugin's schema by \`npm run sdk\` in the ob-dcr repository. Install: ${install}.`,
+    "The plugin itself (`bin/pulumi-resource-obdcr`, needs Node >= 22.12) is named in `Pulumi.yaml`:",
+    "",
+    "    plugins:",
+    "      providers:",
+    "        - name: obdcr",
+    "          path: <ob-dcr>/bin",
+    "",
+    "Set-up, provider configuration (`obdcr:signingPrivateKey`, …) and examples: docs/languages.md in the",
+    "ob-dcr repository.",
+    "",
+  ].join("\n");
+
 /**
  * What the SDKs are generated from: the plugin's schema with what it serves at run time (the
  * package's version: provider/native/provider.ts `getSchema`) and the SDKs' package names. Without
@@ -31,8 +50,18 @@ export function sdkSchema(schemaText = readFileSync(SCHEMA_JSON, "utf8")): Recor
     version,
     language: {
       ...language,
-      python: { packageName: "pulumi_obdcr", respectSchemaVersion: true, ...language.python },
-      nodejs: { packageName: "@ob-dcr/obdcr", respectSchemaVersion: true, ...language.nodejs },
+      python: {
+        packageName: "pulumi_obdcr",
+        respectSchemaVersion: true,
+        readme: README("`pip install ./sdk/python` from a clone of ob-dcr"),
+        ...language.python,
+      },
+      nodejs: {
+        packageName: "@ob-dcr/obdcr",
+        respectSchemaVersion: true,
+        readme: README("`tsc` in sdk/nodejs (copy package.json into bin/), then depend on that directory"),
+        ...language.nodejs,
+      },
     },
   };
 }
