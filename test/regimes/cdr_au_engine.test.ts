@@ -51,6 +51,17 @@ describe("cdr-au on the real engine", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("preview refuses what cdr-au forbids, naming the property, before anything is sent", async () => {
+    sb.admin.resetStats();
+    s.declared.set("bad", { args: args("cdr-holder-a", { client: { responseTypes: ["code id_token"] } }) });
+    let out = "";
+    const err = await s.stack.preview({ onOutput: (x) => (out += x) }).catch((e: Error) => e);
+    s.declared.delete("bad");
+    expect(err).toBeInstanceOf(Error);
+    expect(out + String(err)).toMatch(/property client\.idTokenEncryptedResponseAlg .*has a problem: is required by cdr-au/);
+    expect(sb.admin.stats().register_token_requests).toBe(0);
+  });
+
   it("up registers the product at each holder with one Register token and one SSA", async () => {
     sb.admin.resetStats();
     const up = await s.stack.up({ onOutput: s.onOutput });

@@ -49,6 +49,22 @@ describe("ofb-br on the real engine", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("preview refuses what ofb-br forbids, naming the property, before anything is sent", async () => {
+    sb.admin.resetStats();
+    s.declared.set("bad", {
+      args: args("ofb-as-a", {
+        client: { jwks: { keys: [] }, webhookUris: ["https://tpp.example.com.br/w?x=1"] },
+      }),
+    });
+    let out = "";
+    const err = await s.stack.preview({ onOutput: (x) => (out += x) }).catch((e: Error) => e);
+    s.declared.delete("bad");
+    expect(err).toBeInstanceOf(Error);
+    expect(out + String(err)).toMatch(/property client\.jwks .*has a problem: is refused by ofb-br/);
+    expect(out + String(err)).toMatch(/property client\.webhookUris\.0 .*has a problem: .*without query/);
+    expect(sb.admin.stats()).toMatchObject({ directory_token_requests: 0, ssa_requests: 0 });
+  });
+
   it("up registers at each server with one directory token and one SSA; the RAT is a secret output", async () => {
     sb.admin.resetStats();
     const up = await s.stack.up({ onOutput: s.onOutput });
