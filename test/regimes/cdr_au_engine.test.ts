@@ -58,7 +58,9 @@ describe("cdr-au on the real engine", () => {
     const err = await s.stack.preview({ onOutput: (x) => (out += x) }).catch((e: Error) => e);
     s.declared.delete("bad");
     expect(err).toBeInstanceOf(Error);
-    expect(out + String(err)).toMatch(/property client\.idTokenEncryptedResponseAlg .*has a problem: is required by cdr-au/);
+    expect(out + String(err)).toMatch(
+      /property client\.idTokenEncryptedResponseAlg .*has a problem: is required by cdr-au/,
+    );
     expect(sb.admin.stats().register_token_requests).toBe(0);
   });
 
