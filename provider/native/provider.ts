@@ -6,7 +6,12 @@
  * `pulumi import` (read with no recorded state: the inputs come from provider config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { NotSupportedError, OBDCR_REGISTRATION_GONE, ObDcrError } from "../core/errors.js";
+import {
+  GoneUnconfirmedError,
+  NotSupportedError,
+  OBDCR_REGISTRATION_GONE,
+  ObDcrError,
+} from "../core/errors.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
 import { MANAGED_METADATA, UNMANAGED_CLIENT_FIELDS } from "../lifecycle/fields.js";
@@ -117,7 +122,14 @@ async function importRegistration(id: string): Promise<pulumi.provider.ReadResul
     registrationAccessToken: cfg.registrationAccessToken,
     clientSecret: cfg.clientSecret,
   });
-  const r = await lifecycle.read(lc(), id, given).catch((e) => Promise.reject(worded(e, "refresh")));
+  const r = await lifecycle.read(lc(), id, given).catch((e) => {
+    // Nothing is in state yet: no "kept in state" or confirm-gone advice, just why it failed.
+    if (e instanceof ObDcrError) {
+      if (e instanceof GoneUnconfirmedError) e.remedy = undefined;
+      e.message = `cannot import registration ${id}: ${e.message}`;
+    }
+    return Promise.reject(worded(e, "create"));
+  });
   if (r.kind === "gone")
     throw new ObDcrError(
       OBDCR_REGISTRATION_GONE,

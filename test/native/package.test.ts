@@ -138,6 +138,20 @@ describe("the native plugin from the installed npm package", () => {
       await pulumi("config", "set", "obdcr:importInputs", readFileSync(path.join(dir, "args.json"), "utf8")),
     );
     ok("up (provider config)", await pulumi("up", "--yes"));
+    // An unknown client_id at an OBIE-managed bank: the bank's refusal is ambiguous; said so.
+    const ghost = await pulumi(
+      "import",
+      "obdcr:index:ClientRegistration",
+      "ghost",
+      "no-such-client",
+      "--yes",
+      "--generate-code=false",
+    );
+    expect(ghost.code).not.toBe(0);
+    expect(ghost.stdout + ghost.stderr).toMatch(
+      /OBDCR_GONE_UNCONFIRMED: cannot import registration no-such-client: /,
+    );
+    expect(ghost.stdout + ghost.stderr).not.toMatch(/does not support importing|kept in state/);
     const imp = await pulumi(
       "import",
       "obdcr:index:ClientRegistration",
