@@ -103,9 +103,18 @@ describe("cdr-au with the CLI", () => {
     const state = path.join(dir, "au-405-state.json");
     expect((await cli(["register", "--config", cfg405, "--state", state])).code).toBe(0);
     const d = await cli(["delete", "--config", cfg405, "--state", state]);
-    expect(d.code).toBe(4);
+    expect(d.code, d.stderr).toBe(4);
     expect(d.stderr).toMatch(/error OBDCR_NOT_SUPPORTED: .*HTTP 405/);
     expect(sb.admin.clients("cdr-no-delete")).toHaveLength(1);
+  });
+
+  it("doctor checks the CDR material, Register token, SSA, published key and the holder without registering", async () => {
+    const before = sb.admin.stats().holders["cdr-holder-a"]!.registrations;
+    const r = await cli(["doctor", "--config", cfg]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ok\s+directory token .*\(private_key_jwt\)/);
+    expect(r.stdout).toMatch(/ok\s+bank discovery .*fits cdr-au/);
+    expect(sb.admin.stats().holders["cdr-holder-a"]!.registrations).toBe(before);
   });
 
   it("a Register refusal names the field (CDS error list), exit 4", async () => {
@@ -194,6 +203,22 @@ describe("ofb-br with the CLI", () => {
     expect(sb.admin.clients("ofb-as-b")).toEqual([]);
   });
 
+  it("doctor: tls_client_auth directory token, SSA, published key, discovery fit; --verbose prints no secret", async () => {
+    const r = await cli(["doctor", "--config", cfg]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ok\s+directory token .*\(tls_client_auth\)/);
+    expect(r.stdout).toMatch(/ok\s+bank discovery .*fits ofb-br/);
+    const v = await cli(["run", "--verbose", "--config", cfg]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr).toMatch(/http: POST \S+\/mtls\/register -> 201/);
+    const all = v.stdout + v.stderr;
+    const secrets = wireSecrets(v);
+    expect(secrets.length).toBeGreaterThanOrEqual(2); // the directory token and the RAT
+    for (const s of secrets) expect(all).not.toContain(s);
+    // Leave no registration behind for the next case (one per software at a server).
+    sb.admin.deleteClient("ofb-as-b", sb.admin.clients("ofb-as-b")[0]!.client_id);
+  });
+
   it("refused before sending, naming the field: inline jwks (exit 3)", async () => {
     const bad = writeConfig(
       dir,
@@ -203,6 +228,6 @@ describe("ofb-br with the CLI", () => {
     const r = await cli(["register", "--config", bad]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/client\.jwks: .*refused by ofb-br/);
-    expect(sb.admin.stats().servers["ofb-as-b"]!.registrations).toBe(1);
+    expect(sb.admin.stats().servers["ofb-as-b"]!.registrations).toBe(2);
   });
 });
