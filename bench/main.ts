@@ -1,5 +1,7 @@
 // `npm run bench`: the full benchmark (about 10 minutes here); prints the tables and writes
-// bench/RESULTS.md and bench/results.json. BENCH_QUICK=1: a short run for trying changes, written
+// bench/RESULTS.md and bench/results.json. The `pulumi up` cells run the dynamic resource, the
+// native plugin and a no-op native plugin at each N (issue #15); a missed native target adds a
+// CPU profile of the plugin (`node dist/bench/profile_main.js` runs that profile alone). BENCH_QUICK=1: a short run for trying changes, written
 // to a temp dir; BENCH_NS, BENCH_LATENCIES, BENCH_PULUMI_NS, BENCH_SCALE_NS (comma lists) override
 // the grid, BENCH_PARALLEL ("4x50": stacks x registrations, "0": none) the parallel stacks run,
 // BENCH_SKIP_CHECKPOINTS=0 drops the diagnostic run of the largest N without per-step state writes.

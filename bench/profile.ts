@@ -22,9 +22,10 @@ interface CpuProfile {
 /** The groups the profile is summed into, in the order they are reported. */
 export const GROUPS = [
   "ob-dcr (provider/native, lifecycle, http, core, resource)",
-  "@pulumi/pulumi provider server (gRPC, protobuf, Struct conversion)",
+  "@pulumi/pulumi provider server (gRPC over node:http2, protobuf, Struct conversion)",
   "undici (HTTP client)",
   "Node TLS, sockets, streams",
+  "file reads (node:fs: key and certificate files)",
   "jose (JWS sign/verify, key import)",
   "zod (input and answer schemas)",
   "x509 / ASN.1 (@peculiar, asn1js)",
@@ -36,6 +37,25 @@ export const GROUPS = [
 ] as const;
 export type Group = (typeof GROUPS)[number];
 
+/** Native bindings (no script URL) by name: file system calls, and socket writes. */
+const FS_BINDINGS = new Set([
+  "open",
+  "openFileHandle",
+  "fstat",
+  "read",
+  "close",
+  "readFileUtf8",
+  "stat",
+  "lstat",
+]);
+const SOCKET_BINDINGS = new Set([
+  "writev",
+  "writeLatin1String",
+  "writeUtf8String",
+  "writeBuffer",
+  "shutdown",
+]);
+
 /** The group of one stack frame, from its script URL. */
 export function groupOf(url: string, fn: string): Group | "idle" {
   if (fn === "(idle)") return "idle";
@@ -44,7 +64,7 @@ export function groupOf(url: string, fn: string): Group | "idle" {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
   if (pkg) {
     if (/^(@pulumi\/|@grpc\/|google-protobuf|protobufjs|@protobufjs\/|source-map)/.test(pkg))
-      return "@pulumi/pulumi provider server (gRPC, protobuf, Struct conversion)";
+      return "@pulumi/pulumi provider server (gRPC over node:http2, protobuf, Struct conversion)";
     if (pkg === "undici") return "undici (HTTP client)";
     if (pkg === "jose") return "jose (JWS sign/verify, key import)";
     if (pkg === "zod") return "zod (input and answer schemas)";
@@ -54,11 +74,15 @@ export function groupOf(url: string, fn: string): Group | "idle" {
     return "other npm packages";
   }
   if (/\/dist\/provider\//.test(url)) return "ob-dcr (provider/native, lifecycle, http, core, resource)";
+  if (/^node:(internal\/)?http2/.test(url))
+    return "@pulumi/pulumi provider server (gRPC over node:http2, protobuf, Struct conversion)";
+  if (/^node:(internal\/)?fs/.test(url) || (url === "" && FS_BINDINGS.has(fn)))
+    return "file reads (node:fs: key and certificate files)";
+  if (url === "" && SOCKET_BINDINGS.has(fn)) return "Node TLS, sockets, streams";
   if (/^node:internal\/modules\//.test(url) || fn === "compileFunction" || fn === "wrapSafe")
     return "module loading and compilation";
   if (/^node:(_tls|tls|net|internal\/(tls|net|stream|streams|js_stream)|stream|internal\/crypto)/.test(url))
     return "Node TLS, sockets, streams";
-  if (url === "" && fn !== "") return "other Node internals"; // native builtins (e.g. JSON.parse)
   return "other Node internals";
 }
 
@@ -170,7 +194,7 @@ export async function profileNative(
 /** Resident memory (MB) of a fresh plugin-like process after each stage of module loading. */
 export interface LoadRss {
   node_mb: number;
-  /** + @pulumi/pulumi (what the no-op plugin loads). */
+  /** + the SDK's provider server (`@pulumi/pulumi/provider/server`, what both plugins load). */
   pulumi_sdk_mb: number;
   /** + the native provider's modules (provider/native/provider.js and all it imports). */
   ob_dcr_mb: number;
@@ -180,7 +204,7 @@ export function loadRss(root: string): LoadRss {
   const script = [
     "const mb = () => process.memoryUsage().rss / 2 ** 20;",
     "const out = { node_mb: mb() };",
-    'require("@pulumi/pulumi"); out.pulumi_sdk_mb = mb();',
+    'require("@pulumi/pulumi/provider/server"); out.pulumi_sdk_mb = mb();',
     `require(${JSON.stringify(join(root, "dist", "provider", "native", "provider.js"))}); out.ob_dcr_mb = mb();`,
     "process.stdout.write(JSON.stringify(out));",
   ].join("\n");

@@ -375,8 +375,10 @@ function renderNative(r: BenchResults): string[] {
   const lr = r.pulumi_native_load_rss;
   if (lr)
     out.push(
-      `Resident memory of module loading alone (a fresh process, no request served): Node ${f0(lr.node_mb)} MB, ` +
-        `+ \`@pulumi/pulumi\` ${f0(lr.pulumi_sdk_mb)} MB, + the native provider's modules ${f0(lr.ob_dcr_mb)} MB.`,
+      `Resident memory of module loading alone (a fresh process, no request served, cumulative): Node ` +
+        `${f0(lr.node_mb)} MB; with the SDK's provider server (\`@pulumi/pulumi/provider/server\`, what both ` +
+        `plugins load) ${f0(lr.pulumi_sdk_mb)} MB; with the native provider's modules ${f0(lr.ob_dcr_mb)} MB. ` +
+        "The rest of the peak is the working set of the run.",
       "",
     );
   const p = r.pulumi_native_profile;
@@ -396,8 +398,8 @@ function renderNative(r: BenchResults): string[] {
         `module of the function, counted from the provider's first \`check\` on (start-up, module loading and ` +
         `Configure before it: ${f0(p.startup_sampled_ms)} ms sampled, vs ${f0(p.steady_sampled_ms)} ms after). The ` +
         "profiler samples on wall time, so its own milliseconds are inflated on a loaded machine: the shares are " +
-        `applied to the measured marginal CPU (${f2(marginal)} ms). "other Node internals" is mostly file reads ` +
-        "(key and certificate files named by the inputs), timers, microtasks and node:crypto outside TLS.",
+        `applied to the measured marginal CPU (${f2(marginal)} ms). "other Node internals" are timers, ` +
+        "microtasks, promise jobs and node:crypto outside TLS (key import, hashing, X.509 parsing).",
       "",
       "Top functions by self time after the first `check`:",
       "",

@@ -5,6 +5,7 @@ import * as jose from "jose";
 type CryptoKey = webcrypto.CryptoKey;
 
 import { InvalidInputError } from "./errors.js";
+import { boundedCache, digestOf } from "./memo.js";
 import type { SigningAlg } from "./schemas/common.js";
 import type { SigningKeyParams } from "./schemas/params.js";
 
@@ -14,8 +15,18 @@ export interface SigningKey {
   key: CryptoKey;
 }
 
-/** Import a private signing key; the alg must fit the key type (PS256/RS256: RSA, ES256: P-256). */
+const imported = boundedCache<Promise<SigningKey>>();
+
+/**
+ * Import a private signing key; the alg must fit the key type (PS256/RS256: RSA, ES256: P-256).
+ * The non-extractable CryptoKey is imported once per key, alg and kid in a process.
+ */
 export async function importSigningKey(p: SigningKeyParams): Promise<SigningKey> {
+  const material = typeof p.private_key === "string" ? p.private_key : JSON.stringify(p.private_key);
+  return { ...(await imported.get(digestOf(material, p.alg, p.kid), () => importOnce(p))) };
+}
+
+async function importOnce(p: SigningKeyParams): Promise<SigningKey> {
   let key: CryptoKey;
   try {
     if (typeof p.private_key === "string") {

@@ -8,6 +8,7 @@ import * as jose from "jose";
 import { z } from "zod";
 import { type OrgIdDnFormat, subjectDnFromCertificate } from "./dn.js";
 import { InvalidInputError } from "./errors.js";
+import { boundedCache, digestOf } from "./memo.js";
 import { SigningAlg } from "./schemas/common.js";
 import type { SigningKeyParams, TransportParams } from "./schemas/params.js";
 
@@ -39,8 +40,19 @@ export const MaterialIdentity = z.strictObject({
 });
 export type MaterialIdentity = z.infer<typeof MaterialIdentity>;
 
+const publicJwks = boundedCache<jose.JWK>();
+const thumbprints = boundedCache<Promise<string>>();
+const certIdentities = boundedCache<CertificateIdentity>();
+
+const materialKey = (k: SigningKeyParams["private_key"]) => (typeof k === "string" ? k : JSON.stringify(k));
+
 /** The public JWK of a private key (PEM or JWK), for thumbprints and inline `jwks`. */
 export function publicJwk(p: Pick<SigningKeyParams, "private_key" | "kid" | "alg">): jose.JWK {
+  const key = digestOf(materialKey(p.private_key), p.kid, p.alg);
+  return { ...publicJwks.get(key, () => derivePublicJwk(p)) };
+}
+
+function derivePublicJwk(p: Pick<SigningKeyParams, "private_key" | "kid" | "alg">): jose.JWK {
   try {
     const pk =
       typeof p.private_key === "string" && !p.private_key.trim().startsWith("{")
@@ -62,7 +74,10 @@ export function publicJwk(p: Pick<SigningKeyParams, "private_key" | "kid" | "alg
 }
 
 /** RFC 7638 thumbprint of a public JWK (only the required members count). */
-export const jwkThumbprint = (jwk: jose.JWK): Promise<string> => jose.calculateJwkThumbprint(jwk, "sha256");
+export const jwkThumbprint = (jwk: jose.JWK): Promise<string> =>
+  thumbprints.get(digestOf(JSON.stringify([jwk.kty, jwk.crv, jwk.x, jwk.y, jwk.n, jwk.e])), () =>
+    jose.calculateJwkThumbprint(jwk, "sha256"),
+  );
 
 export async function signingKeyIdentity(
   p: Pick<SigningKeyParams, "private_key" | "kid" | "alg">,
@@ -83,6 +98,13 @@ export function certificateIdentity(
   dnFormat: OrgIdDnFormat = "hex",
   field = "transport.cert",
 ): CertificateIdentity {
+  // Errors name the field, so only successes are cached (a failed derivation throws, nothing kept).
+  return {
+    ...certIdentities.get(digestOf(pem, dnFormat), () => deriveCertificateIdentity(pem, dnFormat, field)),
+  };
+}
+
+function deriveCertificateIdentity(pem: string, dnFormat: OrgIdDnFormat, field: string): CertificateIdentity {
   const first = pemCertificates(pem)[0];
   let x509: X509Certificate;
   try {

@@ -5,6 +5,7 @@
  * keeps its own dispatcher. Connections per Agent = the per-origin cap (limits.ts).
  */
 import { createHash, X509Certificate } from "node:crypto";
+import { createSecureContext, type SecureContext } from "node:tls";
 import { Agent } from "undici";
 import { DEFAULT_TRANSPORT_OPTIONS, type TlsMaterial, type TransportOptions } from "./transport_types.js";
 
@@ -23,13 +24,52 @@ function fingerprint(pem: string | string[] | undefined): string {
   return createHash("sha256").update(s).digest("hex").slice(0, 32);
 }
 
+const certFingerprints = new Map<string, string>();
+
+/** X.509 fingerprint of the client certificate, parsed once per certificate (public material). */
 function certFingerprint(pem: string | undefined): string {
   if (!pem) return "-";
+  let f = certFingerprints.get(pem);
+  if (f === undefined) {
+    if (certFingerprints.size >= 256) certFingerprints.clear();
+    f = parseFingerprint(pem);
+    certFingerprints.set(pem, f);
+  }
+  return f;
+}
+
+function parseFingerprint(pem: string): string {
   try {
     return new X509Certificate(pem).fingerprint256;
   } catch {
     return fingerprint(pem);
   }
+}
+
+/**
+ * One TLS SecureContext per client certificate + key + CA, shared by every origin's Agent: given
+ * `cert`/`key`/`ca`, Node parses them again for every new connection (one per bank at least).
+ */
+const contexts = new Map<string, SecureContext>();
+
+function secureContextFor(tls: TlsMaterial, id: string): { secureContext: SecureContext } | TlsMaterial {
+  const material = {
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    ...(tls.ca ? { ca: tls.ca } : {}),
+  };
+  let c = contexts.get(id);
+  if (!c) {
+    try {
+      c = createSecureContext(material);
+    } catch {
+      // Unusable material fails at connect, as it always did, with the transport's own error.
+      return material;
+    }
+    if (contexts.size >= 256) contexts.clear();
+    contexts.set(id, c);
+  }
+  return { secureContext: c };
 }
 
 /** The cached Agent of an origin + client certificate + CA (key: fingerprints, never key material). */
@@ -38,11 +78,14 @@ export function getAgent(
   tls: TlsMaterial,
   opts: TransportOptions = DEFAULT_TRANSPORT_OPTIONS,
 ): Agent {
-  const id = [
-    origin,
+  const material = [
     certFingerprint(tls.cert),
     tls.key ? fingerprint(tls.key) : "-",
     fingerprint(tls.ca),
+  ].join("|");
+  const id = [
+    origin,
+    material,
     opts.connect_timeout_ms,
     opts.headers_timeout_ms,
     opts.body_timeout_ms,
@@ -52,9 +95,7 @@ export function getAgent(
   if (!a) {
     a = new Agent({
       connect: {
-        ...(tls.cert ? { cert: tls.cert } : {}),
-        ...(tls.key ? { key: tls.key } : {}),
-        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...secureContextFor(tls, material),
         rejectUnauthorized: true,
         timeout: opts.connect_timeout_ms,
       },

@@ -6,20 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ObClientRegistrationArgs, SigningKeyArgs, TransportArgs } from "./args_doc.js";
 import type { Substitution } from "./provider.js";
+import { SECRET_OUTPUTS } from "./secret_outputs.js";
 
 export type { ObClientRegistrationArgs } from "./args_doc.js";
-
-/**
- * Outputs that hold credentials: stored encrypted, masked in the CLI. Only these: the kid, the
- * certificate and the CA stay readable in diffs (the private keys travel apart, below).
- */
-export const SECRET_OUTPUTS = [
-  "clientSecret",
-  "registrationAccessToken",
-  "signingPrivateKey",
-  "transportPrivateKey",
-  "adopt",
-] as const;
+/** Outputs that hold credentials (stored encrypted, masked in the CLI): `secret_outputs.ts`. */
+export { SECRET_OUTPUTS };
 
 /** An object input without one member (kept readable), and that member alone (made secret). */
 function split<T extends object, K extends keyof T>(
