@@ -1,11 +1,16 @@
 /** Pure protocol core: schemas, builders, validators, profiles, errors. No I/O, no Pulumi. */
 export * from "./bank_profiles/index.js";
 export * from "./build/registration_request.js";
+export * from "./directory/cds_errors.js";
+export * from "./directory/profiles.js";
+export * from "./directory/resolve.js";
+export * from "./directory/ssa_view.js";
 export * from "./dn.js";
 export * from "./errors.js";
 export * from "./keys.js";
 export * from "./material.js";
 export * from "./parse/registration_response.js";
+export * from "./parse/rejection.js";
 export * from "./profiles/index.js";
 export * from "./schemas/common.js";
 export * from "./schemas/params.js";
@@ -15,5 +20,7 @@ export * from "./sign/registration_jwt.js";
 export * from "./validate/client.js";
 export * from "./validate/client_profile.js";
 export * from "./validate/discovery.js";
+export * from "./validate/regime.js";
 export * from "./validate/ssa_claims.js";
+export * from "./validate/ssa_fit.js";
 export * from "./validate/transport_material.js";

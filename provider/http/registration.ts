@@ -90,14 +90,14 @@ function explainRejection(p: Prepared, e: unknown, context: string): unknown {
   const duplicate =
     context.includes("POST") &&
     e.status === 400 &&
-    p.profile.single_registration &&
+    p.bank_profile.refuses_duplicate_registration &&
     !!e.error &&
-    p.profile.duplicate_errors.includes(e.error) &&
+    p.bank_profile.duplicate_errors.includes(e.error) &&
     (field === undefined || field === "software.software_id");
   if (duplicate) {
     // Not an input to fix: the bank's other registration of this software is in the way.
     const sw = p.params.software?.software_id ?? "this software";
-    description = `${p.profile.name} allows one registration per software at a bank and refuses a second one with ${e.error}: if ${sw} is registered at this bank already, adopt that registration or delete it (the bank says: ${description ?? e.error})`;
+    description = `this bank allows one registration per software (${p.profile.name}) and refuses a second one with ${e.error}: if ${sw} is registered at this bank already, adopt that registration or delete it (the bank says: ${description ?? e.error})`;
     return new RegistrationRejectedError(e.status, e.error, description, context, { cause: e });
   }
   if (field) description = `${description ?? e.error ?? ""} (fix ${field})`;

@@ -203,6 +203,8 @@ export interface BankProfileArgs {
   }>;
   /** A second registration of the software is refused: a replacement deletes first. */
   refusesDuplicateRegistration?: In<boolean>;
+  /** Codes with which the bank refuses a second registration (explained as a possible duplicate). */
+  duplicateErrors?: In<In<string>[]>;
   /** The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. */
   clientIdHint?: In<boolean>;
   /** Lifetime of the registration request JWT, seconds (default 300). */

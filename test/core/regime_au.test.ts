@@ -223,6 +223,12 @@ describe("cdr-au: request claims", () => {
     expect(bp).toMatchObject({ aud: "issuer", refuses_duplicate_registration: true });
     expect(bp.management).toMatchObject({ style: "obie", scope: "cdr:registration" });
     expect(resolveBankProfile(params({ bank_profile: "cdr-no-delete" })).supports.delete).toBe(false);
+    // The duplicate code is unconfirmed: both by default, one when the bank is known.
+    expect(bp.duplicate_errors).toEqual(["invalid_client_metadata", "invalid_software_statement"]);
+    expect(
+      resolveBankProfile(params({ bank_profile: { duplicate_errors: ["invalid_software_statement"] } }))
+        .duplicate_errors,
+    ).toEqual(["invalid_software_statement"]);
   });
 });
 

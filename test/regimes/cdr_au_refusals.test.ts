@@ -382,7 +382,7 @@ describe("cdr-au: every checklist refusal, named", () => {
       error: "invalid_client_metadata",
     });
     expect((dup as Error).message).toMatch(
-      /cdr-au allows one registration per software.*adopt that registration or delete it/,
+      /allows one registration per software \(cdr-au\).*adopt that registration or delete it/,
     );
     expect(sb.admin.clients("cdr-holder-a").map((c) => c.client_id)).toEqual([first.client_id]);
     expect(await deleteRegistration(params(), { client_id: first.client_id }, ctx)).toBe("deleted");

@@ -308,7 +308,7 @@ describe("ofb-br: every checklist refusal, named", () => {
       error: "invalid_client_metadata",
     });
     expect((dup as Error).message).toMatch(
-      /ofb-br allows one registration per software.*adopt that registration or delete it/,
+      /allows one registration per software \(ofb-br\).*adopt that registration or delete it/,
     );
     expect(sb.admin.clients("ofb-as-a").map((c) => c.client_id)).toEqual([first.client_id]);
     const state = {

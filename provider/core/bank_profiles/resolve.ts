@@ -67,6 +67,7 @@ export function specBankProfile(profile: Profile): BankProfile {
       dn_claim: profile.dn_claim,
     },
     refuses_duplicate_registration: profile.single_registration,
+    duplicate_errors: [...profile.duplicate_errors],
     client_id_hint: false,
     request_ttl_seconds: 300,
     skip_discovery_checks: false,

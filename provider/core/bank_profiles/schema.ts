@@ -86,6 +86,12 @@ export const BankProfile = z.strictObject({
   /** A second live registration of the same software is refused: replacing must delete first. */
   refuses_duplicate_registration: z.boolean(),
   /**
+   * Error codes with which this bank refuses a second registration (AU: invalid_client_metadata or
+   * invalid_software_statement, unconfirmed; BR: invalid_client_metadata or invalid_request). A
+   * refused POST with one of them is explained as a possible duplicate (adopt or delete).
+   */
+  duplicate_errors: z.array(z.string().min(1)),
+  /**
    * The bank honours a `client_id` in the registration request (UK DCR: an optional hint the bank
    * may ignore). ob-dcr then sends one and, when a POST's answer is lost, finds the registration by
    * GET on that id instead of reporting an unknown outcome. Leave false unless the bank is known to.
@@ -112,6 +118,7 @@ export const BankProfilePatch = z.strictObject({
   supports: ProfileSupports.partial().optional(),
   response: ProfileResponse.partial().optional(),
   refuses_duplicate_registration: z.boolean().optional(),
+  duplicate_errors: BankProfile.shape.duplicate_errors.optional(),
   client_id_hint: z.boolean().optional(),
   request_ttl_seconds: BankProfile.shape.request_ttl_seconds.optional(),
   skip_discovery_checks: z.boolean().optional(),
@@ -150,6 +157,7 @@ export const BANK_PROFILE_FIELDS = [
   "response.created_status",
   "response.dn_claim",
   "refuses_duplicate_registration",
+  "duplicate_errors",
   "client_id_hint",
   "request_ttl_seconds",
   "skip_discovery_checks",

@@ -165,7 +165,7 @@ export function ssaView(kind: DirectoryKind, payload: unknown): SsaView {
   return VIEWS[kind](payload);
 }
 
-export interface SsaExpectations {
+export interface SsaViewExpectations {
   /** Accepted `iss` values. */
   issuers: readonly string[];
   software_id: string;
@@ -178,7 +178,7 @@ export interface SsaExpectations {
 }
 
 /** Claim checks of an SSA view; each failure names the claim and the input it is compared with. */
-export function validateSsaView(v: SsaView, e: SsaExpectations): void {
+export function validateSsaView(v: SsaView, e: SsaViewExpectations): void {
   const skew = e.skew ?? 60;
   if (!e.issuers.includes(v.iss))
     throw new SsaInvalidError(

@@ -43,7 +43,7 @@ export interface Profile {
   readonly management_scope: string | null;
   /** The regime allows one live registration per software at a bank: replacing deletes first. */
   readonly single_registration: boolean;
-  /** Error codes this regime's servers use for "already registered" (explains a refused POST). */
+  /** Error codes this regime's servers use for "already registered" (the bank profile's `duplicate_errors` default). */
   readonly duplicate_errors: readonly string[];
   /**
    * Where the bank finds our keys: `free` (client.jwks / jwks_uri as given, RFC 7591), `ssa` (the
