@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
 import type { TransportOptions } from "../http/transport_types.js";
+import type { ImportSource } from "../lifecycle/import.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import { withoutUndefined } from "../lifecycle/props.js";
 
@@ -91,12 +92,8 @@ export function checkConfig(given: Record<string, unknown>): {
 }
 
 /** What `pulumi import` reads besides the client_id. */
-export interface ImportConfig {
-  inputs?: Record<string, unknown> | undefined;
-  registrationAccessToken?: string | undefined;
-  registrationClientUri?: string | undefined;
-  clientSecret?: string | undefined;
-}
+/** The `obdcr:import*` keys: what `pulumi import <client_id>` reads the registration with. */
+export type ImportConfig = ImportSource;
 
 export interface ResolvedConfig {
   secrets: ConfigSecrets;

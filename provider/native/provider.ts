@@ -6,19 +6,13 @@
  * `pulumi import` (read with no recorded state: the inputs come from provider config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  GoneUnconfirmedError,
-  NotSupportedError,
-  OBDCR_REGISTRATION_GONE,
-  ObDcrError,
-} from "../core/errors.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
-import { MANAGED_METADATA, UNMANAGED_CLIENT_FIELDS } from "../lifecycle/fields.js";
 import { nextClientIdHint } from "../lifecycle/hint.js";
-import { type ConfigSecrets, camelKeys, camelToSnake } from "../lifecycle/inputs.js";
+import { importRegistration } from "../lifecycle/import.js";
+import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
-import { declared, describe, type Props, splitPrivateKeys, withoutUndefined } from "../lifecycle/props.js";
+import { declared, describe, type Props, splitPrivateKeys } from "../lifecycle/props.js";
 import {
   confirmedGone,
   describeRotation,
@@ -87,64 +81,13 @@ function seedOf(urn: string): string {
   return `${project}/${stackPart.replace(/^urn:pulumi:/, "")}/${name}`;
 }
 
-/** `client`, as the bank holds it: the managed fields the declaration names (all, when it names none). */
-function clientAsHeld(declaredClient: unknown, registered: Record<string, unknown>): Props {
-  const given = (declaredClient ?? {}) as Props;
-  const named = Object.keys(given).map(camelToSnake);
-  const keys = named.some((k) => MANAGED_METADATA.includes(k)) ? named : MANAGED_METADATA;
-  const fromBank = Object.fromEntries(
-    keys
-      .filter((k) => MANAGED_METADATA.includes(k) && registered[k] !== undefined)
-      .map((k) => [k, registered[k]]),
-  );
-  const unmanaged = Object.fromEntries(
-    Object.entries(given).filter(([k]) =>
-      (UNMANAGED_CLIENT_FIELDS as readonly string[]).includes(camelToSnake(k)),
-    ),
-  );
-  return { ...unmanaged, ...(camelKeys(fromBank) as Props) };
-}
-
 /** `pulumi import <id>`: the inputs come from provider config, the registration from the bank. */
-async function importRegistration(id: string): Promise<pulumi.provider.ReadResult> {
-  const cfg = state?.import ?? {};
-  if (!cfg.inputs)
-    throw new NotSupportedError(
-      `cannot import registration ${id}: a registration is read at its bank, so set the provider config ` +
-        "obdcr:importInputs to its inputs (profile, bank, directory, software, signingKey, transport, bankProfile; " +
-        "the same values as in the program) and, at an RFC 7592 bank, the secret obdcr:importRegistrationAccessToken",
-    );
-  const inputs = declared(splitPrivateKeys(cfg.inputs) ?? cfg.inputs);
-  const given: Props = withoutUndefined({
-    ...inputs,
-    clientId: id,
-    registrationClientUri: cfg.registrationClientUri,
-    registrationAccessToken: cfg.registrationAccessToken,
-    clientSecret: cfg.clientSecret,
-  });
-  const r = await lifecycle.read(lc(), id, given).catch((e) => {
-    // Nothing is in state yet: no "kept in state" or confirm-gone advice, just why it failed.
-    if (e instanceof ObDcrError) {
-      if (e instanceof GoneUnconfirmedError) e.remedy = undefined;
-      e.message = `cannot import registration ${id}: ${e.message}`;
-    }
-    return Promise.reject(worded(e, "create"));
-  });
-  if (r.kind === "gone")
-    throw new ObDcrError(
-      OBDCR_REGISTRATION_GONE,
-      `${OBDCR_REGISTRATION_GONE}: cannot import registration ${id}: ${describe(inputs)} does not hold it ` +
-        `(${r.notes.map((n) => (n.kind === "gone" ? n.detail : "")).join("")}). Check the client_id and obdcr:importInputs.bank`,
-    );
-  if (r.kind === "unchanged")
-    throw new NotSupportedError(
-      `cannot import registration ${id}: ${describe(inputs)} offers no GET, so ob-dcr cannot read it; ` +
-        "declare it with `adopt: { clientId, ... }` instead",
-    );
+async function importFromConfig(id: string): Promise<pulumi.provider.ReadResult> {
+  const r = await importRegistration(lc(), id, state?.import ?? {}).catch((e) =>
+    Promise.reject(worded(e, "create")),
+  );
   say(r.notes);
-  const registered = (r.props.registeredMetadata ?? {}) as Record<string, unknown>;
-  const props = { ...r.props, client: clientAsHeld(inputs.client, registered) };
-  return { id, props: sealed(props, []), inputs: sealed(declared(props) as Props, []) };
+  return { id, props: sealed(r.props, []), inputs: sealed(declared(r.props) as Props, []) };
 }
 
 export class ObDcrProvider implements pulumi.provider.Provider {
@@ -217,7 +160,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
 
   async read(id: string, _urn: string, recorded?: unknown): Promise<pulumi.provider.ReadResult> {
     const { props, paths } = plain(recorded);
-    if (Object.keys(props).length === 0) return importRegistration(id);
+    if (Object.keys(props).length === 0) return importFromConfig(id);
     const r = await lifecycle.read(lc(), id, props).catch((e) => Promise.reject(worded(e, "refresh")));
     say(r.notes);
     if (r.kind === "gone") return { id: "" };

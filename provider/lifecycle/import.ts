@@ -1,0 +1,86 @@
+/**
+ * Importing an existing registration (`pulumi import <client_id>`): nothing is recorded yet, so the
+ * inputs come from the caller (provider config), the registration from a GET at the bank. The
+ * inputs returned are those that lead to the registration as the bank holds it, so the next
+ * `up` changes nothing. No Pulumi here: the native adapter words and seals the result.
+ */
+import {
+  GoneUnconfirmedError,
+  NotSupportedError,
+  OBDCR_REGISTRATION_GONE,
+  ObDcrError,
+} from "../core/errors.js";
+import type { Lifecycle, Note } from "./context.js";
+import { MANAGED_METADATA, UNMANAGED_CLIENT_FIELDS } from "./fields.js";
+import { camelKeys, camelToSnake } from "./inputs.js";
+import { read } from "./operations.js";
+import { declared, describe, type Props, splitPrivateKeys, withoutUndefined } from "./props.js";
+
+/** What identifies the registration beside its client_id (credentials are secret config, never the id). */
+export interface ImportSource {
+  inputs?: Record<string, unknown> | undefined;
+  registrationAccessToken?: string | undefined;
+  registrationClientUri?: string | undefined;
+  clientSecret?: string | undefined;
+}
+
+/** `client`, as the bank holds it: the managed fields the declaration names (all, when it names none). */
+export function clientAsHeld(declaredClient: unknown, registered: Record<string, unknown>): Props {
+  const given = (declaredClient ?? {}) as Props;
+  const named = Object.keys(given).map(camelToSnake);
+  const keys = named.some((k) => MANAGED_METADATA.includes(k)) ? named : MANAGED_METADATA;
+  const fromBank = Object.fromEntries(
+    keys
+      .filter((k) => MANAGED_METADATA.includes(k) && registered[k] !== undefined)
+      .map((k) => [k, registered[k]]),
+  );
+  const unmanaged = Object.fromEntries(
+    Object.entries(given).filter(([k]) =>
+      (UNMANAGED_CLIENT_FIELDS as readonly string[]).includes(camelToSnake(k)),
+    ),
+  );
+  return { ...unmanaged, ...(camelKeys(fromBank) as Props) };
+}
+
+/** Read registration `id` at its bank and return its props with the inputs that lead to it. */
+export async function importRegistration(
+  lc: Lifecycle,
+  id: string,
+  source: ImportSource,
+): Promise<{ props: Props; notes: Note[] }> {
+  if (!source.inputs)
+    throw new NotSupportedError(
+      `cannot import registration ${id}: a registration is read at its bank, so set the provider config ` +
+        "obdcr:importInputs to its inputs (profile, bank, directory, software, signingKey, transport, bankProfile; " +
+        "the same values as in the program) and, at an RFC 7592 bank, the secret obdcr:importRegistrationAccessToken",
+    );
+  const inputs = declared(splitPrivateKeys(source.inputs) ?? source.inputs);
+  const given: Props = withoutUndefined({
+    ...inputs,
+    clientId: id,
+    registrationClientUri: source.registrationClientUri,
+    registrationAccessToken: source.registrationAccessToken,
+    clientSecret: source.clientSecret,
+  });
+  const r = await read(lc, id, given).catch((e: unknown) => {
+    // Nothing is in state yet: no "kept in state" or confirm-gone advice, just why it failed.
+    if (e instanceof ObDcrError) {
+      if (e instanceof GoneUnconfirmedError) e.remedy = undefined;
+      e.message = `cannot import registration ${id}: ${e.message}`;
+    }
+    return Promise.reject(e);
+  });
+  if (r.kind === "gone")
+    throw new ObDcrError(
+      OBDCR_REGISTRATION_GONE,
+      `cannot import registration ${id}: ${describe(inputs)} does not hold it ` +
+        `(${r.notes.map((n) => (n.kind === "gone" ? n.detail : "")).join("")}). Check the client_id and obdcr:importInputs.bank`,
+    );
+  if (r.kind === "unchanged")
+    throw new NotSupportedError(
+      `cannot import registration ${id}: ${describe(inputs)} offers no GET, so ob-dcr cannot read it; ` +
+        "declare it with `adopt: { clientId, ... }` instead",
+    );
+  const registered = (r.props.registeredMetadata ?? {}) as Record<string, unknown>;
+  return { props: { ...r.props, client: clientAsHeld(inputs.client, registered) }, notes: r.notes };
+}
