@@ -123,14 +123,15 @@ export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInpu
     if (!(e instanceof RegistrationRejectedError)) throw e;
     // The directory's own words may not say which input is wrong: name what it checks.
     const field = directoryTokenField(e.error_description, i.client_id_field ?? "software.software_id");
-    const hint =
-      e.error !== "invalid_client" || field !== undefined
-        ? field
-          ? ` (fix ${field})`
-          : ""
+    // The input the directory named first, then (invalid_client) everything it checks.
+    const fix = field ? ` (fix ${field})` : "";
+    const checklist =
+      e.error !== "invalid_client"
+        ? ""
         : i.auth === "tls_client_auth"
           ? " ; check directory.client_id (the SSA's software_client_id) and transport.cert (the certificate registered for this software at the directory)"
           : " ; check signing_key (kid in the software's JWKS and not revoked, private key of that kid), software.software_id and transport.cert (issued for this software by a CA the directory trusts)";
+    const hint = `${fix}${checklist}`;
     throw new RegistrationRejectedError(
       e.status,
       e.error,
