@@ -1,6 +1,10 @@
 /** Preflight check of the mTLS certificate and key, before any connection is made. */
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { InvalidInputError } from "../errors.js";
+import { boundedCache, digestOf } from "../memo.js";
+
+/** Validity window of certificate + key pairs that parsed and matched (once per pair in a process). */
+const checkedPairs = boundedCache<{ from: number; to: number }>();
 
 /**
  * The mTLS material, before any connection: the certificate and key parse, belong together, and the
@@ -16,6 +20,21 @@ export function validateTransportMaterial(
     throw new InvalidInputError("transport.cert", "is required when transport.key is given");
   if (key === undefined)
     throw new InvalidInputError("transport.key", "is required when transport.cert is given");
+  const { from, to } = checkedPairs.get(digestOf(cert, key), () => checkPair(cert, key));
+  if (now < from)
+    throw new InvalidInputError(
+      "transport.cert",
+      `is not valid before ${new Date(from * 1000).toISOString()}; use a certificate valid now (or check the clock)`,
+    );
+  if (now > to)
+    throw new InvalidInputError(
+      "transport.cert",
+      `expired at ${new Date(to * 1000).toISOString()}; renew the transport certificate in the directory and give the new one`,
+    );
+}
+
+/** The certificate and key parse and belong together: their validity window, else a typed error. */
+function checkPair(cert: string, key: string): { from: number; to: number } {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
@@ -41,16 +60,5 @@ export function validateTransportMaterial(
       "transport.key",
       `does not belong to transport.cert (${x509.subject.replace(/\n/g, ", ")}); give the key the certificate was issued for`,
     );
-  const from = Date.parse(x509.validFrom) / 1000;
-  const to = Date.parse(x509.validTo) / 1000;
-  if (now < from)
-    throw new InvalidInputError(
-      "transport.cert",
-      `is not valid before ${new Date(from * 1000).toISOString()}; use a certificate valid now (or check the clock)`,
-    );
-  if (now > to)
-    throw new InvalidInputError(
-      "transport.cert",
-      `expired at ${new Date(to * 1000).toISOString()}; renew the transport certificate in the directory and give the new one`,
-    );
+  return { from: Date.parse(x509.validFrom) / 1000, to: Date.parse(x509.validTo) / 1000 };
 }
