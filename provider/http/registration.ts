@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import {
+  NotSupportedError,
   OutcomeUnknownError,
   RegistrationGoneError,
   RegistrationRejectedError,
@@ -159,7 +160,14 @@ export async function deleteRegistration(
   ctx: ObDcrContext = createContext(),
   opts: ManagementOptions = {},
 ): Promise<"deleted" | "gone"> {
-  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete");
+  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete").catch((e: unknown) => {
+    if (e instanceof NotSupportedError)
+      e.remedy ??= {
+        kind: "revoke-in-portal",
+        client_id: String((stateInput as { client_id?: unknown }).client_id),
+      };
+    throw e;
+  });
   try {
     await withManagementAuth(p, state, ctx, async (t) =>
       processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls), {
@@ -168,6 +176,8 @@ export async function deleteRegistration(
     ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   } catch (e) {
     if (e instanceof RegistrationGoneError) return "gone";
+    // DELETE is optional (CDR, OFB: 405): the client stays at the bank until revoked in its portal.
+    if (e instanceof NotSupportedError) e.remedy ??= { kind: "revoke-in-portal", client_id: state.client_id };
     throw e;
   }
   if (managementStyle(p, state) === "obie" && p.token_endpoint)

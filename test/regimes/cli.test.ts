@@ -104,7 +104,9 @@ describe("cdr-au with the CLI", () => {
     expect((await cli(["register", "--config", cfg405, "--state", state])).code).toBe(0);
     const d = await cli(["delete", "--config", cfg405, "--state", state]);
     expect(d.code, d.stderr).toBe(4);
-    expect(d.stderr).toMatch(/error OBDCR_NOT_SUPPORTED: .*HTTP 405/);
+    expect(d.stderr).toMatch(
+      /error OBDCR_NOT_SUPPORTED: .*HTTP 405.*Revoke the client in the bank's developer portal/,
+    );
     expect(sb.admin.clients("cdr-no-delete")).toHaveLength(1);
   });
 
