@@ -6,6 +6,7 @@
  */
 import {
   GoneUnconfirmedError,
+  InvalidInputError,
   NotSupportedError,
   OBDCR_REGISTRATION_GONE,
   ObDcrError,
@@ -22,6 +23,48 @@ export interface ImportSource {
   registrationAccessToken?: string | undefined;
   registrationClientUri?: string | undefined;
   clientSecret?: string | undefined;
+}
+
+/**
+ * Secret inputs that import inputs must not carry, with where the secret goes instead. Import
+ * inputs are provider config in plaintext, and what `read` returns as inputs is what
+ * `pulumi import` writes into the program it generates (the YAML generator prints even a
+ * schema-secret value as it is): key material comes by file or from the secret provider config,
+ * management credentials from the `obdcr:import*` secrets.
+ */
+export const IMPORT_SECRET_INPUTS: readonly { path: readonly string[]; instead: string }[] = [
+  {
+    path: ["signingKey", "privateKey"],
+    instead: "give signingKey.privateKeyFile, or set the secret obdcr:signingPrivateKey",
+  },
+  {
+    path: ["signingPrivateKey"],
+    instead: "give signingKey.privateKeyFile, or set the secret obdcr:signingPrivateKey",
+  },
+  { path: ["transport", "key"], instead: "give transport.keyFile, or set the secret obdcr:transportKey" },
+  { path: ["transportPrivateKey"], instead: "give transport.keyFile, or set the secret obdcr:transportKey" },
+  {
+    path: ["adopt"],
+    instead:
+      "give the credentials as the secrets obdcr:importRegistrationAccessToken and obdcr:importClientSecret (and obdcr:importRegistrationClientUri)",
+  },
+];
+
+/** The secret members present in import inputs: each path and the words for the fix (no values). */
+export function secretsInImportInputs(
+  inputs: Record<string, unknown>,
+): { path: string[]; message: string }[] {
+  const present = (path: readonly string[]) => {
+    let v: unknown = inputs;
+    for (const k of path) v = v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+    return v !== undefined && v !== null && v !== "";
+  };
+  return IMPORT_SECRET_INPUTS.filter((s) => present(s.path)).map((s) => ({
+    path: [...s.path],
+    message:
+      `a secret in the import inputs (plaintext config, and written into the code \`pulumi import\` ` +
+      `generates): ${s.instead}`,
+  }));
 }
 
 /** `client`, as the bank holds it: the managed fields the declaration names (all, when it names none). */
@@ -54,6 +97,8 @@ export async function importRegistration(
         "obdcr:importInputs to its inputs (profile, bank, directory, software, signingKey, transport, bankProfile; " +
         "the same values as in the program) and, at an RFC 7592 bank, the secret obdcr:importRegistrationAccessToken",
     );
+  const secret = secretsInImportInputs(source.inputs)[0];
+  if (secret) throw new InvalidInputError(`obdcr:importInputs.${secret.path.join(".")}`, secret.message);
   const inputs = declared(splitPrivateKeys(source.inputs) ?? source.inputs);
   const given: Props = withoutUndefined({
     ...inputs,

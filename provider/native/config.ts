@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
 import type { TransportOptions } from "../http/transport_types.js";
-import type { ImportSource } from "../lifecycle/import.js";
+import { type ImportSource, secretsInImportInputs } from "../lifecycle/import.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import { withoutUndefined } from "../lifecycle/props.js";
 
@@ -31,6 +31,12 @@ const JsonObject = z.preprocess(
   z.record(z.string(), z.unknown()),
 );
 
+/** Import inputs: no secrets in them (secretsInImportInputs), refused by CheckConfig with their path. */
+const ImportInputs = JsonObject.superRefine((v, ctx) => {
+  for (const s of secretsInImportInputs(v))
+    ctx.addIssue({ code: "custom", path: s.path, message: s.message });
+});
+
 export const ProviderConfig = z.strictObject({
   /** Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret. */
   signingPrivateKey: z.string().min(1).optional(),
@@ -52,7 +58,7 @@ export const ProviderConfig = z.strictObject({
    * camelCase shape: profile, bank, directory, software, signingKey, transport, bankProfile,
    * optionally client to name the metadata fields the program manages).
    */
-  importInputs: JsonObject.optional(),
+  importInputs: ImportInputs.optional(),
   /** `pulumi import` at an RFC 7592 bank: the registration access token of the client. Secret. */
   importRegistrationAccessToken: z.string().min(1).optional(),
   /** `pulumi import`: the client's registration_client_uri, when the bank gave one. */
