@@ -78,6 +78,10 @@ export interface BankProfileArgs {
      */
     dnFormat?: pulumi.Input<string | undefined>;
     /**
+     * Codes with which the bank refuses a second registration (explained as a possible duplicate).
+     */
+    duplicateErrors?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
      * Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
      */
     extraClaims?: pulumi.Input<{[key: string]: any} | undefined>;

@@ -78,6 +78,10 @@ export interface BankProfile {
      */
     dnFormat?: string;
     /**
+     * Codes with which the bank refuses a second registration (explained as a possible duplicate).
+     */
+    duplicateErrors?: string[];
+    /**
      * Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
      */
     extraClaims?: {[key: string]: any};

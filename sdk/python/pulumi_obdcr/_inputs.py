@@ -290,6 +290,10 @@ class BankProfileArgsDict(TypedDict):
     """
     The `dn_format` member (wire name).
     """
+    duplicate_errors: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Codes with which the bank refuses a second registration (explained as a possible duplicate).
+    """
     extra_claims: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
     Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
@@ -346,6 +350,7 @@ class BankProfileArgs:
                  client_id_hint: pulumi.Input[Optional[_builtins.bool]] = None,
                  content_type: pulumi.Input[Optional[_builtins.str]] = None,
                  dn_format: pulumi.Input[Optional[_builtins.str]] = None,
+                 duplicate_errors: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  extra_claims: pulumi.Input[Optional[Mapping[str, Any]]] = None,
                  grant_types: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  iss: pulumi.Input[Optional[Union[_builtins.str, 'BankProfileIssArgs']]] = None,
@@ -365,6 +370,7 @@ class BankProfileArgs:
         :param pulumi.Input[_builtins.bool] client_id_hint: The bank honours a proposed client_id: lost POST answers are reconciled by GET on it.
         :param pulumi.Input[_builtins.str] content_type: Request media type of the registration body.
         :param pulumi.Input[_builtins.str] dn_format: The `dn_format` member (wire name).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] duplicate_errors: Codes with which the bank refuses a second registration (explained as a possible duplicate).
         :param pulumi.Input[Mapping[str, Any]] extra_claims: Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] grant_types: `grant_types` sent (the client's own `client.grant_types` wins when given).
         :param pulumi.Input[Union[_builtins.str, 'BankProfileIssArgs']] iss: The `iss` member (wire name).
@@ -386,6 +392,8 @@ class BankProfileArgs:
             pulumi.set(__self__, "content_type", content_type)
         if dn_format is not None:
             pulumi.set(__self__, "dn_format", dn_format)
+        if duplicate_errors is not None:
+            pulumi.set(__self__, "duplicate_errors", duplicate_errors)
         if extra_claims is not None:
             pulumi.set(__self__, "extra_claims", extra_claims)
         if grant_types is not None:
@@ -458,6 +466,18 @@ class BankProfileArgs:
     @dn_format.setter
     def dn_format(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "dn_format", value)
+
+    @_builtins.property
+    @pulumi.getter(name="duplicateErrors")
+    def duplicate_errors(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Codes with which the bank refuses a second registration (explained as a possible duplicate).
+        """
+        return pulumi.get(self, "duplicate_errors")
+
+    @duplicate_errors.setter
+    def duplicate_errors(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "duplicate_errors", value)
 
     @_builtins.property
     @pulumi.getter(name="extraClaims")

@@ -239,6 +239,8 @@ class BankProfile(dict):
             suggest = "content_type"
         elif key == "dnFormat":
             suggest = "dn_format"
+        elif key == "duplicateErrors":
+            suggest = "duplicate_errors"
         elif key == "extraClaims":
             suggest = "extra_claims"
         elif key == "grantTypes":
@@ -270,6 +272,7 @@ class BankProfile(dict):
                  client_id_hint: Optional[_builtins.bool] = None,
                  content_type: Optional[_builtins.str] = None,
                  dn_format: Optional[_builtins.str] = None,
+                 duplicate_errors: Optional[Sequence[_builtins.str]] = None,
                  extra_claims: Optional[Mapping[str, Any]] = None,
                  grant_types: Optional[Sequence[_builtins.str]] = None,
                  iss: Optional[Any] = None,
@@ -289,6 +292,7 @@ class BankProfile(dict):
         :param _builtins.bool client_id_hint: The bank honours a proposed client_id: lost POST answers are reconciled by GET on it.
         :param _builtins.str content_type: Request media type of the registration body.
         :param _builtins.str dn_format: The `dn_format` member (wire name).
+        :param Sequence[_builtins.str] duplicate_errors: Codes with which the bank refuses a second registration (explained as a possible duplicate).
         :param Mapping[str, Any] extra_claims: Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
         :param Sequence[_builtins.str] grant_types: `grant_types` sent (the client's own `client.grant_types` wins when given).
         :param Union[_builtins.str, 'BankProfileIss'] iss: The `iss` member (wire name).
@@ -310,6 +314,8 @@ class BankProfile(dict):
             pulumi.set(__self__, "content_type", content_type)
         if dn_format is not None:
             pulumi.set(__self__, "dn_format", dn_format)
+        if duplicate_errors is not None:
+            pulumi.set(__self__, "duplicate_errors", duplicate_errors)
         if extra_claims is not None:
             pulumi.set(__self__, "extra_claims", extra_claims)
         if grant_types is not None:
@@ -366,6 +372,14 @@ class BankProfile(dict):
         The `dn_format` member (wire name).
         """
         return pulumi.get(self, "dn_format")
+
+    @_builtins.property
+    @pulumi.getter(name="duplicateErrors")
+    def duplicate_errors(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Codes with which the bank refuses a second registration (explained as a possible duplicate).
+        """
+        return pulumi.get(self, "duplicate_errors")
 
     @_builtins.property
     @pulumi.getter(name="extraClaims")
