@@ -166,7 +166,7 @@ describe("cdr-au on the real engine", () => {
     const c = s.declared.get("c")!;
     s.declared.clear();
     s.declared.set("c", { ...c, retainOnDelete: true });
-    await s.stack.up({ onOutput: s.onOutput, refresh: false }).catch(() => undefined);
+    await s.stack.up({ onOutput: s.onOutput, refresh: false }); // records retainOnDelete, sends nothing
     const res = await s.stack.destroy({ onOutput: s.onOutput });
     expect(res.summary.result).toBe("succeeded");
     expect(await s.ids()).toEqual([]);
