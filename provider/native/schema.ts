@@ -162,6 +162,16 @@ const SECRET_PATHS = [
   "adopt.clientSecret",
 ];
 
+/**
+ * The SDKs' package names (sdk/nodejs, sdk/python). In the schema the plugin serves, so that the
+ * code `pulumi import` generates in TypeScript or Python imports these packages (without them the
+ * generators write `@pulumi/obdcr`); scripts/gen_sdk.ts builds the SDKs from the same section.
+ */
+export const LANGUAGE = {
+  nodejs: { packageName: "@ob-dcr/obdcr", respectSchemaVersion: true },
+  python: { packageName: "pulumi_obdcr", respectSchemaVersion: true },
+};
+
 export function buildSchema(docs: Docs = {}, version = "0.0.0") {
   const b = new Builder(docs);
   const core = b.members(RegistrationParams as unknown as z.ZodObject, []);
@@ -220,6 +230,7 @@ export function buildSchema(docs: Docs = {}, version = "0.0.0") {
     keywords: ["pulumi", "open-banking", "dcr", "oauth", "category/utility"],
     license: "Apache-2.0",
     meta: { moduleFormat: "(.*)" },
+    language: LANGUAGE,
     config: { variables },
     provider: { description: docs.provider, inputProperties: variables },
     types: Object.fromEntries(Object.entries(b.types).sort(([a], [c]) => a.localeCompare(c))),

@@ -203,6 +203,19 @@ describe("pulumi import of a registration, with the YAML code pulumi generates",
     await pulumi("preview", "--expect-no-changes");
   });
 
+  it("the served schema names the committed SDKs, so TypeScript/Python generated code imports them", async () => {
+    const wrapper = join(repoRoot, "bin", "pulumi-resource-obdcr");
+    const schema = JSON.parse(await pulumi("package", "get-schema", wrapper)) as {
+      language: Record<string, { packageName: string }>;
+    };
+    const npmName = JSON.parse(readFileSync(join(repoRoot, "sdk", "nodejs", "package.json"), "utf8")).name;
+    expect(schema.language.nodejs?.packageName).toBe(npmName);
+    const pyName = /setup\(name='([^']+)'/.exec(
+      readFileSync(join(repoRoot, "sdk", "python", "setup.py"), "utf8"),
+    )?.[1];
+    expect(schema.language.python?.packageName).toBe(pyName);
+  });
+
   it("unprotected, destroy deletes the imported registration at the bank", async () => {
     const p = program();
     (p.resources as Record<string, Json>).imported!.options = { protect: false };
