@@ -6,6 +6,8 @@
 import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import { type KeyBoundSettings, planRotation, type RotationPlan } from "../core/lifecycle/rotation.js";
 import { daysLeft, type MaterialIdentity, materialIdentity } from "../core/material.js";
+import { PROFILES, type Profile } from "../core/profiles/index.js";
+import type { ProfileName } from "../core/schemas/common.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import { camelKeys, snakeKeys } from "./inputs.js";
 import type { Props } from "./props.js";
@@ -65,9 +67,10 @@ export function recordedMaterial(props: Props): MaterialIdentity | undefined {
 function settingsOf(props: Props): KeyBoundSettings {
   const client = (props.client ?? {}) as Record<string, unknown>;
   const extra = (client.extra ?? {}) as Record<string, unknown>;
-  const format = props.profile === "rfc7591" ? "json" : "jwt";
+  // The spec profile says whether the body is a signed JWT (UK, AU) or JSON (RFC 7591, Brazil).
+  const profile = PROFILES[props.profile as ProfileName] as Profile | undefined;
   return {
-    format,
+    format: profile?.format ?? "jwt",
     token_endpoint_auth_method: String(client.tokenEndpointAuthMethod ?? "private_key_jwt"),
     explicit_subject_dn: client.tlsClientAuthSubjectDn !== undefined,
     explicit_auth_signing_alg: client.tokenEndpointAuthSigningAlg !== undefined,
