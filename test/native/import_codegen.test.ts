@@ -190,6 +190,42 @@ describe("pulumi import of a registration, with the YAML code pulumi generates",
     expect(puts(await sb.admin.requests(BANK))).toBe(puts(before.requests));
   });
 
+  it("the nodejs host built here imports, then says it cannot generate code (the README quotes it)", async () => {
+    const node = join(tmp, "nodejs");
+    mkdirSync(node);
+    writeFileSync(
+      join(node, "Pulumi.yaml"),
+      pulumiYaml().replace("runtime: yaml", "runtime: nodejs").replace(PROJECT, `${PROJECT}-nodejs`),
+    );
+    writeFileSync(join(node, "index.js"), "");
+    const inNode = (...args: string[]) =>
+      execP(t.pulumi, ["--non-interactive", ...args], { cwd: node, env }).then(
+        (r) => ({ code: 0, out: r.stdout + r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+      );
+    await inNode("stack", "init", "dev");
+    await inNode("config", "set", "obdcr:importInputs", JSON.stringify(importInputs));
+    const p = execP(
+      t.pulumi,
+      ["--non-interactive", "config", "set", "--secret", "obdcr:importRegistrationAccessToken"],
+      {
+        cwd: node,
+        env,
+      },
+    );
+    p.child.stdin?.end(existing.secrets.registration_access_token!);
+    await p;
+    const r = await inNode("import", TYPE, "imported", existing.client_id, "--yes", "--protect=false");
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/= 1 imported/);
+    expect(r.out).toContain("error: method GenerateProgram not implemented");
+    for (const c of credentials()) expect(r.out).not.toContain(c);
+    // Leave the registration to the YAML stack: forget it here without deleting it at the bank.
+    const urn = `urn:pulumi:dev::${PROJECT}-nodejs::${TYPE}::imported`;
+    expect((await inNode("state", "delete", urn, "--yes")).code).toBe(0);
+    expect(await held()).toEqual([existing.client_id]);
+  });
+
   it("an edit of the generated declaration updates the registration in place (PUT, same client_id)", async () => {
     const p = program();
     const imported = (p.resources as Record<string, Json>).imported!;
