@@ -18,6 +18,7 @@ import { counts, minus } from "./counts.js";
 import { hostUsage } from "./pulumi_cells.js";
 import type { PulumiRun } from "./run.js";
 import { type BenchSandbox, bankNames } from "./sandbox.js";
+import { childrenCpuMs, processCpuMs } from "./scale.js";
 
 export type NativeKind = "native" | "noop";
 
@@ -111,9 +112,15 @@ export async function nativeCell(
   await sb.setLatency(latency);
   let stack = await open(upDir, "up");
   try {
+    const c0 = childrenCpuMs();
+    const s0 = processCpuMs(sb.pid);
+    const p0 = process.cpuUsage();
     let t0 = performance.now();
     const up = await stack.up();
     const up_wall_ms = performance.now() - t0;
+    const p1 = process.cpuUsage(p0);
+    const c1 = childrenCpuMs();
+    const s1 = processCpuMs(sb.pid);
     const created = up.summary.resourceChanges?.create ?? 0;
     // n resources and the stack (the summary does not count the package's default provider).
     if (created !== n + 1)
@@ -141,6 +148,9 @@ export async function nativeCell(
       destroy_provider_peak_rss_mb: destroyUsage.peak_rss_mb,
       up_requests,
       destroy_requests,
+      up_engine_cpu_ms: c0 === null || c1 === null ? null : Math.max(0, c1 - c0 - upUsage.cpu_ms),
+      up_sandbox_cpu_ms: s0 === null || s1 === null ? null : s1 - s0,
+      up_program_cpu_ms: (p1.user + p1.system) / 1000,
     };
   } finally {
     await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);

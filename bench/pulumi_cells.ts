@@ -10,6 +10,7 @@ import { pulumiArgs } from "../test/support/params.js";
 import { counts, minus } from "./counts.js";
 import type { PulumiRun } from "./run.js";
 import { type BenchSandbox, bankNames } from "./sandbox.js";
+import { childrenCpuMs, processCpuMs } from "./scale.js";
 
 interface HostUsage {
   cpu_ms: number;
@@ -67,9 +68,15 @@ export async function pulumiCell(
   await sb.setLatency(latency);
   let stack = await open(upDir);
   try {
+    const c0 = childrenCpuMs();
+    const s0 = processCpuMs(sb.pid);
+    const p0 = process.cpuUsage();
     let t0 = performance.now();
     const up = await stack.up();
     const up_wall_ms = performance.now() - t0;
+    const p1 = process.cpuUsage(p0);
+    const c1 = childrenCpuMs();
+    const s1 = processCpuMs(sb.pid);
     const created = up.summary.resourceChanges?.create ?? 0;
     if (created !== n + 1) throw new Error(`pulumi up created ${created} resources, expected ${n + 1}`);
     const up_requests = await counts(sb, names);
@@ -93,6 +100,9 @@ export async function pulumiCell(
       destroy_provider_peak_rss_mb: destroyUsage.peak_rss_mb,
       up_requests,
       destroy_requests,
+      up_engine_cpu_ms: c0 === null || c1 === null ? null : Math.max(0, c1 - c0 - upUsage.cpu_ms),
+      up_sandbox_cpu_ms: s0 === null || s1 === null ? null : s1 - s0,
+      up_program_cpu_ms: (p1.user + p1.system) / 1000,
     };
   } finally {
     await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);

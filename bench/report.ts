@@ -95,7 +95,11 @@ export function renderResults(r: BenchResults): string {
     "",
   );
   out.push(
-    `- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memory_gb} GiB, ${r.machine.os}`,
+    `- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memory_gb} GiB, ${r.machine.os}` +
+      (r.machine.load_avg
+        ? `; load average (1/5/15 min) ${r.machine.load_avg.start.map(f1).join("/")} at the start, ` +
+          `${r.machine.load_avg.end.map(f1).join("/")} at the end (other work shares the machine)`
+        : ""),
     `- Node ${r.versions.node}, Pulumi CLI ${r.versions.pulumi}, ob-dcr ${r.versions.ob_dcr}`,
     "- Sandbox (directory + banks, real TLS/mTLS on loopback) in its own process; latency is injected " +
       "by the sandbox into every request to the directory and to every bank (also the banks' own " +
@@ -300,6 +304,33 @@ export function renderResults(r: BenchResults): string {
   return `${out.join("\n")}\n`;
 }
 
+const opt = (x: number | null | undefined) => (x === null || x === undefined ? "n/a" : f0(x));
+
+/** Where the extra wall time of `up` of N registrations over N no-op resources goes, at the largest N. */
+function wallBreakdown(r: BenchResults): string[] {
+  const hi = largest(r.pulumi_native ?? []);
+  const noop = (r.pulumi_native_noop ?? []).find((x) => x.n === hi?.n);
+  if (!hi || !noop || hi.up_engine_cpu_ms == null || noop.up_engine_cpu_ms == null) return [];
+  const d = (f: (p: PulumiRun) => number | null | undefined) => (f(hi) ?? 0) - (f(noop) ?? 0);
+  const parts: [string, number][] = [
+    ["the native plugin", d((p) => p.up_provider_cpu_ms)],
+    ["the engine (Pulumi CLI: steps, state writes)", d((p) => p.up_engine_cpu_ms)],
+    ["the sandbox (directory and banks: TLS, JWT checks)", d((p) => p.up_sandbox_cpu_ms)],
+    ["the inline program (language host)", d((p) => p.up_program_cpu_ms)],
+  ];
+  const cpu = parts.reduce((a, [, v]) => a + v, 0);
+  const cores = r.machine.cores;
+  return [
+    `Wall time of \`up\` at N = ${hi.n}: native ${f0(hi.up_wall_ms)} ms, no-op ${f0(noop.up_wall_ms)} ms ` +
+      `(**${f0(hi.up_wall_ms - noop.up_wall_ms)} ms** more). Extra CPU over that \`up\`, native − no-op: ` +
+      parts.map(([k, v]) => `${k} ${f0(v)} ms`).join(", ") +
+      `; ${f0(cpu)} ms in all, at least ${f0(cpu / cores)} ms of wall time on ${cores} cores even with nothing ` +
+      "else running, more when others share them. The rest is waiting: the injected latency " +
+      `(${hi.latency_ms} ms on each request; a registration is at least 4 requests in a row, and the bank's ` +
+      "own JWKS fetches), and the engine's steps in turn (check, create, a state write after each).",
+  ];
+}
+
 /** The native plugin beside the dynamic resource and a no-op native plugin, and where its time goes. */
 function renderNative(r: BenchResults): string[] {
   const native = r.pulumi_native ?? [];
@@ -319,6 +350,9 @@ function renderNative(r: BenchResults): string[] {
       f0(p.destroy_provider_cpu_ms),
       f0(p.up_provider_peak_rss_mb),
       f0(p.destroy_provider_peak_rss_mb),
+      opt(p.up_engine_cpu_ms),
+      opt(p.up_sandbox_cpu_ms),
+      opt(p.up_program_cpu_ms),
     ]);
   out.push(
     ...table(
@@ -331,6 +365,9 @@ function renderNative(r: BenchResults): string[] {
         "provider CPU, destroy (ms)",
         "peak RSS, up (MB)",
         "peak RSS, destroy (MB)",
+        "engine CPU, up (ms)",
+        "sandbox CPU, up (ms)",
+        "program CPU, up (ms)",
       ],
       [
         ...rows("dynamic (`ObClientRegistration`)", r.pulumi),
@@ -372,6 +409,7 @@ function renderNative(r: BenchResults): string[] {
       "same preload hook as the dynamic rows (`NODE_OPTIONS` reaches the plugin through the engine's environment).",
     "",
   );
+  out.push(...wallBreakdown(r), "");
   const lr = r.pulumi_native_load_rss;
   if (lr)
     out.push(

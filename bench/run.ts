@@ -78,6 +78,14 @@ export interface PulumiRun {
   destroy_provider_peak_rss_mb: number;
   up_requests: RequestCounts;
   destroy_requests: RequestCounts;
+  /**
+   * CPU over the `up` of the Pulumi CLI (engine, state writes) besides the provider host, and of
+   * the sandbox process (directory and banks): where the wall time goes on a shared machine.
+   */
+  up_engine_cpu_ms?: number | null;
+  up_sandbox_cpu_ms?: number | null;
+  /** CPU of this process over the `up`: the inline Pulumi program (its language host) mostly. */
+  up_program_cpu_ms?: number;
 }
 
 /** (cpu(N max) - cpu(N min)) / (N max - N min), at up and at destroy: start-up excluded. */
@@ -116,7 +124,14 @@ export function nativeMisses(native: PulumiRun[], noop: PulumiRun[], m: Marginal
 }
 
 export interface BenchResults {
-  machine: { cpu: string; cores: number; memory_gb: number; os: string };
+  machine: {
+    cpu: string;
+    cores: number;
+    memory_gb: number;
+    os: string;
+    /** 1/5/15-minute load averages when the run started and ended (others share the machine). */
+    load_avg?: { start: number[]; end: number[] };
+  };
   versions: { node: string; pulumi: string; ob_dcr: string };
   started_at: string;
   duration_s: number;
@@ -201,6 +216,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const started = new Date();
   const t0 = performance.now();
   const os = await import("node:os");
+  const loadStart = os.loadavg();
   const maxN = Math.max(
     ...o.ns,
     ...o.pulumiNs,
@@ -311,6 +327,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       cores: os.availableParallelism(),
       memory_gb: Math.round(os.totalmem() / 2 ** 30),
       os: `${os.type()} ${os.release()} ${os.arch()}`,
+      load_avg: { start: loadStart, end: os.loadavg() },
     },
     versions: { node: process.version, pulumi: cli.version, ob_dcr: pkg.version },
     started_at: started.toISOString(),

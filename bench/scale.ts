@@ -50,8 +50,20 @@ export interface ScaleOptions {
   skipCheckpoints?: boolean;
 }
 
+/** CPU (ms) of another running process, user + system (Linux /proc; null elsewhere). */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 (utime, stime) in clock ticks; the list here starts at field 3.
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU (ms) of this process's terminated, reaped children (Linux /proc; null elsewhere). */
-function childrenCpuMs(): number | null {
+export function childrenCpuMs(): number | null {
   try {
     const stat = readFileSync("/proc/self/stat", "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
