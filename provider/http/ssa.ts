@@ -3,8 +3,11 @@
  * (RFC 6749 or the CDS list) turned into typed errors, reuse up to a maximum age, and one download
  * shared by concurrent registrations.
  */
+
+import * as jose from "jose";
 import { adviceForCdsErrors, parseCdsErrors } from "../core/directory/cds_errors.js";
 import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
+import { ssaReusable } from "../core/directory/ssa_view.js";
 import {
   DirectoryRejectedError,
   RegistrationRejectedError,
@@ -122,11 +125,23 @@ export interface SsaSource {
   client_id_field?: string | undefined;
 }
 
-/** The SSA for a software: reused while younger than max_age_seconds; concurrent callers share one download. */
+/** iat/exp of a downloaded SSA (unverified: only for the reuse decision); none if undecodable. */
+function claimsOf(ssa: string): { iat?: unknown; exp?: unknown } {
+  try {
+    return jose.decodeJwt(ssa);
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The SSA for a software: reused while younger than max_age_seconds and (with an exp) more than
+ * half its lifetime from expiry; concurrent callers share one download.
+ */
 export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
   const url = s.url ?? ssaUrl(s.ssa_endpoint, s.org_id, s.software_id);
   const hit = ctx.ssas.get(url);
-  if (hit && ctx.now() - hit.fetched_at < s.max_age_seconds) return hit.ssa;
+  if (hit && ssaReusable(claimsOf(hit.ssa), hit.fetched_at, ctx.now(), s.max_age_seconds)) return hit.ssa;
   const inflight = ctx.ssa_inflight.get(url);
   if (inflight) return inflight;
   const p = (async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { adviceForCdsErrors, cdsAdvice, parseCdsErrors } from "../../provider/core/directory/cds_errors.js";
 import { resolveDirectory, ssaUrlFor } from "../../provider/core/directory/resolve.js";
-import { ssaView, validateSsaView } from "../../provider/core/directory/ssa_view.js";
+import { ssaReusable, ssaView, validateSsaView } from "../../provider/core/directory/ssa_view.js";
 import {
   buildRegistrationClaims,
   DirectoryRejectedError,
@@ -86,6 +86,27 @@ describe("cdr-au: the Register's SSA", () => {
     expect(() => validateSsaView(ssaView("cdr-register", ssaClaims({ exp: NOW - 120 })), exp)).toThrow(
       SsaInvalidError,
     );
+  });
+});
+
+describe("cdr-au: reusing a downloaded SSA (exp = iat + 600)", () => {
+  const iat = NOW;
+  const claims = { iat, exp: iat + 600 };
+  it("is reused within the maximum age while more than half its lifetime is left", () => {
+    expect(ssaReusable(claims, iat, iat + 10, 300)).toBe(true);
+    expect(ssaReusable(claims, iat, iat + 299, 300)).toBe(true);
+  });
+  it("is never reused past half its lifetime, whatever directory.ssa_max_age_seconds says", () => {
+    // A maximum age longer than the SSA's life would otherwise send an expired SSA to the holder.
+    expect(ssaReusable(claims, iat, iat + 300, 3600)).toBe(false);
+    expect(ssaReusable(claims, iat, iat + 590, 3600)).toBe(false);
+    // A Register whose SSAs live shorter (or whose clock is behind) is followed too.
+    expect(ssaReusable({ iat, exp: iat + 120 }, iat, iat + 61, 300)).toBe(false);
+  });
+  it("is not reused past the maximum age; an SSA without exp (UK, BR) only by age", () => {
+    expect(ssaReusable(claims, iat, iat + 60, 60)).toBe(false);
+    expect(ssaReusable({ iat }, iat, iat + 59, 60)).toBe(true);
+    expect(ssaReusable({}, iat, iat + 299, 300)).toBe(true);
   });
 });
 

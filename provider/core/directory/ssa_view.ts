@@ -160,6 +160,23 @@ const VIEWS: Record<DirectoryKind, (payload: unknown) => SsaView> = {
   },
 };
 
+/**
+ * Whether a downloaded SSA may be sent again: younger than `max_age_seconds` and, when it has an
+ * `exp` (AU: iat + 600 s), with more than half its lifetime left, so that the bank never receives
+ * one that expires while it checks it, whatever `directory.ssa_max_age_seconds` says. Pure.
+ */
+export function ssaReusable(
+  claims: { iat?: unknown; exp?: unknown },
+  fetched_at: number,
+  now: number,
+  max_age_seconds: number,
+): boolean {
+  if (now - fetched_at >= max_age_seconds) return false;
+  if (typeof claims.exp !== "number") return true;
+  const issued = typeof claims.iat === "number" ? claims.iat : fetched_at;
+  return claims.exp - now > (claims.exp - issued) / 2;
+}
+
 /** Parse a (verified or decoded) SSA payload with its regime's schema into the common view. */
 export function ssaView(kind: DirectoryKind, payload: unknown): SsaView {
   return VIEWS[kind](payload);
