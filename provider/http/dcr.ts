@@ -93,6 +93,8 @@ export interface ProcessOptions {
   /** The bank's JWKS, to verify signed (JWT) responses. */
   bank_jwks?: JwksSource;
   gone_statuses?: readonly number[];
+  /** Enforce RFC 7592 both-or-neither on a 201 (default true; off where the caller requires both). */
+  rat_pair?: boolean;
 }
 
 /** Decode a JSON or signed-JWT response body (verified when the bank's JWKS is known). */
@@ -136,7 +138,12 @@ export async function processRegistrationResponse(
   const label = "registration (POST)";
   if (res.status !== 201 && res.status !== 200) throwForStatus(res, label);
   try {
-    return parseRegistrationResponse(await decodeRegistrationBody(res, label, o.bank_jwks), o.requested);
+    return parseRegistrationResponse(
+      await decodeRegistrationBody(res, label, o.bank_jwks),
+      o.requested,
+      undefined,
+      o.rat_pair ?? true,
+    );
   } catch (e) {
     // The bank said it created a client: never lose its id, even when the rest is unusable.
     const client_id = clientIdHint(res);

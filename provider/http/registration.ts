@@ -16,6 +16,7 @@ import { managementStyle } from "../core/lifecycle/plan.js";
 import { signingKeyIdentity } from "../core/material.js";
 import { rejectionField } from "../core/parse/rejection.js";
 import type { RegistrationParamsInput, RegistrationStateInput } from "../core/schemas/params.js";
+import { missingManagementCredentials } from "../core/validate/regime.js";
 import { createContext, type ObDcrContext } from "./context.js";
 import {
   deleteRegistrationRequest,
@@ -69,9 +70,21 @@ export async function createRegistration(
         throw e;
       },
     );
-    const r = await processRegistrationResponse(res, { requested, bank_jwks: p.bank_jwks }).catch((e) => {
+    const required = !!p.profile.management_credentials_required;
+    const r = await processRegistrationResponse(res, {
+      requested,
+      bank_jwks: p.bank_jwks,
+      rat_pair: !required,
+    }).catch((e) => {
       throw explainRejection(p, e, "registration (POST)");
     });
+    const missing = missingManagementCredentials(p.profile, r);
+    if (missing.length > 0)
+      // The client exists at the bank: the error carries its id, so that it is kept, never orphaned.
+      throw new UnexpectedResponseError(
+        `registration (POST): the bank registered client ${r.client_id} but its answer lacks ${missing.join(" and ")}, which ${p.profile.name} requires to read, update or delete it (RFC 7592); the client_id is kept: ask the bank for its registration access token and adopt the client with it, or revoke the client in the bank's portal`,
+        { status: res.status, client_id: r.client_id },
+      );
     const o = outcome(p, r, deviations(p, res, true));
     return hint ? { ...o, client_id_hint: { sent: hint, honoured: r.client_id === hint } } : o;
   };

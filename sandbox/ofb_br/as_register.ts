@@ -72,15 +72,13 @@ export function registerHandler(ctx: AsContext): (req: Req) => Promise<Reply> {
       metadata,
       registration_access_token_sha256: sha256(rat),
     });
+    const dcm =
+      ctx.cfg.management_credentials === "both"
+        ? { registration_client_uri: ctx.urls.rcu(clientId), registration_access_token: rat }
+        : {};
     return {
       status: 201,
-      json: {
-        ...metadata,
-        client_id: clientId,
-        client_id_issued_at: issuedAt,
-        registration_client_uri: ctx.urls.rcu(clientId),
-        registration_access_token: rat,
-      },
+      json: { ...metadata, client_id: clientId, client_id_issued_at: issuedAt, ...dcm },
     };
   };
 }

@@ -17,6 +17,7 @@ import {
   resolveBankProfile,
   subjectDnFromCertificate,
 } from "../../provider/core/index.js";
+import { missingManagementCredentials } from "../../provider/core/validate/regime.js";
 import { validateAgainstSsa } from "../../provider/core/validate/ssa_fit.js";
 import { directoryTokenForm } from "../../provider/http/directory.js";
 import { client, testKey } from "./helpers.js";
@@ -300,5 +301,26 @@ describe("ofb-br: subject DN of an ICP-Brasil transport certificate (§2.5)", ()
         client: { token_endpoint_auth_method: "tls_client_auth", tls_client_auth_subject_dn: dn },
       }).success,
     ).toBe(true);
+  });
+});
+
+describe("ofb-br: the 201 must carry the DCM credentials (§2.3)", () => {
+  const full = {
+    registration_client_uri: "https://as.example/register/c1",
+    secrets: { registration_access_token: "r" },
+  };
+  it("requires both registration_client_uri and registration_access_token", () => {
+    expect(missingManagementCredentials(getProfile("ofb-br"), full)).toEqual([]);
+    expect(missingManagementCredentials(getProfile("ofb-br"), { secrets: {} })).toEqual([
+      "registration_client_uri",
+      "registration_access_token",
+    ]);
+    expect(missingManagementCredentials(getProfile("ofb-br"), { ...full, secrets: {} })).toEqual([
+      "registration_access_token",
+    ]);
+  });
+  it("other regimes manage without them (AU: a cdr:registration token; RFC 7591: optional)", () => {
+    expect(missingManagementCredentials(getProfile("cdr-au"), { secrets: {} })).toEqual([]);
+    expect(missingManagementCredentials(getProfile("rfc7591"), { secrets: {} })).toEqual([]);
   });
 });

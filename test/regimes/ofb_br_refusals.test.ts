@@ -239,7 +239,11 @@ describe("ofb-br: every checklist refusal, named", () => {
   let sb: OfbBrSandbox;
   beforeAll(async () => {
     sb = await startOfbBr({
-      servers: [{ name: "ofb-as-a" }, { name: "ofb-strict-age", ssa_max_age_seconds: 1 }],
+      servers: [
+        { name: "ofb-as-a" },
+        { name: "ofb-strict-age", ssa_max_age_seconds: 1 },
+        { name: "ofb-no-dcm", management_credentials: "none" },
+      ],
     });
   });
   afterAll(async () => {
@@ -317,6 +321,19 @@ describe("ofb-br: every checklist refusal, named", () => {
       secrets: first.secrets,
     };
     expect(await deleteRegistration(params(), state, ctx)).toBe("deleted");
+  });
+
+  it("BR 14: a 201 without registration_client_uri and registration_access_token is an error that keeps the client_id", async () => {
+    const err = await createRegistration(params("ofb-no-dcm"), createContext()).catch((e: unknown) => e);
+    const [held] = sb.admin.clients("ofb-no-dcm");
+    expect(held).toBeDefined();
+    // Typed, naming what is missing, carrying the id the bank issued (the resource keeps it in state).
+    expect(err).toMatchObject({ code: "OBDCR_UNEXPECTED_RESPONSE", status: 201, client_id: held!.client_id });
+    expect((err as Error).message).toMatch(
+      /lacks registration_client_uri and registration_access_token, which ofb-br requires/,
+    );
+    expect((err as Error).message).toContain(held!.client_id);
+    sb.admin.deleteClient("ofb-no-dcm", held!.client_id);
   });
 
   it("BR 15-17: a wrong RAT, a PUT for another client, and the RAT after DELETE (401: gone)", async () => {

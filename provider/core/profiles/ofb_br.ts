@@ -39,4 +39,6 @@ export const ofbBr: Profile = {
   client_keys: "ssa_uri",
   webhooks: true,
   cdr_claims: false,
+  // §2.3: client_id, registration_client_uri and registration_access_token are required in the 201.
+  management_credentials_required: true,
 };

@@ -54,4 +54,9 @@ export interface Profile {
   readonly webhooks: boolean;
   /** CDR's conditional claims: id_token encryption only for hybrid, JARM algs when `code` is registered. */
   readonly cdr_claims: boolean;
+  /**
+   * The 201 must carry `registration_client_uri` and `registration_access_token` (OFB: RFC 7592 is
+   * the only way to manage the client). Unset: both or neither (RFC 7592 §3).
+   */
+  readonly management_credentials_required?: boolean;
 }

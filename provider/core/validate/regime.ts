@@ -130,3 +130,21 @@ export function regimeIssues(p: Pick<RegistrationParams, "profile" | "client" | 
   if (profile.cdr_claims) out.push(...cdrClientIssues(profile, p.client));
   return out;
 }
+
+/**
+ * What a regime's 201 lacks for managing the client (OFB: both the registration client URI and the
+ * registration access token); empty when nothing is missing. Pure.
+ */
+export function missingManagementCredentials(
+  profile: Pick<Profile, "management_credentials_required">,
+  r: {
+    registration_client_uri?: string | undefined;
+    secrets: { registration_access_token?: string | undefined };
+  },
+): string[] {
+  if (!profile.management_credentials_required) return [];
+  const out: string[] = [];
+  if (!r.registration_client_uri) out.push("registration_client_uri");
+  if (!r.secrets.registration_access_token) out.push("registration_access_token");
+  return out;
+}
