@@ -22,7 +22,7 @@ import type { DiscoveryDocument } from "../core/schemas/responses.js";
 import { signRegistrationRequest } from "../core/sign/registration_jwt.js";
 import { validateAuthMaterial, validateSigningKid } from "../core/validate/client.js";
 import { validateClientForProfile } from "../core/validate/client_profile.js";
-import { validateAgainstSsa } from "../core/validate/ssa_fit.js";
+import { fitToSsa, validateAgainstSsa } from "../core/validate/ssa_fit.js";
 import { validateTransportMaterial } from "../core/validate/transport_material.js";
 import type { ObDcrContext } from "./context.js";
 import type { JwksSource } from "./dcr.js";
@@ -248,7 +248,7 @@ export async function buildBody(
   });
   const built = buildRegistrationClaims({
     profile,
-    client,
+    client: fitToSsa(profile, client, claims),
     software_id: params.software?.software_id,
     iss: requestIss(p),
     aud: requestAud(p),

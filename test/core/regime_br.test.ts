@@ -18,7 +18,7 @@ import {
   subjectDnFromCertificate,
 } from "../../provider/core/index.js";
 import { missingManagementCredentials } from "../../provider/core/validate/regime.js";
-import { validateAgainstSsa } from "../../provider/core/validate/ssa_fit.js";
+import { fitToSsa, validateAgainstSsa } from "../../provider/core/validate/ssa_fit.js";
 import { directoryTokenForm } from "../../provider/http/directory.js";
 import { client, testKey } from "./helpers.js";
 
@@ -186,6 +186,16 @@ describe("ofb-br: the request", () => {
       client_id: "as-client-1",
       software_statement: "a.b.c",
     });
+  });
+  it("webhook_uris go out exactly as the SSA lists them (same set, the SSA's order)", () => {
+    const ssa = ["https://tpp.example.com/wh/a", "https://tpp.example.com/wh/b"];
+    const view = ssaView("ofb-directory", ssaClaims({ software_api_webhook_uris: ssa }));
+    const c = client({ webhook_uris: [ssa[1]!, ssa[0]!] });
+    expect(() => validateAgainstSsa(profile, c, view)).not.toThrow();
+    expect(fitToSsa(profile, c, view).webhook_uris).toEqual(ssa);
+    // Left out: webhooks off, nothing added.
+    expect(fitToSsa(profile, client({}), view).webhook_uris).toBeUndefined();
+    expect(fitToSsa(getProfile("cdr-au"), c, view)).toBe(c);
   });
   it("bank profile spec layer: RFC 7592, one registration per software", () => {
     const bp = resolveBankProfile(params());

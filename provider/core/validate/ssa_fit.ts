@@ -39,3 +39,17 @@ export function validateAgainstSsa(
     }
   }
 }
+
+/**
+ * The client as sent: OFB `webhook_uris`, once checked equal to the SSA's as a set, in the SSA's own
+ * order (an AS that compares the lists exactly must not see a reordering as a mismatch). Pure.
+ */
+export function fitToSsa<C extends Pick<ClientParams, "webhook_uris">>(
+  profile: Pick<Profile, "webhooks">,
+  client: C,
+  view: Pick<SsaView, "webhook_uris"> | undefined,
+): C {
+  if (!profile.webhooks || client.webhook_uris === undefined || !view?.webhook_uris) return client;
+  if (!sameSet(client.webhook_uris, view.webhook_uris)) return client;
+  return { ...client, webhook_uris: [...view.webhook_uris] };
+}
