@@ -9,7 +9,8 @@ import { contentType, parseJsonBody, throwForStatus } from "./response.js";
 import { send } from "./send.js";
 import type { HttpResponse, TlsMaterial } from "./transport_types.js";
 
-const ACCEPT = "application/json, application/jwt;q=0.9, application/jose;q=0.8";
+/** Default Accept: JSON, or a signed answer (UK banks); a regime answering JSON only says so (`Profile.accept`). */
+export const ACCEPT = "application/json, application/jwt;q=0.9, application/jose;q=0.8";
 
 export function registrationRequest(
   ctx: ObDcrContext,
@@ -18,12 +19,13 @@ export function registrationRequest(
   content_type: string,
   tls: TlsMaterial,
   headers: Record<string, string> = {},
+  accept = ACCEPT,
 ): Promise<HttpResponse> {
   return send(
     {
       method: "POST",
       url: endpoint,
-      headers: { "content-type": content_type, accept: ACCEPT, ...headers },
+      headers: { "content-type": content_type, accept, ...headers },
       body,
       idempotent: false,
       label: "registration (POST)",
@@ -33,12 +35,18 @@ export function registrationRequest(
   );
 }
 
-export function readRegistrationRequest(ctx: ObDcrContext, uri: string, token: string, tls: TlsMaterial) {
+export function readRegistrationRequest(
+  ctx: ObDcrContext,
+  uri: string,
+  token: string,
+  tls: TlsMaterial,
+  accept = ACCEPT,
+) {
   return send(
     {
       method: "GET",
       url: uri,
-      headers: { authorization: `Bearer ${token}`, accept: ACCEPT },
+      headers: { authorization: `Bearer ${token}`, accept },
       idempotent: true,
       label: "registration read (GET)",
     },
@@ -54,12 +62,13 @@ export function updateRegistrationRequest(
   body: string,
   content_type: string,
   tls: TlsMaterial,
+  accept = ACCEPT,
 ) {
   return send(
     {
       method: "PUT",
       url: uri,
-      headers: { authorization: `Bearer ${token}`, "content-type": content_type, accept: ACCEPT },
+      headers: { authorization: `Bearer ${token}`, "content-type": content_type, accept },
       body,
       // A full-replace PUT is idempotent, but a reset still leaves the outcome unknown to the caller.
       idempotent: false,
@@ -70,12 +79,18 @@ export function updateRegistrationRequest(
   );
 }
 
-export function deleteRegistrationRequest(ctx: ObDcrContext, uri: string, token: string, tls: TlsMaterial) {
+export function deleteRegistrationRequest(
+  ctx: ObDcrContext,
+  uri: string,
+  token: string,
+  tls: TlsMaterial,
+  accept = ACCEPT,
+) {
   return send(
     {
       method: "DELETE",
       url: uri,
-      headers: { authorization: `Bearer ${token}`, accept: ACCEPT },
+      headers: { authorization: `Bearer ${token}`, accept },
       idempotent: true,
       label: "registration delete (DELETE)",
     },

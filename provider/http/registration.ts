@@ -19,6 +19,7 @@ import type { RegistrationParamsInput, RegistrationStateInput } from "../core/sc
 import { missingManagementCredentials } from "../core/validate/regime.js";
 import { createContext, type ObDcrContext } from "./context.js";
 import {
+  ACCEPT,
   deleteRegistrationRequest,
   processDeleteRegistrationResponse,
   processReadRegistrationResponse,
@@ -46,6 +47,9 @@ import type { TlsMaterial } from "./transport_types.js";
 export type { CreateOptions, ManagementOptions, RegistrationOutcome } from "./outcome.js";
 export { parseRegistrationParams } from "./prepare.js";
 
+/** The Accept of registration calls: the regime's (AU, BR: JSON), else JSON or a signed answer. */
+const acceptOf = (p: Prepared) => p.profile.accept ?? ACCEPT;
+
 /** Register a client: SSA (downloaded or inline) → checks → signed/JSON request → POST → normalised result. */
 export async function createRegistration(
   input: RegistrationParamsInput,
@@ -58,18 +62,24 @@ export async function createRegistration(
     const { body, content_type, requested } = await buildBody(p, ctx, hint);
     // The hint is not metadata: a bank that ignores it is not "substituting" client_id.
     delete requested.client_id;
-    const res = await registrationRequest(ctx, p.registration_endpoint, body, content_type, p.tls).catch(
-      (e: unknown) => {
-        // A 2xx whose body could not be read (over the size cap, cut off): the bank probably
-        // created a client whose id we never saw. That is an unknown outcome, not a plain failure.
-        if (e instanceof UnexpectedResponseError && (e.status === 200 || e.status === 201) && !e.client_id)
-          throw new OutcomeUnknownError(
-            `${e.message}; the bank answered HTTP ${e.status}, so it probably created a client, but its client_id could not be read`,
-            { cause: e },
-          );
-        throw e;
-      },
-    );
+    const res = await registrationRequest(
+      ctx,
+      p.registration_endpoint,
+      body,
+      content_type,
+      p.tls,
+      {},
+      acceptOf(p),
+    ).catch((e: unknown) => {
+      // A 2xx whose body could not be read (over the size cap, cut off): the bank probably
+      // created a client whose id we never saw. That is an unknown outcome, not a plain failure.
+      if (e instanceof UnexpectedResponseError && (e.status === 200 || e.status === 201) && !e.client_id)
+        throw new OutcomeUnknownError(
+          `${e.message}; the bank answered HTTP ${e.status}, so it probably created a client, but its client_id could not be read`,
+          { cause: e },
+        );
+      throw e;
+    });
     const required = !!p.profile.management_credentials_required;
     const r = await processRegistrationResponse(res, {
       requested,
@@ -132,7 +142,7 @@ export async function readRegistration(
 ): Promise<RegistrationOutcome> {
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "read");
   const r = await withManagementAuth(p, state, ctx, async (t) =>
-    processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls), {
+    processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
       bank_jwks: p.bank_jwks,
       gone_statuses: p.gone_statuses,
     }),
@@ -151,7 +161,7 @@ export async function updateRegistration(
   const { body, content_type, requested } = await buildBody(p, ctx, state.client_id);
   const r = await withManagementAuth(p, state, ctx, async (t) =>
     processUpdateRegistrationResponse(
-      await updateRegistrationRequest(ctx, uri, t, body, content_type, p.tls),
+      await updateRegistrationRequest(ctx, uri, t, body, content_type, p.tls, acceptOf(p)),
       {
         requested,
         bank_jwks: p.bank_jwks,
@@ -183,7 +193,7 @@ export async function deleteRegistration(
   });
   try {
     await withManagementAuth(p, state, ctx, async (t) =>
-      processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls), {
+      processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
         gone_statuses: p.gone_statuses,
       }),
     ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));

@@ -39,4 +39,6 @@ export const cdrAu: Profile = {
   client_keys: "ssa",
   webhooks: false,
   cdr_claims: true,
+  // §1.3: `Accept: application/json`; the holder answers JSON.
+  accept: "application/json",
 };

@@ -41,4 +41,6 @@ export const ofbBr: Profile = {
   cdr_claims: false,
   // §2.3: client_id, registration_client_uri and registration_access_token are required in the 201.
   management_credentials_required: true,
+  // §2.3: the AS answers JSON.
+  accept: "application/json",
 };

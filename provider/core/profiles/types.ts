@@ -59,4 +59,6 @@ export interface Profile {
    * the only way to manage the client). Unset: both or neither (RFC 7592 §3).
    */
   readonly management_credentials_required?: boolean;
+  /** Accept of the registration calls when the regime answers JSON only (AU, BR); unset: JSON or JWT. */
+  readonly accept?: string;
 }
