@@ -95,6 +95,11 @@ describe("cdr-au on the real engine", () => {
     expect(up.summary.resourceChanges?.same).toBe(4);
     expect(up.summary.resourceChanges?.update ?? 0).toBe(0);
     expect((await s.stack.preview()).changeSummary.same).toBe(4);
+    // A refresh reads each holder's view (the SSA's claims flattened into it, no RAT/RCU): no
+    // substitution, no drift, so no PUT.
+    const refreshed = await s.stack.up({ onOutput: s.onOutput, refresh: true });
+    expect(refreshed.summary.resourceChanges?.update ?? 0).toBe(0);
+    expect((await s.stack.preview()).changeSummary.same).toBe(4);
   });
 
   it("a redirect URI edit is a PUT with a fresh SSA (cdr:registration token), client_id kept", async () => {

@@ -90,6 +90,11 @@ describe("ofb-br on the real engine", () => {
     const up = await s.stack.up({ onOutput: s.onOutput });
     expect(up.summary.resourceChanges?.same).toBe(4);
     expect((await s.stack.preview()).changeSummary.same).toBe(4);
+    // A refresh reads each server's view (a rotating one hands out a new RAT, which is stored): no
+    // drift, so no PUT.
+    const refreshed = await s.stack.up({ onOutput: s.onOutput, refresh: true });
+    expect(refreshed.summary.resourceChanges?.update ?? 0).toBe(0);
+    expect((await s.stack.preview()).changeSummary.same).toBe(4);
   });
 
   it("redirect URIs and webhook_uris edit: a PUT with a freshly fetched SSA, client_id kept", async () => {
