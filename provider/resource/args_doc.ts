@@ -77,7 +77,7 @@ export interface DirectoryArgs {
   tokenAuthMethod?: In<"private_key_jwt" | "tls_client_auth">;
   /** AU GetSSA `x-v` (default 4). */
   ssaVersion?: In<number>;
-  /** AU GetSSA `x-min-v` (not sent by default). */
+  /** AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). */
   ssaMinVersion?: In<number>;
   /** BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). */
   ssaFreshSeconds?: In<number>;

@@ -55,6 +55,7 @@ export async function startCdrAuSandbox(options: CdrAuSandboxOptionsInput): Prom
       host: opts.host,
       port: opts.ports.register,
       log: opts.log,
+      ssaVersions: opts.ssa_versions,
     });
     closers.push(() => register.close());
     const holders = new Map<string, HolderServer>();

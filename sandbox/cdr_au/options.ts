@@ -123,6 +123,11 @@ export const CdrAuSandboxOptions = z.strictObject({
         ],
       }),
     ]),
+  /**
+   * GetSSA versions the Register serves (x-v negotiation): the standards' current is 4 (3 is
+   * deprecated); the ConsumerDataRight mock register serves 3 only.
+   */
+  ssa_versions: z.array(z.number().int().positive()).min(1).default([3, 4]),
   /** One line per request on stderr (never bodies, keys or tokens). */
   log: z.boolean().default(false),
 });

@@ -6,7 +6,7 @@ import { type RunningServer, SandboxHttpError, startServer } from "../http.js";
 import { JtiCache } from "../jwt.js";
 import type { BrandConfig, ProductStatus } from "./options.js";
 import type { CdrPki } from "./pki.js";
-import { SSA_VERSIONS, ssaHandler } from "./register_ssa.js";
+import { ssaHandler } from "./register_ssa.js";
 import { productJwks, REGISTER_SCOPE, type RegisterState, registerUrls } from "./register_state.js";
 import { ASSERTION_ALGS, registerTokenHandler } from "./register_token.js";
 
@@ -27,6 +27,7 @@ export async function startRegister(deps: {
   host: string;
   port: number;
   log: boolean;
+  ssaVersions: readonly number[];
 }): Promise<RegisterServer> {
   const s: RegisterState = {
     brands: deps.brands,
@@ -36,6 +37,7 @@ export async function startRegister(deps: {
     ),
     tokens: new Map(),
     jtis: new JtiCache(),
+    ssaVersions: [...deps.ssaVersions],
     origin: "",
   };
   const server: RunningServer = await startServer({
@@ -104,7 +106,7 @@ export async function startRegister(deps: {
   return {
     origin: s.origin,
     urls: registerUrls(s),
-    ssaVersions: [...SSA_VERSIONS],
+    ssaVersions: [...deps.ssaVersions],
     status: (id) => s.status.get(id),
     setStatus: (id, status) => {
       if (!s.status.has(id)) throw new TypeError(`unknown software product ${id}`);

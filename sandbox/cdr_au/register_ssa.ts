@@ -20,12 +20,17 @@ import {
   SSA_LIFETIME_SECONDS,
 } from "./register_state.js";
 
+/** The versions served by default (the options' `ssa_versions`). */
 export const SSA_VERSIONS = [3, 4] as const;
 const INDUSTRIES_V3 = ["banking", "energy", "telco", "all"];
 const POSITIVE_INT = /^[1-9][0-9]{0,8}$/;
 
 /** The x-v to answer with: the highest supported version in [x-min-v, x-v] (CDS versioning rules). */
-export function negotiateVersion(xv: string | undefined, xminv: string | undefined): number {
+export function negotiateVersion(
+  xv: string | undefined,
+  xminv: string | undefined,
+  versions: readonly number[] = SSA_VERSIONS,
+): number {
   if (xv === undefined || xv.trim() === "")
     throw new CdsError(400, "headerMissing", "x-v header is required");
   if (!POSITIVE_INT.test(xv.trim()))
@@ -38,9 +43,9 @@ export function negotiateVersion(xv: string | undefined, xminv: string | undefin
     // x-min-v equal to or above x-v is treated as absent.
     if (Number(xminv.trim()) < max) min = Number(xminv.trim());
   }
-  const chosen = [...SSA_VERSIONS].reverse().find((v) => v >= min && v <= max);
+  const chosen = [...versions].sort((a, b) => b - a).find((v) => v >= min && v <= max);
   if (chosen === undefined)
-    throw new CdsError(406, "unsupportedVersion", `supported versions: ${SSA_VERSIONS.join(", ")}`);
+    throw new CdsError(406, "unsupportedVersion", `supported versions: ${versions.join(", ")}`);
   return chosen;
 }
 
@@ -105,7 +110,7 @@ export function ssaHandler(s: RegisterState): (req: Req, params: Record<string, 
         const v = req.headers[name];
         return Array.isArray(v) ? v[0] : v;
       };
-      const version = negotiateVersion(header("x-v"), header("x-min-v"));
+      const version = negotiateVersion(header("x-v"), header("x-min-v"), s.ssaVersions);
       const industry = decodeURIComponent(params.industry!);
       if (version >= 4 ? industry !== "all" : !INDUSTRIES_V3.includes(industry))
         throw new CdsError(400, "invalidField", `industry ${industry} is not valid for x-v ${version}`);

@@ -30,6 +30,8 @@ export interface RegisterState {
   readonly tokens: Map<string, RegisterToken>;
   /** Replay cache of client assertions. */
   readonly jtis: JtiCache;
+  /** GetSSA versions served. */
+  readonly ssaVersions: readonly number[];
   /** Set once the server listens. */
   origin: string;
 }

@@ -111,13 +111,13 @@ describe("cdr-au: reusing a downloaded SSA (exp = iat + 600)", () => {
 });
 
 describe("cdr-au: GetSSA request", () => {
-  it("fills {brand_id} and {software_product_id}, sends x-v 4, client_id = the product id", () => {
+  it("fills {brand_id} and {software_product_id}, sends x-v 4 with x-min-v 3, client_id = the product id", () => {
     const r = resolveDirectory(params())!;
     expect(r.ssa_url).toBe(
       `https://register.example/cdr-register/v1/all/data-recipients/brands/${BRAND}/software-products/${PRODUCT}/ssa`,
     );
-    expect(r.ssa_headers).toMatchObject({ "x-v": "4" });
-    expect(r.ssa_headers["x-min-v"]).toBeUndefined();
+    // x-min-v 3: a Register that serves only v3 (the ConsumerDataRight mock) answers v3, not 406.
+    expect(r.ssa_headers).toMatchObject({ "x-v": "4", "x-min-v": "3" });
     expect(r).toMatchObject({
       client_id: PRODUCT,
       token_auth: "private_key_jwt",
@@ -128,6 +128,11 @@ describe("cdr-au: GetSSA request", () => {
       params({ directory: { ...params().directory, ssa_version: 3, ssa_min_version: 3 } }),
     )!;
     expect(v3.ssa_headers).toMatchObject({ "x-v": "3", "x-min-v": "3" });
+    // The default x-min-v only when below the x-v asked for; a given one is sent as given.
+    const only3 = resolveDirectory(params({ directory: { ...params().directory, ssa_version: 3 } }))!;
+    expect(only3.ssa_headers["x-min-v"]).toBeUndefined();
+    const min4 = resolveDirectory(params({ directory: { ...params().directory, ssa_min_version: 4 } }))!;
+    expect(min4.ssa_headers).toMatchObject({ "x-v": "4", "x-min-v": "4" });
   });
   it("refuses a template variable the regime does not fill, naming directory.ssa_endpoint", () => {
     expect(() =>

@@ -159,6 +159,24 @@ describe("on the wire", () => {
     expect(typeof put.software_statement).toBe("string");
   });
 
+  it("cdr-au: a Register serving GetSSA v3 only (the ConsumerDataRight mock) is asked x-v 4 with x-min-v 3 and answers v3", async () => {
+    const v3only = await startCdrAu({ ssa_versions: [3] });
+    try {
+      const p = regimeCoreParams(cdrParams(v3only.manifest));
+      const ctx = createContext();
+      let clientId = "";
+      const sent = await capture(async () => {
+        clientId = (await createRegistration(p, ctx)).client_id;
+      });
+      const [get] = one(sent, "GET", (u) => u.pathname.endsWith("/ssa"));
+      expect(get!.headers).toMatchObject({ "x-v": "4", "x-min-v": "3" });
+      expect(v3only.admin.clients("cdr-holder-a").map((c) => c.client_id)).toEqual([clientId]);
+      expect(await deleteRegistration(p, { client_id: clientId }, ctx)).toBe("deleted");
+    } finally {
+      await v3only.close();
+    }
+  });
+
   it("ofb-br: tls_client_auth directory token, SSA, JSON POST to the mTLS alias, DCM on the RCU", async () => {
     const { org, sw } = ofbSoftware(br.manifest);
     const server = ofbServer(br.manifest);

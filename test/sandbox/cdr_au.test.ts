@@ -7,6 +7,7 @@ import path from "node:path";
 import * as jose from "jose";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { negotiateVersion } from "../../sandbox/cdr_au/register_ssa.js";
 import { ensureCa, issueLeaf, newEcKeys } from "../../sandbox/pki.js";
 import {
   type Au,
@@ -337,6 +338,13 @@ describe("CDR Register Get SSA refusals (AU 4–6)", () => {
     const v3 = await ssaRes(au, token, { headers: { "x-v": "3" } });
     expect(v3.status).toBe(200);
     expect(v3.headers["x-v"]).toBe("3");
+  });
+
+  it("AU 5: a Register serving v3 only (the ConsumerDataRight mock) answers x-v 4 + x-min-v 3 with v3, x-v 4 alone with 406", () => {
+    expect(negotiateVersion("4", "3", [3])).toBe(3);
+    expect(() => negotiateVersion("4", undefined, [3])).toThrow(expect.objectContaining({ status: 406 }));
+    expect(negotiateVersion("4", "3", [3, 4])).toBe(4);
+    expect(negotiateVersion("4", undefined, [4])).toBe(4);
   });
 
   it("AU 6: industry, product, brand, status", async () => {

@@ -25,6 +25,8 @@ export interface DirectoryProfile {
   readonly ssa_accept: string;
   /** The SSA API is versioned with `x-v` / `x-min-v` headers (CDR); default version. */
   readonly ssa_version: number | undefined;
+  /** Default `x-min-v`, sent when below the `x-v` asked for (the oldest version whose SSA we take). */
+  readonly ssa_min_version: number | undefined;
   /** Error body of the SSA API: RFC 6749 `{error}` or the CDS `{"errors":[…]}` list. */
   readonly error_format: "oauth" | "cds";
   /** Accepted SSA `iss` values when `directory.issuer` is not given. */
@@ -50,6 +52,7 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     ssa_url_vars: { org_id: "org_id", software_id: "software_id" },
     ssa_accept: "application/jws+json, application/jws, application/jwt",
     ssa_version: undefined,
+    ssa_min_version: undefined,
     error_format: "oauth",
     ssa_issuers: ["OpenBanking Ltd"],
     ssa_algs: ["PS256", "ES256"],
@@ -67,6 +70,9 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     ssa_url_vars: { brand_id: "org_id", software_product_id: "software_id" },
     ssa_accept: "application/jwt, application/json;q=0.5",
     ssa_version: 4,
+    // v3 (deprecated, same SSA) is all the ConsumerDataRight mock register serves: with x-min-v 3 a
+    // Register answers the highest version it has in [3, 4] instead of 406 UnsupportedVersion.
+    ssa_min_version: 3,
     error_format: "cds",
     ssa_issuers: ["cdr-register"],
     ssa_algs: ["PS256"],
@@ -86,6 +92,7 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     ssa_url_vars: { org_id: "org_id", software_statement_id: "software_id", software_id: "software_id" },
     ssa_accept: "application/jwt",
     ssa_version: undefined,
+    ssa_min_version: undefined,
     error_format: "oauth",
     // The live `iss` is unconfirmed (§2.2): every variant the sources show is accepted by default.
     ssa_issuers: [

@@ -67,6 +67,12 @@ export function resolveDirectory(
   const version = d.ssa_version ?? profile.ssa_version;
   if (version !== undefined) ssa_headers["x-v"] = String(version);
   if (d.ssa_min_version !== undefined) ssa_headers["x-min-v"] = String(d.ssa_min_version);
+  else if (
+    version !== undefined &&
+    profile.ssa_min_version !== undefined &&
+    profile.ssa_min_version < version
+  )
+    ssa_headers["x-min-v"] = String(profile.ssa_min_version);
   return {
     profile,
     token_endpoint: d.token_endpoint,

@@ -114,7 +114,7 @@ export const DirectoryParams = z
     token_auth_method: z.enum(["private_key_jwt", "tls_client_auth"]).optional(),
     /** AU GetSSA `x-v` header (default 4). */
     ssa_version: z.number().int().positive().optional(),
-    /** AU GetSSA `x-min-v` header (not sent by default). */
+    /** AU GetSSA `x-min-v` header (default 3 while below x-v: a v3-only Register answers v3). */
     ssa_min_version: z.number().int().positive().optional(),
     /** BR: an SSA older than this (by `iat`) is refused before sending, seconds (default 300, the AS's limit). */
     ssa_fresh_seconds: z.number().int().positive().optional(),

@@ -349,7 +349,7 @@ export interface DirectoryArgs {
      */
     ssaMaxAgeSeconds?: pulumi.Input<number | undefined>;
     /**
-     * AU GetSSA `x-min-v` (not sent by default).
+     * AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3).
      */
     ssaMinVersion?: pulumi.Input<number | undefined>;
     /**

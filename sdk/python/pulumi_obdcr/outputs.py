@@ -1140,7 +1140,7 @@ class Directory(dict):
         :param _builtins.str ssa_endpoint: The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}"
         :param _builtins.int ssa_fresh_seconds: BR: an SSA older than this by `iat` is refused before sending, seconds (default 300).
         :param _builtins.int ssa_max_age_seconds: A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60).
-        :param _builtins.int ssa_min_version: AU GetSSA `x-min-v` (not sent by default).
+        :param _builtins.int ssa_min_version: AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3).
         :param _builtins.int ssa_version: AU GetSSA `x-v` (default 4).
         :param _builtins.str token_auth_method: Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`).
         :param _builtins.str token_endpoint: Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2"
@@ -1268,7 +1268,7 @@ class Directory(dict):
     @pulumi.getter(name="ssaMinVersion")
     def ssa_min_version(self) -> Optional[_builtins.int]:
         """
-        AU GetSSA `x-min-v` (not sent by default).
+        AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3).
         """
         return pulumi.get(self, "ssa_min_version")
 
