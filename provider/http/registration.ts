@@ -16,7 +16,7 @@ import { managementStyle } from "../core/lifecycle/plan.js";
 import { signingKeyIdentity } from "../core/material.js";
 import { rejectionField } from "../core/parse/rejection.js";
 import type { RegistrationParamsInput, RegistrationStateInput } from "../core/schemas/params.js";
-import { missingManagementCredentials } from "../core/validate/regime.js";
+import { missingManagementCredentials, ratPairEnforced } from "../core/validate/regime.js";
 import { createContext, type ObDcrContext } from "./context.js";
 import {
   ACCEPT,
@@ -80,11 +80,10 @@ export async function createRegistration(
         );
       throw e;
     });
-    const required = !!p.profile.management_credentials_required;
     const r = await processRegistrationResponse(res, {
       requested,
       bank_jwks: p.bank_jwks,
-      rat_pair: !required,
+      rat_pair: ratPairEnforced(p.profile),
     }).catch((e) => {
       throw explainRejection(p, e, "registration (POST)");
     });

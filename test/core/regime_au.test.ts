@@ -13,8 +13,9 @@ import {
   resolveBankProfile,
   SsaInvalidError,
 } from "../../provider/core/index.js";
-import { regimeIssues } from "../../provider/core/validate/regime.js";
+import { ratPairEnforced, regimeIssues } from "../../provider/core/validate/regime.js";
 import { validateAgainstSsa } from "../../provider/core/validate/ssa_fit.js";
+import { processRegistrationResponse } from "../../provider/http/dcr.js";
 import { throwForSsaStatus } from "../../provider/http/directory.js";
 import { client } from "./helpers.js";
 
@@ -299,5 +300,45 @@ describe("cdr-au: refused before sending, naming the field", () => {
       validateAgainstSsa(getProfile("cdr-au"), { redirect_uris: ["https://adr.example/cb2"] }, v),
     ).not.toThrow();
     expect(InvalidInputError).toBeDefined();
+  });
+});
+
+describe("cdr-au: the holder's 201", () => {
+  const created = (body: Record<string, unknown>) => ({
+    url: "https://dh.example/register",
+    status: 201,
+    headers: { "content-type": "application/json" },
+    body: Buffer.from(JSON.stringify(body)),
+  });
+  const echo = {
+    client_id: "c1",
+    software_id: PRODUCT,
+    org_id: BRAND,
+    scope: "openid",
+    redirect_uris: ["https://adr.example/cb"],
+  };
+  it("has no RAT or RCU, and one of them alone is no fault: CDR manages with a cdr:registration token", async () => {
+    const profile = getProfile("cdr-au");
+    expect(ratPairEnforced(profile)).toBe(false);
+    const r = await processRegistrationResponse(created(echo), { rat_pair: ratPairEnforced(profile) });
+    expect(r.client_id).toBe("c1");
+    const rcuOnly = await processRegistrationResponse(
+      created({ ...echo, registration_client_uri: "https://dh.example/register/c1" }),
+      { rat_pair: ratPairEnforced(profile) },
+    );
+    expect(rcuOnly.registration_client_uri).toBe("https://dh.example/register/c1");
+  });
+  it("the flattened SSA claims it echoes are not substitutions (only what was requested is compared)", async () => {
+    const r = await processRegistrationResponse(created(echo), {
+      requested: { redirect_uris: ["https://adr.example/cb"], response_types: ["code"] },
+      rat_pair: false,
+    });
+    expect(r.substitutions).toEqual([]);
+  });
+  it("RFC 7591 keeps RFC 7592's both-or-neither", async () => {
+    expect(ratPairEnforced(getProfile("rfc7591"))).toBe(true);
+    await expect(
+      processRegistrationResponse(created({ ...echo, registration_client_uri: "https://x.example/r/c1" })),
+    ).rejects.toMatchObject({ code: "OBDCR_UNEXPECTED_RESPONSE" });
   });
 });

@@ -41,4 +41,6 @@ export const cdrAu: Profile = {
   cdr_claims: true,
   // §1.3: `Accept: application/json`; the holder answers JSON.
   accept: "application/json",
+  // §1.3: no RAT or RCU; management by the cdr:registration token at /register/{client_id}.
+  management_credentials: "unused",
 };

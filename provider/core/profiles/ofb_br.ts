@@ -40,7 +40,7 @@ export const ofbBr: Profile = {
   webhooks: true,
   cdr_claims: false,
   // §2.3: client_id, registration_client_uri and registration_access_token are required in the 201.
-  management_credentials_required: true,
+  management_credentials: "required",
   // §2.3: the AS answers JSON.
   accept: "application/json",
 };

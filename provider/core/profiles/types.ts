@@ -55,10 +55,12 @@ export interface Profile {
   /** CDR's conditional claims: id_token encryption only for hybrid, JARM algs when `code` is registered. */
   readonly cdr_claims: boolean;
   /**
-   * The 201 must carry `registration_client_uri` and `registration_access_token` (OFB: RFC 7592 is
-   * the only way to manage the client). Unset: both or neither (RFC 7592 §3).
+   * What the 201 must say about `registration_client_uri` / `registration_access_token`:
+   * `required` (OFB: RFC 7592 is the only way to manage the client), `unused` (CDR: management is
+   * by a `cdr:registration` token, the spec defines neither, so one alone is no fault); unset:
+   * both or neither (RFC 7592 §3).
    */
-  readonly management_credentials_required?: boolean;
+  readonly management_credentials?: "required" | "unused";
   /** Accept of the registration calls when the regime answers JSON only (AU, BR); unset: JSON or JWT. */
   readonly accept?: string;
 }

@@ -136,15 +136,23 @@ export function regimeIssues(p: Pick<RegistrationParams, "profile" | "client" | 
  * registration access token); empty when nothing is missing. Pure.
  */
 export function missingManagementCredentials(
-  profile: Pick<Profile, "management_credentials_required">,
+  profile: Pick<Profile, "management_credentials">,
   r: {
     registration_client_uri?: string | undefined;
     secrets: { registration_access_token?: string | undefined };
   },
 ): string[] {
-  if (!profile.management_credentials_required) return [];
+  if (profile.management_credentials !== "required") return [];
   const out: string[] = [];
   if (!r.registration_client_uri) out.push("registration_client_uri");
   if (!r.secrets.registration_access_token) out.push("registration_access_token");
   return out;
+}
+
+/**
+ * Whether a 201 must carry the RFC 7592 pair both-or-neither: not where the regime checks for both
+ * itself (OFB, `missingManagementCredentials`), nor where it defines neither (CDR). Pure.
+ */
+export function ratPairEnforced(profile: Pick<Profile, "management_credentials">): boolean {
+  return profile.management_credentials === undefined;
 }
