@@ -57,8 +57,9 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
       const code = (cause as { code?: string }).code;
       if (code === "ERR_JWT_EXPIRED")
         throw new SsaInvalidError("SSA has expired; fetch a fresh one", { cause, claim: "exp" });
+      const hint = DIRECTORY_PROFILES[kind].ssa_jwks_hint;
       throw new SsaInvalidError(
-        `SSA signature does not verify against the directory JWKS (${code ?? "error"}; kid ${header.kid ?? "none"})`,
+        `SSA signature does not verify against the directory JWKS (${code ?? "error"}; kid ${header.kid ?? "none"})${hint ? `: ${hint}` : ""}`,
         { cause },
       );
     }

@@ -178,6 +178,22 @@ const CASES: Case[] = [
     local: true,
   },
   {
+    item: "AU 8",
+    name: "SSA checked against the IdP's jwks_uri instead of the Register's SSA JWKS",
+    over: (sb) => ({
+      directory: {
+        jwks_uri: sb.manifest.register.token_endpoint.replace(
+          /connect\/token$/,
+          ".well-known/openid-configuration/jwks",
+        ),
+      },
+    }),
+    code: "OBDCR_SSA_INVALID",
+    field: undefined,
+    message: /directory\.jwks_uri must be the Register's SSA JWKS/,
+    local: true,
+  },
+  {
     item: "AU 10",
     name: "request aud other than the holder's issuer",
     over: () => ({ bank_profile: { aud: { literal: "https://elsewhere.example" } } }),

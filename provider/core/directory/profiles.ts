@@ -32,6 +32,8 @@ export interface DirectoryProfile {
   /** Accepted SSA `iss` values when `directory.issuer` is not given. */
   readonly ssa_issuers: readonly string[];
   readonly ssa_algs: readonly SigningAlg[];
+  /** Said when an SSA does not verify: which JWKS `directory.jwks_uri` must be. */
+  readonly ssa_jwks_hint: string | undefined;
   /** A downloaded SSA is reused for this long, seconds (default; `directory.ssa_max_age_seconds`). */
   readonly ssa_reuse_seconds: number;
   /**
@@ -56,6 +58,7 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     error_format: "oauth",
     ssa_issuers: ["OpenBanking Ltd"],
     ssa_algs: ["PS256", "ES256"],
+    ssa_jwks_hint: undefined,
     ssa_reuse_seconds: 300,
     ssa_fresh_seconds: undefined,
   },
@@ -76,6 +79,9 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     error_format: "cds",
     ssa_issuers: ["cdr-register"],
     ssa_algs: ["PS256"],
+    // §1.1: the IdP's jwks_uri verifies Register access tokens, not SSAs.
+    ssa_jwks_hint:
+      "directory.jwks_uri must be the Register's SSA JWKS (…/cdr-register/v1/jwks), not the jwks_uri of its IdP discovery (that one verifies access tokens)",
     // The SSA expires 600 s after iat: reuse it well inside that.
     ssa_reuse_seconds: 300,
     ssa_fresh_seconds: undefined,
@@ -104,6 +110,7 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
       "Open Banking Brasil sandbox SSA issuer",
     ],
     ssa_algs: ["PS256"],
+    ssa_jwks_hint: undefined,
     ssa_reuse_seconds: 60,
     ssa_fresh_seconds: 300,
   },
