@@ -1,4 +1,5 @@
-// Smoke run of the benchmark (N = 2, no latency; the scale series at N = 1, 2 and 2 stacks × 1): keeps `npm run bench` working. It asserts the
+// Smoke run of the benchmark (N = 2, no latency; the dynamic resource, the native plugin and a
+// no-op native plugin; the scale series at N = 1, 2 and 2 stacks × 1): keeps `npm run bench` working. It asserts the
 // request counts exactly and that every number is produced; no timing assertion (the full run is
 // `npm run bench`, outside CI's time budget).
 import { mkdtempSync, rmSync } from "node:fs";
@@ -80,6 +81,42 @@ describe("benchmark smoke run", () => {
       "GET /.well-known/openid-configuration": 2,
       "POST /token": 2,
     });
+  });
+
+  it("runs the native plugin and a no-op native plugin beside the dynamic resource", () => {
+    expect(r.pulumi_native.map((p) => p.n)).toEqual([2]);
+    expect(r.pulumi_native_noop.map((p) => p.n)).toEqual([2]);
+    const p = r.pulumi_native[0]!;
+    // The same lower bound as the dynamic resource: the plugin really registered and deleted.
+    expect([p.up_requests.directory_token, p.up_requests.ssa_download, p.up_requests.register_post]).toEqual([
+      1, 1, 2,
+    ]);
+    expect(p.destroy_requests.banks["DELETE /register/{client_id}"]).toBe(2);
+    // The no-op plugin with the same inputs sends nothing: it measures the engine and the server.
+    const noop = r.pulumi_native_noop[0]!;
+    for (const q of [noop.up_requests, noop.destroy_requests]) {
+      expect(q.directory).toEqual({});
+      expect(q.banks).toEqual({});
+    }
+    // The preload hook reached both plugins through the engine's environment.
+    for (const x of [p, noop])
+      for (const v of [
+        x.up_wall_ms,
+        x.up_provider_cpu_ms,
+        x.destroy_provider_cpu_ms,
+        x.up_provider_peak_rss_mb,
+      ])
+        positive(v);
+    for (const v of [p.up_engine_cpu_ms, p.up_sandbox_cpu_ms, p.up_program_cpu_ms]) expect(v).not.toBeNull();
+    const rss = r.pulumi_native_load_rss!;
+    expect(rss.node_mb).toBeLessThan(rss.pulumi_sdk_mb);
+    expect(rss.pulumi_sdk_mb).toBeLessThan(rss.ob_dcr_mb);
+    const md = renderResults(r);
+    expect(md).toContain("## Native provider plugin vs dynamic resource");
+    expect(md).toContain("| native (`obdcr:index:ClientRegistration`) | 2 |");
+    expect(md).toContain("| native no-op (`obdcrnoop:index:Noop`) | 2 |");
+    expect(md).toMatch(/Native plugin peak RSS at N = 2: \*\*\d+ MB\*\*/);
+    expect(md).toMatch(/`pulumi up` of 2 native registrations vs 2 no-op resources/);
   });
 
   it("runs the scale series at the lower bound of requests", () => {
