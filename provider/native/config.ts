@@ -77,6 +77,16 @@ export const SECRET_CONFIG = [
 ] as const;
 
 /**
+ * The settings given: unset and empty values dropped, and `version`, which the engine adds to a
+ * default provider's config when a generated SDK names its package version (reserved by Pulumi).
+ */
+function settings(raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(raw).filter(([k, v]) => v !== undefined && v !== "" && k !== "version"),
+  );
+}
+
+/**
  * CheckConfig: every problem with its `obdcr:` key (at preview, before any registration is
  * touched), and the credentials marked secret even when set without `--secret`, so the provider's
  * inputs in state never hold them in plaintext. The values are kept as given.
@@ -85,9 +95,8 @@ export function checkConfig(given: Record<string, unknown>): {
   failures: { property: string; reason: string }[];
   secretKeys: string[];
 } {
-  const present = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== ""));
-  const known = Object.fromEntries(Object.entries(present).filter(([k]) => k !== "version"));
-  const r = ProviderConfig.safeParse(known);
+  const present = settings(given);
+  const r = ProviderConfig.safeParse(present);
   const failures = r.success
     ? []
     : r.error.issues.map((i) => ({
@@ -109,8 +118,7 @@ export interface ResolvedConfig {
 
 /** Validated config (errors name the `obdcr:` key); files are read here, once. */
 export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
-  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
-  const r = ProviderConfig.safeParse(given);
+  const r = ProviderConfig.safeParse(settings(raw));
   if (!r.success) {
     const i = r.error.issues[0]!;
     const key = i.path.join(".") || "(config)";

@@ -62,6 +62,11 @@ describe("provider config", () => {
     expect(c.import).toMatchObject({ inputs: { profile: "obie-3.2" }, registrationAccessToken: "rat" });
   });
 
+  it("accepts the version that a generated SDK adds to a default provider's config", () => {
+    // The engine adds `version` when a Python or Node SDK names its package version.
+    expect(resolveConfig({ version: "0.1.0", maxRetries: "2" }).transport).toEqual({ max_retries: 2 });
+  });
+
   it("names the key of a bad value, an unknown key and an unreadable file", () => {
     expect(() => resolveConfig({ maxRetries: "many" })).toThrow(/obdcr:maxRetries/);
     expect(() => resolveConfig({ signingKey: "x" })).toThrow(/obdcr:/);
