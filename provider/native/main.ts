@@ -9,13 +9,20 @@
  * - an import's Read carries no properties and `getProperties().toJavaScript()` throws: an
  *   absent Struct reads as an empty one.
  */
-import * as grpc from "@grpc/grpc-js";
+import { createRequire } from "node:module";
+import type * as Grpc from "@grpc/grpc-js";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 // The SDK's provider server only, not the whole SDK: about 60 MB less resident memory.
 import { main } from "@pulumi/pulumi/provider/server";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import type * as StructPb from "google-protobuf/google/protobuf/struct_pb";
 import { ObDcrProvider } from "./provider.js";
+
+// gRPC and protobuf as the SDK resolves them (its dependencies, not ours): the patches below must
+// reach the very instances its server uses, wherever npm placed them.
+const fromSdk = createRequire(require.resolve("@pulumi/pulumi/provider/server"));
+const grpc = fromSdk("@grpc/grpc-js") as typeof Grpc;
+const { Struct } = fromSdk("google-protobuf/google/protobuf/struct_pb") as typeof StructPb;
 
 type Callback = (err: unknown, value?: unknown) => void;
 type Handler = (call: { request: provproto.ConfigureRequest }, cb: Callback) => void;
@@ -49,7 +56,7 @@ function patchServer(provider: ObDcrProvider): void {
     return getProperties.call(this) ?? new Struct();
   };
   const addService = grpc.Server.prototype.addService;
-  grpc.Server.prototype.addService = function (this: grpc.Server, service, impl) {
+  grpc.Server.prototype.addService = function (this: Grpc.Server, service, impl) {
     if (service === provrpc.ResourceProviderService) {
       const target = impl as unknown as { configure: Handler };
       const configure = target.configure.bind(target);

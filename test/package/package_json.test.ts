@@ -125,10 +125,10 @@ describe("package.json", () => {
       expect(provider.get(peer) ?? [], `${peer} is for the sandbox only`).toEqual([]);
       expect(sandbox.has(peer), `${peer} is used by the sandbox`).toBe(true);
     }
-    // In provider/, the Pulumi SDK is imported by the Pulumi resource only (ob-dcr/pulumi).
+    // In provider/, the Pulumi SDK is imported by the two Pulumi adapters only (ob-dcr/pulumi, the plugin).
     const pulumiUsers = (provider.get(PULUMI) ?? []).map((w) => w.split(":")[0]!);
     expect(pulumiUsers.length).toBeGreaterThan(0);
-    for (const f of pulumiUsers) expect(f).toMatch(/^dist\/provider\/(resource\/|pulumi\.js)/);
+    for (const f of pulumiUsers) expect(f).toMatch(/^dist\/provider\/(resource\/|native\/|pulumi\.js)/);
   });
 
   describe("the core and the CLI do not load @pulumi/pulumi", () => {
