@@ -152,6 +152,8 @@ export interface BenchResults {
   pulumi_native: PulumiRun[];
   /** N no-op resources of a native plugin on the same SDK provider server, with the same inputs. */
   pulumi_native_noop: PulumiRun[];
+  /** The largest N again, native and no-op, with `PULUMI_PARALLEL` = N (the engine's default is 4 x cores). */
+  pulumi_native_parallel?: { native: PulumiRun; noop: PulumiRun } | null;
   pulumi_native_cpu_ms_per_registration: Marginal | null;
   pulumi_native_noop_cpu_ms_per_resource: Marginal | null;
   /** Where the native plugin's CPU goes (a profiled `up` at the largest N), when a target is missed. */
@@ -235,6 +237,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const pulumi: PulumiRun[] = [];
   const native: PulumiRun[] = [];
   const nativeNoop: PulumiRun[] = [];
+  const nativeParallel: { native?: PulumiRun; noop?: PulumiRun } = {};
   let profile: NativeProfile | null = null;
   let loadRssResult: LoadRss | null = null;
   let crypto: CryptoCpu;
@@ -277,8 +280,17 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
         );
       }
     }
-    const nativeMarginal = marginalOf(native);
     const hiN = Math.max(...o.pulumiNs);
+    // The engine runs at most 4 x cores steps at once (8 here): at the largest N, the same pair with
+    // as many steps in flight as registrations shows how much of the gap is that queue.
+    for (const kind of ["native", "noop"] as const) {
+      const x = await nativeCell(sb, kind, hiN, o.pulumiLatency, join(o.workDir, "parallel-n"), () => ({
+        PULUMI_PARALLEL: String(hiN),
+      }));
+      nativeParallel[kind] = x;
+      log(`${kind.padEnd(9)} N=${hiN} parallel=${hiN}: up ${x.up_wall_ms.toFixed(0)} ms`);
+    }
+    const nativeMarginal = marginalOf(native);
     const missed = nativeMisses(native, nativeNoop, nativeMarginal);
     if (missed.length) {
       log(`native    missed ${missed.join(", ")}: profiling the plugin's up at N=${hiN}`);
@@ -339,6 +351,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     pulumi_noop_cpu_ms_per_resource: noop,
     pulumi_native: native,
     pulumi_native_noop: nativeNoop,
+    pulumi_native_parallel:
+      nativeParallel.native && nativeParallel.noop
+        ? { native: nativeParallel.native, noop: nativeParallel.noop }
+        : null,
     pulumi_native_cpu_ms_per_registration: marginalOf(native),
     pulumi_native_noop_cpu_ms_per_resource: marginalOf(nativeNoop),
     pulumi_native_profile: profile,

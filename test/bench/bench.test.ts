@@ -117,6 +117,11 @@ describe("benchmark smoke run", () => {
     expect(md).toContain("| native no-op (`obdcrnoop:index:Noop`) | 2 |");
     expect(md).toMatch(/Native plugin peak RSS at N = 2: \*\*\d+ MB\*\*/);
     expect(md).toMatch(/`pulumi up` of 2 native registrations vs 2 no-op resources/);
+    // The same pair again with every step in flight at once, and its line in the verdicts.
+    const par = r.pulumi_native_parallel!;
+    expect([par.native.n, par.noop.n]).toEqual([2, 2]);
+    expect(par.native.up_requests.register_post).toBe(2);
+    expect(md).toMatch(/with `PULUMI_PARALLEL=2`.*: \d+ ms vs \d+ ms/);
   });
 
   it("runs the scale series at the lower bound of requests", () => {
