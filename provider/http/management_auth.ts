@@ -83,7 +83,19 @@ export async function withManagementAuth<T>(
         "state.secrets.registration_access_token",
         "is required for RFC 7592 management (keep the one returned at registration or the last update)",
       );
-    return call(rat);
+    try {
+      return await call(rat);
+    } catch (e) {
+      if (p.bank_profile.management.rat_may_rotate && e instanceof RegistrationGoneError && e.status === 401)
+        throw new GoneUnconfirmedError(
+          state.client_id,
+          "the bank refused the registration access token (HTTP 401): it deleted the client, or it " +
+            "superseded the token with a newer one on an earlier call whose answer was never saved " +
+            "(`pulumi preview --refresh`, the preview of `pulumi refresh`, an interrupted run)",
+          { cause: e },
+        );
+      throw e;
+    }
   }
   if (!p.token_endpoint)
     throw new InvalidInputError("bank.token_endpoint", "is needed for OBIE-style management");

@@ -193,6 +193,8 @@ export interface BankProfileArgs {
     goneStatuses?: In<In<number>[]>;
     /** `invalid_client` at the token endpoint means deleted (off: it is ambiguous). */
     invalidClientIsGone?: In<boolean>;
+    /** The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. */
+    ratMayRotate?: In<boolean>;
   }>;
   supports?: In<{ read?: In<boolean>; update?: In<boolean>; delete?: In<boolean> }>;
   response?: In<{

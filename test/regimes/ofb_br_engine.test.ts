@@ -154,10 +154,52 @@ describe("ofb-br on the real engine", () => {
     expect((await s.stack.preview()).changeSummary.same).toBe(4);
   });
 
-  it("a deletion at the server is seen by refresh (401 for its RAT) and the next up registers again", async () => {
+  it("a preview --refresh whose rotated RAT is never saved does not make the next refresh drop the live registration", async () => {
+    const id = (await s.stack.outputs()).b?.value as string;
+    // The preview's GET rotates the RAT at the server; a preview saves no state.
+    await s.stack.preview({ refresh: true, onOutput: s.onOutput });
+    let out = "";
+    const failed = await s.stack.refresh({ onOutput: (x) => (out += x) }).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    // The stored RAT is superseded: refused (401), which must not count as a deletion.
+    expect(failed).toBeDefined();
+    expect(out + failed).toMatch(/OBDCR_GONE_UNCONFIRMED/);
+    expect(out + failed).toMatch(/superseded the token/);
+    expect(await s.ids()).toContain(id);
+    expect(held("ofb-as-b")).toEqual([id]);
+    // Recover for the next cases: the operator deletes the client at the server, confirms, re-registers.
+    sb.admin.deleteClient("ofb-as-b", id);
+    s.stack.workspace.envVars.OBDCR_CONFIRM_GONE = id;
+    try {
+      await s.stack.refresh({ onOutput: s.onOutput });
+    } finally {
+      delete s.stack.workspace.envVars.OBDCR_CONFIRM_GONE;
+    }
+    const up = await s.stack.up({ onOutput: s.onOutput });
+    expect(up.summary.resourceChanges?.create).toBe(1);
+    expect(held("ofb-as-b")).toEqual([up.outputs.b?.value]);
+  });
+
+  it("a deletion at the server is seen by refresh: a 401 for the RAT is ambiguous (it may rotate), kept until confirmed, then dropped and registered again", async () => {
     const id = (await s.stack.outputs()).c?.value as string;
     sb.admin.deleteClient("ofb-as-c", id);
-    await s.stack.refresh({ onOutput: s.onOutput });
+    let out = "";
+    const failed = await s.stack.refresh({ onOutput: (x) => (out += x) }).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(failed).toBeDefined();
+    expect(out + failed).toMatch(/OBDCR_GONE_UNCONFIRMED/);
+    expect(out + failed).toContain(`OBDCR_CONFIRM_GONE=${id}`);
+    expect(await s.ids()).toContain(id);
+    s.stack.workspace.envVars.OBDCR_CONFIRM_GONE = id;
+    try {
+      await s.stack.refresh({ onOutput: s.onOutput });
+    } finally {
+      delete s.stack.workspace.envVars.OBDCR_CONFIRM_GONE;
+    }
     expect(await s.ids()).not.toContain(id);
     const up = await s.stack.up({ onOutput: s.onOutput });
     expect(up.summary.resourceChanges?.create).toBe(1);

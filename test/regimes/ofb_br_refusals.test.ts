@@ -345,13 +345,15 @@ describe("ofb-br: every checklist refusal, named", () => {
       registration_client_uri: a.registration_client_uri,
       secrets: a.secrets,
     };
-    // BR 15: a wrong registration access token is the RFC 7592 "unknown to us" answer (401).
-    const wrong = await readRegistration(
-      params(),
-      { ...stateA, secrets: { registration_access_token: "not-the-rat-0123456789" } },
-      ctx,
-    ).catch((e: unknown) => e);
-    expect(wrong).toMatchObject({ code: "OBDCR_REGISTRATION_GONE", status: 401 });
+    // BR 15: a wrong registration access token is refused (401). The AS may rotate the token on any
+    // call, so a 401 is ambiguous (superseded, or deleted): gone only once the caller confirms.
+    const wrongState = { ...stateA, secrets: { registration_access_token: "not-the-rat-0123456789" } };
+    const wrong = await readRegistration(params(), wrongState, ctx).catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED", client_id: a.client_id });
+    expect(String((wrong as Error).message)).not.toContain("not-the-rat-0123456789");
+    await expect(readRegistration(params(), wrongState, ctx, { confirm_gone: true })).rejects.toMatchObject({
+      code: "OBDCR_REGISTRATION_GONE",
+    });
     // BR 16: a PUT whose body names another client than the RCU's (state mixed up).
     const mixed = await updateRegistration(
       params("ofb-as-a", SW2),
@@ -363,9 +365,12 @@ describe("ofb-br: every checklist refusal, named", () => {
       status: 400,
       field: "state.client_id",
     });
-    // BR 17: DELETE, then the same RAT is refused: gone.
+    // BR 17: DELETE, then the same RAT is refused: gone once confirmed.
     expect(await deleteRegistration(params(), stateA, ctx)).toBe("deleted");
     await expect(readRegistration(params(), stateA, ctx)).rejects.toMatchObject({
+      code: "OBDCR_GONE_UNCONFIRMED",
+    });
+    await expect(readRegistration(params(), stateA, ctx, { confirm_gone: true })).rejects.toMatchObject({
       code: "OBDCR_REGISTRATION_GONE",
     });
     const stateB = {

@@ -58,6 +58,7 @@ export function specBankProfile(profile: Profile): BankProfile {
       scope: profile.management_scope,
       gone_statuses: [...profile.gone_statuses],
       invalid_client_is_gone: false,
+      rat_may_rotate: profile.rat_may_rotate ?? false,
     },
     supports: { read: true, update: true, delete: true },
     response: {

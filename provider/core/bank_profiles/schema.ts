@@ -40,6 +40,14 @@ export const ProfileManagement = z.strictObject({
    * a bank known to answer `invalid_client` for deleted clients alone.
    */
   invalid_client_is_gone: z.boolean(),
+  /**
+   * The bank may issue a new registration access token on any management call, a GET included
+   * (RFC 7592 allows it; Open Finance Brasil says so). A 401 for the stored token is then
+   * ambiguous: the client was deleted, or the token was superseded on a call whose answer was
+   * never saved (`pulumi preview --refresh`, the preview of `pulumi refresh`, a killed run). Such a
+   * 401 fails a refresh with OBDCR_GONE_UNCONFIRMED instead of dropping a live registration.
+   */
+  rat_may_rotate: z.boolean(),
 });
 
 /** Which of GET / PUT / DELETE /register/{client_id} the bank offers. */
@@ -149,6 +157,7 @@ export const BANK_PROFILE_FIELDS = [
   "management.scope",
   "management.gone_statuses",
   "management.invalid_client_is_gone",
+  "management.rat_may_rotate",
   "supports.read",
   "supports.update",
   "supports.delete",

@@ -12,6 +12,7 @@ export const ofbBr: Profile = {
   format: "json",
   content_type: "application/json",
   management: "rfc7592",
+  rat_may_rotate: true,
   gone_statuses: [401],
   software_id_max: undefined,
   dn_claim: "tls_client_auth_subject_dn",

@@ -10,6 +10,11 @@ export interface Profile {
   readonly format: "jwt" | "json";
   readonly content_type: string;
   readonly management: "obie" | "rfc7592";
+  /**
+   * The spec lets the server issue a new registration access token on any management call, a GET
+   * included (Brazil): a 401 for the stored token is then ambiguous (see ProfileManagement.rat_may_rotate).
+   */
+  readonly rat_may_rotate?: boolean;
   /** Statuses meaning the client is unknown or deleted. */
   readonly gone_statuses: readonly number[];
   /** Max length of `iss` / `software_id` (Base62). */

@@ -155,6 +155,10 @@ export interface BankProfileManagement {
      */
     invalidClientIsGone?: boolean;
     /**
+     * The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
+     */
+    ratMayRotate?: boolean;
+    /**
      * Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
      */
     scope?: string;

@@ -689,6 +689,10 @@ class BankProfileManagementArgsDict(TypedDict):
     """
     `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
     """
+    rat_may_rotate: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
+    """
     scope: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
@@ -703,11 +707,13 @@ class BankProfileManagementArgs:
     def __init__(__self__, *,
                  gone_statuses: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None,
                  invalid_client_is_gone: pulumi.Input[Optional[_builtins.bool]] = None,
+                 rat_may_rotate: pulumi.Input[Optional[_builtins.bool]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
                  style: pulumi.Input[Optional[_builtins.str]] = None):
         """
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] gone_statuses: Statuses of /register/{client_id} that mean "this client is unknown or deleted".
         :param pulumi.Input[_builtins.bool] invalid_client_is_gone: `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
+        :param pulumi.Input[_builtins.bool] rat_may_rotate: The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
         :param pulumi.Input[_builtins.str] scope: Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
         :param pulumi.Input[_builtins.str] style: `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
         """
@@ -715,6 +721,8 @@ class BankProfileManagementArgs:
             pulumi.set(__self__, "gone_statuses", gone_statuses)
         if invalid_client_is_gone is not None:
             pulumi.set(__self__, "invalid_client_is_gone", invalid_client_is_gone)
+        if rat_may_rotate is not None:
+            pulumi.set(__self__, "rat_may_rotate", rat_may_rotate)
         if scope is not None:
             pulumi.set(__self__, "scope", scope)
         if style is not None:
@@ -743,6 +751,18 @@ class BankProfileManagementArgs:
     @invalid_client_is_gone.setter
     def invalid_client_is_gone(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "invalid_client_is_gone", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ratMayRotate")
+    def rat_may_rotate(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
+        """
+        return pulumi.get(self, "rat_may_rotate")
+
+    @rat_may_rotate.setter
+    def rat_may_rotate(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "rat_may_rotate", value)
 
     @_builtins.property
     @pulumi.getter

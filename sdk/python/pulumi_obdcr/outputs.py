@@ -523,6 +523,8 @@ class BankProfileManagement(dict):
             suggest = "gone_statuses"
         elif key == "invalidClientIsGone":
             suggest = "invalid_client_is_gone"
+        elif key == "ratMayRotate":
+            suggest = "rat_may_rotate"
 
         if suggest:
             pulumi.log.warn(f"Key '{key}' not found in BankProfileManagement. Access the value via the '{suggest}' property getter instead.")
@@ -538,11 +540,13 @@ class BankProfileManagement(dict):
     def __init__(__self__, *,
                  gone_statuses: Optional[Sequence[_builtins.int]] = None,
                  invalid_client_is_gone: Optional[_builtins.bool] = None,
+                 rat_may_rotate: Optional[_builtins.bool] = None,
                  scope: Optional[_builtins.str] = None,
                  style: Optional[_builtins.str] = None):
         """
         :param Sequence[_builtins.int] gone_statuses: Statuses of /register/{client_id} that mean "this client is unknown or deleted".
         :param _builtins.bool invalid_client_is_gone: `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
+        :param _builtins.bool rat_may_rotate: The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
         :param _builtins.str scope: Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
         :param _builtins.str style: `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
         """
@@ -550,6 +554,8 @@ class BankProfileManagement(dict):
             pulumi.set(__self__, "gone_statuses", gone_statuses)
         if invalid_client_is_gone is not None:
             pulumi.set(__self__, "invalid_client_is_gone", invalid_client_is_gone)
+        if rat_may_rotate is not None:
+            pulumi.set(__self__, "rat_may_rotate", rat_may_rotate)
         if scope is not None:
             pulumi.set(__self__, "scope", scope)
         if style is not None:
@@ -570,6 +576,14 @@ class BankProfileManagement(dict):
         `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
         """
         return pulumi.get(self, "invalid_client_is_gone")
+
+    @_builtins.property
+    @pulumi.getter(name="ratMayRotate")
+    def rat_may_rotate(self) -> Optional[_builtins.bool]:
+        """
+        The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
+        """
+        return pulumi.get(self, "rat_may_rotate")
 
     @_builtins.property
     @pulumi.getter
