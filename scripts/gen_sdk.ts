@@ -37,9 +37,9 @@ const README = (install: string) =>
   ].join("\n");
 
 /**
- * What the SDKs are generated from: the plugin's schema with what it serves at run time (the
- * package's version: provider/native/provider.ts `getSchema`) and the SDKs' package names. Without
- * `respectSchemaVersion` the python package says 0.0.0 and the nodejs one `${VERSION}`.
+ * What the SDKs are generated from: the plugin's schema (which names the SDK packages) with what
+ * it serves at run time (the package's version: provider/native/provider.ts `getSchema`) and a
+ * README per SDK.
  */
 export function sdkSchema(schemaText = readFileSync(SCHEMA_JSON, "utf8")): Record<string, unknown> {
   const schema = JSON.parse(schemaText) as Record<string, unknown>;
@@ -51,16 +51,12 @@ export function sdkSchema(schemaText = readFileSync(SCHEMA_JSON, "utf8")): Recor
     language: {
       ...language,
       python: {
-        packageName: "pulumi_obdcr",
-        respectSchemaVersion: true,
-        readme: README("`pip install ./sdk/python` from a clone of ob-dcr"),
         ...language.python,
+        readme: README("`pip install ./sdk/python` from a clone of ob-dcr"),
       },
       nodejs: {
-        packageName: "@ob-dcr/obdcr",
-        respectSchemaVersion: true,
-        readme: README("`tsc` in sdk/nodejs (copy package.json into bin/), then depend on that directory"),
         ...language.nodejs,
+        readme: README("`tsc` in sdk/nodejs (copy package.json into bin/), then depend on that directory"),
       },
     },
   };
