@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObClientRegistrationArgs } from "../../provider/pulumi.js";
 import type { CdrAuSandbox } from "../../sandbox/cdr_au/index.js";
 import { cdrParams, cdrProduct, regimePulumiArgs, startCdrAu } from "../support/regimes.js";
-import { keyLines, type RegimeStack, regimeStack } from "./engine_support.js";
+import {
+  confirmedRefresh,
+  failingRefresh,
+  keyLines,
+  type RegimeStack,
+  regimeStack,
+} from "./engine_support.js";
 
 const HOLDERS = ["cdr-holder-a", "cdr-holder-b", "cdr-holder-c"];
 
@@ -124,21 +130,11 @@ describe("cdr-au on the real engine", () => {
   it("a deletion at the holder is seen by refresh: kept until confirmed (invalid_client is ambiguous), then dropped and registered again", async () => {
     const id = (await s.stack.outputs()).a?.value as string;
     sb.admin.deleteClient("cdr-holder-a", id);
-    let out = "";
-    const failed = await s.stack.refresh({ onOutput: (x) => (out += x) }).then(
-      () => undefined,
-      (e: Error) => e.message,
-    );
-    expect(failed).toBeDefined();
-    expect(out + failed).toMatch(/OBDCR_GONE_UNCONFIRMED/);
-    expect(out + failed).toContain(`OBDCR_CONFIRM_GONE=${id}`);
+    const said = await failingRefresh(s);
+    expect(said).toMatch(/OBDCR_GONE_UNCONFIRMED/);
+    expect(said).toContain(`OBDCR_CONFIRM_GONE=${id}`);
     expect(await s.ids()).toContain(id);
-    s.stack.workspace.envVars.OBDCR_CONFIRM_GONE = id;
-    try {
-      await s.stack.refresh({ onOutput: s.onOutput });
-    } finally {
-      delete s.stack.workspace.envVars.OBDCR_CONFIRM_GONE;
-    }
+    await confirmedRefresh(s, id);
     expect(await s.ids()).not.toContain(id);
     const up = await s.stack.up({ onOutput: s.onOutput });
     expect(up.summary.resourceChanges?.create).toBe(1);

@@ -60,6 +60,27 @@ export async function regimeStack(dir: string, projectName: string, stackName: s
   };
 }
 
+/** A refresh that must fail: the engine's output and the error, for matching. */
+export async function failingRefresh(s: RegimeStack): Promise<string> {
+  let out = "";
+  const failed = await s.stack.refresh({ onOutput: (x) => (out += x) }).then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
+  if (failed === undefined) throw new Error("the refresh succeeded; it was expected to fail");
+  return out + failed;
+}
+
+/** A refresh with `OBDCR_CONFIRM_GONE=<client_id>`: the operator confirms that the bank deleted it. */
+export async function confirmedRefresh(s: RegimeStack, client_id: string): Promise<void> {
+  s.stack.workspace.envVars.OBDCR_CONFIRM_GONE = client_id;
+  try {
+    await s.stack.refresh({ onOutput: s.onOutput });
+  } finally {
+    delete s.stack.workspace.envVars.OBDCR_CONFIRM_GONE;
+  }
+}
+
 /** Lines of a PEM private key long enough to be unmistakable (never in state or output). */
 export function keyLines(file: string): string[] {
   return readFileSync(file, "utf8")

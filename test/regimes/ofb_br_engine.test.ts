@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObClientRegistrationArgs } from "../../provider/pulumi.js";
 import type { OfbBrSandbox } from "../../sandbox/ofb_br/index.js";
 import { ofbParams, ofbServer, ofbSoftware, regimePulumiArgs, startOfbBr } from "../support/regimes.js";
-import { keyLines, type RegimeStack, regimeStack } from "./engine_support.js";
+import {
+  confirmedRefresh,
+  failingRefresh,
+  keyLines,
+  type RegimeStack,
+  regimeStack,
+} from "./engine_support.js";
 
 const SERVERS = ["ofb-as-a", "ofb-as-b", "ofb-as-c"];
 
@@ -158,25 +164,15 @@ describe("ofb-br on the real engine", () => {
     const id = (await s.stack.outputs()).b?.value as string;
     // The preview's GET rotates the RAT at the server; a preview saves no state.
     await s.stack.preview({ refresh: true, onOutput: s.onOutput });
-    let out = "";
-    const failed = await s.stack.refresh({ onOutput: (x) => (out += x) }).then(
-      () => undefined,
-      (e: Error) => e.message,
-    );
     // The stored RAT is superseded: refused (401), which must not count as a deletion.
-    expect(failed).toBeDefined();
-    expect(out + failed).toMatch(/OBDCR_GONE_UNCONFIRMED/);
-    expect(out + failed).toMatch(/superseded the token/);
+    const said = await failingRefresh(s);
+    expect(said).toMatch(/OBDCR_GONE_UNCONFIRMED/);
+    expect(said).toMatch(/superseded the token/);
     expect(await s.ids()).toContain(id);
     expect(held("ofb-as-b")).toEqual([id]);
     // Recover for the next cases: the operator deletes the client at the server, confirms, re-registers.
     sb.admin.deleteClient("ofb-as-b", id);
-    s.stack.workspace.envVars.OBDCR_CONFIRM_GONE = id;
-    try {
-      await s.stack.refresh({ onOutput: s.onOutput });
-    } finally {
-      delete s.stack.workspace.envVars.OBDCR_CONFIRM_GONE;
-    }
+    await confirmedRefresh(s, id);
     const up = await s.stack.up({ onOutput: s.onOutput });
     expect(up.summary.resourceChanges?.create).toBe(1);
     expect(held("ofb-as-b")).toEqual([up.outputs.b?.value]);
@@ -185,21 +181,11 @@ describe("ofb-br on the real engine", () => {
   it("a deletion at the server is seen by refresh: a 401 for the RAT is ambiguous (it may rotate), kept until confirmed, then dropped and registered again", async () => {
     const id = (await s.stack.outputs()).c?.value as string;
     sb.admin.deleteClient("ofb-as-c", id);
-    let out = "";
-    const failed = await s.stack.refresh({ onOutput: (x) => (out += x) }).then(
-      () => undefined,
-      (e: Error) => e.message,
-    );
-    expect(failed).toBeDefined();
-    expect(out + failed).toMatch(/OBDCR_GONE_UNCONFIRMED/);
-    expect(out + failed).toContain(`OBDCR_CONFIRM_GONE=${id}`);
+    const said = await failingRefresh(s);
+    expect(said).toMatch(/OBDCR_GONE_UNCONFIRMED/);
+    expect(said).toContain(`OBDCR_CONFIRM_GONE=${id}`);
     expect(await s.ids()).toContain(id);
-    s.stack.workspace.envVars.OBDCR_CONFIRM_GONE = id;
-    try {
-      await s.stack.refresh({ onOutput: s.onOutput });
-    } finally {
-      delete s.stack.workspace.envVars.OBDCR_CONFIRM_GONE;
-    }
+    await confirmedRefresh(s, id);
     expect(await s.ids()).not.toContain(id);
     const up = await s.stack.up({ onOutput: s.onOutput });
     expect(up.summary.resourceChanges?.create).toBe(1);
