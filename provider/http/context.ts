@@ -62,3 +62,25 @@ export function createContext(o: ContextOptions = {}): ObDcrContext {
     stats: { token_requests: 0, ssa_downloads: 0, jwks_fetches: 0, discovery_fetches: 0 },
   };
 }
+
+/**
+ * One call per key at a time: concurrent callers with the same key share the call in flight
+ * (one discovery, JWKS or SSA fetch for every registration of one `pulumi up`). `join: false`
+ * starts a new call (a forced refetch) that later callers then share.
+ */
+export async function shared<T>(
+  inflight: Map<string, Promise<T>>,
+  key: string,
+  run: () => Promise<T>,
+  { join = true }: { join?: boolean } = {},
+): Promise<T> {
+  const pending = inflight.get(key);
+  if (pending && join) return pending;
+  const p = run();
+  inflight.set(key, p);
+  try {
+    return await p;
+  } finally {
+    if (inflight.get(key) === p) inflight.delete(key);
+  }
+}

@@ -1,7 +1,7 @@
 /** OIDC discovery of the bank (cached per context). */
 import { UnexpectedResponseError } from "../core/errors.js";
 import { DiscoveryDocument } from "../core/schemas/responses.js";
-import type { ObDcrContext } from "./context.js";
+import { type ObDcrContext, shared } from "./context.js";
 import { parseJsonBody, throwForStatus } from "./response.js";
 import { send } from "./send.js";
 import type { HttpResponse, TlsMaterial } from "./transport_types.js";
@@ -24,19 +24,11 @@ export function processDiscoveryResponse(res: HttpResponse): DiscoveryDocument {
 export async function discover(ctx: ObDcrContext, url: string, tls: TlsMaterial): Promise<DiscoveryDocument> {
   const hit = ctx.discovery.get(url);
   if (hit && ctx.now() - hit.fetched_at < ctx.metadata_ttl_seconds) return hit.doc;
-  // Registrations with one bank started together (one `pulumi up`) share one fetch, as JWKS do.
-  const inflight = ctx.discovery_inflight.get(url);
-  if (inflight) return inflight;
-  const p = (async () => {
+  // Registrations with one bank started together (one `pulumi up`) share one fetch.
+  return shared(ctx.discovery_inflight, url, async () => {
     ctx.stats.discovery_fetches++;
     const doc = processDiscoveryResponse(await discoveryRequest(ctx, url, tls));
     ctx.discovery.set(url, { doc, fetched_at: ctx.now() });
     return doc;
-  })();
-  ctx.discovery_inflight.set(url, p);
-  try {
-    return await p;
-  } finally {
-    ctx.discovery_inflight.delete(url);
-  }
+  });
 }

@@ -2,7 +2,7 @@
 import * as jose from "jose";
 import { UnexpectedResponseError } from "../core/errors.js";
 import { Jwks } from "../core/schemas/common.js";
-import type { ObDcrContext } from "./context.js";
+import { type ObDcrContext, shared } from "./context.js";
 import { parseJsonBody, throwForStatus } from "./response.js";
 import { send } from "./send.js";
 import type { TlsMaterial } from "./transport_types.js";
@@ -16,15 +16,7 @@ export async function fetchJwks(
   const hit = ctx.jwks.get(uri);
   if (hit && !force && ctx.now() - hit.fetched_at < ctx.metadata_ttl_seconds) return hit.jwks;
   // Concurrent registrations (e.g. one `pulumi up` of many banks) share one fetch of a URI.
-  const inflight = ctx.jwks_inflight.get(uri);
-  if (inflight && !force) return inflight;
-  const p = fetchJwksOnce(ctx, uri, tls);
-  ctx.jwks_inflight.set(uri, p);
-  try {
-    return await p;
-  } finally {
-    if (ctx.jwks_inflight.get(uri) === p) ctx.jwks_inflight.delete(uri);
-  }
+  return shared(ctx.jwks_inflight, uri, () => fetchJwksOnce(ctx, uri, tls), { join: !force });
 }
 
 async function fetchJwksOnce(ctx: ObDcrContext, uri: string, tls: TlsMaterial): Promise<Jwks> {

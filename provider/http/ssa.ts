@@ -14,7 +14,7 @@ import {
   UnexpectedResponseError,
 } from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
-import type { ObDcrContext } from "./context.js";
+import { type ObDcrContext, shared } from "./context.js";
 import { contentType, parseJsonBody, throwForStatus } from "./response.js";
 import { send } from "./send.js";
 import { getDirectoryToken } from "./token.js";
@@ -142,9 +142,7 @@ export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
   const url = s.url ?? ssaUrl(s.ssa_endpoint, s.org_id, s.software_id);
   const hit = ctx.ssas.get(url);
   if (hit && ssaReusable(claimsOf(hit.ssa), hit.fetched_at, ctx.now(), s.max_age_seconds)) return hit.ssa;
-  const inflight = ctx.ssa_inflight.get(url);
-  if (inflight) return inflight;
-  const p = (async () => {
+  return shared(ctx.ssa_inflight, url, async () => {
     const token = await getDirectoryToken(ctx, {
       token_endpoint: s.token_endpoint,
       client_id: s.client_id ?? s.software_id,
@@ -158,11 +156,5 @@ export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
     const ssa = processSsaResponse(await ssaRequest(ctx, url, token, s.tls, s.headers), s.error_format);
     ctx.ssas.set(url, { ssa, fetched_at: ctx.now() });
     return ssa;
-  })();
-  ctx.ssa_inflight.set(url, p);
-  try {
-    return await p;
-  } finally {
-    ctx.ssa_inflight.delete(url);
-  }
+  });
 }
