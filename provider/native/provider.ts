@@ -12,12 +12,12 @@ import { nextClientIdHint } from "../lifecycle/hint.js";
 import { importRegistration } from "../lifecycle/import.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
-import { declared, describe, type Props, splitPrivateKeys } from "../lifecycle/props.js";
+import { declared, type Props, splitPrivateKeys } from "../lifecycle/props.js";
 import {
   confirmedGone,
-  describeRotation,
   noteWords,
   partialCreateMessage,
+  rotationLines,
   worded,
 } from "../resource/messages.js";
 import { transportFromEnv } from "../resource/provider.js";
@@ -133,13 +133,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     const o = plain(olds).props;
     const n = plain(news).props;
     const d = diffRegistration(o, n);
-    if (d.rotation)
-      for (const line of describeRotation(describe(declared(n)), d.rotation.plan, {
-        other_reasons: d.rotation.other_reasons,
-        supports_update: d.rotation.capabilities.supportsUpdate,
-        refuses_duplicates: d.rotation.capabilities.refusesDuplicateRegistration,
-      }))
-        log(line);
+    for (const line of rotationLines(n, d)) log(line);
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   }
 

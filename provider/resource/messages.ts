@@ -6,7 +6,9 @@
 import type { Remedy } from "../core/errors.js";
 import { GoneUnconfirmedError, InvalidInputError, ObDcrError } from "../core/errors.js";
 import type { RotationChange, RotationPlan } from "../core/lifecycle/rotation.js";
+import type { RegistrationDiff } from "../lifecycle/diff.js";
 import type { Note } from "../lifecycle/operations.js";
+import { declared, describe, type Props } from "../lifecycle/props.js";
 
 function describeChange(c: RotationChange): string {
   switch (c.kind) {
@@ -32,6 +34,16 @@ export interface PutContext {
 }
 
 /** What the preview says about a rotation: one line per change, then what is sent to the bank. */
+/** What a diff's rotation will send to the bank, a line each, for the preview (both adapters). */
+export function rotationLines(news: Props, d: RegistrationDiff): string[] {
+  if (!d.rotation) return [];
+  return describeRotation(describe(declared(news)), d.rotation.plan, {
+    other_reasons: d.rotation.other_reasons,
+    supports_update: d.rotation.capabilities.supportsUpdate,
+    refuses_duplicates: d.rotation.capabilities.refusesDuplicateRegistration,
+  });
+}
+
 export function describeRotation(name: string, plan: RotationPlan, ctx: PutContext): string[] {
   const lines = plan.changes.map((c) => `${name}: ${describeChange(c)}`);
   if (plan.verify_signing_key)

@@ -14,8 +14,8 @@ import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
 import { nextClientIdHint } from "../lifecycle/hint.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
-import { declared, describe, type Props, withoutUndefined } from "../lifecycle/props.js";
-import { confirmedGone, describeRotation, noteWords, partialCreateMessage, worded } from "./messages.js";
+import { declared, type Props, withoutUndefined } from "../lifecycle/props.js";
+import { confirmedGone, noteWords, partialCreateMessage, rotationLines, worded } from "./messages.js";
 
 export type { RegistrationComputed, RegistrationOutputs, Substitution } from "../lifecycle/outputs.js";
 export { UNKNOWN } from "../lifecycle/props.js";
@@ -93,13 +93,7 @@ export const registrationProvider = {
 
   async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
     const d = diffRegistration(olds, news);
-    if (d.rotation)
-      for (const line of describeRotation(describe(declared(news)), d.rotation.plan, {
-        other_reasons: d.rotation.other_reasons,
-        supports_update: d.rotation.capabilities.supportsUpdate,
-        refuses_duplicates: d.rotation.capabilities.refusesDuplicateRegistration,
-      }))
-        log(line);
+    for (const line of rotationLines(news, d)) log(line);
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },
 
