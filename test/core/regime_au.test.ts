@@ -53,7 +53,7 @@ const params = (o: Record<string, unknown> = {}) =>
       jwks_uri: "https://register.example/cdr-register/v1/jwks",
     },
     software: { software_id: PRODUCT, org_id: BRAND },
-    signing_key: { kid: "k", private_key: "-----BEGIN PRIVATE KEY-----" },
+    signing_key: { kid: "k", private_key: "placeholder: never imported by these pure checks" },
     transport: { cert: "c", key: "k" },
     ...o,
   });

@@ -57,7 +57,7 @@ const params = (o: Record<string, unknown> = {}) =>
       client_id: "dir-client-1",
     },
     software: { software_id: SW, org_id: ORG },
-    signing_key: { kid: "k", private_key: "-----BEGIN PRIVATE KEY-----" },
+    signing_key: { kid: "k", private_key: "placeholder: never imported by these pure checks" },
     transport: { cert: "c", key: "k" },
     ...o,
   });
