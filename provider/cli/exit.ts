@@ -112,6 +112,10 @@ export interface ErrorReport {
   error?: string;
   error_description?: string;
   claim?: string;
+  /** The client the bank issued, whenever one was (kept in the state file when it could be). */
+  client_id?: string;
+  /** Where the state of that client was written (--state, or the default file). */
+  state_file?: string;
 }
 
 /** What is printed about an error: code, message and the structured fields (never `cause` contents). */
@@ -131,9 +135,17 @@ export function errorReport(e: unknown): ErrorReport {
     if (typeof x.error === "string") r.error = x.error;
     if (typeof x.error_description === "string") r.error_description = x.error_description;
     if (typeof x.claim === "string") r.claim = x.claim;
+    const id = typeof x.client_id === "string" ? x.client_id : remedyClientId(e);
+    if (id) r.client_id = id;
+    if (typeof x.state_file === "string") r.state_file = x.state_file;
     return r;
   }
   return { code: "OBDCR_CLI_INTERNAL", message: String(e), exit_code };
+}
+
+function remedyClientId(e: unknown): string | undefined {
+  const r = e instanceof ObDcrError ? e.remedy : undefined;
+  return r && "client_id" in r && typeof r.client_id === "string" ? r.client_id : undefined;
 }
 
 export function stripAnsi(s: string): string {

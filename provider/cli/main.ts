@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 /**
  * ob-dcr command line. The only place that exits: `main()` returns an exit code, the bin wrapper at
  * the bottom sets it. Commands are data (citty `defineCommand`), loaded lazily.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
+import { printable, safeJson, scrubSecrets } from "../core/untrusted.js";
 import {
   EXIT_CODE_MEANING,
   EXIT_OK,
@@ -122,14 +123,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     return EXIT_OK;
   } catch (e) {
     const r = errorReport(e);
-    if (json && !wasReported(e)) io.stdout.write(`${JSON.stringify({ error: r }, null, 2)}\n`);
+    if (json && !wasReported(e)) io.stdout.write(`${scrubSecrets(safeJson({ error: r }, 2))}\n`);
     let text = `error ${r.code}: ${r.message}\n`;
     if (r.field && !r.message.startsWith(r.field)) text += `  field: ${r.field}\n`;
     text += `  exit code ${r.exit_code} (${EXIT_CODE_MEANING[r.exit_code]})\n`;
     if (r.exit_code === EXIT_USAGE)
       text += `  see: ob-dcr ${name !== undefined && Object.hasOwn(COMMANDS, name) ? `${name} ` : ""}--help\n`;
     if (verbose && e instanceof Error && e.stack) text += `${e.stack}\n`;
-    io.stderr.write(text);
+    io.stderr.write(printable(text));
     return exitCodeFor(e);
   }
 }

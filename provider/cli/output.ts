@@ -2,6 +2,7 @@
  * Where things are printed. Results go to stdout (human text, or one JSON document with --json);
  * progress, --verbose HTTP lines and errors go to stderr. Nothing here exits the process.
  */
+import { printable, safeJson, scrubSecrets } from "../core/untrusted.js";
 import { stripAnsi } from "./exit.js";
 import { formatExchange, type HttpRecorder } from "./http_log.js";
 import { redact } from "./redact.js";
@@ -42,9 +43,17 @@ export class Output {
     return this.opts.show_secrets;
   }
 
+  /**
+   * Text as printed: control characters escaped and CI workflow commands neutralised always
+   * (bank- and directory-supplied text may be in it); secrets scrubbed by value unless --show-secrets.
+   */
+  safe(s: string): string {
+    return this.showSecrets ? printable(s, { scrub: false }) : printable(s);
+  }
+
   /** A line of human output on stdout (suppressed with --json). */
   line(s = ""): void {
-    if (!this.opts.json) this.io.stdout.write(`${s}\n`);
+    if (!this.opts.json) this.io.stdout.write(`${this.safe(s)}\n`);
   }
 
   /** A heading of human output. */
@@ -60,18 +69,20 @@ export class Output {
     this.line(`${label}: ${v}`);
   }
 
-  /** The --json document (redacted unless --show-secrets). */
+  /** The --json document (redacted unless --show-secrets; secrets in text scrubbed by value). */
   json(doc: unknown): void {
-    if (this.opts.json) this.io.stdout.write(`${JSON.stringify(redact(doc, this.showSecrets), null, 2)}\n`);
+    if (!this.opts.json) return;
+    const text = safeJson(redact(doc, this.showSecrets), 2);
+    this.io.stdout.write(`${this.showSecrets ? text : scrubSecrets(text)}\n`);
   }
 
   /** A note on stderr (always shown; never secrets). */
   note(s: string): void {
-    this.io.stderr.write(`${s}\n`);
+    this.io.stderr.write(`${printable(s)}\n`);
   }
 
   verbose(s: string): void {
-    if (this.opts.verbose) this.io.stderr.write(`${s}\n`);
+    if (this.opts.verbose) this.io.stderr.write(`${this.safe(s)}\n`);
   }
 
   /** Print each finished HTTP exchange with --verbose. */
@@ -98,7 +109,7 @@ export class Output {
     const end = (word: string) => {
       const ms = Math.round(performance.now() - t0);
       if (timer) clearInterval(timer);
-      this.io.stderr.write(`${timer ? "\r\u001b[2K" : ""}${label} … ${word} (${ms} ms)\n`);
+      this.io.stderr.write(`${timer ? "\r\u001b[2K" : ""}${printable(label)} … ${word} (${ms} ms)\n`);
     };
     try {
       const r = await fn();

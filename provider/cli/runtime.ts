@@ -2,9 +2,11 @@
  * What every command shares: the common flags, the unknown-flag check, and a runtime (output,
  * HTTP recorder, core context) that is torn down after the command, whatever happens.
  */
+
 import type { ArgsDef, CommandContext, ParsedArgs } from "citty";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { closeAgents } from "../http/transport.js";
+import { transportFromEnv } from "../http/transport_env.js";
 import { ENV, type LoadedConfig, loadConfig, timeoutMs, validateConfig } from "./config.js";
 import { errorReport, markReported, UsageError } from "./exit.js";
 import { HttpRecorder } from "./http_log.js";
@@ -168,7 +170,10 @@ export async function withRuntime<T extends ArgsDef>(
   });
   const t = timeoutMs(a.timeout as string | undefined, io.env);
   const ctx = createContext({
-    transport: t === undefined ? {} : { connect_timeout_ms: t, headers_timeout_ms: t, body_timeout_ms: t },
+    transport: {
+      ...transportFromEnv(io.env),
+      ...(t === undefined ? {} : { connect_timeout_ms: t, headers_timeout_ms: t, body_timeout_ms: t }),
+    },
   });
   const rec = new HttpRecorder();
   out.attach(rec);

@@ -3,16 +3,23 @@
  * and the management secrets. Written with mode 0600 (it holds client_secret and the registration
  * access token); replaced atomically.
  */
-import { chmod, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { InvalidInputError, invalidInputFromZod } from "../core/errors.js";
+import {
+  InvalidInputError,
+  invalidInputFromZod,
+  OutcomeUnknownError,
+  UnexpectedResponseError,
+} from "../core/errors.js";
 import { RegistrationState } from "../core/schemas/params.js";
 import type { RegistrationOutcome } from "../http/registration.js";
 import { ENV } from "./config.js";
 
 export const StateFile = z.looseObject({
   client_id: z.string().min(1),
+  /** Kept from an answer that could not be used whole: check the client at the bank. */
+  incomplete: z.boolean().optional(),
   registration_client_uri: z.string().optional(),
   management_uri: z.string().optional(),
   profile: z.string().optional(),
@@ -52,10 +59,7 @@ export async function writeStateFile(file: string, o: RegistrationOutcome): Prom
     profile: o.profile,
     secrets: Object.fromEntries(Object.entries(o.secrets).filter(([, v]) => v !== undefined)),
   };
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, file);
+  await writeState(file, doc);
 }
 
 export interface StateSources {
@@ -100,4 +104,95 @@ export async function resolveState(
   const r = RegistrationState.safeParse(candidate);
   if (!r.success) throw invalidInputFromZod("state", r.error);
   return { state: r.data, file };
+}
+
+/** A state file's name from a client_id the bank chose: only safe characters, never a path. */
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100) || "client";
+}
+
+/** Where `register`/`run` keep a client that came with secrets when no --state was given. */
+export function defaultStateFile(
+  cwd: string,
+  registration_endpoint: string | undefined,
+  client_id: string,
+): string {
+  let host = "bank";
+  try {
+    if (registration_endpoint) host = new URL(registration_endpoint).host;
+  } catch {
+    /* keep "bank" */
+  }
+  return path.resolve(cwd, "ob-dcr-state", `${safeName(host)}_${safeName(client_id)}.json`);
+}
+
+async function writeState(file: string, doc: StateFile): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, file);
+}
+
+/** What was written where, for the report and the --json document. */
+export interface KeptState {
+  file: string;
+  client_id: string;
+  /** Written without --state: the default place. */
+  by_default: boolean;
+}
+
+/**
+ * Register, and keep what the bank issued BEFORE anything is printed or can throw: the state file
+ * (--state, or `ob-dcr-state/<bank>_<client>.json` when the bank returned secrets that would
+ * otherwise be lost), also when the answer was unusable but named a client (a salvaged client_id
+ * and, when well-formed, its registration access token). The error then says where it went.
+ */
+export async function registerKeepingState(
+  create: () => Promise<RegistrationOutcome>,
+  o: {
+    cwd: string;
+    state: string | undefined;
+    registration_endpoint: () => string | undefined;
+    /** Told where an unusable answer's client was kept, before the error is thrown on. */
+    onKept: (kept: KeptState) => void;
+  },
+): Promise<{ outcome: RegistrationOutcome; kept: KeptState | undefined }> {
+  const where = (client_id: string, secrets: boolean): { file: string; by_default: boolean } | undefined => {
+    if (o.state) return { file: path.resolve(o.cwd, o.state), by_default: false };
+    return secrets
+      ? { file: defaultStateFile(o.cwd, o.registration_endpoint(), client_id), by_default: true }
+      : undefined;
+  };
+  let outcome: RegistrationOutcome;
+  try {
+    outcome = await create();
+  } catch (e) {
+    const salvaged = e instanceof OutcomeUnknownError ? e.salvaged : undefined;
+    const id = salvaged?.client_id ?? (e instanceof UnexpectedResponseError ? e.client_id : undefined);
+    if (!id) throw e;
+    const secrets = {
+      ...(salvaged?.client_secret ? { client_secret: salvaged.client_secret } : {}),
+      ...(salvaged?.registration_access_token
+        ? { registration_access_token: salvaged.registration_access_token }
+        : {}),
+    };
+    const w = where(id, true);
+    if (!w) throw e;
+    await writeState(w.file, {
+      client_id: id,
+      ...(salvaged?.registration_client_uri
+        ? { registration_client_uri: salvaged.registration_client_uri }
+        : {}),
+      incomplete: true,
+      secrets,
+    });
+    o.onKept({ file: w.file, client_id: id, by_default: w.by_default });
+    throw e;
+  }
+  const hasSecrets = Object.values(outcome.secrets).some((v) => v !== undefined);
+  const w = where(outcome.client_id, hasSecrets);
+  if (!w) return { outcome, kept: undefined };
+  await writeStateFile(w.file, outcome);
+  return { outcome, kept: { file: w.file, client_id: outcome.client_id, by_default: w.by_default } };
 }

@@ -4,11 +4,13 @@
  * itself goes through the core's createRegistration (no second implementation); `run` prints what
  * it sent and received from the HTTP recorder.
  */
+
 import * as jose from "jose";
 import { type ResolvedDirectory, resolveDirectory } from "../core/directory/resolve.js";
 import type { SsaView } from "../core/directory/ssa_view.js";
 import { InvalidInputError } from "../core/errors.js";
 import { importSigningKey, type SigningKey } from "../core/keys.js";
+import { parseUntrustedJson } from "../core/parse/json.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import type { TokenResponse } from "../core/schemas/responses.js";
 import {
@@ -23,6 +25,7 @@ import type { RegistrationOutcome } from "../http/registration.js";
 import type { HttpResponse, TlsMaterial } from "../http/transport_types.js";
 import { REDACTED, redact } from "./redact.js";
 import type { Runtime } from "./runtime.js";
+import type { KeptState } from "./state.js";
 
 export interface DecodedJwt {
   header: Record<string, unknown>;
@@ -47,7 +50,7 @@ export function bodyForPrint(b: Buffer | undefined): unknown {
   if (!b || b.length === 0) return undefined;
   const text = b.toString("utf8").trim();
   try {
-    return JSON.parse(text);
+    return parseUntrustedJson(text);
   } catch {
     if (COMPACT.test(text)) return decodeJwt(text) ?? "(undecodable JWT)";
     return text.length > 500 ? `${text.slice(0, 500)}…` : text;
@@ -233,4 +236,25 @@ export function printOutcome(
   if (Object.keys(secrets).length > 0) out.field("secrets", redact(secrets, out.showSecrets));
   if (o.substitutions.length > 0) out.field("substitutions (the bank changed these)", o.substitutions);
   if (withMetadata) out.field("metadata", o.metadata);
+}
+
+/** Where the registration went: the given endpoint, else discovery's mTLS alias, else its plain one. */
+export function registrationEndpointOf(rt: Runtime, params: RegistrationParams): string | undefined {
+  const doc0 = params.bank.discovery_url ? rt.ctx.discovery.get(params.bank.discovery_url)?.doc : undefined;
+  return (
+    params.bank.registration_endpoint ??
+    doc0?.mtls_endpoint_aliases?.registration_endpoint ??
+    doc0?.registration_endpoint
+  );
+}
+
+/** Say where the client's state went (stderr, and the --json document, also on error). */
+export function keptNote(rt: Runtime, doc: Record<string, unknown>, k: KeptState): void {
+  doc.client_id = k.client_id;
+  doc.state_file = k.file;
+  rt.out.note(
+    `state: client ${k.client_id} kept in ${k.file} (mode 0600)${
+      k.by_default ? "; no --state was given and the bank returned secrets that manage it" : ""
+    }`,
+  );
 }

@@ -3,6 +3,7 @@
  * Messages say what to fix and never carry secrets (keys, tokens, client_secret, SSAs).
  */
 import type { z } from "zod";
+import { escapeControls, scrubSecrets, untrustedText } from "./untrusted.js";
 
 export const OBDCR_INVALID_INPUT = "OBDCR_INVALID_INPUT";
 export const OBDCR_SSA_INVALID = "OBDCR_SSA_INVALID";
@@ -57,7 +58,11 @@ export class ObDcrError extends Error {
   /** What the caller can do (worded by each adapter). */
   remedy: Remedy | undefined;
   constructor(code: ObDcrErrorCode, message: string, options?: ObDcrErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Bank- and directory-supplied text may be part of it: never a secret, never a control character.
+    super(
+      escapeControls(scrubSecrets(message)),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.name = new.target.name;
     this.remedy = options?.remedy;
@@ -101,16 +106,18 @@ export class RegistrationRejectedError extends ObDcrError {
     context: string,
     options?: ObDcrErrorOptions & { field?: string | undefined },
   ) {
+    const code = error === undefined ? undefined : untrustedText(error, 100);
+    const description = error_description === undefined ? undefined : untrustedText(error_description, 1000);
     super(
       OBDCR_REGISTRATION_REJECTED,
-      `${context} was rejected with HTTP ${status}${error ? ` ${error}` : ""}${
-        error_description ? `: ${truncate(error_description, 300)}` : ""
+      `${context} was rejected with HTTP ${status}${code ? ` ${code}` : ""}${
+        description ? `: ${truncate(description, 300)}` : ""
       }`,
       options,
     );
     this.status = status;
-    this.error = error;
-    this.error_description = error_description;
+    this.error = code;
+    this.error_description = description;
     this.field = options?.field;
   }
 }
@@ -180,9 +187,39 @@ export class TimeoutError extends ObDcrError {
 /** A non-idempotent request may have reached the bank and been committed; reconcile before retrying. */
 export class OutcomeUnknownError extends ObDcrError {
   override readonly code = OBDCR_OUTCOME_UNKNOWN;
-  constructor(message: string, options?: ObDcrErrorOptions) {
+  /** The answer's status, when one began to arrive (a 201 cut off: a client probably exists). */
+  readonly status: number | undefined;
+  /**
+   * The client the bank named in an answer that could not be used (printable: controls escaped,
+   * at most 255 characters shown). Exact, and usable to manage the client, only with `salvaged`.
+   */
+  readonly client_id: string | undefined;
+  /** What could be kept of an unusable 2xx: enough to manage or delete the client later. */
+  readonly salvaged: SalvagedRegistration | undefined;
+  constructor(
+    message: string,
+    options?: ObDcrErrorOptions & {
+      status?: number | undefined;
+      client_id?: string | undefined;
+      salvaged?: SalvagedRegistration | undefined;
+    },
+  ) {
     super(OBDCR_OUTCOME_UNKNOWN, message, options);
+    this.status = options?.status;
+    this.client_id = options?.client_id;
+    this.salvaged = options?.salvaged;
   }
+}
+
+/**
+ * The parts of an unusable registration answer that are well-formed: a client_id of RFC 6749
+ * VSCHARs, a registration access token of the same, a management URI that passed the URL policy.
+ */
+export interface SalvagedRegistration {
+  client_id: string;
+  registration_access_token?: string | undefined;
+  registration_client_uri?: string | undefined;
+  client_secret?: string | undefined;
 }
 
 /** The registration no longer exists at the bank (deleted or unknown client). */

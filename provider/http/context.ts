@@ -1,6 +1,7 @@
 /** Caches shared by many registrations in one process: tokens, SSAs, JWKS, discovery, transport options. */
 import type { Jwks } from "../core/schemas/common.js";
 import type { DiscoveryDocument } from "../core/schemas/responses.js";
+import type { UrlPolicy } from "../core/validate/url_policy.js";
 import type { TransportOptions } from "./transport_types.js";
 
 export interface CachedToken {
@@ -83,4 +84,9 @@ export async function shared<T>(
   } finally {
     if (inflight.get(key) === p) inflight.delete(key);
   }
+}
+
+/** The URL policy in force for this context (its transport settings: http on loopback or not). */
+export function policyOf(ctx: ObDcrContext): UrlPolicy {
+  return { allow_http_loopback: ctx.transport.allow_http_loopback === true };
 }

@@ -1,8 +1,17 @@
 /** DCR request/process pairs: register (POST), read (GET), update (PUT), delete (DELETE). */
 import * as jose from "jose";
-import { RegistrationGoneError, UnexpectedResponseError } from "../core/errors.js";
+import {
+  ObDcrError,
+  OutcomeUnknownError,
+  RegistrationGoneError,
+  UnexpectedResponseError,
+} from "../core/errors.js";
+import { parseUntrustedJson } from "../core/parse/json.js";
 import { parseRegistrationResponse, type RegistrationResult } from "../core/parse/registration_response.js";
+import { salvageRegistration } from "../core/parse/salvage.js";
 import type { Jwks } from "../core/schemas/common.js";
+import { untrustedText } from "../core/untrusted.js";
+import { managementUriProblem, UnsafeUrlError, type UrlPolicy } from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "./context.js";
 import { verifyWithJwks } from "./jwks.js";
 import { contentType, parseJsonBody, throwForStatus } from "./response.js";
@@ -110,6 +119,15 @@ export interface ProcessOptions {
   gone_statuses?: readonly number[];
   /** Enforce RFC 7592 both-or-neither on a 201 (default true; off where the caller requires both). */
   rat_pair?: boolean;
+  /**
+   * Where management may go: a `registration_client_uri` must be on this endpoint's origin or one
+   * of `allowed_origins`, and pass the URL policy.
+   */
+  registration_endpoint?: string | undefined;
+  allowed_origins?: readonly string[] | undefined;
+  policy?: UrlPolicy | undefined;
+  /** Who registered what where, for the messages of an unusable answer ("software X at bank Y"). */
+  subject?: string | undefined;
 }
 
 /** Decode a JSON or signed-JWT response body (verified when the bank's JWKS is known). */
@@ -122,16 +140,38 @@ export async function decodeRegistrationBody(
   const text = res.body.toString("utf8").trim();
   const looksJwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(text);
   if (ct === "application/jwt" || ct === "application/jose" || (looksJwt && ct !== "application/json")) {
-    const jwks = typeof source === "function" ? await source() : source;
+    let jwks: Jwks | undefined;
     try {
-      if (jwks) return (await verifyWithJwks(text, jwks, ["PS256", "ES256"])).payload;
-      return jose.decodeJwt(text);
+      jwks = typeof source === "function" ? await source() : source;
+    } catch (cause) {
+      // Fail closed: a signed answer whose keys cannot be had (unreachable, over the cap) is refused.
+      throw new UnexpectedResponseError(
+        `${label}: the answer is signed and the bank's JWKS to verify it could not be fetched (${untrustedText((cause as Error).message, 200)})`,
+        { cause, status: res.status, content_type: ct },
+      );
+    }
+    try {
+      if (jwks) await verifyWithJwks(text, jwks, ["PS256", "ES256"]);
+      else jose.decodeJwt(text);
     } catch (cause) {
       throw new UnexpectedResponseError(`${label}: signed response does not verify against the bank's JWKS`, {
         cause,
         status: res.status,
         content_type: ct,
       });
+    }
+    // The claims, read as untrusted JSON (depth, duplicate members), not as jose parsed them.
+    try {
+      return parseUntrustedJson(Buffer.from(text.split(".")[1] ?? "", "base64url").toString("utf8"));
+    } catch (cause) {
+      throw new UnexpectedResponseError(
+        `${label}: signed response claims are not usable JSON: ${(cause as Error).message}`,
+        {
+          cause,
+          status: res.status,
+          content_type: ct,
+        },
+      );
     }
   }
   return parseJsonBody(res, label);
@@ -151,25 +191,66 @@ export async function processRegistrationResponse(
   o: ProcessOptions = {},
 ): Promise<RegistrationResult> {
   const label = "registration (POST)";
-  if (res.status !== 201 && res.status !== 200) throwForStatus(res, label);
+  if (res.status < 200 || res.status > 299) throwForStatus(res, label);
   try {
-    return parseRegistrationResponse(
+    if (res.status !== 201 && res.status !== 200)
+      throw new UnexpectedResponseError(`${label}: HTTP ${res.status} is not a registration answer (201)`);
+    const r = parseRegistrationResponse(
       await decodeRegistrationBody(res, label, o.bank_jwks),
       o.requested,
       undefined,
       o.rat_pair ?? true,
     );
+    checkManagementUri(r.registration_client_uri, o);
+    return r;
   } catch (e) {
-    // The bank said it created a client: never lose its id, even when the rest is unusable.
-    const client_id = clientIdHint(res);
-    if (!client_id || !(e instanceof UnexpectedResponseError)) throw e;
-    throw new UnexpectedResponseError(`${e.message} (the bank created client ${client_id})`, {
-      cause: e,
-      status: e.status ?? res.status,
-      content_type: e.content_type,
-      client_id,
-    });
+    // The bank said it created a client: never lose it, even when the rest is unusable.
+    throw unusableCreated(res, e, o);
   }
+}
+
+function checkManagementUri(rcu: string | undefined, o: ProcessOptions): void {
+  if (rcu === undefined || o.registration_endpoint === undefined) return;
+  const problem = managementUriProblem(rcu, o.registration_endpoint, o.allowed_origins, o.policy);
+  if (problem)
+    throw new UnsafeUrlError(
+      "registration_client_uri",
+      `the bank's registration_client_uri ${problem}; nothing was sent to it`,
+    );
+}
+
+/**
+ * A 2xx to our POST that cannot be used: the outcome is unknown to the caller (a client probably
+ * exists), with whatever identifies it and, when well-formed, what manages it.
+ */
+export function unusableCreated(res: HttpResponse, e: unknown, o: ProcessOptions = {}): OutcomeUnknownError {
+  const s = salvageRegistration(res.body.toString("utf8"), {
+    registration_endpoint: o.registration_endpoint ?? res.url,
+    allowed_origins: o.allowed_origins,
+    policy: o.policy,
+  });
+  const why =
+    e instanceof ObDcrError
+      ? e.message
+      : e instanceof RangeError
+        ? "its structure is too deep to process"
+        : `it could not be processed (${e instanceof Error ? e.name : "error"})`;
+  const named =
+    s.shown.length === 0
+      ? "no client_id could be read from it"
+      : s.salvaged
+        ? `it names client ${s.salvaged.client_id}, which is kept${s.salvaged.registration_access_token ? " with its registration access token" : ""}`
+        : `it names ${s.shown.length > 1 ? `more than one client_id (${s.shown.join(", ")})` : `the client_id ${s.shown[0]}, which is not a well-formed client_id`}`;
+  return new OutcomeUnknownError(
+    `${o.subject ? `registration of ${o.subject}` : "registration (POST)"}: the bank answered HTTP ${res.status}, so it probably created a client, but the answer is not usable (${why}); ${named}`,
+    {
+      cause: e,
+      status: res.status,
+      client_id: s.salvaged?.client_id ?? s.shown[0],
+      salvaged: s.salvaged,
+      remedy: { kind: "adopt", client_id: s.salvaged?.client_id ?? s.shown[0] },
+    },
+  );
 }
 
 /**
@@ -179,24 +260,13 @@ export async function processRegistrationResponse(
 export function peekBody(res: HttpResponse): Record<string, unknown> | undefined {
   const text = res.body.toString("utf8").trim();
   try {
-    const v: unknown = text.startsWith("{") ? JSON.parse(text) : jose.decodeJwt(text);
+    const v: unknown = text.startsWith("{")
+      ? parseUntrustedJson(text)
+      : parseUntrustedJson(Buffer.from(text.split(".")[1] ?? "", "base64url").toString("utf8"));
     return v && typeof v === "object" ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-}
-
-/** Best-effort `client_id` of a success body that failed processing (JSON, or an unverified JWT). */
-function clientIdHint(res: HttpResponse): string | undefined {
-  const body = peekBody(res);
-  if (!body) {
-    // Cut-off JSON: the client_id may still be there, complete, near the start.
-    const text = res.body.toString("utf8").trim();
-    const m = /^\{[\s\S]*?"client_id"\s*:\s*"([A-Za-z0-9._~:@+=-]{1,255})"/.exec(text.slice(0, 4096));
-    return m?.[1];
-  }
-  const id = body.client_id;
-  return typeof id === "string" && id.length > 0 && id.length <= 255 ? id : undefined;
 }
 
 export async function processReadRegistrationResponse(

@@ -1,21 +1,42 @@
 /**
  * One HTTP exchange, no retry: on the test dispatcher or the pooled Agent, headers lower-cased, the
  * body read under the response size cap (so a hostile server cannot exhaust memory), within the
- * origin's concurrency cap.
+ * origin's concurrency cap, and within one overall deadline (connect, headers, interim 1xx answers
+ * and body together: idle timeouts alone let a server trickle an answer forever).
  */
 import { UnexpectedResponseError } from "../core/errors.js";
 import { withOriginSlot } from "./limits.js";
 import { getAgent } from "./transport.js";
 import type { HttpRequest, HttpResponse, TlsMaterial, TransportOptions } from "./transport_types.js";
 
+/** The exchange ran past its deadline (classified by transport_failure.ts like a body timeout). */
+export class ExchangeDeadlineError extends Error {
+  readonly code = "OBDCR_EXCHANGE_DEADLINE";
+  /** The answer's status when its headers had arrived. */
+  status: number | undefined;
+  constructor(readonly ms: number) {
+    super(`no complete answer within ${ms} ms`);
+    this.name = "ExchangeDeadlineError";
+  }
+}
+
 /** One exchange holding one of the origin's slots (limits.ts) from sending to the last body byte. */
 export async function sendOnce(
   req: HttpRequest,
   tls: TlsMaterial,
   o: TransportOptions,
+  deadline_ms = o.exchange_deadline_ms,
 ): Promise<HttpResponse> {
   const url = new URL(req.url);
-  return withOriginSlot(url.origin, o.max_per_origin, () => exchange(req, url, tls, o));
+  return withOriginSlot(url.origin, o.max_per_origin, () => {
+    // The deadline starts with the slot: time queued behind other requests is not the bank's.
+    const ac = new AbortController();
+    const timer = setTimeout(
+      () => ac.abort(new ExchangeDeadlineError(deadline_ms)),
+      Math.max(1, deadline_ms),
+    );
+    return exchange(req, url, tls, o, ac.signal).finally(() => clearTimeout(timer));
+  });
 }
 
 async function exchange(
@@ -23,17 +44,28 @@ async function exchange(
   url: URL,
   tls: TlsMaterial,
   o: TransportOptions,
+  signal: AbortSignal,
 ): Promise<HttpResponse> {
   const dispatcher = o.dispatcher ?? getAgent(url.origin, tls, o);
-  const res = await dispatcher.request({
-    origin: url.origin,
-    path: `${url.pathname}${url.search}`,
-    method: req.method,
-    headers: req.headers ?? {},
-    body: req.body ?? null,
-    headersTimeout: o.headers_timeout_ms,
-    bodyTimeout: o.body_timeout_ms,
-  });
+  const deadline = () => {
+    if (signal.aborted) throw signal.reason;
+  };
+  let res: Awaited<ReturnType<typeof dispatcher.request>>;
+  try {
+    res = await dispatcher.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: req.method,
+      headers: req.headers ?? {},
+      body: req.body ?? null,
+      headersTimeout: o.headers_timeout_ms,
+      bodyTimeout: o.body_timeout_ms,
+      signal,
+    });
+  } catch (e) {
+    deadline();
+    throw e;
+  }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(res.headers)) {
     if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
@@ -48,20 +80,28 @@ async function exchange(
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res.body) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > o.max_response_bytes) {
-      res.body.destroy();
-      throw new UnexpectedResponseError(
-        `${req.label}: response exceeds the ${o.max_response_bytes}-byte cap`,
-        {
-          status: res.statusCode,
-          content_type: headers["content-type"],
-        },
-      );
+  try {
+    for await (const chunk of res.body) {
+      const b = chunk as Buffer;
+      size += b.length;
+      if (size > o.max_response_bytes) {
+        res.body.destroy();
+        throw new UnexpectedResponseError(
+          `${req.label}: response exceeds the ${o.max_response_bytes}-byte cap`,
+          {
+            status: res.statusCode,
+            content_type: headers["content-type"],
+          },
+        );
+      }
+      chunks.push(b);
     }
-    chunks.push(b);
+  } catch (e) {
+    if (e instanceof UnexpectedResponseError) throw e;
+    // The status is known: the caller can tell a cut-off 201 (a client may exist) from nothing.
+    const err = signal.aborted ? signal.reason : e;
+    if (err && typeof err === "object") (err as { status?: number }).status ??= res.statusCode;
+    throw err;
   }
   return { status: res.statusCode, headers, body: Buffer.concat(chunks), url: req.url };
 }

@@ -16,6 +16,7 @@ import {
   RegistrationState,
   type RegistrationStateInput,
 } from "../core/schemas/params.js";
+import { managementUriProblem, UnsafeUrlError } from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "./context.js";
 import { evictManagementToken, getManagementToken } from "./management.js";
 import type { ManagementOptions } from "./outcome.js";
@@ -157,5 +158,21 @@ export async function prepareManagement(
       `this bank does not offer ${method} /register/{client_id} (supports.${op} = false from ${p.bank_profile.origins[`supports.${op}`].from})`,
     );
   }
-  return { p, state, uri: managementUri(p, state.client_id, state.registration_client_uri) };
+  const rcu = state.registration_client_uri;
+  const problem =
+    rcu === undefined
+      ? undefined
+      : managementUriProblem(
+          rcu,
+          p.registration_endpoint,
+          p.bank_profile.management.allowed_origins,
+          p.url_policy,
+        );
+  // Checked before any credential is sent: state written by an earlier version may hold any URI.
+  if (problem)
+    throw new UnsafeUrlError(
+      "registration_client_uri",
+      `client ${state.client_id}: the recorded registration_client_uri ${problem}; nothing was sent`,
+    );
+  return { p, state, uri: managementUri(p, state.client_id, rcu) };
 }

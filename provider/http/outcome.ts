@@ -9,6 +9,7 @@ import { UnexpectedResponseError } from "../core/errors.js";
 import { managementUri } from "../core/lifecycle/plan.js";
 import type { RegistrationResult } from "../core/parse/registration_response.js";
 import type { RegistrationState } from "../core/schemas/params.js";
+import { managementUriProblem } from "../core/validate/url_policy.js";
 import { peekBody } from "./dcr.js";
 import type { Prepared } from "./prepare.js";
 import type { HttpResponse } from "./transport_types.js";
@@ -87,9 +88,19 @@ export function keepSecrets(
     ...state.secrets,
     ...Object.fromEntries(Object.entries(r.secrets).filter(([, v]) => v !== undefined)),
   };
+  // An answer never moves management off the bank's own origins (nor to a URL the policy refuses).
+  const moved = r.registration_client_uri;
+  const allowed =
+    moved !== undefined &&
+    !managementUriProblem(
+      moved,
+      p.registration_endpoint,
+      p.bank_profile.management.allowed_origins,
+      p.url_policy,
+    );
   return outcome(p, {
     ...r,
     secrets,
-    registration_client_uri: r.registration_client_uri ?? state.registration_client_uri,
+    registration_client_uri: allowed ? moved : state.registration_client_uri,
   });
 }

@@ -2,6 +2,7 @@
  * What every registration call starts with: parameters parsed, the bank profile resolved, the
  * signing key imported, discovery fetched; and, for create/update, the SSA and the request body.
  */
+
 import { randomUUID } from "node:crypto";
 import { validateProfileAgainstDiscovery } from "../core/bank_profiles/discovery.js";
 import { type ResolvedBankProfile, resolveBankProfile } from "../core/bank_profiles/resolve.js";
@@ -20,11 +21,17 @@ import type { ClientParams } from "../core/schemas/params.js";
 import { RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
 import type { DiscoveryDocument } from "../core/schemas/responses.js";
 import { signRegistrationRequest } from "../core/sign/registration_jwt.js";
-import { validateAuthMaterial, validateSigningKid } from "../core/validate/client.js";
+import { rememberSecret } from "../core/untrusted.js";
+import {
+  validateAuthMaterial,
+  validateSigningKid,
+  validateSsaRedirectUris,
+} from "../core/validate/client.js";
 import { validateClientForProfile } from "../core/validate/client_profile.js";
 import { fitToSsa, validateAgainstSsa } from "../core/validate/ssa_fit.js";
 import { validateTransportMaterial } from "../core/validate/transport_material.js";
-import type { ObDcrContext } from "./context.js";
+import { checkDiscoveryDocument, checkUrl, type UrlPolicy } from "../core/validate/url_policy.js";
+import { type ObDcrContext, policyOf } from "./context.js";
 import type { JwksSource } from "./dcr.js";
 import { getSsa, verifySsa } from "./directory.js";
 import { discover } from "./discovery.js";
@@ -52,6 +59,8 @@ export interface Prepared extends RegistrationPlan {
   ssa_pending?: Promise<string> | undefined;
   /** The verified SSA, in the regime-independent view, once obtained. */
   ssa_claims?: SsaView | undefined;
+  /** What bank-supplied URLs may be (http on loopback or not). */
+  url_policy: UrlPolicy;
 }
 
 export function parseRegistrationParams(
@@ -131,7 +140,10 @@ export async function prepare(
   };
   const ssa_pending = opts.fetch_ssa ? startSsa(params, key, tls, ctx) : undefined;
   let discovery: DiscoveryDocument | undefined;
-  if (params.bank.discovery_url) discovery = await discover(ctx, params.bank.discovery_url, tls);
+  if (params.bank.discovery_url) {
+    discovery = await discover(ctx, params.bank.discovery_url, tls);
+    checkDiscoveryDocument(discovery, params.bank.discovery_url, params.bank.issuer, policyOf(ctx));
+  }
   // RFC 8705 §5: over mTLS, the alias when the bank advertises one (OFB sends it, §2.3).
   const registration_endpoint =
     params.bank.registration_endpoint ??
@@ -150,9 +162,8 @@ export async function prepare(
     validateProfileAgainstDiscovery(bank_profile, discovery, client, key.alg, params.bank.discovery_url);
   // Only a signed (JWT) response needs the bank's keys: fetched then, not on every call.
   const bankJwksUri = params.bank.jwks_uri ?? discovery?.jwks_uri;
-  const bank_jwks: JwksSource = bankJwksUri
-    ? () => fetchJwks(ctx, bankJwksUri, tls).catch(() => undefined) // unreachable: decode-only
-    : undefined;
+  // Fails closed: a signed answer is verified, or refused when its keys cannot be had.
+  const bank_jwks: JwksSource = bankJwksUri ? () => fetchJwks(ctx, bankJwksUri, tls) : undefined;
   return {
     params,
     profile,
@@ -168,6 +179,7 @@ export async function prepare(
     management_style: bank_profile.management.style,
     gone_statuses: bank_profile.management.gone_statuses,
     ssa_pending,
+    url_policy: policyOf(ctx),
   };
 }
 
@@ -191,6 +203,12 @@ export async function obtainSsa(
     kind: r.profile.kind,
     fresh_seconds: r.fresh_seconds,
   });
+  // URLs in the statement are the directory's say: the same policy as any answer's.
+  const policy = policyOf(ctx);
+  if (claims?.jwks_uri !== undefined)
+    checkUrl(claims.jwks_uri, "ssa.software_jwks_endpoint", "the software statement", policy);
+  if (claims?.jwks_revoked_uri !== undefined)
+    checkUrl(claims.jwks_revoked_uri, "ssa.software_jwks_revoked_endpoint", "the software statement", policy);
   p.ssa_claims = claims;
   return { ssa, claims };
 }
@@ -231,6 +249,7 @@ export async function buildBody(
   const { params, profile, bank_profile: bp, client } = p;
   const { ssa, claims } = await obtainSsa(p, ctx);
   validateAgainstSsa(profile, client, claims);
+  if (!client.redirect_uris) validateSsaRedirectUris(profile, claims?.redirect_uris, "redirect_uris");
   let subject_dn: string | undefined;
   if (
     params.client.token_endpoint_auth_method === "tls_client_auth" &&
@@ -265,6 +284,7 @@ export async function buildBody(
     client_keys: keys,
     client_id,
   });
+  rememberSecret(ssa);
   const content_type = bp.content_type;
   const body =
     profile.format === "jwt"

@@ -92,6 +92,14 @@ export async function postReconciled(
       return await post();
     } catch (e) {
       if (e instanceof OutcomeUnknownError) {
+        // The bank answered 2xx: it created a client. Never POST again; find it by the hint or say so.
+        if (e.salvaged) throw e;
+        const created = e.status !== undefined && e.status >= 200 && e.status < 300;
+        if (created) {
+          const found = await findByHint(p, hint, ctx, e).catch(() => undefined);
+          if (found) return { ...found, reconciled: "lost_response" };
+          throw e;
+        }
         const found = await findByHint(p, hint, ctx, e);
         if (found) return { ...found, reconciled: "lost_response" };
         if (attempt < 2) continue; // the bank does not hold the hinted client: nothing was committed

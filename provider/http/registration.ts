@@ -16,6 +16,7 @@ import { managementStyle } from "../core/lifecycle/plan.js";
 import { signingKeyIdentity } from "../core/material.js";
 import { rejectionField } from "../core/parse/rejection.js";
 import type { RegistrationParamsInput, RegistrationStateInput } from "../core/schemas/params.js";
+import { untrustedText } from "../core/untrusted.js";
 import { missingManagementCredentials, ratPairEnforced } from "../core/validate/regime.js";
 import { createContext, type ObDcrContext } from "./context.js";
 import {
@@ -58,6 +59,7 @@ export async function createRegistration(
 ): Promise<RegistrationOutcome> {
   const p = await prepare(input, ctx, { fetch_ssa: true });
   const hint = p.bank_profile.client_id_hint ? (opts.client_id_hint ?? randomUUID()) : undefined;
+  const subject = `${p.params.software?.software_id ?? "the software"} at ${untrustedText(new URL(p.registration_endpoint).host, 200)}`;
   const post = async (): Promise<RegistrationOutcome> => {
     const { body, content_type, requested } = await buildBody(p, ctx, hint);
     // The hint is not metadata: a bank that ignores it is not "substituting" client_id.
@@ -71,19 +73,34 @@ export async function createRegistration(
       {},
       acceptOf(p),
     ).catch((e: unknown) => {
-      // A 2xx whose body could not be read (over the size cap, cut off): the bank probably
-      // created a client whose id we never saw. That is an unknown outcome, not a plain failure.
-      if (e instanceof UnexpectedResponseError && (e.status === 200 || e.status === 201) && !e.client_id)
+      // A 2xx whose body could not be read (over the size cap, cut off, past the deadline): the
+      // bank probably created a client whose id we never saw. An unknown outcome, not a failure.
+      const status = (e as { status?: unknown }).status;
+      if (
+        (e instanceof UnexpectedResponseError || e instanceof OutcomeUnknownError) &&
+        typeof status === "number" &&
+        status >= 200 &&
+        status < 300
+      )
         throw new OutcomeUnknownError(
-          `${e.message}; the bank answered HTTP ${e.status}, so it probably created a client, but its client_id could not be read`,
-          { cause: e },
+          `registration of ${subject}: the bank answered HTTP ${status}, so it probably created a client, but its answer could not be read (${e.message}); no client_id could be read from it`,
+          { cause: e, status, remedy: { kind: "adopt" } },
         );
+      if (e instanceof OutcomeUnknownError)
+        throw new OutcomeUnknownError(`registration of ${subject}: ${e.message}`, {
+          cause: e,
+          remedy: e.remedy ?? { kind: "adopt" },
+        });
       throw e;
     });
     const r = await processRegistrationResponse(res, {
       requested,
       bank_jwks: p.bank_jwks,
       rat_pair: ratPairEnforced(p.profile),
+      registration_endpoint: p.registration_endpoint,
+      allowed_origins: p.bank_profile.management.allowed_origins,
+      policy: p.url_policy,
+      subject,
     }).catch((e) => {
       throw explainRejection(p, e, "registration (POST)");
     });

@@ -5,6 +5,7 @@ import {
   TransportError,
   UnexpectedResponseError,
 } from "../core/errors.js";
+import { parseUntrustedJson, UntrustedJsonError } from "../core/parse/json.js";
 import { OAuthErrorBody } from "../core/schemas/responses.js";
 import type { HttpResponse } from "./transport_types.js";
 
@@ -12,15 +13,26 @@ export function contentType(res: HttpResponse): string {
   return (res.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
 
+/** A JSON body, parsed as untrusted input (depth, duplicate members, BOM: core/parse/json.ts). */
 export function parseJsonBody(res: HttpResponse, label: string): unknown {
   const text = res.body.toString("utf8");
   try {
-    return JSON.parse(text);
+    return parseUntrustedJson(text);
   } catch (cause) {
+    const p = cause instanceof UntrustedJsonError ? cause.problem : undefined;
     throw new UnexpectedResponseError(
-      `${label}: HTTP ${res.status} body is not JSON (content-type ${contentType(res) || "none"})`,
+      `${label}: HTTP ${res.status} body is ${p && p.kind !== "syntax" ? `not usable JSON (${cause instanceof Error ? cause.message : ""})` : "not JSON"} (content-type ${contentType(res) || "none"})`,
       { cause, status: res.status, content_type: contentType(res) },
     );
+  }
+}
+
+/** A JSON body or undefined (error bodies: a malformed one is reported by status alone). */
+export function peekJson(res: HttpResponse): unknown {
+  try {
+    return parseUntrustedJson(res.body.toString("utf8"));
+  } catch {
+    return undefined;
   }
 }
 
@@ -36,13 +48,7 @@ export function throwForStatus(res: HttpResponse, label: string): never {
         res.headers["retry-after"] ? `, Retry-After ${res.headers["retry-after"]}` : ""
       }) and retries did not get through; nothing was registered or changed by this call: run again later`,
     );
-  let body: unknown;
-  try {
-    body = JSON.parse(res.body.toString("utf8"));
-  } catch {
-    body = undefined;
-  }
-  const err = OAuthErrorBody.safeParse(body);
+  const err = OAuthErrorBody.safeParse(peekJson(res));
   if (err.success && res.status >= 400 && res.status < 500)
     throw new RegistrationRejectedError(res.status, err.data.error, err.data.error_description, label);
   throw new UnexpectedResponseError(`${label}: unexpected HTTP ${res.status}`, {

@@ -1,8 +1,12 @@
 /**
- * `send` and its retry policy: jittered retries for idempotent calls and 429/503, and no blind retry
- * of a POST that may have reached the server (that would register twice).
+ * `send` and its retry policy: jittered retries for idempotent calls and 429/503, no blind retry
+ * of a POST that may have reached the server (that would register twice), every request's URL
+ * checked against the URL policy before a byte is sent, and one time budget for the request and
+ * all its retries.
  */
 import { ObDcrError, OutcomeUnknownError, TimeoutError, TransportError } from "../core/errors.js";
+import { rememberSecret, untrustedText } from "../core/untrusted.js";
+import { checkUrl } from "../core/validate/url_policy.js";
 import { sendOnce } from "./exchange.js";
 import { classify } from "./transport_failure.js";
 import {
@@ -28,9 +32,47 @@ function backoff(attempt: number, o: TransportOptions): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Everything a request carries that a server could echo back: the bearer or Basic credential, a
+ * signed body (our request JWT), a form's client assertion or secret, a JSON body's software
+ * statement. Remembered so that every message scrubs it by value (core/untrusted.ts).
+ */
+function rememberCredentials(req: HttpRequest): void {
+  const auth = req.headers?.authorization ?? req.headers?.Authorization;
+  if (auth) {
+    const [scheme, value = ""] = auth.split(" ", 2);
+    rememberSecret(value);
+    if (scheme?.toLowerCase() === "basic") {
+      const decoded = Buffer.from(value, "base64").toString("utf8");
+      rememberSecret(decoded.slice(decoded.indexOf(":") + 1));
+    }
+  }
+  const body = req.body;
+  if (!body) return;
+  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(body)) rememberSecret(body);
+  else if (body.startsWith("{")) {
+    try {
+      const j = JSON.parse(body) as Record<string, unknown>;
+      for (const k of ["software_statement", "client_secret", "client_assertion"])
+        if (typeof j[k] === "string") rememberSecret(j[k] as string);
+    } catch {
+      /* not JSON: nothing to remember */
+    }
+  } else {
+    const form = new URLSearchParams(body);
+    for (const k of ["client_assertion", "client_secret", "assertion", "refresh_token"])
+      rememberSecret(form.get(k));
+  }
+}
+
+/** Shortest exchange worth starting: less budget than this left and the request is not retried. */
+const MIN_ATTEMPT_MS = 250;
+
+/**
  * Send one request with the retry policy. Retries: transport failures of idempotent requests,
- * connect failures (nothing sent) of any request, and 429/503 (Retry-After honoured).
- * A non-idempotent request that fails after it may have been sent throws OutcomeUnknownError.
+ * connect failures (nothing sent) of any request, and 429/503 (Retry-After honoured up to
+ * `max_retry_after_ms` and the budget left). A non-idempotent request that fails after it may
+ * have been sent throws OutcomeUnknownError. The request's URL must pass the URL policy
+ * (`core/validate/url_policy.ts`): refused before anything is sent.
  */
 export async function send(
   req: HttpRequest,
@@ -38,23 +80,31 @@ export async function send(
   options: Partial<TransportOptions> = {},
 ): Promise<HttpResponse> {
   const o = { ...DEFAULT_TRANSPORT_OPTIONS, ...options };
+  checkUrl(req.url, req.label, "the configuration or an earlier answer", o);
+  rememberCredentials(req);
+  const until = Date.now() + o.operation_budget_ms;
+  const left = () => until - Date.now();
   for (let attempt = 0; ; attempt++) {
+    // A retry that cannot end within the budget is not started.
     const last = attempt >= o.max_retries;
     let res: HttpResponse;
     try {
-      res = await sendOnce(req, tls, o);
+      res = await sendOnce(req, tls, o, Math.max(1, Math.min(o.exchange_deadline_ms, left())));
     } catch (e) {
       if (e instanceof ObDcrError) throw e;
       const c = classify(e);
-      const where = `${req.label} (${req.method} ${new URL(req.url).origin}${new URL(req.url).pathname})`;
+      const u = new URL(req.url);
+      const where = `${req.label} (${req.method} ${untrustedText(`${u.origin}${u.pathname}`, 200)})`;
       if (c.kind === "tls")
         throw new TransportError(
           `${where}: TLS failed (${c.code ?? "handshake"}); check transport.cert/key and the CA (transport.ca)`,
           { cause: e },
         );
+      const wait = backoff(attempt, o);
+      const retry = !last && left() - wait >= MIN_ATTEMPT_MS;
       if (c.kind === "before_send") {
-        if (!last) {
-          await sleep(backoff(attempt, o));
+        if (retry) {
+          await sleep(wait);
           continue;
         }
         if (c.code === "UND_ERR_CONNECT_TIMEOUT")
@@ -63,34 +113,46 @@ export async function send(
           });
         throw new TransportError(`${where}: cannot connect (${c.code})`, { cause: e });
       }
+      const status = (e as { status?: unknown }).status;
       if (!req.idempotent)
         throw new OutcomeUnknownError(
-          `${where}: the connection failed after the request was sent (${c.code ?? c.kind}); the server may have committed it. Reconcile (read the registration) before retrying`,
-          { cause: e },
+          `${where}: ${
+            c.kind === "deadline"
+              ? `the answer${typeof status === "number" ? ` (HTTP ${status})` : ""} did not complete within ${o.exchange_deadline_ms} ms`
+              : `the connection failed after the request was sent (${c.code ?? c.kind})`
+          }; the server may have committed it. Reconcile (read the registration) before retrying`,
+          { cause: e, ...(typeof status === "number" ? { status } : {}) },
         );
-      if (!last) {
-        await sleep(backoff(attempt, o));
+      if (retry) {
+        await sleep(wait);
         continue;
       }
-      if (c.kind === "timeout_headers" || c.kind === "timeout_body")
+      if (c.kind === "timeout_headers" || c.kind === "timeout_body" || c.kind === "deadline")
         throw new TimeoutError(
-          `${where}: no ${c.kind === "timeout_headers" ? "response headers" : "body"} in time`,
-          {
-            cause: e,
-          },
+          `${where}: ${
+            c.kind === "deadline"
+              ? `no complete answer within the deadline (exchange ${o.exchange_deadline_ms} ms, budget ${o.operation_budget_ms} ms for all attempts)`
+              : `no ${c.kind === "timeout_headers" ? "response headers" : "body"} in time`
+          }`,
+          { cause: e },
         );
       throw new TransportError(`${where}: connection failed (${c.code ?? "socket closed"})`, { cause: e });
     }
     if ((res.status === 429 || res.status === 503) && !last) {
       const ra = parseRetryAfter(res.headers["retry-after"]);
-      if (ra === undefined || ra <= o.max_retry_after_ms) {
-        await sleep(ra ?? backoff(attempt, o));
+      const wait = ra ?? backoff(attempt, o);
+      // Beyond what we wait for, or beyond the budget: answer now ("try later"), never sit it out.
+      if ((ra === undefined || ra <= o.max_retry_after_ms) && left() - wait >= MIN_ATTEMPT_MS) {
+        await sleep(wait);
         continue;
       }
     }
     if (res.status >= 500 && res.status !== 503 && req.idempotent && !last) {
-      await sleep(backoff(attempt, o));
-      continue;
+      const wait = backoff(attempt, o);
+      if (left() - wait >= MIN_ATTEMPT_MS) {
+        await sleep(wait);
+        continue;
+      }
     }
     return res;
   }

@@ -14,8 +14,9 @@ import {
   UnexpectedResponseError,
 } from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
+import { rememberSecret } from "../core/untrusted.js";
 import { type ObDcrContext, shared } from "./context.js";
-import { contentType, parseJsonBody, throwForStatus } from "./response.js";
+import { contentType, parseJsonBody, peekJson, throwForStatus } from "./response.js";
 import { send } from "./send.js";
 import { getDirectoryToken } from "./token.js";
 import type { HttpResponse, TlsMaterial } from "./transport_types.js";
@@ -52,13 +53,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** A CDS error list (`{"errors":[…]}`) as a typed error naming what to fix; else the usual mapping. */
 export function throwForSsaStatus(res: HttpResponse, format: "oauth" | "cds" = "oauth"): never {
   if (format === "cds" && res.status >= 400 && res.status < 500) {
-    let body: unknown;
-    try {
-      body = JSON.parse(res.body.toString("utf8"));
-    } catch {
-      body = undefined;
-    }
-    const list = parseCdsErrors(body);
+    const list = parseCdsErrors(peekJson(res));
     if (list) {
       const advice = adviceForCdsErrors(res.status, list);
       const first = list.errors.find((e) => e.code === advice.code) ?? list.errors[0];
@@ -102,6 +97,7 @@ export function processSsaResponse(res: HttpResponse, format: "oauth" | "cds" = 
         content_type: contentType(res),
       },
     );
+  rememberSecret(text);
   return text;
 }
 

@@ -2,12 +2,14 @@
  * Directory (register) tokens: the client_credentials form (private_key_jwt or tls_client_auth,
  * per the regime's directory profile), the request/process pair, and the per-process cache.
  */
+
 import { randomUUID } from "node:crypto";
 import { RegistrationRejectedError, UnexpectedResponseError } from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
 import { directoryTokenField } from "../core/parse/rejection.js";
 import { TokenResponse } from "../core/schemas/responses.js";
 import { signClientAssertion } from "../core/sign/client_assertion.js";
+import { rememberSecret } from "../core/untrusted.js";
 import type { ObDcrContext } from "./context.js";
 import { parseJsonBody, throwForStatus } from "./response.js";
 import { send } from "./send.js";
@@ -55,6 +57,7 @@ export function processTokenResponse(res: HttpResponse, label = "token request")
       cause: t.error,
       status: res.status,
     });
+  rememberSecret(t.data.access_token);
   return t.data;
 }
 

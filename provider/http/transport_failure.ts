@@ -50,7 +50,7 @@ function errMessage(e: unknown): string {
 }
 
 export type Classified = {
-  kind: "before_send" | "tls" | "timeout_headers" | "timeout_body" | "after_send";
+  kind: "before_send" | "tls" | "timeout_headers" | "timeout_body" | "deadline" | "after_send";
   code?: string;
 };
 
@@ -62,5 +62,6 @@ export function classify(e: unknown): Classified {
   if (isTlsError(code, msg)) return { kind: "tls", ...(code ? { code } : {}) };
   if (code === "UND_ERR_HEADERS_TIMEOUT") return { kind: "timeout_headers", code };
   if (code === "UND_ERR_BODY_TIMEOUT") return { kind: "timeout_body", code };
+  if (code === "OBDCR_EXCHANGE_DEADLINE") return { kind: "deadline", code };
   return { kind: "after_send", ...(code ? { code } : {}) };
 }

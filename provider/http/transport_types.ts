@@ -23,6 +23,22 @@ export interface TransportOptions {
   max_retry_after_ms: number;
   keep_alive_timeout_ms: number;
   /**
+   * The whole of one exchange (connect, headers, interim 1xx answers, body), ms: a server that
+   * trickles its answer a byte at a time is cut off here, whatever the idle timeouts say.
+   * Env: OBDCR_EXCHANGE_DEADLINE_MS.
+   */
+  exchange_deadline_ms: number;
+  /**
+   * One request with all its retries and back-off, ms: no retry (nor Retry-After wait) starts
+   * that cannot end within it. Env: OBDCR_OPERATION_BUDGET_MS.
+   */
+  operation_budget_ms: number;
+  /**
+   * Allow plain http to a literal loopback address (127.0.0.0/8, [::1]): a local test server.
+   * Off by default; every other http URL is refused. Env: OBDCR_ALLOW_HTTP_LOOPBACK=1.
+   */
+  allow_http_loopback: boolean;
+  /**
    * Most requests in flight at once to one origin (a bank, the directory) from this process; the
    * rest wait in a first-come, first-served queue. Also the Agent's connections per origin.
    * 0 = no cap. Env of the provider host: OBDCR_MAX_PER_ORIGIN.
@@ -40,8 +56,11 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
   max_retries: 3,
   backoff_base_ms: 200,
   backoff_max_ms: 5_000,
-  max_retry_after_ms: 30_000,
+  max_retry_after_ms: 10_000,
   keep_alive_timeout_ms: 10_000,
+  exchange_deadline_ms: 60_000,
+  operation_budget_ms: 120_000,
+  allow_http_loopback: false,
   max_per_origin: DEFAULT_MAX_PER_ORIGIN,
 };
 

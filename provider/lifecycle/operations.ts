@@ -12,6 +12,8 @@ import {
   OBDCR_OUTCOME_UNKNOWN,
   OBDCR_REGISTRATION_GONE,
   ObDcrError,
+  OutcomeUnknownError,
+  UnexpectedResponseError,
 } from "../core/errors.js";
 import type { SigningKeyIdentity } from "../core/material.js";
 import { describePublication, findPublishedKey } from "../http/own_side.js";
@@ -30,7 +32,7 @@ import { putReasons } from "./diff.js";
 import { type RegistrationInputs, toCoreParams } from "./inputs.js";
 import { materialOutputs, recordedMaterial, rotationBetween } from "./material.js";
 import { adoptedState, computed, type Substitution, stateOf } from "./outputs.js";
-import { declared, INPUT_KEYS, migrated, type Props } from "./props.js";
+import { declared, INPUT_KEYS, migrated, type Props, withoutUndefined } from "./props.js";
 
 export { type CheckResult, check } from "./check.js";
 export { type Lifecycle, type Note, PartiallyCreated } from "./context.js";
@@ -62,9 +64,24 @@ export async function create(
     const hint = typeof props.clientIdHint === "string" ? props.clientIdHint : undefined;
     r = await createRegistration(params, lc.ctx, { client_id_hint: hint });
   } catch (e) {
-    const id = (e as { client_id?: unknown } | undefined)?.client_id;
+    // The bank created a client and named it: keep it (and what manages it) in state with the error.
+    const salvaged = e instanceof OutcomeUnknownError ? e.salvaged : undefined;
+    const id = salvaged?.client_id ?? (e instanceof UnexpectedResponseError ? e.client_id : undefined);
     if (typeof id === "string" && id)
-      throw new PartiallyCreated(id, { ...inputs, ...material, clientId: id, managementUri: "" }, e);
+      throw new PartiallyCreated(
+        id,
+        withoutUndefined({
+          ...inputs,
+          ...material,
+          clientId: id,
+          managementUri: salvaged?.registration_client_uri ?? "",
+          registrationClientUri: salvaged?.registration_client_uri,
+          registrationAccessToken: salvaged?.registration_access_token,
+          clientSecret: salvaged?.client_secret,
+        }),
+        e,
+      );
+    if (e instanceof OutcomeUnknownError && e.status !== undefined) throw e;
     if (e instanceof ObDcrError && e.code === OBDCR_OUTCOME_UNKNOWN) {
       e.message = resolveBankProfile(parseRegistrationParams(params)).client_id_hint
         ? `registration of ${where(inputs)}: ${e.message}`

@@ -19,6 +19,8 @@ export const TRANSPORT_CONFIG = {
   connectTimeoutMs: ["connect_timeout_ms", "OBDCR_CONNECT_TIMEOUT_MS"],
   headersTimeoutMs: ["headers_timeout_ms", "OBDCR_HEADERS_TIMEOUT_MS"],
   bodyTimeoutMs: ["body_timeout_ms", "OBDCR_BODY_TIMEOUT_MS"],
+  exchangeDeadlineMs: ["exchange_deadline_ms", "OBDCR_EXCHANGE_DEADLINE_MS"],
+  operationBudgetMs: ["operation_budget_ms", "OBDCR_OPERATION_BUDGET_MS"],
   maxRetries: ["max_retries", "OBDCR_MAX_RETRIES"],
   backoffBaseMs: ["backoff_base_ms", "OBDCR_BACKOFF_BASE_MS"],
   maxRetryAfterMs: ["max_retry_after_ms", "OBDCR_MAX_RETRY_AFTER_MS"],
@@ -49,6 +51,10 @@ export const ProviderConfig = z.strictObject({
   connectTimeoutMs: Count.optional(),
   headersTimeoutMs: Count.optional(),
   bodyTimeoutMs: Count.optional(),
+  /** Whole-exchange deadline (connect, headers, 1xx, body), ms. */
+  exchangeDeadlineMs: Count.optional(),
+  /** One request with all its retries, ms. */
+  operationBudgetMs: Count.optional(),
   maxRetries: Count.optional(),
   backoffBaseMs: Count.optional(),
   maxRetryAfterMs: Count.optional(),

@@ -5,7 +5,9 @@
  * has and a dynamic one lacks: provider configuration, secret markers on what it returns, and
  * `pulumi import` (read with no recorded state: the inputs come from provider config).
  */
+
 import type * as pulumi from "@pulumi/pulumi";
+import { printable } from "../core/untrusted.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
 import { nextClientIdHint } from "../lifecycle/hint.js";
@@ -28,7 +30,7 @@ import { type Path, unwrap, wrap } from "./secrets.js";
 
 export const TYPE = "obdcr:index:ClientRegistration";
 
-const log = (msg: string) => process.stderr.write(`obdcr: ${msg}\n`);
+const log = (msg: string) => process.stderr.write(`obdcr: ${printable(msg)}\n`);
 const say = (notes: readonly lifecycle.Note[]) => {
   for (const n of notes) log(noteWords(n));
 };

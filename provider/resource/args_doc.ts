@@ -195,6 +195,12 @@ export interface BankProfileArgs {
     invalidClientIsGone?: In<boolean>;
     /** The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. */
     ratMayRotate?: In<boolean>;
+    /**
+     * Origins (`https://host[:port]`) besides the registration endpoint's where this bank's
+     * `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent
+     * nowhere else. Default none.
+     */
+    allowedOrigins?: In<In<string>[]>;
   }>;
   supports?: In<{ read?: In<boolean>; update?: In<boolean>; delete?: In<boolean> }>;
   response?: In<{

@@ -3,9 +3,11 @@
  * lifecycle's notes, and the remedies of errors, for a Pulumi user (camelCase fields, `pulumi`
  * commands). The decisions come from the lifecycle; nothing here decides.
  */
+
 import type { Remedy } from "../core/errors.js";
 import { GoneUnconfirmedError, InvalidInputError, ObDcrError } from "../core/errors.js";
 import type { RotationChange, RotationPlan } from "../core/lifecycle/rotation.js";
+import { printable } from "../core/untrusted.js";
 import type { RegistrationDiff } from "../lifecycle/diff.js";
 import type { Note } from "../lifecycle/operations.js";
 import { declared, describe, type Props } from "../lifecycle/props.js";
@@ -167,7 +169,11 @@ export function noteWords(n: Note): string {
  * native provider.
  */
 export function worded(e: unknown, op: "refresh" | "update" | "destroy" | "create"): unknown {
-  if (!(e instanceof ObDcrError)) return e;
+  // Whatever reaches the engine is printed: no secret, no control character, no CI command.
+  if (!(e instanceof ObDcrError)) {
+    if (e instanceof Error) e.message = printable(e.message).replace(/\n/g, " ");
+    return e;
+  }
   if (e instanceof GoneUnconfirmedError && op !== "create") e = goneUnconfirmed(op, e);
   else {
     if (e instanceof InvalidInputError && e.message.startsWith(`${e.field}:`))
@@ -176,14 +182,15 @@ export function worded(e: unknown, op: "refresh" | "update" | "destroy" | "creat
   }
   const x = e as ObDcrError;
   if (!x.message.startsWith(x.code)) x.message = `${x.code}: ${x.message}`;
+  x.message = printable(x.message).replace(/\n/g, " ");
   return x;
 }
 
 /** The message of a create that the bank committed but that could not be completed (kept in state). */
 export function partialCreateMessage(client_id: string, cause: unknown): string {
   const text = cause instanceof ObDcrError ? cause.message : String(cause);
-  return (
+  return printable(
     `registration ${client_id} was created at the bank but could not be completed; it is kept in state ` +
-    `(fix the cause and run \`pulumi up\` again, or \`pulumi destroy\` to delete it): ${text}`
+      `(fix the cause and run \`pulumi up\` again, or \`pulumi destroy\` to delete it): ${text}`,
   );
 }

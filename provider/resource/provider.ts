@@ -6,10 +6,11 @@
  * state and old resources run current code. The shared context (one directory token and one SSA
  * download for every registration of a software in one `pulumi up`) is made in `configure`.
  */
+
 import type * as pulumi from "@pulumi/pulumi";
-import { InvalidInputError } from "../core/errors.js";
+import { printable } from "../core/untrusted.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
-import type { TransportOptions } from "../http/transport_types.js";
+import { transportFromEnv } from "../http/transport_env.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
 import { nextClientIdHint } from "../lifecycle/hint.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
@@ -20,30 +21,9 @@ import { confirmedGone, noteWords, partialCreateMessage, rotationLines, worded }
 export type { RegistrationComputed, RegistrationOutputs, Substitution } from "../lifecycle/outputs.js";
 export { UNKNOWN } from "../lifecycle/props.js";
 
-/** Transport knobs from the environment of the provider host (the engine passes its own down). */
-export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<TransportOptions> {
-  const knobs: [string, keyof TransportOptions][] = [
-    ["OBDCR_CONNECT_TIMEOUT_MS", "connect_timeout_ms"],
-    ["OBDCR_HEADERS_TIMEOUT_MS", "headers_timeout_ms"],
-    ["OBDCR_BODY_TIMEOUT_MS", "body_timeout_ms"],
-    ["OBDCR_MAX_RETRIES", "max_retries"],
-    ["OBDCR_BACKOFF_BASE_MS", "backoff_base_ms"],
-    ["OBDCR_MAX_RETRY_AFTER_MS", "max_retry_after_ms"],
-    ["OBDCR_MAX_PER_ORIGIN", "max_per_origin"],
-  ];
-  const out: Partial<Record<keyof TransportOptions, number>> = {};
-  for (const [name, key] of knobs) {
-    const v = env[name];
-    if (v === undefined || v === "") continue;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidInputError(name, `must be a non-negative integer, got ${JSON.stringify(v)}`);
-    out[key] = n;
-  }
-  return out as Partial<TransportOptions>;
-}
+export { transportFromEnv };
 
-const log = (msg: string) => process.stderr.write(`ob-dcr: ${msg}\n`);
+const log = (msg: string) => process.stderr.write(`ob-dcr: ${printable(msg)}\n`);
 
 /** Made once per provider host process, in `configure` (or on first use when the engine skips it). */
 let state: { ctx: ObDcrContext; secrets: ConfigSecrets } | undefined;

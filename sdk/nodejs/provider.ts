@@ -37,6 +37,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["backoffBaseMs"] = pulumi.output(args?.backoffBaseMs).apply(JSON.stringify);
             resourceInputs["bodyTimeoutMs"] = pulumi.output(args?.bodyTimeoutMs).apply(JSON.stringify);
             resourceInputs["connectTimeoutMs"] = pulumi.output(args?.connectTimeoutMs).apply(JSON.stringify);
+            resourceInputs["exchangeDeadlineMs"] = pulumi.output(args?.exchangeDeadlineMs).apply(JSON.stringify);
             resourceInputs["headersTimeoutMs"] = pulumi.output(args?.headersTimeoutMs).apply(JSON.stringify);
             resourceInputs["importClientSecret"] = args?.importClientSecret ? pulumi.secret(args.importClientSecret) : undefined;
             resourceInputs["importInputs"] = pulumi.output(args?.importInputs).apply(JSON.stringify);
@@ -45,6 +46,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["maxPerOrigin"] = pulumi.output(args?.maxPerOrigin).apply(JSON.stringify);
             resourceInputs["maxRetries"] = pulumi.output(args?.maxRetries).apply(JSON.stringify);
             resourceInputs["maxRetryAfterMs"] = pulumi.output(args?.maxRetryAfterMs).apply(JSON.stringify);
+            resourceInputs["operationBudgetMs"] = pulumi.output(args?.operationBudgetMs).apply(JSON.stringify);
             resourceInputs["signingPrivateKey"] = args?.signingPrivateKey ? pulumi.secret(args.signingPrivateKey) : undefined;
             resourceInputs["signingPrivateKeyFile"] = args?.signingPrivateKeyFile;
             resourceInputs["transportKey"] = args?.transportKey ? pulumi.secret(args.transportKey) : undefined;
@@ -71,6 +73,10 @@ export interface ProviderArgs {
      * The provider's HTTP transport: overrides the OBDCR_CONNECT_TIMEOUT_MS environment variable (non-negative integer).
      */
     connectTimeoutMs?: pulumi.Input<number | undefined>;
+    /**
+     * Whole-exchange deadline (connect, headers, 1xx, body), ms.
+     */
+    exchangeDeadlineMs?: pulumi.Input<number | undefined>;
     /**
      * The provider's HTTP transport: overrides the OBDCR_HEADERS_TIMEOUT_MS environment variable (non-negative integer).
      */
@@ -103,6 +109,10 @@ export interface ProviderArgs {
      * The provider's HTTP transport: overrides the OBDCR_MAX_RETRY_AFTER_MS environment variable (non-negative integer).
      */
     maxRetryAfterMs?: pulumi.Input<number | undefined>;
+    /**
+     * One request with all its retries, ms.
+     */
+    operationBudgetMs?: pulumi.Input<number | undefined>;
     /**
      * Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
      */

@@ -227,13 +227,17 @@ describe("register, get, update, delete", () => {
       "rat2.json",
       cliConfig(sb, "rat-bank", { bank_profile: { management: { style: "rfc7592" } } }),
     );
-    const r = await cli(["register", "-c", c, "--json", "--show-secrets"]);
+    const r = await cli(["register", "-c", c, "--json", "--show-secrets"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const rat = json(r).registration.secrets.registration_access_token;
     expect(rat).toMatch(/.{8,}/);
     expect(wireSecrets(r)).toContain(rat);
-    // Without --state the user is told the secrets were not kept.
-    expect(r.stderr).toContain("pass --state FILE");
+    // Without --state the secrets are kept in the default state file (mode 0600), never dropped.
+    const file = json(r).state_file as string;
+    expect(r.stderr).toContain(`kept in ${file}`);
+    expect(file.startsWith(path.join(dir, "ob-dcr-state"))).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, "utf8")).secrets.registration_access_token).toBe(rat);
   });
 });
 

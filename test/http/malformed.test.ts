@@ -94,8 +94,11 @@ describe("malformed bodies", () => {
   const res = (status: number, body: string, ct = "application/json") =>
     ({ status, headers: { "content-type": ct }, body: Buffer.from(body), url: ORIGIN }) as const;
   it("non-JSON registration response", async () => {
+    // A 2xx to the POST: the bank probably created a client, so the outcome is unknown to us.
     await expect(processRegistrationResponse(res(201, "<html>"))).rejects.toMatchObject({
-      code: "OBDCR_UNEXPECTED_RESPONSE",
+      code: "OBDCR_OUTCOME_UNKNOWN",
+      status: 201,
+      remedy: { kind: "adopt" },
     });
   });
   it("no client_id", async () => {
@@ -125,7 +128,11 @@ describe("malformed bodies", () => {
     const other = await testKey("PS256", "bank-1");
     await expect(
       processRegistrationResponse(res(201, jwt, "application/jwt"), { bank_jwks: { keys: [other.jwk] } }),
-    ).rejects.toMatchObject({ code: "OBDCR_UNEXPECTED_RESPONSE" });
+    ).rejects.toMatchObject({
+      code: "OBDCR_OUTCOME_UNKNOWN",
+      client_id: "c9",
+      salvaged: { client_id: "c9" },
+    });
   });
   it("SSA body that is not a JWS", () => {
     expect(() => processSsaResponse(res(200, "hello", "application/jws"))).toThrow(/compact JWS/);

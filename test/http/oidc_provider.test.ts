@@ -65,7 +65,7 @@ describe("rfc7591 ↔ oidc-provider", () => {
         extra: { client_name: "ob-dcr interop" },
       },
     };
-    const ctx = createContext();
+    const ctx = createContext({ transport: { allow_http_loopback: true } });
     const created = await createRegistration(params, ctx);
     expect(created.client_id).toBeTruthy();
     expect(created.secrets.client_secret).toBeTruthy();
@@ -107,20 +107,23 @@ describe("rfc7591 ↔ oidc-provider", () => {
   it("a rejected registration surfaces the RFC 7591 error; pre-flight names the field", async () => {
     const k = await testKey("ES256");
     const bad = (redirect: string) =>
-      createRegistration({
-        profile: "rfc7591",
-        bank: { discovery_url: `${issuer}/.well-known/openid-configuration` },
-        signing_key: { kid: "k", alg: "ES256", private_key: k.pem },
-        client: {
-          redirect_uris: [redirect],
-          response_types: ["code"],
-          grant_types: ["authorization_code"],
-          token_endpoint_auth_method: "client_secret_basic",
-          id_token_signed_response_alg: "ES256",
-          request_object_signing_alg: "ES256",
-          scope: [],
+      createRegistration(
+        {
+          profile: "rfc7591",
+          bank: { discovery_url: `${issuer}/.well-known/openid-configuration` },
+          signing_key: { kid: "k", alg: "ES256", private_key: k.pem },
+          client: {
+            redirect_uris: [redirect],
+            response_types: ["code"],
+            grant_types: ["authorization_code"],
+            token_endpoint_auth_method: "client_secret_basic",
+            id_token_signed_response_alg: "ES256",
+            request_object_signing_alg: "ES256",
+            scope: [],
+          },
         },
-      });
+        createContext({ transport: { allow_http_loopback: true } }),
+      );
     await expect(bad("not a url")).rejects.toMatchObject({
       code: "OBDCR_INVALID_INPUT",
       field: "client.redirect_uris.0",

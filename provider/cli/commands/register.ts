@@ -1,10 +1,9 @@
 /** `ob-dcr register`: create a registration at the bank; write the state file for get/update/delete. */
-import path from "node:path";
 import { defineCommand } from "citty";
 import { createRegistration } from "../../http/registration.js";
 import { COMMON_ARGS, loadParams, STATE_ARGS, withRuntime } from "../runtime.js";
-import { writeStateFile } from "../state.js";
-import { printOutcome } from "../steps.js";
+import { registerKeepingState } from "../state.js";
+import { keptNote, printOutcome, registrationEndpointOf } from "../steps.js";
 
 const args = {
   ...COMMON_ARGS,
@@ -19,16 +18,17 @@ export const command = defineCommand({
       const { params } = await loadParams(rt, a);
       const doc: Record<string, unknown> = { command: "register" };
       rt.partial = doc;
-      const o = await rt.out.step("registration", () => createRegistration(params, rt.ctx));
+      const { outcome: o, kept } = await registerKeepingState(
+        () => rt.out.step("registration", () => createRegistration(params, rt.ctx)),
+        {
+          cwd: rt.io.cwd,
+          state: a.state,
+          registration_endpoint: () => registrationEndpointOf(rt, params),
+          onKept: (k) => keptNote(rt, doc, k),
+        },
+      );
+      if (kept) keptNote(rt, doc, kept);
       printOutcome(rt, o, doc);
-      if (a.state) {
-        const file = path.resolve(rt.io.cwd, a.state);
-        await writeStateFile(file, o);
-        doc.state_file = file;
-        rt.out.line(`state: written to ${file} (mode 0600)`);
-      } else if (Object.values(o.secrets).some((v) => v !== undefined)) {
-        rt.out.note("note: the bank returned secrets; pass --state FILE to keep them for get/update/delete");
-      }
       rt.out.json(doc);
     }),
 });

@@ -1,11 +1,18 @@
-/** `ob-dcr run`: the reference tool's flow end to end, printing every step. */
-import path from "node:path";
 import { defineCommand } from "citty";
 import { createRegistration } from "../../http/registration.js";
 import { REDACTED } from "../redact.js";
 import { COMMON_ARGS, loadParams, type Runtime, STATE_ARGS, withRuntime } from "../runtime.js";
-import { writeStateFile } from "../state.js";
-import { bodyForPrint, decodeJwt, directoryNeeds, printOutcome, ssaStep, tokenStep } from "../steps.js";
+import { type KeptState, registerKeepingState } from "../state.js";
+import {
+  bodyForPrint,
+  decodeJwt,
+  directoryNeeds,
+  keptNote,
+  printOutcome,
+  registrationEndpointOf,
+  ssaStep,
+  tokenStep,
+} from "../steps.js";
 
 const args = {
   ...COMMON_ARGS,
@@ -84,29 +91,26 @@ export const command = defineCommand({
         out.line("(no directory configured: steps 1-3 skipped, rfc7591 without a software statement)");
       }
       let outcome: Awaited<ReturnType<typeof createRegistration>>;
+      let kept: KeptState | undefined;
       try {
-        outcome = await out.step("registration", () => createRegistration(withSsa, rt.ctx));
+        // The state is written before anything about the answer is printed (or can fail).
+        ({ outcome, kept } = await registerKeepingState(
+          () => out.step("registration", () => createRegistration(withSsa, rt.ctx)),
+          {
+            cwd: rt.io.cwd,
+            state: a.state,
+            registration_endpoint: () => registrationEndpointOf(rt, params),
+            onKept: (k) => keptNote(rt, doc, k),
+          },
+        ));
       } finally {
-        // Where prepare sent it: the given endpoint, else discovery's mTLS alias, else its plain one.
-        const doc0 = [...rt.ctx.discovery.values()][0]?.doc;
-        const endpoint =
-          params.bank.registration_endpoint ??
-          doc0?.mtls_endpoint_aliases?.registration_endpoint ??
-          doc0?.registration_endpoint;
-        printRegistrationExchange(rt, endpoint, doc, n);
+        printRegistrationExchange(rt, registrationEndpointOf(rt, params), doc, n);
       }
       out.heading("Result");
       const result: Record<string, unknown> = {};
       printOutcome(rt, outcome, result, false);
       doc.result = result.registration;
-      if (a.state) {
-        const file = path.resolve(rt.io.cwd, a.state);
-        await writeStateFile(file, outcome);
-        doc.state_file = file;
-        out.line(`state: written to ${file} (mode 0600)`);
-      } else if (Object.values(outcome.secrets).some((v) => v !== undefined)) {
-        out.note("note: the bank returned secrets; pass --state FILE to keep them for get/update/delete");
-      }
+      if (kept) keptNote(rt, doc, kept);
       out.json(doc);
     }),
 });

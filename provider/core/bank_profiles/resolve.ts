@@ -59,6 +59,7 @@ export function specBankProfile(profile: Profile): BankProfile {
       gone_statuses: [...profile.gone_statuses],
       invalid_client_is_gone: false,
       rat_may_rotate: profile.rat_may_rotate ?? false,
+      allowed_origins: [],
     },
     supports: { read: true, update: true, delete: true },
     response: {

@@ -48,6 +48,12 @@ export const ProfileManagement = z.strictObject({
    * 401 fails a refresh with OBDCR_GONE_UNCONFIRMED instead of dropping a live registration.
    */
   rat_may_rotate: z.boolean(),
+  /**
+   * Origins (`https://host[:port]`) besides the registration endpoint's where this bank's
+   * `registration_client_uri` may point (RFC 7592). The registration access token and management
+   * tokens are sent nowhere else; default none: management stays on the registration endpoint's origin.
+   */
+  allowed_origins: z.array(z.string().url().startsWith("https://")).max(16),
 });
 
 /** Which of GET / PUT / DELETE /register/{client_id} the bank offers. */
@@ -158,6 +164,7 @@ export const BANK_PROFILE_FIELDS = [
   "management.gone_statuses",
   "management.invalid_client_is_gone",
   "management.rat_may_rotate",
+  "management.allowed_origins",
   "supports.read",
   "supports.update",
   "supports.delete",

@@ -2,8 +2,10 @@
  * Normalise a bank's registration response: timestamps to seconds, scope to a string, secrets apart,
  * substituted values reported, RFC 7592 both-or-neither enforced. Unknown fields are kept.
  */
+
 import { UnexpectedResponseError } from "../errors.js";
 import { RawRegistrationResponse } from "../schemas/responses.js";
+import { rememberSecret } from "../untrusted.js";
 
 export const SECRET_FIELDS = ["client_secret", "registration_access_token"] as const;
 const TIMESTAMP_FIELDS = ["client_id_issued_at", "client_secret_expires_at", "iat", "exp"] as const;
@@ -106,6 +108,8 @@ export function parseRegistrationResponse(
 
   const metadata: Record<string, unknown> = {};
   const secrets: RegistrationSecrets = {};
+  rememberSecret(raw.client_secret as string | undefined);
+  rememberSecret(raw.registration_access_token as string | undefined);
   for (const [k, v] of Object.entries(raw)) {
     if (k === "client_secret" && typeof v === "string") secrets.client_secret = v;
     else if (k === "registration_access_token" && typeof v === "string")

@@ -52,8 +52,21 @@ export type SsaClaims = z.infer<typeof SsaClaims>;
 
 /** Raw registration response: only `client_id` is required. */
 export const RawRegistrationResponse = z.looseObject({
-  client_id: z.string().min(1).max(255),
-  client_secret: z.string().optional(),
-  registration_access_token: z.string().min(1).optional(),
+  // RFC 6749 Appendix A: VSCHARs; anything else is not an identifier we can keep or put in a URL.
+  client_id: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x20-\x7e]+$/, { error: "must be printable ASCII (RFC 6749 Appendix A.1)" }),
+  client_secret: z
+    .string()
+    .regex(/^[\x20-\x7e]*$/, { error: "must be printable ASCII (RFC 6749 Appendix A.2)" })
+    .optional(),
+  registration_access_token: z
+    .string()
+    .min(1)
+    .max(8192)
+    .regex(/^[\x21-\x7e]+$/, { error: "must be a bearer token (RFC 6750 §2.1)" })
+    .optional(),
   registration_client_uri: z.string().min(1).optional(),
 });

@@ -2,10 +2,13 @@
  * Preflight checks of the client's own fields, before anything is sent: redirect URIs, the signing
  * kid, and the auth method against the transport material. Each failure names the field to fix.
  */
-import { InvalidInputError } from "../errors.js";
+import { InvalidInputError, SsaInvalidError } from "../errors.js";
 import type { Profile } from "../profiles/types.js";
 import type { Jwks } from "../schemas/common.js";
 import type { ClientParams } from "../schemas/params.js";
+import { hasControls, untrustedText } from "../untrusted.js";
+
+const WEB_SCHEMES = new Set(["https:", "http:"]);
 
 /** redirect_uris: non-empty, within the SSA's, and (OBIE) https, no localhost, no fragment, ≤256. */
 export function validateRedirectUris(
@@ -29,6 +32,12 @@ export function validateRedirectUris(
     } catch {
       throw new InvalidInputError(field, `"${u}" is not an absolute URL`);
     }
+    // A redirect URI is where a bank sends a user with an authorization code: a web URL only.
+    if (!WEB_SCHEMES.has(url.protocol))
+      throw new InvalidInputError(
+        field,
+        `"${u}" uses the ${url.protocol} scheme: a redirect URI is an https URL`,
+      );
     if (profile.strict_redirect_uris) {
       if (url.protocol !== "https:") throw new InvalidInputError(field, `"${u}" must use https`);
       if (
@@ -42,6 +51,40 @@ export function validateRedirectUris(
     if (ssaUris && !ssaUris.includes(u))
       throw new InvalidInputError(field, `"${u}" is not one of the SSA's ${claim}`);
   });
+}
+
+/**
+ * Redirect URIs the SSA lists (used as they are when the client names none): the directory is not
+ * trusted to list only web URLs, so they get the checks a configured value gets, as SSA errors.
+ */
+export function validateSsaRedirectUris(
+  profile: Profile,
+  uris: readonly string[] | undefined,
+  claim: string,
+): void {
+  uris?.forEach((u, i) => {
+    const bad = redirectUriProblem(profile, u);
+    if (bad)
+      throw new SsaInvalidError(
+        `the software statement's ${claim}[${i}] ${bad}; the directory must list web URLs`,
+        {
+          claim,
+        },
+      );
+  });
+}
+
+function redirectUriProblem(profile: Profile, u: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return `is not an absolute URL (${untrustedText(u, 120)})`;
+  }
+  if (!WEB_SCHEMES.has(url.protocol)) return `uses the ${untrustedText(url.protocol, 40)} scheme`;
+  if (profile.strict_redirect_uris && url.protocol !== "https:") return "is not https";
+  if (hasControls(u)) return "holds control characters";
+  return undefined;
 }
 
 /** The signing kid must be in the software JWKS (from the SSA's software_jwks_endpoint) and not revoked. */

@@ -41,6 +41,17 @@ Object.defineProperty(exports, "connectTimeoutMs", {
 });
 
 /**
+ * Whole-exchange deadline (connect, headers, 1xx, body), ms.
+ */
+export declare const exchangeDeadlineMs: number | undefined;
+Object.defineProperty(exports, "exchangeDeadlineMs", {
+    get() {
+        return __config.getObject<number>("exchangeDeadlineMs");
+    },
+    enumerable: true,
+});
+
+/**
  * The provider's HTTP transport: overrides the OBDCR_HEADERS_TIMEOUT_MS environment variable (non-negative integer).
  */
 export declare const headersTimeoutMs: number | undefined;
@@ -124,6 +135,17 @@ export declare const maxRetryAfterMs: number | undefined;
 Object.defineProperty(exports, "maxRetryAfterMs", {
     get() {
         return __config.getObject<number>("maxRetryAfterMs");
+    },
+    enumerable: true,
+});
+
+/**
+ * One request with all its retries, ms.
+ */
+export declare const operationBudgetMs: number | undefined;
+Object.defineProperty(exports, "operationBudgetMs", {
+    get() {
+        return __config.getObject<number>("operationBudgetMs");
     },
     enumerable: true,
 });

@@ -147,6 +147,10 @@ export interface BankProfileIssArgs {
 
 export interface BankProfileManagementArgs {
     /**
+     * Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
+     */
+    allowedOrigins?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
      * Statuses of /register/{client_id} that mean "this client is unknown or deleted".
      */
     goneStatuses?: pulumi.Input<pulumi.Input<number>[] | undefined>;

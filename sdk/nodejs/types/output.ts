@@ -147,6 +147,10 @@ export interface BankProfileIss {
 
 export interface BankProfileManagement {
     /**
+     * Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
+     */
+    allowedOrigins?: string[];
+    /**
      * Statuses of /register/{client_id} that mean "this client is unknown or deleted".
      */
     goneStatuses?: number[];

@@ -681,6 +681,10 @@ class BankProfileIssArgs:
 
 
 class BankProfileManagementArgsDict(TypedDict):
+    allowed_origins: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
+    """
     gone_statuses: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]]
     """
     Statuses of /register/{client_id} that mean "this client is unknown or deleted".
@@ -705,18 +709,22 @@ class BankProfileManagementArgsDict(TypedDict):
 @pulumi.input_type
 class BankProfileManagementArgs:
     def __init__(__self__, *,
+                 allowed_origins: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  gone_statuses: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None,
                  invalid_client_is_gone: pulumi.Input[Optional[_builtins.bool]] = None,
                  rat_may_rotate: pulumi.Input[Optional[_builtins.bool]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
                  style: pulumi.Input[Optional[_builtins.str]] = None):
         """
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_origins: Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] gone_statuses: Statuses of /register/{client_id} that mean "this client is unknown or deleted".
         :param pulumi.Input[_builtins.bool] invalid_client_is_gone: `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
         :param pulumi.Input[_builtins.bool] rat_may_rotate: The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
         :param pulumi.Input[_builtins.str] scope: Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
         :param pulumi.Input[_builtins.str] style: `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
         """
+        if allowed_origins is not None:
+            pulumi.set(__self__, "allowed_origins", allowed_origins)
         if gone_statuses is not None:
             pulumi.set(__self__, "gone_statuses", gone_statuses)
         if invalid_client_is_gone is not None:
@@ -727,6 +735,18 @@ class BankProfileManagementArgs:
             pulumi.set(__self__, "scope", scope)
         if style is not None:
             pulumi.set(__self__, "style", style)
+
+    @_builtins.property
+    @pulumi.getter(name="allowedOrigins")
+    def allowed_origins(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
+        """
+        return pulumi.get(self, "allowed_origins")
+
+    @allowed_origins.setter
+    def allowed_origins(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "allowed_origins", value)
 
     @_builtins.property
     @pulumi.getter(name="goneStatuses")

@@ -519,7 +519,9 @@ class BankProfileManagement(dict):
     @staticmethod
     def __key_warning(key: str):
         suggest = None
-        if key == "goneStatuses":
+        if key == "allowedOrigins":
+            suggest = "allowed_origins"
+        elif key == "goneStatuses":
             suggest = "gone_statuses"
         elif key == "invalidClientIsGone":
             suggest = "invalid_client_is_gone"
@@ -538,18 +540,22 @@ class BankProfileManagement(dict):
         return super().get(key, default)
 
     def __init__(__self__, *,
+                 allowed_origins: Optional[Sequence[_builtins.str]] = None,
                  gone_statuses: Optional[Sequence[_builtins.int]] = None,
                  invalid_client_is_gone: Optional[_builtins.bool] = None,
                  rat_may_rotate: Optional[_builtins.bool] = None,
                  scope: Optional[_builtins.str] = None,
                  style: Optional[_builtins.str] = None):
         """
+        :param Sequence[_builtins.str] allowed_origins: Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
         :param Sequence[_builtins.int] gone_statuses: Statuses of /register/{client_id} that mean "this client is unknown or deleted".
         :param _builtins.bool invalid_client_is_gone: `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
         :param _builtins.bool rat_may_rotate: The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
         :param _builtins.str scope: Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
         :param _builtins.str style: `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
         """
+        if allowed_origins is not None:
+            pulumi.set(__self__, "allowed_origins", allowed_origins)
         if gone_statuses is not None:
             pulumi.set(__self__, "gone_statuses", gone_statuses)
         if invalid_client_is_gone is not None:
@@ -560,6 +566,14 @@ class BankProfileManagement(dict):
             pulumi.set(__self__, "scope", scope)
         if style is not None:
             pulumi.set(__self__, "style", style)
+
+    @_builtins.property
+    @pulumi.getter(name="allowedOrigins")
+    def allowed_origins(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
+        """
+        return pulumi.get(self, "allowed_origins")
 
     @_builtins.property
     @pulumi.getter(name="goneStatuses")

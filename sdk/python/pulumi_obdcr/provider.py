@@ -22,6 +22,7 @@ class ProviderArgs:
                  backoff_base_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  body_timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  connect_timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 exchange_deadline_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  headers_timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  import_client_secret: pulumi.Input[Optional[_builtins.str]] = None,
                  import_inputs: Optional[Any] = None,
@@ -30,6 +31,7 @@ class ProviderArgs:
                  max_per_origin: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retry_after_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 operation_budget_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  signing_private_key: pulumi.Input[Optional[_builtins.str]] = None,
                  signing_private_key_file: pulumi.Input[Optional[_builtins.str]] = None,
                  transport_key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -40,6 +42,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.int] backoff_base_ms: The provider's HTTP transport: overrides the OBDCR_BACKOFF_BASE_MS environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] body_timeout_ms: The provider's HTTP transport: overrides the OBDCR_BODY_TIMEOUT_MS environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] connect_timeout_ms: The provider's HTTP transport: overrides the OBDCR_CONNECT_TIMEOUT_MS environment variable (non-negative integer).
+        :param pulumi.Input[_builtins.int] exchange_deadline_ms: Whole-exchange deadline (connect, headers, 1xx, body), ms.
         :param pulumi.Input[_builtins.int] headers_timeout_ms: The provider's HTTP transport: overrides the OBDCR_HEADERS_TIMEOUT_MS environment variable (non-negative integer).
         :param pulumi.Input[_builtins.str] import_client_secret: `pulumi import` of a `client_secret_*` client: its client secret. Secret.
         :param Any import_inputs: `pulumi import`: the resource inputs of the registration to import (JSON, the resource's camelCase shape: profile, bank, directory, software, signingKey, transport, bankProfile, optionally client to name the metadata fields the program manages).
@@ -48,6 +51,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.int] max_per_origin: The provider's HTTP transport: overrides the OBDCR_MAX_PER_ORIGIN environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] max_retries: The provider's HTTP transport: overrides the OBDCR_MAX_RETRIES environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] max_retry_after_ms: The provider's HTTP transport: overrides the OBDCR_MAX_RETRY_AFTER_MS environment variable (non-negative integer).
+        :param pulumi.Input[_builtins.int] operation_budget_ms: One request with all its retries, ms.
         :param pulumi.Input[_builtins.str] signing_private_key: Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
         :param pulumi.Input[_builtins.str] signing_private_key_file: A file holding that signing private key (read by the provider).
         :param pulumi.Input[_builtins.str] transport_key: Transport (mTLS) private key PEM for every registration that gives none. Secret.
@@ -59,6 +63,8 @@ class ProviderArgs:
             pulumi.set(__self__, "body_timeout_ms", body_timeout_ms)
         if connect_timeout_ms is not None:
             pulumi.set(__self__, "connect_timeout_ms", connect_timeout_ms)
+        if exchange_deadline_ms is not None:
+            pulumi.set(__self__, "exchange_deadline_ms", exchange_deadline_ms)
         if headers_timeout_ms is not None:
             pulumi.set(__self__, "headers_timeout_ms", headers_timeout_ms)
         if import_client_secret is not None:
@@ -75,6 +81,8 @@ class ProviderArgs:
             pulumi.set(__self__, "max_retries", max_retries)
         if max_retry_after_ms is not None:
             pulumi.set(__self__, "max_retry_after_ms", max_retry_after_ms)
+        if operation_budget_ms is not None:
+            pulumi.set(__self__, "operation_budget_ms", operation_budget_ms)
         if signing_private_key is not None:
             pulumi.set(__self__, "signing_private_key", signing_private_key)
         if signing_private_key_file is not None:
@@ -119,6 +127,18 @@ class ProviderArgs:
     @connect_timeout_ms.setter
     def connect_timeout_ms(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "connect_timeout_ms", value)
+
+    @_builtins.property
+    @pulumi.getter(name="exchangeDeadlineMs")
+    def exchange_deadline_ms(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Whole-exchange deadline (connect, headers, 1xx, body), ms.
+        """
+        return pulumi.get(self, "exchange_deadline_ms")
+
+    @exchange_deadline_ms.setter
+    def exchange_deadline_ms(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "exchange_deadline_ms", value)
 
     @_builtins.property
     @pulumi.getter(name="headersTimeoutMs")
@@ -217,6 +237,18 @@ class ProviderArgs:
         pulumi.set(self, "max_retry_after_ms", value)
 
     @_builtins.property
+    @pulumi.getter(name="operationBudgetMs")
+    def operation_budget_ms(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        One request with all its retries, ms.
+        """
+        return pulumi.get(self, "operation_budget_ms")
+
+    @operation_budget_ms.setter
+    def operation_budget_ms(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "operation_budget_ms", value)
+
+    @_builtins.property
     @pulumi.getter(name="signingPrivateKey")
     def signing_private_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -274,6 +306,7 @@ class Provider(pulumi.ProviderResource):
                  backoff_base_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  body_timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  connect_timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 exchange_deadline_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  headers_timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  import_client_secret: pulumi.Input[Optional[_builtins.str]] = None,
                  import_inputs: Optional[Any] = None,
@@ -282,6 +315,7 @@ class Provider(pulumi.ProviderResource):
                  max_per_origin: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retry_after_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 operation_budget_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  signing_private_key: pulumi.Input[Optional[_builtins.str]] = None,
                  signing_private_key_file: pulumi.Input[Optional[_builtins.str]] = None,
                  transport_key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -295,6 +329,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.int] backoff_base_ms: The provider's HTTP transport: overrides the OBDCR_BACKOFF_BASE_MS environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] body_timeout_ms: The provider's HTTP transport: overrides the OBDCR_BODY_TIMEOUT_MS environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] connect_timeout_ms: The provider's HTTP transport: overrides the OBDCR_CONNECT_TIMEOUT_MS environment variable (non-negative integer).
+        :param pulumi.Input[_builtins.int] exchange_deadline_ms: Whole-exchange deadline (connect, headers, 1xx, body), ms.
         :param pulumi.Input[_builtins.int] headers_timeout_ms: The provider's HTTP transport: overrides the OBDCR_HEADERS_TIMEOUT_MS environment variable (non-negative integer).
         :param pulumi.Input[_builtins.str] import_client_secret: `pulumi import` of a `client_secret_*` client: its client secret. Secret.
         :param Any import_inputs: `pulumi import`: the resource inputs of the registration to import (JSON, the resource's camelCase shape: profile, bank, directory, software, signingKey, transport, bankProfile, optionally client to name the metadata fields the program manages).
@@ -303,6 +338,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.int] max_per_origin: The provider's HTTP transport: overrides the OBDCR_MAX_PER_ORIGIN environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] max_retries: The provider's HTTP transport: overrides the OBDCR_MAX_RETRIES environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] max_retry_after_ms: The provider's HTTP transport: overrides the OBDCR_MAX_RETRY_AFTER_MS environment variable (non-negative integer).
+        :param pulumi.Input[_builtins.int] operation_budget_ms: One request with all its retries, ms.
         :param pulumi.Input[_builtins.str] signing_private_key: Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
         :param pulumi.Input[_builtins.str] signing_private_key_file: A file holding that signing private key (read by the provider).
         :param pulumi.Input[_builtins.str] transport_key: Transport (mTLS) private key PEM for every registration that gives none. Secret.
@@ -335,6 +371,7 @@ class Provider(pulumi.ProviderResource):
                  backoff_base_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  body_timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  connect_timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 exchange_deadline_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  headers_timeout_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  import_client_secret: pulumi.Input[Optional[_builtins.str]] = None,
                  import_inputs: Optional[Any] = None,
@@ -343,6 +380,7 @@ class Provider(pulumi.ProviderResource):
                  max_per_origin: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retry_after_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 operation_budget_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  signing_private_key: pulumi.Input[Optional[_builtins.str]] = None,
                  signing_private_key_file: pulumi.Input[Optional[_builtins.str]] = None,
                  transport_key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -359,6 +397,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["backoff_base_ms"] = pulumi.Output.from_input(backoff_base_ms).apply(pulumi.runtime.to_json) if backoff_base_ms is not None else None
             __props__.__dict__["body_timeout_ms"] = pulumi.Output.from_input(body_timeout_ms).apply(pulumi.runtime.to_json) if body_timeout_ms is not None else None
             __props__.__dict__["connect_timeout_ms"] = pulumi.Output.from_input(connect_timeout_ms).apply(pulumi.runtime.to_json) if connect_timeout_ms is not None else None
+            __props__.__dict__["exchange_deadline_ms"] = pulumi.Output.from_input(exchange_deadline_ms).apply(pulumi.runtime.to_json) if exchange_deadline_ms is not None else None
             __props__.__dict__["headers_timeout_ms"] = pulumi.Output.from_input(headers_timeout_ms).apply(pulumi.runtime.to_json) if headers_timeout_ms is not None else None
             __props__.__dict__["import_client_secret"] = None if import_client_secret is None else pulumi.Output.secret(import_client_secret)
             __props__.__dict__["import_inputs"] = pulumi.Output.from_input(import_inputs).apply(pulumi.runtime.to_json) if import_inputs is not None else None
@@ -367,6 +406,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["max_per_origin"] = pulumi.Output.from_input(max_per_origin).apply(pulumi.runtime.to_json) if max_per_origin is not None else None
             __props__.__dict__["max_retries"] = pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json) if max_retries is not None else None
             __props__.__dict__["max_retry_after_ms"] = pulumi.Output.from_input(max_retry_after_ms).apply(pulumi.runtime.to_json) if max_retry_after_ms is not None else None
+            __props__.__dict__["operation_budget_ms"] = pulumi.Output.from_input(operation_budget_ms).apply(pulumi.runtime.to_json) if operation_budget_ms is not None else None
             __props__.__dict__["signing_private_key"] = None if signing_private_key is None else pulumi.Output.secret(signing_private_key)
             __props__.__dict__["signing_private_key_file"] = signing_private_key_file
             __props__.__dict__["transport_key"] = None if transport_key is None else pulumi.Output.secret(transport_key)

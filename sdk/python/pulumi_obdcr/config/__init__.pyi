@@ -29,6 +29,11 @@ connectTimeoutMs: Optional[int]
 The provider's HTTP transport: overrides the OBDCR_CONNECT_TIMEOUT_MS environment variable (non-negative integer).
 """
 
+exchangeDeadlineMs: Optional[int]
+"""
+Whole-exchange deadline (connect, headers, 1xx, body), ms.
+"""
+
 headersTimeoutMs: Optional[int]
 """
 The provider's HTTP transport: overrides the OBDCR_HEADERS_TIMEOUT_MS environment variable (non-negative integer).
@@ -67,6 +72,11 @@ The provider's HTTP transport: overrides the OBDCR_MAX_RETRIES environment varia
 maxRetryAfterMs: Optional[int]
 """
 The provider's HTTP transport: overrides the OBDCR_MAX_RETRY_AFTER_MS environment variable (non-negative integer).
+"""
+
+operationBudgetMs: Optional[int]
+"""
+One request with all its retries, ms.
 """
 
 signingPrivateKey: Optional[str]

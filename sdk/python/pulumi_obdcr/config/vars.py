@@ -42,6 +42,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get_int('connectTimeoutMs')
 
     @_builtins.property
+    def exchange_deadline_ms(self) -> Optional[int]:
+        """
+        Whole-exchange deadline (connect, headers, 1xx, body), ms.
+        """
+        return __config__.get_int('exchangeDeadlineMs')
+
+    @_builtins.property
     def headers_timeout_ms(self) -> Optional[int]:
         """
         The provider's HTTP transport: overrides the OBDCR_HEADERS_TIMEOUT_MS environment variable (non-negative integer).
@@ -96,6 +103,13 @@ class _ExportableConfig(types.ModuleType):
         The provider's HTTP transport: overrides the OBDCR_MAX_RETRY_AFTER_MS environment variable (non-negative integer).
         """
         return __config__.get_int('maxRetryAfterMs')
+
+    @_builtins.property
+    def operation_budget_ms(self) -> Optional[int]:
+        """
+        One request with all its retries, ms.
+        """
+        return __config__.get_int('operationBudgetMs')
 
     @_builtins.property
     def signing_private_key(self) -> Optional[str]:

@@ -1,0 +1,116 @@
+/**
+ * Text that a bank or a directory chose, made safe to print: secrets scrubbed by value (every
+ * credential this process has held, and anything shaped like a compact JWS), control characters
+ * escaped (C0, DEL, C1, ESC, CR/LF, bidi and line separators), length bounded. Applied where such
+ * text enters a message (errors, notes) and again where anything is printed (CLI, Pulumi logs),
+ * so that a workflow command (`::add-mask::`, `##vso[…]`) or a terminal escape can never be forged.
+ */
+
+export const SCRUBBED = "[redacted]";
+
+/** Credentials seen by this process (RATs, client secrets, tokens, assertions, request JWTs, SSAs). */
+const known = new Set<string>();
+/** Windows of the longer ones, to catch a secret echoed in part (cut at a length limit, say). */
+const windows = new Map<string, number>();
+const WINDOW = 16;
+const MAX_KNOWN = 4096;
+
+/**
+ * Remember a credential so that any later message that echoes it (whole, or any 16 characters of
+ * it) shows `[redacted]` instead. Short values (< 8 characters) are not remembered: too common
+ * to scrub by value, and no credential we issue or receive is that short.
+ */
+export function rememberSecret(value: string | undefined | null): void {
+  if (typeof value !== "string" || value.length < 8 || known.has(value)) return;
+  if (known.size >= MAX_KNOWN) {
+    known.clear();
+    windows.clear();
+  }
+  known.add(value);
+  for (let i = 0; i + WINDOW <= value.length; i++) windows.set(value.slice(i, i + WINDOW), 1);
+}
+
+/** Forget every remembered secret (tests). */
+export function forgetSecrets(): void {
+  known.clear();
+  windows.clear();
+}
+
+// A compact JWS/JWT (or the start of one): a base64url JSON header `eyJ…` then a dot.
+const JWS_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?/g;
+// PEM blocks of private keys.
+const PEM_PRIVATE = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+
+/** Replace every remembered secret, and every JWS-shaped or private-key-shaped run, by `[redacted]`. */
+export function scrubSecrets(text: string): string {
+  let s = text.replace(PEM_PRIVATE, SCRUBBED).replace(JWS_LIKE, SCRUBBED);
+  for (const v of known) if (s.includes(v)) s = s.split(v).join(SCRUBBED);
+  if (windows.size === 0 || s.length < WINDOW) return s;
+  // Partial echoes: mark every 16-character window that belongs to a secret, redact the runs.
+  const marked = new Uint8Array(s.length);
+  let any = false;
+  for (let i = 0; i + WINDOW <= s.length; i++) {
+    if (windows.has(s.slice(i, i + WINDOW))) {
+      marked.fill(1, i, i + WINDOW);
+      any = true;
+    }
+  }
+  if (!any) return s;
+  let out = "";
+  for (let i = 0; i < s.length; ) {
+    if (marked[i]) {
+      out += SCRUBBED;
+      while (i < s.length && marked[i]) i++;
+    } else out += s[i++];
+  }
+  return out;
+}
+
+// C0 (tab included), DEL, C1, and the Unicode controls that reorder or break lines.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Escape control characters as `\uXXXX` (visible, one line, never interpreted by a terminal or CI). */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Does this text hold a control character that `escapeControls` would escape? */
+export function hasControls(text: string): boolean {
+  CONTROL.lastIndex = 0;
+  const r = CONTROL.test(text);
+  CONTROL.lastIndex = 0;
+  return r;
+}
+
+/**
+ * A bank- or directory-supplied string as it may appear in a message: secrets scrubbed, controls
+ * escaped, at most `max` characters (scrubbed before it is cut, so a cut never keeps half a secret).
+ */
+export function untrustedText(value: unknown, max = 300): string {
+  const s = escapeControls(scrubSecrets(typeof value === "string" ? value : String(value)));
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/**
+ * A line as printed (CLI, Pulumi diagnostics): scrubbed, controls escaped, and a line that would
+ * start a CI workflow command (`::` for GitHub Actions, `##[`/`##vso[` for Azure Pipelines) is
+ * prefixed so that the runner never executes it. Newlines our own code put there are kept.
+ */
+export function printable(text: string, o: { scrub?: boolean } = {}): string {
+  return (o.scrub === false ? text : scrubSecrets(text))
+    .split("\n")
+    .map((line) => {
+      const l = escapeControls(line);
+      return /^\s*(::|##\[|##vso\[)/i.test(l) ? `| ${l}` : l;
+    })
+    .join("\n");
+}
+
+/** JSON text with C1 controls and line separators escaped as well (JSON.stringify escapes only C0). */
+export function safeJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(
+    /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

@@ -1,0 +1,155 @@
+/**
+ * One policy for every URL a bank or a directory hands us (discovery, registration and management
+ * answers, SSA claims, JWKS locations), applied before any credential is sent to it: https only
+ * (http only on a literal loopback address, and only where the user's own settings allow it), no
+ * other scheme, no user-info; the management URI stays on the registration endpoint's origin
+ * unless the bank profile names another origin (`management.allowed_origins`). Pure.
+ */
+import { UnexpectedResponseError } from "../errors.js";
+import { untrustedText } from "../untrusted.js";
+
+export interface UrlPolicy {
+  /** http:// on 127.0.0.0/8 or [::1] (a local test server the user runs): off by default. */
+  allow_http_loopback?: boolean | undefined;
+}
+
+/** A URL from a bank or a directory that ob-dcr will not use. `field` names where it came from. */
+export class UnsafeUrlError extends UnexpectedResponseError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: { client_id?: string | undefined }) {
+    super(`${field}: ${message}`, options);
+    this.field = field;
+  }
+}
+
+function isLoopbackHost(host: string): boolean {
+  if (host === "[::1]") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Why this URL is refused (undefined: it may be used). */
+export function urlProblem(raw: unknown, policy: UrlPolicy = {}): string | undefined {
+  if (typeof raw !== "string" || raw.length === 0) return "is not a URL";
+  if (raw.length > 2048) return "is longer than 2048 characters";
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return `is not a URL (${untrustedText(raw, 120)})`;
+  }
+  if (u.username || u.password) return "carries user-info (credentials in the URL)";
+  if (u.protocol === "https:") return undefined;
+  if (u.protocol === "http:") {
+    if (policy.allow_http_loopback && isLoopbackHost(u.hostname)) return undefined;
+    return policy.allow_http_loopback
+      ? `uses plain http on ${untrustedText(u.host, 120)}, which is not a loopback address: only https is used`
+      : `uses plain http (${untrustedText(u.origin, 120)}): only https is used, so no credential travels unencrypted (a local http test server on 127.0.0.1 needs OBDCR_ALLOW_HTTP_LOOPBACK=1)`;
+  }
+  return `uses the ${untrustedText(u.protocol, 40)} scheme: only https URLs are used`;
+}
+
+/**
+ * A URL that `from` (a bank or the directory, named for the message) supplied in `field`: returned
+ * when the policy allows it, else an `UnsafeUrlError` naming the field and the source.
+ */
+export function checkUrl(raw: unknown, field: string, from: string, policy: UrlPolicy = {}): string {
+  const problem = urlProblem(raw, policy);
+  if (problem) throw new UnsafeUrlError(field, `the URL from ${from} ${problem}; nothing was sent to it`);
+  return raw as string;
+}
+
+/** The origin of a URL, or undefined when it does not parse. */
+export function originOf(raw: string): string | undefined {
+  try {
+    return new URL(raw).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a management URI (RFC 7592 `registration_client_uri`) is refused: it must pass the policy and
+ * sit on the registration endpoint's origin or one of `allowed_origins` (undefined: it may be used).
+ */
+export function managementUriProblem(
+  uri: unknown,
+  registration_endpoint: string,
+  allowed_origins: readonly string[] = [],
+  policy: UrlPolicy = {},
+): string | undefined {
+  const problem = urlProblem(uri, policy);
+  if (problem) return problem;
+  const origin = originOf(uri as string);
+  const home = originOf(registration_endpoint);
+  if (origin === home || allowed_origins.some((o) => originOf(o) === origin)) return undefined;
+  return `is on ${untrustedText(origin, 120)}, not on the registration endpoint's origin ${untrustedText(home, 120)}: the registration access token is sent only there (bank_profile.management.allowed_origins names other origins of this bank)`;
+}
+
+/**
+ * The issuer a discovery URL implies (OpenID Connect Discovery 1.0 §4.3: the document's `issuer`
+ * must be the URL it was fetched from, less `/.well-known/openid-configuration`; RFC 8414 §3 for
+ * `/.well-known/oauth-authorization-server`). Undefined when the URL has neither form.
+ */
+export function issuerOfDiscoveryUrl(discovery_url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(discovery_url);
+  } catch {
+    return undefined;
+  }
+  const oidc = "/.well-known/openid-configuration";
+  if (u.pathname.endsWith(oidc)) return `${u.origin}${u.pathname.slice(0, -oidc.length)}`;
+  const as = "/.well-known/oauth-authorization-server";
+  if (u.pathname.startsWith(as)) return `${u.origin}${u.pathname.slice(as.length)}`;
+  return undefined;
+}
+
+/** Issuers compared as §4.3 says (exactly), but a lone trailing slash is not a different issuer. */
+export function sameIssuer(a: string, b: string): boolean {
+  return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+}
+
+/** The URLs of a discovery document that ob-dcr may send something to, with their field names. */
+export interface DiscoveryUrls {
+  issuer?: string | undefined;
+  registration_endpoint?: string | undefined;
+  token_endpoint?: string | undefined;
+  jwks_uri?: string | undefined;
+  mtls_endpoint_aliases?:
+    | { registration_endpoint?: string | undefined; token_endpoint?: string | undefined }
+    | undefined;
+}
+
+/**
+ * A bank's discovery document before anything is sent to what it names: every endpoint we use
+ * passes the URL policy, and its `issuer` is the one the discovery URL implies (OpenID Connect
+ * Discovery §4.3), or the `bank.issuer` the user declared (a bank whose issuer differs from its
+ * host, as CDR allows): a document naming another issuer is another bank's.
+ */
+export function checkDiscoveryDocument(
+  d: DiscoveryUrls,
+  discovery_url: string,
+  declared_issuer: string | undefined,
+  policy: UrlPolicy = {},
+): void {
+  const from = `the discovery document at ${untrustedText(discovery_url, 200)}`;
+  const urls: [string, string | undefined][] = [
+    ["registration_endpoint", d.registration_endpoint],
+    ["token_endpoint", d.token_endpoint],
+    ["jwks_uri", d.jwks_uri],
+    ["mtls_endpoint_aliases.registration_endpoint", d.mtls_endpoint_aliases?.registration_endpoint],
+    ["mtls_endpoint_aliases.token_endpoint", d.mtls_endpoint_aliases?.token_endpoint],
+  ];
+  for (const [field, url] of urls) if (url !== undefined) checkUrl(url, `discovery.${field}`, from, policy);
+  const expected = declared_issuer ?? issuerOfDiscoveryUrl(discovery_url);
+  if (expected === undefined || d.issuer === undefined) return;
+  if (!sameIssuer(d.issuer, expected))
+    throw new UnsafeUrlError(
+      "discovery.issuer",
+      `${from} names the issuer ${untrustedText(d.issuer, 200)}, not ${untrustedText(expected, 200)} (${
+        declared_issuer
+          ? "bank.issuer"
+          : "OpenID Connect Discovery §4.3: the issuer is the URL the document was fetched from"
+      }); nothing was sent to this bank. If the bank documents this issuer, give it as bank.issuer`,
+    );
+}
