@@ -1324,7 +1324,7 @@ const hang: Case[] = [
     scenario: { mgmt: "rat", on: { read: later(503, "30") } },
     seed: { rat: true },
     steps: [{ cmd: "get" }],
-    expect: { fails: { exit: [5], mentions: /later/i }, budgetMs: 5000 },
+    expect: { fails: { exit: [5], mentions: /later/i }, atOnce: "read" },
   },
   {
     id: "hang-retry-after-discovery",
@@ -1333,7 +1333,7 @@ const hang: Case[] = [
     proves: 'Retry-After beyond the budget fails at once with "try later"',
     scenario: { mgmt: "rat", on: { discovery: later(503, "30") } },
     steps: [{ cmd: "register" }],
-    expect: { fails: { exit: [5], mentions: /later/i }, budgetMs: 5000, noPost: true },
+    expect: { fails: { exit: [5], mentions: /later/i }, atOnce: "discovery", noPost: true },
   },
   {
     id: "hang-retry-after-token",
@@ -1343,7 +1343,7 @@ const hang: Case[] = [
     scenario: { mgmt: "obie", on: { token: later(429, "30") } },
     seed: {},
     steps: [{ cmd: "get" }],
-    expect: { fails: { exit: [5], mentions: /later/i }, budgetMs: 5000 },
+    expect: { fails: { exit: [5], mentions: /later/i }, atOnce: "token" },
   },
   {
     id: "hang-retry-after-post",
@@ -1352,7 +1352,7 @@ const hang: Case[] = [
     proves: "Retry-After beyond the budget fails at once",
     scenario: { mgmt: "rat", on: { register: later(503, "30") } },
     steps: [{ cmd: "register" }],
-    expect: { fails: { exit: [5], mentions: /later/i }, budgetMs: 5000 },
+    expect: { fails: { exit: [5], mentions: /later/i }, atOnce: "register" },
   },
   {
     id: "hang-retry-after-date",
@@ -1365,7 +1365,7 @@ const hang: Case[] = [
     },
     seed: { rat: true },
     steps: [{ cmd: "get" }],
-    expect: { fails: { exit: [5], mentions: /later/i }, budgetMs: 5000 },
+    expect: { fails: { exit: [5], mentions: /later/i }, atOnce: "read" },
   },
   {
     id: "hang-dir-token-slow",

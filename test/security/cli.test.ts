@@ -2,9 +2,10 @@
 // with --state, --json and --verbose), against the hostile bank and directory (hostile.ts). The
 // cases run in a small pool (most of them wait on a hostile server, not on the CPU); each case is
 // then one test that lists everything it found wrong. docs/SECURITY.md has the table.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt } from "../cli/helpers.js";
+import { ensureBuilt, ROOT } from "../cli/helpers.js";
 import { CASES } from "./cases.js";
 import { type CaseRun, firstLine, pool, runCase, violations } from "./harness.js";
 import { Hostile } from "./hostile.js";
@@ -82,6 +83,11 @@ describe("the CLI against a hostile bank and directory", () => {
     expect(new Set(CASES.map((c) => c.cls))).toEqual(
       new Set(["url", "echo", "forge", "malformed", "hang", "ssa", "keep"]),
     );
+  });
+
+  it("docs/SECURITY.md lists every case", () => {
+    const doc = readFileSync(path.join(ROOT, "docs/SECURITY.md"), "utf8");
+    expect(CASES.filter((c) => !doc.includes(`| \`${c.id}\` | ${c.cls} |`)).map((c) => c.id)).toEqual([]);
   });
 
   it.each(cases.map((c) => [c.id, c] as const))("%s", (id) => {

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { MAIN as BUILT_MAIN } from "../cli/helpers.js";
-import type { BankClient, Hostile, Recorded, Scenario } from "./hostile.js";
+import type { BankClient, Hostile, Recorded, Route, Scenario } from "./hostile.js";
 import type { SecurityPki } from "./pki.js";
 
 /**
@@ -30,8 +30,18 @@ export const SECURITY_ENV: Record<string, string> = {
   OBDCR_BACKOFF_BASE_MS: "20",
 };
 
-/** One CLI call's wall-time limit: the operation budget, plus Node's start-up and the other steps. */
-export const STEP_BUDGET_MS = 11_000;
+/** The per-operation budget and the per-exchange deadline the suite sets (SECURITY_ENV), ms. */
+export const OPERATION_BUDGET_MS = Number(SECURITY_ENV.OBDCR_OPERATION_BUDGET_MS);
+export const EXCHANGE_DEADLINE_MS = Number(SECURITY_ENV.OBDCR_EXCHANGE_DEADLINE_MS);
+/**
+ * What the budget checks allow beyond a budget or a deadline on a loaded 2-core machine (the
+ * process ending after its last answer, timers firing late).
+ */
+export const BUDGET_SLACK_MS = 3_000;
+/** A whole CLI call's wall-time limit (a backstop; the operation is timed as above). */
+export const STEP_BUDGET_MS = 20_000;
+/** "At once": from the one answer that asked to come back later to the CLI's exit. */
+export const AT_ONCE_MS = 2_500;
 /** Killed after this (a hang): the case then fails on its budget. */
 export const KILL_MS = 25_000;
 /** Peak RSS of one CLI call (an honest call takes about a third of it). */
@@ -69,8 +79,11 @@ export interface Expect {
   fails?: { step?: number; exit?: number[]; code?: string[]; mentions?: RegExp };
   /** The step must succeed (exit 0). */
   succeeds?: number[];
-  /** Wall-time limit of every step, ms (default STEP_BUDGET_MS). */
-  budgetMs?: number;
+  /**
+   * A Retry-After beyond the budget "fails at once": the last call of the failing step was made
+   * exactly once (not retried) and the CLI ended within AT_ONCE_MS of it.
+   */
+  atOnce?: Route;
 }
 
 export interface Case {
@@ -102,6 +115,9 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   ms: number;
+  /** Date.now() at spawn and at exit (the hostile servers record request times the same way). */
+  startAt: number;
+  endAt: number;
   killed: boolean;
   maxRssKb: number | undefined;
   /** The --json report, when stdout parsed as JSON. */
@@ -131,6 +147,7 @@ export function runCli(args: string[], o: { env?: Record<string, string>; killMs
   env.OBDCR_TEST_PROBE = probe;
   return new Promise<Omit<CliRun, "step" | "json" | "stateFile">>((resolve) => {
     const t0 = performance.now();
+    const startAt = Date.now();
     const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -152,6 +169,7 @@ export function runCli(args: string[], o: { env?: Record<string, string>; killMs
     child.on("close", (code) => {
       clearTimeout(timer);
       const ms = performance.now() - t0;
+      const endAt = Date.now();
       let maxRssKb: number | undefined;
       try {
         maxRssKb = (JSON.parse(readFileSync(probe, "utf8")) as { max_rss_kb: number }).max_rss_kb;
@@ -165,6 +183,8 @@ export function runCli(args: string[], o: { env?: Record<string, string>; killMs
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"),
         ms,
+        startAt,
+        endAt,
         killed,
         maxRssKb,
       });
@@ -354,7 +374,6 @@ export function violations(h: Hostile, pki: SecurityPki, run: CaseRun): string[]
       v.push(`a bank credential sent to the directory: ${r.method} ${r.path}`);
   }
   // 2. Outputs: secrets, control characters, workflow commands, crashes, budgets, memory.
-  const budget = c.expect?.budgetMs ?? STEP_BUDGET_MS;
   for (const [i, r] of run.runs.entries()) {
     const where = `step ${i + 1} (${r.step.cmd}${r.step.mode === "text" ? ", text" : ""})`;
     for (const [name, text] of [
@@ -375,7 +394,42 @@ export function violations(h: Hostile, pki: SecurityPki, run: CaseRun): string[]
         );
     }
     if (r.killed) v.push(`${where}: did not end (killed after ${KILL_MS} ms)`);
-    else if (r.ms > budget) v.push(`${where}: took ${Math.round(r.ms)} ms, over its ${budget} ms budget`);
+    else if (r.ms > STEP_BUDGET_MS)
+      v.push(`${where}: took ${Math.round(r.ms)} ms, over ${STEP_BUDGET_MS} ms`);
+    // Timed from the servers' side, so that Node's start-up and a loaded machine do not count:
+    // every call's attempts fit in the operation budget, and after the last request the CLI waits
+    // at most one exchange deadline.
+    const inStep = reqs.filter((q) => q.at >= r.startAt && q.at <= r.endAt);
+    if (!r.killed) {
+      const groups = new Map<string, Recorded[]>();
+      for (const q of inStep) {
+        const k = `${q.listener} ${q.method} ${q.route}`;
+        groups.set(k, [...(groups.get(k) ?? []), q]);
+      }
+      for (const [k, g] of groups) {
+        const span = g.at(-1)!.at - g[0]!.at;
+        if (span > OPERATION_BUDGET_MS + BUDGET_SLACK_MS / 2)
+          v.push(
+            `${where}: ${k} retried over ${span} ms (${g.length} attempts), beyond the ${OPERATION_BUDGET_MS} ms operation budget`,
+          );
+      }
+      const last = inStep.at(-1);
+      if (last && r.endAt - last.at > EXCHANGE_DEADLINE_MS + BUDGET_SLACK_MS)
+        v.push(
+          `${where}: ran ${r.endAt - last.at} ms after its last request (${last.method} ${last.route}), beyond the ${EXCHANGE_DEADLINE_MS} ms exchange deadline`,
+        );
+    }
+    const atOnce = c.expect?.atOnce;
+    if (atOnce && i === (c.expect?.fails?.step ?? 0) && !r.killed) {
+      const tries = inStep.filter((q) => q.route === atOnce);
+      if (tries.length !== 1)
+        v.push(
+          `${where}: ${atOnce} was tried ${tries.length} times; a Retry-After beyond the budget must fail at once`,
+        );
+      const lastTry = tries.at(-1);
+      if (lastTry && r.endAt - lastTry.at > AT_ONCE_MS)
+        v.push(`${where}: ended ${r.endAt - lastTry.at} ms after the Retry-After answer, not at once`);
+    }
     if (r.code === 1) v.push(`${where}: exit code 1 (internal error)`);
     if (r.maxRssKb === undefined && !r.killed) v.push(`${where}: no memory probe`);
     else if (r.maxRssKb !== undefined && r.maxRssKb > MAX_RSS_MB * 1024)
