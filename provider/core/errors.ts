@@ -194,8 +194,11 @@ export class OutcomeUnknownError extends ObDcrError {
    * at most 255 characters shown). Exact, and usable to manage the client, only with `salvaged`.
    */
   readonly client_id: string | undefined;
-  /** What could be kept of an unusable 2xx: enough to manage or delete the client later. */
-  readonly salvaged: SalvagedRegistration | undefined;
+  /**
+   * What could be kept of an unusable 2xx: enough to manage or delete the client later. Holds
+   * credentials, so it is not enumerable: never in `JSON.stringify(error)` or a log of the error.
+   */
+  declare readonly salvaged: SalvagedRegistration | undefined;
   constructor(
     message: string,
     options?: ObDcrErrorOptions & {
@@ -207,7 +210,7 @@ export class OutcomeUnknownError extends ObDcrError {
     super(OBDCR_OUTCOME_UNKNOWN, message, options);
     this.status = options?.status;
     this.client_id = options?.client_id;
-    this.salvaged = options?.salvaged;
+    Object.defineProperty(this, "salvaged", { value: options?.salvaged, enumerable: false });
   }
 }
 

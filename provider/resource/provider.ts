@@ -17,11 +17,15 @@ import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
 import { declared, type Props, withoutUndefined } from "../lifecycle/props.js";
 import { confirmedGone, noteWords, partialCreateMessage, rotationLines, worded } from "./messages.js";
+import { SECRET_OUTPUTS } from "./secret_outputs.js";
 
 export type { RegistrationComputed, RegistrationOutputs, Substitution } from "../lifecycle/outputs.js";
 export { UNKNOWN } from "../lifecycle/props.js";
 
 export { transportFromEnv };
+
+/** Secret outputs that are inputs too (keys, adopt): present in every create, not salvaged. */
+const INPUT_SECRETS = new Set<string>(["signingPrivateKey", "transportPrivateKey", "adopt"]);
 
 const log = (msg: string) => process.stderr.write(`ob-dcr: ${printable(msg)}\n`);
 
@@ -86,7 +90,19 @@ export const registrationProvider = {
       if (e instanceof lifecycle.PartiallyCreated) {
         // The engine shows the reasons, not the message: both say everything.
         const msg = partialCreateMessage(e.client_id, worded(e.error, "create"));
-        throw new PartialCreateError(msg, e.client_id, { ...e.outputs, __provider: props.__provider }, [msg]);
+        // The engine stores a failed create's outputs as given: a dynamic provider cannot mark
+        // them secret (it does not accept secrets). A client whose credentials were salvaged is
+        // kept as a created resource instead, so that additionalSecretOutputs seal them; a
+        // warning says what happened, and `pulumi refresh` reads the rest from the bank.
+        if (SECRET_OUTPUTS.some((k) => e.outputs[k] !== undefined && !INPUT_SECRETS.has(k))) {
+          log(
+            `warning: ${msg.replace(/; it is kept in state \(fix the cause[^)]*\)/, "; it is kept in state with its credentials (encrypted); run `pulumi refresh` to read it from the bank")}`,
+          );
+          return { id: e.client_id, outs: e.outputs };
+        }
+        // Nor the secret inputs (inline keys, adopt): the next update is given them again.
+        const outs = Object.fromEntries(Object.entries(e.outputs).filter(([k]) => !INPUT_SECRETS.has(k)));
+        throw new PartialCreateError(msg, e.client_id, { ...outs, __provider: props.__provider }, [msg]);
       }
       throw worded(e, "create");
     }

@@ -240,12 +240,25 @@ describe("ObClientRegistration on the real engine", () => {
     });
     declared.set("late", declared.get("uk")!);
     let out = "";
-    const err = await stack.up({ onOutput: (s) => (out += s) }).catch((e: Error) => e);
-    expect(err).toBeInstanceOf(Error);
-    expect(out).toMatch(/was created at the bank but could not be completed.*OBDCR_UNEXPECTED_RESPONSE/);
-    expect(out + String(err)).not.toContain("s3cr3t-from-a-broken-bank");
+    // The client came with a credential: the dynamic provider keeps it as created (the engine
+    // seals its secret outputs only then) and warns; no orphan, no plaintext secret.
+    await stack.up({ onOutput: (s) => (out += s) });
+    expect(out).toMatch(
+      /warning: registration .* was created at the bank but could not be completed.*with its credentials \(encrypted\).*OBDCR_OUTCOME_UNKNOWN/,
+    );
+    expect(out).not.toContain("s3cr3t-from-a-broken-bank");
+    // The salvaged secret is a secret of the state (exportStack shows it decrypted, marked).
+    const kept = (await stateResources()).find((r) => r.urn.endsWith("::late"))!;
+    expect(kept.outputs.clientSecret).toMatchObject({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    });
+    expect(JSON.stringify({ ...kept.outputs, clientSecret: undefined })).not.toContain(
+      "s3cr3t-from-a-broken-bank",
+    );
     expect(await idsInState()).toEqual((await held("uk-bank")).concat(await held("rat-bank")).sort());
     await sandbox.admin.setQuirks("uk-bank", { extra_members: {} });
+    const refreshed = await stack.refresh({ onOutput });
+    expect(refreshed.summary.result).toBe("succeeded");
     const up = await stack.up({ onOutput });
     expect(up.summary.result).toBe("succeeded");
     const late = (await stateResources()).find((r) => r.urn.endsWith("::late"))!;
