@@ -35,8 +35,12 @@ export function redact<T>(value: T, show: boolean): T {
   return walk(value, undefined) as T;
 }
 
-function walk(v: unknown, parentIsJwk: boolean | undefined): unknown {
-  if (Array.isArray(v)) return v.map((x) => walk(x, undefined));
+/** Deeper than this, a value is not printed (bank JSON is parsed to depth 64; this is a backstop). */
+const MAX_DEPTH = 80;
+
+function walk(v: unknown, parentIsJwk: boolean | undefined, depth = 0): unknown {
+  if (depth > MAX_DEPTH) return "[too deep]";
+  if (Array.isArray(v)) return v.map((x) => walk(x, undefined, depth + 1));
   if (v && typeof v === "object" && !Buffer.isBuffer(v)) {
     const o = v as Record<string, unknown>;
     const jwk = parentIsJwk ?? typeof o.kty === "string";
@@ -47,7 +51,7 @@ function walk(v: unknown, parentIsJwk: boolean | undefined): unknown {
       if (scalar && (isSecretKey(k) || (jwk && JWK_PRIVATE.has(k)))) out[k] = REDACTED;
       else if (Array.isArray(x) && isSecretKey(k)) out[k] = x.map(() => REDACTED);
       else if (k === "software_statement" && typeof x === "string") out[k] = ssaSummary(x);
-      else out[k] = walk(x, undefined);
+      else out[k] = walk(x, undefined, depth + 1);
     }
     return out;
   }

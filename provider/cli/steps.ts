@@ -5,7 +5,6 @@
  * it sent and received from the HTTP recorder.
  */
 
-import * as jose from "jose";
 import { type ResolvedDirectory, resolveDirectory } from "../core/directory/resolve.js";
 import type { SsaView } from "../core/directory/ssa_view.js";
 import { InvalidInputError } from "../core/errors.js";
@@ -34,9 +33,11 @@ export interface DecodedJwt {
 
 export function decodeJwt(jwt: string): DecodedJwt | undefined {
   try {
+    const [h = "", c = ""] = jwt.split(".");
+    const part = (s: string) => parseUntrustedJson(Buffer.from(s, "base64url").toString("utf8"));
     return {
-      header: jose.decodeProtectedHeader(jwt) as Record<string, unknown>,
-      claims: jose.decodeJwt(jwt) as Record<string, unknown>,
+      header: part(h) as Record<string, unknown>,
+      claims: part(c) as Record<string, unknown>,
     };
   } catch {
     return undefined;
@@ -53,7 +54,12 @@ export function bodyForPrint(b: Buffer | undefined): unknown {
     return parseUntrustedJson(text);
   } catch {
     if (COMPACT.test(text)) return decodeJwt(text) ?? "(undecodable JWT)";
-    return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+    // Not usable JSON: it may still hold a credential we never got to remember; say what it was.
+    return text.startsWith("{") || text.startsWith("[")
+      ? `(${b.length} bytes, not usable JSON)`
+      : text.length > 500
+        ? `${text.slice(0, 500)}…`
+        : text;
   }
 }
 

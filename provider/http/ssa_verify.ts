@@ -1,8 +1,10 @@
 /** SSA verification: signature against the directory JWKS, then the regime's claims in the common view. */
+
 import * as jose from "jose";
 import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
 import { type SsaView, ssaView, validateSsaView } from "../core/directory/ssa_view.js";
 import { SsaInvalidError } from "../core/errors.js";
+import { parseUntrustedJson, UntrustedJsonError } from "../core/parse/json.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
 import type { Jwks } from "../core/schemas/common.js";
 import type { ObDcrContext } from "./context.js";
@@ -35,8 +37,15 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
   try {
     header = jose.decodeProtectedHeader(ssa);
     payload = jose.decodeJwt(ssa);
+    // The directory's claims as untrusted JSON: bounded depth, no duplicate members.
+    parseUntrustedJson(Buffer.from(ssa.split(".")[1] ?? "", "base64url").toString("utf8"));
   } catch (cause) {
-    throw new SsaInvalidError("SSA is not a compact JWS/JWT", { cause });
+    throw new SsaInvalidError(
+      cause instanceof UntrustedJsonError
+        ? `SSA claims are not usable JSON (${cause.message})`
+        : "SSA is not a compact JWS/JWT",
+      { cause },
+    );
   }
   const kind = v.kind ?? "ob-directory";
   const algorithms = [...(v.algorithms ?? DIRECTORY_PROFILES[kind].ssa_algs)];
