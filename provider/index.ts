@@ -24,7 +24,6 @@ export {
   type ObDcrErrorCode,
   type Remedy,
 } from "./core/errors.js";
-export { planRotation, type RotationPlan } from "./core/lifecycle/rotation.js";
 // Day 2: what material a registration uses, and what a rotation sends to the bank.
 export {
   CertificateIdentity,
@@ -35,6 +34,7 @@ export {
   signingKeyIdentity,
 } from "./core/material.js";
 export type { RegistrationResult } from "./core/parse/registration_response.js";
+export { planRotation, type RotationPlan } from "./core/policy/rotation.js";
 // Spec profiles and bank profiles.
 export { getProfile, PROFILES, type Profile } from "./core/profiles/index.js";
 export { ProfileName, SigningAlg, TokenEndpointAuthMethod } from "./core/schemas/common.js";
@@ -56,6 +56,8 @@ export { type ContextOptions, createContext, type ObDcrContext } from "./http/co
 export { runDoctor } from "./http/doctor.js";
 export type { DoctorCheck } from "./http/doctor_lines.js";
 export { type LoadedMaterial, type LoadOptions, loadMaterialFiles } from "./http/files.js";
+export { closeAgents } from "./http/transport.js";
+export type { TlsMaterial, TransportOptions } from "./http/transport_types.js";
 export {
   type CreateOptions,
   checkSigningKeyPublished,
@@ -66,6 +68,4 @@ export {
   type RegistrationOutcome,
   readRegistration,
   updateRegistration,
-} from "./http/registration.js";
-export { closeAgents } from "./http/transport.js";
-export type { TlsMaterial, TransportOptions } from "./http/transport_types.js";
+} from "./lifecycle/registration.js";

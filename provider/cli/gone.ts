@@ -1,6 +1,6 @@
 /** The CLI's words for an ambiguous "gone" (`OBDCR_GONE_UNCONFIRMED`): what was checked, what to do. */
 import type { ArgsDef } from "citty";
-import { GoneUnconfirmedError } from "../core/errors.js";
+import { GoneUnconfirmedError, restated } from "../core/errors.js";
 
 export const CONFIRM_GONE_ARGS = {
   "confirm-gone": {
@@ -13,11 +13,12 @@ export const CONFIRM_GONE_ARGS = {
 /** An ambiguous answer, said for a CLI user (its remedy is worded by the error report). */
 export function explainGoneUnconfirmed(command: "get" | "update" | "delete") {
   return (e: unknown): never => {
-    if (e instanceof GoneUnconfirmedError) {
-      e.message = `${e.message}. Nothing was dropped`;
-      // `update` has no --confirm-gone: a deleted client is registered anew (`register`).
-      if (command === "update" && e.remedy?.kind === "confirm-gone") e.remedy = undefined;
-    }
+    if (e instanceof GoneUnconfirmedError)
+      throw restated(e, {
+        message: `${e.message}. Nothing was dropped`,
+        // `update` has no --confirm-gone: a deleted client is registered anew (`register`).
+        ...(command === "update" && e.remedy?.kind === "confirm-gone" ? { remedy: null } : {}),
+      });
     throw e;
   };
 }

@@ -4,6 +4,7 @@
  */
 
 import type { ArgsDef, CommandContext, ParsedArgs } from "citty";
+import { PROFILE_NAMES } from "../core/profiles/names.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { closeAgents } from "../http/transport.js";
 import { transportFromEnv } from "../http/transport_env.js";
@@ -23,7 +24,7 @@ export const CONFIG_ARGS = {
   profile: {
     type: "string",
     valueHint: "name",
-    description: `obie-3.1|obie-3.2|obie-3.3|obie-3.4|rfc7591; overrides the file (env ${ENV.profile})`,
+    description: `${PROFILE_NAMES.join("|")}; overrides the file (env ${ENV.profile})`,
   },
   "bank-discovery-url": {
     type: "string",

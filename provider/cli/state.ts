@@ -12,15 +12,18 @@ import {
   OutcomeUnknownError,
   UnexpectedResponseError,
 } from "../core/errors.js";
-import { RegistrationState } from "../core/schemas/params.js";
-import type { RegistrationOutcome } from "../http/registration.js";
+import { ManagedState } from "../lifecycle/managed.js";
+import type { RegistrationOutcome } from "../lifecycle/registration.js";
 import { ENV } from "./config.js";
 
-export const StateFile = z.looseObject({
-  client_id: z.string().min(1),
+/**
+ * The CLI's state file: the lifecycle's `ManagedState` (client, management credentials, the
+ * recorded signing key identity) and what is printed for a person (profile, management URI).
+ * Loose: a file written by an earlier version (no identity) is still read.
+ */
+export const StateFile = ManagedState.extend({
   /** Kept from an answer that could not be used whole: check the client at the bank. */
   incomplete: z.boolean().optional(),
-  registration_client_uri: z.string().optional(),
   management_uri: z.string().optional(),
   profile: z.string().optional(),
   secrets: z
@@ -29,7 +32,7 @@ export const StateFile = z.looseObject({
       registration_access_token: z.string().optional(),
     })
     .default({}),
-});
+}).loose();
 export type StateFile = z.infer<typeof StateFile>;
 
 export async function readStateFile(file: string): Promise<StateFile> {
@@ -51,15 +54,13 @@ export async function readStateFile(file: string): Promise<StateFile> {
   return r.data;
 }
 
-export async function writeStateFile(file: string, o: RegistrationOutcome): Promise<void> {
-  const doc: StateFile = {
-    client_id: o.client_id,
-    ...(o.registration_client_uri ? { registration_client_uri: o.registration_client_uri } : {}),
-    management_uri: o.management_uri,
-    profile: o.profile,
-    secrets: Object.fromEntries(Object.entries(o.secrets).filter(([, v]) => v !== undefined)),
-  };
-  await writeState(file, doc);
+/** Write the state a lifecycle call returned (one writer for register, get and update). */
+export async function writeStateFile(
+  file: string,
+  o: RegistrationOutcome,
+  state: ManagedState,
+): Promise<void> {
+  await writeState(file, { ...state, management_uri: o.management_uri, profile: o.profile });
 }
 
 export interface StateSources {
@@ -76,7 +77,7 @@ export async function resolveState(
   s: StateSources,
   env: Record<string, string | undefined>,
   cwd: string,
-): Promise<{ state: RegistrationState; file: string | undefined }> {
+): Promise<{ state: ManagedState; file: string | undefined }> {
   const named = s.state ?? env[ENV.state];
   const file = named ? path.resolve(cwd, named) : undefined;
   const fromFile = file ? await readStateFile(file) : undefined;
@@ -94,6 +95,13 @@ export async function resolveState(
     ...(sameClient && fromFile?.registration_client_uri
       ? { registration_client_uri: fromFile.registration_client_uri }
       : {}),
+    // What was last sent for this client: a rotation is checked against it (lifecycle/managed.ts).
+    ...(sameClient && fromFile?.signing_key_identity
+      ? { signing_key_identity: fromFile.signing_key_identity }
+      : {}),
+    ...(sameClient && fromFile?.software_jwks_endpoint
+      ? { software_jwks_endpoint: fromFile.software_jwks_endpoint }
+      : {}),
     secrets: {
       ...(rat && (sameClient || env[ENV.registration_access_token])
         ? { registration_access_token: rat }
@@ -101,7 +109,7 @@ export async function resolveState(
       ...(secret && (sameClient || env[ENV.client_secret]) ? { client_secret: secret } : {}),
     },
   };
-  const r = RegistrationState.safeParse(candidate);
+  const r = ManagedState.safeParse(candidate);
   if (!r.success) throw invalidInputFromZod("state", r.error);
   return { state: r.data, file };
 }
@@ -149,7 +157,7 @@ export interface KeptState {
  * and, when well-formed, its registration access token). The error then says where it went.
  */
 export async function registerKeepingState(
-  create: () => Promise<RegistrationOutcome>,
+  create: () => Promise<{ outcome: RegistrationOutcome; state: ManagedState }>,
   o: {
     cwd: string;
     state: string | undefined;
@@ -165,8 +173,9 @@ export async function registerKeepingState(
       : undefined;
   };
   let outcome: RegistrationOutcome;
+  let state: ManagedState;
   try {
-    outcome = await create();
+    ({ outcome, state } = await create());
   } catch (e) {
     const salvaged = e instanceof OutcomeUnknownError ? e.salvaged : undefined;
     const id = salvaged?.client_id ?? (e instanceof UnexpectedResponseError ? e.client_id : undefined);
@@ -193,6 +202,36 @@ export async function registerKeepingState(
   const hasSecrets = Object.values(outcome.secrets).some((v) => v !== undefined);
   const w = where(outcome.client_id, hasSecrets);
   if (!w) return { outcome, kept: undefined };
-  await writeStateFile(w.file, outcome);
+  await writeStateFile(w.file, outcome, state);
   return { outcome, kept: { file: w.file, client_id: outcome.client_id, by_default: w.by_default } };
+}
+
+/** The --state path as given (resolved), for the client_id hint and the default file. */
+export function stateFile(rt: { io: { cwd: string } }, state: string | undefined): string | undefined {
+  return state ? path.resolve(rt.io.cwd, state) : undefined;
+}
+
+/**
+ * After get or update: write the new state (a rotated registration access token, the signing key
+ * identity sent) to the state file, the one way both commands do it; without a file, say what
+ * would be lost.
+ */
+export async function keepRotated(
+  rt: { out: { line(s: string): void; note(s: string): void } },
+  doc: Record<string, unknown>,
+  file: string | undefined,
+  before: ManagedState,
+  r: { outcome: RegistrationOutcome; state: ManagedState },
+  o: { always?: boolean } = {},
+): Promise<void> {
+  const rotated = r.state.secrets.registration_access_token !== before.secrets.registration_access_token;
+  if (!rotated && !o.always) return;
+  if (file) {
+    await writeStateFile(file, r.outcome, r.state);
+    doc.state_file = file;
+    rt.out.line(
+      `state: updated ${file}${rotated ? " (the bank rotated the registration access token)" : ""}`,
+    );
+  } else if (rotated)
+    rt.out.note("note: the bank rotated the registration access token; pass --state FILE to keep it");
 }

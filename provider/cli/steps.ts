@@ -20,8 +20,8 @@ import {
   tokenRequest,
   verifySsa,
 } from "../http/directory.js";
-import type { RegistrationOutcome } from "../http/registration.js";
 import type { HttpResponse, TlsMaterial } from "../http/transport_types.js";
+import type { RegistrationOutcome } from "../lifecycle/registration.js";
 import { REDACTED, redact } from "./redact.js";
 import type { Runtime } from "./runtime.js";
 import type { KeptState } from "./state.js";

@@ -55,8 +55,8 @@ export interface ObDcrErrorOptions {
 /** Base of every error ob-dcr throws on purpose. */
 export class ObDcrError extends Error {
   readonly code: ObDcrErrorCode;
-  /** What the caller can do (worded by each adapter). */
-  remedy: Remedy | undefined;
+  /** What the caller can do (worded by each adapter), decided where the error is made. */
+  readonly remedy: Remedy | undefined;
   constructor(code: ObDcrErrorCode, message: string, options?: ObDcrErrorOptions) {
     // Bank- and directory-supplied text may be part of it: never a secret, never a control character.
     super(
@@ -302,4 +302,21 @@ export function invalidInputFromZod(prefix: string, error: z.ZodError): InvalidI
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+/**
+ * The same error in other words, as a new object (the original is its `cause`): an adapter's
+ * wording (`camelCase` field names, a remedy said for Pulumi or the CLI) or a context prefix.
+ * The remedy is kept unless `remedy` says otherwise (`null`: none applies where it is reported).
+ */
+export function restated<E extends Error>(e: E, o: { message?: string; remedy?: Remedy | null } = {}): E {
+  const copy = Object.create(Object.getPrototypeOf(e)) as E;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(e));
+  const set = (k: string, value: unknown, enumerable = false) =>
+    Object.defineProperty(copy, k, { value, writable: true, configurable: true, enumerable });
+  if (o.message !== undefined) set("message", escapeControls(scrubSecrets(o.message)));
+  if (o.remedy !== undefined) set("remedy", o.remedy ?? undefined, true);
+  set("cause", e);
+  if (e.stack) set("stack", `${copy.name}: ${copy.message}\n${e.stack.split("\n").slice(1).join("\n")}`);
+  return copy;
 }

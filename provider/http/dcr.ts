@@ -4,6 +4,7 @@ import {
   ObDcrError,
   OutcomeUnknownError,
   RegistrationGoneError,
+  type Remedy,
   UnexpectedResponseError,
 } from "../core/errors.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
@@ -128,6 +129,8 @@ export interface ProcessOptions {
   policy?: UrlPolicy | undefined;
   /** Who registered what where, for the messages of an unusable answer ("software X at bank Y"). */
   subject?: string | undefined;
+  /** What to do when the bank answers 405 (PUT: change it in the portal; DELETE: revoke it there). */
+  not_supported?: Remedy | undefined;
 }
 
 /** Decode a JSON or signed-JWT response body (verified when the bank's JWKS is known). */
@@ -290,7 +293,7 @@ export async function processUpdateRegistrationResponse(
 ): Promise<RegistrationResult> {
   const label = "registration update (PUT)";
   checkGone(res, label, o.gone_statuses);
-  if (res.status !== 200 && res.status !== 201) throwForStatus(res, label);
+  if (res.status !== 200 && res.status !== 201) throwForStatus(res, label, o);
   return parseRegistrationResponse(
     await decodeRegistrationBody(res, label, o.bank_jwks),
     o.requested,
@@ -303,5 +306,5 @@ export async function processUpdateRegistrationResponse(
 export function processDeleteRegistrationResponse(res: HttpResponse, o: ProcessOptions = {}): void {
   const label = "registration delete (DELETE)";
   checkGone(res, label, o.gone_statuses);
-  if (res.status !== 204 && res.status !== 200 && res.status !== 202) throwForStatus(res, label);
+  if (res.status !== 204 && res.status !== 200 && res.status !== 202) throwForStatus(res, label, o);
 }

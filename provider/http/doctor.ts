@@ -5,13 +5,13 @@
  */
 import { type ResolvedBankProfile, resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import type { RegistrationParams, RegistrationParamsInput } from "../core/schemas/params.js";
+import { parseRegistrationParams } from "../core/schemas/params.js";
 import type { ObDcrContext } from "./context.js";
 import { bankChecks } from "./doctor_bank.js";
 import { doctorClientKeys } from "./doctor_client_keys.js";
 import { directoryChecks } from "./doctor_directory.js";
 import { type DoctorCheck, failed, type Run } from "./doctor_lines.js";
 import { caCheck, certificateCheck, signingKeyCheck } from "./doctor_material.js";
-import { parseRegistrationParams } from "./registration.js";
 
 /** Run every check in order. Throws only on a bug; what it finds is a `fail` or `warn` line. */
 export async function runDoctor(

@@ -16,7 +16,7 @@ import type { TlsMaterial } from "./transport_types.js";
 
 const JWT_AUTH = new Set(["private_key_jwt", "client_secret_jwt"]);
 const clientKeysApply = (p: RegistrationParams) =>
-  p.profile === "rfc7591" && JWT_AUTH.has(p.client.token_endpoint_auth_method);
+  getProfile(p.profile).client_keys === "free" && JWT_AUTH.has(p.client.token_endpoint_auth_method);
 
 /** Pass as `ssa_jwks_endpoint` when there is an SSA that was not downloaded (discover): named, not fetched. */
 export const SSA_JWKS_NOT_FETCHED = "the SSA's software_jwks_endpoint";

@@ -1,4 +1,9 @@
-/** Edge I/O on undici: transport, directory client, DCR client, high-level lifecycle. */
+/**
+ * Edge I/O on undici: transport, directory client, the DCR wire (request/process pairs). The four
+ * verbs of the lifecycle (`provider/lifecycle/registration.ts`) are re-exported here, as before.
+ */
+
+export * from "../lifecycle/registration.js";
 export * from "./context.js";
 export * from "./dcr.js";
 export * from "./directory.js";
@@ -6,7 +11,6 @@ export * from "./discovery.js";
 export * from "./files.js";
 export * from "./jwks.js";
 export * from "./management.js";
-export * from "./registration.js";
 export * from "./response.js";
 export * from "./send.js";
 export * from "./transport.js";

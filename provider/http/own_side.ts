@@ -80,7 +80,10 @@ export async function assertKeyPublished(
   revoked_uri?: string | undefined,
 ): Promise<void> {
   const p = await findPublishedKey(ctx, jwks_uri, tls, key, revoked_uri);
-  if (p.status !== "published") throw new InvalidInputError("signing_key", describePublication(p, key));
+  if (p.status !== "published")
+    throw new InvalidInputError("signing_key", describePublication(p, key), {
+      remedy: { kind: "fix-input", field: "signing_key" },
+    });
 }
 
 export interface OwnSideInput {

@@ -1,12 +1,15 @@
 /** Shared processing of HTTP responses: JSON bodies and OAuth error bodies. */
+
 import {
   NotSupportedError,
   RegistrationRejectedError,
+  type Remedy,
   TransportError,
   UnexpectedResponseError,
 } from "../core/errors.js";
 import { parseUntrustedJson, UntrustedJsonError } from "../core/parse/json.js";
 import { OAuthErrorBody } from "../core/schemas/responses.js";
+import { untrustedText } from "../core/untrusted.js";
 import type { HttpResponse } from "./transport_types.js";
 
 export function contentType(res: HttpResponse): string {
@@ -37,10 +40,15 @@ export function peekJson(res: HttpResponse): unknown {
 }
 
 /** Throw the right error for a non-success status: 405 NotSupported, OAuth error body Rejected, else Unexpected. */
-export function throwForStatus(res: HttpResponse, label: string): never {
+export function throwForStatus(
+  res: HttpResponse,
+  label: string,
+  o: { not_supported?: Remedy | undefined } = {},
+): never {
   if (res.status === 405)
     throw new NotSupportedError(
-      `${label}: the server does not offer this operation (HTTP 405, Allow: ${res.headers.allow ?? "?"})`,
+      `${label}: the server does not offer this operation (HTTP 405, Allow: ${untrustedText(res.headers.allow ?? "?", 100)})`,
+      { remedy: o.not_supported },
     );
   if (res.status === 429 || res.status === 503)
     throw new TransportError(

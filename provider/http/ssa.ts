@@ -6,7 +6,7 @@
 
 import * as jose from "jose";
 import { adviceForCdsErrors, parseCdsErrors } from "../core/directory/cds_errors.js";
-import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
+import { DEFAULT_DIRECTORY, DIRECTORY_PROFILES } from "../core/directory/profiles.js";
 import { ssaReusable } from "../core/directory/ssa_view.js";
 import {
   DirectoryRejectedError,
@@ -33,7 +33,7 @@ export function ssaRequest(
   token: string,
   tls: TlsMaterial,
   /** The regime's headers (`accept`, AU `x-v` / `x-min-v`). */
-  headers: Record<string, string> = { accept: DIRECTORY_PROFILES["ob-directory"].ssa_accept },
+  headers: Record<string, string> = { accept: DIRECTORY_PROFILES[DEFAULT_DIRECTORY].ssa_accept },
 ): Promise<HttpResponse> {
   return send(
     {

@@ -1,7 +1,7 @@
 /** SSA verification: signature against the directory JWKS, then the regime's claims in the common view. */
 
 import * as jose from "jose";
-import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
+import { DEFAULT_DIRECTORY, DIRECTORY_PROFILES } from "../core/directory/profiles.js";
 import { type SsaView, ssaView, validateSsaView } from "../core/directory/ssa_view.js";
 import { SsaInvalidError } from "../core/errors.js";
 import { parseUntrustedJson, UntrustedJsonError } from "../core/parse/json.js";
@@ -47,7 +47,7 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
       { cause },
     );
   }
-  const kind = v.kind ?? "ob-directory";
+  const kind = v.kind ?? DEFAULT_DIRECTORY;
   const algorithms = [...(v.algorithms ?? DIRECTORY_PROFILES[kind].ssa_algs)];
   if (!header.alg || !algorithms.includes(header.alg))
     throw new SsaInvalidError(`SSA alg ${header.alg ?? "(none)"} is not one of ${algorithms.join(", ")}`, {

@@ -3,7 +3,7 @@
  * update (metadata, material, a rotation trigger, drift at the bank) or nothing. Pure: the adapter
  * passes the recorded outputs (`olds`) and the checked inputs (`news`).
  */
-import type { RotationPlan } from "../core/lifecycle/rotation.js";
+import type { RotationPlan } from "../core/policy/rotation.js";
 import { IDENTITY_PATHS, MANAGED_METADATA } from "./fields.js";
 import { recordedMaterial, rotationBetween } from "./material.js";
 import { at, INPUT_KEYS, migrated, type Props, same } from "./props.js";

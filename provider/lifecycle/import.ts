@@ -10,6 +10,7 @@ import {
   NotSupportedError,
   OBDCR_REGISTRATION_GONE,
   ObDcrError,
+  restated,
 } from "../core/errors.js";
 import type { Lifecycle, Note } from "./context.js";
 import { MANAGED_METADATA, UNMANAGED_CLIENT_FIELDS } from "./fields.js";
@@ -109,10 +110,13 @@ export async function importRegistration(
   });
   const r = await read(lc, id, given).catch((e: unknown) => {
     // Nothing is in state yet: no "kept in state" or confirm-gone advice, just why it failed.
-    if (e instanceof ObDcrError) {
-      if (e instanceof GoneUnconfirmedError) e.remedy = undefined;
-      e.message = `cannot import registration ${id}: ${e.message}`;
-    }
+    if (e instanceof ObDcrError)
+      return Promise.reject(
+        restated(e, {
+          message: `cannot import registration ${id}: ${e.message}`,
+          ...(e instanceof GoneUnconfirmedError ? { remedy: null } : {}),
+        }),
+      );
     return Promise.reject(e);
   });
   if (r.kind === "gone")

@@ -4,8 +4,8 @@
  * between two recorded sets. Decisions come from the core (`planRotation`); no wording here.
  */
 import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
-import { type KeyBoundSettings, planRotation, type RotationPlan } from "../core/lifecycle/rotation.js";
 import { daysLeft, type MaterialIdentity, materialIdentity } from "../core/material.js";
+import { type KeyBoundSettings, planRotation, type RotationPlan } from "../core/policy/rotation.js";
 import { PROFILES, type Profile } from "../core/profiles/index.js";
 import type { ProfileName } from "../core/schemas/common.js";
 import type { RegistrationParams } from "../core/schemas/params.js";

@@ -1,15 +1,7 @@
-/**
- * A registration's lifecycle as a resource sees it: create (or adopt), read, update, delete over
- * the resource's inputs and recorded outputs (and `check`, in check.ts). It calls the four verbs
- * and the own-side checks, and reports what happened as data (`Note`s, errors with a `remedy`);
- * each adapter (the dynamic provider today) turns those into its own words. No Pulumi here.
- */
-import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import {
   InvalidInputError,
   NotSupportedError,
   OBDCR_NOT_SUPPORTED,
-  OBDCR_OUTCOME_UNKNOWN,
   OBDCR_REGISTRATION_GONE,
   ObDcrError,
   OutcomeUnknownError,
@@ -17,6 +9,13 @@ import {
 } from "../core/errors.js";
 import type { SigningKeyIdentity } from "../core/material.js";
 import { describePublication, findPublishedKey } from "../http/own_side.js";
+import { jwksUriOf, type Lifecycle, type Note, PartiallyCreated, tlsOf, where } from "./context.js";
+import type { BankCapabilities } from "./diff.js";
+import { putReasons } from "./diff.js";
+import { type RegistrationInputs, toCoreParams } from "./inputs.js";
+import { materialOutputs, recordedMaterial, rotationBetween } from "./material.js";
+import { adoptedState, computed, type Substitution, stateOf } from "./outputs.js";
+import { declared, INPUT_KEYS, migrated, type Props, withoutUndefined } from "./props.js";
 import {
   checkSigningKeyPublished,
   createRegistration,
@@ -25,14 +24,7 @@ import {
   type RegistrationOutcome,
   readRegistration,
   updateRegistration,
-} from "../http/registration.js";
-import { jwksUriOf, type Lifecycle, type Note, PartiallyCreated, tlsOf, where } from "./context.js";
-import type { BankCapabilities } from "./diff.js";
-import { putReasons } from "./diff.js";
-import { type RegistrationInputs, toCoreParams } from "./inputs.js";
-import { materialOutputs, recordedMaterial, rotationBetween } from "./material.js";
-import { adoptedState, computed, type Substitution, stateOf } from "./outputs.js";
-import { declared, INPUT_KEYS, migrated, type Props, withoutUndefined } from "./props.js";
+} from "./registration.js";
 
 export { type CheckResult, check } from "./check.js";
 export { type Lifecycle, type Note, PartiallyCreated } from "./context.js";
@@ -81,15 +73,6 @@ export async function create(
         }),
         e,
       );
-    if (e instanceof OutcomeUnknownError && e.status !== undefined) throw e;
-    if (e instanceof ObDcrError && e.code === OBDCR_OUTCOME_UNKNOWN) {
-      e.message = resolveBankProfile(parseRegistrationParams(params)).client_id_hint
-        ? `registration of ${where(inputs)}: ${e.message}`
-        : `the registration POST for ${where(inputs)} may have reached the bank, but no answer came back: ${e.message}. ` +
-          "ob-dcr cannot find the client by itself: this bank is not declared to honour a client_id hint " +
-          "(bankProfile.clientIdHint), and DCR offers no search";
-      e.remedy ??= { kind: "adopt" }; // no hint: the bank's portal is the only place to look
-    }
     throw e;
   }
   const notes: Note[] = [];
@@ -175,10 +158,7 @@ export async function update(
   const { params, material } = await load(lc, inputs);
   const jwksUri = jwksUriOf(olds);
   if (plan?.verify_signing_key)
-    await checkSigningKeyPublished(params, lc.ctx, { software_jwks_endpoint: jwksUri }).catch((e) => {
-      if (e instanceof InvalidInputError) e.remedy = { kind: "fix-input", field: "signing_key" };
-      throw e;
-    });
+    await checkSigningKeyPublished(params, lc.ctx, { software_jwks_endpoint: jwksUri });
   if (reasons.length === 0) return { outs: { ...kept, ...inputs, ...material }, notes: [] };
   if (!capabilities.supportsUpdate)
     throw new NotSupportedError(
@@ -200,17 +180,9 @@ export async function remove(lc: Lifecycle, id: string, recorded_props: Props): 
   const props = migrated(recorded_props);
   const inputs = declared(props);
   const params = await toCoreParams(inputs, lc.secrets);
-  try {
-    const result = await deleteRegistration(params, stateOf(props), lc.ctx, {
-      confirm_gone: lc.confirmedGone(id),
-      software_jwks_endpoint: jwksUriOf(props),
-    });
-    return { notes: result === "gone" ? [{ kind: "already_gone", client_id: id }] : [] };
-  } catch (e) {
-    if (e instanceof ObDcrError && e.code === OBDCR_NOT_SUPPORTED) {
-      e.message = `the bank does not let ob-dcr delete registration ${id} (${where(inputs)}): ${e.message}`;
-      e.remedy = { kind: "revoke-in-portal", client_id: id };
-    }
-    throw e;
-  }
+  const result = await deleteRegistration(params, stateOf(props), lc.ctx, {
+    confirm_gone: lc.confirmedGone(id),
+    software_jwks_endpoint: jwksUriOf(props),
+  });
+  return { notes: result === "gone" ? [{ kind: "already_gone", client_id: id }] : [] };
 }

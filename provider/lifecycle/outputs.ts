@@ -1,8 +1,8 @@
 /** The outputs a registration outcome makes, and the management state the verbs need back. */
 import type { RegistrationStateInput } from "../core/schemas/params.js";
-import type { RegistrationOutcome } from "../http/outcome.js";
 import type { RegistrationInputs } from "./inputs.js";
 import type { MaterialOutputs } from "./material.js";
+import type { RegistrationOutcome } from "./outcome.js";
 import { type Props, withoutUndefined } from "./props.js";
 
 export interface Substitution {

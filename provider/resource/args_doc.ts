@@ -5,20 +5,16 @@
  * same values, so neither can drift.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { ProfileNameLiteral } from "../core/profiles/names.js";
 
 type In<T> = pulumi.Input<T>;
 
-/** The DCR specification a bank implements. */
-export type ProfileNameArg =
-  | "obie-3.1"
-  | "obie-3.2"
-  | "obie-3.3"
-  | "obie-3.4"
-  | "rfc7591"
-  /** Australia's Consumer Data Right (docs/regime-cdr-au.md). */
-  | "cdr-au"
-  /** Open Finance Brasil (docs/regime-ofb-br.md). */
-  | "ofb-br";
+/**
+ * The DCR specification a bank implements: `obie-3.1` … `obie-3.4` (UK), `rfc7591`, `cdr-au`
+ * (Australia's Consumer Data Right, docs/regime-cdr-au.md), `ofb-br` (Open Finance Brasil,
+ * docs/regime-ofb-br.md). The list is `PROFILE_NAMES` (core/profiles/names.ts).
+ */
+export type ProfileNameArg = ProfileNameLiteral;
 export type SigningAlgArg = "PS256" | "ES256" | "RS256";
 /** A JSON Web Key (RFC 7517), passed as is. */
 export type JwkArg = { kty: string; kid?: string; [member: string]: unknown };

@@ -5,10 +5,11 @@
  */
 
 import type { Remedy } from "../core/errors.js";
-import { GoneUnconfirmedError, InvalidInputError, ObDcrError } from "../core/errors.js";
-import type { RotationChange, RotationPlan } from "../core/lifecycle/rotation.js";
+import { GoneUnconfirmedError, InvalidInputError, ObDcrError, restated } from "../core/errors.js";
+import type { RotationChange, RotationPlan } from "../core/policy/rotation.js";
 import { printable } from "../core/untrusted.js";
 import type { RegistrationDiff } from "../lifecycle/diff.js";
+import { STALE_KEYS } from "../lifecycle/management_auth.js";
 import type { Note } from "../lifecycle/operations.js";
 import { declared, describe, type Props } from "../lifecycle/props.js";
 
@@ -104,7 +105,8 @@ function goneUnconfirmedMessage(op: "refresh" | "destroy" | "update", e: GoneUnc
   if (e.field)
     return `${head}${what} Fix ${camelField(e.field)} and run \`pulumi ${op}\` again: the bank still holds the client.`;
   return (
-    `${head}${what} If the bank really deleted client ${id}, drop it deliberately: ` +
+    `${head}${what} Our side checking out does NOT mean the client is gone: ${STALE_KEYS} ` +
+    `Only if the bank confirms that it deleted client ${id}, drop it deliberately: ` +
     `\`OBDCR_CONFIRM_GONE=${id} pulumi refresh\` (the next \`pulumi up\` registers anew), or \`pulumi state delete <urn>\`.`
   );
 }
@@ -170,20 +172,17 @@ export function noteWords(n: Note): string {
  */
 export function worded(e: unknown, op: "refresh" | "update" | "destroy" | "create"): unknown {
   // Whatever reaches the engine is printed: no secret, no control character, no CI command.
-  if (!(e instanceof ObDcrError)) {
-    if (e instanceof Error) e.message = printable(e.message).replace(/\n/g, " ");
-    return e;
+  const line = (s: string) => printable(s).replace(/\n/g, " ");
+  if (!(e instanceof ObDcrError)) return e instanceof Error ? restated(e, { message: line(e.message) }) : e;
+  const x: ObDcrError = e instanceof GoneUnconfirmedError && op !== "create" ? goneUnconfirmed(op, e) : e;
+  let message = x.message;
+  if (!(x instanceof GoneUnconfirmedError && op !== "create")) {
+    if (x instanceof InvalidInputError && message.startsWith(`${x.field}:`))
+      message = `${camelPath(x.field)}:${message.slice(x.field.length + 1)}`;
+    if (x.remedy && x.remedy.kind !== "fix-input") message = `${message}. ${remedyWords(x.remedy)}`;
   }
-  if (e instanceof GoneUnconfirmedError && op !== "create") e = goneUnconfirmed(op, e);
-  else {
-    if (e instanceof InvalidInputError && e.message.startsWith(`${e.field}:`))
-      e.message = `${camelPath(e.field)}:${e.message.slice(e.field.length + 1)}`;
-    if (e.remedy && e.remedy.kind !== "fix-input") e.message = `${e.message}. ${remedyWords(e.remedy)}`;
-  }
-  const x = e as ObDcrError;
-  if (!x.message.startsWith(x.code)) x.message = `${x.code}: ${x.message}`;
-  x.message = printable(x.message).replace(/\n/g, " ");
-  return x;
+  if (!message.startsWith(x.code)) message = `${x.code}: ${message}`;
+  return restated(x, { message: line(message) });
 }
 
 /** The message of a create that the bank committed but that could not be completed (kept in state). */

@@ -4,7 +4,7 @@
  * The built CLI as a subprocess against the sandbox over real mTLS.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sandboxForFile } from "../support/hooks.js";
@@ -34,12 +34,21 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
         signing_key: { kid: sw.signing.kid, alg: "PS256", private_key_file: wrong },
       }),
     );
+    // The state records the key last sent: another key is checked against the directory first and
+    // refused before anything reaches the bank (as the resource does).
+    const before = (await sb.admin.registrations("sandbox-bank")).length;
+    const refused = await cli(["get", "-c", bad, "--state", state, "--json"]);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: "OBDCR_INVALID_INPUT", field: "signing_key" });
+    expect((await sb.admin.registrations("sandbox-bank")).length).toBe(before);
+    // A state file of an earlier version records no key: the bank is asked, and its refusal explained.
+    const old = JSON.parse(readFileSync(state, "utf8")) as Record<string, unknown>;
+    delete old.signing_key_identity;
+    writeFileSync(state, JSON.stringify(old));
     const get = await cli(["get", "-c", bad, "--state", state]);
     expect(get.code).toBe(4);
     expect(get.stderr).toMatch(/error OBDCR_GONE_UNCONFIRMED: .*invalid_client/);
-    expect(get.stderr).toMatch(
-      /Our side is wrong: signing_key: the directory refuses our client assertion too/,
-    );
+    expect(get.stderr).toMatch(/Our side is wrong: signing_key: the directory publishes kid .* with another public key/);
     expect(get.stderr).toMatch(/Fix signing_key in the config/);
     expect(get.stderr).not.toMatch(/OBDCR_REGISTRATION_GONE/);
     // delete with the wrong key neither deletes nor reports "already gone"
@@ -57,7 +66,9 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
     expect((await cli(["delete", "-c", cfg, "--state", state])).code).toBe(0);
     const get = await cli(["get", "-c", cfg, "--state", state]);
     expect(get.code).toBe(4);
-    expect(get.stderr).toMatch(/Our side checks out .*so the bank may have deleted the client/);
+    // Our side checking out is not proof of a deletion: the stale-key case is named, and how to tell.
+    expect(get.stderr).toMatch(/Our side checks out .*which does not mean the client is gone: a bank that still holds an old copy of our keys/);
+    expect(get.stderr).toMatch(/look the client up in the bank's developer portal/);
     expect(get.stderr).toMatch(/run again with --confirm-gone/);
     const confirmed = await cli(["get", "-c", cfg, "--state", state, "--confirm-gone"]);
     expect(confirmed.code).toBe(4);

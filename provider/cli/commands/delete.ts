@@ -1,6 +1,6 @@
 /** `ob-dcr delete`: delete a registration (DELETE /register/{client_id}). */
 import { defineCommand } from "citty";
-import { deleteRegistration } from "../../http/registration.js";
+import * as lifecycle from "../../lifecycle/managed.js";
 import { CONFIRM_GONE_ARGS, explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
 
@@ -21,7 +21,7 @@ export const command = defineCommand({
       rt.partial = doc;
       const r = await rt.out
         .step("registration delete", () =>
-          deleteRegistration(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
+          lifecycle.remove(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
         )
         .catch(explainGoneUnconfirmed("delete"));
       doc.result = r;

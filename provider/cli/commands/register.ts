@@ -1,8 +1,8 @@
 /** `ob-dcr register`: create a registration at the bank; write the state file for get/update/delete. */
 import { defineCommand } from "citty";
-import { createRegistration } from "../../http/registration.js";
+import * as lifecycle from "../../lifecycle/managed.js";
 import { COMMON_ARGS, loadParams, STATE_ARGS, withRuntime } from "../runtime.js";
-import { registerKeepingState } from "../state.js";
+import { registerKeepingState, stateFile } from "../state.js";
 import { keptNote, printOutcome, registrationEndpointOf } from "../steps.js";
 
 const args = {
@@ -19,7 +19,10 @@ export const command = defineCommand({
       const doc: Record<string, unknown> = { command: "register" };
       rt.partial = doc;
       const { outcome: o, kept } = await registerKeepingState(
-        () => rt.out.step("registration", () => createRegistration(params, rt.ctx)),
+        () =>
+          rt.out.step("registration", () =>
+            lifecycle.create(params, rt.ctx, { state_file: stateFile(rt, a.state) }),
+          ),
         {
           cwd: rt.io.cwd,
           state: a.state,

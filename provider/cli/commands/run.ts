@@ -1,8 +1,9 @@
 import { defineCommand } from "citty";
-import { createRegistration } from "../../http/registration.js";
+import * as lifecycle from "../../lifecycle/managed.js";
+import type { RegistrationOutcome } from "../../lifecycle/registration.js";
 import { REDACTED } from "../redact.js";
 import { COMMON_ARGS, loadParams, type Runtime, STATE_ARGS, withRuntime } from "../runtime.js";
-import { type KeptState, registerKeepingState } from "../state.js";
+import { type KeptState, registerKeepingState, stateFile } from "../state.js";
 import {
   bodyForPrint,
   decodeJwt,
@@ -90,12 +91,15 @@ export const command = defineCommand({
       } else {
         out.line("(no directory configured: steps 1-3 skipped, rfc7591 without a software statement)");
       }
-      let outcome: Awaited<ReturnType<typeof createRegistration>>;
+      let outcome: RegistrationOutcome;
       let kept: KeptState | undefined;
       try {
         // The state is written before anything about the answer is printed (or can fail).
         ({ outcome, kept } = await registerKeepingState(
-          () => out.step("registration", () => createRegistration(withSsa, rt.ctx)),
+          () =>
+            out.step("registration", () =>
+              lifecycle.create(withSsa, rt.ctx, { state_file: stateFile(rt, a.state) }),
+            ),
           {
             cwd: rt.io.cwd,
             state: a.state,

@@ -41,7 +41,12 @@ export interface DirectoryProfile {
    * 5 minutes, and the SSA has no `exp`); undefined: `exp` (if any) governs.
    */
   readonly ssa_fresh_seconds: number | undefined;
+  /** The SSA claim listing the software's redirect URIs (named in messages). */
+  readonly redirect_uris_claim: "software_redirect_uris" | "redirect_uris";
 }
+
+/** The directory a `kind`-less SSA is read as (the UK's). */
+export const DEFAULT_DIRECTORY: DirectoryKind = "ob-directory";
 
 export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile>> = {
   // UK: OB Directory (dcr-digest.md).
@@ -61,6 +66,7 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     ssa_jwks_hint: undefined,
     ssa_reuse_seconds: 300,
     ssa_fresh_seconds: undefined,
+    redirect_uris_claim: "software_redirect_uris",
   },
   // AU: CDR Register (regimes-au-br.md §1.1-1.2). client_id = software product id (the brand id is
   // being deprecated, and the mock refuses brand-id tokens for GetSSA); GetSSA v4, industry `all`.
@@ -85,6 +91,7 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     // The SSA expires 600 s after iat: reuse it well inside that.
     ssa_reuse_seconds: 300,
     ssa_fresh_seconds: undefined,
+    redirect_uris_claim: "redirect_uris",
   },
   // BR: Open Finance Brasil Directory (regimes-au-br.md §2.1-2.2). tls_client_auth with
   // client_id = SSA software_client_id; the SSA has no exp and the AS refuses iat older than 5 min,
@@ -113,5 +120,6 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     ssa_jwks_hint: undefined,
     ssa_reuse_seconds: 60,
     ssa_fresh_seconds: 300,
+    redirect_uris_claim: "software_redirect_uris",
   },
 };

@@ -39,6 +39,8 @@ export const cdrAu: Profile = {
   client_keys: "ssa",
   webhooks: false,
   cdr_claims: true,
+  ofb_claims: false,
+  requires_ssa: true,
   // §1.3: `Accept: application/json`; the holder answers JSON.
   accept: "application/json",
   // §1.3: no RAT or RCU; management by the cdr:registration token at /register/{client_id}.

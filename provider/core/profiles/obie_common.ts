@@ -21,6 +21,8 @@ export const OBIE_BASE = {
   client_keys: "ssa",
   webhooks: false,
   cdr_claims: false,
+  ofb_claims: false,
+  requires_ssa: true,
 } as const satisfies Partial<Profile>;
 
 export const OBIE_GRANTS = ["authorization_code", "client_credentials", "refresh_token"] as const;

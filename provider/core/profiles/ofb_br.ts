@@ -40,6 +40,8 @@ export const ofbBr: Profile = {
   client_keys: "ssa_uri",
   webhooks: true,
   cdr_claims: false,
+  ofb_claims: true,
+  requires_ssa: true,
   // §2.3: client_id, registration_client_uri and registration_access_token are required in the 201.
   management_credentials: "required",
   // §2.3: the AS answers JSON.

@@ -37,4 +37,6 @@ export const rfc7591: Profile = {
   client_keys: "free",
   webhooks: false,
   cdr_claims: false,
+  ofb_claims: false,
+  requires_ssa: false,
 };

@@ -59,6 +59,13 @@ export interface Profile {
   readonly webhooks: boolean;
   /** CDR's conditional claims: id_token encryption only for hybrid, JARM algs when `code` is registered. */
   readonly cdr_claims: boolean;
+  /** OFB's client checks (lengths, ICP-Brasil DN) and its directory token by `directory.client_id`. */
+  readonly ofb_claims: boolean;
+  /**
+   * The regime registers only with a software statement: `directory`, `software` and the mTLS
+   * certificate are required (every regime but plain RFC 7591).
+   */
+  readonly requires_ssa: boolean;
   /**
    * What the 201 must say about `registration_client_uri` / `registration_access_token`:
    * `required` (OFB: RFC 7592 is the only way to manage the client), `unused` (CDR: management is

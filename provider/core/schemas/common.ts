@@ -1,19 +1,10 @@
 import { z } from "zod";
+import { PROFILE_NAMES } from "../profiles/names.js";
 
 export const SigningAlg = z.enum(["PS256", "ES256", "RS256"]);
 export type SigningAlg = z.infer<typeof SigningAlg>;
 
-export const ProfileName = z.enum([
-  "obie-3.1",
-  "obie-3.2",
-  "obie-3.3",
-  "obie-3.4",
-  "rfc7591",
-  /** Australia's Consumer Data Right (CDR Register, data holders). */
-  "cdr-au",
-  /** Open Finance Brasil (Directory, authorisation servers). */
-  "ofb-br",
-]);
+export const ProfileName = z.enum(PROFILE_NAMES);
 export type ProfileName = z.infer<typeof ProfileName>;
 
 export const TokenEndpointAuthMethod = z.enum([

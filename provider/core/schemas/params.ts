@@ -1,6 +1,8 @@
 /** Inputs of the high-level registration functions: one zod schema, types inferred from it. */
 import { z } from "zod";
 import { BankProfileInput } from "../bank_profiles/schema.js";
+import { invalidInputFromZod } from "../errors.js";
+import { getProfile } from "../profiles/index.js";
 import { regimeIssues } from "../validate/regime.js";
 import {
   EndpointUrl,
@@ -197,7 +199,7 @@ export const RegistrationParams = z
   })
   .superRefine((p, ctx) => {
     for (const i of regimeIssues(p)) ctx.addIssue({ code: "custom", path: i.path, message: i.message });
-    if (p.profile === "rfc7591") {
+    if (!getProfile(p.profile).requires_ssa) {
       if (p.directory && !p.software)
         ctx.addIssue({ code: "custom", path: ["software"], message: "is required with a directory (SSA)" });
       return;
@@ -231,3 +233,12 @@ export const RegistrationState = z.strictObject({
 });
 export type RegistrationState = z.infer<typeof RegistrationState>;
 export type RegistrationStateInput = z.input<typeof RegistrationState>;
+
+/** Parameters as given (snake_case), validated: an InvalidInputError names the first bad field. */
+export function parseRegistrationParams(
+  input: RegistrationParamsInput | RegistrationParams,
+): RegistrationParams {
+  const r = RegistrationParams.safeParse(input);
+  if (!r.success) throw invalidInputFromZod("", r.error);
+  return r.data;
+}

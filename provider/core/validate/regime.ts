@@ -117,7 +117,7 @@ export function regimeIssues(p: Pick<RegistrationParams, "profile" | "client" | 
       path: ["client", "webhook_uris"],
       message: `is not part of profile ${profile.name} (Open Finance Brasil only; give it in client.extra to send it as is)`,
     });
-  if (profile.name === "ofb-br") {
+  if (profile.ofb_claims) {
     out.push(...ofbClientIssues(p.client));
     const d = p.directory;
     if (d && !d.software_statement && !d.client_id)

@@ -3,6 +3,7 @@
  * (OFB) `jwks_uri` equal to the SSA's `software_jwks_uri` and `webhook_uris` equal to its
  * `software_api_webhook_uris`. Each failure names the field to fix.
  */
+import { DIRECTORY_PROFILES } from "../directory/profiles.js";
 import type { SsaView } from "../directory/ssa_view.js";
 import { InvalidInputError } from "../errors.js";
 import type { Profile } from "../profiles/types.js";
@@ -17,7 +18,7 @@ export function validateAgainstSsa(
   client: Pick<ClientParams, "redirect_uris" | "jwks_uri" | "webhook_uris">,
   view: SsaView | undefined,
 ): void {
-  const claim = profile.directory === "cdr-register" ? "redirect_uris" : "software_redirect_uris";
+  const claim = DIRECTORY_PROFILES[profile.directory].redirect_uris_claim;
   validateRedirectUris(profile, client.redirect_uris, view?.redirect_uris, claim);
   if (!view) return;
   if (profile.client_keys === "ssa_uri" && client.jwks_uri !== undefined && client.jwks_uri !== view.jwks_uri)

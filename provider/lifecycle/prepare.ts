@@ -11,14 +11,18 @@ import { buildRegistrationClaims } from "../core/build/registration_request.js";
 import { resolveDirectory } from "../core/directory/resolve.js";
 import type { SsaView } from "../core/directory/ssa_view.js";
 import { subjectDnFromCertificate } from "../core/dn.js";
-import { InvalidInputError, invalidInputFromZod, TransportError } from "../core/errors.js";
+import { InvalidInputError, TransportError } from "../core/errors.js";
 import { importSigningKey, type SigningKey } from "../core/keys.js";
-import { type RegistrationPlan, requestAud, requestIss } from "../core/lifecycle/plan.js";
 import { jwkThumbprint, publicJwk, type SigningKeyIdentity, signingKeyIdentity } from "../core/material.js";
+import { type RegistrationPlan, requestAud, requestIss } from "../core/policy/plan.js";
 import { clientResponseTypes, clientScope, getProfile, type Profile } from "../core/profiles/index.js";
 import type { Jwks } from "../core/schemas/common.js";
 import type { ClientParams } from "../core/schemas/params.js";
-import { RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
+import {
+  parseRegistrationParams,
+  type RegistrationParams,
+  type RegistrationParamsInput,
+} from "../core/schemas/params.js";
 import type { DiscoveryDocument } from "../core/schemas/responses.js";
 import { signRegistrationRequest } from "../core/sign/registration_jwt.js";
 import { rememberSecret } from "../core/untrusted.js";
@@ -31,13 +35,13 @@ import { validateClientForProfile } from "../core/validate/client_profile.js";
 import { fitToSsa, validateAgainstSsa } from "../core/validate/ssa_fit.js";
 import { validateTransportMaterial } from "../core/validate/transport_material.js";
 import { checkDiscoveryDocument, checkUrl, type UrlPolicy } from "../core/validate/url_policy.js";
-import { type ObDcrContext, policyOf } from "./context.js";
-import type { JwksSource } from "./dcr.js";
-import { getSsa, verifySsa } from "./directory.js";
-import { discover } from "./discovery.js";
-import { fetchJwks } from "./jwks.js";
-import { describePublication } from "./own_side.js";
-import type { TlsMaterial } from "./transport_types.js";
+import { type ObDcrContext, policyOf } from "../http/context.js";
+import type { JwksSource } from "../http/dcr.js";
+import { getSsa, verifySsa } from "../http/directory.js";
+import { discover } from "../http/discovery.js";
+import { fetchJwks } from "../http/jwks.js";
+import { describePublication } from "../http/own_side.js";
+import type { TlsMaterial } from "../http/transport_types.js";
 
 export interface Prepared extends RegistrationPlan {
   params: RegistrationParams;
@@ -63,13 +67,7 @@ export interface Prepared extends RegistrationPlan {
   url_policy: UrlPolicy;
 }
 
-export function parseRegistrationParams(
-  input: RegistrationParamsInput | RegistrationParams,
-): RegistrationParams {
-  const r = RegistrationParams.safeParse(input);
-  if (!r.success) throw invalidInputFromZod("", r.error);
-  return r.data;
-}
+export { parseRegistrationParams };
 
 /**
  * Create and update need the SSA: start its download (token → SSA, and the directory JWKS that

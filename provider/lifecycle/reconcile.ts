@@ -9,14 +9,14 @@ import {
   RegistrationRejectedError,
   TransportError,
 } from "../core/errors.js";
-import { canReadByHint, managementUri } from "../core/lifecycle/plan.js";
 import type { RegistrationResult } from "../core/parse/registration_response.js";
+import { canReadByHint, managementUri } from "../core/policy/plan.js";
 import type { RegistrationState } from "../core/schemas/params.js";
-import type { ObDcrContext } from "./context.js";
-import { processReadRegistrationResponse, readRegistrationRequest } from "./dcr.js";
+import type { ObDcrContext } from "../http/context.js";
+import { processReadRegistrationResponse, readRegistrationRequest } from "../http/dcr.js";
+import { checkOwnSide } from "../http/own_side.js";
 import { ownSideInput, withManagementAuth } from "./management_auth.js";
 import { keepSecrets, type RegistrationOutcome } from "./outcome.js";
-import { checkOwnSide } from "./own_side.js";
 import type { Prepared } from "./prepare.js";
 
 /**

@@ -6,13 +6,13 @@ import {
   responseDeviations,
 } from "../core/bank_profiles/response.js";
 import { UnexpectedResponseError } from "../core/errors.js";
-import { managementUri } from "../core/lifecycle/plan.js";
 import type { RegistrationResult } from "../core/parse/registration_response.js";
+import { managementUri } from "../core/policy/plan.js";
 import type { RegistrationState } from "../core/schemas/params.js";
 import { managementUriProblem } from "../core/validate/url_policy.js";
-import { peekBody } from "./dcr.js";
+import { peekBody } from "../http/dcr.js";
+import type { HttpResponse } from "../http/transport_types.js";
 import type { Prepared } from "./prepare.js";
-import type { HttpResponse } from "./transport_types.js";
 
 export interface RegistrationOutcome extends RegistrationResult {
   profile: string;

@@ -9,18 +9,19 @@ import {
   NotSupportedError,
   RegistrationGoneError,
   RegistrationRejectedError,
+  type Remedy,
 } from "../core/errors.js";
-import { managementStyle, managementUri } from "../core/lifecycle/plan.js";
+import { managementStyle, managementUri } from "../core/policy/plan.js";
 import {
   type RegistrationParamsInput,
   RegistrationState,
   type RegistrationStateInput,
 } from "../core/schemas/params.js";
 import { managementUriProblem, UnsafeUrlError } from "../core/validate/url_policy.js";
-import type { ObDcrContext } from "./context.js";
-import { evictManagementToken, getManagementToken } from "./management.js";
+import type { ObDcrContext } from "../http/context.js";
+import { evictManagementToken, getManagementToken } from "../http/management.js";
+import { checkOwnSide } from "../http/own_side.js";
 import type { ManagementOptions } from "./outcome.js";
-import { checkOwnSide } from "./own_side.js";
 import { obtainSsa, type Prepared, prepare } from "./prepare.js";
 
 export function ownSideInput(p: Prepared, ctx: ObDcrContext, software_jwks_endpoint: string | undefined) {
@@ -35,6 +36,13 @@ export function ownSideInput(p: Prepared, ctx: ObDcrContext, software_jwks_endpo
     now: ctx.now(),
   };
 }
+
+/** The case an ambiguous `invalid_client` most often is, and how to tell it from a deletion. */
+export const STALE_KEYS =
+  "a bank that still holds an old copy of our keys (it caches the software JWKS, often for hours) answers invalid_client " +
+  "just as it does for a deleted client, for a while after a signing key rotation. If the signing key changed recently, " +
+  "wait for the bank to fetch the directory's JWKS again (or ask it to) and run again; to tell the two apart, look the " +
+  "client up in the bank's developer portal (a deleted client is not listed).";
 
 /**
  * An ambiguous refusal (`invalid_client` at the bank's token endpoint). Gone only when the caller
@@ -56,7 +64,7 @@ export async function explainAmbiguous(
   const bad = checks.find((c) => !c.ok);
   const message = bad
     ? `${e.message}. Our side is wrong: ${bad.field}: ${bad.detail}`
-    : `${e.message}. Our side checks out (${checks.map((c) => c.detail).join("; ")}), so the bank may have deleted the client`;
+    : `${e.message}. Our side checks out (${checks.map((c) => c.detail).join("; ")}), which does not mean the client is gone: ${STALE_KEYS} Confirm a deletion only when the bank confirms it`;
   // Fix our side when a check found it wrong; else only the caller can confirm the deletion.
   const remedy = bad
     ? ({ kind: "fix-input", field: bad.field } as const)
@@ -143,6 +151,13 @@ export async function withManagementAuth<T>(
   }
 }
 
+/** Where a change the bank's API does not offer is made instead (no PUT, no DELETE: its portal). */
+export function portalRemedy(op: "read" | "update" | "delete", client_id: string): Remedy | undefined {
+  if (op === "update") return { kind: "update-in-portal", client_id };
+  if (op === "delete") return { kind: "revoke-in-portal", client_id };
+  return undefined;
+}
+
 /** What GET, PUT and DELETE share: parameters, state, the bank offering the call, the URI. */
 export async function prepareManagement(
   input: RegistrationParamsInput,
@@ -150,12 +165,13 @@ export async function prepareManagement(
   ctx: ObDcrContext,
   op: "read" | "update" | "delete",
 ): Promise<{ p: Prepared; state: RegistrationState; uri: string }> {
-  const p = await prepare(input, ctx);
   const state = parseState(stateInput);
+  const p = await prepare(input, ctx);
   if (!p.bank_profile.supports[op]) {
     const method = { read: "GET", update: "PUT", delete: "DELETE" }[op];
     throw new NotSupportedError(
-      `this bank does not offer ${method} /register/{client_id} (supports.${op} = false from ${p.bank_profile.origins[`supports.${op}`].from})`,
+      `this bank does not offer ${method} /register/{client_id} for client ${state.client_id} (bank_profile.supports.${op} = false from ${p.bank_profile.origins[`supports.${op}`].from})`,
+      { remedy: portalRemedy(op, state.client_id) },
     );
   }
   const rcu = state.registration_client_uri;

@@ -5,20 +5,19 @@
  */
 import { randomUUID } from "node:crypto";
 import {
-  NotSupportedError,
   OutcomeUnknownError,
   RegistrationGoneError,
   RegistrationRejectedError,
   UnexpectedResponseError,
 } from "../core/errors.js";
 import { importSigningKey } from "../core/keys.js";
-import { managementStyle } from "../core/lifecycle/plan.js";
 import { signingKeyIdentity } from "../core/material.js";
 import { rejectionField } from "../core/parse/rejection.js";
+import { managementStyle } from "../core/policy/plan.js";
 import type { RegistrationParamsInput, RegistrationStateInput } from "../core/schemas/params.js";
 import { untrustedText } from "../core/untrusted.js";
 import { missingManagementCredentials, ratPairEnforced } from "../core/validate/regime.js";
-import { createContext, type ObDcrContext } from "./context.js";
+import { createContext, type ObDcrContext } from "../http/context.js";
 import {
   ACCEPT,
   deleteRegistrationRequest,
@@ -29,9 +28,11 @@ import {
   readRegistrationRequest,
   registrationRequest,
   updateRegistrationRequest,
-} from "./dcr.js";
-import { evictManagementToken } from "./management.js";
-import { explainAmbiguous, prepareManagement, withManagementAuth } from "./management_auth.js";
+} from "../http/dcr.js";
+import { evictManagementToken } from "../http/management.js";
+import { assertKeyPublished } from "../http/own_side.js";
+import type { TlsMaterial } from "../http/transport_types.js";
+import { explainAmbiguous, portalRemedy, prepareManagement, withManagementAuth } from "./management_auth.js";
 import {
   type CreateOptions,
   deviations,
@@ -40,10 +41,8 @@ import {
   outcome,
   type RegistrationOutcome,
 } from "./outcome.js";
-import { assertKeyPublished } from "./own_side.js";
 import { buildBody, obtainSsa, type Prepared, parseRegistrationParams, prepare } from "./prepare.js";
 import { postReconciled } from "./reconcile.js";
-import type { TlsMaterial } from "./transport_types.js";
 
 export type { CreateOptions, ManagementOptions, RegistrationOutcome } from "./outcome.js";
 export { parseRegistrationParams } from "./prepare.js";
@@ -87,10 +86,15 @@ export async function createRegistration(
           { cause: e, status, remedy: { kind: "adopt" } },
         );
       if (e instanceof OutcomeUnknownError)
-        throw new OutcomeUnknownError(`registration of ${subject}: ${e.message}`, {
-          cause: e,
-          remedy: e.remedy ?? { kind: "adopt" },
-        });
+        throw new OutcomeUnknownError(
+          hint
+            ? `registration of ${subject}: ${e.message}`
+            : `the registration POST of ${subject} may have reached the bank, but no answer came back: ${e.message}. ` +
+                "ob-dcr cannot find the client by itself: this bank is not declared to honour a client_id hint " +
+                "(bank_profile.client_id_hint), and DCR offers no search",
+          // No hint: the bank's portal is the only place to look.
+          { cause: e, remedy: e.remedy ?? { kind: "adopt" } },
+        );
       throw e;
     });
     const r = await processRegistrationResponse(res, {
@@ -182,6 +186,7 @@ export async function updateRegistration(
         requested,
         bank_jwks: p.bank_jwks,
         gone_statuses: p.gone_statuses,
+        not_supported: portalRemedy("update", state.client_id),
       },
     ),
   )
@@ -199,24 +204,16 @@ export async function deleteRegistration(
   ctx: ObDcrContext = createContext(),
   opts: ManagementOptions = {},
 ): Promise<"deleted" | "gone"> {
-  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete").catch((e: unknown) => {
-    if (e instanceof NotSupportedError)
-      e.remedy ??= {
-        kind: "revoke-in-portal",
-        client_id: String((stateInput as { client_id?: unknown }).client_id),
-      };
-    throw e;
-  });
+  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete");
   try {
     await withManagementAuth(p, state, ctx, async (t) =>
       processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
         gone_statuses: p.gone_statuses,
+        not_supported: portalRemedy("delete", state.client_id),
       }),
     ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   } catch (e) {
     if (e instanceof RegistrationGoneError) return "gone";
-    // DELETE is optional (CDR, OFB: 405): the client stays at the bank until revoked in its portal.
-    if (e instanceof NotSupportedError) e.remedy ??= { kind: "revoke-in-portal", client_id: state.client_id };
     throw e;
   }
   if (managementStyle(p, state) === "obie" && p.token_endpoint)

@@ -1,0 +1,139 @@
+/**
+ * The lifecycle in the core's own shapes (snake_case parameters, `ManagedState`): what the CLI calls,
+ * with the same decisions the Pulumi adapters make — a stable client_id hint on create, a new
+ * signing key checked against the directory before anything reaches the bank, a rotated
+ * registration access token kept, the same errors and remedies.
+ */
+import { z } from "zod";
+import { SigningKeyIdentity, signingKeyIdentity } from "../core/material.js";
+import {
+  parseRegistrationParams,
+  type RegistrationParamsInput,
+  RegistrationState,
+} from "../core/schemas/params.js";
+import type { ObDcrContext } from "../http/context.js";
+import { uuidFrom } from "./hint.js";
+import {
+  checkSigningKeyPublished,
+  createRegistration,
+  deleteRegistration,
+  type ManagementOptions,
+  type RegistrationOutcome,
+  readRegistration,
+  updateRegistration,
+} from "./registration.js";
+
+/**
+ * What manages a registration after create: the lifecycle's `RegistrationState` plus the identity
+ * of the signing key last sent to the bank and where the directory publishes it, so that a later
+ * call tells a rotation (check the new key is published, then send) from an unchanged key.
+ */
+export const ManagedState = RegistrationState.extend({
+  signing_key_identity: SigningKeyIdentity.optional(),
+  software_jwks_endpoint: z.string().optional(),
+});
+export type ManagedState = z.infer<typeof ManagedState>;
+
+/** The lifecycle's own state (what the four verbs take) from a managed one. */
+const core = (s: ManagedState): RegistrationState => ({
+  client_id: s.client_id,
+  ...(s.registration_client_uri ? { registration_client_uri: s.registration_client_uri } : {}),
+  secrets: s.secrets,
+});
+
+/** The state to keep after a create, read or update (a rotated token replaces the old one). */
+export async function managedStateOf(
+  o: RegistrationOutcome,
+  params: RegistrationParamsInput,
+  before?: ManagedState,
+): Promise<ManagedState> {
+  const p = parseRegistrationParams(params);
+  return {
+    client_id: o.client_id,
+    ...(o.registration_client_uri ? { registration_client_uri: o.registration_client_uri } : {}),
+    secrets: Object.fromEntries(Object.entries(o.secrets).filter(([, v]) => v !== undefined)),
+    signing_key_identity: await signingKeyIdentity(p.signing_key),
+    ...((o.software_jwks_endpoint ?? before?.software_jwks_endpoint)
+      ? { software_jwks_endpoint: o.software_jwks_endpoint ?? before?.software_jwks_endpoint }
+      : {}),
+  };
+}
+
+/**
+ * The client_id hint a CLI create proposes (to a bank that honours one): stable for one software at
+ * one bank kept in one state file, so a run that died after the bank committed is found next time.
+ */
+export function cliClientIdHint(params: RegistrationParamsInput, state_file: string | undefined): string {
+  const p = parseRegistrationParams(params);
+  const bank = p.bank.registration_endpoint ?? p.bank.discovery_url ?? "";
+  return uuidFrom(
+    `cli|${p.software?.org_id ?? ""}|${p.software?.software_id ?? ""}|${bank}|${state_file ?? ""}`,
+  );
+}
+
+/**
+ * Before a call that signs with the signing key: a key other than the recorded one must be published
+ * by the directory under its kid (else the bank's refusal would be ours, not the bank's say).
+ * Throws InvalidInputError (`signing_key`, fix-input) before anything is sent to the bank.
+ */
+export async function checkRotatedSigningKey(
+  params: RegistrationParamsInput,
+  state: ManagedState,
+  ctx: ObDcrContext,
+): Promise<void> {
+  const recorded = state.signing_key_identity;
+  if (!recorded) return; // state from before identities were recorded: nothing to compare
+  const now = await signingKeyIdentity(parseRegistrationParams(params).signing_key);
+  if (now.thumbprint === recorded.thumbprint && now.kid === recorded.kid) return;
+  await checkSigningKeyPublished(params, ctx, { software_jwks_endpoint: state.software_jwks_endpoint });
+}
+
+export async function create(
+  params: RegistrationParamsInput,
+  ctx: ObDcrContext,
+  o: { state_file?: string | undefined } = {},
+): Promise<{ outcome: RegistrationOutcome; state: ManagedState }> {
+  const outcome = await createRegistration(params, ctx, {
+    client_id_hint: cliClientIdHint(params, o.state_file),
+  });
+  return { outcome, state: await managedStateOf(outcome, params) };
+}
+
+export async function read(
+  params: RegistrationParamsInput,
+  state: ManagedState,
+  ctx: ObDcrContext,
+  o: ManagementOptions = {},
+): Promise<{ outcome: RegistrationOutcome; state: ManagedState }> {
+  await checkRotatedSigningKey(params, state, ctx);
+  const outcome = await readRegistration(params, core(state), ctx, {
+    software_jwks_endpoint: state.software_jwks_endpoint,
+    ...o,
+  });
+  return { outcome, state: await managedStateOf(outcome, params, state) };
+}
+
+export async function update(
+  params: RegistrationParamsInput,
+  state: ManagedState,
+  ctx: ObDcrContext,
+): Promise<{ outcome: RegistrationOutcome; state: ManagedState }> {
+  await checkRotatedSigningKey(params, state, ctx);
+  const outcome = await updateRegistration(params, core(state), ctx, {
+    software_jwks_endpoint: state.software_jwks_endpoint,
+  });
+  return { outcome, state: await managedStateOf(outcome, params, state) };
+}
+
+export async function remove(
+  params: RegistrationParamsInput,
+  state: ManagedState,
+  ctx: ObDcrContext,
+  o: ManagementOptions = {},
+): Promise<"deleted" | "gone"> {
+  await checkRotatedSigningKey(params, state, ctx);
+  return deleteRegistration(params, core(state), ctx, {
+    software_jwks_endpoint: state.software_jwks_endpoint,
+    ...o,
+  });
+}
