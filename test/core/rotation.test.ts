@@ -1,11 +1,11 @@
 // What a rotation sends to the bank: pure decisions over material identities, table-driven.
 import { describe, expect, it } from "vitest";
+import type { MaterialIdentity } from "../../provider/core/material.js";
 import {
   type KeyBoundSettings,
   keyBoundMetadata,
   planRotation,
-} from "../../provider/core/lifecycle/rotation.js";
-import type { MaterialIdentity } from "../../provider/core/material.js";
+} from "../../provider/core/policy/rotation.js";
 
 const cert = (sha256: string, subject_dn: string) => ({
   sha256,

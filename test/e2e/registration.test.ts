@@ -10,7 +10,7 @@ import {
   createRegistration,
   deleteRegistration,
   updateRegistration,
-} from "../../provider/http/registration.js";
+} from "../../provider/lifecycle/registration.js";
 import { type RegistrationInputs, toCoreParams } from "../../provider/resource/args.js";
 import { ObClientRegistration } from "../../provider/resource/registration.js";
 import type { Sandbox } from "../../sandbox/index.js";

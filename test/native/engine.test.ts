@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContext } from "../../provider/http/context.js";
-import { createRegistration, deleteRegistration } from "../../provider/http/registration.js";
+import { createRegistration, deleteRegistration } from "../../provider/lifecycle/registration.js";
 import { type RegistrationInputs, toCoreParams } from "../../provider/resource/args.js";
 import { stateFile } from "../../scripts/lib/pulumi_stack.js";
 import { pulumiArgs } from "../support/params.js";

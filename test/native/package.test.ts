@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContext } from "../../provider/http/context.js";
-import { createRegistration } from "../../provider/http/registration.js";
+import { createRegistration } from "../../provider/lifecycle/registration.js";
 import { cliInfo, DEMO_PASSPHRASE } from "../../scripts/lib/pulumi_stack.js";
 import {
   describeRun,

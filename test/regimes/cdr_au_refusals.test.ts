@@ -9,7 +9,7 @@ import {
   createRegistration,
   deleteRegistration,
   readRegistration,
-} from "../../provider/http/registration.js";
+} from "../../provider/lifecycle/registration.js";
 import {
   type CdrAuSandbox,
   DEFAULT_BRAND_ID,

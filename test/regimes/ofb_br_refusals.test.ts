@@ -6,13 +6,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importSigningKey } from "../../provider/core/keys.js";
 import { createContext } from "../../provider/http/context.js";
-import { downloadSsa, parseRegistrationParams } from "../../provider/http/prepare.js";
+import { downloadSsa, parseRegistrationParams } from "../../provider/lifecycle/prepare.js";
 import {
   createRegistration,
   deleteRegistration,
   readRegistration,
   updateRegistration,
-} from "../../provider/http/registration.js";
+} from "../../provider/lifecycle/registration.js";
 import type { OfbBrSandbox } from "../../sandbox/ofb_br/index.js";
 import type { Json } from "../support/params.js";
 import { ofbParams, ofbSoftware, regimeCoreParams, startOfbBr } from "../support/regimes.js";

@@ -8,7 +8,7 @@ import {
   createRegistration,
   deleteRegistration,
   updateRegistration,
-} from "../../provider/http/registration.js";
+} from "../../provider/lifecycle/registration.js";
 import type { CdrAuSandbox } from "../../sandbox/cdr_au/index.js";
 import type { OfbBrSandbox } from "../../sandbox/ofb_br/index.js";
 import { cdrParams, ofbParams, regimeCoreParams, startCdrAu, startOfbBr } from "../support/regimes.js";

@@ -10,7 +10,7 @@ import {
   deleteRegistration,
   readRegistration,
   updateRegistration,
-} from "../../provider/http/registration.js";
+} from "../../provider/lifecycle/registration.js";
 import type { CdrAuSandbox } from "../../sandbox/cdr_au/index.js";
 import type { OfbBrSandbox } from "../../sandbox/ofb_br/index.js";
 import {
