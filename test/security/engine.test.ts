@@ -24,8 +24,8 @@ import { type SecurityPki, securityPki } from "./pki.js";
 const ENGINE_CASES = CASES.filter((c) => c.engine);
 /** One engine operation (all the stack's resources at once, hang cases included). */
 const OP_BUDGET_MS = 75_000;
-/** Aborted after this: a hang. */
-const OP_KILL_MS = 150_000;
+/** Aborted after this: a hang (OBDCR_SECURITY_ENGINE_KILL_MS to shorten it, e.g. against a build that hangs). */
+const OP_KILL_MS = Number(process.env.OBDCR_SECURITY_ENGINE_KILL_MS ?? 150_000);
 
 type Face = "dyn" | "nat";
 type Phase = "up" | "refresh" | "destroy";

@@ -2,7 +2,7 @@
 // PKI helpers (a CA, a server certificate for localhost/127.0.0.1, a directory signing key, the
 // software's signing keys and its transport certificate). No sandbox server is started: the servers
 // that answer are the hostile ones (hostile.ts).
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type * as jose from "jose";
@@ -30,7 +30,7 @@ export async function securityPki(dir = path.join(os.tmpdir(), "obdcr-security-p
     org_id: DEFAULT_ORG_ID,
     softwares: [SoftwareConfig.parse({ software_id: DEFAULT_SOFTWARE_ID, revoked_key: false })],
   });
-  const pki = await ensurePki(dir, [org]);
+  const pki = await withLock(`${dir}.lock`, () => ensurePki(dir, [org]));
   const sw = pki.softwares.get(DEFAULT_SOFTWARE_ID)!;
   const read = (f: string) => readFileSync(f, "utf8");
   return {
@@ -61,4 +61,28 @@ export async function securityPki(dir = path.join(os.tmpdir(), "obdcr-security-p
       keyPem: sw.transport.keyPem,
     },
   };
+}
+
+/** One maker of the PKI at a time (the CLI and engine suites start in parallel on a fresh machine). */
+async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a killed run is stale after a minute.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 60_000) rmdirSync(lock);
+      } catch {
+        // gone meanwhile
+      }
+      if (i > 1200) throw new Error(`the PKI lock ${lock} is held`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmdirSync(lock);
+  }
 }
