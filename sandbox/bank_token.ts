@@ -43,7 +43,7 @@ export function tokenHandler(s: BankState): (req: Req) => Promise<Reply> {
         const clientId = await verifyClientAssertion(
           {
             registration: (id) => s.store.get(id),
-            fetchJwks: s.fetchJwks,
+            fetchJwks: staleCopy(s),
             directoryUrl: s.directoryUrl,
             audiences: [tokenUrl(s), s.origin],
             now: s.faults.nowSeconds(),
@@ -105,5 +105,15 @@ export function tokenHandler(s: BankState): (req: Req) => Promise<Reply> {
     };
     if (requested.length > 0) body.scope = requested.join(" ");
     return { status: 200, json: body };
+  };
+}
+
+/** The JWKS as the bank's copy has it: without the kids it has not seen yet (`stale_client_keys`). */
+function staleCopy(s: BankState): BankState["fetchJwks"] {
+  const missing = new Set(s.quirks.stale_client_keys);
+  if (missing.size === 0) return s.fetchJwks;
+  return async (url) => {
+    const jwks = await s.fetchJwks(url);
+    return { ...jwks, keys: jwks.keys.filter((k) => !missing.has(k.kid ?? "")) };
   };
 }

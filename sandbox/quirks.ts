@@ -50,6 +50,12 @@ export const BankQuirks = z.strictObject({
    * client's id; a hint that is already registered is refused (400 invalid_client_metadata).
    */
   honour_client_id_hint: z.boolean().default(false),
+  /**
+   * The bank verifies client assertions with a stale copy of the software JWKS, one from before
+   * these kids were published (banks cache it for hours): after a rotation to one of them, /token
+   * answers invalid_client although the directory publishes the key.
+   */
+  stale_client_keys: z.array(z.string()).default([]),
   /** Refuse a second live registration of the same software_id (400 invalid_client_metadata). */
   reject_duplicate_software: z.boolean().default(false),
   /** Required organizationIdentifier encoding in `tls_client_auth_subject_dn`. */

@@ -39,7 +39,10 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
     const before = (await sb.admin.registrations("sandbox-bank")).length;
     const refused = await cli(["get", "-c", bad, "--state", state, "--json"]);
     expect(refused.code, refused.stderr).toBe(3);
-    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: "OBDCR_INVALID_INPUT", field: "signing_key" });
+    expect(JSON.parse(refused.stdout).error).toMatchObject({
+      code: "OBDCR_INVALID_INPUT",
+      field: "signing_key",
+    });
     expect((await sb.admin.registrations("sandbox-bank")).length).toBe(before);
     // A state file of an earlier version records no key: the bank is asked, and its refusal explained.
     const old = JSON.parse(readFileSync(state, "utf8")) as Record<string, unknown>;
@@ -48,7 +51,9 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
     const get = await cli(["get", "-c", bad, "--state", state]);
     expect(get.code).toBe(4);
     expect(get.stderr).toMatch(/error OBDCR_GONE_UNCONFIRMED: .*invalid_client/);
-    expect(get.stderr).toMatch(/Our side is wrong: signing_key: the directory publishes kid .* with another public key/);
+    expect(get.stderr).toMatch(
+      /Our side is wrong: signing_key: the directory publishes kid .* with another public key/,
+    );
     expect(get.stderr).toMatch(/Fix signing_key in the config/);
     expect(get.stderr).not.toMatch(/OBDCR_REGISTRATION_GONE/);
     // delete with the wrong key neither deletes nor reports "already gone"
@@ -67,7 +72,9 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
     const get = await cli(["get", "-c", cfg, "--state", state]);
     expect(get.code).toBe(4);
     // Our side checking out is not proof of a deletion: the stale-key case is named, and how to tell.
-    expect(get.stderr).toMatch(/Our side checks out .*which does not mean the client is gone: a bank that still holds an old copy of our keys/);
+    expect(get.stderr).toMatch(
+      /Our side checks out .*which does not mean the client is gone: a bank that still holds an old copy of our keys/,
+    );
     expect(get.stderr).toMatch(/look the client up in the bank's developer portal/);
     expect(get.stderr).toMatch(/run again with --confirm-gone/);
     const confirmed = await cli(["get", "-c", cfg, "--state", state, "--confirm-gone"]);

@@ -95,6 +95,9 @@ export function parseRegistrationResponse(
       { cause: r.error },
     );
   const raw = r.data as Record<string, unknown>;
+  // Credentials are remembered first: whatever fails below, no message may echo them.
+  rememberSecret(raw.client_secret as string | undefined);
+  rememberSecret(raw.registration_access_token as string | undefined);
   const hasRat = typeof raw.registration_access_token === "string";
   const hasRcu = typeof raw.registration_client_uri === "string";
   if (requireRatPair && hasRat !== hasRcu)
@@ -108,8 +111,6 @@ export function parseRegistrationResponse(
 
   const metadata: Record<string, unknown> = {};
   const secrets: RegistrationSecrets = {};
-  rememberSecret(raw.client_secret as string | undefined);
-  rememberSecret(raw.registration_access_token as string | undefined);
   for (const [k, v] of Object.entries(raw)) {
     if (k === "client_secret" && typeof v === "string") secrets.client_secret = v;
     else if (k === "registration_access_token" && typeof v === "string")

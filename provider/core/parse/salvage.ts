@@ -7,7 +7,7 @@
  */
 import * as jose from "jose";
 import type { SalvagedRegistration } from "../errors.js";
-import { untrustedText } from "../untrusted.js";
+import { rememberSecret, untrustedText } from "../untrusted.js";
 import { managementUriProblem, type UrlPolicy } from "../validate/url_policy.js";
 import { stripBom } from "./json.js";
 
@@ -77,6 +77,10 @@ export function salvageRegistration(
   if (distinct.length !== 1 || !isClientId(distinct[0])) return { shown, salvaged: undefined };
   const salvaged: SalvagedRegistration = { client_id: distinct[0] };
   if (top) {
+    rememberSecret(
+      typeof top.registration_access_token === "string" ? top.registration_access_token : undefined,
+    );
+    rememberSecret(typeof top.client_secret === "string" ? top.client_secret : undefined);
     if (isCredential(top.registration_access_token))
       salvaged.registration_access_token = top.registration_access_token;
     if (isCredential(top.client_secret)) salvaged.client_secret = top.client_secret;
