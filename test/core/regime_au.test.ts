@@ -293,13 +293,20 @@ describe("cdr-au: refused before sending, naming the field", () => {
   });
   it("a redirect URI outside the SSA's list", () => {
     const v = ssaView("cdr-register", ssaClaims());
-    expect(() =>
-      validateAgainstSsa(getProfile("cdr-au"), { redirect_uris: ["https://adr.example/other"] }, v),
-    ).toThrow(expect.objectContaining({ field: "client.redirect_uris.0" }));
+    const refused = (() => {
+      try {
+        validateAgainstSsa(getProfile("cdr-au"), { redirect_uris: ["https://adr.example/other"] }, v);
+      } catch (e) {
+        return e;
+      }
+    })();
+    // A typed input error naming the field and the SSA claim (CDR calls it redirect_uris).
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect(refused).toMatchObject({ field: "client.redirect_uris.0", code: "OBDCR_INVALID_INPUT" });
+    expect((refused as Error).message).toMatch(/is not one of the SSA's redirect_uris/);
     expect(() =>
       validateAgainstSsa(getProfile("cdr-au"), { redirect_uris: ["https://adr.example/cb2"] }, v),
     ).not.toThrow();
-    expect(InvalidInputError).toBeDefined();
   });
 });
 

@@ -2,6 +2,7 @@
 import * as jose from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { GoneUnconfirmedError } from "../../provider/core/errors.js";
+import { fetchJwks } from "../../provider/http/jwks.js";
 import {
   closeAgents,
   createContext,
@@ -147,9 +148,18 @@ describe("directory", () => {
     expect(a.client_id).not.toBe(b.client_id);
     expect(ctx.stats.ssa_downloads).toBe(1);
     const ssa = a.metadata.software_statement as string;
-    const jwks = jose.createRemoteJWKSet(new URL(sb.manifest.directory.jwks_uri));
-    expect(jose.decodeJwt(ssa).iss).toBe("OpenBanking Ltd");
-    void jwks;
+    // Verified here with the directory's published keys (fetched over the sandbox's TLS), not trusted.
+    const ca = (paramsFor(sb, "sandbox-bank", "obie-3.2").transport as { ca?: string }).ca;
+    const jwks = await fetchJwks(createContext(), sb.manifest.directory.jwks_uri, { ca });
+    const verified = await jose.jwtVerify(ssa, jose.createLocalJWKSet(jwks as jose.JSONWebKeySet), {
+      algorithms: ["PS256"],
+      issuer: "OpenBanking Ltd",
+    });
+    expect(verified.payload.software_id).toBe(sb.manifest.orgs[0]!.softwares[0]!.software_id);
+    const tampered = `${ssa.slice(0, ssa.lastIndexOf(".") + 1)}${"A".repeat(ssa.length - ssa.lastIndexOf(".") - 1)}`;
+    await expect(
+      jose.jwtVerify(tampered, jose.createLocalJWKSet(jwks as jose.JSONWebKeySet), { algorithms: ["PS256"] }),
+    ).rejects.toMatchObject({ code: "ERR_JWS_SIGNATURE_VERIFICATION_FAILED" });
   });
   it("an SSA older than ssa_max_age_seconds is downloaded again", async () => {
     let now = Math.floor(Date.now() / 1000);
@@ -157,7 +167,12 @@ describe("directory", () => {
     const p = paramsFor(sb, "sandbox-bank", "obie-3.2", { directory: { ssa_max_age_seconds: 60 } });
     await createRegistration(p, ctx);
     now += 61;
-    await expect(createRegistration(p, ctx)).rejects.toBeDefined(); // clock moved: the bank may refuse iat
+    // The clock moved past the bank's tolerance: the bank refuses the request (not a transport
+    // or SSA failure: the fresh SSA was downloaded and verified).
+    await expect(createRegistration(p, ctx)).rejects.toMatchObject({
+      code: "OBDCR_REGISTRATION_REJECTED",
+      status: 400,
+    });
     expect(ctx.stats.ssa_downloads).toBe(2);
   });
   it("an inline SSA works without directory endpoints", async () => {

@@ -125,7 +125,11 @@ describe("management fields", () => {
     const r = await createRegistration(params("rat"), ctx);
     // An explicit style is honoured: OBIE-style management is refused by this bank.
     const obie = params("rat", { bank_profile: { management: { style: "obie" } } });
-    await expect(readRegistration(obie, stateOf(r), ctx)).rejects.toBeTruthy();
+    // The bank answers the OBIE-style token's GET as for an unknown client (its 401).
+    await expect(readRegistration(obie, stateOf(r), ctx)).rejects.toMatchObject({
+      code: "OBDCR_REGISTRATION_GONE",
+      status: 401,
+    });
     const p = params("rat", { bank_profile: { management: { style: "rfc7592" } } });
     expect((await readRegistration(p, stateOf(r), ctx)).client_id).toBe(r.client_id);
     // Left to the spec profile, the registration access token the bank issued decides (RFC 7592 §3).
