@@ -57,7 +57,6 @@ export interface Prepared extends RegistrationPlan {
   registration_endpoint: string;
   token_endpoint: string | undefined;
   bank_jwks: JwksSource;
-  management_style: "obie" | "rfc7592";
   gone_statuses: readonly number[];
   /** The SSA download started by prepare (create/update), running while the bank side is fetched. */
   ssa_pending?: Promise<string> | undefined;
@@ -174,7 +173,6 @@ export async function prepare(
     registration_endpoint,
     token_endpoint,
     bank_jwks,
-    management_style: bank_profile.management.style,
     gone_statuses: bank_profile.management.gone_statuses,
     ssa_pending,
     url_policy: policyOf(ctx),

@@ -33,7 +33,7 @@ export interface PutContext {
   /** Other reasons for a PUT (metadata, drift, rotation trigger), already decided. */
   other_reasons: string[];
   supports_update: boolean;
-  refuses_duplicates: boolean;
+  refuses_duplicate_registration: boolean;
 }
 
 /** What the preview says about a rotation: one line per change, then what is sent to the bank. */
@@ -43,7 +43,7 @@ export function rotationLines(news: Props, d: RegistrationDiff): string[] {
   return describeRotation(describe(declared(news)), d.rotation.plan, {
     other_reasons: d.rotation.other_reasons,
     supports_update: d.rotation.capabilities.supportsUpdate,
-    refuses_duplicates: d.rotation.capabilities.refusesDuplicateRegistration,
+    refuses_duplicate_registration: d.rotation.capabilities.refusesDuplicateRegistration,
   });
 }
 
@@ -66,7 +66,7 @@ export function describeRotation(name: string, plan: RotationPlan, ctx: PutConte
     return lines;
   }
   lines.push(
-    ctx.refuses_duplicates
+    ctx.refuses_duplicate_registration
       ? `${name}: this bank offers no PUT and refuses a second registration of the software, so ob-dcr cannot apply ${reasons.join(", ")}. In the bank's developer portal, update the client (or delete it and register again), then run \`pulumi refresh\``
       : `${name}: this bank offers no PUT: ${reasons.join(", ")} is applied by replacing the registration (a new client_id is registered, then the old one deleted)`,
   );

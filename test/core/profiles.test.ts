@@ -100,10 +100,10 @@ describe("profile declarations", () => {
     expect(PROFILES["obie-3.3"].grant_types).toContain(CIBA_GRANT);
     expect(PROFILES["obie-3.4"].application_types).toEqual(["web", "native"]);
     expect(PROFILES.rfc7591.format).toBe("json");
-    expect(PROFILES.rfc7591.management).toBe("rfc7592");
+    expect(PROFILES.rfc7591.management.style).toBe("rfc7592");
     for (const n of ["obie-3.1", "obie-3.2", "obie-3.3", "obie-3.4"] as const) {
       expect(PROFILES[n].algs).not.toContain("RS256");
-      expect(PROFILES[n].gone_statuses).toEqual([401]);
+      expect(PROFILES[n].management.gone_statuses).toEqual([401]);
       expect(PROFILES[n].content_type).toBe("application/jwt");
     }
   });

@@ -70,7 +70,7 @@ export function checkDiscovery(d: DiscoveryDocument, profileName: ProfileName): 
   present(
     "token_endpoint",
     str(d.mtls_endpoint_aliases?.token_endpoint) ?? str(d.token_endpoint),
-    p.management === "obie",
+    p.management.style === "obie",
   );
   present("jwks_uri", str(d.jwks_uri), false);
   overlap(

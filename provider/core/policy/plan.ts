@@ -15,7 +15,6 @@ export interface RegistrationPlan {
   discovery?: { issuer?: string | undefined } | undefined;
   registration_endpoint: string;
   token_endpoint: string | undefined;
-  management_style: "obie" | "rfc7592";
 }
 
 /** Request `aud` per the bank profile: the bank's org id, its issuer URL, or a literal. */
@@ -55,7 +54,7 @@ export function managementUri(
 /** Why a registration cannot be read by its hinted client_id alone (undefined: it can). */
 export function canReadByHint(p: RegistrationPlan): string | undefined {
   if (!p.bank_profile.supports.read) return "the bank does not offer GET /register/{client_id}";
-  if (p.management_style === "rfc7592")
+  if (p.bank_profile.management.style === "rfc7592")
     return "the bank manages clients with a registration access token, which only its lost answer carried";
   const method = p.params.client.token_endpoint_auth_method;
   if (method !== "private_key_jwt" && method !== "tls_client_auth")
@@ -71,5 +70,5 @@ export function canReadByHint(p: RegistrationPlan): string | undefined {
 export function managementStyle(p: RegistrationPlan, state: RegistrationState): "obie" | "rfc7592" {
   const explicit = p.bank_profile.origins["management.style"]?.source !== "spec";
   if (!explicit && state.secrets.registration_access_token) return "rfc7592";
-  return p.management_style;
+  return p.bank_profile.management.style;
 }

@@ -9,14 +9,23 @@ export interface Profile {
   /** `jwt`: the body is a signed request JWT; `json`: plain RFC 7591 metadata. */
   readonly format: "jwt" | "json";
   readonly content_type: string;
-  readonly management: "obie" | "rfc7592";
   /**
-   * The spec lets the server issue a new registration access token on any management call, a GET
-   * included (Brazil): a 401 for the stored token is then ambiguous (see ProfileManagement.rat_may_rotate).
+   * How registrations are managed, named as the bank profile names them (`management.style`,
+   * `.scope`, `.gone_statuses`, `.rat_may_rotate`): the spec layer of `bank_profile.management`.
    */
-  readonly rat_may_rotate?: boolean;
-  /** Statuses meaning the client is unknown or deleted. */
-  readonly gone_statuses: readonly number[];
+  readonly management: {
+    /** `obie`: a client_credentials token at the bank; `rfc7592`: the registration access token. */
+    readonly style: "obie" | "rfc7592";
+    /** Scope of the OBIE-style management token (`null`: none; CDR: `cdr:registration`). */
+    readonly scope: string | null;
+    /** Statuses meaning the client is unknown or deleted. */
+    readonly gone_statuses: readonly number[];
+    /**
+     * The spec lets the server issue a new registration access token on any management call, a GET
+     * included (Brazil): a 401 for the stored token is then ambiguous.
+     */
+    readonly rat_may_rotate?: boolean;
+  };
   /** Max length of `iss` / `software_id` (Base62). */
   readonly software_id_max: number | undefined;
   /** Name of the subject-DN claim. */
@@ -44,10 +53,8 @@ export interface Profile {
   readonly software_id_claim: boolean;
   /** Request `aud` by default: the bank's directory org id (UK) or its issuer (CDR). */
   readonly aud: "org_id" | "issuer";
-  /** Scope of the OBIE-style management token (`null`: none; CDR: `cdr:registration`). */
-  readonly management_scope: string | null;
   /** The regime allows one live registration per software at a bank: replacing deletes first. */
-  readonly single_registration: boolean;
+  readonly refuses_duplicate_registration: boolean;
   /** Error codes this regime's servers use for "already registered" (the bank profile's `duplicate_errors` default). */
   readonly duplicate_errors: readonly string[];
   /**

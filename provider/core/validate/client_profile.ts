@@ -136,7 +136,7 @@ export function validateClientForProfile(
     // UK: consents and registration management use client_credentials tokens.
     if (
       profile.format === "jwt" &&
-      profile.management === "obie" &&
+      profile.management.style === "obie" &&
       !grantTypes.includes("client_credentials")
     )
       throw new InvalidInputError(
