@@ -20,7 +20,7 @@ import {
   tokenRequest,
   verifySsa,
 } from "../http/directory.js";
-import type { HttpResponse, TlsMaterial } from "../http/transport_types.js";
+import { type HttpResponse, type TlsMaterial, tlsMaterialOf } from "../http/transport_types.js";
 import type { RegistrationOutcome } from "../lifecycle/registration.js";
 import { REDACTED, redact } from "./redact.js";
 import type { Runtime } from "./runtime.js";
@@ -64,7 +64,7 @@ export function bodyForPrint(b: Buffer | undefined): unknown {
 }
 
 export function tlsOf(params: RegistrationParams): TlsMaterial {
-  return { cert: params.transport.cert, key: params.transport.key, ca: params.transport.ca };
+  return tlsMaterialOf(params.transport);
 }
 
 export interface DirectoryNeeds {

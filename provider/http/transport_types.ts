@@ -81,3 +81,12 @@ export interface HttpResponse {
   body: Buffer;
   url: string;
 }
+
+/** The TLS material of a registration's `transport` parameters (the one place it is derived). */
+export function tlsMaterialOf(
+  transport:
+    | { cert?: string | undefined; key?: string | undefined; ca?: string | string[] | undefined }
+    | undefined,
+): TlsMaterial {
+  return { cert: transport?.cert, key: transport?.key, ca: transport?.ca };
+}

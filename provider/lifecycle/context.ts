@@ -1,7 +1,7 @@
 /** What every lifecycle operation shares: the adapter's context, the notes it reports, small helpers. */
 import type { RegistrationParamsInput } from "../core/schemas/params.js";
 import type { ObDcrContext } from "../http/context.js";
-import type { TlsMaterial } from "../http/transport_types.js";
+import { type TlsMaterial, tlsMaterialOf } from "../http/transport_types.js";
 import type { ConfigSecrets } from "./inputs.js";
 import type { Substitution } from "./outputs.js";
 import type { Props } from "./props.js";
@@ -42,7 +42,7 @@ export { describe as where } from "./props.js";
 
 export const tlsOf = (params: RegistrationParamsInput): TlsMaterial => {
   const t = params.transport ?? {};
-  return { cert: t.cert, key: t.key, ca: t.ca };
+  return tlsMaterialOf(t);
 };
 
 export const jwksUriOf = (props: Props) =>

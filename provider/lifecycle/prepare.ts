@@ -41,7 +41,7 @@ import { getSsa, verifySsa } from "../http/directory.js";
 import { discover } from "../http/discovery.js";
 import { fetchJwks } from "../http/jwks.js";
 import { describePublication } from "../http/own_side.js";
-import type { TlsMaterial } from "../http/transport_types.js";
+import { type TlsMaterial, tlsMaterialOf } from "../http/transport_types.js";
 
 export interface Prepared extends RegistrationPlan {
   params: RegistrationParams;
@@ -130,11 +130,7 @@ export async function prepare(
   const key = await importSigningKey(params.signing_key);
   const identity = await signingKeyIdentity(params.signing_key);
   validateTransportMaterial(params.transport, ctx.now());
-  const tls: TlsMaterial = {
-    cert: params.transport.cert,
-    key: params.transport.key,
-    ca: params.transport.ca,
-  };
+  const tls: TlsMaterial = tlsMaterialOf(params.transport);
   const ssa_pending = opts.fetch_ssa ? startSsa(params, key, tls, ctx) : undefined;
   let discovery: DiscoveryDocument | undefined;
   if (params.bank.discovery_url) {

@@ -31,7 +31,7 @@ import {
 } from "../http/dcr.js";
 import { evictManagementToken } from "../http/management.js";
 import { assertKeyPublished } from "../http/own_side.js";
-import type { TlsMaterial } from "../http/transport_types.js";
+import { tlsMaterialOf } from "../http/transport_types.js";
 import { explainAmbiguous, portalRemedy, prepareManagement, withManagementAuth } from "./management_auth.js";
 import {
   type CreateOptions,
@@ -242,7 +242,7 @@ export async function checkSigningKeyPublished(
     params,
     key: await importSigningKey(params.signing_key),
     identity: await signingKeyIdentity(params.signing_key),
-    tls: { cert: t.cert, key: t.key, ca: t.ca } as TlsMaterial,
+    tls: tlsMaterialOf(t),
   };
   let uri = opts.software_jwks_endpoint;
   let revoked: string | undefined;

@@ -22,6 +22,7 @@ import {
   rotationLines,
   worded,
 } from "../resource/messages.js";
+import { PartialCreateError } from "../resource/partial.js";
 import { transportFromEnv } from "../resource/provider.js";
 import { SECRET_OUTPUTS } from "../resource/secret_outputs.js";
 import { checkConfig, configFrom, type ImportConfig, resolveConfig } from "./config.js";
@@ -54,18 +55,6 @@ function lc(): lifecycle.Lifecycle {
     confirmedGone: (id) => confirmedGone(id),
     now: () => Math.floor(Date.now() / 1000),
   };
-}
-
-/** Create reached the bank and it issued a client_id: the engine records it with the error. */
-class PartialCreateError extends Error {
-  constructor(
-    message: string,
-    readonly id: string,
-    readonly properties: Props,
-    readonly reasons: string[],
-  ) {
-    super(message);
-  }
 }
 
 /** Plain props and where their secrets were. */

@@ -17,6 +17,7 @@ import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
 import { declared, type Props, withoutUndefined } from "../lifecycle/props.js";
 import { confirmedGone, noteWords, partialCreateMessage, rotationLines, worded } from "./messages.js";
+import { PartialCreateError } from "./partial.js";
 import { SECRET_OUTPUTS } from "./secret_outputs.js";
 
 export type { RegistrationComputed, RegistrationOutputs, Substitution } from "../lifecycle/outputs.js";
@@ -44,18 +45,6 @@ function lc(): lifecycle.Lifecycle {
 const say = (notes: readonly lifecycle.Note[]) => {
   for (const n of notes) log(noteWords(n));
 };
-
-/** Create reached the bank and it issued a client_id: the engine records it with the error. */
-class PartialCreateError extends Error {
-  constructor(
-    message: string,
-    readonly id: string,
-    readonly properties: Props,
-    readonly reasons: string[],
-  ) {
-    super(message);
-  }
-}
 
 export const registrationProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
