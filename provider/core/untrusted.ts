@@ -10,10 +10,14 @@ export const SCRUBBED = "[redacted]";
 
 /** Credentials seen by this process (RATs, client secrets, tokens, assertions, request JWTs, SSAs). */
 const known = new Set<string>();
-/** Windows of the longer ones, to catch a secret echoed in part (cut at a length limit, say). */
-const windows = new Map<string, number>();
+/** Windows of the opaque ones, to catch a secret echoed in part (cut at a length limit, say). */
+const windows = new Set<string>();
 const WINDOW = 16;
-const MAX_KNOWN = 4096;
+/** Bounded memory in a long-lived provider process (a JWT is a few KB; one `up` of 500 banks ~5,000). */
+const MAX_KNOWN = 50_000;
+/** Opaque secrets longer than this (none we know of) are matched whole only. */
+const MAX_WINDOWED = 1024;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * Remember a credential so that any later message that echoes it (whole, or any 16 characters of
@@ -27,7 +31,14 @@ export function rememberSecret(value: string | undefined | null): void {
     windows.clear();
   }
   known.add(value);
-  for (let i = 0; i + WINDOW <= value.length; i++) windows.set(value.slice(i, i + WINDOW), 1);
+  if (COMPACT_JWS.test(value)) {
+    // A JWS is caught by its shape, and its payload and signature segments by value: no windows
+    // (a request JWT is kilobytes; thousands of them in one `up`).
+    for (const part of value.split(".").slice(1)) if (part.length >= 16) known.add(part);
+    return;
+  }
+  if (value.length <= MAX_WINDOWED)
+    for (let i = 0; i + WINDOW <= value.length; i++) windows.add(value.slice(i, i + WINDOW));
 }
 
 /** Forget every remembered secret (tests). */

@@ -16,6 +16,7 @@ const sb = sandboxForFile({
   banks: ["sandbox-bank", "rat-bank", { name: "hint-bank", quirks: { honour_client_id_hint: true } }],
 });
 const dir = tmpDir();
+// biome-ignore lint/suspicious/noExplicitAny: JSON reports, read field by field
 const json = (r: { stdout: string }) => JSON.parse(r.stdout) as Record<string, any>;
 const bankRequests = async (bank: string) =>
   Object.values(await sb.admin.requests(bank)).reduce((a, b) => a + b, 0);

@@ -66,8 +66,9 @@ export function salvageRegistration(
   o: { registration_endpoint: string; allowed_origins?: readonly string[]; policy?: UrlPolicy },
 ): Salvage {
   const top = topLevel(body);
+  // In the order the text names them (a duplicate member shows both), then the parsed value.
   const named = [
-    ...new Set([...(top ? [top.client_id] : []), ...clientIdsInText(body)].filter((v) => v !== undefined)),
+    ...new Set([...clientIdsInText(body), ...(top ? [top.client_id] : [])].filter((v) => v !== undefined)),
   ];
   const ids = named
     .map((v) => (typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v))

@@ -1,0 +1,151 @@
+/** The pure guards against untrusted answers: text, JSON, URLs, salvage. */
+import { describe, expect, it } from "vitest";
+import { OutcomeUnknownError, RegistrationRejectedError } from "../../provider/core/errors.js";
+import { depthOf, parseUntrustedJson } from "../../provider/core/parse/json.js";
+import { salvageRegistration } from "../../provider/core/parse/salvage.js";
+import {
+  printable,
+  rememberSecret,
+  safeJson,
+  scrubSecrets,
+  untrustedText,
+} from "../../provider/core/untrusted.js";
+import {
+  checkDiscoveryDocument,
+  issuerOfDiscoveryUrl,
+  managementUriProblem,
+  urlProblem,
+} from "../../provider/core/validate/url_policy.js";
+
+describe("untrusted text", () => {
+  it("scrubs a remembered secret whole and in part, and anything JWS-shaped", () => {
+    rememberSecret("rat-0123456789abcdefghijklmnop");
+    expect(scrubSecrets("token rat-0123456789abcdefghijklmnop here")).toBe("token [redacted] here");
+    // Cut by the bank at a length limit: any 16 characters of it are enough to redact the run.
+    expect(scrubSecrets("echo: 0123456789abcdefgh")).toBe("echo: [redacted]");
+    expect(scrubSecrets("jwt eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln end")).toBe("jwt [redacted] end");
+    expect(scrubSecrets("a plain sentence")).toBe("a plain sentence");
+  });
+  it("escapes controls so that no line, CI command or terminal escape can be forged", () => {
+    const forged = "ok\n::add-mask::x\r\u001b]0;t\u0007\u009b2K##vso[task.setvariable x]1";
+    const out = untrustedText(forged, 500);
+    expect(out).not.toMatch(/[\n\r\u001b\u0007\u009b]/);
+    expect(out).toContain("\\u000a::add-mask::");
+    // A printed line that would start a workflow command is neutralised.
+    expect(printable("::error::boom")).toBe("| ::error::boom");
+    expect(printable("##vso[task.setvariable variable=x]1")).toMatch(/^\| /);
+    expect(safeJson({ s: "\u009b\u2028" })).toBe('{"s":"\\u009b\\u2028"}');
+  });
+  it("errors made from bank text carry neither secrets nor controls", () => {
+    rememberSecret("client-secret-abcdefghijklmnop");
+    const e = new RegistrationRejectedError(
+      400,
+      "bad\r\n::error::x",
+      "your client-secret-abcdefghijklmnop is wrong\n",
+      "registration (POST)",
+    );
+    expect(e.message).not.toMatch(/[\r\n]/);
+    expect(e.message).not.toContain("client-secret-abcdefghijklmnop");
+    expect(e.error_description).toContain("[redacted]");
+  });
+});
+
+describe("untrusted JSON", () => {
+  it("refuses depth, duplicate members and __proto__, without recursion; drops a BOM", () => {
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    expect(() => parseUntrustedJson(deep)).toThrow(/deeper than 64/);
+    expect(() => parseUntrustedJson('{"client_id":"a","x":1,"client_id":"b"}')).toThrow(
+      /member "client_id" twice/,
+    );
+    expect(() => parseUntrustedJson('{"a":{"__proto__":{"x":1}}}')).toThrow(/__proto__/);
+    expect(parseUntrustedJson('\ufeff{"client_id":"c"}')).toEqual({ client_id: "c" });
+    expect(parseUntrustedJson('{"a":"{\\"client_id\\":1,\\"client_id\\":2}"}')).toEqual({
+      a: '{"client_id":1,"client_id":2}',
+    });
+    expect(depthOf(JSON.parse(`${"[".repeat(50_000)}${"]".repeat(50_000)}`), 100)).toBe(100);
+  });
+});
+
+describe("URL policy", () => {
+  it("https only; http on literal loopback only when allowed; no other scheme, no user-info", () => {
+    expect(urlProblem("https://bank.example/register")).toBeUndefined();
+    expect(urlProblem("http://bank.example/register")).toMatch(/plain http/);
+    expect(urlProblem("http://127.0.0.1:8080/r")).toMatch(/plain http/);
+    expect(urlProblem("http://127.0.0.1:8080/r", { allow_http_loopback: true })).toBeUndefined();
+    expect(urlProblem("http://localhost:8080/r", { allow_http_loopback: true })).toMatch(/not a loopback/);
+    for (const u of ["file:///etc/passwd", "data:text/plain,x", "javascript:alert(1)"])
+      expect(urlProblem(u)).toMatch(/scheme/);
+    expect(urlProblem("https://user:pw@bank.example/")).toMatch(/user-info/);
+  });
+  it("management stays on the registration endpoint's origin unless the bank profile names another", () => {
+    const reg = "https://bank.example/register";
+    expect(managementUriProblem("https://bank.example/register/c1", reg)).toBeUndefined();
+    expect(managementUriProblem("https://evil.example/register/c1", reg)).toMatch(
+      /not on the registration endpoint's origin/,
+    );
+    expect(
+      managementUriProblem("https://mgmt.bank.example/c1", reg, ["https://mgmt.bank.example"]),
+    ).toBeUndefined();
+  });
+  it("a discovery document names the issuer it was fetched from (OIDC Discovery 4.3), or the declared one", () => {
+    const url = "https://bank.example/oidc/.well-known/openid-configuration";
+    expect(issuerOfDiscoveryUrl(url)).toBe("https://bank.example/oidc");
+    expect(() =>
+      checkDiscoveryDocument({ issuer: "https://bank.example/oidc/" }, url, undefined),
+    ).not.toThrow();
+    expect(() => checkDiscoveryDocument({ issuer: "https://other.example" }, url, undefined)).toThrow(
+      expect.objectContaining({ field: "discovery.issuer" }),
+    );
+    expect(() =>
+      checkDiscoveryDocument({ issuer: "https://mtls.bank.example" }, url, "https://mtls.bank.example"),
+    ).not.toThrow();
+    expect(() =>
+      checkDiscoveryDocument(
+        { issuer: "https://bank.example/oidc", token_endpoint: "http://bank.example/t" },
+        url,
+        undefined,
+      ),
+    ).toThrow(expect.objectContaining({ field: "discovery.token_endpoint" }));
+  });
+});
+
+describe("salvage of an unusable 201", () => {
+  const o = { registration_endpoint: "https://bank.example/register" };
+  it("keeps a well-formed client_id (a number as its decimal string) and well-formed credentials", () => {
+    const s = salvageRegistration(
+      JSON.stringify({
+        client_id: 42,
+        registration_access_token: "rat-xyz",
+        registration_client_uri: "https://bank.example/register/42",
+      }),
+      o,
+    );
+    expect(s.salvaged).toEqual({
+      client_id: "42",
+      registration_access_token: "rat-xyz",
+      registration_client_uri: "https://bank.example/register/42",
+    });
+  });
+  it("names but does not keep what is ambiguous or malformed", () => {
+    expect(salvageRegistration('{"client_id":"a","client_id":"b"}', o)).toMatchObject({
+      shown: ["a", "b"],
+      salvaged: undefined,
+    });
+    const crlf = salvageRegistration(JSON.stringify({ client_id: "x\r\n::error::y" }), o);
+    expect(crlf.salvaged).toBeUndefined();
+    expect(crlf.shown[0]).not.toMatch(/[\r\n]/);
+    const off = salvageRegistration(
+      JSON.stringify({ client_id: "c", registration_client_uri: "https://evil.example/c" }),
+      o,
+    );
+    expect(off.salvaged).toEqual({ client_id: "c" });
+  });
+  it("the error holding salvaged credentials never serializes them", () => {
+    const e = new OutcomeUnknownError("x", {
+      client_id: "c",
+      salvaged: { client_id: "c", registration_access_token: "sekret-rat-value" },
+    });
+    expect(e.salvaged?.registration_access_token).toBe("sekret-rat-value");
+    expect(JSON.stringify(e)).not.toContain("sekret-rat-value");
+  });
+});
