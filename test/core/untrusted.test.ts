@@ -29,7 +29,7 @@ describe("untrusted text", () => {
   it("escapes controls so that no line, CI command or terminal escape can be forged", () => {
     const forged = "ok\n::add-mask::x\r\u001b]0;t\u0007\u009b2K##vso[task.setvariable x]1";
     const out = untrustedText(forged, 500);
-    expect(out).not.toMatch(/[\n\r\u001b\u0007\u009b]/);
+    for (const c of ["\n", "\r", "\u001b", "\u0007", "\u009b"]) expect(out).not.toContain(c);
     expect(out).toContain("\\u000a::add-mask::");
     // A printed line that would start a workflow command is neutralised.
     expect(printable("::error::boom")).toBe("| ::error::boom");
