@@ -75,7 +75,10 @@ describe("BR banks from the directory on the real engine", () => {
     // The stack, the component, two registrations.
     expect(up.summary.resourceChanges?.create).toBe(4);
     expect([held("ofb-as-a"), held("ofb-as-b"), held("ofb-as-c")]).toEqual([1, 1, 0]);
-    expect((up.outputs.banks?.value as { id: string }[]).map((b) => b.id)).toEqual([id("ofb-as-a"), id("ofb-as-b")]);
+    expect((up.outputs.banks!.value as { id: string }[]).map((b) => b.id)).toEqual([
+      id("ofb-as-a"),
+      id("ofb-as-b"),
+    ]);
     const st = sb.admin.stats();
     expect(st.directory_token_requests).toBe(1);
     expect(st.ssa_requests).toBe(1);
@@ -105,7 +108,9 @@ describe("BR banks from the directory on the real engine", () => {
     sb.admin.list.setMode("error");
     expect(await failingUp()).toMatch(/OBDCR_DIRECTORY_LIST|answered HTTP 500; no bank was touched/);
     sb.admin.list.setMode("truncated");
-    expect(await failingUp()).toMatch(/the directory list lost \d+ of \d+ entries .*policy\.max_shrink_percent/);
+    expect(await failingUp()).toMatch(
+      /the directory list lost \d+ of \d+ entries .*policy\.max_shrink_percent/,
+    );
     sb.admin.list.setMode("ok");
     const url = args.listUrl;
     args.listUrl = "https://127.0.0.1:1/participants";
