@@ -21,6 +21,8 @@ import { BankListError, InvalidInputError, invalidInputFromZod } from "../core/e
 import { importSigningKey } from "../core/keys.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import { getProfile } from "../core/profiles/index.js";
+import type { DirectoryKind } from "../core/profiles/types.js";
+import { ProfileName } from "../core/schemas/common.js";
 import { RegistrationParams } from "../core/schemas/params.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { type ListCache, listBanks, listingOf } from "../http/directory_list.js";
@@ -117,6 +119,18 @@ async function listingInputs(args: GetBanksArgs, ctx: ObDcrContext) {
 
 const caches = new Map<string, ListCache>();
 
+/** The directory a registration's profile uses. */
+async function directoryOf(args: GetBanksArgs): Promise<DirectoryKind> {
+  const reg = args.registration as unknown as RegistrationInputs;
+  const p = ProfileName.safeParse(reg.profile);
+  if (!p.success)
+    throw new InvalidInputError(
+      "registration.profile",
+      "is required to know which directory lists the banks",
+    );
+  return getProfile(p.data).directory;
+}
+
 /** The directory's list, filtered, each selected bank's discovery checked (nothing is registered). */
 export async function getBanks(args: GetBanksArgs): Promise<BanksList> {
   const ctx = createContext({ transport: { allow_http_loopback: args.allowHttpLoopback === true } });
@@ -183,6 +197,8 @@ function deepMerge(a: unknown, b: unknown): unknown {
 }
 
 export interface ObBankRegistrationsArgs {
+  /** The directory the banks came from (`BanksList.directory`). */
+  directory: DirectoryKind;
   plan: BankPlan;
   registration: RegisterBanksArgs["registration"];
   overrides?: RegisterBanksArgs["overrides"];
@@ -236,6 +252,7 @@ export async function registerBanks(
       `banks-${pulumi.getProject()}-${pulumi.getStack()}-${name}.json`,
     );
   const previous = readKnown(file);
+  const directory = await directoryOf(args);
   let listed: BanksList | undefined;
   let failure: BankListError | undefined;
   try {
@@ -260,7 +277,7 @@ export async function registerBanks(
     );
   const component = new ObBankRegistrations(
     name,
-    { plan, registration: args.registration, overrides: args.overrides },
+    { directory, plan, registration: args.registration, overrides: args.overrides },
     opts,
   );
   if (!pulumi.runtime.isDryRun() && plan.source === "directory") writeKnown(file, plan.known);

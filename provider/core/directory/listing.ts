@@ -106,6 +106,8 @@ export interface ListingProfile {
   readonly filters: readonly FilterField[];
   /** Hosts of the directory's own servers, never a bank (BR: the Directory's own org, §1.3.6). */
   readonly own_hosts: readonly string[];
+  /** The entry's organisation id is the bank's `bank.org_id` (UK: the request `aud`, §3.3.7). */
+  readonly org_id_is_bank_org_id: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -75,6 +75,7 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
       updated_since_param: undefined,
       filters: ["roles"],
       own_hosts: [],
+      org_id_is_bank_org_id: true,
     },
   },
   // AU: CDR Register (regimes-au-br.md §1.1-1.2). client_id = software product id (the brand id is
@@ -112,6 +113,7 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
       updated_since_param: "updated-since",
       filters: ["industries"],
       own_hosts: [],
+      org_id_is_bank_org_id: false,
     },
   },
   // BR: Open Finance Brasil Directory (regimes-au-br.md §2.1-2.2). tls_client_auth with
@@ -155,6 +157,7 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
         "auth.directory.openbankingbrasil.org.br",
         "auth.sandbox.directory.openbankingbrasil.org.br",
       ],
+      org_id_is_bank_org_id: false,
     },
   },
 };
