@@ -214,12 +214,15 @@ export class ObBankRegistrations extends pulumi.ComponentResource {
   constructor(name: string, args: ObBankRegistrationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ob-dcr:index:ObBankRegistrations", name, {}, opts);
     this.registrations = {};
+    const orgIsBank = listingOf(args.directory).org_id_is_bank_org_id;
     for (const b of args.plan.declare) {
+      const bank = {
+        ...(args.registration.bank as object),
+        discoveryUrl: b.discovery_url,
+        ...(orgIsBank ? { orgId: b.org_id } : {}),
+      };
       const merged = deepMerge(
-        {
-          ...args.registration,
-          bank: { ...(args.registration.bank as object), discoveryUrl: b.discovery_url },
-        },
+        { ...args.registration, bank },
         args.overrides?.[b.id],
       ) as ObClientRegistrationArgs;
       this.registrations[b.id] = new ObClientRegistration(`${name}-${b.id}`, merged, { parent: this });

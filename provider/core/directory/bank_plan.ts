@@ -15,7 +15,10 @@ export const BankChangePolicy = z.strictObject({
   on_missing: z.enum(["keep", "delete"]).default("keep"),
   /** The list cannot be had or trusted: fail before touching any bank (default), or keep the last list. */
   on_directory_failure: z.enum(["fail", "keep-last-known"]).default("fail"),
-  /** Most entries of the last list that may vanish at once, percent (a truncated list is a failure). */
+  /**
+   * Most entries of the last list that may vanish at once, percent (one entry may always vanish);
+   * beyond it the list is taken for truncated: a failure.
+   */
   max_shrink_percent: z.number().min(0).max(100).default(10),
   /** Most banks one run may add (a directory bug must not start hundreds of registrations unnoticed). */
   max_new_banks: z.number().int().nonnegative().default(20),
@@ -108,7 +111,8 @@ export function planBanks(i: {
   if (previous && previous.listed_ids.length > 0) {
     const gone = previous.listed_ids.filter((id) => !listedIds.has(id));
     const pct = (gone.length * 100) / previous.listed_ids.length;
-    if (pct > policy.max_shrink_percent)
+    // One vanished entry is ordinary churn, whatever the list's size; more is measured.
+    if (gone.length > 1 && pct > policy.max_shrink_percent)
       return guard(
         new BankListError(
           "shrunk",
