@@ -502,14 +502,16 @@ export function applyBankFilter(
       add("industry", `not in ${filter.industries.join(", ")} (is ${b.industries.join(", ") || "none"})`);
     const dp = discoveryUrlProblem(b.discovery_url, listing, opts.policy);
     if (dp) add("discovery_url", dp);
-    if (filter.shard && shardOf(b.id, filter.shard.count) !== filter.shard.index)
-      add("other_shard", `in shard ${shardOf(b.id, filter.shard.count)} of ${filter.shard.count}`);
     // Brands sharing one OP (white-label, two servers on one discovery): one registration, the first.
     if (why.length === 0 && b.discovery_url) {
       const first = byDiscovery.get(b.discovery_url);
       if (first) add("same_discovery", `shares its discovery URL with ${first}, which is registered instead`);
       else byDiscovery.set(b.discovery_url, b.id);
     }
+    // Last: which bank one discovery URL goes to is decided over the whole list, so that the shards
+    // of one list never register twice at one OP.
+    if (filter.shard && shardOf(b.id, filter.shard.count) !== filter.shard.index)
+      add("other_shard", `in shard ${shardOf(b.id, filter.shard.count)} of ${filter.shard.count}`);
     return { ...b, excluded: why };
   });
 }
