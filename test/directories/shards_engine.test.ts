@@ -47,7 +47,7 @@ describe("a BR list split across two stacks by shard", () => {
     const created: string[][] = [];
     for (const s of stacks) {
       const up = await s.up();
-      created.push((up.outputs.banks?.value as { id: string }[]).map((b) => b.id));
+      created.push((up.outputs.banks!.value as { id: string }[]).map((b) => b.id));
     }
     const ids = SERVERS.map((n) => sb.admin.listEntryFor(n).id);
     expect(created.flat().sort()).toEqual([...ids].sort());
