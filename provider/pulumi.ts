@@ -10,5 +10,16 @@ export type {
   SoftwareArgs,
   TransportArgs,
 } from "./resource/args_doc.js";
+export {
+  type BankFilterArgs,
+  type BankPolicyArgs,
+  type BanksList,
+  type GetBanksArgs,
+  getBanks,
+  ObBankRegistrations,
+  type ObBankRegistrationsArgs,
+  type RegisterBanksArgs,
+  registerBanks,
+} from "./resource/banks.js";
 export type { RegistrationComputed, RegistrationOutputs, Substitution } from "./resource/provider.js";
 export { ObClientRegistration, SECRET_OUTPUTS } from "./resource/registration.js";

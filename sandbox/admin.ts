@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AdminRegistration, BankServer } from "./bank.js";
+import { type BankListAdmin, bankListAdminRoutes } from "./bank_list.js";
 import type { DirectoryServer } from "./directory.js";
 import { type FaultSet, type FaultSpec, type FaultSpecInput, FaultSpecs } from "./faults.js";
 import { badRequest, type Reply, type RunningServer, SandboxHttpError, startServer } from "./http.js";
@@ -97,6 +98,8 @@ export function startAdminServer(opts: {
   host: string;
   port: number;
   log: boolean;
+  /** The directory's bank list (HTTPS admin: add, retire, change, remove, mode). */
+  bankList?: BankListAdmin | undefined;
 }): Promise<RunningServer> {
   const { admin } = opts;
   const ok = (body: unknown): Reply => ({ status: 200, json: body });
@@ -109,6 +112,7 @@ export function startAdminServer(opts: {
     maxBodyBytes: () => 256 * 1024,
     log: opts.log,
     routes: [
+      ...bankListAdminRoutes(() => opts.bankList),
       { method: "GET", pattern: "/admin/manifest", handler: () => ok(opts.manifest()) },
       {
         method: "GET",

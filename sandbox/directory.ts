@@ -2,8 +2,11 @@
  * The OB Directory stand-in on its own HTTPS port: its state and route table. The routes live in
  * directory_token.ts (token endpoint), directory_ssa.ts (SSA API) and directory_keystore.ts (JWKS).
  */
+
+import type { BankListStore } from "./bank_list.js";
 import { type DirectoryContext, type DirectoryToken, directoryUrls } from "./directory_context.js";
 import { keystoreRoutes } from "./directory_keystore.js";
+import { scimRoutes } from "./directory_scim.js";
 import { ssaHandler } from "./directory_ssa.js";
 import { DIRECTORY_ALGS, DIRECTORY_SCOPES, directoryTokenHandler } from "./directory_token.js";
 import type { FaultSet } from "./faults.js";
@@ -33,6 +36,8 @@ export interface DirectoryServer {
   softwareRevokedJwksUrl(orgId: string, softwareId: string): string;
   /** Requests received, by route. */
   requests(): Record<string, number>;
+  /** The SCIM list of ASPSPs (set once the banks it lists are up). */
+  list: { store?: BankListStore | undefined };
   reset(): void;
   close(): Promise<void>;
 }
@@ -42,6 +47,7 @@ export async function startDirectory(deps: DirectoryDeps): Promise<DirectoryServ
   const { pki } = deps;
   let origin = "";
   const urls = directoryUrls(() => origin);
+  const list: DirectoryServer["list"] = {};
   const ctx: DirectoryContext = {
     orgs: deps.orgs,
     pki,
@@ -81,6 +87,11 @@ export async function startDirectory(deps: DirectoryDeps): Promise<DirectoryServ
       ...keystoreRoutes(ctx),
       { method: "POST", pattern: "/as/token.oauth2", handler: directoryTokenHandler(ctx) },
       { method: "GET", pattern: "/api/v2/tpp/{org_id}/ssa/{software_id}", handler: ssaHandler(ctx) },
+      ...scimRoutes(
+        ctx,
+        () => list.store,
+        () => origin,
+      ),
     ],
   });
   origin = server.origin;
@@ -92,6 +103,7 @@ export async function startDirectory(deps: DirectoryDeps): Promise<DirectoryServ
     softwareJwksUrl: urls.swJwks,
     softwareRevokedJwksUrl: urls.swRevoked,
     requests: () => server.requests(),
+    list,
     reset: () => {
       server.resetRequests();
       ctx.tokens.clear();

@@ -2,8 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { createAdmin, type SandboxAdmin, startAdminServer } from "./admin.js";
 import { type BankServer, startBank } from "./bank.js";
+import { type BankListAdmin, BankListStore, type ListedBankInput } from "./bank_list.js";
 import { cliConfig } from "./cli_config.js";
 import { DIRECTORY_SCOPES, SSA_ISSUER, startDirectory } from "./directory.js";
+import { ukBankEntry, ukFixtureEntries } from "./directory_scim.js";
 import { subjectDn, subjectDnEncodings } from "./dn.js";
 import { FaultSet } from "./faults.js";
 import type { RunningServer } from "./http.js";
@@ -37,6 +39,10 @@ export interface Sandbox {
   manifest: SandboxManifest;
   manifestPath: string;
   admin: SandboxAdmin;
+  /** The directory's SCIM list of ASPSPs: add, retire, change, remove entries; failure modes; counts. */
+  bankList: BankListAdmin;
+  /** The list entry of one of the sandbox's banks (to add it, or to find its id). */
+  bankListEntryFor(bank: string): ListedBankInput & { id: string };
   close(): Promise<void>;
 }
 
@@ -81,6 +87,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       closers.push(() => bank.close());
       banks.set(config.name, bank);
     }
+    const listed = opts.listing.banks ?? [...banks.keys()];
+    for (const n of listed) if (!banks.has(n)) throw new TypeError(`listing.banks names no bank ${n}`);
+    const entryFor = (name: string) => {
+      const i = [...banks.keys()].indexOf(name);
+      if (i < 0) throw new TypeError(`unknown bank ${name}`);
+      return ukBankEntry(i, { ...banks.get(name)!, org_id: opts.banks.find((c) => c.name === name)!.org_id });
+    };
+    directory.list.store = new BankListStore([
+      ...[...banks.keys()].filter((n) => listed.includes(n)).map(entryFor),
+      ...(opts.listing.fixtures ? ukFixtureEntries(directory.origin) : []),
+      ...Array.from({ length: opts.listing.size }, (_, i) => ({
+        ...ukFixtureEntries(directory.origin)[3]!,
+        id: `S${String(i + 1).padStart(17, "0")}`,
+        org_id: `T${String(i + 1).padStart(17, "0")}`,
+        name: `synthetic-${i + 1}`,
+      })),
+    ]);
     const manifest = SandboxManifest.parse({
       ca_cert_file: pki.caCertFile,
       untrusted: {
@@ -95,6 +118,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         jwks_uri: directory.jwksUri,
         ssa_endpoint_template: directory.ssaEndpointTemplate,
         scope: DIRECTORY_SCOPES.join(" "),
+        aspsps_url: `${directory.origin}/scim/v2/OBAccountPaymentServiceProviders`,
       },
       orgs: opts.orgs.map((org) => ({
         org_id: org.org_id,
@@ -158,6 +182,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       host: opts.host,
       port: opts.ports.admin,
       log: opts.log,
+      bankList: directory.list.store,
     });
     closers.push(() => adminServer.close());
     manifest.admin_url = adminServer.origin;
@@ -173,6 +198,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       manifest,
       manifestPath,
       admin,
+      bankList: directory.list.store,
+      bankListEntryFor: entryFor,
       close: async () => {
         if (closed) return;
         closed = true;

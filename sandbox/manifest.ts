@@ -85,6 +85,8 @@ export const SandboxManifest = z.object({
     /** `https://localhost:P/api/v2/tpp/{org_id}/ssa/{software_id}` */
     ssa_endpoint_template: z.string(),
     scope: z.string(),
+    /** SCIM `OBAccountPaymentServiceProviders` (directories.md §3). */
+    aspsps_url: z.string().optional(),
   }),
   orgs: z.array(ManifestOrg),
   banks: z.array(ManifestBank),

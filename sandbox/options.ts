@@ -113,6 +113,17 @@ export const SandboxOptions = z.strictObject({
         ],
       }),
     ]),
+  /**
+   * The directory's SCIM list of ASPSPs (directories.md §3.6): which banks are listed at start
+   * (default all; the admin adds the others), the spec's pitfall entries, `size` synthetic ASPSPs.
+   */
+  listing: z
+    .strictObject({
+      banks: z.array(z.string()).optional(),
+      fixtures: z.boolean().default(true),
+      size: z.number().int().min(0).max(5000).default(0),
+    })
+    .default({ fixtures: true, size: 0 }),
   /** Log one line per request to stderr (never bodies, keys or tokens). */
   log: z.boolean().default(false),
 });

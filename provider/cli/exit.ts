@@ -77,6 +77,7 @@ export function exitCodeFor(e: unknown): ExitCode {
       case "OBDCR_TRANSPORT":
       case "OBDCR_TIMEOUT":
       case "OBDCR_OUTCOME_UNKNOWN":
+      case "OBDCR_DIRECTORY_LIST":
         return EXIT_TRANSPORT;
     }
   }

@@ -34,6 +34,7 @@ export const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   delete: () => import("./commands/delete.js").then((m) => m.command),
   discover: () => import("./commands/discover.js").then((m) => m.command),
   doctor: () => import("./commands/doctor.js").then((m) => m.command),
+  banks: () => import("./commands/banks.js").then((m) => m.command),
 };
 
 export function version(): string {

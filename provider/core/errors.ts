@@ -15,6 +15,7 @@ export const OBDCR_OUTCOME_UNKNOWN = "OBDCR_OUTCOME_UNKNOWN";
 export const OBDCR_REGISTRATION_GONE = "OBDCR_REGISTRATION_GONE";
 export const OBDCR_NOT_SUPPORTED = "OBDCR_NOT_SUPPORTED";
 export const OBDCR_GONE_UNCONFIRMED = "OBDCR_GONE_UNCONFIRMED";
+export const OBDCR_DIRECTORY_LIST = "OBDCR_DIRECTORY_LIST";
 
 export type ObDcrErrorCode =
   | typeof OBDCR_INVALID_INPUT
@@ -26,7 +27,8 @@ export type ObDcrErrorCode =
   | typeof OBDCR_OUTCOME_UNKNOWN
   | typeof OBDCR_REGISTRATION_GONE
   | typeof OBDCR_NOT_SUPPORTED
-  | typeof OBDCR_GONE_UNCONFIRMED;
+  | typeof OBDCR_GONE_UNCONFIRMED
+  | typeof OBDCR_DIRECTORY_LIST;
 
 /**
  * What the caller can do about an error, as data: each adapter (resource, CLI) words it in its own
@@ -273,7 +275,29 @@ export class GoneUnconfirmedError extends ObDcrError {
   }
 }
 
+/**
+ * A directory's bank list cannot be trusted for this run (directories.md): unreachable, an error
+ * status, a body that is no list, a list that shrank beyond the threshold or grew beyond the
+ * ceiling, or a bank asked for by id that the list does not have. Raised before any bank is touched.
+ */
+export class BankListError extends ObDcrError {
+  override readonly code = OBDCR_DIRECTORY_LIST;
+  readonly reason: "unreachable" | "status" | "malformed" | "shrunk" | "grew" | "unknown_bank";
+  /** The setting that decides it (`policy.max_new_banks`), when one does. */
+  readonly field: string | undefined;
+  constructor(
+    reason: BankListError["reason"],
+    message: string,
+    options?: ObDcrErrorOptions & { field?: string | undefined },
+  ) {
+    super(OBDCR_DIRECTORY_LIST, message, options);
+    this.reason = reason;
+    this.field = options?.field;
+  }
+}
+
 export type AnyObDcrError =
+  | BankListError
   | InvalidInputError
   | SsaInvalidError
   | RegistrationRejectedError

@@ -3,7 +3,9 @@
  * status (in process), and the same over HTTPS (test-only, no authentication, no mTLS).
  */
 import { z } from "zod";
+import { type BankListAdmin, bankListAdminRoutes, type ListedBankInput } from "../bank_list.js";
 import { type RunningServer, SandboxHttpError, startServer } from "../http.js";
+import { cdrHolderEntry } from "./brands.js";
 import type { HolderServer } from "./holder.js";
 import type { CdrAuManifest } from "./manifest.js";
 import { ProductStatus } from "./options.js";
@@ -35,6 +37,10 @@ export interface CdrAuAdmin {
   deleteClient(holder: string, client_id: string): void;
   /** INACTIVE/REMOVED: Get SSA 403 and registration refused; REMOVED also drops its registrations. */
   setProductStatus(software_product_id: string, status: "ACTIVE" | "INACTIVE" | "REMOVED"): void;
+  /** GetDataHolderBrands' list: add, retire, change, remove brands; failure modes; request counts. */
+  list: BankListAdmin;
+  /** The brand entry of one of the emulator's holders (to add it, or to find its id). */
+  listEntryFor(holder: string): ListedBankInput & { id: string };
 }
 
 const SSA_ROUTE =
@@ -79,6 +85,11 @@ export function createAdmin(register: RegisterServer, holders: Map<string, Holde
       register.setStatus(id, parsed);
       if (parsed === "REMOVED") for (const h of holders.values()) h.dropSoftware(id);
     },
+    list: register.list.store!,
+    listEntryFor: (name) => {
+      const i = [...holders.keys()].indexOf(name);
+      return cdrHolderEntry(i, { name, origin: holder(name).urls.issuer });
+    },
   };
 }
 
@@ -112,6 +123,7 @@ export function startAdminServer(opts: {
     maxBodyBytes: () => 16 * 1024,
     log: opts.log,
     routes: [
+      ...bankListAdminRoutes(() => admin.list),
       { method: "GET", pattern: "/admin/manifest", handler: () => ({ status: 200, json: opts.manifest() }) },
       { method: "GET", pattern: "/admin/stats", handler: () => ({ status: 200, json: admin.stats() }) },
       {

@@ -15,6 +15,8 @@ export const CDS_CODES = {
     code: "urn:au-cds:error:cds-register:Field/InvalidSoftwareProduct",
     title: "Invalid Software Product",
   },
+  invalidPageSize: { code: "urn:au-cds:error:cds-all:Field/InvalidPageSize", title: "Invalid Page Size" },
+  invalidDateTime: { code: "urn:au-cds:error:cds-all:Field/InvalidDateTime", title: "Invalid Date" },
   adrStatusNotActive: {
     code: "urn:au-cds:error:cds-all:Authorisation/AdrStatusNotActive",
     title: "ADR Status Is Not Active",

@@ -5,9 +5,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { BankListStore } from "../bank_list.js";
 import type { RunningServer } from "../http.js";
 import { writeFileAtomic } from "../store.js";
 import { type CdrAuAdmin, createAdmin, startAdminServer } from "./admin.js";
+import { cdrFixtureEntries, cdrHolderEntry, cdrSyntheticEntries } from "./brands.js";
 import { type HolderServer, startHolder } from "./holder.js";
 import { CdrAuManifest } from "./manifest.js";
 import { CdrAuSandboxOptions, type CdrAuSandboxOptionsInput, checkUnique } from "./options.js";
@@ -73,6 +75,15 @@ export async function startCdrAuSandbox(options: CdrAuSandboxOptionsInput): Prom
       closers.push(() => holder.close());
       holders.set(config.name, holder);
     }
+    const listed = opts.listing.holders ?? [...holders.keys()];
+    for (const n of listed) if (!holders.has(n)) throw new TypeError(`listing.holders names no holder ${n}`);
+    register.list.store = new BankListStore([
+      ...[...holders.values()].flatMap((h, i) =>
+        listed.includes(h.name) ? [cdrHolderEntry(i, { name: h.name, origin: h.urls.issuer })] : [],
+      ),
+      ...(opts.listing.fixtures ? cdrFixtureEntries(register.origin) : []),
+      ...cdrSyntheticEntries(register.origin, opts.listing.size),
+    ]);
     const manifest = CdrAuManifest.parse({
       regime: "cdr-au",
       ca_cert_file: pki.caCertFile,
@@ -83,6 +94,7 @@ export async function startCdrAuSandbox(options: CdrAuSandboxOptionsInput): Prom
         jwks_uri: register.urls.ssaJwks,
         ssa_endpoint_template: register.urls.ssaTemplate,
         ssa_versions: register.ssaVersions,
+        brands_url: `${register.origin}/cdr-register/v1/all/data-holders/brands`,
       },
       brands: opts.brands.map((b) => ({
         brand_id: b.brand_id,

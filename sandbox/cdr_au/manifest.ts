@@ -50,6 +50,8 @@ export const CdrAuManifest = z.object({
     /** Keys that verify SSAs (not the idp's jwks_uri, which verifies Register access tokens). */
     jwks_uri: z.string(),
     ssa_endpoint_template: z.string(),
+    /** GetDataHolderBrands, industry `all` (directories.md §2). */
+    brands_url: z.string().optional(),
     ssa_versions: z.array(z.number().int()),
   }),
   brands: z.array(

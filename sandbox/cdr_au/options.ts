@@ -129,6 +129,17 @@ export const CdrAuSandboxOptions = z.strictObject({
    */
   ssa_versions: z.array(z.number().int().positive()).min(1).default([3, 4]),
   /** One line per request on stderr (never bodies, keys or tokens). */
+  /**
+   * GetDataHolderBrands (directories.md §2.7): which holders are listed at start (default all; the
+   * admin adds the others), the spec's pitfall brands, and `size` synthetic active brands for scale.
+   */
+  listing: z
+    .strictObject({
+      holders: z.array(z.string()).optional(),
+      fixtures: z.boolean().default(true),
+      size: z.number().int().min(0).max(5000).default(0),
+    })
+    .default({ fixtures: true, size: 0 }),
   log: z.boolean().default(false),
 });
 export type CdrAuSandboxOptions = z.infer<typeof CdrAuSandboxOptions>;

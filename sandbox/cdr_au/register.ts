@@ -2,8 +2,11 @@
  * The CDR Register stand-in on its own HTTPS port: discovery under `/idp`, the MTLS token endpoint,
  * the SSA JWKS and Get SSA, and (standing in for each ADR) every product's `jwks_uri`.
  */
+
+import type { BankListStore } from "../bank_list.js";
 import { type RunningServer, SandboxHttpError, startServer } from "../http.js";
 import { JtiCache } from "../jwt.js";
+import { brandsDiscoveryRoute, brandsRoutes } from "./brands.js";
 import type { BrandConfig, ProductStatus } from "./options.js";
 import type { CdrPki } from "./pki.js";
 import { ssaHandler } from "./register_ssa.js";
@@ -18,6 +21,8 @@ export interface RegisterServer {
   setStatus(productId: string, status: ProductStatus): void;
   requests(): Record<string, number>;
   resetRequests(): void;
+  /** GetDataHolderBrands' list (set once the holders it lists are up). */
+  list: { store?: BankListStore | undefined };
   close(): Promise<void>;
 }
 
@@ -40,6 +45,7 @@ export async function startRegister(deps: {
     ssaVersions: [...deps.ssaVersions],
     origin: "",
   };
+  const list: RegisterServer["list"] = {};
   const server: RunningServer = await startServer({
     name: "cdr-register",
     host: deps.host,
@@ -100,6 +106,8 @@ export async function startRegister(deps: {
           return { status: 200, json: jwks };
         },
       },
+      ...brandsRoutes(s, () => list.store),
+      brandsDiscoveryRoute(() => s.origin),
     ],
   });
   s.origin = server.origin;
@@ -114,6 +122,7 @@ export async function startRegister(deps: {
     },
     requests: () => server.requests(),
     resetRequests: () => server.resetRequests(),
+    list,
     close: () => server.close(),
   };
 }

@@ -3,9 +3,11 @@
  * over HTTPS (sandbox server certificate, no mTLS, test-only). Never returns tokens or secrets.
  */
 import { z } from "zod";
+import { type BankListAdmin, bankListAdminRoutes, type ListedBankInput } from "../bank_list.js";
 import { badRequest, type RunningServer, SandboxHttpError, startServer } from "../http.js";
 import type { OfbAuthServer } from "./as_server.js";
 import type { OfbDirectory } from "./directory.js";
+import { ofbServerEntry } from "./participants.js";
 import type { OfbPki } from "./pki.js";
 
 export interface OfbBrStats {
@@ -29,6 +31,10 @@ export interface OfbBrAdmin {
   deleteClient(server: string, client_id: string): void;
   /** The org status the next SSA carries (an AS refuses an SSA whose org is not Active). */
   setOrgStatus(org_id: string, status: "Active" | "Inactive"): void;
+  /** The participants list: add, retire, change, remove entries; failure modes; request counts. */
+  list: BankListAdmin;
+  /** The list entry of one of the emulator's servers (to add it, or to find its id). */
+  listEntryFor(server: string): ListedBankInput & { id: string };
 }
 
 export function createOfbAdmin(directory: OfbDirectory, servers: Map<string, OfbAuthServer>): OfbBrAdmin {
@@ -57,6 +63,12 @@ export function createOfbAdmin(directory: OfbDirectory, servers: Map<string, Ofb
       if (!server(name).store.delete(clientId)) throw new TypeError(`unknown client ${clientId} at ${name}`);
     },
     setOrgStatus: (orgId, status) => directory.setOrgStatus(orgId, status),
+    list: directory.list.store!,
+    listEntryFor: (name) => {
+      const i = [...servers.keys()].indexOf(name);
+      if (i < 0) throw new TypeError(`unknown server ${name}`);
+      return ofbServerEntry(i, server(name)) as ListedBankInput & { id: string };
+    },
   };
 }
 
@@ -88,6 +100,7 @@ export function startOfbAdminServer(deps: {
     maxBodyBytes: () => 16 * 1024,
     log: deps.log,
     routes: [
+      ...bankListAdminRoutes(() => admin.list),
       { method: "GET", pattern: "/admin/stats", handler: () => ({ status: 200, json: admin.stats() }) },
       {
         method: "POST",

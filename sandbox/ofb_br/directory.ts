@@ -6,6 +6,7 @@
  */
 import crypto from "node:crypto";
 import * as jose from "jose";
+import type { BankListStore } from "../bank_list.js";
 import { type Reply, type Route, type RunningServer, SandboxHttpError, startServer } from "../http.js";
 import {
   DIRECTORY_SCOPE,
@@ -17,6 +18,7 @@ import {
 import { ssaHandler } from "./directory_ssa.js";
 import { directoryTokenHandler } from "./directory_token.js";
 import type { OfbBrSandboxOptions } from "./options.js";
+import { participantsRoutes } from "./participants.js";
 import type { OfbPki } from "./pki.js";
 
 export interface OfbDirectory {
@@ -24,6 +26,8 @@ export interface OfbDirectory {
   urls: ReturnType<typeof directoryUrls>;
   stats: DirectoryStats;
   setOrgStatus(orgId: string, status: "Active" | "Inactive"): void;
+  /** The participants list (set once the servers it lists are up). */
+  list: { store?: BankListStore | undefined };
   close(): Promise<void>;
 }
 
@@ -90,6 +94,7 @@ export async function startOfbDirectory(deps: {
   const { opts, pki } = deps;
   let origin = "";
   const urls = directoryUrls(() => origin);
+  const list: OfbDirectory["list"] = {};
   const ctx: DirectoryContext = {
     opts,
     pki,
@@ -132,6 +137,10 @@ export async function startOfbDirectory(deps: {
         handler: ssaHandler(ctx),
       },
       ...keystoreRoutes(ctx),
+      ...participantsRoutes(
+        () => list.store,
+        () => origin,
+      ),
     ],
   });
   origin = server.origin;
@@ -139,6 +148,7 @@ export async function startOfbDirectory(deps: {
     origin,
     urls,
     stats: ctx.stats,
+    list,
     setOrgStatus: (orgId, status) => {
       if (!ctx.orgStatus.has(orgId)) throw new TypeError(`unknown org ${orgId}`);
       ctx.orgStatus.set(orgId, status);

@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { BankListStore } from "../bank_list.js";
 import type { RunningServer } from "../http.js";
 import { writeFileAtomic } from "../store.js";
 import { createOfbAdmin, type OfbBrAdmin, startOfbAdminServer } from "./admin.js";
@@ -14,7 +15,21 @@ import { startOfbDirectory } from "./directory.js";
 import { softwareUris } from "./directory_context.js";
 import { OfbBrManifest } from "./manifest.js";
 import { OfbBrSandboxOptions, type OfbBrSandboxOptionsInput } from "./options.js";
+import { ofbFixtureEntries, ofbServerEntry, ofbSyntheticEntries } from "./participants.js";
 import { ensureOfbPki } from "./pki.js";
+
+/** The list at start: the listed servers, the fixtures, the synthetic ones. */
+function participantEntries(opts: OfbBrSandboxOptions, origin: string, servers: Map<string, OfbAuthServer>) {
+  const all = [...servers.values()];
+  const listed = opts.listing.servers ?? all.map((s) => s.name);
+  for (const n of listed) if (!servers.has(n)) throw new TypeError(`listing.servers names no server ${n}`);
+  const first = all[0]!;
+  return [
+    ...all.flatMap((s, i) => (listed.includes(s.name) ? [ofbServerEntry(i, s)] : [])),
+    ...(opts.listing.fixtures ? ofbFixtureEntries(origin, first.discoveryUrl) : []),
+    ...ofbSyntheticEntries(origin, opts.listing.size),
+  ];
+}
 
 export type { OfbBrAdmin, OfbBrClient, OfbBrStats } from "./admin.js";
 export { ROLE_SCOPES } from "./directory_ssa.js";
@@ -89,6 +104,7 @@ export async function startOfbBrSandbox(input: OfbBrSandboxOptionsInput): Promis
       closers.push(() => as.close());
       servers.set(cfg.name, as);
     }
+    directory.list.store = new BankListStore(participantEntries(opts, directory.origin, servers));
     const admin = createOfbAdmin(directory, servers);
     let adminUrl: string | undefined;
     if (opts.ports.admin !== undefined) {
@@ -113,6 +129,7 @@ export async function startOfbBrSandbox(input: OfbBrSandboxOptionsInput): Promis
         ssa_endpoint_template: u.ssaTemplate(),
         jwks_uri: u.jwks(),
         ssa_issuer: opts.ssa_issuer,
+        participants_url: `${directory.origin}/participants`,
       },
       orgs: opts.orgs.map((org) => ({
         org_id: org.org_id,

@@ -65,6 +65,8 @@ export const OfbBrManifest = z.object({
     jwks_uri: z.string(),
     /** The SSA `iss` the directory writes. */
     ssa_issuer: z.string(),
+    /** The public participants list (directories.md §1). */
+    participants_url: z.string().optional(),
   }),
   orgs: z.array(OfbBrManifestOrg),
   servers: z.array(OfbBrManifestServer),

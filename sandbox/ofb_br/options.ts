@@ -139,6 +139,18 @@ export const OfbBrSandboxOptions = z.strictObject({
     .array(OfbBrOrgConfig)
     .min(1)
     .default(() => DEFAULT_OFB_ORGS.map((o) => OfbBrOrgConfig.parse(o))),
+  /**
+   * The public participants list (`GET /participants`, directories.md §1.6): which of `servers`
+   * are listed at start (default all; the admin adds the others), the spec's pitfall entries, and
+   * `size` synthetic active servers for scale (their discovery offers no registration).
+   */
+  listing: z
+    .strictObject({
+      servers: z.array(z.string()).optional(),
+      fixtures: z.boolean().default(true),
+      size: z.number().int().min(0).max(5000).default(0),
+    })
+    .default({ fixtures: true, size: 0 }),
   /** One line per request on stderr (never bodies, keys or tokens). */
   log: z.boolean().default(false),
 });

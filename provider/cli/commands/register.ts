@@ -1,12 +1,14 @@
 /** `ob-dcr register`: create a registration at the bank; write the state file for get/update/delete. */
 import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
-import { COMMON_ARGS, loadParams, STATE_ARGS, withRuntime } from "../runtime.js";
+import { BANK_ARGS, loadParamsWithBank } from "../bank_list.js";
+import { COMMON_ARGS, STATE_ARGS, withRuntime } from "../runtime.js";
 import { registerKeepingState, stateFile } from "../state.js";
 import { keptNote, printOutcome, registrationEndpointOf } from "../steps.js";
 
 const args = {
   ...COMMON_ARGS,
+  ...BANK_ARGS,
   state: { ...STATE_ARGS.state, description: "Write client_id + management secrets here (mode 0600)" },
 } as const;
 
@@ -15,7 +17,7 @@ export const command = defineCommand({
   args,
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
-      const { params } = await loadParams(rt, a);
+      const { params } = await loadParamsWithBank(rt, a);
       const doc: Record<string, unknown> = { command: "register" };
       rt.partial = doc;
       const { outcome: o, kept } = await registerKeepingState(

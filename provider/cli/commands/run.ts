@@ -1,8 +1,9 @@
 import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import type { RegistrationOutcome } from "../../lifecycle/registration.js";
+import { BANK_ARGS, loadParamsWithBank } from "../bank_list.js";
 import { REDACTED } from "../redact.js";
-import { COMMON_ARGS, loadParams, type Runtime, STATE_ARGS, withRuntime } from "../runtime.js";
+import { COMMON_ARGS, type Runtime, STATE_ARGS, withRuntime } from "../runtime.js";
 import { type KeptState, registerKeepingState, stateFile } from "../state.js";
 import {
   bodyForPrint,
@@ -17,6 +18,7 @@ import {
 
 const args = {
   ...COMMON_ARGS,
+  ...BANK_ARGS,
   state: { ...STATE_ARGS.state, description: "Write client_id + management secrets here (mode 0600)" },
 } as const;
 
@@ -72,7 +74,7 @@ export const command = defineCommand({
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
       const { out } = rt;
-      const { params } = await loadParams(rt, a);
+      const { params } = await loadParamsWithBank(rt, a);
       const doc: Record<string, unknown> = { command: "run", profile: params.profile };
       rt.partial = doc;
       let withSsa = params;

@@ -5,6 +5,7 @@
  */
 import type { DirectoryKind } from "../profiles/types.js";
 import type { SigningAlg } from "../schemas/common.js";
+import type { ListingProfile } from "./listing.js";
 
 /** Which software field fills an SSA URL template variable. */
 export type SsaUrlSource = "org_id" | "software_id";
@@ -43,6 +44,8 @@ export interface DirectoryProfile {
   readonly ssa_fresh_seconds: number | undefined;
   /** The SSA claim listing the software's redirect URIs (named in messages). */
   readonly redirect_uris_claim: "software_redirect_uris" | "redirect_uris";
+  /** The directory's list of banks (directories.md): where, how it pages, what it can filter by. */
+  readonly listing: ListingProfile;
 }
 
 /** The directory a `kind`-less SSA is read as (the UK's). */
@@ -67,6 +70,19 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     ssa_reuse_seconds: 300,
     ssa_fresh_seconds: undefined,
     redirect_uris_claim: "software_redirect_uris",
+    // directories.md §3: SCIM OBAccountPaymentServiceProviders, MTLS + Bearer (ASPSPReadAccess).
+    listing: {
+      format: "scim-aspsp",
+      default_url: "https://matls-api.openbanking.org.uk/scim/v2/OBAccountPaymentServiceProviders",
+      auth: "directory-token",
+      scope: ["ASPSPReadAccess"],
+      headers: { accept: "application/scim+json, application/json;q=0.9" },
+      paging: { kind: "scim", count: 100 },
+      updated_since_param: undefined,
+      filters: ["roles"],
+      own_hosts: [],
+      org_id_is_bank_org_id: true,
+    },
   },
   // AU: CDR Register (regimes-au-br.md §1.1-1.2). client_id = software product id (the brand id is
   // being deprecated, and the mock refuses brand-id tokens for GetSSA); GetSSA v4, industry `all`.
@@ -92,6 +108,20 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     ssa_reuse_seconds: 300,
     ssa_fresh_seconds: undefined,
     redirect_uris_claim: "redirect_uris",
+    // directories.md §2: GetDataHolderBrands x-v 3 (MTLS + Bearer cdr-register:read), paged, ETag,
+    // `updated-since` (strict lastUpdated >); every status is listed.
+    listing: {
+      format: "cds-brands",
+      default_url: "https://secure.api.cdr.gov.au/cdr-register/v1/all/data-holders/brands",
+      auth: "directory-token",
+      scope: ["cdr-register:read"],
+      headers: { accept: "application/json", "x-v": "3", "x-min-v": "3" },
+      paging: { kind: "cds-links", page_size: 25 },
+      updated_since_param: "updated-since",
+      filters: ["industries"],
+      own_hosts: [],
+      org_id_is_bank_org_id: false,
+    },
   },
   // BR: Open Finance Brasil Directory (regimes-au-br.md §2.1-2.2). tls_client_auth with
   // client_id = SSA software_client_id; the SSA has no exp and the AS refuses iat older than 5 min,
@@ -121,5 +151,21 @@ export const DIRECTORY_PROFILES: Readonly<Record<DirectoryKind, DirectoryProfile
     ssa_reuse_seconds: 60,
     ssa_fresh_seconds: 300,
     redirect_uris_claim: "software_redirect_uris",
+    // directories.md §1: the public participants list, one unauthenticated array (multi-MB).
+    listing: {
+      format: "ofb-participants",
+      default_url: "https://data.directory.openbankingbrasil.org.br/participants",
+      auth: "none",
+      scope: undefined,
+      headers: { accept: "application/json" },
+      paging: { kind: "none" },
+      updated_since_param: undefined,
+      filters: ["families", "roles"],
+      own_hosts: [
+        "auth.directory.openbankingbrasil.org.br",
+        "auth.sandbox.directory.openbankingbrasil.org.br",
+      ],
+      org_id_is_bank_org_id: false,
+    },
   },
 };

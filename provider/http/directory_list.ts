@@ -1,0 +1,259 @@
+/**
+ * A directory's bank list over the wire (directories.md): every page fetched (CDS `links.next`,
+ * SCIM `startIndex`/`count`, or one array), `If-None-Match` from a cache of earlier pages (a 304
+ * reuses the cached page), `updated-since` on request, each body parsed as untrusted JSON and read
+ * by the directory profile's `listing.format`; then the filter, and for the selected banks the
+ * discovery check ("offers a registration_endpoint", fetched, never trusted from a list flag).
+ * A list that cannot be had is a `BankListError` (code OBDCR_DIRECTORY_LIST) saying why.
+ */
+
+import {
+  applyBankFilter,
+  type BankFilter,
+  type DirectoryBank,
+  type ListingProfile,
+  readListPage,
+  selectedOf,
+} from "../core/directory/listing.js";
+import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
+import { BankListError, ObDcrError } from "../core/errors.js";
+import { parseUntrustedJson } from "../core/parse/json.js";
+import type { DirectoryKind } from "../core/profiles/types.js";
+import { untrustedText } from "../core/untrusted.js";
+import { checkDiscoveryDocument, checkUrl } from "../core/validate/url_policy.js";
+import { type ObDcrContext, policyOf } from "./context.js";
+import { discover } from "./discovery.js";
+import { send } from "./send.js";
+import type { TlsMaterial } from "./transport_types.js";
+
+/** Earlier pages by URL, with their validators: a file under the CLI, memory under Pulumi. */
+export type ListCache = Record<string, { etag: string; body: string }>;
+
+export interface BankListSource {
+  directory: DirectoryKind;
+  /** The list URL (default: the profile's production URL). */
+  url?: string | undefined;
+  tls: TlsMaterial;
+  /** The directory access token, for lists that need one (asked for only then). */
+  token?: (() => Promise<string>) | undefined;
+  cache?: ListCache | undefined;
+  /** AU: only entries changed after this instant (`updated-since`). */
+  updated_since?: string | undefined;
+  /** Largest page body, bytes (default 64 MiB: the BR list is one multi-MB array). */
+  max_bytes?: number | undefined;
+}
+
+export interface FetchedList {
+  list_url: string;
+  banks: DirectoryBank[];
+  /** Requests made, and how many of them the directory answered 304. */
+  pages: number;
+  not_modified: number;
+  /** Entries that could not be read (kept out). */
+  unreadable: number;
+}
+
+const MAX_PAGES = 1000;
+
+export function listingOf(directory: DirectoryKind): ListingProfile {
+  return DIRECTORY_PROFILES[directory].listing;
+}
+
+function withQuery(url: string, q: Record<string, string>): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(q)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+async function getPage(
+  ctx: ObDcrContext,
+  src: BankListSource,
+  listing: ListingProfile,
+  url: string,
+  token: string | undefined,
+): Promise<{ json: unknown; not_modified: boolean }> {
+  const label = `${DIRECTORY_PROFILES[src.directory].label} bank list`;
+  const headers: Record<string, string> = { ...listing.headers };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const cached = src.cache?.[url];
+  if (cached) headers["if-none-match"] = cached.etag;
+  let res: Awaited<ReturnType<typeof send>>;
+  try {
+    res = await send({ method: "GET", url, headers, idempotent: true, label }, src.tls, {
+      ...ctx.transport,
+      max_response_bytes: src.max_bytes ?? 64 * 1024 * 1024,
+    });
+  } catch (e) {
+    const why = e instanceof ObDcrError ? `${e.code}: ${e.message}` : String(e);
+    throw new BankListError("unreachable", `${label}: could not be read (${why}); no bank was touched`, {
+      cause: e,
+    });
+  }
+  if (res.status === 304 && cached) return { json: parseUntrustedJson(cached.body), not_modified: true };
+  if (res.status !== 200)
+    throw new BankListError(
+      "status",
+      `${label}: ${untrustedText(url, 200)} answered HTTP ${res.status}; no bank was touched`,
+    );
+  const text = res.body.toString("utf8");
+  let json: unknown;
+  try {
+    json = parseUntrustedJson(text);
+  } catch (e) {
+    throw new BankListError("malformed", `${label}: the body is not usable JSON (${text.length} bytes)`, {
+      cause: e,
+    });
+  }
+  const etag = res.headers.etag;
+  if (src.cache && etag && etag.length < 200) src.cache[url] = { etag, body: text };
+  return { json, not_modified: false };
+}
+
+/** Every page of the list, read into `DirectoryBank`s (unfiltered). */
+export async function fetchBankList(ctx: ObDcrContext, src: BankListSource): Promise<FetchedList> {
+  const listing = listingOf(src.directory);
+  const policy = policyOf(ctx);
+  const list_url = checkUrl(src.url ?? listing.default_url, "list_url", "the configuration", policy);
+  const token = listing.auth === "directory-token" ? await src.token?.() : undefined;
+  if (listing.auth === "directory-token" && !token)
+    throw new BankListError("unreachable", "this directory's list needs the directory token (directory.*)");
+  const out: FetchedList = { list_url, banks: [], pages: 0, not_modified: 0, unreadable: 0 };
+  const read = (json: unknown) => {
+    try {
+      const page = readListPage(listing.format, json, src.directory);
+      out.banks.push(...page.banks);
+      out.unreadable += page.unreadable;
+    } catch (e) {
+      throw new BankListError(
+        "malformed",
+        `the bank list is not a ${listing.format} list: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
+    }
+  };
+  const since =
+    src.updated_since && listing.updated_since_param
+      ? { [listing.updated_since_param]: src.updated_since }
+      : {};
+  const paging = listing.paging;
+  if (paging.kind === "none") {
+    const p = await getPage(ctx, src, listing, list_url, token);
+    out.pages++;
+    if (p.not_modified) out.not_modified++;
+    read(p.json);
+    return out;
+  }
+  if (paging.kind === "cds-links") {
+    let url: string | undefined = withQuery(list_url, {
+      ...since,
+      page: "1",
+      "page-size": String(paging.page_size),
+    });
+    const origin = new URL(list_url).origin;
+    const seen = new Set<string>();
+    while (url) {
+      if (out.pages >= MAX_PAGES || seen.has(url))
+        throw new BankListError("malformed", `the bank list pages do not end (${out.pages} pages)`);
+      seen.add(url);
+      const p = await getPage(ctx, src, listing, url, token);
+      out.pages++;
+      if (p.not_modified) out.not_modified++;
+      read(p.json);
+      const next = (p.json as { links?: { next?: unknown } }).links?.next;
+      if (typeof next !== "string" || next === "") break;
+      const nextUrl = checkUrl(next, "links.next", "the directory", policy);
+      if (new URL(nextUrl).origin !== origin)
+        throw new BankListError(
+          "malformed",
+          `links.next leaves the directory (${untrustedText(nextUrl, 200)})`,
+        );
+      url = nextUrl;
+    }
+    return out;
+  }
+  // SCIM: startIndex is 1-based; stop once totalResults are read (or a page comes back empty).
+  let start = 1;
+  for (;;) {
+    if (out.pages >= MAX_PAGES) throw new BankListError("malformed", "the bank list pages do not end");
+    const url = withQuery(list_url, { startIndex: String(start), count: String(paging.count) });
+    const p = await getPage(ctx, src, listing, url, token);
+    out.pages++;
+    if (p.not_modified) out.not_modified++;
+    read(p.json);
+    const j = p.json as { totalResults?: number; Resources?: unknown[] };
+    const got = Array.isArray(j.Resources) ? j.Resources.length : 0;
+    start += got;
+    if (got === 0 || start > (j.totalResults ?? 0)) break;
+  }
+  return out;
+}
+
+/**
+ * For each selected bank, fetch discovery and require a `registration_endpoint` (or its mTLS
+ * alias) that passes the URL policy and an issuer the URL implies; a bank that fails is excluded
+ * with the reason (one bank's failure never stops the others). Discovery is cached in `ctx`, so
+ * the registrations of the same run reuse it.
+ */
+export async function checkRegistrationEndpoints(
+  ctx: ObDcrContext,
+  banks: DirectoryBank[],
+  tls: TlsMaterial,
+  concurrency = 16,
+): Promise<DirectoryBank[]> {
+  const todo = banks.map((b, i) => ({ b, i })).filter(({ b }) => b.excluded.length === 0 && b.discovery_url);
+  const out = [...banks];
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const job = todo[next++];
+      if (!job) return;
+      const url = job.b.discovery_url as string;
+      try {
+        const d = await discover(ctx, url, tls);
+        checkDiscoveryDocument(d, url, undefined, policyOf(ctx));
+        if (!d.registration_endpoint && !d.mtls_endpoint_aliases?.registration_endpoint)
+          out[job.i] = {
+            ...job.b,
+            excluded: [
+              {
+                code: "no_registration_endpoint",
+                detail: "the discovery document has no registration_endpoint",
+              },
+            ],
+          };
+      } catch (e) {
+        const why = e instanceof ObDcrError ? `${e.code}: ${e.message}` : String(e);
+        out[job.i] = {
+          ...job.b,
+          excluded: [{ code: "discovery_failed", detail: untrustedText(why, 300) }],
+        };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+  return out;
+}
+
+export interface ListedBanks extends FetchedList {
+  /** Every entry, the excluded ones with their reasons. */
+  banks: DirectoryBank[];
+  selected: DirectoryBank[];
+}
+
+/** Fetch, filter and (unless the filter says not to) check discovery: the list a user asked for. */
+export async function listBanks(
+  ctx: ObDcrContext,
+  src: BankListSource,
+  filter: BankFilter,
+): Promise<ListedBanks> {
+  const fetched = await fetchBankList(ctx, src);
+  const today = new Date(ctx.now() * 1000).toISOString().slice(0, 10);
+  let banks = applyBankFilter(fetched.banks, filter, listingOf(src.directory), {
+    policy: policyOf(ctx),
+    today,
+  });
+  if (filter.require_registration_endpoint) banks = await checkRegistrationEndpoints(ctx, banks, src.tls);
+  return { ...fetched, banks, selected: selectedOf(banks) };
+}

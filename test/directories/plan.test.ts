@@ -1,0 +1,218 @@
+// The pure parts of banks-from-the-directory: the change plan (one table, one loop) and the
+// readers' status mapping on hand-made list bodies (the emulators cover the wire).
+import { describe, expect, it } from "vitest";
+import { BankChangePolicy, type KnownList, planBanks } from "../../provider/core/directory/bank_plan.js";
+import {
+  applyBankFilter,
+  cdsDiscoveryUrl,
+  type DirectoryBank,
+  majorOf,
+  readListPage,
+  shardOf,
+} from "../../provider/core/directory/listing.js";
+import { DIRECTORY_PROFILES } from "../../provider/core/directory/profiles.js";
+import { BankListError } from "../../provider/core/errors.js";
+
+const URL = "https://dir.example/participants";
+const bank = (id: string, over: Partial<DirectoryBank> = {}): DirectoryBank => ({
+  directory: "ofb-directory",
+  id,
+  org_id: `org-${id}`,
+  org_name: "Org",
+  name: id,
+  status: "active",
+  status_detail: "org Active",
+  discovery_url: `https://${id}.example/.well-known/openid-configuration`,
+  api_families: [],
+  industries: [],
+  roles: [],
+  excluded: [],
+  ...over,
+});
+const known = (ids: string[], listed = ids): KnownList => ({
+  version: 1,
+  list_url: URL,
+  fetched_at: "2026-01-01T00:00:00Z",
+  listed_ids: listed,
+  banks: ids.map((id) => ({ id, name: id, org_id: `org-${id}`, discovery_url: bank(id).discovery_url! })),
+});
+const listed = (ids: string[], excluded: Record<string, string> = {}) => {
+  const all = ids.map((id) =>
+    bank(id, excluded[id] ? { excluded: [{ code: "status", detail: excluded[id]! }] } : {}),
+  );
+  return { all, selected: all.filter((b) => b.excluded.length === 0) };
+};
+
+describe("planBanks", () => {
+  const cases: {
+    name: string;
+    previous?: KnownList;
+    ids?: string[];
+    excluded?: Record<string, string>;
+    policy?: Partial<BankChangePolicy>;
+    declare?: string[];
+    added?: string[];
+    missing?: [string, "kept" | "deleted"][];
+    source?: "directory" | "last-known";
+    error?: BankListError["reason"];
+  }[] = [
+    { name: "first run", ids: ["a", "b"], declare: ["a", "b"], added: ["a", "b"] },
+    { name: "no change", previous: known(["a", "b"]), ids: ["a", "b"], declare: ["a", "b"], added: [] },
+    { name: "a new bank", previous: known(["a"]), ids: ["a", "b"], declare: ["a", "b"], added: ["b"] },
+    {
+      name: "inactive kept",
+      previous: known(["a", "b"]),
+      ids: ["a", "b"],
+      excluded: { b: "inactive" },
+      declare: ["a", "b"],
+      missing: [["b", "kept"]],
+    },
+    {
+      name: "inactive deleted under the policy",
+      previous: known(["a", "b"]),
+      ids: ["a", "b"],
+      excluded: { b: "inactive" },
+      policy: { on_missing: "delete" },
+      declare: ["a"],
+      missing: [["b", "deleted"]],
+    },
+    { name: "one vanished entry is churn", previous: known(["a", "b"]), ids: ["a"], declare: ["a", "b"] },
+    {
+      name: "a shrunk list fails",
+      previous: known(["a"], ["a", "b", "c", "d"]),
+      ids: ["a", "b"],
+      error: "shrunk",
+    },
+    {
+      name: "a shrunk list keeps the last known under the policy",
+      previous: known(["a"], ["a", "b", "c", "d"]),
+      ids: ["a", "b"],
+      policy: { on_directory_failure: "keep-last-known" },
+      declare: ["a"],
+      source: "last-known",
+    },
+    { name: "a failed directory fails", previous: known(["a"]), error: "unreachable" },
+    {
+      name: "a failed directory keeps the last known under the policy",
+      previous: known(["a"]),
+      policy: { on_directory_failure: "keep-last-known" },
+      declare: ["a"],
+      source: "last-known",
+    },
+    {
+      name: "keep-last-known without a last list still fails",
+      policy: { on_directory_failure: "keep-last-known" },
+      error: "unreachable",
+    },
+    { name: "growth past the ceiling", ids: ["a", "b", "c"], policy: { max_new_banks: 2 }, error: "grew" },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const run = () =>
+        planBanks({
+          previous: c.previous,
+          listed: c.ids ? listed(c.ids, c.excluded) : undefined,
+          policy: BankChangePolicy.parse(c.policy ?? {}),
+          list_url: URL,
+          now: "2026-02-01T00:00:00Z",
+        });
+      if (c.error) {
+        const e = (() => {
+          try {
+            run();
+          } catch (x) {
+            return x;
+          }
+          return undefined;
+        })();
+        expect(e).toBeInstanceOf(BankListError);
+        expect((e as BankListError).reason).toBe(c.error);
+        expect((e as BankListError).code).toBe("OBDCR_DIRECTORY_LIST");
+        return;
+      }
+      const p = run();
+      if (c.declare) expect(p.declare.map((b) => b.id)).toEqual(c.declare);
+      if (c.added) expect(p.added.map((b) => b.id)).toEqual(c.added);
+      if (c.missing) expect(p.missing.map((m) => [m.bank.id, m.action])).toEqual(c.missing);
+      expect(p.source).toBe(c.source ?? "directory");
+      for (const m of p.missing) expect(p.warnings.join("\n")).toContain(`bank ${m.bank.id}`);
+    });
+});
+
+describe("readers and filters", () => {
+  it("BR: org and server statuses, roles from active claims only, versions as majors", () => {
+    const page = readListPage(
+      "ofb-participants",
+      [
+        {
+          OrganisationId: "o1",
+          Status: "Active",
+          OrgDomainRoleClaims: [
+            { Role: "CONTA", Status: "Active" },
+            { Role: "DADOS", Status: "Inactive" },
+          ],
+          AuthorisationServers: [
+            {
+              AuthorisationServerId: "s1",
+              ApiResources: [{ ApiFamilyType: "payments-consents", ApiVersion: 1 }],
+            },
+            { AuthorisationServerId: "s2", Status: "Inactive" },
+            { NotAServer: true },
+          ],
+        },
+        {
+          OrganisationId: "o2",
+          Status: "Withdrawn",
+          AuthorisationServers: [{ AuthorisationServerId: "s3" }],
+        },
+        "junk",
+      ],
+      "ofb-directory",
+    );
+    expect(page.banks.map((b) => [b.id, b.status, b.roles])).toEqual([
+      ["s1", "active", ["CONTA"]],
+      ["s2", "inactive", ["CONTA"]],
+      ["s3", "removed", []],
+    ]);
+    expect(page.banks[0]!.api_families[0]).toMatchObject({
+      family: "payments-consents",
+      version: "1",
+      major: 1,
+    });
+    expect(page.unreadable).toBe(2);
+    expect(() => readListPage("ofb-participants", { not: "an array" }, "ofb-directory")).toThrow(TypeError);
+  });
+
+  it("AU: a trailing slash never gives //, brand and legal entity statuses combine", () => {
+    expect(cdsDiscoveryUrl("https://dh.example/")).toBe(
+      "https://dh.example/.well-known/openid-configuration",
+    );
+    const page = readListPage(
+      "cds-brands",
+      {
+        data: [
+          { dataHolderBrandId: "b1", status: "ACTIVE", legalEntity: { status: "REMOVED" } },
+          { dataHolderBrandId: "b2", status: "INACTIVE", legalEntity: { status: "ACTIVE" } },
+        ],
+      },
+      "cdr-register",
+    );
+    expect(page.banks.map((b) => b.status)).toEqual(["removed", "inactive"]);
+  });
+
+  it("majors, shards and placeholder URLs", () => {
+    expect([majorOf("4.0.0"), majorOf("v2"), majorOf(3), majorOf("x")]).toEqual([4, 2, 3, undefined]);
+    const ids = Array.from({ length: 200 }, (_, i) => `id-${i}`);
+    const counts = [0, 1, 2, 3].map((s) => ids.filter((id) => shardOf(id, 4) === s).length);
+    expect(counts.reduce((a, b) => a + b)).toBe(200);
+    expect(Math.min(...counts)).toBeGreaterThan(30);
+    const listing = DIRECTORY_PROFILES["ofb-directory"].listing;
+    const out = applyBankFilter(
+      [bank("a", { discovery_url: "https://bank.example/naoseaplica" }), bank("b")],
+      { statuses: ["active"], exclude: [], require_registration_endpoint: false },
+      listing,
+      { policy: {}, today: "2026-01-01" },
+    );
+    expect(out.map((b) => b.excluded.map((x) => x.code))).toEqual([["discovery_url"], []]);
+  });
+});
