@@ -54,6 +54,10 @@ export interface Prepared extends RegistrationPlan {
   ssa_claims?: SsaView | undefined;
 }
 
+/**
+ * Validate registration params with the zod schema (defaults applied).
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: every problem, each with its field path.
+ */
 export function parseRegistrationParams(
   input: RegistrationParamsInput | RegistrationParams,
 ): RegistrationParams {
