@@ -409,13 +409,13 @@ const goProgramEnv = (offline) => ({
   ...(offline ? { GOPROXY: "off" } : {}),
 });
 
-/** Whether examples/go builds from the module cache alone (its modules are downloaded). */
+/**
+ * Whether the module cache holds every module of examples/go's graph: what its build needs, and
+ * what `go mod tidy` of the Go SDK needs offline (tests of dependencies included: `npm run sdk`
+ * and the SDK staleness test run it with GOPROXY=off). A no-op download that fails offline if not.
+ */
 function goExampleReady(go) {
-  const r = spawnSync(go, ["list", "-deps", "."], {
-    cwd: GO_EXAMPLE,
-    env: goProgramEnv(true),
-    encoding: "utf8",
-  });
+  const r = spawnSync(go, ["mod", "download", "all"], { cwd: GO_EXAMPLE, env: goProgramEnv(true) });
   return r.status === 0;
 }
 
@@ -424,7 +424,8 @@ const goExampleStep = (go) => ({
     "the Go modules of examples/go (go mod download, about 100 modules; one build to fill the Go build cache, up to 750 packages)",
   run: async ({ secs }) => {
     let modules = 0;
-    await run(go, ["mod", "download", "-x"], { cwd: GO_EXAMPLE, env: goProgramEnv(false) }, (line) => {
+    // `all`: the whole module graph, so that `go mod tidy` of sdk/go/obdcr also runs offline.
+    await run(go, ["mod", "download", "-x", "all"], { cwd: GO_EXAMPLE, env: goProgramEnv(false) }, (line) => {
       // -x prints one `# get <url>` line per file fetched; count the module zips.
       if (/^# get .*\.zip$/.test(line) && ++modules % 20 === 1)
         log(`  ${modules} modules downloaded (${secs()})`);
