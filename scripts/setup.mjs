@@ -35,7 +35,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findGo, onPath, run } from "./lib/proc.mjs";
@@ -236,8 +236,8 @@ async function goBuild(go, cwd, pkg, out, { ldflags = "-s -w", secs }) {
 }
 
 // `go build -v` prints one line per package compiled (none when the Go cache has it all).
-function progress(secs) {
-  let modules = 0;
+function progress(secs, modulesBefore = 0) {
+  let modules = modulesBefore;
   let packages = 0;
   return {
     line(line) {
@@ -430,11 +430,10 @@ const goExampleStep = (go) => ({
       if (/^# get .*\.zip$/.test(line) && ++modules % 20 === 1)
         log(`  ${modules} modules downloaded (${secs()})`);
     });
-    log(`  ${modules} modules downloaded (${secs()})`);
     // What the Go host runs at `pulumi up` (`go build -o <tmp>` in the program's directory), so
     // that the first `up` links instead of compiling the Pulumi SDK and gRPC.
-    const out = join(mkdtempSync(join(dirname(GO_EXAMPLE), ".go-build-")), "program");
-    const p = progress(secs);
+    const out = join(mkdtempSync(join(tmpdir(), "obdcr-go-build-")), "program");
+    const p = progress(secs, modules);
     try {
       await run(go, ["build", "-v", "-o", out, "."], { cwd: GO_EXAMPLE, env: goProgramEnv(true) }, p.line);
     } finally {
