@@ -1,9 +1,23 @@
-// `npm run sdk`: the committed SDKs of the native provider (sdk/nodejs, sdk/python), generated from
-// provider/native/schema.json by obdcr-gen-sdk (what `npm run setup` builds: `pulumi package gen-sdk`
+// `npm run sdk`: the committed SDKs of the native provider (sdk/nodejs, sdk/python, sdk/go), generated
+// from provider/native/schema.json by obdcr-gen-sdk (what `npm run setup` builds: `pulumi package gen-sdk`
 // fails with the language hosts built here, see docs/languages.md). test/languages/sdk.test.ts fails
 // when the committed SDKs differ from a fresh generation.
+//
+// The Go SDK is the module GO_MODULE (sdk/go/obdcr, package obdcr): the generator writes the Go
+// files, this script its go.mod (on the Pulumi Go SDK of @pulumi/pulumi's version) and `go mod tidy`
+// its go.sum. Offline when the Go module cache has what it needs (`npm run setup` downloads the
+// modules of examples/go, which include them); `go.env` makes that a requirement (GOPROXY=off).
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -12,10 +26,32 @@ import { need, toolchain } from "./lib/toolchain.js";
 
 const exec = promisify(execFile);
 
-export const SDK_LANGUAGES = ["nodejs", "python"] as const;
+export const SDK_LANGUAGES = ["nodejs", "python", "go"] as const;
 export type SdkLanguage = (typeof SDK_LANGUAGES)[number];
 export const SDK_DIR = join(repoRoot, "sdk");
 export const SCHEMA_JSON = join(repoRoot, "provider", "native", "schema.json");
+
+/** The Go module (and import path) of the Go SDK: `<repository>/sdk/go/obdcr`. */
+export const GO_MODULE = `${repositoryPath()}/sdk/go/obdcr`;
+/** Where the Go module is in this repository. */
+export const GO_SDK_DIR = join(SDK_DIR, "go", "obdcr");
+
+/** package.json `repository` as a Go module path prefix: `github.com/<owner>/<repo>`. */
+function repositoryPath(): string {
+  const { repository } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+    repository?: { url?: string } | string;
+  };
+  const url = typeof repository === "string" ? repository : repository?.url;
+  const m = url && /^(?:git\+)?https:\/\/([^/]+\/[^/]+\/[^/]+?)(?:\.git)?$/.exec(url);
+  if (!m) throw new Error(`package.json repository ${JSON.stringify(url)} is not an https git URL`);
+  return m[1]!;
+}
+
+/** The Pulumi Go SDK the Go SDK requires: the version of this repository's @pulumi/pulumi. */
+function pulumiVersion(): string {
+  const pkg = join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json");
+  return (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
+}
 
 /** The SDKs' README: what they are for and what else they need. */
 const README = (install: string) =>
@@ -58,12 +94,43 @@ export function sdkSchema(schemaText = readFileSync(SCHEMA_JSON, "utf8")): Recor
         ...language.nodejs,
         readme: README("`tsc` in sdk/nodejs (copy package.json into bin/), then depend on that directory"),
       },
+      // The Go SDK's import path, and pulumi-plugin.json with the version (as the others).
+      go: { ...language.go, importBasePath: GO_MODULE, respectSchemaVersion: true },
     },
   };
 }
 
-/** Generates every SDK into `<out>/<language>` (each directory replaced as a whole). */
-export async function generateSdks(out: string, schema = sdkSchema()): Promise<void> {
+const GO_README = README(
+  [
+    `\`go get ${GO_MODULE}\` once published; from a clone, \`require ${GO_MODULE} v0.0.0\``,
+    "with `replace` to `<ob-dcr>/sdk/go/obdcr` in your go.mod. Import it as",
+    `\`"${GO_MODULE}"\` (package \`obdcr\`)`,
+  ].join(" "),
+);
+
+/** What the Go SDK's module needs besides the generated code: go.mod, go.sum, a README. */
+async function goModule(dir: string, goEnv: NodeJS.ProcessEnv): Promise<void> {
+  writeFileSync(join(dir, "README.md"), GO_README);
+  writeFileSync(
+    join(dir, "go.mod"),
+    `module ${GO_MODULE}\n\ngo 1.25\n\nrequire github.com/pulumi/pulumi/sdk/v3 v${pulumiVersion()}\n`,
+  );
+  // The committed go.sum first: `go mod tidy` then needs no checksum lookups for what it holds.
+  const committed = join(GO_SDK_DIR, "go.sum");
+  if (existsSync(committed)) cpSync(committed, join(dir, "go.sum"));
+  const env = { ...process.env, GOWORK: "off", GOTOOLCHAIN: "local", GOFLAGS: "-mod=mod", ...goEnv };
+  await exec("go", ["mod", "tidy"], { cwd: dir, env });
+}
+
+/**
+ * Generates every SDK into `<out>/<language>` (each directory replaced as a whole). `goEnv` is
+ * added to the environment of `go mod tidy` (the tests pass GOPROXY=off: nothing downloads).
+ */
+export async function generateSdks(
+  out: string,
+  schema = sdkSchema(),
+  goEnv: NodeJS.ProcessEnv = {},
+): Promise<void> {
   const gen = need(toolchain(), "genSdk");
   const work = mkdtempSync(join(tmpdir(), "obdcr-sdk-"));
   try {
@@ -72,6 +139,7 @@ export async function generateSdks(out: string, schema = sdkSchema()): Promise<v
     for (const language of SDK_LANGUAGES) {
       const fresh = join(work, language);
       await exec(gen, ["--schema", file, "--language", language, "--out", fresh]);
+      if (language === "go") await goModule(join(fresh, "obdcr"), goEnv);
       // Replace, not overlay: a type removed from the schema disappears from the SDK.
       rmSync(join(out, language), { recursive: true, force: true });
       mkdirSync(out, { recursive: true });

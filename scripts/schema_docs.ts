@@ -12,10 +12,20 @@ function docOf(node: ts.Node): string | undefined {
     .filter(ts.isJSDoc)
     .map((d) => {
       const text = ts.getTextOfJSDocComment(d.comment) ?? "";
-      const examples = (d.tags ?? [])
-        .filter((t) => t.tagName.text === "example")
-        .map((t) => `Example: ${ts.getTextOfJSDocComment(t.comment) ?? ""}`);
-      return [text, ...examples].filter(Boolean).join(" ");
+      const tagged = (name: string, label: string) =>
+        (d.tags ?? [])
+          .filter((t) => t.tagName.text === name)
+          .map((t) => {
+            // The tag's source text: `@see RFC 7591 §3` parses "RFC" as a name reference, and the
+            // comment alone would lose it.
+            const raw = t.getSourceFile().text.slice(t.tagName.end, t.end);
+            return `${label}: ${raw
+              .replace(/\n\s*\*\/?/g, " ")
+              .replace(/\s+/g, " ")
+              .trim()}`;
+          });
+      // Where the input comes from (the spec section), as TypeScript users see it on hover.
+      return [text, ...tagged("example", "Example"), ...tagged("see", "See")].filter(Boolean).join(" ");
     });
   const s = parts.join(" ").replace(/\s+/g, " ").trim();
   return s || undefined;

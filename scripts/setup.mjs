@@ -11,7 +11,13 @@ import { spawnSync } from "node:child_process";
 //   pulumi, pulumi-language-nodejs    the CLI and the nodejs host (from Go module sources)
 //   pulumi-language-python (+ -exec)  the python host (sdk/v3 v3.68.0, as the nodejs host)
 //   pulumi-language-yaml              the YAML host (github.com/pulumi/pulumi-yaml, pinned below)
+//   pulumi-language-go                the Go host (sdk/v3 v3.66.0, pulumi-cli/langhost-go)
+//   examples/go's Go modules          downloaded into the Go module cache, the build cache filled
+//                                     (a Go program builds offline when `pulumi up` runs)
 //   python/                           a virtualenv with the `pulumi` Python SDK of the CLI's version (PyPI)
+//                                     and `build` (wheel and sdist of sdk/python, offline)
+//   python-wheels/                    those packages as wheels, so that a fresh virtualenv installs
+//                                     the SDK's wheel offline (`pip install --no-index --find-links`)
 //   obdcr-gen-sdk                     nodejs/python SDKs from a schema.json (pulumi-cli/gensdk)
 //
 // Environment: PULUMI_HOME (default ~/.pulumi) decides where built tools go:
@@ -29,7 +35,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findGo, onPath, run } from "./lib/proc.mjs";
@@ -45,6 +51,9 @@ const PYHOST = "pulumi-language-python";
 // The 3.68 python host runs programs through this script, which must sit beside it.
 const PYEXEC = "pulumi-language-python-exec";
 const YAMLHOST = "pulumi-language-yaml";
+const GOHOST = "pulumi-language-go";
+// The Go program whose modules setup downloads (it requires the Go SDK in sdk/go/obdcr).
+const GO_EXAMPLE = join(root, "examples", "go");
 // Served by the module proxy (v1.11.1, v1.25.0); builds with the machine's Go as it is.
 const YAML_VERSION = "1.25.0";
 const GEN_SDK = "obdcr-gen-sdk";
@@ -56,6 +65,11 @@ const MIN_PYTHON = "3.9.0";
 const SETUPTOOLS_VERSION = "80.9.0";
 // Generated Python SDKs require parver>=0.2.1 (their _utilities.py imports it).
 const PARVER_VERSION = "1.0.1.post0";
+// `python -m build --no-isolation` makes sdk/python's wheel and sdist from the virtualenv alone.
+const BUILD_VERSION = "1.6.1";
+// pip builds an sdist without pyproject.toml (ours: setup.py) with setuptools and wheel: the
+// wheelhouse carries both for that offline install.
+const WHEEL_VERSION = "0.48.0";
 
 const log = (msg) => process.stderr.write(`[setup] ${msg}\n`);
 
@@ -163,6 +177,7 @@ function genSdkCurrent(bin) {
 const venvPackages = (version) => [
   `pulumi==${version}`,
   `parver==${PARVER_VERSION}`,
+  `build==${BUILD_VERSION}`,
   `setuptools==${SETUPTOOLS_VERSION}`,
 ];
 
@@ -174,6 +189,12 @@ function venvCurrent(python, packages) {
   const names = packages.map((p) => p.split("==")[0]);
   const r = spawnSync(python, ["-c", probe, ...names], { encoding: "utf8" });
   return r.status === 0 && r.stdout.trim() === packages.join(" ");
+}
+
+/** Whether the wheelhouse holds wheels of exactly `packages` (and what they need). */
+function wheelsCurrent(dir, packages) {
+  const list = join(dir, "requirements.txt");
+  return existsSync(list) && readFileSync(list, "utf8") === `${packages.join("\n")}\n`;
 }
 
 function findPython() {
@@ -215,8 +236,8 @@ async function goBuild(go, cwd, pkg, out, { ldflags = "-s -w", secs }) {
 }
 
 // `go build -v` prints one line per package compiled (none when the Go cache has it all).
-function progress(secs) {
-  let modules = 0;
+function progress(secs, modulesBefore = 0) {
+  let modules = modulesBefore;
   let packages = 0;
   return {
     line(line) {
@@ -319,6 +340,27 @@ const yamlHostStep = (go, binDir) => ({
   },
 });
 
+/** The wheelhouse: the virtualenv's packages, and `wheel` for building an sdist in isolation. */
+const wheelPackages = (version) => [...venvPackages(version), `wheel==${WHEEL_VERSION}`];
+
+// The wheels a fresh virtualenv needs beside the SDK's own, for a test that installs the SDK's
+// wheel and sdist as a user does, offline. From pip's cache when the virtualenv step just ran.
+const wheelsStep = (venvPython, version, wheelsDir) => ({
+  label: `wheels of ${wheelPackages(version).join(", ")} and their dependencies (${wheelsDir})`,
+  run: async ({ secs }) => {
+    rmSync(wheelsDir, { recursive: true, force: true });
+    mkdirSync(wheelsDir, { recursive: true });
+    let count = 0;
+    const pip = ["-m", "pip", "download", "--disable-pip-version-check", "--no-input", "--only-binary=:all:"];
+    await run(venvPython, [...pip, "-d", wheelsDir, ...wheelPackages(version)], {}, (line) => {
+      if (line.startsWith("Collecting "))
+        log(`  ${line.trim().replace(/ \(from .*\)$/, "")} (${++count}, ${secs()})`);
+    });
+    writeFileSync(join(wheelsDir, "requirements.txt"), `${wheelPackages(version).join("\n")}\n`);
+    log(`  done, ${count} packages (${secs()})`);
+  },
+});
+
 const venvStep = (python, version, venvDir) => ({
   label: `a Python virtualenv with ${venvPackages(version).join(", ")} from PyPI (${venvDir})`,
   run: async ({ secs }) => {
@@ -342,6 +384,62 @@ const venvStep = (python, version, venvDir) => ({
         log(`  ${line.trim().replace(/ \(from .*\)$/, "")} (${++count}, ${secs()})`);
     });
     log(`  done, ${count} packages (${secs()})`);
+  },
+});
+
+const goHostStep = (go, binDir) => ({
+  label: "the Go language host (sdk/v3 v3.66.0, up to 60 modules and 530 packages)",
+  run: ({ secs }) =>
+    goBuild(
+      go,
+      join(modDir, "langhost-go"),
+      `github.com/pulumi/pulumi/sdk/v3/go/${GOHOST}`,
+      join(binDir, GOHOST),
+      { secs },
+    ),
+});
+
+// The environment the Go host builds a program in (the user's, as the engine passes it on): the
+// build cache setup fills is keyed by it, so no CGO_ENABLED or -trimpath here.
+const goProgramEnv = (offline) => ({
+  ...process.env,
+  GOWORK: "off",
+  GOTOOLCHAIN: "local",
+  GOFLAGS: "-mod=readonly",
+  ...(offline ? { GOPROXY: "off" } : {}),
+});
+
+/**
+ * Whether the module cache holds every module of examples/go's graph: what its build needs, and
+ * what `go mod tidy` of the Go SDK needs offline (tests of dependencies included: `npm run sdk`
+ * and the SDK staleness test run it with GOPROXY=off). A no-op download that fails offline if not.
+ */
+function goExampleReady(go) {
+  const r = spawnSync(go, ["mod", "download", "all"], { cwd: GO_EXAMPLE, env: goProgramEnv(true) });
+  return r.status === 0;
+}
+
+const goExampleStep = (go) => ({
+  label:
+    "the Go modules of examples/go (go mod download, about 100 modules; one build to fill the Go build cache, up to 750 packages)",
+  run: async ({ secs }) => {
+    let modules = 0;
+    // `all`: the whole module graph, so that `go mod tidy` of sdk/go/obdcr also runs offline.
+    await run(go, ["mod", "download", "-x", "all"], { cwd: GO_EXAMPLE, env: goProgramEnv(false) }, (line) => {
+      // -x prints one `# get <url>` line per file fetched; count the module zips.
+      if (/^# get .*\.zip$/.test(line) && ++modules % 20 === 1)
+        log(`  ${modules} modules downloaded (${secs()})`);
+    });
+    // What the Go host runs at `pulumi up` (`go build -o <tmp>` in the program's directory), so
+    // that the first `up` links instead of compiling the Pulumi SDK and gRPC.
+    const out = join(mkdtempSync(join(tmpdir(), "obdcr-go-build-")), "program");
+    const p = progress(secs, modules);
+    try {
+      await run(go, ["build", "-v", "-o", out, "."], { cwd: GO_EXAMPLE, env: goProgramEnv(true) }, p.line);
+    } finally {
+      rmSync(dirname(out), { recursive: true, force: true });
+    }
+    p.done();
   },
 });
 
@@ -387,8 +485,11 @@ async function main() {
   };
   let pythonHost = found(PYHOST, PYEXEC);
   let yamlHost = found(YAMLHOST);
+  let goHost = found(GOHOST);
   let genSdk = !force && genSdkCurrent(join(binDir, GEN_SDK)) ? join(binDir, GEN_SDK) : undefined;
   let python = !force && venvCurrent(venvPython, venvPackages(version)) ? venvPython : undefined;
+  const wheelsDir = join(versionDir, "python-wheels");
+  let wheels = !force && wheelsCurrent(wheelsDir, wheelPackages(version)) ? wheelsDir : undefined;
 
   // Only the CLI is required (the Node provider needs nothing else); the rest is skipped with a
   // warning when Go or Python is missing, and then absent from cli.json.
@@ -404,6 +505,14 @@ async function main() {
     if (go) steps.push(yamlHostStep(go, binDir));
     else skipped(YAMLHOST, "Go is not installed to build it");
   }
+  if (!goHost) {
+    if (go) steps.push(goHostStep(go, binDir));
+    else skipped(GOHOST, "Go is not installed to build it");
+  }
+  // Go programs need Go itself (the host runs `go build`): without it there is nothing to prepare.
+  if (go && existsSync(join(GO_EXAMPLE, "go.mod")) && (force || !goExampleReady(go))) {
+    steps.push(goExampleStep(go));
+  }
   if (!genSdk) {
     if (go) steps.push(genSdkStep(go, binDir));
     else
@@ -414,6 +523,7 @@ async function main() {
     if (basePython) steps.push(venvStep(basePython, version, venvDir));
     else skipped("the Python virtualenv", `no Python >= ${MIN_PYTHON} with the venv module on PATH`);
   }
+  if (!wheels && (python || basePython)) steps.push(wheelsStep(venvPython, version, wheelsDir));
   if (steps.length > 0) {
     log(`${steps.length} step(s) to build what is missing, into ${versionDir}`);
     log("this happens once per machine (a few minutes); later runs reuse them");
@@ -427,6 +537,7 @@ async function main() {
   }
   pythonHost ??= ours(PYHOST, PYEXEC);
   yamlHost ??= ours(YAMLHOST);
+  goHost ??= ours(GOHOST);
   if (go && !genSdk) {
     if (!genSdkCurrent(join(binDir, GEN_SDK))) fail(`the built ${join(binDir, GEN_SDK)} does not run`);
     genSdk = join(binDir, GEN_SDK);
@@ -436,6 +547,10 @@ async function main() {
       fail(`${venvPython} does not have ${venvPackages(version).join(" ")} installed`);
     }
     python = venvPython;
+  }
+  if (!wheels && python) {
+    if (!wheelsCurrent(wheelsDir, wheelPackages(version))) fail(`${wheelsDir} does not have the wheels`);
+    wheels = wheelsDir;
   }
 
   const info = {
@@ -447,15 +562,19 @@ async function main() {
     bin_dir: binDir,
     python_host: pythonHost,
     yaml_host: yamlHost,
+    go_host: goHost,
     gen_sdk: genSdk,
     python,
+    python_wheels: wheels,
   };
   const stateDir = join(root, ".pulumi-state");
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(join(stateDir, "cli.json"), `${JSON.stringify(info, null, 2)}\n`);
   log(`using pulumi ${info.version} at ${info.pulumi}${info.built ? " (built from source)" : ""}`);
-  log(`python host ${pythonHost ?? "(none)"}, YAML host ${yamlHost ?? "(none)"}`);
-  log(`python ${python ?? "(none)"}, SDK generator ${genSdk ?? "(none)"}`);
+  log(
+    `python host ${pythonHost ?? "(none)"}, YAML host ${yamlHost ?? "(none)"}, Go host ${goHost ?? "(none)"}`,
+  );
+  log(`python ${python ?? "(none)"} (wheels ${wheels ?? "(none)"}), SDK generator ${genSdk ?? "(none)"}`);
 }
 
 main().catch((err) => fail(err.message));

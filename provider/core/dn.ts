@@ -187,7 +187,10 @@ export function certificateDer(cert: string | Uint8Array): Uint8Array {
   return Uint8Array.from(Buffer.from(m[1].replace(/\s+/g, ""), "base64"));
 }
 
-/** Subject DN of a certificate (PEM or DER) in RFC 4514 order with the chosen 2.5.4.97 form. */
+/**
+ * Subject DN of a certificate (PEM or DER) in RFC 4514 order with the chosen 2.5.4.97 form.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `transport.cert`): not a certificate.
+ */
 export function subjectDnFromCertificate(
   cert: string | Uint8Array,
   orgIdFormat: OrgIdDnFormat = "hex",

@@ -20,6 +20,8 @@ const imported = boundedCache<Promise<SigningKey>>();
 /**
  * Import a private signing key; the alg must fit the key type (PS256/RS256: RSA, ES256: P-256).
  * The non-extractable CryptoKey is imported once per key, alg and kid in a process.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `signing_key.private_key`): not a private key,
+ *   or not one the alg can use.
  */
 export async function importSigningKey(p: SigningKeyParams): Promise<SigningKey> {
   const material = typeof p.private_key === "string" ? p.private_key : JSON.stringify(p.private_key);

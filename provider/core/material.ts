@@ -79,6 +79,11 @@ export const jwkThumbprint = (jwk: jose.JWK): Promise<string> =>
     jose.calculateJwkThumbprint(jwk, "sha256"),
   );
 
+/**
+ * The signing key's identity (kid, alg, RFC 7638 thumbprint of its public part).
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `signing_key.private_key`): not a
+ *   private key of the alg.
+ */
 export async function signingKeyIdentity(
   p: Pick<SigningKeyParams, "private_key" | "kid" | "alg">,
 ): Promise<SigningKeyIdentity> {
@@ -93,6 +98,10 @@ export function pemCertificates(pem: string | readonly string[]): string[] {
   return all.match(PEM_CERT) ?? [];
 }
 
+/**
+ * A certificate's identity (SHA-256, subject and issuer DN, validity).
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: not a PEM X.509 certificate (`field` names it).
+ */
 export function certificateIdentity(
   pem: string,
   dnFormat: OrgIdDnFormat = "hex",
@@ -126,6 +135,10 @@ export function daysLeft(cert: Pick<CertificateIdentity, "not_after">, now: numb
   return Math.floor((Date.parse(cert.not_after) / 1000 - now) / 86400);
 }
 
+/**
+ * The identities of the signing key, transport certificate and CAs a registration uses.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: a key or certificate that cannot be read.
+ */
 export async function materialIdentity(
   signing: Pick<SigningKeyParams, "private_key" | "kid" | "alg">,
   transport: TransportParams,

@@ -13,7 +13,10 @@ import { directoryChecks } from "./doctor_directory.js";
 import { type DoctorCheck, failed, type Run } from "./doctor_lines.js";
 import { caCheck, certificateCheck, signingKeyCheck } from "./doctor_material.js";
 
-/** Run every check in order. Throws only on a bug; what it finds is a `fail` or `warn` line. */
+/**
+ * Run every check in order. Throws only on a bug; what it finds is a `fail` or `warn` line.
+ * @throws never an `ObDcrError`: invalid input, refusals and transport failures are check lines.
+ */
 export async function runDoctor(
   input: RegistrationParamsInput,
   ctx: ObDcrContext,

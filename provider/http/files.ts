@@ -51,7 +51,11 @@ export interface LoadedMaterial {
   from_files: Map<string, string>;
 }
 
-/** Replace every `<member>_file` by the file's contents; fill private keys from secrets. */
+/**
+ * Replace every `<member>_file` by the file's contents; fill private keys from secrets.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: a file cannot be read, or a member is given
+ *   both inline and as a file (`field` names it).
+ */
 export async function loadMaterialFiles(
   raw: Record<string, unknown>,
   o: LoadOptions = {},

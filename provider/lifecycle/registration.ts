@@ -1,7 +1,7 @@
 /**
  * The four verbs the Pulumi resource and the CLI call: createRegistration / readRegistration /
  * updateRegistration / deleteRegistration (DCR POST / GET / PUT / DELETE). Policy is decided in
- * `core/lifecycle/plan.ts`; preparation, authentication and reconciliation live beside this file.
+ * `core/policy/plan.ts`; preparation, authentication and reconciliation live beside this file.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -50,7 +50,22 @@ export { parseRegistrationParams } from "./prepare.js";
 /** The Accept of registration calls: the regime's (AU, BR: JSON), else JSON or a signed answer. */
 const acceptOf = (p: Prepared) => p.profile.accept ?? ACCEPT;
 
-/** Register a client: SSA (downloaded or inline) → checks → signed/JSON request → POST → normalised result. */
+/**
+ * Register a client: SSA (downloaded or inline) → checks → signed/JSON request → POST → normalised result.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: the params, key material or bank profile are
+ *   invalid, or a check against discovery or the SSA fails; `field` names the input. Nothing is sent.
+ * @throws {SsaInvalidError} `OBDCR_SSA_INVALID`: the SSA does not verify or its claims do not fit.
+ * @throws {DirectoryRejectedError} `OBDCR_REGISTRATION_REJECTED`: the directory refused the token or
+ *   the SSA download (`error`, and the field to fix).
+ * @throws {RegistrationRejectedError} `OBDCR_REGISTRATION_REJECTED`: the bank refused the POST
+ *   (RFC 7591 `error`, e.g. `invalid_redirect_uri`, with the field when known).
+ * @throws {OutcomeUnknownError} `OBDCR_OUTCOME_UNKNOWN`: the POST's answer was lost; the bank may
+ *   hold the client (the message says how to adopt it).
+ * @throws {TransportError} `OBDCR_TRANSPORT`: TLS, connection or DNS failure after the retries.
+ * @throws {TimeoutError} `OBDCR_TIMEOUT`: a call exceeded the transport's timeouts.
+ * @throws {UnexpectedResponseError} `OBDCR_UNEXPECTED_RESPONSE`: a status, content type or body the
+ *   spec does not allow (discovery, directory or bank).
+ */
 export async function createRegistration(
   input: RegistrationParamsInput,
   ctx: ObDcrContext = createContext(),
@@ -153,7 +168,19 @@ function explainRejection(p: Prepared, e: unknown, context: string): unknown {
   });
 }
 
-/** GET the registration. Throws RegistrationGoneError when the bank says it is unknown/deleted. */
+/**
+ * GET the registration. Throws RegistrationGoneError when the bank says it is unknown/deleted.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: invalid params or state (`field` names it).
+ * @throws {RegistrationGoneError} `OBDCR_REGISTRATION_GONE`: the bank answered with a status its
+ *   profile declares as gone.
+ * @throws {GoneUnconfirmedError} `OBDCR_GONE_UNCONFIRMED`: an ambiguous answer (`invalid_client`,
+ *   a possibly rotated registration access token); the registration may still exist.
+ * @throws {NotSupportedError} `OBDCR_NOT_SUPPORTED`: the bank offers no GET (`bankProfile.supports.read`).
+ * @throws {TransportError} `OBDCR_TRANSPORT`: TLS, connection or DNS failure after the retries.
+ * @throws {TimeoutError} `OBDCR_TIMEOUT`: a call exceeded the transport's timeouts.
+ * @throws {UnexpectedResponseError} `OBDCR_UNEXPECTED_RESPONSE`: a status, content type or body the
+ *   spec does not allow (discovery, directory or bank).
+ */
 export async function readRegistration(
   input: RegistrationParamsInput,
   stateInput: RegistrationStateInput,
@@ -170,7 +197,22 @@ export async function readRegistration(
   return keepSecrets(p, state, r);
 }
 
-/** PUT the full claim set with client_id (fresh SSA). Keeps a rotated registration access token. */
+/**
+ * PUT the full claim set with client_id (fresh SSA). Keeps a rotated registration access token.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: invalid params, state or material, or a check
+ *   fails before sending (`field` names the input).
+ * @throws {SsaInvalidError} `OBDCR_SSA_INVALID`: the fresh SSA does not verify or fit.
+ * @throws {RegistrationRejectedError} `OBDCR_REGISTRATION_REJECTED`: the directory or the bank
+ *   refused (`error`, and the field when known).
+ * @throws {RegistrationGoneError} `OBDCR_REGISTRATION_GONE`: the bank does not know the client.
+ * @throws {GoneUnconfirmedError} `OBDCR_GONE_UNCONFIRMED`: an ambiguous answer; the registration may
+ *   still exist.
+ * @throws {NotSupportedError} `OBDCR_NOT_SUPPORTED`: the bank offers no PUT (`bankProfile.supports.update`).
+ * @throws {TransportError} `OBDCR_TRANSPORT`: TLS, connection or DNS failure after the retries.
+ * @throws {TimeoutError} `OBDCR_TIMEOUT`: a call exceeded the transport's timeouts.
+ * @throws {UnexpectedResponseError} `OBDCR_UNEXPECTED_RESPONSE`: a status, content type or body the
+ *   spec does not allow (discovery, directory or bank).
+ */
 export async function updateRegistration(
   input: RegistrationParamsInput,
   stateInput: RegistrationStateInput,
@@ -197,7 +239,18 @@ export async function updateRegistration(
   return keepSecrets(p, state, r);
 }
 
-/** DELETE the registration. Returns "gone" when the bank already does not know it. */
+/**
+ * DELETE the registration. Returns "gone" when the bank already does not know it.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: invalid params or state (`field` names it).
+ * @throws {NotSupportedError} `OBDCR_NOT_SUPPORTED`: the bank offers no DELETE (405, or
+ *   `bankProfile.supports.delete` false); `remedy` says to revoke it in the bank's portal.
+ * @throws {GoneUnconfirmedError} `OBDCR_GONE_UNCONFIRMED`: an ambiguous answer; nothing is assumed deleted.
+ * @throws {RegistrationRejectedError} `OBDCR_REGISTRATION_REJECTED`: the bank refused the DELETE.
+ * @throws {TransportError} `OBDCR_TRANSPORT`: TLS, connection or DNS failure after the retries.
+ * @throws {TimeoutError} `OBDCR_TIMEOUT`: a call exceeded the transport's timeouts.
+ * @throws {UnexpectedResponseError} `OBDCR_UNEXPECTED_RESPONSE`: a status, content type or body the
+ *   spec does not allow (discovery, directory or bank).
+ */
 export async function deleteRegistration(
   input: RegistrationParamsInput,
   stateInput: RegistrationStateInput,
@@ -229,6 +282,13 @@ export async function deleteRegistration(
  * Refuse a signing key that the directory does not publish under its kid (before a rotation is
  * applied). Uses the recorded `software_jwks_endpoint`, else the SSA's. Returns false when nothing
  * publishes this software's keys (no directory): there is nothing to check against.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `signingKey`): the directory does not
+ *   publish this key under its kid, or the params are invalid.
+ * @throws {SsaInvalidError} `OBDCR_SSA_INVALID`: the SSA naming the JWKS does not verify.
+ * @throws {TransportError} `OBDCR_TRANSPORT`: TLS, connection or DNS failure after the retries.
+ * @throws {TimeoutError} `OBDCR_TIMEOUT`: a call exceeded the transport's timeouts.
+ * @throws {UnexpectedResponseError} `OBDCR_UNEXPECTED_RESPONSE`: a status, content type or body the
+ *   spec does not allow (discovery, directory or bank).
  */
 export async function checkSigningKeyPublished(
   input: RegistrationParamsInput,

@@ -15,8 +15,10 @@ const CliFile = z.object({
   bin_dir: z.string().optional(),
   python_host: z.string().optional(),
   yaml_host: z.string().optional(),
+  go_host: z.string().optional(),
   gen_sdk: z.string().optional(),
   python: z.string().optional(),
+  python_wheels: z.string().optional(),
 });
 
 export interface Toolchain {
@@ -27,10 +29,14 @@ export interface Toolchain {
   version: string;
   pythonHost?: string;
   yamlHost?: string;
-  /** obdcr-gen-sdk --schema FILE --language nodejs|python --out DIR */
+  /** pulumi-language-go: compiles a Go program with the `go` on PATH, then runs it. */
+  goHost?: string;
+  /** obdcr-gen-sdk --schema FILE --language nodejs|python|go --out DIR */
   genSdk?: string;
   /** The python of a virtualenv that has the `pulumi` SDK of the CLI's version. */
   python?: string;
+  /** Wheels of what `python`'s virtualenv holds: a fresh virtualenv installs from them offline. */
+  pythonWheels?: string;
 }
 
 export function toolchain(): Toolchain {
@@ -45,13 +51,18 @@ export function toolchain(): Toolchain {
     version: c.version,
     pythonHost: c.python_host,
     yamlHost: c.yaml_host,
+    goHost: c.go_host,
     genSdk: c.gen_sdk,
     python: c.python,
+    pythonWheels: c.python_wheels,
   };
 }
 
 /** `tool` or a clear error saying how to get it. */
-export function need(t: Toolchain, tool: "pythonHost" | "yamlHost" | "genSdk" | "python"): string {
+export function need(
+  t: Toolchain,
+  tool: "pythonHost" | "yamlHost" | "goHost" | "genSdk" | "python" | "pythonWheels",
+): string {
   const p = t[tool];
   if (!p || !existsSync(p)) throw new Error(`${tool} is not installed: run \`npm run setup\``);
   return p;
@@ -62,7 +73,9 @@ export function need(t: Toolchain, tool: "pythonHost" | "yamlHost" | "genSdk" | 
  * user's own CLI are found there (the engine looks beside the CLI, then on PATH).
  */
 export function toolPath(t: Toolchain = toolchain()): string {
-  const dirs = [t.pulumi, t.pythonHost, t.yamlHost].filter((p): p is string => !!p).map((p) => dirname(p));
+  const dirs = [t.pulumi, t.pythonHost, t.yamlHost, t.goHost]
+    .filter((p): p is string => !!p)
+    .map((p) => dirname(p));
   return [...new Set(dirs), process.env.PATH ?? ""].join(delimiter);
 }
 

@@ -37,7 +37,7 @@ export class ClientRegistration extends pulumi.CustomResource {
     }
 
     /**
-     * Take over an existing registration at create (ignored afterwards).
+     * Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
      */
     declare public readonly adopt: pulumi.Output<outputs.Adopt | undefined>;
     /**
@@ -45,11 +45,11 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly appliedMetadata: pulumi.Output<{[key: string]: any} | undefined>;
     /**
-     * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
+     * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
      */
     declare public readonly bank: pulumi.Output<outputs.Bank>;
     /**
-     * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
+     * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
      */
     declare public readonly bankProfile: pulumi.Output<string | outputs.BankProfile | undefined>;
     /**
@@ -57,7 +57,7 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly caFingerprints: pulumi.Output<string[] | undefined>;
     /**
-     * The metadata to register; a change is a PUT.
+     * The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
      */
     declare public readonly client: pulumi.Output<outputs.Client | undefined>;
     /**
@@ -77,11 +77,11 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly clientSecretExpiresAt: pulumi.Output<number | undefined>;
     /**
-     * The directory (SSA source). Optional only for `rfc7591` without a software statement.
+     * The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
      */
     declare public readonly directory: pulumi.Output<outputs.Directory | undefined>;
     /**
-     * A preview warns when the transport certificate has fewer days left (default 30).
+     * A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
      */
     declare public readonly expiryWarningDays: pulumi.Output<number | undefined>;
     /**
@@ -89,7 +89,7 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly managementUri: pulumi.Output<string>;
     /**
-     * The bank's DCR specification. A change registers anew (replace).
+     * The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
      */
     declare public readonly profile: pulumi.Output<string>;
     /**
@@ -105,11 +105,11 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly registrationClientUri: pulumi.Output<string | undefined>;
     /**
-     * Any change of this value forces a PUT (scheduled rotation of secrets the bank issues).
+     * Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
      */
     declare public readonly rotationTrigger: pulumi.Output<string | undefined>;
     /**
-     * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+     * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
      */
     declare public readonly signingKey: pulumi.Output<outputs.SigningKey>;
     /**
@@ -121,7 +121,7 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public readonly signingPrivateKey: pulumi.Output<string | any | undefined>;
     /**
-     * Optional only for `rfc7591` without a software statement. A change registers anew.
+     * Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
      */
     declare public readonly software: pulumi.Output<outputs.Software | undefined>;
     /**
@@ -133,7 +133,7 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly substitutions: pulumi.Output<outputs.Substitution[]>;
     /**
-     * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+     * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
      */
     declare public readonly transport: pulumi.Output<outputs.Transport | undefined>;
     /**
@@ -233,39 +233,39 @@ export class ClientRegistration extends pulumi.CustomResource {
  */
 export interface ClientRegistrationArgs {
     /**
-     * Take over an existing registration at create (ignored afterwards).
+     * Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
      */
     adopt?: pulumi.Input<inputs.AdoptArgs | undefined>;
     /**
-     * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
+     * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
      */
     bank: pulumi.Input<inputs.BankArgs>;
     /**
-     * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
+     * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
      */
     bankProfile?: pulumi.Input<string | inputs.BankProfileArgs | undefined>;
     /**
-     * The metadata to register; a change is a PUT.
+     * The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
      */
     client?: pulumi.Input<inputs.ClientArgs | undefined>;
     /**
-     * The directory (SSA source). Optional only for `rfc7591` without a software statement.
+     * The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
      */
     directory?: pulumi.Input<inputs.DirectoryArgs | undefined>;
     /**
-     * A preview warns when the transport certificate has fewer days left (default 30).
+     * A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
      */
     expiryWarningDays?: pulumi.Input<number | undefined>;
     /**
-     * The bank's DCR specification. A change registers anew (replace).
+     * The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
      */
     profile: pulumi.Input<string>;
     /**
-     * Any change of this value forces a PUT (scheduled rotation of secrets the bank issues).
+     * Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
      */
     rotationTrigger?: pulumi.Input<string | undefined>;
     /**
-     * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+     * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
      */
     signingKey: pulumi.Input<inputs.SigningKeyArgs>;
     /**
@@ -273,11 +273,11 @@ export interface ClientRegistrationArgs {
      */
     signingPrivateKey?: pulumi.Input<string | any | undefined>;
     /**
-     * Optional only for `rfc7591` without a software statement. A change registers anew.
+     * Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
      */
     software?: pulumi.Input<inputs.SoftwareArgs | undefined>;
     /**
-     * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+     * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
      */
     transport?: pulumi.Input<inputs.TransportArgs | undefined>;
     /**

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { normalizeScope, normalizeTimestamp, parseRegistrationResponse } from "../../provider/core/index.js";
+import { parseRegistrationResponse } from "../../provider/core/index.js";
+// Internal helpers (not exported by ob-dcr/core): imported from their source module.
+import { normalizeScope, normalizeTimestamp } from "../../provider/core/parse/registration_response.js";
 
 describe("normalizeTimestamp", () => {
   it.each([

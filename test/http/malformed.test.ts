@@ -4,13 +4,14 @@ import { MockAgent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createContext,
-  getAgent,
   getDirectoryToken,
   processRegistrationResponse,
   processSsaResponse,
-  send,
   verifySsa,
 } from "../../provider/http/index.js";
+// Transport internals (not exported by ob-dcr/http): imported from their source modules.
+import { send } from "../../provider/http/send.js";
+import { getAgent } from "../../provider/http/transport.js";
 import { testKey } from "../core/helpers.js";
 
 const ORIGIN = "https://bank.example";

@@ -3,12 +3,10 @@
 // flight (counted at the sandbox), all 10 complete, and another bank is served meanwhile.
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  originLimitStats,
-  resetOriginLimitStats,
-  send,
-  type TlsMaterial,
-} from "../../provider/http/index.js";
+import type { TlsMaterial } from "../../provider/http/index.js";
+// Transport internals (not exported by ob-dcr/http): imported from their source modules.
+import { send } from "../../provider/http/send.js";
+import { originLimitStats, resetOriginLimitStats } from "../../provider/http/transport.js";
 import { closeAgents, createContext } from "../../provider/index.js";
 import { sandboxForFile } from "../support/hooks.js";
 

@@ -1,8 +1,8 @@
-// A copy of an example project (examples/python, examples/yaml) run by the real `pulumi` CLI on a
+// A copy of an example project (examples/python, examples/yaml, examples/go) run by the real `pulumi` CLI on a
 // file backend in a temp dir, with the stack config the example documents made from the sandbox
 // manifest. The copy's `plugins.providers` path is made absolute (the example's is relative to it).
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
@@ -31,7 +31,7 @@ export interface Project {
 export const LANGUAGE_BANKS = ["sandbox-bank", "rfc7592-bank"];
 
 export function copyExample(
-  name: "python" | "yaml",
+  name: "python" | "yaml" | "go",
   work: string,
   env: Record<string, string> = {},
 ): Project {
@@ -42,6 +42,13 @@ export function copyExample(
   const yaml = readFileSync(file, "utf8");
   if (!yaml.includes("path: ../../bin")) throw new Error(`examples/${name}/Pulumi.yaml: no plugin path`);
   writeFileSync(file, yaml.replace("path: ../../bin", `path: ${join(repoRoot, "bin")}`));
+  // A Go program's go.mod points at the Go SDK relative to the example: likewise absolute.
+  const goMod = join(dir, "go.mod");
+  if (existsSync(goMod)) {
+    const mod = readFileSync(goMod, "utf8");
+    if (!mod.includes("=> ../../sdk/go/obdcr")) throw new Error(`examples/${name}/go.mod: no SDK replace`);
+    writeFileSync(goMod, mod.replace("=> ../../sdk/go/obdcr", `=> ${join(repoRoot, "sdk", "go", "obdcr")}`));
+  }
   const backend = join(work, "backend");
   mkdirSync(backend, { recursive: true });
   let out = "";

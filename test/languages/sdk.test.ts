@@ -1,6 +1,7 @@
-// The committed SDKs (sdk/nodejs, sdk/python) against a fresh generation from the committed
-// schema.json (a schema change without `npm run sdk` fails here), the Node SDK type-checks, and
-// the Python SDK installs offline (`pip install ./sdk/python`) and imports with the package's version.
+// The committed SDKs (sdk/nodejs, sdk/python, sdk/go) against a fresh generation from the committed
+// schema.json (a schema change without `npm run sdk` fails here), the Node SDK type-checks, the
+// Python SDK installs offline (`pip install ./sdk/python`) and imports with the package's version,
+// and the Go SDK's module builds and vets offline under its documented module path.
 import { execFile } from "node:child_process";
 import {
   cpSync,
@@ -16,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateSdks, SDK_DIR, SDK_LANGUAGES } from "../../scripts/gen_sdk.js";
+import { GO_MODULE, GO_SDK_DIR, generateSdks, SDK_DIR, SDK_LANGUAGES } from "../../scripts/gen_sdk.js";
 import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
 import { need, toolchain } from "../../scripts/lib/toolchain.js";
 import { installPythonSdk } from "./python_sdk.js";
@@ -46,7 +47,8 @@ describe("generated SDKs", () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it("the committed sdk/ is what `npm run sdk` generates from the committed schema.json", async () => {
-    await generateSdks(join(work, "fresh"));
+    // The Go SDK's go.sum by `go mod tidy` from the module cache alone.
+    await generateSdks(join(work, "fresh"), undefined, { GOPROXY: "off" });
     for (const language of SDK_LANGUAGES) {
       const fresh = files(join(work, "fresh", language));
       const committed = files(join(SDK_DIR, language));
@@ -67,6 +69,42 @@ describe("generated SDKs", () => {
       "__pulumiType = 'obdcr:index:ClientRegistration'",
     );
   });
+
+  it("the Go SDK is the module GO_MODULE, builds and vets offline, and carries the package's version", async () => {
+    const mod = readFileSync(join(GO_SDK_DIR, "go.mod"), "utf8");
+    expect(mod.split("\n")[0]).toBe(`module ${GO_MODULE}`);
+    expect(GO_MODULE).toBe("github.com/ob-dcr/ob-dcr/sdk/go/obdcr");
+    const { version: pulumiVersion } = JSON.parse(
+      readFileSync(join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
+    ) as { version: string };
+    expect(mod).toContain(`github.com/pulumi/pulumi/sdk/v3 v${pulumiVersion}\n`);
+    expect(JSON.parse(readFileSync(join(GO_SDK_DIR, "pulumi-plugin.json"), "utf8"))).toEqual({
+      resource: true,
+      name: "obdcr",
+      version,
+    });
+    expect(readFileSync(join(GO_SDK_DIR, "clientRegistration.go"), "utf8")).toContain(
+      'ctx.RegisterResource("obdcr:index:ClientRegistration"',
+    );
+    const env = {
+      ...process.env,
+      GOPROXY: "off",
+      GOFLAGS: "-mod=readonly",
+      GOWORK: "off",
+      GOTOOLCHAIN: "local",
+    };
+    // In place (go build of several packages and go vet write nothing into the tree): the build
+    // cache that setup filled for examples/go, which compiles this module at this path, serves.
+    const dir = GO_SDK_DIR;
+    await exec("go", ["build", "./..."], { cwd: dir, env });
+    await exec("go", ["vet", "./..."], { cwd: dir, env });
+    const list = await exec("go", ["list", "./..."], { cwd: dir, env });
+    expect(list.stdout.trim().split("\n").sort()).toEqual([
+      GO_MODULE,
+      `${GO_MODULE}/config`,
+      `${GO_MODULE}/internal`,
+    ]);
+  }, 600_000);
 
   it("the Python SDK installs offline and imports as pulumi_obdcr with the package's version", async () => {
     const site = await installPythonSdk(work);

@@ -215,13 +215,12 @@ describe("npm pack, installed offline into new projects", () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("the tarball holds package.json, the README and the build of provider/ and sandbox/, nothing else", () => {
-    expect(packedFiles).toContain("package.json");
-    expect(packedFiles).toContain("README.md");
+  it("the tarball holds package.json, the README, LICENSE, CHANGELOG and the build of provider/ and sandbox/, nothing else", () => {
+    for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md"])
+      expect(packedFiles).toContain(f);
     const strays = packedFiles.filter(
       (f) =>
-        f !== "package.json" &&
-        f !== "README.md" &&
+        !["package.json", "README.md", "LICENSE", "CHANGELOG.md"].includes(f) &&
         f !== "bin/pulumi-resource-obdcr" && // the native provider plugin's wrapper
         !/^dist\/(provider|sandbox)\//.test(f),
     );

@@ -69,7 +69,7 @@ describe("toolchain recorded by npm run setup", () => {
   }
 
   it("records a python venv with the CLI's pulumi SDK and a current obdcr-gen-sdk", async () => {
-    for (const tool of ["pythonHost", "yamlHost", "genSdk", "python"] as const) {
+    for (const tool of ["pythonHost", "yamlHost", "goHost", "genSdk", "python", "pythonWheels"] as const) {
       expect(existsSync(need(t, tool)), tool).toBe(true);
     }
     const py = await exec(need(t, "python"), [

@@ -112,6 +112,8 @@ const describe = (o: SettingOrigin) => o.from;
  * Merge spec profile, preset and overrides into one profile, recording each value's origin.
  * Throws `InvalidInputError` (field `bank_profile`) for an unknown preset, and naming the field and
  * both sides for an override that the spec profile does not allow.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: an unknown preset, or a setting the spec
+ *   profile does not allow (`field` is the setting's path).
  */
 export function resolveBankProfile(params: RegistrationParams): ResolvedBankProfile {
   const profile = getProfile(params.profile);

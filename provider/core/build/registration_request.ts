@@ -62,6 +62,11 @@ function applicationType(profile: Profile, t: string): string {
   return t;
 }
 
+/**
+ * The registration request's claims (the JWT payload, or the JSON body) from params, profile and SSA.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: a claim the profile needs is missing (`bank.org_id` for
+ *   the `aud`, an SSA for OBIE profiles) or a value it does not allow; `field` names the input.
+ */
 export function buildRegistrationClaims(input: RegistrationClaimsInput): RegistrationClaims {
   const { profile, client } = input;
   const m: Record<string, unknown> = {};

@@ -31,6 +31,7 @@ export function directoryProfileOf(p: Pick<RegistrationParams, "profile">): Dire
 /**
  * Fill an SSA URL template with the software's ids (URL-encoded). Only the regime's variables are
  * known: any other `{name}` is refused, naming `directory.ssa_endpoint`.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `directory.ssa_endpoint`).
  */
 export function ssaUrlFor(
   template: string,

@@ -80,6 +80,8 @@ const NOT_COMPARED = new Set([
 /**
  * Parse a registration response body (already decoded to an object).
  * `requested` are the metadata claims sent, used to report substitutions.
+ * @throws {UnexpectedResponseError} `OBDCR_UNEXPECTED_RESPONSE`: no usable `client_id`, or fields
+ *   the client relies on are malformed (the error keeps any `client_id` the bank issued).
  */
 export function parseRegistrationResponse(
   body: unknown,

@@ -1,7 +1,7 @@
 /**
  * The registration plan: what the request and the management calls look like for one bank, decided
  * from the parameters, the resolved bank profile and the discovery document. Pure: the HTTP verbs
- * (`http/registration.ts`) carry these decisions out.
+ * (`lifecycle/registration.ts`) carry these decisions out.
  */
 import type { ResolvedBankProfile } from "../bank_profiles/resolve.js";
 import { InvalidInputError } from "../errors.js";

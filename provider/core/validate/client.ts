@@ -10,7 +10,10 @@ import { hasControls, untrustedText } from "../untrusted.js";
 
 const WEB_SCHEMES = new Set(["https:", "http:"]);
 
-/** redirect_uris: non-empty, within the SSA's, and (OBIE) https, no localhost, no fragment, ≤256. */
+/**
+ * redirect_uris: non-empty, within the SSA's, and (OBIE) https, no localhost, no fragment, ≤256.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `client.redirect_uris`).
+ */
 export function validateRedirectUris(
   profile: Profile,
   uris: readonly string[] | undefined,
@@ -87,7 +90,10 @@ function redirectUriProblem(profile: Profile, u: string): string | undefined {
   return undefined;
 }
 
-/** The signing kid must be in the software JWKS (from the SSA's software_jwks_endpoint) and not revoked. */
+/**
+ * The signing kid must be in the software JWKS (from the SSA's software_jwks_endpoint) and not revoked.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `signing_key.kid`).
+ */
 export function validateSigningKid(kid: string, jwks: Jwks, revoked?: Jwks): void {
   if (!jwks.keys.some((k) => k.kid === kid))
     throw new InvalidInputError(
@@ -98,7 +104,10 @@ export function validateSigningKid(kid: string, jwks: Jwks, revoked?: Jwks): voi
     throw new InvalidInputError("signing_key.kid", `"${kid}" is in the software's revoked JWKS`);
 }
 
-/** The auth method must be usable with the material given. */
+/**
+ * The auth method must be usable with the material given.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: the material the auth method needs is missing.
+ */
 export function validateAuthMaterial(
   client: ClientParams,
   material: { subject_dn: string | undefined },

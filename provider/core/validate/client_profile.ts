@@ -10,7 +10,10 @@ import type { ClientParams, SigningKeyParams } from "../schemas/params.js";
 
 const BASE62 = /^[0-9a-zA-Z]+$/;
 
-/** Profile limits: algorithms, auth methods, application_type, CIBA, iss/software_id, scope length. */
+/**
+ * Profile limits: algorithms, auth methods, application_type, CIBA, iss/software_id, scope length.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: the first value the spec profile does not allow (`field` names it).
+ */
 export function validateClientForProfile(
   profile: Profile,
   client: ClientParams,

@@ -3,7 +3,10 @@ import { InvalidInputError } from "../errors.js";
 import type { ClientParams } from "../schemas/params.js";
 import type { DiscoveryDocument } from "../schemas/responses.js";
 
-/** The bank's discovery document must support the chosen algorithms, auth method and response types. */
+/**
+ * The bank's discovery document must support the chosen algorithms, auth method and response types.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: a value the bank does not list (`field` names it).
+ */
 export function validateAgainstDiscovery(
   d: DiscoveryDocument,
   client: ClientParams,

@@ -11,7 +11,11 @@ export interface SsaExpectations {
   skew?: number;
 }
 
-/** Claim checks of a (verified or decoded) SSA. */
+/**
+ * Claim checks of a (verified or decoded) SSA.
+ * @throws {SsaInvalidError} `OBDCR_SSA_INVALID`: wrong `iss`, `software_id` or `org_id`, expired,
+ *   issued in the future, or an organisation that is not Active (`claim` names it).
+ */
 export function validateSsaClaims(claims: SsaClaims, e: SsaExpectations): void {
   const skew = e.skew ?? 60;
   if (claims.iss !== e.issuer)

@@ -13,6 +13,10 @@ import { validateRedirectUris } from "./client.js";
 const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((x) => b.includes(x)) && b.every((x) => a.includes(x));
 
+/**
+ * The client metadata against what the SSA allows (redirect URIs, webhook URIs).
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: a value outside the SSA's (`field` names it).
+ */
 export function validateAgainstSsa(
   profile: Profile,
   client: Pick<ClientParams, "redirect_uris" | "jwks_uri" | "webhook_uris">,

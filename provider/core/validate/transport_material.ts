@@ -9,6 +9,8 @@ const checkedPairs = boundedCache<{ from: number; to: number }>();
 /**
  * The mTLS material, before any connection: the certificate and key parse, belong together, and the
  * certificate is valid now. (Who issued it is the servers' business: a bank refuses another CA.)
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (fields `transport.*`): unparsable, a mismatched pair, or
+ *   a certificate outside its validity.
  */
 export function validateTransportMaterial(
   transport: { cert?: string | undefined; key?: string | undefined },

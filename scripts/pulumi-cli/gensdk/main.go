@@ -1,6 +1,6 @@
-// obdcr-gen-sdk writes a Pulumi package's nodejs or python SDK from its schema.json, offline.
+// obdcr-gen-sdk writes a Pulumi package's nodejs, python or go SDK from its schema.json, offline.
 //
-//	obdcr-gen-sdk --schema schema.json --language nodejs|python --out DIR
+//	obdcr-gen-sdk --schema schema.json --language nodejs|python|go --out DIR
 //
 // Why not `pulumi package gen-sdk`: CLI 3.260 delegates SDK generation to the language host's
 // GeneratePackage RPC, and the 3.68 hosts that setup builds (the newest the module proxy serves)
@@ -20,6 +20,7 @@ import (
 	"sort"
 
 	"github.com/blang/semver"
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
@@ -58,7 +59,7 @@ func (l noLoader) LoadPackageReferenceV2(
 
 func main() {
 	schemaPath := flag.String("schema", "", "path of the package's schema.json")
-	language := flag.String("language", "", "nodejs or python")
+	language := flag.String("language", "", "nodejs, python or go")
 	out := flag.String("out", "", "directory to write the SDK into (created; existing files are overwritten)")
 	version := flag.Bool("version", false, "print the build id and exit")
 	flag.Parse()
@@ -73,8 +74,8 @@ func main() {
 }
 
 func run(schemaPath, language, out string) error {
-	if schemaPath == "" || out == "" || (language != "nodejs" && language != "python") {
-		return errors.New("usage: obdcr-gen-sdk --schema FILE --language nodejs|python --out DIR")
+	if schemaPath == "" || out == "" || (language != "nodejs" && language != "python" && language != "go") {
+		return errors.New("usage: obdcr-gen-sdk --schema FILE --language nodejs|python|go --out DIR")
 	}
 	raw, err := os.ReadFile(schemaPath)
 	if err != nil {
@@ -98,6 +99,10 @@ func run(schemaPath, language, out string) error {
 		files, err = nodejs.GeneratePackage(tool, pkg, nil, nil, false, loader)
 	case "python":
 		files, err = python.GeneratePackage(tool, pkg, nil, loader)
+	case "go":
+		// File names are relative to the SDK's root: <package name>/*.go (the import path is the
+		// schema's language.go.importBasePath); the go.mod is the caller's (scripts/gen_sdk.ts).
+		files, err = gogen.GeneratePackage(tool, pkg, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("generating the %s SDK: %w", language, err)

@@ -6,322 +6,337 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
- * Take over an existing registration at create (ignored afterwards).
+ * Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
  */
 export interface Adopt {
     /**
-     * The `clientId` member (wire name).
+     * The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
      */
     clientId: string;
     /**
-     * For `client_secret_*` auth methods. Secret.
+     * For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
      */
     clientSecret?: string;
     /**
-     * RFC 7592 management credential of the existing client. Secret.
+     * RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
      */
     registrationAccessToken?: string;
     /**
-     * The `registrationClientUri` member (wire name).
+     * The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
      */
     registrationClientUri?: string;
 }
 
 /**
- * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
+ * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
  */
 export interface Bank {
     /**
-     * The bank's OpenID discovery document; gives the registration and token endpoints. Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration"
+     * The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
      */
     discoveryUrl?: string;
     /**
-     * The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`.
+     * The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
      */
     issuer?: string;
     /**
-     * The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`.
+     * The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
      */
     jwksUri?: string;
     /**
-     * The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). Example: "0015800000jfQ9aAAE"
+     * The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
      */
     orgId?: string;
     /**
-     * Default: the discovery `registration_endpoint`.
+     * The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
      */
     registrationEndpoint?: string;
     /**
-     * Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`.
+     * Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
      */
     tokenEndpoint?: string;
 }
 
 /**
- * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
+ * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
  */
 export interface BankProfile {
     /**
-     * The `aud` member (wire name).
+     * The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
      */
     aud?: string | outputs.BankProfileAud;
     /**
-     * The bank honours a proposed client_id: lost POST answers are reconciled by GET on it.
+     * The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
      */
     clientIdHint?: boolean;
     /**
-     * Request media type of the registration body.
+     * The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
      */
     contentType?: string;
     /**
-     * The `dn_format` member (wire name).
+     * How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
      */
     dnFormat?: string;
     /**
-     * Codes with which the bank refuses a second registration (explained as a possible duplicate).
+     * Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
      */
     duplicateErrors?: string[];
     /**
-     * Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
+     * Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
      */
     extraClaims?: {[key: string]: any};
     /**
-     * `grant_types` sent (the client's own `client.grant_types` wins when given).
+     * The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
      */
     grantTypes?: string[];
     /**
-     * The `iss` member (wire name).
+     * The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
      */
     iss?: string | outputs.BankProfileIss;
     /**
-     * Case of the request `jti` (a UUIDv4).
+     * The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
      */
     jtiCase?: string;
     /**
-     * The `management` member (wire name).
+     * How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
      */
     management?: outputs.BankProfileManagement;
     /**
-     * A preset to start from. Example: "hsbc"
+     * A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
      */
     preset?: string;
     /**
-     * A second registration of the software is refused: a replacement deletes first.
+     * A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
      */
     refusesDuplicateRegistration?: boolean;
     /**
-     * Lifetime of the registration request JWT, seconds (default 300).
+     * Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
      */
     requestTtlSeconds?: number;
     /**
-     * The `response` member (wire name).
+     * What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
      */
     response?: outputs.BankProfileResponse;
     /**
-     * `scope` in requests: a space-delimited string (3.2+) or an array (3.1, some banks).
+     * The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
      */
     scopeFormat?: string;
     /**
-     * Skip the discovery capability checks (only for a bank that publishes wrong metadata).
+     * Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
      */
     skipDiscoveryChecks?: boolean;
     /**
-     * The `supports` member (wire name).
+     * Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
      */
     supports?: outputs.BankProfileSupports;
 }
 
+/**
+ * The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+ */
 export interface BankProfileAud {
     /**
-     * The `literal` member (wire name).
+     * The `aud` value to send as it is. See: RFC 7519 §4.1.3
      */
     literal: string;
 }
 
+/**
+ * The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+ */
 export interface BankProfileIss {
     /**
-     * The `literal` member (wire name).
+     * The `iss` value to send as it is. See: RFC 7519 §4.1.1
      */
     literal: string;
 }
 
+/**
+ * How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+ */
 export interface BankProfileManagement {
     /**
-     * Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
+     * Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
      */
     allowedOrigins?: string[];
     /**
-     * Statuses of /register/{client_id} that mean "this client is unknown or deleted".
+     * HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
      */
     goneStatuses?: number[];
     /**
-     * `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
+     * `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
      */
     invalidClientIsGone?: boolean;
     /**
-     * The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
+     * The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
      */
     ratMayRotate?: boolean;
     /**
-     * Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
+     * The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
      */
     scope?: string;
     /**
-     * `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
+     * The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
      */
     style?: string;
 }
 
+/**
+ * What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+ */
 export interface BankProfileResponse {
     /**
-     * Status of a successful POST /register.
+     * The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
      */
     createdStatus?: number;
     /**
-     * Name of the subject-DN claim the bank returns (old name `tls_client_auth_dn` at some banks).
+     * The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
      */
     dnClaim?: string;
     /**
-     * `scope` in responses: a space-delimited string or a JSON array.
+     * The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
      */
     scopeFormat?: string;
     /**
-     * `client_id_issued_at` (and echoed `iat`/`exp`): epoch seconds, milliseconds, or date strings.
+     * The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
      */
     timestampUnit?: string;
 }
 
+/**
+ * Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+ */
 export interface BankProfileSupports {
     /**
-     * The `delete` member (wire name).
+     * DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
      */
     delete?: boolean;
     /**
-     * The `read` member (wire name).
+     * GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
      */
     read?: boolean;
     /**
-     * The `update` member (wire name).
+     * PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
      */
     update?: boolean;
 }
 
 /**
- * The metadata to register; a change is a PUT.
+ * The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
  */
 export interface Client {
     /**
-     * The `application_type` member (wire name).
+     * The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
      */
     applicationType?: string;
     /**
-     * JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256).
+     * JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
      */
     authorizationEncryptedResponseAlg?: string;
     /**
-     * JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
+     * JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
      */
     authorizationEncryptedResponseEnc?: string;
     /**
-     * JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg).
+     * JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
      */
     authorizationSignedResponseAlg?: string;
     /**
-     * The `backchannel_authentication_request_signing_alg` member (wire name).
+     * CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
      */
     backchannelAuthenticationRequestSigningAlg?: string;
     /**
-     * The `backchannel_client_notification_endpoint` member (wire name).
+     * CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
      */
     backchannelClientNotificationEndpoint?: string;
     /**
-     * The `backchannel_token_delivery_mode` member (wire name).
+     * CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
      */
     backchannelTokenDeliveryMode?: string;
     /**
-     * The `backchannel_user_code_parameter_supported` member (wire name).
+     * CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
      */
     backchannelUserCodeParameterSupported?: boolean;
     /**
-     * Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" }
+     * Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
      */
     extra?: {[key: string]: any};
     /**
-     * Default: the bank profile's.
+     * Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
      */
     grantTypes?: string[];
     /**
-     * ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256).
+     * ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
      */
     idTokenEncryptedResponseAlg?: string;
     /**
-     * ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
+     * ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
      */
     idTokenEncryptedResponseEnc?: string;
     /**
-     * The `id_token_signed_response_alg` member (wire name).
+     * The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
      */
     idTokenSignedResponseAlg?: string;
     /**
-     * Our public keys by value (must hold the signing key).
+     * Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
      */
     jwks?: any;
     /**
-     * Our public keys by reference (RFC 7591 §2). Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`.
+     * Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
      */
     jwksUri?: string;
     /**
-     * Default: every redirect URI of the SSA. Example: ["https://tpp.example.com/callback"]
+     * Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
      */
     redirectUris?: string[];
     /**
-     * The `request_object_signing_alg` member (wire name).
+     * The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
      */
     requestObjectSigningAlg?: string;
     /**
-     * Default `["code id_token"]`; cdr-au `["code"]`.
+     * Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
      */
     responseTypes?: string[];
     /**
-     * Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments"
+     * Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
      */
     scope?: string | string[];
     /**
-     * Send `software_id` in the request (default true).
+     * Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
      */
     sendSoftwareId?: boolean;
     /**
-     * For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal).
+     * For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
      */
     tlsClientAuthSubjectDn?: string;
     /**
-     * Default `private_key_jwt`.
+     * How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
      */
     tokenEndpointAuthMethod?: string;
     /**
-     * Default: the signing key's alg.
+     * The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
      */
     tokenEndpointAuthSigningAlg?: string;
     /**
-     * ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off).
+     * ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
      */
     webhookUris?: string[];
 }
 
 /**
- * The directory (SSA source). Optional only for `rfc7591` without a software statement.
+ * The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
  */
 export interface Directory {
     /**
-     * The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id).
+     * The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
      */
     clientId?: string;
     /**
-     * Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants.
+     * Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
      */
     issuer?: string;
     /**
-     * The directory's JWKS inline (offline verification).
+     * The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
      */
     jwks?: any;
     /**
@@ -329,15 +344,15 @@ export interface Directory {
      */
     jwksFile?: string | string[];
     /**
-     * The directory's JWKS, to verify the SSA. Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks"
+     * The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
      */
     jwksUri?: string;
     /**
-     * Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`.
+     * Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
      */
     scope?: string | string[];
     /**
-     * An SSA given inline (no download). A new one is sent to the bank with a PUT.
+     * An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
      */
     softwareStatement?: string;
     /**
@@ -345,53 +360,53 @@ export interface Directory {
      */
     softwareStatementFile?: string | string[];
     /**
-     * The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}"
+     * The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
      */
     ssaEndpoint?: string;
     /**
-     * BR: an SSA older than this by `iat` is refused before sending, seconds (default 300).
+     * BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
      */
     ssaFreshSeconds?: number;
     /**
-     * A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60).
+     * A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
      */
     ssaMaxAgeSeconds?: number;
     /**
-     * AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3).
+     * AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
      */
     ssaMinVersion?: number;
     /**
-     * AU GetSSA `x-v` (default 4).
+     * AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
      */
     ssaVersion?: number;
     /**
-     * Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`).
+     * Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
      */
     tokenAuthMethod?: string;
     /**
-     * Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2"
+     * The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
      */
     tokenEndpoint?: string;
 }
 
 /**
- * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+ * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
  */
 export interface SigningKey {
     /**
-     * Default `PS256`.
+     * Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
      */
     alg?: string;
     /**
-     * The kid the directory assigned to this key.
+     * The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
      */
     kid: string;
     /**
-     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
      */
     privateKey?: string | any;
     /**
-     * A file holding the private key (read by the provider; only the path is in state).
+     * A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
      */
     privateKeyFile?: string | string[];
 }
@@ -415,15 +430,15 @@ export interface SigningKeyIdentity {
 }
 
 /**
- * Optional only for `rfc7591` without a software statement. A change registers anew.
+ * Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
  */
 export interface Software {
     /**
-     * Example: "0015800001041RHAAY"
+     * The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
      */
     orgId: string;
     /**
-     * Example: "2cfGqDWH4LgtDRHd5JtFp8"
+     * The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
      */
     softwareId: string;
 }
@@ -444,31 +459,31 @@ export interface Substitution {
 }
 
 /**
- * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+ * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
  */
 export interface Transport {
     /**
-     * CA certificate(s) to trust for the servers; default Node's store. Verification is always on.
+     * CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
      */
     ca?: string | string[];
     /**
-     * A file holding `ca` (read by the provider; only the path is in state).
+     * A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
      */
     caFile?: string | string[];
     /**
-     * PEM certificate (may include the chain). Or `certFile`.
+     * PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
      */
     cert?: string;
     /**
-     * A file holding `cert` (read by the provider; only the path is in state).
+     * A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
      */
     certFile?: string | string[];
     /**
-     * PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+     * PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
      */
     key?: string;
     /**
-     * A file holding `key` (read by the provider; only the path is in state).
+     * A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
      */
     keyFile?: string | string[];
 }

@@ -45,23 +45,23 @@ __all__ = [
 
 class AdoptArgsDict(TypedDict):
     """
-    Take over an existing registration at create (ignored afterwards).
+    Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
     """
     client_id: pulumi.Input[_builtins.str]
     """
-    The `clientId` member (wire name).
+    The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
     """
     client_secret: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    For `client_secret_*` auth methods. Secret.
+    For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
     """
     registration_access_token: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    RFC 7592 management credential of the existing client. Secret.
+    RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
     """
     registration_client_uri: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The `registrationClientUri` member (wire name).
+    The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
     """
 
 @pulumi.input_type
@@ -72,12 +72,12 @@ class AdoptArgs:
                  registration_access_token: pulumi.Input[Optional[_builtins.str]] = None,
                  registration_client_uri: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        Take over an existing registration at create (ignored afterwards).
+        Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
 
-        :param pulumi.Input[_builtins.str] client_id: The `clientId` member (wire name).
-        :param pulumi.Input[_builtins.str] client_secret: For `client_secret_*` auth methods. Secret.
-        :param pulumi.Input[_builtins.str] registration_access_token: RFC 7592 management credential of the existing client. Secret.
-        :param pulumi.Input[_builtins.str] registration_client_uri: The `registrationClientUri` member (wire name).
+        :param pulumi.Input[_builtins.str] client_id: The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
+        :param pulumi.Input[_builtins.str] client_secret: For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
+        :param pulumi.Input[_builtins.str] registration_access_token: RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
+        :param pulumi.Input[_builtins.str] registration_client_uri: The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
         """
         pulumi.set(__self__, "client_id", client_id)
         if client_secret is not None:
@@ -91,7 +91,7 @@ class AdoptArgs:
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The `clientId` member (wire name).
+        The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
         """
         return pulumi.get(self, "client_id")
 
@@ -103,7 +103,7 @@ class AdoptArgs:
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        For `client_secret_*` auth methods. Secret.
+        For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
         """
         return pulumi.get(self, "client_secret")
 
@@ -115,7 +115,7 @@ class AdoptArgs:
     @pulumi.getter(name="registrationAccessToken")
     def registration_access_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        RFC 7592 management credential of the existing client. Secret.
+        RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
         """
         return pulumi.get(self, "registration_access_token")
 
@@ -127,7 +127,7 @@ class AdoptArgs:
     @pulumi.getter(name="registrationClientUri")
     def registration_client_uri(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `registrationClientUri` member (wire name).
+        The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
         """
         return pulumi.get(self, "registration_client_uri")
 
@@ -138,31 +138,31 @@ class AdoptArgs:
 
 class BankArgsDict(TypedDict):
     """
-    Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
+    Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
     """
     discovery_url: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The bank's OpenID discovery document; gives the registration and token endpoints. Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration"
+    The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
     """
     issuer: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`.
+    The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
     """
     jwks_uri: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`.
+    The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
     """
     org_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). Example: "0015800000jfQ9aAAE"
+    The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
     """
     registration_endpoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Default: the discovery `registration_endpoint`.
+    The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
     """
     token_endpoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`.
+    Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
     """
 
 @pulumi.input_type
@@ -175,14 +175,14 @@ class BankArgs:
                  registration_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  token_endpoint: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
+        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
 
-        :param pulumi.Input[_builtins.str] discovery_url: The bank's OpenID discovery document; gives the registration and token endpoints. Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration"
-        :param pulumi.Input[_builtins.str] issuer: The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`.
-        :param pulumi.Input[_builtins.str] jwks_uri: The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`.
-        :param pulumi.Input[_builtins.str] org_id: The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). Example: "0015800000jfQ9aAAE"
-        :param pulumi.Input[_builtins.str] registration_endpoint: Default: the discovery `registration_endpoint`.
-        :param pulumi.Input[_builtins.str] token_endpoint: Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`.
+        :param pulumi.Input[_builtins.str] discovery_url: The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
+        :param pulumi.Input[_builtins.str] issuer: The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
+        :param pulumi.Input[_builtins.str] jwks_uri: The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
+        :param pulumi.Input[_builtins.str] org_id: The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
+        :param pulumi.Input[_builtins.str] registration_endpoint: The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
+        :param pulumi.Input[_builtins.str] token_endpoint: Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
         """
         if discovery_url is not None:
             pulumi.set(__self__, "discovery_url", discovery_url)
@@ -201,7 +201,7 @@ class BankArgs:
     @pulumi.getter(name="discoveryUrl")
     def discovery_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The bank's OpenID discovery document; gives the registration and token endpoints. Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration"
+        The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
         """
         return pulumi.get(self, "discovery_url")
 
@@ -213,7 +213,7 @@ class BankArgs:
     @pulumi.getter
     def issuer(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`.
+        The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
         """
         return pulumi.get(self, "issuer")
 
@@ -225,7 +225,7 @@ class BankArgs:
     @pulumi.getter(name="jwksUri")
     def jwks_uri(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`.
+        The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
         """
         return pulumi.get(self, "jwks_uri")
 
@@ -237,7 +237,7 @@ class BankArgs:
     @pulumi.getter(name="orgId")
     def org_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). Example: "0015800000jfQ9aAAE"
+        The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
         """
         return pulumi.get(self, "org_id")
 
@@ -249,7 +249,7 @@ class BankArgs:
     @pulumi.getter(name="registrationEndpoint")
     def registration_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Default: the discovery `registration_endpoint`.
+        The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
         """
         return pulumi.get(self, "registration_endpoint")
 
@@ -261,7 +261,7 @@ class BankArgs:
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`.
+        Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -272,75 +272,75 @@ class BankArgs:
 
 class BankProfileArgsDict(TypedDict):
     """
-    The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
+    The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
     """
     aud: NotRequired[pulumi.Input[Optional[Union[_builtins.str, 'BankProfileAudArgsDict']]]]
     """
-    The `aud` member (wire name).
+    The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
     """
     client_id_hint: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    The bank honours a proposed client_id: lost POST answers are reconciled by GET on it.
+    The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
     """
     content_type: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Request media type of the registration body.
+    The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
     """
     dn_format: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The `dn_format` member (wire name).
+    How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
     """
     duplicate_errors: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    Codes with which the bank refuses a second registration (explained as a possible duplicate).
+    Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
     """
     extra_claims: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
-    Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
+    Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
     """
     grant_types: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    `grant_types` sent (the client's own `client.grant_types` wins when given).
+    The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
     """
     iss: NotRequired[pulumi.Input[Optional[Union[_builtins.str, 'BankProfileIssArgsDict']]]]
     """
-    The `iss` member (wire name).
+    The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
     """
     jti_case: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Case of the request `jti` (a UUIDv4).
+    The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
     """
     management: NotRequired[pulumi.Input[Optional['BankProfileManagementArgsDict']]]
     """
-    The `management` member (wire name).
+    How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
     """
     preset: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    A preset to start from. Example: "hsbc"
+    A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
     """
     refuses_duplicate_registration: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    A second registration of the software is refused: a replacement deletes first.
+    A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
     """
     request_ttl_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Lifetime of the registration request JWT, seconds (default 300).
+    Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
     """
     response: NotRequired[pulumi.Input[Optional['BankProfileResponseArgsDict']]]
     """
-    The `response` member (wire name).
+    What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
     """
     scope_format: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    `scope` in requests: a space-delimited string (3.2+) or an array (3.1, some banks).
+    The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
     """
     skip_discovery_checks: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    Skip the discovery capability checks (only for a bank that publishes wrong metadata).
+    Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
     """
     supports: NotRequired[pulumi.Input[Optional['BankProfileSupportsArgsDict']]]
     """
-    The `supports` member (wire name).
+    Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
     """
 
 @pulumi.input_type
@@ -364,25 +364,25 @@ class BankProfileArgs:
                  skip_discovery_checks: pulumi.Input[Optional[_builtins.bool]] = None,
                  supports: pulumi.Input[Optional['BankProfileSupportsArgs']] = None):
         """
-        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
+        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
 
-        :param pulumi.Input[Union[_builtins.str, 'BankProfileAudArgs']] aud: The `aud` member (wire name).
-        :param pulumi.Input[_builtins.bool] client_id_hint: The bank honours a proposed client_id: lost POST answers are reconciled by GET on it.
-        :param pulumi.Input[_builtins.str] content_type: Request media type of the registration body.
-        :param pulumi.Input[_builtins.str] dn_format: The `dn_format` member (wire name).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] duplicate_errors: Codes with which the bank refuses a second registration (explained as a possible duplicate).
-        :param pulumi.Input[Mapping[str, Any]] extra_claims: Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] grant_types: `grant_types` sent (the client's own `client.grant_types` wins when given).
-        :param pulumi.Input[Union[_builtins.str, 'BankProfileIssArgs']] iss: The `iss` member (wire name).
-        :param pulumi.Input[_builtins.str] jti_case: Case of the request `jti` (a UUIDv4).
-        :param pulumi.Input['BankProfileManagementArgs'] management: The `management` member (wire name).
-        :param pulumi.Input[_builtins.str] preset: A preset to start from. Example: "hsbc"
-        :param pulumi.Input[_builtins.bool] refuses_duplicate_registration: A second registration of the software is refused: a replacement deletes first.
-        :param pulumi.Input[_builtins.int] request_ttl_seconds: Lifetime of the registration request JWT, seconds (default 300).
-        :param pulumi.Input['BankProfileResponseArgs'] response: The `response` member (wire name).
-        :param pulumi.Input[_builtins.str] scope_format: `scope` in requests: a space-delimited string (3.2+) or an array (3.1, some banks).
-        :param pulumi.Input[_builtins.bool] skip_discovery_checks: Skip the discovery capability checks (only for a bank that publishes wrong metadata).
-        :param pulumi.Input['BankProfileSupportsArgs'] supports: The `supports` member (wire name).
+        :param pulumi.Input[Union[_builtins.str, 'BankProfileAudArgs']] aud: The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+        :param pulumi.Input[_builtins.bool] client_id_hint: The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
+        :param pulumi.Input[_builtins.str] content_type: The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
+        :param pulumi.Input[_builtins.str] dn_format: How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] duplicate_errors: Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
+        :param pulumi.Input[Mapping[str, Any]] extra_claims: Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] grant_types: The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+        :param pulumi.Input[Union[_builtins.str, 'BankProfileIssArgs']] iss: The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+        :param pulumi.Input[_builtins.str] jti_case: The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
+        :param pulumi.Input['BankProfileManagementArgs'] management: How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+        :param pulumi.Input[_builtins.str] preset: A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
+        :param pulumi.Input[_builtins.bool] refuses_duplicate_registration: A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
+        :param pulumi.Input[_builtins.int] request_ttl_seconds: Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
+        :param pulumi.Input['BankProfileResponseArgs'] response: What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+        :param pulumi.Input[_builtins.str] scope_format: The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
+        :param pulumi.Input[_builtins.bool] skip_discovery_checks: Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
+        :param pulumi.Input['BankProfileSupportsArgs'] supports: Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
         """
         if aud is not None:
             pulumi.set(__self__, "aud", aud)
@@ -423,7 +423,7 @@ class BankProfileArgs:
     @pulumi.getter
     def aud(self) -> pulumi.Input[Optional[Union[_builtins.str, 'BankProfileAudArgs']]]:
         """
-        The `aud` member (wire name).
+        The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
         """
         return pulumi.get(self, "aud")
 
@@ -435,7 +435,7 @@ class BankProfileArgs:
     @pulumi.getter(name="clientIdHint")
     def client_id_hint(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The bank honours a proposed client_id: lost POST answers are reconciled by GET on it.
+        The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
         """
         return pulumi.get(self, "client_id_hint")
 
@@ -447,7 +447,7 @@ class BankProfileArgs:
     @pulumi.getter(name="contentType")
     def content_type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Request media type of the registration body.
+        The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
         """
         return pulumi.get(self, "content_type")
 
@@ -459,7 +459,7 @@ class BankProfileArgs:
     @pulumi.getter(name="dnFormat")
     def dn_format(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `dn_format` member (wire name).
+        How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
         """
         return pulumi.get(self, "dn_format")
 
@@ -471,7 +471,7 @@ class BankProfileArgs:
     @pulumi.getter(name="duplicateErrors")
     def duplicate_errors(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Codes with which the bank refuses a second registration (explained as a possible duplicate).
+        Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
         """
         return pulumi.get(self, "duplicate_errors")
 
@@ -483,7 +483,7 @@ class BankProfileArgs:
     @pulumi.getter(name="extraClaims")
     def extra_claims(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
+        Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
         """
         return pulumi.get(self, "extra_claims")
 
@@ -495,7 +495,7 @@ class BankProfileArgs:
     @pulumi.getter(name="grantTypes")
     def grant_types(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        `grant_types` sent (the client's own `client.grant_types` wins when given).
+        The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
         """
         return pulumi.get(self, "grant_types")
 
@@ -507,7 +507,7 @@ class BankProfileArgs:
     @pulumi.getter
     def iss(self) -> pulumi.Input[Optional[Union[_builtins.str, 'BankProfileIssArgs']]]:
         """
-        The `iss` member (wire name).
+        The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
         """
         return pulumi.get(self, "iss")
 
@@ -519,7 +519,7 @@ class BankProfileArgs:
     @pulumi.getter(name="jtiCase")
     def jti_case(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Case of the request `jti` (a UUIDv4).
+        The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
         """
         return pulumi.get(self, "jti_case")
 
@@ -531,7 +531,7 @@ class BankProfileArgs:
     @pulumi.getter
     def management(self) -> pulumi.Input[Optional['BankProfileManagementArgs']]:
         """
-        The `management` member (wire name).
+        How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
         """
         return pulumi.get(self, "management")
 
@@ -543,7 +543,7 @@ class BankProfileArgs:
     @pulumi.getter
     def preset(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        A preset to start from. Example: "hsbc"
+        A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
         """
         return pulumi.get(self, "preset")
 
@@ -555,7 +555,7 @@ class BankProfileArgs:
     @pulumi.getter(name="refusesDuplicateRegistration")
     def refuses_duplicate_registration(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        A second registration of the software is refused: a replacement deletes first.
+        A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
         """
         return pulumi.get(self, "refuses_duplicate_registration")
 
@@ -567,7 +567,7 @@ class BankProfileArgs:
     @pulumi.getter(name="requestTtlSeconds")
     def request_ttl_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Lifetime of the registration request JWT, seconds (default 300).
+        Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
         """
         return pulumi.get(self, "request_ttl_seconds")
 
@@ -579,7 +579,7 @@ class BankProfileArgs:
     @pulumi.getter
     def response(self) -> pulumi.Input[Optional['BankProfileResponseArgs']]:
         """
-        The `response` member (wire name).
+        What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
         """
         return pulumi.get(self, "response")
 
@@ -591,7 +591,7 @@ class BankProfileArgs:
     @pulumi.getter(name="scopeFormat")
     def scope_format(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `scope` in requests: a space-delimited string (3.2+) or an array (3.1, some banks).
+        The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
         """
         return pulumi.get(self, "scope_format")
 
@@ -603,7 +603,7 @@ class BankProfileArgs:
     @pulumi.getter(name="skipDiscoveryChecks")
     def skip_discovery_checks(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Skip the discovery capability checks (only for a bank that publishes wrong metadata).
+        Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
         """
         return pulumi.get(self, "skip_discovery_checks")
 
@@ -615,7 +615,7 @@ class BankProfileArgs:
     @pulumi.getter
     def supports(self) -> pulumi.Input[Optional['BankProfileSupportsArgs']]:
         """
-        The `supports` member (wire name).
+        Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
         """
         return pulumi.get(self, "supports")
 
@@ -625,9 +625,12 @@ class BankProfileArgs:
 
 
 class BankProfileAudArgsDict(TypedDict):
+    """
+    The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+    """
     literal: pulumi.Input[_builtins.str]
     """
-    The `literal` member (wire name).
+    The `aud` value to send as it is. See: RFC 7519 §4.1.3
     """
 
 @pulumi.input_type
@@ -635,7 +638,9 @@ class BankProfileAudArgs:
     def __init__(__self__, *,
                  literal: pulumi.Input[_builtins.str]):
         """
-        :param pulumi.Input[_builtins.str] literal: The `literal` member (wire name).
+        The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+
+        :param pulumi.Input[_builtins.str] literal: The `aud` value to send as it is. See: RFC 7519 §4.1.3
         """
         pulumi.set(__self__, "literal", literal)
 
@@ -643,7 +648,7 @@ class BankProfileAudArgs:
     @pulumi.getter
     def literal(self) -> pulumi.Input[_builtins.str]:
         """
-        The `literal` member (wire name).
+        The `aud` value to send as it is. See: RFC 7519 §4.1.3
         """
         return pulumi.get(self, "literal")
 
@@ -653,9 +658,12 @@ class BankProfileAudArgs:
 
 
 class BankProfileIssArgsDict(TypedDict):
+    """
+    The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+    """
     literal: pulumi.Input[_builtins.str]
     """
-    The `literal` member (wire name).
+    The `iss` value to send as it is. See: RFC 7519 §4.1.1
     """
 
 @pulumi.input_type
@@ -663,7 +671,9 @@ class BankProfileIssArgs:
     def __init__(__self__, *,
                  literal: pulumi.Input[_builtins.str]):
         """
-        :param pulumi.Input[_builtins.str] literal: The `literal` member (wire name).
+        The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+
+        :param pulumi.Input[_builtins.str] literal: The `iss` value to send as it is. See: RFC 7519 §4.1.1
         """
         pulumi.set(__self__, "literal", literal)
 
@@ -671,7 +681,7 @@ class BankProfileIssArgs:
     @pulumi.getter
     def literal(self) -> pulumi.Input[_builtins.str]:
         """
-        The `literal` member (wire name).
+        The `iss` value to send as it is. See: RFC 7519 §4.1.1
         """
         return pulumi.get(self, "literal")
 
@@ -681,29 +691,32 @@ class BankProfileIssArgs:
 
 
 class BankProfileManagementArgsDict(TypedDict):
+    """
+    How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+    """
     allowed_origins: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
+    Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
     """
     gone_statuses: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]]
     """
-    Statuses of /register/{client_id} that mean "this client is unknown or deleted".
+    HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
     """
     invalid_client_is_gone: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
+    `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
     """
     rat_may_rotate: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
+    The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
     """
     scope: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
+    The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
     """
     style: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
+    The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
     """
 
 @pulumi.input_type
@@ -716,12 +729,14 @@ class BankProfileManagementArgs:
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
                  style: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_origins: Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] gone_statuses: Statuses of /register/{client_id} that mean "this client is unknown or deleted".
-        :param pulumi.Input[_builtins.bool] invalid_client_is_gone: `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
-        :param pulumi.Input[_builtins.bool] rat_may_rotate: The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
-        :param pulumi.Input[_builtins.str] scope: Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
-        :param pulumi.Input[_builtins.str] style: `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
+        How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_origins: Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] gone_statuses: HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
+        :param pulumi.Input[_builtins.bool] invalid_client_is_gone: `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
+        :param pulumi.Input[_builtins.bool] rat_may_rotate: The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
+        :param pulumi.Input[_builtins.str] scope: The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
+        :param pulumi.Input[_builtins.str] style: The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
         """
         if allowed_origins is not None:
             pulumi.set(__self__, "allowed_origins", allowed_origins)
@@ -740,7 +755,7 @@ class BankProfileManagementArgs:
     @pulumi.getter(name="allowedOrigins")
     def allowed_origins(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
+        Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
         """
         return pulumi.get(self, "allowed_origins")
 
@@ -752,7 +767,7 @@ class BankProfileManagementArgs:
     @pulumi.getter(name="goneStatuses")
     def gone_statuses(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]:
         """
-        Statuses of /register/{client_id} that mean "this client is unknown or deleted".
+        HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
         """
         return pulumi.get(self, "gone_statuses")
 
@@ -764,7 +779,7 @@ class BankProfileManagementArgs:
     @pulumi.getter(name="invalidClientIsGone")
     def invalid_client_is_gone(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
+        `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
         """
         return pulumi.get(self, "invalid_client_is_gone")
 
@@ -776,7 +791,7 @@ class BankProfileManagementArgs:
     @pulumi.getter(name="ratMayRotate")
     def rat_may_rotate(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
+        The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
         """
         return pulumi.get(self, "rat_may_rotate")
 
@@ -788,7 +803,7 @@ class BankProfileManagementArgs:
     @pulumi.getter
     def scope(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
+        The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
         """
         return pulumi.get(self, "scope")
 
@@ -800,7 +815,7 @@ class BankProfileManagementArgs:
     @pulumi.getter
     def style(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
+        The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
         """
         return pulumi.get(self, "style")
 
@@ -810,21 +825,24 @@ class BankProfileManagementArgs:
 
 
 class BankProfileResponseArgsDict(TypedDict):
+    """
+    What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+    """
     created_status: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Status of a successful POST /register.
+    The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
     """
     dn_claim: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Name of the subject-DN claim the bank returns (old name `tls_client_auth_dn` at some banks).
+    The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
     """
     scope_format: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    `scope` in responses: a space-delimited string or a JSON array.
+    The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
     """
     timestamp_unit: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    `client_id_issued_at` (and echoed `iat`/`exp`): epoch seconds, milliseconds, or date strings.
+    The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
     """
 
 @pulumi.input_type
@@ -835,10 +853,12 @@ class BankProfileResponseArgs:
                  scope_format: pulumi.Input[Optional[_builtins.str]] = None,
                  timestamp_unit: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        :param pulumi.Input[_builtins.int] created_status: Status of a successful POST /register.
-        :param pulumi.Input[_builtins.str] dn_claim: Name of the subject-DN claim the bank returns (old name `tls_client_auth_dn` at some banks).
-        :param pulumi.Input[_builtins.str] scope_format: `scope` in responses: a space-delimited string or a JSON array.
-        :param pulumi.Input[_builtins.str] timestamp_unit: `client_id_issued_at` (and echoed `iat`/`exp`): epoch seconds, milliseconds, or date strings.
+        What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+
+        :param pulumi.Input[_builtins.int] created_status: The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
+        :param pulumi.Input[_builtins.str] dn_claim: The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
+        :param pulumi.Input[_builtins.str] scope_format: The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
+        :param pulumi.Input[_builtins.str] timestamp_unit: The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
         """
         if created_status is not None:
             pulumi.set(__self__, "created_status", created_status)
@@ -853,7 +873,7 @@ class BankProfileResponseArgs:
     @pulumi.getter(name="createdStatus")
     def created_status(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Status of a successful POST /register.
+        The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
         """
         return pulumi.get(self, "created_status")
 
@@ -865,7 +885,7 @@ class BankProfileResponseArgs:
     @pulumi.getter(name="dnClaim")
     def dn_claim(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Name of the subject-DN claim the bank returns (old name `tls_client_auth_dn` at some banks).
+        The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
         """
         return pulumi.get(self, "dn_claim")
 
@@ -877,7 +897,7 @@ class BankProfileResponseArgs:
     @pulumi.getter(name="scopeFormat")
     def scope_format(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `scope` in responses: a space-delimited string or a JSON array.
+        The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
         """
         return pulumi.get(self, "scope_format")
 
@@ -889,7 +909,7 @@ class BankProfileResponseArgs:
     @pulumi.getter(name="timestampUnit")
     def timestamp_unit(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `client_id_issued_at` (and echoed `iat`/`exp`): epoch seconds, milliseconds, or date strings.
+        The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
         """
         return pulumi.get(self, "timestamp_unit")
 
@@ -899,17 +919,20 @@ class BankProfileResponseArgs:
 
 
 class BankProfileSupportsArgsDict(TypedDict):
+    """
+    Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+    """
     delete: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    The `delete` member (wire name).
+    DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
     """
     read: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    The `read` member (wire name).
+    GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
     """
     update: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    The `update` member (wire name).
+    PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
     """
 
 @pulumi.input_type
@@ -919,9 +942,11 @@ class BankProfileSupportsArgs:
                  read: pulumi.Input[Optional[_builtins.bool]] = None,
                  update: pulumi.Input[Optional[_builtins.bool]] = None):
         """
-        :param pulumi.Input[_builtins.bool] delete: The `delete` member (wire name).
-        :param pulumi.Input[_builtins.bool] read: The `read` member (wire name).
-        :param pulumi.Input[_builtins.bool] update: The `update` member (wire name).
+        Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+
+        :param pulumi.Input[_builtins.bool] delete: DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
+        :param pulumi.Input[_builtins.bool] read: GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
+        :param pulumi.Input[_builtins.bool] update: PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
         """
         if delete is not None:
             pulumi.set(__self__, "delete", delete)
@@ -934,7 +959,7 @@ class BankProfileSupportsArgs:
     @pulumi.getter
     def delete(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `delete` member (wire name).
+        DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
         """
         return pulumi.get(self, "delete")
 
@@ -946,7 +971,7 @@ class BankProfileSupportsArgs:
     @pulumi.getter
     def read(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `read` member (wire name).
+        GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
         """
         return pulumi.get(self, "read")
 
@@ -958,7 +983,7 @@ class BankProfileSupportsArgs:
     @pulumi.getter
     def update(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `update` member (wire name).
+        PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
         """
         return pulumi.get(self, "update")
 
@@ -969,103 +994,103 @@ class BankProfileSupportsArgs:
 
 class ClientArgsDict(TypedDict):
     """
-    The metadata to register; a change is a PUT.
+    The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
     """
     application_type: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The `application_type` member (wire name).
+    The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
     """
     authorization_encrypted_response_alg: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256).
+    JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
     """
     authorization_encrypted_response_enc: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
+    JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
     """
     authorization_signed_response_alg: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg).
+    JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
     """
     backchannel_authentication_request_signing_alg: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The `backchannel_authentication_request_signing_alg` member (wire name).
+    CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
     """
     backchannel_client_notification_endpoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The `backchannel_client_notification_endpoint` member (wire name).
+    CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
     """
     backchannel_token_delivery_mode: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The `backchannel_token_delivery_mode` member (wire name).
+    CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
     """
     backchannel_user_code_parameter_supported: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    The `backchannel_user_code_parameter_supported` member (wire name).
+    CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
     """
     extra: NotRequired[pulumi.Input[Optional[Mapping[str, Any]]]]
     """
-    Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" }
+    Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
     """
     grant_types: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    Default: the bank profile's.
+    Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
     """
     id_token_encrypted_response_alg: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256).
+    ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
     """
     id_token_encrypted_response_enc: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
+    ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
     """
     id_token_signed_response_alg: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The `id_token_signed_response_alg` member (wire name).
+    The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
     """
     jwks: NotRequired[Any]
     """
-    Our public keys by value (must hold the signing key).
+    Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
     """
     jwks_uri: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Our public keys by reference (RFC 7591 §2). Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`.
+    Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
     """
     redirect_uris: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    Default: every redirect URI of the SSA. Example: ["https://tpp.example.com/callback"]
+    Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
     """
     request_object_signing_alg: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The `request_object_signing_alg` member (wire name).
+    The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
     """
     response_types: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    Default `["code id_token"]`; cdr-au `["code"]`.
+    Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
     """
     scope: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
-    Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments"
+    Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
     """
     send_software_id: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    Send `software_id` in the request (default true).
+    Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
     """
     tls_client_auth_subject_dn: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal).
+    For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
     """
     token_endpoint_auth_method: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Default `private_key_jwt`.
+    How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
     """
     token_endpoint_auth_signing_alg: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Default: the signing key's alg.
+    The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
     """
     webhook_uris: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off).
+    ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
     """
 
 @pulumi.input_type
@@ -1096,32 +1121,32 @@ class ClientArgs:
                  token_endpoint_auth_signing_alg: pulumi.Input[Optional[_builtins.str]] = None,
                  webhook_uris: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
-        The metadata to register; a change is a PUT.
+        The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
 
-        :param pulumi.Input[_builtins.str] application_type: The `application_type` member (wire name).
-        :param pulumi.Input[_builtins.str] authorization_encrypted_response_alg: JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256).
-        :param pulumi.Input[_builtins.str] authorization_encrypted_response_enc: JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
-        :param pulumi.Input[_builtins.str] authorization_signed_response_alg: JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg).
-        :param pulumi.Input[_builtins.str] backchannel_authentication_request_signing_alg: The `backchannel_authentication_request_signing_alg` member (wire name).
-        :param pulumi.Input[_builtins.str] backchannel_client_notification_endpoint: The `backchannel_client_notification_endpoint` member (wire name).
-        :param pulumi.Input[_builtins.str] backchannel_token_delivery_mode: The `backchannel_token_delivery_mode` member (wire name).
-        :param pulumi.Input[_builtins.bool] backchannel_user_code_parameter_supported: The `backchannel_user_code_parameter_supported` member (wire name).
-        :param pulumi.Input[Mapping[str, Any]] extra: Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" }
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] grant_types: Default: the bank profile's.
-        :param pulumi.Input[_builtins.str] id_token_encrypted_response_alg: ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256).
-        :param pulumi.Input[_builtins.str] id_token_encrypted_response_enc: ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
-        :param pulumi.Input[_builtins.str] id_token_signed_response_alg: The `id_token_signed_response_alg` member (wire name).
-        :param Any jwks: Our public keys by value (must hold the signing key).
-        :param pulumi.Input[_builtins.str] jwks_uri: Our public keys by reference (RFC 7591 §2). Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: Default: every redirect URI of the SSA. Example: ["https://tpp.example.com/callback"]
-        :param pulumi.Input[_builtins.str] request_object_signing_alg: The `request_object_signing_alg` member (wire name).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] response_types: Default `["code id_token"]`; cdr-au `["code"]`.
-        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] scope: Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments"
-        :param pulumi.Input[_builtins.bool] send_software_id: Send `software_id` in the request (default true).
-        :param pulumi.Input[_builtins.str] tls_client_auth_subject_dn: For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal).
-        :param pulumi.Input[_builtins.str] token_endpoint_auth_method: Default `private_key_jwt`.
-        :param pulumi.Input[_builtins.str] token_endpoint_auth_signing_alg: Default: the signing key's alg.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] webhook_uris: ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off).
+        :param pulumi.Input[_builtins.str] application_type: The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
+        :param pulumi.Input[_builtins.str] authorization_encrypted_response_alg: JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
+        :param pulumi.Input[_builtins.str] authorization_encrypted_response_enc: JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
+        :param pulumi.Input[_builtins.str] authorization_signed_response_alg: JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
+        :param pulumi.Input[_builtins.str] backchannel_authentication_request_signing_alg: CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
+        :param pulumi.Input[_builtins.str] backchannel_client_notification_endpoint: CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
+        :param pulumi.Input[_builtins.str] backchannel_token_delivery_mode: CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
+        :param pulumi.Input[_builtins.bool] backchannel_user_code_parameter_supported: CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
+        :param pulumi.Input[Mapping[str, Any]] extra: Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] grant_types: Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+        :param pulumi.Input[_builtins.str] id_token_encrypted_response_alg: ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
+        :param pulumi.Input[_builtins.str] id_token_encrypted_response_enc: ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
+        :param pulumi.Input[_builtins.str] id_token_signed_response_alg: The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
+        :param Any jwks: Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
+        :param pulumi.Input[_builtins.str] jwks_uri: Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] redirect_uris: Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
+        :param pulumi.Input[_builtins.str] request_object_signing_alg: The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] response_types: Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
+        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] scope: Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
+        :param pulumi.Input[_builtins.bool] send_software_id: Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
+        :param pulumi.Input[_builtins.str] tls_client_auth_subject_dn: For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
+        :param pulumi.Input[_builtins.str] token_endpoint_auth_method: How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
+        :param pulumi.Input[_builtins.str] token_endpoint_auth_signing_alg: The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] webhook_uris: ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
         """
         if application_type is not None:
             pulumi.set(__self__, "application_type", application_type)
@@ -1176,7 +1201,7 @@ class ClientArgs:
     @pulumi.getter(name="applicationType")
     def application_type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `application_type` member (wire name).
+        The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "application_type")
 
@@ -1188,7 +1213,7 @@ class ClientArgs:
     @pulumi.getter(name="authorizationEncryptedResponseAlg")
     def authorization_encrypted_response_alg(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256).
+        JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "authorization_encrypted_response_alg")
 
@@ -1200,7 +1225,7 @@ class ClientArgs:
     @pulumi.getter(name="authorizationEncryptedResponseEnc")
     def authorization_encrypted_response_enc(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
+        JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "authorization_encrypted_response_enc")
 
@@ -1212,7 +1237,7 @@ class ClientArgs:
     @pulumi.getter(name="authorizationSignedResponseAlg")
     def authorization_signed_response_alg(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg).
+        JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "authorization_signed_response_alg")
 
@@ -1224,7 +1249,7 @@ class ClientArgs:
     @pulumi.getter(name="backchannelAuthenticationRequestSigningAlg")
     def backchannel_authentication_request_signing_alg(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `backchannel_authentication_request_signing_alg` member (wire name).
+        CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
         """
         return pulumi.get(self, "backchannel_authentication_request_signing_alg")
 
@@ -1236,7 +1261,7 @@ class ClientArgs:
     @pulumi.getter(name="backchannelClientNotificationEndpoint")
     def backchannel_client_notification_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `backchannel_client_notification_endpoint` member (wire name).
+        CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
         """
         return pulumi.get(self, "backchannel_client_notification_endpoint")
 
@@ -1248,7 +1273,7 @@ class ClientArgs:
     @pulumi.getter(name="backchannelTokenDeliveryMode")
     def backchannel_token_delivery_mode(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `backchannel_token_delivery_mode` member (wire name).
+        CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
         """
         return pulumi.get(self, "backchannel_token_delivery_mode")
 
@@ -1260,7 +1285,7 @@ class ClientArgs:
     @pulumi.getter(name="backchannelUserCodeParameterSupported")
     def backchannel_user_code_parameter_supported(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        The `backchannel_user_code_parameter_supported` member (wire name).
+        CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
         """
         return pulumi.get(self, "backchannel_user_code_parameter_supported")
 
@@ -1272,7 +1297,7 @@ class ClientArgs:
     @pulumi.getter
     def extra(self) -> pulumi.Input[Optional[Mapping[str, Any]]]:
         """
-        Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" }
+        Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
         """
         return pulumi.get(self, "extra")
 
@@ -1284,7 +1309,7 @@ class ClientArgs:
     @pulumi.getter(name="grantTypes")
     def grant_types(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Default: the bank profile's.
+        Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
         """
         return pulumi.get(self, "grant_types")
 
@@ -1296,7 +1321,7 @@ class ClientArgs:
     @pulumi.getter(name="idTokenEncryptedResponseAlg")
     def id_token_encrypted_response_alg(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256).
+        ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "id_token_encrypted_response_alg")
 
@@ -1308,7 +1333,7 @@ class ClientArgs:
     @pulumi.getter(name="idTokenEncryptedResponseEnc")
     def id_token_encrypted_response_enc(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
+        ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "id_token_encrypted_response_enc")
 
@@ -1320,7 +1345,7 @@ class ClientArgs:
     @pulumi.getter(name="idTokenSignedResponseAlg")
     def id_token_signed_response_alg(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `id_token_signed_response_alg` member (wire name).
+        The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "id_token_signed_response_alg")
 
@@ -1332,7 +1357,7 @@ class ClientArgs:
     @pulumi.getter
     def jwks(self) -> Optional[Any]:
         """
-        Our public keys by value (must hold the signing key).
+        Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
         """
         return pulumi.get(self, "jwks")
 
@@ -1344,7 +1369,7 @@ class ClientArgs:
     @pulumi.getter(name="jwksUri")
     def jwks_uri(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Our public keys by reference (RFC 7591 §2). Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`.
+        Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
         """
         return pulumi.get(self, "jwks_uri")
 
@@ -1356,7 +1381,7 @@ class ClientArgs:
     @pulumi.getter(name="redirectUris")
     def redirect_uris(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Default: every redirect URI of the SSA. Example: ["https://tpp.example.com/callback"]
+        Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "redirect_uris")
 
@@ -1368,7 +1393,7 @@ class ClientArgs:
     @pulumi.getter(name="requestObjectSigningAlg")
     def request_object_signing_alg(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The `request_object_signing_alg` member (wire name).
+        The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "request_object_signing_alg")
 
@@ -1380,7 +1405,7 @@ class ClientArgs:
     @pulumi.getter(name="responseTypes")
     def response_types(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Default `["code id_token"]`; cdr-au `["code"]`.
+        Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "response_types")
 
@@ -1392,7 +1417,7 @@ class ClientArgs:
     @pulumi.getter
     def scope(self) -> pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]:
         """
-        Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments"
+        Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "scope")
 
@@ -1404,7 +1429,7 @@ class ClientArgs:
     @pulumi.getter(name="sendSoftwareId")
     def send_software_id(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Send `software_id` in the request (default true).
+        Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
         """
         return pulumi.get(self, "send_software_id")
 
@@ -1416,7 +1441,7 @@ class ClientArgs:
     @pulumi.getter(name="tlsClientAuthSubjectDn")
     def tls_client_auth_subject_dn(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal).
+        For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
         """
         return pulumi.get(self, "tls_client_auth_subject_dn")
 
@@ -1428,7 +1453,7 @@ class ClientArgs:
     @pulumi.getter(name="tokenEndpointAuthMethod")
     def token_endpoint_auth_method(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Default `private_key_jwt`.
+        How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "token_endpoint_auth_method")
 
@@ -1440,7 +1465,7 @@ class ClientArgs:
     @pulumi.getter(name="tokenEndpointAuthSigningAlg")
     def token_endpoint_auth_signing_alg(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Default: the signing key's alg.
+        The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "token_endpoint_auth_signing_alg")
 
@@ -1452,7 +1477,7 @@ class ClientArgs:
     @pulumi.getter(name="webhookUris")
     def webhook_uris(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off).
+        ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
         """
         return pulumi.get(self, "webhook_uris")
 
@@ -1463,19 +1488,19 @@ class ClientArgs:
 
 class DirectoryArgsDict(TypedDict):
     """
-    The directory (SSA source). Optional only for `rfc7591` without a software statement.
+    The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
     """
     client_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id).
+    The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
     """
     issuer: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants.
+    Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
     """
     jwks: NotRequired[Any]
     """
-    The directory's JWKS inline (offline verification).
+    The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
     """
     jwks_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
@@ -1483,15 +1508,15 @@ class DirectoryArgsDict(TypedDict):
     """
     jwks_uri: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The directory's JWKS, to verify the SSA. Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks"
+    The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
     """
     scope: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
-    Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`.
+    Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
     """
     software_statement: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    An SSA given inline (no download). A new one is sent to the bank with a PUT.
+    An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
     """
     software_statement_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
@@ -1499,31 +1524,31 @@ class DirectoryArgsDict(TypedDict):
     """
     ssa_endpoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}"
+    The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
     """
     ssa_fresh_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    BR: an SSA older than this by `iat` is refused before sending, seconds (default 300).
+    BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
     """
     ssa_max_age_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60).
+    A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
     """
     ssa_min_version: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3).
+    AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
     """
     ssa_version: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    AU GetSSA `x-v` (default 4).
+    AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
     """
     token_auth_method: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`).
+    Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
     """
     token_endpoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2"
+    The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
     """
 
 @pulumi.input_type
@@ -1545,23 +1570,23 @@ class DirectoryArgs:
                  token_auth_method: pulumi.Input[Optional[_builtins.str]] = None,
                  token_endpoint: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        The directory (SSA source). Optional only for `rfc7591` without a software statement.
+        The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
 
-        :param pulumi.Input[_builtins.str] client_id: The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id).
-        :param pulumi.Input[_builtins.str] issuer: Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants.
-        :param Any jwks: The directory's JWKS inline (offline verification).
+        :param pulumi.Input[_builtins.str] client_id: The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
+        :param pulumi.Input[_builtins.str] issuer: Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
+        :param Any jwks: The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] jwks_file: A file holding `jwks` (read by the provider; only the path is in state).
-        :param pulumi.Input[_builtins.str] jwks_uri: The directory's JWKS, to verify the SSA. Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks"
-        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] scope: Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`.
-        :param pulumi.Input[_builtins.str] software_statement: An SSA given inline (no download). A new one is sent to the bank with a PUT.
+        :param pulumi.Input[_builtins.str] jwks_uri: The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
+        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] scope: Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
+        :param pulumi.Input[_builtins.str] software_statement: An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] software_statement_file: A file holding `softwareStatement` (read by the provider; only the path is in state).
-        :param pulumi.Input[_builtins.str] ssa_endpoint: The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}"
-        :param pulumi.Input[_builtins.int] ssa_fresh_seconds: BR: an SSA older than this by `iat` is refused before sending, seconds (default 300).
-        :param pulumi.Input[_builtins.int] ssa_max_age_seconds: A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60).
-        :param pulumi.Input[_builtins.int] ssa_min_version: AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3).
-        :param pulumi.Input[_builtins.int] ssa_version: AU GetSSA `x-v` (default 4).
-        :param pulumi.Input[_builtins.str] token_auth_method: Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`).
-        :param pulumi.Input[_builtins.str] token_endpoint: Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2"
+        :param pulumi.Input[_builtins.str] ssa_endpoint: The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
+        :param pulumi.Input[_builtins.int] ssa_fresh_seconds: BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
+        :param pulumi.Input[_builtins.int] ssa_max_age_seconds: A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
+        :param pulumi.Input[_builtins.int] ssa_min_version: AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
+        :param pulumi.Input[_builtins.int] ssa_version: AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
+        :param pulumi.Input[_builtins.str] token_auth_method: Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
+        :param pulumi.Input[_builtins.str] token_endpoint: The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
         """
         if client_id is not None:
             pulumi.set(__self__, "client_id", client_id)
@@ -1598,7 +1623,7 @@ class DirectoryArgs:
     @pulumi.getter(name="clientId")
     def client_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id).
+        The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
         """
         return pulumi.get(self, "client_id")
 
@@ -1610,7 +1635,7 @@ class DirectoryArgs:
     @pulumi.getter
     def issuer(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants.
+        Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
         """
         return pulumi.get(self, "issuer")
 
@@ -1622,7 +1647,7 @@ class DirectoryArgs:
     @pulumi.getter
     def jwks(self) -> Optional[Any]:
         """
-        The directory's JWKS inline (offline verification).
+        The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
         """
         return pulumi.get(self, "jwks")
 
@@ -1646,7 +1671,7 @@ class DirectoryArgs:
     @pulumi.getter(name="jwksUri")
     def jwks_uri(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The directory's JWKS, to verify the SSA. Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks"
+        The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "jwks_uri")
 
@@ -1658,7 +1683,7 @@ class DirectoryArgs:
     @pulumi.getter
     def scope(self) -> pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]:
         """
-        Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`.
+        Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
         """
         return pulumi.get(self, "scope")
 
@@ -1670,7 +1695,7 @@ class DirectoryArgs:
     @pulumi.getter(name="softwareStatement")
     def software_statement(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        An SSA given inline (no download). A new one is sent to the bank with a PUT.
+        An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
         """
         return pulumi.get(self, "software_statement")
 
@@ -1694,7 +1719,7 @@ class DirectoryArgs:
     @pulumi.getter(name="ssaEndpoint")
     def ssa_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}"
+        The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
         """
         return pulumi.get(self, "ssa_endpoint")
 
@@ -1706,7 +1731,7 @@ class DirectoryArgs:
     @pulumi.getter(name="ssaFreshSeconds")
     def ssa_fresh_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        BR: an SSA older than this by `iat` is refused before sending, seconds (default 300).
+        BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
         """
         return pulumi.get(self, "ssa_fresh_seconds")
 
@@ -1718,7 +1743,7 @@ class DirectoryArgs:
     @pulumi.getter(name="ssaMaxAgeSeconds")
     def ssa_max_age_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60).
+        A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
         """
         return pulumi.get(self, "ssa_max_age_seconds")
 
@@ -1730,7 +1755,7 @@ class DirectoryArgs:
     @pulumi.getter(name="ssaMinVersion")
     def ssa_min_version(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3).
+        AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "ssa_min_version")
 
@@ -1742,7 +1767,7 @@ class DirectoryArgs:
     @pulumi.getter(name="ssaVersion")
     def ssa_version(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        AU GetSSA `x-v` (default 4).
+        AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "ssa_version")
 
@@ -1754,7 +1779,7 @@ class DirectoryArgs:
     @pulumi.getter(name="tokenAuthMethod")
     def token_auth_method(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`).
+        Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
         """
         return pulumi.get(self, "token_auth_method")
 
@@ -1766,7 +1791,7 @@ class DirectoryArgs:
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2"
+        The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -1777,23 +1802,23 @@ class DirectoryArgs:
 
 class SigningKeyArgsDict(TypedDict):
     """
-    Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+    Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
     """
     kid: pulumi.Input[_builtins.str]
     """
-    The kid the directory assigned to this key.
+    The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
     """
     alg: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Default `PS256`.
+    Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
     """
     private_key: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Any]]]]
     """
-    PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+    PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
     """
     private_key_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
-    A file holding the private key (read by the provider; only the path is in state).
+    A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
     """
 
 @pulumi.input_type
@@ -1804,12 +1829,12 @@ class SigningKeyArgs:
                  private_key: pulumi.Input[Optional[Union[_builtins.str, Any]]] = None,
                  private_key_file: pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]] = None):
         """
-        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
 
-        :param pulumi.Input[_builtins.str] kid: The kid the directory assigned to this key.
-        :param pulumi.Input[_builtins.str] alg: Default `PS256`.
-        :param pulumi.Input[Union[_builtins.str, Any]] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
-        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] private_key_file: A file holding the private key (read by the provider; only the path is in state).
+        :param pulumi.Input[_builtins.str] kid: The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
+        :param pulumi.Input[_builtins.str] alg: Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        :param pulumi.Input[Union[_builtins.str, Any]] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] private_key_file: A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
         """
         pulumi.set(__self__, "kid", kid)
         if alg is not None:
@@ -1823,7 +1848,7 @@ class SigningKeyArgs:
     @pulumi.getter
     def kid(self) -> pulumi.Input[_builtins.str]:
         """
-        The kid the directory assigned to this key.
+        The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
         """
         return pulumi.get(self, "kid")
 
@@ -1835,7 +1860,7 @@ class SigningKeyArgs:
     @pulumi.getter
     def alg(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Default `PS256`.
+        Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
         """
         return pulumi.get(self, "alg")
 
@@ -1847,7 +1872,7 @@ class SigningKeyArgs:
     @pulumi.getter(name="privateKey")
     def private_key(self) -> pulumi.Input[Optional[Union[_builtins.str, Any]]]:
         """
-        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
         """
         return pulumi.get(self, "private_key")
 
@@ -1859,7 +1884,7 @@ class SigningKeyArgs:
     @pulumi.getter(name="privateKeyFile")
     def private_key_file(self) -> pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]:
         """
-        A file holding the private key (read by the provider; only the path is in state).
+        A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
         """
         return pulumi.get(self, "private_key_file")
 
@@ -1870,15 +1895,15 @@ class SigningKeyArgs:
 
 class SoftwareArgsDict(TypedDict):
     """
-    Optional only for `rfc7591` without a software statement. A change registers anew.
+    Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
     """
     org_id: pulumi.Input[_builtins.str]
     """
-    Example: "0015800001041RHAAY"
+    The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
     """
     software_id: pulumi.Input[_builtins.str]
     """
-    Example: "2cfGqDWH4LgtDRHd5JtFp8"
+    The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
     """
 
 @pulumi.input_type
@@ -1887,10 +1912,10 @@ class SoftwareArgs:
                  org_id: pulumi.Input[_builtins.str],
                  software_id: pulumi.Input[_builtins.str]):
         """
-        Optional only for `rfc7591` without a software statement. A change registers anew.
+        Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
 
-        :param pulumi.Input[_builtins.str] org_id: Example: "0015800001041RHAAY"
-        :param pulumi.Input[_builtins.str] software_id: Example: "2cfGqDWH4LgtDRHd5JtFp8"
+        :param pulumi.Input[_builtins.str] org_id: The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
+        :param pulumi.Input[_builtins.str] software_id: The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
         """
         pulumi.set(__self__, "org_id", org_id)
         pulumi.set(__self__, "software_id", software_id)
@@ -1899,7 +1924,7 @@ class SoftwareArgs:
     @pulumi.getter(name="orgId")
     def org_id(self) -> pulumi.Input[_builtins.str]:
         """
-        Example: "0015800001041RHAAY"
+        The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "org_id")
 
@@ -1911,7 +1936,7 @@ class SoftwareArgs:
     @pulumi.getter(name="softwareId")
     def software_id(self) -> pulumi.Input[_builtins.str]:
         """
-        Example: "2cfGqDWH4LgtDRHd5JtFp8"
+        The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "software_id")
 
@@ -1922,31 +1947,31 @@ class SoftwareArgs:
 
 class TransportArgsDict(TypedDict):
     """
-    Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+    Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
     """
     ca: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
-    CA certificate(s) to trust for the servers; default Node's store. Verification is always on.
+    CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
     """
     ca_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
-    A file holding `ca` (read by the provider; only the path is in state).
+    A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
     """
     cert: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    PEM certificate (may include the chain). Or `certFile`.
+    PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
     """
     cert_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
-    A file holding `cert` (read by the provider; only the path is in state).
+    A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
     """
     key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+    PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
     """
     key_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
-    A file holding `key` (read by the provider; only the path is in state).
+    A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
     """
 
 @pulumi.input_type
@@ -1959,14 +1984,14 @@ class TransportArgs:
                  key: pulumi.Input[Optional[_builtins.str]] = None,
                  key_file: pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]] = None):
         """
-        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
 
-        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] ca: CA certificate(s) to trust for the servers; default Node's store. Verification is always on.
-        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] ca_file: A file holding `ca` (read by the provider; only the path is in state).
-        :param pulumi.Input[_builtins.str] cert: PEM certificate (may include the chain). Or `certFile`.
-        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] cert_file: A file holding `cert` (read by the provider; only the path is in state).
-        :param pulumi.Input[_builtins.str] key: PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
-        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] key_file: A file holding `key` (read by the provider; only the path is in state).
+        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] ca: CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
+        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] ca_file: A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
+        :param pulumi.Input[_builtins.str] cert: PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
+        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] cert_file: A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
+        :param pulumi.Input[_builtins.str] key: PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+        :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] key_file: A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
         """
         if ca is not None:
             pulumi.set(__self__, "ca", ca)
@@ -1985,7 +2010,7 @@ class TransportArgs:
     @pulumi.getter
     def ca(self) -> pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]:
         """
-        CA certificate(s) to trust for the servers; default Node's store. Verification is always on.
+        CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
         """
         return pulumi.get(self, "ca")
 
@@ -1997,7 +2022,7 @@ class TransportArgs:
     @pulumi.getter(name="caFile")
     def ca_file(self) -> pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]:
         """
-        A file holding `ca` (read by the provider; only the path is in state).
+        A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
         """
         return pulumi.get(self, "ca_file")
 
@@ -2009,7 +2034,7 @@ class TransportArgs:
     @pulumi.getter
     def cert(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        PEM certificate (may include the chain). Or `certFile`.
+        PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
         """
         return pulumi.get(self, "cert")
 
@@ -2021,7 +2046,7 @@ class TransportArgs:
     @pulumi.getter(name="certFile")
     def cert_file(self) -> pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]:
         """
-        A file holding `cert` (read by the provider; only the path is in state).
+        A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
         """
         return pulumi.get(self, "cert_file")
 
@@ -2033,7 +2058,7 @@ class TransportArgs:
     @pulumi.getter
     def key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+        PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
         """
         return pulumi.get(self, "key")
 
@@ -2045,7 +2070,7 @@ class TransportArgs:
     @pulumi.getter(name="keyFile")
     def key_file(self) -> pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]:
         """
-        A file holding `key` (read by the provider; only the path is in state).
+        A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
         """
         return pulumi.get(self, "key_file")
 

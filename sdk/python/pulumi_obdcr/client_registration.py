@@ -37,18 +37,18 @@ class ClientRegistrationArgs:
         """
         The set of arguments for constructing a ClientRegistration resource.
 
-        :param pulumi.Input['BankArgs'] bank: Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
-        :param pulumi.Input[_builtins.str] profile: The bank's DCR specification. A change registers anew (replace).
-        :param pulumi.Input['SigningKeyArgs'] signing_key: Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
-        :param pulumi.Input['AdoptArgs'] adopt: Take over an existing registration at create (ignored afterwards).
-        :param pulumi.Input[Union[_builtins.str, 'BankProfileArgs']] bank_profile: The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
-        :param pulumi.Input['ClientArgs'] client: The metadata to register; a change is a PUT.
-        :param pulumi.Input['DirectoryArgs'] directory: The directory (SSA source). Optional only for `rfc7591` without a software statement.
-        :param pulumi.Input[_builtins.int] expiry_warning_days: A preview warns when the transport certificate has fewer days left (default 30).
-        :param pulumi.Input[_builtins.str] rotation_trigger: Any change of this value forces a PUT (scheduled rotation of secrets the bank issues).
+        :param pulumi.Input['BankArgs'] bank: Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+        :param pulumi.Input[_builtins.str] profile: The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+        :param pulumi.Input['SigningKeyArgs'] signing_key: Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+        :param pulumi.Input['AdoptArgs'] adopt: Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+        :param pulumi.Input[Union[_builtins.str, 'BankProfileArgs']] bank_profile: The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+        :param pulumi.Input['ClientArgs'] client: The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+        :param pulumi.Input['DirectoryArgs'] directory: The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+        :param pulumi.Input[_builtins.int] expiry_warning_days: A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+        :param pulumi.Input[_builtins.str] rotation_trigger: Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
         :param pulumi.Input[Union[_builtins.str, Any]] signing_private_key: Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
-        :param pulumi.Input['SoftwareArgs'] software: Optional only for `rfc7591` without a software statement. A change registers anew.
-        :param pulumi.Input['TransportArgs'] transport: Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+        :param pulumi.Input['SoftwareArgs'] software: Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+        :param pulumi.Input['TransportArgs'] transport: Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
         :param pulumi.Input[_builtins.str] transport_private_key: Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
         """
         pulumi.set(__self__, "bank", bank)
@@ -79,7 +79,7 @@ class ClientRegistrationArgs:
     @pulumi.getter
     def bank(self) -> pulumi.Input['BankArgs']:
         """
-        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
+        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
         """
         return pulumi.get(self, "bank")
 
@@ -91,7 +91,7 @@ class ClientRegistrationArgs:
     @pulumi.getter
     def profile(self) -> pulumi.Input[_builtins.str]:
         """
-        The bank's DCR specification. A change registers anew (replace).
+        The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
         """
         return pulumi.get(self, "profile")
 
@@ -103,7 +103,7 @@ class ClientRegistrationArgs:
     @pulumi.getter(name="signingKey")
     def signing_key(self) -> pulumi.Input['SigningKeyArgs']:
         """
-        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
         """
         return pulumi.get(self, "signing_key")
 
@@ -115,7 +115,7 @@ class ClientRegistrationArgs:
     @pulumi.getter
     def adopt(self) -> pulumi.Input[Optional['AdoptArgs']]:
         """
-        Take over an existing registration at create (ignored afterwards).
+        Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
         """
         return pulumi.get(self, "adopt")
 
@@ -127,7 +127,7 @@ class ClientRegistrationArgs:
     @pulumi.getter(name="bankProfile")
     def bank_profile(self) -> pulumi.Input[Optional[Union[_builtins.str, 'BankProfileArgs']]]:
         """
-        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
+        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
         """
         return pulumi.get(self, "bank_profile")
 
@@ -139,7 +139,7 @@ class ClientRegistrationArgs:
     @pulumi.getter
     def client(self) -> pulumi.Input[Optional['ClientArgs']]:
         """
-        The metadata to register; a change is a PUT.
+        The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
         """
         return pulumi.get(self, "client")
 
@@ -151,7 +151,7 @@ class ClientRegistrationArgs:
     @pulumi.getter
     def directory(self) -> pulumi.Input[Optional['DirectoryArgs']]:
         """
-        The directory (SSA source). Optional only for `rfc7591` without a software statement.
+        The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
         """
         return pulumi.get(self, "directory")
 
@@ -163,7 +163,7 @@ class ClientRegistrationArgs:
     @pulumi.getter(name="expiryWarningDays")
     def expiry_warning_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        A preview warns when the transport certificate has fewer days left (default 30).
+        A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
         """
         return pulumi.get(self, "expiry_warning_days")
 
@@ -175,7 +175,7 @@ class ClientRegistrationArgs:
     @pulumi.getter(name="rotationTrigger")
     def rotation_trigger(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Any change of this value forces a PUT (scheduled rotation of secrets the bank issues).
+        Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
         """
         return pulumi.get(self, "rotation_trigger")
 
@@ -199,7 +199,7 @@ class ClientRegistrationArgs:
     @pulumi.getter
     def software(self) -> pulumi.Input[Optional['SoftwareArgs']]:
         """
-        Optional only for `rfc7591` without a software statement. A change registers anew.
+        Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
         """
         return pulumi.get(self, "software")
 
@@ -211,7 +211,7 @@ class ClientRegistrationArgs:
     @pulumi.getter
     def transport(self) -> pulumi.Input[Optional['TransportArgs']]:
         """
-        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
         """
         return pulumi.get(self, "transport")
 
@@ -257,18 +257,18 @@ class ClientRegistration(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[Union['AdoptArgs', 'AdoptArgsDict']] adopt: Take over an existing registration at create (ignored afterwards).
-        :param pulumi.Input[Union['BankArgs', 'BankArgsDict']] bank: Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
-        :param pulumi.Input[Union[_builtins.str, Union['BankProfileArgs', 'BankProfileArgsDict']]] bank_profile: The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
-        :param pulumi.Input[Union['ClientArgs', 'ClientArgsDict']] client: The metadata to register; a change is a PUT.
-        :param pulumi.Input[Union['DirectoryArgs', 'DirectoryArgsDict']] directory: The directory (SSA source). Optional only for `rfc7591` without a software statement.
-        :param pulumi.Input[_builtins.int] expiry_warning_days: A preview warns when the transport certificate has fewer days left (default 30).
-        :param pulumi.Input[_builtins.str] profile: The bank's DCR specification. A change registers anew (replace).
-        :param pulumi.Input[_builtins.str] rotation_trigger: Any change of this value forces a PUT (scheduled rotation of secrets the bank issues).
-        :param pulumi.Input[Union['SigningKeyArgs', 'SigningKeyArgsDict']] signing_key: Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+        :param pulumi.Input[Union['AdoptArgs', 'AdoptArgsDict']] adopt: Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+        :param pulumi.Input[Union['BankArgs', 'BankArgsDict']] bank: Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+        :param pulumi.Input[Union[_builtins.str, Union['BankProfileArgs', 'BankProfileArgsDict']]] bank_profile: The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+        :param pulumi.Input[Union['ClientArgs', 'ClientArgsDict']] client: The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+        :param pulumi.Input[Union['DirectoryArgs', 'DirectoryArgsDict']] directory: The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+        :param pulumi.Input[_builtins.int] expiry_warning_days: A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+        :param pulumi.Input[_builtins.str] profile: The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+        :param pulumi.Input[_builtins.str] rotation_trigger: Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+        :param pulumi.Input[Union['SigningKeyArgs', 'SigningKeyArgsDict']] signing_key: Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
         :param pulumi.Input[Union[_builtins.str, Any]] signing_private_key: Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
-        :param pulumi.Input[Union['SoftwareArgs', 'SoftwareArgsDict']] software: Optional only for `rfc7591` without a software statement. A change registers anew.
-        :param pulumi.Input[Union['TransportArgs', 'TransportArgsDict']] transport: Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+        :param pulumi.Input[Union['SoftwareArgs', 'SoftwareArgsDict']] software: Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+        :param pulumi.Input[Union['TransportArgs', 'TransportArgsDict']] transport: Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
         :param pulumi.Input[_builtins.str] transport_private_key: Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
         """
         ...
@@ -407,7 +407,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter
     def adopt(self) -> pulumi.Output[Optional['outputs.Adopt']]:
         """
-        Take over an existing registration at create (ignored afterwards).
+        Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
         """
         return pulumi.get(self, "adopt")
 
@@ -423,7 +423,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter
     def bank(self) -> pulumi.Output['outputs.Bank']:
         """
-        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
+        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
         """
         return pulumi.get(self, "bank")
 
@@ -431,7 +431,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter(name="bankProfile")
     def bank_profile(self) -> pulumi.Output[Optional[Any]]:
         """
-        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
+        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
         """
         return pulumi.get(self, "bank_profile")
 
@@ -447,7 +447,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter
     def client(self) -> pulumi.Output[Optional['outputs.Client']]:
         """
-        The metadata to register; a change is a PUT.
+        The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
         """
         return pulumi.get(self, "client")
 
@@ -487,7 +487,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter
     def directory(self) -> pulumi.Output[Optional['outputs.Directory']]:
         """
-        The directory (SSA source). Optional only for `rfc7591` without a software statement.
+        The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
         """
         return pulumi.get(self, "directory")
 
@@ -495,7 +495,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter(name="expiryWarningDays")
     def expiry_warning_days(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
-        A preview warns when the transport certificate has fewer days left (default 30).
+        A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
         """
         return pulumi.get(self, "expiry_warning_days")
 
@@ -511,7 +511,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter
     def profile(self) -> pulumi.Output[_builtins.str]:
         """
-        The bank's DCR specification. A change registers anew (replace).
+        The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
         """
         return pulumi.get(self, "profile")
 
@@ -543,7 +543,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter(name="rotationTrigger")
     def rotation_trigger(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Any change of this value forces a PUT (scheduled rotation of secrets the bank issues).
+        Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
         """
         return pulumi.get(self, "rotation_trigger")
 
@@ -551,7 +551,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter(name="signingKey")
     def signing_key(self) -> pulumi.Output['outputs.SigningKey']:
         """
-        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
         """
         return pulumi.get(self, "signing_key")
 
@@ -575,7 +575,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter
     def software(self) -> pulumi.Output[Optional['outputs.Software']]:
         """
-        Optional only for `rfc7591` without a software statement. A change registers anew.
+        Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
         """
         return pulumi.get(self, "software")
 
@@ -599,7 +599,7 @@ class ClientRegistration(pulumi.CustomResource):
     @pulumi.getter
     def transport(self) -> pulumi.Output[Optional['outputs.Transport']]:
         """
-        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
         """
         return pulumi.get(self, "transport")
 

@@ -37,7 +37,7 @@ __all__ = [
 @pulumi.output_type
 class Adopt(dict):
     """
-    Take over an existing registration at create (ignored afterwards).
+    Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
     """
     @staticmethod
     def __key_warning(key: str):
@@ -68,12 +68,12 @@ class Adopt(dict):
                  registration_access_token: Optional[_builtins.str] = None,
                  registration_client_uri: Optional[_builtins.str] = None):
         """
-        Take over an existing registration at create (ignored afterwards).
+        Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
 
-        :param _builtins.str client_id: The `clientId` member (wire name).
-        :param _builtins.str client_secret: For `client_secret_*` auth methods. Secret.
-        :param _builtins.str registration_access_token: RFC 7592 management credential of the existing client. Secret.
-        :param _builtins.str registration_client_uri: The `registrationClientUri` member (wire name).
+        :param _builtins.str client_id: The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
+        :param _builtins.str client_secret: For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
+        :param _builtins.str registration_access_token: RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
+        :param _builtins.str registration_client_uri: The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
         """
         pulumi.set(__self__, "client_id", client_id)
         if client_secret is not None:
@@ -87,7 +87,7 @@ class Adopt(dict):
     @pulumi.getter(name="clientId")
     def client_id(self) -> _builtins.str:
         """
-        The `clientId` member (wire name).
+        The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
         """
         return pulumi.get(self, "client_id")
 
@@ -95,7 +95,7 @@ class Adopt(dict):
     @pulumi.getter(name="clientSecret")
     def client_secret(self) -> Optional[_builtins.str]:
         """
-        For `client_secret_*` auth methods. Secret.
+        For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
         """
         return pulumi.get(self, "client_secret")
 
@@ -103,7 +103,7 @@ class Adopt(dict):
     @pulumi.getter(name="registrationAccessToken")
     def registration_access_token(self) -> Optional[_builtins.str]:
         """
-        RFC 7592 management credential of the existing client. Secret.
+        RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
         """
         return pulumi.get(self, "registration_access_token")
 
@@ -111,7 +111,7 @@ class Adopt(dict):
     @pulumi.getter(name="registrationClientUri")
     def registration_client_uri(self) -> Optional[_builtins.str]:
         """
-        The `registrationClientUri` member (wire name).
+        The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
         """
         return pulumi.get(self, "registration_client_uri")
 
@@ -119,7 +119,7 @@ class Adopt(dict):
 @pulumi.output_type
 class Bank(dict):
     """
-    Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
+    Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
     """
     @staticmethod
     def __key_warning(key: str):
@@ -154,14 +154,14 @@ class Bank(dict):
                  registration_endpoint: Optional[_builtins.str] = None,
                  token_endpoint: Optional[_builtins.str] = None):
         """
-        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew.
+        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
 
-        :param _builtins.str discovery_url: The bank's OpenID discovery document; gives the registration and token endpoints. Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration"
-        :param _builtins.str issuer: The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`.
-        :param _builtins.str jwks_uri: The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`.
-        :param _builtins.str org_id: The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). Example: "0015800000jfQ9aAAE"
-        :param _builtins.str registration_endpoint: Default: the discovery `registration_endpoint`.
-        :param _builtins.str token_endpoint: Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`.
+        :param _builtins.str discovery_url: The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
+        :param _builtins.str issuer: The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
+        :param _builtins.str jwks_uri: The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
+        :param _builtins.str org_id: The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
+        :param _builtins.str registration_endpoint: The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
+        :param _builtins.str token_endpoint: Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
         """
         if discovery_url is not None:
             pulumi.set(__self__, "discovery_url", discovery_url)
@@ -180,7 +180,7 @@ class Bank(dict):
     @pulumi.getter(name="discoveryUrl")
     def discovery_url(self) -> Optional[_builtins.str]:
         """
-        The bank's OpenID discovery document; gives the registration and token endpoints. Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration"
+        The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
         """
         return pulumi.get(self, "discovery_url")
 
@@ -188,7 +188,7 @@ class Bank(dict):
     @pulumi.getter
     def issuer(self) -> Optional[_builtins.str]:
         """
-        The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`.
+        The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
         """
         return pulumi.get(self, "issuer")
 
@@ -196,7 +196,7 @@ class Bank(dict):
     @pulumi.getter(name="jwksUri")
     def jwks_uri(self) -> Optional[_builtins.str]:
         """
-        The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`.
+        The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
         """
         return pulumi.get(self, "jwks_uri")
 
@@ -204,7 +204,7 @@ class Bank(dict):
     @pulumi.getter(name="orgId")
     def org_id(self) -> Optional[_builtins.str]:
         """
-        The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). Example: "0015800000jfQ9aAAE"
+        The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
         """
         return pulumi.get(self, "org_id")
 
@@ -212,7 +212,7 @@ class Bank(dict):
     @pulumi.getter(name="registrationEndpoint")
     def registration_endpoint(self) -> Optional[_builtins.str]:
         """
-        Default: the discovery `registration_endpoint`.
+        The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
         """
         return pulumi.get(self, "registration_endpoint")
 
@@ -220,7 +220,7 @@ class Bank(dict):
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> Optional[_builtins.str]:
         """
-        Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`.
+        Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -228,7 +228,7 @@ class Bank(dict):
 @pulumi.output_type
 class BankProfile(dict):
     """
-    The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
+    The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
     """
     @staticmethod
     def __key_warning(key: str):
@@ -286,25 +286,25 @@ class BankProfile(dict):
                  skip_discovery_checks: Optional[_builtins.bool] = None,
                  supports: Optional['outputs.BankProfileSupports'] = None):
         """
-        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
+        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
 
-        :param Union[_builtins.str, 'BankProfileAud'] aud: The `aud` member (wire name).
-        :param _builtins.bool client_id_hint: The bank honours a proposed client_id: lost POST answers are reconciled by GET on it.
-        :param _builtins.str content_type: Request media type of the registration body.
-        :param _builtins.str dn_format: The `dn_format` member (wire name).
-        :param Sequence[_builtins.str] duplicate_errors: Codes with which the bank refuses a second registration (explained as a possible duplicate).
-        :param Mapping[str, Any] extra_claims: Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
-        :param Sequence[_builtins.str] grant_types: `grant_types` sent (the client's own `client.grant_types` wins when given).
-        :param Union[_builtins.str, 'BankProfileIss'] iss: The `iss` member (wire name).
-        :param _builtins.str jti_case: Case of the request `jti` (a UUIDv4).
-        :param 'BankProfileManagement' management: The `management` member (wire name).
-        :param _builtins.str preset: A preset to start from. Example: "hsbc"
-        :param _builtins.bool refuses_duplicate_registration: A second registration of the software is refused: a replacement deletes first.
-        :param _builtins.int request_ttl_seconds: Lifetime of the registration request JWT, seconds (default 300).
-        :param 'BankProfileResponse' response: The `response` member (wire name).
-        :param _builtins.str scope_format: `scope` in requests: a space-delimited string (3.2+) or an array (3.1, some banks).
-        :param _builtins.bool skip_discovery_checks: Skip the discovery capability checks (only for a bank that publishes wrong metadata).
-        :param 'BankProfileSupports' supports: The `supports` member (wire name).
+        :param Union[_builtins.str, 'BankProfileAud'] aud: The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+        :param _builtins.bool client_id_hint: The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
+        :param _builtins.str content_type: The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
+        :param _builtins.str dn_format: How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
+        :param Sequence[_builtins.str] duplicate_errors: Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
+        :param Mapping[str, Any] extra_claims: Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
+        :param Sequence[_builtins.str] grant_types: The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+        :param Union[_builtins.str, 'BankProfileIss'] iss: The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+        :param _builtins.str jti_case: The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
+        :param 'BankProfileManagement' management: How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+        :param _builtins.str preset: A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
+        :param _builtins.bool refuses_duplicate_registration: A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
+        :param _builtins.int request_ttl_seconds: Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
+        :param 'BankProfileResponse' response: What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+        :param _builtins.str scope_format: The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
+        :param _builtins.bool skip_discovery_checks: Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
+        :param 'BankProfileSupports' supports: Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
         """
         if aud is not None:
             pulumi.set(__self__, "aud", aud)
@@ -345,7 +345,7 @@ class BankProfile(dict):
     @pulumi.getter
     def aud(self) -> Optional[Any]:
         """
-        The `aud` member (wire name).
+        The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
         """
         return pulumi.get(self, "aud")
 
@@ -353,7 +353,7 @@ class BankProfile(dict):
     @pulumi.getter(name="clientIdHint")
     def client_id_hint(self) -> Optional[_builtins.bool]:
         """
-        The bank honours a proposed client_id: lost POST answers are reconciled by GET on it.
+        The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
         """
         return pulumi.get(self, "client_id_hint")
 
@@ -361,7 +361,7 @@ class BankProfile(dict):
     @pulumi.getter(name="contentType")
     def content_type(self) -> Optional[_builtins.str]:
         """
-        Request media type of the registration body.
+        The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
         """
         return pulumi.get(self, "content_type")
 
@@ -369,7 +369,7 @@ class BankProfile(dict):
     @pulumi.getter(name="dnFormat")
     def dn_format(self) -> Optional[_builtins.str]:
         """
-        The `dn_format` member (wire name).
+        How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
         """
         return pulumi.get(self, "dn_format")
 
@@ -377,7 +377,7 @@ class BankProfile(dict):
     @pulumi.getter(name="duplicateErrors")
     def duplicate_errors(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Codes with which the bank refuses a second registration (explained as a possible duplicate).
+        Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
         """
         return pulumi.get(self, "duplicate_errors")
 
@@ -385,7 +385,7 @@ class BankProfile(dict):
     @pulumi.getter(name="extraClaims")
     def extra_claims(self) -> Optional[Mapping[str, Any]]:
         """
-        Claims added to the request, passed as is. Example: { subject_type: "pairwise" }
+        Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
         """
         return pulumi.get(self, "extra_claims")
 
@@ -393,7 +393,7 @@ class BankProfile(dict):
     @pulumi.getter(name="grantTypes")
     def grant_types(self) -> Optional[Sequence[_builtins.str]]:
         """
-        `grant_types` sent (the client's own `client.grant_types` wins when given).
+        The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
         """
         return pulumi.get(self, "grant_types")
 
@@ -401,7 +401,7 @@ class BankProfile(dict):
     @pulumi.getter
     def iss(self) -> Optional[Any]:
         """
-        The `iss` member (wire name).
+        The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
         """
         return pulumi.get(self, "iss")
 
@@ -409,7 +409,7 @@ class BankProfile(dict):
     @pulumi.getter(name="jtiCase")
     def jti_case(self) -> Optional[_builtins.str]:
         """
-        Case of the request `jti` (a UUIDv4).
+        The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
         """
         return pulumi.get(self, "jti_case")
 
@@ -417,7 +417,7 @@ class BankProfile(dict):
     @pulumi.getter
     def management(self) -> Optional['outputs.BankProfileManagement']:
         """
-        The `management` member (wire name).
+        How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
         """
         return pulumi.get(self, "management")
 
@@ -425,7 +425,7 @@ class BankProfile(dict):
     @pulumi.getter
     def preset(self) -> Optional[_builtins.str]:
         """
-        A preset to start from. Example: "hsbc"
+        A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
         """
         return pulumi.get(self, "preset")
 
@@ -433,7 +433,7 @@ class BankProfile(dict):
     @pulumi.getter(name="refusesDuplicateRegistration")
     def refuses_duplicate_registration(self) -> Optional[_builtins.bool]:
         """
-        A second registration of the software is refused: a replacement deletes first.
+        A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
         """
         return pulumi.get(self, "refuses_duplicate_registration")
 
@@ -441,7 +441,7 @@ class BankProfile(dict):
     @pulumi.getter(name="requestTtlSeconds")
     def request_ttl_seconds(self) -> Optional[_builtins.int]:
         """
-        Lifetime of the registration request JWT, seconds (default 300).
+        Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
         """
         return pulumi.get(self, "request_ttl_seconds")
 
@@ -449,7 +449,7 @@ class BankProfile(dict):
     @pulumi.getter
     def response(self) -> Optional['outputs.BankProfileResponse']:
         """
-        The `response` member (wire name).
+        What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
         """
         return pulumi.get(self, "response")
 
@@ -457,7 +457,7 @@ class BankProfile(dict):
     @pulumi.getter(name="scopeFormat")
     def scope_format(self) -> Optional[_builtins.str]:
         """
-        `scope` in requests: a space-delimited string (3.2+) or an array (3.1, some banks).
+        The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
         """
         return pulumi.get(self, "scope_format")
 
@@ -465,7 +465,7 @@ class BankProfile(dict):
     @pulumi.getter(name="skipDiscoveryChecks")
     def skip_discovery_checks(self) -> Optional[_builtins.bool]:
         """
-        Skip the discovery capability checks (only for a bank that publishes wrong metadata).
+        Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
         """
         return pulumi.get(self, "skip_discovery_checks")
 
@@ -473,17 +473,22 @@ class BankProfile(dict):
     @pulumi.getter
     def supports(self) -> Optional['outputs.BankProfileSupports']:
         """
-        The `supports` member (wire name).
+        Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
         """
         return pulumi.get(self, "supports")
 
 
 @pulumi.output_type
 class BankProfileAud(dict):
+    """
+    The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+    """
     def __init__(__self__, *,
                  literal: _builtins.str):
         """
-        :param _builtins.str literal: The `literal` member (wire name).
+        The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+
+        :param _builtins.str literal: The `aud` value to send as it is. See: RFC 7519 §4.1.3
         """
         pulumi.set(__self__, "literal", literal)
 
@@ -491,17 +496,22 @@ class BankProfileAud(dict):
     @pulumi.getter
     def literal(self) -> _builtins.str:
         """
-        The `literal` member (wire name).
+        The `aud` value to send as it is. See: RFC 7519 §4.1.3
         """
         return pulumi.get(self, "literal")
 
 
 @pulumi.output_type
 class BankProfileIss(dict):
+    """
+    The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+    """
     def __init__(__self__, *,
                  literal: _builtins.str):
         """
-        :param _builtins.str literal: The `literal` member (wire name).
+        The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+
+        :param _builtins.str literal: The `iss` value to send as it is. See: RFC 7519 §4.1.1
         """
         pulumi.set(__self__, "literal", literal)
 
@@ -509,13 +519,16 @@ class BankProfileIss(dict):
     @pulumi.getter
     def literal(self) -> _builtins.str:
         """
-        The `literal` member (wire name).
+        The `iss` value to send as it is. See: RFC 7519 §4.1.1
         """
         return pulumi.get(self, "literal")
 
 
 @pulumi.output_type
 class BankProfileManagement(dict):
+    """
+    How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+    """
     @staticmethod
     def __key_warning(key: str):
         suggest = None
@@ -547,12 +560,14 @@ class BankProfileManagement(dict):
                  scope: Optional[_builtins.str] = None,
                  style: Optional[_builtins.str] = None):
         """
-        :param Sequence[_builtins.str] allowed_origins: Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
-        :param Sequence[_builtins.int] gone_statuses: Statuses of /register/{client_id} that mean "this client is unknown or deleted".
-        :param _builtins.bool invalid_client_is_gone: `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
-        :param _builtins.bool rat_may_rotate: The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
-        :param _builtins.str scope: Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
-        :param _builtins.str style: `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
+        How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+
+        :param Sequence[_builtins.str] allowed_origins: Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
+        :param Sequence[_builtins.int] gone_statuses: HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
+        :param _builtins.bool invalid_client_is_gone: `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
+        :param _builtins.bool rat_may_rotate: The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
+        :param _builtins.str scope: The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
+        :param _builtins.str style: The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
         """
         if allowed_origins is not None:
             pulumi.set(__self__, "allowed_origins", allowed_origins)
@@ -571,7 +586,7 @@ class BankProfileManagement(dict):
     @pulumi.getter(name="allowedOrigins")
     def allowed_origins(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none.
+        Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
         """
         return pulumi.get(self, "allowed_origins")
 
@@ -579,7 +594,7 @@ class BankProfileManagement(dict):
     @pulumi.getter(name="goneStatuses")
     def gone_statuses(self) -> Optional[Sequence[_builtins.int]]:
         """
-        Statuses of /register/{client_id} that mean "this client is unknown or deleted".
+        HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
         """
         return pulumi.get(self, "gone_statuses")
 
@@ -587,7 +602,7 @@ class BankProfileManagement(dict):
     @pulumi.getter(name="invalidClientIsGone")
     def invalid_client_is_gone(self) -> Optional[_builtins.bool]:
         """
-        `invalid_client` at the token endpoint means deleted (off: it is ambiguous).
+        `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
         """
         return pulumi.get(self, "invalid_client_is_gone")
 
@@ -595,7 +610,7 @@ class BankProfileManagement(dict):
     @pulumi.getter(name="ratMayRotate")
     def rat_may_rotate(self) -> Optional[_builtins.bool]:
         """
-        The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous.
+        The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
         """
         return pulumi.get(self, "rat_may_rotate")
 
@@ -603,7 +618,7 @@ class BankProfileManagement(dict):
     @pulumi.getter
     def scope(self) -> Optional[_builtins.str]:
         """
-        Scope of the OBIE management token; `null` sends no scope parameter (the UK spec).
+        The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
         """
         return pulumi.get(self, "scope")
 
@@ -611,13 +626,16 @@ class BankProfileManagement(dict):
     @pulumi.getter
     def style(self) -> Optional[_builtins.str]:
         """
-        `obie`: client_credentials token at the bank's token endpoint; `rfc7592`: registration access token.
+        The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
         """
         return pulumi.get(self, "style")
 
 
 @pulumi.output_type
 class BankProfileResponse(dict):
+    """
+    What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+    """
     @staticmethod
     def __key_warning(key: str):
         suggest = None
@@ -647,10 +665,12 @@ class BankProfileResponse(dict):
                  scope_format: Optional[_builtins.str] = None,
                  timestamp_unit: Optional[_builtins.str] = None):
         """
-        :param _builtins.int created_status: Status of a successful POST /register.
-        :param _builtins.str dn_claim: Name of the subject-DN claim the bank returns (old name `tls_client_auth_dn` at some banks).
-        :param _builtins.str scope_format: `scope` in responses: a space-delimited string or a JSON array.
-        :param _builtins.str timestamp_unit: `client_id_issued_at` (and echoed `iat`/`exp`): epoch seconds, milliseconds, or date strings.
+        What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+
+        :param _builtins.int created_status: The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
+        :param _builtins.str dn_claim: The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
+        :param _builtins.str scope_format: The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
+        :param _builtins.str timestamp_unit: The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
         """
         if created_status is not None:
             pulumi.set(__self__, "created_status", created_status)
@@ -665,7 +685,7 @@ class BankProfileResponse(dict):
     @pulumi.getter(name="createdStatus")
     def created_status(self) -> Optional[_builtins.int]:
         """
-        Status of a successful POST /register.
+        The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
         """
         return pulumi.get(self, "created_status")
 
@@ -673,7 +693,7 @@ class BankProfileResponse(dict):
     @pulumi.getter(name="dnClaim")
     def dn_claim(self) -> Optional[_builtins.str]:
         """
-        Name of the subject-DN claim the bank returns (old name `tls_client_auth_dn` at some banks).
+        The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
         """
         return pulumi.get(self, "dn_claim")
 
@@ -681,7 +701,7 @@ class BankProfileResponse(dict):
     @pulumi.getter(name="scopeFormat")
     def scope_format(self) -> Optional[_builtins.str]:
         """
-        `scope` in responses: a space-delimited string or a JSON array.
+        The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
         """
         return pulumi.get(self, "scope_format")
 
@@ -689,21 +709,26 @@ class BankProfileResponse(dict):
     @pulumi.getter(name="timestampUnit")
     def timestamp_unit(self) -> Optional[_builtins.str]:
         """
-        `client_id_issued_at` (and echoed `iat`/`exp`): epoch seconds, milliseconds, or date strings.
+        The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
         """
         return pulumi.get(self, "timestamp_unit")
 
 
 @pulumi.output_type
 class BankProfileSupports(dict):
+    """
+    Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+    """
     def __init__(__self__, *,
                  delete: Optional[_builtins.bool] = None,
                  read: Optional[_builtins.bool] = None,
                  update: Optional[_builtins.bool] = None):
         """
-        :param _builtins.bool delete: The `delete` member (wire name).
-        :param _builtins.bool read: The `read` member (wire name).
-        :param _builtins.bool update: The `update` member (wire name).
+        Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+
+        :param _builtins.bool delete: DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
+        :param _builtins.bool read: GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
+        :param _builtins.bool update: PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
         """
         if delete is not None:
             pulumi.set(__self__, "delete", delete)
@@ -716,7 +741,7 @@ class BankProfileSupports(dict):
     @pulumi.getter
     def delete(self) -> Optional[_builtins.bool]:
         """
-        The `delete` member (wire name).
+        DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
         """
         return pulumi.get(self, "delete")
 
@@ -724,7 +749,7 @@ class BankProfileSupports(dict):
     @pulumi.getter
     def read(self) -> Optional[_builtins.bool]:
         """
-        The `read` member (wire name).
+        GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
         """
         return pulumi.get(self, "read")
 
@@ -732,7 +757,7 @@ class BankProfileSupports(dict):
     @pulumi.getter
     def update(self) -> Optional[_builtins.bool]:
         """
-        The `update` member (wire name).
+        PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
         """
         return pulumi.get(self, "update")
 
@@ -740,7 +765,7 @@ class BankProfileSupports(dict):
 @pulumi.output_type
 class Client(dict):
     """
-    The metadata to register; a change is a PUT.
+    The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
     """
     @staticmethod
     def __key_warning(key: str):
@@ -825,32 +850,32 @@ class Client(dict):
                  token_endpoint_auth_signing_alg: Optional[_builtins.str] = None,
                  webhook_uris: Optional[Sequence[_builtins.str]] = None):
         """
-        The metadata to register; a change is a PUT.
+        The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
 
-        :param _builtins.str application_type: The `application_type` member (wire name).
-        :param _builtins.str authorization_encrypted_response_alg: JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256).
-        :param _builtins.str authorization_encrypted_response_enc: JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
-        :param _builtins.str authorization_signed_response_alg: JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg).
-        :param _builtins.str backchannel_authentication_request_signing_alg: The `backchannel_authentication_request_signing_alg` member (wire name).
-        :param _builtins.str backchannel_client_notification_endpoint: The `backchannel_client_notification_endpoint` member (wire name).
-        :param _builtins.str backchannel_token_delivery_mode: The `backchannel_token_delivery_mode` member (wire name).
-        :param _builtins.bool backchannel_user_code_parameter_supported: The `backchannel_user_code_parameter_supported` member (wire name).
-        :param Mapping[str, Any] extra: Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" }
-        :param Sequence[_builtins.str] grant_types: Default: the bank profile's.
-        :param _builtins.str id_token_encrypted_response_alg: ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256).
-        :param _builtins.str id_token_encrypted_response_enc: ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
-        :param _builtins.str id_token_signed_response_alg: The `id_token_signed_response_alg` member (wire name).
-        :param Any jwks: Our public keys by value (must hold the signing key).
-        :param _builtins.str jwks_uri: Our public keys by reference (RFC 7591 §2). Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`.
-        :param Sequence[_builtins.str] redirect_uris: Default: every redirect URI of the SSA. Example: ["https://tpp.example.com/callback"]
-        :param _builtins.str request_object_signing_alg: The `request_object_signing_alg` member (wire name).
-        :param Sequence[_builtins.str] response_types: Default `["code id_token"]`; cdr-au `["code"]`.
-        :param Union[_builtins.str, Sequence[_builtins.str]] scope: Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments"
-        :param _builtins.bool send_software_id: Send `software_id` in the request (default true).
-        :param _builtins.str tls_client_auth_subject_dn: For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal).
-        :param _builtins.str token_endpoint_auth_method: Default `private_key_jwt`.
-        :param _builtins.str token_endpoint_auth_signing_alg: Default: the signing key's alg.
-        :param Sequence[_builtins.str] webhook_uris: ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off).
+        :param _builtins.str application_type: The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
+        :param _builtins.str authorization_encrypted_response_alg: JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
+        :param _builtins.str authorization_encrypted_response_enc: JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
+        :param _builtins.str authorization_signed_response_alg: JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
+        :param _builtins.str backchannel_authentication_request_signing_alg: CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
+        :param _builtins.str backchannel_client_notification_endpoint: CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
+        :param _builtins.str backchannel_token_delivery_mode: CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
+        :param _builtins.bool backchannel_user_code_parameter_supported: CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
+        :param Mapping[str, Any] extra: Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
+        :param Sequence[_builtins.str] grant_types: Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+        :param _builtins.str id_token_encrypted_response_alg: ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
+        :param _builtins.str id_token_encrypted_response_enc: ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
+        :param _builtins.str id_token_signed_response_alg: The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
+        :param Any jwks: Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
+        :param _builtins.str jwks_uri: Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
+        :param Sequence[_builtins.str] redirect_uris: Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
+        :param _builtins.str request_object_signing_alg: The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
+        :param Sequence[_builtins.str] response_types: Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
+        :param Union[_builtins.str, Sequence[_builtins.str]] scope: Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
+        :param _builtins.bool send_software_id: Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
+        :param _builtins.str tls_client_auth_subject_dn: For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
+        :param _builtins.str token_endpoint_auth_method: How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
+        :param _builtins.str token_endpoint_auth_signing_alg: The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
+        :param Sequence[_builtins.str] webhook_uris: ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
         """
         if application_type is not None:
             pulumi.set(__self__, "application_type", application_type)
@@ -905,7 +930,7 @@ class Client(dict):
     @pulumi.getter(name="applicationType")
     def application_type(self) -> Optional[_builtins.str]:
         """
-        The `application_type` member (wire name).
+        The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "application_type")
 
@@ -913,7 +938,7 @@ class Client(dict):
     @pulumi.getter(name="authorizationEncryptedResponseAlg")
     def authorization_encrypted_response_alg(self) -> Optional[_builtins.str]:
         """
-        JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256).
+        JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "authorization_encrypted_response_alg")
 
@@ -921,7 +946,7 @@ class Client(dict):
     @pulumi.getter(name="authorizationEncryptedResponseEnc")
     def authorization_encrypted_response_enc(self) -> Optional[_builtins.str]:
         """
-        JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
+        JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "authorization_encrypted_response_enc")
 
@@ -929,7 +954,7 @@ class Client(dict):
     @pulumi.getter(name="authorizationSignedResponseAlg")
     def authorization_signed_response_alg(self) -> Optional[_builtins.str]:
         """
-        JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg).
+        JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "authorization_signed_response_alg")
 
@@ -937,7 +962,7 @@ class Client(dict):
     @pulumi.getter(name="backchannelAuthenticationRequestSigningAlg")
     def backchannel_authentication_request_signing_alg(self) -> Optional[_builtins.str]:
         """
-        The `backchannel_authentication_request_signing_alg` member (wire name).
+        CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
         """
         return pulumi.get(self, "backchannel_authentication_request_signing_alg")
 
@@ -945,7 +970,7 @@ class Client(dict):
     @pulumi.getter(name="backchannelClientNotificationEndpoint")
     def backchannel_client_notification_endpoint(self) -> Optional[_builtins.str]:
         """
-        The `backchannel_client_notification_endpoint` member (wire name).
+        CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
         """
         return pulumi.get(self, "backchannel_client_notification_endpoint")
 
@@ -953,7 +978,7 @@ class Client(dict):
     @pulumi.getter(name="backchannelTokenDeliveryMode")
     def backchannel_token_delivery_mode(self) -> Optional[_builtins.str]:
         """
-        The `backchannel_token_delivery_mode` member (wire name).
+        CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
         """
         return pulumi.get(self, "backchannel_token_delivery_mode")
 
@@ -961,7 +986,7 @@ class Client(dict):
     @pulumi.getter(name="backchannelUserCodeParameterSupported")
     def backchannel_user_code_parameter_supported(self) -> Optional[_builtins.bool]:
         """
-        The `backchannel_user_code_parameter_supported` member (wire name).
+        CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
         """
         return pulumi.get(self, "backchannel_user_code_parameter_supported")
 
@@ -969,7 +994,7 @@ class Client(dict):
     @pulumi.getter
     def extra(self) -> Optional[Mapping[str, Any]]:
         """
-        Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" }
+        Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
         """
         return pulumi.get(self, "extra")
 
@@ -977,7 +1002,7 @@ class Client(dict):
     @pulumi.getter(name="grantTypes")
     def grant_types(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Default: the bank profile's.
+        Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
         """
         return pulumi.get(self, "grant_types")
 
@@ -985,7 +1010,7 @@ class Client(dict):
     @pulumi.getter(name="idTokenEncryptedResponseAlg")
     def id_token_encrypted_response_alg(self) -> Optional[_builtins.str]:
         """
-        ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256).
+        ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "id_token_encrypted_response_alg")
 
@@ -993,7 +1018,7 @@ class Client(dict):
     @pulumi.getter(name="idTokenEncryptedResponseEnc")
     def id_token_encrypted_response_enc(self) -> Optional[_builtins.str]:
         """
-        ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256).
+        ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "id_token_encrypted_response_enc")
 
@@ -1001,7 +1026,7 @@ class Client(dict):
     @pulumi.getter(name="idTokenSignedResponseAlg")
     def id_token_signed_response_alg(self) -> Optional[_builtins.str]:
         """
-        The `id_token_signed_response_alg` member (wire name).
+        The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "id_token_signed_response_alg")
 
@@ -1009,7 +1034,7 @@ class Client(dict):
     @pulumi.getter
     def jwks(self) -> Optional[Any]:
         """
-        Our public keys by value (must hold the signing key).
+        Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
         """
         return pulumi.get(self, "jwks")
 
@@ -1017,7 +1042,7 @@ class Client(dict):
     @pulumi.getter(name="jwksUri")
     def jwks_uri(self) -> Optional[_builtins.str]:
         """
-        Our public keys by reference (RFC 7591 §2). Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`.
+        Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
         """
         return pulumi.get(self, "jwks_uri")
 
@@ -1025,7 +1050,7 @@ class Client(dict):
     @pulumi.getter(name="redirectUris")
     def redirect_uris(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Default: every redirect URI of the SSA. Example: ["https://tpp.example.com/callback"]
+        Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "redirect_uris")
 
@@ -1033,7 +1058,7 @@ class Client(dict):
     @pulumi.getter(name="requestObjectSigningAlg")
     def request_object_signing_alg(self) -> Optional[_builtins.str]:
         """
-        The `request_object_signing_alg` member (wire name).
+        The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "request_object_signing_alg")
 
@@ -1041,7 +1066,7 @@ class Client(dict):
     @pulumi.getter(name="responseTypes")
     def response_types(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Default `["code id_token"]`; cdr-au `["code"]`.
+        Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "response_types")
 
@@ -1049,7 +1074,7 @@ class Client(dict):
     @pulumi.getter
     def scope(self) -> Optional[Any]:
         """
-        Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments"
+        Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "scope")
 
@@ -1057,7 +1082,7 @@ class Client(dict):
     @pulumi.getter(name="sendSoftwareId")
     def send_software_id(self) -> Optional[_builtins.bool]:
         """
-        Send `software_id` in the request (default true).
+        Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
         """
         return pulumi.get(self, "send_software_id")
 
@@ -1065,7 +1090,7 @@ class Client(dict):
     @pulumi.getter(name="tlsClientAuthSubjectDn")
     def tls_client_auth_subject_dn(self) -> Optional[_builtins.str]:
         """
-        For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal).
+        For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
         """
         return pulumi.get(self, "tls_client_auth_subject_dn")
 
@@ -1073,7 +1098,7 @@ class Client(dict):
     @pulumi.getter(name="tokenEndpointAuthMethod")
     def token_endpoint_auth_method(self) -> Optional[_builtins.str]:
         """
-        Default `private_key_jwt`.
+        How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "token_endpoint_auth_method")
 
@@ -1081,7 +1106,7 @@ class Client(dict):
     @pulumi.getter(name="tokenEndpointAuthSigningAlg")
     def token_endpoint_auth_signing_alg(self) -> Optional[_builtins.str]:
         """
-        Default: the signing key's alg.
+        The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "token_endpoint_auth_signing_alg")
 
@@ -1089,7 +1114,7 @@ class Client(dict):
     @pulumi.getter(name="webhookUris")
     def webhook_uris(self) -> Optional[Sequence[_builtins.str]]:
         """
-        ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off).
+        ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
         """
         return pulumi.get(self, "webhook_uris")
 
@@ -1097,7 +1122,7 @@ class Client(dict):
 @pulumi.output_type
 class Directory(dict):
     """
-    The directory (SSA source). Optional only for `rfc7591` without a software statement.
+    The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
     """
     @staticmethod
     def __key_warning(key: str):
@@ -1155,23 +1180,23 @@ class Directory(dict):
                  token_auth_method: Optional[_builtins.str] = None,
                  token_endpoint: Optional[_builtins.str] = None):
         """
-        The directory (SSA source). Optional only for `rfc7591` without a software statement.
+        The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
 
-        :param _builtins.str client_id: The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id).
-        :param _builtins.str issuer: Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants.
-        :param Any jwks: The directory's JWKS inline (offline verification).
+        :param _builtins.str client_id: The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
+        :param _builtins.str issuer: Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
+        :param Any jwks: The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
         :param Union[_builtins.str, Sequence[_builtins.str]] jwks_file: A file holding `jwks` (read by the provider; only the path is in state).
-        :param _builtins.str jwks_uri: The directory's JWKS, to verify the SSA. Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks"
-        :param Union[_builtins.str, Sequence[_builtins.str]] scope: Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`.
-        :param _builtins.str software_statement: An SSA given inline (no download). A new one is sent to the bank with a PUT.
+        :param _builtins.str jwks_uri: The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
+        :param Union[_builtins.str, Sequence[_builtins.str]] scope: Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
+        :param _builtins.str software_statement: An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
         :param Union[_builtins.str, Sequence[_builtins.str]] software_statement_file: A file holding `softwareStatement` (read by the provider; only the path is in state).
-        :param _builtins.str ssa_endpoint: The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}"
-        :param _builtins.int ssa_fresh_seconds: BR: an SSA older than this by `iat` is refused before sending, seconds (default 300).
-        :param _builtins.int ssa_max_age_seconds: A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60).
-        :param _builtins.int ssa_min_version: AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3).
-        :param _builtins.int ssa_version: AU GetSSA `x-v` (default 4).
-        :param _builtins.str token_auth_method: Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`).
-        :param _builtins.str token_endpoint: Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2"
+        :param _builtins.str ssa_endpoint: The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
+        :param _builtins.int ssa_fresh_seconds: BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
+        :param _builtins.int ssa_max_age_seconds: A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
+        :param _builtins.int ssa_min_version: AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
+        :param _builtins.int ssa_version: AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
+        :param _builtins.str token_auth_method: Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
+        :param _builtins.str token_endpoint: The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
         """
         if client_id is not None:
             pulumi.set(__self__, "client_id", client_id)
@@ -1208,7 +1233,7 @@ class Directory(dict):
     @pulumi.getter(name="clientId")
     def client_id(self) -> Optional[_builtins.str]:
         """
-        The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id).
+        The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
         """
         return pulumi.get(self, "client_id")
 
@@ -1216,7 +1241,7 @@ class Directory(dict):
     @pulumi.getter
     def issuer(self) -> Optional[_builtins.str]:
         """
-        Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants.
+        Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
         """
         return pulumi.get(self, "issuer")
 
@@ -1224,7 +1249,7 @@ class Directory(dict):
     @pulumi.getter
     def jwks(self) -> Optional[Any]:
         """
-        The directory's JWKS inline (offline verification).
+        The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
         """
         return pulumi.get(self, "jwks")
 
@@ -1240,7 +1265,7 @@ class Directory(dict):
     @pulumi.getter(name="jwksUri")
     def jwks_uri(self) -> Optional[_builtins.str]:
         """
-        The directory's JWKS, to verify the SSA. Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks"
+        The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "jwks_uri")
 
@@ -1248,7 +1273,7 @@ class Directory(dict):
     @pulumi.getter
     def scope(self) -> Optional[Any]:
         """
-        Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`.
+        Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
         """
         return pulumi.get(self, "scope")
 
@@ -1256,7 +1281,7 @@ class Directory(dict):
     @pulumi.getter(name="softwareStatement")
     def software_statement(self) -> Optional[_builtins.str]:
         """
-        An SSA given inline (no download). A new one is sent to the bank with a PUT.
+        An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
         """
         return pulumi.get(self, "software_statement")
 
@@ -1272,7 +1297,7 @@ class Directory(dict):
     @pulumi.getter(name="ssaEndpoint")
     def ssa_endpoint(self) -> Optional[_builtins.str]:
         """
-        The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}"
+        The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
         """
         return pulumi.get(self, "ssa_endpoint")
 
@@ -1280,7 +1305,7 @@ class Directory(dict):
     @pulumi.getter(name="ssaFreshSeconds")
     def ssa_fresh_seconds(self) -> Optional[_builtins.int]:
         """
-        BR: an SSA older than this by `iat` is refused before sending, seconds (default 300).
+        BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
         """
         return pulumi.get(self, "ssa_fresh_seconds")
 
@@ -1288,7 +1313,7 @@ class Directory(dict):
     @pulumi.getter(name="ssaMaxAgeSeconds")
     def ssa_max_age_seconds(self) -> Optional[_builtins.int]:
         """
-        A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60).
+        A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
         """
         return pulumi.get(self, "ssa_max_age_seconds")
 
@@ -1296,7 +1321,7 @@ class Directory(dict):
     @pulumi.getter(name="ssaMinVersion")
     def ssa_min_version(self) -> Optional[_builtins.int]:
         """
-        AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3).
+        AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "ssa_min_version")
 
@@ -1304,7 +1329,7 @@ class Directory(dict):
     @pulumi.getter(name="ssaVersion")
     def ssa_version(self) -> Optional[_builtins.int]:
         """
-        AU GetSSA `x-v` (default 4).
+        AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "ssa_version")
 
@@ -1312,7 +1337,7 @@ class Directory(dict):
     @pulumi.getter(name="tokenAuthMethod")
     def token_auth_method(self) -> Optional[_builtins.str]:
         """
-        Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`).
+        Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
         """
         return pulumi.get(self, "token_auth_method")
 
@@ -1320,7 +1345,7 @@ class Directory(dict):
     @pulumi.getter(name="tokenEndpoint")
     def token_endpoint(self) -> Optional[_builtins.str]:
         """
-        Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2"
+        The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
         """
         return pulumi.get(self, "token_endpoint")
 
@@ -1328,7 +1353,7 @@ class Directory(dict):
 @pulumi.output_type
 class SigningKey(dict):
     """
-    Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+    Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
     """
     @staticmethod
     def __key_warning(key: str):
@@ -1355,12 +1380,12 @@ class SigningKey(dict):
                  private_key: Optional[Any] = None,
                  private_key_file: Optional[Any] = None):
         """
-        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md).
+        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
 
-        :param _builtins.str kid: The kid the directory assigned to this key.
-        :param _builtins.str alg: Default `PS256`.
-        :param Union[_builtins.str, Any] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
-        :param Union[_builtins.str, Sequence[_builtins.str]] private_key_file: A file holding the private key (read by the provider; only the path is in state).
+        :param _builtins.str kid: The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
+        :param _builtins.str alg: Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        :param Union[_builtins.str, Any] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+        :param Union[_builtins.str, Sequence[_builtins.str]] private_key_file: A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
         """
         pulumi.set(__self__, "kid", kid)
         if alg is not None:
@@ -1374,7 +1399,7 @@ class SigningKey(dict):
     @pulumi.getter
     def kid(self) -> _builtins.str:
         """
-        The kid the directory assigned to this key.
+        The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
         """
         return pulumi.get(self, "kid")
 
@@ -1382,7 +1407,7 @@ class SigningKey(dict):
     @pulumi.getter
     def alg(self) -> Optional[_builtins.str]:
         """
-        Default `PS256`.
+        Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
         """
         return pulumi.get(self, "alg")
 
@@ -1390,7 +1415,7 @@ class SigningKey(dict):
     @pulumi.getter(name="privateKey")
     def private_key(self) -> Optional[Any]:
         """
-        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
         """
         return pulumi.get(self, "private_key")
 
@@ -1398,7 +1423,7 @@ class SigningKey(dict):
     @pulumi.getter(name="privateKeyFile")
     def private_key_file(self) -> Optional[Any]:
         """
-        A file holding the private key (read by the provider; only the path is in state).
+        A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
         """
         return pulumi.get(self, "private_key_file")
 
@@ -1451,7 +1476,7 @@ class SigningKeyIdentity(dict):
 @pulumi.output_type
 class Software(dict):
     """
-    Optional only for `rfc7591` without a software statement. A change registers anew.
+    Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
     """
     @staticmethod
     def __key_warning(key: str):
@@ -1476,10 +1501,10 @@ class Software(dict):
                  org_id: _builtins.str,
                  software_id: _builtins.str):
         """
-        Optional only for `rfc7591` without a software statement. A change registers anew.
+        Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
 
-        :param _builtins.str org_id: Example: "0015800001041RHAAY"
-        :param _builtins.str software_id: Example: "2cfGqDWH4LgtDRHd5JtFp8"
+        :param _builtins.str org_id: The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
+        :param _builtins.str software_id: The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
         """
         pulumi.set(__self__, "org_id", org_id)
         pulumi.set(__self__, "software_id", software_id)
@@ -1488,7 +1513,7 @@ class Software(dict):
     @pulumi.getter(name="orgId")
     def org_id(self) -> _builtins.str:
         """
-        Example: "0015800001041RHAAY"
+        The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
         """
         return pulumi.get(self, "org_id")
 
@@ -1496,7 +1521,7 @@ class Software(dict):
     @pulumi.getter(name="softwareId")
     def software_id(self) -> _builtins.str:
         """
-        Example: "2cfGqDWH4LgtDRHd5JtFp8"
+        The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
         """
         return pulumi.get(self, "software_id")
 
@@ -1546,7 +1571,7 @@ class Substitution(dict):
 @pulumi.output_type
 class Transport(dict):
     """
-    Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+    Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
     """
     @staticmethod
     def __key_warning(key: str):
@@ -1577,14 +1602,14 @@ class Transport(dict):
                  key: Optional[_builtins.str] = None,
                  key_file: Optional[Any] = None):
         """
-        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it.
+        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
 
-        :param Union[_builtins.str, Sequence[_builtins.str]] ca: CA certificate(s) to trust for the servers; default Node's store. Verification is always on.
-        :param Union[_builtins.str, Sequence[_builtins.str]] ca_file: A file holding `ca` (read by the provider; only the path is in state).
-        :param _builtins.str cert: PEM certificate (may include the chain). Or `certFile`.
-        :param Union[_builtins.str, Sequence[_builtins.str]] cert_file: A file holding `cert` (read by the provider; only the path is in state).
-        :param _builtins.str key: PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
-        :param Union[_builtins.str, Sequence[_builtins.str]] key_file: A file holding `key` (read by the provider; only the path is in state).
+        :param Union[_builtins.str, Sequence[_builtins.str]] ca: CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
+        :param Union[_builtins.str, Sequence[_builtins.str]] ca_file: A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
+        :param _builtins.str cert: PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
+        :param Union[_builtins.str, Sequence[_builtins.str]] cert_file: A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
+        :param _builtins.str key: PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+        :param Union[_builtins.str, Sequence[_builtins.str]] key_file: A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
         """
         if ca is not None:
             pulumi.set(__self__, "ca", ca)
@@ -1603,7 +1628,7 @@ class Transport(dict):
     @pulumi.getter
     def ca(self) -> Optional[Any]:
         """
-        CA certificate(s) to trust for the servers; default Node's store. Verification is always on.
+        CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
         """
         return pulumi.get(self, "ca")
 
@@ -1611,7 +1636,7 @@ class Transport(dict):
     @pulumi.getter(name="caFile")
     def ca_file(self) -> Optional[Any]:
         """
-        A file holding `ca` (read by the provider; only the path is in state).
+        A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
         """
         return pulumi.get(self, "ca_file")
 
@@ -1619,7 +1644,7 @@ class Transport(dict):
     @pulumi.getter
     def cert(self) -> Optional[_builtins.str]:
         """
-        PEM certificate (may include the chain). Or `certFile`.
+        PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
         """
         return pulumi.get(self, "cert")
 
@@ -1627,7 +1652,7 @@ class Transport(dict):
     @pulumi.getter(name="certFile")
     def cert_file(self) -> Optional[Any]:
         """
-        A file holding `cert` (read by the provider; only the path is in state).
+        A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
         """
         return pulumi.get(self, "cert_file")
 
@@ -1635,7 +1660,7 @@ class Transport(dict):
     @pulumi.getter
     def key(self) -> Optional[_builtins.str]:
         """
-        PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+        PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
         """
         return pulumi.get(self, "key")
 
@@ -1643,7 +1668,7 @@ class Transport(dict):
     @pulumi.getter(name="keyFile")
     def key_file(self) -> Optional[Any]:
         """
-        A file holding `key` (read by the provider; only the path is in state).
+        A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
         """
         return pulumi.get(self, "key_file")
 

@@ -1,0 +1,2 @@
+// Open Banking Dynamic Client Registration (DCR): a client registration at a bank as a resource.
+package obdcr

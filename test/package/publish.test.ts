@@ -1,0 +1,128 @@
+// `npm publish --dry-run` of the built repo, as a release would run it (with --ignore-scripts: the
+// prepack's clean rebuild would pull dist/ from under the other test files; `npm run build` ran
+// first, as `npm test` does). Offline: npm reads nothing from the registry for a dry run. The
+// tarball it would upload: the license and changelog with the README, the build of provider/ and
+// sandbox/ and the plugin's wrapper, nothing else (no tests, no sources, no sandbox state, no keys),
+// within a size budget. Needs `npm run build` first.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROOT, repoPackage } from "./offline_project.js";
+
+const exec = promisify(execFile);
+
+/** What `npm publish --dry-run --json` reports. */
+interface DryRun {
+  name: string;
+  version: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string; size: number }[];
+}
+
+// The budget: today about 320 kB packed, 1.3 MB unpacked, 370 files. A jump means something
+// that does not belong was swept in (a fixture, a source map, a data file).
+const MAX_PACKED = 450_000;
+const MAX_UNPACKED = 1_800_000;
+const MAX_FILES = 500;
+
+describe("npm publish --dry-run", () => {
+  let report: DryRun;
+  let files: string[];
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(ROOT, "dist", "provider", "index.js"))) {
+      throw new Error("dist/ is missing: run `npm run build` before this test (npm test does)");
+    }
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !/^npm_(package|lifecycle)_/.test(k)) env[k] = v;
+    const r = await exec(
+      "npm",
+      ["publish", "--dry-run", "--offline", "--ignore-scripts", "--json", "--no-update-notifier"],
+      { cwd: ROOT, env, maxBuffer: 16 << 20 },
+    );
+    const out = JSON.parse(r.stdout) as Record<string, DryRun> | DryRun;
+    report = "files" in out ? (out as DryRun) : (out as Record<string, DryRun>)["ob-dcr"]!;
+    files = report.files.map((f) => f.path).sort();
+  }, 120_000);
+
+  it("publishes ob-dcr at package.json's version", () => {
+    const pkg = repoPackage();
+    expect(report.name).toBe("ob-dcr");
+    expect(report.version).toBe(pkg.version);
+  });
+
+  it("ships the license, changelog and README with the build, and nothing else", () => {
+    for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "bin/pulumi-resource-obdcr"])
+      expect(files).toContain(f);
+    const outside = files.filter(
+      (f) =>
+        !["package.json", "README.md", "LICENSE", "CHANGELOG.md", "bin/pulumi-resource-obdcr"].includes(f) &&
+        !/^dist\/(provider|sandbox)\//.test(f),
+    );
+    expect(outside).toEqual([]);
+    // Compiled code and declarations only (and the schema the plugin serves).
+    expect(files.filter((f) => f.startsWith("dist/") && !/\.(js|d\.ts)$/.test(f))).toEqual([
+      "dist/provider/native/schema.json",
+    ]);
+  });
+
+  it("holds no tests, sources, examples, sandbox state, Pulumi state or keys", () => {
+    const forbidden = [
+      /(^|\/)test(s)?\//,
+      /\.test\.|\.spec\./,
+      /(^|\/)(examples|scripts|bench|sdk|fixtures)\//,
+      /(^|\/)\.sandbox\//,
+      /(^|\/)\.pulumi-state\//,
+      /(^|\/)\.vitest\//,
+      /(?<!\.d)\.(ts|mts|cts)$/,
+      /\.(pem|key|crt|cer|p12|pfx|jwk|jwks)$/i,
+      /(^|\/)(\.env|\.npmrc|\.git)(\/|$)/,
+      /\.map$/,
+      /(^|\/)(manifest|registrations|state)\.json$/,
+    ];
+    for (const re of forbidden)
+      expect(
+        files.filter((f) => re.test(f)),
+        String(re),
+      ).toEqual([]);
+    // No private key material in any shipped file (code that parses PEM names the header only).
+    const keyBlock = /-----BEGIN [A-Z ]*PRIVATE KEY-----\s*\n[A-Za-z0-9+/=]{40,}/;
+    const withKeys = files.filter((f) => keyBlock.test(readFileSync(path.join(ROOT, f), "utf8")));
+    expect(withKeys).toEqual([]);
+  });
+
+  it(`stays within its size budget (${MAX_PACKED / 1000} kB packed, ${MAX_UNPACKED / 1e6} MB unpacked, ${MAX_FILES} files)`, () => {
+    expect(report.size).toBeGreaterThan(50_000); // the build is really in it
+    expect(report.size).toBeLessThan(MAX_PACKED);
+    expect(report.unpackedSize).toBeLessThan(MAX_UNPACKED);
+    expect(files.length).toBeLessThan(MAX_FILES);
+    // No single file dominates (a bundled data file, an inlined certificate store).
+    const big = report.files.filter((f) => f.size > 100_000).map((f) => `${f.path} ${f.size}`);
+    expect(big).toEqual([]);
+  });
+
+  it("the LICENSE is the Apache License 2.0 that package.json names, in full", () => {
+    expect(repoPackage().license).toBe("Apache-2.0");
+    const text = readFileSync(path.join(ROOT, "LICENSE"), "utf8");
+    expect(text).toMatch(/Apache License\s+Version 2\.0, January 2004/);
+    expect(text).toContain("TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION");
+    expect(text).toContain("9. Accepting Warranty or Additional Liability.");
+    expect(text).toContain("END OF TERMS AND CONDITIONS");
+  });
+
+  it("package.json carries what a registry page shows: repository, homepage, bugs, keywords", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as Record<string, unknown>;
+    expect(pkg.repository).toEqual({ type: "git", url: expect.stringMatching(/^git\+https:\/\/.+\.git$/) });
+    expect(pkg.homepage).toEqual(expect.stringMatching(/^https:\/\//));
+    expect(pkg.bugs).toEqual({ url: expect.stringMatching(/^https:\/\/.+\/issues$/) });
+    expect(pkg.keywords).toEqual(expect.arrayContaining(["open-banking", "pulumi", "dcr"]));
+    // Keep a Changelog: the Unreleased section heads the list.
+    const changelog = readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8");
+    expect(changelog).toMatch(/keepachangelog\.com/);
+    expect(changelog).toMatch(/^## \[Unreleased\]$/m);
+  });
+});

@@ -1,0 +1,94 @@
+// The Python SDK (sdk/python, pulumi_obdcr) as it would be published: `python -m build` makes a
+// wheel and an sdist offline from the repository (the setup virtualenv's setuptools and build),
+// each holds the package and its data files at the package's version, and each installs with pip
+// into a fresh virtualenv, offline (dependencies and the sdist's build backend from the wheels
+// `npm run setup` keeps), and imports. test/languages/python.test.ts runs examples/python on the
+// real engine with the wheel installed this way.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
+import { need, toolchain } from "../../scripts/lib/toolchain.js";
+import { buildPythonDist, freshVirtualenv, type PythonDist } from "../languages/python_sdk.js";
+
+const exec = promisify(execFile);
+
+/** The member names of a wheel (zip) or an sdist (tar.gz), read with Python's own modules. */
+async function members(file: string): Promise<string[]> {
+  const probe = [
+    "import json, sys, tarfile, zipfile",
+    "f = sys.argv[1]",
+    "names = zipfile.ZipFile(f).namelist() if f.endswith('.whl') else tarfile.open(f).getnames()",
+    "print(json.dumps(sorted(names)))",
+  ].join("\n");
+  const r = await exec(need(toolchain(), "python"), ["-c", probe, file]);
+  return JSON.parse(r.stdout) as string[];
+}
+
+describe("the Python SDK's wheel and sdist", () => {
+  const work = mkdtempSync(join(tmpdir(), "obdcr-python-dist-"));
+  const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
+  let dist: PythonDist;
+
+  beforeAll(async () => {
+    dist = await buildPythonDist(work);
+  }, 300_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it("are named for pulumi_obdcr at the package's version", () => {
+    expect(basename(dist.wheel)).toBe(`pulumi_obdcr-${version}-py3-none-any.whl`);
+    expect(basename(dist.sdist)).toBe(`pulumi_obdcr-${version}.tar.gz`);
+  });
+
+  it("the wheel holds the package, its typing marker and plugin file, and the metadata", async () => {
+    const names = await members(dist.wheel);
+    for (const f of [
+      "pulumi_obdcr/__init__.py",
+      "pulumi_obdcr/client_registration.py",
+      "pulumi_obdcr/config/vars.py",
+      "pulumi_obdcr/py.typed",
+      "pulumi_obdcr/pulumi-plugin.json",
+      `pulumi_obdcr-${version}.dist-info/METADATA`,
+    ])
+      expect(names).toContain(f);
+    // Nothing but the package and its metadata (no tests, no build leftovers).
+    expect(names.filter((n) => !/^pulumi_obdcr(\/|-[^/]+\.dist-info\/)/.test(n))).toEqual([]);
+  });
+
+  it("the sdist holds setup.py and the package sources", async () => {
+    const names = await members(dist.sdist);
+    const root = `pulumi_obdcr-${version}`;
+    for (const f of ["setup.py", "PKG-INFO", "pulumi_obdcr/__init__.py", "pulumi_obdcr/pulumi-plugin.json"])
+      expect(names).toContain(`${root}/${f}`);
+  });
+
+  it("the wheel installs into a fresh virtualenv offline, with its dependencies, and imports", async () => {
+    const python = await freshVirtualenv(work, "venv-wheel", dist.wheel);
+    const probe = [
+      "import importlib.metadata as m, json, pulumi, pulumi_obdcr as o",
+      "from importlib.resources import files",
+      "print(json.dumps([m.version('pulumi_obdcr'), m.version('pulumi'), o.ClientRegistration.__name__,",
+      " json.loads(files('pulumi_obdcr').joinpath('pulumi-plugin.json').read_text())]))",
+    ].join("\n");
+    const r = await exec(python, ["-c", probe]);
+    const [v, pulumiVersion, cls, plugin] = JSON.parse(r.stdout) as [string, string, string, unknown];
+    expect(v).toBe(version);
+    expect(pulumiVersion).toBe(toolchain().version);
+    expect(cls).toBe("ClientRegistration");
+    expect(plugin).toEqual({ resource: true, name: "obdcr", version });
+    // Every requirement of the installed set is met.
+    await exec(python, ["-m", "pip", "check", "--disable-pip-version-check"]);
+  }, 300_000);
+
+  it("the sdist builds and installs into a fresh virtualenv offline (setuptools from the wheels)", async () => {
+    const python = await freshVirtualenv(work, "venv-sdist", dist.sdist);
+    const r = await exec(python, [
+      "-c",
+      "import importlib.metadata as m, pulumi_obdcr; print(m.version('pulumi_obdcr'))",
+    ]);
+    expect(r.stdout.trim()).toBe(version);
+  }, 300_000);
+});
