@@ -68,6 +68,9 @@ export function exitCodeFor(e: unknown): ExitCode {
       case "OBDCR_INVALID_INPUT":
       case "OBDCR_SSA_INVALID":
         return EXIT_INVALID_INPUT;
+      case "OBDCR_SIGNER":
+        // A key store that cannot be reached is a transport matter; everything else is configuration.
+        return e.reason === "unavailable" || e.reason === "sign_failed" ? EXIT_TRANSPORT : EXIT_INVALID_INPUT;
       case "OBDCR_REGISTRATION_REJECTED":
       case "OBDCR_REGISTRATION_GONE":
       case "OBDCR_GONE_UNCONFIRMED":

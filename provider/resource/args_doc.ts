@@ -88,18 +88,51 @@ export interface SoftwareArgs {
 }
 
 /**
+ * A signing key in a PKCS#11 token (HSM, cloud HSM, SoftHSM); it signs there. The PIN is not an
+ * input: the environment variable `pinEnv` (default `OBDCR_PKCS11_PIN`) or the `ob-dcr:pkcs11Pin`
+ * (dynamic resource) / `obdcr:pkcs11Pin` (plugin) config secret.
+ */
+export interface Pkcs11KeyArgs {
+  /** Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. */
+  module: In<string>;
+  /** The token's label. */
+  tokenLabel: In<string>;
+  /** CKA_LABEL of the private key (or `keyId`). */
+  keyLabel?: In<string>;
+  /** CKA_ID of the private key, hex (or `keyLabel`). */
+  keyId?: In<string>;
+  /** The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). */
+  pinEnv?: In<string>;
+}
+
+/** A signing key in AWS KMS (SIGN_VERIFY; RSA for PS256, ECC_NIST_P256 for ES256); it signs there. */
+export interface AwsKmsKeyArgs {
+  /** Key id, key ARN, alias name or alias ARN. */
+  keyId: In<string>;
+  /** Default: the AWS SDK's (AWS_REGION, profile). */
+  region?: In<string>;
+  /** Another KMS endpoint (VPC endpoint, emulator). */
+  endpoint?: In<string>;
+}
+
+/**
  * The key that signs the registration request and client assertions; its public part is published
- * by the directory under `kid`. The private key is secret however it is given.
+ * by the directory under `kid`. Give the private key (secret however it is given), or where it is
+ * kept: `pkcs11` or `awsKms` (the key never reaches this machine).
  */
 export interface SigningKeyArgs {
   /** The kid the directory assigned to this key. */
   kid: In<string>;
-  /** Default `PS256`. */
+  /** Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. */
   alg?: In<SigningAlgArg>;
   /** PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. */
   privateKey?: In<string | JwkArg>;
   /** A file holding the private key (read by the provider; only the path is in state). */
   privateKeyFile?: In<string>;
+  /** The key is in a PKCS#11 token. */
+  pkcs11?: In<Pkcs11KeyArgs>;
+  /** The key is in AWS KMS. */
+  awsKms?: In<AwsKmsKeyArgs>;
 }
 
 /** mTLS material (OBWAC/QWAC transport certificate). Required by the OBIE profiles. */

@@ -379,13 +379,21 @@ export interface DirectoryArgs {
  */
 export interface SigningKeyArgs {
     /**
-     * Default `PS256`.
+     * Default `PS256`. A key in an HSM or KMS signs PS256 or ES256.
      */
     alg?: pulumi.Input<string | undefined>;
+    /**
+     * The key is in AWS KMS.
+     */
+    awsKms?: pulumi.Input<inputs.SigningKeyAwsKmsArgs | undefined>;
     /**
      * The kid the directory assigned to this key.
      */
     kid: pulumi.Input<string>;
+    /**
+     * The key is in a PKCS#11 token.
+     */
+    pkcs11?: pulumi.Input<inputs.SigningKeyPkcs11Args | undefined>;
     /**
      * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
      */
@@ -394,6 +402,50 @@ export interface SigningKeyArgs {
      * A file holding the private key (read by the provider; only the path is in state).
      */
     privateKeyFile?: pulumi.Input<string | pulumi.Input<string>[] | undefined>;
+}
+
+/**
+ * The key is in AWS KMS.
+ */
+export interface SigningKeyAwsKmsArgs {
+    /**
+     * Another KMS endpoint (VPC endpoint, emulator).
+     */
+    endpoint?: pulumi.Input<string | undefined>;
+    /**
+     * Key id, key ARN, alias name or alias ARN.
+     */
+    keyId: pulumi.Input<string>;
+    /**
+     * Default: the AWS SDK's (AWS_REGION, profile).
+     */
+    region?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * The key is in a PKCS#11 token.
+ */
+export interface SigningKeyPkcs11Args {
+    /**
+     * CKA_ID of the private key, hex (or `keyLabel`).
+     */
+    keyId?: pulumi.Input<string | undefined>;
+    /**
+     * CKA_LABEL of the private key (or `keyId`).
+     */
+    keyLabel?: pulumi.Input<string | undefined>;
+    /**
+     * Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+     */
+    module: pulumi.Input<string>;
+    /**
+     * The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`).
+     */
+    pinEnv?: pulumi.Input<string | undefined>;
+    /**
+     * The token's label.
+     */
+    tokenLabel: pulumi.Input<string>;
 }
 
 /**

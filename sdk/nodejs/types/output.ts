@@ -379,13 +379,21 @@ export interface Directory {
  */
 export interface SigningKey {
     /**
-     * Default `PS256`.
+     * Default `PS256`. A key in an HSM or KMS signs PS256 or ES256.
      */
     alg?: string;
+    /**
+     * The key is in AWS KMS.
+     */
+    awsKms?: outputs.SigningKeyAwsKms;
     /**
      * The kid the directory assigned to this key.
      */
     kid: string;
+    /**
+     * The key is in a PKCS#11 token.
+     */
+    pkcs11?: outputs.SigningKeyPkcs11;
     /**
      * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
      */
@@ -394,6 +402,24 @@ export interface SigningKey {
      * A file holding the private key (read by the provider; only the path is in state).
      */
     privateKeyFile?: string | string[];
+}
+
+/**
+ * The key is in AWS KMS.
+ */
+export interface SigningKeyAwsKms {
+    /**
+     * Another KMS endpoint (VPC endpoint, emulator).
+     */
+    endpoint?: string;
+    /**
+     * Key id, key ARN, alias name or alias ARN.
+     */
+    keyId: string;
+    /**
+     * Default: the AWS SDK's (AWS_REGION, profile).
+     */
+    region?: string;
 }
 
 /**
@@ -412,6 +438,32 @@ export interface SigningKeyIdentity {
      * RFC 7638 thumbprint of the public key.
      */
     thumbprint: string;
+}
+
+/**
+ * The key is in a PKCS#11 token.
+ */
+export interface SigningKeyPkcs11 {
+    /**
+     * CKA_ID of the private key, hex (or `keyLabel`).
+     */
+    keyId?: string;
+    /**
+     * CKA_LABEL of the private key (or `keyId`).
+     */
+    keyLabel?: string;
+    /**
+     * Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+     */
+    module: string;
+    /**
+     * The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`).
+     */
+    pinEnv?: string;
+    /**
+     * The token's label.
+     */
+    tokenLabel: string;
 }
 
 /**
