@@ -115,6 +115,8 @@ export interface ErrorReport {
   error?: string;
   error_description?: string;
   claim?: string;
+  /** Why a signer (HSM, KMS) failed (`SignerError.reason`). */
+  reason?: string;
   /** The client the bank issued, whenever one was (kept in the state file when it could be). */
   client_id?: string;
   /** Where the state of that client was written (--state, or the default file). */
@@ -138,6 +140,7 @@ export function errorReport(e: unknown): ErrorReport {
     if (typeof x.error === "string") r.error = x.error;
     if (typeof x.error_description === "string") r.error_description = x.error_description;
     if (typeof x.claim === "string") r.claim = x.claim;
+    if (typeof x.reason === "string" && x.code === "OBDCR_SIGNER") r.reason = x.reason;
     const id = typeof x.client_id === "string" ? x.client_id : remedyClientId(e);
     if (id) r.client_id = id;
     if (typeof x.state_file === "string") r.state_file = x.state_file;

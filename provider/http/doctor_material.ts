@@ -3,7 +3,9 @@
  * sending anything. A transport certificate or CA that fails here stops the network checks.
  */
 import type { OrgIdDnFormat } from "../core/dn.js";
+import { InvalidInputError } from "../core/errors.js";
 import { certificateIdentity, daysLeft, pemCertificates, signingKeyIdentity } from "../core/material.js";
+import { getProfile } from "../core/profiles/index.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import { signCompact } from "../core/sign/signer.js";
 import { validateTransportMaterial } from "../core/validate/transport_material.js";
@@ -21,6 +23,12 @@ export async function signingKeyCheck(
   ctx: ObDcrContext,
 ): Promise<{ check: DoctorCheck; signer: Signer | undefined }> {
   try {
+    const algs = getProfile(params.profile).algs as readonly string[];
+    if (!algs.includes(params.signing_key.alg))
+      throw new InvalidInputError(
+        "signing_key.alg",
+        `${params.signing_key.alg} is not allowed by ${params.profile} (allowed: ${algs.join(", ")})`,
+      );
     const key = await signerFor(params.signing_key, ctx);
     const signer = { key, identity: await signingKeyIdentity(key) };
     const i = signer.identity;

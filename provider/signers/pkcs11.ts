@@ -170,7 +170,7 @@ async function open(p: Pkcs11KeyParams, kid: string, alg: SigningAlg, pin: strin
   const [keyType, canSign] = attrs(priv, [pk.CKA_KEY_TYPE, pk.CKA_SIGN]).map((a) => a.value as Buffer);
   if (!canSign || canSign[0] !== 1)
     throw new SignerError(keyField, "key_unusable", `${describe} may not sign (CKA_SIGN is false)`);
-  const kt = keyType?.readUIntLE(0, keyType.length);
+  const kt = keyType ? ulong(keyType) : undefined;
   const pubs = find(pk.CKO_PUBLIC_KEY);
   let jwk: Record<string, string>;
   if (kt === pk.CKK_RSA) {
@@ -240,6 +240,9 @@ function ecPoint(v: Buffer): Buffer {
   if (v[0] === 0x04 && v[1] === 65 && v[2] === 4) return v.subarray(2, 67);
   throw new TypeError("CKA_EC_POINT is not an uncompressed P-256 point");
 }
+
+/** A CK_ULONG attribute (host order; 8 or 4 bytes). */
+const ulong = (b: Buffer) => (b.length >= 8 ? Number(b.readBigUInt64LE(0)) : b.readUInt32LE(0));
 
 const stripZeros = (b: Buffer) => {
   let i = 0;
