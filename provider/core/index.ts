@@ -17,6 +17,7 @@ export * from "./schemas/params.js";
 export * from "./schemas/responses.js";
 export * from "./sign/client_assertion.js";
 export * from "./sign/registration_jwt.js";
+export * from "./sign/signer.js";
 export * from "./validate/client.js";
 export * from "./validate/client_profile.js";
 export * from "./validate/discovery.js";
