@@ -153,12 +153,16 @@ describe("dynamic resource ObClientRegistration with a PKCS#11 key", () => {
     expectPinNowhere(exported, readFileSync(stateFile(backend, projectName, stackName), "utf8"), out);
   });
 
-  it("destroy deletes both registrations", async () => {
-    process.env[PIN_ENV] = token.pin;
+  // A destroy runs the provider with the configuration recorded by the last `up`: set the secret,
+  // `up` (no change), then destroy without the environment variable.
+  it("destroy with the PIN from the ob-dcr:pkcs11Pin config secret instead (no environment variable)", async () => {
+    await stack.setConfig("ob-dcr:pkcs11Pin", { value: token.pin, secret: true });
+    await stack.up({ onOutput });
+    delete process.env[PIN_ENV];
     await stack.destroy({ onOutput });
     expect(await held("uk-bank")).toEqual([]);
     expect(await held("rat-bank")).toEqual([]);
-    expectPinNowhere(out);
+    expectPinNowhere(out, readFileSync(stateFile(backend, projectName, stackName), "utf8"));
   });
 });
 
