@@ -93,25 +93,49 @@ export interface SoftwareArgs {
  * (dynamic resource) / `obdcr:pkcs11Pin` (plugin) config secret.
  */
 export interface Pkcs11KeyArgs {
-  /** Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. */
+  /**
+   * Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+   * @see PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+   */
   module: In<string>;
-  /** The token's label. */
+  /**
+   * The token's label.
+   * @see PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+   */
   tokenLabel: In<string>;
-  /** CKA_LABEL of the private key (or `keyId`). */
+  /**
+   * CKA_LABEL of the private key (or `keyId`).
+   * @see PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+   */
   keyLabel?: In<string>;
-  /** CKA_ID of the private key, hex (or `keyLabel`). */
+  /**
+   * CKA_ID of the private key, hex (or `keyLabel`).
+   * @see PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+   */
   keyId?: In<string>;
-  /** The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). */
+  /**
+   * The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`).
+   * @see PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+   */
   pinEnv?: In<string>;
 }
 
 /** A signing key in AWS KMS (SIGN_VERIFY; RSA for PS256, ECC_NIST_P256 for ES256); it signs there. */
 export interface AwsKmsKeyArgs {
-  /** Key id, key ARN, alias name or alias ARN. */
+  /**
+   * Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey.
+   * @see AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+   */
   keyId: In<string>;
-  /** Default: the AWS SDK's (AWS_REGION, profile). */
+  /**
+   * Default: the AWS SDK's (AWS_REGION, profile).
+   * @see docs/signing.md "AWS KMS"
+   */
   region?: In<string>;
-  /** Another KMS endpoint (VPC endpoint, emulator). */
+  /**
+   * Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only.
+   * @see docs/signing.md "AWS KMS"
+   */
   endpoint?: In<string>;
 }
 
@@ -129,9 +153,15 @@ export interface SigningKeyArgs {
   privateKey?: In<string | JwkArg>;
   /** A file holding the private key (read by the provider; only the path is in state). */
   privateKeyFile?: In<string>;
-  /** The key is in a PKCS#11 token. */
+  /**
+   * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
+   * @see docs/signing.md "PKCS#11"
+   */
   pkcs11?: In<Pkcs11KeyArgs>;
-  /** The key is in AWS KMS. */
+  /**
+   * The key is in AWS KMS (not with `privateKey` or `pkcs11`).
+   * @see docs/signing.md "AWS KMS"
+   */
   awsKms?: In<AwsKmsKeyArgs>;
 }
 

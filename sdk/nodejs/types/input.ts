@@ -383,7 +383,7 @@ export interface SigningKeyArgs {
      */
     alg?: pulumi.Input<string | undefined>;
     /**
-     * The key is in AWS KMS.
+     * The key is in AWS KMS (not with `privateKey` or `pkcs11`).
      */
     awsKms?: pulumi.Input<inputs.SigningKeyAwsKmsArgs | undefined>;
     /**
@@ -391,7 +391,7 @@ export interface SigningKeyArgs {
      */
     kid: pulumi.Input<string>;
     /**
-     * The key is in a PKCS#11 token.
+     * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
      */
     pkcs11?: pulumi.Input<inputs.SigningKeyPkcs11Args | undefined>;
     /**
@@ -405,15 +405,15 @@ export interface SigningKeyArgs {
 }
 
 /**
- * The key is in AWS KMS.
+ * The key is in AWS KMS (not with `privateKey` or `pkcs11`).
  */
 export interface SigningKeyAwsKmsArgs {
     /**
-     * Another KMS endpoint (VPC endpoint, emulator).
+     * Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only.
      */
     endpoint?: pulumi.Input<string | undefined>;
     /**
-     * Key id, key ARN, alias name or alias ARN.
+     * Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey.
      */
     keyId: pulumi.Input<string>;
     /**
@@ -423,7 +423,7 @@ export interface SigningKeyAwsKmsArgs {
 }
 
 /**
- * The key is in a PKCS#11 token.
+ * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
  */
 export interface SigningKeyPkcs11Args {
     /**
@@ -435,7 +435,7 @@ export interface SigningKeyPkcs11Args {
      */
     keyLabel?: pulumi.Input<string | undefined>;
     /**
-     * Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+     * Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
      */
     module: pulumi.Input<string>;
     /**

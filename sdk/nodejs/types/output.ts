@@ -383,7 +383,7 @@ export interface SigningKey {
      */
     alg?: string;
     /**
-     * The key is in AWS KMS.
+     * The key is in AWS KMS (not with `privateKey` or `pkcs11`).
      */
     awsKms?: outputs.SigningKeyAwsKms;
     /**
@@ -391,7 +391,7 @@ export interface SigningKey {
      */
     kid: string;
     /**
-     * The key is in a PKCS#11 token.
+     * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
      */
     pkcs11?: outputs.SigningKeyPkcs11;
     /**
@@ -405,15 +405,15 @@ export interface SigningKey {
 }
 
 /**
- * The key is in AWS KMS.
+ * The key is in AWS KMS (not with `privateKey` or `pkcs11`).
  */
 export interface SigningKeyAwsKms {
     /**
-     * Another KMS endpoint (VPC endpoint, emulator).
+     * Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only.
      */
     endpoint?: string;
     /**
-     * Key id, key ARN, alias name or alias ARN.
+     * Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey.
      */
     keyId: string;
     /**
@@ -441,7 +441,7 @@ export interface SigningKeyIdentity {
 }
 
 /**
- * The key is in a PKCS#11 token.
+ * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
  */
 export interface SigningKeyPkcs11 {
     /**
@@ -453,7 +453,7 @@ export interface SigningKeyPkcs11 {
      */
     keyLabel?: string;
     /**
-     * Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+     * Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
      */
     module: string;
     /**

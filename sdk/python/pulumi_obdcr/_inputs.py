@@ -1793,11 +1793,11 @@ class SigningKeyArgsDict(TypedDict):
     """
     aws_kms: NotRequired[pulumi.Input[Optional['SigningKeyAwsKmsArgsDict']]]
     """
-    The key is in AWS KMS.
+    The key is in AWS KMS (not with `privateKey` or `pkcs11`).
     """
     pkcs11: NotRequired[pulumi.Input[Optional['SigningKeyPkcs11ArgsDict']]]
     """
-    The key is in a PKCS#11 token.
+    The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
     """
     private_key: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Any]]]]
     """
@@ -1822,8 +1822,8 @@ class SigningKeyArgs:
 
         :param pulumi.Input[_builtins.str] kid: The kid the directory assigned to this key.
         :param pulumi.Input[_builtins.str] alg: Default `PS256`. A key in an HSM or KMS signs PS256 or ES256.
-        :param pulumi.Input['SigningKeyAwsKmsArgs'] aws_kms: The key is in AWS KMS.
-        :param pulumi.Input['SigningKeyPkcs11Args'] pkcs11: The key is in a PKCS#11 token.
+        :param pulumi.Input['SigningKeyAwsKmsArgs'] aws_kms: The key is in AWS KMS (not with `privateKey` or `pkcs11`).
+        :param pulumi.Input['SigningKeyPkcs11Args'] pkcs11: The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
         :param pulumi.Input[Union[_builtins.str, Any]] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] private_key_file: A file holding the private key (read by the provider; only the path is in state).
         """
@@ -1867,7 +1867,7 @@ class SigningKeyArgs:
     @pulumi.getter(name="awsKms")
     def aws_kms(self) -> pulumi.Input[Optional['SigningKeyAwsKmsArgs']]:
         """
-        The key is in AWS KMS.
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`).
         """
         return pulumi.get(self, "aws_kms")
 
@@ -1879,7 +1879,7 @@ class SigningKeyArgs:
     @pulumi.getter
     def pkcs11(self) -> pulumi.Input[Optional['SigningKeyPkcs11Args']]:
         """
-        The key is in a PKCS#11 token.
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
         """
         return pulumi.get(self, "pkcs11")
 
@@ -1914,15 +1914,15 @@ class SigningKeyArgs:
 
 class SigningKeyAwsKmsArgsDict(TypedDict):
     """
-    The key is in AWS KMS.
+    The key is in AWS KMS (not with `privateKey` or `pkcs11`).
     """
     key_id: pulumi.Input[_builtins.str]
     """
-    Key id, key ARN, alias name or alias ARN.
+    Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey.
     """
     endpoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Another KMS endpoint (VPC endpoint, emulator).
+    Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only.
     """
     region: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -1936,10 +1936,10 @@ class SigningKeyAwsKmsArgs:
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        The key is in AWS KMS.
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`).
 
-        :param pulumi.Input[_builtins.str] key_id: Key id, key ARN, alias name or alias ARN.
-        :param pulumi.Input[_builtins.str] endpoint: Another KMS endpoint (VPC endpoint, emulator).
+        :param pulumi.Input[_builtins.str] key_id: Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey.
+        :param pulumi.Input[_builtins.str] endpoint: Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only.
         :param pulumi.Input[_builtins.str] region: Default: the AWS SDK's (AWS_REGION, profile).
         """
         pulumi.set(__self__, "key_id", key_id)
@@ -1952,7 +1952,7 @@ class SigningKeyAwsKmsArgs:
     @pulumi.getter(name="keyId")
     def key_id(self) -> pulumi.Input[_builtins.str]:
         """
-        Key id, key ARN, alias name or alias ARN.
+        Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey.
         """
         return pulumi.get(self, "key_id")
 
@@ -1964,7 +1964,7 @@ class SigningKeyAwsKmsArgs:
     @pulumi.getter
     def endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Another KMS endpoint (VPC endpoint, emulator).
+        Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only.
         """
         return pulumi.get(self, "endpoint")
 
@@ -1987,11 +1987,11 @@ class SigningKeyAwsKmsArgs:
 
 class SigningKeyPkcs11ArgsDict(TypedDict):
     """
-    The key is in a PKCS#11 token.
+    The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
     """
     module: pulumi.Input[_builtins.str]
     """
-    Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+    Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
     """
     token_label: pulumi.Input[_builtins.str]
     """
@@ -2019,9 +2019,9 @@ class SigningKeyPkcs11Args:
                  key_label: pulumi.Input[Optional[_builtins.str]] = None,
                  pin_env: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        The key is in a PKCS#11 token.
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
 
-        :param pulumi.Input[_builtins.str] module: Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+        :param pulumi.Input[_builtins.str] module: Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
         :param pulumi.Input[_builtins.str] token_label: The token's label.
         :param pulumi.Input[_builtins.str] key_id: CKA_ID of the private key, hex (or `keyLabel`).
         :param pulumi.Input[_builtins.str] key_label: CKA_LABEL of the private key (or `keyId`).
@@ -2040,7 +2040,7 @@ class SigningKeyPkcs11Args:
     @pulumi.getter
     def module(self) -> pulumi.Input[_builtins.str]:
         """
-        Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+        Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
         """
         return pulumi.get(self, "module")
 

@@ -1365,8 +1365,8 @@ class SigningKey(dict):
 
         :param _builtins.str kid: The kid the directory assigned to this key.
         :param _builtins.str alg: Default `PS256`. A key in an HSM or KMS signs PS256 or ES256.
-        :param 'SigningKeyAwsKms' aws_kms: The key is in AWS KMS.
-        :param 'SigningKeyPkcs11' pkcs11: The key is in a PKCS#11 token.
+        :param 'SigningKeyAwsKms' aws_kms: The key is in AWS KMS (not with `privateKey` or `pkcs11`).
+        :param 'SigningKeyPkcs11' pkcs11: The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
         :param Union[_builtins.str, Any] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
         :param Union[_builtins.str, Sequence[_builtins.str]] private_key_file: A file holding the private key (read by the provider; only the path is in state).
         """
@@ -1402,7 +1402,7 @@ class SigningKey(dict):
     @pulumi.getter(name="awsKms")
     def aws_kms(self) -> Optional['outputs.SigningKeyAwsKms']:
         """
-        The key is in AWS KMS.
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`).
         """
         return pulumi.get(self, "aws_kms")
 
@@ -1410,7 +1410,7 @@ class SigningKey(dict):
     @pulumi.getter
     def pkcs11(self) -> Optional['outputs.SigningKeyPkcs11']:
         """
-        The key is in a PKCS#11 token.
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
         """
         return pulumi.get(self, "pkcs11")
 
@@ -1434,7 +1434,7 @@ class SigningKey(dict):
 @pulumi.output_type
 class SigningKeyAwsKms(dict):
     """
-    The key is in AWS KMS.
+    The key is in AWS KMS (not with `privateKey` or `pkcs11`).
     """
     @staticmethod
     def __key_warning(key: str):
@@ -1458,10 +1458,10 @@ class SigningKeyAwsKms(dict):
                  endpoint: Optional[_builtins.str] = None,
                  region: Optional[_builtins.str] = None):
         """
-        The key is in AWS KMS.
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`).
 
-        :param _builtins.str key_id: Key id, key ARN, alias name or alias ARN.
-        :param _builtins.str endpoint: Another KMS endpoint (VPC endpoint, emulator).
+        :param _builtins.str key_id: Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey.
+        :param _builtins.str endpoint: Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only.
         :param _builtins.str region: Default: the AWS SDK's (AWS_REGION, profile).
         """
         pulumi.set(__self__, "key_id", key_id)
@@ -1474,7 +1474,7 @@ class SigningKeyAwsKms(dict):
     @pulumi.getter(name="keyId")
     def key_id(self) -> _builtins.str:
         """
-        Key id, key ARN, alias name or alias ARN.
+        Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey.
         """
         return pulumi.get(self, "key_id")
 
@@ -1482,7 +1482,7 @@ class SigningKeyAwsKms(dict):
     @pulumi.getter
     def endpoint(self) -> Optional[_builtins.str]:
         """
-        Another KMS endpoint (VPC endpoint, emulator).
+        Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only.
         """
         return pulumi.get(self, "endpoint")
 
@@ -1543,7 +1543,7 @@ class SigningKeyIdentity(dict):
 @pulumi.output_type
 class SigningKeyPkcs11(dict):
     """
-    The key is in a PKCS#11 token.
+    The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
     """
     @staticmethod
     def __key_warning(key: str):
@@ -1575,9 +1575,9 @@ class SigningKeyPkcs11(dict):
                  key_label: Optional[_builtins.str] = None,
                  pin_env: Optional[_builtins.str] = None):
         """
-        The key is in a PKCS#11 token.
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
 
-        :param _builtins.str module: Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+        :param _builtins.str module: Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
         :param _builtins.str token_label: The token's label.
         :param _builtins.str key_id: CKA_ID of the private key, hex (or `keyLabel`).
         :param _builtins.str key_label: CKA_LABEL of the private key (or `keyId`).
@@ -1596,7 +1596,7 @@ class SigningKeyPkcs11(dict):
     @pulumi.getter
     def module(self) -> _builtins.str:
         """
-        Path of the PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+        Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
         """
         return pulumi.get(self, "module")
 
