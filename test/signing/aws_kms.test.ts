@@ -171,6 +171,30 @@ describe("CLI with a key in AWS KMS (local-kms)", () => {
     expect(writes(await sb.admin.requests("directory"))).toBe(dirBefore);
   });
 
+  it("a KMS endpoint that does not answer: exit 5, unavailable, naming signing_key.aws_kms.endpoint", async () => {
+    const port = await freePort();
+    const cfg = writeConfig(
+      dir,
+      "down.yaml",
+      cliConfig(sb, "sandbox-bank", {
+        signing_key: {
+          private_key_file: undefined,
+          kid: "kms-es",
+          alg: "ES256",
+          aws_kms: { key_id: keys.es!, region: REGION, endpoint: `http://127.0.0.1:${port}` },
+        },
+      }),
+    );
+    const r = await register(cfg);
+    expect(r.code, r.stdout + r.stderr).toBe(5);
+    expect(json(r).error).toMatchObject({
+      code: "OBDCR_SIGNER",
+      reason: "unavailable",
+      field: "signing_key.aws_kms.endpoint",
+    });
+    expect(r.stdout + r.stderr).not.toContain(AWS_ENV.AWS_SECRET_ACCESS_KEY);
+  });
+
   it("a key of the wrong type for the alg: key_unusable", async () => {
     const r = await register(kmsConfig("wrongtype", "kms-es", "ES256", keys.ps!));
     expect(r.code).toBe(3);
