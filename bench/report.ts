@@ -1,6 +1,7 @@
 // RESULTS.md (and the console table) from a BenchResults.
 import { renderScale, scaleVerdict } from "./report_scale.js";
 import { type BenchResults, type Flow, type FlowRun, NATIVE_TARGETS, type PulumiRun } from "./run.js";
+import { renderSignerTimings } from "./signers.js";
 
 const f0 = (x: number) => x.toFixed(0);
 const f1 = (x: number) => x.toFixed(1);
@@ -323,6 +324,7 @@ export function renderResults(r: BenchResults): string {
     ),
     "",
   );
+  if (r.signers) out.push(...renderSignerTimings(r.signers));
   return `${out.join("\n")}\n`;
 }
 

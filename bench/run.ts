@@ -12,6 +12,7 @@ import { type LoadRss, loadRss, type NativeProfile, profileNative } from "./prof
 import { noopUpCpu, pulumiCell } from "./pulumi_cells.js";
 import { type BenchSandbox, bankNames, startBenchSandbox } from "./sandbox.js";
 import { type Growth, growth, marginalCpu, type ScaleRun, scaleCell } from "./scale.js";
+import { type SignerTiming, signerTimings } from "./signers.js";
 
 export const TOKEN_ROUTE = "POST /as/token.oauth2";
 
@@ -169,6 +170,8 @@ export interface BenchResults {
   /** Provider CPU per registration between consecutive N (start-up excluded). */
   scale_marginal_cpu: Array<{ from: number; to: number; ms: number }>;
   crypto: CryptoCpu;
+  /** Signature time per signer backend (in-process, PKCS#11 on SoftHSM2, AWS KMS on local-kms). */
+  signers?: SignerTiming[];
 }
 
 const median = (xs: number[]) => {
@@ -367,5 +370,6 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     scale_growth: growth(scale),
     scale_marginal_cpu: marginalCpu(scale),
     crypto,
+    signers: await signerTimings(o.cryptoIterations),
   };
 }

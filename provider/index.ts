@@ -23,6 +23,8 @@ export {
   ObDcrError,
   type ObDcrErrorCode,
   type Remedy,
+  SignerError,
+  type SignerFailure,
 } from "./core/errors.js";
 // Day 2: what material a registration uses, and what a rotation sends to the bank.
 export {
@@ -40,9 +42,11 @@ export { getProfile, PROFILES, type Profile } from "./core/profiles/index.js";
 export { ProfileName, SigningAlg, TokenEndpointAuthMethod } from "./core/schemas/common.js";
 // Inputs and state (zod schemas; each type is inferred from its schema).
 export {
+  AwsKmsKeyParams,
   BankParams,
   ClientParams,
   DirectoryParams,
+  Pkcs11KeyParams,
   RegistrationParams,
   type RegistrationParamsInput,
   RegistrationState,
@@ -51,6 +55,8 @@ export {
   SoftwareParams,
   TransportParams,
 } from "./core/schemas/params.js";
+// Signers: the in-process key, a PKCS#11 token or an AWS KMS key (docs/signing.md).
+export { type Signer, type SignerBackend, signCompact } from "./core/sign/signer.js";
 // The registration lifecycle (DCR POST / GET / PUT / DELETE) and its context.
 export { type ContextOptions, createContext, type ObDcrContext } from "./http/context.js";
 export { runDoctor } from "./http/doctor.js";
@@ -69,3 +75,4 @@ export {
   readRegistration,
   updateRegistration,
 } from "./lifecycle/registration.js";
+export { openSigner, type SignerEnv, type SignerSecrets } from "./signers/index.js";

@@ -1,7 +1,9 @@
+import type { JWK } from "jose";
 import { z } from "zod";
 import type { AdminRegistration, BankServer } from "./bank.js";
 import { type BankListAdmin, bankListAdminRoutes } from "./bank_list.js";
 import type { DirectoryServer } from "./directory.js";
+import { publishSigningKey } from "./directory_keystore.js";
 import { type FaultSet, type FaultSpec, type FaultSpecInput, FaultSpecs } from "./faults.js";
 import { badRequest, type Reply, type RunningServer, SandboxHttpError, startServer } from "./http.js";
 import type { SandboxManifest } from "./manifest.js";
@@ -34,6 +36,11 @@ export interface SandboxAdmin {
    * `outDir` (certificate renewal); the software's files in the PKI folder stay as they are.
    */
   reissueTransport(softwareId: string, options: ReissueTransportOptions): Promise<ReissuedTransport>;
+  /**
+   * Publishes a public signing key (a JWK with `kid`) in a software's JWKS, for a key the sandbox
+   * does not hold (an HSM or KMS key). Survives `reset`; lives as long as the sandbox.
+   */
+  publishSigningKey(softwareId: string, jwk: JWK): Promise<JWK>;
   /** Drops registrations, tokens, replay caches and faults; quirks go back to the configured ones. */
   reset(): Promise<void>;
 }
@@ -72,6 +79,7 @@ export function createAdmin(
         out_dir: o.outDir,
         valid_days: o.validDays,
       }),
+    publishSigningKey: (softwareId, jwk) => publishSigningKey(pki, softwareId, jwk),
     reset: async () => {
       for (const b of banks.values()) b.reset();
       directory.reset();
@@ -185,6 +193,12 @@ export function startAdminServer(opts: {
             }),
           );
         },
+      },
+      {
+        method: "POST",
+        pattern: "/admin/softwares/{software_id}/signing-keys",
+        handler: async (r, p) =>
+          ok(await admin.publishSigningKey(decodeURIComponent(p.software_id!), json(r) as JWK)),
       },
       {
         method: "POST",

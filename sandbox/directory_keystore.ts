@@ -15,6 +15,7 @@ export function softwareJwks(pki: Pki, softwareId: string): jose.JSONWebKeySet {
   const keys = [p.signing.public_jwk, p.signing_es256.public_jwk, p.signing_next.public_jwk];
   // The revoked key stays in the set: a verifier must refuse it by the revoked JWKS, not by its absence.
   if (p.revoked_signing) keys.push(p.revoked_signing.public_jwk);
+  for (const k of p.published?.values() ?? []) keys.push(k);
   return { keys };
 }
 
@@ -35,6 +36,33 @@ async function orgJwks(ctx: DirectoryContext, orgId: string): Promise<jose.JSONW
     keys.push({ ...pub, kid: await jose.calculateJwkThumbprint(pub), use: "tls", x5c: [x5c] });
   }
   return { keys };
+}
+
+/**
+ * Publish a public signing key for a software under `kid` (test-only): afterwards the software's
+ * JWKS holds it, and the directory's token endpoint accepts client assertions it signs. A private
+ * JWK is refused; a kid the software already has is replaced only if it was published this way.
+ */
+export async function publishSigningKey(pki: Pki, softwareId: string, jwk: jose.JWK): Promise<jose.JWK> {
+  const p = softwarePki(pki, softwareId);
+  if (typeof jwk !== "object" || jwk === null || typeof jwk.kid !== "string" || jwk.kid === "")
+    throw new SandboxHttpError(400, "invalid_request", "the JWK needs a kid");
+  if ("d" in jwk || "p" in jwk)
+    throw new SandboxHttpError(400, "invalid_request", "give the public JWK only");
+  const own = [p.signing, p.signing_es256, p.signing_next, p.revoked_signing].filter(Boolean);
+  if (own.some((k) => k!.kid === jwk.kid))
+    throw new SandboxHttpError(409, "conflict", `kid ${jwk.kid} is one of the software's own keys`);
+  try {
+    await jose.importJWK(jwk, jwk.alg ?? (jwk.kty === "EC" ? "ES256" : "PS256"));
+  } catch {
+    throw new SandboxHttpError(400, "invalid_request", "not a usable public JWK");
+  }
+  const { kty, n, e, crv, x, y, kid, alg } = jwk;
+  const pub = (kty === "RSA" ? { kty, n, e } : { kty, crv, x, y }) as jose.JWK;
+  const published = { ...pub, kid, use: "sig", ...(alg ? { alg } : {}) } as jose.JWK;
+  p.published ??= new Map();
+  p.published.set(kid, published);
+  return published;
 }
 
 const jwksReply = (jwks: jose.JSONWebKeySet): Reply => ({ status: 200, json: jwks });

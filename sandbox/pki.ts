@@ -38,6 +38,11 @@ export interface SoftwarePki {
   signing_next: KeyPairFiles;
   revoked_signing?: KeyPairFiles;
   transport: CertFiles;
+  /**
+   * Public keys published at runtime (test-only: `admin.publishSigningKey`), e.g. a key kept in an
+   * HSM or KMS whose private part the sandbox never sees. Kept in memory, per sandbox.
+   */
+  published?: Map<string, jose.JWK>;
 }
 
 export interface Pki {

@@ -139,7 +139,8 @@ export async function validateConfig(
   if (!r.success) throw configError(r.error);
   const params = r.data;
   try {
-    await importSigningKey(params.signing_key);
+    // A key in a PKCS#11 token or KMS is opened where it signs (its errors name signing_key.pkcs11/aws_kms).
+    if (params.signing_key.private_key !== undefined) await importSigningKey(params.signing_key);
   } catch (e) {
     if (!(e instanceof InvalidInputError)) throw e;
     const f = fieldName(cfg, "signing_key.private_key");

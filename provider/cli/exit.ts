@@ -68,6 +68,9 @@ export function exitCodeFor(e: unknown): ExitCode {
       case "OBDCR_INVALID_INPUT":
       case "OBDCR_SSA_INVALID":
         return EXIT_INVALID_INPUT;
+      case "OBDCR_SIGNER":
+        // A key store that cannot be reached is a transport matter; everything else is configuration.
+        return e.reason === "unavailable" || e.reason === "sign_failed" ? EXIT_TRANSPORT : EXIT_INVALID_INPUT;
       case "OBDCR_REGISTRATION_REJECTED":
       case "OBDCR_REGISTRATION_GONE":
       case "OBDCR_GONE_UNCONFIRMED":
@@ -113,6 +116,8 @@ export interface ErrorReport {
   error?: string;
   error_description?: string;
   claim?: string;
+  /** Why a signer (HSM, KMS) failed (`SignerError.reason`). */
+  reason?: string;
   /** The client the bank issued, whenever one was (kept in the state file when it could be). */
   client_id?: string;
   /** Where the state of that client was written (--state, or the default file). */
@@ -136,6 +141,7 @@ export function errorReport(e: unknown): ErrorReport {
     if (typeof x.error === "string") r.error = x.error;
     if (typeof x.error_description === "string") r.error_description = x.error_description;
     if (typeof x.claim === "string") r.claim = x.claim;
+    if (typeof x.reason === "string" && x.code === "OBDCR_SIGNER") r.reason = x.reason;
     const id = typeof x.client_id === "string" ? x.client_id : remedyClientId(e);
     if (id) r.client_id = id;
     if (typeof x.state_file === "string") r.state_file = x.state_file;

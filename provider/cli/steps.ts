@@ -8,7 +8,7 @@
 import { type ResolvedDirectory, resolveDirectory } from "../core/directory/resolve.js";
 import type { SsaView } from "../core/directory/ssa_view.js";
 import { InvalidInputError } from "../core/errors.js";
-import { importSigningKey, type SigningKey } from "../core/keys.js";
+import type { SigningKey } from "../core/keys.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import type { TokenResponse } from "../core/schemas/responses.js";
@@ -22,6 +22,7 @@ import {
 } from "../http/directory.js";
 import { type HttpResponse, type TlsMaterial, tlsMaterialOf } from "../http/transport_types.js";
 import type { RegistrationOutcome } from "../lifecycle/registration.js";
+import { signerFor } from "../signers/index.js";
 import { REDACTED, redact } from "./redact.js";
 import type { Runtime } from "./runtime.js";
 import type { KeptState } from "./state.js";
@@ -121,7 +122,7 @@ export async function tokenStep(
 ): Promise<TokenStepResult> {
   const { out } = rt;
   const r = need.resolved;
-  const key = await importSigningKey(params.signing_key);
+  const key = await signerFor(params.signing_key, rt.ctx);
   const form = await directoryTokenForm(
     { token_endpoint: need.token_endpoint, client_id: r.client_id, scope: r.scope, key, auth: r.token_auth },
     rt.ctx.now(),

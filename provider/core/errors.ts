@@ -16,6 +16,7 @@ export const OBDCR_REGISTRATION_GONE = "OBDCR_REGISTRATION_GONE";
 export const OBDCR_NOT_SUPPORTED = "OBDCR_NOT_SUPPORTED";
 export const OBDCR_GONE_UNCONFIRMED = "OBDCR_GONE_UNCONFIRMED";
 export const OBDCR_DIRECTORY_LIST = "OBDCR_DIRECTORY_LIST";
+export const OBDCR_SIGNER = "OBDCR_SIGNER";
 
 export type ObDcrErrorCode =
   | typeof OBDCR_INVALID_INPUT
@@ -28,7 +29,8 @@ export type ObDcrErrorCode =
   | typeof OBDCR_REGISTRATION_GONE
   | typeof OBDCR_NOT_SUPPORTED
   | typeof OBDCR_GONE_UNCONFIRMED
-  | typeof OBDCR_DIRECTORY_LIST;
+  | typeof OBDCR_DIRECTORY_LIST
+  | typeof OBDCR_SIGNER;
 
 /**
  * What the caller can do about an error, as data: each adapter (resource, CLI) words it in its own
@@ -80,6 +82,43 @@ export class InvalidInputError extends ObDcrError {
     super(OBDCR_INVALID_INPUT, message.startsWith(field) ? message : `${field}: ${message}`, options);
     this.field = field;
     this.issues = options?.issues ?? [];
+  }
+}
+
+/** Why a signer (PKCS#11 token, KMS key) could not be used; stable, branch on it. */
+export type SignerFailure =
+  /** The optional package the backend needs (`pkcs11js`, `@aws-sdk/client-kms`) is not installed or not built. */
+  | "backend_missing"
+  /** The PKCS#11 module cannot be loaded, or the KMS endpoint/credentials cannot be used. */
+  | "unavailable"
+  /** No token with that label (PKCS#11). */
+  | "token_not_found"
+  /** No PIN given, or the token refused it. */
+  | "login_failed"
+  /** No key with that label/id (PKCS#11), or the KMS key does not exist. */
+  | "key_not_found"
+  /** The key cannot sign with the configured alg (wrong type, curve, usage, or no CKA_SIGN). */
+  | "key_unusable"
+  /** The key store refused to sign (permissions, disabled key, device error). */
+  | "sign_failed"
+  /** A signature came back that does not verify with the key's public part (e.g. a PSS salt other than 32). */
+  | "bad_signature";
+
+/**
+ * A remote signer (HSM, KMS) failed. `field` names the input to fix (`signing_key.pkcs11.pin_env`,
+ * `signing_key.aws_kms.key_id`, ...); `reason` says why. No PIN, handle or key material in it.
+ */
+export class SignerError extends ObDcrError {
+  override readonly code = OBDCR_SIGNER;
+  readonly field: string;
+  readonly reason: SignerFailure;
+  constructor(field: string, reason: SignerFailure, message: string, options?: ObDcrErrorOptions) {
+    super(OBDCR_SIGNER, `${field}: ${message}`, {
+      ...options,
+      remedy: options?.remedy ?? { kind: "fix-input", field },
+    });
+    this.field = field;
+    this.reason = reason;
   }
 }
 
@@ -307,7 +346,8 @@ export type AnyObDcrError =
   | OutcomeUnknownError
   | RegistrationGoneError
   | NotSupportedError
-  | GoneUnconfirmedError;
+  | GoneUnconfirmedError
+  | SignerError;
 
 export function isObDcrError(e: unknown): e is AnyObDcrError {
   return e instanceof ObDcrError;

@@ -48,6 +48,7 @@ export {
   OBDCR_OUTCOME_UNKNOWN,
   OBDCR_REGISTRATION_GONE,
   OBDCR_REGISTRATION_REJECTED,
+  OBDCR_SIGNER,
   OBDCR_SSA_INVALID,
   OBDCR_TIMEOUT,
   OBDCR_TRANSPORT,
@@ -59,6 +60,8 @@ export {
   RegistrationGoneError,
   RegistrationRejectedError,
   type Remedy,
+  SignerError,
+  type SignerFailure,
   SsaInvalidError,
   TimeoutError,
   TransportError,
@@ -102,6 +105,8 @@ export {
 export { DiscoveryDocument, RawRegistrationResponse, SsaClaims } from "./schemas/responses.js";
 export { type ClientAssertionInput, signClientAssertion } from "./sign/client_assertion.js";
 export { signRegistrationRequest } from "./sign/registration_jwt.js";
+// Signers: every signature goes through one (an in-process key, a PKCS#11 token, AWS KMS).
+export { derToJoseEcdsa, type Signer, type SignerBackend, signCompact } from "./sign/signer.js";
 // Checks run before anything is sent (each throws InvalidInputError naming the field).
 export { validateAuthMaterial, validateRedirectUris, validateSigningKid } from "./validate/client.js";
 export { validateClientForProfile } from "./validate/client_profile.js";

@@ -3,14 +3,16 @@
  * identity, not of the file that holds it. Pure (node:crypto parsing, no I/O): the resource records
  * these as outputs and diffs them; the CLI's `doctor` prints them.
  */
-import { createHash, createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import * as jose from "jose";
 import { z } from "zod";
 import { type OrgIdDnFormat, subjectDnFromCertificate } from "./dn.js";
 import { InvalidInputError } from "./errors.js";
+import { type InProcessKeyParams, inProcessPublicJwk } from "./keys.js";
 import { boundedCache, digestOf } from "./memo.js";
 import { SigningAlg } from "./schemas/common.js";
-import type { SigningKeyParams, TransportParams } from "./schemas/params.js";
+import type { TransportParams } from "./schemas/params.js";
+import type { Signer } from "./sign/signer.js";
 
 export const SigningKeyIdentity = z.strictObject({
   kid: z.string(),
@@ -44,33 +46,12 @@ const publicJwks = boundedCache<jose.JWK>();
 const thumbprints = boundedCache<Promise<string>>();
 const certIdentities = boundedCache<CertificateIdentity>();
 
-const materialKey = (k: SigningKeyParams["private_key"]) => (typeof k === "string" ? k : JSON.stringify(k));
+const materialKey = (k: InProcessKeyParams["private_key"]) => (typeof k === "string" ? k : JSON.stringify(k));
 
 /** The public JWK of a private key (PEM or JWK), for thumbprints and inline `jwks`. */
-export function publicJwk(p: Pick<SigningKeyParams, "private_key" | "kid" | "alg">): jose.JWK {
+export function publicJwk(p: InProcessKeyParams): jose.JWK {
   const key = digestOf(materialKey(p.private_key), p.kid, p.alg);
-  return { ...publicJwks.get(key, () => derivePublicJwk(p)) };
-}
-
-function derivePublicJwk(p: Pick<SigningKeyParams, "private_key" | "kid" | "alg">): jose.JWK {
-  try {
-    const pk =
-      typeof p.private_key === "string" && !p.private_key.trim().startsWith("{")
-        ? createPrivateKey(p.private_key)
-        : createPrivateKey({
-            key: typeof p.private_key === "string" ? JSON.parse(p.private_key) : p.private_key,
-            format: "jwk",
-          });
-    const { kty, n, e, crv, x, y } = createPublicKey(pk).export({ format: "jwk" });
-    const members = kty === "RSA" ? { kty, n, e } : { kty, crv, x, y };
-    return { ...members, kid: p.kid, alg: p.alg, use: "sig" } as jose.JWK;
-  } catch (cause) {
-    throw new InvalidInputError(
-      "signing_key.private_key",
-      'cannot be read as a private key (give a PKCS#8 PEM "BEGIN PRIVATE KEY" or a private JWK)',
-      { cause },
-    );
-  }
+  return { ...publicJwks.get(key, () => inProcessPublicJwk(p)) };
 }
 
 /** RFC 7638 thumbprint of a public JWK (only the required members count). */
@@ -80,14 +61,14 @@ export const jwkThumbprint = (jwk: jose.JWK): Promise<string> =>
   );
 
 /**
- * The signing key's identity (kid, alg, RFC 7638 thumbprint of its public part).
+ * kid, alg and thumbprint of the signing key: from a signer's public JWK (in-process, HSM, KMS),
+ * or from a private key given in process.
  * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `signing_key.private_key`): not a
  *   private key of the alg.
  */
-export async function signingKeyIdentity(
-  p: Pick<SigningKeyParams, "private_key" | "kid" | "alg">,
-): Promise<SigningKeyIdentity> {
-  return { kid: p.kid, alg: p.alg, thumbprint: await jwkThumbprint(publicJwk(p)) };
+export async function signingKeyIdentity(k: Signer | InProcessKeyParams): Promise<SigningKeyIdentity> {
+  const jwk = "public_jwk" in k ? k.public_jwk : publicJwk(k);
+  return { kid: k.kid, alg: k.alg, thumbprint: await jwkThumbprint(jwk) };
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -140,7 +121,7 @@ export function daysLeft(cert: Pick<CertificateIdentity, "not_after">, now: numb
  * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: a key or certificate that cannot be read.
  */
 export async function materialIdentity(
-  signing: Pick<SigningKeyParams, "private_key" | "kid" | "alg">,
+  signing: Signer | InProcessKeyParams,
   transport: TransportParams,
   dnFormat: OrgIdDnFormat = "hex",
 ): Promise<MaterialIdentity> {

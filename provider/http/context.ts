@@ -36,6 +36,11 @@ export interface ObDcrContext {
   discovery: Map<string, { doc: DiscoveryDocument; fetched_at: number }>;
   /** Discovery fetches in flight by URL: concurrent registrations with one bank share one. */
   discovery_inflight: Map<string, Promise<DiscoveryDocument>>;
+  /**
+   * Secrets of key stores (the PKCS#11 PIN) from the provider configuration, set by the adapter
+   * that made the context; never inputs, never in state.
+   */
+  signer_secrets?: { pkcs11_pin?: string | undefined } | undefined;
   /** Counters, handy for tests and logs. */
   stats: { token_requests: number; ssa_downloads: number; jwks_fetches: number; discovery_fetches: number };
 }
@@ -45,6 +50,7 @@ export interface ContextOptions {
   transport?: Partial<TransportOptions>;
   token_margin_seconds?: number;
   metadata_ttl_seconds?: number;
+  signer_secrets?: { pkcs11_pin?: string | undefined } | undefined;
 }
 
 export function createContext(o: ContextOptions = {}): ObDcrContext {
@@ -53,6 +59,7 @@ export function createContext(o: ContextOptions = {}): ObDcrContext {
     transport: o.transport ?? {},
     token_margin_seconds: o.token_margin_seconds ?? 60,
     metadata_ttl_seconds: o.metadata_ttl_seconds ?? 600,
+    signer_secrets: o.signer_secrets,
     tokens: new Map(),
     ssas: new Map(),
     ssa_inflight: new Map(),

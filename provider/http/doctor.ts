@@ -29,7 +29,7 @@ export async function runDoctor(
     return [failed("config", e, "material")];
   }
   const { cert, key, ca } = params.transport;
-  const { check, signer } = await signingKeyCheck(params);
+  const { check, signer } = await signingKeyCheck(params, ctx);
   const checks: DoctorCheck[] = [check];
   let bank_profile: ResolvedBankProfile | Error;
   try {

@@ -5,10 +5,11 @@
 import type * as jose from "jose";
 import { clientKeys } from "../core/build/client_keys.js";
 import type { SsaView } from "../core/directory/ssa_view.js";
-import { jwkThumbprint, publicJwk } from "../core/material.js";
+import { jwkThumbprint } from "../core/material.js";
 import { getProfile } from "../core/profiles/index.js";
 import type { Jwks } from "../core/schemas/common.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
+import { signerFor } from "../signers/index.js";
 import type { ObDcrContext } from "./context.js";
 import { type DoctorCheck, fail, failed, notChecked, ok, type Run } from "./doctor_lines.js";
 import { fetchJwks } from "./jwks.js";
@@ -30,13 +31,14 @@ export async function checkClientKeys(
   params: RegistrationParams,
   tls: TlsMaterial,
   ssa_jwks_endpoint: string | undefined,
+  signing_public_jwk?: jose.JWK,
 ): Promise<DoctorCheck | undefined> {
   if (!clientKeysApply(params)) return undefined;
   const name = "client keys";
   let own: jose.JWK;
   let keys: Awaited<ReturnType<typeof clientKeys>>;
   try {
-    own = publicJwk(params.signing_key);
+    own = signing_public_jwk ?? (await signerFor(params.signing_key, ctx)).public_jwk;
     const profile = getProfile(params.profile);
     keys = await clientKeys({ profile, client: params.client, ssa_jwks_endpoint, signing_public_jwk: own });
   } catch (e) {
@@ -91,6 +93,6 @@ export async function doctorClientKeys(r: Run, claims: SsaView | string | undefi
   else if (needsSsa && typeof claims === "string") checks.push(notChecked("client keys", claims));
   else {
     const endpoint = typeof claims === "object" ? claims.jwks_uri : undefined;
-    checks.push((await checkClientKeys(ctx, params, r.tls, endpoint)) as DoctorCheck);
+    checks.push((await checkClientKeys(ctx, params, r.tls, endpoint, signer.key.public_jwk)) as DoctorCheck);
   }
 }

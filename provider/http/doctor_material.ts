@@ -3,21 +3,45 @@
  * sending anything. A transport certificate or CA that fails here stops the network checks.
  */
 import type { OrgIdDnFormat } from "../core/dn.js";
-import { importSigningKey } from "../core/keys.js";
+import { InvalidInputError } from "../core/errors.js";
 import { certificateIdentity, daysLeft, pemCertificates, signingKeyIdentity } from "../core/material.js";
+import { getProfile } from "../core/profiles/index.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
+import { signCompact } from "../core/sign/signer.js";
 import { validateTransportMaterial } from "../core/validate/transport_material.js";
+import { signerFor } from "../signers/index.js";
+import type { ObDcrContext } from "./context.js";
 import { type DoctorCheck, fail, failed, line, ok, type Signer } from "./doctor_lines.js";
 
-/** Check 1: the signing key imports; the signer is what later checks sign with. */
+/**
+ * Check 1: the signer opens (key imported; PKCS#11 token reached, logged in, key found; KMS key's
+ * public key read) and signs a test message that verifies with its public key. The signer is what
+ * later checks sign with.
+ */
 export async function signingKeyCheck(
   params: RegistrationParams,
+  ctx: ObDcrContext,
 ): Promise<{ check: DoctorCheck; signer: Signer | undefined }> {
   try {
-    const sk = params.signing_key;
-    const signer = { key: await importSigningKey(sk), identity: await signingKeyIdentity(sk) };
+    const algs = getProfile(params.profile).algs as readonly string[];
+    if (!algs.includes(params.signing_key.alg))
+      throw new InvalidInputError(
+        "signing_key.alg",
+        `${params.signing_key.alg} is not allowed by ${params.profile} (allowed: ${algs.join(", ")})`,
+      );
+    const key = await signerFor(params.signing_key, ctx);
+    const signer = { key, identity: await signingKeyIdentity(key) };
     const i = signer.identity;
-    return { check: ok("signing key", `kid ${i.kid}, alg ${i.alg}, thumbprint ${i.thumbprint}`), signer };
+    const where = key.backend === "in_process" ? "" : `${key.describe}: `;
+    if (key.backend !== "in_process") {
+      // Reachable and usable: one signature, verified with jose against the key's public JWK.
+      await signCompact(key, { typ: "JWT" }, { probe: "ob-dcr doctor" });
+    }
+    const how = key.backend === "in_process" ? "" : ", signs and verifies";
+    return {
+      check: ok("signing key", `${where}kid ${i.kid}, alg ${i.alg}, thumbprint ${i.thumbprint}${how}`),
+      signer,
+    };
   } catch (e) {
     return { check: failed("signing key", e, "material"), signer: undefined };
   }

@@ -90,7 +90,8 @@ export async function loadMaterialFiles(
     from_files.set(`${section}.${member}`, `${field} (${files.join(", ")})`);
   }
   const sk = isRecord(params.signing_key) ? params.signing_key : undefined;
-  if (sk && sk.private_key === undefined && o.secrets?.signing_private_key)
+  // A key kept in a PKCS#11 token or KMS needs no private key from config.
+  if (sk && sk.private_key === undefined && !sk.pkcs11 && !sk.aws_kms && o.secrets?.signing_private_key)
     params.signing_key = { ...sk, private_key: o.secrets.signing_private_key };
   const tr = isRecord(params.transport) ? params.transport : undefined;
   if (tr && tr.key === undefined && o.secrets?.transport_key)

@@ -51,7 +51,7 @@ export async function check(lc: Lifecycle, news: Props): Promise<CheckResult> {
     if (!JSON.stringify([params.signing_key, params.transport]).includes(UNKNOWN)) {
       // The material's identity: what diff compares (never the file paths) and outputs record.
       // Material that does not parse is reported by `up`, where it is used, with its field.
-      const material = await materialOutputs(r.data).catch(() => undefined);
+      const material = await materialOutputs(r.data, lc.ctx).catch(() => undefined);
       if (material) {
         Object.assign(extra, material);
         const soon = expiringCertificate(

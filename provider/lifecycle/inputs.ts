@@ -106,6 +106,8 @@ export interface ConfigSecrets {
   signingPrivateKey?: string;
   /** `ob-dcr:transportKey` */
   transportKey?: string;
+  /** `ob-dcr:pkcs11Pin`: the PKCS#11 user PIN (else the environment variable `signingKey.pkcs11.pinEnv`). */
+  pkcs11Pin?: string;
 }
 
 /**

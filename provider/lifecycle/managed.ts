@@ -12,6 +12,7 @@ import {
   RegistrationState,
 } from "../core/schemas/params.js";
 import type { ObDcrContext } from "../http/context.js";
+import { signerFor } from "../signers/index.js";
 import { uuidFrom } from "./hint.js";
 import {
   checkSigningKeyPublished,
@@ -45,6 +46,7 @@ const core = (s: ManagedState): RegistrationState => ({
 export async function managedStateOf(
   o: RegistrationOutcome,
   params: RegistrationParamsInput,
+  ctx: ObDcrContext,
   before?: ManagedState,
 ): Promise<ManagedState> {
   const p = parseRegistrationParams(params);
@@ -52,7 +54,7 @@ export async function managedStateOf(
     client_id: o.client_id,
     ...(o.registration_client_uri ? { registration_client_uri: o.registration_client_uri } : {}),
     secrets: Object.fromEntries(Object.entries(o.secrets).filter(([, v]) => v !== undefined)),
-    signing_key_identity: await signingKeyIdentity(p.signing_key),
+    signing_key_identity: await signingKeyIdentity(await signerFor(p.signing_key, ctx)),
     ...((o.software_jwks_endpoint ?? before?.software_jwks_endpoint)
       ? { software_jwks_endpoint: o.software_jwks_endpoint ?? before?.software_jwks_endpoint }
       : {}),
@@ -83,7 +85,7 @@ export async function checkRotatedSigningKey(
 ): Promise<void> {
   const recorded = state.signing_key_identity;
   if (!recorded) return; // state from before identities were recorded: nothing to compare
-  const now = await signingKeyIdentity(parseRegistrationParams(params).signing_key);
+  const now = await signingKeyIdentity(await signerFor(parseRegistrationParams(params).signing_key, ctx));
   if (now.thumbprint === recorded.thumbprint && now.kid === recorded.kid) return;
   await checkSigningKeyPublished(params, ctx, { software_jwks_endpoint: state.software_jwks_endpoint });
 }
@@ -96,7 +98,7 @@ export async function create(
   const outcome = await createRegistration(params, ctx, {
     client_id_hint: cliClientIdHint(params, o.state_file),
   });
-  return { outcome, state: await managedStateOf(outcome, params) };
+  return { outcome, state: await managedStateOf(outcome, params, ctx) };
 }
 
 export async function read(
@@ -110,7 +112,7 @@ export async function read(
     software_jwks_endpoint: state.software_jwks_endpoint,
     ...o,
   });
-  return { outcome, state: await managedStateOf(outcome, params, state) };
+  return { outcome, state: await managedStateOf(outcome, params, ctx, state) };
 }
 
 export async function update(
@@ -122,7 +124,7 @@ export async function update(
   const outcome = await updateRegistration(params, core(state), ctx, {
     software_jwks_endpoint: state.software_jwks_endpoint,
   });
-  return { outcome, state: await managedStateOf(outcome, params, state) };
+  return { outcome, state: await managedStateOf(outcome, params, ctx, state) };
 }
 
 export async function remove(

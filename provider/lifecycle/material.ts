@@ -9,6 +9,8 @@ import { type KeyBoundSettings, planRotation, type RotationPlan } from "../core/
 import { PROFILES, type Profile } from "../core/profiles/index.js";
 import type { ProfileName } from "../core/schemas/common.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
+import type { ObDcrContext } from "../http/context.js";
+import { signerFor } from "../signers/index.js";
 import { camelKeys, snakeKeys } from "./inputs.js";
 import type { Props } from "./props.js";
 
@@ -30,9 +32,13 @@ export interface MaterialOutputs {
 
 export const MATERIAL_OUTPUTS = ["signingKeyIdentity", "transportCertificate", "caFingerprints"] as const;
 
-export async function materialOutputs(params: RegistrationParams): Promise<MaterialOutputs> {
+/** The material's identity; the signing key's from its signer (in-process, PKCS#11 or KMS). */
+export async function materialOutputs(
+  params: RegistrationParams,
+  ctx: ObDcrContext,
+): Promise<MaterialOutputs> {
   const m = await materialIdentity(
-    params.signing_key,
+    await signerFor(params.signing_key, ctx),
     params.transport,
     resolveBankProfile(params).dn_format,
   );

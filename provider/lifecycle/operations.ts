@@ -32,7 +32,7 @@ export { type Lifecycle, type Note, PartiallyCreated } from "./context.js";
 /** The core's parameters and the material in use. */
 async function load(lc: Lifecycle, inputs: RegistrationInputs) {
   const params = await toCoreParams(inputs, lc.secrets);
-  const material = await materialOutputs(parseRegistrationParams(params));
+  const material = await materialOutputs(parseRegistrationParams(params), lc.ctx);
   return { params, material };
 }
 

@@ -12,8 +12,8 @@ import { resolveDirectory } from "../core/directory/resolve.js";
 import type { SsaView } from "../core/directory/ssa_view.js";
 import { subjectDnFromCertificate } from "../core/dn.js";
 import { InvalidInputError, TransportError } from "../core/errors.js";
-import { importSigningKey, type SigningKey } from "../core/keys.js";
-import { jwkThumbprint, publicJwk, type SigningKeyIdentity, signingKeyIdentity } from "../core/material.js";
+import type { SigningKey } from "../core/keys.js";
+import { jwkThumbprint, type SigningKeyIdentity, signingKeyIdentity } from "../core/material.js";
 import { type RegistrationPlan, requestAud, requestIss } from "../core/policy/plan.js";
 import { clientResponseTypes, clientScope, getProfile, type Profile } from "../core/profiles/index.js";
 import type { Jwks } from "../core/schemas/common.js";
@@ -42,6 +42,7 @@ import { discover } from "../http/discovery.js";
 import { fetchJwks } from "../http/jwks.js";
 import { describePublication } from "../http/own_side.js";
 import { type TlsMaterial, tlsMaterialOf } from "../http/transport_types.js";
+import { signerFor } from "../signers/index.js";
 
 export interface Prepared extends RegistrationPlan {
   params: RegistrationParams;
@@ -127,8 +128,9 @@ export async function prepare(
     response_types: clientResponseTypes(profile, params.client),
   };
   validateClientForProfile(profile, client, params.signing_key, params.software?.software_id);
-  const key = await importSigningKey(params.signing_key);
-  const identity = await signingKeyIdentity(params.signing_key);
+  // The signer (in-process key, PKCS#11 token or KMS key) is opened before anything is sent.
+  const key = await signerFor(params.signing_key, ctx);
+  const identity = await signingKeyIdentity(key);
   validateTransportMaterial(params.transport, ctx.now());
   const tls: TlsMaterial = tlsMaterialOf(params.transport);
   const ssa_pending = opts.fetch_ssa ? startSsa(params, key, tls, ctx) : undefined;
@@ -255,7 +257,7 @@ export async function buildBody(
     profile,
     client,
     ssa_jwks_endpoint: claims?.jwks_uri,
-    signing_public_jwk: publicJwk(params.signing_key),
+    signing_public_jwk: p.key.public_jwk,
   });
   const built = buildRegistrationClaims({
     profile,

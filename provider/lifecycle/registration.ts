@@ -10,7 +10,6 @@ import {
   RegistrationRejectedError,
   UnexpectedResponseError,
 } from "../core/errors.js";
-import { importSigningKey } from "../core/keys.js";
 import { signingKeyIdentity } from "../core/material.js";
 import { rejectionField } from "../core/parse/rejection.js";
 import { managementStyle } from "../core/policy/plan.js";
@@ -32,6 +31,7 @@ import {
 import { evictManagementToken } from "../http/management.js";
 import { assertKeyPublished } from "../http/own_side.js";
 import { tlsMaterialOf } from "../http/transport_types.js";
+import { signerFor } from "../signers/index.js";
 import { explainAmbiguous, portalRemedy, prepareManagement, withManagementAuth } from "./management_auth.js";
 import {
   type CreateOptions,
@@ -298,12 +298,8 @@ export async function checkSigningKeyPublished(
   // No discovery: a rotation that sends nothing to the bank asks it nothing either.
   const params = parseRegistrationParams(input);
   const t = params.transport;
-  const p = {
-    params,
-    key: await importSigningKey(params.signing_key),
-    identity: await signingKeyIdentity(params.signing_key),
-    tls: tlsMaterialOf(t),
-  };
+  const key = await signerFor(params.signing_key, ctx);
+  const p = { params, key, identity: await signingKeyIdentity(key), tls: tlsMaterialOf(t) };
   let uri = opts.software_jwks_endpoint;
   let revoked: string | undefined;
   if (!uri && p.params.directory && p.params.software) {

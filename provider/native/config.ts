@@ -44,6 +44,11 @@ export const ProviderConfig = z.strictObject({
   signingPrivateKey: z.string().min(1).optional(),
   /** A file holding that signing private key (read by the provider). */
   signingPrivateKeyFile: z.string().min(1).optional(),
+  /**
+   * The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by
+   * `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
+   */
+  pkcs11Pin: z.string().min(1).optional(),
   /** Transport (mTLS) private key PEM for every registration that gives none. Secret. */
   transportKey: z.string().min(1).optional(),
   /** A file holding that transport private key. */
@@ -77,6 +82,7 @@ export type ProviderConfig = z.infer<typeof ProviderConfig>;
 /** Config keys whose values are secret. */
 export const SECRET_CONFIG = [
   "signingPrivateKey",
+  "pkcs11Pin",
   "transportKey",
   "importRegistrationAccessToken",
   "importClientSecret",
@@ -148,6 +154,7 @@ export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
     secrets: withoutUndefined({
       signingPrivateKey: c.signingPrivateKey ?? file("signingPrivateKeyFile", c.signingPrivateKeyFile),
       transportKey: c.transportKey ?? file("transportKeyFile", c.transportKeyFile),
+      pkcs11Pin: c.pkcs11Pin,
     }),
     transport: transport as Partial<TransportOptions>,
     import: {

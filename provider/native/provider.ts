@@ -102,7 +102,10 @@ export class ObDcrProvider implements pulumi.provider.Provider {
   async configure(args: unknown, variables: Map<string, string>): Promise<void> {
     const cfg = resolveConfig(configFrom(plain(args).props, variables));
     state = {
-      ctx: createContext({ transport: { ...transportFromEnv(), ...cfg.transport } }),
+      ctx: createContext({
+        transport: { ...transportFromEnv(), ...cfg.transport },
+        signer_secrets: { pkcs11_pin: cfg.secrets.pkcs11Pin },
+      }),
       secrets: cfg.secrets,
       import: cfg.import,
     };

@@ -164,8 +164,61 @@ export interface SoftwareArgs {
 }
 
 /**
+ * A signing key in a PKCS#11 token (HSM, cloud HSM, SoftHSM); it signs there. The PIN is not an
+ * input: the environment variable `pinEnv` (default `OBDCR_PKCS11_PIN`) or the `ob-dcr:pkcs11Pin`
+ * (dynamic resource) / `obdcr:pkcs11Pin` (plugin) config secret.
+ */
+export interface Pkcs11KeyArgs {
+  /**
+   * Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+   * @see PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+   */
+  module: In<string>;
+  /**
+   * The token's label.
+   * @see PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+   */
+  tokenLabel: In<string>;
+  /**
+   * CKA_LABEL of the private key (or `keyId`).
+   * @see PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+   */
+  keyLabel?: In<string>;
+  /**
+   * CKA_ID of the private key, hex (or `keyLabel`).
+   * @see PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+   */
+  keyId?: In<string>;
+  /**
+   * The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`).
+   * @see PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+   */
+  pinEnv?: In<string>;
+}
+
+/** A signing key in AWS KMS (SIGN_VERIFY; RSA for PS256, ECC_NIST_P256 for ES256); it signs there. */
+export interface AwsKmsKeyArgs {
+  /**
+   * Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey.
+   * @see AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+   */
+  keyId: In<string>;
+  /**
+   * Default: the AWS SDK's (AWS_REGION, profile).
+   * @see docs/signing.md "AWS KMS"
+   */
+  region?: In<string>;
+  /**
+   * Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only.
+   * @see docs/signing.md "AWS KMS"
+   */
+  endpoint?: In<string>;
+}
+
+/**
  * The key that signs the registration request and client assertions; its public part is published
- * by the directory under `kid`. The private key is secret however it is given.
+ * by the directory under `kid`. Give the private key (secret however it is given), or where it is
+ * kept: `pkcs11` or `awsKms` (the key never reaches this machine).
  */
 export interface SigningKeyArgs {
   /**
@@ -175,7 +228,7 @@ export interface SigningKeyArgs {
    */
   kid: In<string>;
   /**
-   * Default `PS256`.
+   * Default `PS256`. A key in an HSM or KMS signs PS256 or ES256.
    * @see RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
    */
   alg?: In<SigningAlgArg>;
@@ -190,6 +243,16 @@ export interface SigningKeyArgs {
    * @see README "Secrets"
    */
   privateKeyFile?: In<string>;
+  /**
+   * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`).
+   * @see docs/signing.md "PKCS#11"
+   */
+  pkcs11?: In<Pkcs11KeyArgs>;
+  /**
+   * The key is in AWS KMS (not with `privateKey` or `pkcs11`).
+   * @see docs/signing.md "AWS KMS"
+   */
+  awsKms?: In<AwsKmsKeyArgs>;
 }
 
 /** mTLS material (OBWAC/QWAC transport certificate). Required by the OBIE profiles. */

@@ -48,12 +48,18 @@ const say = (notes: readonly lifecycle.Note[]) => {
 
 export const registrationProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    const secrets: ConfigSecrets = withoutUndefined({
+      signingPrivateKey: req.config.get("ob-dcr:signingPrivateKey"),
+      transportKey: req.config.get("ob-dcr:transportKey"),
+      pkcs11Pin: req.config.get("ob-dcr:pkcs11Pin"),
+    });
     state = {
-      ctx: createContext({ transport: transportFromEnv() }),
-      secrets: withoutUndefined({
-        signingPrivateKey: req.config.get("ob-dcr:signingPrivateKey"),
-        transportKey: req.config.get("ob-dcr:transportKey"),
+      // The PIN lives in the context only (never an input, never in state).
+      ctx: createContext({
+        transport: transportFromEnv(),
+        signer_secrets: { pkcs11_pin: secrets.pkcs11Pin },
       }),
+      secrets,
     };
   },
 

@@ -47,6 +47,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["maxRetries"] = pulumi.output(args?.maxRetries).apply(JSON.stringify);
             resourceInputs["maxRetryAfterMs"] = pulumi.output(args?.maxRetryAfterMs).apply(JSON.stringify);
             resourceInputs["operationBudgetMs"] = pulumi.output(args?.operationBudgetMs).apply(JSON.stringify);
+            resourceInputs["pkcs11Pin"] = args?.pkcs11Pin ? pulumi.secret(args.pkcs11Pin) : undefined;
             resourceInputs["signingPrivateKey"] = args?.signingPrivateKey ? pulumi.secret(args.signingPrivateKey) : undefined;
             resourceInputs["signingPrivateKeyFile"] = args?.signingPrivateKeyFile;
             resourceInputs["transportKey"] = args?.transportKey ? pulumi.secret(args.transportKey) : undefined;
@@ -113,6 +114,10 @@ export interface ProviderArgs {
      * One request with all its retries, ms.
      */
     operationBudgetMs?: pulumi.Input<number | undefined>;
+    /**
+     * The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
+     */
+    pkcs11Pin?: pulumi.Input<string | undefined>;
     /**
      * Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
      */

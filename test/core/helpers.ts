@@ -7,7 +7,7 @@ export async function testKey(alg: "PS256" | "ES256" = "PS256", kid = "kid-1") {
   const pem = await jose.exportPKCS8(privateKey);
   const key: SigningKey = await importSigningKey({ kid, alg, private_key: pem });
   const jwk = { ...(await jose.exportJWK(publicKey)), kid, alg } as Jwk;
-  return { key, pem, jwk, publicKey, privateJwk: { ...(await jose.exportJWK(privateKey)), kid } };
+  return { key, pem, jwk, publicKey, privateKey, privateJwk: { ...(await jose.exportJWK(privateKey)), kid } };
 }
 
 export const client = (o: z.input<typeof ClientParams> = {}) =>

@@ -120,7 +120,7 @@ describe("malformed bodies", () => {
     const k = await testKey("PS256", "bank-1");
     const jwt = await new jose.SignJWT({ client_id: "c9", scope: ["openid"] })
       .setProtectedHeader({ alg: "PS256", kid: "bank-1" })
-      .sign(k.key.key);
+      .sign(k.privateKey);
     const r = await processRegistrationResponse(res(201, jwt, "application/jwt"), {
       bank_jwks: { keys: [k.jwk] },
     });
@@ -177,7 +177,7 @@ describe("directory caches", () => {
       .setProtectedHeader({ alg: "PS256", kid: "d2", typ: "JWT" })
       .setIssuer("OpenBanking Ltd")
       .setIssuedAt()
-      .sign(dir2.key.key);
+      .sign(dir2.privateKey);
     const pool = m.get("https://dir.example");
     pool.intercept({ path: "/jwks" }).reply(200, { keys: [dir1.jwk] });
     pool.intercept({ path: "/jwks" }).reply(200, { keys: [dir1.jwk, dir2.jwk] });

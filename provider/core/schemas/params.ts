@@ -20,12 +20,78 @@ export const DEFAULT_DIRECTORY_SCOPES = [
   "AuthoritiesReadAccess",
 ] as const;
 
-export const SigningKeyParams = z.strictObject({
-  kid: z.string().min(1),
-  alg: SigningAlg.default("PS256"),
-  /** PKCS#8 PEM string or a private JWK. */
-  private_key: z.union([z.string().min(1), Jwk]),
+/**
+ * A PKCS#11 token that holds the signing key (an HSM, a cloud HSM, SoftHSM). The private key never
+ * leaves the token; the PIN is never an input: it comes from the environment variable `pin_env`
+ * (default `OBDCR_PKCS11_PIN`) or a secret of the provider configuration.
+ */
+export const Pkcs11KeyParams = z
+  .strictObject({
+    /** Path of the PKCS#11 module (e.g. `/usr/lib/softhsm/libsofthsm2.so`). */
+    module: z.string().min(1),
+    /** CKA_LABEL of the token (`softhsm2-util --init-token --label`). */
+    token_label: z.string().min(1),
+    /** CKA_LABEL of the private key. Give this or `key_id`. */
+    key_label: z.string().min(1).optional(),
+    /** CKA_ID of the private key, hex (e.g. `01`). Give this or `key_label`. */
+    key_id: z
+      .string()
+      .regex(/^([0-9a-fA-F]{2})+$/, { error: "must be hex (e.g. 01)" })
+      .optional(),
+    /** The environment variable that holds the user PIN (default `OBDCR_PKCS11_PIN`). */
+    pin_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be an environment variable name" })
+      .optional(),
+  })
+  .refine((k) => k.key_label !== undefined || k.key_id !== undefined, {
+    error: "give key_label or key_id",
+    path: ["key_label"],
+  });
+export type Pkcs11KeyParams = z.infer<typeof Pkcs11KeyParams>;
+
+/**
+ * An AWS KMS asymmetric key (SIGN_VERIFY: RSA_2048+ for PS256, ECC_NIST_P256 for ES256).
+ * Credentials come the usual AWS way (environment, profile, role); none are inputs.
+ */
+export const AwsKmsKeyParams = z.strictObject({
+  /** Key id, key ARN, alias name (`alias/...`) or alias ARN. */
+  key_id: z.string().min(1),
+  /** Default: the AWS SDK's (AWS_REGION, profile). */
+  region: z.string().min(1).optional(),
+  /** Another KMS endpoint (a VPC endpoint, an emulator). */
+  endpoint: EndpointUrl.optional(),
 });
+export type AwsKmsKeyParams = z.infer<typeof AwsKmsKeyParams>;
+
+export const SigningKeyParams = z
+  .strictObject({
+    kid: z.string().min(1),
+    alg: SigningAlg.default("PS256"),
+    /** PKCS#8 PEM string or a private JWK (the key signs in this process). */
+    private_key: z.union([z.string().min(1), Jwk]).optional(),
+    /** The key is in a PKCS#11 token (signs there). */
+    pkcs11: Pkcs11KeyParams.optional(),
+    /** The key is in AWS KMS (signs there). */
+    aws_kms: AwsKmsKeyParams.optional(),
+  })
+  .superRefine((k, ctx) => {
+    const given = (["private_key", "pkcs11", "aws_kms"] as const).filter((m) => k[m] !== undefined);
+    if (given.length === 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["private_key"],
+        message: "give the private key (private_key), or where it is kept (pkcs11 or aws_kms)",
+      });
+    if (given.length > 1)
+      ctx.addIssue({ code: "custom", path: [given[1]!], message: `give only one of ${given.join(", ")}` });
+    if ((k.pkcs11 || k.aws_kms) && k.alg === "RS256")
+      ctx.addIssue({
+        code: "custom",
+        path: ["alg"],
+        message: "a key in an HSM or KMS signs PS256 or ES256",
+      });
+  });
 export type SigningKeyParams = z.infer<typeof SigningKeyParams>;
 
 const PemList = z.union([z.string().min(1), z.array(z.string().min(1))]);

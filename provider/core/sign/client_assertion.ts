@@ -1,5 +1,5 @@
-import * as jose from "jose";
 import type { SigningKey } from "../keys.js";
+import { signCompact } from "./signer.js";
 
 export interface ClientAssertionInput {
   client_id: string;
@@ -10,15 +10,21 @@ export interface ClientAssertionInput {
   ttl_seconds?: number;
 }
 
-/** RFC 7523 `private_key_jwt` client assertion: iss=sub=client_id, short-lived, unique jti, kid header. */
+/**
+ * RFC 7523 `private_key_jwt` client assertion: iss=sub=client_id, short-lived, unique jti, kid
+ * header. Signed by the signer (in-process key, HSM or KMS).
+ */
 export async function signClientAssertion(key: SigningKey, input: ClientAssertionInput): Promise<string> {
-  return new jose.SignJWT({})
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
-    .setIssuer(input.client_id)
-    .setSubject(input.client_id)
-    .setAudience(input.audience)
-    .setIssuedAt(input.now)
-    .setExpirationTime(input.now + (input.ttl_seconds ?? 300))
-    .setJti(input.jti)
-    .sign(key.key);
+  return signCompact(
+    key,
+    { typ: "JWT" },
+    {
+      iss: input.client_id,
+      sub: input.client_id,
+      aud: input.audience,
+      iat: input.now,
+      exp: input.now + (input.ttl_seconds ?? 300),
+      jti: input.jti,
+    },
+  );
 }

@@ -1,12 +1,10 @@
-import * as jose from "jose";
 import type { SigningKey } from "../keys.js";
+import { signCompact } from "./signer.js";
 
-/** Sign a request JWT (`typ: JWT`, `kid` header, no embedded keys). */
+/** Sign a request JWT (`typ: JWT`, `kid` header, no embedded keys) with the signer. */
 export async function signRegistrationRequest(
   claims: Record<string, unknown>,
   key: SigningKey,
 ): Promise<string> {
-  return new jose.SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
-    .sign(key.key);
+  return signCompact(key, { typ: "JWT" }, claims);
 }

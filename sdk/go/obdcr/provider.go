@@ -29,6 +29,9 @@ func NewProvider(ctx *pulumi.Context,
 	if args.ImportRegistrationAccessToken != nil {
 		args.ImportRegistrationAccessToken = pulumi.ToSecret(args.ImportRegistrationAccessToken).(pulumi.StringPtrInput)
 	}
+	if args.Pkcs11Pin != nil {
+		args.Pkcs11Pin = pulumi.ToSecret(args.Pkcs11Pin).(pulumi.StringPtrInput)
+	}
 	if args.SigningPrivateKey != nil {
 		args.SigningPrivateKey = pulumi.ToSecret(args.SigningPrivateKey).(pulumi.StringPtrInput)
 	}
@@ -71,6 +74,8 @@ type providerArgs struct {
 	MaxRetryAfterMs *int `pulumi:"maxRetryAfterMs"`
 	// One request with all its retries, ms.
 	OperationBudgetMs *int `pulumi:"operationBudgetMs"`
+	// The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
+	Pkcs11Pin *string `pulumi:"pkcs11Pin"`
 	// Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
 	SigningPrivateKey *string `pulumi:"signingPrivateKey"`
 	// A file holding that signing private key (read by the provider).
@@ -109,6 +114,8 @@ type ProviderArgs struct {
 	MaxRetryAfterMs pulumi.IntPtrInput
 	// One request with all its retries, ms.
 	OperationBudgetMs pulumi.IntPtrInput
+	// The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
+	Pkcs11Pin pulumi.StringPtrInput
 	// Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
 	SigningPrivateKey pulumi.StringPtrInput
 	// A file holding that signing private key (read by the provider).

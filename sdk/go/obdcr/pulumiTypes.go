@@ -2629,10 +2629,14 @@ func (o DirectoryPtrOutput) TokenEndpoint() pulumi.StringPtrOutput {
 
 // Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
 type SigningKey struct {
-	// Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+	// Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
 	Alg *string `pulumi:"alg"`
+	// The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+	AwsKms *SigningKeyAwsKms `pulumi:"awsKms"`
 	// The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
 	Kid string `pulumi:"kid"`
+	// The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+	Pkcs11 *SigningKeyPkcs11 `pulumi:"pkcs11"`
 	// PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
 	PrivateKey interface{} `pulumi:"privateKey"`
 	// A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
@@ -2652,10 +2656,14 @@ type SigningKeyInput interface {
 
 // Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
 type SigningKeyArgs struct {
-	// Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+	// Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
 	Alg pulumi.StringPtrInput `pulumi:"alg"`
+	// The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+	AwsKms SigningKeyAwsKmsPtrInput `pulumi:"awsKms"`
 	// The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
 	Kid pulumi.StringInput `pulumi:"kid"`
+	// The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+	Pkcs11 SigningKeyPkcs11PtrInput `pulumi:"pkcs11"`
 	// PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
 	PrivateKey pulumi.Input `pulumi:"privateKey"`
 	// A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
@@ -2689,14 +2697,24 @@ func (o SigningKeyOutput) ToSigningKeyOutputWithContext(ctx context.Context) Sig
 	return o
 }
 
-// Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+// Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
 func (o SigningKeyOutput) Alg() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v SigningKey) *string { return v.Alg }).(pulumi.StringPtrOutput)
+}
+
+// The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+func (o SigningKeyOutput) AwsKms() SigningKeyAwsKmsPtrOutput {
+	return o.ApplyT(func(v SigningKey) *SigningKeyAwsKms { return v.AwsKms }).(SigningKeyAwsKmsPtrOutput)
 }
 
 // The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
 func (o SigningKeyOutput) Kid() pulumi.StringOutput {
 	return o.ApplyT(func(v SigningKey) string { return v.Kid }).(pulumi.StringOutput)
+}
+
+// The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+func (o SigningKeyOutput) Pkcs11() SigningKeyPkcs11PtrOutput {
+	return o.ApplyT(func(v SigningKey) *SigningKeyPkcs11 { return v.Pkcs11 }).(SigningKeyPkcs11PtrOutput)
 }
 
 // PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
@@ -2707,6 +2725,184 @@ func (o SigningKeyOutput) PrivateKey() pulumi.AnyOutput {
 // A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
 func (o SigningKeyOutput) PrivateKeyFile() pulumi.AnyOutput {
 	return o.ApplyT(func(v SigningKey) interface{} { return v.PrivateKeyFile }).(pulumi.AnyOutput)
+}
+
+// The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+type SigningKeyAwsKms struct {
+	// Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+	Endpoint *string `pulumi:"endpoint"`
+	// Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+	KeyId string `pulumi:"keyId"`
+	// Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+	Region *string `pulumi:"region"`
+}
+
+// SigningKeyAwsKmsInput is an input type that accepts SigningKeyAwsKmsArgs and SigningKeyAwsKmsOutput values.
+// You can construct a concrete instance of `SigningKeyAwsKmsInput` via:
+//
+//	SigningKeyAwsKmsArgs{...}
+type SigningKeyAwsKmsInput interface {
+	pulumi.Input
+
+	ToSigningKeyAwsKmsOutput() SigningKeyAwsKmsOutput
+	ToSigningKeyAwsKmsOutputWithContext(context.Context) SigningKeyAwsKmsOutput
+}
+
+// The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+type SigningKeyAwsKmsArgs struct {
+	// Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+	Endpoint pulumi.StringPtrInput `pulumi:"endpoint"`
+	// Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+	KeyId pulumi.StringInput `pulumi:"keyId"`
+	// Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+	Region pulumi.StringPtrInput `pulumi:"region"`
+}
+
+func (SigningKeyAwsKmsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SigningKeyAwsKms)(nil)).Elem()
+}
+
+func (i SigningKeyAwsKmsArgs) ToSigningKeyAwsKmsOutput() SigningKeyAwsKmsOutput {
+	return i.ToSigningKeyAwsKmsOutputWithContext(context.Background())
+}
+
+func (i SigningKeyAwsKmsArgs) ToSigningKeyAwsKmsOutputWithContext(ctx context.Context) SigningKeyAwsKmsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SigningKeyAwsKmsOutput)
+}
+
+func (i SigningKeyAwsKmsArgs) ToSigningKeyAwsKmsPtrOutput() SigningKeyAwsKmsPtrOutput {
+	return i.ToSigningKeyAwsKmsPtrOutputWithContext(context.Background())
+}
+
+func (i SigningKeyAwsKmsArgs) ToSigningKeyAwsKmsPtrOutputWithContext(ctx context.Context) SigningKeyAwsKmsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SigningKeyAwsKmsOutput).ToSigningKeyAwsKmsPtrOutputWithContext(ctx)
+}
+
+// SigningKeyAwsKmsPtrInput is an input type that accepts SigningKeyAwsKmsArgs, SigningKeyAwsKmsPtr and SigningKeyAwsKmsPtrOutput values.
+// You can construct a concrete instance of `SigningKeyAwsKmsPtrInput` via:
+//
+//	        SigningKeyAwsKmsArgs{...}
+//
+//	or:
+//
+//	        nil
+type SigningKeyAwsKmsPtrInput interface {
+	pulumi.Input
+
+	ToSigningKeyAwsKmsPtrOutput() SigningKeyAwsKmsPtrOutput
+	ToSigningKeyAwsKmsPtrOutputWithContext(context.Context) SigningKeyAwsKmsPtrOutput
+}
+
+type signingKeyAwsKmsPtrType SigningKeyAwsKmsArgs
+
+func SigningKeyAwsKmsPtr(v *SigningKeyAwsKmsArgs) SigningKeyAwsKmsPtrInput {
+	return (*signingKeyAwsKmsPtrType)(v)
+}
+
+func (*signingKeyAwsKmsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SigningKeyAwsKms)(nil)).Elem()
+}
+
+func (i *signingKeyAwsKmsPtrType) ToSigningKeyAwsKmsPtrOutput() SigningKeyAwsKmsPtrOutput {
+	return i.ToSigningKeyAwsKmsPtrOutputWithContext(context.Background())
+}
+
+func (i *signingKeyAwsKmsPtrType) ToSigningKeyAwsKmsPtrOutputWithContext(ctx context.Context) SigningKeyAwsKmsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SigningKeyAwsKmsPtrOutput)
+}
+
+// The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+type SigningKeyAwsKmsOutput struct{ *pulumi.OutputState }
+
+func (SigningKeyAwsKmsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SigningKeyAwsKms)(nil)).Elem()
+}
+
+func (o SigningKeyAwsKmsOutput) ToSigningKeyAwsKmsOutput() SigningKeyAwsKmsOutput {
+	return o
+}
+
+func (o SigningKeyAwsKmsOutput) ToSigningKeyAwsKmsOutputWithContext(ctx context.Context) SigningKeyAwsKmsOutput {
+	return o
+}
+
+func (o SigningKeyAwsKmsOutput) ToSigningKeyAwsKmsPtrOutput() SigningKeyAwsKmsPtrOutput {
+	return o.ToSigningKeyAwsKmsPtrOutputWithContext(context.Background())
+}
+
+func (o SigningKeyAwsKmsOutput) ToSigningKeyAwsKmsPtrOutputWithContext(ctx context.Context) SigningKeyAwsKmsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SigningKeyAwsKms) *SigningKeyAwsKms {
+		return &v
+	}).(SigningKeyAwsKmsPtrOutput)
+}
+
+// Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+func (o SigningKeyAwsKmsOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SigningKeyAwsKms) *string { return v.Endpoint }).(pulumi.StringPtrOutput)
+}
+
+// Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+func (o SigningKeyAwsKmsOutput) KeyId() pulumi.StringOutput {
+	return o.ApplyT(func(v SigningKeyAwsKms) string { return v.KeyId }).(pulumi.StringOutput)
+}
+
+// Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+func (o SigningKeyAwsKmsOutput) Region() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SigningKeyAwsKms) *string { return v.Region }).(pulumi.StringPtrOutput)
+}
+
+type SigningKeyAwsKmsPtrOutput struct{ *pulumi.OutputState }
+
+func (SigningKeyAwsKmsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SigningKeyAwsKms)(nil)).Elem()
+}
+
+func (o SigningKeyAwsKmsPtrOutput) ToSigningKeyAwsKmsPtrOutput() SigningKeyAwsKmsPtrOutput {
+	return o
+}
+
+func (o SigningKeyAwsKmsPtrOutput) ToSigningKeyAwsKmsPtrOutputWithContext(ctx context.Context) SigningKeyAwsKmsPtrOutput {
+	return o
+}
+
+func (o SigningKeyAwsKmsPtrOutput) Elem() SigningKeyAwsKmsOutput {
+	return o.ApplyT(func(v *SigningKeyAwsKms) SigningKeyAwsKms {
+		if v != nil {
+			return *v
+		}
+		var ret SigningKeyAwsKms
+		return ret
+	}).(SigningKeyAwsKmsOutput)
+}
+
+// Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+func (o SigningKeyAwsKmsPtrOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SigningKeyAwsKms) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Endpoint
+	}).(pulumi.StringPtrOutput)
+}
+
+// Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+func (o SigningKeyAwsKmsPtrOutput) KeyId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SigningKeyAwsKms) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.KeyId
+	}).(pulumi.StringPtrOutput)
+}
+
+// Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+func (o SigningKeyAwsKmsPtrOutput) Region() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SigningKeyAwsKms) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Region
+	}).(pulumi.StringPtrOutput)
 }
 
 // kid, alg and RFC 7638 thumbprint of the signing key's public key.
@@ -2747,6 +2943,222 @@ func (o SigningKeyIdentityOutput) Kid() pulumi.StringOutput {
 // RFC 7638 thumbprint of the public key.
 func (o SigningKeyIdentityOutput) Thumbprint() pulumi.StringOutput {
 	return o.ApplyT(func(v SigningKeyIdentity) string { return v.Thumbprint }).(pulumi.StringOutput)
+}
+
+// The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+type SigningKeyPkcs11 struct {
+	// CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+	KeyId *string `pulumi:"keyId"`
+	// CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+	KeyLabel *string `pulumi:"keyLabel"`
+	// Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+	Module string `pulumi:"module"`
+	// The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+	PinEnv *string `pulumi:"pinEnv"`
+	// The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+	TokenLabel string `pulumi:"tokenLabel"`
+}
+
+// SigningKeyPkcs11Input is an input type that accepts SigningKeyPkcs11Args and SigningKeyPkcs11Output values.
+// You can construct a concrete instance of `SigningKeyPkcs11Input` via:
+//
+//	SigningKeyPkcs11Args{...}
+type SigningKeyPkcs11Input interface {
+	pulumi.Input
+
+	ToSigningKeyPkcs11Output() SigningKeyPkcs11Output
+	ToSigningKeyPkcs11OutputWithContext(context.Context) SigningKeyPkcs11Output
+}
+
+// The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+type SigningKeyPkcs11Args struct {
+	// CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+	KeyId pulumi.StringPtrInput `pulumi:"keyId"`
+	// CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+	KeyLabel pulumi.StringPtrInput `pulumi:"keyLabel"`
+	// Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+	Module pulumi.StringInput `pulumi:"module"`
+	// The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+	PinEnv pulumi.StringPtrInput `pulumi:"pinEnv"`
+	// The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+	TokenLabel pulumi.StringInput `pulumi:"tokenLabel"`
+}
+
+func (SigningKeyPkcs11Args) ElementType() reflect.Type {
+	return reflect.TypeOf((*SigningKeyPkcs11)(nil)).Elem()
+}
+
+func (i SigningKeyPkcs11Args) ToSigningKeyPkcs11Output() SigningKeyPkcs11Output {
+	return i.ToSigningKeyPkcs11OutputWithContext(context.Background())
+}
+
+func (i SigningKeyPkcs11Args) ToSigningKeyPkcs11OutputWithContext(ctx context.Context) SigningKeyPkcs11Output {
+	return pulumi.ToOutputWithContext(ctx, i).(SigningKeyPkcs11Output)
+}
+
+func (i SigningKeyPkcs11Args) ToSigningKeyPkcs11PtrOutput() SigningKeyPkcs11PtrOutput {
+	return i.ToSigningKeyPkcs11PtrOutputWithContext(context.Background())
+}
+
+func (i SigningKeyPkcs11Args) ToSigningKeyPkcs11PtrOutputWithContext(ctx context.Context) SigningKeyPkcs11PtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SigningKeyPkcs11Output).ToSigningKeyPkcs11PtrOutputWithContext(ctx)
+}
+
+// SigningKeyPkcs11PtrInput is an input type that accepts SigningKeyPkcs11Args, SigningKeyPkcs11Ptr and SigningKeyPkcs11PtrOutput values.
+// You can construct a concrete instance of `SigningKeyPkcs11PtrInput` via:
+//
+//	        SigningKeyPkcs11Args{...}
+//
+//	or:
+//
+//	        nil
+type SigningKeyPkcs11PtrInput interface {
+	pulumi.Input
+
+	ToSigningKeyPkcs11PtrOutput() SigningKeyPkcs11PtrOutput
+	ToSigningKeyPkcs11PtrOutputWithContext(context.Context) SigningKeyPkcs11PtrOutput
+}
+
+type signingKeyPkcs11PtrType SigningKeyPkcs11Args
+
+func SigningKeyPkcs11Ptr(v *SigningKeyPkcs11Args) SigningKeyPkcs11PtrInput {
+	return (*signingKeyPkcs11PtrType)(v)
+}
+
+func (*signingKeyPkcs11PtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SigningKeyPkcs11)(nil)).Elem()
+}
+
+func (i *signingKeyPkcs11PtrType) ToSigningKeyPkcs11PtrOutput() SigningKeyPkcs11PtrOutput {
+	return i.ToSigningKeyPkcs11PtrOutputWithContext(context.Background())
+}
+
+func (i *signingKeyPkcs11PtrType) ToSigningKeyPkcs11PtrOutputWithContext(ctx context.Context) SigningKeyPkcs11PtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SigningKeyPkcs11PtrOutput)
+}
+
+// The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+type SigningKeyPkcs11Output struct{ *pulumi.OutputState }
+
+func (SigningKeyPkcs11Output) ElementType() reflect.Type {
+	return reflect.TypeOf((*SigningKeyPkcs11)(nil)).Elem()
+}
+
+func (o SigningKeyPkcs11Output) ToSigningKeyPkcs11Output() SigningKeyPkcs11Output {
+	return o
+}
+
+func (o SigningKeyPkcs11Output) ToSigningKeyPkcs11OutputWithContext(ctx context.Context) SigningKeyPkcs11Output {
+	return o
+}
+
+func (o SigningKeyPkcs11Output) ToSigningKeyPkcs11PtrOutput() SigningKeyPkcs11PtrOutput {
+	return o.ToSigningKeyPkcs11PtrOutputWithContext(context.Background())
+}
+
+func (o SigningKeyPkcs11Output) ToSigningKeyPkcs11PtrOutputWithContext(ctx context.Context) SigningKeyPkcs11PtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SigningKeyPkcs11) *SigningKeyPkcs11 {
+		return &v
+	}).(SigningKeyPkcs11PtrOutput)
+}
+
+// CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11Output) KeyId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SigningKeyPkcs11) *string { return v.KeyId }).(pulumi.StringPtrOutput)
+}
+
+// CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11Output) KeyLabel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SigningKeyPkcs11) *string { return v.KeyLabel }).(pulumi.StringPtrOutput)
+}
+
+// Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11Output) Module() pulumi.StringOutput {
+	return o.ApplyT(func(v SigningKeyPkcs11) string { return v.Module }).(pulumi.StringOutput)
+}
+
+// The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11Output) PinEnv() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SigningKeyPkcs11) *string { return v.PinEnv }).(pulumi.StringPtrOutput)
+}
+
+// The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11Output) TokenLabel() pulumi.StringOutput {
+	return o.ApplyT(func(v SigningKeyPkcs11) string { return v.TokenLabel }).(pulumi.StringOutput)
+}
+
+type SigningKeyPkcs11PtrOutput struct{ *pulumi.OutputState }
+
+func (SigningKeyPkcs11PtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SigningKeyPkcs11)(nil)).Elem()
+}
+
+func (o SigningKeyPkcs11PtrOutput) ToSigningKeyPkcs11PtrOutput() SigningKeyPkcs11PtrOutput {
+	return o
+}
+
+func (o SigningKeyPkcs11PtrOutput) ToSigningKeyPkcs11PtrOutputWithContext(ctx context.Context) SigningKeyPkcs11PtrOutput {
+	return o
+}
+
+func (o SigningKeyPkcs11PtrOutput) Elem() SigningKeyPkcs11Output {
+	return o.ApplyT(func(v *SigningKeyPkcs11) SigningKeyPkcs11 {
+		if v != nil {
+			return *v
+		}
+		var ret SigningKeyPkcs11
+		return ret
+	}).(SigningKeyPkcs11Output)
+}
+
+// CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11PtrOutput) KeyId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SigningKeyPkcs11) *string {
+		if v == nil {
+			return nil
+		}
+		return v.KeyId
+	}).(pulumi.StringPtrOutput)
+}
+
+// CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11PtrOutput) KeyLabel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SigningKeyPkcs11) *string {
+		if v == nil {
+			return nil
+		}
+		return v.KeyLabel
+	}).(pulumi.StringPtrOutput)
+}
+
+// Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11PtrOutput) Module() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SigningKeyPkcs11) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Module
+	}).(pulumi.StringPtrOutput)
+}
+
+// The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11PtrOutput) PinEnv() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SigningKeyPkcs11) *string {
+		if v == nil {
+			return nil
+		}
+		return v.PinEnv
+	}).(pulumi.StringPtrOutput)
+}
+
+// The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+func (o SigningKeyPkcs11PtrOutput) TokenLabel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SigningKeyPkcs11) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.TokenLabel
+	}).(pulumi.StringPtrOutput)
 }
 
 // Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
@@ -3350,6 +3762,10 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*DirectoryInput)(nil)).Elem(), DirectoryArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DirectoryPtrInput)(nil)).Elem(), DirectoryArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SigningKeyInput)(nil)).Elem(), SigningKeyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SigningKeyAwsKmsInput)(nil)).Elem(), SigningKeyAwsKmsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SigningKeyAwsKmsPtrInput)(nil)).Elem(), SigningKeyAwsKmsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SigningKeyPkcs11Input)(nil)).Elem(), SigningKeyPkcs11Args{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SigningKeyPkcs11PtrInput)(nil)).Elem(), SigningKeyPkcs11Args{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SoftwareInput)(nil)).Elem(), SoftwareArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SoftwarePtrInput)(nil)).Elem(), SoftwareArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TransportInput)(nil)).Elem(), TransportArgs{})
@@ -3374,7 +3790,11 @@ func init() {
 	pulumi.RegisterOutputType(DirectoryOutput{})
 	pulumi.RegisterOutputType(DirectoryPtrOutput{})
 	pulumi.RegisterOutputType(SigningKeyOutput{})
+	pulumi.RegisterOutputType(SigningKeyAwsKmsOutput{})
+	pulumi.RegisterOutputType(SigningKeyAwsKmsPtrOutput{})
 	pulumi.RegisterOutputType(SigningKeyIdentityOutput{})
+	pulumi.RegisterOutputType(SigningKeyPkcs11Output{})
+	pulumi.RegisterOutputType(SigningKeyPkcs11PtrOutput{})
 	pulumi.RegisterOutputType(SoftwareOutput{})
 	pulumi.RegisterOutputType(SoftwarePtrOutput{})
 	pulumi.RegisterOutputType(SubstitutionOutput{})

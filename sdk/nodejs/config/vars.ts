@@ -151,6 +151,17 @@ Object.defineProperty(exports, "operationBudgetMs", {
 });
 
 /**
+ * The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
+ */
+export declare const pkcs11Pin: string | undefined;
+Object.defineProperty(exports, "pkcs11Pin", {
+    get() {
+        return __config.get("pkcs11Pin");
+    },
+    enumerable: true,
+});
+
+/**
  * Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
  */
 export declare const signingPrivateKey: string | undefined;

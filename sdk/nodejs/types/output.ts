@@ -394,13 +394,21 @@ export interface Directory {
  */
 export interface SigningKey {
     /**
-     * Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+     * Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
      */
     alg?: string;
+    /**
+     * The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+     */
+    awsKms?: outputs.SigningKeyAwsKms;
     /**
      * The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
      */
     kid: string;
+    /**
+     * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+     */
+    pkcs11?: outputs.SigningKeyPkcs11;
     /**
      * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
      */
@@ -409,6 +417,24 @@ export interface SigningKey {
      * A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
      */
     privateKeyFile?: string | string[];
+}
+
+/**
+ * The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+ */
+export interface SigningKeyAwsKms {
+    /**
+     * Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+     */
+    endpoint?: string;
+    /**
+     * Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+     */
+    keyId: string;
+    /**
+     * Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+     */
+    region?: string;
 }
 
 /**
@@ -427,6 +453,32 @@ export interface SigningKeyIdentity {
      * RFC 7638 thumbprint of the public key.
      */
     thumbprint: string;
+}
+
+/**
+ * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+ */
+export interface SigningKeyPkcs11 {
+    /**
+     * CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+     */
+    keyId?: string;
+    /**
+     * CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+     */
+    keyLabel?: string;
+    /**
+     * Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+     */
+    module: string;
+    /**
+     * The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+     */
+    pinEnv?: string;
+    /**
+     * The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+     */
+    tokenLabel: string;
 }
 
 /**

@@ -37,6 +37,10 @@ __all__ = [
     'DirectoryArgsDict',
     'SigningKeyArgs',
     'SigningKeyArgsDict',
+    'SigningKeyAwsKmsArgs',
+    'SigningKeyAwsKmsArgsDict',
+    'SigningKeyPkcs11Args',
+    'SigningKeyPkcs11ArgsDict',
     'SoftwareArgs',
     'SoftwareArgsDict',
     'TransportArgs',
@@ -1810,7 +1814,15 @@ class SigningKeyArgsDict(TypedDict):
     """
     alg: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+    Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+    """
+    aws_kms: NotRequired[pulumi.Input[Optional['SigningKeyAwsKmsArgsDict']]]
+    """
+    The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+    """
+    pkcs11: NotRequired[pulumi.Input[Optional['SigningKeyPkcs11ArgsDict']]]
+    """
+    The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
     """
     private_key: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Any]]]]
     """
@@ -1826,19 +1838,27 @@ class SigningKeyArgs:
     def __init__(__self__, *,
                  kid: pulumi.Input[_builtins.str],
                  alg: pulumi.Input[Optional[_builtins.str]] = None,
+                 aws_kms: pulumi.Input[Optional['SigningKeyAwsKmsArgs']] = None,
+                 pkcs11: pulumi.Input[Optional['SigningKeyPkcs11Args']] = None,
                  private_key: pulumi.Input[Optional[Union[_builtins.str, Any]]] = None,
                  private_key_file: pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]] = None):
         """
         Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
 
         :param pulumi.Input[_builtins.str] kid: The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
-        :param pulumi.Input[_builtins.str] alg: Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        :param pulumi.Input[_builtins.str] alg: Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        :param pulumi.Input['SigningKeyAwsKmsArgs'] aws_kms: The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+        :param pulumi.Input['SigningKeyPkcs11Args'] pkcs11: The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
         :param pulumi.Input[Union[_builtins.str, Any]] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] private_key_file: A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
         """
         pulumi.set(__self__, "kid", kid)
         if alg is not None:
             pulumi.set(__self__, "alg", alg)
+        if aws_kms is not None:
+            pulumi.set(__self__, "aws_kms", aws_kms)
+        if pkcs11 is not None:
+            pulumi.set(__self__, "pkcs11", pkcs11)
         if private_key is not None:
             pulumi.set(__self__, "private_key", private_key)
         if private_key_file is not None:
@@ -1860,13 +1880,37 @@ class SigningKeyArgs:
     @pulumi.getter
     def alg(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
         """
         return pulumi.get(self, "alg")
 
     @alg.setter
     def alg(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "alg", value)
+
+    @_builtins.property
+    @pulumi.getter(name="awsKms")
+    def aws_kms(self) -> pulumi.Input[Optional['SigningKeyAwsKmsArgs']]:
+        """
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "aws_kms")
+
+    @aws_kms.setter
+    def aws_kms(self, value: pulumi.Input[Optional['SigningKeyAwsKmsArgs']]):
+        pulumi.set(self, "aws_kms", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def pkcs11(self) -> pulumi.Input[Optional['SigningKeyPkcs11Args']]:
+        """
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "pkcs11")
+
+    @pkcs11.setter
+    def pkcs11(self, value: pulumi.Input[Optional['SigningKeyPkcs11Args']]):
+        pulumi.set(self, "pkcs11", value)
 
     @_builtins.property
     @pulumi.getter(name="privateKey")
@@ -1891,6 +1935,191 @@ class SigningKeyArgs:
     @private_key_file.setter
     def private_key_file(self, value: pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]):
         pulumi.set(self, "private_key_file", value)
+
+
+class SigningKeyAwsKmsArgsDict(TypedDict):
+    """
+    The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+    """
+    key_id: pulumi.Input[_builtins.str]
+    """
+    Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+    """
+    endpoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+    """
+    region: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+    """
+
+@pulumi.input_type
+class SigningKeyAwsKmsArgs:
+    def __init__(__self__, *,
+                 key_id: pulumi.Input[_builtins.str],
+                 endpoint: pulumi.Input[Optional[_builtins.str]] = None,
+                 region: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+
+        :param pulumi.Input[_builtins.str] key_id: Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+        :param pulumi.Input[_builtins.str] endpoint: Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+        :param pulumi.Input[_builtins.str] region: Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+        """
+        pulumi.set(__self__, "key_id", key_id)
+        if endpoint is not None:
+            pulumi.set(__self__, "endpoint", endpoint)
+        if region is not None:
+            pulumi.set(__self__, "region", region)
+
+    @_builtins.property
+    @pulumi.getter(name="keyId")
+    def key_id(self) -> pulumi.Input[_builtins.str]:
+        """
+        Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "key_id")
+
+    @key_id.setter
+    def key_id(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "key_id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "endpoint")
+
+    @endpoint.setter
+    def endpoint(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def region(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "region")
+
+    @region.setter
+    def region(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "region", value)
+
+
+class SigningKeyPkcs11ArgsDict(TypedDict):
+    """
+    The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+    """
+    module: pulumi.Input[_builtins.str]
+    """
+    Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+    """
+    token_label: pulumi.Input[_builtins.str]
+    """
+    The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+    """
+    key_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+    """
+    key_label: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+    """
+    pin_env: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+    """
+
+@pulumi.input_type
+class SigningKeyPkcs11Args:
+    def __init__(__self__, *,
+                 module: pulumi.Input[_builtins.str],
+                 token_label: pulumi.Input[_builtins.str],
+                 key_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 key_label: pulumi.Input[Optional[_builtins.str]] = None,
+                 pin_env: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+
+        :param pulumi.Input[_builtins.str] module: Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+        :param pulumi.Input[_builtins.str] token_label: The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+        :param pulumi.Input[_builtins.str] key_id: CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+        :param pulumi.Input[_builtins.str] key_label: CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+        :param pulumi.Input[_builtins.str] pin_env: The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+        """
+        pulumi.set(__self__, "module", module)
+        pulumi.set(__self__, "token_label", token_label)
+        if key_id is not None:
+            pulumi.set(__self__, "key_id", key_id)
+        if key_label is not None:
+            pulumi.set(__self__, "key_label", key_label)
+        if pin_env is not None:
+            pulumi.set(__self__, "pin_env", pin_env)
+
+    @_builtins.property
+    @pulumi.getter
+    def module(self) -> pulumi.Input[_builtins.str]:
+        """
+        Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "module")
+
+    @module.setter
+    def module(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "module", value)
+
+    @_builtins.property
+    @pulumi.getter(name="tokenLabel")
+    def token_label(self) -> pulumi.Input[_builtins.str]:
+        """
+        The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "token_label")
+
+    @token_label.setter
+    def token_label(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "token_label", value)
+
+    @_builtins.property
+    @pulumi.getter(name="keyId")
+    def key_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "key_id")
+
+    @key_id.setter
+    def key_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "key_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="keyLabel")
+    def key_label(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "key_label")
+
+    @key_label.setter
+    def key_label(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "key_label", value)
+
+    @_builtins.property
+    @pulumi.getter(name="pinEnv")
+    def pin_env(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "pin_env")
+
+    @pin_env.setter
+    def pin_env(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "pin_env", value)
 
 
 class SoftwareArgsDict(TypedDict):

@@ -27,7 +27,9 @@ __all__ = [
     'Client',
     'Directory',
     'SigningKey',
+    'SigningKeyAwsKms',
     'SigningKeyIdentity',
+    'SigningKeyPkcs11',
     'Software',
     'Substitution',
     'Transport',
@@ -1358,7 +1360,9 @@ class SigningKey(dict):
     @staticmethod
     def __key_warning(key: str):
         suggest = None
-        if key == "privateKey":
+        if key == "awsKms":
+            suggest = "aws_kms"
+        elif key == "privateKey":
             suggest = "private_key"
         elif key == "privateKeyFile":
             suggest = "private_key_file"
@@ -1377,19 +1381,27 @@ class SigningKey(dict):
     def __init__(__self__, *,
                  kid: _builtins.str,
                  alg: Optional[_builtins.str] = None,
+                 aws_kms: Optional['outputs.SigningKeyAwsKms'] = None,
+                 pkcs11: Optional['outputs.SigningKeyPkcs11'] = None,
                  private_key: Optional[Any] = None,
                  private_key_file: Optional[Any] = None):
         """
         Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
 
         :param _builtins.str kid: The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
-        :param _builtins.str alg: Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        :param _builtins.str alg: Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        :param 'SigningKeyAwsKms' aws_kms: The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+        :param 'SigningKeyPkcs11' pkcs11: The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
         :param Union[_builtins.str, Any] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
         :param Union[_builtins.str, Sequence[_builtins.str]] private_key_file: A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
         """
         pulumi.set(__self__, "kid", kid)
         if alg is not None:
             pulumi.set(__self__, "alg", alg)
+        if aws_kms is not None:
+            pulumi.set(__self__, "aws_kms", aws_kms)
+        if pkcs11 is not None:
+            pulumi.set(__self__, "pkcs11", pkcs11)
         if private_key is not None:
             pulumi.set(__self__, "private_key", private_key)
         if private_key_file is not None:
@@ -1407,9 +1419,25 @@ class SigningKey(dict):
     @pulumi.getter
     def alg(self) -> Optional[_builtins.str]:
         """
-        Default `PS256`. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
         """
         return pulumi.get(self, "alg")
+
+    @_builtins.property
+    @pulumi.getter(name="awsKms")
+    def aws_kms(self) -> Optional['outputs.SigningKeyAwsKms']:
+        """
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "aws_kms")
+
+    @_builtins.property
+    @pulumi.getter
+    def pkcs11(self) -> Optional['outputs.SigningKeyPkcs11']:
+        """
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "pkcs11")
 
     @_builtins.property
     @pulumi.getter(name="privateKey")
@@ -1426,6 +1454,70 @@ class SigningKey(dict):
         A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
         """
         return pulumi.get(self, "private_key_file")
+
+
+@pulumi.output_type
+class SigningKeyAwsKms(dict):
+    """
+    The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "keyId":
+            suggest = "key_id"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in SigningKeyAwsKms. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        SigningKeyAwsKms.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        SigningKeyAwsKms.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 key_id: _builtins.str,
+                 endpoint: Optional[_builtins.str] = None,
+                 region: Optional[_builtins.str] = None):
+        """
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+
+        :param _builtins.str key_id: Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+        :param _builtins.str endpoint: Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+        :param _builtins.str region: Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+        """
+        pulumi.set(__self__, "key_id", key_id)
+        if endpoint is not None:
+            pulumi.set(__self__, "endpoint", endpoint)
+        if region is not None:
+            pulumi.set(__self__, "region", region)
+
+    @_builtins.property
+    @pulumi.getter(name="keyId")
+    def key_id(self) -> _builtins.str:
+        """
+        Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "key_id")
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> Optional[_builtins.str]:
+        """
+        Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "endpoint")
+
+    @_builtins.property
+    @pulumi.getter
+    def region(self) -> Optional[_builtins.str]:
+        """
+        Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "region")
 
 
 @pulumi.output_type
@@ -1471,6 +1563,99 @@ class SigningKeyIdentity(dict):
         RFC 7638 thumbprint of the public key.
         """
         return pulumi.get(self, "thumbprint")
+
+
+@pulumi.output_type
+class SigningKeyPkcs11(dict):
+    """
+    The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "tokenLabel":
+            suggest = "token_label"
+        elif key == "keyId":
+            suggest = "key_id"
+        elif key == "keyLabel":
+            suggest = "key_label"
+        elif key == "pinEnv":
+            suggest = "pin_env"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in SigningKeyPkcs11. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        SigningKeyPkcs11.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        SigningKeyPkcs11.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 module: _builtins.str,
+                 token_label: _builtins.str,
+                 key_id: Optional[_builtins.str] = None,
+                 key_label: Optional[_builtins.str] = None,
+                 pin_env: Optional[_builtins.str] = None):
+        """
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+
+        :param _builtins.str module: Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+        :param _builtins.str token_label: The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+        :param _builtins.str key_id: CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+        :param _builtins.str key_label: CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+        :param _builtins.str pin_env: The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+        """
+        pulumi.set(__self__, "module", module)
+        pulumi.set(__self__, "token_label", token_label)
+        if key_id is not None:
+            pulumi.set(__self__, "key_id", key_id)
+        if key_label is not None:
+            pulumi.set(__self__, "key_label", key_label)
+        if pin_env is not None:
+            pulumi.set(__self__, "pin_env", pin_env)
+
+    @_builtins.property
+    @pulumi.getter
+    def module(self) -> _builtins.str:
+        """
+        Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "module")
+
+    @_builtins.property
+    @pulumi.getter(name="tokenLabel")
+    def token_label(self) -> _builtins.str:
+        """
+        The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "token_label")
+
+    @_builtins.property
+    @pulumi.getter(name="keyId")
+    def key_id(self) -> Optional[_builtins.str]:
+        """
+        CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "key_id")
+
+    @_builtins.property
+    @pulumi.getter(name="keyLabel")
+    def key_label(self) -> Optional[_builtins.str]:
+        """
+        CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "key_label")
+
+    @_builtins.property
+    @pulumi.getter(name="pinEnv")
+    def pin_env(self) -> Optional[_builtins.str]:
+        """
+        The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "pin_env")
 
 
 @pulumi.output_type

@@ -32,6 +32,7 @@ class ProviderArgs:
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retry_after_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  operation_budget_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 pkcs11_pin: pulumi.Input[Optional[_builtins.str]] = None,
                  signing_private_key: pulumi.Input[Optional[_builtins.str]] = None,
                  signing_private_key_file: pulumi.Input[Optional[_builtins.str]] = None,
                  transport_key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -52,6 +53,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.int] max_retries: The provider's HTTP transport: overrides the OBDCR_MAX_RETRIES environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] max_retry_after_ms: The provider's HTTP transport: overrides the OBDCR_MAX_RETRY_AFTER_MS environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] operation_budget_ms: One request with all its retries, ms.
+        :param pulumi.Input[_builtins.str] pkcs11_pin: The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
         :param pulumi.Input[_builtins.str] signing_private_key: Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
         :param pulumi.Input[_builtins.str] signing_private_key_file: A file holding that signing private key (read by the provider).
         :param pulumi.Input[_builtins.str] transport_key: Transport (mTLS) private key PEM for every registration that gives none. Secret.
@@ -83,6 +85,8 @@ class ProviderArgs:
             pulumi.set(__self__, "max_retry_after_ms", max_retry_after_ms)
         if operation_budget_ms is not None:
             pulumi.set(__self__, "operation_budget_ms", operation_budget_ms)
+        if pkcs11_pin is not None:
+            pulumi.set(__self__, "pkcs11_pin", pkcs11_pin)
         if signing_private_key is not None:
             pulumi.set(__self__, "signing_private_key", signing_private_key)
         if signing_private_key_file is not None:
@@ -249,6 +253,18 @@ class ProviderArgs:
         pulumi.set(self, "operation_budget_ms", value)
 
     @_builtins.property
+    @pulumi.getter(name="pkcs11Pin")
+    def pkcs11_pin(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
+        """
+        return pulumi.get(self, "pkcs11_pin")
+
+    @pkcs11_pin.setter
+    def pkcs11_pin(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "pkcs11_pin", value)
+
+    @_builtins.property
     @pulumi.getter(name="signingPrivateKey")
     def signing_private_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -316,6 +332,7 @@ class Provider(pulumi.ProviderResource):
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retry_after_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  operation_budget_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 pkcs11_pin: pulumi.Input[Optional[_builtins.str]] = None,
                  signing_private_key: pulumi.Input[Optional[_builtins.str]] = None,
                  signing_private_key_file: pulumi.Input[Optional[_builtins.str]] = None,
                  transport_key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -339,6 +356,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.int] max_retries: The provider's HTTP transport: overrides the OBDCR_MAX_RETRIES environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] max_retry_after_ms: The provider's HTTP transport: overrides the OBDCR_MAX_RETRY_AFTER_MS environment variable (non-negative integer).
         :param pulumi.Input[_builtins.int] operation_budget_ms: One request with all its retries, ms.
+        :param pulumi.Input[_builtins.str] pkcs11_pin: The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
         :param pulumi.Input[_builtins.str] signing_private_key: Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
         :param pulumi.Input[_builtins.str] signing_private_key_file: A file holding that signing private key (read by the provider).
         :param pulumi.Input[_builtins.str] transport_key: Transport (mTLS) private key PEM for every registration that gives none. Secret.
@@ -381,6 +399,7 @@ class Provider(pulumi.ProviderResource):
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  max_retry_after_ms: pulumi.Input[Optional[_builtins.int]] = None,
                  operation_budget_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 pkcs11_pin: pulumi.Input[Optional[_builtins.str]] = None,
                  signing_private_key: pulumi.Input[Optional[_builtins.str]] = None,
                  signing_private_key_file: pulumi.Input[Optional[_builtins.str]] = None,
                  transport_key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -407,6 +426,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["max_retries"] = pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json) if max_retries is not None else None
             __props__.__dict__["max_retry_after_ms"] = pulumi.Output.from_input(max_retry_after_ms).apply(pulumi.runtime.to_json) if max_retry_after_ms is not None else None
             __props__.__dict__["operation_budget_ms"] = pulumi.Output.from_input(operation_budget_ms).apply(pulumi.runtime.to_json) if operation_budget_ms is not None else None
+            __props__.__dict__["pkcs11_pin"] = None if pkcs11_pin is None else pulumi.Output.secret(pkcs11_pin)
             __props__.__dict__["signing_private_key"] = None if signing_private_key is None else pulumi.Output.secret(signing_private_key)
             __props__.__dict__["signing_private_key_file"] = signing_private_key_file
             __props__.__dict__["transport_key"] = None if transport_key is None else pulumi.Output.secret(transport_key)

@@ -76,6 +76,11 @@ func GetOperationBudgetMs(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "obdcr:operationBudgetMs")
 }
 
+// The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
+func GetPkcs11Pin(ctx *pulumi.Context) string {
+	return config.Get(ctx, "obdcr:pkcs11Pin")
+}
+
 // Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.
 func GetSigningPrivateKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "obdcr:signingPrivateKey")

@@ -79,6 +79,11 @@ operationBudgetMs: Optional[int]
 One request with all its retries, ms.
 """
 
+pkcs11Pin: Optional[str]
+"""
+The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
+"""
+
 signingPrivateKey: Optional[str]
 """
 Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.

@@ -112,6 +112,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get_int('operationBudgetMs')
 
     @_builtins.property
+    def pkcs11_pin(self) -> Optional[str]:
+        """
+        The PKCS#11 user PIN for a `signingKey.pkcs11` key (else the environment variable named by `signingKey.pkcs11.pinEnv`, default `OBDCR_PKCS11_PIN`). Secret.
+        """
+        return __config__.get('pkcs11Pin')
+
+    @_builtins.property
     def signing_private_key(self) -> Optional[str]:
         """
         Signing private key (PKCS#8 PEM or a private JWK as JSON) for every registration that gives none. Secret.

@@ -1,0 +1,164 @@
+/**
+ * A signing key in AWS KMS: `kms:GetPublicKey` once (the public JWK), `kms:Sign` per signature
+ * over the SHA-256 digest (`MessageType: DIGEST`). PS256 = `RSASSA_PSS_SHA_256` (AWS uses a 32-byte
+ * salt, as JOSE requires); ES256 = `ECDSA_SHA_256`, whose DER answer is turned into r‖s. Uses the
+ * optional `@aws-sdk/client-kms`, loaded only when an aws_kms key is configured; credentials come
+ * the usual AWS way (environment, shared config/profile, container or instance role).
+ */
+import { createPublicKey } from "node:crypto";
+import type * as Kms from "@aws-sdk/client-kms";
+import type * as jose from "jose";
+import { SignerError } from "../core/errors.js";
+import { digestOf } from "../core/memo.js";
+import type { SigningAlg } from "../core/schemas/common.js";
+import type { AwsKmsKeyParams } from "../core/schemas/params.js";
+import { derToJoseEcdsa, jwkFitsAlg, type Signer, sha256, signerJwk } from "../core/sign/signer.js";
+
+type Sdk = typeof Kms;
+const FIELD = "signing_key.aws_kms";
+
+let sdk: Promise<Sdk> | undefined;
+
+/** The AWS SDK's KMS client, loaded on first use (a typed error when it is not installed). */
+export function loadKmsSdk(): Promise<Sdk> {
+  sdk ??= import("@aws-sdk/client-kms")
+    .then((m) => ((m as { default?: Sdk }).default?.KMSClient ? (m as { default: Sdk }).default : m) as Sdk)
+    .catch((cause) => {
+      sdk = undefined;
+      throw new SignerError(
+        FIELD,
+        "backend_missing",
+        "AWS KMS signing needs the optional package @aws-sdk/client-kms, which is not installed: `npm install @aws-sdk/client-kms`",
+        { cause },
+      );
+    });
+  return sdk;
+}
+
+const opened = new Map<string, Promise<Signer>>();
+
+export function describeKms(p: AwsKmsKeyParams): string {
+  return `the AWS KMS key ${p.key_id}${p.region ? ` (${p.region})` : ""}`;
+}
+
+/** Open the key (GetPublicKey, checks); once per key, region, endpoint, kid and alg in a process. */
+export function openKmsSigner(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<Signer> {
+  const cacheKey = digestOf(p.key_id, p.region ?? "", p.endpoint ?? "", kid, alg);
+  let s = opened.get(cacheKey);
+  if (!s) {
+    s = open(p, kid, alg);
+    opened.set(cacheKey, s);
+    s.catch(() => opened.delete(cacheKey));
+  }
+  return s;
+}
+
+/** What an AWS SDK error means for the input (no credentials or key material in the words). */
+function kmsFailure(e: unknown, p: AwsKmsKeyParams, op: "GetPublicKey" | "Sign"): SignerError {
+  const name = e instanceof Error ? e.name : "Error";
+  const describe = describeKms(p);
+  switch (name) {
+    case "NotFoundException":
+      return new SignerError(`${FIELD}.key_id`, "key_not_found", `${describe} does not exist`, {
+        cause: name,
+      });
+    case "DisabledException":
+    case "KMSInvalidStateException":
+      return new SignerError(
+        `${FIELD}.key_id`,
+        "key_unusable",
+        `${describe} is disabled or pending deletion`,
+        {
+          cause: name,
+        },
+      );
+    case "InvalidKeyUsageException":
+    case "UnsupportedOperationException":
+      return new SignerError(`${FIELD}.key_id`, "key_unusable", `${describe} is not a SIGN_VERIFY key`, {
+        cause: name,
+      });
+    case "AccessDeniedException":
+      return new SignerError(
+        `${FIELD}.key_id`,
+        op === "Sign" ? "sign_failed" : "key_unusable",
+        `the AWS principal may not call kms:${op} on ${describe} (grant kms:Sign and kms:GetPublicKey)`,
+        { cause: name },
+      );
+    case "CredentialsProviderError":
+      return new SignerError(
+        FIELD,
+        "unavailable",
+        "no AWS credentials were found (environment, shared config/profile, or a role)",
+        { cause: name },
+      );
+    default:
+      return new SignerError(
+        p.endpoint ? `${FIELD}.endpoint` : `${FIELD}.region`,
+        op === "Sign" ? "sign_failed" : "unavailable",
+        `kms:${op} on ${describe} failed (${name}${e instanceof Error && name !== e.message ? `: ${e.message.slice(0, 200)}` : ""})`,
+        { cause: name },
+      );
+  }
+}
+
+async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<Signer> {
+  const k = await loadKmsSdk();
+  const client = new k.KMSClient({
+    ...(p.region ? { region: p.region } : {}),
+    ...(p.endpoint ? { endpoint: p.endpoint } : {}),
+  });
+  const describe = describeKms(p);
+  let pub: Kms.GetPublicKeyCommandOutput;
+  try {
+    pub = await client.send(new k.GetPublicKeyCommand({ KeyId: p.key_id }));
+  } catch (e) {
+    throw kmsFailure(e, p, "GetPublicKey");
+  }
+  if (pub.KeyUsage && pub.KeyUsage !== "SIGN_VERIFY")
+    throw new SignerError(
+      `${FIELD}.key_id`,
+      "key_unusable",
+      `${describe} has KeyUsage ${pub.KeyUsage}, not SIGN_VERIFY`,
+    );
+  const algorithm = alg === "PS256" ? "RSASSA_PSS_SHA_256" : "ECDSA_SHA_256";
+  if (pub.SigningAlgorithms && !pub.SigningAlgorithms.includes(algorithm))
+    throw new SignerError(
+      `${FIELD}.key_id`,
+      "key_unusable",
+      `${describe} cannot sign ${alg} (${algorithm}); its key spec is ${pub.KeySpec} (signing_key.alg)`,
+    );
+  if (!pub.PublicKey)
+    throw new SignerError(`${FIELD}.key_id`, "key_unusable", `${describe} returned no public key`);
+  const spki = createPublicKey({ key: Buffer.from(pub.PublicKey), format: "der", type: "spki" });
+  const public_jwk = signerJwk(spki.export({ format: "jwk" }) as jose.JWK, kid, alg);
+  const misfit = jwkFitsAlg(public_jwk, alg);
+  if (misfit)
+    throw new SignerError(`${FIELD}.key_id`, "key_unusable", `${describe}: ${misfit} (signing_key.alg)`);
+  return {
+    kid,
+    alg,
+    backend: "aws_kms",
+    public_jwk,
+    describe,
+    field: `${FIELD}.key_id`,
+    async sign(data) {
+      let out: Kms.SignCommandOutput;
+      try {
+        out = await client.send(
+          new k.SignCommand({
+            KeyId: p.key_id,
+            Message: sha256(data),
+            MessageType: "DIGEST",
+            SigningAlgorithm: algorithm,
+          }),
+        );
+      } catch (e) {
+        throw kmsFailure(e, p, "Sign");
+      }
+      if (!out.Signature)
+        throw new SignerError(`${FIELD}.key_id`, "sign_failed", `${describe} returned no signature`);
+      // KMS returns ECDSA signatures as DER; JOSE wants r‖s.
+      return alg === "ES256" ? derToJoseEcdsa(out.Signature) : new Uint8Array(out.Signature);
+    },
+  };
+}
