@@ -138,5 +138,7 @@ export function schemaDocs(root: string): Docs {
       `The provider's HTTP transport: overrides the ${env} environment variable (non-negative integer).`;
   docs.provider =
     "The obdcr provider: key material shared by every registration, transport limits, import settings.";
+  // args_doc.ts speaks to the dynamic resource (`ob-dcr:` config); the plugin's config is `obdcr:`.
+  for (const [k, v] of Object.entries(docs)) docs[k] = v.replaceAll("`ob-dcr:", "`obdcr:");
   return docs;
 }

@@ -29,6 +29,28 @@ export function declared(props: Props): RegistrationInputs {
   return out as unknown as RegistrationInputs;
 }
 
+/**
+ * What `check` adds to the declared inputs (bank capabilities, material identities, the client_id
+ * hint): bookkeeping that diff and create need, recorded in the outputs too.
+ */
+export const CHECKED_KEYS = [
+  "bankCapabilities",
+  "caFingerprints",
+  "signingKeyIdentity",
+  "transportCertificate",
+  "clientIdHint",
+] as const;
+
+/**
+ * The inputs a refresh records: the declared ones and check's bookkeeping as recorded, so that the
+ * next update's diff (the engine's, of old and new inputs) shows only what the user changed.
+ */
+export function recordedInputs(props: Props): Props {
+  const out: Props = { ...declared(props) };
+  for (const k of CHECKED_KEYS) if (props[k] !== undefined) out[k] = props[k];
+  return out;
+}
+
 /** The value at a path; UNKNOWN when the path crosses a value unknown during preview. */
 export function at(obj: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = obj;
