@@ -35,6 +35,7 @@ export const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   delete: () => import("./commands/delete.js").then((m) => m.command),
   discover: () => import("./commands/discover.js").then((m) => m.command),
   doctor: () => import("./commands/doctor.js").then((m) => m.command),
+  "import-inputs": () => import("./commands/import_inputs.js").then((m) => m.command),
 };
 
 export function version(): string {
