@@ -215,14 +215,18 @@ describe("npm pack, installed offline into new projects", () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("the tarball holds package.json, the README and the build of provider/ and sandbox/, nothing else", () => {
+  it("the tarball holds package.json, the README, the build of provider/ and sandbox/ and the Python SDK, nothing else", () => {
     expect(packedFiles).toContain("package.json");
     expect(packedFiles).toContain("README.md");
+    // The Python SDK, so `pip install node_modules/ob-dcr/sdk/python` needs no clone of the repository.
+    expect(packedFiles).toContain("sdk/python/setup.py");
+    expect(packedFiles).toContain("sdk/python/pulumi_obdcr/__init__.py");
     const strays = packedFiles.filter(
       (f) =>
         f !== "package.json" &&
         f !== "README.md" &&
         f !== "bin/pulumi-resource-obdcr" && // the native provider plugin's wrapper
+        !/^sdk\/python\/(setup\.py$|pulumi_obdcr\/)/.test(f) && // the Python SDK, for `pip install node_modules/ob-dcr/sdk/python`
         !/^dist\/(provider|sandbox)\//.test(f),
     );
     expect(strays).toEqual([]);

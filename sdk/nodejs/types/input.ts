@@ -387,7 +387,7 @@ export interface SigningKeyArgs {
      */
     kid: pulumi.Input<string>;
     /**
-     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret.
      */
     privateKey?: pulumi.Input<string | any | undefined>;
     /**
@@ -431,7 +431,7 @@ export interface TransportArgs {
      */
     certFile?: pulumi.Input<string | pulumi.Input<string>[] | undefined>;
     /**
-     * PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+     * PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret.
      */
     key?: pulumi.Input<string | undefined>;
     /**

@@ -387,7 +387,7 @@ export interface SigningKey {
      */
     kid: string;
     /**
-     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret.
      */
     privateKey?: string | any;
     /**
@@ -464,7 +464,7 @@ export interface Transport {
      */
     certFile?: string | string[];
     /**
-     * PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+     * PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret.
      */
     key?: string;
     /**

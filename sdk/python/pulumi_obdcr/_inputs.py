@@ -1789,7 +1789,7 @@ class SigningKeyArgsDict(TypedDict):
     """
     private_key: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Any]]]]
     """
-    PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+    PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret.
     """
     private_key_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
@@ -1808,7 +1808,7 @@ class SigningKeyArgs:
 
         :param pulumi.Input[_builtins.str] kid: The kid the directory assigned to this key.
         :param pulumi.Input[_builtins.str] alg: Default `PS256`.
-        :param pulumi.Input[Union[_builtins.str, Any]] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+        :param pulumi.Input[Union[_builtins.str, Any]] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret.
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] private_key_file: A file holding the private key (read by the provider; only the path is in state).
         """
         pulumi.set(__self__, "kid", kid)
@@ -1847,7 +1847,7 @@ class SigningKeyArgs:
     @pulumi.getter(name="privateKey")
     def private_key(self) -> pulumi.Input[Optional[Union[_builtins.str, Any]]]:
         """
-        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret.
         """
         return pulumi.get(self, "private_key")
 
@@ -1942,7 +1942,7 @@ class TransportArgsDict(TypedDict):
     """
     key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+    PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret.
     """
     key_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
@@ -1965,7 +1965,7 @@ class TransportArgs:
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] ca_file: A file holding `ca` (read by the provider; only the path is in state).
         :param pulumi.Input[_builtins.str] cert: PEM certificate (may include the chain). Or `certFile`.
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] cert_file: A file holding `cert` (read by the provider; only the path is in state).
-        :param pulumi.Input[_builtins.str] key: PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+        :param pulumi.Input[_builtins.str] key: PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret.
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] key_file: A file holding `key` (read by the provider; only the path is in state).
         """
         if ca is not None:
@@ -2033,7 +2033,7 @@ class TransportArgs:
     @pulumi.getter
     def key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+        PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret.
         """
         return pulumi.get(self, "key")
 

@@ -1359,7 +1359,7 @@ class SigningKey(dict):
 
         :param _builtins.str kid: The kid the directory assigned to this key.
         :param _builtins.str alg: Default `PS256`.
-        :param Union[_builtins.str, Any] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+        :param Union[_builtins.str, Any] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret.
         :param Union[_builtins.str, Sequence[_builtins.str]] private_key_file: A file holding the private key (read by the provider; only the path is in state).
         """
         pulumi.set(__self__, "kid", kid)
@@ -1390,7 +1390,7 @@ class SigningKey(dict):
     @pulumi.getter(name="privateKey")
     def private_key(self) -> Optional[Any]:
         """
-        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret.
+        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret.
         """
         return pulumi.get(self, "private_key")
 
@@ -1583,7 +1583,7 @@ class Transport(dict):
         :param Union[_builtins.str, Sequence[_builtins.str]] ca_file: A file holding `ca` (read by the provider; only the path is in state).
         :param _builtins.str cert: PEM certificate (may include the chain). Or `certFile`.
         :param Union[_builtins.str, Sequence[_builtins.str]] cert_file: A file holding `cert` (read by the provider; only the path is in state).
-        :param _builtins.str key: PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+        :param _builtins.str key: PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret.
         :param Union[_builtins.str, Sequence[_builtins.str]] key_file: A file holding `key` (read by the provider; only the path is in state).
         """
         if ca is not None:
@@ -1635,7 +1635,7 @@ class Transport(dict):
     @pulumi.getter
     def key(self) -> Optional[_builtins.str]:
         """
-        PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret.
+        PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret.
         """
         return pulumi.get(self, "key")
 
