@@ -100,12 +100,13 @@ async function main(): Promise<void> {
     `SSA API:    ${br.manifest.directory.ssa_endpoint_template}`,
     ...br.manifest.servers.map((a) => `server:     ${a.name}  ${a.discovery_url}`),
   ];
-  process.stdout.write(`${lines.join("\n")}\n`);
+  // Recorded before it says it runs: whoever reads that line finds the record.
   mkdirSync(dirname(RUNNING_FILE), { recursive: true });
   writeFileSync(
     RUNNING_FILE,
     `${JSON.stringify({ pid: process.pid, manifest: sandbox.manifestPath, admin_url: m.admin_url }, null, 2)}\n`,
   );
+  process.stdout.write(`${lines.join("\n")}\n`);
   const stop = () => {
     process.stdout.write("stopping sandbox\n");
     rmSync(RUNNING_FILE, { force: true });

@@ -41,7 +41,11 @@ describe("npm run sandbox and sandbox-config.mjs", () => {
     const bin = path.join(tmp, "bin");
     mkdirSync(bin);
     const log = path.join(tmp, "pulumi.log");
-    writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "$*" >> "${log}"\n`);
+    // It reads stdin only when given a secret there (the signing key is piped, never an argument).
+    writeFileSync(
+      path.join(bin, "pulumi"),
+      `#!/bin/sh\necho "$*" >> "${log}"\nif [ "$3" = "--secret" ]; then cat > /dev/null; fi\n`,
+    );
     chmodSync(path.join(bin, "pulumi"), 0o755);
     const env = { ...process.env, HOME: home, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` };
 

@@ -58,6 +58,20 @@ export interface Bank {
 }
 
 /**
+ * What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+ */
+export interface BankCapabilities {
+    /**
+     * The bank refuses a second registration of the software: a replacement deletes first.
+     */
+    refusesDuplicateRegistration: boolean;
+    /**
+     * The bank offers PUT: a metadata change is an update, not a replacement.
+     */
+    supportsUpdate: boolean;
+}
+
+/**
  * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc"
  */
 export interface BankProfile {

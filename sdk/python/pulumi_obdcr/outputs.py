@@ -18,6 +18,7 @@ from . import outputs
 __all__ = [
     'Adopt',
     'Bank',
+    'BankCapabilities',
     'BankProfile',
     'BankProfileAud',
     'BankProfileIss',
@@ -223,6 +224,59 @@ class Bank(dict):
         Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`.
         """
         return pulumi.get(self, "token_endpoint")
+
+
+@pulumi.output_type
+class BankCapabilities(dict):
+    """
+    What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "refusesDuplicateRegistration":
+            suggest = "refuses_duplicate_registration"
+        elif key == "supportsUpdate":
+            suggest = "supports_update"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in BankCapabilities. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        BankCapabilities.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        BankCapabilities.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 refuses_duplicate_registration: _builtins.bool,
+                 supports_update: _builtins.bool):
+        """
+        What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+
+        :param _builtins.bool refuses_duplicate_registration: The bank refuses a second registration of the software: a replacement deletes first.
+        :param _builtins.bool supports_update: The bank offers PUT: a metadata change is an update, not a replacement.
+        """
+        pulumi.set(__self__, "refuses_duplicate_registration", refuses_duplicate_registration)
+        pulumi.set(__self__, "supports_update", supports_update)
+
+    @_builtins.property
+    @pulumi.getter(name="refusesDuplicateRegistration")
+    def refuses_duplicate_registration(self) -> _builtins.bool:
+        """
+        The bank refuses a second registration of the software: a replacement deletes first.
+        """
+        return pulumi.get(self, "refuses_duplicate_registration")
+
+    @_builtins.property
+    @pulumi.getter(name="supportsUpdate")
+    def supports_update(self) -> _builtins.bool:
+        """
+        The bank offers PUT: a metadata change is an update, not a replacement.
+        """
+        return pulumi.get(self, "supports_update")
 
 
 @pulumi.output_type
