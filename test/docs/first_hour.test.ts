@@ -510,6 +510,15 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
     writeFileSync(path.join(dir, "Pulumi.yaml"), example);
     const env = { ...pulumiEnv };
     await runBlock(docBlock("README.md", "plugin").text, dir, env, installers);
+    if (node20) {
+      // The plugin made to run on the old Node says the fix instead of failing inside undici.
+      const wrapper = path.join(dir, "node_modules", "ob-dcr", "bin", "pulumi-resource-obdcr");
+      const r = await run(wrapper, [], { cwd: dir, env: { ...env, OBDCR_NODE: node20 } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npm install node@24.*OBDCR_NODE/,
+      );
+    }
     const pulumi = pulumiIn(dir, env);
     ok("stack init", await pulumi("stack", "init", "dev"));
     appendFileSync(path.join(dir, "Pulumi.dev.yaml"), filledTemplate("yaml", ["yaml-a", "yaml-b"]));
