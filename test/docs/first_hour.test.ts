@@ -101,18 +101,6 @@ import { ObClientRegistration, type ObClientRegistrationArgs } from "ob-dcr/pulu
 const reg = new ObClientRegistration("bank", new pulumi.Config().requireObject<ObClientRegistrationArgs>("registration"));
 export const clientId = reg.clientId;
 `;
-// The plugin from TypeScript without generating the SDK: the type token and the schema's inputs.
-const PLUGIN_TS = `import * as pulumi from "@pulumi/pulumi";
-
-class ClientRegistration extends pulumi.CustomResource {
-  declare readonly clientId: pulumi.Output<string>;
-  constructor(name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-    super("obdcr:index:ClientRegistration", name, { ...args, clientId: undefined }, opts);
-  }
-}
-const reg = new ClientRegistration("bank", new pulumi.Config().requireObject<pulumi.Inputs>("registration"));
-export const clientId = reg.clientId;
-`;
 
 // The names a Python snippet uses but neither imports, assigns nor gets from builtins.
 const NAMES_PY = `import ast, builtins, sys
@@ -356,7 +344,7 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
       `${TS_PULUMI_YAML("plugin-ts")}${docBlock("README.md", "plugin-yaml").text}\n`,
     );
     writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
-    writeFileSync(path.join(dir, "index.ts"), PLUGIN_TS);
+    writeFileSync(path.join(dir, "index.ts"), docBlock("docs/languages.md", "plugin-ts-program").text);
     writeFileSync(
       path.join(dir, "package.json"),
       JSON.stringify({
