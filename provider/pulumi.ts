@@ -1,4 +1,7 @@
 /** The Pulumi side of ob-dcr: `import { ObClientRegistration } from "ob-dcr/pulumi"`. */
+// First: on a Node too old for undici, stop with the fix.
+import "./resource/runtime_guard.js";
+
 export type {
   AdoptArgs,
   BankArgs,

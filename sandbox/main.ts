@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { startCdrAuSandbox } from "./cdr_au/index.js";
@@ -8,6 +10,23 @@ import { startOfbBrSandbox } from "./ofb_br/index.js";
  * `npm run sandbox`: start the UK sandbox and the AU CDR and Brazil Open Finance emulators on fixed
  * ports (or ephemeral), print where things are, stop on Ctrl-C.
  */
+const USAGE = `npm run sandbox -- [options]   (or: node dist/sandbox/main.js [options])
+
+Starts the local Open Banking Directory and banks (UK), the AU CDR Register and data holders and the
+Brazil Open Finance directory and servers, over real TLS/mTLS, until Ctrl-C.
+
+  --data-dir DIR    registrations, PKI, manifest.json and cli/<bank>.json (default <package>/.sandbox)
+  --port-base N     first port (default 9443): directory N, admin N+1, banks N+2, N+3; AU N+10..N+13; BR N+20..N+23
+  --ephemeral       free ports chosen by the system instead
+  --no-log          no request log
+  --help            this text
+
+While it runs, ${"~"}/.cache/ob-dcr/sandbox.json names its manifest (examples/yaml/sandbox-config.mjs reads it).
+`;
+
+/** Where a running `npm run sandbox` says its manifest is, for tools started elsewhere. */
+export const RUNNING_FILE = join(homedir(), ".cache", "ob-dcr", "sandbox.json");
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -15,8 +34,14 @@ async function main(): Promise<void> {
       "port-base": { type: "string", default: "9443" },
       ephemeral: { type: "boolean", default: false },
       log: { type: "boolean", default: true },
+      help: { type: "boolean", short: "h", default: false },
     },
+    allowNegative: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const base = values.ephemeral ? 0 : Number(values["port-base"]);
   if (!Number.isInteger(base) || base < 0 || base > 65500)
     throw new TypeError("--port-base must be a port number");
@@ -75,9 +100,16 @@ async function main(): Promise<void> {
     `SSA API:    ${br.manifest.directory.ssa_endpoint_template}`,
     ...br.manifest.servers.map((a) => `server:     ${a.name}  ${a.discovery_url}`),
   ];
+  // Recorded before it says it runs: whoever reads that line finds the record.
+  mkdirSync(dirname(RUNNING_FILE), { recursive: true });
+  writeFileSync(
+    RUNNING_FILE,
+    `${JSON.stringify({ pid: process.pid, manifest: sandbox.manifestPath, admin_url: m.admin_url }, null, 2)}\n`,
+  );
   process.stdout.write(`${lines.join("\n")}\n`);
   const stop = () => {
     process.stdout.write("stopping sandbox\n");
+    rmSync(RUNNING_FILE, { force: true });
     Promise.all([sandbox.close(), au.close(), br.close()]).then(
       () => process.exit(0),
       () => process.exit(1),

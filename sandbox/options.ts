@@ -18,7 +18,10 @@ export const SoftwareConfig = z.strictObject({
     .array(z.enum(["AISP", "PISP", "CBPII"]))
     .min(1)
     .default(["AISP", "PISP"]),
-  software_redirect_uris: z.array(z.url()).min(1).default(["https://tpp.example.com/callback"]),
+  software_redirect_uris: z
+    .array(z.url())
+    .min(1)
+    .default(["https://tpp.example.com/callback", "https://tpp.example.com/callback2"]),
   software_logo_uri: z.url().default("https://tpp.example.com/logo.png"),
   software_tos_uri: z.url().default("https://tpp.example.com/tos"),
   software_policy_uri: z.url().default("https://tpp.example.com/policy"),

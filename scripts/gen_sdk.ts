@@ -60,7 +60,7 @@ const README = (install: string) =>
     "a client registration at a bank as the resource `obdcr:index:ClientRegistration`.",
     "",
     `Generated from the plugin's schema by \`npm run sdk\` in the ob-dcr repository. Install: ${install}.`,
-    "The plugin itself (`bin/pulumi-resource-obdcr`, needs Node >= 22.12) is named in `Pulumi.yaml`:",
+    "The plugin itself (`bin/pulumi-resource-obdcr`, needs Node >= 22.19: `npm install ob-dcr @pulumi/pulumi node@24` brings one) is named in `Pulumi.yaml`:",
     "",
     "    plugins:",
     "      providers:",
@@ -88,7 +88,9 @@ export function sdkSchema(schemaText = readFileSync(SCHEMA_JSON, "utf8")): Recor
       ...language,
       python: {
         ...language.python,
-        readme: README("`pip install ./sdk/python` from a clone of ob-dcr"),
+        readme: README(
+          "`pip install node_modules/ob-dcr/sdk/python` after `npm install ob-dcr`, or `pip install ./sdk/python` from a clone",
+        ),
       },
       nodejs: {
         ...language.nodejs,

@@ -142,11 +142,21 @@ export function schemaDocs(root: string): Docs {
     "transportCertificate.issuerDn": "Issuer DN.",
     "transportCertificate.notBefore": "Start of validity.",
     "transportCertificate.notAfter": "End of validity.",
+    bankCapabilities:
+      "What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).",
+    "bankCapabilities.supportsUpdate":
+      "The bank offers PUT: a metadata change is an update, not a replacement.",
+    "bankCapabilities.refusesDuplicateRegistration":
+      "The bank refuses a second registration of the software: a replacement deletes first.",
+    clientIdHint:
+      "The client_id proposed to a bank that honours a hint (bankProfile.clientIdHint); kept across updates (bookkeeping).",
   } satisfies Docs);
   for (const [k, [, env]] of Object.entries(TRANSPORT_CONFIG))
     docs[`config.${k}`] ??=
       `The provider's HTTP transport: overrides the ${env} environment variable (non-negative integer).`;
   docs.provider =
     "The obdcr provider: key material shared by every registration, transport limits, import settings.";
+  // args_doc.ts speaks to the dynamic resource (`ob-dcr:` config); the plugin's config is `obdcr:`.
+  for (const [k, v] of Object.entries(docs)) docs[k] = v.replaceAll("`ob-dcr:", "`obdcr:");
   return docs;
 }

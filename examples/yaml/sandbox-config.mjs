@@ -9,6 +9,7 @@
 // (piped to `pulumi config set --secret`, never on a command line). Uses `pulumi` from PATH.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
 function fail(message) {
@@ -16,13 +17,35 @@ function fail(message) {
   process.exit(1);
 }
 
+// Where `npm run sandbox` says, while it runs, that its manifest is (sandbox/main.ts RUNNING_FILE).
+const RUNNING_FILE = join(homedir(), ".cache", "ob-dcr", "sandbox.json");
+
+function running() {
+  if (!existsSync(RUNNING_FILE)) return undefined;
+  try {
+    const r = JSON.parse(readFileSync(RUNNING_FILE, "utf8"));
+    process.kill(r.pid, 0); // throws when that sandbox is gone
+    return existsSync(r.manifest) ? r.manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function findManifest(from) {
+  const tried = [];
   for (let d = resolve(from); ; d = dirname(d)) {
     const f = join(d, ".sandbox", "manifest.json");
     if (existsSync(f)) return f;
-    if (d === dirname(d))
-      fail(`no .sandbox/manifest.json above ${from}: start the sandbox (npm run sandbox)`);
+    tried.push(f);
+    if (d === dirname(d)) break;
   }
+  const r = running();
+  if (r) return r;
+  fail(
+    `no sandbox manifest found: not in .sandbox/ of ${resolve(from)} or a folder above it, and no running \`npm run sandbox\` ` +
+      `is recorded in ${RUNNING_FILE}. Start it (npm run sandbox, in the ob-dcr repository), or pass --manifest <file> ` +
+      "(the path its first lines print after `manifest:`)",
+  );
 }
 
 const i = process.argv.indexOf("--manifest");

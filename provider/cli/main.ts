@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 /**
  * ob-dcr command line. The only place that exits: `main()` returns an exit code, the bin wrapper at
  * the bottom sets it. Commands are data (citty `defineCommand`), loaded lazily.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { printable, safeJson, scrubSecrets } from "../core/untrusted.js";
+import { nodeTooOld, nodeTooOldMessage, OBDCR_UNSUPPORTED_RUNTIME } from "../runtime_check.js";
 import {
   EXIT_CODE_MEANING,
   EXIT_OK,
@@ -35,6 +36,7 @@ export const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   discover: () => import("./commands/discover.js").then((m) => m.command),
   doctor: () => import("./commands/doctor.js").then((m) => m.command),
   banks: () => import("./commands/banks.js").then((m) => m.command),
+  "import-inputs": () => import("./commands/import_inputs.js").then((m) => m.command),
 };
 
 export function version(): string {
@@ -136,17 +138,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
   }
 }
 
-/** undici 8 and jose need Node >= 22.12; older Nodes fail later with cryptic errors. */
-const nodeTooOld = () => {
-  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  return major < 22 || (major === 22 && minor < 12);
-};
-
-if (require.main === module && nodeTooOld()) {
-  process.stderr.write(
-    `ob-dcr needs Node.js >= 22.12 (this is ${process.version}). In this repository, run it through npm ` +
-      "(npx ob-dcr, npm exec ob-dcr), which puts the project's own Node 24 first on PATH.\n",
-  );
+if (require.main === module && nodeTooOld(process.versions.node)) {
+  process.stderr.write(`${OBDCR_UNSUPPORTED_RUNTIME}: ${nodeTooOldMessage("cli", process.version)}\n`);
   process.exitCode = 1;
 } else if (require.main === module) {
   main(process.argv.slice(2), {

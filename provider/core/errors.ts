@@ -140,12 +140,14 @@ export class RegistrationRejectedError extends ObDcrError {
   readonly error_description: string | undefined;
   /** The input the refusal is about (snake_case path), when it can be told (see `rejectionField`). */
   readonly field: string | undefined;
+  /** Other inputs the message names as worth checking (snake_case paths; each face spells them its way). */
+  readonly checks: readonly string[];
   constructor(
     status: number,
     error: string | undefined,
     error_description: string | undefined,
     context: string,
-    options?: ObDcrErrorOptions & { field?: string | undefined },
+    options?: ObDcrErrorOptions & { field?: string | undefined; checks?: readonly string[] | undefined },
   ) {
     const code = error === undefined ? undefined : untrustedText(error, 100);
     const description = error_description === undefined ? undefined : untrustedText(error_description, 1000);
@@ -160,6 +162,7 @@ export class RegistrationRejectedError extends ObDcrError {
     this.error = code;
     this.error_description = description;
     this.field = options?.field;
+    this.checks = options?.checks ?? [];
   }
 }
 

@@ -128,6 +128,12 @@ export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInpu
     const field = directoryTokenField(e.error_description, i.client_id_field ?? "software.software_id");
     // The input the directory named first, then (invalid_client) everything it checks.
     const fix = field ? ` (fix ${field})` : "";
+    const checks =
+      e.error !== "invalid_client"
+        ? []
+        : i.auth === "tls_client_auth"
+          ? ["directory.client_id", "transport.cert"]
+          : ["signing_key", "software.software_id", "transport.cert"];
     const checklist =
       e.error !== "invalid_client"
         ? ""
@@ -140,7 +146,7 @@ export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInpu
       e.error,
       `${e.error_description ?? "client authentication failed"}${hint}`,
       "directory token request",
-      { cause: e, field, remedy: field ? { kind: "fix-input", field } : undefined },
+      { cause: e, field, checks, remedy: field ? { kind: "fix-input", field } : undefined },
     );
   }
   cacheToken(ctx, key, t);

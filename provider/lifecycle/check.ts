@@ -33,9 +33,9 @@ export async function check(lc: Lifecycle, news: Props): Promise<CheckResult> {
         if (at(params, i.path) === UNKNOWN) continue; // known only at `up`
         let reason = i.message;
         if (i.path.join(".") === "signing_key.private_key")
-          reason = `${reason}; give signingKey.privateKey, signingKey.privateKeyFile or the ob-dcr:signingPrivateKey config secret`;
+          reason = `${reason}; give signingKey.privateKey, signingKey.privateKeyFile or the ${lc.configKey("signingPrivateKey")} config secret`;
         if (i.path.join(".") === "transport.key")
-          reason = `${reason}; give transport.key, transport.keyFile or the ob-dcr:transportKey config secret`;
+          reason = `${reason}; give transport.key, transport.keyFile or the ${lc.configKey("transportKey")} config secret`;
         // A setting that moved names its new home in the resource's spelling.
         if (reason.startsWith("moved: "))
           reason = reason.replace(/[a-z]+_[a-z0-9_.]*/g, (w) => propertyPath(w.split(".")));

@@ -13,6 +13,8 @@ export interface Lifecycle {
   /** The operator confirmed that the bank deleted this client (`OBDCR_CONFIRM_GONE`). */
   confirmedGone(client_id: string): boolean;
   now(): number;
+  /** A provider config key as this face's users set it (`obdcr:signingPrivateKey` in the plugin). */
+  configKey(key: keyof ConfigSecrets): string;
 }
 
 /** What happened, for the adapter to say (no secrets in any of them). */

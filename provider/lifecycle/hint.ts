@@ -3,6 +3,7 @@
  * across runs, so a run that died after the bank committed the POST is found by the next one.
  */
 import { createHash } from "node:crypto";
+import { diffRegistration } from "./diff.js";
 import { IDENTITY_PATHS } from "./fields.js";
 import { at, type Props, stable, UNKNOWN } from "./props.js";
 
@@ -16,11 +17,17 @@ export function uuidFrom(seed: string): string {
 }
 
 /**
- * A new resource derives its hint from its seed (stack and name) and its identity; one that exists
- * derives the next from its last, so a replacement never proposes the id it replaces.
+ * A new resource derives its hint from its seed (stack and name) and its identity. One that exists
+ * keeps its hint while it is updated (a hint that changed on its own would read as drift), and a
+ * replacement derives the next from it, so it never proposes the id it replaces; either way the
+ * same inputs give the same hint, so a run after a lost POST answer proposes (and finds) the same.
+ * `olds` are the recorded inputs, `news` the checked ones (with the bank's capabilities).
  */
 export function nextClientIdHint(olds: Props, news: Props): string | undefined {
-  if (typeof olds.clientIdHint === "string") return uuidFrom(`next:${olds.clientIdHint}`);
+  if (typeof olds.clientIdHint === "string")
+    return diffRegistration(olds, news).replaces.length === 0
+      ? olds.clientIdHint
+      : uuidFrom(`next:${olds.clientIdHint}`);
   if (typeof news.clientIdHintSeed !== "string" || news.clientIdHintSeed.includes(UNKNOWN)) return undefined;
   const identity = IDENTITY_PATHS.map((path) => at(news, path) ?? null);
   if (identity.includes(UNKNOWN)) return undefined;

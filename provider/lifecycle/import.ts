@@ -4,6 +4,8 @@
  * inputs returned are those that lead to the registration as the bank holds it, so the next
  * `up` changes nothing. No Pulumi here: the native adapter words and seals the result.
  */
+
+import path from "node:path";
 import {
   GoneUnconfirmedError,
   InvalidInputError,
@@ -12,6 +14,7 @@ import {
   ObDcrError,
   restated,
 } from "../core/errors.js";
+import { MATERIAL_FILE_REFERENCES } from "../core/schemas/material_refs.js";
 import type { Lifecycle, Note } from "./context.js";
 import { MANAGED_METADATA, UNMANAGED_CLIENT_FIELDS } from "./fields.js";
 import { camelKeys, camelToSnake } from "./inputs.js";
@@ -132,4 +135,31 @@ export async function importRegistration(
     );
   const registered = (r.props.registeredMetadata ?? {}) as Record<string, unknown>;
   return { props: { ...r.props, client: clientAsHeld(inputs.client, registered) }, notes: r.notes };
+}
+
+/**
+ * The CLI's config file (snake_case, file references relative to its folder) as
+ * `obdcr:importInputs` (camelCase, absolute file references). An inline secret is refused with its
+ * path (as `importInputs` refuses it). Pure: the caller reads the file.
+ */
+export function importInputsFromCliConfig(config: Record<string, unknown>, baseDir: string): Props {
+  const out = structuredClone(config);
+  for (const r of MATERIAL_FILE_REFERENCES) {
+    const section = out[r.section];
+    if (!section || typeof section !== "object" || Array.isArray(section)) continue;
+    const s = section as Record<string, unknown>;
+    const ref = s[r.ref];
+    if (typeof ref === "string") s[r.ref] = path.resolve(baseDir, ref);
+    else if (Array.isArray(ref))
+      s[r.ref] = ref.map((f) => (typeof f === "string" ? path.resolve(baseDir, f) : f));
+  }
+  const inputs = camelKeys(out) as Props;
+  const secret = secretsInImportInputs(inputs)[0];
+  if (secret)
+    throw new InvalidInputError(
+      camelToSnake(secret.path.join(".")),
+      secret.message.replace("obdcr:importInputs.", ""),
+      { remedy: { kind: "fix-input", field: camelToSnake(secret.path.join(".")) } },
+    );
+  return inputs;
 }

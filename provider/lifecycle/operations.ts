@@ -15,7 +15,7 @@ import { putReasons } from "./diff.js";
 import { type RegistrationInputs, toCoreParams } from "./inputs.js";
 import { materialOutputs, recordedMaterial, rotationBetween } from "./material.js";
 import { adoptedState, computed, type Substitution, stateOf } from "./outputs.js";
-import { declared, INPUT_KEYS, migrated, type Props, withoutUndefined } from "./props.js";
+import { bookkeeping, declared, INPUT_KEYS, migrated, type Props, withoutUndefined } from "./props.js";
 import {
   checkSigningKeyPublished,
   createRegistration,
@@ -49,7 +49,11 @@ export async function create(
   const { params, material } = await load(lc, inputs);
   if (inputs.adopt) {
     const r = await readRegistration(params, adoptedState(inputs.adopt), lc.ctx);
-    return { id: r.client_id, outs: { ...inputs, ...material, ...computed(r, undefined) }, notes: [] };
+    return {
+      id: r.client_id,
+      outs: { ...inputs, ...bookkeeping(props), ...material, ...computed(r, undefined) },
+      notes: [],
+    };
   }
   let r: RegistrationOutcome;
   try {
@@ -64,6 +68,7 @@ export async function create(
         id,
         withoutUndefined({
           ...inputs,
+          ...bookkeeping(props),
           ...material,
           clientId: id,
           managementUri: salvaged?.registration_client_uri ?? "",
@@ -83,7 +88,7 @@ export async function create(
   const outs = computed(r, undefined);
   return {
     id: r.client_id,
-    outs: { ...inputs, ...material, ...outs },
+    outs: { ...inputs, ...bookkeeping(props), ...material, ...outs },
     notes: [...notes, ...substitutionNotes(inputs, outs)],
   };
 }
@@ -159,7 +164,8 @@ export async function update(
   const jwksUri = jwksUriOf(olds);
   if (plan?.verify_signing_key)
     await checkSigningKeyPublished(params, lc.ctx, { software_jwks_endpoint: jwksUri });
-  if (reasons.length === 0) return { outs: { ...kept, ...inputs, ...material }, notes: [] };
+  if (reasons.length === 0)
+    return { outs: { ...kept, ...inputs, ...bookkeeping(news), ...material }, notes: [] };
   if (!capabilities.supportsUpdate)
     throw new NotSupportedError(
       `${where(inputs)}: this bank offers no PUT, so ${reasons.join(", ")} cannot be applied to registration ${id}`,
@@ -172,7 +178,10 @@ export async function update(
       `the bank answered the update of ${id} with client_id ${r.client_id}; refusing to change identity`,
     );
   const outs = computed(r, undefined);
-  return { outs: { ...kept, ...inputs, ...material, ...outs }, notes: substitutionNotes(inputs, outs) };
+  return {
+    outs: { ...kept, ...inputs, ...bookkeeping(news), ...material, ...outs },
+    notes: substitutionNotes(inputs, outs),
+  };
 }
 
 /** DELETE; "already gone" only on an unambiguous answer (or the operator's confirmation). */

@@ -29,6 +29,35 @@ export function declared(props: Props): RegistrationInputs {
   return out as unknown as RegistrationInputs;
 }
 
+/**
+ * What `check` (and the adapter) adds to the declared inputs: bank capabilities, material
+ * identities, the client_id hint and its seed. Bookkeeping that diff and create need, recorded in
+ * the outputs too, so that a refresh can give it back as inputs.
+ */
+export const BOOKKEEPING_KEYS = [
+  "bankCapabilities",
+  "caFingerprints",
+  "signingKeyIdentity",
+  "transportCertificate",
+  "clientIdHint",
+  "clientIdHintSeed",
+] as const;
+
+/** The bookkeeping members of `props`, for the outputs. */
+export function bookkeeping(props: Props): Props {
+  const out: Props = {};
+  for (const k of BOOKKEEPING_KEYS) if (props[k] !== undefined) out[k] = props[k];
+  return out;
+}
+
+/**
+ * The inputs a refresh records: the declared ones and the bookkeeping as recorded, so that the
+ * next update's diff (the engine's, of old and new inputs) shows only what the user changed.
+ */
+export function recordedInputs(props: Props): Props {
+  return { ...declared(props), ...bookkeeping(props) };
+}
+
 /** The value at a path; UNKNOWN when the path crosses a value unknown during preview. */
 export function at(obj: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = obj;

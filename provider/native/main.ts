@@ -9,6 +9,9 @@
  * - an import's Read carries no properties and `getProperties().toJavaScript()` throws: an
  *   absent Struct reads as an empty one.
  */
+// First: a Node too old for undici, or no @pulumi/pulumi, ends here with the fix.
+import "./preflight.js";
+
 import { createRequire } from "node:module";
 import type * as Grpc from "@grpc/grpc-js";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";

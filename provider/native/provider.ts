@@ -14,7 +14,7 @@ import { nextClientIdHint } from "../lifecycle/hint.js";
 import { importRegistration } from "../lifecycle/import.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
-import { declared, type Props, splitPrivateKeys } from "../lifecycle/props.js";
+import { declared, type Props, recordedInputs, splitPrivateKeys } from "../lifecycle/props.js";
 import {
   confirmedGone,
   noteWords,
@@ -53,6 +53,7 @@ function lc(): lifecycle.Lifecycle {
     ctx: state.ctx,
     secrets: state.secrets,
     confirmedGone: (id) => confirmedGone(id),
+    configKey: (key) => `obdcr:${key}`,
     now: () => Math.floor(Date.now() / 1000),
   };
 }
@@ -118,7 +119,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     const split = splitPrivateKeys(n) ?? n;
     const r = await lifecycle.check(lc(), split).catch((e) => Promise.reject(worded(e, "create")));
     say(r.notes);
-    const hint = nextClientIdHint(o, { ...split, clientIdHintSeed: seedOf(urn) });
+    const hint = nextClientIdHint(o, { ...r.inputs, clientIdHintSeed: seedOf(urn) });
     const inputs = hint ? { ...r.inputs, clientIdHint: hint } : r.inputs;
     return { inputs: sealed(inputs, paths), failures: r.failures };
   }
@@ -152,7 +153,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     const r = await lifecycle.read(lc(), id, props).catch((e) => Promise.reject(worded(e, "refresh")));
     say(r.notes);
     if (r.kind === "gone") return { id: "" };
-    return { id, props: sealed(r.props, paths), inputs: sealed(declared(r.props) as Props, paths) };
+    return { id, props: sealed(r.props, paths), inputs: sealed(recordedInputs(r.props), paths) };
   }
 
   async update(

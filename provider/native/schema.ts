@@ -136,6 +136,9 @@ const COMPUTED: Record<string, Spec> = {
   signingKeyIdentity: ref("SigningKeyIdentity"),
   transportCertificate: ref("TransportCertificate"),
   caFingerprints: { type: "array", items: str },
+  // Bookkeeping recorded so that a refresh gives it back as inputs (lifecycle/props.ts BOOKKEEPING_KEYS).
+  bankCapabilities: ref("BankCapabilities"),
+  clientIdHint: str,
 };
 const COMPUTED_REQUIRED = [
   "clientId",
@@ -149,6 +152,10 @@ const OUTPUT_TYPES: Record<string, Record<string, Spec>> = {
   Substitution: { field: str, requested: ANY, registered: ANY },
   SigningKeyIdentity: { kid: str, alg: str, thumbprint: str },
   TransportCertificate: { sha256: str, subjectDn: str, issuerDn: str, notBefore: str, notAfter: str },
+  BankCapabilities: {
+    supportsUpdate: { type: "boolean" },
+    refusesDuplicateRegistration: { type: "boolean" },
+  },
 };
 
 /** Secret wherever they appear: private keys and management credentials. */

@@ -5,7 +5,13 @@
  */
 
 import type { Remedy } from "../core/errors.js";
-import { GoneUnconfirmedError, InvalidInputError, ObDcrError, restated } from "../core/errors.js";
+import {
+  GoneUnconfirmedError,
+  InvalidInputError,
+  ObDcrError,
+  RegistrationRejectedError,
+  restated,
+} from "../core/errors.js";
 import type { RotationChange, RotationPlan } from "../core/policy/rotation.js";
 import { printable } from "../core/untrusted.js";
 import type { RegistrationDiff } from "../lifecycle/diff.js";
@@ -179,6 +185,10 @@ export function worded(e: unknown, op: "refresh" | "update" | "destroy" | "creat
   if (!(x instanceof GoneUnconfirmedError && op !== "create")) {
     if (x instanceof InvalidInputError && message.startsWith(`${x.field}:`))
       message = `${camelPath(x.field)}:${message.slice(x.field.length + 1)}`;
+    // The inputs a refusal names, in the program's spelling (`signingKey`, not `signing_key`).
+    if (x instanceof RegistrationRejectedError)
+      for (const f of new Set([...(x.field ? [x.field] : []), ...x.checks]))
+        message = message.replace(new RegExp(`\\b${f.replace(/\./g, "\\.")}\\b`, "g"), camelPath(f));
     if (x.remedy && x.remedy.kind !== "fix-input") message = `${message}. ${remedyWords(x.remedy)}`;
   }
   if (!message.startsWith(x.code)) message = `${x.code}: ${message}`;

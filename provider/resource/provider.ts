@@ -7,6 +7,9 @@
  * download for every registration of a software in one `pulumi up`) is made in `configure`.
  */
 
+// First: on a Node too old for undici, stop with the fix.
+import "./runtime_guard.js";
+
 import type * as pulumi from "@pulumi/pulumi";
 import { printable } from "../core/untrusted.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
@@ -15,7 +18,7 @@ import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
 import { nextClientIdHint } from "../lifecycle/hint.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
-import { declared, type Props, withoutUndefined } from "../lifecycle/props.js";
+import { type Props, recordedInputs, withoutUndefined } from "../lifecycle/props.js";
 import { confirmedGone, noteWords, partialCreateMessage, rotationLines, worded } from "./messages.js";
 import { PartialCreateError } from "./partial.js";
 import { SECRET_OUTPUTS } from "./secret_outputs.js";
@@ -38,6 +41,7 @@ function lc(): lifecycle.Lifecycle {
   return {
     ...state,
     confirmedGone: (id) => confirmedGone(id),
+    configKey: (key) => `ob-dcr:${key}`,
     now: () => Math.floor(Date.now() / 1000),
   };
 }
@@ -66,7 +70,7 @@ export const registrationProvider = {
   async check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
     const r = await lifecycle.check(lc(), news).catch((e) => Promise.reject(worded(e, "create")));
     say(r.notes);
-    const hint = nextClientIdHint(olds, news);
+    const hint = nextClientIdHint(olds, { ...news, ...r.inputs });
     return { inputs: hint ? { ...r.inputs, clientIdHint: hint } : r.inputs, failures: r.failures };
   },
 
@@ -107,7 +111,7 @@ export const registrationProvider = {
     const r = await lifecycle.read(lc(), id, props).catch((e) => Promise.reject(worded(e, "refresh")));
     say(r.notes);
     if (r.kind === "gone") return {};
-    return { id, props: r.props, inputs: declared(r.props) };
+    return { id, props: r.props, inputs: recordedInputs(r.props) };
   },
 
   async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {

@@ -49,6 +49,10 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public readonly bank: pulumi.Output<outputs.Bank>;
     /**
+     * What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+     */
+    declare public /*out*/ readonly bankCapabilities: pulumi.Output<outputs.BankCapabilities | undefined>;
+    /**
      * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
      */
     declare public readonly bankProfile: pulumi.Output<string | outputs.BankProfile | undefined>;
@@ -64,6 +68,10 @@ export class ClientRegistration extends pulumi.CustomResource {
      * The client_id the bank issued (also the resource id).
      */
     declare public /*out*/ readonly clientId: pulumi.Output<string>;
+    /**
+     * The client_id proposed to a bank that honours a hint (bankProfile.clientIdHint); kept across updates (bookkeeping).
+     */
+    declare public /*out*/ readonly clientIdHint: pulumi.Output<string | undefined>;
     /**
      * When the bank issued the client_id (epoch seconds).
      */
@@ -179,8 +187,10 @@ export class ClientRegistration extends pulumi.CustomResource {
             resourceInputs["transport"] = args?.transport;
             resourceInputs["transportPrivateKey"] = args?.transportPrivateKey ? pulumi.secret(args.transportPrivateKey) : undefined;
             resourceInputs["appliedMetadata"] = undefined /*out*/;
+            resourceInputs["bankCapabilities"] = undefined /*out*/;
             resourceInputs["caFingerprints"] = undefined /*out*/;
             resourceInputs["clientId"] = undefined /*out*/;
+            resourceInputs["clientIdHint"] = undefined /*out*/;
             resourceInputs["clientIdIssuedAt"] = undefined /*out*/;
             resourceInputs["clientSecret"] = undefined /*out*/;
             resourceInputs["clientSecretExpiresAt"] = undefined /*out*/;
@@ -196,10 +206,12 @@ export class ClientRegistration extends pulumi.CustomResource {
             resourceInputs["adopt"] = undefined /*out*/;
             resourceInputs["appliedMetadata"] = undefined /*out*/;
             resourceInputs["bank"] = undefined /*out*/;
+            resourceInputs["bankCapabilities"] = undefined /*out*/;
             resourceInputs["bankProfile"] = undefined /*out*/;
             resourceInputs["caFingerprints"] = undefined /*out*/;
             resourceInputs["client"] = undefined /*out*/;
             resourceInputs["clientId"] = undefined /*out*/;
+            resourceInputs["clientIdHint"] = undefined /*out*/;
             resourceInputs["clientIdIssuedAt"] = undefined /*out*/;
             resourceInputs["clientSecret"] = undefined /*out*/;
             resourceInputs["clientSecretExpiresAt"] = undefined /*out*/;

@@ -24,6 +24,7 @@ const lc = (): lifecycle.Lifecycle => ({
   ctx: createContext(),
   secrets: {},
   confirmedGone: (id) => confirmed.has(id),
+  configKey: (key) => `obdcr:${key}`,
   now: () => Math.floor(Date.now() / 1000),
 });
 const props = (bank: string, over: Record<string, unknown> = {}) =>

@@ -215,13 +215,17 @@ describe("npm pack, installed offline into new projects", () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("the tarball holds package.json, the README, LICENSE, CHANGELOG and the build of provider/ and sandbox/, nothing else", () => {
+  it("the tarball holds package.json, the README, LICENSE, CHANGELOG, the build of provider/ and sandbox/ and the Python SDK, nothing else", () => {
     for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md"])
       expect(packedFiles).toContain(f);
+    // The Python SDK, so `pip install node_modules/ob-dcr/sdk/python` needs no clone of the repository.
+    expect(packedFiles).toContain("sdk/python/setup.py");
+    expect(packedFiles).toContain("sdk/python/pulumi_obdcr/__init__.py");
     const strays = packedFiles.filter(
       (f) =>
         !["package.json", "README.md", "LICENSE", "CHANGELOG.md"].includes(f) &&
         f !== "bin/pulumi-resource-obdcr" && // the native provider plugin's wrapper
+        !/^sdk\/python\/(setup\.py$|pulumi_obdcr\/)/.test(f) && // the Python SDK, for `pip install node_modules/ob-dcr/sdk/python`
         !/^dist\/(provider|sandbox)\//.test(f),
     );
     expect(strays).toEqual([]);

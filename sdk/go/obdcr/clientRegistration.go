@@ -22,6 +22,8 @@ type ClientRegistration struct {
 	AppliedMetadata pulumi.MapOutput `pulumi:"appliedMetadata"`
 	// Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
 	Bank BankOutput `pulumi:"bank"`
+	// What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+	BankCapabilities BankCapabilitiesPtrOutput `pulumi:"bankCapabilities"`
 	// The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
 	BankProfile pulumi.AnyOutput `pulumi:"bankProfile"`
 	// SHA-256 of each CA certificate trusted for the servers.
@@ -30,6 +32,8 @@ type ClientRegistration struct {
 	Client ClientPtrOutput `pulumi:"client"`
 	// The client_id the bank issued (also the resource id).
 	ClientId pulumi.StringOutput `pulumi:"clientId"`
+	// The client_id proposed to a bank that honours a hint (bankProfile.clientIdHint); kept across updates (bookkeeping).
+	ClientIdHint pulumi.StringPtrOutput `pulumi:"clientIdHint"`
 	// When the bank issued the client_id (epoch seconds).
 	ClientIdIssuedAt pulumi.IntPtrOutput `pulumi:"clientIdIssuedAt"`
 	// Secret.
@@ -248,6 +252,11 @@ func (o ClientRegistrationOutput) Bank() BankOutput {
 	return o.ApplyT(func(v *ClientRegistration) BankOutput { return v.Bank }).(BankOutput)
 }
 
+// What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+func (o ClientRegistrationOutput) BankCapabilities() BankCapabilitiesPtrOutput {
+	return o.ApplyT(func(v *ClientRegistration) BankCapabilitiesPtrOutput { return v.BankCapabilities }).(BankCapabilitiesPtrOutput)
+}
+
 // The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
 func (o ClientRegistrationOutput) BankProfile() pulumi.AnyOutput {
 	return o.ApplyT(func(v *ClientRegistration) pulumi.AnyOutput { return v.BankProfile }).(pulumi.AnyOutput)
@@ -266,6 +275,11 @@ func (o ClientRegistrationOutput) Client() ClientPtrOutput {
 // The client_id the bank issued (also the resource id).
 func (o ClientRegistrationOutput) ClientId() pulumi.StringOutput {
 	return o.ApplyT(func(v *ClientRegistration) pulumi.StringOutput { return v.ClientId }).(pulumi.StringOutput)
+}
+
+// The client_id proposed to a bank that honours a hint (bankProfile.clientIdHint); kept across updates (bookkeeping).
+func (o ClientRegistrationOutput) ClientIdHint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ClientRegistration) pulumi.StringPtrOutput { return v.ClientIdHint }).(pulumi.StringPtrOutput)
 }
 
 // When the bank issued the client_id (epoch seconds).

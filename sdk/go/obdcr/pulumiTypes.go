@@ -310,6 +310,83 @@ func (o BankOutput) TokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Bank) *string { return v.TokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
+// What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+type BankCapabilities struct {
+	// The bank refuses a second registration of the software: a replacement deletes first.
+	RefusesDuplicateRegistration bool `pulumi:"refusesDuplicateRegistration"`
+	// The bank offers PUT: a metadata change is an update, not a replacement.
+	SupportsUpdate bool `pulumi:"supportsUpdate"`
+}
+
+// What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+type BankCapabilitiesOutput struct{ *pulumi.OutputState }
+
+func (BankCapabilitiesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BankCapabilities)(nil)).Elem()
+}
+
+func (o BankCapabilitiesOutput) ToBankCapabilitiesOutput() BankCapabilitiesOutput {
+	return o
+}
+
+func (o BankCapabilitiesOutput) ToBankCapabilitiesOutputWithContext(ctx context.Context) BankCapabilitiesOutput {
+	return o
+}
+
+// The bank refuses a second registration of the software: a replacement deletes first.
+func (o BankCapabilitiesOutput) RefusesDuplicateRegistration() pulumi.BoolOutput {
+	return o.ApplyT(func(v BankCapabilities) bool { return v.RefusesDuplicateRegistration }).(pulumi.BoolOutput)
+}
+
+// The bank offers PUT: a metadata change is an update, not a replacement.
+func (o BankCapabilitiesOutput) SupportsUpdate() pulumi.BoolOutput {
+	return o.ApplyT(func(v BankCapabilities) bool { return v.SupportsUpdate }).(pulumi.BoolOutput)
+}
+
+type BankCapabilitiesPtrOutput struct{ *pulumi.OutputState }
+
+func (BankCapabilitiesPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BankCapabilities)(nil)).Elem()
+}
+
+func (o BankCapabilitiesPtrOutput) ToBankCapabilitiesPtrOutput() BankCapabilitiesPtrOutput {
+	return o
+}
+
+func (o BankCapabilitiesPtrOutput) ToBankCapabilitiesPtrOutputWithContext(ctx context.Context) BankCapabilitiesPtrOutput {
+	return o
+}
+
+func (o BankCapabilitiesPtrOutput) Elem() BankCapabilitiesOutput {
+	return o.ApplyT(func(v *BankCapabilities) BankCapabilities {
+		if v != nil {
+			return *v
+		}
+		var ret BankCapabilities
+		return ret
+	}).(BankCapabilitiesOutput)
+}
+
+// The bank refuses a second registration of the software: a replacement deletes first.
+func (o BankCapabilitiesPtrOutput) RefusesDuplicateRegistration() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *BankCapabilities) *bool {
+		if v == nil {
+			return nil
+		}
+		return &v.RefusesDuplicateRegistration
+	}).(pulumi.BoolPtrOutput)
+}
+
+// The bank offers PUT: a metadata change is an update, not a replacement.
+func (o BankCapabilitiesPtrOutput) SupportsUpdate() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *BankCapabilities) *bool {
+		if v == nil {
+			return nil
+		}
+		return &v.SupportsUpdate
+	}).(pulumi.BoolPtrOutput)
+}
+
 // The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
 type BankProfile struct {
 	// The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
@@ -2637,7 +2714,7 @@ type SigningKey struct {
 	Kid string `pulumi:"kid"`
 	// The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
 	Pkcs11 *SigningKeyPkcs11 `pulumi:"pkcs11"`
-	// PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+	// PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
 	PrivateKey interface{} `pulumi:"privateKey"`
 	// A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
 	PrivateKeyFile interface{} `pulumi:"privateKeyFile"`
@@ -2664,7 +2741,7 @@ type SigningKeyArgs struct {
 	Kid pulumi.StringInput `pulumi:"kid"`
 	// The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
 	Pkcs11 SigningKeyPkcs11PtrInput `pulumi:"pkcs11"`
-	// PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+	// PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
 	PrivateKey pulumi.Input `pulumi:"privateKey"`
 	// A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
 	PrivateKeyFile pulumi.Input `pulumi:"privateKeyFile"`
@@ -2717,7 +2794,7 @@ func (o SigningKeyOutput) Pkcs11() SigningKeyPkcs11PtrOutput {
 	return o.ApplyT(func(v SigningKey) *SigningKeyPkcs11 { return v.Pkcs11 }).(SigningKeyPkcs11PtrOutput)
 }
 
-// PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+// PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
 func (o SigningKeyOutput) PrivateKey() pulumi.AnyOutput {
 	return o.ApplyT(func(v SigningKey) interface{} { return v.PrivateKey }).(pulumi.AnyOutput)
 }
@@ -3388,7 +3465,7 @@ type Transport struct {
 	Cert *string `pulumi:"cert"`
 	// A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
 	CertFile interface{} `pulumi:"certFile"`
-	// PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+	// PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
 	Key *string `pulumi:"key"`
 	// A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
 	KeyFile interface{} `pulumi:"keyFile"`
@@ -3415,7 +3492,7 @@ type TransportArgs struct {
 	Cert pulumi.StringPtrInput `pulumi:"cert"`
 	// A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
 	CertFile pulumi.Input `pulumi:"certFile"`
-	// PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+	// PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
 	Key pulumi.StringPtrInput `pulumi:"key"`
 	// A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
 	KeyFile pulumi.Input `pulumi:"keyFile"`
@@ -3519,7 +3596,7 @@ func (o TransportOutput) CertFile() pulumi.AnyOutput {
 	return o.ApplyT(func(v Transport) interface{} { return v.CertFile }).(pulumi.AnyOutput)
 }
 
-// PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+// PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
 func (o TransportOutput) Key() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Transport) *string { return v.Key }).(pulumi.StringPtrOutput)
 }
@@ -3593,7 +3670,7 @@ func (o TransportPtrOutput) CertFile() pulumi.AnyOutput {
 	}).(pulumi.AnyOutput)
 }
 
-// PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+// PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
 func (o TransportPtrOutput) Key() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Transport) *string {
 		if v == nil {
@@ -3773,6 +3850,8 @@ func init() {
 	pulumi.RegisterOutputType(AdoptOutput{})
 	pulumi.RegisterOutputType(AdoptPtrOutput{})
 	pulumi.RegisterOutputType(BankOutput{})
+	pulumi.RegisterOutputType(BankCapabilitiesOutput{})
+	pulumi.RegisterOutputType(BankCapabilitiesPtrOutput{})
 	pulumi.RegisterOutputType(BankProfileOutput{})
 	pulumi.RegisterOutputType(BankProfilePtrOutput{})
 	pulumi.RegisterOutputType(BankProfileAudOutput{})

@@ -410,7 +410,7 @@ export interface SigningKeyArgs {
      */
     pkcs11?: pulumi.Input<inputs.SigningKeyPkcs11Args | undefined>;
     /**
-     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
      */
     privateKey?: pulumi.Input<string | any | undefined>;
     /**
@@ -498,7 +498,7 @@ export interface TransportArgs {
      */
     certFile?: pulumi.Input<string | pulumi.Input<string>[] | undefined>;
     /**
-     * PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+     * PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
      */
     key?: pulumi.Input<string | undefined>;
     /**

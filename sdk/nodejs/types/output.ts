@@ -58,6 +58,20 @@ export interface Bank {
 }
 
 /**
+ * What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+ */
+export interface BankCapabilities {
+    /**
+     * The bank refuses a second registration of the software: a replacement deletes first.
+     */
+    refusesDuplicateRegistration: boolean;
+    /**
+     * The bank offers PUT: a metadata change is an update, not a replacement.
+     */
+    supportsUpdate: boolean;
+}
+
+/**
  * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
  */
 export interface BankProfile {
@@ -410,7 +424,7 @@ export interface SigningKey {
      */
     pkcs11?: outputs.SigningKeyPkcs11;
     /**
-     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
      */
     privateKey?: string | any;
     /**
@@ -531,7 +545,7 @@ export interface Transport {
      */
     certFile?: string | string[];
     /**
-     * PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+     * PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
      */
     key?: string;
     /**

@@ -1826,7 +1826,7 @@ class SigningKeyArgsDict(TypedDict):
     """
     private_key: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Any]]]]
     """
-    PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+    PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
     """
     private_key_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
@@ -1849,7 +1849,7 @@ class SigningKeyArgs:
         :param pulumi.Input[_builtins.str] alg: Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
         :param pulumi.Input['SigningKeyAwsKmsArgs'] aws_kms: The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
         :param pulumi.Input['SigningKeyPkcs11Args'] pkcs11: The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
-        :param pulumi.Input[Union[_builtins.str, Any]] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+        :param pulumi.Input[Union[_builtins.str, Any]] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] private_key_file: A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
         """
         pulumi.set(__self__, "kid", kid)
@@ -1916,7 +1916,7 @@ class SigningKeyArgs:
     @pulumi.getter(name="privateKey")
     def private_key(self) -> pulumi.Input[Optional[Union[_builtins.str, Any]]]:
         """
-        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
         """
         return pulumi.get(self, "private_key")
 
@@ -2196,7 +2196,7 @@ class TransportArgsDict(TypedDict):
     """
     key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+    PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
     """
     key_file: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]]
     """
@@ -2219,7 +2219,7 @@ class TransportArgs:
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] ca_file: A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
         :param pulumi.Input[_builtins.str] cert: PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] cert_file: A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
-        :param pulumi.Input[_builtins.str] key: PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+        :param pulumi.Input[_builtins.str] key: PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] key_file: A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
         """
         if ca is not None:
@@ -2287,7 +2287,7 @@ class TransportArgs:
     @pulumi.getter
     def key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+        PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
         """
         return pulumi.get(self, "key")
 

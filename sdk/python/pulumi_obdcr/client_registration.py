@@ -337,8 +337,10 @@ class ClientRegistration(pulumi.CustomResource):
             __props__.__dict__["transport"] = transport
             __props__.__dict__["transport_private_key"] = None if transport_private_key is None else pulumi.Output.secret(transport_private_key)
             __props__.__dict__["applied_metadata"] = None
+            __props__.__dict__["bank_capabilities"] = None
             __props__.__dict__["ca_fingerprints"] = None
             __props__.__dict__["client_id"] = None
+            __props__.__dict__["client_id_hint"] = None
             __props__.__dict__["client_id_issued_at"] = None
             __props__.__dict__["client_secret"] = None
             __props__.__dict__["client_secret_expires_at"] = None
@@ -377,10 +379,12 @@ class ClientRegistration(pulumi.CustomResource):
         __props__.__dict__["adopt"] = None
         __props__.__dict__["applied_metadata"] = None
         __props__.__dict__["bank"] = None
+        __props__.__dict__["bank_capabilities"] = None
         __props__.__dict__["bank_profile"] = None
         __props__.__dict__["ca_fingerprints"] = None
         __props__.__dict__["client"] = None
         __props__.__dict__["client_id"] = None
+        __props__.__dict__["client_id_hint"] = None
         __props__.__dict__["client_id_issued_at"] = None
         __props__.__dict__["client_secret"] = None
         __props__.__dict__["client_secret_expires_at"] = None
@@ -428,6 +432,14 @@ class ClientRegistration(pulumi.CustomResource):
         return pulumi.get(self, "bank")
 
     @_builtins.property
+    @pulumi.getter(name="bankCapabilities")
+    def bank_capabilities(self) -> pulumi.Output[Optional['outputs.BankCapabilities']]:
+        """
+        What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+        """
+        return pulumi.get(self, "bank_capabilities")
+
+    @_builtins.property
     @pulumi.getter(name="bankProfile")
     def bank_profile(self) -> pulumi.Output[Optional[Any]]:
         """
@@ -458,6 +470,14 @@ class ClientRegistration(pulumi.CustomResource):
         The client_id the bank issued (also the resource id).
         """
         return pulumi.get(self, "client_id")
+
+    @_builtins.property
+    @pulumi.getter(name="clientIdHint")
+    def client_id_hint(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The client_id proposed to a bank that honours a hint (bankProfile.clientIdHint); kept across updates (bookkeeping).
+        """
+        return pulumi.get(self, "client_id_hint")
 
     @_builtins.property
     @pulumi.getter(name="clientIdIssuedAt")

@@ -18,6 +18,7 @@ from . import outputs
 __all__ = [
     'Adopt',
     'Bank',
+    'BankCapabilities',
     'BankProfile',
     'BankProfileAud',
     'BankProfileIss',
@@ -225,6 +226,59 @@ class Bank(dict):
         Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
         """
         return pulumi.get(self, "token_endpoint")
+
+
+@pulumi.output_type
+class BankCapabilities(dict):
+    """
+    What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "refusesDuplicateRegistration":
+            suggest = "refuses_duplicate_registration"
+        elif key == "supportsUpdate":
+            suggest = "supports_update"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in BankCapabilities. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        BankCapabilities.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        BankCapabilities.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 refuses_duplicate_registration: _builtins.bool,
+                 supports_update: _builtins.bool):
+        """
+        What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
+
+        :param _builtins.bool refuses_duplicate_registration: The bank refuses a second registration of the software: a replacement deletes first.
+        :param _builtins.bool supports_update: The bank offers PUT: a metadata change is an update, not a replacement.
+        """
+        pulumi.set(__self__, "refuses_duplicate_registration", refuses_duplicate_registration)
+        pulumi.set(__self__, "supports_update", supports_update)
+
+    @_builtins.property
+    @pulumi.getter(name="refusesDuplicateRegistration")
+    def refuses_duplicate_registration(self) -> _builtins.bool:
+        """
+        The bank refuses a second registration of the software: a replacement deletes first.
+        """
+        return pulumi.get(self, "refuses_duplicate_registration")
+
+    @_builtins.property
+    @pulumi.getter(name="supportsUpdate")
+    def supports_update(self) -> _builtins.bool:
+        """
+        The bank offers PUT: a metadata change is an update, not a replacement.
+        """
+        return pulumi.get(self, "supports_update")
 
 
 @pulumi.output_type
@@ -1392,7 +1446,7 @@ class SigningKey(dict):
         :param _builtins.str alg: Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
         :param 'SigningKeyAwsKms' aws_kms: The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
         :param 'SigningKeyPkcs11' pkcs11: The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
-        :param Union[_builtins.str, Any] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+        :param Union[_builtins.str, Any] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
         :param Union[_builtins.str, Sequence[_builtins.str]] private_key_file: A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
         """
         pulumi.set(__self__, "kid", kid)
@@ -1443,7 +1497,7 @@ class SigningKey(dict):
     @pulumi.getter(name="privateKey")
     def private_key(self) -> Optional[Any]:
         """
-        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `ob-dcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
         """
         return pulumi.get(self, "private_key")
 
@@ -1793,7 +1847,7 @@ class Transport(dict):
         :param Union[_builtins.str, Sequence[_builtins.str]] ca_file: A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
         :param _builtins.str cert: PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
         :param Union[_builtins.str, Sequence[_builtins.str]] cert_file: A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
-        :param _builtins.str key: PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+        :param _builtins.str key: PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
         :param Union[_builtins.str, Sequence[_builtins.str]] key_file: A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
         """
         if ca is not None:
@@ -1845,7 +1899,7 @@ class Transport(dict):
     @pulumi.getter
     def key(self) -> Optional[_builtins.str]:
         """
-        PEM private key of the certificate. Or `keyFile`, or the `ob-dcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+        PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
         """
         return pulumi.get(self, "key")
 

@@ -1,0 +1,88 @@
+// `npm run sandbox` as a new user meets it (#27 finding 7): `--help` works, the default software's
+// SSA lists a second redirect URI to change to, and `sandbox-config.mjs` without `--manifest`
+// finds the running sandbox from a folder outside the repository (or says where it looked).
+// Runs dist/sandbox/main.js (needs `npm run build`) with HOME in a temp folder.
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { describeRun, ROOT, run } from "../package/offline_project.js";
+
+const MAIN = path.join(ROOT, "dist", "sandbox", "main.js");
+const CONFIG = path.join(ROOT, "examples", "yaml", "sandbox-config.mjs");
+
+describe("npm run sandbox and sandbox-config.mjs", () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), "obdcr-sandbox-main-"));
+  const home = path.join(tmp, "home");
+  mkdirSync(home);
+  let child: ChildProcess | undefined;
+
+  afterAll(() => {
+    if (child?.pid && child.exitCode === null) child.kill("SIGTERM");
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("--help prints the options and exits 0", async () => {
+    const r = await run(process.execPath, [MAIN, "--help"], {
+      cwd: tmp,
+      env: { ...process.env, HOME: home },
+    });
+    expect(r.code, describeRun("main.js --help", r)).toBe(0);
+    for (const flag of ["--data-dir", "--port-base", "--ephemeral", "--no-log"])
+      expect(r.stdout).toContain(flag);
+  });
+
+  it("sandbox-config.mjs finds the running sandbox from elsewhere, or says where it looked", async () => {
+    // A project outside the repository, and a `pulumi` that records what it is asked.
+    const project = path.join(tmp, "project");
+    mkdirSync(project);
+    writeFileSync(path.join(project, "Pulumi.yaml"), "name: obdcr-yaml\nruntime: yaml\n");
+    const bin = path.join(tmp, "bin");
+    mkdirSync(bin);
+    const log = path.join(tmp, "pulumi.log");
+    // It reads stdin only when given a secret there (the signing key is piped, never an argument).
+    writeFileSync(
+      path.join(bin, "pulumi"),
+      `#!/bin/sh\necho "$*" >> "${log}"\nif [ "$3" = "--secret" ]; then cat > /dev/null; fi\n`,
+    );
+    chmodSync(path.join(bin, "pulumi"), 0o755);
+    const env = { ...process.env, HOME: home, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` };
+
+    const none = await run(process.execPath, [CONFIG], { cwd: project, env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no sandbox manifest found: not in \.sandbox\/ of .*project.*--manifest/);
+
+    const dataDir = path.join(tmp, "sb");
+    child = spawn(process.execPath, [MAIN, "--ephemeral", "--no-log", "--data-dir", dataDir], {
+      env: { ...process.env, HOME: home },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      child!.stdout!.on("data", (d) => {
+        out += String(d);
+        if (out.includes("server:")) resolve();
+      });
+      child!.on("exit", (code) => reject(new Error(`sandbox exited ${code}: ${out}`)));
+    });
+    const manifestPath = path.join(dataDir, "manifest.json");
+    expect(out).toContain(manifestPath);
+    // The default software's SSA: a second redirect URI to change to.
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+      orgs: { softwares: { software_redirect_uris: string[] }[] }[];
+    };
+    expect(manifest.orgs[0]!.softwares[0]!.software_redirect_uris).toEqual([
+      "https://tpp.example.com/callback",
+      "https://tpp.example.com/callback2",
+    ]);
+
+    const found = await run(process.execPath, [CONFIG], { cwd: project, env });
+    expect(found.code, describeRun("sandbox-config.mjs", found)).toBe(0);
+    expect(found.stdout).toContain(`from ${manifestPath}`);
+    expect(readFileSync(log, "utf8")).toMatch(/config set-all --json/);
+
+    child.kill("SIGTERM");
+    await new Promise((r) => child!.once("exit", r));
+  }, 180_000);
+});
