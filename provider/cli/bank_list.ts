@@ -6,10 +6,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
-import { resolveDirectory } from "../core/directory/resolve.js";
 import { BankListError, InvalidInputError } from "../core/errors.js";
-import { importSigningKey } from "../core/keys.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import { getProfile } from "../core/profiles/index.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
@@ -17,8 +14,13 @@ import { ProfileName } from "../core/schemas/common.js";
 import { RegistrationParams } from "../core/schemas/params.js";
 import { checkUrl } from "../core/validate/url_policy.js";
 import { policyOf } from "../http/context.js";
-import { type BankListSource, fetchBankList, type ListCache, listingOf } from "../http/directory_list.js";
-import { getDirectoryToken } from "../http/token.js";
+import {
+  type BankListSource,
+  fetchBankList,
+  type ListCache,
+  listAccess,
+  listingOf,
+} from "../http/directory_list.js";
 import { configError, type LoadedConfig, validateConfig } from "./config.js";
 import { type ConfigArgValues, loadConfigFor, type Runtime } from "./runtime.js";
 
@@ -60,23 +62,7 @@ export async function listSourceFor(
   const r = RegistrationParams.safeParse(raw);
   if (!r.success) throw configError(r.error);
   const params = r.data;
-  const resolved = resolveDirectory(params);
-  const token_endpoint = resolved?.token_endpoint;
-  if (!resolved || !token_endpoint)
-    throw new InvalidInputError(
-      "directory.token_endpoint",
-      `is required: the ${DIRECTORY_PROFILES[directory].label} list needs its access token`,
-    );
-  const tls = { cert: params.transport.cert, key: params.transport.key, ca: params.transport.ca };
-  const token = async () =>
-    getDirectoryToken(rt.ctx, {
-      token_endpoint,
-      client_id: resolved.client_id,
-      scope: listing.scope ?? resolved.scope,
-      key: await importSigningKey(params.signing_key),
-      tls,
-      auth: resolved.token_auth,
-    });
+  const { tls, token } = listAccess(rt.ctx, directory, params, "directory.token_endpoint");
   return { directory, url, tls, token };
 }
 

@@ -16,15 +16,19 @@ import {
   selectedOf,
 } from "../core/directory/listing.js";
 import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
-import { BankListError, ObDcrError } from "../core/errors.js";
+import { resolveDirectory } from "../core/directory/resolve.js";
+import { BankListError, InvalidInputError, ObDcrError } from "../core/errors.js";
+import { importSigningKey } from "../core/keys.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
+import type { RegistrationParams } from "../core/schemas/params.js";
 import { untrustedText } from "../core/untrusted.js";
 import { checkDiscoveryDocument, checkUrl } from "../core/validate/url_policy.js";
 import { type ObDcrContext, policyOf } from "./context.js";
 import { discover } from "./discovery.js";
 import { send } from "./send.js";
-import type { TlsMaterial } from "./transport_types.js";
+import { getDirectoryToken } from "./token.js";
+import { type TlsMaterial, tlsMaterialOf } from "./transport_types.js";
 
 /** Earlier pages by URL, with their validators: a file under the CLI, memory under Pulumi. */
 export type ListCache = Record<string, { etag: string; body: string }>;
@@ -256,4 +260,37 @@ export async function listBanks(
   });
   if (filter.require_registration_endpoint) banks = await checkRegistrationEndpoints(ctx, banks, src.tls);
   return { ...fetched, banks, selected: selectedOf(banks) };
+}
+
+/**
+ * What reading `directory`'s list takes when it needs the directory token: the registration's
+ * mTLS material and a token source (its directory, software and signing key). `field` names the
+ * token endpoint as the caller's face spells it.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` when no directory token endpoint is known.
+ */
+export function listAccess(
+  ctx: ObDcrContext,
+  directory: DirectoryKind,
+  params: RegistrationParams,
+  field: string,
+): { tls: TlsMaterial; token: () => Promise<string> } {
+  const listing = listingOf(directory);
+  const resolved = resolveDirectory(params);
+  const token_endpoint = resolved?.token_endpoint;
+  if (!resolved || !token_endpoint)
+    throw new InvalidInputError(
+      field,
+      `is required: the ${DIRECTORY_PROFILES[directory].label} list needs its access token`,
+    );
+  const tls = tlsMaterialOf(params.transport);
+  const token = async () =>
+    getDirectoryToken(ctx, {
+      token_endpoint,
+      client_id: resolved.client_id,
+      scope: listing.scope ?? resolved.scope,
+      key: await importSigningKey(params.signing_key),
+      tls,
+      auth: resolved.token_auth,
+    });
+  return { tls, token };
 }

@@ -16,17 +16,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { BankChangePolicy, type BankPlan, KnownList, planBanks } from "../core/directory/bank_plan.js";
 import { type DirectoryBank, parseBankFilter } from "../core/directory/listing.js";
 import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
-import { resolveDirectory } from "../core/directory/resolve.js";
 import { BankListError, InvalidInputError, invalidInputFromZod } from "../core/errors.js";
-import { importSigningKey } from "../core/keys.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import { getProfile } from "../core/profiles/index.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
 import { ProfileName } from "../core/schemas/common.js";
 import { RegistrationParams } from "../core/schemas/params.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
-import { type ListCache, listBanks, listingOf } from "../http/directory_list.js";
-import { getDirectoryToken } from "../http/token.js";
+import { type ListCache, listAccess, listBanks, listingOf } from "../http/directory_list.js";
 import { closeAgents } from "../http/transport.js";
 import { type RegistrationInputs, snakeKeys, toCoreParams } from "../lifecycle/inputs.js";
 import type { ObClientRegistrationArgs } from "./args_doc.js";
@@ -97,23 +94,7 @@ async function listingInputs(args: GetBanksArgs, ctx: ObDcrContext) {
   const r = RegistrationParams.safeParse(core);
   if (!r.success) throw invalidInputFromZod("registration", r.error);
   const params = r.data;
-  const resolved = resolveDirectory(params);
-  const token_endpoint = resolved?.token_endpoint;
-  if (!resolved || !token_endpoint)
-    throw new InvalidInputError(
-      "registration.directory.tokenEndpoint",
-      `is required: the ${DIRECTORY_PROFILES[directory].label} list needs its access token`,
-    );
-  const tls = { cert: params.transport.cert, key: params.transport.key, ca: params.transport.ca };
-  const token = async () =>
-    getDirectoryToken(ctx, {
-      token_endpoint,
-      client_id: resolved.client_id,
-      scope: listing.scope ?? resolved.scope,
-      key: await importSigningKey(params.signing_key),
-      tls,
-      auth: resolved.token_auth,
-    });
+  const { tls, token } = listAccess(ctx, directory, params, "registration.directory.tokenEndpoint");
   return { directory, tls, token };
 }
 
