@@ -34,6 +34,7 @@ import {
   type RunResult,
   repoLock,
   run,
+  TSCONFIG,
   writeOfflineProject,
 } from "../package/offline_project.js";
 import { sandboxParams } from "../support/params.js";
@@ -79,22 +80,6 @@ runtime:
   options:
     packagemanager: npm
 `;
-const TSCONFIG = {
-  compilerOptions: {
-    strict: true,
-    outDir: "bin",
-    target: "es2020",
-    module: "nodenext",
-    moduleResolution: "nodenext",
-    sourceMap: true,
-    experimentalDecorators: true,
-    pretty: true,
-    noFallthroughCasesInSwitch: true,
-    noImplicitReturns: true,
-    forceConsistentCasingInFileNames: true,
-  },
-  files: ["index.ts"],
-};
 const DYNAMIC_TS = `import * as pulumi from "@pulumi/pulumi";
 import { ObClientRegistration, type ObClientRegistrationArgs } from "ob-dcr/pulumi";
 

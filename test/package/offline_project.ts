@@ -198,3 +198,21 @@ export function nodeOnlyBin(dir: string): string {
 
 export const describeRun = (what: string, r: RunResult) =>
   `${what} exited ${r.code}\n--- stdout\n${r.stdout.slice(-6000)}\n--- stderr\n${r.stderr.slice(-6000)}`;
+
+/** The tsconfig.json of a `pulumi new typescript` project (module nodenext), as the template writes it. */
+export const TSCONFIG = {
+  compilerOptions: {
+    strict: true,
+    outDir: "bin",
+    target: "es2020",
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    sourceMap: true,
+    experimentalDecorators: true,
+    pretty: true,
+    noFallthroughCasesInSwitch: true,
+    noImplicitReturns: true,
+    forceConsistentCasingInFileNames: true,
+  },
+  files: ["index.ts"],
+};

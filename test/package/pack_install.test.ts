@@ -17,6 +17,7 @@ import {
   type RunResult,
   repoPackage,
   run,
+  TSCONFIG,
   writeOfflineProject,
 } from "./offline_project.js";
 
@@ -38,23 +39,6 @@ config:
     value:
       pulumi:template: typescript
 `;
-
-const TSCONFIG = {
-  compilerOptions: {
-    strict: true,
-    outDir: "bin",
-    target: "es2020",
-    module: "nodenext",
-    moduleResolution: "nodenext",
-    sourceMap: true,
-    experimentalDecorators: true,
-    pretty: true,
-    noFallthroughCasesInSwitch: true,
-    noImplicitReturns: true,
-    forceConsistentCasingInFileNames: true,
-  },
-  files: ["index.ts"],
-};
 
 const INDEX_TS = `import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
