@@ -1,6 +1,7 @@
 /** The OB Directory stand-in's state and addresses, shared by its route modules (directory_*.ts). */
 import type { FaultSet } from "./faults.js";
-import { SandboxHttpError } from "./http.js";
+import { bearerToken, requireMtls } from "./guards.js";
+import { type Req, SandboxHttpError, unauthorized } from "./http.js";
 import type { JtiCache } from "./jwt.js";
 import type { OrgConfig, SoftwareConfig } from "./options.js";
 import type { Pki } from "./pki.js";
@@ -66,4 +67,21 @@ export function softwarePki(pki: Pki, softwareId: string) {
   const p = pki.softwares.get(softwareId);
   if (!p) throw new SandboxHttpError(404, "not_found", "unknown software");
   return p;
+}
+
+/**
+ * The directory's resource APIs (SSA, SCIM list): mTLS, then a live Bearer access token of this
+ * directory carrying `scope` (returned); 401 invalid_token or 403 insufficient_scope otherwise.
+ */
+export function requireDirectoryToken(ctx: DirectoryContext, req: Req, scope: string): DirectoryToken {
+  requireMtls(req, REALM);
+  const presented = bearerToken(req);
+  if (presented === undefined)
+    throw unauthorized(REALM, "invalid_token", "a Bearer access token is required");
+  const token = ctx.tokens.get(presented);
+  if (!token || token.exp <= ctx.faults.nowSeconds())
+    throw unauthorized(REALM, "invalid_token", "the access token is unknown or expired");
+  if (!token.scope.includes(scope))
+    throw new SandboxHttpError(403, "insufficient_scope", `the token lacks ${scope}`);
+  return token;
 }

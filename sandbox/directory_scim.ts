@@ -5,6 +5,7 @@
  * scope), the SCIM list envelope, `GET …/{id}`, ETag / 304. One organisation per entry's
  * `org_id`, its authorisation servers the entries; URN-keyed extensions; optional fields omitted.
  */
+
 import {
   type BankListStore,
   type ListedBank,
@@ -12,10 +13,10 @@ import {
   listedDiscoveryRoute,
 } from "./bank_list.js";
 import type { DirectoryContext } from "./directory_context.js";
-import { bearerToken, requireMtls } from "./guards.js";
-import { type Reply, type Req, type Route, SandboxHttpError, unauthorized } from "./http.js";
+import { requireDirectoryToken } from "./directory_context.js";
+import { type Reply, type Req, type Route, SandboxHttpError } from "./http.js";
 
-const REALM = "ob-directory";
+const _REALM = "ob-directory";
 const LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const ORG_STATUS = { active: "Active", inactive: "Requested", removed: "Withdrawn" } as const;
 
@@ -116,17 +117,7 @@ export function scimRoutes(
   store: () => BankListStore | undefined,
   origin: () => string,
 ): Route[] {
-  const authorise = (req: Req) => {
-    requireMtls(req, REALM);
-    const presented = bearerToken(req);
-    if (presented === undefined)
-      throw unauthorized(REALM, "invalid_token", "a Bearer access token is required");
-    const token = ctx.tokens.get(presented);
-    if (!token || token.exp <= ctx.faults.nowSeconds())
-      throw unauthorized(REALM, "invalid_token", "the access token is unknown or expired");
-    if (!token.scope.includes("ASPSPReadAccess"))
-      throw new SandboxHttpError(403, "insufficient_scope", "the token lacks ASPSPReadAccess");
-  };
+  const authorise = (req: Req) => requireDirectoryToken(ctx, req, "ASPSPReadAccess");
   const base = "/scim/v2/OBAccountPaymentServiceProviders";
   return [
     {

@@ -2,11 +2,11 @@
  * The directory's SSA API (`GET /api/v2/tpp/{org_id}/ssa/{software_id}`): a software statement,
  * signed by the directory, for the software whose access token asks (and for no other).
  */
+
 import crypto from "node:crypto";
 import * as jose from "jose";
-import { type DirectoryContext, findOrgSoftware, REALM } from "./directory_context.js";
-import { bearerToken, requireMtls } from "./guards.js";
-import { type Reply, type Req, SandboxHttpError, unauthorized } from "./http.js";
+import { type DirectoryContext, findOrgSoftware, requireDirectoryToken } from "./directory_context.js";
+import { type Reply, type Req, SandboxHttpError } from "./http.js";
 import type { OrgConfig, SoftwareConfig } from "./options.js";
 
 export const SSA_ISSUER = "OpenBanking Ltd";
@@ -60,15 +60,7 @@ export function ssaHandler(
   ctx: DirectoryContext,
 ): (req: Req, params: Record<string, string>) => Promise<Reply> {
   return async (req, params) => {
-    requireMtls(req, REALM);
-    const presented = bearerToken(req);
-    if (presented === undefined)
-      throw unauthorized(REALM, "invalid_token", "a Bearer access token is required");
-    const token = ctx.tokens.get(presented);
-    if (!token || token.exp <= ctx.faults.nowSeconds())
-      throw unauthorized(REALM, "invalid_token", "the access token is unknown or expired");
-    if (!token.scope.includes("TPPReadAccess"))
-      throw new SandboxHttpError(403, "insufficient_scope", "the token lacks TPPReadAccess");
+    const token = requireDirectoryToken(ctx, req, "TPPReadAccess");
     const orgId = decodeURIComponent(params.org_id!);
     const softwareId = decodeURIComponent(params.software_id!);
     const found = findOrgSoftware(ctx.orgs, orgId, softwareId);
