@@ -13,12 +13,10 @@ import {
   type ListedBankInput,
   listedDiscoveryRoute,
 } from "../bank_list.js";
-import { bearerToken } from "../guards.js";
 import type { Reply, Req, Route } from "../http.js";
 import { CdsError, cdsReply } from "./cds_errors.js";
-import { certThumbprint } from "./mtls.js";
-import { negotiateVersion } from "./register_ssa.js";
-import { REGISTER_REALM, REGISTER_SCOPE, type RegisterState } from "./register_state.js";
+import { negotiateVersion, registerToken } from "./register_ssa.js";
+import { REGISTER_REALM, type RegisterState } from "./register_state.js";
 
 const INDUSTRIES = ["banking", "energy", "non-bank-lending", "telco", "all"];
 const uuid = (prefix: string, n: number) =>
@@ -104,7 +102,7 @@ const header = (req: Req, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-const unauthorized = (description: string): Reply => ({
+const _unauthorized = (description: string): Reply => ({
   status: 401,
   headers: {
     "www-authenticate": `Bearer realm="${REGISTER_REALM}", error="invalid_token", error_description="${description}"`,
@@ -121,15 +119,8 @@ export function brandsRoutes(s: RegisterState, store: () => BankListStore | unde
         if (!list) return { status: 404, json: { errors: [] } };
         const refused = list.begin();
         if (refused) return refused;
-        if (!req.peerCertDer || !req.peerAuthorized) return unauthorized("a client certificate is required");
-        const presented = bearerToken(req);
-        const token = presented === undefined ? undefined : s.tokens.get(presented);
-        if (!token || token.exp <= Math.floor(Date.now() / 1000))
-          return unauthorized("the access token is missing, unknown or expired");
-        if (token.certThumbprint !== certThumbprint(req.peerCertDer))
-          return unauthorized("the access token is bound to another client certificate");
-        if (!token.scope.includes(REGISTER_SCOPE))
-          return unauthorized(`the access token lacks ${REGISTER_SCOPE}`);
+        const auth = registerToken(s, req);
+        if ("refused" in auth) return auth.refused;
         try {
           const version = negotiateVersion(header(req, "x-v"), header(req, "x-min-v"), [2, 3]);
           const industry = decodeURIComponent(params.industry!);

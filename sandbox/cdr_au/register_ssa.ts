@@ -15,6 +15,7 @@ import {
   REGISTER_REALM,
   REGISTER_SCOPE,
   type RegisterState,
+  type RegisterToken,
   registerUrls,
   SSA_ISSUER,
   SSA_LIFETIME_SECONDS,
@@ -56,6 +57,24 @@ const unauthorized = (description: string): Reply => ({
   },
 });
 
+/**
+ * The Register's protected APIs (GetSSA, GetDataHolderBrands): a client certificate, a live
+ * `cdr-register:read` token bound to it. The token, or the 401 to answer.
+ */
+export function registerToken(s: RegisterState, req: Req): { token: RegisterToken } | { refused: Reply } {
+  if (!req.peerCertDer || !req.peerAuthorized)
+    return { refused: unauthorized("a client certificate is required") };
+  const presented = bearerToken(req);
+  const token = presented === undefined ? undefined : s.tokens.get(presented);
+  if (!token || token.exp <= Math.floor(Date.now() / 1000))
+    return { refused: unauthorized("the access token is missing, unknown or expired") };
+  if (token.certThumbprint !== certThumbprint(req.peerCertDer))
+    return { refused: unauthorized("the access token is bound to another client certificate") };
+  if (!token.scope.includes(REGISTER_SCOPE))
+    return { refused: unauthorized(`the access token lacks ${REGISTER_SCOPE}`) };
+  return { token };
+}
+
 /** An SSA with every claim §1.2 lists, signed PS256 by the Register. */
 export async function signSsa(
   s: RegisterState,
@@ -96,15 +115,9 @@ export async function signSsa(
 
 export function ssaHandler(s: RegisterState): (req: Req, params: Record<string, string>) => Promise<Reply> {
   return async (req, params) => {
-    if (!req.peerCertDer || !req.peerAuthorized) return unauthorized("a client certificate is required");
-    const presented = bearerToken(req);
-    const token = presented === undefined ? undefined : s.tokens.get(presented);
-    if (!token || token.exp <= Math.floor(Date.now() / 1000))
-      return unauthorized("the access token is missing, unknown or expired");
-    if (token.certThumbprint !== certThumbprint(req.peerCertDer))
-      return unauthorized("the access token is bound to another client certificate");
-    if (!token.scope.includes(REGISTER_SCOPE))
-      return unauthorized(`the access token lacks ${REGISTER_SCOPE}`);
+    const auth = registerToken(s, req);
+    if ("refused" in auth) return auth.refused;
+    const { token } = auth;
     try {
       const header = (name: string) => {
         const v = req.headers[name];
