@@ -4,8 +4,9 @@
  * passes the recorded outputs (`olds`) and the checked inputs (`news`).
  */
 import type { RotationPlan } from "../core/policy/rotation.js";
-import { IDENTITY_PATHS, MANAGED_METADATA } from "./fields.js";
+import { IDENTITY_PATHS } from "./fields.js";
 import { recordedMaterial, rotationBetween } from "./material.js";
+import { appliedOf, managedMetadata } from "./outputs.js";
 import { at, INPUT_KEYS, migrated, type Props, same } from "./props.js";
 
 /** The bank's capabilities a diff needs, resolved in `check` from the bank profile. */
@@ -23,22 +24,19 @@ export function capabilitiesOf(news: Props): BankCapabilities {
   };
 }
 
-function pickMetadata(m: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(MANAGED_METADATA.filter((k) => m[k] !== undefined).map((k) => [k, m[k]]));
-}
-
 /** The bank's view differs from what our last POST/PUT left there: a PUT puts it back. */
 export function drifted(olds: Props): boolean {
   const reg = olds.registeredMetadata as Record<string, unknown> | undefined;
-  const applied = olds.appliedMetadata as Record<string, unknown> | undefined;
+  const applied = appliedOf(olds);
   if (!reg || !applied) return false;
-  return !same(pickMetadata(reg), pickMetadata(applied));
+  return !same(managedMetadata(reg), managedMetadata(applied));
 }
 
 /** Reasons besides the material for a PUT: declared metadata, a new inline SSA, drift, a trigger. */
 export function putReasons(olds: Props, news: Props): string[] {
   const reasons: string[] = [];
-  if (olds.appliedMetadata === undefined) reasons.push("completing an interrupted create");
+  // A partial create recorded the client but never the bank's view of it.
+  if (olds.registeredMetadata === undefined) reasons.push("completing an interrupted create");
   if (!same(olds.client, news.client)) reasons.push("client metadata changed");
   if (!same(at(olds, ["directory", "softwareStatement"]), at(news, ["directory", "softwareStatement"])))
     reasons.push("new software statement");

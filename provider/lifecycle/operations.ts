@@ -14,7 +14,7 @@ import type { BankCapabilities } from "./diff.js";
 import { putReasons } from "./diff.js";
 import { type RegistrationInputs, toCoreParams } from "./inputs.js";
 import { materialOutputs, recordedMaterial, rotationBetween } from "./material.js";
-import { adoptedState, computed, type Substitution, stateOf } from "./outputs.js";
+import { adoptedState, appliedOf, computed, type Substitution, stateOf, withOutcome } from "./outputs.js";
 import { bookkeeping, declared, INPUT_KEYS, migrated, type Props, withoutUndefined } from "./props.js";
 import {
   checkSigningKeyPublished,
@@ -137,9 +137,9 @@ export async function read(lc: Lifecycle, id: string, recorded_props: Props): Pr
       return { kind: "unchanged", props, notes: [...notes, { kind: "no_get", client_id: id }] };
     throw e;
   }
-  const outs = computed(r, props.appliedMetadata as Record<string, unknown> | undefined);
+  const outs = computed(r, appliedOf(props));
   // State from before identities were recorded: record the material in use now.
-  return { kind: "read", props: { ...props, ...(recorded ? {} : material), ...outs }, notes };
+  return { kind: "read", props: withOutcome({ ...props, ...(recorded ? {} : material) }, outs), notes };
 }
 
 /**
@@ -179,7 +179,7 @@ export async function update(
     );
   const outs = computed(r, undefined);
   return {
-    outs: { ...kept, ...inputs, ...bookkeeping(news), ...material, ...outs },
+    outs: withOutcome({ ...kept, ...inputs, ...bookkeeping(news), ...material }, outs),
     notes: substitutionNotes(inputs, outs),
   };
 }

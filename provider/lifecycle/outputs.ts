@@ -1,9 +1,10 @@
 /** The outputs a registration outcome makes, and the management state the verbs need back. */
 import type { RegistrationStateInput } from "../core/schemas/params.js";
+import { MANAGED_METADATA } from "./fields.js";
 import type { RegistrationInputs } from "./inputs.js";
 import type { MaterialOutputs } from "./material.js";
 import type { RegistrationOutcome } from "./outcome.js";
-import { type Props, withoutUndefined } from "./props.js";
+import { type Props, same, withoutUndefined } from "./props.js";
 
 export interface Substitution {
   field: string;
@@ -23,10 +24,13 @@ export interface RegistrationComputed {
   registrationClientUri?: string;
   /** Where GET/PUT/DELETE go. */
   managementUri: string;
-  /** The bank's current view of the client (non-secret members, SSA left out). */
+  /** The bank's current view of the client (non-secret members; the SSA and what is above left out). */
   registeredMetadata: Record<string, unknown>;
-  /** The bank's view right after our last POST/PUT: drift is measured against it. */
-  appliedMetadata: Record<string, unknown>;
+  /**
+   * The managed members of the bank's view right after our last POST/PUT, kept only when the bank
+   * holds something else now (drift): absent, it is `registeredMetadata`.
+   */
+  appliedMetadata?: Record<string, unknown>;
   /** Values the bank registered instead of the ones requested. */
   substitutions: Substitution[];
   /** The SSA's software_jwks_endpoint: where the directory publishes our keys (checked on rotation). */
@@ -35,12 +39,26 @@ export interface RegistrationComputed {
 
 export type RegistrationOutputs = RegistrationInputs & RegistrationComputed & MaterialOutputs;
 
+/** Members of the bank's answer that are outputs of their own: not repeated in `registeredMetadata`. */
+const ABOVE = [
+  "software_statement",
+  "client_id",
+  "client_id_issued_at",
+  "client_secret_expires_at",
+  "registration_client_uri",
+];
+
 /** Outputs from an outcome; `applied` keeps the drift baseline of a read. */
 export function computed(
   r: RegistrationOutcome,
   applied: Record<string, unknown> | undefined,
 ): RegistrationComputed {
-  const { software_statement: _ssa, ...metadata } = r.metadata;
+  const metadata = Object.fromEntries(Object.entries(r.metadata).filter(([k]) => !ABOVE.includes(k)));
+  // State is rewritten after every step of an `up`: the baseline is kept only when it differs.
+  const baseline =
+    applied && !same(managedMetadata(applied), managedMetadata(metadata))
+      ? managedMetadata(applied)
+      : undefined;
   return withoutUndefined({
     softwareJwksEndpoint: r.software_jwks_endpoint,
     clientId: r.client_id,
@@ -51,13 +69,29 @@ export function computed(
     registrationClientUri: r.registration_client_uri,
     managementUri: r.management_uri,
     registeredMetadata: metadata,
-    appliedMetadata: applied ?? metadata,
+    appliedMetadata: baseline,
     substitutions: r.substitutions.map((s) => ({
       field: s.field,
       requested: s.requested,
       registered: s.registered,
     })),
   });
+}
+
+/** The members of a bank's view that a PUT corrects when they drift. */
+export function managedMetadata(m: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(MANAGED_METADATA.filter((k) => m[k] !== undefined).map((k) => [k, m[k]]));
+}
+
+/** What our last POST/PUT left at the bank: recorded only when it differs from the bank's view now. */
+export function appliedOf(props: Props): Record<string, unknown> | undefined {
+  return (props.appliedMetadata ?? props.registeredMetadata) as Record<string, unknown> | undefined;
+}
+
+/** Recorded props with a new outcome over them: a baseline the outcome no longer keeps is dropped. */
+export function withOutcome(base: Props, outs: RegistrationComputed): Props {
+  const { appliedMetadata: _stale, ...rest } = base;
+  return { ...rest, ...outs };
 }
 
 /** The management state the verbs need, from stored outputs. */

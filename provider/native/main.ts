@@ -8,6 +8,10 @@
  *   secret (the engine stores the checked config as the provider's inputs in state);
  * - an import's Read carries no properties and `getProperties().toJavaScript()` throws: an
  *   absent Struct reads as an empty one.
+ * And one of ours: the plugin records a registration's declared inputs once, as inputs, not again
+ * in its outputs (state is rewritten after every step of an `up`). Read, Diff, Update and Delete
+ * hand the provider the recorded outputs over the recorded inputs, as the SDK's server passes
+ * only the outputs on.
  */
 // First: a Node too old for undici, or no @pulumi/pulumi, ends here with the fix.
 import "./preflight.js";
@@ -53,11 +57,31 @@ function checkConfigHandler(provider: ObDcrProvider): CheckHandler {
   };
 }
 
-function patchServer(provider: ObDcrProvider): void {
-  const getProperties = provproto.ReadRequest.prototype.getProperties;
-  provproto.ReadRequest.prototype.getProperties = function (this: provproto.ReadRequest) {
-    return getProperties.call(this) ?? new Struct();
+type StructPb = InstanceType<typeof Struct>;
+
+/** The recorded outputs over the recorded inputs (either may be absent: an import has neither). */
+function overInputs(outputs: StructPb | undefined, inputs: StructPb | undefined): StructPb {
+  if (!inputs) return outputs ?? new Struct();
+  return Struct.fromJavaScript({ ...inputs.toJavaScript(), ...(outputs?.toJavaScript() ?? {}) });
+}
+
+/** Makes `getter` of a request type return the recorded outputs over the recorded inputs. */
+function withRecordedInputs<R extends object>(
+  proto: R,
+  getter: keyof R,
+  inputs: (r: R) => StructPb | undefined,
+): void {
+  const original = proto[getter] as unknown as (this: R) => StructPb | undefined;
+  (proto as Record<keyof R, unknown>)[getter] = function (this: R) {
+    return overInputs(original.call(this), inputs(this));
   };
+}
+
+function patchServer(provider: ObDcrProvider): void {
+  withRecordedInputs(provproto.ReadRequest.prototype, "getProperties", (r) => r.getInputs());
+  withRecordedInputs(provproto.DiffRequest.prototype, "getOlds", (r) => r.getOldInputs());
+  withRecordedInputs(provproto.UpdateRequest.prototype, "getOlds", (r) => r.getOldInputs());
+  withRecordedInputs(provproto.DeleteRequest.prototype, "getProperties", (r) => r.getOldInputs());
   const addService = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (this: Grpc.Server, service, impl) {
     if (service === provrpc.ResourceProviderService) {

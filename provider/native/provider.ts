@@ -14,7 +14,7 @@ import { nextClientIdHint } from "../lifecycle/hint.js";
 import { importRegistration } from "../lifecycle/import.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
-import { declared, type Props, recordedInputs, splitPrivateKeys } from "../lifecycle/props.js";
+import { declared, INPUT_KEYS, type Props, recordedInputs, splitPrivateKeys } from "../lifecycle/props.js";
 import {
   confirmedGone,
   noteWords,
@@ -67,6 +67,20 @@ function plain(v: unknown): { props: Props; paths: Path[] } {
 /** Outputs with the secret keys and the inputs' secret paths marked. */
 const sealed = (props: Props, paths: readonly Path[]) => wrap(props, [...SECRET_KEYS, ...paths]);
 
+/** Recorded as inputs, and handed back under the outputs by main.ts: not repeated in the outputs. */
+const RECORDED_AS_INPUTS = new Set<string>([
+  ...INPUT_KEYS,
+  "bankCapabilities",
+  "caFingerprints",
+  "clientIdHint",
+  "clientIdHintSeed",
+]);
+
+/** What the plugin records as outputs: the registration's own facts and the material's identity. */
+function outputsOf(props: Props): Props {
+  return Object.fromEntries(Object.entries(props).filter(([k]) => !RECORDED_AS_INPUTS.has(k)));
+}
+
 /** `project/stack/name` from a URN: seeds the client_id hint (stable for the resource). */
 function seedOf(urn: string): string {
   const [, stackPart = "", project = "", , name = ""] = urn.split("::");
@@ -79,7 +93,9 @@ async function importFromConfig(id: string): Promise<pulumi.provider.ReadResult>
     Promise.reject(worded(e, "create")),
   );
   say(r.notes);
-  return { id, props: sealed(r.props, []), inputs: sealed(declared(r.props) as Props, []) };
+  // The bookkeeping stays in the outputs here: the generated code takes the inputs as they are.
+  const outs = Object.fromEntries(Object.entries(r.props).filter(([k]) => !INPUT_KEYS.includes(k)));
+  return { id, props: sealed(outs, []), inputs: sealed(declared(r.props) as Props, []) };
 }
 
 export class ObDcrProvider implements pulumi.provider.Provider {
@@ -137,7 +153,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     try {
       const r = await lifecycle.create(lc(), props);
       say(r.notes);
-      return { id: r.id, outs: sealed(r.outs, paths) };
+      return { id: r.id, outs: sealed(outputsOf(r.outs), paths) };
     } catch (e) {
       if (e instanceof lifecycle.PartiallyCreated) {
         const msg = partialCreateMessage(e.client_id, worded(e.error, "create"));
@@ -153,7 +169,11 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     const r = await lifecycle.read(lc(), id, props).catch((e) => Promise.reject(worded(e, "refresh")));
     say(r.notes);
     if (r.kind === "gone") return { id: "" };
-    return { id, props: sealed(r.props, paths), inputs: sealed(recordedInputs(r.props), paths) };
+    return {
+      id,
+      props: sealed(outputsOf(r.props), paths),
+      inputs: sealed(recordedInputs(r.props), paths),
+    };
   }
 
   async update(
@@ -168,7 +188,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
       .update(lc(), id, o, n, capabilitiesOf(n))
       .catch((e) => Promise.reject(worded(e, "update")));
     say(r.notes);
-    return { outs: sealed(r.outs, paths) };
+    return { outs: sealed(outputsOf(r.outs), paths) };
   }
 
   async delete(id: string, _urn: string, props: unknown): Promise<void> {

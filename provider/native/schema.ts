@@ -120,7 +120,10 @@ const str: Spec = { type: "string" };
 const int: Spec = { type: "integer" };
 const ref = (t: string): Spec => ({ $ref: `#/types/${PACKAGE}:index:${t}` });
 
-/** Outputs besides the echoed inputs (`RegistrationComputed` and `MaterialOutputs` in provider/lifecycle). */
+/**
+ * The resource's outputs: `RegistrationComputed` and the material's identity (provider/lifecycle).
+ * The declared inputs are recorded once, as inputs, not echoed (provider/native/provider.ts).
+ */
 const COMPUTED: Record<string, Spec> = {
   clientId: str,
   clientIdIssuedAt: int,
@@ -135,10 +138,6 @@ const COMPUTED: Record<string, Spec> = {
   softwareJwksEndpoint: str,
   signingKeyIdentity: ref("SigningKeyIdentity"),
   transportCertificate: ref("TransportCertificate"),
-  caFingerprints: { type: "array", items: str },
-  // Bookkeeping recorded so that a refresh gives it back as inputs (lifecycle/props.ts BOOKKEEPING_KEYS).
-  bankCapabilities: ref("BankCapabilities"),
-  clientIdHint: str,
 };
 const COMPUTED_REQUIRED = [
   "clientId",
@@ -152,10 +151,6 @@ const OUTPUT_TYPES: Record<string, Record<string, Spec>> = {
   Substitution: { field: str, requested: ANY, registered: ANY },
   SigningKeyIdentity: { kid: str, alg: str, thumbprint: str },
   TransportCertificate: { sha256: str, subjectDn: str, issuerDn: str, notBefore: str, notAfter: str },
-  BankCapabilities: {
-    supportsUpdate: { type: "boolean" },
-    refusesDuplicateRegistration: { type: "boolean" },
-  },
 };
 
 /** Secret wherever they appear: private keys and management credentials. */
@@ -246,8 +241,8 @@ export function buildSchema(docs: Docs = {}, version = "0.0.0") {
         description: docs[""],
         inputProperties: inputs,
         requiredInputs: [...core.required, ...own.required],
-        properties: { ...inputs, ...computed },
-        required: [...core.required, ...own.required, ...COMPUTED_REQUIRED],
+        properties: computed,
+        required: COMPUTED_REQUIRED,
       },
     },
   };

@@ -37,41 +37,13 @@ export class ClientRegistration extends pulumi.CustomResource {
     }
 
     /**
-     * Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
-     */
-    declare public readonly adopt: pulumi.Output<outputs.Adopt | undefined>;
-    /**
-     * The bank's view right after our last POST/PUT: drift is measured against it.
+     * The managed members of the bank's view right after our last POST/PUT, kept only when the bank holds something else now (drift): absent, it is `registeredMetadata`.
      */
     declare public /*out*/ readonly appliedMetadata: pulumi.Output<{[key: string]: any} | undefined>;
-    /**
-     * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
-     */
-    declare public readonly bank: pulumi.Output<outputs.Bank>;
-    /**
-     * What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
-     */
-    declare public /*out*/ readonly bankCapabilities: pulumi.Output<outputs.BankCapabilities | undefined>;
-    /**
-     * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
-     */
-    declare public readonly bankProfile: pulumi.Output<string | outputs.BankProfile | undefined>;
-    /**
-     * SHA-256 of each CA certificate trusted for the servers.
-     */
-    declare public /*out*/ readonly caFingerprints: pulumi.Output<string[] | undefined>;
-    /**
-     * The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
-     */
-    declare public readonly client: pulumi.Output<outputs.Client | undefined>;
     /**
      * The client_id the bank issued (also the resource id).
      */
     declare public /*out*/ readonly clientId: pulumi.Output<string>;
-    /**
-     * The client_id proposed to a bank that honours a hint (bankProfile.clientIdHint); kept across updates (bookkeeping).
-     */
-    declare public /*out*/ readonly clientIdHint: pulumi.Output<string | undefined>;
     /**
      * When the bank issued the client_id (epoch seconds).
      */
@@ -85,23 +57,11 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly clientSecretExpiresAt: pulumi.Output<number | undefined>;
     /**
-     * The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
-     */
-    declare public readonly directory: pulumi.Output<outputs.Directory | undefined>;
-    /**
-     * A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
-     */
-    declare public readonly expiryWarningDays: pulumi.Output<number | undefined>;
-    /**
      * Where GET/PUT/DELETE go.
      */
     declare public /*out*/ readonly managementUri: pulumi.Output<string>;
     /**
-     * The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
-     */
-    declare public readonly profile: pulumi.Output<string>;
-    /**
-     * The bank's current view of the client (non-secret members, SSA left out).
+     * The bank's current view of the client (non-secret members; the SSA and what is above left out).
      */
     declare public /*out*/ readonly registeredMetadata: pulumi.Output<{[key: string]: any}>;
     /**
@@ -113,25 +73,9 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly registrationClientUri: pulumi.Output<string | undefined>;
     /**
-     * Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
-     */
-    declare public readonly rotationTrigger: pulumi.Output<string | undefined>;
-    /**
-     * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
-     */
-    declare public readonly signingKey: pulumi.Output<outputs.SigningKey>;
-    /**
      * kid, alg and RFC 7638 thumbprint of the signing key's public key.
      */
     declare public /*out*/ readonly signingKeyIdentity: pulumi.Output<outputs.SigningKeyIdentity>;
-    /**
-     * Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
-     */
-    declare public readonly signingPrivateKey: pulumi.Output<string | any | undefined>;
-    /**
-     * Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
-     */
-    declare public readonly software: pulumi.Output<outputs.Software | undefined>;
     /**
      * The SSA's software_jwks_endpoint: where the directory publishes our keys (checked on rotation).
      */
@@ -141,17 +85,9 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly substitutions: pulumi.Output<outputs.Substitution[]>;
     /**
-     * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
-     */
-    declare public readonly transport: pulumi.Output<outputs.Transport | undefined>;
-    /**
      * SHA-256, subject DN, issuer and validity of the transport certificate.
      */
     declare public /*out*/ readonly transportCertificate: pulumi.Output<outputs.TransportCertificate | undefined>;
-    /**
-     * Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
-     */
-    declare public readonly transportPrivateKey: pulumi.Output<string | undefined>;
 
     /**
      * Create a ClientRegistration resource with the given unique name, arguments, and options.
@@ -187,10 +123,7 @@ export class ClientRegistration extends pulumi.CustomResource {
             resourceInputs["transport"] = args?.transport;
             resourceInputs["transportPrivateKey"] = args?.transportPrivateKey ? pulumi.secret(args.transportPrivateKey) : undefined;
             resourceInputs["appliedMetadata"] = undefined /*out*/;
-            resourceInputs["bankCapabilities"] = undefined /*out*/;
-            resourceInputs["caFingerprints"] = undefined /*out*/;
             resourceInputs["clientId"] = undefined /*out*/;
-            resourceInputs["clientIdHint"] = undefined /*out*/;
             resourceInputs["clientIdIssuedAt"] = undefined /*out*/;
             resourceInputs["clientSecret"] = undefined /*out*/;
             resourceInputs["clientSecretExpiresAt"] = undefined /*out*/;
@@ -203,38 +136,22 @@ export class ClientRegistration extends pulumi.CustomResource {
             resourceInputs["substitutions"] = undefined /*out*/;
             resourceInputs["transportCertificate"] = undefined /*out*/;
         } else {
-            resourceInputs["adopt"] = undefined /*out*/;
             resourceInputs["appliedMetadata"] = undefined /*out*/;
-            resourceInputs["bank"] = undefined /*out*/;
-            resourceInputs["bankCapabilities"] = undefined /*out*/;
-            resourceInputs["bankProfile"] = undefined /*out*/;
-            resourceInputs["caFingerprints"] = undefined /*out*/;
-            resourceInputs["client"] = undefined /*out*/;
             resourceInputs["clientId"] = undefined /*out*/;
-            resourceInputs["clientIdHint"] = undefined /*out*/;
             resourceInputs["clientIdIssuedAt"] = undefined /*out*/;
             resourceInputs["clientSecret"] = undefined /*out*/;
             resourceInputs["clientSecretExpiresAt"] = undefined /*out*/;
-            resourceInputs["directory"] = undefined /*out*/;
-            resourceInputs["expiryWarningDays"] = undefined /*out*/;
             resourceInputs["managementUri"] = undefined /*out*/;
-            resourceInputs["profile"] = undefined /*out*/;
             resourceInputs["registeredMetadata"] = undefined /*out*/;
             resourceInputs["registrationAccessToken"] = undefined /*out*/;
             resourceInputs["registrationClientUri"] = undefined /*out*/;
-            resourceInputs["rotationTrigger"] = undefined /*out*/;
-            resourceInputs["signingKey"] = undefined /*out*/;
             resourceInputs["signingKeyIdentity"] = undefined /*out*/;
-            resourceInputs["signingPrivateKey"] = undefined /*out*/;
-            resourceInputs["software"] = undefined /*out*/;
             resourceInputs["softwareJwksEndpoint"] = undefined /*out*/;
             resourceInputs["substitutions"] = undefined /*out*/;
-            resourceInputs["transport"] = undefined /*out*/;
             resourceInputs["transportCertificate"] = undefined /*out*/;
-            resourceInputs["transportPrivateKey"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        const secretOpts = { additionalSecretOutputs: ["adopt", "clientSecret", "registrationAccessToken", "signingPrivateKey", "transportPrivateKey"] };
+        const secretOpts = { additionalSecretOutputs: ["clientSecret", "registrationAccessToken"] };
         opts = pulumi.mergeOptions(opts, secretOpts);
         super(ClientRegistration.__pulumiType, name, resourceInputs, opts);
     }

@@ -119,12 +119,15 @@ describe("native provider obdcr:index:ClientRegistration on the real engine", ()
       expect(inState).not.toContain(s);
       expect(engineOutput).not.toContain(s);
     }
-    for (const k of ["clientSecret", "registrationAccessToken", "signingPrivateKey"]) {
+    for (const k of ["clientSecret", "registrationAccessToken"]) {
       const v = JSON.stringify(rat.outputs[k]);
       expect(v, k).toContain("ciphertext");
     }
+    // The declared inputs are recorded once, as inputs: the outputs do not repeat them.
     expect(JSON.stringify(rat.inputs.signingPrivateKey)).toContain("ciphertext");
-    expect(rat.outputs.signingKey).toEqual({ kid: expect.any(String), alg: "PS256" });
+    expect(rat.outputs.signingPrivateKey).toBeUndefined();
+    expect(rat.inputs.signingKey).toEqual({ kid: expect.any(String), alg: "PS256" });
+    expect(rat.outputs.signingKey).toBeUndefined();
     expect(rat.outputs.signingKeyIdentity).toMatchObject({ thumbprint: expect.any(String) });
   });
 

@@ -16,64 +16,32 @@ import (
 type ClientRegistration struct {
 	pulumi.CustomResourceState
 
-	// Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
-	Adopt AdoptPtrOutput `pulumi:"adopt"`
-	// The bank's view right after our last POST/PUT: drift is measured against it.
+	// The managed members of the bank's view right after our last POST/PUT, kept only when the bank holds something else now (drift): absent, it is `registeredMetadata`.
 	AppliedMetadata pulumi.MapOutput `pulumi:"appliedMetadata"`
-	// Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
-	Bank BankOutput `pulumi:"bank"`
-	// What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
-	BankCapabilities BankCapabilitiesPtrOutput `pulumi:"bankCapabilities"`
-	// The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
-	BankProfile pulumi.AnyOutput `pulumi:"bankProfile"`
-	// SHA-256 of each CA certificate trusted for the servers.
-	CaFingerprints pulumi.StringArrayOutput `pulumi:"caFingerprints"`
-	// The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
-	Client ClientPtrOutput `pulumi:"client"`
 	// The client_id the bank issued (also the resource id).
 	ClientId pulumi.StringOutput `pulumi:"clientId"`
-	// The client_id proposed to a bank that honours a hint (bankProfile.clientIdHint); kept across updates (bookkeeping).
-	ClientIdHint pulumi.StringPtrOutput `pulumi:"clientIdHint"`
 	// When the bank issued the client_id (epoch seconds).
 	ClientIdIssuedAt pulumi.IntPtrOutput `pulumi:"clientIdIssuedAt"`
 	// Secret.
 	ClientSecret pulumi.StringPtrOutput `pulumi:"clientSecret"`
 	// When the client secret expires (epoch seconds; 0: never).
 	ClientSecretExpiresAt pulumi.IntPtrOutput `pulumi:"clientSecretExpiresAt"`
-	// The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
-	Directory DirectoryPtrOutput `pulumi:"directory"`
-	// A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
-	ExpiryWarningDays pulumi.IntPtrOutput `pulumi:"expiryWarningDays"`
 	// Where GET/PUT/DELETE go.
 	ManagementUri pulumi.StringOutput `pulumi:"managementUri"`
-	// The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
-	Profile pulumi.StringOutput `pulumi:"profile"`
-	// The bank's current view of the client (non-secret members, SSA left out).
+	// The bank's current view of the client (non-secret members; the SSA and what is above left out).
 	RegisteredMetadata pulumi.MapOutput `pulumi:"registeredMetadata"`
 	// Secret. RFC 7592 management credential, kept current when the bank rotates it.
 	RegistrationAccessToken pulumi.StringPtrOutput `pulumi:"registrationAccessToken"`
 	// RFC 7592 registration_client_uri, when the bank gave one.
 	RegistrationClientUri pulumi.StringPtrOutput `pulumi:"registrationClientUri"`
-	// Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
-	RotationTrigger pulumi.StringPtrOutput `pulumi:"rotationTrigger"`
-	// Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
-	SigningKey SigningKeyOutput `pulumi:"signingKey"`
 	// kid, alg and RFC 7638 thumbprint of the signing key's public key.
 	SigningKeyIdentity SigningKeyIdentityOutput `pulumi:"signingKeyIdentity"`
-	// Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
-	SigningPrivateKey pulumi.AnyOutput `pulumi:"signingPrivateKey"`
-	// Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
-	Software SoftwarePtrOutput `pulumi:"software"`
 	// The SSA's software_jwks_endpoint: where the directory publishes our keys (checked on rotation).
 	SoftwareJwksEndpoint pulumi.StringPtrOutput `pulumi:"softwareJwksEndpoint"`
 	// Values the bank registered instead of the ones requested.
 	Substitutions SubstitutionArrayOutput `pulumi:"substitutions"`
-	// Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
-	Transport TransportPtrOutput `pulumi:"transport"`
 	// SHA-256, subject DN, issuer and validity of the transport certificate.
 	TransportCertificate TransportCertificatePtrOutput `pulumi:"transportCertificate"`
-	// Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
-	TransportPrivateKey pulumi.StringPtrOutput `pulumi:"transportPrivateKey"`
 }
 
 // NewClientRegistration registers a new resource with the given unique name, arguments, and options.
@@ -102,11 +70,8 @@ func NewClientRegistration(ctx *pulumi.Context,
 		args.TransportPrivateKey = pulumi.ToSecret(args.TransportPrivateKey).(pulumi.StringPtrInput)
 	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
-		"adopt",
 		"clientSecret",
 		"registrationAccessToken",
-		"signingPrivateKey",
-		"transportPrivateKey",
 	})
 	opts = append(opts, secrets)
 	opts = internal.PkgResourceDefaultOpts(opts)
@@ -237,49 +202,14 @@ func (o ClientRegistrationOutput) ToClientRegistrationOutputWithContext(ctx cont
 	return o
 }
 
-// Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
-func (o ClientRegistrationOutput) Adopt() AdoptPtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) AdoptPtrOutput { return v.Adopt }).(AdoptPtrOutput)
-}
-
-// The bank's view right after our last POST/PUT: drift is measured against it.
+// The managed members of the bank's view right after our last POST/PUT, kept only when the bank holds something else now (drift): absent, it is `registeredMetadata`.
 func (o ClientRegistrationOutput) AppliedMetadata() pulumi.MapOutput {
 	return o.ApplyT(func(v *ClientRegistration) pulumi.MapOutput { return v.AppliedMetadata }).(pulumi.MapOutput)
-}
-
-// Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
-func (o ClientRegistrationOutput) Bank() BankOutput {
-	return o.ApplyT(func(v *ClientRegistration) BankOutput { return v.Bank }).(BankOutput)
-}
-
-// What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
-func (o ClientRegistrationOutput) BankCapabilities() BankCapabilitiesPtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) BankCapabilitiesPtrOutput { return v.BankCapabilities }).(BankCapabilitiesPtrOutput)
-}
-
-// The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
-func (o ClientRegistrationOutput) BankProfile() pulumi.AnyOutput {
-	return o.ApplyT(func(v *ClientRegistration) pulumi.AnyOutput { return v.BankProfile }).(pulumi.AnyOutput)
-}
-
-// SHA-256 of each CA certificate trusted for the servers.
-func (o ClientRegistrationOutput) CaFingerprints() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *ClientRegistration) pulumi.StringArrayOutput { return v.CaFingerprints }).(pulumi.StringArrayOutput)
-}
-
-// The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
-func (o ClientRegistrationOutput) Client() ClientPtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) ClientPtrOutput { return v.Client }).(ClientPtrOutput)
 }
 
 // The client_id the bank issued (also the resource id).
 func (o ClientRegistrationOutput) ClientId() pulumi.StringOutput {
 	return o.ApplyT(func(v *ClientRegistration) pulumi.StringOutput { return v.ClientId }).(pulumi.StringOutput)
-}
-
-// The client_id proposed to a bank that honours a hint (bankProfile.clientIdHint); kept across updates (bookkeeping).
-func (o ClientRegistrationOutput) ClientIdHint() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) pulumi.StringPtrOutput { return v.ClientIdHint }).(pulumi.StringPtrOutput)
 }
 
 // When the bank issued the client_id (epoch seconds).
@@ -297,27 +227,12 @@ func (o ClientRegistrationOutput) ClientSecretExpiresAt() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *ClientRegistration) pulumi.IntPtrOutput { return v.ClientSecretExpiresAt }).(pulumi.IntPtrOutput)
 }
 
-// The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
-func (o ClientRegistrationOutput) Directory() DirectoryPtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) DirectoryPtrOutput { return v.Directory }).(DirectoryPtrOutput)
-}
-
-// A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
-func (o ClientRegistrationOutput) ExpiryWarningDays() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) pulumi.IntPtrOutput { return v.ExpiryWarningDays }).(pulumi.IntPtrOutput)
-}
-
 // Where GET/PUT/DELETE go.
 func (o ClientRegistrationOutput) ManagementUri() pulumi.StringOutput {
 	return o.ApplyT(func(v *ClientRegistration) pulumi.StringOutput { return v.ManagementUri }).(pulumi.StringOutput)
 }
 
-// The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
-func (o ClientRegistrationOutput) Profile() pulumi.StringOutput {
-	return o.ApplyT(func(v *ClientRegistration) pulumi.StringOutput { return v.Profile }).(pulumi.StringOutput)
-}
-
-// The bank's current view of the client (non-secret members, SSA left out).
+// The bank's current view of the client (non-secret members; the SSA and what is above left out).
 func (o ClientRegistrationOutput) RegisteredMetadata() pulumi.MapOutput {
 	return o.ApplyT(func(v *ClientRegistration) pulumi.MapOutput { return v.RegisteredMetadata }).(pulumi.MapOutput)
 }
@@ -332,29 +247,9 @@ func (o ClientRegistrationOutput) RegistrationClientUri() pulumi.StringPtrOutput
 	return o.ApplyT(func(v *ClientRegistration) pulumi.StringPtrOutput { return v.RegistrationClientUri }).(pulumi.StringPtrOutput)
 }
 
-// Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
-func (o ClientRegistrationOutput) RotationTrigger() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) pulumi.StringPtrOutput { return v.RotationTrigger }).(pulumi.StringPtrOutput)
-}
-
-// Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
-func (o ClientRegistrationOutput) SigningKey() SigningKeyOutput {
-	return o.ApplyT(func(v *ClientRegistration) SigningKeyOutput { return v.SigningKey }).(SigningKeyOutput)
-}
-
 // kid, alg and RFC 7638 thumbprint of the signing key's public key.
 func (o ClientRegistrationOutput) SigningKeyIdentity() SigningKeyIdentityOutput {
 	return o.ApplyT(func(v *ClientRegistration) SigningKeyIdentityOutput { return v.SigningKeyIdentity }).(SigningKeyIdentityOutput)
-}
-
-// Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
-func (o ClientRegistrationOutput) SigningPrivateKey() pulumi.AnyOutput {
-	return o.ApplyT(func(v *ClientRegistration) pulumi.AnyOutput { return v.SigningPrivateKey }).(pulumi.AnyOutput)
-}
-
-// Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
-func (o ClientRegistrationOutput) Software() SoftwarePtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) SoftwarePtrOutput { return v.Software }).(SoftwarePtrOutput)
 }
 
 // The SSA's software_jwks_endpoint: where the directory publishes our keys (checked on rotation).
@@ -367,19 +262,9 @@ func (o ClientRegistrationOutput) Substitutions() SubstitutionArrayOutput {
 	return o.ApplyT(func(v *ClientRegistration) SubstitutionArrayOutput { return v.Substitutions }).(SubstitutionArrayOutput)
 }
 
-// Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
-func (o ClientRegistrationOutput) Transport() TransportPtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) TransportPtrOutput { return v.Transport }).(TransportPtrOutput)
-}
-
 // SHA-256, subject DN, issuer and validity of the transport certificate.
 func (o ClientRegistrationOutput) TransportCertificate() TransportCertificatePtrOutput {
 	return o.ApplyT(func(v *ClientRegistration) TransportCertificatePtrOutput { return v.TransportCertificate }).(TransportCertificatePtrOutput)
-}
-
-// Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
-func (o ClientRegistrationOutput) TransportPrivateKey() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ClientRegistration) pulumi.StringPtrOutput { return v.TransportPrivateKey }).(pulumi.StringPtrOutput)
 }
 
 func init() {

@@ -310,83 +310,6 @@ func (o BankOutput) TokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Bank) *string { return v.TokenEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
-type BankCapabilities struct {
-	// The bank refuses a second registration of the software: a replacement deletes first.
-	RefusesDuplicateRegistration bool `pulumi:"refusesDuplicateRegistration"`
-	// The bank offers PUT: a metadata change is an update, not a replacement.
-	SupportsUpdate bool `pulumi:"supportsUpdate"`
-}
-
-// What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
-type BankCapabilitiesOutput struct{ *pulumi.OutputState }
-
-func (BankCapabilitiesOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*BankCapabilities)(nil)).Elem()
-}
-
-func (o BankCapabilitiesOutput) ToBankCapabilitiesOutput() BankCapabilitiesOutput {
-	return o
-}
-
-func (o BankCapabilitiesOutput) ToBankCapabilitiesOutputWithContext(ctx context.Context) BankCapabilitiesOutput {
-	return o
-}
-
-// The bank refuses a second registration of the software: a replacement deletes first.
-func (o BankCapabilitiesOutput) RefusesDuplicateRegistration() pulumi.BoolOutput {
-	return o.ApplyT(func(v BankCapabilities) bool { return v.RefusesDuplicateRegistration }).(pulumi.BoolOutput)
-}
-
-// The bank offers PUT: a metadata change is an update, not a replacement.
-func (o BankCapabilitiesOutput) SupportsUpdate() pulumi.BoolOutput {
-	return o.ApplyT(func(v BankCapabilities) bool { return v.SupportsUpdate }).(pulumi.BoolOutput)
-}
-
-type BankCapabilitiesPtrOutput struct{ *pulumi.OutputState }
-
-func (BankCapabilitiesPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**BankCapabilities)(nil)).Elem()
-}
-
-func (o BankCapabilitiesPtrOutput) ToBankCapabilitiesPtrOutput() BankCapabilitiesPtrOutput {
-	return o
-}
-
-func (o BankCapabilitiesPtrOutput) ToBankCapabilitiesPtrOutputWithContext(ctx context.Context) BankCapabilitiesPtrOutput {
-	return o
-}
-
-func (o BankCapabilitiesPtrOutput) Elem() BankCapabilitiesOutput {
-	return o.ApplyT(func(v *BankCapabilities) BankCapabilities {
-		if v != nil {
-			return *v
-		}
-		var ret BankCapabilities
-		return ret
-	}).(BankCapabilitiesOutput)
-}
-
-// The bank refuses a second registration of the software: a replacement deletes first.
-func (o BankCapabilitiesPtrOutput) RefusesDuplicateRegistration() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *BankCapabilities) *bool {
-		if v == nil {
-			return nil
-		}
-		return &v.RefusesDuplicateRegistration
-	}).(pulumi.BoolPtrOutput)
-}
-
-// The bank offers PUT: a metadata change is an update, not a replacement.
-func (o BankCapabilitiesPtrOutput) SupportsUpdate() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *BankCapabilities) *bool {
-		if v == nil {
-			return nil
-		}
-		return &v.SupportsUpdate
-	}).(pulumi.BoolPtrOutput)
-}
-
 // The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
 type BankProfile struct {
 	// The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
@@ -3850,8 +3773,6 @@ func init() {
 	pulumi.RegisterOutputType(AdoptOutput{})
 	pulumi.RegisterOutputType(AdoptPtrOutput{})
 	pulumi.RegisterOutputType(BankOutput{})
-	pulumi.RegisterOutputType(BankCapabilitiesOutput{})
-	pulumi.RegisterOutputType(BankCapabilitiesPtrOutput{})
 	pulumi.RegisterOutputType(BankProfileOutput{})
 	pulumi.RegisterOutputType(BankProfilePtrOutput{})
 	pulumi.RegisterOutputType(BankProfileAudOutput{})

@@ -337,10 +337,7 @@ class ClientRegistration(pulumi.CustomResource):
             __props__.__dict__["transport"] = transport
             __props__.__dict__["transport_private_key"] = None if transport_private_key is None else pulumi.Output.secret(transport_private_key)
             __props__.__dict__["applied_metadata"] = None
-            __props__.__dict__["bank_capabilities"] = None
-            __props__.__dict__["ca_fingerprints"] = None
             __props__.__dict__["client_id"] = None
-            __props__.__dict__["client_id_hint"] = None
             __props__.__dict__["client_id_issued_at"] = None
             __props__.__dict__["client_secret"] = None
             __props__.__dict__["client_secret_expires_at"] = None
@@ -352,7 +349,7 @@ class ClientRegistration(pulumi.CustomResource):
             __props__.__dict__["software_jwks_endpoint"] = None
             __props__.__dict__["substitutions"] = None
             __props__.__dict__["transport_certificate"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["adopt", "clientSecret", "registrationAccessToken", "signingPrivateKey", "transportPrivateKey"])
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["clientSecret", "registrationAccessToken"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(ClientRegistration, __self__).__init__(
             'obdcr:index:ClientRegistration',
@@ -376,92 +373,28 @@ class ClientRegistration(pulumi.CustomResource):
 
         __props__ = ClientRegistrationArgs.__new__(ClientRegistrationArgs)
 
-        __props__.__dict__["adopt"] = None
         __props__.__dict__["applied_metadata"] = None
-        __props__.__dict__["bank"] = None
-        __props__.__dict__["bank_capabilities"] = None
-        __props__.__dict__["bank_profile"] = None
-        __props__.__dict__["ca_fingerprints"] = None
-        __props__.__dict__["client"] = None
         __props__.__dict__["client_id"] = None
-        __props__.__dict__["client_id_hint"] = None
         __props__.__dict__["client_id_issued_at"] = None
         __props__.__dict__["client_secret"] = None
         __props__.__dict__["client_secret_expires_at"] = None
-        __props__.__dict__["directory"] = None
-        __props__.__dict__["expiry_warning_days"] = None
         __props__.__dict__["management_uri"] = None
-        __props__.__dict__["profile"] = None
         __props__.__dict__["registered_metadata"] = None
         __props__.__dict__["registration_access_token"] = None
         __props__.__dict__["registration_client_uri"] = None
-        __props__.__dict__["rotation_trigger"] = None
-        __props__.__dict__["signing_key"] = None
         __props__.__dict__["signing_key_identity"] = None
-        __props__.__dict__["signing_private_key"] = None
-        __props__.__dict__["software"] = None
         __props__.__dict__["software_jwks_endpoint"] = None
         __props__.__dict__["substitutions"] = None
-        __props__.__dict__["transport"] = None
         __props__.__dict__["transport_certificate"] = None
-        __props__.__dict__["transport_private_key"] = None
         return ClientRegistration(resource_name, opts=opts, __props__=__props__)
-
-    @_builtins.property
-    @pulumi.getter
-    def adopt(self) -> pulumi.Output[Optional['outputs.Adopt']]:
-        """
-        Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
-        """
-        return pulumi.get(self, "adopt")
 
     @_builtins.property
     @pulumi.getter(name="appliedMetadata")
     def applied_metadata(self) -> pulumi.Output[Optional[Mapping[str, Any]]]:
         """
-        The bank's view right after our last POST/PUT: drift is measured against it.
+        The managed members of the bank's view right after our last POST/PUT, kept only when the bank holds something else now (drift): absent, it is `registeredMetadata`.
         """
         return pulumi.get(self, "applied_metadata")
-
-    @_builtins.property
-    @pulumi.getter
-    def bank(self) -> pulumi.Output['outputs.Bank']:
-        """
-        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
-        """
-        return pulumi.get(self, "bank")
-
-    @_builtins.property
-    @pulumi.getter(name="bankCapabilities")
-    def bank_capabilities(self) -> pulumi.Output[Optional['outputs.BankCapabilities']]:
-        """
-        What the bank profile says the bank offers, as resolved at the last check (bookkeeping: never a change of its own).
-        """
-        return pulumi.get(self, "bank_capabilities")
-
-    @_builtins.property
-    @pulumi.getter(name="bankProfile")
-    def bank_profile(self) -> pulumi.Output[Optional[Any]]:
-        """
-        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
-        """
-        return pulumi.get(self, "bank_profile")
-
-    @_builtins.property
-    @pulumi.getter(name="caFingerprints")
-    def ca_fingerprints(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
-        """
-        SHA-256 of each CA certificate trusted for the servers.
-        """
-        return pulumi.get(self, "ca_fingerprints")
-
-    @_builtins.property
-    @pulumi.getter
-    def client(self) -> pulumi.Output[Optional['outputs.Client']]:
-        """
-        The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
-        """
-        return pulumi.get(self, "client")
 
     @_builtins.property
     @pulumi.getter(name="clientId")
@@ -470,14 +403,6 @@ class ClientRegistration(pulumi.CustomResource):
         The client_id the bank issued (also the resource id).
         """
         return pulumi.get(self, "client_id")
-
-    @_builtins.property
-    @pulumi.getter(name="clientIdHint")
-    def client_id_hint(self) -> pulumi.Output[Optional[_builtins.str]]:
-        """
-        The client_id proposed to a bank that honours a hint (bankProfile.clientIdHint); kept across updates (bookkeeping).
-        """
-        return pulumi.get(self, "client_id_hint")
 
     @_builtins.property
     @pulumi.getter(name="clientIdIssuedAt")
@@ -504,22 +429,6 @@ class ClientRegistration(pulumi.CustomResource):
         return pulumi.get(self, "client_secret_expires_at")
 
     @_builtins.property
-    @pulumi.getter
-    def directory(self) -> pulumi.Output[Optional['outputs.Directory']]:
-        """
-        The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
-        """
-        return pulumi.get(self, "directory")
-
-    @_builtins.property
-    @pulumi.getter(name="expiryWarningDays")
-    def expiry_warning_days(self) -> pulumi.Output[Optional[_builtins.int]]:
-        """
-        A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
-        """
-        return pulumi.get(self, "expiry_warning_days")
-
-    @_builtins.property
     @pulumi.getter(name="managementUri")
     def management_uri(self) -> pulumi.Output[_builtins.str]:
         """
@@ -528,18 +437,10 @@ class ClientRegistration(pulumi.CustomResource):
         return pulumi.get(self, "management_uri")
 
     @_builtins.property
-    @pulumi.getter
-    def profile(self) -> pulumi.Output[_builtins.str]:
-        """
-        The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
-        """
-        return pulumi.get(self, "profile")
-
-    @_builtins.property
     @pulumi.getter(name="registeredMetadata")
     def registered_metadata(self) -> pulumi.Output[Mapping[str, Any]]:
         """
-        The bank's current view of the client (non-secret members, SSA left out).
+        The bank's current view of the client (non-secret members; the SSA and what is above left out).
         """
         return pulumi.get(self, "registered_metadata")
 
@@ -560,44 +461,12 @@ class ClientRegistration(pulumi.CustomResource):
         return pulumi.get(self, "registration_client_uri")
 
     @_builtins.property
-    @pulumi.getter(name="rotationTrigger")
-    def rotation_trigger(self) -> pulumi.Output[Optional[_builtins.str]]:
-        """
-        Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
-        """
-        return pulumi.get(self, "rotation_trigger")
-
-    @_builtins.property
-    @pulumi.getter(name="signingKey")
-    def signing_key(self) -> pulumi.Output['outputs.SigningKey']:
-        """
-        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
-        """
-        return pulumi.get(self, "signing_key")
-
-    @_builtins.property
     @pulumi.getter(name="signingKeyIdentity")
     def signing_key_identity(self) -> pulumi.Output['outputs.SigningKeyIdentity']:
         """
         kid, alg and RFC 7638 thumbprint of the signing key's public key.
         """
         return pulumi.get(self, "signing_key_identity")
-
-    @_builtins.property
-    @pulumi.getter(name="signingPrivateKey")
-    def signing_private_key(self) -> pulumi.Output[Optional[Any]]:
-        """
-        Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
-        """
-        return pulumi.get(self, "signing_private_key")
-
-    @_builtins.property
-    @pulumi.getter
-    def software(self) -> pulumi.Output[Optional['outputs.Software']]:
-        """
-        Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
-        """
-        return pulumi.get(self, "software")
 
     @_builtins.property
     @pulumi.getter(name="softwareJwksEndpoint")
@@ -616,26 +485,10 @@ class ClientRegistration(pulumi.CustomResource):
         return pulumi.get(self, "substitutions")
 
     @_builtins.property
-    @pulumi.getter
-    def transport(self) -> pulumi.Output[Optional['outputs.Transport']]:
-        """
-        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
-        """
-        return pulumi.get(self, "transport")
-
-    @_builtins.property
     @pulumi.getter(name="transportCertificate")
     def transport_certificate(self) -> pulumi.Output[Optional['outputs.TransportCertificate']]:
         """
         SHA-256, subject DN, issuer and validity of the transport certificate.
         """
         return pulumi.get(self, "transport_certificate")
-
-    @_builtins.property
-    @pulumi.getter(name="transportPrivateKey")
-    def transport_private_key(self) -> pulumi.Output[Optional[_builtins.str]]:
-        """
-        Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
-        """
-        return pulumi.get(self, "transport_private_key")
 
