@@ -29,11 +29,15 @@ export function transportFromEnv(
       throw new InvalidInputError(name, `must be a non-negative integer, got ${JSON.stringify(v)}`);
     out[key] = n;
   }
-  const http = env.OBDCR_ALLOW_HTTP_LOOPBACK;
-  if (http !== undefined && http !== "") {
-    if (!["0", "1", "true", "false"].includes(http))
-      throw new InvalidInputError("OBDCR_ALLOW_HTTP_LOOPBACK", `must be 1 or 0, got ${JSON.stringify(http)}`);
-    out.allow_http_loopback = http === "1" || http === "true";
+  for (const [name, key] of [
+    ["OBDCR_ALLOW_HTTP_LOOPBACK", "allow_http_loopback"],
+    ["OBDCR_PREFETCH", "prefetch"],
+  ] as const) {
+    const v = env[name];
+    if (v === undefined || v === "") continue;
+    if (!["0", "1", "true", "false"].includes(v))
+      throw new InvalidInputError(name, `must be 1 or 0, got ${JSON.stringify(v)}`);
+    out[key] = v === "1" || v === "true";
   }
   return out as Partial<TransportOptions>;
 }

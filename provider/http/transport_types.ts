@@ -39,6 +39,12 @@ export interface TransportOptions {
    */
   allow_http_loopback: boolean;
   /**
+   * Start the reads a create needs (the bank's discovery document, the directory's JWKS: GETs,
+   * connections kept warm) when the engine checks a registration. On by default; a preview then
+   * sends those GETs too. Env: OBDCR_PREFETCH=0 turns it off.
+   */
+  prefetch: boolean;
+  /**
    * Most requests in flight at once to one origin (a bank, the directory) from this process; the
    * rest wait in a first-come, first-served queue. Also the Agent's connections per origin.
    * 0 = no cap. Env of the provider host: OBDCR_MAX_PER_ORIGIN.
@@ -61,6 +67,7 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
   exchange_deadline_ms: 60_000,
   operation_budget_ms: 120_000,
   allow_http_loopback: false,
+  prefetch: true,
   max_per_origin: DEFAULT_MAX_PER_ORIGIN,
 };
 

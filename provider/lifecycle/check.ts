@@ -6,6 +6,7 @@ import { type Lifecycle, type Note, where } from "./context.js";
 import type { BankCapabilities } from "./diff.js";
 import { propertyPath, ResourceOnlyInputs, toCoreParams } from "./inputs.js";
 import { DEFAULT_EXPIRY_WARNING_DAYS, expiringCertificate, materialOutputs } from "./material.js";
+import { prefetch } from "./prefetch.js";
 import { at, declared, type Props, UNKNOWN } from "./props.js";
 
 export interface CheckResult {
@@ -43,6 +44,8 @@ export async function check(lc: Lifecycle, news: Props): Promise<CheckResult> {
       }
       return { inputs: news, failures, notes };
     }
+    if (!JSON.stringify([params.bank, params.directory, params.transport]).includes(UNKNOWN))
+      prefetch(r.data, lc.ctx);
     const bp = resolveBankProfile(r.data);
     extra.bankCapabilities = {
       supportsUpdate: bp.supports.update,

@@ -78,9 +78,10 @@ describe("lifecycle operations", () => {
     const olds = (await lifecycle.create(lc(), props("rat-bank"))).outs;
     // A new PS256 key under the same kid: one the directory does not publish.
     // As the engine hands update its inputs: checked (the material identities recorded).
+    // Checked without prefetch: the count below is the update's own requests.
     const news = (
       await lifecycle.check(
-        lc(),
+        { ...lc(), ctx: createContext({ transport: { prefetch: false } }) },
         props("rat-bank", {
           signingKey: { kid: sb.sw.signing.kid, alg: "PS256", privateKeyFile: freshKeyFile() },
           client: { scope: "openid accounts payments" },
