@@ -57,10 +57,10 @@ function checkConfigHandler(provider: ObDcrProvider): CheckHandler {
   };
 }
 
-type StructPb = InstanceType<typeof Struct>;
+type StructMsg = InstanceType<typeof Struct>;
 
 /** The recorded outputs over the recorded inputs (either may be absent: an import has neither). */
-function overInputs(outputs: StructPb | undefined, inputs: StructPb | undefined): StructPb {
+function overInputs(outputs: StructMsg | undefined, inputs: StructMsg | undefined): StructMsg {
   if (!inputs) return outputs ?? new Struct();
   return Struct.fromJavaScript({ ...inputs.toJavaScript(), ...(outputs?.toJavaScript() ?? {}) });
 }
@@ -69,9 +69,9 @@ function overInputs(outputs: StructPb | undefined, inputs: StructPb | undefined)
 function withRecordedInputs<R extends object>(
   proto: R,
   getter: keyof R,
-  inputs: (r: R) => StructPb | undefined,
+  inputs: (r: R) => StructMsg | undefined,
 ): void {
-  const original = proto[getter] as unknown as (this: R) => StructPb | undefined;
+  const original = proto[getter] as unknown as (this: R) => StructMsg | undefined;
   (proto as Record<keyof R, unknown>)[getter] = function (this: R) {
     return overInputs(original.call(this), inputs(this));
   };
