@@ -5,7 +5,12 @@ import { RegistrationParams } from "../core/schemas/params.js";
 import { type Lifecycle, type Note, where } from "./context.js";
 import type { BankCapabilities } from "./diff.js";
 import { propertyPath, ResourceOnlyInputs, toCoreParams } from "./inputs.js";
-import { DEFAULT_EXPIRY_WARNING_DAYS, expiringCertificate, materialOutputs } from "./material.js";
+import {
+  DEFAULT_EXPIRY_WARNING_DAYS,
+  expiringCertificate,
+  MATERIAL_OUTPUTS,
+  materialOutputs,
+} from "./material.js";
 import { prefetch } from "./prefetch.js";
 import { at, declared, type Props, UNKNOWN } from "./props.js";
 
@@ -46,29 +51,51 @@ export async function check(lc: Lifecycle, news: Props): Promise<CheckResult> {
     }
     if (!JSON.stringify([params.bank, params.directory, params.transport]).includes(UNKNOWN))
       prefetch(r.data, lc.ctx);
-    const bp = resolveBankProfile(r.data);
-    extra.bankCapabilities = {
-      supportsUpdate: bp.supports.update,
-      refusesDuplicateRegistration: bp.refuses_duplicate_registration,
-    } satisfies BankCapabilities;
-    if (!JSON.stringify([params.signing_key, params.transport]).includes(UNKNOWN)) {
-      // The material's identity: what diff compares (never the file paths) and outputs record.
-      // Material that does not parse is reported by `up`, where it is used, with its field.
-      const material = await materialOutputs(r.data, lc.ctx).catch(() => undefined);
-      if (material) {
-        Object.assign(extra, material);
-        const soon = expiringCertificate(
-          material,
-          inputs.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
-          lc.now(),
-        );
-        if (soon) notes.push({ kind: "expiring", where: where(inputs), ...soon });
-      }
-    }
+    const d = await derivedFrom(lc, r.data, params);
+    Object.assign(extra, d.derived);
+    const soon = d.material
+      ? expiringCertificate(d.material, inputs.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, lc.now())
+      : undefined;
+    if (soon) notes.push({ kind: "expiring", where: where(inputs), ...soon });
   } catch (e) {
     if (!(e instanceof InvalidInputError)) throw e;
     const reason = e.message.startsWith(`${e.field}: `) ? e.message.slice(e.field.length + 2) : e.message;
     failures.push({ property: propertyPath(e.field.split(".")), reason });
   }
   return { inputs: { ...news, ...extra }, failures, notes };
+}
+
+/** The bookkeeping `check` derives from valid inputs: the bank's capabilities and the material's identity. */
+export const DERIVED_KEYS = ["bankCapabilities", ...MATERIAL_OUTPUTS] as const;
+
+async function derivedFrom(lc: Lifecycle, data: RegistrationParams, params: unknown) {
+  const bp = resolveBankProfile(data);
+  const derived: Props = {
+    bankCapabilities: {
+      supportsUpdate: bp.supports.update,
+      refusesDuplicateRegistration: bp.refuses_duplicate_registration,
+    } satisfies BankCapabilities,
+  };
+  const p = params as { signing_key?: unknown; transport?: unknown };
+  if (JSON.stringify([p.signing_key, p.transport]).includes(UNKNOWN)) return { derived };
+  // The material's identity: what diff compares (never the file paths) and outputs record.
+  // Material that does not parse is reported by `up`, where it is used, with its field.
+  const material = await materialOutputs(data, lc.ctx).catch(() => undefined);
+  return { derived: { ...derived, ...material }, material };
+}
+
+/**
+ * The checked inputs with what `check` derives from them, for an adapter that does not record it
+ * (the plugin keeps state small: derived again by diff and update). Unknown or invalid inputs: as given.
+ */
+export async function withDerived(lc: Lifecycle, news: Props): Promise<Props> {
+  if (DERIVED_KEYS.every((k) => news[k] !== undefined)) return news;
+  try {
+    const params = await toCoreParams(declared(news), lc.secrets, { unknown: UNKNOWN });
+    const r = RegistrationParams.safeParse(params);
+    if (!r.success) return news;
+    return { ...news, ...(await derivedFrom(lc, r.data, params)).derived };
+  } catch {
+    return news;
+  }
 }

@@ -9,6 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { printable } from "../core/untrusted.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
+import { DERIVED_KEYS, withDerived } from "../lifecycle/check.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
 import { nextClientIdHint } from "../lifecycle/hint.js";
 import { importRegistration } from "../lifecycle/import.js";
@@ -67,19 +68,20 @@ function plain(v: unknown): { props: Props; paths: Path[] } {
 /** Outputs with the secret keys and the inputs' secret paths marked. */
 const sealed = (props: Props, paths: readonly Path[]) => wrap(props, [...SECRET_KEYS, ...paths]);
 
-/** Recorded as inputs, and handed back under the outputs by main.ts: not repeated in the outputs. */
-const RECORDED_AS_INPUTS = new Set<string>([
-  ...INPUT_KEYS,
-  "bankCapabilities",
-  "caFingerprints",
-  "clientIdHint",
-  "clientIdHintSeed",
-]);
+/**
+ * State is rewritten after every step of an `up`, so a registration keeps each fact once. The
+ * inputs hold what was declared and the client_id hint; main.ts hands them to Read, Diff, Update
+ * and Delete under the outputs. The outputs hold the registration and the identity of the material
+ * it was applied with. What `check` derives (capabilities, the identity of the material declared
+ * now) is derived again by diff and update, not recorded.
+ */
+const NOT_OUTPUTS = new Set<string>([...INPUT_KEYS, "bankCapabilities", "clientIdHint", "clientIdHintSeed"]);
 
-/** What the plugin records as outputs: the registration's own facts and the material's identity. */
-function outputsOf(props: Props): Props {
-  return Object.fromEntries(Object.entries(props).filter(([k]) => !RECORDED_AS_INPUTS.has(k)));
-}
+const outputsOf = (props: Props): Props =>
+  Object.fromEntries(Object.entries(props).filter(([k]) => !NOT_OUTPUTS.has(k)));
+
+const inputsOf = (props: Props): Props =>
+  Object.fromEntries(Object.entries(props).filter(([k]) => !(DERIVED_KEYS as readonly string[]).includes(k)));
 
 /** `project/stack/name` from a URN: seeds the client_id hint (stable for the resource). */
 function seedOf(urn: string): string {
@@ -137,12 +139,12 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     say(r.notes);
     const hint = nextClientIdHint(o, { ...r.inputs, clientIdHintSeed: seedOf(urn) });
     const inputs = hint ? { ...r.inputs, clientIdHint: hint } : r.inputs;
-    return { inputs: sealed(inputs, paths), failures: r.failures };
+    return { inputs: sealed(inputsOf(inputs), paths), failures: r.failures };
   }
 
   async diff(_id: string, _urn: string, olds: unknown, news: unknown): Promise<pulumi.provider.DiffResult> {
     const o = plain(olds).props;
-    const n = plain(news).props;
+    const n = await withDerived(lc(), plain(news).props);
     const d = diffRegistration(o, n);
     for (const line of rotationLines(n, d)) log(line);
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
@@ -172,7 +174,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     return {
       id,
       props: sealed(outputsOf(r.props), paths),
-      inputs: sealed(recordedInputs(r.props), paths),
+      inputs: sealed(inputsOf(recordedInputs(r.props)), paths),
     };
   }
 
@@ -183,7 +185,8 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     news: unknown,
   ): Promise<pulumi.provider.UpdateResult> {
     const o = plain(olds).props;
-    const { props: n, paths } = plain(news);
+    const { props: checked, paths } = plain(news);
+    const n = await withDerived(lc(), checked);
     const r = await lifecycle
       .update(lc(), id, o, n, capabilitiesOf(n))
       .catch((e) => Promise.reject(worded(e, "update")));

@@ -138,6 +138,7 @@ const COMPUTED: Record<string, Spec> = {
   softwareJwksEndpoint: str,
   signingKeyIdentity: ref("SigningKeyIdentity"),
   transportCertificate: ref("TransportCertificate"),
+  caFingerprints: { type: "array", items: str },
 };
 const COMPUTED_REQUIRED = [
   "clientId",

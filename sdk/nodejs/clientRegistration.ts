@@ -41,6 +41,10 @@ export class ClientRegistration extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly appliedMetadata: pulumi.Output<{[key: string]: any} | undefined>;
     /**
+     * SHA-256 of each CA certificate trusted for the servers.
+     */
+    declare public /*out*/ readonly caFingerprints: pulumi.Output<string[] | undefined>;
+    /**
      * The client_id the bank issued (also the resource id).
      */
     declare public /*out*/ readonly clientId: pulumi.Output<string>;
@@ -123,6 +127,7 @@ export class ClientRegistration extends pulumi.CustomResource {
             resourceInputs["transport"] = args?.transport;
             resourceInputs["transportPrivateKey"] = args?.transportPrivateKey ? pulumi.secret(args.transportPrivateKey) : undefined;
             resourceInputs["appliedMetadata"] = undefined /*out*/;
+            resourceInputs["caFingerprints"] = undefined /*out*/;
             resourceInputs["clientId"] = undefined /*out*/;
             resourceInputs["clientIdIssuedAt"] = undefined /*out*/;
             resourceInputs["clientSecret"] = undefined /*out*/;
@@ -137,6 +142,7 @@ export class ClientRegistration extends pulumi.CustomResource {
             resourceInputs["transportCertificate"] = undefined /*out*/;
         } else {
             resourceInputs["appliedMetadata"] = undefined /*out*/;
+            resourceInputs["caFingerprints"] = undefined /*out*/;
             resourceInputs["clientId"] = undefined /*out*/;
             resourceInputs["clientIdIssuedAt"] = undefined /*out*/;
             resourceInputs["clientSecret"] = undefined /*out*/;

@@ -9,16 +9,14 @@ import { ROOT } from "../package/offline_project.js";
 const read = (f: string) => readFileSync(path.join(ROOT, f), "utf8");
 
 describe("config keys in the docs users read", () => {
-  it.each([
-    "provider/native/schema.json",
-    "sdk/python/pulumi_obdcr/_inputs.py",
-    "sdk/python/pulumi_obdcr/outputs.py",
-    "sdk/nodejs/types/input.ts",
-  ])("%s names the plugin's config obdcr:", (file) => {
-    const text = read(file);
-    expect(text).not.toMatch(/ob-dcr:(signingPrivateKey|transportKey)/);
-    expect(text).toMatch(/obdcr:signingPrivateKey/);
-  });
+  it.each(["provider/native/schema.json", "sdk/python/pulumi_obdcr/_inputs.py", "sdk/nodejs/types/input.ts"])(
+    "%s names the plugin's config obdcr:",
+    (file) => {
+      const text = read(file);
+      expect(text).not.toMatch(/ob-dcr:(signingPrivateKey|transportKey)/);
+      expect(text).toMatch(/obdcr:signingPrivateKey/);
+    },
+  );
 
   it("the dynamic resource's args name its config ob-dcr:", () => {
     expect(read("provider/resource/args_doc.ts")).toMatch(/`ob-dcr:signingPrivateKey`/);

@@ -53,7 +53,11 @@ describe("schema.json", () => {
   });
 
   it("marks credentials secret: outputs, inline private keys, config", () => {
-    for (const k of SECRET_OUTPUTS) expect(res.properties[k]?.secret, k).toBe(true);
+    // Credentials the bank issued are outputs; the plugin records what was declared once, as inputs.
+    for (const k of SECRET_OUTPUTS)
+      expect((res.properties[k] ?? res.inputProperties[k])?.secret, k).toBe(true);
+    expect(res.properties.clientSecret?.secret).toBe(true);
+    expect(res.properties.registrationAccessToken?.secret).toBe(true);
     expect(schema.types["obdcr:index:SigningKey"]!.properties.privateKey!.secret).toBe(true);
     expect(schema.types["obdcr:index:Transport"]!.properties.key!.secret).toBe(true);
     for (const k of SECRET_CONFIG) expect(schema.config.variables[k]!.secret, k).toBe(true);

@@ -18,6 +18,8 @@ type ClientRegistration struct {
 
 	// The managed members of the bank's view right after our last POST/PUT, kept only when the bank holds something else now (drift): absent, it is `registeredMetadata`.
 	AppliedMetadata pulumi.MapOutput `pulumi:"appliedMetadata"`
+	// SHA-256 of each CA certificate trusted for the servers.
+	CaFingerprints pulumi.StringArrayOutput `pulumi:"caFingerprints"`
 	// The client_id the bank issued (also the resource id).
 	ClientId pulumi.StringOutput `pulumi:"clientId"`
 	// When the bank issued the client_id (epoch seconds).
@@ -205,6 +207,11 @@ func (o ClientRegistrationOutput) ToClientRegistrationOutputWithContext(ctx cont
 // The managed members of the bank's view right after our last POST/PUT, kept only when the bank holds something else now (drift): absent, it is `registeredMetadata`.
 func (o ClientRegistrationOutput) AppliedMetadata() pulumi.MapOutput {
 	return o.ApplyT(func(v *ClientRegistration) pulumi.MapOutput { return v.AppliedMetadata }).(pulumi.MapOutput)
+}
+
+// SHA-256 of each CA certificate trusted for the servers.
+func (o ClientRegistrationOutput) CaFingerprints() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ClientRegistration) pulumi.StringArrayOutput { return v.CaFingerprints }).(pulumi.StringArrayOutput)
 }
 
 // The client_id the bank issued (also the resource id).

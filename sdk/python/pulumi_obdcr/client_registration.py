@@ -337,6 +337,7 @@ class ClientRegistration(pulumi.CustomResource):
             __props__.__dict__["transport"] = transport
             __props__.__dict__["transport_private_key"] = None if transport_private_key is None else pulumi.Output.secret(transport_private_key)
             __props__.__dict__["applied_metadata"] = None
+            __props__.__dict__["ca_fingerprints"] = None
             __props__.__dict__["client_id"] = None
             __props__.__dict__["client_id_issued_at"] = None
             __props__.__dict__["client_secret"] = None
@@ -374,6 +375,7 @@ class ClientRegistration(pulumi.CustomResource):
         __props__ = ClientRegistrationArgs.__new__(ClientRegistrationArgs)
 
         __props__.__dict__["applied_metadata"] = None
+        __props__.__dict__["ca_fingerprints"] = None
         __props__.__dict__["client_id"] = None
         __props__.__dict__["client_id_issued_at"] = None
         __props__.__dict__["client_secret"] = None
@@ -395,6 +397,14 @@ class ClientRegistration(pulumi.CustomResource):
         The managed members of the bank's view right after our last POST/PUT, kept only when the bank holds something else now (drift): absent, it is `registeredMetadata`.
         """
         return pulumi.get(self, "applied_metadata")
+
+    @_builtins.property
+    @pulumi.getter(name="caFingerprints")
+    def ca_fingerprints(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        SHA-256 of each CA certificate trusted for the servers.
+        """
+        return pulumi.get(self, "ca_fingerprints")
 
     @_builtins.property
     @pulumi.getter(name="clientId")
