@@ -23,6 +23,7 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 // The SDK's provider server only, not the whole SDK: about 60 MB less resident memory.
 import { main } from "@pulumi/pulumi/provider/server";
 import type * as StructPb from "google-protobuf/google/protobuf/struct_pb";
+import { exitWithEngine } from "../engine_watch.js";
 import { ObDcrProvider } from "./provider.js";
 
 // gRPC and protobuf as the SDK resolves them (its dependencies, not ours): the patches below must
@@ -107,5 +108,6 @@ function patchServer(provider: ObDcrProvider): void {
 // The package by its own name (its exports list package.json): the version the plugin reports.
 const { version } = require("ob-dcr/package.json") as { version: string };
 const provider = new ObDcrProvider(version);
+exitWithEngine();
 patchServer(provider);
 main(provider, process.argv.slice(2));

@@ -12,6 +12,7 @@ import "./runtime_guard.js";
 
 import type * as pulumi from "@pulumi/pulumi";
 import { printable } from "../core/untrusted.js";
+import { exitWithEngine } from "../engine_watch.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { transportFromEnv } from "../http/transport_env.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
@@ -37,6 +38,8 @@ const log = (msg: string) => process.stderr.write(`ob-dcr: ${printable(msg)}\n`)
 let state: { ctx: ObDcrContext; secrets: ConfigSecrets } | undefined;
 
 function lc(): lifecycle.Lifecycle {
+  // Only provider methods call this, and they run only in the engine's provider host.
+  exitWithEngine();
   state ??= { ctx: createContext({ transport: transportFromEnv() }), secrets: {} };
   return {
     ...state,
