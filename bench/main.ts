@@ -4,14 +4,18 @@
 // CPU profile of the plugin (`node dist/bench/profile_main.js` runs that profile alone). BENCH_QUICK=1: a short run for trying changes, written
 // to a temp dir; BENCH_NS, BENCH_LATENCIES, BENCH_PULUMI_NS, BENCH_SCALE_NS (comma lists) override
 // the grid, BENCH_PARALLEL ("4x50": stacks x registrations, "0": none) the parallel stacks run,
-// BENCH_SKIP_CHECKPOINTS=0 drops the diagnostic run of the largest N without per-step state writes.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// BENCH_SKIP_CHECKPOINTS=0 drops the diagnostic run of the largest N without per-step state writes;
+// BENCH_CURVE_NS the curve's N (every face at each), BENCH_PREVIEW_N the preview/cancel cell's N
+// (0: none), BENCH_CURVE_FACES its faces (comma list); BENCH_BASELINE a results.json of the code before a change, whose curve is shown beside.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Postgres, startPostgres } from "../scripts/lib/postgres.js";
 import { repoRoot } from "../scripts/lib/pulumi_stack.js";
+import { writeCharts } from "./charts.js";
+import type { Face } from "./curve.js";
 import { renderResults } from "./report.js";
-import { runBench } from "./run.js";
+import { type BenchResults, runBench } from "./run.js";
 
 const list = (name: string, dflt: number[]): number[] => {
   const v = process.env[name];
@@ -55,13 +59,26 @@ async function main(): Promise<void> {
       scaleNs: list("BENCH_SCALE_NS", quick ? [10, 20] : [50, 200, 500]),
       scaleSkipCheckpoints: process.env.BENCH_SKIP_CHECKPOINTS !== "0",
       parallel: parallel(process.env.BENCH_PARALLEL ?? (quick ? "2x5" : "4x50")),
+      curveNs: list("BENCH_CURVE_NS", quick ? [2, 5] : [1, 10, 50, 200, 500]),
+      previewCancelN: Number(process.env.BENCH_PREVIEW_N ?? (quick ? 5 : 50)),
+      curveFaces: process.env.BENCH_CURVE_FACES?.split(",").filter(Boolean) as Face[] | undefined,
       cryptoIterations: quick ? 50 : 300,
       parallelBackend: pg?.url,
       workDir,
       log,
     });
-    const md = renderResults(results);
     const dir = quick ? workDir : join(repoRoot, "bench");
+    const baseline = process.env.BENCH_BASELINE;
+    if (baseline) {
+      const b = JSON.parse(readFileSync(baseline, "utf8")) as BenchResults;
+      results.baseline = {
+        label: process.env.BENCH_BASELINE_LABEL ?? `${b.versions.ob_dcr} (${b.started_at.slice(0, 16)})`,
+        curve: b.curve ?? [],
+        curve_shares: b.curve_shares ?? [],
+      };
+    }
+    if (results.curve?.length) await writeCharts(dir, results.curve, results.curve_shares ?? []);
+    const md = renderResults(results);
     writeFileSync(join(dir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(dir, "RESULTS.md"), md);
     process.stdout.write(md);

@@ -28,10 +28,10 @@ export const NOOP_TYPE = "obdcrnoop:index:Noop";
 const typeOf: Record<NativeKind, string> = { native: NATIVE_TYPE, noop: NOOP_TYPE };
 
 /** What a generated SDK's class is, minus the typing: a type token and the inputs. */
-class PluginResource extends pulumi.CustomResource {}
+export class PluginResource extends pulumi.CustomResource {}
 
 /** A stack whose Pulumi.yaml finds both plugins by path (`plugins.providers`), as users do. */
-async function pluginStack(o: {
+export async function pluginStack(o: {
   stackName: string;
   backend: string;
   envVars: Record<string, string>;

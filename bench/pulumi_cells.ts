@@ -109,7 +109,7 @@ export async function pulumiCell(
   }
 }
 
-class NoopResource extends pulumiSdk.dynamic.Resource {}
+export class NoopResource extends pulumiSdk.dynamic.Resource {}
 
 /** Provider-host CPU of a `pulumi up` of n no-op dynamic resources with the registrations' inputs. */
 export async function noopUpCpu(sb: BenchSandbox, n: number, workDir: string): Promise<number> {

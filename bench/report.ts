@@ -1,4 +1,5 @@
 // RESULTS.md (and the console table) from a BenchResults.
+import { curveVerdicts, renderCurve } from "./report_curve.js";
 import { renderScale, scaleVerdict } from "./report_scale.js";
 import { type BenchResults, type Flow, type FlowRun, NATIVE_TARGETS, type PulumiRun } from "./run.js";
 import { renderSignerTimings } from "./signers.js";
@@ -165,7 +166,9 @@ export function renderResults(r: BenchResults): string {
   }
   const sv = scaleVerdict(r);
   if (sv) out.push(sv);
+  out.push(...curveVerdicts(r));
   out.push("");
+  out.push(...renderCurve(r));
 
   const maxN = Math.max(...r.flows.map((x) => x.n));
   const firstL = r.flows[0]?.latency_ms ?? 0;

@@ -6,8 +6,10 @@ import { join } from "node:path";
 import { repoRoot } from "../scripts/lib/pulumi_stack.js";
 import { counts } from "./counts.js";
 import { type CryptoCpu, cryptoCpu } from "./crypto.js";
+import { type CurvePoint, curvePoint, FACES, type Face, type Share, shares } from "./curve.js";
 import { type FlowResult, runCore, runMinimal, runReference } from "./flows.js";
 import { nativeCell } from "./native_cells.js";
+import { type PreviewCancelRun, previewCancelCell } from "./preview_cancel.js";
 import { type LoadRss, loadRss, type NativeProfile, profileNative } from "./profile.js";
 import { noopUpCpu, pulumiCell } from "./pulumi_cells.js";
 import { type BenchSandbox, bankNames, startBenchSandbox } from "./sandbox.js";
@@ -34,6 +36,12 @@ export interface BenchOptions {
   scaleNs: number[];
   /** Also run the largest scale N with PULUMI_SKIP_CHECKPOINTS=true (diagnostic of the engine's share). */
   scaleSkipCheckpoints?: boolean;
+  /** The curve: every face (reference, core, both Pulumi faces and their no-op floors) at each N ([] = skip). */
+  curveNs?: number[];
+  /** The curve's faces (default all). */
+  curveFaces?: readonly Face[];
+  /** N of the preview and cancelled-`up` cell (plugin, YAML program; null = skip). */
+  previewCancelN?: number | null;
   /** Stacks × registrations run in parallel on one backend (null = skip). */
   parallel: { stacks: number; n: number } | null;
   /** The parallel stacks' state backend (a postgres:// URL); default a local file backend. */
@@ -169,6 +177,14 @@ export interface BenchResults {
   scale_growth: Growth[];
   /** Provider CPU per registration between consecutive N (start-up excluded). */
   scale_marginal_cpu: Array<{ from: number; to: number; ms: number }>;
+  /** Wall time, CPU and state per resource of every face at each N of `curveNs`. */
+  curve?: CurvePoint[];
+  /** Each Pulumi face's `up` over its no-op floor, per registration, at each N of the curve. */
+  curve_shares?: Share[];
+  /** What a preview of N new registrations sent, and what an `up` killed after the checks left. */
+  preview_cancel?: PreviewCancelRun | null;
+  /** The same curve shares measured on the code before this change (BENCH_BASELINE), for before/after. */
+  baseline?: { label: string; curve_shares: Share[]; curve: CurvePoint[] } | null;
   crypto: CryptoCpu;
   /** Signature time per signer backend (in-process, PKCS#11 on SoftHSM2, AWS KMS on local-kms). */
   signers?: SignerTiming[];
@@ -186,7 +202,7 @@ const runners: Record<Flow, (sb: BenchSandbox, names: string[]) => Promise<FlowR
   core: (sb, names) => runCore(sb.manifest, names),
 };
 
-async function flowCell(
+export async function flowCell(
   sb: BenchSandbox,
   flow: Flow,
   n: number,
@@ -226,6 +242,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     ...o.ns,
     ...o.pulumiNs,
     ...o.scaleNs,
+    ...(o.curveNs ?? []),
+    o.previewCancelN ?? 0,
     o.parallel ? o.parallel.stacks * o.parallel.n : 0,
     1,
   );
@@ -246,6 +264,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   let crypto: CryptoCpu;
   let noop: number | null = null;
   const scale: ScaleRun[] = [];
+  const curve: CurvePoint[] = [];
+  let previewCancel: PreviewCancelRun | null = null;
   const fileBackend = `file://${join(o.workDir, "state-scale")}`;
   const parallelBackend = o.parallelBackend ?? fileBackend;
   try {
@@ -282,6 +302,26 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
             `destroy ${x.destroy_wall_ms.toFixed(0)} ms (provider CPU ${x.destroy_provider_cpu_ms.toFixed(0)} ms)`,
         );
       }
+    }
+    for (const n of o.curveNs ?? []) {
+      for (const face of o.curveFaces ?? FACES) {
+        const p = await curvePoint(sb, face, n, o.pulumiLatency, o.workDir);
+        curve.push(p);
+        log(
+          `curve     ${face.padEnd(12)} N=${String(n).padStart(3)}: ${p.wall_ms.toFixed(0)} ms` +
+            (p.engine_cpu_ms === null ? "" : `, engine CPU ${p.engine_cpu_ms.toFixed(0)} ms`) +
+            (p.state_bytes_per_resource === null
+              ? ""
+              : `, state ${p.state_bytes_per_resource.toFixed(0)} B/resource`),
+        );
+      }
+    }
+    if (o.previewCancelN) {
+      previewCancel = await previewCancelCell(sb, o.previewCancelN, o.pulumiLatency, o.workDir);
+      log(
+        `preview   N=${o.previewCancelN}: ${JSON.stringify(previewCancel.preview.by_method)}; cancelled up: ` +
+          `${previewCancel.cancelled_up.banks_prefetched} banks prefetched, ${previewCancel.cancelled_up.registrations_left} registrations left`,
+      );
     }
     const hiN = Math.max(...o.pulumiNs);
     // The engine runs at most 4 x cores steps at once (8 here): at the largest N, the same pair with
@@ -369,6 +409,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     },
     scale_growth: growth(scale),
     scale_marginal_cpu: marginalCpu(scale),
+    curve,
+    curve_shares: shares(curve),
+    preview_cancel: previewCancel,
+    baseline: null,
     crypto,
     signers: await signerTimings(o.cryptoIterations),
   };

@@ -12,6 +12,8 @@ export interface BenchSandbox {
   pid: number;
   /** Latency (ms) on every request to the directory and every bank; 0 clears the faults. */
   setLatency(ms: number): Promise<void>;
+  /** Faults of one target (`directory` or a bank's name), replacing its others. */
+  setFaults(target: string, faults: unknown[]): Promise<void>;
   /** Requests by route since the last reset: the directory and each named bank. */
   requests(banks: string[]): Promise<{ directory: Record<string, number>; banks: Record<string, number>[] }>;
   /** Registrations, tokens, replay caches, faults and request counters back to empty. */
@@ -68,6 +70,9 @@ export async function startBenchSandbox(opts: {
           admin("PUT", t === "directory" ? "/admin/directory/faults" : `/admin/banks/${t}/faults`, faults),
         ),
       );
+    },
+    async setFaults(t, faults) {
+      await admin("PUT", t === "directory" ? "/admin/directory/faults" : `/admin/banks/${t}/faults`, faults);
     },
     async requests(banks) {
       const directory = (await admin("GET", "/admin/directory/requests")) as Record<string, number>;

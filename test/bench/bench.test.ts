@@ -1,12 +1,16 @@
 // Smoke run of the benchmark (N = 2, no latency; the dynamic resource, the native plugin and a
-// no-op native plugin; the scale series at N = 1, 2 and 2 stacks × 1): keeps `npm run bench` working. It asserts the
+// no-op native plugin; the scale series at N = 1, 2 and 2 stacks × 1; the curve at N = 2; a
+// preview and a killed `up` of 2 registrations): keeps `npm run bench` working. It asserts the
 // request counts exactly and that every number is produced; no timing assertion (the full run is
 // `npm run bench`, outside CI's time budget).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { writeCharts } from "../../bench/charts.js";
+import { FACES } from "../../bench/curve.js";
 import { renderResults } from "../../bench/report.js";
+import { CURVE_TARGETS } from "../../bench/report_curve.js";
 import { type BenchResults, runBench } from "../../bench/run.js";
 
 const workDir = mkdtempSync(join(tmpdir(), "ob-dcr-bench-smoke-"));
@@ -27,6 +31,8 @@ describe("benchmark smoke run", () => {
       scaleNs: [1, 2],
       scaleSkipCheckpoints: true,
       parallel: { stacks: 2, n: 1 },
+      curveNs: [2],
+      previewCancelN: 2,
       cryptoIterations: 5,
       workDir,
     });
@@ -140,6 +146,35 @@ describe("benchmark smoke run", () => {
     for (const g of r.scale_growth) expect([g.lo_n, g.hi_n]).toEqual([1, 2]);
     for (const g of r.scale_growth) positive(g.ratio);
     expect(r.scale_marginal_cpu).toHaveLength(1);
+  });
+
+  it("draws every face at each N of the curve, with the state each resource takes", async () => {
+    const c = r.curve!;
+    expect(c.map((p) => p.face)).toEqual([...FACES]);
+    for (const p of c) positive(p.wall_ms);
+    const state = (face: string) => c.find((p) => p.face === face)!.state_bytes_per_resource!;
+    // The plugin records its inputs once: smaller than the dynamic resource (provider stub twice).
+    expect(state("plugin")).toBeLessThan(state("dynamic"));
+    expect(state("plugin")).toBeLessThanOrEqual(CURVE_TARGETS.plugin_state_bytes);
+    expect(r.curve_shares!.map((s) => [s.face, s.n])).toEqual([
+      ["dynamic", 2],
+      ["plugin", 2],
+    ]);
+    const files = await writeCharts(workDir, c, r.curve_shares!);
+    for (const f of files) expect(readFileSync(join(workDir, f), "utf8")).toMatch(/^<svg /);
+    const md = renderResults(r);
+    expect(md).toContain("## Every face against N, up to N = 2");
+    expect(md).toMatch(/State per registration, plugin: \*\*\d+ bytes\*\*/);
+  });
+
+  it("a preview sends nothing that changes anything; an up killed after the checks leaves no registration", () => {
+    const pc = r.preview_cancel!;
+    expect(pc.preview.changing).toBe(0);
+    // The check-time prefetch: one discovery GET per bank.
+    expect(pc.preview.by_method.GET).toBeGreaterThanOrEqual(2);
+    expect(pc.cancelled_up.banks_prefetched).toBe(2);
+    expect(pc.cancelled_up.register_posts).toBe(0);
+    expect(pc.cancelled_up.registrations_left).toBe(0);
   });
 
   it("produces every number and the report", () => {

@@ -1,0 +1,156 @@
+// The curve's part of RESULTS.md: the targets of a leaner `pulumi up` (met or NOT met, with the
+// figure), the two charts, and the tables they are drawn from.
+import type { CurvePoint, Face, Share } from "./curve.js";
+import type { BenchResults } from "./run.js";
+
+export const CURVE_TARGETS = {
+  /** plugin `up` of 50 minus its no-op floor, ms. */
+  plugin_over_floor_ms: 1000,
+  /** State per registration in the plugin, bytes. */
+  plugin_state_bytes: 4096,
+  /** Our share per registration at a large N over the N = 50 figure: within this is linear. */
+  linear_ratio: 1.25,
+  /** The library over the lower-bound client at N = 50. */
+  library_vs_lower_bound: 1.25,
+} as const;
+
+const f0 = (x: number) => x.toFixed(0);
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+const met = (ok: boolean) => (ok ? "met" : "NOT met");
+const sign = (x: number) => `${x >= 0 ? "+" : ""}${f0(x)}`;
+
+const point = (c: CurvePoint[], face: Face, n: number) => c.find((p) => p.face === face && p.n === n);
+const shareAt = (s: Share[], face: Share["face"], n: number) => s.find((x) => x.face === face && x.n === n);
+
+/** The verdict lines (for the Verdicts list). */
+export function curveVerdicts(r: BenchResults): string[] {
+  const c = r.curve ?? [];
+  const s = r.curve_shares ?? [];
+  const out: string[] = [];
+  const n50 = 50;
+  const over = (face: "plugin" | "dynamic") => {
+    const up = point(c, face, n50);
+    const floor = point(c, `${face}_noop`, n50);
+    return up && floor
+      ? { up: up.wall_ms, floor: floor.wall_ms, value: up.wall_ms - floor.wall_ms }
+      : undefined;
+  };
+  const p = over("plugin");
+  const d = over("dynamic");
+  if (p)
+    out.push(
+      `- Plugin \`up\` of ${n50} registrations minus its no-op floor, default parallelism: ${f0(p.up)} − ${f0(p.floor)} ms = ` +
+        `**${sign(p.value)} ms** (target ≤ ${CURVE_TARGETS.plugin_over_floor_ms} ms: ${met(p.value <= CURVE_TARGETS.plugin_over_floor_ms)})` +
+        (d ? `; the dynamic resource: ${f0(d.up)} − ${f0(d.floor)} ms = ${sign(d.value)} ms (reported)` : ""),
+    );
+  const state = (face: Face) => point(c, face, n50)?.state_bytes_per_resource ?? null;
+  const ps = state("plugin");
+  if (ps !== null)
+    out.push(
+      `- State per registration, plugin: **${f0(ps)} bytes** (target ≤ ${CURVE_TARGETS.plugin_state_bytes}: ${met(ps <= CURVE_TARGETS.plugin_state_bytes)}); ` +
+        `dynamic resource ${f0(state("dynamic") ?? Number.NaN)} bytes; the no-op floors hold ${f0(state("plugin_noop") ?? Number.NaN)} ` +
+        `(plugin) and ${f0(state("dynamic_noop") ?? Number.NaN)} (dynamic) bytes with the same inputs`,
+    );
+  for (const face of ["plugin", "dynamic"] as const) {
+    const lo = shareAt(s, face, n50);
+    if (!lo) continue;
+    for (const n of [200, 500]) {
+      const hi = shareAt(s, face, n);
+      if (!hi) continue;
+      const wall = hi.wall_ms_per_registration / lo.wall_ms_per_registration;
+      const cpu =
+        hi.engine_cpu_ms_per_registration !== null && lo.engine_cpu_ms_per_registration
+          ? hi.engine_cpu_ms_per_registration / lo.engine_cpu_ms_per_registration
+          : null;
+      const before = shareAt(r.baseline?.curve_shares ?? [], face, n);
+      out.push(
+        `- ${face === "plugin" ? "Plugin" : "Dynamic resource"}: our share of \`up\` at N = ${n}, per registration: ` +
+          `${f1(hi.wall_ms_per_registration)} ms wall (×${f2(wall)} the N = 50 figure of ${f1(lo.wall_ms_per_registration)})` +
+          (cpu === null
+            ? ""
+            : `, ${f1(hi.engine_cpu_ms_per_registration!)} ms engine CPU (×${f2(cpu)} of ${f1(lo.engine_cpu_ms_per_registration!)})`) +
+          `: **${wall <= CURVE_TARGETS.linear_ratio && (cpu === null || cpu <= CURVE_TARGETS.linear_ratio) ? "linear" : "NOT linear"}** (within ×${CURVE_TARGETS.linear_ratio})` +
+          (before
+            ? `; before (${r.baseline!.label}): ${f1(before.wall_ms_per_registration)} ms wall` +
+              (before.engine_cpu_ms_per_registration === null
+                ? ""
+                : `, ${f1(before.engine_cpu_ms_per_registration)} ms engine CPU`)
+            : ""),
+      );
+    }
+  }
+  const core = r.flows.find((x) => x.flow === "core" && x.n === n50 && x.latency_ms === 50);
+  const min = r.flows.find((x) => x.flow === "minimal" && x.n === n50 && x.latency_ms === 50);
+  if (core && min) {
+    const v = core.wall_ms / min.wall_ms;
+    out.push(
+      `- Library vs the lower bound at N = ${n50} distinct banks, 50 ms: ${f0(core.wall_ms)} vs ${f0(min.wall_ms)} ms, ` +
+        `**${f2(v)}x** (target ≤ ${CURVE_TARGETS.library_vs_lower_bound}x: ${met(v <= CURVE_TARGETS.library_vs_lower_bound)})`,
+    );
+  }
+  const pc = r.preview_cancel;
+  if (pc) {
+    const gets = pc.preview.by_method.GET ?? 0;
+    out.push(
+      `- A preview of ${pc.n} new registrations (plugin, YAML program) sent **${pc.preview.changing} POST/PUT/DELETE** ` +
+        `(target 0: ${met(pc.preview.changing === 0)}) and ${gets} GETs (${f1(gets / pc.n)} per registration: the check-time prefetch)`,
+      `- An \`up\` of ${pc.n} killed (SIGKILL, whole process group) once all ${pc.cancelled_up.banks_prefetched} banks had their ` +
+        `check-time GET: **${pc.cancelled_up.registrations_left} registrations** at the banks, ${pc.cancelled_up.changing} ` +
+        `POST/PUT/DELETE anywhere (${pc.cancelled_up.directory_tokens} directory token requests) (target 0 registrations: ${met(pc.cancelled_up.registrations_left === 0)})`,
+    );
+  }
+  return out;
+}
+
+/** The section: charts, then the curve's table and the shares. */
+export function renderCurve(
+  r: BenchResults,
+  charts: string[] = ["wall_vs_n.svg", "share_vs_n.svg"],
+): string[] {
+  const c = r.curve ?? [];
+  if (c.length === 0) return [];
+  const lat = c[0]!.latency_ms;
+  const ns = [...new Set(c.map((p) => p.n))].sort((a, b) => a - b);
+  const out: string[] = [];
+  out.push(`## Every face against N, up to N = ${Math.max(...ns)} (${lat} ms latency)`, "");
+  out.push(
+    "One bank per registration (N distinct sandbox banks, so no per-bank cap binds), each cell once, in this run. " +
+      "The no-op floors are the same engine, program and inputs with a provider that does nothing (the plugin's: " +
+      "bench/noop_provider on the same SDK provider server; the dynamic one: a dynamic provider that echoes its inputs). " +
+      "Our share = `up` minus its floor. Charts drawn by Vega-Lite from results.json.",
+    "",
+  );
+  for (const f of charts) out.push(`![${f.replace(".svg", "")}](${f})`, "");
+  const faces = [...new Set(c.map((p) => p.face))];
+  out.push(`| N | ${faces.join(" | ")} |`, `| --- | ${faces.map(() => "---").join(" | ")} |`);
+  for (const n of ns)
+    out.push(
+      `| ${n} | ${faces.map((f) => (point(c, f, n) ? f0(point(c, f, n)!.wall_ms) : "")).join(" | ")} |`,
+    );
+  out.push("", "Wall time, ms. Engine CPU and state per resource of the Pulumi faces:", "");
+  const pf = faces.filter((f) => f !== "reference" && f !== "core");
+  out.push(
+    `| N | ${pf.map((f) => `${f} engine CPU (ms)`).join(" | ")} | ${pf.map((f) => `${f} state (B/resource)`).join(" | ")} |`,
+    `| --- | ${[...pf, ...pf].map(() => "---").join(" | ")} |`,
+  );
+  for (const n of ns)
+    out.push(
+      `| ${n} | ${pf.map((f) => (point(c, f, n)?.engine_cpu_ms != null ? f0(point(c, f, n)!.engine_cpu_ms!) : "")).join(" | ")} | ` +
+        `${pf.map((f) => (point(c, f, n)?.state_bytes_per_resource != null ? f0(point(c, f, n)!.state_bytes_per_resource!) : "")).join(" | ")} |`,
+    );
+  const s = r.curve_shares ?? [];
+  if (s.length) {
+    out.push("", "Our share per registration (`up` − floor) / N:", "");
+    out.push(
+      "| face | N | wall (ms/registration) | engine CPU (ms/registration) |",
+      "| --- | --- | --- | --- |",
+    );
+    for (const x of s)
+      out.push(
+        `| ${x.face} | ${x.n} | ${f1(x.wall_ms_per_registration)} | ${x.engine_cpu_ms_per_registration === null ? "" : f1(x.engine_cpu_ms_per_registration)} |`,
+      );
+  }
+  out.push("");
+  return out;
+}
