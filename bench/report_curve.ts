@@ -28,7 +28,10 @@ export function curveVerdicts(r: BenchResults): string[] {
   const c = r.curve ?? [];
   const s = r.curve_shares ?? [];
   const out: string[] = [];
-  const n50 = 50;
+  if (c.length === 0) return out;
+  // The targets are stated at N = 50; a shorter run (the smoke test) judges its smallest N.
+  const ns = [...new Set(c.map((x) => x.n))];
+  const n50 = ns.includes(50) ? 50 : Math.min(...ns);
   const over = (face: "plugin" | "dynamic") => {
     const up = point(c, face, n50);
     const floor = point(c, `${face}_noop`, n50);
