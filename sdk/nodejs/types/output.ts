@@ -337,6 +337,25 @@ export interface Client {
     webhookUris?: string[];
 }
 
+export interface DeclaredBank {
+    /**
+     * The `discovery_url` member (wire name).
+     */
+    discoveryUrl: string;
+    /**
+     * The `id` member (wire name).
+     */
+    id: string;
+    /**
+     * The `name` member (wire name).
+     */
+    name: string;
+    /**
+     * The `org_id` member (wire name).
+     */
+    orgId: string;
+}
+
 /**
  * The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
  */
@@ -401,6 +420,140 @@ export interface Directory {
      * The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
      */
     tokenEndpoint?: string;
+}
+
+export interface DirectoryBank {
+    /**
+     * The `api_families` member (wire name).
+     */
+    apiFamilies: outputs.DirectoryBankApiFamilies[];
+    /**
+     * The `directory` member (wire name).
+     */
+    directory: string;
+    /**
+     * The `discovery_url` member (wire name).
+     */
+    discoveryUrl?: string;
+    /**
+     * Empty: selected.
+     */
+    excluded: outputs.DirectoryBankExcluded[];
+    /**
+     * Stable key a registration is declared under: AuthorisationServerId, dataHolderBrandId, AS `Id`.
+     */
+    id: string;
+    /**
+     * The `industries` member (wire name).
+     */
+    industries: string[];
+    /**
+     * The issuer the list claims (BR `Issuer`); the discovery document's issuer is what counts.
+     */
+    issuer?: string;
+    /**
+     * ISO timestamp of the entry's last change (AU `lastUpdated`), when the list gives one.
+     */
+    lastUpdated?: string;
+    /**
+     * Brand / customer-friendly name.
+     */
+    name: string;
+    /**
+     * The `org_id` member (wire name).
+     */
+    orgId: string;
+    /**
+     * The `org_name` member (wire name).
+     */
+    orgName: string;
+    /**
+     * The `parent_id` member (wire name).
+     */
+    parentId?: string;
+    /**
+     * ISO date (BR `RetirementDate`).
+     */
+    retirementDate?: string;
+    /**
+     * Active roles of the organisation (BR role claims, UK PSD2 / trust framework roles).
+     */
+    roles: string[];
+    /**
+     * The `status` member (wire name).
+     */
+    status: string;
+    /**
+     * The directory's own words for the status (org, role, server), for people.
+     */
+    statusDetail: string;
+    /**
+     * The `superseded_by` member (wire name).
+     */
+    supersededBy?: string;
+}
+
+export interface DirectoryBankApiFamilies {
+    /**
+     * The `complete` member (wire name).
+     */
+    complete: boolean;
+    /**
+     * The `family` member (wire name).
+     */
+    family: string;
+    /**
+     * The `major` member (wire name).
+     */
+    major?: number;
+    /**
+     * The `version` member (wire name).
+     */
+    version: string;
+}
+
+/**
+ * Empty: selected.
+ */
+export interface DirectoryBankExcluded {
+    /**
+     * The `code` member (wire name).
+     */
+    code: string;
+    /**
+     * The `detail` member (wire name).
+     */
+    detail: string;
+}
+
+/**
+ * A declared bank the list no longer selects.
+ */
+export interface MissingBank {
+    /**
+     * `kept` or `deleted`.
+     */
+    action: string;
+    /**
+     * The `discovery_url` member (wire name).
+     */
+    discoveryUrl: string;
+    /**
+     * The `id` member (wire name).
+     */
+    id: string;
+    /**
+     * The `name` member (wire name).
+     */
+    name: string;
+    /**
+     * The `org_id` member (wire name).
+     */
+    orgId: string;
+    /**
+     * Why it is not selected any more.
+     */
+    why: string;
 }
 
 /**
