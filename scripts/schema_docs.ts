@@ -183,20 +183,25 @@ const BANK_DOCS: Docs = {
   "getBanks.requests": "Pages requested from the directory.",
   bankRegistrations:
     "One ClientRegistration per bank a directory lists (named `<name>-<bank id>`), kept in step with the list under a change policy that is safe by default. The registrations share one directory token and one SSA.",
-  "bankRegistrations.registration": "What every registration shares; `bank` (optional) is merged under each bank's own.",
-  "bankRegistrations.filter": "Which banks (default: active ones whose discovery offers a registration_endpoint).",
+  "bankRegistrations.registration":
+    "What every registration shares; `bank` (optional) is merged under each bank's own.",
+  "bankRegistrations.filter":
+    "Which banks (default: active ones whose discovery offers a registration_endpoint).",
   "bankRegistrations.listUrl": "The directory's list (default: the regime's production list).",
-  "bankRegistrations.policy": "What a change of the list does (default: keep missing banks, fail when the directory fails).",
+  "bankRegistrations.policy":
+    "What a change of the list does (default: keep missing banks, fail when the directory fails).",
   "bankRegistrations.overrides":
-    "Per-bank inputs by bank id, merged over `registration` (e.g. `{bankProfile: \"preset\"}`).",
+    'Per-bank inputs by bank id, merged over `registration` (e.g. `{bankProfile: "preset"}`).',
   "bankRegistrations.knownListFile":
     "The last known list, read and written by the provider (default `ob-dcr-state/banks-<project>-<stack>-<name>.json` in the program's directory). Keep it with the stack's sources.",
   "bankRegistrations.banks": "The banks declared.",
   "bankRegistrations.clientIds": "The client_id of each bank's registration, by bank id.",
   "bankRegistrations.added": "The ids new in this run.",
-  "bankRegistrations.missing": "Declared banks the list no longer selects, kept or deleted per `policy.onMissing`.",
+  "bankRegistrations.missing":
+    "Declared banks the list no longer selects, kept or deleted per `policy.onMissing`.",
   "bankRegistrations.source": "`directory`, or `last-known` when the policy kept the last list.",
-  registrationTemplate: "The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.",
+  registrationTemplate:
+    "The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.",
   missingBank: "A declared bank the list no longer selects.",
   "missingBank.why": "Why it is not selected any more.",
   "missingBank.action": "`kept` or `deleted`.",

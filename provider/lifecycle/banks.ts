@@ -6,7 +6,13 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { BankChangePolicy, type BankPlan, type KnownBank, KnownList, planBanks } from "../core/directory/bank_plan.js";
+import {
+  BankChangePolicy,
+  type BankPlan,
+  type KnownBank,
+  KnownList,
+  planBanks,
+} from "../core/directory/bank_plan.js";
 import { type DirectoryBank, parseBankFilter } from "../core/directory/listing.js";
 import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
 import { BankListError, InvalidInputError, invalidInputFromZod } from "../core/errors.js";
@@ -74,7 +80,11 @@ export async function listDirectoryBanks(
   const field = opts.field ?? "registration";
   const src = await listSource(ctx, req, opts.secrets ?? {}, field);
   const listing = listingOf(src.directory);
-  const filter = parseBankFilter(snakeKeys(req.filter ?? {}), listing, DIRECTORY_PROFILES[src.directory].label);
+  const filter = parseBankFilter(
+    snakeKeys(req.filter ?? {}),
+    listing,
+    DIRECTORY_PROFILES[src.directory].label,
+  );
   const url = req.listUrl ?? listing.default_url;
   const listed = await listBanks(ctx, { ...src, url, cache: opts.cache ?? {} }, filter);
   return {
@@ -98,7 +108,8 @@ export function readKnownList(file: string): KnownList | undefined {
     return undefined;
   }
   const k = KnownList.safeParse(parseUntrustedJson(text));
-  if (!k.success) throw new InvalidInputError("knownListFile", `${file} is not a known-banks list; move it away`);
+  if (!k.success)
+    throw new InvalidInputError("knownListFile", `${file} is not a known-banks list; move it away`);
   return k.data;
 }
 
@@ -162,12 +173,15 @@ export function planWords(name: string, plan: BankPlan): { warnings: string[]; i
     warnings: plan.warnings.map((w) => `ob-dcr banks ${name}: ${w}`),
     info:
       plan.added.length > 0
-        ? [`ob-dcr banks ${name}: new in the list: ${plan.added.map((b) => `${b.id} (${b.name})`).join(", ")}`]
+        ? [
+            `ob-dcr banks ${name}: new in the list: ${plan.added.map((b) => `${b.id} (${b.name})`).join(", ")}`,
+          ]
         : [],
   };
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === "object" && !Array.isArray(v);
 
 /** `b` over `a`, objects merged key by key (arrays and scalars replaced). */
 function deepMerge(a: unknown, b: unknown): unknown {

@@ -26,6 +26,7 @@ import { BANK_REGISTRATIONS } from "./schema_banks.js";
 import { unwrap } from "./secrets.js";
 
 export { BANK_REGISTRATIONS, GET_BANKS } from "./schema_banks.js";
+
 const REGISTRATION = "obdcr:index:ClientRegistration";
 
 /** What the provider lends the adapter: its context and config secrets, its version. */
@@ -44,7 +45,8 @@ const cacheOf = (url: string | undefined) => {
   return c;
 };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === "object" && !Array.isArray(v);
 
 /** A list entry as the schema's `DirectoryBank` (camelCase). */
 const entryOf = (b: DirectoryBank) => camelKeys(b) as Record<string, unknown>;
@@ -59,14 +61,17 @@ export async function invokeGetBanks(host: BanksHost, args: unknown): Promise<pu
     { registration: isRecord(a.registration) ? a.registration : {}, filter: a.filter, listUrl },
     { secrets: host.secrets, cache: cacheOf(listUrl) },
   );
+  // The server's Struct.fromJavaScript refuses `undefined` (absent optional fields): plain JSON only.
   return {
-    outputs: {
-      directory: list.directory,
-      listUrl: list.listUrl,
-      banks: list.selected.map(entryOf),
-      excluded: list.banks.filter((b) => b.excluded.length > 0).map(entryOf),
-      requests: list.requests,
-    },
+    outputs: JSON.parse(
+      JSON.stringify({
+        directory: list.directory,
+        listUrl: list.listUrl,
+        banks: list.selected.map(entryOf),
+        excluded: list.banks.filter((b) => b.excluded.length > 0).map(entryOf),
+        requests: list.requests,
+      }),
+    ) as Record<string, unknown>,
   };
 }
 
@@ -88,7 +93,11 @@ async function settle(v: unknown): Promise<{ value: unknown; secret: boolean; kn
   }
   if (Array.isArray(v)) {
     const xs = await Promise.all(v.map(settle));
-    return { value: xs.map((x) => x.value), secret: xs.some((x) => x.secret), known: xs.every((x) => x.known) };
+    return {
+      value: xs.map((x) => x.value),
+      secret: xs.some((x) => x.secret),
+      known: xs.every((x) => x.known),
+    };
   }
   if (isRecord(v)) {
     const entries = await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await settle(x)] as const));
@@ -101,7 +110,11 @@ async function settle(v: unknown): Promise<{ value: unknown; secret: boolean; kn
       wrapped[k] = x.secret ? pulumi.secret(x.value) : x.value;
     }
     // Secret members are kept as secret outputs in `value` (see `reseal`): the object itself is not.
-    return { value: entries.some(([, x]) => x.secret) ? { [SEALED]: wrapped, ...value } : value, secret: false, known };
+    return {
+      value: entries.some(([, x]) => x.secret) ? { [SEALED]: wrapped, ...value } : value,
+      secret: false,
+      known,
+    };
   }
   const { value, paths } = unwrap(v);
   return { value, secret: paths.length > 0, known: true };
@@ -187,7 +200,10 @@ export async function constructBankRegistrations(
   const clientIds: Record<string, pulumi.Output<unknown>> = {};
   for (const b of run.plan.declare) {
     const props = bankRegistrationArgs(run.directory, shared, b, overrides[b.id]);
-    const child = new ClientRegistration(`${name}-${b.id}`, props, { parent: component, version: host.version });
+    const child = new ClientRegistration(`${name}-${b.id}`, props, {
+      parent: component,
+      version: host.version,
+    });
     clientIds[b.id] = child.clientId;
   }
   run.commit(dryRun);

@@ -24,7 +24,9 @@ export const BANK_REGISTRATIONS = "obdcr:index:BankRegistrations";
 const TEMPLATE = "obdcr:index:RegistrationTemplate";
 
 const described = (docs: Docs, prefix: string, props: Record<string, Spec>) =>
-  Object.fromEntries(Object.entries(props).map(([k, v]) => [k, { ...v, description: docs[`${prefix}.${k}`] }]));
+  Object.fromEntries(
+    Object.entries(props).map(([k, v]) => [k, { ...v, description: docs[`${prefix}.${k}`] }]),
+  );
 
 /** Types, the function and the component; `inputs`/`required` are the resource's inputs. */
 export function banksSchema(

@@ -1,10 +1,11 @@
 /**
  * Banks from the directory, on Pulumi (TypeScript): `getBanks` returns the filtered list (a plain
  * async function, usable in any program), and `registerBanks` plans the change against the last
- * known list (core/directory/bank_plan.ts) and declares an `ObBankRegistrations` component with
+ * known list and declares an `ObBankRegistrations` component with
  * one `ObClientRegistration` per bank under its stable id. The registrations share one directory
  * token and one SSA through the provider's shared context; per-bank overrides (a bank profile
- * preset for a known bank) are merged over the shared arguments.
+ * preset for a known bank) are merged over the shared arguments. The listing, the plan and the
+ * per-bank inputs are lifecycle/banks.ts's, shared with the plugin's BankRegistrations.
  *
  * The last known list is a file (`knownListFile`), written after the program declared the banks
  * and never by a preview. Losing it makes the next run a first run: banks that left the list are
@@ -12,7 +13,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { BankPlan } from "../core/directory/bank_plan.js";
-import type { DirectoryBank } from "../core/directory/listing.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
 import { createContext } from "../http/context.js";
 import type { ListCache } from "../http/directory_list.js";
@@ -83,7 +83,11 @@ export async function getBanks(args: GetBanksArgs): Promise<BanksList> {
   try {
     return await listDirectoryBanks(
       ctx,
-      { registration: args.registration as Record<string, unknown>, filter: args.filter, listUrl: args.listUrl },
+      {
+        registration: args.registration as Record<string, unknown>,
+        filter: args.filter,
+        listUrl: args.listUrl,
+      },
       { cache },
     );
   } finally {
