@@ -4,7 +4,9 @@
 // CPU profile of the plugin (`node dist/bench/profile_main.js` runs that profile alone). BENCH_QUICK=1: a short run for trying changes, written
 // to a temp dir; BENCH_NS, BENCH_LATENCIES, BENCH_PULUMI_NS, BENCH_SCALE_NS (comma lists) override
 // the grid, BENCH_PARALLEL ("4x50": stacks x registrations, "0": none) the parallel stacks run,
-// BENCH_SKIP_CHECKPOINTS=0 drops the diagnostic run of the largest N without per-step state writes.
+// BENCH_SKIP_CHECKPOINTS=0 drops the diagnostic run of the largest N without per-step state writes,
+// BENCH_BANKS_N the servers of the banks-from-the-directory cell (300; 0 skips it; bench/banks_main.ts
+// runs that cell alone).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
       pulumiLatency: 50,
       scaleNs: list("BENCH_SCALE_NS", quick ? [10, 20] : [50, 200, 500]),
       scaleSkipCheckpoints: process.env.BENCH_SKIP_CHECKPOINTS !== "0",
+      banksN: Number(process.env.BENCH_BANKS_N ?? (quick ? 10 : 300)),
       parallel: parallel(process.env.BENCH_PARALLEL ?? (quick ? "2x5" : "4x50")),
       cryptoIterations: quick ? 50 : 300,
       parallelBackend: pg?.url,

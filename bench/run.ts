@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../scripts/lib/pulumi_stack.js";
+import { type BanksRun, banksCell } from "./banks_cell.js";
 import { counts } from "./counts.js";
 import { type CryptoCpu, cryptoCpu } from "./crypto.js";
 import { type FlowResult, runCore, runMinimal, runReference } from "./flows.js";
@@ -32,6 +33,8 @@ export interface BenchOptions {
   pulumiLatency: number;
   /** The scale series: registrations in one stack (one `pulumi up`, no destroy) ([] = skip). */
   scaleNs: number[];
+  /** Servers in the banks-from-the-directory cell (bench/banks_cell.ts); 0 or absent skips it. */
+  banksN?: number;
   /** Also run the largest scale N with PULUMI_SKIP_CHECKPOINTS=true (diagnostic of the engine's share). */
   scaleSkipCheckpoints?: boolean;
   /** Stacks × registrations run in parallel on one backend (null = skip). */
@@ -169,6 +172,8 @@ export interface BenchResults {
   scale_growth: Growth[];
   /** Provider CPU per registration between consecutive N (start-up excluded). */
   scale_marginal_cpu: Array<{ from: number; to: number; ms: number }>;
+  /** One `up` of a Brazil-like list of `banksN` servers, and the listing's own cost. */
+  banks?: BanksRun | null;
   crypto: CryptoCpu;
   /** Signature time per signer backend (in-process, PKCS#11 on SoftHSM2, AWS KMS on local-kms). */
   signers?: SignerTiming[];
@@ -246,6 +251,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   let crypto: CryptoCpu;
   let noop: number | null = null;
   const scale: ScaleRun[] = [];
+  let banks: BanksRun | null = null;
   const fileBackend = `file://${join(o.workDir, "state-scale")}`;
   const parallelBackend = o.parallelBackend ?? fileBackend;
   try {
@@ -316,6 +322,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
           `${r.provider_peak_rss_mb.toFixed(0)} MB, POST ${r.requests.register_post}, token ${r.requests.directory_token}`,
       );
     }
+    if (o.banksN) {
+      banks = await banksCell({ n: o.banksN, workDir: o.workDir });
+      log(
+        `banks     N=${o.banksN}: listing ${banks.listing.wall_ms.toFixed(0)} ms, up ${banks.up.wall_ms.toFixed(0)} ms ` +
+          `(provider CPU ${banks.up.provider_cpu_ms.toFixed(0)} ms), token ${banks.requests.directory_token}, ` +
+          `SSA ${banks.requests.ssa_download}, POST ${banks.requests.register_post}`,
+      );
+    }
     if (o.pulumiNs.length >= 2) {
       const lo = Math.min(...o.pulumiNs);
       const hi = Math.max(...o.pulumiNs);
@@ -369,6 +383,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     },
     scale_growth: growth(scale),
     scale_marginal_cpu: marginalCpu(scale),
+    banks,
     crypto,
     signers: await signerTimings(o.cryptoIterations),
   };
