@@ -42,7 +42,10 @@ export function banksSchema(
   b.types[TEMPLATE] = {
     type: "object",
     description: docs.registrationTemplate,
-    properties: inputs,
+    // The resource documents each input; repeating its long texts here would double the SDKs.
+    properties: Object.fromEntries(
+      Object.entries(inputs).map(([k, v]) => [k, { ...v, description: `As ClientRegistration's \`${k}\`.` }]),
+    ),
     required: required.filter((k) => k !== "bank"),
   };
   b.types["obdcr:index:MissingBank"] = {

@@ -3993,31 +3993,31 @@ func (o MissingBankArrayOutput) Index(i pulumi.IntInput) MissingBankOutput {
 
 // The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
 type RegistrationTemplate struct {
-	// Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+	// As ClientRegistration's `adopt`.
 	Adopt *Adopt `pulumi:"adopt"`
-	// Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+	// As ClientRegistration's `bank`.
 	Bank *Bank `pulumi:"bank"`
-	// The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+	// As ClientRegistration's `bankProfile`.
 	BankProfile interface{} `pulumi:"bankProfile"`
-	// The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+	// As ClientRegistration's `client`.
 	Client *Client `pulumi:"client"`
-	// The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+	// As ClientRegistration's `directory`.
 	Directory *Directory `pulumi:"directory"`
-	// A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+	// As ClientRegistration's `expiryWarningDays`.
 	ExpiryWarningDays *int `pulumi:"expiryWarningDays"`
-	// The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+	// As ClientRegistration's `profile`.
 	Profile string `pulumi:"profile"`
-	// Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+	// As ClientRegistration's `rotationTrigger`.
 	RotationTrigger *string `pulumi:"rotationTrigger"`
-	// Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+	// As ClientRegistration's `signingKey`.
 	SigningKey SigningKey `pulumi:"signingKey"`
-	// Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
+	// As ClientRegistration's `signingPrivateKey`.
 	SigningPrivateKey interface{} `pulumi:"signingPrivateKey"`
-	// Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+	// As ClientRegistration's `software`.
 	Software *Software `pulumi:"software"`
-	// Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+	// As ClientRegistration's `transport`.
 	Transport *Transport `pulumi:"transport"`
-	// Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+	// As ClientRegistration's `transportPrivateKey`.
 	TransportPrivateKey *string `pulumi:"transportPrivateKey"`
 }
 
@@ -4034,31 +4034,31 @@ type RegistrationTemplateInput interface {
 
 // The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
 type RegistrationTemplateArgs struct {
-	// Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+	// As ClientRegistration's `adopt`.
 	Adopt AdoptPtrInput `pulumi:"adopt"`
-	// Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+	// As ClientRegistration's `bank`.
 	Bank BankPtrInput `pulumi:"bank"`
-	// The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+	// As ClientRegistration's `bankProfile`.
 	BankProfile pulumi.Input `pulumi:"bankProfile"`
-	// The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+	// As ClientRegistration's `client`.
 	Client ClientPtrInput `pulumi:"client"`
-	// The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+	// As ClientRegistration's `directory`.
 	Directory DirectoryPtrInput `pulumi:"directory"`
-	// A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+	// As ClientRegistration's `expiryWarningDays`.
 	ExpiryWarningDays pulumi.IntPtrInput `pulumi:"expiryWarningDays"`
-	// The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+	// As ClientRegistration's `profile`.
 	Profile pulumi.StringInput `pulumi:"profile"`
-	// Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+	// As ClientRegistration's `rotationTrigger`.
 	RotationTrigger pulumi.StringPtrInput `pulumi:"rotationTrigger"`
-	// Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+	// As ClientRegistration's `signingKey`.
 	SigningKey SigningKeyInput `pulumi:"signingKey"`
-	// Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
+	// As ClientRegistration's `signingPrivateKey`.
 	SigningPrivateKey pulumi.Input `pulumi:"signingPrivateKey"`
-	// Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+	// As ClientRegistration's `software`.
 	Software SoftwarePtrInput `pulumi:"software"`
-	// Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+	// As ClientRegistration's `transport`.
 	Transport TransportPtrInput `pulumi:"transport"`
-	// Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+	// As ClientRegistration's `transportPrivateKey`.
 	TransportPrivateKey pulumi.StringPtrInput `pulumi:"transportPrivateKey"`
 }
 
@@ -4089,67 +4089,67 @@ func (o RegistrationTemplateOutput) ToRegistrationTemplateOutputWithContext(ctx 
 	return o
 }
 
-// Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+// As ClientRegistration's `adopt`.
 func (o RegistrationTemplateOutput) Adopt() AdoptPtrOutput {
 	return o.ApplyT(func(v RegistrationTemplate) *Adopt { return v.Adopt }).(AdoptPtrOutput)
 }
 
-// Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+// As ClientRegistration's `bank`.
 func (o RegistrationTemplateOutput) Bank() BankPtrOutput {
 	return o.ApplyT(func(v RegistrationTemplate) *Bank { return v.Bank }).(BankPtrOutput)
 }
 
-// The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+// As ClientRegistration's `bankProfile`.
 func (o RegistrationTemplateOutput) BankProfile() pulumi.AnyOutput {
 	return o.ApplyT(func(v RegistrationTemplate) interface{} { return v.BankProfile }).(pulumi.AnyOutput)
 }
 
-// The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+// As ClientRegistration's `client`.
 func (o RegistrationTemplateOutput) Client() ClientPtrOutput {
 	return o.ApplyT(func(v RegistrationTemplate) *Client { return v.Client }).(ClientPtrOutput)
 }
 
-// The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+// As ClientRegistration's `directory`.
 func (o RegistrationTemplateOutput) Directory() DirectoryPtrOutput {
 	return o.ApplyT(func(v RegistrationTemplate) *Directory { return v.Directory }).(DirectoryPtrOutput)
 }
 
-// A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+// As ClientRegistration's `expiryWarningDays`.
 func (o RegistrationTemplateOutput) ExpiryWarningDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v RegistrationTemplate) *int { return v.ExpiryWarningDays }).(pulumi.IntPtrOutput)
 }
 
-// The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+// As ClientRegistration's `profile`.
 func (o RegistrationTemplateOutput) Profile() pulumi.StringOutput {
 	return o.ApplyT(func(v RegistrationTemplate) string { return v.Profile }).(pulumi.StringOutput)
 }
 
-// Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+// As ClientRegistration's `rotationTrigger`.
 func (o RegistrationTemplateOutput) RotationTrigger() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v RegistrationTemplate) *string { return v.RotationTrigger }).(pulumi.StringPtrOutput)
 }
 
-// Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+// As ClientRegistration's `signingKey`.
 func (o RegistrationTemplateOutput) SigningKey() SigningKeyOutput {
 	return o.ApplyT(func(v RegistrationTemplate) SigningKey { return v.SigningKey }).(SigningKeyOutput)
 }
 
-// Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
+// As ClientRegistration's `signingPrivateKey`.
 func (o RegistrationTemplateOutput) SigningPrivateKey() pulumi.AnyOutput {
 	return o.ApplyT(func(v RegistrationTemplate) interface{} { return v.SigningPrivateKey }).(pulumi.AnyOutput)
 }
 
-// Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+// As ClientRegistration's `software`.
 func (o RegistrationTemplateOutput) Software() SoftwarePtrOutput {
 	return o.ApplyT(func(v RegistrationTemplate) *Software { return v.Software }).(SoftwarePtrOutput)
 }
 
-// Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+// As ClientRegistration's `transport`.
 func (o RegistrationTemplateOutput) Transport() TransportPtrOutput {
 	return o.ApplyT(func(v RegistrationTemplate) *Transport { return v.Transport }).(TransportPtrOutput)
 }
 
-// Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+// As ClientRegistration's `transportPrivateKey`.
 func (o RegistrationTemplateOutput) TransportPrivateKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v RegistrationTemplate) *string { return v.TransportPrivateKey }).(pulumi.StringPtrOutput)
 }

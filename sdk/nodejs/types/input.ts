@@ -923,55 +923,55 @@ export interface DirectoryArgs {
  */
 export interface RegistrationTemplate {
     /**
-     * Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+     * As ClientRegistration's `adopt`.
      */
     adopt?: inputs.Adopt;
     /**
-     * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+     * As ClientRegistration's `bank`.
      */
     bank?: inputs.Bank;
     /**
-     * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+     * As ClientRegistration's `bankProfile`.
      */
     bankProfile?: string | inputs.BankProfile;
     /**
-     * The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+     * As ClientRegistration's `client`.
      */
     client?: inputs.Client;
     /**
-     * The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+     * As ClientRegistration's `directory`.
      */
     directory?: inputs.Directory;
     /**
-     * A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+     * As ClientRegistration's `expiryWarningDays`.
      */
     expiryWarningDays?: number;
     /**
-     * The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+     * As ClientRegistration's `profile`.
      */
     profile: string;
     /**
-     * Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+     * As ClientRegistration's `rotationTrigger`.
      */
     rotationTrigger?: string;
     /**
-     * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+     * As ClientRegistration's `signingKey`.
      */
     signingKey: inputs.SigningKey;
     /**
-     * Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
+     * As ClientRegistration's `signingPrivateKey`.
      */
     signingPrivateKey?: string | any;
     /**
-     * Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+     * As ClientRegistration's `software`.
      */
     software?: inputs.Software;
     /**
-     * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+     * As ClientRegistration's `transport`.
      */
     transport?: inputs.Transport;
     /**
-     * Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+     * As ClientRegistration's `transportPrivateKey`.
      */
     transportPrivateKey?: string;
 }
@@ -981,55 +981,55 @@ export interface RegistrationTemplate {
  */
 export interface RegistrationTemplateArgs {
     /**
-     * Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+     * As ClientRegistration's `adopt`.
      */
     adopt?: pulumi.Input<inputs.AdoptArgs | undefined>;
     /**
-     * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+     * As ClientRegistration's `bank`.
      */
     bank?: pulumi.Input<inputs.BankArgs | undefined>;
     /**
-     * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+     * As ClientRegistration's `bankProfile`.
      */
     bankProfile?: pulumi.Input<string | inputs.BankProfileArgs | undefined>;
     /**
-     * The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+     * As ClientRegistration's `client`.
      */
     client?: pulumi.Input<inputs.ClientArgs | undefined>;
     /**
-     * The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+     * As ClientRegistration's `directory`.
      */
     directory?: pulumi.Input<inputs.DirectoryArgs | undefined>;
     /**
-     * A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+     * As ClientRegistration's `expiryWarningDays`.
      */
     expiryWarningDays?: pulumi.Input<number | undefined>;
     /**
-     * The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+     * As ClientRegistration's `profile`.
      */
     profile: pulumi.Input<string>;
     /**
-     * Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+     * As ClientRegistration's `rotationTrigger`.
      */
     rotationTrigger?: pulumi.Input<string | undefined>;
     /**
-     * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+     * As ClientRegistration's `signingKey`.
      */
     signingKey: pulumi.Input<inputs.SigningKeyArgs>;
     /**
-     * Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
+     * As ClientRegistration's `signingPrivateKey`.
      */
     signingPrivateKey?: pulumi.Input<string | any | undefined>;
     /**
-     * Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+     * As ClientRegistration's `software`.
      */
     software?: pulumi.Input<inputs.SoftwareArgs | undefined>;
     /**
-     * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+     * As ClientRegistration's `transport`.
      */
     transport?: pulumi.Input<inputs.TransportArgs | undefined>;
     /**
-     * Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+     * As ClientRegistration's `transportPrivateKey`.
      */
     transportPrivateKey?: pulumi.Input<string | undefined>;
 }

@@ -4252,55 +4252,55 @@ class RegistrationTemplateDict(TypedDict):
     """
     profile: _builtins.str
     """
-    The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+    As ClientRegistration's `profile`.
     """
     signing_key: 'SigningKeyDict'
     """
-    Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+    As ClientRegistration's `signingKey`.
     """
     adopt: NotRequired['AdoptDict']
     """
-    Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+    As ClientRegistration's `adopt`.
     """
     bank: NotRequired['BankDict']
     """
-    Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+    As ClientRegistration's `bank`.
     """
     bank_profile: NotRequired[Union[_builtins.str, 'BankProfileDict']]
     """
-    The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+    As ClientRegistration's `bankProfile`.
     """
     client: NotRequired['ClientDict']
     """
-    The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+    As ClientRegistration's `client`.
     """
     directory: NotRequired['DirectoryDict']
     """
-    The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+    As ClientRegistration's `directory`.
     """
     expiry_warning_days: NotRequired[_builtins.int]
     """
-    A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+    As ClientRegistration's `expiryWarningDays`.
     """
     rotation_trigger: NotRequired[_builtins.str]
     """
-    Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+    As ClientRegistration's `rotationTrigger`.
     """
     signing_private_key: NotRequired[Union[_builtins.str, Any]]
     """
-    Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
+    As ClientRegistration's `signingPrivateKey`.
     """
     software: NotRequired['SoftwareDict']
     """
-    Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+    As ClientRegistration's `software`.
     """
     transport: NotRequired['TransportDict']
     """
-    Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+    As ClientRegistration's `transport`.
     """
     transport_private_key: NotRequired[_builtins.str]
     """
-    Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+    As ClientRegistration's `transportPrivateKey`.
     """
 
 @pulumi.input_type
@@ -4322,19 +4322,19 @@ class RegistrationTemplate:
         """
         The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
 
-        :param _builtins.str profile: The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
-        :param 'SigningKey' signing_key: Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
-        :param 'Adopt' adopt: Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
-        :param 'Bank' bank: Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
-        :param Union[_builtins.str, 'BankProfile'] bank_profile: The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
-        :param 'Client' client: The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
-        :param 'Directory' directory: The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
-        :param _builtins.int expiry_warning_days: A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
-        :param _builtins.str rotation_trigger: Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
-        :param Union[_builtins.str, Any] signing_private_key: Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
-        :param 'Software' software: Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
-        :param 'Transport' transport: Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
-        :param _builtins.str transport_private_key: Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+        :param _builtins.str profile: As ClientRegistration's `profile`.
+        :param 'SigningKey' signing_key: As ClientRegistration's `signingKey`.
+        :param 'Adopt' adopt: As ClientRegistration's `adopt`.
+        :param 'Bank' bank: As ClientRegistration's `bank`.
+        :param Union[_builtins.str, 'BankProfile'] bank_profile: As ClientRegistration's `bankProfile`.
+        :param 'Client' client: As ClientRegistration's `client`.
+        :param 'Directory' directory: As ClientRegistration's `directory`.
+        :param _builtins.int expiry_warning_days: As ClientRegistration's `expiryWarningDays`.
+        :param _builtins.str rotation_trigger: As ClientRegistration's `rotationTrigger`.
+        :param Union[_builtins.str, Any] signing_private_key: As ClientRegistration's `signingPrivateKey`.
+        :param 'Software' software: As ClientRegistration's `software`.
+        :param 'Transport' transport: As ClientRegistration's `transport`.
+        :param _builtins.str transport_private_key: As ClientRegistration's `transportPrivateKey`.
         """
         pulumi.set(__self__, "profile", profile)
         pulumi.set(__self__, "signing_key", signing_key)
@@ -4365,7 +4365,7 @@ class RegistrationTemplate:
     @pulumi.getter
     def profile(self) -> _builtins.str:
         """
-        The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+        As ClientRegistration's `profile`.
         """
         return pulumi.get(self, "profile")
 
@@ -4377,7 +4377,7 @@ class RegistrationTemplate:
     @pulumi.getter(name="signingKey")
     def signing_key(self) -> 'SigningKey':
         """
-        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+        As ClientRegistration's `signingKey`.
         """
         return pulumi.get(self, "signing_key")
 
@@ -4389,7 +4389,7 @@ class RegistrationTemplate:
     @pulumi.getter
     def adopt(self) -> Optional['Adopt']:
         """
-        Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+        As ClientRegistration's `adopt`.
         """
         return pulumi.get(self, "adopt")
 
@@ -4401,7 +4401,7 @@ class RegistrationTemplate:
     @pulumi.getter
     def bank(self) -> Optional['Bank']:
         """
-        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+        As ClientRegistration's `bank`.
         """
         return pulumi.get(self, "bank")
 
@@ -4413,7 +4413,7 @@ class RegistrationTemplate:
     @pulumi.getter(name="bankProfile")
     def bank_profile(self) -> Optional[Union[_builtins.str, 'BankProfile']]:
         """
-        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+        As ClientRegistration's `bankProfile`.
         """
         return pulumi.get(self, "bank_profile")
 
@@ -4425,7 +4425,7 @@ class RegistrationTemplate:
     @pulumi.getter
     def client(self) -> Optional['Client']:
         """
-        The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+        As ClientRegistration's `client`.
         """
         return pulumi.get(self, "client")
 
@@ -4437,7 +4437,7 @@ class RegistrationTemplate:
     @pulumi.getter
     def directory(self) -> Optional['Directory']:
         """
-        The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+        As ClientRegistration's `directory`.
         """
         return pulumi.get(self, "directory")
 
@@ -4449,7 +4449,7 @@ class RegistrationTemplate:
     @pulumi.getter(name="expiryWarningDays")
     def expiry_warning_days(self) -> Optional[_builtins.int]:
         """
-        A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+        As ClientRegistration's `expiryWarningDays`.
         """
         return pulumi.get(self, "expiry_warning_days")
 
@@ -4461,7 +4461,7 @@ class RegistrationTemplate:
     @pulumi.getter(name="rotationTrigger")
     def rotation_trigger(self) -> Optional[_builtins.str]:
         """
-        Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+        As ClientRegistration's `rotationTrigger`.
         """
         return pulumi.get(self, "rotation_trigger")
 
@@ -4473,7 +4473,7 @@ class RegistrationTemplate:
     @pulumi.getter(name="signingPrivateKey")
     def signing_private_key(self) -> Optional[Union[_builtins.str, Any]]:
         """
-        Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
+        As ClientRegistration's `signingPrivateKey`.
         """
         return pulumi.get(self, "signing_private_key")
 
@@ -4485,7 +4485,7 @@ class RegistrationTemplate:
     @pulumi.getter
     def software(self) -> Optional['Software']:
         """
-        Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+        As ClientRegistration's `software`.
         """
         return pulumi.get(self, "software")
 
@@ -4497,7 +4497,7 @@ class RegistrationTemplate:
     @pulumi.getter
     def transport(self) -> Optional['Transport']:
         """
-        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+        As ClientRegistration's `transport`.
         """
         return pulumi.get(self, "transport")
 
@@ -4509,7 +4509,7 @@ class RegistrationTemplate:
     @pulumi.getter(name="transportPrivateKey")
     def transport_private_key(self) -> Optional[_builtins.str]:
         """
-        Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+        As ClientRegistration's `transportPrivateKey`.
         """
         return pulumi.get(self, "transport_private_key")
 
@@ -4524,55 +4524,55 @@ class RegistrationTemplateArgsDict(TypedDict):
     """
     profile: pulumi.Input[_builtins.str]
     """
-    The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+    As ClientRegistration's `profile`.
     """
     signing_key: pulumi.Input['SigningKeyArgsDict']
     """
-    Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+    As ClientRegistration's `signingKey`.
     """
     adopt: NotRequired[pulumi.Input[Optional['AdoptArgsDict']]]
     """
-    Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+    As ClientRegistration's `adopt`.
     """
     bank: NotRequired[pulumi.Input[Optional['BankArgsDict']]]
     """
-    Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+    As ClientRegistration's `bank`.
     """
     bank_profile: NotRequired[pulumi.Input[Optional[Union[_builtins.str, 'BankProfileArgsDict']]]]
     """
-    The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+    As ClientRegistration's `bankProfile`.
     """
     client: NotRequired[pulumi.Input[Optional['ClientArgsDict']]]
     """
-    The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+    As ClientRegistration's `client`.
     """
     directory: NotRequired[pulumi.Input[Optional['DirectoryArgsDict']]]
     """
-    The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+    As ClientRegistration's `directory`.
     """
     expiry_warning_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+    As ClientRegistration's `expiryWarningDays`.
     """
     rotation_trigger: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+    As ClientRegistration's `rotationTrigger`.
     """
     signing_private_key: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Any]]]]
     """
-    Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
+    As ClientRegistration's `signingPrivateKey`.
     """
     software: NotRequired[pulumi.Input[Optional['SoftwareArgsDict']]]
     """
-    Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+    As ClientRegistration's `software`.
     """
     transport: NotRequired[pulumi.Input[Optional['TransportArgsDict']]]
     """
-    Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+    As ClientRegistration's `transport`.
     """
     transport_private_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+    As ClientRegistration's `transportPrivateKey`.
     """
 
 @pulumi.input_type
@@ -4594,19 +4594,19 @@ class RegistrationTemplateArgs:
         """
         The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
 
-        :param pulumi.Input[_builtins.str] profile: The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
-        :param pulumi.Input['SigningKeyArgs'] signing_key: Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
-        :param pulumi.Input['AdoptArgs'] adopt: Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
-        :param pulumi.Input['BankArgs'] bank: Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
-        :param pulumi.Input[Union[_builtins.str, 'BankProfileArgs']] bank_profile: The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
-        :param pulumi.Input['ClientArgs'] client: The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
-        :param pulumi.Input['DirectoryArgs'] directory: The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
-        :param pulumi.Input[_builtins.int] expiry_warning_days: A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
-        :param pulumi.Input[_builtins.str] rotation_trigger: Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
-        :param pulumi.Input[Union[_builtins.str, Any]] signing_private_key: Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
-        :param pulumi.Input['SoftwareArgs'] software: Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
-        :param pulumi.Input['TransportArgs'] transport: Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
-        :param pulumi.Input[_builtins.str] transport_private_key: Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+        :param pulumi.Input[_builtins.str] profile: As ClientRegistration's `profile`.
+        :param pulumi.Input['SigningKeyArgs'] signing_key: As ClientRegistration's `signingKey`.
+        :param pulumi.Input['AdoptArgs'] adopt: As ClientRegistration's `adopt`.
+        :param pulumi.Input['BankArgs'] bank: As ClientRegistration's `bank`.
+        :param pulumi.Input[Union[_builtins.str, 'BankProfileArgs']] bank_profile: As ClientRegistration's `bankProfile`.
+        :param pulumi.Input['ClientArgs'] client: As ClientRegistration's `client`.
+        :param pulumi.Input['DirectoryArgs'] directory: As ClientRegistration's `directory`.
+        :param pulumi.Input[_builtins.int] expiry_warning_days: As ClientRegistration's `expiryWarningDays`.
+        :param pulumi.Input[_builtins.str] rotation_trigger: As ClientRegistration's `rotationTrigger`.
+        :param pulumi.Input[Union[_builtins.str, Any]] signing_private_key: As ClientRegistration's `signingPrivateKey`.
+        :param pulumi.Input['SoftwareArgs'] software: As ClientRegistration's `software`.
+        :param pulumi.Input['TransportArgs'] transport: As ClientRegistration's `transport`.
+        :param pulumi.Input[_builtins.str] transport_private_key: As ClientRegistration's `transportPrivateKey`.
         """
         pulumi.set(__self__, "profile", profile)
         pulumi.set(__self__, "signing_key", signing_key)
@@ -4637,7 +4637,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter
     def profile(self) -> pulumi.Input[_builtins.str]:
         """
-        The bank's DCR specification. A change registers anew (replace). See: OBIE DCR 3.1-3.4; RFC 7591; CDS "Dynamic Client Registration" (cdr-au); Open Finance Brasil DCR (ofb-br)
+        As ClientRegistration's `profile`.
         """
         return pulumi.get(self, "profile")
 
@@ -4649,7 +4649,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter(name="signingKey")
     def signing_key(self) -> pulumi.Input['SigningKeyArgs']:
         """
-        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+        As ClientRegistration's `signingKey`.
         """
         return pulumi.get(self, "signing_key")
 
@@ -4661,7 +4661,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter
     def adopt(self) -> pulumi.Input[Optional['AdoptArgs']]:
         """
-        Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+        As ClientRegistration's `adopt`.
         """
         return pulumi.get(self, "adopt")
 
@@ -4673,7 +4673,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter
     def bank(self) -> pulumi.Input[Optional['BankArgs']]:
         """
-        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+        As ClientRegistration's `bank`.
         """
         return pulumi.get(self, "bank")
 
@@ -4685,7 +4685,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter(name="bankProfile")
     def bank_profile(self) -> pulumi.Input[Optional[Union[_builtins.str, 'BankProfileArgs']]]:
         """
-        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+        As ClientRegistration's `bankProfile`.
         """
         return pulumi.get(self, "bank_profile")
 
@@ -4697,7 +4697,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter
     def client(self) -> pulumi.Input[Optional['ClientArgs']]:
         """
-        The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+        As ClientRegistration's `client`.
         """
         return pulumi.get(self, "client")
 
@@ -4709,7 +4709,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter
     def directory(self) -> pulumi.Input[Optional['DirectoryArgs']]:
         """
-        The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+        As ClientRegistration's `directory`.
         """
         return pulumi.get(self, "directory")
 
@@ -4721,7 +4721,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter(name="expiryWarningDays")
     def expiry_warning_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        A preview warns when the transport certificate has fewer days left (default 30). See: RFC 5280 §4.1.2.5 (validity); docs/rotation.md
+        As ClientRegistration's `expiryWarningDays`.
         """
         return pulumi.get(self, "expiry_warning_days")
 
@@ -4733,7 +4733,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter(name="rotationTrigger")
     def rotation_trigger(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Any change of this value forces a PUT (scheduled rotation of secrets the bank issues). See: RFC 7592 §2.2 (the server may issue a new `client_secret`); docs/rotation.md
+        As ClientRegistration's `rotationTrigger`.
         """
         return pulumi.get(self, "rotation_trigger")
 
@@ -4745,7 +4745,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter(name="signingPrivateKey")
     def signing_private_key(self) -> pulumi.Input[Optional[Union[_builtins.str, Any]]]:
         """
-        Secret. The signing private key given beside signingKey (PKCS#8 PEM or a private JWK); the provider also moves signingKey.privateKey here, so the kid stays readable.
+        As ClientRegistration's `signingPrivateKey`.
         """
         return pulumi.get(self, "signing_private_key")
 
@@ -4757,7 +4757,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter
     def software(self) -> pulumi.Input[Optional['SoftwareArgs']]:
         """
-        Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+        As ClientRegistration's `software`.
         """
         return pulumi.get(self, "software")
 
@@ -4769,7 +4769,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter
     def transport(self) -> pulumi.Input[Optional['TransportArgs']]:
         """
-        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+        As ClientRegistration's `transport`.
         """
         return pulumi.get(self, "transport")
 
@@ -4781,7 +4781,7 @@ class RegistrationTemplateArgs:
     @pulumi.getter(name="transportPrivateKey")
     def transport_private_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Secret. The transport private key PEM given beside transport; the provider also moves transport.key here.
+        As ClientRegistration's `transportPrivateKey`.
         """
         return pulumi.get(self, "transport_private_key")
 
