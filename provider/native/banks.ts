@@ -15,11 +15,14 @@ import type { DirectoryBank } from "../core/directory/listing.js";
 import type { ObDcrContext } from "../http/context.js";
 import type { ListCache } from "../http/directory_list.js";
 import {
+  type BankRun,
   bankRegistrationArgs,
   defaultKnownListFile,
+  directoryOf,
   listDirectoryBanks,
   planBankRun,
   planWords,
+  readKnownList,
 } from "../lifecycle/banks.js";
 import { type ConfigSecrets, camelKeys } from "../lifecycle/inputs.js";
 import { BANK_REGISTRATIONS } from "./schema_banks.js";
@@ -34,14 +37,15 @@ export interface BanksHost {
   ctx: ObDcrContext;
   secrets: ConfigSecrets;
   version: string;
-  log: (msg: string) => void;
 }
 
-// ETag'd pages of each list, for the life of the provider process (one `up`).
-const caches = new Map<string, ListCache>();
-const cacheOf = (url: string | undefined) => {
-  const c = caches.get(url ?? "") ?? {};
-  caches.set(url ?? "", c);
+// ETag'd pages of each list, per provider context (made in configure: one per process and `up`).
+const caches = new WeakMap<ObDcrContext, Map<string, ListCache>>();
+const cacheOf = (ctx: ObDcrContext, url: string | undefined) => {
+  const byUrl = caches.get(ctx) ?? new Map<string, ListCache>();
+  caches.set(ctx, byUrl);
+  const c = byUrl.get(url ?? "") ?? {};
+  byUrl.set(url ?? "", c);
   return c;
 };
 
@@ -59,7 +63,7 @@ export async function invokeGetBanks(host: BanksHost, args: unknown): Promise<pu
   const list = await listDirectoryBanks(
     host.ctx,
     { registration: isRecord(a.registration) ? a.registration : {}, filter: a.filter, listUrl },
-    { secrets: host.secrets, cache: cacheOf(listUrl) },
+    { secrets: host.secrets, cache: cacheOf(host.ctx, listUrl) },
   );
   // The server's Struct.fromJavaScript refuses `undefined` (absent optional fields): plain JSON only.
   return {
@@ -87,7 +91,8 @@ async function settle(v: unknown): Promise<{ value: unknown; secret: boolean; kn
       isSecret: Promise<boolean>;
     };
     const [known, secret] = [await o.isKnown, await o.isSecret];
-    if (!known) return { value: undefined, secret, known };
+    // An unknown stays the Output it is: the children get it as it is (a preview shows it unknown).
+    if (!known) return { value: v, secret: false, known };
     const inner = await settle(await o.promise());
     return { value: inner.value, secret: secret || inner.secret, known: inner.known };
   }
@@ -125,6 +130,7 @@ const SEALED = Symbol("sealed");
 
 /** A settled value without the secret outputs (to plan with). */
 function plainOf(v: unknown): unknown {
+  if (pulumi.Output.isInstance(v)) return undefined;
   if (Array.isArray(v)) return v.map(plainOf);
   if (!isRecord(v)) return v;
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainOf(x)]));
@@ -132,6 +138,7 @@ function plainOf(v: unknown): unknown {
 
 /** A settled value with its secret members as secret outputs again (to declare children with). */
 function reseal(v: unknown): unknown {
+  if (pulumi.Output.isInstance(v)) return v;
   if (Array.isArray(v)) return v.map(reseal);
   if (!isRecord(v)) return v;
   const sealed = (v as { [SEALED]?: Record<string, unknown> })[SEALED];
@@ -140,6 +147,26 @@ function reseal(v: unknown): unknown {
       sealed && pulumi.Output.isInstance(sealed[k]) ? [k, sealed[k]] : [k, reseal(x)],
     ),
   );
+}
+
+/** The last known list declared again, unchanged (nothing written back). */
+function lastKnownRun(request: { registration: Record<string, unknown> }, file: string): BankRun {
+  const previous = readKnownList(file);
+  // Without a known profile there is no knowing the directory: no bank (the update lists).
+  const known = typeof request.registration.profile === "string";
+  const banks = known ? (previous?.banks ?? []) : [];
+  return {
+    directory: known ? directoryOf(request.registration) : "ofb-directory",
+    plan: {
+      declare: banks,
+      added: [],
+      missing: [],
+      source: "last-known",
+      warnings: [],
+      known: previous ?? { version: 1, list_url: "", fetched_at: "", listed_ids: [], banks },
+    },
+    commit: () => undefined,
+  };
 }
 
 class BankRegistrations extends pulumi.ComponentResource {
@@ -171,27 +198,32 @@ export async function constructBankRegistrations(
 ): Promise<pulumi.provider.ConstructResult> {
   const component = new BankRegistrations(name, options);
   const settled = await settle(inputs);
-  const dryRun = pulumi.runtime.isDryRun();
-  if (!settled.known) {
-    // Inputs from resources not made yet: nothing can be listed before the `up` makes them.
-    host.log(`banks ${name}: inputs not known yet; the banks are listed during the update`);
-    return { urn: component.urn, state: {} };
-  }
   const a = plainOf(settled.value) as Record<string, unknown>;
   const sealedArgs = reseal(settled.value) as Record<string, unknown>;
   const registration = isRecord(a.registration) ? a.registration : {};
   const listUrl = typeof a.listUrl === "string" ? a.listUrl : undefined;
   const request = { registration, filter: a.filter, listUrl };
-  const run = await planBankRun({
-    request,
-    policy: a.policy,
-    knownListFile:
-      typeof a.knownListFile === "string"
-        ? a.knownListFile
-        : defaultKnownListFile(process.cwd(), pulumi.getProject(), pulumi.getStack(), name),
-    list: () => listDirectoryBanks(host.ctx, request, { secrets: host.secrets, cache: cacheOf(listUrl) }),
-    now: () => new Date(),
-  });
+  const knownListFile =
+    typeof a.knownListFile === "string"
+      ? a.knownListFile
+      : defaultKnownListFile(process.cwd(), pulumi.getProject(), pulumi.getStack(), name);
+  const run = settled.known
+    ? await planBankRun({
+        request,
+        policy: a.policy,
+        knownListFile,
+        list: () =>
+          listDirectoryBanks(host.ctx, request, { secrets: host.secrets, cache: cacheOf(host.ctx, listUrl) }),
+        now: () => new Date(),
+      })
+    : // Inputs from resources this `up` makes (a preview): the last known banks again, with those
+      // inputs unknown, so that the preview shows no bank going; the update lists.
+      lastKnownRun(request, knownListFile);
+  if (!settled.known)
+    await pulumi.log.info(
+      `ob-dcr banks ${name}: inputs not known yet; the last known banks are shown, the update lists`,
+      component,
+    );
   const words = planWords(name, run.plan);
   for (const w of words.warnings) await pulumi.log.warn(w, component);
   for (const m of words.info) await pulumi.log.info(m, component);
@@ -206,7 +238,7 @@ export async function constructBankRegistrations(
     });
     clientIds[b.id] = child.clientId;
   }
-  run.commit(dryRun);
+  run.commit(pulumi.runtime.isDryRun());
   const state = {
     banks: run.plan.declare.map(declaredOf),
     clientIds,

@@ -194,7 +194,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
 
   private banksHost() {
     const l = lc();
-    return { ctx: l.ctx, secrets: l.secrets, version: this.version, log };
+    return { ctx: l.ctx, secrets: l.secrets, version: this.version };
   }
 
   async delete(id: string, _urn: string, props: unknown): Promise<void> {

@@ -39,6 +39,13 @@ class BankRegistrations extends pulumi.ComponentResource {
   }
 }
 
+class Registration extends pulumi.CustomResource {
+  declare readonly clientId: pulumi.Output<string>;
+  constructor(name: string, args: pulumi.Inputs) {
+    super("obdcr:index:ClientRegistration", name, { ...args, clientId: undefined });
+  }
+}
+
 type Resource = { type: string; urn: string; inputs?: Record<string, unknown> };
 
 describe("obdcr:index:BankRegistrations and getBanks from a program on the real engine", () => {
@@ -48,6 +55,8 @@ describe("obdcr:index:BankRegistrations and getBanks from a program on the real 
   let stack: Stack;
   let policy: Record<string, unknown> = {};
   let filter: Record<string, unknown> = {};
+  /** A registration made in the same `up`, whose client_id feeds the shared inputs (unknown in a preview). */
+  let feedFrom: Record<string, unknown> | undefined;
   let out = "";
   const id = (server: string) => sb.admin.listEntryFor(server).id;
   const held = (server: string) => sb.admin.clients(server).length;
@@ -77,8 +86,9 @@ describe("obdcr:index:BankRegistrations and getBanks from a program on the real 
           filter: f,
           listUrl,
         })) as { banks: { id: string }[]; excluded: { id: string; excluded: { code: string }[] }[] };
+        const fed = feedFrom ? new Registration("feed", feedFrom) : undefined;
         const banks = new BankRegistrations("br", {
-          registration,
+          registration: fed ? { ...registration, rotationTrigger: fed.clientId } : registration,
           filter: f,
           listUrl,
           policy,
@@ -142,6 +152,22 @@ describe("obdcr:index:BankRegistrations and getBanks from a program on the real 
     expect(o).toContain(`bank ${id("ofb-as-b")} (ofb-as-b) is no longer selected`);
     expect(SERVERS.map(held)).toEqual([1, 0]);
     expect(sb.admin.stats().servers["ofb-as-a"]!.registrations).toBe(0);
+  });
+
+  it("a preview whose shared inputs are not known yet shows the last known banks, none going", async () => {
+    feedFrom = regimePulumiArgs(ofbParams(sb.manifest, { server: "ofb-as-b" })) as unknown as Record<
+      string,
+      unknown
+    >;
+    let o = "";
+    try {
+      const pre = await stack.preview({ onOutput: (x) => (o += x) });
+      expect(pre.changeSummary.delete ?? 0).toBe(0);
+      expect(pre.changeSummary.create).toBe(1); // the registration that feeds the inputs
+      expect(o).toContain("inputs not known yet; the last known banks are shown");
+    } finally {
+      feedFrom = undefined;
+    }
   });
 
   it("a filter the BR list cannot answer is refused, naming the field", async () => {
