@@ -6,7 +6,9 @@
 // the grid, BENCH_PARALLEL ("4x50": stacks x registrations, "0": none) the parallel stacks run,
 // BENCH_SKIP_CHECKPOINTS=0 drops the diagnostic run of the largest N without per-step state writes;
 // BENCH_CURVE_NS the curve's N (every face at each), BENCH_PREVIEW_N the preview/cancel cell's N
-// (0: none), BENCH_CURVE_FACES its faces (comma list); BENCH_BASELINE a results.json of the code before a change, whose curve is shown beside.
+// (0: none), BENCH_CURVE_FACES its faces (comma list); BENCH_BASELINE a results.json of the code
+// before a change, whose curve is shown beside; BENCH_BANKS_N the servers of the
+// banks-from-the-directory cell (300; 0 skips it; bench/banks_main.ts runs that cell alone).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
       pulumiLatency: 50,
       scaleNs: list("BENCH_SCALE_NS", quick ? [10, 20] : [50, 200, 500]),
       scaleSkipCheckpoints: process.env.BENCH_SKIP_CHECKPOINTS !== "0",
+      banksN: Number(process.env.BENCH_BANKS_N ?? (quick ? 10 : 300)),
       parallel: parallel(process.env.BENCH_PARALLEL ?? (quick ? "2x5" : "4x50")),
       curveNs: list("BENCH_CURVE_NS", quick ? [2, 5] : [1, 10, 50, 200, 500]),
       previewCancelN: Number(process.env.BENCH_PREVIEW_N ?? (quick ? 5 : 50)),

@@ -1,4 +1,6 @@
 // RESULTS.md (and the console table) from a BenchResults.
+
+import { renderBanks } from "./report_banks.js";
 import { curveVerdicts, renderCurve } from "./report_curve.js";
 import { renderScale, scaleVerdict } from "./report_scale.js";
 import { type BenchResults, type Flow, type FlowRun, NATIVE_TARGETS, type PulumiRun } from "./run.js";
@@ -313,6 +315,7 @@ export function renderResults(r: BenchResults): string {
   out.push(...renderNative(r));
 
   out.push(...renderScale(r));
+  out.push(...renderBanks(r.banks));
 
   const c = r.crypto;
   out.push("## Signing and verification CPU", "");

@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../scripts/lib/pulumi_stack.js";
+import { type BanksRun, banksCell } from "./banks_cell.js";
 import { counts } from "./counts.js";
 import { type CryptoCpu, cryptoCpu } from "./crypto.js";
 import { type CurvePoint, curvePoint, FACES, type Face, type Share, shares } from "./curve.js";
@@ -34,6 +35,8 @@ export interface BenchOptions {
   pulumiLatency: number;
   /** The scale series: registrations in one stack (one `pulumi up`, no destroy) ([] = skip). */
   scaleNs: number[];
+  /** Servers in the banks-from-the-directory cell (bench/banks_cell.ts); 0 or absent skips it. */
+  banksN?: number;
   /** Also run the largest scale N with PULUMI_SKIP_CHECKPOINTS=true (diagnostic of the engine's share). */
   scaleSkipCheckpoints?: boolean;
   /** The curve: every face (reference, core, both Pulumi faces and their no-op floors) at each N ([] = skip). */
@@ -185,6 +188,8 @@ export interface BenchResults {
   preview_cancel?: PreviewCancelRun | null;
   /** The same curve shares measured on the code before this change (BENCH_BASELINE), for before/after. */
   baseline?: { label: string; curve_shares: Share[]; curve: CurvePoint[] } | null;
+  /** One `up` of a Brazil-like list of `banksN` servers, and the listing's own cost. */
+  banks?: BanksRun | null;
   crypto: CryptoCpu;
   /** Signature time per signer backend (in-process, PKCS#11 on SoftHSM2, AWS KMS on local-kms). */
   signers?: SignerTiming[];
@@ -266,6 +271,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const scale: ScaleRun[] = [];
   const curve: CurvePoint[] = [];
   let previewCancel: PreviewCancelRun | null = null;
+  let banks: BanksRun | null = null;
   const fileBackend = `file://${join(o.workDir, "state-scale")}`;
   const parallelBackend = o.parallelBackend ?? fileBackend;
   try {
@@ -356,6 +362,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
           `${r.provider_peak_rss_mb.toFixed(0)} MB, POST ${r.requests.register_post}, token ${r.requests.directory_token}`,
       );
     }
+    if (o.banksN) {
+      banks = await banksCell({ n: o.banksN, workDir: o.workDir });
+      log(
+        `banks     N=${o.banksN}: listing ${banks.listing.wall_ms.toFixed(0)} ms, up ${banks.up.wall_ms.toFixed(0)} ms ` +
+          `(provider CPU ${banks.up.provider_cpu_ms.toFixed(0)} ms), token ${banks.requests.directory_token}, ` +
+          `SSA ${banks.requests.ssa_download}, POST ${banks.requests.register_post}`,
+      );
+    }
     if (o.pulumiNs.length >= 2) {
       const lo = Math.min(...o.pulumiNs);
       const hi = Math.max(...o.pulumiNs);
@@ -413,6 +427,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     curve_shares: shares(curve),
     preview_cancel: previewCancel,
     baseline: null,
+    banks,
     crypto,
     signers: await signerTimings(o.cryptoIterations),
   };

@@ -121,6 +121,14 @@ export function schemaDocs(root: string): Docs {
   walkZodObject(profiles, "ProfileManagement", ["bankProfile", "management"], docs);
   walkZodObject(profiles, "ProfileResponse", ["bankProfile", "response"], docs);
   walkZodObject(parse(root, "provider/lifecycle/inputs.ts"), "ResourceOnlyInputs", [], docs);
+  // Banks from the directory: the core's schemas, and the function's and component's own members.
+  const listing = parse(root, "provider/core/directory/listing.ts");
+  walkZodObject(listing, "BankFilter", ["bankFilter"], docs);
+  walkZodObject(listing, "DirectoryBank", ["directoryBank"], docs);
+  const plan = parse(root, "provider/core/directory/bank_plan.ts");
+  walkZodObject(plan, "BankChangePolicy", ["bankChangePolicy"], docs);
+  walkZodObject(plan, "KnownBank", ["declaredBank"], docs);
+  Object.assign(docs, BANK_DOCS);
   // Members the TypeScript resource never shows (it splits them off itself), and plain outputs.
   Object.assign(docs, {
     signingPrivateKey:
@@ -160,3 +168,41 @@ export function schemaDocs(root: string): Docs {
   for (const [k, v] of Object.entries(docs)) docs[k] = v.replaceAll("`ob-dcr:", "`obdcr:");
   return docs;
 }
+
+/** The function's and component's own members (docs/directories.md says more). */
+const BANK_DOCS: Docs = {
+  getBanks:
+    "The banks a directory lists, filtered in the regime's terms, each selected bank's discovery checked for a registration_endpoint. Registers nothing.",
+  "getBanks.registration":
+    "What every registration shares (profile, directory, software, signingKey, transport, client): the profile names the directory; AU and UK lists need the directory token it gets.",
+  "getBanks.filter": "Which banks (default: active ones whose discovery offers a registration_endpoint).",
+  "getBanks.listUrl": "The directory's list (default: the regime's production list).",
+  "getBanks.directory": "The directory the list came from (ob-directory, cdr-register, ofb-directory).",
+  "getBanks.banks": "The selected banks.",
+  "getBanks.excluded": "Every other entry, each with its reasons (`excluded`).",
+  "getBanks.requests": "Pages requested from the directory.",
+  bankRegistrations:
+    "One ClientRegistration per bank a directory lists (named `<name>-<bank id>`), kept in step with the list under a change policy that is safe by default. The registrations share one directory token and one SSA.",
+  "bankRegistrations.registration":
+    "What every registration shares; `bank` (optional) is merged under each bank's own.",
+  "bankRegistrations.filter":
+    "Which banks (default: active ones whose discovery offers a registration_endpoint).",
+  "bankRegistrations.listUrl": "The directory's list (default: the regime's production list).",
+  "bankRegistrations.policy":
+    "What a change of the list does (default: keep missing banks, fail when the directory fails).",
+  "bankRegistrations.overrides":
+    'Per-bank inputs by bank id, merged over `registration` (e.g. `{bankProfile: "preset"}`).',
+  "bankRegistrations.knownListFile":
+    "The last known list, read and written by the provider (default `ob-dcr-state/banks-<project>-<stack>-<name>.json` in the program's directory). Keep it with the stack's sources.",
+  "bankRegistrations.banks": "The banks declared.",
+  "bankRegistrations.clientIds": "The client_id of each bank's registration, by bank id.",
+  "bankRegistrations.added": "The ids new in this run.",
+  "bankRegistrations.missing":
+    "Declared banks the list no longer selects, kept or deleted per `policy.onMissing`.",
+  "bankRegistrations.source": "`directory`, or `last-known` when the policy kept the last list.",
+  registrationTemplate:
+    "The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.",
+  missingBank: "A declared bank the list no longer selects.",
+  "missingBank.why": "Why it is not selected any more.",
+  "missingBank.action": "`kept` or `deleted`.",
+};

@@ -194,6 +194,32 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     return { outs: sealed(outputsOf(r.outs), paths) };
   }
 
+  /** `obdcr:index:getBanks` (provider/native/banks.ts). */
+  async invoke(token: string, args: unknown): Promise<pulumi.provider.InvokeResult> {
+    const banks = await import("./banks.js");
+    if (token !== banks.GET_BANKS) throw new Error(`unknown function ${token}`);
+    return banks.invokeGetBanks(this.banksHost(), args).catch((e) => Promise.reject(worded(e, "create")));
+  }
+
+  /** `obdcr:index:BankRegistrations` (provider/native/banks.ts). */
+  async construct(
+    name: string,
+    type: string,
+    inputs: pulumi.Inputs,
+    options: pulumi.ComponentResourceOptions,
+  ): Promise<pulumi.provider.ConstructResult> {
+    const banks = await import("./banks.js");
+    if (type !== banks.BANK_REGISTRATIONS) throw new Error(`unknown resource type ${type}`);
+    return banks
+      .constructBankRegistrations(this.banksHost(), name, inputs, options)
+      .catch((e) => Promise.reject(worded(e, "create")));
+  }
+
+  private banksHost() {
+    const l = lc();
+    return { ctx: l.ctx, secrets: l.secrets, version: this.version };
+  }
+
   async delete(id: string, _urn: string, props: unknown): Promise<void> {
     const r = await lifecycle
       .remove(lc(), id, plain(props).props)

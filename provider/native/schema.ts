@@ -9,6 +9,7 @@ import { MATERIAL_FILE_REFERENCES } from "../core/schemas/material_refs.js";
 import { RegistrationParams } from "../core/schemas/params.js";
 import { ResourceOnlyInputs, snakeToCamel } from "../lifecycle/inputs.js";
 import { ProviderConfig, SECRET_CONFIG } from "./config.js";
+import { banksSchema } from "./schema_banks.js";
 
 export const PACKAGE = "obdcr";
 export const RESOURCE = `${PACKAGE}:index:ClientRegistration`;
@@ -218,6 +219,9 @@ export function buildSchema(docs: Docs = {}, version = "0.0.0") {
   const computed = Object.fromEntries(
     Object.entries(COMPUTED).map(([k, v]) => [k, { ...v, description: docs[k] }]),
   );
+  const requiredInputs = [...core.required, ...own.required];
+  // Banks from the directory: a function and a component over the same inputs (schema_banks.ts).
+  const banks = banksSchema(b, docs, inputs, requiredInputs);
   const config = new Builder(docs);
   const cfg = config.members(ProviderConfig, ["config"]);
   for (const k of SECRET_CONFIG) cfg.properties[k]!.secret = true;
@@ -241,11 +245,13 @@ export function buildSchema(docs: Docs = {}, version = "0.0.0") {
       [RESOURCE]: {
         description: docs[""],
         inputProperties: inputs,
-        requiredInputs: [...core.required, ...own.required],
+        requiredInputs,
         properties: computed,
         required: COMPUTED_REQUIRED,
       },
+      ...banks.resources,
     },
+    functions: banks.functions,
   };
 }
 export type PackageSchema = ReturnType<typeof buildSchema>;

@@ -10,11 +10,11 @@ import { BankListStore } from "../bank_list.js";
 import type { RunningServer } from "../http.js";
 import { writeFileAtomic } from "../store.js";
 import { createOfbAdmin, type OfbBrAdmin, startOfbAdminServer } from "./admin.js";
-import { type OfbAuthServer, startOfbAuthServer } from "./as_server.js";
+import { type OfbAuthServer, startOfbAuthServer, startOfbVirtualAuthServers } from "./as_server.js";
 import { startOfbDirectory } from "./directory.js";
 import { softwareUris } from "./directory_context.js";
 import { OfbBrManifest } from "./manifest.js";
-import { OfbBrSandboxOptions, type OfbBrSandboxOptionsInput } from "./options.js";
+import { OfbBrSandboxOptions, type OfbBrSandboxOptionsInput, OfbBrServerConfig } from "./options.js";
 import { ofbFixtureEntries, ofbServerEntry, ofbSyntheticEntries } from "./participants.js";
 import { ensureOfbPki } from "./pki.js";
 
@@ -23,7 +23,8 @@ function participantEntries(opts: OfbBrSandboxOptions, origin: string, servers: 
   const all = [...servers.values()];
   const listed = opts.listing.servers ?? all.map((s) => s.name);
   for (const n of listed) if (!servers.has(n)) throw new TypeError(`listing.servers names no server ${n}`);
-  const first = all[0]!;
+  // The fixture that shares a discovery URL shares a listed server's (the point is the pair).
+  const first = all.find((s) => listed.includes(s.name)) ?? all[0]!;
   return [
     ...all.flatMap((s, i) => (listed.includes(s.name) ? [ofbServerEntry(i, s)] : [])),
     ...(opts.listing.fixtures ? ofbFixtureEntries(origin, first.discoveryUrl) : []),
@@ -104,6 +105,22 @@ export async function startOfbBrSandbox(input: OfbBrSandboxOptionsInput): Promis
       closers.push(() => as.close());
       servers.set(cfg.name, as);
     }
+    const virtual = await startOfbVirtualAuthServers({
+      cfgs: Array.from({ length: opts.virtual_servers }, (_, i) =>
+        OfbBrServerConfig.parse({ name: `virtual-${i + 1}` }),
+      ),
+      pki,
+      dataDir,
+      host: opts.host,
+      directoryJwks: { keys: [pki.directorySigning.public_jwk] },
+      ssaIssuer: opts.ssa_issuer,
+      log: opts.log,
+    });
+    for (const as of virtual) {
+      if (servers.has(as.name)) throw new TypeError(`server name ${as.name} is taken by virtual_servers`);
+      servers.set(as.name, as);
+    }
+    if (virtual[0]) closers.push(() => virtual[0]!.close());
     directory.list.store = new BankListStore(participantEntries(opts, directory.origin, servers));
     const admin = createOfbAdmin(directory, servers);
     let adminUrl: string | undefined;

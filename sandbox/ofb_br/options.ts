@@ -151,6 +151,12 @@ export const OfbBrSandboxOptions = z.strictObject({
       size: z.number().int().min(0).max(5000).default(0),
     })
     .default({ fixtures: true, size: 0 }),
+  /**
+   * Extra servers `virtual-1` … `virtual-<n>` for scale (the bench's 300-bank list): all on one
+   * HTTPS origin, each under `/v/<name>` with its own issuer, discovery, registration and DCM, and
+   * listed like `servers` (active, CONTA, payments).
+   */
+  virtual_servers: z.number().int().min(0).max(5000).default(0),
   /** One line per request on stderr (never bodies, keys or tokens). */
   log: z.boolean().default(false),
 });

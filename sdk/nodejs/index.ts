@@ -5,10 +5,20 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export { BankRegistrationsArgs } from "./bankRegistrations";
+export type BankRegistrations = import("./bankRegistrations").BankRegistrations;
+export const BankRegistrations: typeof import("./bankRegistrations").BankRegistrations = null as any;
+utilities.lazyLoad(exports, ["BankRegistrations"], () => require("./bankRegistrations"));
+
 export { ClientRegistrationArgs } from "./clientRegistration";
 export type ClientRegistration = import("./clientRegistration").ClientRegistration;
 export const ClientRegistration: typeof import("./clientRegistration").ClientRegistration = null as any;
 utilities.lazyLoad(exports, ["ClientRegistration"], () => require("./clientRegistration"));
+
+export { GetBanksArgs, GetBanksResult, GetBanksOutputArgs } from "./getBanks";
+export const getBanks: typeof import("./getBanks").getBanks = null as any;
+export const getBanksOutput: typeof import("./getBanks").getBanksOutput = null as any;
+utilities.lazyLoad(exports, ["getBanks","getBanksOutput"], () => require("./getBanks"));
 
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
@@ -29,6 +39,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "obdcr:index:BankRegistrations":
+                return new BankRegistrations(name, <any>undefined, { urn })
             case "obdcr:index:ClientRegistration":
                 return new ClientRegistration(name, <any>undefined, { urn })
             default:

@@ -30,6 +30,7 @@ describe("benchmark smoke run", () => {
       pulumiLatency: 0,
       scaleNs: [1, 2],
       scaleSkipCheckpoints: true,
+      banksN: 3,
       parallel: { stacks: 2, n: 1 },
       curveNs: [2],
       previewCancelN: 2,
@@ -128,6 +129,19 @@ describe("benchmark smoke run", () => {
     expect([par.native.n, par.noop.n]).toEqual([2, 2]);
     expect(par.native.up_requests.register_post).toBe(2);
     expect(md).toMatch(/with `PULUMI_PARALLEL=2`.*: \d+ ms vs \d+ ms/);
+  });
+
+  it("runs the banks cell: a Brazil-like list filtered and registered at the lower bound of requests", () => {
+    const b = r.banks!;
+    expect(b.n).toBe(3);
+    // The 3 virtual servers and the 13 §1.6 fixtures, which the filter excludes.
+    expect(b.listed).toBe(16);
+    expect(b.requests).toEqual({ directory_token: 1, ssa_download: 1, register_post: 3, list: 1 });
+    expect(b.listing.list_requests).toBe(1);
+    expect(b.up.provider_cpu_ms).toBeGreaterThan(0);
+    const md = renderResults(r);
+    expect(md).toContain("## Banks from the directory: one `pulumi up` of a 3-server Brazil-like list");
+    expect(md).toMatch(/3 registration POSTs \(lower bound: 1, 1, 3\): \*\*met\*\*/);
   });
 
   it("runs the scale series at the lower bound of requests", () => {

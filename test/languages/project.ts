@@ -31,7 +31,7 @@ export interface Project {
 export const LANGUAGE_BANKS = ["sandbox-bank", "rfc7592-bank"];
 
 export function copyExample(
-  name: "python" | "yaml" | "go",
+  name: "python" | "yaml" | "go" | "python-banks" | "yaml-banks",
   work: string,
   env: Record<string, string> = {},
 ): Project {

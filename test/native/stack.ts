@@ -35,6 +35,8 @@ export async function nativeStack(opts: {
   stackName: string;
   backend: string;
   declared: Map<string, Args>;
+  /** Instead of one registration per `declared` entry. */
+  program?: () => Promise<Record<string, unknown>>;
 }): Promise<Stack> {
   mkdirSync(opts.backend.replace(/^file:\/\//, ""), { recursive: true });
   const pulumiCommand = await PulumiCommand.get({ root: cliInfo().root });
@@ -46,7 +48,11 @@ export async function nativeStack(opts: {
     plugins: { providers: [{ name: "obdcr", path: join(repoRoot, "bin") }] },
   } as ProjectSettings;
   return LocalWorkspace.createOrSelectStack(
-    { projectName: opts.projectName, stackName: opts.stackName, program: nativeProgram(opts.declared) },
+    {
+      projectName: opts.projectName,
+      stackName: opts.stackName,
+      program: opts.program ?? nativeProgram(opts.declared),
+    },
     {
       pulumiCommand,
       secretsProvider: "passphrase",

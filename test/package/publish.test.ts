@@ -106,9 +106,11 @@ describe("npm publish --dry-run", () => {
     expect(report.unpackedSize).toBeLessThan(MAX_UNPACKED);
     expect(files.length).toBeLessThan(MAX_FILES);
     // No single file dominates (a bundled data file, an inlined certificate store).
-    // (The generated Python SDK's type modules are large by nature: up to 200 kB each.)
+    // (The generated Python SDK's type modules are large by nature: up to 320 kB each. _inputs.py
+    // holds every input type twice since getBanks takes the registration's types as plain invoke
+    // arguments: about 300 kB.)
     const big = report.files
-      .filter((f) => f.size > (f.path.startsWith("sdk/python/") ? 200_000 : 100_000))
+      .filter((f) => f.size > (f.path.startsWith("sdk/python/") ? 320_000 : 100_000))
       .map((f) => `${f.path} ${f.size}`);
     expect(big).toEqual([]);
   });

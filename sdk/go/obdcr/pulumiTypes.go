@@ -265,6 +265,47 @@ func (i BankArgs) ToBankOutputWithContext(ctx context.Context) BankOutput {
 	return pulumi.ToOutputWithContext(ctx, i).(BankOutput)
 }
 
+func (i BankArgs) ToBankPtrOutput() BankPtrOutput {
+	return i.ToBankPtrOutputWithContext(context.Background())
+}
+
+func (i BankArgs) ToBankPtrOutputWithContext(ctx context.Context) BankPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankOutput).ToBankPtrOutputWithContext(ctx)
+}
+
+// BankPtrInput is an input type that accepts BankArgs, BankPtr and BankPtrOutput values.
+// You can construct a concrete instance of `BankPtrInput` via:
+//
+//	        BankArgs{...}
+//
+//	or:
+//
+//	        nil
+type BankPtrInput interface {
+	pulumi.Input
+
+	ToBankPtrOutput() BankPtrOutput
+	ToBankPtrOutputWithContext(context.Context) BankPtrOutput
+}
+
+type bankPtrType BankArgs
+
+func BankPtr(v *BankArgs) BankPtrInput {
+	return (*bankPtrType)(v)
+}
+
+func (*bankPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Bank)(nil)).Elem()
+}
+
+func (i *bankPtrType) ToBankPtrOutput() BankPtrOutput {
+	return i.ToBankPtrOutputWithContext(context.Background())
+}
+
+func (i *bankPtrType) ToBankPtrOutputWithContext(ctx context.Context) BankPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankPtrOutput)
+}
+
 // Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
 type BankOutput struct{ *pulumi.OutputState }
 
@@ -278,6 +319,16 @@ func (o BankOutput) ToBankOutput() BankOutput {
 
 func (o BankOutput) ToBankOutputWithContext(ctx context.Context) BankOutput {
 	return o
+}
+
+func (o BankOutput) ToBankPtrOutput() BankPtrOutput {
+	return o.ToBankPtrOutputWithContext(context.Background())
+}
+
+func (o BankOutput) ToBankPtrOutputWithContext(ctx context.Context) BankPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Bank) *Bank {
+		return &v
+	}).(BankPtrOutput)
 }
 
 // The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
@@ -308,6 +359,822 @@ func (o BankOutput) RegistrationEndpoint() pulumi.StringPtrOutput {
 // Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
 func (o BankOutput) TokenEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Bank) *string { return v.TokenEndpoint }).(pulumi.StringPtrOutput)
+}
+
+type BankPtrOutput struct{ *pulumi.OutputState }
+
+func (BankPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Bank)(nil)).Elem()
+}
+
+func (o BankPtrOutput) ToBankPtrOutput() BankPtrOutput {
+	return o
+}
+
+func (o BankPtrOutput) ToBankPtrOutputWithContext(ctx context.Context) BankPtrOutput {
+	return o
+}
+
+func (o BankPtrOutput) Elem() BankOutput {
+	return o.ApplyT(func(v *Bank) Bank {
+		if v != nil {
+			return *v
+		}
+		var ret Bank
+		return ret
+	}).(BankOutput)
+}
+
+// The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
+func (o BankPtrOutput) DiscoveryUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Bank) *string {
+		if v == nil {
+			return nil
+		}
+		return v.DiscoveryUrl
+	}).(pulumi.StringPtrOutput)
+}
+
+// The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
+func (o BankPtrOutput) Issuer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Bank) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Issuer
+	}).(pulumi.StringPtrOutput)
+}
+
+// The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
+func (o BankPtrOutput) JwksUri() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Bank) *string {
+		if v == nil {
+			return nil
+		}
+		return v.JwksUri
+	}).(pulumi.StringPtrOutput)
+}
+
+// The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
+func (o BankPtrOutput) OrgId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Bank) *string {
+		if v == nil {
+			return nil
+		}
+		return v.OrgId
+	}).(pulumi.StringPtrOutput)
+}
+
+// The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
+func (o BankPtrOutput) RegistrationEndpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Bank) *string {
+		if v == nil {
+			return nil
+		}
+		return v.RegistrationEndpoint
+	}).(pulumi.StringPtrOutput)
+}
+
+// Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
+func (o BankPtrOutput) TokenEndpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Bank) *string {
+		if v == nil {
+			return nil
+		}
+		return v.TokenEndpoint
+	}).(pulumi.StringPtrOutput)
+}
+
+type BankChangePolicy struct {
+	// Most banks one run may add (a directory bug must not start hundreds of registrations unnoticed).
+	MaxNewBanks *int `pulumi:"maxNewBanks"`
+	// Most entries of the last list that may vanish at once, percent (one entry may always vanish); beyond it the list is taken for truncated: a failure.
+	MaxShrinkPercent *float64 `pulumi:"maxShrinkPercent"`
+	// The list cannot be had or trusted: fail before touching any bank (default), or keep the last list.
+	OnDirectoryFailure *string `pulumi:"onDirectoryFailure"`
+	// A declared bank that left the list or is no longer selected: kept (default) or deleted.
+	OnMissing *string `pulumi:"onMissing"`
+}
+
+// BankChangePolicyInput is an input type that accepts BankChangePolicyArgs and BankChangePolicyOutput values.
+// You can construct a concrete instance of `BankChangePolicyInput` via:
+//
+//	BankChangePolicyArgs{...}
+type BankChangePolicyInput interface {
+	pulumi.Input
+
+	ToBankChangePolicyOutput() BankChangePolicyOutput
+	ToBankChangePolicyOutputWithContext(context.Context) BankChangePolicyOutput
+}
+
+type BankChangePolicyArgs struct {
+	// Most banks one run may add (a directory bug must not start hundreds of registrations unnoticed).
+	MaxNewBanks pulumi.IntPtrInput `pulumi:"maxNewBanks"`
+	// Most entries of the last list that may vanish at once, percent (one entry may always vanish); beyond it the list is taken for truncated: a failure.
+	MaxShrinkPercent pulumi.Float64PtrInput `pulumi:"maxShrinkPercent"`
+	// The list cannot be had or trusted: fail before touching any bank (default), or keep the last list.
+	OnDirectoryFailure pulumi.StringPtrInput `pulumi:"onDirectoryFailure"`
+	// A declared bank that left the list or is no longer selected: kept (default) or deleted.
+	OnMissing pulumi.StringPtrInput `pulumi:"onMissing"`
+}
+
+func (BankChangePolicyArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*BankChangePolicy)(nil)).Elem()
+}
+
+func (i BankChangePolicyArgs) ToBankChangePolicyOutput() BankChangePolicyOutput {
+	return i.ToBankChangePolicyOutputWithContext(context.Background())
+}
+
+func (i BankChangePolicyArgs) ToBankChangePolicyOutputWithContext(ctx context.Context) BankChangePolicyOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankChangePolicyOutput)
+}
+
+func (i BankChangePolicyArgs) ToBankChangePolicyPtrOutput() BankChangePolicyPtrOutput {
+	return i.ToBankChangePolicyPtrOutputWithContext(context.Background())
+}
+
+func (i BankChangePolicyArgs) ToBankChangePolicyPtrOutputWithContext(ctx context.Context) BankChangePolicyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankChangePolicyOutput).ToBankChangePolicyPtrOutputWithContext(ctx)
+}
+
+// BankChangePolicyPtrInput is an input type that accepts BankChangePolicyArgs, BankChangePolicyPtr and BankChangePolicyPtrOutput values.
+// You can construct a concrete instance of `BankChangePolicyPtrInput` via:
+//
+//	        BankChangePolicyArgs{...}
+//
+//	or:
+//
+//	        nil
+type BankChangePolicyPtrInput interface {
+	pulumi.Input
+
+	ToBankChangePolicyPtrOutput() BankChangePolicyPtrOutput
+	ToBankChangePolicyPtrOutputWithContext(context.Context) BankChangePolicyPtrOutput
+}
+
+type bankChangePolicyPtrType BankChangePolicyArgs
+
+func BankChangePolicyPtr(v *BankChangePolicyArgs) BankChangePolicyPtrInput {
+	return (*bankChangePolicyPtrType)(v)
+}
+
+func (*bankChangePolicyPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**BankChangePolicy)(nil)).Elem()
+}
+
+func (i *bankChangePolicyPtrType) ToBankChangePolicyPtrOutput() BankChangePolicyPtrOutput {
+	return i.ToBankChangePolicyPtrOutputWithContext(context.Background())
+}
+
+func (i *bankChangePolicyPtrType) ToBankChangePolicyPtrOutputWithContext(ctx context.Context) BankChangePolicyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankChangePolicyPtrOutput)
+}
+
+type BankChangePolicyOutput struct{ *pulumi.OutputState }
+
+func (BankChangePolicyOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BankChangePolicy)(nil)).Elem()
+}
+
+func (o BankChangePolicyOutput) ToBankChangePolicyOutput() BankChangePolicyOutput {
+	return o
+}
+
+func (o BankChangePolicyOutput) ToBankChangePolicyOutputWithContext(ctx context.Context) BankChangePolicyOutput {
+	return o
+}
+
+func (o BankChangePolicyOutput) ToBankChangePolicyPtrOutput() BankChangePolicyPtrOutput {
+	return o.ToBankChangePolicyPtrOutputWithContext(context.Background())
+}
+
+func (o BankChangePolicyOutput) ToBankChangePolicyPtrOutputWithContext(ctx context.Context) BankChangePolicyPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v BankChangePolicy) *BankChangePolicy {
+		return &v
+	}).(BankChangePolicyPtrOutput)
+}
+
+// Most banks one run may add (a directory bug must not start hundreds of registrations unnoticed).
+func (o BankChangePolicyOutput) MaxNewBanks() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v BankChangePolicy) *int { return v.MaxNewBanks }).(pulumi.IntPtrOutput)
+}
+
+// Most entries of the last list that may vanish at once, percent (one entry may always vanish); beyond it the list is taken for truncated: a failure.
+func (o BankChangePolicyOutput) MaxShrinkPercent() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v BankChangePolicy) *float64 { return v.MaxShrinkPercent }).(pulumi.Float64PtrOutput)
+}
+
+// The list cannot be had or trusted: fail before touching any bank (default), or keep the last list.
+func (o BankChangePolicyOutput) OnDirectoryFailure() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BankChangePolicy) *string { return v.OnDirectoryFailure }).(pulumi.StringPtrOutput)
+}
+
+// A declared bank that left the list or is no longer selected: kept (default) or deleted.
+func (o BankChangePolicyOutput) OnMissing() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v BankChangePolicy) *string { return v.OnMissing }).(pulumi.StringPtrOutput)
+}
+
+type BankChangePolicyPtrOutput struct{ *pulumi.OutputState }
+
+func (BankChangePolicyPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BankChangePolicy)(nil)).Elem()
+}
+
+func (o BankChangePolicyPtrOutput) ToBankChangePolicyPtrOutput() BankChangePolicyPtrOutput {
+	return o
+}
+
+func (o BankChangePolicyPtrOutput) ToBankChangePolicyPtrOutputWithContext(ctx context.Context) BankChangePolicyPtrOutput {
+	return o
+}
+
+func (o BankChangePolicyPtrOutput) Elem() BankChangePolicyOutput {
+	return o.ApplyT(func(v *BankChangePolicy) BankChangePolicy {
+		if v != nil {
+			return *v
+		}
+		var ret BankChangePolicy
+		return ret
+	}).(BankChangePolicyOutput)
+}
+
+// Most banks one run may add (a directory bug must not start hundreds of registrations unnoticed).
+func (o BankChangePolicyPtrOutput) MaxNewBanks() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *BankChangePolicy) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxNewBanks
+	}).(pulumi.IntPtrOutput)
+}
+
+// Most entries of the last list that may vanish at once, percent (one entry may always vanish); beyond it the list is taken for truncated: a failure.
+func (o BankChangePolicyPtrOutput) MaxShrinkPercent() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *BankChangePolicy) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.MaxShrinkPercent
+	}).(pulumi.Float64PtrOutput)
+}
+
+// The list cannot be had or trusted: fail before touching any bank (default), or keep the last list.
+func (o BankChangePolicyPtrOutput) OnDirectoryFailure() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BankChangePolicy) *string {
+		if v == nil {
+			return nil
+		}
+		return v.OnDirectoryFailure
+	}).(pulumi.StringPtrOutput)
+}
+
+// A declared bank that left the list or is no longer selected: kept (default) or deleted.
+func (o BankChangePolicyPtrOutput) OnMissing() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *BankChangePolicy) *string {
+		if v == nil {
+			return nil
+		}
+		return v.OnMissing
+	}).(pulumi.StringPtrOutput)
+}
+
+type BankFilter struct {
+	// Never these ids.
+	Exclude []string `pulumi:"exclude"`
+	// BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+	Families []BankFilterFamilies `pulumi:"families"`
+	// Only these ids (when given).
+	Include []string `pulumi:"include"`
+	// AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+	Industries []string `pulumi:"industries"`
+	// Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+	RequireRegistrationEndpoint *bool `pulumi:"requireRegistrationEndpoint"`
+	// BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+	Roles []string `pulumi:"roles"`
+	// One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+	Shard *BankFilterShard `pulumi:"shard"`
+	// Statuses kept (default: active only).
+	Statuses []string `pulumi:"statuses"`
+}
+
+// BankFilterInput is an input type that accepts BankFilterArgs and BankFilterOutput values.
+// You can construct a concrete instance of `BankFilterInput` via:
+//
+//	BankFilterArgs{...}
+type BankFilterInput interface {
+	pulumi.Input
+
+	ToBankFilterOutput() BankFilterOutput
+	ToBankFilterOutputWithContext(context.Context) BankFilterOutput
+}
+
+type BankFilterArgs struct {
+	// Never these ids.
+	Exclude pulumi.StringArrayInput `pulumi:"exclude"`
+	// BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+	Families BankFilterFamiliesArrayInput `pulumi:"families"`
+	// Only these ids (when given).
+	Include pulumi.StringArrayInput `pulumi:"include"`
+	// AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+	Industries pulumi.StringArrayInput `pulumi:"industries"`
+	// Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+	RequireRegistrationEndpoint pulumi.BoolPtrInput `pulumi:"requireRegistrationEndpoint"`
+	// BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+	Roles pulumi.StringArrayInput `pulumi:"roles"`
+	// One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+	Shard BankFilterShardPtrInput `pulumi:"shard"`
+	// Statuses kept (default: active only).
+	Statuses pulumi.StringArrayInput `pulumi:"statuses"`
+}
+
+func (BankFilterArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*BankFilter)(nil)).Elem()
+}
+
+func (i BankFilterArgs) ToBankFilterOutput() BankFilterOutput {
+	return i.ToBankFilterOutputWithContext(context.Background())
+}
+
+func (i BankFilterArgs) ToBankFilterOutputWithContext(ctx context.Context) BankFilterOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankFilterOutput)
+}
+
+func (i BankFilterArgs) ToBankFilterPtrOutput() BankFilterPtrOutput {
+	return i.ToBankFilterPtrOutputWithContext(context.Background())
+}
+
+func (i BankFilterArgs) ToBankFilterPtrOutputWithContext(ctx context.Context) BankFilterPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankFilterOutput).ToBankFilterPtrOutputWithContext(ctx)
+}
+
+// BankFilterPtrInput is an input type that accepts BankFilterArgs, BankFilterPtr and BankFilterPtrOutput values.
+// You can construct a concrete instance of `BankFilterPtrInput` via:
+//
+//	        BankFilterArgs{...}
+//
+//	or:
+//
+//	        nil
+type BankFilterPtrInput interface {
+	pulumi.Input
+
+	ToBankFilterPtrOutput() BankFilterPtrOutput
+	ToBankFilterPtrOutputWithContext(context.Context) BankFilterPtrOutput
+}
+
+type bankFilterPtrType BankFilterArgs
+
+func BankFilterPtr(v *BankFilterArgs) BankFilterPtrInput {
+	return (*bankFilterPtrType)(v)
+}
+
+func (*bankFilterPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**BankFilter)(nil)).Elem()
+}
+
+func (i *bankFilterPtrType) ToBankFilterPtrOutput() BankFilterPtrOutput {
+	return i.ToBankFilterPtrOutputWithContext(context.Background())
+}
+
+func (i *bankFilterPtrType) ToBankFilterPtrOutputWithContext(ctx context.Context) BankFilterPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankFilterPtrOutput)
+}
+
+type BankFilterOutput struct{ *pulumi.OutputState }
+
+func (BankFilterOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BankFilter)(nil)).Elem()
+}
+
+func (o BankFilterOutput) ToBankFilterOutput() BankFilterOutput {
+	return o
+}
+
+func (o BankFilterOutput) ToBankFilterOutputWithContext(ctx context.Context) BankFilterOutput {
+	return o
+}
+
+func (o BankFilterOutput) ToBankFilterPtrOutput() BankFilterPtrOutput {
+	return o.ToBankFilterPtrOutputWithContext(context.Background())
+}
+
+func (o BankFilterOutput) ToBankFilterPtrOutputWithContext(ctx context.Context) BankFilterPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v BankFilter) *BankFilter {
+		return &v
+	}).(BankFilterPtrOutput)
+}
+
+// Never these ids.
+func (o BankFilterOutput) Exclude() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v BankFilter) []string { return v.Exclude }).(pulumi.StringArrayOutput)
+}
+
+// BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+func (o BankFilterOutput) Families() BankFilterFamiliesArrayOutput {
+	return o.ApplyT(func(v BankFilter) []BankFilterFamilies { return v.Families }).(BankFilterFamiliesArrayOutput)
+}
+
+// Only these ids (when given).
+func (o BankFilterOutput) Include() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v BankFilter) []string { return v.Include }).(pulumi.StringArrayOutput)
+}
+
+// AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+func (o BankFilterOutput) Industries() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v BankFilter) []string { return v.Industries }).(pulumi.StringArrayOutput)
+}
+
+// Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+func (o BankFilterOutput) RequireRegistrationEndpoint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v BankFilter) *bool { return v.RequireRegistrationEndpoint }).(pulumi.BoolPtrOutput)
+}
+
+// BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+func (o BankFilterOutput) Roles() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v BankFilter) []string { return v.Roles }).(pulumi.StringArrayOutput)
+}
+
+// One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+func (o BankFilterOutput) Shard() BankFilterShardPtrOutput {
+	return o.ApplyT(func(v BankFilter) *BankFilterShard { return v.Shard }).(BankFilterShardPtrOutput)
+}
+
+// Statuses kept (default: active only).
+func (o BankFilterOutput) Statuses() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v BankFilter) []string { return v.Statuses }).(pulumi.StringArrayOutput)
+}
+
+type BankFilterPtrOutput struct{ *pulumi.OutputState }
+
+func (BankFilterPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BankFilter)(nil)).Elem()
+}
+
+func (o BankFilterPtrOutput) ToBankFilterPtrOutput() BankFilterPtrOutput {
+	return o
+}
+
+func (o BankFilterPtrOutput) ToBankFilterPtrOutputWithContext(ctx context.Context) BankFilterPtrOutput {
+	return o
+}
+
+func (o BankFilterPtrOutput) Elem() BankFilterOutput {
+	return o.ApplyT(func(v *BankFilter) BankFilter {
+		if v != nil {
+			return *v
+		}
+		var ret BankFilter
+		return ret
+	}).(BankFilterOutput)
+}
+
+// Never these ids.
+func (o BankFilterPtrOutput) Exclude() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *BankFilter) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Exclude
+	}).(pulumi.StringArrayOutput)
+}
+
+// BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+func (o BankFilterPtrOutput) Families() BankFilterFamiliesArrayOutput {
+	return o.ApplyT(func(v *BankFilter) []BankFilterFamilies {
+		if v == nil {
+			return nil
+		}
+		return v.Families
+	}).(BankFilterFamiliesArrayOutput)
+}
+
+// Only these ids (when given).
+func (o BankFilterPtrOutput) Include() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *BankFilter) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Include
+	}).(pulumi.StringArrayOutput)
+}
+
+// AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+func (o BankFilterPtrOutput) Industries() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *BankFilter) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Industries
+	}).(pulumi.StringArrayOutput)
+}
+
+// Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+func (o BankFilterPtrOutput) RequireRegistrationEndpoint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *BankFilter) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.RequireRegistrationEndpoint
+	}).(pulumi.BoolPtrOutput)
+}
+
+// BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+func (o BankFilterPtrOutput) Roles() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *BankFilter) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Roles
+	}).(pulumi.StringArrayOutput)
+}
+
+// One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+func (o BankFilterPtrOutput) Shard() BankFilterShardPtrOutput {
+	return o.ApplyT(func(v *BankFilter) *BankFilterShard {
+		if v == nil {
+			return nil
+		}
+		return v.Shard
+	}).(BankFilterShardPtrOutput)
+}
+
+// Statuses kept (default: active only).
+func (o BankFilterPtrOutput) Statuses() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *BankFilter) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Statuses
+	}).(pulumi.StringArrayOutput)
+}
+
+// BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+type BankFilterFamilies struct {
+	// The `family` member (wire name).
+	Family string `pulumi:"family"`
+	// The `major` member (wire name).
+	Major *int `pulumi:"major"`
+}
+
+// BankFilterFamiliesInput is an input type that accepts BankFilterFamiliesArgs and BankFilterFamiliesOutput values.
+// You can construct a concrete instance of `BankFilterFamiliesInput` via:
+//
+//	BankFilterFamiliesArgs{...}
+type BankFilterFamiliesInput interface {
+	pulumi.Input
+
+	ToBankFilterFamiliesOutput() BankFilterFamiliesOutput
+	ToBankFilterFamiliesOutputWithContext(context.Context) BankFilterFamiliesOutput
+}
+
+// BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+type BankFilterFamiliesArgs struct {
+	// The `family` member (wire name).
+	Family pulumi.StringInput `pulumi:"family"`
+	// The `major` member (wire name).
+	Major pulumi.IntPtrInput `pulumi:"major"`
+}
+
+func (BankFilterFamiliesArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*BankFilterFamilies)(nil)).Elem()
+}
+
+func (i BankFilterFamiliesArgs) ToBankFilterFamiliesOutput() BankFilterFamiliesOutput {
+	return i.ToBankFilterFamiliesOutputWithContext(context.Background())
+}
+
+func (i BankFilterFamiliesArgs) ToBankFilterFamiliesOutputWithContext(ctx context.Context) BankFilterFamiliesOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankFilterFamiliesOutput)
+}
+
+// BankFilterFamiliesArrayInput is an input type that accepts BankFilterFamiliesArray and BankFilterFamiliesArrayOutput values.
+// You can construct a concrete instance of `BankFilterFamiliesArrayInput` via:
+//
+//	BankFilterFamiliesArray{ BankFilterFamiliesArgs{...} }
+type BankFilterFamiliesArrayInput interface {
+	pulumi.Input
+
+	ToBankFilterFamiliesArrayOutput() BankFilterFamiliesArrayOutput
+	ToBankFilterFamiliesArrayOutputWithContext(context.Context) BankFilterFamiliesArrayOutput
+}
+
+type BankFilterFamiliesArray []BankFilterFamiliesInput
+
+func (BankFilterFamiliesArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]BankFilterFamilies)(nil)).Elem()
+}
+
+func (i BankFilterFamiliesArray) ToBankFilterFamiliesArrayOutput() BankFilterFamiliesArrayOutput {
+	return i.ToBankFilterFamiliesArrayOutputWithContext(context.Background())
+}
+
+func (i BankFilterFamiliesArray) ToBankFilterFamiliesArrayOutputWithContext(ctx context.Context) BankFilterFamiliesArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankFilterFamiliesArrayOutput)
+}
+
+// BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+type BankFilterFamiliesOutput struct{ *pulumi.OutputState }
+
+func (BankFilterFamiliesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BankFilterFamilies)(nil)).Elem()
+}
+
+func (o BankFilterFamiliesOutput) ToBankFilterFamiliesOutput() BankFilterFamiliesOutput {
+	return o
+}
+
+func (o BankFilterFamiliesOutput) ToBankFilterFamiliesOutputWithContext(ctx context.Context) BankFilterFamiliesOutput {
+	return o
+}
+
+// The `family` member (wire name).
+func (o BankFilterFamiliesOutput) Family() pulumi.StringOutput {
+	return o.ApplyT(func(v BankFilterFamilies) string { return v.Family }).(pulumi.StringOutput)
+}
+
+// The `major` member (wire name).
+func (o BankFilterFamiliesOutput) Major() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v BankFilterFamilies) *int { return v.Major }).(pulumi.IntPtrOutput)
+}
+
+type BankFilterFamiliesArrayOutput struct{ *pulumi.OutputState }
+
+func (BankFilterFamiliesArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]BankFilterFamilies)(nil)).Elem()
+}
+
+func (o BankFilterFamiliesArrayOutput) ToBankFilterFamiliesArrayOutput() BankFilterFamiliesArrayOutput {
+	return o
+}
+
+func (o BankFilterFamiliesArrayOutput) ToBankFilterFamiliesArrayOutputWithContext(ctx context.Context) BankFilterFamiliesArrayOutput {
+	return o
+}
+
+func (o BankFilterFamiliesArrayOutput) Index(i pulumi.IntInput) BankFilterFamiliesOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) BankFilterFamilies {
+		return vs[0].([]BankFilterFamilies)[vs[1].(int)]
+	}).(BankFilterFamiliesOutput)
+}
+
+// One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+type BankFilterShard struct {
+	// The `count` member (wire name).
+	Count int `pulumi:"count"`
+	// The `index` member (wire name).
+	Index int `pulumi:"index"`
+}
+
+// BankFilterShardInput is an input type that accepts BankFilterShardArgs and BankFilterShardOutput values.
+// You can construct a concrete instance of `BankFilterShardInput` via:
+//
+//	BankFilterShardArgs{...}
+type BankFilterShardInput interface {
+	pulumi.Input
+
+	ToBankFilterShardOutput() BankFilterShardOutput
+	ToBankFilterShardOutputWithContext(context.Context) BankFilterShardOutput
+}
+
+// One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+type BankFilterShardArgs struct {
+	// The `count` member (wire name).
+	Count pulumi.IntInput `pulumi:"count"`
+	// The `index` member (wire name).
+	Index pulumi.IntInput `pulumi:"index"`
+}
+
+func (BankFilterShardArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*BankFilterShard)(nil)).Elem()
+}
+
+func (i BankFilterShardArgs) ToBankFilterShardOutput() BankFilterShardOutput {
+	return i.ToBankFilterShardOutputWithContext(context.Background())
+}
+
+func (i BankFilterShardArgs) ToBankFilterShardOutputWithContext(ctx context.Context) BankFilterShardOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankFilterShardOutput)
+}
+
+func (i BankFilterShardArgs) ToBankFilterShardPtrOutput() BankFilterShardPtrOutput {
+	return i.ToBankFilterShardPtrOutputWithContext(context.Background())
+}
+
+func (i BankFilterShardArgs) ToBankFilterShardPtrOutputWithContext(ctx context.Context) BankFilterShardPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankFilterShardOutput).ToBankFilterShardPtrOutputWithContext(ctx)
+}
+
+// BankFilterShardPtrInput is an input type that accepts BankFilterShardArgs, BankFilterShardPtr and BankFilterShardPtrOutput values.
+// You can construct a concrete instance of `BankFilterShardPtrInput` via:
+//
+//	        BankFilterShardArgs{...}
+//
+//	or:
+//
+//	        nil
+type BankFilterShardPtrInput interface {
+	pulumi.Input
+
+	ToBankFilterShardPtrOutput() BankFilterShardPtrOutput
+	ToBankFilterShardPtrOutputWithContext(context.Context) BankFilterShardPtrOutput
+}
+
+type bankFilterShardPtrType BankFilterShardArgs
+
+func BankFilterShardPtr(v *BankFilterShardArgs) BankFilterShardPtrInput {
+	return (*bankFilterShardPtrType)(v)
+}
+
+func (*bankFilterShardPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**BankFilterShard)(nil)).Elem()
+}
+
+func (i *bankFilterShardPtrType) ToBankFilterShardPtrOutput() BankFilterShardPtrOutput {
+	return i.ToBankFilterShardPtrOutputWithContext(context.Background())
+}
+
+func (i *bankFilterShardPtrType) ToBankFilterShardPtrOutputWithContext(ctx context.Context) BankFilterShardPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BankFilterShardPtrOutput)
+}
+
+// One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+type BankFilterShardOutput struct{ *pulumi.OutputState }
+
+func (BankFilterShardOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BankFilterShard)(nil)).Elem()
+}
+
+func (o BankFilterShardOutput) ToBankFilterShardOutput() BankFilterShardOutput {
+	return o
+}
+
+func (o BankFilterShardOutput) ToBankFilterShardOutputWithContext(ctx context.Context) BankFilterShardOutput {
+	return o
+}
+
+func (o BankFilterShardOutput) ToBankFilterShardPtrOutput() BankFilterShardPtrOutput {
+	return o.ToBankFilterShardPtrOutputWithContext(context.Background())
+}
+
+func (o BankFilterShardOutput) ToBankFilterShardPtrOutputWithContext(ctx context.Context) BankFilterShardPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v BankFilterShard) *BankFilterShard {
+		return &v
+	}).(BankFilterShardPtrOutput)
+}
+
+// The `count` member (wire name).
+func (o BankFilterShardOutput) Count() pulumi.IntOutput {
+	return o.ApplyT(func(v BankFilterShard) int { return v.Count }).(pulumi.IntOutput)
+}
+
+// The `index` member (wire name).
+func (o BankFilterShardOutput) Index() pulumi.IntOutput {
+	return o.ApplyT(func(v BankFilterShard) int { return v.Index }).(pulumi.IntOutput)
+}
+
+type BankFilterShardPtrOutput struct{ *pulumi.OutputState }
+
+func (BankFilterShardPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BankFilterShard)(nil)).Elem()
+}
+
+func (o BankFilterShardPtrOutput) ToBankFilterShardPtrOutput() BankFilterShardPtrOutput {
+	return o
+}
+
+func (o BankFilterShardPtrOutput) ToBankFilterShardPtrOutputWithContext(ctx context.Context) BankFilterShardPtrOutput {
+	return o
+}
+
+func (o BankFilterShardPtrOutput) Elem() BankFilterShardOutput {
+	return o.ApplyT(func(v *BankFilterShard) BankFilterShard {
+		if v != nil {
+			return *v
+		}
+		var ret BankFilterShard
+		return ret
+	}).(BankFilterShardOutput)
+}
+
+// The `count` member (wire name).
+func (o BankFilterShardPtrOutput) Count() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *BankFilterShard) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.Count
+	}).(pulumi.IntPtrOutput)
+}
+
+// The `index` member (wire name).
+func (o BankFilterShardPtrOutput) Index() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *BankFilterShard) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.Index
+	}).(pulumi.IntPtrOutput)
 }
 
 // The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
@@ -2221,6 +3088,71 @@ func (o ClientPtrOutput) WebhookUris() pulumi.StringArrayOutput {
 	}).(pulumi.StringArrayOutput)
 }
 
+type DeclaredBank struct {
+	// The `discovery_url` member (wire name).
+	DiscoveryUrl string `pulumi:"discoveryUrl"`
+	// The `id` member (wire name).
+	Id string `pulumi:"id"`
+	// The `name` member (wire name).
+	Name string `pulumi:"name"`
+	// The `org_id` member (wire name).
+	OrgId string `pulumi:"orgId"`
+}
+
+type DeclaredBankOutput struct{ *pulumi.OutputState }
+
+func (DeclaredBankOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DeclaredBank)(nil)).Elem()
+}
+
+func (o DeclaredBankOutput) ToDeclaredBankOutput() DeclaredBankOutput {
+	return o
+}
+
+func (o DeclaredBankOutput) ToDeclaredBankOutputWithContext(ctx context.Context) DeclaredBankOutput {
+	return o
+}
+
+// The `discovery_url` member (wire name).
+func (o DeclaredBankOutput) DiscoveryUrl() pulumi.StringOutput {
+	return o.ApplyT(func(v DeclaredBank) string { return v.DiscoveryUrl }).(pulumi.StringOutput)
+}
+
+// The `id` member (wire name).
+func (o DeclaredBankOutput) Id() pulumi.StringOutput {
+	return o.ApplyT(func(v DeclaredBank) string { return v.Id }).(pulumi.StringOutput)
+}
+
+// The `name` member (wire name).
+func (o DeclaredBankOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v DeclaredBank) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// The `org_id` member (wire name).
+func (o DeclaredBankOutput) OrgId() pulumi.StringOutput {
+	return o.ApplyT(func(v DeclaredBank) string { return v.OrgId }).(pulumi.StringOutput)
+}
+
+type DeclaredBankArrayOutput struct{ *pulumi.OutputState }
+
+func (DeclaredBankArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]DeclaredBank)(nil)).Elem()
+}
+
+func (o DeclaredBankArrayOutput) ToDeclaredBankArrayOutput() DeclaredBankArrayOutput {
+	return o
+}
+
+func (o DeclaredBankArrayOutput) ToDeclaredBankArrayOutputWithContext(ctx context.Context) DeclaredBankArrayOutput {
+	return o
+}
+
+func (o DeclaredBankArrayOutput) Index(i pulumi.IntInput) DeclaredBankOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DeclaredBank {
+		return vs[0].([]DeclaredBank)[vs[1].(int)]
+	}).(DeclaredBankOutput)
+}
+
 // The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
 type Directory struct {
 	// The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
@@ -2625,6 +3557,524 @@ func (o DirectoryPtrOutput) TokenEndpoint() pulumi.StringPtrOutput {
 		}
 		return v.TokenEndpoint
 	}).(pulumi.StringPtrOutput)
+}
+
+type DirectoryBank struct {
+	// The `api_families` member (wire name).
+	ApiFamilies []DirectoryBankApiFamilies `pulumi:"apiFamilies"`
+	// The `directory` member (wire name).
+	Directory string `pulumi:"directory"`
+	// The `discovery_url` member (wire name).
+	DiscoveryUrl *string `pulumi:"discoveryUrl"`
+	// Empty: selected.
+	Excluded []DirectoryBankExcluded `pulumi:"excluded"`
+	// Stable key a registration is declared under: AuthorisationServerId, dataHolderBrandId, AS `Id`.
+	Id string `pulumi:"id"`
+	// The `industries` member (wire name).
+	Industries []string `pulumi:"industries"`
+	// The issuer the list claims (BR `Issuer`); the discovery document's issuer is what counts.
+	Issuer *string `pulumi:"issuer"`
+	// ISO timestamp of the entry's last change (AU `lastUpdated`), when the list gives one.
+	LastUpdated *string `pulumi:"lastUpdated"`
+	// Brand / customer-friendly name.
+	Name string `pulumi:"name"`
+	// The `org_id` member (wire name).
+	OrgId string `pulumi:"orgId"`
+	// The `org_name` member (wire name).
+	OrgName string `pulumi:"orgName"`
+	// The `parent_id` member (wire name).
+	ParentId *string `pulumi:"parentId"`
+	// ISO date (BR `RetirementDate`).
+	RetirementDate *string `pulumi:"retirementDate"`
+	// Active roles of the organisation (BR role claims, UK PSD2 / trust framework roles).
+	Roles []string `pulumi:"roles"`
+	// The `status` member (wire name).
+	Status string `pulumi:"status"`
+	// The directory's own words for the status (org, role, server), for people.
+	StatusDetail string `pulumi:"statusDetail"`
+	// The `superseded_by` member (wire name).
+	SupersededBy *string `pulumi:"supersededBy"`
+}
+
+type DirectoryBankOutput struct{ *pulumi.OutputState }
+
+func (DirectoryBankOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DirectoryBank)(nil)).Elem()
+}
+
+func (o DirectoryBankOutput) ToDirectoryBankOutput() DirectoryBankOutput {
+	return o
+}
+
+func (o DirectoryBankOutput) ToDirectoryBankOutputWithContext(ctx context.Context) DirectoryBankOutput {
+	return o
+}
+
+// The `api_families` member (wire name).
+func (o DirectoryBankOutput) ApiFamilies() DirectoryBankApiFamiliesArrayOutput {
+	return o.ApplyT(func(v DirectoryBank) []DirectoryBankApiFamilies { return v.ApiFamilies }).(DirectoryBankApiFamiliesArrayOutput)
+}
+
+// The `directory` member (wire name).
+func (o DirectoryBankOutput) Directory() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBank) string { return v.Directory }).(pulumi.StringOutput)
+}
+
+// The `discovery_url` member (wire name).
+func (o DirectoryBankOutput) DiscoveryUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DirectoryBank) *string { return v.DiscoveryUrl }).(pulumi.StringPtrOutput)
+}
+
+// Empty: selected.
+func (o DirectoryBankOutput) Excluded() DirectoryBankExcludedArrayOutput {
+	return o.ApplyT(func(v DirectoryBank) []DirectoryBankExcluded { return v.Excluded }).(DirectoryBankExcludedArrayOutput)
+}
+
+// Stable key a registration is declared under: AuthorisationServerId, dataHolderBrandId, AS `Id`.
+func (o DirectoryBankOutput) Id() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBank) string { return v.Id }).(pulumi.StringOutput)
+}
+
+// The `industries` member (wire name).
+func (o DirectoryBankOutput) Industries() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v DirectoryBank) []string { return v.Industries }).(pulumi.StringArrayOutput)
+}
+
+// The issuer the list claims (BR `Issuer`); the discovery document's issuer is what counts.
+func (o DirectoryBankOutput) Issuer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DirectoryBank) *string { return v.Issuer }).(pulumi.StringPtrOutput)
+}
+
+// ISO timestamp of the entry's last change (AU `lastUpdated`), when the list gives one.
+func (o DirectoryBankOutput) LastUpdated() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DirectoryBank) *string { return v.LastUpdated }).(pulumi.StringPtrOutput)
+}
+
+// Brand / customer-friendly name.
+func (o DirectoryBankOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBank) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// The `org_id` member (wire name).
+func (o DirectoryBankOutput) OrgId() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBank) string { return v.OrgId }).(pulumi.StringOutput)
+}
+
+// The `org_name` member (wire name).
+func (o DirectoryBankOutput) OrgName() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBank) string { return v.OrgName }).(pulumi.StringOutput)
+}
+
+// The `parent_id` member (wire name).
+func (o DirectoryBankOutput) ParentId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DirectoryBank) *string { return v.ParentId }).(pulumi.StringPtrOutput)
+}
+
+// ISO date (BR `RetirementDate`).
+func (o DirectoryBankOutput) RetirementDate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DirectoryBank) *string { return v.RetirementDate }).(pulumi.StringPtrOutput)
+}
+
+// Active roles of the organisation (BR role claims, UK PSD2 / trust framework roles).
+func (o DirectoryBankOutput) Roles() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v DirectoryBank) []string { return v.Roles }).(pulumi.StringArrayOutput)
+}
+
+// The `status` member (wire name).
+func (o DirectoryBankOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBank) string { return v.Status }).(pulumi.StringOutput)
+}
+
+// The directory's own words for the status (org, role, server), for people.
+func (o DirectoryBankOutput) StatusDetail() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBank) string { return v.StatusDetail }).(pulumi.StringOutput)
+}
+
+// The `superseded_by` member (wire name).
+func (o DirectoryBankOutput) SupersededBy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DirectoryBank) *string { return v.SupersededBy }).(pulumi.StringPtrOutput)
+}
+
+type DirectoryBankArrayOutput struct{ *pulumi.OutputState }
+
+func (DirectoryBankArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]DirectoryBank)(nil)).Elem()
+}
+
+func (o DirectoryBankArrayOutput) ToDirectoryBankArrayOutput() DirectoryBankArrayOutput {
+	return o
+}
+
+func (o DirectoryBankArrayOutput) ToDirectoryBankArrayOutputWithContext(ctx context.Context) DirectoryBankArrayOutput {
+	return o
+}
+
+func (o DirectoryBankArrayOutput) Index(i pulumi.IntInput) DirectoryBankOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DirectoryBank {
+		return vs[0].([]DirectoryBank)[vs[1].(int)]
+	}).(DirectoryBankOutput)
+}
+
+type DirectoryBankApiFamilies struct {
+	// The `complete` member (wire name).
+	Complete bool `pulumi:"complete"`
+	// The `family` member (wire name).
+	Family string `pulumi:"family"`
+	// The `major` member (wire name).
+	Major *int `pulumi:"major"`
+	// The `version` member (wire name).
+	Version string `pulumi:"version"`
+}
+
+type DirectoryBankApiFamiliesOutput struct{ *pulumi.OutputState }
+
+func (DirectoryBankApiFamiliesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DirectoryBankApiFamilies)(nil)).Elem()
+}
+
+func (o DirectoryBankApiFamiliesOutput) ToDirectoryBankApiFamiliesOutput() DirectoryBankApiFamiliesOutput {
+	return o
+}
+
+func (o DirectoryBankApiFamiliesOutput) ToDirectoryBankApiFamiliesOutputWithContext(ctx context.Context) DirectoryBankApiFamiliesOutput {
+	return o
+}
+
+// The `complete` member (wire name).
+func (o DirectoryBankApiFamiliesOutput) Complete() pulumi.BoolOutput {
+	return o.ApplyT(func(v DirectoryBankApiFamilies) bool { return v.Complete }).(pulumi.BoolOutput)
+}
+
+// The `family` member (wire name).
+func (o DirectoryBankApiFamiliesOutput) Family() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBankApiFamilies) string { return v.Family }).(pulumi.StringOutput)
+}
+
+// The `major` member (wire name).
+func (o DirectoryBankApiFamiliesOutput) Major() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v DirectoryBankApiFamilies) *int { return v.Major }).(pulumi.IntPtrOutput)
+}
+
+// The `version` member (wire name).
+func (o DirectoryBankApiFamiliesOutput) Version() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBankApiFamilies) string { return v.Version }).(pulumi.StringOutput)
+}
+
+type DirectoryBankApiFamiliesArrayOutput struct{ *pulumi.OutputState }
+
+func (DirectoryBankApiFamiliesArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]DirectoryBankApiFamilies)(nil)).Elem()
+}
+
+func (o DirectoryBankApiFamiliesArrayOutput) ToDirectoryBankApiFamiliesArrayOutput() DirectoryBankApiFamiliesArrayOutput {
+	return o
+}
+
+func (o DirectoryBankApiFamiliesArrayOutput) ToDirectoryBankApiFamiliesArrayOutputWithContext(ctx context.Context) DirectoryBankApiFamiliesArrayOutput {
+	return o
+}
+
+func (o DirectoryBankApiFamiliesArrayOutput) Index(i pulumi.IntInput) DirectoryBankApiFamiliesOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DirectoryBankApiFamilies {
+		return vs[0].([]DirectoryBankApiFamilies)[vs[1].(int)]
+	}).(DirectoryBankApiFamiliesOutput)
+}
+
+// Empty: selected.
+type DirectoryBankExcluded struct {
+	// The `code` member (wire name).
+	Code string `pulumi:"code"`
+	// The `detail` member (wire name).
+	Detail string `pulumi:"detail"`
+}
+
+// Empty: selected.
+type DirectoryBankExcludedOutput struct{ *pulumi.OutputState }
+
+func (DirectoryBankExcludedOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DirectoryBankExcluded)(nil)).Elem()
+}
+
+func (o DirectoryBankExcludedOutput) ToDirectoryBankExcludedOutput() DirectoryBankExcludedOutput {
+	return o
+}
+
+func (o DirectoryBankExcludedOutput) ToDirectoryBankExcludedOutputWithContext(ctx context.Context) DirectoryBankExcludedOutput {
+	return o
+}
+
+// The `code` member (wire name).
+func (o DirectoryBankExcludedOutput) Code() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBankExcluded) string { return v.Code }).(pulumi.StringOutput)
+}
+
+// The `detail` member (wire name).
+func (o DirectoryBankExcludedOutput) Detail() pulumi.StringOutput {
+	return o.ApplyT(func(v DirectoryBankExcluded) string { return v.Detail }).(pulumi.StringOutput)
+}
+
+type DirectoryBankExcludedArrayOutput struct{ *pulumi.OutputState }
+
+func (DirectoryBankExcludedArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]DirectoryBankExcluded)(nil)).Elem()
+}
+
+func (o DirectoryBankExcludedArrayOutput) ToDirectoryBankExcludedArrayOutput() DirectoryBankExcludedArrayOutput {
+	return o
+}
+
+func (o DirectoryBankExcludedArrayOutput) ToDirectoryBankExcludedArrayOutputWithContext(ctx context.Context) DirectoryBankExcludedArrayOutput {
+	return o
+}
+
+func (o DirectoryBankExcludedArrayOutput) Index(i pulumi.IntInput) DirectoryBankExcludedOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DirectoryBankExcluded {
+		return vs[0].([]DirectoryBankExcluded)[vs[1].(int)]
+	}).(DirectoryBankExcludedOutput)
+}
+
+// A declared bank the list no longer selects.
+type MissingBank struct {
+	// `kept` or `deleted`.
+	Action string `pulumi:"action"`
+	// The `discovery_url` member (wire name).
+	DiscoveryUrl string `pulumi:"discoveryUrl"`
+	// The `id` member (wire name).
+	Id string `pulumi:"id"`
+	// The `name` member (wire name).
+	Name string `pulumi:"name"`
+	// The `org_id` member (wire name).
+	OrgId string `pulumi:"orgId"`
+	// Why it is not selected any more.
+	Why string `pulumi:"why"`
+}
+
+// A declared bank the list no longer selects.
+type MissingBankOutput struct{ *pulumi.OutputState }
+
+func (MissingBankOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MissingBank)(nil)).Elem()
+}
+
+func (o MissingBankOutput) ToMissingBankOutput() MissingBankOutput {
+	return o
+}
+
+func (o MissingBankOutput) ToMissingBankOutputWithContext(ctx context.Context) MissingBankOutput {
+	return o
+}
+
+// `kept` or `deleted`.
+func (o MissingBankOutput) Action() pulumi.StringOutput {
+	return o.ApplyT(func(v MissingBank) string { return v.Action }).(pulumi.StringOutput)
+}
+
+// The `discovery_url` member (wire name).
+func (o MissingBankOutput) DiscoveryUrl() pulumi.StringOutput {
+	return o.ApplyT(func(v MissingBank) string { return v.DiscoveryUrl }).(pulumi.StringOutput)
+}
+
+// The `id` member (wire name).
+func (o MissingBankOutput) Id() pulumi.StringOutput {
+	return o.ApplyT(func(v MissingBank) string { return v.Id }).(pulumi.StringOutput)
+}
+
+// The `name` member (wire name).
+func (o MissingBankOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v MissingBank) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// The `org_id` member (wire name).
+func (o MissingBankOutput) OrgId() pulumi.StringOutput {
+	return o.ApplyT(func(v MissingBank) string { return v.OrgId }).(pulumi.StringOutput)
+}
+
+// Why it is not selected any more.
+func (o MissingBankOutput) Why() pulumi.StringOutput {
+	return o.ApplyT(func(v MissingBank) string { return v.Why }).(pulumi.StringOutput)
+}
+
+type MissingBankArrayOutput struct{ *pulumi.OutputState }
+
+func (MissingBankArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MissingBank)(nil)).Elem()
+}
+
+func (o MissingBankArrayOutput) ToMissingBankArrayOutput() MissingBankArrayOutput {
+	return o
+}
+
+func (o MissingBankArrayOutput) ToMissingBankArrayOutputWithContext(ctx context.Context) MissingBankArrayOutput {
+	return o
+}
+
+func (o MissingBankArrayOutput) Index(i pulumi.IntInput) MissingBankOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MissingBank {
+		return vs[0].([]MissingBank)[vs[1].(int)]
+	}).(MissingBankOutput)
+}
+
+// The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
+type RegistrationTemplate struct {
+	// As ClientRegistration's `adopt`.
+	Adopt *Adopt `pulumi:"adopt"`
+	// As ClientRegistration's `bank`.
+	Bank *Bank `pulumi:"bank"`
+	// As ClientRegistration's `bankProfile`.
+	BankProfile interface{} `pulumi:"bankProfile"`
+	// As ClientRegistration's `client`.
+	Client *Client `pulumi:"client"`
+	// As ClientRegistration's `directory`.
+	Directory *Directory `pulumi:"directory"`
+	// As ClientRegistration's `expiryWarningDays`.
+	ExpiryWarningDays *int `pulumi:"expiryWarningDays"`
+	// As ClientRegistration's `profile`.
+	Profile string `pulumi:"profile"`
+	// As ClientRegistration's `rotationTrigger`.
+	RotationTrigger *string `pulumi:"rotationTrigger"`
+	// As ClientRegistration's `signingKey`.
+	SigningKey SigningKey `pulumi:"signingKey"`
+	// As ClientRegistration's `signingPrivateKey`.
+	SigningPrivateKey interface{} `pulumi:"signingPrivateKey"`
+	// As ClientRegistration's `software`.
+	Software *Software `pulumi:"software"`
+	// As ClientRegistration's `transport`.
+	Transport *Transport `pulumi:"transport"`
+	// As ClientRegistration's `transportPrivateKey`.
+	TransportPrivateKey *string `pulumi:"transportPrivateKey"`
+}
+
+// RegistrationTemplateInput is an input type that accepts RegistrationTemplateArgs and RegistrationTemplateOutput values.
+// You can construct a concrete instance of `RegistrationTemplateInput` via:
+//
+//	RegistrationTemplateArgs{...}
+type RegistrationTemplateInput interface {
+	pulumi.Input
+
+	ToRegistrationTemplateOutput() RegistrationTemplateOutput
+	ToRegistrationTemplateOutputWithContext(context.Context) RegistrationTemplateOutput
+}
+
+// The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
+type RegistrationTemplateArgs struct {
+	// As ClientRegistration's `adopt`.
+	Adopt AdoptPtrInput `pulumi:"adopt"`
+	// As ClientRegistration's `bank`.
+	Bank BankPtrInput `pulumi:"bank"`
+	// As ClientRegistration's `bankProfile`.
+	BankProfile pulumi.Input `pulumi:"bankProfile"`
+	// As ClientRegistration's `client`.
+	Client ClientPtrInput `pulumi:"client"`
+	// As ClientRegistration's `directory`.
+	Directory DirectoryPtrInput `pulumi:"directory"`
+	// As ClientRegistration's `expiryWarningDays`.
+	ExpiryWarningDays pulumi.IntPtrInput `pulumi:"expiryWarningDays"`
+	// As ClientRegistration's `profile`.
+	Profile pulumi.StringInput `pulumi:"profile"`
+	// As ClientRegistration's `rotationTrigger`.
+	RotationTrigger pulumi.StringPtrInput `pulumi:"rotationTrigger"`
+	// As ClientRegistration's `signingKey`.
+	SigningKey SigningKeyInput `pulumi:"signingKey"`
+	// As ClientRegistration's `signingPrivateKey`.
+	SigningPrivateKey pulumi.Input `pulumi:"signingPrivateKey"`
+	// As ClientRegistration's `software`.
+	Software SoftwarePtrInput `pulumi:"software"`
+	// As ClientRegistration's `transport`.
+	Transport TransportPtrInput `pulumi:"transport"`
+	// As ClientRegistration's `transportPrivateKey`.
+	TransportPrivateKey pulumi.StringPtrInput `pulumi:"transportPrivateKey"`
+}
+
+func (RegistrationTemplateArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RegistrationTemplate)(nil)).Elem()
+}
+
+func (i RegistrationTemplateArgs) ToRegistrationTemplateOutput() RegistrationTemplateOutput {
+	return i.ToRegistrationTemplateOutputWithContext(context.Background())
+}
+
+func (i RegistrationTemplateArgs) ToRegistrationTemplateOutputWithContext(ctx context.Context) RegistrationTemplateOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegistrationTemplateOutput)
+}
+
+// The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
+type RegistrationTemplateOutput struct{ *pulumi.OutputState }
+
+func (RegistrationTemplateOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RegistrationTemplate)(nil)).Elem()
+}
+
+func (o RegistrationTemplateOutput) ToRegistrationTemplateOutput() RegistrationTemplateOutput {
+	return o
+}
+
+func (o RegistrationTemplateOutput) ToRegistrationTemplateOutputWithContext(ctx context.Context) RegistrationTemplateOutput {
+	return o
+}
+
+// As ClientRegistration's `adopt`.
+func (o RegistrationTemplateOutput) Adopt() AdoptPtrOutput {
+	return o.ApplyT(func(v RegistrationTemplate) *Adopt { return v.Adopt }).(AdoptPtrOutput)
+}
+
+// As ClientRegistration's `bank`.
+func (o RegistrationTemplateOutput) Bank() BankPtrOutput {
+	return o.ApplyT(func(v RegistrationTemplate) *Bank { return v.Bank }).(BankPtrOutput)
+}
+
+// As ClientRegistration's `bankProfile`.
+func (o RegistrationTemplateOutput) BankProfile() pulumi.AnyOutput {
+	return o.ApplyT(func(v RegistrationTemplate) interface{} { return v.BankProfile }).(pulumi.AnyOutput)
+}
+
+// As ClientRegistration's `client`.
+func (o RegistrationTemplateOutput) Client() ClientPtrOutput {
+	return o.ApplyT(func(v RegistrationTemplate) *Client { return v.Client }).(ClientPtrOutput)
+}
+
+// As ClientRegistration's `directory`.
+func (o RegistrationTemplateOutput) Directory() DirectoryPtrOutput {
+	return o.ApplyT(func(v RegistrationTemplate) *Directory { return v.Directory }).(DirectoryPtrOutput)
+}
+
+// As ClientRegistration's `expiryWarningDays`.
+func (o RegistrationTemplateOutput) ExpiryWarningDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v RegistrationTemplate) *int { return v.ExpiryWarningDays }).(pulumi.IntPtrOutput)
+}
+
+// As ClientRegistration's `profile`.
+func (o RegistrationTemplateOutput) Profile() pulumi.StringOutput {
+	return o.ApplyT(func(v RegistrationTemplate) string { return v.Profile }).(pulumi.StringOutput)
+}
+
+// As ClientRegistration's `rotationTrigger`.
+func (o RegistrationTemplateOutput) RotationTrigger() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RegistrationTemplate) *string { return v.RotationTrigger }).(pulumi.StringPtrOutput)
+}
+
+// As ClientRegistration's `signingKey`.
+func (o RegistrationTemplateOutput) SigningKey() SigningKeyOutput {
+	return o.ApplyT(func(v RegistrationTemplate) SigningKey { return v.SigningKey }).(SigningKeyOutput)
+}
+
+// As ClientRegistration's `signingPrivateKey`.
+func (o RegistrationTemplateOutput) SigningPrivateKey() pulumi.AnyOutput {
+	return o.ApplyT(func(v RegistrationTemplate) interface{} { return v.SigningPrivateKey }).(pulumi.AnyOutput)
+}
+
+// As ClientRegistration's `software`.
+func (o RegistrationTemplateOutput) Software() SoftwarePtrOutput {
+	return o.ApplyT(func(v RegistrationTemplate) *Software { return v.Software }).(SoftwarePtrOutput)
+}
+
+// As ClientRegistration's `transport`.
+func (o RegistrationTemplateOutput) Transport() TransportPtrOutput {
+	return o.ApplyT(func(v RegistrationTemplate) *Transport { return v.Transport }).(TransportPtrOutput)
+}
+
+// As ClientRegistration's `transportPrivateKey`.
+func (o RegistrationTemplateOutput) TransportPrivateKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RegistrationTemplate) *string { return v.TransportPrivateKey }).(pulumi.StringPtrOutput)
 }
 
 // Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
@@ -3745,6 +5195,15 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AdoptInput)(nil)).Elem(), AdoptArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AdoptPtrInput)(nil)).Elem(), AdoptArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BankInput)(nil)).Elem(), BankArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BankPtrInput)(nil)).Elem(), BankArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BankChangePolicyInput)(nil)).Elem(), BankChangePolicyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BankChangePolicyPtrInput)(nil)).Elem(), BankChangePolicyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BankFilterInput)(nil)).Elem(), BankFilterArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BankFilterPtrInput)(nil)).Elem(), BankFilterArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BankFilterFamiliesInput)(nil)).Elem(), BankFilterFamiliesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BankFilterFamiliesArrayInput)(nil)).Elem(), BankFilterFamiliesArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BankFilterShardInput)(nil)).Elem(), BankFilterShardArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BankFilterShardPtrInput)(nil)).Elem(), BankFilterShardArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BankProfileInput)(nil)).Elem(), BankProfileArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BankProfilePtrInput)(nil)).Elem(), BankProfileArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BankProfileAudInput)(nil)).Elem(), BankProfileAudArgs{})
@@ -3761,6 +5220,7 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ClientPtrInput)(nil)).Elem(), ClientArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DirectoryInput)(nil)).Elem(), DirectoryArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DirectoryPtrInput)(nil)).Elem(), DirectoryArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RegistrationTemplateInput)(nil)).Elem(), RegistrationTemplateArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SigningKeyInput)(nil)).Elem(), SigningKeyArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SigningKeyAwsKmsInput)(nil)).Elem(), SigningKeyAwsKmsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SigningKeyAwsKmsPtrInput)(nil)).Elem(), SigningKeyAwsKmsArgs{})
@@ -3773,6 +5233,15 @@ func init() {
 	pulumi.RegisterOutputType(AdoptOutput{})
 	pulumi.RegisterOutputType(AdoptPtrOutput{})
 	pulumi.RegisterOutputType(BankOutput{})
+	pulumi.RegisterOutputType(BankPtrOutput{})
+	pulumi.RegisterOutputType(BankChangePolicyOutput{})
+	pulumi.RegisterOutputType(BankChangePolicyPtrOutput{})
+	pulumi.RegisterOutputType(BankFilterOutput{})
+	pulumi.RegisterOutputType(BankFilterPtrOutput{})
+	pulumi.RegisterOutputType(BankFilterFamiliesOutput{})
+	pulumi.RegisterOutputType(BankFilterFamiliesArrayOutput{})
+	pulumi.RegisterOutputType(BankFilterShardOutput{})
+	pulumi.RegisterOutputType(BankFilterShardPtrOutput{})
 	pulumi.RegisterOutputType(BankProfileOutput{})
 	pulumi.RegisterOutputType(BankProfilePtrOutput{})
 	pulumi.RegisterOutputType(BankProfileAudOutput{})
@@ -3787,8 +5256,19 @@ func init() {
 	pulumi.RegisterOutputType(BankProfileSupportsPtrOutput{})
 	pulumi.RegisterOutputType(ClientOutput{})
 	pulumi.RegisterOutputType(ClientPtrOutput{})
+	pulumi.RegisterOutputType(DeclaredBankOutput{})
+	pulumi.RegisterOutputType(DeclaredBankArrayOutput{})
 	pulumi.RegisterOutputType(DirectoryOutput{})
 	pulumi.RegisterOutputType(DirectoryPtrOutput{})
+	pulumi.RegisterOutputType(DirectoryBankOutput{})
+	pulumi.RegisterOutputType(DirectoryBankArrayOutput{})
+	pulumi.RegisterOutputType(DirectoryBankApiFamiliesOutput{})
+	pulumi.RegisterOutputType(DirectoryBankApiFamiliesArrayOutput{})
+	pulumi.RegisterOutputType(DirectoryBankExcludedOutput{})
+	pulumi.RegisterOutputType(DirectoryBankExcludedArrayOutput{})
+	pulumi.RegisterOutputType(MissingBankOutput{})
+	pulumi.RegisterOutputType(MissingBankArrayOutput{})
+	pulumi.RegisterOutputType(RegistrationTemplateOutput{})
 	pulumi.RegisterOutputType(SigningKeyOutput{})
 	pulumi.RegisterOutputType(SigningKeyAwsKmsOutput{})
 	pulumi.RegisterOutputType(SigningKeyAwsKmsPtrOutput{})

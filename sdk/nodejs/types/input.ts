@@ -8,6 +8,28 @@ import * as outputs from "../types/output";
 /**
  * Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
  */
+export interface Adopt {
+    /**
+     * The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
+     */
+    clientId: string;
+    /**
+     * For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
+     */
+    clientSecret?: string;
+    /**
+     * RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
+     */
+    registrationAccessToken?: string;
+    /**
+     * The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
+     */
+    registrationClientUri?: string;
+}
+
+/**
+ * Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+ */
 export interface AdoptArgs {
     /**
      * The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
@@ -25,6 +47,36 @@ export interface AdoptArgs {
      * The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
      */
     registrationClientUri?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+ */
+export interface Bank {
+    /**
+     * The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
+     */
+    discoveryUrl?: string;
+    /**
+     * The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
+     */
+    issuer?: string;
+    /**
+     * The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
+     */
+    jwksUri?: string;
+    /**
+     * The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
+     */
+    orgId?: string;
+    /**
+     * The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
+     */
+    registrationEndpoint?: string;
+    /**
+     * Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
+     */
+    tokenEndpoint?: string;
 }
 
 /**
@@ -55,6 +107,225 @@ export interface BankArgs {
      * Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
      */
     tokenEndpoint?: pulumi.Input<string | undefined>;
+}
+
+export interface BankChangePolicyArgs {
+    /**
+     * Most banks one run may add (a directory bug must not start hundreds of registrations unnoticed).
+     */
+    maxNewBanks?: pulumi.Input<number | undefined>;
+    /**
+     * Most entries of the last list that may vanish at once, percent (one entry may always vanish); beyond it the list is taken for truncated: a failure.
+     */
+    maxShrinkPercent?: pulumi.Input<number | undefined>;
+    /**
+     * The list cannot be had or trusted: fail before touching any bank (default), or keep the last list.
+     */
+    onDirectoryFailure?: pulumi.Input<string | undefined>;
+    /**
+     * A declared bank that left the list or is no longer selected: kept (default) or deleted.
+     */
+    onMissing?: pulumi.Input<string | undefined>;
+}
+
+export interface BankFilter {
+    /**
+     * Never these ids.
+     */
+    exclude?: string[];
+    /**
+     * BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+     */
+    families?: inputs.BankFilterFamilies[];
+    /**
+     * Only these ids (when given).
+     */
+    include?: string[];
+    /**
+     * AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+     */
+    industries?: string[];
+    /**
+     * Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+     */
+    requireRegistrationEndpoint?: boolean;
+    /**
+     * BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+     */
+    roles?: string[];
+    /**
+     * One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+     */
+    shard?: inputs.BankFilterShard;
+    /**
+     * Statuses kept (default: active only).
+     */
+    statuses?: string[];
+}
+
+export interface BankFilterArgs {
+    /**
+     * Never these ids.
+     */
+    exclude?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+     */
+    families?: pulumi.Input<pulumi.Input<inputs.BankFilterFamiliesArgs>[] | undefined>;
+    /**
+     * Only these ids (when given).
+     */
+    include?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+     */
+    industries?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+     */
+    requireRegistrationEndpoint?: pulumi.Input<boolean | undefined>;
+    /**
+     * BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+     */
+    roles?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+     */
+    shard?: pulumi.Input<inputs.BankFilterShardArgs | undefined>;
+    /**
+     * Statuses kept (default: active only).
+     */
+    statuses?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+}
+
+/**
+ * BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+ */
+export interface BankFilterFamilies {
+    /**
+     * The `family` member (wire name).
+     */
+    family: string;
+    /**
+     * The `major` member (wire name).
+     */
+    major?: number;
+}
+
+/**
+ * BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+ */
+export interface BankFilterFamiliesArgs {
+    /**
+     * The `family` member (wire name).
+     */
+    family: pulumi.Input<string>;
+    /**
+     * The `major` member (wire name).
+     */
+    major?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+ */
+export interface BankFilterShard {
+    /**
+     * The `count` member (wire name).
+     */
+    count: number;
+    /**
+     * The `index` member (wire name).
+     */
+    index: number;
+}
+
+/**
+ * One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+ */
+export interface BankFilterShardArgs {
+    /**
+     * The `count` member (wire name).
+     */
+    count: pulumi.Input<number>;
+    /**
+     * The `index` member (wire name).
+     */
+    index: pulumi.Input<number>;
+}
+
+/**
+ * The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+ */
+export interface BankProfile {
+    /**
+     * The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+     */
+    aud?: string | inputs.BankProfileAud;
+    /**
+     * The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
+     */
+    clientIdHint?: boolean;
+    /**
+     * The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
+     */
+    contentType?: string;
+    /**
+     * How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
+     */
+    dnFormat?: string;
+    /**
+     * Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
+     */
+    duplicateErrors?: string[];
+    /**
+     * Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
+     */
+    extraClaims?: {[key: string]: any};
+    /**
+     * The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+     */
+    grantTypes?: string[];
+    /**
+     * The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+     */
+    iss?: string | inputs.BankProfileIss;
+    /**
+     * The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
+     */
+    jtiCase?: string;
+    /**
+     * How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+     */
+    management?: inputs.BankProfileManagement;
+    /**
+     * A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
+     */
+    preset?: string;
+    /**
+     * A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
+     */
+    refusesDuplicateRegistration?: boolean;
+    /**
+     * Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
+     */
+    requestTtlSeconds?: number;
+    /**
+     * What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+     */
+    response?: inputs.BankProfileResponse;
+    /**
+     * The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
+     */
+    scopeFormat?: string;
+    /**
+     * Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
+     */
+    skipDiscoveryChecks?: boolean;
+    /**
+     * Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+     */
+    supports?: inputs.BankProfileSupports;
 }
 
 /**
@@ -134,6 +405,16 @@ export interface BankProfileArgs {
 /**
  * The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
  */
+export interface BankProfileAud {
+    /**
+     * The `aud` value to send as it is. See: RFC 7519 §4.1.3
+     */
+    literal: string;
+}
+
+/**
+ * The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+ */
 export interface BankProfileAudArgs {
     /**
      * The `aud` value to send as it is. See: RFC 7519 §4.1.3
@@ -144,11 +425,51 @@ export interface BankProfileAudArgs {
 /**
  * The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
  */
+export interface BankProfileIss {
+    /**
+     * The `iss` value to send as it is. See: RFC 7519 §4.1.1
+     */
+    literal: string;
+}
+
+/**
+ * The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+ */
 export interface BankProfileIssArgs {
     /**
      * The `iss` value to send as it is. See: RFC 7519 §4.1.1
      */
     literal: pulumi.Input<string>;
+}
+
+/**
+ * How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+ */
+export interface BankProfileManagement {
+    /**
+     * Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
+     */
+    allowedOrigins?: string[];
+    /**
+     * HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
+     */
+    goneStatuses?: number[];
+    /**
+     * `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
+     */
+    invalidClientIsGone?: boolean;
+    /**
+     * The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
+     */
+    ratMayRotate?: boolean;
+    /**
+     * The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
+     */
+    scope?: string;
+    /**
+     * The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
+     */
+    style?: string;
 }
 
 /**
@@ -184,6 +505,28 @@ export interface BankProfileManagementArgs {
 /**
  * What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
  */
+export interface BankProfileResponse {
+    /**
+     * The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
+     */
+    createdStatus?: number;
+    /**
+     * The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
+     */
+    dnClaim?: string;
+    /**
+     * The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
+     */
+    scopeFormat?: string;
+    /**
+     * The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
+     */
+    timestampUnit?: string;
+}
+
+/**
+ * What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+ */
 export interface BankProfileResponseArgs {
     /**
      * The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
@@ -206,6 +549,24 @@ export interface BankProfileResponseArgs {
 /**
  * Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
  */
+export interface BankProfileSupports {
+    /**
+     * DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
+     */
+    delete?: boolean;
+    /**
+     * GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
+     */
+    read?: boolean;
+    /**
+     * PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
+     */
+    update?: boolean;
+}
+
+/**
+ * Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+ */
 export interface BankProfileSupportsArgs {
     /**
      * DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
@@ -219,6 +580,108 @@ export interface BankProfileSupportsArgs {
      * PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
      */
     update?: pulumi.Input<boolean | undefined>;
+}
+
+/**
+ * The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+ */
+export interface Client {
+    /**
+     * The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
+     */
+    applicationType?: string;
+    /**
+     * JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
+     */
+    authorizationEncryptedResponseAlg?: string;
+    /**
+     * JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
+     */
+    authorizationEncryptedResponseEnc?: string;
+    /**
+     * JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
+     */
+    authorizationSignedResponseAlg?: string;
+    /**
+     * CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
+     */
+    backchannelAuthenticationRequestSigningAlg?: string;
+    /**
+     * CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
+     */
+    backchannelClientNotificationEndpoint?: string;
+    /**
+     * CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
+     */
+    backchannelTokenDeliveryMode?: string;
+    /**
+     * CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
+     */
+    backchannelUserCodeParameterSupported?: boolean;
+    /**
+     * Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
+     */
+    extra?: {[key: string]: any};
+    /**
+     * Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+     */
+    grantTypes?: string[];
+    /**
+     * ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
+     */
+    idTokenEncryptedResponseAlg?: string;
+    /**
+     * ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
+     */
+    idTokenEncryptedResponseEnc?: string;
+    /**
+     * The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
+     */
+    idTokenSignedResponseAlg?: string;
+    /**
+     * Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
+     */
+    jwks?: any;
+    /**
+     * Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
+     */
+    jwksUri?: string;
+    /**
+     * Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
+     */
+    redirectUris?: string[];
+    /**
+     * The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
+     */
+    requestObjectSigningAlg?: string;
+    /**
+     * Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
+     */
+    responseTypes?: string[];
+    /**
+     * Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
+     */
+    scope?: string | string[];
+    /**
+     * Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
+     */
+    sendSoftwareId?: boolean;
+    /**
+     * For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
+     */
+    tlsClientAuthSubjectDn?: string;
+    /**
+     * How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
+     */
+    tokenEndpointAuthMethod?: string;
+    /**
+     * The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
+     */
+    tokenEndpointAuthSigningAlg?: string;
+    /**
+     * ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
+     */
+    webhookUris?: string[];
 }
 
 /**
@@ -326,6 +789,72 @@ export interface ClientArgs {
 /**
  * The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
  */
+export interface Directory {
+    /**
+     * The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
+     */
+    clientId?: string;
+    /**
+     * Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
+     */
+    issuer?: string;
+    /**
+     * The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
+     */
+    jwks?: any;
+    /**
+     * A file holding `jwks` (read by the provider; only the path is in state).
+     */
+    jwksFile?: string | string[];
+    /**
+     * The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
+     */
+    jwksUri?: string;
+    /**
+     * Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
+     */
+    scope?: string | string[];
+    /**
+     * An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
+     */
+    softwareStatement?: string;
+    /**
+     * A file holding `softwareStatement` (read by the provider; only the path is in state).
+     */
+    softwareStatementFile?: string | string[];
+    /**
+     * The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
+     */
+    ssaEndpoint?: string;
+    /**
+     * BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
+     */
+    ssaFreshSeconds?: number;
+    /**
+     * A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
+     */
+    ssaMaxAgeSeconds?: number;
+    /**
+     * AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
+     */
+    ssaMinVersion?: number;
+    /**
+     * AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
+     */
+    ssaVersion?: number;
+    /**
+     * Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
+     */
+    tokenAuthMethod?: string;
+    /**
+     * The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
+     */
+    tokenEndpoint?: string;
+}
+
+/**
+ * The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+ */
 export interface DirectoryArgs {
     /**
      * The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
@@ -390,6 +919,152 @@ export interface DirectoryArgs {
 }
 
 /**
+ * The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
+ */
+export interface RegistrationTemplate {
+    /**
+     * As ClientRegistration's `adopt`.
+     */
+    adopt?: inputs.Adopt;
+    /**
+     * As ClientRegistration's `bank`.
+     */
+    bank?: inputs.Bank;
+    /**
+     * As ClientRegistration's `bankProfile`.
+     */
+    bankProfile?: string | inputs.BankProfile;
+    /**
+     * As ClientRegistration's `client`.
+     */
+    client?: inputs.Client;
+    /**
+     * As ClientRegistration's `directory`.
+     */
+    directory?: inputs.Directory;
+    /**
+     * As ClientRegistration's `expiryWarningDays`.
+     */
+    expiryWarningDays?: number;
+    /**
+     * As ClientRegistration's `profile`.
+     */
+    profile: string;
+    /**
+     * As ClientRegistration's `rotationTrigger`.
+     */
+    rotationTrigger?: string;
+    /**
+     * As ClientRegistration's `signingKey`.
+     */
+    signingKey: inputs.SigningKey;
+    /**
+     * As ClientRegistration's `signingPrivateKey`.
+     */
+    signingPrivateKey?: string | any;
+    /**
+     * As ClientRegistration's `software`.
+     */
+    software?: inputs.Software;
+    /**
+     * As ClientRegistration's `transport`.
+     */
+    transport?: inputs.Transport;
+    /**
+     * As ClientRegistration's `transportPrivateKey`.
+     */
+    transportPrivateKey?: string;
+}
+
+/**
+ * The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
+ */
+export interface RegistrationTemplateArgs {
+    /**
+     * As ClientRegistration's `adopt`.
+     */
+    adopt?: pulumi.Input<inputs.AdoptArgs | undefined>;
+    /**
+     * As ClientRegistration's `bank`.
+     */
+    bank?: pulumi.Input<inputs.BankArgs | undefined>;
+    /**
+     * As ClientRegistration's `bankProfile`.
+     */
+    bankProfile?: pulumi.Input<string | inputs.BankProfileArgs | undefined>;
+    /**
+     * As ClientRegistration's `client`.
+     */
+    client?: pulumi.Input<inputs.ClientArgs | undefined>;
+    /**
+     * As ClientRegistration's `directory`.
+     */
+    directory?: pulumi.Input<inputs.DirectoryArgs | undefined>;
+    /**
+     * As ClientRegistration's `expiryWarningDays`.
+     */
+    expiryWarningDays?: pulumi.Input<number | undefined>;
+    /**
+     * As ClientRegistration's `profile`.
+     */
+    profile: pulumi.Input<string>;
+    /**
+     * As ClientRegistration's `rotationTrigger`.
+     */
+    rotationTrigger?: pulumi.Input<string | undefined>;
+    /**
+     * As ClientRegistration's `signingKey`.
+     */
+    signingKey: pulumi.Input<inputs.SigningKeyArgs>;
+    /**
+     * As ClientRegistration's `signingPrivateKey`.
+     */
+    signingPrivateKey?: pulumi.Input<string | any | undefined>;
+    /**
+     * As ClientRegistration's `software`.
+     */
+    software?: pulumi.Input<inputs.SoftwareArgs | undefined>;
+    /**
+     * As ClientRegistration's `transport`.
+     */
+    transport?: pulumi.Input<inputs.TransportArgs | undefined>;
+    /**
+     * As ClientRegistration's `transportPrivateKey`.
+     */
+    transportPrivateKey?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+ */
+export interface SigningKey {
+    /**
+     * Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+     */
+    alg?: string;
+    /**
+     * The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+     */
+    awsKms?: inputs.SigningKeyAwsKms;
+    /**
+     * The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
+     */
+    kid: string;
+    /**
+     * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+     */
+    pkcs11?: inputs.SigningKeyPkcs11;
+    /**
+     * PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+     */
+    privateKey?: string | any;
+    /**
+     * A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
+     */
+    privateKeyFile?: string | string[];
+}
+
+/**
  * Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
  */
 export interface SigningKeyArgs {
@@ -422,6 +1097,24 @@ export interface SigningKeyArgs {
 /**
  * The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
  */
+export interface SigningKeyAwsKms {
+    /**
+     * Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+     */
+    endpoint?: string;
+    /**
+     * Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+     */
+    keyId: string;
+    /**
+     * Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+     */
+    region?: string;
+}
+
+/**
+ * The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+ */
 export interface SigningKeyAwsKmsArgs {
     /**
      * Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
@@ -435,6 +1128,32 @@ export interface SigningKeyAwsKmsArgs {
      * Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
      */
     region?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+ */
+export interface SigningKeyPkcs11 {
+    /**
+     * CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+     */
+    keyId?: string;
+    /**
+     * CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+     */
+    keyLabel?: string;
+    /**
+     * Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+     */
+    module: string;
+    /**
+     * The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+     */
+    pinEnv?: string;
+    /**
+     * The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+     */
+    tokenLabel: string;
 }
 
 /**
@@ -466,6 +1185,20 @@ export interface SigningKeyPkcs11Args {
 /**
  * Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
  */
+export interface Software {
+    /**
+     * The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
+     */
+    orgId: string;
+    /**
+     * The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
+     */
+    softwareId: string;
+}
+
+/**
+ * Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+ */
 export interface SoftwareArgs {
     /**
      * The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
@@ -475,6 +1208,36 @@ export interface SoftwareArgs {
      * The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
      */
     softwareId: pulumi.Input<string>;
+}
+
+/**
+ * Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+ */
+export interface Transport {
+    /**
+     * CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
+     */
+    ca?: string | string[];
+    /**
+     * A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
+     */
+    caFile?: string | string[];
+    /**
+     * PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
+     */
+    cert?: string;
+    /**
+     * A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
+     */
+    certFile?: string | string[];
+    /**
+     * PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+     */
+    key?: string;
+    /**
+     * A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
+     */
+    keyFile?: string | string[];
 }
 
 /**

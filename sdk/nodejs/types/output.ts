@@ -5,6 +5,159 @@ import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
+export interface DeclaredBank {
+    /**
+     * The `discovery_url` member (wire name).
+     */
+    discoveryUrl: string;
+    /**
+     * The `id` member (wire name).
+     */
+    id: string;
+    /**
+     * The `name` member (wire name).
+     */
+    name: string;
+    /**
+     * The `org_id` member (wire name).
+     */
+    orgId: string;
+}
+
+export interface DirectoryBank {
+    /**
+     * The `api_families` member (wire name).
+     */
+    apiFamilies: outputs.DirectoryBankApiFamilies[];
+    /**
+     * The `directory` member (wire name).
+     */
+    directory: string;
+    /**
+     * The `discovery_url` member (wire name).
+     */
+    discoveryUrl?: string;
+    /**
+     * Empty: selected.
+     */
+    excluded: outputs.DirectoryBankExcluded[];
+    /**
+     * Stable key a registration is declared under: AuthorisationServerId, dataHolderBrandId, AS `Id`.
+     */
+    id: string;
+    /**
+     * The `industries` member (wire name).
+     */
+    industries: string[];
+    /**
+     * The issuer the list claims (BR `Issuer`); the discovery document's issuer is what counts.
+     */
+    issuer?: string;
+    /**
+     * ISO timestamp of the entry's last change (AU `lastUpdated`), when the list gives one.
+     */
+    lastUpdated?: string;
+    /**
+     * Brand / customer-friendly name.
+     */
+    name: string;
+    /**
+     * The `org_id` member (wire name).
+     */
+    orgId: string;
+    /**
+     * The `org_name` member (wire name).
+     */
+    orgName: string;
+    /**
+     * The `parent_id` member (wire name).
+     */
+    parentId?: string;
+    /**
+     * ISO date (BR `RetirementDate`).
+     */
+    retirementDate?: string;
+    /**
+     * Active roles of the organisation (BR role claims, UK PSD2 / trust framework roles).
+     */
+    roles: string[];
+    /**
+     * The `status` member (wire name).
+     */
+    status: string;
+    /**
+     * The directory's own words for the status (org, role, server), for people.
+     */
+    statusDetail: string;
+    /**
+     * The `superseded_by` member (wire name).
+     */
+    supersededBy?: string;
+}
+
+export interface DirectoryBankApiFamilies {
+    /**
+     * The `complete` member (wire name).
+     */
+    complete: boolean;
+    /**
+     * The `family` member (wire name).
+     */
+    family: string;
+    /**
+     * The `major` member (wire name).
+     */
+    major?: number;
+    /**
+     * The `version` member (wire name).
+     */
+    version: string;
+}
+
+/**
+ * Empty: selected.
+ */
+export interface DirectoryBankExcluded {
+    /**
+     * The `code` member (wire name).
+     */
+    code: string;
+    /**
+     * The `detail` member (wire name).
+     */
+    detail: string;
+}
+
+/**
+ * A declared bank the list no longer selects.
+ */
+export interface MissingBank {
+    /**
+     * `kept` or `deleted`.
+     */
+    action: string;
+    /**
+     * The `discovery_url` member (wire name).
+     */
+    discoveryUrl: string;
+    /**
+     * The `id` member (wire name).
+     */
+    id: string;
+    /**
+     * The `name` member (wire name).
+     */
+    name: string;
+    /**
+     * The `org_id` member (wire name).
+     */
+    orgId: string;
+    /**
+     * Why it is not selected any more.
+     */
+    why: string;
+}
+
 /**
  * kid, alg and RFC 7638 thumbprint of the signing key's public key.
  */

@@ -6,7 +6,9 @@ import builtins as _builtins
 from . import _utilities
 import typing
 # Export this package's modules as members:
+from .bank_registrations import *
 from .client_registration import *
+from .get_banks import *
 from .provider import *
 from ._inputs import *
 from . import outputs
@@ -26,6 +28,7 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_obdcr",
   "classes": {
+   "obdcr:index:BankRegistrations": "BankRegistrations",
    "obdcr:index:ClientRegistration": "ClientRegistration"
   }
  }

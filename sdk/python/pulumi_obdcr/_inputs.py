@@ -15,37 +15,178 @@ else:
 from . import _utilities
 
 __all__ = [
+    'Adopt',
+    'AdoptDict',
     'AdoptArgs',
     'AdoptArgsDict',
+    'Bank',
+    'BankDict',
     'BankArgs',
     'BankArgsDict',
+    'BankChangePolicyArgs',
+    'BankChangePolicyArgsDict',
+    'BankFilter',
+    'BankFilterDict',
+    'BankFilterArgs',
+    'BankFilterArgsDict',
+    'BankFilterFamilies',
+    'BankFilterFamiliesDict',
+    'BankFilterFamiliesArgs',
+    'BankFilterFamiliesArgsDict',
+    'BankFilterShard',
+    'BankFilterShardDict',
+    'BankFilterShardArgs',
+    'BankFilterShardArgsDict',
+    'BankProfile',
+    'BankProfileDict',
     'BankProfileArgs',
     'BankProfileArgsDict',
+    'BankProfileAud',
+    'BankProfileAudDict',
     'BankProfileAudArgs',
     'BankProfileAudArgsDict',
+    'BankProfileIss',
+    'BankProfileIssDict',
     'BankProfileIssArgs',
     'BankProfileIssArgsDict',
+    'BankProfileManagement',
+    'BankProfileManagementDict',
     'BankProfileManagementArgs',
     'BankProfileManagementArgsDict',
+    'BankProfileResponse',
+    'BankProfileResponseDict',
     'BankProfileResponseArgs',
     'BankProfileResponseArgsDict',
+    'BankProfileSupports',
+    'BankProfileSupportsDict',
     'BankProfileSupportsArgs',
     'BankProfileSupportsArgsDict',
+    'Client',
+    'ClientDict',
     'ClientArgs',
     'ClientArgsDict',
+    'Directory',
+    'DirectoryDict',
     'DirectoryArgs',
     'DirectoryArgsDict',
+    'RegistrationTemplate',
+    'RegistrationTemplateDict',
+    'RegistrationTemplateArgs',
+    'RegistrationTemplateArgsDict',
+    'SigningKey',
+    'SigningKeyDict',
     'SigningKeyArgs',
     'SigningKeyArgsDict',
+    'SigningKeyAwsKms',
+    'SigningKeyAwsKmsDict',
     'SigningKeyAwsKmsArgs',
     'SigningKeyAwsKmsArgsDict',
+    'SigningKeyPkcs11',
+    'SigningKeyPkcs11Dict',
     'SigningKeyPkcs11Args',
     'SigningKeyPkcs11ArgsDict',
+    'Software',
+    'SoftwareDict',
     'SoftwareArgs',
     'SoftwareArgsDict',
+    'Transport',
+    'TransportDict',
     'TransportArgs',
     'TransportArgsDict',
 ]
+
+class AdoptDict(TypedDict):
+    """
+    Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+    """
+    client_id: _builtins.str
+    """
+    The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
+    """
+    client_secret: NotRequired[_builtins.str]
+    """
+    For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
+    """
+    registration_access_token: NotRequired[_builtins.str]
+    """
+    RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
+    """
+    registration_client_uri: NotRequired[_builtins.str]
+    """
+    The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
+    """
+
+@pulumi.input_type
+class Adopt:
+    def __init__(__self__, *,
+                 client_id: _builtins.str,
+                 client_secret: Optional[_builtins.str] = None,
+                 registration_access_token: Optional[_builtins.str] = None,
+                 registration_client_uri: Optional[_builtins.str] = None):
+        """
+        Take over an existing registration at create (ignored afterwards). See: RFC 7592 §2.1 (read); README "ObClientRegistration"
+
+        :param _builtins.str client_id: The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
+        :param _builtins.str client_secret: For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
+        :param _builtins.str registration_access_token: RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
+        :param _builtins.str registration_client_uri: The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
+        """
+        pulumi.set(__self__, "client_id", client_id)
+        if client_secret is not None:
+            pulumi.set(__self__, "client_secret", client_secret)
+        if registration_access_token is not None:
+            pulumi.set(__self__, "registration_access_token", registration_access_token)
+        if registration_client_uri is not None:
+            pulumi.set(__self__, "registration_client_uri", registration_client_uri)
+
+    @_builtins.property
+    @pulumi.getter(name="clientId")
+    def client_id(self) -> _builtins.str:
+        """
+        The client_id the bank issued to the existing registration. See: RFC 7591 §3.2.1 (`client_id`); README "ObClientRegistration" (adopt)
+        """
+        return pulumi.get(self, "client_id")
+
+    @client_id.setter
+    def client_id(self, value: _builtins.str):
+        pulumi.set(self, "client_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="clientSecret")
+    def client_secret(self) -> Optional[_builtins.str]:
+        """
+        For `client_secret_*` auth methods. Secret. See: RFC 7591 §3.2.1 (`client_secret`)
+        """
+        return pulumi.get(self, "client_secret")
+
+    @client_secret.setter
+    def client_secret(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "client_secret", value)
+
+    @_builtins.property
+    @pulumi.getter(name="registrationAccessToken")
+    def registration_access_token(self) -> Optional[_builtins.str]:
+        """
+        RFC 7592 management credential of the existing client. Secret. See: RFC 7592 §3 (`registration_access_token`)
+        """
+        return pulumi.get(self, "registration_access_token")
+
+    @registration_access_token.setter
+    def registration_access_token(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "registration_access_token", value)
+
+    @_builtins.property
+    @pulumi.getter(name="registrationClientUri")
+    def registration_client_uri(self) -> Optional[_builtins.str]:
+        """
+        The existing client's configuration endpoint; default: the registration endpoint + `/{client_id}`. See: RFC 7592 §3 (`registration_client_uri`)
+        """
+        return pulumi.get(self, "registration_client_uri")
+
+    @registration_client_uri.setter
+    def registration_client_uri(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "registration_client_uri", value)
+
 
 class AdoptArgsDict(TypedDict):
     """
@@ -138,6 +279,140 @@ class AdoptArgs:
     @registration_client_uri.setter
     def registration_client_uri(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "registration_client_uri", value)
+
+
+class BankDict(TypedDict):
+    """
+    Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+    """
+    discovery_url: NotRequired[_builtins.str]
+    """
+    The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
+    """
+    issuer: NotRequired[_builtins.str]
+    """
+    The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
+    """
+    jwks_uri: NotRequired[_builtins.str]
+    """
+    The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
+    """
+    org_id: NotRequired[_builtins.str]
+    """
+    The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
+    """
+    registration_endpoint: NotRequired[_builtins.str]
+    """
+    The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
+    """
+    token_endpoint: NotRequired[_builtins.str]
+    """
+    Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
+    """
+
+@pulumi.input_type
+class Bank:
+    def __init__(__self__, *,
+                 discovery_url: Optional[_builtins.str] = None,
+                 issuer: Optional[_builtins.str] = None,
+                 jwks_uri: Optional[_builtins.str] = None,
+                 org_id: Optional[_builtins.str] = None,
+                 registration_endpoint: Optional[_builtins.str] = None,
+                 token_endpoint: Optional[_builtins.str] = None):
+        """
+        Where the bank is. A change of `discoveryUrl`, `registrationEndpoint` or `orgId` registers anew. See: OpenID Connect Discovery 1.0; RFC 7591 §3
+
+        :param _builtins.str discovery_url: The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
+        :param _builtins.str issuer: The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
+        :param _builtins.str jwks_uri: The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
+        :param _builtins.str org_id: The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
+        :param _builtins.str registration_endpoint: The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
+        :param _builtins.str token_endpoint: Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
+        """
+        if discovery_url is not None:
+            pulumi.set(__self__, "discovery_url", discovery_url)
+        if issuer is not None:
+            pulumi.set(__self__, "issuer", issuer)
+        if jwks_uri is not None:
+            pulumi.set(__self__, "jwks_uri", jwks_uri)
+        if org_id is not None:
+            pulumi.set(__self__, "org_id", org_id)
+        if registration_endpoint is not None:
+            pulumi.set(__self__, "registration_endpoint", registration_endpoint)
+        if token_endpoint is not None:
+            pulumi.set(__self__, "token_endpoint", token_endpoint)
+
+    @_builtins.property
+    @pulumi.getter(name="discoveryUrl")
+    def discovery_url(self) -> Optional[_builtins.str]:
+        """
+        The bank's OpenID discovery document; gives the registration and token endpoints. A change registers anew (replace). Example: "https://ob.hsbc.co.uk/.well-known/openid-configuration" See: OpenID Connect Discovery 1.0 §4 (the `/.well-known/openid-configuration` document)
+        """
+        return pulumi.get(self, "discovery_url")
+
+    @discovery_url.setter
+    def discovery_url(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "discovery_url", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def issuer(self) -> Optional[_builtins.str]:
+        """
+        The bank's issuer (for `bankProfile.aud = "issuer"`); default: the discovery `issuer`. See: OpenID Connect Discovery 1.0 §3 (`issuer`)
+        """
+        return pulumi.get(self, "issuer")
+
+    @issuer.setter
+    def issuer(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "issuer", value)
+
+    @_builtins.property
+    @pulumi.getter(name="jwksUri")
+    def jwks_uri(self) -> Optional[_builtins.str]:
+        """
+        The bank's JWKS, to verify signed registration responses; default: the discovery `jwks_uri`. See: OpenID Connect Discovery 1.0 §3 (`jwks_uri`)
+        """
+        return pulumi.get(self, "jwks_uri")
+
+    @jwks_uri.setter
+    def jwks_uri(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "jwks_uri", value)
+
+    @_builtins.property
+    @pulumi.getter(name="orgId")
+    def org_id(self) -> Optional[_builtins.str]:
+        """
+        The bank's Open Banking Directory organisation id: the request JWT `aud` (OBIE DCR). A change registers anew (replace). Example: "0015800000jfQ9aAAE" See: OBIE DCR 3.2 "Data Model" (`aud`: the ASPSP's organisation id)
+        """
+        return pulumi.get(self, "org_id")
+
+    @org_id.setter
+    def org_id(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "org_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="registrationEndpoint")
+    def registration_endpoint(self) -> Optional[_builtins.str]:
+        """
+        The URL the registration is POSTed to. Default: the discovery `registration_endpoint`, or its mTLS alias. A change registers anew (replace). See: RFC 7591 §3; RFC 8705 §5 (`mtls_endpoint_aliases`)
+        """
+        return pulumi.get(self, "registration_endpoint")
+
+    @registration_endpoint.setter
+    def registration_endpoint(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "registration_endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter(name="tokenEndpoint")
+    def token_endpoint(self) -> Optional[_builtins.str]:
+        """
+        Where OBIE-style management tokens come from; default: the discovery (mTLS alias) `token_endpoint`. See: OBIE DCR 3.2 "Client Management" (client_credentials token); RFC 8705 §5
+        """
+        return pulumi.get(self, "token_endpoint")
+
+    @token_endpoint.setter
+    def token_endpoint(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "token_endpoint", value)
 
 
 class BankArgsDict(TypedDict):
@@ -272,6 +547,997 @@ class BankArgs:
     @token_endpoint.setter
     def token_endpoint(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "token_endpoint", value)
+
+
+class BankChangePolicyArgsDict(TypedDict):
+    max_new_banks: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Most banks one run may add (a directory bug must not start hundreds of registrations unnoticed).
+    """
+    max_shrink_percent: NotRequired[pulumi.Input[Optional[_builtins.float]]]
+    """
+    Most entries of the last list that may vanish at once, percent (one entry may always vanish); beyond it the list is taken for truncated: a failure.
+    """
+    on_directory_failure: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The list cannot be had or trusted: fail before touching any bank (default), or keep the last list.
+    """
+    on_missing: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    A declared bank that left the list or is no longer selected: kept (default) or deleted.
+    """
+
+@pulumi.input_type
+class BankChangePolicyArgs:
+    def __init__(__self__, *,
+                 max_new_banks: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_shrink_percent: pulumi.Input[Optional[_builtins.float]] = None,
+                 on_directory_failure: pulumi.Input[Optional[_builtins.str]] = None,
+                 on_missing: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[_builtins.int] max_new_banks: Most banks one run may add (a directory bug must not start hundreds of registrations unnoticed).
+        :param pulumi.Input[_builtins.float] max_shrink_percent: Most entries of the last list that may vanish at once, percent (one entry may always vanish); beyond it the list is taken for truncated: a failure.
+        :param pulumi.Input[_builtins.str] on_directory_failure: The list cannot be had or trusted: fail before touching any bank (default), or keep the last list.
+        :param pulumi.Input[_builtins.str] on_missing: A declared bank that left the list or is no longer selected: kept (default) or deleted.
+        """
+        if max_new_banks is not None:
+            pulumi.set(__self__, "max_new_banks", max_new_banks)
+        if max_shrink_percent is not None:
+            pulumi.set(__self__, "max_shrink_percent", max_shrink_percent)
+        if on_directory_failure is not None:
+            pulumi.set(__self__, "on_directory_failure", on_directory_failure)
+        if on_missing is not None:
+            pulumi.set(__self__, "on_missing", on_missing)
+
+    @_builtins.property
+    @pulumi.getter(name="maxNewBanks")
+    def max_new_banks(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Most banks one run may add (a directory bug must not start hundreds of registrations unnoticed).
+        """
+        return pulumi.get(self, "max_new_banks")
+
+    @max_new_banks.setter
+    def max_new_banks(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_new_banks", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxShrinkPercent")
+    def max_shrink_percent(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Most entries of the last list that may vanish at once, percent (one entry may always vanish); beyond it the list is taken for truncated: a failure.
+        """
+        return pulumi.get(self, "max_shrink_percent")
+
+    @max_shrink_percent.setter
+    def max_shrink_percent(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "max_shrink_percent", value)
+
+    @_builtins.property
+    @pulumi.getter(name="onDirectoryFailure")
+    def on_directory_failure(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The list cannot be had or trusted: fail before touching any bank (default), or keep the last list.
+        """
+        return pulumi.get(self, "on_directory_failure")
+
+    @on_directory_failure.setter
+    def on_directory_failure(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "on_directory_failure", value)
+
+    @_builtins.property
+    @pulumi.getter(name="onMissing")
+    def on_missing(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A declared bank that left the list or is no longer selected: kept (default) or deleted.
+        """
+        return pulumi.get(self, "on_missing")
+
+    @on_missing.setter
+    def on_missing(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "on_missing", value)
+
+
+class BankFilterDict(TypedDict):
+    exclude: NotRequired[Sequence[_builtins.str]]
+    """
+    Never these ids.
+    """
+    families: NotRequired[Sequence['BankFilterFamiliesDict']]
+    """
+    BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+    """
+    include: NotRequired[Sequence[_builtins.str]]
+    """
+    Only these ids (when given).
+    """
+    industries: NotRequired[Sequence[_builtins.str]]
+    """
+    AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+    """
+    require_registration_endpoint: NotRequired[_builtins.bool]
+    """
+    Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+    """
+    roles: NotRequired[Sequence[_builtins.str]]
+    """
+    BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+    """
+    shard: NotRequired['BankFilterShardDict']
+    """
+    One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+    """
+    statuses: NotRequired[Sequence[_builtins.str]]
+    """
+    Statuses kept (default: active only).
+    """
+
+@pulumi.input_type
+class BankFilter:
+    def __init__(__self__, *,
+                 exclude: Optional[Sequence[_builtins.str]] = None,
+                 families: Optional[Sequence['BankFilterFamilies']] = None,
+                 include: Optional[Sequence[_builtins.str]] = None,
+                 industries: Optional[Sequence[_builtins.str]] = None,
+                 require_registration_endpoint: Optional[_builtins.bool] = None,
+                 roles: Optional[Sequence[_builtins.str]] = None,
+                 shard: Optional['BankFilterShard'] = None,
+                 statuses: Optional[Sequence[_builtins.str]] = None):
+        """
+        :param Sequence[_builtins.str] exclude: Never these ids.
+        :param Sequence['BankFilterFamilies'] families: BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+        :param Sequence[_builtins.str] include: Only these ids (when given).
+        :param Sequence[_builtins.str] industries: AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+        :param _builtins.bool require_registration_endpoint: Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+        :param Sequence[_builtins.str] roles: BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+        :param 'BankFilterShard' shard: One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+        :param Sequence[_builtins.str] statuses: Statuses kept (default: active only).
+        """
+        if exclude is not None:
+            pulumi.set(__self__, "exclude", exclude)
+        if families is not None:
+            pulumi.set(__self__, "families", families)
+        if include is not None:
+            pulumi.set(__self__, "include", include)
+        if industries is not None:
+            pulumi.set(__self__, "industries", industries)
+        if require_registration_endpoint is not None:
+            pulumi.set(__self__, "require_registration_endpoint", require_registration_endpoint)
+        if roles is not None:
+            pulumi.set(__self__, "roles", roles)
+        if shard is not None:
+            pulumi.set(__self__, "shard", shard)
+        if statuses is not None:
+            pulumi.set(__self__, "statuses", statuses)
+
+    @_builtins.property
+    @pulumi.getter
+    def exclude(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Never these ids.
+        """
+        return pulumi.get(self, "exclude")
+
+    @exclude.setter
+    def exclude(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "exclude", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def families(self) -> Optional[Sequence['BankFilterFamilies']]:
+        """
+        BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+        """
+        return pulumi.get(self, "families")
+
+    @families.setter
+    def families(self, value: Optional[Sequence['BankFilterFamilies']]):
+        pulumi.set(self, "families", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def include(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Only these ids (when given).
+        """
+        return pulumi.get(self, "include")
+
+    @include.setter
+    def include(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "include", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def industries(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+        """
+        return pulumi.get(self, "industries")
+
+    @industries.setter
+    def industries(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "industries", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requireRegistrationEndpoint")
+    def require_registration_endpoint(self) -> Optional[_builtins.bool]:
+        """
+        Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+        """
+        return pulumi.get(self, "require_registration_endpoint")
+
+    @require_registration_endpoint.setter
+    def require_registration_endpoint(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "require_registration_endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def roles(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+        """
+        return pulumi.get(self, "roles")
+
+    @roles.setter
+    def roles(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "roles", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def shard(self) -> Optional['BankFilterShard']:
+        """
+        One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+        """
+        return pulumi.get(self, "shard")
+
+    @shard.setter
+    def shard(self, value: Optional['BankFilterShard']):
+        pulumi.set(self, "shard", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def statuses(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Statuses kept (default: active only).
+        """
+        return pulumi.get(self, "statuses")
+
+    @statuses.setter
+    def statuses(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "statuses", value)
+
+
+class BankFilterArgsDict(TypedDict):
+    exclude: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Never these ids.
+    """
+    families: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['BankFilterFamiliesArgsDict']]]]]
+    """
+    BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+    """
+    include: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Only these ids (when given).
+    """
+    industries: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+    """
+    require_registration_endpoint: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+    """
+    roles: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+    """
+    shard: NotRequired[pulumi.Input[Optional['BankFilterShardArgsDict']]]
+    """
+    One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+    """
+    statuses: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Statuses kept (default: active only).
+    """
+
+@pulumi.input_type
+class BankFilterArgs:
+    def __init__(__self__, *,
+                 exclude: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 families: pulumi.Input[Optional[Sequence[pulumi.Input['BankFilterFamiliesArgs']]]] = None,
+                 include: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 industries: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 require_registration_endpoint: pulumi.Input[Optional[_builtins.bool]] = None,
+                 roles: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 shard: pulumi.Input[Optional['BankFilterShardArgs']] = None,
+                 statuses: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] exclude: Never these ids.
+        :param pulumi.Input[Sequence[pulumi.Input['BankFilterFamiliesArgs']]] families: BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] include: Only these ids (when given).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] industries: AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+        :param pulumi.Input[_builtins.bool] require_registration_endpoint: Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] roles: BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+        :param pulumi.Input['BankFilterShardArgs'] shard: One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] statuses: Statuses kept (default: active only).
+        """
+        if exclude is not None:
+            pulumi.set(__self__, "exclude", exclude)
+        if families is not None:
+            pulumi.set(__self__, "families", families)
+        if include is not None:
+            pulumi.set(__self__, "include", include)
+        if industries is not None:
+            pulumi.set(__self__, "industries", industries)
+        if require_registration_endpoint is not None:
+            pulumi.set(__self__, "require_registration_endpoint", require_registration_endpoint)
+        if roles is not None:
+            pulumi.set(__self__, "roles", roles)
+        if shard is not None:
+            pulumi.set(__self__, "shard", shard)
+        if statuses is not None:
+            pulumi.set(__self__, "statuses", statuses)
+
+    @_builtins.property
+    @pulumi.getter
+    def exclude(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Never these ids.
+        """
+        return pulumi.get(self, "exclude")
+
+    @exclude.setter
+    def exclude(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "exclude", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def families(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['BankFilterFamiliesArgs']]]]:
+        """
+        BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+        """
+        return pulumi.get(self, "families")
+
+    @families.setter
+    def families(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['BankFilterFamiliesArgs']]]]):
+        pulumi.set(self, "families", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def include(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Only these ids (when given).
+        """
+        return pulumi.get(self, "include")
+
+    @include.setter
+    def include(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "include", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def industries(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        AU: any of these industries (`banking`, `energy`, `telco`, `non-bank-lending`).
+        """
+        return pulumi.get(self, "industries")
+
+    @industries.setter
+    def industries(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "industries", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requireRegistrationEndpoint")
+    def require_registration_endpoint(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Keep only banks whose discovery document has a `registration_endpoint` (fetched and checked).
+        """
+        return pulumi.get(self, "require_registration_endpoint")
+
+    @require_registration_endpoint.setter
+    def require_registration_endpoint(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "require_registration_endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def roles(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        BR org role claims (`CONTA`, `DADOS`…), UK roles (`ASPSP`, `CD_ASPSP`): any of them, active.
+        """
+        return pulumi.get(self, "roles")
+
+    @roles.setter
+    def roles(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "roles", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def shard(self) -> pulumi.Input[Optional['BankFilterShardArgs']]:
+        """
+        One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+        """
+        return pulumi.get(self, "shard")
+
+    @shard.setter
+    def shard(self, value: pulumi.Input[Optional['BankFilterShardArgs']]):
+        pulumi.set(self, "shard", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def statuses(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Statuses kept (default: active only).
+        """
+        return pulumi.get(self, "statuses")
+
+    @statuses.setter
+    def statuses(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "statuses", value)
+
+
+class BankFilterFamiliesDict(TypedDict):
+    """
+    BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+    """
+    family: _builtins.str
+    """
+    The `family` member (wire name).
+    """
+    major: NotRequired[_builtins.int]
+    """
+    The `major` member (wire name).
+    """
+
+@pulumi.input_type
+class BankFilterFamilies:
+    def __init__(__self__, *,
+                 family: _builtins.str,
+                 major: Optional[_builtins.int] = None):
+        """
+        BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+
+        :param _builtins.str family: The `family` member (wire name).
+        :param _builtins.int major: The `major` member (wire name).
+        """
+        pulumi.set(__self__, "family", family)
+        if major is not None:
+            pulumi.set(__self__, "major", major)
+
+    @_builtins.property
+    @pulumi.getter
+    def family(self) -> _builtins.str:
+        """
+        The `family` member (wire name).
+        """
+        return pulumi.get(self, "family")
+
+    @family.setter
+    def family(self, value: _builtins.str):
+        pulumi.set(self, "family", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def major(self) -> Optional[_builtins.int]:
+        """
+        The `major` member (wire name).
+        """
+        return pulumi.get(self, "major")
+
+    @major.setter
+    def major(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "major", value)
+
+
+class BankFilterFamiliesArgsDict(TypedDict):
+    """
+    BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+    """
+    family: pulumi.Input[_builtins.str]
+    """
+    The `family` member (wire name).
+    """
+    major: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    The `major` member (wire name).
+    """
+
+@pulumi.input_type
+class BankFilterFamiliesArgs:
+    def __init__(__self__, *,
+                 family: pulumi.Input[_builtins.str],
+                 major: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        BR: `ApiFamilyType` offered, optionally of a major version (`payments-consents`, major 4).
+
+        :param pulumi.Input[_builtins.str] family: The `family` member (wire name).
+        :param pulumi.Input[_builtins.int] major: The `major` member (wire name).
+        """
+        pulumi.set(__self__, "family", family)
+        if major is not None:
+            pulumi.set(__self__, "major", major)
+
+    @_builtins.property
+    @pulumi.getter
+    def family(self) -> pulumi.Input[_builtins.str]:
+        """
+        The `family` member (wire name).
+        """
+        return pulumi.get(self, "family")
+
+    @family.setter
+    def family(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "family", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def major(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        The `major` member (wire name).
+        """
+        return pulumi.get(self, "major")
+
+    @major.setter
+    def major(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "major", value)
+
+
+class BankFilterShardDict(TypedDict):
+    """
+    One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+    """
+    count: _builtins.int
+    """
+    The `count` member (wire name).
+    """
+    index: _builtins.int
+    """
+    The `index` member (wire name).
+    """
+
+@pulumi.input_type
+class BankFilterShard:
+    def __init__(__self__, *,
+                 count: _builtins.int,
+                 index: _builtins.int):
+        """
+        One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+
+        :param _builtins.int count: The `count` member (wire name).
+        :param _builtins.int index: The `index` member (wire name).
+        """
+        pulumi.set(__self__, "count", count)
+        pulumi.set(__self__, "index", index)
+
+    @_builtins.property
+    @pulumi.getter
+    def count(self) -> _builtins.int:
+        """
+        The `count` member (wire name).
+        """
+        return pulumi.get(self, "count")
+
+    @count.setter
+    def count(self, value: _builtins.int):
+        pulumi.set(self, "count", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def index(self) -> _builtins.int:
+        """
+        The `index` member (wire name).
+        """
+        return pulumi.get(self, "index")
+
+    @index.setter
+    def index(self, value: _builtins.int):
+        pulumi.set(self, "index", value)
+
+
+class BankFilterShardArgsDict(TypedDict):
+    """
+    One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+    """
+    count: pulumi.Input[_builtins.int]
+    """
+    The `count` member (wire name).
+    """
+    index: pulumi.Input[_builtins.int]
+    """
+    The `index` member (wire name).
+    """
+
+@pulumi.input_type
+class BankFilterShardArgs:
+    def __init__(__self__, *,
+                 count: pulumi.Input[_builtins.int],
+                 index: pulumi.Input[_builtins.int]):
+        """
+        One of `count` disjoint shards (stable hash of the id): split one list across stacks.
+
+        :param pulumi.Input[_builtins.int] count: The `count` member (wire name).
+        :param pulumi.Input[_builtins.int] index: The `index` member (wire name).
+        """
+        pulumi.set(__self__, "count", count)
+        pulumi.set(__self__, "index", index)
+
+    @_builtins.property
+    @pulumi.getter
+    def count(self) -> pulumi.Input[_builtins.int]:
+        """
+        The `count` member (wire name).
+        """
+        return pulumi.get(self, "count")
+
+    @count.setter
+    def count(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "count", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def index(self) -> pulumi.Input[_builtins.int]:
+        """
+        The `index` member (wire name).
+        """
+        return pulumi.get(self, "index")
+
+    @index.setter
+    def index(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "index", value)
+
+
+class BankProfileDict(TypedDict):
+    """
+    The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+    """
+    aud: NotRequired[Union[_builtins.str, 'BankProfileAudDict']]
+    """
+    The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+    """
+    client_id_hint: NotRequired[_builtins.bool]
+    """
+    The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
+    """
+    content_type: NotRequired[_builtins.str]
+    """
+    The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
+    """
+    dn_format: NotRequired[_builtins.str]
+    """
+    How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
+    """
+    duplicate_errors: NotRequired[Sequence[_builtins.str]]
+    """
+    Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
+    """
+    extra_claims: NotRequired[Mapping[str, Any]]
+    """
+    Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
+    """
+    grant_types: NotRequired[Sequence[_builtins.str]]
+    """
+    The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+    """
+    iss: NotRequired[Union[_builtins.str, 'BankProfileIssDict']]
+    """
+    The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+    """
+    jti_case: NotRequired[_builtins.str]
+    """
+    The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
+    """
+    management: NotRequired['BankProfileManagementDict']
+    """
+    How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+    """
+    preset: NotRequired[_builtins.str]
+    """
+    A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
+    """
+    refuses_duplicate_registration: NotRequired[_builtins.bool]
+    """
+    A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
+    """
+    request_ttl_seconds: NotRequired[_builtins.int]
+    """
+    Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
+    """
+    response: NotRequired['BankProfileResponseDict']
+    """
+    What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+    """
+    scope_format: NotRequired[_builtins.str]
+    """
+    The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
+    """
+    skip_discovery_checks: NotRequired[_builtins.bool]
+    """
+    Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
+    """
+    supports: NotRequired['BankProfileSupportsDict']
+    """
+    Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+    """
+
+@pulumi.input_type
+class BankProfile:
+    def __init__(__self__, *,
+                 aud: Optional[Union[_builtins.str, 'BankProfileAud']] = None,
+                 client_id_hint: Optional[_builtins.bool] = None,
+                 content_type: Optional[_builtins.str] = None,
+                 dn_format: Optional[_builtins.str] = None,
+                 duplicate_errors: Optional[Sequence[_builtins.str]] = None,
+                 extra_claims: Optional[Mapping[str, Any]] = None,
+                 grant_types: Optional[Sequence[_builtins.str]] = None,
+                 iss: Optional[Union[_builtins.str, 'BankProfileIss']] = None,
+                 jti_case: Optional[_builtins.str] = None,
+                 management: Optional['BankProfileManagement'] = None,
+                 preset: Optional[_builtins.str] = None,
+                 refuses_duplicate_registration: Optional[_builtins.bool] = None,
+                 request_ttl_seconds: Optional[_builtins.int] = None,
+                 response: Optional['BankProfileResponse'] = None,
+                 scope_format: Optional[_builtins.str] = None,
+                 skip_discovery_checks: Optional[_builtins.bool] = None,
+                 supports: Optional['BankProfileSupports'] = None):
+        """
+        The bank's known deviations: a preset name, or overrides on an optional preset. Example: "hsbc" See: docs/bank-profiles.md
+
+        :param Union[_builtins.str, 'BankProfileAud'] aud: The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+        :param _builtins.bool client_id_hint: The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
+        :param _builtins.str content_type: The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
+        :param _builtins.str dn_format: How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
+        :param Sequence[_builtins.str] duplicate_errors: Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
+        :param Mapping[str, Any] extra_claims: Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
+        :param Sequence[_builtins.str] grant_types: The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+        :param Union[_builtins.str, 'BankProfileIss'] iss: The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+        :param _builtins.str jti_case: The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
+        :param 'BankProfileManagement' management: How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+        :param _builtins.str preset: A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
+        :param _builtins.bool refuses_duplicate_registration: A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
+        :param _builtins.int request_ttl_seconds: Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
+        :param 'BankProfileResponse' response: What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+        :param _builtins.str scope_format: The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
+        :param _builtins.bool skip_discovery_checks: Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
+        :param 'BankProfileSupports' supports: Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+        """
+        if aud is not None:
+            pulumi.set(__self__, "aud", aud)
+        if client_id_hint is not None:
+            pulumi.set(__self__, "client_id_hint", client_id_hint)
+        if content_type is not None:
+            pulumi.set(__self__, "content_type", content_type)
+        if dn_format is not None:
+            pulumi.set(__self__, "dn_format", dn_format)
+        if duplicate_errors is not None:
+            pulumi.set(__self__, "duplicate_errors", duplicate_errors)
+        if extra_claims is not None:
+            pulumi.set(__self__, "extra_claims", extra_claims)
+        if grant_types is not None:
+            pulumi.set(__self__, "grant_types", grant_types)
+        if iss is not None:
+            pulumi.set(__self__, "iss", iss)
+        if jti_case is not None:
+            pulumi.set(__self__, "jti_case", jti_case)
+        if management is not None:
+            pulumi.set(__self__, "management", management)
+        if preset is not None:
+            pulumi.set(__self__, "preset", preset)
+        if refuses_duplicate_registration is not None:
+            pulumi.set(__self__, "refuses_duplicate_registration", refuses_duplicate_registration)
+        if request_ttl_seconds is not None:
+            pulumi.set(__self__, "request_ttl_seconds", request_ttl_seconds)
+        if response is not None:
+            pulumi.set(__self__, "response", response)
+        if scope_format is not None:
+            pulumi.set(__self__, "scope_format", scope_format)
+        if skip_discovery_checks is not None:
+            pulumi.set(__self__, "skip_discovery_checks", skip_discovery_checks)
+        if supports is not None:
+            pulumi.set(__self__, "supports", supports)
+
+    @_builtins.property
+    @pulumi.getter
+    def aud(self) -> Optional[Union[_builtins.str, 'BankProfileAud']]:
+        """
+        The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+        """
+        return pulumi.get(self, "aud")
+
+    @aud.setter
+    def aud(self, value: Optional[Union[_builtins.str, 'BankProfileAud']]):
+        pulumi.set(self, "aud", value)
+
+    @_builtins.property
+    @pulumi.getter(name="clientIdHint")
+    def client_id_hint(self) -> Optional[_builtins.bool]:
+        """
+        The bank honours a proposed client_id: lost POST answers are reconciled by GET on it. See: RFC 7591 §3.1 (the server may ignore or accept client-proposed values); docs/RELIABILITY.md
+        """
+        return pulumi.get(self, "client_id_hint")
+
+    @client_id_hint.setter
+    def client_id_hint(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "client_id_hint", value)
+
+    @_builtins.property
+    @pulumi.getter(name="contentType")
+    def content_type(self) -> Optional[_builtins.str]:
+        """
+        The media type of POST/PUT /register: `application/jwt` (OBIE default), `application/jose`, `application/json` (rfc7591, ofb-br). See: OBIE DCR 3.2 "Register a client" (Content-Type); RFC 7591 §3.1; docs/bank-profiles.md
+        """
+        return pulumi.get(self, "content_type")
+
+    @content_type.setter
+    def content_type(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "content_type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="dnFormat")
+    def dn_format(self) -> Optional[_builtins.str]:
+        """
+        How a derived `tls_client_auth_subject_dn` writes the organizationIdentifier: `hex` (`2.5.4.97=#<BER hex>`, default), `name` (`organizationIdentifier=`), `oid` (`2.5.4.97=<text>`). See: RFC 4514 §2.4 (hex string values); RFC 8705 §2.1.2; docs/bank-profiles.md
+        """
+        return pulumi.get(self, "dn_format")
+
+    @dn_format.setter
+    def dn_format(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "dn_format", value)
+
+    @_builtins.property
+    @pulumi.getter(name="duplicateErrors")
+    def duplicate_errors(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Codes with which the bank refuses a second registration (explained as a possible duplicate). See: RFC 7591 §3.2.2 (error codes); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "duplicate_errors")
+
+    @duplicate_errors.setter
+    def duplicate_errors(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "duplicate_errors", value)
+
+    @_builtins.property
+    @pulumi.getter(name="extraClaims")
+    def extra_claims(self) -> Optional[Mapping[str, Any]]:
+        """
+        Claims added to the request, passed as is. Example: { subject_type: "pairwise" } See: RFC 7591 §2 (extension metadata); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "extra_claims")
+
+    @extra_claims.setter
+    def extra_claims(self, value: Optional[Mapping[str, Any]]):
+        pulumi.set(self, "extra_claims", value)
+
+    @_builtins.property
+    @pulumi.getter(name="grantTypes")
+    def grant_types(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The `grant_types` sent (default authorization_code, client_credentials, refresh_token); `client.grantTypes` wins. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "grant_types")
+
+    @grant_types.setter
+    def grant_types(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "grant_types", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def iss(self) -> Optional[Union[_builtins.str, 'BankProfileIss']]:
+        """
+        The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+        """
+        return pulumi.get(self, "iss")
+
+    @iss.setter
+    def iss(self, value: Optional[Union[_builtins.str, 'BankProfileIss']]):
+        pulumi.set(self, "iss", value)
+
+    @_builtins.property
+    @pulumi.getter(name="jtiCase")
+    def jti_case(self) -> Optional[_builtins.str]:
+        """
+        The case of the request's `jti` UUID (default `lower`). See: RFC 7519 §4.1.7 (`jti`); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "jti_case")
+
+    @jti_case.setter
+    def jti_case(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "jti_case", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def management(self) -> Optional['BankProfileManagement']:
+        """
+        How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+        """
+        return pulumi.get(self, "management")
+
+    @management.setter
+    def management(self, value: Optional['BankProfileManagement']):
+        pulumi.set(self, "management", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def preset(self) -> Optional[_builtins.str]:
+        """
+        A preset to start from; the other fields override it. Example: "hsbc" See: docs/bank-profiles.md "Presets"
+        """
+        return pulumi.get(self, "preset")
+
+    @preset.setter
+    def preset(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "preset", value)
+
+    @_builtins.property
+    @pulumi.getter(name="refusesDuplicateRegistration")
+    def refuses_duplicate_registration(self) -> Optional[_builtins.bool]:
+        """
+        A second registration of the software is refused: a replacement deletes first. See: CDS "Dynamic Client Registration"; Open Finance Brasil DCR; docs/bank-profiles.md
+        """
+        return pulumi.get(self, "refuses_duplicate_registration")
+
+    @refuses_duplicate_registration.setter
+    def refuses_duplicate_registration(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "refuses_duplicate_registration", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requestTtlSeconds")
+    def request_ttl_seconds(self) -> Optional[_builtins.int]:
+        """
+        Lifetime of the registration request JWT, seconds (default 300). See: OBIE DCR 3.2 "Data Model" (`iat`, `exp`); RFC 7519 §4.1.4
+        """
+        return pulumi.get(self, "request_ttl_seconds")
+
+    @request_ttl_seconds.setter
+    def request_ttl_seconds(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "request_ttl_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def response(self) -> Optional['BankProfileResponse']:
+        """
+        What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "response")
+
+    @response.setter
+    def response(self, value: Optional['BankProfileResponse']):
+        pulumi.set(self, "response", value)
+
+    @_builtins.property
+    @pulumi.getter(name="scopeFormat")
+    def scope_format(self) -> Optional[_builtins.str]:
+        """
+        The shape of `scope` in requests: a space-separated `string` (OBIE 3.2+) or an `array` (OBIE 3.1). See: OBIE DCR 3.1 / 3.2 "Data Model" (`scope`); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "scope_format")
+
+    @scope_format.setter
+    def scope_format(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "scope_format", value)
+
+    @_builtins.property
+    @pulumi.getter(name="skipDiscoveryChecks")
+    def skip_discovery_checks(self) -> Optional[_builtins.bool]:
+        """
+        Skip the discovery capability checks (only for a bank that publishes wrong metadata). See: OpenID Connect Discovery 1.0 §3 (the `*_supported` lists); docs/bank-profiles.md "Resolution order"
+        """
+        return pulumi.get(self, "skip_discovery_checks")
+
+    @skip_discovery_checks.setter
+    def skip_discovery_checks(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "skip_discovery_checks", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def supports(self) -> Optional['BankProfileSupports']:
+        """
+        Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "supports")
+
+    @supports.setter
+    def supports(self, value: Optional['BankProfileSupports']):
+        pulumi.set(self, "supports", value)
 
 
 class BankProfileArgsDict(TypedDict):
@@ -628,6 +1894,39 @@ class BankProfileArgs:
         pulumi.set(self, "supports", value)
 
 
+class BankProfileAudDict(TypedDict):
+    """
+    The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+    """
+    literal: _builtins.str
+    """
+    The `aud` value to send as it is. See: RFC 7519 §4.1.3
+    """
+
+@pulumi.input_type
+class BankProfileAud:
+    def __init__(__self__, *,
+                 literal: _builtins.str):
+        """
+        The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
+
+        :param _builtins.str literal: The `aud` value to send as it is. See: RFC 7519 §4.1.3
+        """
+        pulumi.set(__self__, "literal", literal)
+
+    @_builtins.property
+    @pulumi.getter
+    def literal(self) -> _builtins.str:
+        """
+        The `aud` value to send as it is. See: RFC 7519 §4.1.3
+        """
+        return pulumi.get(self, "literal")
+
+    @literal.setter
+    def literal(self, value: _builtins.str):
+        pulumi.set(self, "literal", value)
+
+
 class BankProfileAudArgsDict(TypedDict):
     """
     The request JWT's `aud`: the bank's `org_id` (OBIE default), its `issuer` (cdr-au), or a literal. See: OBIE DCR 3.2 "Data Model" (`aud`); RFC 7519 §4.1.3; docs/bank-profiles.md
@@ -658,6 +1957,39 @@ class BankProfileAudArgs:
 
     @literal.setter
     def literal(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "literal", value)
+
+
+class BankProfileIssDict(TypedDict):
+    """
+    The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+    """
+    literal: _builtins.str
+    """
+    The `iss` value to send as it is. See: RFC 7519 §4.1.1
+    """
+
+@pulumi.input_type
+class BankProfileIss:
+    def __init__(__self__, *,
+                 literal: _builtins.str):
+        """
+        The request JWT's `iss`: the `software_id` (default), the TPP's `org_id`, or a literal. See: OBIE DCR 3.2 "Data Model" (`iss`); RFC 7519 §4.1.1; docs/bank-profiles.md
+
+        :param _builtins.str literal: The `iss` value to send as it is. See: RFC 7519 §4.1.1
+        """
+        pulumi.set(__self__, "literal", literal)
+
+    @_builtins.property
+    @pulumi.getter
+    def literal(self) -> _builtins.str:
+        """
+        The `iss` value to send as it is. See: RFC 7519 §4.1.1
+        """
+        return pulumi.get(self, "literal")
+
+    @literal.setter
+    def literal(self, value: _builtins.str):
         pulumi.set(self, "literal", value)
 
 
@@ -692,6 +2024,140 @@ class BankProfileIssArgs:
     @literal.setter
     def literal(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "literal", value)
+
+
+class BankProfileManagementDict(TypedDict):
+    """
+    How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+    """
+    allowed_origins: NotRequired[Sequence[_builtins.str]]
+    """
+    Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
+    """
+    gone_statuses: NotRequired[Sequence[_builtins.int]]
+    """
+    HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
+    """
+    invalid_client_is_gone: NotRequired[_builtins.bool]
+    """
+    `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
+    """
+    rat_may_rotate: NotRequired[_builtins.bool]
+    """
+    The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
+    """
+    scope: NotRequired[_builtins.str]
+    """
+    The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
+    """
+    style: NotRequired[_builtins.str]
+    """
+    The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
+    """
+
+@pulumi.input_type
+class BankProfileManagement:
+    def __init__(__self__, *,
+                 allowed_origins: Optional[Sequence[_builtins.str]] = None,
+                 gone_statuses: Optional[Sequence[_builtins.int]] = None,
+                 invalid_client_is_gone: Optional[_builtins.bool] = None,
+                 rat_may_rotate: Optional[_builtins.bool] = None,
+                 scope: Optional[_builtins.str] = None,
+                 style: Optional[_builtins.str] = None):
+        """
+        How the registration is managed after the POST (GET/PUT/DELETE /register/{client_id}). See: RFC 7592 §2; OBIE DCR 3.2 "Client Management"; docs/bank-profiles.md
+
+        :param Sequence[_builtins.str] allowed_origins: Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
+        :param Sequence[_builtins.int] gone_statuses: HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
+        :param _builtins.bool invalid_client_is_gone: `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
+        :param _builtins.bool rat_may_rotate: The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
+        :param _builtins.str scope: The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
+        :param _builtins.str style: The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
+        """
+        if allowed_origins is not None:
+            pulumi.set(__self__, "allowed_origins", allowed_origins)
+        if gone_statuses is not None:
+            pulumi.set(__self__, "gone_statuses", gone_statuses)
+        if invalid_client_is_gone is not None:
+            pulumi.set(__self__, "invalid_client_is_gone", invalid_client_is_gone)
+        if rat_may_rotate is not None:
+            pulumi.set(__self__, "rat_may_rotate", rat_may_rotate)
+        if scope is not None:
+            pulumi.set(__self__, "scope", scope)
+        if style is not None:
+            pulumi.set(__self__, "style", style)
+
+    @_builtins.property
+    @pulumi.getter(name="allowedOrigins")
+    def allowed_origins(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Origins (`https://host[:port]`) besides the registration endpoint's where this bank's `registration_client_uri` may point (RFC 7592 §2); the registration access token is sent nowhere else. Default none. See: RFC 7592 §2 (`registration_client_uri`); docs/SECURITY.md, docs/bank-profiles.md
+        """
+        return pulumi.get(self, "allowed_origins")
+
+    @allowed_origins.setter
+    def allowed_origins(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "allowed_origins", value)
+
+    @_builtins.property
+    @pulumi.getter(name="goneStatuses")
+    def gone_statuses(self) -> Optional[Sequence[_builtins.int]]:
+        """
+        HTTP 4xx statuses that mean "deleted/unknown" (default UK `[401]`, rfc7591 `[401, 404]`). See: RFC 7592 §2.1 (401 for an unknown client); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "gone_statuses")
+
+    @gone_statuses.setter
+    def gone_statuses(self, value: Optional[Sequence[_builtins.int]]):
+        pulumi.set(self, "gone_statuses", value)
+
+    @_builtins.property
+    @pulumi.getter(name="invalidClientIsGone")
+    def invalid_client_is_gone(self) -> Optional[_builtins.bool]:
+        """
+        `invalid_client` at the token endpoint means deleted (off: it is ambiguous). See: RFC 6749 §5.2 (`invalid_client`); docs/bank-profiles.md, docs/rotation.md
+        """
+        return pulumi.get(self, "invalid_client_is_gone")
+
+    @invalid_client_is_gone.setter
+    def invalid_client_is_gone(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "invalid_client_is_gone", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ratMayRotate")
+    def rat_may_rotate(self) -> Optional[_builtins.bool]:
+        """
+        The bank may issue a new registration access token on any call, a GET included: a 401 is then ambiguous. See: RFC 7592 §2.1, §3 (the token may be rotated); docs/regime-ofb-br.md
+        """
+        return pulumi.get(self, "rat_may_rotate")
+
+    @rat_may_rotate.setter
+    def rat_may_rotate(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "rat_may_rotate", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def scope(self) -> Optional[_builtins.str]:
+        """
+        The scope of the OBIE management token, or `null` for no scope parameter (default `null`; cdr-au `cdr:registration`). See: RFC 6749 §4.4.2; CDS "Dynamic Client Registration" (`cdr:registration`); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "scope")
+
+    @scope.setter
+    def scope(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "scope", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def style(self) -> Optional[_builtins.str]:
+        """
+        The bearer of GET/PUT/DELETE: `obie` (a client_credentials token) or `rfc7592` (the registration access token). Default per spec profile. See: RFC 7592 §2 (`registration_access_token`); OBIE DCR 3.2 "Client Management"
+        """
+        return pulumi.get(self, "style")
+
+    @style.setter
+    def style(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "style", value)
 
 
 class BankProfileManagementArgsDict(TypedDict):
@@ -828,6 +2294,100 @@ class BankProfileManagementArgs:
         pulumi.set(self, "style", value)
 
 
+class BankProfileResponseDict(TypedDict):
+    """
+    What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+    """
+    created_status: NotRequired[_builtins.int]
+    """
+    The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
+    """
+    dn_claim: NotRequired[_builtins.str]
+    """
+    The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
+    """
+    scope_format: NotRequired[_builtins.str]
+    """
+    The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
+    """
+    timestamp_unit: NotRequired[_builtins.str]
+    """
+    The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
+    """
+
+@pulumi.input_type
+class BankProfileResponse:
+    def __init__(__self__, *,
+                 created_status: Optional[_builtins.int] = None,
+                 dn_claim: Optional[_builtins.str] = None,
+                 scope_format: Optional[_builtins.str] = None,
+                 timestamp_unit: Optional[_builtins.str] = None):
+        """
+        What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
+
+        :param _builtins.int created_status: The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
+        :param _builtins.str dn_claim: The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
+        :param _builtins.str scope_format: The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
+        :param _builtins.str timestamp_unit: The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
+        """
+        if created_status is not None:
+            pulumi.set(__self__, "created_status", created_status)
+        if dn_claim is not None:
+            pulumi.set(__self__, "dn_claim", dn_claim)
+        if scope_format is not None:
+            pulumi.set(__self__, "scope_format", scope_format)
+        if timestamp_unit is not None:
+            pulumi.set(__self__, "timestamp_unit", timestamp_unit)
+
+    @_builtins.property
+    @pulumi.getter(name="createdStatus")
+    def created_status(self) -> Optional[_builtins.int]:
+        """
+        The status of a successful POST (default 201). See: RFC 7591 §3.2.1 (201 Created)
+        """
+        return pulumi.get(self, "created_status")
+
+    @created_status.setter
+    def created_status(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "created_status", value)
+
+    @_builtins.property
+    @pulumi.getter(name="dnClaim")
+    def dn_claim(self) -> Optional[_builtins.str]:
+        """
+        The DN claim's name in responses (default per spec profile; OBIE 3.1 `tls_client_auth_dn`). See: RFC 8705 §2.1.2; OBIE DCR 3.1 "Data Model"
+        """
+        return pulumi.get(self, "dn_claim")
+
+    @dn_claim.setter
+    def dn_claim(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "dn_claim", value)
+
+    @_builtins.property
+    @pulumi.getter(name="scopeFormat")
+    def scope_format(self) -> Optional[_builtins.str]:
+        """
+        The shape of `scope` in responses (default per spec profile). See: RFC 7591 §2 (`scope`: a space-separated string)
+        """
+        return pulumi.get(self, "scope_format")
+
+    @scope_format.setter
+    def scope_format(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "scope_format", value)
+
+    @_builtins.property
+    @pulumi.getter(name="timestampUnit")
+    def timestamp_unit(self) -> Optional[_builtins.str]:
+        """
+        The unit of `client_id_issued_at`: seconds (default), milliseconds, or a date string. See: RFC 7591 §3.2.1 (`client_id_issued_at`: seconds since the epoch)
+        """
+        return pulumi.get(self, "timestamp_unit")
+
+    @timestamp_unit.setter
+    def timestamp_unit(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "timestamp_unit", value)
+
+
 class BankProfileResponseArgsDict(TypedDict):
     """
     What the bank's responses look like. A difference never fails a registration: it is reported as a response deviation. See: RFC 7591 §3.2.1 (the client information response); docs/bank-profiles.md
@@ -922,6 +2482,80 @@ class BankProfileResponseArgs:
         pulumi.set(self, "timestamp_unit", value)
 
 
+class BankProfileSupportsDict(TypedDict):
+    """
+    Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+    """
+    delete: NotRequired[_builtins.bool]
+    """
+    DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
+    """
+    read: NotRequired[_builtins.bool]
+    """
+    GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
+    """
+    update: NotRequired[_builtins.bool]
+    """
+    PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
+    """
+
+@pulumi.input_type
+class BankProfileSupports:
+    def __init__(__self__, *,
+                 delete: Optional[_builtins.bool] = None,
+                 read: Optional[_builtins.bool] = None,
+                 update: Optional[_builtins.bool] = None):
+        """
+        Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
+
+        :param _builtins.bool delete: DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
+        :param _builtins.bool read: GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
+        :param _builtins.bool update: PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
+        """
+        if delete is not None:
+            pulumi.set(__self__, "delete", delete)
+        if read is not None:
+            pulumi.set(__self__, "read", read)
+        if update is not None:
+            pulumi.set(__self__, "update", update)
+
+    @_builtins.property
+    @pulumi.getter
+    def delete(self) -> Optional[_builtins.bool]:
+        """
+        DELETE /register/{client_id} (destroy, replace). Default true. See: RFC 7592 §2.3
+        """
+        return pulumi.get(self, "delete")
+
+    @delete.setter
+    def delete(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "delete", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def read(self) -> Optional[_builtins.bool]:
+        """
+        GET /register/{client_id} (refresh, import). Default true. See: RFC 7592 §2.1
+        """
+        return pulumi.get(self, "read")
+
+    @read.setter
+    def read(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "read", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def update(self) -> Optional[_builtins.bool]:
+        """
+        PUT /register/{client_id} (update). Default true. See: RFC 7592 §2.2
+        """
+        return pulumi.get(self, "update")
+
+    @update.setter
+    def update(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "update", value)
+
+
 class BankProfileSupportsArgsDict(TypedDict):
     """
     Which management calls the bank offers; one that is off is refused up front with `OBDCR_NOT_SUPPORTED` naming the field. See: RFC 7592 §2.1-2.3 (each is optional at a bank); docs/bank-profiles.md
@@ -994,6 +2628,500 @@ class BankProfileSupportsArgs:
     @update.setter
     def update(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "update", value)
+
+
+class ClientDict(TypedDict):
+    """
+    The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+    """
+    application_type: NotRequired[_builtins.str]
+    """
+    The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
+    """
+    authorization_encrypted_response_alg: NotRequired[_builtins.str]
+    """
+    JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
+    """
+    authorization_encrypted_response_enc: NotRequired[_builtins.str]
+    """
+    JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
+    """
+    authorization_signed_response_alg: NotRequired[_builtins.str]
+    """
+    JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
+    """
+    backchannel_authentication_request_signing_alg: NotRequired[_builtins.str]
+    """
+    CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
+    """
+    backchannel_client_notification_endpoint: NotRequired[_builtins.str]
+    """
+    CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
+    """
+    backchannel_token_delivery_mode: NotRequired[_builtins.str]
+    """
+    CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
+    """
+    backchannel_user_code_parameter_supported: NotRequired[_builtins.bool]
+    """
+    CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
+    """
+    extra: NotRequired[Mapping[str, Any]]
+    """
+    Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
+    """
+    grant_types: NotRequired[Sequence[_builtins.str]]
+    """
+    Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+    """
+    id_token_encrypted_response_alg: NotRequired[_builtins.str]
+    """
+    ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
+    """
+    id_token_encrypted_response_enc: NotRequired[_builtins.str]
+    """
+    ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
+    """
+    id_token_signed_response_alg: NotRequired[_builtins.str]
+    """
+    The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
+    """
+    jwks: NotRequired[Any]
+    """
+    Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
+    """
+    jwks_uri: NotRequired[_builtins.str]
+    """
+    Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
+    """
+    redirect_uris: NotRequired[Sequence[_builtins.str]]
+    """
+    Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
+    """
+    request_object_signing_alg: NotRequired[_builtins.str]
+    """
+    The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
+    """
+    response_types: NotRequired[Sequence[_builtins.str]]
+    """
+    Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
+    """
+    scope: NotRequired[Union[_builtins.str, Sequence[_builtins.str]]]
+    """
+    Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
+    """
+    send_software_id: NotRequired[_builtins.bool]
+    """
+    Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
+    """
+    tls_client_auth_subject_dn: NotRequired[_builtins.str]
+    """
+    For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
+    """
+    token_endpoint_auth_method: NotRequired[_builtins.str]
+    """
+    How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
+    """
+    token_endpoint_auth_signing_alg: NotRequired[_builtins.str]
+    """
+    The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
+    """
+    webhook_uris: NotRequired[Sequence[_builtins.str]]
+    """
+    ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
+    """
+
+@pulumi.input_type
+class Client:
+    def __init__(__self__, *,
+                 application_type: Optional[_builtins.str] = None,
+                 authorization_encrypted_response_alg: Optional[_builtins.str] = None,
+                 authorization_encrypted_response_enc: Optional[_builtins.str] = None,
+                 authorization_signed_response_alg: Optional[_builtins.str] = None,
+                 backchannel_authentication_request_signing_alg: Optional[_builtins.str] = None,
+                 backchannel_client_notification_endpoint: Optional[_builtins.str] = None,
+                 backchannel_token_delivery_mode: Optional[_builtins.str] = None,
+                 backchannel_user_code_parameter_supported: Optional[_builtins.bool] = None,
+                 extra: Optional[Mapping[str, Any]] = None,
+                 grant_types: Optional[Sequence[_builtins.str]] = None,
+                 id_token_encrypted_response_alg: Optional[_builtins.str] = None,
+                 id_token_encrypted_response_enc: Optional[_builtins.str] = None,
+                 id_token_signed_response_alg: Optional[_builtins.str] = None,
+                 jwks: Optional[Any] = None,
+                 jwks_uri: Optional[_builtins.str] = None,
+                 redirect_uris: Optional[Sequence[_builtins.str]] = None,
+                 request_object_signing_alg: Optional[_builtins.str] = None,
+                 response_types: Optional[Sequence[_builtins.str]] = None,
+                 scope: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
+                 send_software_id: Optional[_builtins.bool] = None,
+                 tls_client_auth_subject_dn: Optional[_builtins.str] = None,
+                 token_endpoint_auth_method: Optional[_builtins.str] = None,
+                 token_endpoint_auth_signing_alg: Optional[_builtins.str] = None,
+                 webhook_uris: Optional[Sequence[_builtins.str]] = None):
+        """
+        The metadata to register; a change is a PUT. See: RFC 7591 §2; RFC 7592 §2.2 (update)
+
+        :param _builtins.str application_type: The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
+        :param _builtins.str authorization_encrypted_response_alg: JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
+        :param _builtins.str authorization_encrypted_response_enc: JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
+        :param _builtins.str authorization_signed_response_alg: JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
+        :param _builtins.str backchannel_authentication_request_signing_alg: CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
+        :param _builtins.str backchannel_client_notification_endpoint: CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
+        :param _builtins.str backchannel_token_delivery_mode: CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
+        :param _builtins.bool backchannel_user_code_parameter_supported: CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
+        :param Mapping[str, Any] extra: Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
+        :param Sequence[_builtins.str] grant_types: Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+        :param _builtins.str id_token_encrypted_response_alg: ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
+        :param _builtins.str id_token_encrypted_response_enc: ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
+        :param _builtins.str id_token_signed_response_alg: The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
+        :param Any jwks: Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
+        :param _builtins.str jwks_uri: Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
+        :param Sequence[_builtins.str] redirect_uris: Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
+        :param _builtins.str request_object_signing_alg: The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
+        :param Sequence[_builtins.str] response_types: Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
+        :param Union[_builtins.str, Sequence[_builtins.str]] scope: Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
+        :param _builtins.bool send_software_id: Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
+        :param _builtins.str tls_client_auth_subject_dn: For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
+        :param _builtins.str token_endpoint_auth_method: How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
+        :param _builtins.str token_endpoint_auth_signing_alg: The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
+        :param Sequence[_builtins.str] webhook_uris: ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
+        """
+        if application_type is not None:
+            pulumi.set(__self__, "application_type", application_type)
+        if authorization_encrypted_response_alg is not None:
+            pulumi.set(__self__, "authorization_encrypted_response_alg", authorization_encrypted_response_alg)
+        if authorization_encrypted_response_enc is not None:
+            pulumi.set(__self__, "authorization_encrypted_response_enc", authorization_encrypted_response_enc)
+        if authorization_signed_response_alg is not None:
+            pulumi.set(__self__, "authorization_signed_response_alg", authorization_signed_response_alg)
+        if backchannel_authentication_request_signing_alg is not None:
+            pulumi.set(__self__, "backchannel_authentication_request_signing_alg", backchannel_authentication_request_signing_alg)
+        if backchannel_client_notification_endpoint is not None:
+            pulumi.set(__self__, "backchannel_client_notification_endpoint", backchannel_client_notification_endpoint)
+        if backchannel_token_delivery_mode is not None:
+            pulumi.set(__self__, "backchannel_token_delivery_mode", backchannel_token_delivery_mode)
+        if backchannel_user_code_parameter_supported is not None:
+            pulumi.set(__self__, "backchannel_user_code_parameter_supported", backchannel_user_code_parameter_supported)
+        if extra is not None:
+            pulumi.set(__self__, "extra", extra)
+        if grant_types is not None:
+            pulumi.set(__self__, "grant_types", grant_types)
+        if id_token_encrypted_response_alg is not None:
+            pulumi.set(__self__, "id_token_encrypted_response_alg", id_token_encrypted_response_alg)
+        if id_token_encrypted_response_enc is not None:
+            pulumi.set(__self__, "id_token_encrypted_response_enc", id_token_encrypted_response_enc)
+        if id_token_signed_response_alg is not None:
+            pulumi.set(__self__, "id_token_signed_response_alg", id_token_signed_response_alg)
+        if jwks is not None:
+            pulumi.set(__self__, "jwks", jwks)
+        if jwks_uri is not None:
+            pulumi.set(__self__, "jwks_uri", jwks_uri)
+        if redirect_uris is not None:
+            pulumi.set(__self__, "redirect_uris", redirect_uris)
+        if request_object_signing_alg is not None:
+            pulumi.set(__self__, "request_object_signing_alg", request_object_signing_alg)
+        if response_types is not None:
+            pulumi.set(__self__, "response_types", response_types)
+        if scope is not None:
+            pulumi.set(__self__, "scope", scope)
+        if send_software_id is not None:
+            pulumi.set(__self__, "send_software_id", send_software_id)
+        if tls_client_auth_subject_dn is not None:
+            pulumi.set(__self__, "tls_client_auth_subject_dn", tls_client_auth_subject_dn)
+        if token_endpoint_auth_method is not None:
+            pulumi.set(__self__, "token_endpoint_auth_method", token_endpoint_auth_method)
+        if token_endpoint_auth_signing_alg is not None:
+            pulumi.set(__self__, "token_endpoint_auth_signing_alg", token_endpoint_auth_signing_alg)
+        if webhook_uris is not None:
+            pulumi.set(__self__, "webhook_uris", webhook_uris)
+
+    @_builtins.property
+    @pulumi.getter(name="applicationType")
+    def application_type(self) -> Optional[_builtins.str]:
+        """
+        The kind of client: `web` (default at most banks), `mobile` (OBIE), `native`. See: OpenID Connect Registration 1.0 §2 (`application_type`); OBIE DCR 3.2 "Data Model"
+        """
+        return pulumi.get(self, "application_type")
+
+    @application_type.setter
+    def application_type(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "application_type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="authorizationEncryptedResponseAlg")
+    def authorization_encrypted_response_alg(self) -> Optional[_builtins.str]:
+        """
+        JARM encryption alg (cdr-au: RSA-OAEP / RSA-OAEP-256). See: OpenID JARM §3 (`authorization_encrypted_response_alg`); docs/regime-cdr-au.md
+        """
+        return pulumi.get(self, "authorization_encrypted_response_alg")
+
+    @authorization_encrypted_response_alg.setter
+    def authorization_encrypted_response_alg(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "authorization_encrypted_response_alg", value)
+
+    @_builtins.property
+    @pulumi.getter(name="authorizationEncryptedResponseEnc")
+    def authorization_encrypted_response_enc(self) -> Optional[_builtins.str]:
+        """
+        JARM encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID JARM §3 (`authorization_encrypted_response_enc`); docs/regime-cdr-au.md
+        """
+        return pulumi.get(self, "authorization_encrypted_response_enc")
+
+    @authorization_encrypted_response_enc.setter
+    def authorization_encrypted_response_enc(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "authorization_encrypted_response_enc", value)
+
+    @_builtins.property
+    @pulumi.getter(name="authorizationSignedResponseAlg")
+    def authorization_signed_response_alg(self) -> Optional[_builtins.str]:
+        """
+        JARM signing alg (cdr-au: sent whenever `code` is registered; default the signing key's alg). See: OpenID JARM §3 (`authorization_signed_response_alg`); docs/regime-cdr-au.md
+        """
+        return pulumi.get(self, "authorization_signed_response_alg")
+
+    @authorization_signed_response_alg.setter
+    def authorization_signed_response_alg(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "authorization_signed_response_alg", value)
+
+    @_builtins.property
+    @pulumi.getter(name="backchannelAuthenticationRequestSigningAlg")
+    def backchannel_authentication_request_signing_alg(self) -> Optional[_builtins.str]:
+        """
+        CIBA: the alg of our signed authentication requests. See: OpenID CIBA Core 1.0 §4 (`backchannel_authentication_request_signing_alg`)
+        """
+        return pulumi.get(self, "backchannel_authentication_request_signing_alg")
+
+    @backchannel_authentication_request_signing_alg.setter
+    def backchannel_authentication_request_signing_alg(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "backchannel_authentication_request_signing_alg", value)
+
+    @_builtins.property
+    @pulumi.getter(name="backchannelClientNotificationEndpoint")
+    def backchannel_client_notification_endpoint(self) -> Optional[_builtins.str]:
+        """
+        CIBA: where the bank notifies us (modes `ping` and `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_client_notification_endpoint`)
+        """
+        return pulumi.get(self, "backchannel_client_notification_endpoint")
+
+    @backchannel_client_notification_endpoint.setter
+    def backchannel_client_notification_endpoint(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "backchannel_client_notification_endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter(name="backchannelTokenDeliveryMode")
+    def backchannel_token_delivery_mode(self) -> Optional[_builtins.str]:
+        """
+        CIBA: how the bank delivers tokens (`poll`, `ping`, `push`). See: OpenID CIBA Core 1.0 §4 (`backchannel_token_delivery_mode`)
+        """
+        return pulumi.get(self, "backchannel_token_delivery_mode")
+
+    @backchannel_token_delivery_mode.setter
+    def backchannel_token_delivery_mode(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "backchannel_token_delivery_mode", value)
+
+    @_builtins.property
+    @pulumi.getter(name="backchannelUserCodeParameterSupported")
+    def backchannel_user_code_parameter_supported(self) -> Optional[_builtins.bool]:
+        """
+        CIBA: whether we send a `user_code`. See: OpenID CIBA Core 1.0 §4 (`backchannel_user_code_parameter`)
+        """
+        return pulumi.get(self, "backchannel_user_code_parameter_supported")
+
+    @backchannel_user_code_parameter_supported.setter
+    def backchannel_user_code_parameter_supported(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "backchannel_user_code_parameter_supported", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def extra(self) -> Optional[Mapping[str, Any]]:
+        """
+        Further RFC 7591 metadata, sent as is. Example: { client_name: "My TPP" } See: RFC 7591 §2 (client metadata; extensions are allowed)
+        """
+        return pulumi.get(self, "extra")
+
+    @extra.setter
+    def extra(self, value: Optional[Mapping[str, Any]]):
+        pulumi.set(self, "extra", value)
+
+    @_builtins.property
+    @pulumi.getter(name="grantTypes")
+    def grant_types(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Default: the bank profile's (`bankProfile.grantTypes`); this wins over it. See: RFC 7591 §2 (`grant_types`); docs/bank-profiles.md
+        """
+        return pulumi.get(self, "grant_types")
+
+    @grant_types.setter
+    def grant_types(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "grant_types", value)
+
+    @_builtins.property
+    @pulumi.getter(name="idTokenEncryptedResponseAlg")
+    def id_token_encrypted_response_alg(self) -> Optional[_builtins.str]:
+        """
+        ID token encryption (cdr-au: only with `code id_token`; RSA-OAEP / RSA-OAEP-256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_alg`); docs/regime-cdr-au.md
+        """
+        return pulumi.get(self, "id_token_encrypted_response_alg")
+
+    @id_token_encrypted_response_alg.setter
+    def id_token_encrypted_response_alg(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "id_token_encrypted_response_alg", value)
+
+    @_builtins.property
+    @pulumi.getter(name="idTokenEncryptedResponseEnc")
+    def id_token_encrypted_response_enc(self) -> Optional[_builtins.str]:
+        """
+        ID token encryption `enc` (cdr-au: A256GCM / A128CBC-HS256). See: OpenID Connect Registration 1.0 §2 (`id_token_encrypted_response_enc`); docs/regime-cdr-au.md
+        """
+        return pulumi.get(self, "id_token_encrypted_response_enc")
+
+    @id_token_encrypted_response_enc.setter
+    def id_token_encrypted_response_enc(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "id_token_encrypted_response_enc", value)
+
+    @_builtins.property
+    @pulumi.getter(name="idTokenSignedResponseAlg")
+    def id_token_signed_response_alg(self) -> Optional[_builtins.str]:
+        """
+        The alg the bank signs ID tokens with. See: OpenID Connect Registration 1.0 §2 (`id_token_signed_response_alg`); OBIE DCR 3.2 "Data Model"
+        """
+        return pulumi.get(self, "id_token_signed_response_alg")
+
+    @id_token_signed_response_alg.setter
+    def id_token_signed_response_alg(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "id_token_signed_response_alg", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def jwks(self) -> Optional[Any]:
+        """
+        Our public keys by value (must hold the signing key). See: RFC 7591 §2 (`jwks`); RFC 7517 §5
+        """
+        return pulumi.get(self, "jwks")
+
+    @jwks.setter
+    def jwks(self, value: Optional[Any]):
+        pulumi.set(self, "jwks", value)
+
+    @_builtins.property
+    @pulumi.getter(name="jwksUri")
+    def jwks_uri(self) -> Optional[_builtins.str]:
+        """
+        Our public keys by reference. Default for an `rfc7591` `private_key_jwt` client: the SSA's `software_jwks_endpoint`, else the signing key's public JWK as `jwks`. See: RFC 7591 §2 (`jwks_uri`)
+        """
+        return pulumi.get(self, "jwks_uri")
+
+    @jwks_uri.setter
+    def jwks_uri(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "jwks_uri", value)
+
+    @_builtins.property
+    @pulumi.getter(name="redirectUris")
+    def redirect_uris(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Default: every redirect URI of the SSA; each must be one of the SSA's `software_redirect_uris`. Example: ["https://tpp.example.com/callback"] See: RFC 7591 §2 (`redirect_uris`); OBIE DCR 3.2 "Data Model"
+        """
+        return pulumi.get(self, "redirect_uris")
+
+    @redirect_uris.setter
+    def redirect_uris(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "redirect_uris", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requestObjectSigningAlg")
+    def request_object_signing_alg(self) -> Optional[_builtins.str]:
+        """
+        The alg of our request objects (JAR). See: OpenID Connect Registration 1.0 §2 (`request_object_signing_alg`); OBIE DCR 3.2 "Data Model"
+        """
+        return pulumi.get(self, "request_object_signing_alg")
+
+    @request_object_signing_alg.setter
+    def request_object_signing_alg(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "request_object_signing_alg", value)
+
+    @_builtins.property
+    @pulumi.getter(name="responseTypes")
+    def response_types(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Default `["code id_token"]`; cdr-au `["code"]`. See: RFC 7591 §2 (`response_types`); OBIE DCR 3.2 "Data Model"
+        """
+        return pulumi.get(self, "response_types")
+
+    @response_types.setter
+    def response_types(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "response_types", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def scope(self) -> Optional[Union[_builtins.str, Sequence[_builtins.str]]]:
+        """
+        Default `openid accounts` (UK, rfc7591); none for cdr-au / ofb-br (the SSA's or roles' scopes). Example: "openid accounts payments" See: RFC 7591 §2 (`scope`); OBIE DCR 3.2 "Data Model"
+        """
+        return pulumi.get(self, "scope")
+
+    @scope.setter
+    def scope(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
+        pulumi.set(self, "scope", value)
+
+    @_builtins.property
+    @pulumi.getter(name="sendSoftwareId")
+    def send_software_id(self) -> Optional[_builtins.bool]:
+        """
+        Send `software_id` in the request (default true). See: RFC 7591 §2 (`software_id`)
+        """
+        return pulumi.get(self, "send_software_id")
+
+    @send_software_id.setter
+    def send_software_id(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "send_software_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="tlsClientAuthSubjectDn")
+    def tls_client_auth_subject_dn(self) -> Optional[_builtins.str]:
+        """
+        For `tls_client_auth`; default: derived from the transport certificate (and followed on renewal). See: RFC 8705 §2.1.2 (`tls_client_auth_subject_dn`); OBIE DCR 3.2 "Data Model"; `bankProfile.dnFormat`
+        """
+        return pulumi.get(self, "tls_client_auth_subject_dn")
+
+    @tls_client_auth_subject_dn.setter
+    def tls_client_auth_subject_dn(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "tls_client_auth_subject_dn", value)
+
+    @_builtins.property
+    @pulumi.getter(name="tokenEndpointAuthMethod")
+    def token_endpoint_auth_method(self) -> Optional[_builtins.str]:
+        """
+        How the client authenticates at the bank's token endpoint. Default `private_key_jwt`. See: RFC 7591 §2 (`token_endpoint_auth_method`); RFC 8705 §2.1 (`tls_client_auth`); OBIE DCR 3.2 "Data Model"
+        """
+        return pulumi.get(self, "token_endpoint_auth_method")
+
+    @token_endpoint_auth_method.setter
+    def token_endpoint_auth_method(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "token_endpoint_auth_method", value)
+
+    @_builtins.property
+    @pulumi.getter(name="tokenEndpointAuthSigningAlg")
+    def token_endpoint_auth_signing_alg(self) -> Optional[_builtins.str]:
+        """
+        The alg of the client assertion at the token endpoint. Default: the signing key's alg. See: OpenID Connect Registration 1.0 §2 (`token_endpoint_auth_signing_alg`); OBIE DCR 3.2 "Data Model"
+        """
+        return pulumi.get(self, "token_endpoint_auth_signing_alg")
+
+    @token_endpoint_auth_signing_alg.setter
+    def token_endpoint_auth_signing_alg(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "token_endpoint_auth_signing_alg", value)
+
+    @_builtins.property
+    @pulumi.getter(name="webhookUris")
+    def webhook_uris(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        ofb-br: must equal the SSA's `software_api_webhook_uris` (absent: webhooks off). See: Open Finance Brasil DCR (`webhook_uris`); docs/regime-ofb-br.md
+        """
+        return pulumi.get(self, "webhook_uris")
+
+    @webhook_uris.setter
+    def webhook_uris(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "webhook_uris", value)
 
 
 class ClientArgsDict(TypedDict):
@@ -1490,6 +3618,320 @@ class ClientArgs:
         pulumi.set(self, "webhook_uris", value)
 
 
+class DirectoryDict(TypedDict):
+    """
+    The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+    """
+    client_id: NotRequired[_builtins.str]
+    """
+    The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
+    """
+    issuer: NotRequired[_builtins.str]
+    """
+    Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
+    """
+    jwks: NotRequired[Any]
+    """
+    The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
+    """
+    jwks_file: NotRequired[Union[_builtins.str, Sequence[_builtins.str]]]
+    """
+    A file holding `jwks` (read by the provider; only the path is in state).
+    """
+    jwks_uri: NotRequired[_builtins.str]
+    """
+    The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
+    """
+    scope: NotRequired[Union[_builtins.str, Sequence[_builtins.str]]]
+    """
+    Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
+    """
+    software_statement: NotRequired[_builtins.str]
+    """
+    An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
+    """
+    software_statement_file: NotRequired[Union[_builtins.str, Sequence[_builtins.str]]]
+    """
+    A file holding `softwareStatement` (read by the provider; only the path is in state).
+    """
+    ssa_endpoint: NotRequired[_builtins.str]
+    """
+    The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
+    """
+    ssa_fresh_seconds: NotRequired[_builtins.int]
+    """
+    BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
+    """
+    ssa_max_age_seconds: NotRequired[_builtins.int]
+    """
+    A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
+    """
+    ssa_min_version: NotRequired[_builtins.int]
+    """
+    AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
+    """
+    ssa_version: NotRequired[_builtins.int]
+    """
+    AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
+    """
+    token_auth_method: NotRequired[_builtins.str]
+    """
+    Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
+    """
+    token_endpoint: NotRequired[_builtins.str]
+    """
+    The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
+    """
+
+@pulumi.input_type
+class Directory:
+    def __init__(__self__, *,
+                 client_id: Optional[_builtins.str] = None,
+                 issuer: Optional[_builtins.str] = None,
+                 jwks: Optional[Any] = None,
+                 jwks_file: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
+                 jwks_uri: Optional[_builtins.str] = None,
+                 scope: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
+                 software_statement: Optional[_builtins.str] = None,
+                 software_statement_file: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
+                 ssa_endpoint: Optional[_builtins.str] = None,
+                 ssa_fresh_seconds: Optional[_builtins.int] = None,
+                 ssa_max_age_seconds: Optional[_builtins.int] = None,
+                 ssa_min_version: Optional[_builtins.int] = None,
+                 ssa_version: Optional[_builtins.int] = None,
+                 token_auth_method: Optional[_builtins.str] = None,
+                 token_endpoint: Optional[_builtins.str] = None):
+        """
+        The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
+
+        :param _builtins.str client_id: The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
+        :param _builtins.str issuer: Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
+        :param Any jwks: The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
+        :param Union[_builtins.str, Sequence[_builtins.str]] jwks_file: A file holding `jwks` (read by the provider; only the path is in state).
+        :param _builtins.str jwks_uri: The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
+        :param Union[_builtins.str, Sequence[_builtins.str]] scope: Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
+        :param _builtins.str software_statement: An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
+        :param Union[_builtins.str, Sequence[_builtins.str]] software_statement_file: A file holding `softwareStatement` (read by the provider; only the path is in state).
+        :param _builtins.str ssa_endpoint: The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
+        :param _builtins.int ssa_fresh_seconds: BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
+        :param _builtins.int ssa_max_age_seconds: A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
+        :param _builtins.int ssa_min_version: AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
+        :param _builtins.int ssa_version: AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
+        :param _builtins.str token_auth_method: Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
+        :param _builtins.str token_endpoint: The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
+        """
+        if client_id is not None:
+            pulumi.set(__self__, "client_id", client_id)
+        if issuer is not None:
+            pulumi.set(__self__, "issuer", issuer)
+        if jwks is not None:
+            pulumi.set(__self__, "jwks", jwks)
+        if jwks_file is not None:
+            pulumi.set(__self__, "jwks_file", jwks_file)
+        if jwks_uri is not None:
+            pulumi.set(__self__, "jwks_uri", jwks_uri)
+        if scope is not None:
+            pulumi.set(__self__, "scope", scope)
+        if software_statement is not None:
+            pulumi.set(__self__, "software_statement", software_statement)
+        if software_statement_file is not None:
+            pulumi.set(__self__, "software_statement_file", software_statement_file)
+        if ssa_endpoint is not None:
+            pulumi.set(__self__, "ssa_endpoint", ssa_endpoint)
+        if ssa_fresh_seconds is not None:
+            pulumi.set(__self__, "ssa_fresh_seconds", ssa_fresh_seconds)
+        if ssa_max_age_seconds is not None:
+            pulumi.set(__self__, "ssa_max_age_seconds", ssa_max_age_seconds)
+        if ssa_min_version is not None:
+            pulumi.set(__self__, "ssa_min_version", ssa_min_version)
+        if ssa_version is not None:
+            pulumi.set(__self__, "ssa_version", ssa_version)
+        if token_auth_method is not None:
+            pulumi.set(__self__, "token_auth_method", token_auth_method)
+        if token_endpoint is not None:
+            pulumi.set(__self__, "token_endpoint", token_endpoint)
+
+    @_builtins.property
+    @pulumi.getter(name="clientId")
+    def client_id(self) -> Optional[_builtins.str]:
+        """
+        The client_id at the directory token endpoint (default: software.softwareId; BR: required, the SSA's software_client_id). See: RFC 7523 §3 (`sub`/`iss` of the client assertion); docs/regime-ofb-br.md
+        """
+        return pulumi.get(self, "client_id")
+
+    @client_id.setter
+    def client_id(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "client_id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def issuer(self) -> Optional[_builtins.str]:
+        """
+        Expected SSA `iss`. Default per regime: `"OpenBanking Ltd"`, `"cdr-register"`, the known OFB variants. See: RFC 7591 §2.3 (`iss` of the software statement); OBIE Directory "SSA claims"
+        """
+        return pulumi.get(self, "issuer")
+
+    @issuer.setter
+    def issuer(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "issuer", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def jwks(self) -> Optional[Any]:
+        """
+        The directory's JWKS inline (offline verification). See: RFC 7517 §5; RFC 7591 §2.3
+        """
+        return pulumi.get(self, "jwks")
+
+    @jwks.setter
+    def jwks(self, value: Optional[Any]):
+        pulumi.set(self, "jwks", value)
+
+    @_builtins.property
+    @pulumi.getter(name="jwksFile")
+    def jwks_file(self) -> Optional[Union[_builtins.str, Sequence[_builtins.str]]]:
+        """
+        A file holding `jwks` (read by the provider; only the path is in state).
+        """
+        return pulumi.get(self, "jwks_file")
+
+    @jwks_file.setter
+    def jwks_file(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
+        pulumi.set(self, "jwks_file", value)
+
+    @_builtins.property
+    @pulumi.getter(name="jwksUri")
+    def jwks_uri(self) -> Optional[_builtins.str]:
+        """
+        The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
+        """
+        return pulumi.get(self, "jwks_uri")
+
+    @jwks_uri.setter
+    def jwks_uri(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "jwks_uri", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def scope(self) -> Optional[Union[_builtins.str, Sequence[_builtins.str]]]:
+        """
+        Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
+        """
+        return pulumi.get(self, "scope")
+
+    @scope.setter
+    def scope(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
+        pulumi.set(self, "scope", value)
+
+    @_builtins.property
+    @pulumi.getter(name="softwareStatement")
+    def software_statement(self) -> Optional[_builtins.str]:
+        """
+        An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
+        """
+        return pulumi.get(self, "software_statement")
+
+    @software_statement.setter
+    def software_statement(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "software_statement", value)
+
+    @_builtins.property
+    @pulumi.getter(name="softwareStatementFile")
+    def software_statement_file(self) -> Optional[Union[_builtins.str, Sequence[_builtins.str]]]:
+        """
+        A file holding `softwareStatement` (read by the provider; only the path is in state).
+        """
+        return pulumi.get(self, "software_statement_file")
+
+    @software_statement_file.setter
+    def software_statement_file(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
+        pulumi.set(self, "software_statement_file", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ssaEndpoint")
+    def ssa_endpoint(self) -> Optional[_builtins.str]:
+        """
+        The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
+        """
+        return pulumi.get(self, "ssa_endpoint")
+
+    @ssa_endpoint.setter
+    def ssa_endpoint(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "ssa_endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ssaFreshSeconds")
+    def ssa_fresh_seconds(self) -> Optional[_builtins.int]:
+        """
+        BR: an SSA older than this by `iat` is refused before sending, seconds (default 300). See: Open Finance Brasil DCR (the SSA must be at most 5 minutes old); docs/regime-ofb-br.md
+        """
+        return pulumi.get(self, "ssa_fresh_seconds")
+
+    @ssa_fresh_seconds.setter
+    def ssa_fresh_seconds(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "ssa_fresh_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ssaMaxAgeSeconds")
+    def ssa_max_age_seconds(self) -> Optional[_builtins.int]:
+        """
+        A downloaded SSA is reused for this long, seconds (default UK/AU 300, BR 60), and never past half its lifetime before `exp`. See: RFC 7519 §4.1.4 (`exp`); docs/regime-cdr-au.md, docs/regime-ofb-br.md ("SSA freshness")
+        """
+        return pulumi.get(self, "ssa_max_age_seconds")
+
+    @ssa_max_age_seconds.setter
+    def ssa_max_age_seconds(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "ssa_max_age_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ssaMinVersion")
+    def ssa_min_version(self) -> Optional[_builtins.int]:
+        """
+        AU GetSSA `x-min-v` (default 3 while below x-v: a v3-only Register answers v3). See: CDR Register "GetSoftwareStatementAssertion" (`x-min-v` header); docs/regime-cdr-au.md
+        """
+        return pulumi.get(self, "ssa_min_version")
+
+    @ssa_min_version.setter
+    def ssa_min_version(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "ssa_min_version", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ssaVersion")
+    def ssa_version(self) -> Optional[_builtins.int]:
+        """
+        AU GetSSA `x-v` (default 4). See: CDR Register "GetSoftwareStatementAssertion" (`x-v` header); docs/regime-cdr-au.md
+        """
+        return pulumi.get(self, "ssa_version")
+
+    @ssa_version.setter
+    def ssa_version(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "ssa_version", value)
+
+    @_builtins.property
+    @pulumi.getter(name="tokenAuthMethod")
+    def token_auth_method(self) -> Optional[_builtins.str]:
+        """
+        Client authentication at the directory (default BR `tls_client_auth`, else `private_key_jwt`). See: RFC 7523 §2.2 (`private_key_jwt`); RFC 8705 §2.1 (`tls_client_auth`)
+        """
+        return pulumi.get(self, "token_auth_method")
+
+    @token_auth_method.setter
+    def token_auth_method(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "token_auth_method", value)
+
+    @_builtins.property
+    @pulumi.getter(name="tokenEndpoint")
+    def token_endpoint(self) -> Optional[_builtins.str]:
+        """
+        The directory's token endpoint: a client_credentials token for the SSA download, the client authenticated by `tokenAuthMethod`. Example: "https://matls-sso.openbanking.org.uk/as/token.oauth2" See: OBIE Directory "Obtain an access token" (RFC 6749 §4.4, RFC 7523 §2.2); CDR Register "Get Access Token"; docs/regime-ofb-br.md
+        """
+        return pulumi.get(self, "token_endpoint")
+
+    @token_endpoint.setter
+    def token_endpoint(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "token_endpoint", value)
+
+
 class DirectoryArgsDict(TypedDict):
     """
     The directory (SSA source). Optional only for `rfc7591` without a software statement. See: RFC 7591 §2.3 (software statement); OBIE Directory
@@ -1804,6 +4246,683 @@ class DirectoryArgs:
         pulumi.set(self, "token_endpoint", value)
 
 
+class RegistrationTemplateDict(TypedDict):
+    """
+    The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
+    """
+    profile: _builtins.str
+    """
+    As ClientRegistration's `profile`.
+    """
+    signing_key: 'SigningKeyDict'
+    """
+    As ClientRegistration's `signingKey`.
+    """
+    adopt: NotRequired['AdoptDict']
+    """
+    As ClientRegistration's `adopt`.
+    """
+    bank: NotRequired['BankDict']
+    """
+    As ClientRegistration's `bank`.
+    """
+    bank_profile: NotRequired[Union[_builtins.str, 'BankProfileDict']]
+    """
+    As ClientRegistration's `bankProfile`.
+    """
+    client: NotRequired['ClientDict']
+    """
+    As ClientRegistration's `client`.
+    """
+    directory: NotRequired['DirectoryDict']
+    """
+    As ClientRegistration's `directory`.
+    """
+    expiry_warning_days: NotRequired[_builtins.int]
+    """
+    As ClientRegistration's `expiryWarningDays`.
+    """
+    rotation_trigger: NotRequired[_builtins.str]
+    """
+    As ClientRegistration's `rotationTrigger`.
+    """
+    signing_private_key: NotRequired[Union[_builtins.str, Any]]
+    """
+    As ClientRegistration's `signingPrivateKey`.
+    """
+    software: NotRequired['SoftwareDict']
+    """
+    As ClientRegistration's `software`.
+    """
+    transport: NotRequired['TransportDict']
+    """
+    As ClientRegistration's `transport`.
+    """
+    transport_private_key: NotRequired[_builtins.str]
+    """
+    As ClientRegistration's `transportPrivateKey`.
+    """
+
+@pulumi.input_type
+class RegistrationTemplate:
+    def __init__(__self__, *,
+                 profile: _builtins.str,
+                 signing_key: 'SigningKey',
+                 adopt: Optional['Adopt'] = None,
+                 bank: Optional['Bank'] = None,
+                 bank_profile: Optional[Union[_builtins.str, 'BankProfile']] = None,
+                 client: Optional['Client'] = None,
+                 directory: Optional['Directory'] = None,
+                 expiry_warning_days: Optional[_builtins.int] = None,
+                 rotation_trigger: Optional[_builtins.str] = None,
+                 signing_private_key: Optional[Union[_builtins.str, Any]] = None,
+                 software: Optional['Software'] = None,
+                 transport: Optional['Transport'] = None,
+                 transport_private_key: Optional[_builtins.str] = None):
+        """
+        The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
+
+        :param _builtins.str profile: As ClientRegistration's `profile`.
+        :param 'SigningKey' signing_key: As ClientRegistration's `signingKey`.
+        :param 'Adopt' adopt: As ClientRegistration's `adopt`.
+        :param 'Bank' bank: As ClientRegistration's `bank`.
+        :param Union[_builtins.str, 'BankProfile'] bank_profile: As ClientRegistration's `bankProfile`.
+        :param 'Client' client: As ClientRegistration's `client`.
+        :param 'Directory' directory: As ClientRegistration's `directory`.
+        :param _builtins.int expiry_warning_days: As ClientRegistration's `expiryWarningDays`.
+        :param _builtins.str rotation_trigger: As ClientRegistration's `rotationTrigger`.
+        :param Union[_builtins.str, Any] signing_private_key: As ClientRegistration's `signingPrivateKey`.
+        :param 'Software' software: As ClientRegistration's `software`.
+        :param 'Transport' transport: As ClientRegistration's `transport`.
+        :param _builtins.str transport_private_key: As ClientRegistration's `transportPrivateKey`.
+        """
+        pulumi.set(__self__, "profile", profile)
+        pulumi.set(__self__, "signing_key", signing_key)
+        if adopt is not None:
+            pulumi.set(__self__, "adopt", adopt)
+        if bank is not None:
+            pulumi.set(__self__, "bank", bank)
+        if bank_profile is not None:
+            pulumi.set(__self__, "bank_profile", bank_profile)
+        if client is not None:
+            pulumi.set(__self__, "client", client)
+        if directory is not None:
+            pulumi.set(__self__, "directory", directory)
+        if expiry_warning_days is not None:
+            pulumi.set(__self__, "expiry_warning_days", expiry_warning_days)
+        if rotation_trigger is not None:
+            pulumi.set(__self__, "rotation_trigger", rotation_trigger)
+        if signing_private_key is not None:
+            pulumi.set(__self__, "signing_private_key", signing_private_key)
+        if software is not None:
+            pulumi.set(__self__, "software", software)
+        if transport is not None:
+            pulumi.set(__self__, "transport", transport)
+        if transport_private_key is not None:
+            pulumi.set(__self__, "transport_private_key", transport_private_key)
+
+    @_builtins.property
+    @pulumi.getter
+    def profile(self) -> _builtins.str:
+        """
+        As ClientRegistration's `profile`.
+        """
+        return pulumi.get(self, "profile")
+
+    @profile.setter
+    def profile(self, value: _builtins.str):
+        pulumi.set(self, "profile", value)
+
+    @_builtins.property
+    @pulumi.getter(name="signingKey")
+    def signing_key(self) -> 'SigningKey':
+        """
+        As ClientRegistration's `signingKey`.
+        """
+        return pulumi.get(self, "signing_key")
+
+    @signing_key.setter
+    def signing_key(self, value: 'SigningKey'):
+        pulumi.set(self, "signing_key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt(self) -> Optional['Adopt']:
+        """
+        As ClientRegistration's `adopt`.
+        """
+        return pulumi.get(self, "adopt")
+
+    @adopt.setter
+    def adopt(self, value: Optional['Adopt']):
+        pulumi.set(self, "adopt", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def bank(self) -> Optional['Bank']:
+        """
+        As ClientRegistration's `bank`.
+        """
+        return pulumi.get(self, "bank")
+
+    @bank.setter
+    def bank(self, value: Optional['Bank']):
+        pulumi.set(self, "bank", value)
+
+    @_builtins.property
+    @pulumi.getter(name="bankProfile")
+    def bank_profile(self) -> Optional[Union[_builtins.str, 'BankProfile']]:
+        """
+        As ClientRegistration's `bankProfile`.
+        """
+        return pulumi.get(self, "bank_profile")
+
+    @bank_profile.setter
+    def bank_profile(self, value: Optional[Union[_builtins.str, 'BankProfile']]):
+        pulumi.set(self, "bank_profile", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def client(self) -> Optional['Client']:
+        """
+        As ClientRegistration's `client`.
+        """
+        return pulumi.get(self, "client")
+
+    @client.setter
+    def client(self, value: Optional['Client']):
+        pulumi.set(self, "client", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def directory(self) -> Optional['Directory']:
+        """
+        As ClientRegistration's `directory`.
+        """
+        return pulumi.get(self, "directory")
+
+    @directory.setter
+    def directory(self, value: Optional['Directory']):
+        pulumi.set(self, "directory", value)
+
+    @_builtins.property
+    @pulumi.getter(name="expiryWarningDays")
+    def expiry_warning_days(self) -> Optional[_builtins.int]:
+        """
+        As ClientRegistration's `expiryWarningDays`.
+        """
+        return pulumi.get(self, "expiry_warning_days")
+
+    @expiry_warning_days.setter
+    def expiry_warning_days(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "expiry_warning_days", value)
+
+    @_builtins.property
+    @pulumi.getter(name="rotationTrigger")
+    def rotation_trigger(self) -> Optional[_builtins.str]:
+        """
+        As ClientRegistration's `rotationTrigger`.
+        """
+        return pulumi.get(self, "rotation_trigger")
+
+    @rotation_trigger.setter
+    def rotation_trigger(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "rotation_trigger", value)
+
+    @_builtins.property
+    @pulumi.getter(name="signingPrivateKey")
+    def signing_private_key(self) -> Optional[Union[_builtins.str, Any]]:
+        """
+        As ClientRegistration's `signingPrivateKey`.
+        """
+        return pulumi.get(self, "signing_private_key")
+
+    @signing_private_key.setter
+    def signing_private_key(self, value: Optional[Union[_builtins.str, Any]]):
+        pulumi.set(self, "signing_private_key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def software(self) -> Optional['Software']:
+        """
+        As ClientRegistration's `software`.
+        """
+        return pulumi.get(self, "software")
+
+    @software.setter
+    def software(self, value: Optional['Software']):
+        pulumi.set(self, "software", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def transport(self) -> Optional['Transport']:
+        """
+        As ClientRegistration's `transport`.
+        """
+        return pulumi.get(self, "transport")
+
+    @transport.setter
+    def transport(self, value: Optional['Transport']):
+        pulumi.set(self, "transport", value)
+
+    @_builtins.property
+    @pulumi.getter(name="transportPrivateKey")
+    def transport_private_key(self) -> Optional[_builtins.str]:
+        """
+        As ClientRegistration's `transportPrivateKey`.
+        """
+        return pulumi.get(self, "transport_private_key")
+
+    @transport_private_key.setter
+    def transport_private_key(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "transport_private_key", value)
+
+
+class RegistrationTemplateArgsDict(TypedDict):
+    """
+    The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
+    """
+    profile: pulumi.Input[_builtins.str]
+    """
+    As ClientRegistration's `profile`.
+    """
+    signing_key: pulumi.Input['SigningKeyArgsDict']
+    """
+    As ClientRegistration's `signingKey`.
+    """
+    adopt: NotRequired[pulumi.Input[Optional['AdoptArgsDict']]]
+    """
+    As ClientRegistration's `adopt`.
+    """
+    bank: NotRequired[pulumi.Input[Optional['BankArgsDict']]]
+    """
+    As ClientRegistration's `bank`.
+    """
+    bank_profile: NotRequired[pulumi.Input[Optional[Union[_builtins.str, 'BankProfileArgsDict']]]]
+    """
+    As ClientRegistration's `bankProfile`.
+    """
+    client: NotRequired[pulumi.Input[Optional['ClientArgsDict']]]
+    """
+    As ClientRegistration's `client`.
+    """
+    directory: NotRequired[pulumi.Input[Optional['DirectoryArgsDict']]]
+    """
+    As ClientRegistration's `directory`.
+    """
+    expiry_warning_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    As ClientRegistration's `expiryWarningDays`.
+    """
+    rotation_trigger: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    As ClientRegistration's `rotationTrigger`.
+    """
+    signing_private_key: NotRequired[pulumi.Input[Optional[Union[_builtins.str, Any]]]]
+    """
+    As ClientRegistration's `signingPrivateKey`.
+    """
+    software: NotRequired[pulumi.Input[Optional['SoftwareArgsDict']]]
+    """
+    As ClientRegistration's `software`.
+    """
+    transport: NotRequired[pulumi.Input[Optional['TransportArgsDict']]]
+    """
+    As ClientRegistration's `transport`.
+    """
+    transport_private_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    As ClientRegistration's `transportPrivateKey`.
+    """
+
+@pulumi.input_type
+class RegistrationTemplateArgs:
+    def __init__(__self__, *,
+                 profile: pulumi.Input[_builtins.str],
+                 signing_key: pulumi.Input['SigningKeyArgs'],
+                 adopt: pulumi.Input[Optional['AdoptArgs']] = None,
+                 bank: pulumi.Input[Optional['BankArgs']] = None,
+                 bank_profile: pulumi.Input[Optional[Union[_builtins.str, 'BankProfileArgs']]] = None,
+                 client: pulumi.Input[Optional['ClientArgs']] = None,
+                 directory: pulumi.Input[Optional['DirectoryArgs']] = None,
+                 expiry_warning_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
+                 signing_private_key: pulumi.Input[Optional[Union[_builtins.str, Any]]] = None,
+                 software: pulumi.Input[Optional['SoftwareArgs']] = None,
+                 transport: pulumi.Input[Optional['TransportArgs']] = None,
+                 transport_private_key: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        The inputs of a ClientRegistration, with `bank` optional: shared by every bank of a list.
+
+        :param pulumi.Input[_builtins.str] profile: As ClientRegistration's `profile`.
+        :param pulumi.Input['SigningKeyArgs'] signing_key: As ClientRegistration's `signingKey`.
+        :param pulumi.Input['AdoptArgs'] adopt: As ClientRegistration's `adopt`.
+        :param pulumi.Input['BankArgs'] bank: As ClientRegistration's `bank`.
+        :param pulumi.Input[Union[_builtins.str, 'BankProfileArgs']] bank_profile: As ClientRegistration's `bankProfile`.
+        :param pulumi.Input['ClientArgs'] client: As ClientRegistration's `client`.
+        :param pulumi.Input['DirectoryArgs'] directory: As ClientRegistration's `directory`.
+        :param pulumi.Input[_builtins.int] expiry_warning_days: As ClientRegistration's `expiryWarningDays`.
+        :param pulumi.Input[_builtins.str] rotation_trigger: As ClientRegistration's `rotationTrigger`.
+        :param pulumi.Input[Union[_builtins.str, Any]] signing_private_key: As ClientRegistration's `signingPrivateKey`.
+        :param pulumi.Input['SoftwareArgs'] software: As ClientRegistration's `software`.
+        :param pulumi.Input['TransportArgs'] transport: As ClientRegistration's `transport`.
+        :param pulumi.Input[_builtins.str] transport_private_key: As ClientRegistration's `transportPrivateKey`.
+        """
+        pulumi.set(__self__, "profile", profile)
+        pulumi.set(__self__, "signing_key", signing_key)
+        if adopt is not None:
+            pulumi.set(__self__, "adopt", adopt)
+        if bank is not None:
+            pulumi.set(__self__, "bank", bank)
+        if bank_profile is not None:
+            pulumi.set(__self__, "bank_profile", bank_profile)
+        if client is not None:
+            pulumi.set(__self__, "client", client)
+        if directory is not None:
+            pulumi.set(__self__, "directory", directory)
+        if expiry_warning_days is not None:
+            pulumi.set(__self__, "expiry_warning_days", expiry_warning_days)
+        if rotation_trigger is not None:
+            pulumi.set(__self__, "rotation_trigger", rotation_trigger)
+        if signing_private_key is not None:
+            pulumi.set(__self__, "signing_private_key", signing_private_key)
+        if software is not None:
+            pulumi.set(__self__, "software", software)
+        if transport is not None:
+            pulumi.set(__self__, "transport", transport)
+        if transport_private_key is not None:
+            pulumi.set(__self__, "transport_private_key", transport_private_key)
+
+    @_builtins.property
+    @pulumi.getter
+    def profile(self) -> pulumi.Input[_builtins.str]:
+        """
+        As ClientRegistration's `profile`.
+        """
+        return pulumi.get(self, "profile")
+
+    @profile.setter
+    def profile(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "profile", value)
+
+    @_builtins.property
+    @pulumi.getter(name="signingKey")
+    def signing_key(self) -> pulumi.Input['SigningKeyArgs']:
+        """
+        As ClientRegistration's `signingKey`.
+        """
+        return pulumi.get(self, "signing_key")
+
+    @signing_key.setter
+    def signing_key(self, value: pulumi.Input['SigningKeyArgs']):
+        pulumi.set(self, "signing_key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt(self) -> pulumi.Input[Optional['AdoptArgs']]:
+        """
+        As ClientRegistration's `adopt`.
+        """
+        return pulumi.get(self, "adopt")
+
+    @adopt.setter
+    def adopt(self, value: pulumi.Input[Optional['AdoptArgs']]):
+        pulumi.set(self, "adopt", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def bank(self) -> pulumi.Input[Optional['BankArgs']]:
+        """
+        As ClientRegistration's `bank`.
+        """
+        return pulumi.get(self, "bank")
+
+    @bank.setter
+    def bank(self, value: pulumi.Input[Optional['BankArgs']]):
+        pulumi.set(self, "bank", value)
+
+    @_builtins.property
+    @pulumi.getter(name="bankProfile")
+    def bank_profile(self) -> pulumi.Input[Optional[Union[_builtins.str, 'BankProfileArgs']]]:
+        """
+        As ClientRegistration's `bankProfile`.
+        """
+        return pulumi.get(self, "bank_profile")
+
+    @bank_profile.setter
+    def bank_profile(self, value: pulumi.Input[Optional[Union[_builtins.str, 'BankProfileArgs']]]):
+        pulumi.set(self, "bank_profile", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def client(self) -> pulumi.Input[Optional['ClientArgs']]:
+        """
+        As ClientRegistration's `client`.
+        """
+        return pulumi.get(self, "client")
+
+    @client.setter
+    def client(self, value: pulumi.Input[Optional['ClientArgs']]):
+        pulumi.set(self, "client", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def directory(self) -> pulumi.Input[Optional['DirectoryArgs']]:
+        """
+        As ClientRegistration's `directory`.
+        """
+        return pulumi.get(self, "directory")
+
+    @directory.setter
+    def directory(self, value: pulumi.Input[Optional['DirectoryArgs']]):
+        pulumi.set(self, "directory", value)
+
+    @_builtins.property
+    @pulumi.getter(name="expiryWarningDays")
+    def expiry_warning_days(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        As ClientRegistration's `expiryWarningDays`.
+        """
+        return pulumi.get(self, "expiry_warning_days")
+
+    @expiry_warning_days.setter
+    def expiry_warning_days(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "expiry_warning_days", value)
+
+    @_builtins.property
+    @pulumi.getter(name="rotationTrigger")
+    def rotation_trigger(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        As ClientRegistration's `rotationTrigger`.
+        """
+        return pulumi.get(self, "rotation_trigger")
+
+    @rotation_trigger.setter
+    def rotation_trigger(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "rotation_trigger", value)
+
+    @_builtins.property
+    @pulumi.getter(name="signingPrivateKey")
+    def signing_private_key(self) -> pulumi.Input[Optional[Union[_builtins.str, Any]]]:
+        """
+        As ClientRegistration's `signingPrivateKey`.
+        """
+        return pulumi.get(self, "signing_private_key")
+
+    @signing_private_key.setter
+    def signing_private_key(self, value: pulumi.Input[Optional[Union[_builtins.str, Any]]]):
+        pulumi.set(self, "signing_private_key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def software(self) -> pulumi.Input[Optional['SoftwareArgs']]:
+        """
+        As ClientRegistration's `software`.
+        """
+        return pulumi.get(self, "software")
+
+    @software.setter
+    def software(self, value: pulumi.Input[Optional['SoftwareArgs']]):
+        pulumi.set(self, "software", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def transport(self) -> pulumi.Input[Optional['TransportArgs']]:
+        """
+        As ClientRegistration's `transport`.
+        """
+        return pulumi.get(self, "transport")
+
+    @transport.setter
+    def transport(self, value: pulumi.Input[Optional['TransportArgs']]):
+        pulumi.set(self, "transport", value)
+
+    @_builtins.property
+    @pulumi.getter(name="transportPrivateKey")
+    def transport_private_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        As ClientRegistration's `transportPrivateKey`.
+        """
+        return pulumi.get(self, "transport_private_key")
+
+    @transport_private_key.setter
+    def transport_private_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "transport_private_key", value)
+
+
+class SigningKeyDict(TypedDict):
+    """
+    Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+    """
+    kid: _builtins.str
+    """
+    The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
+    """
+    alg: NotRequired[_builtins.str]
+    """
+    Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+    """
+    aws_kms: NotRequired['SigningKeyAwsKmsDict']
+    """
+    The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+    """
+    pkcs11: NotRequired['SigningKeyPkcs11Dict']
+    """
+    The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+    """
+    private_key: NotRequired[Union[_builtins.str, Any]]
+    """
+    PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+    """
+    private_key_file: NotRequired[Union[_builtins.str, Sequence[_builtins.str]]]
+    """
+    A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
+    """
+
+@pulumi.input_type
+class SigningKey:
+    def __init__(__self__, *,
+                 kid: _builtins.str,
+                 alg: Optional[_builtins.str] = None,
+                 aws_kms: Optional['SigningKeyAwsKms'] = None,
+                 pkcs11: Optional['SigningKeyPkcs11'] = None,
+                 private_key: Optional[Union[_builtins.str, Any]] = None,
+                 private_key_file: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None):
+        """
+        Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
+
+        :param _builtins.str kid: The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
+        :param _builtins.str alg: Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        :param 'SigningKeyAwsKms' aws_kms: The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+        :param 'SigningKeyPkcs11' pkcs11: The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+        :param Union[_builtins.str, Any] private_key: PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+        :param Union[_builtins.str, Sequence[_builtins.str]] private_key_file: A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
+        """
+        pulumi.set(__self__, "kid", kid)
+        if alg is not None:
+            pulumi.set(__self__, "alg", alg)
+        if aws_kms is not None:
+            pulumi.set(__self__, "aws_kms", aws_kms)
+        if pkcs11 is not None:
+            pulumi.set(__self__, "pkcs11", pkcs11)
+        if private_key is not None:
+            pulumi.set(__self__, "private_key", private_key)
+        if private_key_file is not None:
+            pulumi.set(__self__, "private_key_file", private_key_file)
+
+    @_builtins.property
+    @pulumi.getter
+    def kid(self) -> _builtins.str:
+        """
+        The kid the directory assigned to this key: the `kid` header of every JWT signed with it. A new kid keeps the client_id (docs/rotation.md). See: RFC 7515 §4.1.4 (`kid`); OBIE DCR 3.2 "Data Model" (request JWT header)
+        """
+        return pulumi.get(self, "kid")
+
+    @kid.setter
+    def kid(self, value: _builtins.str):
+        pulumi.set(self, "kid", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def alg(self) -> Optional[_builtins.str]:
+        """
+        Default `PS256`. A key in an HSM or KMS signs PS256 or ES256. See: RFC 7518 §3.1 (`alg`); OBIE DCR 3.2 "Data Model" (PS256, ES256)
+        """
+        return pulumi.get(self, "alg")
+
+    @alg.setter
+    def alg(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "alg", value)
+
+    @_builtins.property
+    @pulumi.getter(name="awsKms")
+    def aws_kms(self) -> Optional['SigningKeyAwsKms']:
+        """
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "aws_kms")
+
+    @aws_kms.setter
+    def aws_kms(self, value: Optional['SigningKeyAwsKms']):
+        pulumi.set(self, "aws_kms", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def pkcs11(self) -> Optional['SigningKeyPkcs11']:
+        """
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "pkcs11")
+
+    @pkcs11.setter
+    def pkcs11(self, value: Optional['SigningKeyPkcs11']):
+        pulumi.set(self, "pkcs11", value)
+
+    @_builtins.property
+    @pulumi.getter(name="privateKey")
+    def private_key(self) -> Optional[Union[_builtins.str, Any]]:
+        """
+        PKCS#8 PEM or a private JWK. Or `privateKeyFile`, or the `obdcr:signingPrivateKey` config secret. Secret however it is given; kept out of state's plain inputs. See: RFC 5208 (PKCS#8); RFC 7517 §4 (JWK); README "Secrets"
+        """
+        return pulumi.get(self, "private_key")
+
+    @private_key.setter
+    def private_key(self, value: Optional[Union[_builtins.str, Any]]):
+        pulumi.set(self, "private_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="privateKeyFile")
+    def private_key_file(self) -> Optional[Union[_builtins.str, Sequence[_builtins.str]]]:
+        """
+        A file holding the private key (read by the provider; only the path is in state). See: README "Secrets"
+        """
+        return pulumi.get(self, "private_key_file")
+
+    @private_key_file.setter
+    def private_key_file(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
+        pulumi.set(self, "private_key_file", value)
+
+
 class SigningKeyArgsDict(TypedDict):
     """
     Rotating it (a new kid, or a new key) keeps the client_id (docs/rotation.md). See: OBIE DCR 3.2 "Data Model" (the request JWT's signature); RFC 7523 §3 (client assertions)
@@ -1937,6 +5056,79 @@ class SigningKeyArgs:
         pulumi.set(self, "private_key_file", value)
 
 
+class SigningKeyAwsKmsDict(TypedDict):
+    """
+    The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+    """
+    key_id: _builtins.str
+    """
+    Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+    """
+    endpoint: NotRequired[_builtins.str]
+    """
+    Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+    """
+    region: NotRequired[_builtins.str]
+    """
+    Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+    """
+
+@pulumi.input_type
+class SigningKeyAwsKms:
+    def __init__(__self__, *,
+                 key_id: _builtins.str,
+                 endpoint: Optional[_builtins.str] = None,
+                 region: Optional[_builtins.str] = None):
+        """
+        The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
+
+        :param _builtins.str key_id: Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+        :param _builtins.str endpoint: Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+        :param _builtins.str region: Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+        """
+        pulumi.set(__self__, "key_id", key_id)
+        if endpoint is not None:
+            pulumi.set(__self__, "endpoint", endpoint)
+        if region is not None:
+            pulumi.set(__self__, "region", region)
+
+    @_builtins.property
+    @pulumi.getter(name="keyId")
+    def key_id(self) -> _builtins.str:
+        """
+        Key id, key ARN, alias name or alias ARN. The principal needs kms:Sign and kms:GetPublicKey. See: AWS KMS API Reference "Sign" and "GetPublicKey" (`KeyId`); docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "key_id")
+
+    @key_id.setter
+    def key_id(self, value: _builtins.str):
+        pulumi.set(self, "key_id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> Optional[_builtins.str]:
+        """
+        Another KMS endpoint (VPC endpoint, emulator); https, or http on 127.0.0.1 only. See: docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "endpoint")
+
+    @endpoint.setter
+    def endpoint(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def region(self) -> Optional[_builtins.str]:
+        """
+        Default: the AWS SDK's (AWS_REGION, profile). See: docs/signing.md "AWS KMS"
+        """
+        return pulumi.get(self, "region")
+
+    @region.setter
+    def region(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "region", value)
+
+
 class SigningKeyAwsKmsArgsDict(TypedDict):
     """
     The key is in AWS KMS (not with `privateKey` or `pkcs11`). See: docs/signing.md "AWS KMS"
@@ -2008,6 +5200,118 @@ class SigningKeyAwsKmsArgs:
     @region.setter
     def region(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "region", value)
+
+
+class SigningKeyPkcs11Dict(TypedDict):
+    """
+    The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+    """
+    module: _builtins.str
+    """
+    Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+    """
+    token_label: _builtins.str
+    """
+    The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+    """
+    key_id: NotRequired[_builtins.str]
+    """
+    CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+    """
+    key_label: NotRequired[_builtins.str]
+    """
+    CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+    """
+    pin_env: NotRequired[_builtins.str]
+    """
+    The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+    """
+
+@pulumi.input_type
+class SigningKeyPkcs11:
+    def __init__(__self__, *,
+                 module: _builtins.str,
+                 token_label: _builtins.str,
+                 key_id: Optional[_builtins.str] = None,
+                 key_label: Optional[_builtins.str] = None,
+                 pin_env: Optional[_builtins.str] = None):
+        """
+        The key is in a PKCS#11 token (not with `privateKey` or `awsKms`). See: docs/signing.md "PKCS#11"
+
+        :param _builtins.str module: Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+        :param _builtins.str token_label: The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+        :param _builtins.str key_id: CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+        :param _builtins.str key_label: CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+        :param _builtins.str pin_env: The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+        """
+        pulumi.set(__self__, "module", module)
+        pulumi.set(__self__, "token_label", token_label)
+        if key_id is not None:
+            pulumi.set(__self__, "key_id", key_id)
+        if key_label is not None:
+            pulumi.set(__self__, "key_label", key_label)
+        if pin_env is not None:
+            pulumi.set(__self__, "pin_env", pin_env)
+
+    @_builtins.property
+    @pulumi.getter
+    def module(self) -> _builtins.str:
+        """
+        Path of the token vendor's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`. See: PKCS#11 v2.40 §5.4 (C_Initialize); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "module")
+
+    @module.setter
+    def module(self, value: _builtins.str):
+        pulumi.set(self, "module", value)
+
+    @_builtins.property
+    @pulumi.getter(name="tokenLabel")
+    def token_label(self) -> _builtins.str:
+        """
+        The token's label. See: PKCS#11 v2.40 §3.2 (CK_TOKEN_INFO `label`); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "token_label")
+
+    @token_label.setter
+    def token_label(self, value: _builtins.str):
+        pulumi.set(self, "token_label", value)
+
+    @_builtins.property
+    @pulumi.getter(name="keyId")
+    def key_id(self) -> Optional[_builtins.str]:
+        """
+        CKA_ID of the private key, hex (or `keyLabel`). See: PKCS#11 v2.40 §4.7 (CKA_ID); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "key_id")
+
+    @key_id.setter
+    def key_id(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "key_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="keyLabel")
+    def key_label(self) -> Optional[_builtins.str]:
+        """
+        CKA_LABEL of the private key (or `keyId`). See: PKCS#11 v2.40 §4.4 (CKA_LABEL); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "key_label")
+
+    @key_label.setter
+    def key_label(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "key_label", value)
+
+    @_builtins.property
+    @pulumi.getter(name="pinEnv")
+    def pin_env(self) -> Optional[_builtins.str]:
+        """
+        The environment variable holding the user PIN (default `OBDCR_PKCS11_PIN`). See: PKCS#11 v2.40 §5.6 (C_Login, CKU_USER); docs/signing.md "PKCS#11"
+        """
+        return pulumi.get(self, "pin_env")
+
+    @pin_env.setter
+    def pin_env(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "pin_env", value)
 
 
 class SigningKeyPkcs11ArgsDict(TypedDict):
@@ -2122,6 +5426,58 @@ class SigningKeyPkcs11Args:
         pulumi.set(self, "pin_env", value)
 
 
+class SoftwareDict(TypedDict):
+    """
+    Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+    """
+    org_id: _builtins.str
+    """
+    The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
+    """
+    software_id: _builtins.str
+    """
+    The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
+    """
+
+@pulumi.input_type
+class Software:
+    def __init__(__self__, *,
+                 org_id: _builtins.str,
+                 software_id: _builtins.str):
+        """
+        Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
+
+        :param _builtins.str org_id: The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
+        :param _builtins.str software_id: The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
+        """
+        pulumi.set(__self__, "org_id", org_id)
+        pulumi.set(__self__, "software_id", software_id)
+
+    @_builtins.property
+    @pulumi.getter(name="orgId")
+    def org_id(self) -> _builtins.str:
+        """
+        The TPP's organisation id at the directory (AU: the brand id). A change registers anew (replace). Example: "0015800001041RHAAY" See: OBIE Directory "Software Statement Assertion" (`org_id`); docs/regime-cdr-au.md
+        """
+        return pulumi.get(self, "org_id")
+
+    @org_id.setter
+    def org_id(self, value: _builtins.str):
+        pulumi.set(self, "org_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="softwareId")
+    def software_id(self) -> _builtins.str:
+        """
+        The software's id at the directory (AU: the software product id; BR: the software statement id). A change registers anew (replace). Example: "2cfGqDWH4LgtDRHd5JtFp8" See: RFC 7591 §2 (`software_id`); OBIE DCR 3.2 "Data Model"
+        """
+        return pulumi.get(self, "software_id")
+
+    @software_id.setter
+    def software_id(self, value: _builtins.str):
+        pulumi.set(self, "software_id", value)
+
+
 class SoftwareArgsDict(TypedDict):
     """
     Optional only for `rfc7591` without a software statement. A change registers anew. See: RFC 7591 §2 (`software_id`)
@@ -2172,6 +5528,140 @@ class SoftwareArgs:
     @software_id.setter
     def software_id(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "software_id", value)
+
+
+class TransportDict(TypedDict):
+    """
+    Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+    """
+    ca: NotRequired[Union[_builtins.str, Sequence[_builtins.str]]]
+    """
+    CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
+    """
+    ca_file: NotRequired[Union[_builtins.str, Sequence[_builtins.str]]]
+    """
+    A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
+    """
+    cert: NotRequired[_builtins.str]
+    """
+    PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
+    """
+    cert_file: NotRequired[Union[_builtins.str, Sequence[_builtins.str]]]
+    """
+    A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
+    """
+    key: NotRequired[_builtins.str]
+    """
+    PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+    """
+    key_file: NotRequired[Union[_builtins.str, Sequence[_builtins.str]]]
+    """
+    A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
+    """
+
+@pulumi.input_type
+class Transport:
+    def __init__(__self__, *,
+                 ca: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
+                 ca_file: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
+                 cert: Optional[_builtins.str] = None,
+                 cert_file: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
+                 key: Optional[_builtins.str] = None,
+                 key_file: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None):
+        """
+        Renewing the certificate keeps the client_id; a new subject DN is PUT where the bank holds it. See: RFC 8705 §2 (mutual TLS); docs/rotation.md
+
+        :param Union[_builtins.str, Sequence[_builtins.str]] ca: CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
+        :param Union[_builtins.str, Sequence[_builtins.str]] ca_file: A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
+        :param _builtins.str cert: PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
+        :param Union[_builtins.str, Sequence[_builtins.str]] cert_file: A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
+        :param _builtins.str key: PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+        :param Union[_builtins.str, Sequence[_builtins.str]] key_file: A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
+        """
+        if ca is not None:
+            pulumi.set(__self__, "ca", ca)
+        if ca_file is not None:
+            pulumi.set(__self__, "ca_file", ca_file)
+        if cert is not None:
+            pulumi.set(__self__, "cert", cert)
+        if cert_file is not None:
+            pulumi.set(__self__, "cert_file", cert_file)
+        if key is not None:
+            pulumi.set(__self__, "key", key)
+        if key_file is not None:
+            pulumi.set(__self__, "key_file", key_file)
+
+    @_builtins.property
+    @pulumi.getter
+    def ca(self) -> Optional[Union[_builtins.str, Sequence[_builtins.str]]]:
+        """
+        CA certificate(s) to trust for the servers; default Node's store. Verification is always on. See: RFC 5280 (certificate path validation)
+        """
+        return pulumi.get(self, "ca")
+
+    @ca.setter
+    def ca(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
+        pulumi.set(self, "ca", value)
+
+    @_builtins.property
+    @pulumi.getter(name="caFile")
+    def ca_file(self) -> Optional[Union[_builtins.str, Sequence[_builtins.str]]]:
+        """
+        A file holding the CA certificate(s) to trust for the servers. See: RFC 5280
+        """
+        return pulumi.get(self, "ca_file")
+
+    @ca_file.setter
+    def ca_file(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
+        pulumi.set(self, "ca_file", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def cert(self) -> Optional[_builtins.str]:
+        """
+        PEM certificate (may include the chain). Or `certFile`. Renewing it keeps the client_id. See: RFC 8705 §2 (mutual TLS client authentication); OBIE "Certificate Profile" (OBWAC)
+        """
+        return pulumi.get(self, "cert")
+
+    @cert.setter
+    def cert(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "cert", value)
+
+    @_builtins.property
+    @pulumi.getter(name="certFile")
+    def cert_file(self) -> Optional[Union[_builtins.str, Sequence[_builtins.str]]]:
+        """
+        A file holding the PEM certificate (read by the provider; compared by its SHA-256, not its path). See: RFC 8705 §2; docs/rotation.md
+        """
+        return pulumi.get(self, "cert_file")
+
+    @cert_file.setter
+    def cert_file(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
+        pulumi.set(self, "cert_file", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def key(self) -> Optional[_builtins.str]:
+        """
+        PEM private key of the certificate. Or `keyFile`, or the `obdcr:transportKey` config secret. Secret however it is given. See: RFC 8705 §2; README "Secrets"
+        """
+        return pulumi.get(self, "key")
+
+    @key.setter
+    def key(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="keyFile")
+    def key_file(self) -> Optional[Union[_builtins.str, Sequence[_builtins.str]]]:
+        """
+        A file holding the certificate's PEM private key (read by the provider; only the path is in state). See: RFC 8705 §2; README "Secrets"
+        """
+        return pulumi.get(self, "key_file")
+
+    @key_file.setter
+    def key_file(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
+        pulumi.set(self, "key_file", value)
 
 
 class TransportArgsDict(TypedDict):

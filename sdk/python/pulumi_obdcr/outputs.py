@@ -13,12 +13,471 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from . import outputs
 
 __all__ = [
+    'DeclaredBank',
+    'DirectoryBank',
+    'DirectoryBankApiFamilies',
+    'DirectoryBankExcluded',
+    'MissingBank',
     'SigningKeyIdentity',
     'Substitution',
     'TransportCertificate',
 ]
+
+@pulumi.output_type
+class DeclaredBank(dict):
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "discoveryUrl":
+            suggest = "discovery_url"
+        elif key == "orgId":
+            suggest = "org_id"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in DeclaredBank. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        DeclaredBank.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        DeclaredBank.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 discovery_url: _builtins.str,
+                 id: _builtins.str,
+                 name: _builtins.str,
+                 org_id: _builtins.str):
+        """
+        :param _builtins.str discovery_url: The `discovery_url` member (wire name).
+        :param _builtins.str id: The `id` member (wire name).
+        :param _builtins.str name: The `name` member (wire name).
+        :param _builtins.str org_id: The `org_id` member (wire name).
+        """
+        pulumi.set(__self__, "discovery_url", discovery_url)
+        pulumi.set(__self__, "id", id)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "org_id", org_id)
+
+    @_builtins.property
+    @pulumi.getter(name="discoveryUrl")
+    def discovery_url(self) -> _builtins.str:
+        """
+        The `discovery_url` member (wire name).
+        """
+        return pulumi.get(self, "discovery_url")
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> _builtins.str:
+        """
+        The `id` member (wire name).
+        """
+        return pulumi.get(self, "id")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        The `name` member (wire name).
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter(name="orgId")
+    def org_id(self) -> _builtins.str:
+        """
+        The `org_id` member (wire name).
+        """
+        return pulumi.get(self, "org_id")
+
+
+@pulumi.output_type
+class DirectoryBank(dict):
+    def __init__(__self__, *,
+                 api_families: Sequence['outputs.DirectoryBankApiFamilies'],
+                 directory: _builtins.str,
+                 excluded: Sequence['outputs.DirectoryBankExcluded'],
+                 id: _builtins.str,
+                 industries: Sequence[_builtins.str],
+                 name: _builtins.str,
+                 org_id: _builtins.str,
+                 org_name: _builtins.str,
+                 roles: Sequence[_builtins.str],
+                 status: _builtins.str,
+                 status_detail: _builtins.str,
+                 discovery_url: Optional[_builtins.str] = None,
+                 issuer: Optional[_builtins.str] = None,
+                 last_updated: Optional[_builtins.str] = None,
+                 parent_id: Optional[_builtins.str] = None,
+                 retirement_date: Optional[_builtins.str] = None,
+                 superseded_by: Optional[_builtins.str] = None):
+        """
+        :param Sequence['DirectoryBankApiFamilies'] api_families: The `api_families` member (wire name).
+        :param _builtins.str directory: The `directory` member (wire name).
+        :param Sequence['DirectoryBankExcluded'] excluded: Empty: selected.
+        :param _builtins.str id: Stable key a registration is declared under: AuthorisationServerId, dataHolderBrandId, AS `Id`.
+        :param Sequence[_builtins.str] industries: The `industries` member (wire name).
+        :param _builtins.str name: Brand / customer-friendly name.
+        :param _builtins.str org_id: The `org_id` member (wire name).
+        :param _builtins.str org_name: The `org_name` member (wire name).
+        :param Sequence[_builtins.str] roles: Active roles of the organisation (BR role claims, UK PSD2 / trust framework roles).
+        :param _builtins.str status: The `status` member (wire name).
+        :param _builtins.str status_detail: The directory's own words for the status (org, role, server), for people.
+        :param _builtins.str discovery_url: The `discovery_url` member (wire name).
+        :param _builtins.str issuer: The issuer the list claims (BR `Issuer`); the discovery document's issuer is what counts.
+        :param _builtins.str last_updated: ISO timestamp of the entry's last change (AU `lastUpdated`), when the list gives one.
+        :param _builtins.str parent_id: The `parent_id` member (wire name).
+        :param _builtins.str retirement_date: ISO date (BR `RetirementDate`).
+        :param _builtins.str superseded_by: The `superseded_by` member (wire name).
+        """
+        pulumi.set(__self__, "api_families", api_families)
+        pulumi.set(__self__, "directory", directory)
+        pulumi.set(__self__, "excluded", excluded)
+        pulumi.set(__self__, "id", id)
+        pulumi.set(__self__, "industries", industries)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "org_id", org_id)
+        pulumi.set(__self__, "org_name", org_name)
+        pulumi.set(__self__, "roles", roles)
+        pulumi.set(__self__, "status", status)
+        pulumi.set(__self__, "status_detail", status_detail)
+        if discovery_url is not None:
+            pulumi.set(__self__, "discovery_url", discovery_url)
+        if issuer is not None:
+            pulumi.set(__self__, "issuer", issuer)
+        if last_updated is not None:
+            pulumi.set(__self__, "last_updated", last_updated)
+        if parent_id is not None:
+            pulumi.set(__self__, "parent_id", parent_id)
+        if retirement_date is not None:
+            pulumi.set(__self__, "retirement_date", retirement_date)
+        if superseded_by is not None:
+            pulumi.set(__self__, "superseded_by", superseded_by)
+
+    @_builtins.property
+    @pulumi.getter(name="apiFamilies")
+    def api_families(self) -> Sequence['outputs.DirectoryBankApiFamilies']:
+        """
+        The `api_families` member (wire name).
+        """
+        return pulumi.get(self, "api_families")
+
+    @_builtins.property
+    @pulumi.getter
+    def directory(self) -> _builtins.str:
+        """
+        The `directory` member (wire name).
+        """
+        return pulumi.get(self, "directory")
+
+    @_builtins.property
+    @pulumi.getter
+    def excluded(self) -> Sequence['outputs.DirectoryBankExcluded']:
+        """
+        Empty: selected.
+        """
+        return pulumi.get(self, "excluded")
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> _builtins.str:
+        """
+        Stable key a registration is declared under: AuthorisationServerId, dataHolderBrandId, AS `Id`.
+        """
+        return pulumi.get(self, "id")
+
+    @_builtins.property
+    @pulumi.getter
+    def industries(self) -> Sequence[_builtins.str]:
+        """
+        The `industries` member (wire name).
+        """
+        return pulumi.get(self, "industries")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        Brand / customer-friendly name.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter(name="orgId")
+    def org_id(self) -> _builtins.str:
+        """
+        The `org_id` member (wire name).
+        """
+        return pulumi.get(self, "org_id")
+
+    @_builtins.property
+    @pulumi.getter(name="orgName")
+    def org_name(self) -> _builtins.str:
+        """
+        The `org_name` member (wire name).
+        """
+        return pulumi.get(self, "org_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def roles(self) -> Sequence[_builtins.str]:
+        """
+        Active roles of the organisation (BR role claims, UK PSD2 / trust framework roles).
+        """
+        return pulumi.get(self, "roles")
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> _builtins.str:
+        """
+        The `status` member (wire name).
+        """
+        return pulumi.get(self, "status")
+
+    @_builtins.property
+    @pulumi.getter(name="statusDetail")
+    def status_detail(self) -> _builtins.str:
+        """
+        The directory's own words for the status (org, role, server), for people.
+        """
+        return pulumi.get(self, "status_detail")
+
+    @_builtins.property
+    @pulumi.getter(name="discoveryUrl")
+    def discovery_url(self) -> Optional[_builtins.str]:
+        """
+        The `discovery_url` member (wire name).
+        """
+        return pulumi.get(self, "discovery_url")
+
+    @_builtins.property
+    @pulumi.getter
+    def issuer(self) -> Optional[_builtins.str]:
+        """
+        The issuer the list claims (BR `Issuer`); the discovery document's issuer is what counts.
+        """
+        return pulumi.get(self, "issuer")
+
+    @_builtins.property
+    @pulumi.getter(name="lastUpdated")
+    def last_updated(self) -> Optional[_builtins.str]:
+        """
+        ISO timestamp of the entry's last change (AU `lastUpdated`), when the list gives one.
+        """
+        return pulumi.get(self, "last_updated")
+
+    @_builtins.property
+    @pulumi.getter(name="parentId")
+    def parent_id(self) -> Optional[_builtins.str]:
+        """
+        The `parent_id` member (wire name).
+        """
+        return pulumi.get(self, "parent_id")
+
+    @_builtins.property
+    @pulumi.getter(name="retirementDate")
+    def retirement_date(self) -> Optional[_builtins.str]:
+        """
+        ISO date (BR `RetirementDate`).
+        """
+        return pulumi.get(self, "retirement_date")
+
+    @_builtins.property
+    @pulumi.getter(name="supersededBy")
+    def superseded_by(self) -> Optional[_builtins.str]:
+        """
+        The `superseded_by` member (wire name).
+        """
+        return pulumi.get(self, "superseded_by")
+
+
+@pulumi.output_type
+class DirectoryBankApiFamilies(dict):
+    def __init__(__self__, *,
+                 complete: _builtins.bool,
+                 family: _builtins.str,
+                 version: _builtins.str,
+                 major: Optional[_builtins.int] = None):
+        """
+        :param _builtins.bool complete: The `complete` member (wire name).
+        :param _builtins.str family: The `family` member (wire name).
+        :param _builtins.str version: The `version` member (wire name).
+        :param _builtins.int major: The `major` member (wire name).
+        """
+        pulumi.set(__self__, "complete", complete)
+        pulumi.set(__self__, "family", family)
+        pulumi.set(__self__, "version", version)
+        if major is not None:
+            pulumi.set(__self__, "major", major)
+
+    @_builtins.property
+    @pulumi.getter
+    def complete(self) -> _builtins.bool:
+        """
+        The `complete` member (wire name).
+        """
+        return pulumi.get(self, "complete")
+
+    @_builtins.property
+    @pulumi.getter
+    def family(self) -> _builtins.str:
+        """
+        The `family` member (wire name).
+        """
+        return pulumi.get(self, "family")
+
+    @_builtins.property
+    @pulumi.getter
+    def version(self) -> _builtins.str:
+        """
+        The `version` member (wire name).
+        """
+        return pulumi.get(self, "version")
+
+    @_builtins.property
+    @pulumi.getter
+    def major(self) -> Optional[_builtins.int]:
+        """
+        The `major` member (wire name).
+        """
+        return pulumi.get(self, "major")
+
+
+@pulumi.output_type
+class DirectoryBankExcluded(dict):
+    """
+    Empty: selected.
+    """
+    def __init__(__self__, *,
+                 code: _builtins.str,
+                 detail: _builtins.str):
+        """
+        Empty: selected.
+
+        :param _builtins.str code: The `code` member (wire name).
+        :param _builtins.str detail: The `detail` member (wire name).
+        """
+        pulumi.set(__self__, "code", code)
+        pulumi.set(__self__, "detail", detail)
+
+    @_builtins.property
+    @pulumi.getter
+    def code(self) -> _builtins.str:
+        """
+        The `code` member (wire name).
+        """
+        return pulumi.get(self, "code")
+
+    @_builtins.property
+    @pulumi.getter
+    def detail(self) -> _builtins.str:
+        """
+        The `detail` member (wire name).
+        """
+        return pulumi.get(self, "detail")
+
+
+@pulumi.output_type
+class MissingBank(dict):
+    """
+    A declared bank the list no longer selects.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "discoveryUrl":
+            suggest = "discovery_url"
+        elif key == "orgId":
+            suggest = "org_id"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in MissingBank. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        MissingBank.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        MissingBank.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 action: _builtins.str,
+                 discovery_url: _builtins.str,
+                 id: _builtins.str,
+                 name: _builtins.str,
+                 org_id: _builtins.str,
+                 why: _builtins.str):
+        """
+        A declared bank the list no longer selects.
+
+        :param _builtins.str action: `kept` or `deleted`.
+        :param _builtins.str discovery_url: The `discovery_url` member (wire name).
+        :param _builtins.str id: The `id` member (wire name).
+        :param _builtins.str name: The `name` member (wire name).
+        :param _builtins.str org_id: The `org_id` member (wire name).
+        :param _builtins.str why: Why it is not selected any more.
+        """
+        pulumi.set(__self__, "action", action)
+        pulumi.set(__self__, "discovery_url", discovery_url)
+        pulumi.set(__self__, "id", id)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "org_id", org_id)
+        pulumi.set(__self__, "why", why)
+
+    @_builtins.property
+    @pulumi.getter
+    def action(self) -> _builtins.str:
+        """
+        `kept` or `deleted`.
+        """
+        return pulumi.get(self, "action")
+
+    @_builtins.property
+    @pulumi.getter(name="discoveryUrl")
+    def discovery_url(self) -> _builtins.str:
+        """
+        The `discovery_url` member (wire name).
+        """
+        return pulumi.get(self, "discovery_url")
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> _builtins.str:
+        """
+        The `id` member (wire name).
+        """
+        return pulumi.get(self, "id")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        The `name` member (wire name).
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter(name="orgId")
+    def org_id(self) -> _builtins.str:
+        """
+        The `org_id` member (wire name).
+        """
+        return pulumi.get(self, "org_id")
+
+    @_builtins.property
+    @pulumi.getter
+    def why(self) -> _builtins.str:
+        """
+        Why it is not selected any more.
+        """
+        return pulumi.get(self, "why")
+
 
 @pulumi.output_type
 class SigningKeyIdentity(dict):
