@@ -9,6 +9,7 @@ import { type ResolvedDirectory, resolveDirectory } from "../core/directory/reso
 import type { SsaView } from "../core/directory/ssa_view.js";
 import { InvalidInputError } from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
+import { signingKeyIdentity } from "../core/material.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import type { TokenResponse } from "../core/schemas/responses.js";
@@ -21,6 +22,7 @@ import {
   verifySsa,
 } from "../http/directory.js";
 import { type HttpResponse, type TlsMaterial, tlsMaterialOf } from "../http/transport_types.js";
+import { checkPublishedFirst } from "../lifecycle/prepare.js";
 import type { RegistrationOutcome } from "../lifecycle/registration.js";
 import { signerFor } from "../signers/index.js";
 import { REDACTED, redact } from "./redact.js";
@@ -123,6 +125,8 @@ export async function tokenStep(
   const { out } = rt;
   const r = need.resolved;
   const key = await signerFor(params.signing_key, rt.ctx);
+  // As in createRegistration: an unpublished key is refused before the token request it would sign.
+  await checkPublishedFirst(params, await signingKeyIdentity(key), tlsOf(params), rt.ctx);
   const form = await directoryTokenForm(
     { token_endpoint: need.token_endpoint, client_id: r.client_id, scope: r.scope, key, auth: r.token_auth },
     rt.ctx.now(),

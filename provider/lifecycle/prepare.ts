@@ -40,7 +40,7 @@ import type { JwksSource } from "../http/dcr.js";
 import { getSsa, verifySsa } from "../http/directory.js";
 import { discover } from "../http/discovery.js";
 import { fetchJwks } from "../http/jwks.js";
-import { describePublication } from "../http/own_side.js";
+import { assertKeyPublished, describePublication } from "../http/own_side.js";
 import { type TlsMaterial, tlsMaterialOf } from "../http/transport_types.js";
 import { signerFor } from "../signers/index.js";
 
@@ -112,6 +112,23 @@ export function downloadSsa(
   });
 }
 
+/**
+ * Refuse a signing key the directory does not publish before the directory token request (signed
+ * with that key) and before any registration request, when configuration says where the directory
+ * publishes the software's keys (`directory.software_jwks_endpoint`). Without it the place is only
+ * learnt from the SSA, whose download needs the token: the directory's refusal is the first word.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `signing_key`): not published under its kid.
+ */
+export async function checkPublishedFirst(
+  params: RegistrationParams,
+  identity: SigningKeyIdentity,
+  tls: TlsMaterial,
+  ctx: ObDcrContext,
+): Promise<void> {
+  const uri = params.directory?.software_jwks_endpoint;
+  if (uri) await assertKeyPublished(ctx, uri, tls, identity);
+}
+
 export async function prepare(
   input: RegistrationParamsInput,
   ctx: ObDcrContext,
@@ -133,6 +150,8 @@ export async function prepare(
   const identity = await signingKeyIdentity(key);
   validateTransportMaterial(params.transport, ctx.now());
   const tls: TlsMaterial = tlsMaterialOf(params.transport);
+  // First request of a create/update: the directory signs nothing for a key it does not publish.
+  if (opts.fetch_ssa) await checkPublishedFirst(params, identity, tls, ctx);
   const ssa_pending = opts.fetch_ssa ? startSsa(params, key, tls, ctx) : undefined;
   let discovery: DiscoveryDocument | undefined;
   if (params.bank.discovery_url) {

@@ -300,7 +300,7 @@ export async function checkSigningKeyPublished(
   const t = params.transport;
   const key = await signerFor(params.signing_key, ctx);
   const p = { params, key, identity: await signingKeyIdentity(key), tls: tlsMaterialOf(t) };
-  let uri = opts.software_jwks_endpoint;
+  let uri = opts.software_jwks_endpoint ?? params.directory?.software_jwks_endpoint;
   let revoked: string | undefined;
   if (!uri && p.params.directory && p.params.software) {
     const { claims } = await obtainSsa(p, ctx);

@@ -98,6 +98,14 @@ export interface DirectoryArgs {
    */
   jwksUri?: In<string>;
   /**
+   * Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`;
+   * AU: the software product's `jwks_uri`). When given, the signing key is checked against it before
+   * the directory token request: a key the directory does not publish is refused before any request.
+   * @example "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks"
+   * @see OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+   */
+  softwareJwksEndpoint?: In<string>;
+  /**
    * The directory's JWKS inline (offline verification).
    * @see RFC 7517 §5; RFC 7591 §2.3
    */

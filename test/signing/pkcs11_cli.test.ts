@@ -44,11 +44,12 @@ beforeAll(async () => {
   });
 });
 
-const pkcs11Config = (name: string, signing: Record<string, unknown>) =>
+const pkcs11Config = (name: string, signing: Record<string, unknown>, over: Record<string, unknown> = {}) =>
   writeConfig(
     dir,
     `${name}.yaml`,
     cliConfig(sb, "sandbox-bank", {
+      ...over,
       signing_key: {
         private_key_file: undefined,
         ...signing,
@@ -158,9 +159,53 @@ describe("CLI with a key in a PKCS#11 token", () => {
     expect(await counts()).toEqual(before);
   });
 
-  // A new key's publication can only be learnt from the directory, whose token endpoint is the first
-  // request; it refuses the assertion (invalid_client, field signing_key). The bank sees its
-  // discovery GET (fetched in parallel) and nothing else.
+  // With directory.software_jwks_endpoint the key is checked against the directory's software JWKS
+  // first: the only requests are GETs of that JWKS. No directory token, no SSA, nothing at the bank.
+  const jwksFirst = () => ({ directory: { software_jwks_endpoint: sb.sw.software_jwks_endpoint } });
+  const notKeystore = (o: Record<string, number>) =>
+    Object.entries(o).filter(([route]) => !/^GET \/keystore\/\{org_id\}\/\{name\}\.jwks$/.test(route));
+  it.each<[string, string, string, RegExp]>([
+    ["register", "hsm-unpublished", "unpublished", /does not publish this key nor kid hsm-unpublished/],
+    ["register", "hsm-es", "unpublished", /publishes kid hsm-es with another public key/],
+    ["run", "hsm-unpublished", "unpublished", /does not publish this key nor kid hsm-unpublished/],
+  ])(
+    "%s, kid %s with token key %s, directory.software_jwks_endpoint given: OBDCR_INVALID_INPUT signing_key before any request",
+    async (verb, kid, label, message) => {
+      const dirBefore = await sb.admin.requests("directory");
+      const bankBefore = await sb.admin.requests("sandbox-bank");
+      const cfg = pkcs11Config(
+        `first-${verb}-${kid}`,
+        { kid, alg: "ES256", pkcs11: { key_label: label } },
+        jwksFirst(),
+      );
+      const r = await run(cfg, token.pin, [verb]);
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      const err = json(r).error ?? json(r);
+      expect(err).toMatchObject({ code: "OBDCR_INVALID_INPUT", field: "signing_key" });
+      expect(err.message).toMatch(message);
+      expectNoPin(r);
+      const dirAfter = await sb.admin.requests("directory");
+      // The software JWKS was read (the check is real), nothing else reached the directory or the bank.
+      expect(total(dirAfter)).toBeGreaterThan(total(dirBefore));
+      expect(notKeystore(dirAfter)).toEqual(notKeystore(dirBefore));
+      expect(await sb.admin.requests("sandbox-bank")).toEqual(bankBefore);
+    },
+  );
+
+  it("the published key with directory.software_jwks_endpoint given: registers", async () => {
+    const cfg = pkcs11Config(
+      "first-ok",
+      { kid: "hsm-es", alg: "ES256", pkcs11: { key_label: "es" } },
+      jwksFirst(),
+    );
+    const r = await run(cfg, token.pin);
+    expect(r.code, r.stderr).toBe(0);
+    expect(typeof json(r).client_id).toBe("string");
+  });
+
+  // Without directory.software_jwks_endpoint, a new key's publication can only be learnt from the
+  // directory, whose token endpoint is the first request; it refuses the assertion (invalid_client,
+  // field signing_key). The bank sees its discovery GET (fetched in parallel) and nothing else.
   it("a key the directory does not publish under the kid: refused naming signing_key, no registration request", async () => {
     const before = await bankWrites();
     const cfg = pkcs11Config("unpublished", {

@@ -30,6 +30,7 @@ beforeAll(async () => {
     { label: "ps", id: "01", type: "rsa:2048" },
     { label: "es", id: "02", type: "EC:prime256v1" },
     { label: "es-next", id: "03", type: "EC:prime256v1" },
+    { label: "unpublished", id: "04", type: "EC:prime256v1" },
   ]);
   sb = await startTestSandbox({ dataDir: join(dir, "sandbox"), banks: ["uk-bank", "rat-bank"] });
   for (const [id, kid, alg] of [
@@ -117,6 +118,39 @@ describe("dynamic resource ObClientRegistration with a PKCS#11 key", () => {
     expect([await bankWrites("uk-bank"), await bankWrites("rat-bank")]).toEqual(before);
     expect(await sb.admin.requests("directory")).toEqual(dirBefore);
     expect(await held("uk-bank")).toEqual([]);
+    expectPinNowhere(text);
+  });
+
+  // directory.softwareJwksEndpoint: the token key is compared with the directory's software JWKS
+  // before the directory token request; only GETs of that JWKS are sent.
+  it("a token key the directory does not publish (softwareJwksEndpoint given): up fails with OBDCR_INVALID_INPUT naming signingKey; no token, SSA or bank request", async () => {
+    process.env[PIN_ENV] = token.pin;
+    const kept = new Map(declared);
+    const uk = declared.get("ps")!;
+    declared.clear();
+    declared.set("bad", {
+      ...uk,
+      directory: { ...(uk.directory as object), softwareJwksEndpoint: sb.sw.software_jwks_endpoint } as never,
+      signingKey: hsmKey("hsm-unpublished", "ES256", { keyLabel: "unpublished" }) as never,
+    });
+    const notKeystore = (o: Record<string, number>) =>
+      Object.entries(o).filter(([route]) => !/^GET \/keystore\/\{org_id\}\/\{name\}\.jwks$/.test(route));
+    const dirBefore = await sb.admin.requests("directory");
+    const banksBefore = [await sb.admin.requests("uk-bank"), await sb.admin.requests("rat-bank")];
+    let text = "";
+    try {
+      await expect(stack.up({ onOutput: (s) => (text += s) })).rejects.toThrow();
+    } finally {
+      declared.clear();
+      for (const [k, v] of kept) declared.set(k, v);
+    }
+    expect(text).toContain("OBDCR_INVALID_INPUT");
+    expect(text).toMatch(/signingKey|signing_key/);
+    expect(text).toContain("does not publish this key nor kid hsm-unpublished");
+    const dirAfter = await sb.admin.requests("directory");
+    expect(notKeystore(dirAfter)).toEqual(notKeystore(dirBefore));
+    expect(JSON.stringify(dirAfter)).not.toEqual(JSON.stringify(dirBefore)); // the JWKS was read
+    expect([await sb.admin.requests("uk-bank"), await sb.admin.requests("rat-bank")]).toEqual(banksBefore);
     expectPinNowhere(text);
   });
 

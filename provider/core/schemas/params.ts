@@ -165,6 +165,13 @@ export const DirectoryParams = z
     /** An SSA given inline (offline use); no download happens. */
     software_statement: z.string().min(1).optional(),
     jwks_uri: EndpointUrl.optional(),
+    /**
+     * Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`;
+     * AU: the software product's `jwks_uri`). When given, the signing key is checked against it
+     * before the directory token request, so an unpublished key is refused before anything is signed
+     * for the directory or the bank.
+     */
+    software_jwks_endpoint: EndpointUrl.optional(),
     /** Inline directory JWKS (offline SSA verification). */
     jwks: Jwks.optional(),
     /** Expected SSA `iss`. Default per regime: `OpenBanking Ltd`, `cdr-register`, the known OFB variants. */

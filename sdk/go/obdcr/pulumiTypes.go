@@ -3167,6 +3167,8 @@ type Directory struct {
 	JwksUri *string `pulumi:"jwksUri"`
 	// Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
 	Scope interface{} `pulumi:"scope"`
+	// Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+	SoftwareJwksEndpoint *string `pulumi:"softwareJwksEndpoint"`
 	// An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
 	SoftwareStatement *string `pulumi:"softwareStatement"`
 	// A file holding `softwareStatement` (read by the provider; only the path is in state).
@@ -3212,6 +3214,8 @@ type DirectoryArgs struct {
 	JwksUri pulumi.StringPtrInput `pulumi:"jwksUri"`
 	// Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
 	Scope pulumi.Input `pulumi:"scope"`
+	// Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+	SoftwareJwksEndpoint pulumi.StringPtrInput `pulumi:"softwareJwksEndpoint"`
 	// An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
 	SoftwareStatement pulumi.StringPtrInput `pulumi:"softwareStatement"`
 	// A file holding `softwareStatement` (read by the provider; only the path is in state).
@@ -3338,6 +3342,11 @@ func (o DirectoryOutput) JwksUri() pulumi.StringPtrOutput {
 // Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
 func (o DirectoryOutput) Scope() pulumi.AnyOutput {
 	return o.ApplyT(func(v Directory) interface{} { return v.Scope }).(pulumi.AnyOutput)
+}
+
+// Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+func (o DirectoryOutput) SoftwareJwksEndpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Directory) *string { return v.SoftwareJwksEndpoint }).(pulumi.StringPtrOutput)
 }
 
 // An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
@@ -3467,6 +3476,16 @@ func (o DirectoryPtrOutput) Scope() pulumi.AnyOutput {
 		}
 		return v.Scope
 	}).(pulumi.AnyOutput)
+}
+
+// Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+func (o DirectoryPtrOutput) SoftwareJwksEndpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Directory) *string {
+		if v == nil {
+			return nil
+		}
+		return v.SoftwareJwksEndpoint
+	}).(pulumi.StringPtrOutput)
 }
 
 // An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)

@@ -815,6 +815,10 @@ export interface Directory {
      */
     scope?: string | string[];
     /**
+     * Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+     */
+    softwareJwksEndpoint?: string;
+    /**
      * An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
      */
     softwareStatement?: string;
@@ -880,6 +884,10 @@ export interface DirectoryArgs {
      * Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
      */
     scope?: pulumi.Input<string | pulumi.Input<string>[] | undefined>;
+    /**
+     * Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+     */
+    softwareJwksEndpoint?: pulumi.Input<string | undefined>;
     /**
      * An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
      */

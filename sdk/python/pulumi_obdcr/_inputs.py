@@ -3646,6 +3646,10 @@ class DirectoryDict(TypedDict):
     """
     Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
     """
+    software_jwks_endpoint: NotRequired[_builtins.str]
+    """
+    Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+    """
     software_statement: NotRequired[_builtins.str]
     """
     An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
@@ -3692,6 +3696,7 @@ class Directory:
                  jwks_file: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
                  jwks_uri: Optional[_builtins.str] = None,
                  scope: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
+                 software_jwks_endpoint: Optional[_builtins.str] = None,
                  software_statement: Optional[_builtins.str] = None,
                  software_statement_file: Optional[Union[_builtins.str, Sequence[_builtins.str]]] = None,
                  ssa_endpoint: Optional[_builtins.str] = None,
@@ -3710,6 +3715,7 @@ class Directory:
         :param Union[_builtins.str, Sequence[_builtins.str]] jwks_file: A file holding `jwks` (read by the provider; only the path is in state).
         :param _builtins.str jwks_uri: The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
         :param Union[_builtins.str, Sequence[_builtins.str]] scope: Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
+        :param _builtins.str software_jwks_endpoint: Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
         :param _builtins.str software_statement: An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
         :param Union[_builtins.str, Sequence[_builtins.str]] software_statement_file: A file holding `softwareStatement` (read by the provider; only the path is in state).
         :param _builtins.str ssa_endpoint: The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
@@ -3732,6 +3738,8 @@ class Directory:
             pulumi.set(__self__, "jwks_uri", jwks_uri)
         if scope is not None:
             pulumi.set(__self__, "scope", scope)
+        if software_jwks_endpoint is not None:
+            pulumi.set(__self__, "software_jwks_endpoint", software_jwks_endpoint)
         if software_statement is not None:
             pulumi.set(__self__, "software_statement", software_statement)
         if software_statement_file is not None:
@@ -3822,6 +3830,18 @@ class Directory:
     @scope.setter
     def scope(self, value: Optional[Union[_builtins.str, Sequence[_builtins.str]]]):
         pulumi.set(self, "scope", value)
+
+    @_builtins.property
+    @pulumi.getter(name="softwareJwksEndpoint")
+    def software_jwks_endpoint(self) -> Optional[_builtins.str]:
+        """
+        Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+        """
+        return pulumi.get(self, "software_jwks_endpoint")
+
+    @software_jwks_endpoint.setter
+    def software_jwks_endpoint(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "software_jwks_endpoint", value)
 
     @_builtins.property
     @pulumi.getter(name="softwareStatement")
@@ -3960,6 +3980,10 @@ class DirectoryArgsDict(TypedDict):
     """
     Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
     """
+    software_jwks_endpoint: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+    """
     software_statement: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
@@ -4006,6 +4030,7 @@ class DirectoryArgs:
                  jwks_file: pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]] = None,
                  jwks_uri: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]] = None,
+                 software_jwks_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  software_statement: pulumi.Input[Optional[_builtins.str]] = None,
                  software_statement_file: pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]] = None,
                  ssa_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
@@ -4024,6 +4049,7 @@ class DirectoryArgs:
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] jwks_file: A file holding `jwks` (read by the provider; only the path is in state).
         :param pulumi.Input[_builtins.str] jwks_uri: The directory's JWKS, to verify the SSA's signature (AU: the Register's SSA JWKS, not the IdP's). Example: "https://keystore.openbanking.org.uk/keystore/openbanking.jwks" See: RFC 7591 §2.3 (the software statement is a signed JWT); docs/regime-cdr-au.md
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] scope: Directory token scope. Default per regime: `ASPSPReadAccess TPPReadAccess AuthoritiesReadAccess`, `cdr-register:read`, `directory:software`. See: RFC 6749 §3.3; OBIE Directory "Obtain an access token"; CDR Register "Get Access Token"
+        :param pulumi.Input[_builtins.str] software_jwks_endpoint: Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
         :param pulumi.Input[_builtins.str] software_statement: An SSA given inline (no download). A new one is sent to the bank with a PUT. See: RFC 7591 §2.3 (software statement); OBIE DCR 3.2 "Data Model" (`software_statement`)
         :param pulumi.Input[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]] software_statement_file: A file holding `softwareStatement` (read by the provider; only the path is in state).
         :param pulumi.Input[_builtins.str] ssa_endpoint: The SSA API, with the regime's template variables: UK `{org_id}`, `{software_id}`; AU `{brand_id}`, `{software_product_id}`; BR `{org_id}`, `{software_statement_id}`. Example: "https://matls-ssaapi.openbanking.org.uk/api/v2/tpp/{org_id}/ssa/{software_id}" See: OBIE Directory "Software Statement Assertion"; CDR Register "GetSoftwareStatementAssertion"; docs/regime-ofb-br.md
@@ -4046,6 +4072,8 @@ class DirectoryArgs:
             pulumi.set(__self__, "jwks_uri", jwks_uri)
         if scope is not None:
             pulumi.set(__self__, "scope", scope)
+        if software_jwks_endpoint is not None:
+            pulumi.set(__self__, "software_jwks_endpoint", software_jwks_endpoint)
         if software_statement is not None:
             pulumi.set(__self__, "software_statement", software_statement)
         if software_statement_file is not None:
@@ -4136,6 +4164,18 @@ class DirectoryArgs:
     @scope.setter
     def scope(self, value: pulumi.Input[Optional[Union[_builtins.str, Sequence[pulumi.Input[_builtins.str]]]]]):
         pulumi.set(self, "scope", value)
+
+    @_builtins.property
+    @pulumi.getter(name="softwareJwksEndpoint")
+    def software_jwks_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Where the directory publishes this software's public keys (the SSA's `software_jwks_endpoint`; AU: the software product's `jwks_uri`). When given, the signing key is checked against it before the directory token request: a key the directory does not publish is refused before any request. Example: "https://keystore.openbanking.org.uk/0015800001041REAAY/2P3vBHSMV8R6FiWdqE3GyI.jwks" See: OBIE Directory "Software Statement Assertion" (`software_jwks_endpoint`); docs/signing.md
+        """
+        return pulumi.get(self, "software_jwks_endpoint")
+
+    @software_jwks_endpoint.setter
+    def software_jwks_endpoint(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "software_jwks_endpoint", value)
 
     @_builtins.property
     @pulumi.getter(name="softwareStatement")
