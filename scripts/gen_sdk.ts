@@ -125,6 +125,19 @@ async function goModule(dir: string, goEnv: NodeJS.ProcessEnv): Promise<void> {
 }
 
 /**
+ * The hand-written module of the Python SDK (scripts/sdk_extra/python/_engine_exit.py: no
+ * KeyboardInterrupt traceback below a failed `up`), installed when the package is imported.
+ */
+function pythonExtras(pkg: string): void {
+  cpSync(join(repoRoot, "scripts", "sdk_extra", "python", "_engine_exit.py"), join(pkg, "_engine_exit.py"));
+  const init = join(pkg, "__init__.py");
+  writeFileSync(
+    init,
+    `${readFileSync(init, "utf8")}\n# Not generated (scripts/gen_sdk.ts): a failed up ends without a KeyboardInterrupt traceback.\nfrom . import _engine_exit\n_engine_exit.install()\n`,
+  );
+}
+
+/**
  * Generates every SDK into `<out>/<language>` (each directory replaced as a whole). `goEnv` is
  * added to the environment of `go mod tidy` (the tests pass GOPROXY=off: nothing downloads).
  */
@@ -142,6 +155,7 @@ export async function generateSdks(
       const fresh = join(work, language);
       await exec(gen, ["--schema", file, "--language", language, "--out", fresh]);
       if (language === "go") await goModule(join(fresh, "obdcr"), goEnv);
+      if (language === "python") pythonExtras(join(fresh, "pulumi_obdcr"));
       // Replace, not overlay: a type removed from the schema disappears from the SDK.
       rmSync(join(out, language), { recursive: true, force: true });
       mkdirSync(out, { recursive: true });

@@ -45,3 +45,7 @@ _utilities.register(
 ]
 """
 )
+
+# Not generated (scripts/gen_sdk.ts): a failed up ends without a KeyboardInterrupt traceback.
+from . import _engine_exit
+_engine_exit.install()
