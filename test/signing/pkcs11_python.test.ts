@@ -121,10 +121,11 @@ beforeAll(async () => {
     }),
   );
   writeFileSync(join(project, "__main__.py"), PROGRAM);
-  const { signingKey: _file, ...reg } = pulumiArgs(sb, "sandbox-bank") as unknown as Record<string, never>;
+  // The key file's settings out (the key is the token's), where the keys are published in.
+  const { signingKey: _file, ...reg } = pulumiArgs(sb, "sandbox-bank") as unknown as Record<string, object>;
   const registration = {
-    ...(reg as Record<string, unknown>),
-    directory: { ...(reg.directory as object), softwareJwksEndpoint: sb.sw.software_jwks_endpoint },
+    ...reg,
+    directory: { ...reg.directory, softwareJwksEndpoint: sb.sw.software_jwks_endpoint },
   };
   await ok(["stack", "init", "dev"]);
   await ok(["config", "set", "registration", JSON.stringify(registration)]);
