@@ -4,13 +4,15 @@
 // PATH when it has one. Each face (TypeScript dynamic resource, plugin from TypeScript, Python,
 // YAML) reaches a real `up` at the sandbox, a second `up` that changes nothing, a redirect URI
 // change that is an update, and `destroy`; the CLI quick start registers without `--state` and the
-// registration is then imported into the YAML stack as documented. One sandbox and one tarball
+// registration is then imported into the YAML stack as documented. The plugin from TypeScript uses
+// the generated Node SDK @ob-dcr/obdcr, packed by `npm run sdk:pack` and installed from that tarball. One sandbox and one tarball
 // serve every face; the faces run one after the other. Needs `npm run build` and `npm run setup`.
 import { execFileSync } from "node:child_process";
 import {
   appendFileSync,
   copyFileSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -27,9 +29,11 @@ import { camelKeys } from "../../provider/lifecycle/inputs.js";
 import type { SandboxManifest } from "../../sandbox/index.js";
 import { cliInfo, DEMO_PASSPHRASE } from "../../scripts/lib/pulumi_stack.js";
 import { need, toolchain } from "../../scripts/lib/toolchain.js";
+import { packNodeSdk } from "../../scripts/pack_node_sdk.js";
 import {
   describeRun,
   nodeOnlyBin,
+  type PackageJson,
   ROOT,
   type RunResult,
   repoLock,
@@ -101,6 +105,8 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
   const pylib = path.join(tmp, "pylib");
   let sb: TestSandbox;
   let tarball: string;
+  /** The Node SDK as published (`npm run sdk:pack`), installed for `npm install @ob-dcr/obdcr`. */
+  let sdkTarball: { file: string; pkg: PackageJson };
   let baseEnv: NodeJS.ProcessEnv;
   let pulumiEnv: NodeJS.ProcessEnv;
   const node20 = oldNode();
@@ -118,11 +124,18 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
         ? (JSON.parse(readFileSync(path.join(cwd, "package.json"), "utf8")) as Record<string, unknown>)
         : {};
       const { dependencies: d0, devDependencies: dev0, ...manifest } = have;
-      const deps = new Set(Object.keys((d0 ?? {}) as object).filter((n) => n !== "ob-dcr"));
+      const deps = new Set(
+        Object.keys((d0 ?? {}) as object).filter((n) => n !== "ob-dcr" && n !== sdkTarball.pkg.name),
+      );
+      let withSdk = Object.keys((d0 ?? {}) as object).includes(sdkTarball.pkg.name);
       for (const spec of names) {
         const at = spec.lastIndexOf("@");
         const [name, range] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
         if (name === "ob-dcr") continue; // the tarball, always
+        if (name === sdkTarball.pkg.name) {
+          withSdk = true; // its own packed tarball
+          continue;
+        }
         const version = lock.packages[`node_modules/${name}`]?.version;
         if (!version) throw new Error(`npm install ${spec}: not in the repository's package-lock.json`);
         if (range && !version.startsWith(`${range}.`) && version !== range)
@@ -133,6 +146,7 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
         dir: cwd,
         manifest: { name: path.basename(cwd), ...manifest },
         tarball,
+        tarballs: withSdk ? [sdkTarball] : [],
         dependencies: [...deps],
         devDependencies: Object.keys((dev0 ?? {}) as object),
       });
@@ -216,6 +230,11 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
       await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], ROOT),
     );
     tarball = path.join(packDir, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
+    // The documented way to have the Node SDK before it is on npm (docs/languages.md).
+    sdkTarball = {
+      file: await packNodeSdk(packDir),
+      pkg: JSON.parse(readFileSync(path.join(ROOT, "sdk", "nodejs", "package.json"), "utf8")) as PackageJson,
+    };
     sb = await startTestSandbox({
       dataDir: path.join(tmp, "sandbox"),
       banks: [
@@ -322,14 +341,17 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
     await destroy(pulumi, ["ts-bank"]);
   });
 
-  it("TypeScript with the plugin: a wrong kid is named as the program spells it; then the lifecycle", async () => {
+  it("TypeScript with the plugin, through the Node SDK @ob-dcr/obdcr from its packed tarball: a wrong kid is named as the program spells it; then the lifecycle", async () => {
     const dir = project("plugin-ts");
     writeFileSync(
       path.join(dir, "Pulumi.yaml"),
       `${TS_PULUMI_YAML("plugin-ts")}${docBlock("README.md", "plugin-yaml").text}\n`,
     );
     writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
-    writeFileSync(path.join(dir, "index.ts"), docBlock("docs/languages.md", "plugin-ts-program").text);
+    const program = docBlock("docs/languages.md", "plugin-ts-program").text;
+    expect(program).toContain('from "@ob-dcr/obdcr"'); // the SDK, not a hand-declared CustomResource
+    expect(program).not.toContain("CustomResource");
+    writeFileSync(path.join(dir, "index.ts"), program);
     writeFileSync(
       path.join(dir, "package.json"),
       JSON.stringify({
@@ -339,7 +361,17 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
       }),
     );
     const env = { ...pulumiEnv };
-    await runBlock(docBlock("README.md", "typescript").text, dir, env, installers);
+    await runBlock(docBlock("docs/languages.md", "plugin-ts").text, dir, env, installers);
+    // Installed from the tarball (a copy, compiled JavaScript and declarations), not linked to sdk/.
+    const sdk = path.join(dir, "node_modules", "@ob-dcr", "obdcr");
+    expect(lstatSync(sdk).isSymbolicLink()).toBe(false);
+    expect(existsSync(path.join(sdk, "index.js")) && existsSync(path.join(sdk, "index.d.ts"))).toBe(true);
+    expect(existsSync(path.join(sdk, "clientRegistration.ts"))).toBe(false);
+    // The program type-checks against the SDK's declarations, as the user's editor sees them.
+    ok(
+      "tsc --noEmit",
+      await run(path.join(dir, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", dir], { cwd: dir, env }),
+    );
     const pulumi = pulumiIn(dir, env);
     ok("stack init", await pulumi("stack", "init", "dev"));
     const reg = registration("plugin-bank") as { signingKey: { kid: string } };

@@ -114,6 +114,8 @@ export interface ProjectSpec {
   /** Packages taken from the repo's install, at the version the repo has. */
   dependencies?: string[];
   devDependencies?: string[];
+  /** More packed packages, installed from their tarball like ob-dcr (the Node SDK @ob-dcr/obdcr). */
+  tarballs?: { file: string; pkg: PackageJson }[];
 }
 
 /** Writes package.json and package-lock.json for `npm ci --offline`. */
@@ -129,7 +131,13 @@ export function writeOfflineProject(spec: ProjectSpec): void {
     return `^${version}`;
   };
   const ranges = (names: string[] = []) => Object.fromEntries(names.map((n) => [n, range(n)]));
-  const dependencies = { [ob.name]: tarballRef, ...ranges(spec.dependencies) };
+  const fileRef = (f: string) => `file:${path.relative(spec.dir, f).split(path.sep).join("/")}`;
+  const extra = spec.tarballs ?? [];
+  const dependencies = {
+    [ob.name]: tarballRef,
+    ...Object.fromEntries(extra.map((t) => [t.pkg.name, fileRef(t.file)])),
+    ...ranges(spec.dependencies),
+  };
   const devDependencies = ranges(spec.devDependencies);
   const manifest = { ...spec.manifest, dependencies, devDependencies };
   writeFileSync(path.join(spec.dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -149,7 +157,16 @@ export function writeOfflineProject(spec: ProjectSpec): void {
       engines: ob.engines,
     },
   };
+  for (const t of extra)
+    packages[`node_modules/${t.pkg.name}`] = {
+      version: t.pkg.version,
+      resolved: fileRef(t.file),
+      integrity: sha512(t.file),
+      license: t.pkg.license,
+      dependencies: t.pkg.dependencies,
+    };
   const wanted = [
+    ...extra.flatMap((t) => Object.keys(t.pkg.dependencies ?? {})),
     ...(spec.dependencies ?? []),
     ...(spec.devDependencies ?? []),
     ...Object.keys(ob.dependencies ?? {}),
