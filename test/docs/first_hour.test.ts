@@ -467,6 +467,15 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
         { cwd: dir, env },
       ),
     );
+    // A failed up shows the typed error and no Python traceback (the engine's shutdown SIGINT).
+    const kid = (sb.manifest as SandboxManifest).orgs[0]!.softwares[0]!.signing.kid;
+    ok("config", await pulumi("config", "set", "--path", "software.kid", "not-the-kid"));
+    const wrong = await pulumi("up", "--yes");
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stdout + wrong.stderr).toMatch(/OBDCR_REGISTRATION_REJECTED: .*fix signingKey/);
+    expect(wrong.stdout + wrong.stderr).not.toMatch(/KeyboardInterrupt|Traceback/);
+    expect(await held("py-bank")).toEqual([]);
+    ok("config", await pulumi("config", "set", "--path", "software.kid", kid));
     await lifecycle(pulumi, ["py-bank"], () =>
       pulumi("config", "set", "--path", "redirectUris[0]", CALLBACK2),
     );
