@@ -118,11 +118,18 @@ const bankWrites = async () =>
     .filter(([route]) => !route.startsWith("GET "))
     .reduce((a, [, n]) => a + n, 0);
 
-const kmsConfig = (name: string, kid: string, alg: string, keyId: string) =>
+const kmsConfig = (
+  name: string,
+  kid: string,
+  alg: string,
+  keyId: string,
+  over: Record<string, unknown> = {},
+) =>
   writeConfig(
     dir,
     `${name}.yaml`,
     cliConfig(sb, "sandbox-bank", {
+      ...over,
       signing_key: {
         private_key_file: undefined,
         kid,
@@ -157,6 +164,22 @@ describe("CLI with a key in AWS KMS (local-kms)", () => {
     expect(json(r).error.message).toContain("32-byte salt");
     expect(writes(await sb.admin.requests("directory"))).toBe(dirBefore);
     expect(await bankWrites()).toBe(bankBefore);
+  });
+
+  it("a KMS key the directory publishes under another kid (directory.software_jwks_endpoint given): OBDCR_INVALID_INPUT signing_key, only the software JWKS read", async () => {
+    const dirBefore = writes(await sb.admin.requests("directory"));
+    const bankBefore = await sb.admin.requests("sandbox-bank");
+    // Key es2 is published under kid kms-es2, and signs here under kid kms-es.
+    const r = await register(
+      kmsConfig("unpublished", "kms-es", "ES256", keys.es2!, {
+        directory: { software_jwks_endpoint: sb.sw.software_jwks_endpoint },
+      }),
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(json(r).error).toMatchObject({ code: "OBDCR_INVALID_INPUT", field: "signing_key" });
+    expect(json(r).error.message).toContain("publishes this key under kid kms-es2, not under kid kms-es");
+    expect(writes(await sb.admin.requests("directory"))).toBe(dirBefore);
+    expect(await sb.admin.requests("sandbox-bank")).toEqual(bankBefore);
   });
 
   it("a key that does not exist: key_not_found naming signing_key.aws_kms.key_id, nothing sent", async () => {
