@@ -20,8 +20,16 @@ export interface CheckResult {
   notes: Note[];
 }
 
-/** Validate inputs (every failure with its property), and add what diff needs: material and bank capabilities. */
-export async function check(lc: Lifecycle, news: Props): Promise<CheckResult> {
+/**
+ * Validate inputs (every failure with its property), and add what diff needs: material and bank
+ * capabilities. `prefetch`: a registration that does not exist yet (no recorded inputs) starts the
+ * reads its create will need; one that exists sends nothing from `check`.
+ */
+export async function check(
+  lc: Lifecycle,
+  news: Props,
+  opts: { prefetch?: boolean } = {},
+): Promise<CheckResult> {
   const inputs = declared(news);
   const failures: CheckResult["failures"] = [];
   const notes: Note[] = [];
@@ -49,7 +57,7 @@ export async function check(lc: Lifecycle, news: Props): Promise<CheckResult> {
       }
       return { inputs: news, failures, notes };
     }
-    if (!JSON.stringify([params.bank, params.directory, params.transport]).includes(UNKNOWN))
+    if (opts.prefetch && !JSON.stringify([params.bank, params.directory, params.transport]).includes(UNKNOWN))
       prefetch(r.data, lc.ctx);
     const d = await derivedFrom(lc, r.data, params);
     Object.assign(extra, d.derived);

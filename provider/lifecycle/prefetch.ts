@@ -1,6 +1,6 @@
 /**
  * Reads a create will need that do not depend on the engine's step order, started when `check`
- * sees a registration: the engine checks every resource of a program first and then runs at most
+ * sees a registration that does not exist yet: the engine checks every resource of a program first and then runs at most
  * `--parallel` steps at once, so each create would otherwise wait for these in its own step.
  * GETs only (a preview runs `check` too and must change nothing, anywhere); the directory token
  * and the SSA stay with the first create. A hint, never a requirement: a failure is dropped and

@@ -135,7 +135,9 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     const { props: n, paths } = plain(news);
     // Private keys travel apart (secret), as in the dynamic resource: kid, cert and CA stay readable.
     const split = splitPrivateKeys(n) ?? n;
-    const r = await lifecycle.check(lc(), split).catch((e) => Promise.reject(worded(e, "create")));
+    const r = await lifecycle
+      .check(lc(), split, { prefetch: Object.keys(o).length === 0 })
+      .catch((e) => Promise.reject(worded(e, "create")));
     say(r.notes);
     const hint = nextClientIdHint(o, { ...r.inputs, clientIdHintSeed: seedOf(urn) });
     const inputs = hint ? { ...r.inputs, clientIdHint: hint } : r.inputs;

@@ -71,7 +71,9 @@ export const registrationProvider = {
   },
 
   async check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    const r = await lifecycle.check(lc(), news).catch((e) => Promise.reject(worded(e, "create")));
+    const r = await lifecycle
+      .check(lc(), news, { prefetch: Object.keys(olds ?? {}).length === 0 })
+      .catch((e) => Promise.reject(worded(e, "create")));
     say(r.notes);
     const hint = nextClientIdHint(olds, { ...news, ...r.inputs });
     return { inputs: hint ? { ...r.inputs, clientIdHint: hint } : r.inputs, failures: r.failures };

@@ -78,10 +78,9 @@ describe("lifecycle operations", () => {
     const olds = (await lifecycle.create(lc(), props("rat-bank"))).outs;
     // A new PS256 key under the same kid: one the directory does not publish.
     // As the engine hands update its inputs: checked (the material identities recorded).
-    // Checked without prefetch: the count below is the update's own requests.
     const news = (
       await lifecycle.check(
-        { ...lc(), ctx: createContext({ transport: { prefetch: false } }) },
+        lc(),
         props("rat-bank", {
           signingKey: { kid: sb.sw.signing.kid, alg: "PS256", privateKeyFile: freshKeyFile() },
           client: { scope: "openid accounts payments" },
