@@ -117,7 +117,10 @@ describe("the native plugin from the installed npm package", () => {
     };
     expect(schema.name).toBe("obdcr");
     expect(schema.version).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
-    expect(Object.keys(schema.resources)).toEqual(["obdcr:index:ClientRegistration"]);
+    expect(Object.keys(schema.resources).sort()).toEqual([
+      "obdcr:index:BankRegistrations",
+      "obdcr:index:ClientRegistration",
+    ]);
   });
 
   it("`pulumi up` finds the plugin through Pulumi.yaml and registers; `pulumi import <client_id>` then no change; `pulumi destroy` deletes", async () => {
