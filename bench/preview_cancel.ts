@@ -25,10 +25,15 @@ export interface PreviewCancelRun {
   n: number;
   latency_ms: number;
   preview: RequestsByMethod;
-  /** The `up` was killed (SIGKILL, process group) once every bank had seen its check-time GET. */
+  /**
+   * The `up` was killed (SIGKILL, the CLI's process group) once its creates had begun: the
+   * directory's token request in flight (held back 5 s), every check made so far prefetched.
+   */
   cancelled_up: RequestsByMethod & {
     /** Banks that received a check-time (prefetch) request before the kill. */
     banks_prefetched: number;
+    /** ms from the start of `up` to the kill. */
+    killed_after_ms: number;
     /** Requests at the banks after the kill settled: POST /register there = a registration. */
     registrations_left: number;
   };
@@ -99,8 +104,10 @@ async function until(what: string, ms: number, test: () => Promise<boolean>): Pr
 
 /**
  * A preview of n new registrations, then an `up` of them killed after the checks: the directory's
- * token endpoint is held back (5 s) so that no create can reach a bank before the kill, which
- * comes once every bank has received its check-time GET.
+ * token endpoint is held back (5 s) so that no create can reach a bank before the kill, which comes
+ * once creates have begun (the token request arrived). The engine interleaves checks and creates
+ * (a YAML program's later resources are checked as earlier creates finish), so some banks may not
+ * have been checked yet; the count says how many were.
  */
 export async function previewCancelCell(
   sb: BenchSandbox,
@@ -123,16 +130,22 @@ export async function previewCancelCell(
     { kind: "latency", ms: latency },
     { kind: "latency", ms: 5_000, path: "/as/token.oauth2" },
   ]);
+  const t0 = performance.now();
   const up = p.run(["up", "--yes", "--skip-preview"], true);
   const exited = p.done(up);
   const prefetched = async () =>
     (await sb.requests(names)).banks.filter((b) => Object.keys(b).length > 0).length;
   try {
-    await until("every bank's check-time request", 120_000, async () => (await prefetched()) === n);
+    await until("the first create's token request", 120_000, async () => {
+      const r = await byMethod(sb, names);
+      return r.directory_tokens > 0 && (await prefetched()) > 0;
+    });
   } finally {
-    // The CLI, its language host and the plugin: the whole process group, at once.
+    // The CLI and its language host (their process group); the plugin has a group of its own and
+    // must end by itself when its engine is gone.
     if (up.pid) process.kill(-up.pid, "SIGKILL");
   }
+  const killed_after_ms = performance.now() - t0;
   await exited;
   const banks_prefetched = await prefetched();
   // Anything still in flight would land within the held-back token's delay.
@@ -142,6 +155,6 @@ export async function previewCancelCell(
     n,
     latency_ms: latency,
     preview,
-    cancelled_up: { ...after, banks_prefetched, registrations_left: after.register_posts },
+    cancelled_up: { ...after, banks_prefetched, killed_after_ms, registrations_left: after.register_posts },
   };
 }

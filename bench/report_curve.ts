@@ -98,9 +98,11 @@ export function curveVerdicts(r: BenchResults): string[] {
     out.push(
       `- A preview of ${pc.n} new registrations (plugin, YAML program) sent **${pc.preview.changing} POST/PUT/DELETE** ` +
         `(target 0: ${met(pc.preview.changing === 0)}) and ${gets} GETs (${f1(gets / pc.n)} per registration: the check-time prefetch)`,
-      `- An \`up\` of ${pc.n} killed (SIGKILL, whole process group) once all ${pc.cancelled_up.banks_prefetched} banks had their ` +
-        `check-time GET: **${pc.cancelled_up.registrations_left} registrations** at the banks, ${pc.cancelled_up.changing} ` +
-        `POST/PUT/DELETE anywhere (${pc.cancelled_up.directory_tokens} directory token requests) (target 0 registrations: ${met(pc.cancelled_up.registrations_left === 0)})`,
+      `- An \`up\` of ${pc.n} new registrations killed (SIGKILL of the CLI's process group) ${f0(pc.cancelled_up.killed_after_ms)} ms in, once its creates ` +
+        `had begun (the directory's token request in flight, held back 5 s) and ${pc.cancelled_up.banks_prefetched} banks had had their check-time GET: ` +
+        `**${pc.cancelled_up.registrations_left} registrations** at the banks, ${pc.cancelled_up.changing} POST/PUT/DELETE anywhere ` +
+        `(${pc.cancelled_up.directory_tokens} directory token requests) (target 0 registrations: ${met(pc.cancelled_up.registrations_left === 0)}); ` +
+        "the plugin, in a process group of its own, ended with its engine",
     );
   }
   return out;
