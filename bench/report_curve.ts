@@ -58,6 +58,14 @@ export function curveVerdicts(r: BenchResults): string[] {
   for (const face of ["plugin", "dynamic"] as const) {
     const lo = shareAt(s, face, n50);
     if (!lo) continue;
+    const before50 = shareAt(r.baseline?.curve_shares ?? [], face, n50);
+    if (before50)
+      out.push(
+        `- ${face === "plugin" ? "Plugin" : "Dynamic resource"}: our share of \`up\` at N = ${n50}, per registration: ` +
+          `${f1(lo.wall_ms_per_registration)} ms wall, ${lo.engine_cpu_ms_per_registration === null ? "?" : f1(lo.engine_cpu_ms_per_registration)} ms engine CPU; ` +
+          `before (${r.baseline!.label}): ${f1(before50.wall_ms_per_registration)} ms wall, ` +
+          `${before50.engine_cpu_ms_per_registration === null ? "?" : f1(before50.engine_cpu_ms_per_registration)} ms engine CPU`,
+      );
     for (const n of [200, 500]) {
       const hi = shareAt(s, face, n);
       if (!hi) continue;
