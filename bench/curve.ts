@@ -4,13 +4,13 @@
 // and the provider's CPU and the state one resource takes, and at one N what a preview sends.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ObClientRegistration } from "../provider/pulumi.js";
 import { localStack } from "../scripts/lib/pulumi_stack.js";
 import { pulumiArgs } from "../test/support/params.js";
+import { type CriticalPath, criticalPath } from "./critical_path.js";
 import { hookEnv, NATIVE_TYPE, NOOP_TYPE, PluginResource, pluginStack } from "./native_cells.js";
-import { hostUsage, NoopResource } from "./pulumi_cells.js";
+import { hostUsage, NoopResource, noopProvider } from "./pulumi_cells.js";
 import { flowCell } from "./run.js";
 import { type BenchSandbox, bankNames } from "./sandbox.js";
 import { childrenCpuMs } from "./scale.js";
@@ -29,13 +29,9 @@ export interface CurvePoint {
   provider_cpu_ms: number | null;
   /** Mean bytes of one resource in the stack's state (compact JSON, as `pulumi stack export`). */
   state_bytes_per_resource: number | null;
+  /** What was in flight at the sandbox during the `up` (the registering faces only). */
+  critical_path?: CriticalPath | null;
 }
-
-const noopProvider: pulumi.dynamic.ResourceProvider = {
-  async create(ins: Record<string, unknown>) {
-    return { id: `noop-${Math.random()}`, outs: { ...ins } };
-  },
-};
 
 /** Mean compact-JSON size of the resources of `type` in the stack's state. */
 async function stateBytes(stack: Stack, type: (t: string) => boolean): Promise<number | null> {
@@ -45,11 +41,23 @@ async function stateBytes(stack: Stack, type: (t: string) => boolean): Promise<n
   return mine.reduce((a, r) => a + JSON.stringify(r).length, 0) / mine.length;
 }
 
-async function pulumiPoint(sb: BenchSandbox, face: Face, n: number, latency: number, workDir: string) {
+/** `keystore: false`: the directory's JWKS reads answer without the latency (a diagnostic). */
+export interface PointOptions {
+  keystore?: boolean;
+}
+
+async function pulumiPoint(
+  sb: BenchSandbox,
+  face: Face,
+  n: number,
+  latency: number,
+  workDir: string,
+  opts: PointOptions = {},
+) {
   const names = bankNames(n);
   const dir = join(workDir, "provider-cpu", `curve-${face}-n${n}`);
   mkdirSync(dir, { recursive: true });
-  const stackName = `curve-${face}-n${n}`;
+  const stackName = `curve-${face}-n${n}${opts.keystore === false ? "-nokeystore" : ""}`;
   const backend = `file://${join(workDir, "state-curve")}`;
   let stack: Stack;
   let isMine: (t: string) => boolean;
@@ -81,12 +89,14 @@ async function pulumiPoint(sb: BenchSandbox, face: Face, n: number, latency: num
     });
   }
   await sb.reset();
-  await sb.setLatency(latency);
+  await sb.setLatency(latency, opts);
   try {
     const c0 = childrenCpuMs();
+    const e0 = Date.now();
     const t0 = performance.now();
     const up = await stack.up();
     const wall_ms = performance.now() - t0;
+    const e1 = Date.now();
     const c1 = childrenCpuMs();
     const created = up.summary.resourceChanges?.create ?? 0;
     if (created !== n + 1)
@@ -100,6 +110,7 @@ async function pulumiPoint(sb: BenchSandbox, face: Face, n: number, latency: num
       engine_cpu_ms: c0 === null || c1 === null ? null : Math.max(0, c1 - c0 - provider),
       provider_cpu_ms: provider,
       state_bytes_per_resource: await stateBytes(stack, isMine),
+      critical_path: face.endsWith("_noop") ? null : criticalPath(e0, e1, await sb.timeline(names), latency),
     } satisfies CurvePoint;
   } finally {
     await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
@@ -112,6 +123,7 @@ export async function curvePoint(
   n: number,
   latency: number,
   workDir: string,
+  opts: PointOptions = {},
 ): Promise<CurvePoint> {
   if (face === "reference" || face === "core") {
     const r = await flowCell(sb, face, n, latency, 1);
@@ -125,7 +137,7 @@ export async function curvePoint(
       state_bytes_per_resource: null,
     };
   }
-  return pulumiPoint(sb, face, n, latency, workDir);
+  return pulumiPoint(sb, face, n, latency, workDir, opts);
 }
 
 /** Our share of an `up` over its no-op floor, per registration (wall and engine CPU). */

@@ -111,16 +111,18 @@ export async function pulumiCell(
 
 export class NoopResource extends pulumiSdk.dynamic.Resource {}
 
+/** A dynamic provider that does nothing: create echoes the inputs (the dynamic faces' floor). */
+export const noopProvider: pulumiSdk.dynamic.ResourceProvider = {
+  async create(ins: Record<string, unknown>) {
+    return { id: `noop-${Math.random()}`, outs: { ...ins } };
+  },
+};
+
 /** Provider-host CPU of a `pulumi up` of n no-op dynamic resources with the registrations' inputs. */
 export async function noopUpCpu(sb: BenchSandbox, n: number, workDir: string): Promise<number> {
   const dir = join(workDir, "provider-cpu", `noop-n${n}`);
   mkdirSync(dir, { recursive: true });
   const inputs = pulumiArgs(sb, bankNames(1)[0]!);
-  const provider: pulumiSdk.dynamic.ResourceProvider = {
-    async create(ins: Record<string, unknown>) {
-      return { id: `noop-${Math.random()}`, outs: { ...ins } };
-    },
-  };
   const stackName = `noop-n${n}`;
   const stack = await localStack({
     projectName: "ob-dcr-bench",
@@ -131,7 +133,7 @@ export async function noopUpCpu(sb: BenchSandbox, n: number, workDir: string): P
       OBDCR_BENCH_CPU_DIR: dir,
     },
     program: async () => {
-      for (let i = 0; i < n; i++) new NoopResource(provider, `noop-${i}`, { ...inputs });
+      for (let i = 0; i < n; i++) new NoopResource(noopProvider, `noop-${i}`, { ...inputs });
     },
   });
   try {

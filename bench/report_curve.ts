@@ -1,5 +1,7 @@
 // The curve's part of RESULTS.md: the targets of a leaner `pulumi up` (met or NOT met, with the
 // figure), the two charts, and the tables they are drawn from.
+
+import { cpus } from "node:os";
 import type { CurvePoint, Face, Share } from "./curve.js";
 import type { BenchResults } from "./run.js";
 
@@ -47,6 +49,34 @@ export function curveVerdicts(r: BenchResults): string[] {
         `**${sign(p.value)} ms** (target ≤ ${CURVE_TARGETS.plugin_over_floor_ms} ms: ${met(p.value <= CURVE_TARGETS.plugin_over_floor_ms)})` +
         (d ? `; the dynamic resource: ${f0(d.up)} − ${f0(d.floor)} ms = ${sign(d.value)} ms (reported)` : ""),
     );
+  const cp = point(c, "plugin", n50)?.critical_path;
+  const floorWall = point(c, "plugin_noop", n50)?.wall_ms;
+  if (p && cp && floorWall !== undefined) {
+    const steps = 4 * cpus().length;
+    out.push(
+      `  - Where the plugin's ${f0(cp.wall_ms)} ms went (what the sandbox had in flight, table below): a registration POST at some bank ` +
+        `${f0(cp.phases.register_post)} ms; a discovery GET and no POST ${f0(cp.phases.discovery)} ms; only directory requests ` +
+        `${f0(cp.phases.directory)} ms; nothing in flight ${f0(cp.phases.idle)} ms (the whole floor is that: ${f0(floorWall)} ms). ` +
+        `A POST took ${f0(cp.post_median_ms)} ms at the bank (median), ${f0(cp.bank_work_median_ms)} of them the bank's own work past ` +
+        `the injected latency (it fetches the directory's, the software's and the revoked JWKS in turn); ` +
+        `with ${steps} steps at once (4 × ${cpus().length} cores) ${n50} creates queue in ${Math.ceil(n50 / steps)} waves, ` +
+        "and the engine checks a resource only when a step slot is free, so each later create also waits for its bank's discovery",
+    );
+  }
+  const nk = r.curve_keystore_undelayed ?? [];
+  const nkUp = point(nk, "plugin", n50);
+  const nkFloor = point(nk, "plugin_noop", n50);
+  if (nkUp && nkFloor) {
+    const v = nkUp.wall_ms - nkFloor.wall_ms;
+    out.push(
+      `  - Diagnostic, the same pair with the directory's JWKS reads answered without the latency (the banks' three per POST, ` +
+        `and our own few): ${f0(nkUp.wall_ms)} − ${f0(nkFloor.wall_ms)} ms = **${sign(v)} ms** ` +
+        `(${v <= CURVE_TARGETS.plugin_over_floor_ms ? "within" : "over"} the ${CURVE_TARGETS.plugin_over_floor_ms} ms target)` +
+        (nkUp.critical_path
+          ? `; a POST then took ${f0(nkUp.critical_path.post_median_ms)} ms at the bank (median), POSTs in flight ${f0(nkUp.critical_path.phases.register_post)} ms`
+          : ""),
+    );
+  }
   const state = (face: Face) => point(c, face, n50)?.state_bytes_per_resource ?? null;
   const ps = state("plugin");
   if (ps !== null)
@@ -152,6 +182,25 @@ export function renderCurve(
       `| ${n} | ${pf.map((f) => (point(c, f, n)?.engine_cpu_ms != null ? f0(point(c, f, n)!.engine_cpu_ms!) : "")).join(" | ")} | ` +
         `${pf.map((f) => (point(c, f, n)?.state_bytes_per_resource != null ? f0(point(c, f, n)!.state_bytes_per_resource!) : "")).join(" | ")} |`,
     );
+  const cps = c.filter((p) => p.critical_path);
+  if (cps.length) {
+    out.push(
+      "",
+      "What the sandbox had in flight during each registering `up` (ms; each instant counted once, in the first column that holds then; " +
+        "bench/critical_path.ts). The no-op floor has nothing in flight for its whole wall time:",
+      "",
+      "| face | N | wall | POST /register | discovery | directory | nothing in flight | floor wall | POST at the bank (median) | bank's own work (median) | first token → first POST |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    );
+    for (const p of cps) {
+      const x = p.critical_path!;
+      const floor = point(c, `${p.face}_noop` as Face, p.n);
+      out.push(
+        `| ${p.face} | ${p.n} | ${f0(x.wall_ms)} | ${f0(x.phases.register_post)} | ${f0(x.phases.discovery)} | ${f0(x.phases.directory)} | ` +
+          `${f0(x.phases.idle)} | ${floor ? f0(floor.wall_ms) : ""} | ${f0(x.post_median_ms)} | ${f0(x.bank_work_median_ms)} | ${f0(x.before_first_post_ms)} |`,
+      );
+    }
+  }
   const s = r.curve_shares ?? [];
   if (s.length) {
     out.push("", "Our share per registration (`up` − floor) / N:", "");

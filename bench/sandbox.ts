@@ -4,18 +4,24 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Agent, request } from "undici";
+import type { TimelineEntry } from "../sandbox/http.js";
 import type { SandboxManifest } from "../sandbox/manifest.js";
 import { repoRoot } from "../scripts/lib/pulumi_stack.js";
 
 export interface BenchSandbox {
   manifest: SandboxManifest;
   pid: number;
-  /** Latency (ms) on every request to the directory and every bank; 0 clears the faults. */
-  setLatency(ms: number): Promise<void>;
+  /**
+   * Latency (ms) on every request to the directory and every bank; 0 clears the faults.
+   * `keystore: false` leaves the directory's JWKS reads (`/keystore/...`) undelayed (a diagnostic).
+   */
+  setLatency(ms: number, opts?: { keystore?: boolean }): Promise<void>;
   /** Faults of one target (`directory` or a bank's name), replacing its others. */
   setFaults(target: string, faults: unknown[]): Promise<void>;
   /** Requests by route since the last reset: the directory and each named bank. */
   requests(banks: string[]): Promise<{ directory: Record<string, number>; banks: Record<string, number>[] }>;
+  /** When each of those requests arrived and was answered (epoch ms, this machine's clock). */
+  timeline(banks: string[]): Promise<{ directory: TimelineEntry[]; banks: TimelineEntry[][] }>;
   /** Registrations, tokens, replay caches, faults and request counters back to empty. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -63,11 +69,18 @@ export async function startBenchSandbox(opts: {
   return {
     manifest,
     pid: child.pid ?? 0,
-    async setLatency(ms) {
+    async setLatency(ms, opts = {}) {
       const faults = ms > 0 ? [{ kind: "latency", ms }] : [];
+      // Every directory route but the keystore's (sandbox/directory.ts), each its own prefix.
+      const directory =
+        ms > 0 && opts.keystore === false
+          ? ["/.well-known/", "/as/", "/api/", "/scim/"].map((path) => ({ kind: "latency", ms, path }))
+          : faults;
       await Promise.all(
         targets().map((t) =>
-          admin("PUT", t === "directory" ? "/admin/directory/faults" : `/admin/banks/${t}/faults`, faults),
+          t === "directory"
+            ? admin("PUT", "/admin/directory/faults", directory)
+            : admin("PUT", `/admin/banks/${t}/faults`, faults),
         ),
       );
     },
@@ -78,6 +91,13 @@ export async function startBenchSandbox(opts: {
       const directory = (await admin("GET", "/admin/directory/requests")) as Record<string, number>;
       const per = await Promise.all(
         banks.map((b) => admin("GET", `/admin/banks/${b}/requests`) as Promise<Record<string, number>>),
+      );
+      return { directory, banks: per };
+    },
+    async timeline(banks) {
+      const directory = (await admin("GET", "/admin/directory/timeline")) as TimelineEntry[];
+      const per = await Promise.all(
+        banks.map((b) => admin("GET", `/admin/banks/${b}/timeline`) as Promise<TimelineEntry[]>),
       );
       return { directory, banks: per };
     },

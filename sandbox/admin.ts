@@ -5,7 +5,14 @@ import { type BankListAdmin, bankListAdminRoutes } from "./bank_list.js";
 import type { DirectoryServer } from "./directory.js";
 import { publishSigningKey } from "./directory_keystore.js";
 import { type FaultSet, type FaultSpec, type FaultSpecInput, FaultSpecs } from "./faults.js";
-import { badRequest, type Reply, type RunningServer, SandboxHttpError, startServer } from "./http.js";
+import {
+  badRequest,
+  type Reply,
+  type RunningServer,
+  SandboxHttpError,
+  startServer,
+  type TimelineEntry,
+} from "./http.js";
 import type { SandboxManifest } from "./manifest.js";
 import type { Pki } from "./pki.js";
 import { type BankQuirks, BankQuirksPatch } from "./quirks.js";
@@ -29,6 +36,8 @@ export interface SandboxAdmin {
   faults(target: string): Promise<FaultSpec[]>;
   /** Requests a bank (by name) or `"directory"` received since start or reset, by route. */
   requests(target: string): Promise<Record<string, number>>;
+  /** When each of those requests arrived and was answered (epoch ms), with its route. */
+  timeline(target: string): Promise<TimelineEntry[]>;
   /** Replaces the fault set of a bank (by name) or of `"directory"`. */
   setFaults(target: string, faults: FaultSpecInput[]): Promise<void>;
   /**
@@ -68,6 +77,7 @@ export function createAdmin(
     },
     faults: async (target) => faultSet(target).list(),
     requests: async (target) => (target === "directory" ? directory.requests() : bank(target).requests()),
+    timeline: async (target) => (target === "directory" ? directory.timeline() : bank(target).timeline()),
     setFaults: async (target, faults) => {
       const parsed = FaultSpecs.safeParse(faults);
       if (!parsed.success) throw badRequest("invalid_request", z.prettifyError(parsed.error));
@@ -141,6 +151,16 @@ export function startAdminServer(opts: {
         method: "GET",
         pattern: "/admin/directory/requests",
         handler: async () => ok(await admin.requests("directory")),
+      },
+      {
+        method: "GET",
+        pattern: "/admin/banks/{name}/timeline",
+        handler: async (_r, p) => ok(await admin.timeline(p.name!)),
+      },
+      {
+        method: "GET",
+        pattern: "/admin/directory/timeline",
+        handler: async () => ok(await admin.timeline("directory")),
       },
       {
         method: "GET",

@@ -12,7 +12,7 @@ import { discovery } from "./bank_render.js";
 import { type BankState, registerUrl, tokenUrl } from "./bank_state.js";
 import { tokenHandler } from "./bank_token.js";
 import { FaultSet } from "./faults.js";
-import { type RunningServer, startServer } from "./http.js";
+import { type RunningServer, startServer, type TimelineEntry } from "./http.js";
 import { JtiCache } from "./jwt.js";
 import type { BankConfig } from "./options.js";
 import type { Pki } from "./pki.js";
@@ -53,6 +53,8 @@ export interface BankServer {
   registrations(): AdminRegistration[];
   /** Requests received, by route. */
   requests(): Record<string, number>;
+  /** Each request since start or reset: arrival, answer, route (sandbox/http.ts). */
+  timeline(): TimelineEntry[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -147,6 +149,7 @@ export async function startBank(deps: BankDeps): Promise<BankServer> {
         metadata: r.metadata,
       })),
     requests: () => server.requests(),
+    timeline: () => server.timeline(),
     reset: () => {
       server.resetRequests();
       s.store.clear();

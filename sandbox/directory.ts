@@ -10,7 +10,7 @@ import { scimRoutes } from "./directory_scim.js";
 import { ssaHandler } from "./directory_ssa.js";
 import { DIRECTORY_ALGS, DIRECTORY_SCOPES, directoryTokenHandler } from "./directory_token.js";
 import type { FaultSet } from "./faults.js";
-import { type RunningServer, startServer } from "./http.js";
+import { type RunningServer, startServer, type TimelineEntry } from "./http.js";
 import { JtiCache } from "./jwt.js";
 import type { OrgConfig } from "./options.js";
 import type { Pki } from "./pki.js";
@@ -36,6 +36,8 @@ export interface DirectoryServer {
   softwareRevokedJwksUrl(orgId: string, softwareId: string): string;
   /** Requests received, by route. */
   requests(): Record<string, number>;
+  /** Each request since start or reset: arrival, answer, route (sandbox/http.ts). */
+  timeline(): TimelineEntry[];
   /** The SCIM list of ASPSPs (set once the banks it lists are up). */
   list: { store?: BankListStore | undefined };
   reset(): void;
@@ -103,6 +105,7 @@ export async function startDirectory(deps: DirectoryDeps): Promise<DirectoryServ
     softwareJwksUrl: urls.swJwks,
     softwareRevokedJwksUrl: urls.swRevoked,
     requests: () => server.requests(),
+    timeline: () => server.timeline(),
     list,
     reset: () => {
       server.resetRequests();

@@ -93,9 +93,22 @@ export interface RunningServer {
   origin: string;
   /** Requests received, by `METHOD /route/{pattern}` (what benchmarks and tests count). */
   requests(): Record<string, number>;
+  /** When each request (up to the last TIMELINE_CAP) arrived and was answered: the bench's critical path. */
+  timeline(): TimelineEntry[];
   resetRequests(): void;
   close(): Promise<void>;
 }
+
+/** One request as the server saw it: epoch ms at arrival and at the answer (or reset), its route. */
+export interface TimelineEntry {
+  start: number;
+  end: number;
+  route: string;
+  status: number;
+}
+
+/** Entries kept per server: enough for a bench cell of 500 banks, bounded for a long-running sandbox. */
+const TIMELINE_CAP = 20_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -146,10 +159,12 @@ export function errorReply(err: SandboxHttpError): Reply {
 export function startServer(opts: ServerOptions): Promise<RunningServer> {
   const routes = opts.routes.map((r) => ({ ...r, re: compile(r.pattern) }));
   const counts = new Map<string, number>();
-  const count = (method: string, path: string) => {
+  let timeline: TimelineEntry[] = [];
+  const count = (method: string, path: string): string => {
     const route = routes.find((rt) => rt.re.test(path));
     const key = `${method} ${route ? route.pattern : "(no route)"}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    return key;
   };
   const server = https.createServer({
     cert: opts.cert,
@@ -164,7 +179,7 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
       const method = (req.method ?? "GET").toUpperCase();
       const socket = req.socket as TLSSocket;
       const started = Date.now();
-      count(method, url.pathname);
+      const route = count(method, url.pathname);
       let status = 0;
       const respond = (reply: Reply) => {
         status = reply.status;
@@ -263,6 +278,10 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
           });
         }
       } finally {
+        if (status !== -2) {
+          if (timeline.length >= TIMELINE_CAP) timeline = timeline.slice(TIMELINE_CAP / 2);
+          timeline.push({ start: started, end: Date.now(), route, status });
+        }
         if (opts.log && status !== -2) {
           const what = status === -1 ? "reset" : String(status);
           console.error(`[${opts.name}] ${method} ${url.pathname} -> ${what} (${Date.now() - started} ms)`);
@@ -280,7 +299,11 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
         port,
         origin: `https://${opts.host}:${port}`,
         requests: () => Object.fromEntries(counts),
-        resetRequests: () => counts.clear(),
+        timeline: () => [...timeline],
+        resetRequests: () => {
+          counts.clear();
+          timeline = [];
+        },
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

@@ -174,6 +174,15 @@ describe("benchmark smoke run", () => {
       ["dynamic", 2],
       ["plugin", 2],
     ]);
+    // What the sandbox had in flight during each registering up: the phases add up to its wall
+    // time, with both POSTs seen at the banks; the floors register nothing.
+    for (const p of c.filter((x) => x.face === "plugin" || x.face === "dynamic")) {
+      const cp = p.critical_path!;
+      expect(cp.posts).toBe(2);
+      expect(cp.phases.register_post).toBeGreaterThan(0);
+      expect(Object.values(cp.phases).reduce((a, b) => a + b, 0)).toBeCloseTo(cp.wall_ms, 6);
+    }
+    for (const p of c.filter((x) => x.face.endsWith("_noop"))) expect(p.critical_path).toBeNull();
     const files = await writeCharts(workDir, c, r.curve_shares!);
     for (const f of files) expect(readFileSync(join(workDir, f), "utf8")).toMatch(/^<svg /);
     const md = renderResults(r);

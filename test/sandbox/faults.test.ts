@@ -32,6 +32,26 @@ describe("faults", () => {
     expect(Date.now() - t2).toBeLessThan(290);
   });
 
+  it("the timeline records when each request arrived and was answered, by route; reset empties it", async () => {
+    await setBank([{ kind: "latency", ms: 200, path: "/register", count: 1 }]);
+    const before = Date.now();
+    expect((await register(sb, {}, { ssa })).status).toBe(201);
+    const posts = (await sb.admin.timeline("sandbox-bank")).filter((e) => e.route === "POST /register");
+    expect(posts).toHaveLength(1);
+    const [p] = posts;
+    expect(p!.status).toBe(201);
+    expect(p!.start).toBeGreaterThanOrEqual(before);
+    expect(p!.end - p!.start).toBeGreaterThanOrEqual(195);
+    // The bank's own reads of the directory's JWKS while it validated: inside the POST.
+    const keystore = (await sb.admin.timeline("directory")).filter((e) =>
+      e.route.startsWith("GET /keystore/"),
+    );
+    expect(keystore.length).toBeGreaterThan(0);
+    for (const k of keystore) expect(k.start).toBeGreaterThanOrEqual(p!.start);
+    await sb.admin.reset();
+    expect(await sb.admin.timeline("sandbox-bank")).toEqual([]);
+  });
+
   it("server_error for the next N requests, then normal service", async () => {
     await setBank([{ kind: "server_error", status: 502, path: "/register", method: "POST", count: 2 }]);
     for (let i = 0; i < 2; i++) {
