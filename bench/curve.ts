@@ -9,6 +9,7 @@ import { ObClientRegistration } from "../provider/pulumi.js";
 import { localStack } from "../scripts/lib/pulumi_stack.js";
 import { pulumiArgs } from "../test/support/params.js";
 import { type CriticalPath, criticalPath } from "./critical_path.js";
+import { type EngineProfile, profilingCliRoot, readEngineProfile } from "./engine_profile.js";
 import { hookEnv, NATIVE_TYPE, NOOP_TYPE, PluginResource, pluginStack } from "./native_cells.js";
 import { hostUsage, NoopResource, noopProvider } from "./pulumi_cells.js";
 import { flowCell } from "./run.js";
@@ -29,6 +30,8 @@ export interface CurvePoint {
   provider_cpu_ms: number | null;
   /** Mean bytes of one resource in the stack's state (compact JSON, as `pulumi stack export`). */
   state_bytes_per_resource: number | null;
+  /** The engine's own profile of the `up`: how much of its CPU wrote the state after each step. */
+  engine_profile?: EngineProfile | null;
   /** What was in flight at the sandbox during the `up` (the registering faces only). */
   critical_path?: CriticalPath | null;
 }
@@ -41,9 +44,13 @@ async function stateBytes(stack: Stack, type: (t: string) => boolean): Promise<n
   return mine.reduce((a, r) => a + JSON.stringify(r).length, 0) / mine.length;
 }
 
-/** `keystore: false`: the directory's JWKS reads answer without the latency (a diagnostic). */
+/**
+ * `keystore: false`: the directory's JWKS reads answer without the latency (a diagnostic).
+ * `profile`: the engine's CPU profile of the `up` too (bench/engine_profile.ts; needs Go).
+ */
 export interface PointOptions {
   keystore?: boolean;
+  profile?: boolean;
 }
 
 async function pulumiPoint(
@@ -57,6 +64,8 @@ async function pulumiPoint(
   const names = bankNames(n);
   const dir = join(workDir, "provider-cpu", `curve-${face}-n${n}`);
   mkdirSync(dir, { recursive: true });
+  const profileDir = join(workDir, "engine-profile", `curve-${face}-n${n}`);
+  const cliRoot = opts.profile ? profilingCliRoot(profileDir) : undefined;
   const stackName = `curve-${face}-n${n}${opts.keystore === false ? "-nokeystore" : ""}`;
   const backend = `file://${join(workDir, "state-curve")}`;
   let stack: Stack;
@@ -67,6 +76,7 @@ async function pulumiPoint(
       projectName: "ob-dcr-bench-curve",
       stackName,
       backend,
+      cliRoot,
       envVars: hookEnv(dir),
       program: async () => {
         for (const b of names) {
@@ -82,6 +92,7 @@ async function pulumiPoint(
     stack = await pluginStack({
       stackName,
       backend,
+      cliRoot,
       envVars: hookEnv(dir),
       program: async () => {
         for (const b of names) new PluginResource(type, b, { ...pulumiArgs(sb, b) });
@@ -110,6 +121,7 @@ async function pulumiPoint(
       engine_cpu_ms: c0 === null || c1 === null ? null : Math.max(0, c1 - c0 - provider),
       provider_cpu_ms: provider,
       state_bytes_per_resource: await stateBytes(stack, isMine),
+      engine_profile: cliRoot ? readEngineProfile(profileDir) : null,
       critical_path: face.endsWith("_noop") ? null : criticalPath(e0, e1, await sb.timeline(names), latency),
     } satisfies CurvePoint;
   } finally {

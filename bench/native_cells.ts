@@ -36,9 +36,11 @@ export async function pluginStack(o: {
   backend: string;
   envVars: Record<string, string>;
   program: PulumiFn;
+  /** Another CLI root (bench/engine_profile.ts). */
+  cliRoot?: string;
 }): Promise<Stack> {
   mkdirSync(o.backend.replace(/^file:\/\//, ""), { recursive: true });
-  const pulumiCommand = await PulumiCommand.get({ root: cliInfo().root });
+  const pulumiCommand = await PulumiCommand.get({ root: o.cliRoot ?? cliInfo().root });
   const projectSettings = {
     name: "ob-dcr-bench-native",
     runtime: "nodejs",

@@ -121,6 +121,24 @@ export function curveVerdicts(r: BenchResults): string[] {
       );
     }
   }
+  const nMax = Math.max(...ns);
+  for (const face of ["plugin", "dynamic"] as const) {
+    const a = point(c, face, nMax);
+    const b = point(c, `${face}_noop`, nMax);
+    const pa = a?.engine_profile;
+    const pb = b?.engine_profile;
+    if (!a || !b || !pa || !pb) continue;
+    const gap = pa.sampled_ms - pb.sampled_ms;
+    const writes = pa.state_writes_ms - pb.state_writes_ms;
+    out.push(
+      `  - Where the ${face === "plugin" ? "plugin's" : "dynamic resource's"} engine CPU over its floor goes at N = ${nMax} ` +
+        `(the CLI's own profile, \`pulumi up --profiling\`): ${f0(pa.sampled_ms)} vs ${f0(pb.sampled_ms)} ms sampled, ` +
+        `of which writing the whole state after each step ${f0(pa.state_writes_ms)} vs ${f0(pb.state_writes_ms)} ms: ` +
+        `**${f0(writes)} of the ${f0(gap)} ms gap** (${gap > 0 ? f0((100 * writes) / gap) : "?"}%). With a file backend the engine ` +
+        `rewrites every resource after every step, so each byte a resource holds over the floor's ` +
+        `(${f0((a.state_bytes_per_resource ?? 0) - (b.state_bytes_per_resource ?? 0))} here) costs in proportion to N per registration`,
+    );
+  }
   const core = r.flows.find((x) => x.flow === "core" && x.n === n50 && x.latency_ms === 50);
   const min = r.flows.find((x) => x.flow === "minimal" && x.n === n50 && x.latency_ms === 50);
   if (core && min) {

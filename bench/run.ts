@@ -314,7 +314,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     }
     for (const n of o.curveNs ?? []) {
       for (const face of o.curveFaces ?? FACES) {
-        const p = await curvePoint(sb, face, n, o.pulumiLatency, o.workDir);
+        const p = await curvePoint(sb, face, n, o.pulumiLatency, o.workDir, {
+          profile: n === Math.max(...(o.curveNs ?? [])),
+        });
         curve.push(p);
         log(
           `curve     ${face.padEnd(12)} N=${String(n).padStart(3)}: ${p.wall_ms.toFixed(0)} ms` +

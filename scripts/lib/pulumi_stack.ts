@@ -47,11 +47,13 @@ export interface StackOptions {
   /** Extra environment for the engine and the dynamic provider host. */
   envVars?: Record<string, string>;
   backend?: string;
+  /** Another CLI root (a wrapper of the recorded CLI, e.g. the bench's profiling one). */
+  cliRoot?: string;
 }
 
 export async function localStack(opts: StackOptions): Promise<Stack> {
   const cli = cliInfo();
-  const pulumiCommand = await PulumiCommand.get({ root: cli.root });
+  const pulumiCommand = await PulumiCommand.get({ root: opts.cliRoot ?? cli.root });
   const backend = opts.backend ?? backendUrl();
   if (backend.startsWith("file://")) mkdirSync(backend.slice("file://".length), { recursive: true });
   const env: Record<string, string> = {

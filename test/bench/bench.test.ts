@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeCharts } from "../../bench/charts.js";
 import { FACES } from "../../bench/curve.js";
+import { goTool } from "../../bench/engine_profile.js";
 import { renderResults } from "../../bench/report.js";
 import { CURVE_TARGETS } from "../../bench/report_curve.js";
 import { type BenchResults, runBench } from "../../bench/run.js";
@@ -183,6 +184,14 @@ describe("benchmark smoke run", () => {
       expect(Object.values(cp.phases).reduce((a, b) => a + b, 0)).toBeCloseTo(cp.wall_ms, 6);
     }
     for (const p of c.filter((x) => x.face.endsWith("_noop"))) expect(p.critical_path).toBeNull();
+    // The engine's own profile at the largest N (Go reads it; setup has Go wherever it built the CLI).
+    for (const p of c.filter((x) => x.face !== "reference" && x.face !== "core")) {
+      if (!goTool()) continue;
+      const ep = p.engine_profile!;
+      expect(ep.sampled_ms).toBeGreaterThan(0);
+      expect(ep.state_writes_ms).toBeGreaterThanOrEqual(0);
+      expect(ep.state_writes_ms).toBeLessThanOrEqual(ep.sampled_ms);
+    }
     const files = await writeCharts(workDir, c, r.curve_shares!);
     for (const f of files) expect(readFileSync(join(workDir, f), "utf8")).toMatch(/^<svg /);
     const md = renderResults(r);
