@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ObClientRegistrationArgs, SigningKeyArgs, TransportArgs } from "./args_doc.js";
 import type { Substitution } from "./provider.js";
 import { SECRET_OUTPUTS } from "./secret_outputs.js";
+import * as stubModule from "./stub.js";
 
 export type { ObClientRegistrationArgs } from "./args_doc.js";
 /** Outputs that hold credentials (stored encrypted, masked in the CLI): `secret_outputs.ts`. */
@@ -63,6 +64,22 @@ const stub: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+/**
+ * The provider the SDK serializes into each resource's state. Installed under node_modules, the
+ * stub module: the serializer stores a reference to a module found there (`require` of
+ * `ob-dcr/resource-provider/stub`, about 250 bytes) instead of the methods' code (2.6 KB, in the
+ * inputs and again in the outputs). From a checkout or a link it would serialize that module by
+ * value instead (all of its code), so there the inline stub above is serialized.
+ */
+let serialized: pulumi.dynamic.ResourceProvider | undefined;
+function serializedProvider(): pulumi.dynamic.ResourceProvider {
+  if (serialized) return serialized;
+  const cache = typeof require === "undefined" ? {} : require.cache;
+  const file = Object.keys(cache).find((f) => cache[f]?.exports === stubModule);
+  serialized = file !== undefined && /[\\/]node_modules[\\/]/.test(file) ? stubModule : stub;
+  return serialized;
+}
+
 const secret = <T>(v: T | undefined) => (v === undefined ? undefined : pulumi.secret(v));
 
 export class ObClientRegistration extends pulumi.dynamic.Resource {
@@ -110,7 +127,7 @@ export class ObClientRegistration extends pulumi.dynamic.Resource {
       substitutions: undefined,
     };
     super(
-      stub,
+      serializedProvider(),
       name,
       props,
       pulumi.mergeOptions(opts, { additionalSecretOutputs: [...SECRET_OUTPUTS] }),
