@@ -72,6 +72,7 @@ beforeAll(async () => {
     runtime: "yaml",
     plugins: { providers: [{ name: "obdcr", path: join(repoRoot, "bin") }] },
     resources: { reg: { type: "obdcr:index:ClientRegistration", properties } },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Pulumi YAML's own interpolation, not a JS template
     outputs: { clientId: "${reg.clientId}" },
   };
   mkdirSync(join(work, "project"), { recursive: true });
