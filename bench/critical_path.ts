@@ -64,12 +64,10 @@ export function criticalPath(
     const live = new Set(spans.filter((s) => s.start <= mid && mid < s.end).map((s) => s.phase));
     phases[PHASES.find((p) => live.has(p)) ?? "idle"] += b - a;
   }
-  const posts = timelines.banks.flat().filter((e) => e.route === "POST /register");
+  const atBanks = (phase: Phase) => timelines.banks.flat().filter((e) => phaseOf("bank", e.route) === phase);
+  const posts = atBanks("register_post");
   const postDurations = posts.map((e) => e.end - e.start);
-  const discoveries = timelines.banks
-    .flat()
-    .filter((e) => e.route.endsWith("/.well-known/openid-configuration"))
-    .map((e) => e.end - e.start);
+  const discoveries = atBanks("discovery").map((e) => e.end - e.start);
   const firstToken = Math.min(
     ...timelines.directory.filter((e) => e.route.startsWith("POST ")).map((e) => e.start),
   );

@@ -17,10 +17,15 @@ export interface EngineProfile {
 
 const SAVE_SNAPSHOT = "backend.(*SnapshotManager).saveSnapshot";
 
+let go: { path: string | undefined } | undefined;
+/** The Go tool that reads the profile, looked for once per process. */
 export const goTool = (): string | undefined => {
-  for (const g of [process.env.GO, "go", "/usr/local/go/bin/go"].filter(Boolean) as string[])
-    if (spawnSync(g, ["version"], { stdio: "ignore" }).status === 0) return g;
-  return undefined;
+  go ??= {
+    path: ([process.env.GO, "go", "/usr/local/go/bin/go"].filter(Boolean) as string[]).find(
+      (g) => spawnSync(g, ["version"], { stdio: "ignore" }).status === 0,
+    ),
+  };
+  return go.path;
 };
 
 /**

@@ -66,6 +66,17 @@ export async function startBenchSandbox(opts: {
     return text ? JSON.parse(text) : undefined;
   };
   const targets = () => ["directory", ...manifest.banks.map((b) => b.name)];
+  /** A target's admin path: `directory` or a bank's name, then e.g. `faults`, `requests`. */
+  const pathOf = (target: string, what: string) =>
+    target === "directory" ? `/admin/directory/${what}` : `/admin/banks/${target}/${what}`;
+  const setFaults = async (target: string, faults: unknown[]) => {
+    await admin("PUT", pathOf(target, "faults"), faults);
+  };
+  /** One admin read of the directory and of each named bank. */
+  const readAll = async <T>(what: string, banks: string[]) => ({
+    directory: (await admin("GET", pathOf("directory", what))) as T,
+    banks: (await Promise.all(banks.map((b) => admin("GET", pathOf(b, what))))) as T[],
+  });
   return {
     manifest,
     pid: child.pid ?? 0,
@@ -76,31 +87,11 @@ export async function startBenchSandbox(opts: {
         ms > 0 && opts.keystore === false
           ? ["/.well-known/", "/as/", "/api/", "/scim/"].map((path) => ({ kind: "latency", ms, path }))
           : faults;
-      await Promise.all(
-        targets().map((t) =>
-          t === "directory"
-            ? admin("PUT", "/admin/directory/faults", directory)
-            : admin("PUT", `/admin/banks/${t}/faults`, faults),
-        ),
-      );
+      await Promise.all(targets().map((t) => setFaults(t, t === "directory" ? directory : faults)));
     },
-    async setFaults(t, faults) {
-      await admin("PUT", t === "directory" ? "/admin/directory/faults" : `/admin/banks/${t}/faults`, faults);
-    },
-    async requests(banks) {
-      const directory = (await admin("GET", "/admin/directory/requests")) as Record<string, number>;
-      const per = await Promise.all(
-        banks.map((b) => admin("GET", `/admin/banks/${b}/requests`) as Promise<Record<string, number>>),
-      );
-      return { directory, banks: per };
-    },
-    async timeline(banks) {
-      const directory = (await admin("GET", "/admin/directory/timeline")) as TimelineEntry[];
-      const per = await Promise.all(
-        banks.map((b) => admin("GET", `/admin/banks/${b}/timeline`) as Promise<TimelineEntry[]>),
-      );
-      return { directory, banks: per };
-    },
+    setFaults,
+    requests: (banks) => readAll<Record<string, number>>("requests", banks),
+    timeline: (banks) => readAll<TimelineEntry[]>("timeline", banks),
     async reset() {
       await admin("POST", "/admin/reset");
     },
