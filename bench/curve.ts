@@ -5,13 +5,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { ObClientRegistration } from "../provider/pulumi.js";
-import { localStack } from "../scripts/lib/pulumi_stack.js";
 import { pulumiArgs } from "../test/support/params.js";
 import { type CriticalPath, criticalPath } from "./critical_path.js";
 import { type EngineProfile, profilingCliRoot, readEngineProfile } from "./engine_profile.js";
+import { installedProject, installedStack } from "./installed.js";
 import { hookEnv, NATIVE_TYPE, NOOP_TYPE, PluginResource, pluginStack } from "./native_cells.js";
-import { hostUsage, NoopResource, noopProvider } from "./pulumi_cells.js";
+import { hostUsage } from "./pulumi_cells.js";
 import { flowCell } from "./run.js";
 import { type BenchSandbox, bankNames } from "./sandbox.js";
 import { childrenCpuMs } from "./scale.js";
@@ -71,19 +70,16 @@ async function pulumiPoint(
   let stack: Stack;
   let isMine: (t: string) => boolean;
   if (face === "dynamic" || face === "dynamic_noop") {
+    // As users run it: installed from the packed package, a local program (bench/installed.ts).
     isMine = (t) => t.startsWith("pulumi-nodejs:dynamic");
-    stack = await localStack({
-      projectName: "ob-dcr-bench-curve",
+    stack = await installedStack({
+      project: await installedProject(workDir),
       stackName,
       backend,
-      cliRoot,
+      face,
+      resources: names.map((b) => ({ name: b, args: pulumiArgs(sb, b) })),
       envVars: hookEnv(dir),
-      program: async () => {
-        for (const b of names) {
-          if (face === "dynamic") new ObClientRegistration(b, pulumiArgs(sb, b));
-          else new NoopResource(noopProvider, b, { ...pulumiArgs(sb, b) });
-        }
-      },
+      cliRoot,
     });
   } else {
     const type = face === "plugin" ? NATIVE_TYPE : NOOP_TYPE;

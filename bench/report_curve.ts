@@ -82,7 +82,7 @@ export function curveVerdicts(r: BenchResults): string[] {
   if (ps !== null)
     out.push(
       `- State per registration, plugin: **${f0(ps)} bytes** (target ≤ ${CURVE_TARGETS.plugin_state_bytes}: ${met(ps <= CURVE_TARGETS.plugin_state_bytes)}); ` +
-        `dynamic resource ${f0(state("dynamic") ?? Number.NaN)} bytes; the no-op floors hold ${f0(state("plugin_noop") ?? Number.NaN)} ` +
+        `dynamic resource ${f0(state("dynamic") ?? Number.NaN)} bytes (installed from the packed package, as users run it); the no-op floors hold ${f0(state("plugin_noop") ?? Number.NaN)} ` +
         `(plugin) and ${f0(state("dynamic_noop") ?? Number.NaN)} (dynamic) bytes with the same inputs`,
     );
   for (const face of ["plugin", "dynamic"] as const) {
@@ -179,6 +179,9 @@ export function renderCurve(
     "One bank per registration (N distinct sandbox banks, so no per-bank cap binds), each cell once, in this run. " +
       "The no-op floors are the same engine, program and inputs with a provider that does nothing (the plugin's: " +
       "bench/noop_provider on the same SDK provider server; the dynamic one: a dynamic provider that echoes its inputs). " +
+      "The dynamic faces run as users run them: ob-dcr packed and installed from the npm cache into a new Pulumi project, " +
+      "whose local program declares the resources (bench/installed.ts); from a checkout the SDK would serialize the resource's " +
+      "provider stub by value instead of requiring it from the package. " +
       "Our share = `up` minus its floor. Charts drawn by Vega-Lite from results.json.",
     "",
   );

@@ -2,18 +2,11 @@
 // The program runs inline (in this process); the engine, the state backend and the dynamic
 // provider host are the real ones. Inline programs need no nodejs language host plugin.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+import { repoRoot } from "./root.js";
 
-// The same code runs from scripts/lib (tests) and dist/scripts/lib (built): find the package root.
-function findRoot(dir: string): string {
-  for (let d = dir; d !== dirname(d); d = dirname(d)) {
-    if (existsSync(join(d, "Pulumi.yaml")) && existsSync(join(d, "package.json"))) return d;
-  }
-  throw new Error(`no project root (Pulumi.yaml + package.json) above ${dir}`);
-}
-
-export const repoRoot = findRoot(__dirname);
+export { repoRoot };
 
 /** The passphrase of the local demo backend. Not a secret: it protects throwaway sandbox state. */
 export const DEMO_PASSPHRASE = "ob-dcr-local-demo";

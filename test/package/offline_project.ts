@@ -15,8 +15,10 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { repoRoot } from "../../scripts/lib/root.js";
 
-export const ROOT = path.resolve(__dirname, "../..");
+/** The repository (also from dist/, where the bench runs this code built). */
+export const ROOT = repoRoot;
 
 export interface LockEntry {
   version?: string;
@@ -233,3 +235,36 @@ export const TSCONFIG = {
   },
   files: ["index.ts"],
 };
+
+/**
+ * This process's environment as a user's shell would have it: without our own variables, npm's
+ * per-script ones (the repo's package and prefix) or Pulumi's (a user's backend or token); npm's
+ * config (cache, registry) stays. Callers set PATH.
+ */
+export function userEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !/^(OBDCR_|PULUMI_|npm_package_|npm_lifecycle_)/.test(k)) env[k] = v;
+  delete env.npm_config_local_prefix;
+  delete env.INIT_CWD;
+  return env;
+}
+
+/** `npm <args>` without audit, fund or update notices. */
+export const npm = (args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<RunResult> =>
+  run("npm", [...args, "--no-audit", "--no-fund", "--no-update-notifier"], { cwd, env });
+
+/**
+ * `npm pack` of the build as it is into `dir`: the tarball and the files it holds. Scripts are
+ * ignored: the prepack build would rebuild dist/ under whatever else runs from it.
+ */
+export async function packRepo(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ tarball: string; files: string[] }> {
+  mkdirSync(dir, { recursive: true });
+  const r = await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", dir], ROOT, env);
+  if (r.code !== 0) throw new Error(describeRun("npm pack", r));
+  const info = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
+  return { tarball: path.join(dir, info[0]!.filename), files: info[0]!.files.map((f) => f.path).sort() };
+}

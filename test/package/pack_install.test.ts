@@ -12,12 +12,15 @@ import { cliInfo, DEMO_PASSPHRASE } from "../../scripts/lib/pulumi_stack.js";
 import {
   describeRun,
   nodeOnlyBin,
+  npm,
   type PackageJson,
+  packRepo,
   ROOT,
   type RunResult,
   repoPackage,
   run,
   TSCONFIG,
+  userEnv,
   writeOfflineProject,
 } from "./offline_project.js";
 
@@ -124,8 +127,7 @@ describe("npm pack, installed offline into new projects", () => {
   let nodeBin: string;
   let baseEnv: NodeJS.ProcessEnv;
 
-  const npm = (args: string[], cwd: string) =>
-    run("npm", [...args, "--no-audit", "--no-fund", "--no-update-notifier"], { cwd, env: baseEnv });
+  const npmIn = (args: string[], cwd: string) => npm(args, cwd, baseEnv);
   const registered = async (bank: string) =>
     (await sandbox.admin.registrations(bank)).map((r) => r.client_id).sort();
   const ok = (what: string, r: RunResult) => {
@@ -140,15 +142,7 @@ describe("npm pack, installed offline into new projects", () => {
     const major = Number(process.versions.node.split(".")[0]);
     if (major < 22) throw new Error(`needs Node >= 22 (this is ${process.version}): run through npm`);
     nodeBin = nodeOnlyBin(path.join(tmp, "node-bin"));
-    baseEnv = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      if (v === undefined) continue;
-      // Our own variables, npm's per-script ones (the repo's package and prefix), and Pulumi's
-      // (a user's backend or token) stay out; npm's config (cache, registry) stays in.
-      if (/^(OBDCR_|OBDCR_|PULUMI_|npm_package_|npm_lifecycle_)/.test(k)) continue;
-      if (k === "npm_config_local_prefix" || k === "INIT_CWD") continue;
-      baseEnv[k] = v;
-    }
+    baseEnv = userEnv();
     baseEnv.PATH = `${nodeBin}${path.delimiter}${process.env.PATH ?? ""}`;
     // The Pulumi CLI: `npm test` runs `npm run setup` first; run alone after `npm install && npm
     // run build`, this does the same (finds an installed CLI in well under a second).
@@ -158,15 +152,7 @@ describe("npm pack, installed offline into new projects", () => {
 
     // 1. Pack the build as it is (the prepack build already ran as `npm run build`; running it
     //    here would rebuild dist/ under the other test files).
-    const packDir = path.join(tmp, "pack");
-    mkdirSync(packDir);
-    const packed = ok(
-      "npm pack",
-      await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], ROOT),
-    );
-    const info = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
-    tarball = path.join(packDir, info[0]!.filename);
-    packedFiles = info[0]!.files.map((f) => f.path).sort();
+    ({ tarball, files: packedFiles } = await packRepo(path.join(tmp, "pack"), baseEnv));
 
     sandbox = await startSandbox({
       dataDir: path.join(tmp, "sandbox"),
@@ -190,7 +176,10 @@ describe("npm pack, installed offline into new projects", () => {
     mkdirSync(cliDir);
     writeFileSync(path.join(cliDir, "cli_only.js"), CLI_ONLY_JS);
     writeOfflineProject({ dir: cliDir, manifest: { name: "ob-dcr-cli-only", private: true }, tarball });
-    const [a, b] = await Promise.all([npm(["ci", "--offline"], pulumiDir), npm(["ci", "--offline"], cliDir)]);
+    const [a, b] = await Promise.all([
+      npmIn(["ci", "--offline"], pulumiDir),
+      npmIn(["ci", "--offline"], cliDir),
+    ]);
     ok("npm ci --offline (Pulumi project)", a);
     ok("npm ci --offline (CLI-only project)", b);
   });
