@@ -12,6 +12,7 @@ import {
   OutcomeUnknownError,
   UnexpectedResponseError,
 } from "../core/errors.js";
+import { rememberSecret } from "../core/untrusted.js";
 import { ManagedState } from "../lifecycle/managed.js";
 import type { RegistrationOutcome } from "../lifecycle/registration.js";
 import { ENV } from "./config.js";
@@ -89,6 +90,9 @@ export async function resolveState(
     );
   const rat = env[ENV.registration_access_token] ?? fromFile?.secrets.registration_access_token;
   const secret = env[ENV.client_secret] ?? fromFile?.secrets.client_secret;
+  // Known before any request: whatever a bank quotes back, in any encoding, is scrubbed by value.
+  rememberSecret(rat);
+  rememberSecret(secret);
   const sameClient = !fromFile || fromFile.client_id === client_id;
   const candidate = {
     client_id,

@@ -49,20 +49,21 @@ export function decodeJwt(jwt: string): DecodedJwt | undefined {
 
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
-/** A response or request body for printing: JSON parsed, a JWT decoded, else (short) text. */
-export function bodyForPrint(b: Buffer | undefined): unknown {
+/**
+ * A response or request body for printing: JSON parsed, a JWT decoded, else what it was. Text is
+ * shown only from an error answer (an HTML page, a gateway's words): a success may carry credentials
+ * in a form we never parsed, so never remembered to scrub (a form-encoded token or registration).
+ */
+export function bodyForPrint(b: Buffer | undefined, status?: number): unknown {
   if (!b || b.length === 0) return undefined;
   const text = b.toString("utf8").trim();
   try {
     return parseUntrustedJson(text);
   } catch {
     if (COMPACT.test(text)) return decodeJwt(text) ?? "(undecodable JWT)";
-    // Not usable JSON: it may still hold a credential we never got to remember; say what it was.
-    return text.startsWith("{") || text.startsWith("[")
-      ? `(${b.length} bytes, not usable JSON)`
-      : text.length > 500
-        ? `${text.slice(0, 500)}…`
-        : text;
+    if (status === undefined || status < 400 || text.startsWith("{") || text.startsWith("["))
+      return `(${b.length} bytes, not usable JSON)`;
+    return text.length > 500 ? `${text.slice(0, 500)}…` : text;
   }
 }
 
@@ -145,7 +146,7 @@ export async function tokenStep(
   const response = await out.step("directory token", () =>
     tokenRequest(rt.ctx, need.token_endpoint, form, tlsOf(params), {}, "directory token request"),
   );
-  const body = bodyForPrint(response.body);
+  const body = bodyForPrint(response.body, response.status);
   doc.directory_token = { url: need.token_endpoint, status: response.status, body };
   out.heading(`${next}. Directory token`);
   out.line(`POST ${need.token_endpoint}`);

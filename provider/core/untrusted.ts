@@ -79,7 +79,7 @@ export function scrubSecrets(text: string): string {
 
 // C0 (tab included), DEL, C1, and the Unicode controls that reorder or break lines.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Escape control characters as `\uXXXX` (visible, one line, never interpreted by a terminal or CI). */
 export function escapeControls(text: string): string {

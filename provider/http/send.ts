@@ -43,7 +43,10 @@ function rememberCredentials(req: HttpRequest): void {
     rememberSecret(value);
     if (scheme?.toLowerCase() === "basic") {
       const decoded = Buffer.from(value, "base64").toString("utf8");
-      rememberSecret(decoded.slice(decoded.indexOf(":") + 1));
+      const secret = decoded.slice(decoded.indexOf(":") + 1);
+      // RFC 6749 §2.3.1: the secret is form-encoded inside Basic; a server may echo either form.
+      rememberSecret(secret);
+      rememberSecret(formDecoded(secret));
     }
   }
   const body = req.body;
@@ -61,6 +64,14 @@ function rememberCredentials(req: HttpRequest): void {
     const form = new URLSearchParams(body);
     for (const k of ["client_assertion", "client_secret", "assertion", "refresh_token"])
       rememberSecret(form.get(k));
+  }
+}
+
+function formDecoded(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, " "));
+  } catch {
+    return s;
   }
 }
 

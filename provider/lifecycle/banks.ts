@@ -21,6 +21,7 @@ import { getProfile } from "../core/profiles/index.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
 import { ProfileName } from "../core/schemas/common.js";
 import { RegistrationParams } from "../core/schemas/params.js";
+import { printable } from "../core/untrusted.js";
 import type { ObDcrContext } from "../http/context.js";
 import { type ListCache, listAccess, listBanks, listingOf } from "../http/directory_list.js";
 import { type ConfigSecrets, type RegistrationInputs, snakeKeys, toCoreParams } from "./inputs.js";
@@ -169,12 +170,15 @@ export async function planBankRun(i: {
 
 /** The plan in words for the engine's log: warnings, and the new banks as information. */
 export function planWords(name: string, plan: BankPlan): { warnings: string[]; info: string[] } {
+  // The list's words (names, statuses, ids) are the directory's: printable, never a CI command.
   return {
-    warnings: plan.warnings.map((w) => `ob-dcr banks ${name}: ${w}`),
+    warnings: plan.warnings.map((w) => printable(`ob-dcr banks ${name}: ${w}`)),
     info:
       plan.added.length > 0
         ? [
-            `ob-dcr banks ${name}: new in the list: ${plan.added.map((b) => `${b.id} (${b.name})`).join(", ")}`,
+            printable(
+              `ob-dcr banks ${name}: new in the list: ${plan.added.map((b) => `${b.id} (${b.name})`).join(", ")}`,
+            ),
           ]
         : [],
   };

@@ -6,6 +6,7 @@
  */
 
 import { z } from "zod";
+import { ClientId } from "../core/schemas/common.js";
 import type { RegistrationParamsInput } from "../core/schemas/params.js";
 import { loadMaterialFiles } from "../http/files.js";
 
@@ -51,7 +52,7 @@ export const ResourceOnlyInputs = z.object({
   /** Take over an existing registration instead of POSTing a new one (see README, "Adoption"). */
   adopt: z
     .strictObject({
-      clientId: z.string().min(1),
+      clientId: ClientId,
       /** RFC 7592 management credential of the existing client. Secret. */
       registrationAccessToken: z.string().min(1).optional(),
       registrationClientUri: z.string().min(1).optional(),

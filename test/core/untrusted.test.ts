@@ -1,7 +1,7 @@
 /** The pure guards against untrusted answers: text, JSON, URLs, salvage. */
 import { describe, expect, it } from "vitest";
 import { OutcomeUnknownError, RegistrationRejectedError } from "../../provider/core/errors.js";
-import { depthOf, parseUntrustedJson } from "../../provider/core/parse/json.js";
+import { depthOf, parseUntrustedJson, topLevelMembers } from "../../provider/core/parse/json.js";
 import { salvageRegistration } from "../../provider/core/parse/salvage.js";
 import {
   printable,
@@ -63,6 +63,25 @@ describe("untrusted JSON", () => {
       a: '{"client_id":1,"client_id":2}',
     });
     expect(depthOf(JSON.parse(`${"[".repeat(50_000)}${"]".repeat(50_000)}`), 100)).toBe(100);
+  });
+});
+
+describe("topLevelMembers", () => {
+  it("names every top-level member of a name, decoded, duplicates and far ones included; nothing nested or quoted", () => {
+    const pad = "p".repeat(70_000);
+    expect(topLevelMembers('{"client\\u005fid":"a","x":1,"client_id":"b"}', "client_id")).toEqual(["a", "b"]);
+    expect(topLevelMembers(`{"x":"${pad}","client_id":"a","client_id":7}`, "client_id")).toEqual(["a", 7]);
+    expect(
+      topLevelMembers(
+        '{"n":{"client_id":"nested"},"s":"{\\"client_id\\":\\"quoted\\"}","client_id":"top"}',
+        "client_id",
+      ),
+    ).toEqual(["top"]);
+    // Too deep for the parser, cut off: the top level still says what it named.
+    const deep = `{"client_id":"c1","d":${"[".repeat(100_000)}`;
+    expect(topLevelMembers(deep, "client_id")).toEqual(["c1"]);
+    expect(topLevelMembers('["client_id","x"]', "client_id")).toEqual([]);
+    expect(topLevelMembers('{"client_id":{"a":1}}', "client_id")).toEqual([]);
   });
 });
 

@@ -12,6 +12,7 @@ import {
 } from "../../provider/core/directory/listing.js";
 import { DIRECTORY_PROFILES } from "../../provider/core/directory/profiles.js";
 import { BankListError } from "../../provider/core/errors.js";
+import { planWords } from "../../provider/lifecycle/banks.js";
 
 const URL = "https://dir.example/participants";
 const bank = (id: string, over: Partial<DirectoryBank> = {}): DirectoryBank => ({
@@ -181,6 +182,44 @@ describe("readers and filters", () => {
     });
     expect(page.unreadable).toBe(2);
     expect(() => readListPage("ofb-participants", { not: "an array" }, "ofb-directory")).toThrow(TypeError);
+  });
+
+  it("a hostile list: names with controls or CI commands are escaped, an id outside [A-Za-z0-9._:~-] drops the entry", () => {
+    const forged = "Evil Bank)\n::error file=x::forged by the directory\n\u001b[31mRED\u001b[0m";
+    const page = readListPage(
+      "ofb-participants",
+      [
+        {
+          OrganisationId: "o1",
+          OrganisationName: "Org\u202eevil",
+          Status: "Active\n::warning::x",
+          AuthorisationServers: [
+            { AuthorisationServerId: "s1", CustomerFriendlyName: forged },
+            { AuthorisationServerId: "as-1\n::error::forged-by-id\u001b[31m" },
+            { AuthorisationServerId: "../s2" },
+          ],
+        },
+      ],
+      "ofb-directory",
+    );
+    expect(page.banks.map((b) => b.id)).toEqual(["s1"]);
+    expect(page.unreadable).toBe(2);
+    const [b] = page.banks;
+    for (const text of [b!.name, b!.org_name, b!.status_detail])
+      expect(text).not.toMatch(/[\u0000-\u001f\u202e]/);
+    expect(b!.name).toContain("\\u001b[31mRED");
+    // What the engine's log gets: one line per message, none of them a workflow command.
+    const plan = planBanks({
+      previous: undefined,
+      listed: { all: page.banks, selected: page.banks },
+      policy: BankChangePolicy.parse({}),
+      list_url: URL,
+      now: "2026-02-01T00:00:00Z",
+    });
+    const words = planWords("br", plan);
+    for (const line of [...words.info, ...words.warnings])
+      for (const l of line.split("\n")) expect(l).not.toMatch(/^\s*(::|##\[|##vso\[)/);
+    expect(words.info.join("\n").split("\n")).toHaveLength(1);
   });
 
   it("AU: a trailing slash never gives //, brand and legal entity statuses combine", () => {

@@ -527,6 +527,35 @@ const echo: Case[] = [
     expect: { fails: { exit: [4] } },
   },
   {
+    id: "echo-secret-basic-b64",
+    cls: "echo",
+    what: "a client secret in base64 (+ / =), quoted decoded by the token endpoint in a later process",
+    proves:
+      "a client secret is scrubbed by value whatever its encoding in the Basic header (RFC 6749 §2.3.1 form-encodes it), and when it comes from the state file",
+    scenario: {
+      mgmt: "obie",
+      on: {
+        register: (x) => {
+          const { client, body } = x.create();
+          client.secret = x.h.issue("client_secret", x.id, `Q+w/E=r+T/y=U+i/O=p+A/${Date.now()}`);
+          x.json(201, { ...body, client_secret: client.secret, client_secret_expires_at: 0 });
+        },
+        token: (x) => {
+          const [u, p] = Buffer.from(bearer(x), "base64").toString("utf8").split(":");
+          err(
+            x,
+            400,
+            "invalid_request",
+            `client ${decodeURIComponent(u ?? "")} secret ${decodeURIComponent(p ?? "")} refused`,
+          );
+        },
+      },
+    },
+    auth: "client_secret_basic",
+    steps: [{ cmd: "register" }, { cmd: "get" }, { cmd: "get", mode: "text" }],
+    expect: { fails: { step: 1, exit: [4] } },
+  },
+  {
     id: "echo-secret-post",
     cls: "echo",
     what: "the bank's token endpoint quotes the client_secret form field",
@@ -1158,6 +1187,99 @@ const malformed: Case[] = [
       r.states.some((s) => s.text && /"client_id"/.test(s.text))
         ? ["a state file names one of the two clients"]
         : [],
+  },
+  {
+    id: "bad-201-dup-keys-escaped",
+    cls: "malformed",
+    what: "a 201 with two client_id members, the first spelled client\\u005fid (the same name, decoded)",
+    proves: "member names compare decoded: OBDCR_OUTCOME_UNKNOWN naming both, no state naming one of them",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: (x) => {
+          const a = x.create().body;
+          const b = x.create().body;
+          x.send(201, `{"client\\u005fid":${JSON.stringify(a.client_id)},${JSON.stringify(b).slice(1)}`, {
+            "content-type": "application/json",
+          });
+        },
+      },
+    },
+    steps: [{ cmd: "register" }],
+    expect: { kept: "unknown", fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
+    check: (r) =>
+      r.states.some((s) => s.text && /"client_id"/.test(s.text))
+        ? ["a state file names one of the two clients"]
+        : [],
+  },
+  {
+    id: "bad-201-dup-keys-far",
+    cls: "malformed",
+    what: "a 201 with two client_id members 70 KB apart",
+    proves:
+      "the whole answer is read for client_id members: OBDCR_OUTCOME_UNKNOWN, no state naming one of them",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: (x) => {
+          const a = x.create().body;
+          const b = x.create().body;
+          x.send(
+            201,
+            `{"x_pad":"${"p".repeat(70_000)}",${JSON.stringify(a).slice(1, -1)},"client_id":${JSON.stringify(b.client_id)}}`,
+            { "content-type": "application/json" },
+          );
+        },
+      },
+    },
+    steps: [{ cmd: "register" }],
+    expect: { kept: "unknown", fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
+    check: (r) =>
+      r.states.some((s) => s.text && /"client_id"/.test(s.text))
+        ? ["a state file names one of the two clients"]
+        : [],
+  },
+  {
+    id: "bad-201-form-rat",
+    cls: "echo",
+    what: "a 201 whose body is form-encoded (client_id, registration_access_token, registration_client_uri)",
+    proves: "a body that is not JSON is never printed: its size is",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: (x) => {
+          const { body } = x.create();
+          const q = new URLSearchParams({
+            client_id: String(body.client_id),
+            registration_access_token: String(body.registration_access_token),
+            registration_client_uri: String(body.registration_client_uri),
+          });
+          x.send(201, q.toString(), { "content-type": "application/x-www-form-urlencoded" });
+        },
+      },
+    },
+    steps: [{ cmd: "run" }, { cmd: "run", mode: "text" }],
+    expect: { kept: "unknown" },
+  },
+  {
+    id: "url-201-dot-segment",
+    cls: "url",
+    what: "a 201 (OBIE management, no registration_client_uri) whose client_id is ..",
+    proves:
+      "a client_id that is a dot segment is never put in a path (it would manage {registration_endpoint}/..): OBDCR_OUTCOME_UNKNOWN naming it, no GET/PUT/DELETE",
+    scenario: {
+      mgmt: "obie",
+      on: {
+        register: (x) => x.json(201, x.create({ id: ".." }).body),
+      },
+    },
+    steps: [{ cmd: "register" }],
+    expect: { kept: "unknown", fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
+    check: (r, h) =>
+      h
+        .forCase(r.c.id)
+        .filter((q) => q.method !== "POST" && q.route !== "discovery" && !q.path.includes("/dir/"))
+        .map((q) => `${q.method} ${q.path} was sent`),
   },
   {
     id: "bad-get-dup-keys",

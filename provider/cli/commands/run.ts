@@ -58,7 +58,7 @@ function printRegistrationExchange(
     doc.registration_response = { error: x.error };
     return;
   }
-  const body = bodyForPrint(x.response_body);
+  const body = bodyForPrint(x.response_body, x.status);
   doc.registration_response = { status: x.status, body };
   out.line(`status: ${x.status}`);
   out.field("body", body);

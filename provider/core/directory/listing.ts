@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { InvalidInputError } from "../errors.js";
 import type { DirectoryKind } from "../profiles/types.js";
+import { untrustedText } from "../untrusted.js";
 import { type UrlPolicy, urlProblem } from "../validate/url_policy.js";
 
 /** Our own status of a list entry, from the regime's statuses (which differ: directories.md §1.7, §2.8). */
@@ -115,6 +116,14 @@ export interface ListingProfile {
 
 const Str = z.string().max(4096);
 const OptStr = Str.nullish().transform((v) => v ?? undefined);
+/**
+ * An id the list names a bank or an organisation by: it becomes a resource name, a state key and a
+ * word in the engine's log, so only what real ids use (UUIDs, Salesforce ids); another drops the entry.
+ */
+const IdStr = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:~-]{0,199}$/);
+const OptIdStr = IdStr.nullish().transform((v) => v ?? undefined);
+/** Words for people (a brand, an organisation): controls escaped, cut at 200 characters. */
+const TextStr = OptStr.transform((v) => (v === undefined ? undefined : untrustedText(v, 200)));
 
 const OfbApiResource = z.looseObject({
   ApiFamilyType: OptStr,
@@ -122,19 +131,19 @@ const OfbApiResource = z.looseObject({
   FamilyComplete: z.boolean().nullish(),
 });
 const OfbServer = z.looseObject({
-  AuthorisationServerId: Str,
-  CustomerFriendlyName: OptStr,
+  AuthorisationServerId: IdStr,
+  CustomerFriendlyName: TextStr,
   OpenIDDiscoveryDocument: OptStr,
   Issuer: OptStr,
   Status: OptStr,
-  ParentAuthorisationServerId: OptStr,
-  SupersededByAuthorisationServerId: OptStr,
+  ParentAuthorisationServerId: OptIdStr,
+  SupersededByAuthorisationServerId: OptIdStr,
   RetirementDate: OptStr,
   ApiResources: z.array(z.unknown()).max(1000).nullish(),
 });
 const OfbOrg = z.looseObject({
-  OrganisationId: Str,
-  OrganisationName: OptStr,
+  OrganisationId: IdStr,
+  OrganisationName: TextStr,
   Status: OptStr,
   OrgDomainRoleClaims: z.array(z.unknown()).max(200).nullish(),
   AuthorisationServers: z.array(z.unknown()).max(200).nullish(),
@@ -142,11 +151,13 @@ const OfbOrg = z.looseObject({
 const OfbRoleClaim = z.looseObject({ Role: Str, Status: OptStr });
 
 const CdsBrand = z.looseObject({
-  dataHolderBrandId: Str,
-  brandName: OptStr,
+  dataHolderBrandId: IdStr,
+  brandName: TextStr,
   industries: z.array(Str).max(50).nullish(),
   status: OptStr,
-  legalEntity: z.looseObject({ legalEntityId: OptStr, legalEntityName: OptStr, status: OptStr }).nullish(),
+  legalEntity: z
+    .looseObject({ legalEntityId: OptIdStr, legalEntityName: TextStr, status: TextStr })
+    .nullish(),
   endpointDetail: z.looseObject({ infosecBaseUri: OptStr }).nullish(),
   lastUpdated: OptStr,
 });
@@ -161,15 +172,15 @@ const DOMAIN_URN = "urn:openbanking:authorisationdomainstatus:1.0";
 const CA_URN = "urn:openbanking:competentauthorityclaims:1.0";
 const TF_URN = "urn:trustframework:competentauthorityclaims:1.1";
 const ScimAs = z.looseObject({
-  Id: Str,
-  CustomerFriendlyName: OptStr,
+  Id: IdStr,
+  CustomerFriendlyName: TextStr,
   OpenIDConfigEndPointUri: OptStr,
-  ParentAuthorisationServerId: OptStr,
+  ParentAuthorisationServerId: OptIdStr,
 });
 const ScimAuth = z.looseObject({ Psd2Role: OptStr, Role: OptStr, Active: z.boolean().nullish() });
 const ScimOrg = z.looseObject({
-  id: Str,
-  [ORG_URN]: z.looseObject({ OrganisationCommonName: OptStr, status: OptStr }).nullish(),
+  id: IdStr,
+  [ORG_URN]: z.looseObject({ OrganisationCommonName: TextStr, status: OptStr }).nullish(),
   [DOMAIN_URN]: z
     .looseObject({
       Status: z.array(z.looseObject({ AuthorizationDomain: OptStr, Status: OptStr })).nullish(),
@@ -243,7 +254,7 @@ function readOfbParticipants(json: unknown, directory: DirectoryKind): ReadPage 
         org_name: o.OrganisationName ?? "",
         name: s.CustomerFriendlyName ?? o.OrganisationName ?? "",
         status,
-        status_detail: `org ${orgStatus}${s.Status ? `, server ${s.Status}` : ""}`,
+        status_detail: untrustedText(`org ${orgStatus}${s.Status ? `, server ${s.Status}` : ""}`, 200),
         discovery_url: s.OpenIDDiscoveryDocument,
         issuer: s.Issuer,
         roles,
@@ -302,7 +313,7 @@ function readCdsBrands(json: unknown, directory: DirectoryKind): ReadPage {
       org_name: d.legalEntity?.legalEntityName ?? "",
       name: d.brandName ?? "",
       status,
-      status_detail: `brand ${brand}, legal entity ${le}`,
+      status_detail: untrustedText(`brand ${brand}, legal entity ${le}`, 200),
       discovery_url: cdsDiscoveryUrl(d.endpointDetail?.infosecBaseUri),
       industries: d.industries ?? [],
       last_updated: d.lastUpdated,
@@ -354,7 +365,7 @@ function readScimAspsps(json: unknown, directory: DirectoryKind): ReadPage {
         org_name: org?.OrganisationCommonName ?? "",
         name: as.data.CustomerFriendlyName ?? org?.OrganisationCommonName ?? "",
         status,
-        status_detail: `org ${orgStatus}, PSD2 domain ${psd2?.Status ?? "absent"}`,
+        status_detail: untrustedText(`org ${orgStatus}, PSD2 domain ${psd2?.Status ?? "absent"}`, 200),
         discovery_url: as.data.OpenIDConfigEndPointUri,
         roles: [...new Set(roles)],
         parent_id: as.data.ParentAuthorisationServerId,

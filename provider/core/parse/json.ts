@@ -115,3 +115,71 @@ export function depthOf(value: unknown, limit = DEFAULT_MAX_JSON_DEPTH + 1): num
   }
   return max;
 }
+
+/**
+ * The values of every member `name` of the top-level object, in text order, duplicates included:
+ * a body that `parseUntrustedJson` refuses (a duplicate, too deep, cut off) still says what the
+ * server named. Keys compare decoded (`"client\u005fid"` is `client_id`); one loop with a depth
+ * counter, so no depth limit. Values other than a string or a number are skipped.
+ */
+export function topLevelMembers(text: string, name: string, max = 16): (string | number)[] {
+  const s = stripBom(text);
+  const out: (string | number)[] = [];
+  let depth = 0;
+  let rootIsObject = false;
+  let expectKey = false;
+  const stringEnd = (from: number): number => {
+    let i = from + 1;
+    for (; i < s.length; i++) {
+      const d = s.charCodeAt(i);
+      if (d === 0x5c /* \ */) i++;
+      else if (d === 0x22 /* " */) break;
+    }
+    return i;
+  };
+  const skipSpace = (from: number): number => {
+    let i = from;
+    while (i < s.length && /\s/.test(s[i]!)) i++;
+    return i;
+  };
+  for (let i = 0; i < s.length && out.length < max; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+      if (depth === 1) rootIsObject = c === 0x7b;
+      expectKey = depth === 1 && rootIsObject;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      expectKey = depth === 1 && rootIsObject;
+    } else if (c === 0x22 /* " */) {
+      const end = stringEnd(i);
+      if (expectKey) {
+        expectKey = false;
+        let key: unknown;
+        try {
+          key = JSON.parse(s.slice(i, end + 1));
+        } catch {
+          key = undefined;
+        }
+        let v = skipSpace(end + 1);
+        if (key === name && s[v] === ":") {
+          v = skipSpace(v + 1);
+          if (s[v] === '"') {
+            try {
+              out.push(JSON.parse(s.slice(v, stringEnd(v) + 1)) as string);
+            } catch {
+              /* cut off: not a value */
+            }
+          } else {
+            const m = /^-?\d{1,40}(?:\.\d{1,40})?(?:[eE][+-]?\d{1,4})?/.exec(s.slice(v, v + 100));
+            if (m) out.push(Number(m[0]));
+          }
+        }
+      }
+      i = end;
+    }
+  }
+  return out;
+}

@@ -7,16 +7,17 @@
  */
 import * as jose from "jose";
 import type { SalvagedRegistration } from "../errors.js";
+import { isDotSegment } from "../schemas/common.js";
 import { rememberSecret, untrustedText } from "../untrusted.js";
 import { managementUriProblem, type UrlPolicy } from "../validate/url_policy.js";
-import { stripBom } from "./json.js";
+import { stripBom, topLevelMembers } from "./json.js";
 
 /** RFC 6749 Appendix A.1/A.2: client_id and client_secret are VSCHARs (%x20-7E). */
 export const VSCHAR = /^[\x20-\x7e]+$/;
 
 /** A well-formed client identifier (what we keep in state and put in URLs). */
 export function isClientId(v: unknown): v is string {
-  return typeof v === "string" && v.length >= 1 && v.length <= 255 && VSCHAR.test(v);
+  return typeof v === "string" && v.length >= 1 && v.length <= 255 && VSCHAR.test(v) && !isDotSegment(v);
 }
 
 /** A bearer credential we may put in an Authorization header (RFC 6750 b64token, loosely: VSCHAR). */
@@ -42,18 +43,12 @@ function topLevel(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** Every top-level-looking `"client_id": value` in the text (duplicate members, cut-off bodies). */
+/** Every top-level `client_id` member the answer names, in a JSON body or a JWT's payload. */
 function clientIdsInText(text: string): unknown[] {
-  const out: unknown[] = [];
-  const re = /"client_id"\s*:\s*("(?:[^"\\]|\\.){0,300}"|-?\d{1,40})/g;
-  for (const m of text.slice(0, 64 * 1024).matchAll(re)) {
-    try {
-      out.push(JSON.parse(m[1] as string));
-    } catch {
-      /* not a value */
-    }
-  }
-  return out;
+  const t = stripBom(text).trim();
+  if (t.startsWith("{")) return topLevelMembers(t, "client_id");
+  const payload = /^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\./.exec(t)?.[1];
+  return payload ? topLevelMembers(Buffer.from(payload, "base64url").toString("utf8"), "client_id") : [];
 }
 
 /**

@@ -30,6 +30,15 @@ export const EndpointUrl = z.url({ error: "must be an absolute URL" }).refine(
 );
 
 /** A public or private JWK (loose: jose checks it). */
+/** "." and ".." name another path when put in one (`{registration_endpoint}/..`), even percent-encoded. */
+export const isDotSegment = (v: string): boolean => v === "." || v === "..";
+
+/** A client identifier we keep and put in a management URL. */
+export const ClientId = z
+  .string()
+  .min(1)
+  .refine((v) => !isDotSegment(v), { error: "must not be . or .. (it would name another path at the bank)" });
+
 export const Jwk = z.looseObject({ kty: z.string(), kid: z.string().optional() });
 export type Jwk = z.infer<typeof Jwk>;
 

@@ -5,6 +5,7 @@ import { invalidInputFromZod } from "../errors.js";
 import { getProfile } from "../profiles/index.js";
 import { regimeIssues } from "../validate/regime.js";
 import {
+  ClientId,
   EndpointUrl,
   Jwk,
   Jwks,
@@ -295,7 +296,7 @@ export type RegistrationParamsInput = z.input<typeof RegistrationParams>;
 
 /** What a caller keeps after a registration (the secrets belong in a secret store). */
 export const RegistrationState = z.strictObject({
-  client_id: z.string().min(1),
+  client_id: ClientId,
   registration_client_uri: z.string().optional(),
   secrets: z
     .strictObject({

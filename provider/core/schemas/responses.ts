@@ -1,5 +1,6 @@
 /** Response schemas: loose, checking only the fields ob-dcr relies on; unknown members pass through. */
 import { z } from "zod";
+import { ClientId } from "./common.js";
 
 export const TokenResponse = z.looseObject({
   access_token: z.string().min(1),
@@ -53,11 +54,9 @@ export type SsaClaims = z.infer<typeof SsaClaims>;
 /** Raw registration response: only `client_id` is required. */
 export const RawRegistrationResponse = z.looseObject({
   // RFC 6749 Appendix A: VSCHARs; anything else is not an identifier we can keep or put in a URL.
-  client_id: z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[\x20-\x7e]+$/, { error: "must be printable ASCII (RFC 6749 Appendix A.1)" }),
+  client_id: ClientId.max(255).regex(/^[\x20-\x7e]+$/, {
+    error: "must be printable ASCII (RFC 6749 Appendix A.1)",
+  }),
   client_secret: z
     .string()
     .regex(/^[\x20-\x7e]*$/, { error: "must be printable ASCII (RFC 6749 Appendix A.2)" })
