@@ -49,3 +49,15 @@ export const tlsOf = (params: RegistrationParamsInput): TlsMaterial => {
 
 export const jwksUriOf = (props: Props) =>
   typeof props.softwareJwksEndpoint === "string" ? props.softwareJwksEndpoint : undefined;
+
+/**
+ * What recorded props say that explains a bank's refusal of a management call: where the directory
+ * publishes our keys, and the assertion alg the bank registered (else the last key's).
+ */
+export function recordedOf(props: Props): { software_jwks_endpoint?: string; registered_auth_alg?: string } {
+  const registered = (props.registeredMetadata as Props | undefined)?.token_endpoint_auth_signing_alg;
+  const last = (props.signingKeyIdentity as Props | undefined)?.alg;
+  const alg = typeof registered === "string" ? registered : typeof last === "string" ? last : undefined;
+  const jwks = jwksUriOf(props);
+  return { ...(jwks ? { software_jwks_endpoint: jwks } : {}), ...(alg ? { registered_auth_alg: alg } : {}) };
+}

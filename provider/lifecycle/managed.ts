@@ -32,6 +32,8 @@ import {
 export const ManagedState = RegistrationState.extend({
   signing_key_identity: SigningKeyIdentity.optional(),
   software_jwks_endpoint: z.string().optional(),
+  /** The assertion alg the bank registered (its answer): a rotation to another alg is told apart. */
+  token_endpoint_auth_signing_alg: z.string().optional(),
 });
 export type ManagedState = z.infer<typeof ManagedState>;
 
@@ -42,6 +44,12 @@ const core = (s: ManagedState): RegistrationState => ({
   secrets: s.secrets,
 });
 
+/** What the state recorded that explains a bank's refusal (where our keys are, the alg it holds). */
+const recordedOf = (s: ManagedState): ManagementOptions => ({
+  software_jwks_endpoint: s.software_jwks_endpoint,
+  registered_auth_alg: s.token_endpoint_auth_signing_alg ?? s.signing_key_identity?.alg,
+});
+
 /** The state to keep after a create, read or update (a rotated token replaces the old one). */
 export async function managedStateOf(
   o: RegistrationOutcome,
@@ -50,6 +58,8 @@ export async function managedStateOf(
   before?: ManagedState,
 ): Promise<ManagedState> {
   const p = parseRegistrationParams(params);
+  const answered = o.metadata.token_endpoint_auth_signing_alg;
+  const registeredAlg = typeof answered === "string" ? answered : before?.token_endpoint_auth_signing_alg;
   return {
     client_id: o.client_id,
     ...(o.registration_client_uri ? { registration_client_uri: o.registration_client_uri } : {}),
@@ -58,6 +68,7 @@ export async function managedStateOf(
     ...((o.software_jwks_endpoint ?? before?.software_jwks_endpoint)
       ? { software_jwks_endpoint: o.software_jwks_endpoint ?? before?.software_jwks_endpoint }
       : {}),
+    ...(registeredAlg ? { token_endpoint_auth_signing_alg: registeredAlg } : {}),
   };
 }
 
@@ -108,10 +119,7 @@ export async function read(
   o: ManagementOptions = {},
 ): Promise<{ outcome: RegistrationOutcome; state: ManagedState }> {
   await checkRotatedSigningKey(params, state, ctx);
-  const outcome = await readRegistration(params, core(state), ctx, {
-    software_jwks_endpoint: state.software_jwks_endpoint,
-    ...o,
-  });
+  const outcome = await readRegistration(params, core(state), ctx, { ...recordedOf(state), ...o });
   return { outcome, state: await managedStateOf(outcome, params, ctx, state) };
 }
 
@@ -121,9 +129,7 @@ export async function update(
   ctx: ObDcrContext,
 ): Promise<{ outcome: RegistrationOutcome; state: ManagedState }> {
   await checkRotatedSigningKey(params, state, ctx);
-  const outcome = await updateRegistration(params, core(state), ctx, {
-    software_jwks_endpoint: state.software_jwks_endpoint,
-  });
+  const outcome = await updateRegistration(params, core(state), ctx, recordedOf(state));
   return { outcome, state: await managedStateOf(outcome, params, ctx, state) };
 }
 
@@ -134,8 +140,5 @@ export async function remove(
   o: ManagementOptions = {},
 ): Promise<"deleted" | "gone"> {
   await checkRotatedSigningKey(params, state, ctx);
-  return deleteRegistration(params, core(state), ctx, {
-    software_jwks_endpoint: state.software_jwks_endpoint,
-    ...o,
-  });
+  return deleteRegistration(params, core(state), ctx, { ...recordedOf(state), ...o });
 }

@@ -45,6 +45,22 @@ export const STALE_KEYS =
   "client up in the bank's developer portal (a deleted client is not listed).";
 
 /**
+ * Why a bank refuses the management token of a client whose signing key changed alg, and the two
+ * steps that change it: the bank checks the client assertion against the alg it holds (OIDC Core
+ * §9, `token_endpoint_auth_signing_alg`), so the new key cannot authorise the PUT that would
+ * register the new alg.
+ */
+export function algChangeWords(registered: string, next: string): string {
+  return (
+    `the bank holds token_endpoint_auth_signing_alg ${registered} for this client and refuses a token request whose ` +
+    `client assertion is signed in ${next}, the alg of the signing key configured now, so the update that would register ` +
+    `${next} cannot be sent with that key. Change the alg in two steps: with the ${registered} key still configured, set ` +
+    `the client's token_endpoint_auth_signing_alg (tokenEndpointAuthSigningAlg in a Pulumi program) to ${next} and update (the PUT, authorised with the ${registered} key, registers ` +
+    `${next}); then configure the ${next} key and update again (docs/rotation.md)`
+  );
+}
+
+/**
  * An ambiguous refusal (`invalid_client` at the bank's token endpoint). Gone only when the caller
  * confirms it; otherwise check our own side, so that the error says which side is wrong.
  */
@@ -60,6 +76,25 @@ export async function explainAmbiguous(
     throw new RegistrationGoneError(401, `${e.message}; counted as deleted, as the caller confirmed`, {
       cause: e,
     });
+  const alg = p.identity.alg;
+  if (
+    opts.registered_auth_alg &&
+    opts.registered_auth_alg !== alg &&
+    p.params.client.token_endpoint_auth_method === "private_key_jwt" &&
+    managementStyle(p, state) === "obie"
+  ) {
+    const check = { field: "signing_key", ok: false, detail: algChangeWords(opts.registered_auth_alg, alg) };
+    throw new GoneUnconfirmedError(
+      state.client_id,
+      `${e.message}. Our side is wrong: signing_key: ${check.detail}`,
+      {
+        cause: e,
+        field: "signing_key",
+        checks: [check],
+        remedy: { kind: "fix-input", field: "signing_key" },
+      },
+    );
+  }
   const checks = await checkOwnSide(ctx, ownSideInput(p, ctx, opts.software_jwks_endpoint));
   const bad = checks.find((c) => !c.ok);
   const message = bad

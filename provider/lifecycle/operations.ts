@@ -9,7 +9,15 @@ import {
 } from "../core/errors.js";
 import type { SigningKeyIdentity } from "../core/material.js";
 import { describePublication, findPublishedKey } from "../http/own_side.js";
-import { jwksUriOf, type Lifecycle, type Note, PartiallyCreated, tlsOf, where } from "./context.js";
+import {
+  jwksUriOf,
+  type Lifecycle,
+  type Note,
+  PartiallyCreated,
+  recordedOf,
+  tlsOf,
+  where,
+} from "./context.js";
 import type { BankCapabilities } from "./diff.js";
 import { putReasons } from "./diff.js";
 import { type RegistrationInputs, toCoreParams } from "./inputs.js";
@@ -128,7 +136,7 @@ export async function read(lc: Lifecycle, id: string, recorded_props: Props): Pr
   try {
     r = await readRegistration(params, stateOf(props), lc.ctx, {
       confirm_gone: lc.confirmedGone(id),
-      software_jwks_endpoint: jwksUri,
+      ...recordedOf(props),
     });
   } catch (e) {
     if (e instanceof ObDcrError && e.code === OBDCR_REGISTRATION_GONE)
@@ -171,7 +179,7 @@ export async function update(
       `${where(inputs)}: this bank offers no PUT, so ${reasons.join(", ")} cannot be applied to registration ${id}`,
       { remedy: { kind: "update-in-portal", client_id: id } },
     );
-  const r = await updateRegistration(params, stateOf(olds), lc.ctx, { software_jwks_endpoint: jwksUri });
+  const r = await updateRegistration(params, stateOf(olds), lc.ctx, recordedOf(olds));
   if (r.client_id !== id)
     throw new InvalidInputError(
       "client_id",
@@ -191,7 +199,7 @@ export async function remove(lc: Lifecycle, id: string, recorded_props: Props): 
   const params = await toCoreParams(inputs, lc.secrets);
   const result = await deleteRegistration(params, stateOf(props), lc.ctx, {
     confirm_gone: lc.confirmedGone(id),
-    software_jwks_endpoint: jwksUriOf(props),
+    ...recordedOf(props),
   });
   return { notes: result === "gone" ? [{ kind: "already_gone", client_id: id }] : [] };
 }

@@ -43,6 +43,12 @@ export interface ManagementOptions {
   confirm_gone?: boolean | undefined;
   /** Where the directory publishes our keys (recorded at registration): checked on an ambiguous answer. */
   software_jwks_endpoint?: string | undefined;
+  /**
+   * The `token_endpoint_auth_signing_alg` the bank last registered for this client (recorded): a
+   * bank's token endpoint refuses a client assertion in another alg (OIDC Core §9), which a key
+   * rotation that changes the alg runs into.
+   */
+  registered_auth_alg?: string | undefined;
 }
 
 export interface CreateOptions {

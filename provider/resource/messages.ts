@@ -40,16 +40,30 @@ export interface PutContext {
   other_reasons: string[];
   supports_update: boolean;
   refuses_duplicate_registration: boolean;
+  /** `client.tokenEndpointAuthMethod` (default private_key_jwt). */
+  auth_method?: string | undefined;
+}
+
+/** A new signing key of another alg, that the registered assertion alg follows. */
+function algChange(plan: RotationPlan): { from: string; to: string } | undefined {
+  const c = plan.changes.find((x) => x.kind === "signing_key");
+  if (c?.kind !== "signing_key" || c.from.alg === c.to.alg) return undefined;
+  return plan.put_fields.includes("token_endpoint_auth_signing_alg")
+    ? { from: c.from.alg, to: c.to.alg }
+    : undefined;
 }
 
 /** What the preview says about a rotation: one line per change, then what is sent to the bank. */
 /** What a diff's rotation will send to the bank, a line each, for the preview (both adapters). */
 export function rotationLines(news: Props, d: RegistrationDiff): string[] {
   if (!d.rotation) return [];
+  const client = (news.client ?? {}) as Props;
   return describeRotation(describe(declared(news)), d.rotation.plan, {
     other_reasons: d.rotation.other_reasons,
     supports_update: d.rotation.capabilities.supportsUpdate,
     refuses_duplicate_registration: d.rotation.capabilities.refusesDuplicateRegistration,
+    auth_method:
+      typeof client.tokenEndpointAuthMethod === "string" ? client.tokenEndpointAuthMethod : undefined,
   });
 }
 
@@ -69,6 +83,13 @@ export function describeRotation(name: string, plan: RotationPlan, ctx: PutConte
   }
   if (ctx.supports_update) {
     lines.push(`${name}: update = PUT of the registration (${reasons.join(", ")}), same client_id`);
+    const alg = algChange(plan);
+    if (alg && (ctx.auth_method ?? "private_key_jwt") === "private_key_jwt")
+      lines.push(
+        `${name}: a bank that authorises the PUT with a token from its own token endpoint (OBIE-style management) ` +
+          `refuses that token's client assertion in ${alg.to} while it holds ${alg.from}: there, change the alg in two steps, ` +
+          `first client.tokenEndpointAuthSigningAlg = "${alg.to}" with the ${alg.from} key (\`pulumi up\`), then the new key (docs/rotation.md)`,
+      );
     return lines;
   }
   lines.push(

@@ -150,4 +150,47 @@ describe("the CLI's lifecycle", () => {
       await sb.admin.setQuirks("sandbox-bank", { stale_client_keys: [] });
     }
   });
+
+  it("a signing key of another alg at an OBIE-style bank: the refusal names the registered alg and the two steps, which work", async () => {
+    const cfg = writeConfig(dir, "alg.yaml", cliConfig(sb));
+    const state = path.join(dir, "alg-state.json");
+    expect((await cli(["register", "-c", cfg, "--state", state])).code).toBe(0);
+    expect(JSON.parse(readFileSync(state, "utf8")).token_endpoint_auth_signing_alg).toBe("PS256");
+    const es256 = {
+      kid: sb.sw.signing_es256.kid,
+      alg: "ES256",
+      private_key_file: sb.sw.signing_es256.private_key_file,
+    };
+    // In one step: the bank refuses the PUT's token, whose assertion is ES256 while it holds PS256.
+    const oneStep = writeConfig(dir, "alg-one.yaml", cliConfig(sb, "sandbox-bank", { signing_key: es256 }));
+    const one = await cli(["update", "-c", oneStep, "--state", state, "--json"]);
+    expect(one.code, one.stderr).toBe(4);
+    expect(json(one).error).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED", field: "signing_key" });
+    expect(json(one).error.message).toMatch(/holds token_endpoint_auth_signing_alg PS256 .* in ES256/);
+    expect(json(one).error.message).toMatch(/two steps/);
+    expect(json(one).error.message).not.toMatch(/old copy of our keys/);
+    const id = JSON.parse(readFileSync(state, "utf8")).client_id;
+    expect((await sb.admin.registrations("sandbox-bank")).map((r) => r.client_id)).toContain(id);
+    // The two steps: register the new alg with the old key, then switch the key.
+    const step1 = writeConfig(
+      dir,
+      "alg-step1.yaml",
+      cliConfig(sb, "sandbox-bank", { client: { token_endpoint_auth_signing_alg: "ES256" } }),
+    );
+    const a = await cli(["update", "-c", step1, "--state", state]);
+    expect(a.code, a.stderr).toBe(0);
+    const step2 = writeConfig(
+      dir,
+      "alg-step2.yaml",
+      cliConfig(sb, "sandbox-bank", {
+        signing_key: es256,
+        client: { token_endpoint_auth_signing_alg: "ES256" },
+      }),
+    );
+    const b = await cli(["update", "-c", step2, "--state", state]);
+    expect(b.code, b.stderr).toBe(0);
+    const held = (await sb.admin.registrations("sandbox-bank")).find((r) => r.client_id === id);
+    expect(held?.metadata.token_endpoint_auth_signing_alg).toBe("ES256");
+    expect(JSON.parse(readFileSync(state, "utf8")).signing_key_identity.alg).toBe("ES256");
+  });
 });

@@ -6,6 +6,7 @@ import {
   keyBoundMetadata,
   planRotation,
 } from "../../provider/core/policy/rotation.js";
+import { describeRotation } from "../../provider/resource/messages.js";
 
 const cert = (sha256: string, subject_dn: string) => ({
   sha256,
@@ -110,5 +111,35 @@ describe("keyBoundMetadata", () => {
     expect(keyBoundMetadata(obie("client_secret_basic", { explicit_auth_signing_alg: true }), base)).toEqual(
       {},
     );
+  });
+});
+
+describe("describeRotation (what the preview says)", () => {
+  const es256: MaterialIdentity = { ...base, signing_key: { kid: "k2", alg: "ES256", thumbprint: "t2" } };
+  const ctx = { other_reasons: [], supports_update: true, refuses_duplicate_registration: false };
+  it("a key of another alg whose assertion alg follows it: the PUT, and the two steps an OBIE-style bank needs", () => {
+    const lines = describeRotation("reg", plan(base, es256, obie("private_key_jwt")), ctx);
+    expect(lines).toContain(
+      "reg: update = PUT of the registration (new token_endpoint_auth_signing_alg), same client_id",
+    );
+    expect(lines.join("\n")).toMatch(
+      /refuses that token's client assertion in ES256 while it holds PS256: .*two steps/,
+    );
+  });
+  it.each([
+    [
+      "the alg given explicitly",
+      obie("private_key_jwt", { explicit_auth_signing_alg: true }),
+      "private_key_jwt",
+    ],
+    ["the same alg", obie("private_key_jwt"), "private_key_jwt"],
+    ["tls_client_auth (no assertion)", obie("tls_client_auth"), "tls_client_auth"],
+  ])("no two-step line with %s", (name, s, method) => {
+    const next: MaterialIdentity =
+      name === "the same alg"
+        ? { ...base, signing_key: { kid: "k2", alg: "PS256", thumbprint: "t2" } }
+        : es256;
+    const lines = describeRotation("reg", plan(base, next, s), { ...ctx, auth_method: method });
+    expect(lines.join("\n")).not.toMatch(/two steps/);
   });
 });
