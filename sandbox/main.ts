@@ -2,9 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { startCdrAuSandbox } from "./cdr_au/index.js";
-import { startSandbox } from "./index.js";
-import { startOfbBrSandbox } from "./ofb_br/index.js";
+import { nodeTooOld, nodeTooOldMessage, OBDCR_UNSUPPORTED_RUNTIME } from "../provider/runtime_check.js";
 
 /**
  * `npm run sandbox`: start the UK sandbox and the AU CDR and Brazil Open Finance emulators on fixed
@@ -28,6 +26,10 @@ While it runs, ${"~"}/.cache/ob-dcr/sandbox.json names its manifest (examples/ya
 export const RUNNING_FILE = join(homedir(), ".cache", "ob-dcr", "sandbox.json");
 
 async function main(): Promise<void> {
+  if (nodeTooOld(process.versions.node)) {
+    process.stderr.write(`${OBDCR_UNSUPPORTED_RUNTIME}: ${nodeTooOldMessage("sandbox", process.version)}\n`);
+    process.exit(1);
+  }
   const { values } = parseArgs({
     options: {
       "data-dir": { type: "string" },
@@ -46,6 +48,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(base) || base < 0 || base > 65500)
     throw new TypeError("--port-base must be a port number");
   const at = (n: number) => (base === 0 ? 0 : base + n);
+  // Loaded after the Node check: undici fails inside itself on an older Node.
+  const [{ startSandbox }, { startCdrAuSandbox }, { startOfbBrSandbox }] = await Promise.all([
+    import("./index.js"),
+    import("./cdr_au/index.js"),
+    import("./ofb_br/index.js"),
+  ]);
   const sandbox = await startSandbox({
     dataDir: values["data-dir"],
     ports: { directory: at(0), admin: at(1) },

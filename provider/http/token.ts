@@ -138,8 +138,8 @@ export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInpu
       e.error !== "invalid_client"
         ? ""
         : i.auth === "tls_client_auth"
-          ? " ; check directory.client_id (the SSA's software_client_id) and transport.cert (the certificate registered for this software at the directory)"
-          : " ; check signing_key (kid in the software's JWKS and not revoked, private key of that kid), software.software_id and transport.cert (issued for this software by a CA the directory trusts)";
+          ? "; check directory.client_id (the SSA's software_client_id) and transport.cert (the certificate registered for this software at the directory)"
+          : "; check signing_key (kid in the software's JWKS and not revoked, private key of that kid), software.software_id and transport.cert (issued for this software by a CA the directory trusts)";
     const hint = `${fix}${checklist}`;
     throw new RegistrationRejectedError(
       e.status,

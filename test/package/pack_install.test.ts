@@ -219,7 +219,7 @@ describe("npm pack, installed offline into new projects", () => {
     for (const t of targets) expect(packedFiles, String(t)).toContain(path.posix.normalize(String(t)));
   });
 
-  it("a Pulumi TypeScript project (module nodenext) type-checks against it and loads every exported subpath", async () => {
+  it("a Pulumi TypeScript project type-checks against it (module nodenext; node10 resolution through typesVersions) and loads every exported subpath", async () => {
     const installed = path.join(pulumiDir, "node_modules", "ob-dcr");
     expect(existsSync(path.join(installed, "dist", "provider", "pulumi.js"))).toBe(true);
     // A copy of the tarball's content, not a link to the repo.
@@ -235,6 +235,29 @@ describe("npm pack, installed offline into new projects", () => {
       },
     );
     expect(tsc.code, describeRun("tsc --noEmit", tsc)).toBe(0);
+    // Node10 resolution (ts-node without a tsconfig, older templates) finds the subpaths' types
+    // through typesVersions.
+    const node10 = await run(
+      process.execPath,
+      [
+        path.join("node_modules", "typescript", "bin", "tsc"),
+        "--noEmit",
+        "--ignoreConfig",
+        "--module",
+        "commonjs",
+        "--moduleResolution",
+        "node10",
+        "--ignoreDeprecations",
+        "6.0",
+        "--esModuleInterop",
+        "--skipLibCheck",
+        "--types",
+        "node",
+        "index.ts",
+      ],
+      { cwd: pulumiDir, env: baseEnv },
+    );
+    expect(node10.code, describeRun("tsc --noEmit (node10 resolution)", node10)).toBe(0);
 
     const sub = ok(
       "subpaths.js",

@@ -2,7 +2,7 @@
 // a publishable package whose entry points exist, whose shipped code imports only declared
 // packages, and whose core and CLI run without the Pulumi SDK (an optional peer).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../provider/cli/main.js";
@@ -75,7 +75,20 @@ describe("package.json", () => {
     for (const t of targets) expect(existsSync(path.join(ROOT, String(t))), String(t)).toBe(true);
     for (const bin of Object.values(pkg.bin ?? {})) {
       expect(readFileSync(path.join(ROOT, bin), "utf8").startsWith("#!/usr/bin/env node\n"), bin).toBe(true);
+      // The build leaves it executable (scripts/bin_modes.mjs), also after prepack's clean build.
+      expect(statSync(path.join(ROOT, bin)).mode & 0o111, bin).toBe(0o111);
     }
+  });
+
+  it("typesVersions gives every exported subpath's types to node10 resolution (ts-node, older tsconfigs)", () => {
+    const tv =
+      (pkg as { typesVersions?: Record<string, Record<string, string[]>> }).typesVersions?.["*"] ?? {};
+    const expected = Object.fromEntries(
+      Object.entries(pkg.exports ?? {}).flatMap(([sub, t]) =>
+        typeof t === "string" || sub === "." ? [] : [[sub.slice(2), [String(t.types).slice(2)]]],
+      ),
+    );
+    expect(tv).toEqual(expected);
   });
 
   it("every ob-dcr subpath the README, docs, examples and provider/ comments name is exported", () => {

@@ -2,7 +2,7 @@
 // SSA lists a second redirect URI to change to, and `sandbox-config.mjs` without `--manifest`
 // finds the running sandbox from a folder outside the repository (or says where it looked).
 // Runs dist/sandbox/main.js (needs `npm run build`) with HOME in a temp folder.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -31,6 +31,20 @@ describe("npm run sandbox and sandbox-config.mjs", () => {
     expect(r.code, describeRun("main.js --help", r)).toBe(0);
     for (const flag of ["--data-dir", "--port-base", "--ephemeral", "--no-log"])
       expect(r.stdout).toContain(flag);
+  });
+
+  it("on a Node older than 22.19 (the machine's, when it has one) it says which Node to use, not undici's TypeError", async () => {
+    const old = ["/usr/bin/node", "/usr/local/bin/node"].find((n) => {
+      const r = spawnSync(n, ["-p", "process.versions.node"], { encoding: "utf8" });
+      return r.status === 0 && Number(r.stdout.split(".")[0]) < 22;
+    });
+    if (!old) return;
+    const r = await run(old, [MAIN, "--help"], { cwd: tmp, env: { ...process.env, HOME: home } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npm run sandbox/,
+    );
+    expect(r.stderr).not.toMatch(/TypeError/);
   });
 
   it("sandbox-config.mjs finds the running sandbox from elsewhere, or says where it looked", async () => {
