@@ -1,7 +1,7 @@
 /**
  * Redaction of secrets in anything the CLI prints. Secrets appear only with `--show-secrets`.
  * Field names, not values, decide: a token in an unknown field of a vendor response is caught by
- * the generic `*token*` / `*secret*` rule.
+ * the generic rules (a name ending in "token", or holding "secret", in any spelling).
  */
 
 export const REDACTED = "[redacted]";
@@ -25,8 +25,11 @@ const JWK_PRIVATE = new Set(["d", "p", "q", "dp", "dq", "qi", "k"]);
 export function isSecretKey(key: string): boolean {
   const k = key.toLowerCase();
   if (SECRET_KEYS.has(k)) return true;
-  if (k.endsWith("_token") && !k.endsWith("_token_endpoint")) return true;
-  return k.includes("secret") && !k.endsWith("_expires_at") && !k.endsWith("_supported");
+  // Any spelling: `token`, `x_token`, `accessToken`, `registration-access-token` (not `token_type`,
+  // `token_endpoint`, `id_token_signed_response_alg`: those do not end in "token").
+  const bare = k.replace(/[_-]/g, "");
+  if (bare.endsWith("token")) return true;
+  return bare.includes("secret") && !bare.endsWith("expiresat") && !bare.endsWith("supported");
 }
 
 /** A deep copy with secret values replaced by "[redacted]" (unless show is true). */

@@ -28,7 +28,7 @@ import { type ObDcrContext, policyOf } from "./context.js";
 import { discover } from "./discovery.js";
 import { send } from "./send.js";
 import { getDirectoryToken } from "./token.js";
-import { type TlsMaterial, tlsMaterialOf } from "./transport_types.js";
+import { DEFAULT_TRANSPORT_OPTIONS, type TlsMaterial, tlsMaterialOf } from "./transport_types.js";
 
 /** Earlier pages by URL, with their validators: a file under the CLI, memory under Pulumi. */
 export type ListCache = Record<string, { etag: string; body: string }>;
@@ -45,6 +45,9 @@ export interface BankListSource {
   updated_since?: string | undefined;
   /** Largest page body, bytes (default 64 MiB: the BR list is one multi-MB array). */
   max_bytes?: number | undefined;
+  /** The whole list, every page (default 10 min, 256 MiB): a directory that trickles pages ends. */
+  budget_ms?: number | undefined;
+  max_total_bytes?: number | undefined;
 }
 
 export interface FetchedList {
@@ -58,6 +61,14 @@ export interface FetchedList {
 }
 
 const MAX_PAGES = 1000;
+const LIST_BUDGET_MS = 10 * 60_000;
+const LIST_MAX_TOTAL_BYTES = 256 * 1024 * 1024;
+
+/** What is left of the whole list's time and bytes; each page gets no more than that. */
+interface ListBudget {
+  until: number;
+  bytes_left: number;
+}
 
 export function listingOf(directory: DirectoryKind): ListingProfile {
   return DIRECTORY_PROFILES[directory].listing;
@@ -75,8 +86,15 @@ async function getPage(
   listing: ListingProfile,
   url: string,
   token: string | undefined,
+  budget: ListBudget,
 ): Promise<{ json: unknown; not_modified: boolean }> {
   const label = `${DIRECTORY_PROFILES[src.directory].label} bank list`;
+  const left = budget.until - Date.now();
+  if (left <= 0 || budget.bytes_left <= 0)
+    throw new BankListError(
+      "unreachable",
+      `${label}: the list did not end within ${left <= 0 ? "its time" : "its size"} (every page together); no bank was touched`,
+    );
   const headers: Record<string, string> = { ...listing.headers };
   if (token) headers.authorization = `Bearer ${token}`;
   const cached = src.cache?.[url];
@@ -85,13 +103,23 @@ async function getPage(
   try {
     res = await send({ method: "GET", url, headers, idempotent: true, label }, src.tls, {
       ...ctx.transport,
-      max_response_bytes: src.max_bytes ?? 64 * 1024 * 1024,
+      operation_budget_ms: Math.min(
+        ctx.transport.operation_budget_ms ?? DEFAULT_TRANSPORT_OPTIONS.operation_budget_ms,
+        left,
+      ),
+      max_response_bytes: Math.min(src.max_bytes ?? 64 * 1024 * 1024, budget.bytes_left),
     });
   } catch (e) {
     const why = e instanceof ObDcrError ? `${e.code}: ${e.message}` : String(e);
-    throw new BankListError("unreachable", `${label}: could not be read (${why}); no bank was touched`, {
-      cause: e,
-    });
+    const spent =
+      Date.now() >= budget.until ? "the list did not end within its time (every page together): " : "";
+    throw new BankListError(
+      "unreachable",
+      `${label}: ${spent}could not be read (${why}); no bank was touched`,
+      {
+        cause: e,
+      },
+    );
   }
   if (res.status === 304 && cached) return { json: parseUntrustedJson(cached.body), not_modified: true };
   if (res.status !== 200)
@@ -99,6 +127,7 @@ async function getPage(
       "status",
       `${label}: ${untrustedText(url, 200)} answered HTTP ${res.status}; no bank was touched`,
     );
+  budget.bytes_left -= res.body.length;
   const text = res.body.toString("utf8");
   let json: unknown;
   try {
@@ -122,6 +151,10 @@ export async function fetchBankList(ctx: ObDcrContext, src: BankListSource): Pro
   if (listing.auth === "directory-token" && !token)
     throw new BankListError("unreachable", "this directory's list needs the directory token (directory.*)");
   const out: FetchedList = { list_url, banks: [], pages: 0, not_modified: 0, unreadable: 0 };
+  const budget: ListBudget = {
+    until: Date.now() + (src.budget_ms ?? LIST_BUDGET_MS),
+    bytes_left: src.max_total_bytes ?? LIST_MAX_TOTAL_BYTES,
+  };
   const read = (json: unknown) => {
     try {
       const page = readListPage(listing.format, json, src.directory);
@@ -143,7 +176,7 @@ export async function fetchBankList(ctx: ObDcrContext, src: BankListSource): Pro
       : {};
   const paging = listing.paging;
   if (paging.kind === "none") {
-    const p = await getPage(ctx, src, listing, list_url, token);
+    const p = await getPage(ctx, src, listing, list_url, token, budget);
     out.pages++;
     if (p.not_modified) out.not_modified++;
     read(p.json);
@@ -161,7 +194,7 @@ export async function fetchBankList(ctx: ObDcrContext, src: BankListSource): Pro
       if (out.pages >= MAX_PAGES || seen.has(url))
         throw new BankListError("malformed", `the bank list pages do not end (${out.pages} pages)`);
       seen.add(url);
-      const p = await getPage(ctx, src, listing, url, token);
+      const p = await getPage(ctx, src, listing, url, token, budget);
       out.pages++;
       if (p.not_modified) out.not_modified++;
       read(p.json);
@@ -182,7 +215,7 @@ export async function fetchBankList(ctx: ObDcrContext, src: BankListSource): Pro
   for (;;) {
     if (out.pages >= MAX_PAGES) throw new BankListError("malformed", "the bank list pages do not end");
     const url = withQuery(list_url, { startIndex: String(start), count: String(paging.count) });
-    const p = await getPage(ctx, src, listing, url, token);
+    const p = await getPage(ctx, src, listing, url, token, budget);
     out.pages++;
     if (p.not_modified) out.not_modified++;
     read(p.json);

@@ -155,9 +155,7 @@ const CdsBrand = z.looseObject({
   brandName: TextStr,
   industries: z.array(Str).max(50).nullish(),
   status: OptStr,
-  legalEntity: z
-    .looseObject({ legalEntityId: OptIdStr, legalEntityName: TextStr, status: TextStr })
-    .nullish(),
+  legalEntity: z.looseObject({ legalEntityId: OptIdStr, legalEntityName: TextStr, status: OptStr }).nullish(),
   endpointDetail: z.looseObject({ infosecBaseUri: OptStr }).nullish(),
   lastUpdated: OptStr,
 });
