@@ -247,6 +247,12 @@ export function printOutcome(
   const secrets = Object.fromEntries(Object.entries(o.secrets).filter(([, v]) => v !== undefined));
   if (Object.keys(secrets).length > 0) out.field("secrets", redact(secrets, out.showSecrets));
   if (o.substitutions.length > 0) out.field("substitutions (the bank changed these)", o.substitutions);
+  if (o.unavailable_before)
+    out.note(
+      `warning: the bank answered ${o.unavailable_before} earlier registration POST(s) with 503 (unavailable) before ` +
+        `registering client ${o.client_id}; if it created a client anyway, it holds one more client of this software ` +
+        "that no state file names: look in its developer portal",
+    );
   if (withMetadata) out.field("metadata", o.metadata);
 }
 

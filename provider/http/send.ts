@@ -95,6 +95,7 @@ export async function send(
   rememberCredentials(req);
   const until = Date.now() + o.operation_budget_ms;
   const left = () => until - Date.now();
+  const retried: number[] = [];
   for (let attempt = 0; ; attempt++) {
     // A retry that cannot end within the budget is not started.
     const last = attempt >= o.max_retries;
@@ -154,6 +155,7 @@ export async function send(
       const wait = ra ?? backoff(attempt, o);
       // Beyond what we wait for, or beyond the budget: answer now ("try later"), never sit it out.
       if ((ra === undefined || ra <= o.max_retry_after_ms) && left() - wait >= MIN_ATTEMPT_MS) {
+        retried.push(res.status);
         await sleep(wait);
         continue;
       }
@@ -161,10 +163,11 @@ export async function send(
     if (res.status >= 500 && res.status !== 503 && req.idempotent && !last) {
       const wait = backoff(attempt, o);
       if (left() - wait >= MIN_ATTEMPT_MS) {
+        retried.push(res.status);
         await sleep(wait);
         continue;
       }
     }
-    return res;
+    return retried.length > 0 ? { ...res, retried_statuses: retried } : res;
   }
 }

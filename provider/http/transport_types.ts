@@ -87,6 +87,8 @@ export interface HttpResponse {
   headers: Record<string, string>;
   body: Buffer;
   url: string;
+  /** The statuses of earlier attempts of this request that were answered and retried (429, 503, 5xx). */
+  retried_statuses?: number[] | undefined;
 }
 
 /** The TLS material of a registration's `transport` parameters (the one place it is derived). */

@@ -22,6 +22,7 @@ export type Note =
   | { kind: "substitution"; where: string; substitution: Substitution }
   | { kind: "reconciled"; where: string; client_id: string; how: "lost_response" | "earlier_attempt" }
   | { kind: "hint_ignored"; where: string; client_id: string }
+  | { kind: "unavailable_before"; where: string; client_id: string; count: number }
   | { kind: "expiring"; where: string; days_left: number; not_after: string; subject_dn: string }
   | { kind: "gone"; client_id: string; detail: string }
   | { kind: "no_get"; client_id: string }

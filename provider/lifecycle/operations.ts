@@ -93,6 +93,13 @@ export async function create(
     notes.push({ kind: "reconciled", where: where(inputs), client_id: r.client_id, how: r.reconciled });
   else if (r.client_id_hint && !r.client_id_hint.honoured)
     notes.push({ kind: "hint_ignored", where: where(inputs), client_id: r.client_id });
+  if (r.unavailable_before)
+    notes.push({
+      kind: "unavailable_before",
+      where: where(inputs),
+      client_id: r.client_id,
+      count: r.unavailable_before,
+    });
   const outs = computed(r, undefined);
   return {
     id: r.client_id,

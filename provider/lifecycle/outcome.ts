@@ -32,6 +32,13 @@ export interface RegistrationOutcome extends RegistrationResult {
   reconciled?: "lost_response" | "earlier_attempt" | undefined;
   /** The SSA's `software_jwks_endpoint` (create/update): where the directory publishes our keys. */
   software_jwks_endpoint?: string | undefined;
+  /**
+   * Create: how many earlier POSTs the bank answered 503 before the one that registered (retried:
+   * 503 says "not processed", but a broken bank may have created a client anyway, which then
+   * nothing names). Unset when none, or when the bank honours the client_id hint (it would have
+   * refused the second POST as a duplicate).
+   */
+  unavailable_before?: number | undefined;
 }
 
 /** Options of GET/PUT/DELETE. */

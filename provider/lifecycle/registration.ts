@@ -131,7 +131,13 @@ export async function createRegistration(
         { status: res.status, client_id: r.client_id },
       );
     const o = outcome(p, r, deviations(p, res, true));
-    return hint ? { ...o, client_id_hint: { sent: hint, honoured: r.client_id === hint } } : o;
+    const honoured = hint !== undefined && r.client_id === hint;
+    const unavailable = (res.retried_statuses ?? []).filter((s) => s === 503).length;
+    return {
+      ...o,
+      ...(hint ? { client_id_hint: { sent: hint, honoured } } : {}),
+      ...(unavailable > 0 && !honoured ? { unavailable_before: unavailable } : {}),
+    };
   };
   return hint ? postReconciled(p, hint, post, ctx) : post();
 }

@@ -171,12 +171,23 @@ export function remedyWords(r: Remedy): string {
 }
 
 /** What the lifecycle reports, as one log line (undefined: nothing to say). */
+/** A POST retried after a 503: the client the bank registered, and the one it may also have made. */
+export function unavailableWords(where: string, client_id: string, count: number): string {
+  return (
+    `${where}: the bank answered ${count === 1 ? "a registration POST" : `${count} registration POSTs`} with 503 (unavailable) ` +
+    `before the one that registered client ${client_id}; a 503 means "not processed", but if the bank created a client anyway, ` +
+    "it holds one more client of this software that no state names: look in its developer portal"
+  );
+}
+
 export function noteWords(n: Note): string {
   switch (n.kind) {
     case "substitution":
       return `${n.where}: the bank registered ${n.substitution.field} = ${JSON.stringify(n.substitution.registered)} instead of ${JSON.stringify(n.substitution.requested)} (see the substitutions output)`;
     case "reconciled":
       return `${n.where}: found registration ${n.client_id} by its client_id hint (${n.how === "lost_response" ? "the bank committed the POST but its answer was lost" : "an earlier interrupted run registered it"}); it is now in state`;
+    case "unavailable_before":
+      return `warning: ${unavailableWords(n.where, n.client_id, n.count)}`;
     case "hint_ignored":
       return `${n.where}: the bank ignored the client_id hint (issued ${n.client_id}); set bankProfile.clientIdHint to false for this bank, lost answers cannot be reconciled`;
     case "expiring":

@@ -223,13 +223,17 @@ describe("faults", () => {
     await sb.admin.setFaults(BANK, [
       { kind: "server_error", status: 503, path: "/register", method: "POST", count: 1 },
     ]);
-    expect((await createRegistration(p32(), ctx)).client_id).toBeTruthy();
+    const after503 = await createRegistration(p32(), ctx);
+    expect(after503.client_id).toBeTruthy();
+    // Said, so that a client a broken bank made anyway is not orphaned silently.
+    expect(after503.unavailable_before).toBe(1);
     await sb.admin.setFaults(BANK, [
       { kind: "rate_limit", retry_after: 1, path: "/register", method: "POST", count: 1 },
     ]);
     const t0 = Date.now();
     const r = await createRegistration(p32(), ctx);
     expect(r.client_id).toBeTruthy();
+    expect(r.unavailable_before).toBeUndefined(); // a 429 is refused before any processing
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect(await sb.admin.registrations(BANK)).toHaveLength(2);
   });
