@@ -45,7 +45,7 @@ const core = (s: ManagedState): RegistrationState => ({
 });
 
 /** What the state recorded that explains a bank's refusal (where our keys are, the alg it holds). */
-const recordedOf = (s: ManagedState): ManagementOptions => ({
+const managementOptionsOf = (s: ManagedState): ManagementOptions => ({
   software_jwks_endpoint: s.software_jwks_endpoint,
   registered_auth_alg: s.token_endpoint_auth_signing_alg ?? s.signing_key_identity?.alg,
 });
@@ -119,7 +119,7 @@ export async function read(
   o: ManagementOptions = {},
 ): Promise<{ outcome: RegistrationOutcome; state: ManagedState }> {
   await checkRotatedSigningKey(params, state, ctx);
-  const outcome = await readRegistration(params, core(state), ctx, { ...recordedOf(state), ...o });
+  const outcome = await readRegistration(params, core(state), ctx, { ...managementOptionsOf(state), ...o });
   return { outcome, state: await managedStateOf(outcome, params, ctx, state) };
 }
 
@@ -129,7 +129,7 @@ export async function update(
   ctx: ObDcrContext,
 ): Promise<{ outcome: RegistrationOutcome; state: ManagedState }> {
   await checkRotatedSigningKey(params, state, ctx);
-  const outcome = await updateRegistration(params, core(state), ctx, recordedOf(state));
+  const outcome = await updateRegistration(params, core(state), ctx, managementOptionsOf(state));
   return { outcome, state: await managedStateOf(outcome, params, ctx, state) };
 }
 
@@ -140,5 +140,5 @@ export async function remove(
   o: ManagementOptions = {},
 ): Promise<"deleted" | "gone"> {
   await checkRotatedSigningKey(params, state, ctx);
-  return deleteRegistration(params, core(state), ctx, { ...recordedOf(state), ...o });
+  return deleteRegistration(params, core(state), ctx, { ...managementOptionsOf(state), ...o });
 }
