@@ -15,7 +15,7 @@ import {
 } from "../core/directory/bank_plan.js";
 import { type DirectoryBank, parseBankFilter } from "../core/directory/listing.js";
 import { DIRECTORY_PROFILES } from "../core/directory/profiles.js";
-import { BankListError, InvalidInputError, invalidInputFromZod } from "../core/errors.js";
+import { BankListError, InvalidInputError, invalidInputFromZod, restated } from "../core/errors.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import { getProfile } from "../core/profiles/index.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
@@ -145,20 +145,27 @@ export async function planBankRun(i: {
   const directory = directoryOf(i.request.registration);
   let listed: BanksList | undefined;
   let failure: BankListError | undefined;
+  // What reaches the engine or the terminal from here may quote the directory: one line, no controls.
+  const oneLine = (e: unknown) => (e instanceof Error ? restated(e, { message: e.message }) : e);
   try {
     listed = await i.list();
   } catch (e) {
-    if (!(e instanceof BankListError)) throw e;
+    if (!(e instanceof BankListError)) throw oneLine(e);
     failure = e;
   }
-  const plan = planBanks({
-    previous,
-    listed: listed ? { all: listed.banks, selected: listed.selected } : undefined,
-    failure,
-    policy: policy.data,
-    list_url: listed?.listUrl ?? i.request.listUrl ?? previous?.list_url ?? "",
-    now: i.now().toISOString(),
-  });
+  let plan: BankPlan;
+  try {
+    plan = planBanks({
+      previous,
+      listed: listed ? { all: listed.banks, selected: listed.selected } : undefined,
+      failure,
+      policy: policy.data,
+      list_url: listed?.listUrl ?? i.request.listUrl ?? previous?.list_url ?? "",
+      now: i.now().toISOString(),
+    });
+  } catch (e) {
+    throw oneLine(e);
+  }
   return {
     directory,
     plan,

@@ -98,6 +98,42 @@ describe("lifecycle operations", () => {
     expect(await sb.admin.requests("rat-bank")).toEqual(before);
   });
 
+  it("update to a key of another alg at an OBIE-style bank: refused naming the alg it holds and the two steps, which work", async () => {
+    const olds = (await lifecycle.create(lc(), props("sandbox-bank"))).outs;
+    const id = olds.clientId as string;
+    const es256 = {
+      kid: sb.sw.signing_es256.kid,
+      alg: "ES256",
+      privateKeyFile: sb.sw.signing_es256.private_key_file,
+    };
+    const oneStep = (await lifecycle.check(lc(), props("sandbox-bank", { signingKey: es256 }))).inputs;
+    const e = await lifecycle
+      .update(lc(), id, olds, oneStep, capabilitiesOf(oneStep))
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED", field: "signing_key" });
+    expect((e as { checks: { detail: string }[] }).checks[0]!.detail).toMatch(
+      /holds token_endpoint_auth_signing_alg PS256 .* signed in ES256.*two steps/,
+    );
+    expect(await held("sandbox-bank")).toContain(id);
+    // Step 1: the new alg registered with the old key; step 2: the new key, nothing to send.
+    const step1 = (
+      await lifecycle.check(lc(), props("sandbox-bank", { client: { tokenEndpointAuthSigningAlg: "ES256" } }))
+    ).inputs;
+    const a = await lifecycle.update(lc(), id, olds, step1, capabilitiesOf(step1));
+    expect((a.outs.registeredMetadata as Props).token_endpoint_auth_signing_alg).toBe("ES256");
+    const step2 = (
+      await lifecycle.check(
+        lc(),
+        props("sandbox-bank", { signingKey: es256, client: { tokenEndpointAuthSigningAlg: "ES256" } }),
+      )
+    ).inputs;
+    const b = await lifecycle.update(lc(), id, a.outs, step2, capabilitiesOf(step2));
+    expect((b.outs.signingKeyIdentity as Props).alg).toBe("ES256");
+    // Management now authenticates with the ES256 key.
+    const r = await lifecycle.read(lc(), id, b.outs);
+    expect(r.kind).toBe("read");
+  });
+
   it("read of a client deleted out of band: ambiguous (kept) until confirmed, then gone", async () => {
     const c = await lifecycle.create(lc(), props("sandbox-bank"));
     await lifecycle.remove(lc(), c.id, c.outs);
