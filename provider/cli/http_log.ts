@@ -50,9 +50,15 @@ function headerValue(raw: unknown, name: string): string | undefined {
   return undefined;
 }
 
+/** What a printout needs of one body: the bank's answers are capped far below this. */
+const MAX_RECORDED_BODY = 1024 * 1024;
+
 export class HttpRecorder {
   readonly exchanges: HttpExchange[] = [];
   private readonly live = new WeakMap<object, HttpExchange>();
+  // Chunks as they come, joined once at the end: joining at every chunk copied the body again each
+  // time (quadratic in the chunk count: a list trickled in small TLS records stalled --verbose).
+  private readonly chunks = new WeakMap<object, { parts: Buffer[]; size: number }>();
   private readonly listeners: Listener[] = [];
   private readonly subs: [string, (m: unknown) => void][] = [];
 
@@ -83,10 +89,16 @@ export class HttpRecorder {
     });
     on(CHANNELS.chunk, (m) => {
       const { request, chunk } = m as { request: object; chunk: unknown };
-      const x = this.live.get(request);
       const b = toBuffer(chunk);
-      if (!x || !b) return;
-      x.response_body = x.response_body ? Buffer.concat([x.response_body, b]) : b;
+      if (!this.live.get(request) || !b) return;
+      let c = this.chunks.get(request);
+      if (!c) {
+        c = { parts: [], size: 0 };
+        this.chunks.set(request, c);
+      }
+      if (c.size >= MAX_RECORDED_BODY) return;
+      c.parts.push(b);
+      c.size += b.length;
     });
     on(CHANNELS.trailers, (m) => this.finish((m as { request: object }).request));
     on(CHANNELS.error, (m) => {
@@ -104,6 +116,9 @@ export class HttpRecorder {
     const x = this.live.get(request);
     if (!x || x.ms !== undefined) return;
     x.ms = Math.round(performance.now() - x.started);
+    const c = this.chunks.get(request);
+    if (c) x.response_body = Buffer.concat(c.parts).subarray(0, MAX_RECORDED_BODY);
+    this.chunks.delete(request);
     this.live.delete(request);
     for (const l of this.listeners) l(x);
   }
