@@ -26,6 +26,9 @@ export interface OutputOptions {
   show_secrets: boolean;
 }
 
+/** A newline inside one line, written as `\u000a` (printable keeps only the breaks between lines). */
+const oneLine = (s: string): string => s.replace(/\n/g, "\\u000a");
+
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 export class Output {
@@ -51,9 +54,13 @@ export class Output {
     return this.showSecrets ? printable(s, { scrub: false }) : printable(s);
   }
 
-  /** A line of human output on stdout (suppressed with --json). */
+  /**
+   * A line of human output on stdout (suppressed with --json). One line whatever it holds: a value
+   * from a server with a newline in it (an issuer, a scope, a management URI) cannot start a line
+   * of its own that reads like ours.
+   */
   line(s = ""): void {
-    if (!this.opts.json) this.io.stdout.write(`${this.safe(s)}\n`);
+    if (!this.opts.json) this.io.stdout.write(`${this.safe(oneLine(s))}\n`);
   }
 
   /** A heading of human output. */
@@ -65,8 +72,14 @@ export class Output {
   /** A labelled value; objects are pretty JSON, redacted unless --show-secrets. */
   field(label: string, value: unknown): void {
     if (value === undefined) return;
-    const v = typeof value === "string" ? value : JSON.stringify(redact(value, this.showSecrets), null, 2);
-    this.line(`${label}: ${v}`);
+    if (typeof value === "string") {
+      this.line(`${label}: ${value}`);
+      return;
+    }
+    // Pretty JSON: its line breaks are its own (a string's newline is written \n inside quotes).
+    const [first, ...rest] = JSON.stringify(redact(value, this.showSecrets), null, 2).split("\n");
+    this.line(`${label}: ${first}`);
+    for (const l of rest) this.line(l);
   }
 
   /** The --json document (redacted unless --show-secrets; secrets in text scrubbed by value). */
@@ -78,7 +91,7 @@ export class Output {
 
   /** A note on stderr (always shown; never secrets). */
   note(s: string): void {
-    this.io.stderr.write(`${printable(s)}\n`);
+    this.io.stderr.write(`${printable(oneLine(s))}\n`);
   }
 
   verbose(s: string): void {

@@ -3,6 +3,8 @@ import { validateProfileAgainstDiscovery } from "../core/bank_profiles/discovery
 import type { ResolvedBankProfile } from "../core/bank_profiles/resolve.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import type { DiscoveryDocument } from "../core/schemas/responses.js";
+import { checkDiscoveryDocument } from "../core/validate/url_policy.js";
+import { policyOf } from "./context.js";
 import { discover } from "./discovery.js";
 import { type DoctorCheck, fail, failed, msg, notChecked, ok, type Run } from "./doctor_lines.js";
 import { send } from "./send.js";
@@ -20,8 +22,11 @@ export async function bankChecks(r: Run): Promise<void> {
   else {
     try {
       doc = await discover(ctx, url, tls);
+      // What a registration refuses, doctor refuses: the issuer and every URL the document names.
+      checkDiscoveryDocument(doc, url, params.bank.issuer, policyOf(ctx));
       checks.push(discoveryFit(params, bp, doc, url));
     } catch (e) {
+      doc = undefined; // no probe of an endpoint from a document that failed its checks
       checks.push(failed("bank discovery", e, "refused"));
     }
   }

@@ -1,5 +1,6 @@
 /** The outputs a registration outcome makes, and the management state the verbs need back. */
 import type { RegistrationStateInput } from "../core/schemas/params.js";
+import { escapeControls, scrubSecrets } from "../core/untrusted.js";
 import { MANAGED_METADATA } from "./fields.js";
 import type { RegistrationInputs } from "./inputs.js";
 import type { MaterialOutputs } from "./material.js";
@@ -53,7 +54,9 @@ export function computed(
   r: RegistrationOutcome,
   applied: Record<string, unknown> | undefined,
 ): RegistrationComputed {
-  const metadata = Object.fromEntries(Object.entries(r.metadata).filter(([k]) => !ABOVE.includes(k)));
+  const metadata = cleaned(
+    Object.fromEntries(Object.entries(r.metadata).filter(([k]) => !ABOVE.includes(k))),
+  );
   // State is rewritten after every step of an `up`: the baseline is kept only when it differs.
   const baseline =
     applied && !same(managedMetadata(applied), managedMetadata(metadata))
@@ -76,6 +79,18 @@ export function computed(
       registered: s.registered,
     })),
   });
+}
+
+/**
+ * The bank's view as state may hold it (plain, not secret, shown by diffs): a credential it quotes
+ * back in any member (a token we sent, our SSA or request JWT) is `[redacted]`, controls escaped.
+ */
+function cleaned<T>(v: T): T {
+  if (typeof v === "string") return escapeControls(scrubSecrets(v)) as T;
+  if (Array.isArray(v)) return v.map(cleaned) as T;
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cleaned(x)])) as T;
+  return v;
 }
 
 /** The members of a bank's view that a PUT corrects when they drift. */

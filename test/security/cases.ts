@@ -702,6 +702,15 @@ const echo: Case[] = [
   },
 ];
 
+/** Lines a server's text made look like ours (its value printed with a newline in it). */
+const forgedLines = (r: CaseRun): string[] =>
+  r.runs.flatMap((x) =>
+    `${x.stdout}\n${x.stderr}`
+      .split("\n")
+      .filter((l) => /^\s*(status: deleted|ok {4}everything)/.test(l))
+      .map((l) => `a forged line: ${l}`),
+  );
+
 const FORGED_IDS: [string, string, string][] = [
   ["forge-clientid-crlf", "CR/LF and a GitHub Actions ::error:: line", "\r\n::error::pwned\r\n"],
   [
@@ -744,6 +753,37 @@ const forge: Case[] = [
       engine: i === 0,
     }),
   ),
+  {
+    id: "forge-rcu-lf",
+    cls: "forge",
+    what: "201 whose registration_client_uri holds a LF and a fake status line (the URL parser drops the LF)",
+    proves:
+      "a URL with whitespace or controls is refused, never stored or printed as lines of its own; the client is kept",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: created((b, x) => ({
+          ...b,
+          registration_client_uri: `${x.u.bank}/register/${encodeURIComponent(String(b.client_id))}\nstatus: deleted (FORGED)\n::warning::x`,
+        })),
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "register", mode: "text" }, { cmd: "get", mode: "text" }],
+    check: (r) => forgedLines(r),
+  },
+  {
+    id: "forge-issuer-lf",
+    cls: "forge",
+    what: "a discovery issuer with a LF and a fake check line",
+    proves: "a server's value with a newline prints on one line: no line of ours can be forged",
+    scenario: {
+      mgmt: "rat",
+      discovery: (d) => ({ ...d, issuer: `${String(d.issuer)}\nok    everything  FORGED` }),
+    },
+    steps: [{ cmd: "register", mode: "text" }],
+    expect: { fails: { exit: [3, 4, 5] } },
+    check: (r) => forgedLines(r),
+  },
   {
     id: "forge-desc-crlf",
     cls: "forge",

@@ -6,6 +6,8 @@ import { ProfileName, type SigningAlg } from "../../core/schemas/common.js";
 import { RegistrationParams } from "../../core/schemas/params.js";
 import type { DiscoveryDocument } from "../../core/schemas/responses.js";
 import { validateAgainstDiscovery } from "../../core/validate/discovery.js";
+import { checkDiscoveryDocument } from "../../core/validate/url_policy.js";
+import { policyOf } from "../../http/context.js";
 import { discover } from "../../http/discovery.js";
 import { checkClientKeys, SSA_JWKS_NOT_FETCHED } from "../../http/doctor_client_keys.js";
 import type { TlsMaterial } from "../../http/transport_types.js";
@@ -131,6 +133,23 @@ export const command = defineCommand({
       rt.partial = doc;
       const d = await out.step("discovery", () => discover(rt.ctx, url, tls));
       const checks = checkDiscovery(d, profile.data);
+      // What a registration refuses before it sends anything: the issuer, and every URL's policy.
+      try {
+        checkDiscoveryDocument(
+          d,
+          url,
+          str((cfg.raw.bank as Record<string, unknown> | undefined)?.issuer),
+          policyOf(rt.ctx),
+        );
+        checks.push({
+          check: "issuer and URLs",
+          result: "ok",
+          detail: "the issuer is this document's, every URL is https",
+        });
+      } catch (e) {
+        if (!isObDcrError(e)) throw e;
+        checks.push({ check: "issuer and URLs", result: "fail", detail: e.message });
+      }
       // With a complete config, also check the configured client (what register would send).
       const full = RegistrationParams.safeParse(cfg.raw);
       if (full.success) {

@@ -31,6 +31,9 @@ function isLoopbackHost(host: string): boolean {
 export function urlProblem(raw: unknown, policy: UrlPolicy = {}): string | undefined {
   if (typeof raw !== "string" || raw.length === 0) return "is not a URL";
   if (raw.length > 2048) return "is longer than 2048 characters";
+  // The URL parser drops tabs and newlines silently; the raw text, kept and printed, would not.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
+  if (/[\u0000-\u0020\u007f-\u009f\u2028\u2029]/.test(raw)) return "holds whitespace or control characters";
   let u: URL;
   try {
     u = new URL(raw);
