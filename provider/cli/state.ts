@@ -181,7 +181,8 @@ export async function registerKeepingState(
   try {
     ({ outcome, state } = await create());
   } catch (e) {
-    const salvaged = e instanceof OutcomeUnknownError ? e.salvaged : undefined;
+    const salvaged =
+      e instanceof OutcomeUnknownError || e instanceof UnexpectedResponseError ? e.salvaged : undefined;
     const id = salvaged?.client_id ?? (e instanceof UnexpectedResponseError ? e.client_id : undefined);
     if (!id) throw e;
     const secrets = {

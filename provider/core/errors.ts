@@ -197,18 +197,25 @@ export class UnexpectedResponseError extends ObDcrError {
   readonly content_type: string | undefined;
   /** Set when a successful registration response was unusable but named the client it created. */
   readonly client_id: string | undefined;
+  /**
+   * The credentials that answer did carry (a registration access token without its URI): kept with
+   * the client. Not enumerable, as in OutcomeUnknownError: never in a log of the error.
+   */
+  declare readonly salvaged: SalvagedRegistration | undefined;
   constructor(
     message: string,
     options?: ObDcrErrorOptions & {
       status?: number | undefined;
       content_type?: string | undefined;
       client_id?: string | undefined;
+      salvaged?: SalvagedRegistration | undefined;
     },
   ) {
     super(OBDCR_UNEXPECTED_RESPONSE, message, options);
     this.status = options?.status;
     this.content_type = options?.content_type;
     this.client_id = options?.client_id;
+    Object.defineProperty(this, "salvaged", { value: options?.salvaged, enumerable: false });
   }
 }
 

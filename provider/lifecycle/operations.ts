@@ -69,7 +69,8 @@ export async function create(
     r = await createRegistration(params, lc.ctx, { client_id_hint: hint });
   } catch (e) {
     // The bank created a client and named it: keep it (and what manages it) in state with the error.
-    const salvaged = e instanceof OutcomeUnknownError ? e.salvaged : undefined;
+    const salvaged =
+      e instanceof OutcomeUnknownError || e instanceof UnexpectedResponseError ? e.salvaged : undefined;
     const id = salvaged?.client_id ?? (e instanceof UnexpectedResponseError ? e.client_id : undefined);
     if (typeof id === "string" && id)
       throw new PartiallyCreated(

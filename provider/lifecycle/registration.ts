@@ -42,6 +42,7 @@ import {
   type RegistrationOutcome,
 } from "./outcome.js";
 import { buildBody, obtainSsa, type Prepared, parseRegistrationParams, prepare } from "./prepare.js";
+import { withoutUndefined } from "./props.js";
 import { postReconciled } from "./reconcile.js";
 
 export type { CreateOptions, ManagementOptions, RegistrationOutcome } from "./outcome.js";
@@ -124,12 +125,26 @@ export async function createRegistration(
       throw explainRejection(p, e, "registration (POST)");
     });
     const missing = missingManagementCredentials(p.profile, r);
-    if (missing.length > 0)
-      // The client exists at the bank: the error carries its id, so that it is kept, never orphaned.
+    if (missing.length > 0) {
+      // The client exists at the bank: the error carries it, and whatever credential its answer did
+      // hold, so that it is kept (a registration access token without its URI too), never orphaned.
+      const rat = r.secrets.registration_access_token;
       throw new UnexpectedResponseError(
-        `registration (POST): the bank registered client ${r.client_id} but its answer lacks ${missing.join(" and ")}, which ${p.profile.name} requires to read, update or delete it (RFC 7592); the client_id is kept: ask the bank for its registration access token and adopt the client with it, or revoke the client in the bank's portal`,
-        { status: res.status, client_id: r.client_id },
+        `registration (POST): the bank registered client ${r.client_id} but its answer lacks ${missing.join(" and ")}, which ${p.profile.name} requires to read, update or delete it (RFC 7592); the client_id is kept${
+          rat ? " with the registration access token the answer did carry" : ""
+        }: ask the bank for ${rat ? "the client's registration_client_uri" : "its registration access token"} and adopt the client with it, or revoke the client in the bank's portal`,
+        {
+          status: res.status,
+          client_id: r.client_id,
+          salvaged: withoutUndefined({
+            client_id: r.client_id,
+            registration_access_token: rat,
+            client_secret: r.secrets.client_secret,
+            registration_client_uri: r.registration_client_uri,
+          }),
+        },
       );
+    }
     const o = outcome(p, r, deviations(p, res, true));
     const honoured = hint !== undefined && r.client_id === hint;
     const unavailable = (res.retried_statuses ?? []).filter((s) => s === 503).length;

@@ -75,7 +75,9 @@ export function registerHandler(ctx: AsContext): (req: Req) => Promise<Reply> {
     const dcm =
       ctx.cfg.management_credentials === "both"
         ? { registration_client_uri: ctx.urls.rcu(clientId), registration_access_token: rat }
-        : {};
+        : ctx.cfg.management_credentials === "rat_only"
+          ? { registration_access_token: rat }
+          : {};
     return {
       status: 201,
       json: { ...metadata, client_id: clientId, client_id_issued_at: issuedAt, ...dcm },

@@ -51,10 +51,11 @@ export const OfbBrServerConfig = z.strictObject({
   /** `<reg>/{id}` or `<reg>?client_id={id}`: both occur (digest §2.3). */
   rcu_style: z.enum(["path", "query"]).default("path"),
   /**
-   * What the 201 carries for DCM: `both` (the spec, §2.3), or `none` (a non-conformant server that
-   * omits registration_client_uri and registration_access_token, for the client's error path).
+   * What the 201 carries for DCM: `both` (the spec, §2.3), `none` (a non-conformant server that
+   * omits registration_client_uri and registration_access_token, for the client's error path), or
+   * `rat_only` (the token without its URI).
    */
-  management_credentials: z.enum(["both", "none"]).default("both"),
+  management_credentials: z.enum(["both", "none", "rat_only"]).default("both"),
   /** Code for a second POST of the same software (observed codes vary, digest §2.4). */
   duplicate_error: z.enum(["invalid_client_metadata", "invalid_request"]).default("invalid_client_metadata"),
   /** Maximum age of the SSA `iat` (5 min in the spec). */

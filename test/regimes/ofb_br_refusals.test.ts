@@ -243,6 +243,7 @@ describe("ofb-br: every checklist refusal, named", () => {
         { name: "ofb-as-a" },
         { name: "ofb-strict-age", ssa_max_age_seconds: 1 },
         { name: "ofb-no-dcm", management_credentials: "none" },
+        { name: "ofb-rat-only", management_credentials: "rat_only" },
       ],
     });
   });
@@ -334,6 +335,21 @@ describe("ofb-br: every checklist refusal, named", () => {
     );
     expect((err as Error).message).toContain(held!.client_id);
     sb.admin.deleteClient("ofb-no-dcm", held!.client_id);
+  });
+
+  it("BR 14: a 201 with the registration access token but no registration_client_uri keeps the token with the client_id", async () => {
+    const err = await createRegistration(params("ofb-rat-only"), createContext()).catch((e: unknown) => e);
+    const [held] = sb.admin.clients("ofb-rat-only");
+    expect(err).toMatchObject({ code: "OBDCR_UNEXPECTED_RESPONSE", status: 201, client_id: held!.client_id });
+    expect((err as Error).message).toMatch(/lacks registration_client_uri, which ofb-br requires/);
+    expect((err as Error).message).toMatch(/kept with the registration access token the answer did carry/);
+    // Kept with the error (not enumerable: never in a log of it), for the state that keeps the client.
+    const salvaged = (err as { salvaged?: { client_id: string; registration_access_token?: string } })
+      .salvaged;
+    expect(salvaged?.client_id).toBe(held!.client_id);
+    expect(salvaged?.registration_access_token).toMatch(/\S{16,}/);
+    expect(JSON.stringify(err)).not.toContain(salvaged!.registration_access_token!);
+    sb.admin.deleteClient("ofb-rat-only", held!.client_id);
   });
 
   it("BR 15-17: a wrong RAT, a PUT for another client, and the RAT after DELETE (401: gone)", async () => {
