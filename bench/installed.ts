@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
-import { cliInfo, DEMO_PASSPHRASE, repoRoot } from "../scripts/lib/pulumi_stack.js";
+import { cliInfo, engineEnv, repoRoot } from "../scripts/lib/pulumi_stack.js";
 import { describeRun, npm, packRepo, userEnv, writeOfflineProject } from "../test/package/offline_project.js";
 
 const PROJECT = "ob-dcr-bench-installed";
@@ -85,15 +85,7 @@ export async function installedStack(o: {
     {
       pulumiCommand: await PulumiCommand.get({ root: o.cliRoot ?? cliInfo().root }),
       secretsProvider: "passphrase",
-      envVars: {
-        PULUMI_CONFIG_PASSPHRASE: DEMO_PASSPHRASE,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_BACKEND_URL: o.backend,
-        // The language host and the dynamic provider host run `node` from PATH: this Node (24).
-        PATH: `${join(repoRoot, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
-        ...o.envVars,
-      },
+      envVars: { ...engineEnv(o.backend), ...o.envVars },
     },
   );
   await stack.setAllConfig({ resourcesFile: { value: resourcesFile }, face: { value: o.face } });

@@ -12,7 +12,7 @@ import {
   type PulumiFn,
   type Stack,
 } from "@pulumi/pulumi/automation";
-import { cliInfo, DEMO_PASSPHRASE, repoRoot } from "../scripts/lib/pulumi_stack.js";
+import { cliInfo, engineEnv, repoRoot } from "../scripts/lib/pulumi_stack.js";
 import { pulumiArgs } from "../test/support/params.js";
 import { counts, minus } from "./counts.js";
 import { hostUsage } from "./pulumi_cells.js";
@@ -59,13 +59,7 @@ export async function pluginStack(o: {
       pulumiCommand,
       secretsProvider: "passphrase",
       projectSettings,
-      envVars: {
-        PULUMI_CONFIG_PASSPHRASE: DEMO_PASSPHRASE,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_BACKEND_URL: o.backend,
-        ...o.envVars,
-      },
+      envVars: { ...engineEnv(o.backend), ...o.envVars },
     },
   );
 }

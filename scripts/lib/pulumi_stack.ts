@@ -44,21 +44,25 @@ export interface StackOptions {
   cliRoot?: string;
 }
 
-export async function localStack(opts: StackOptions): Promise<Stack> {
-  const cli = cliInfo();
-  const pulumiCommand = await PulumiCommand.get({ root: opts.cliRoot ?? cli.root });
-  const backend = opts.backend ?? backendUrl();
-  if (backend.startsWith("file://")) mkdirSync(backend.slice("file://".length), { recursive: true });
-  const env: Record<string, string> = {
+/** The engine's environment for a stack of this repo on `backend` (a local one, passphrase secrets). */
+export function engineEnv(backend: string): Record<string, string> {
+  return {
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? DEMO_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     // Fail fast instead of trying to download plugins: nothing may download at run time.
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_BACKEND_URL: backend,
-    // The dynamic provider shim runs `node` from PATH: make it the Node this process runs on.
+    // The language host and the dynamic provider shim run `node` from PATH: this Node (24).
     PATH: `${join(repoRoot, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
-    ...opts.envVars,
   };
+}
+
+export async function localStack(opts: StackOptions): Promise<Stack> {
+  const cli = cliInfo();
+  const pulumiCommand = await PulumiCommand.get({ root: opts.cliRoot ?? cli.root });
+  const backend = opts.backend ?? backendUrl();
+  if (backend.startsWith("file://")) mkdirSync(backend.slice("file://".length), { recursive: true });
+  const env: Record<string, string> = { ...engineEnv(backend), ...opts.envVars };
   return LocalWorkspace.createOrSelectStack(
     { projectName: opts.projectName, stackName: opts.stackName, program: opts.program },
     {

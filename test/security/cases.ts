@@ -116,6 +116,17 @@ const PLAIN_JWKS = (x: Exchange) =>
 
 // ---------------------------------------------------------------- the cases
 
+/** A token endpoint that refuses us quoting the Basic credential we sent, decoded. */
+const quoteBasic = (x: Exchange) => {
+  const [u, p] = Buffer.from(bearer(x), "base64").toString("utf8").split(":");
+  err(
+    x,
+    400,
+    "invalid_request",
+    `client ${decodeURIComponent(u ?? "")} secret ${decodeURIComponent(p ?? "")} refused`,
+  );
+};
+
 const url: Case[] = [
   {
     id: "url-rcu-other-rat",
@@ -510,15 +521,7 @@ const echo: Case[] = [
     scenario: {
       mgmt: "obie",
       on: {
-        token: (x) => {
-          const [u, p] = Buffer.from(bearer(x), "base64").toString("utf8").split(":");
-          err(
-            x,
-            400,
-            "invalid_request",
-            `client ${decodeURIComponent(u ?? "")} secret ${decodeURIComponent(p ?? "")} refused`,
-          );
-        },
+        token: quoteBasic,
       },
     },
     auth: "client_secret_basic",
@@ -540,15 +543,7 @@ const echo: Case[] = [
           client.secret = x.h.issue("client_secret", x.id, `Q+w/E=r+T/y=U+i/O=p+A/${Date.now()}`);
           x.json(201, { ...body, client_secret: client.secret, client_secret_expires_at: 0 });
         },
-        token: (x) => {
-          const [u, p] = Buffer.from(bearer(x), "base64").toString("utf8").split(":");
-          err(
-            x,
-            400,
-            "invalid_request",
-            `client ${decodeURIComponent(u ?? "")} secret ${decodeURIComponent(p ?? "")} refused`,
-          );
-        },
+        token: quoteBasic,
       },
     },
     auth: "client_secret_basic",
@@ -700,6 +695,30 @@ const echo: Case[] = [
     steps: [{ cmd: "get" }, { cmd: "get", mode: "text" }],
     expect: { fails: { exit: [4, 5] } },
   },
+];
+
+type Body = Record<string, unknown>;
+/** A 201 naming two clients the bank made (a, then b), written three ways. */
+const DUP_KEYS: [string, string, string, (a: Body, b: Body) => string][] = [
+  [
+    "bad-201-dup-keys",
+    "a 201 with two client_id members (the bank made both clients)",
+    "duplicate keys are refused, not guessed: OBDCR_OUTCOME_UNKNOWN, no state naming one client and managing another",
+    (a, b) => withRaw(a, `"client_id":${JSON.stringify(b.client_id)}`),
+  ],
+  [
+    "bad-201-dup-keys-escaped",
+    "a 201 with two client_id members, the first spelled client\\u005fid (the same name, decoded)",
+    "member names compare decoded: OBDCR_OUTCOME_UNKNOWN naming both, no state naming one of them",
+    (a, b) => `{"client\\u005fid":${JSON.stringify(a.client_id)},${JSON.stringify(b).slice(1)}`,
+  ],
+  [
+    "bad-201-dup-keys-far",
+    "a 201 with two client_id members 70 KB apart",
+    "the whole answer is read for client_id members: OBDCR_OUTCOME_UNKNOWN, no state naming one of them",
+    (a, b) =>
+      `{"x_pad":"${"p".repeat(70_000)}",${JSON.stringify(a).slice(1, -1)},"client_id":${JSON.stringify(b.client_id)}}`,
+  ],
 ];
 
 /** Lines a server's text made look like ours (its value printed with a newline in it). */
@@ -1203,82 +1222,30 @@ const malformed: Case[] = [
     steps: [{ cmd: "register" }],
     expect: { kept: "unknown", fails: { exit: [5] } },
   },
-  {
-    id: "bad-201-dup-keys",
-    cls: "malformed",
-    what: "a 201 with two client_id members (the bank made both clients)",
-    proves:
-      "duplicate keys are refused, not guessed: OBDCR_OUTCOME_UNKNOWN, no state naming one client and managing another",
-    scenario: {
-      mgmt: "rat",
-      on: {
-        register: (x) => {
-          const a = x.create().body;
-          const b = x.create().body;
-          x.send(201, withRaw(a, `"client_id":${JSON.stringify(b.client_id)}`), {
-            "content-type": "application/json",
-          });
+  ...DUP_KEYS.map(
+    ([id, what, proves, body]): Case => ({
+      id,
+      cls: "malformed",
+      what,
+      proves,
+      scenario: {
+        mgmt: "rat",
+        on: {
+          register: (x) => {
+            const a = x.create().body;
+            const b = x.create().body;
+            x.send(201, body(a, b), { "content-type": "application/json" });
+          },
         },
       },
-    },
-    steps: [{ cmd: "register" }],
-    expect: { kept: "unknown", fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
-    check: (r) =>
-      r.states.some((s) => s.text && /"client_id"/.test(s.text))
-        ? ["a state file names one of the two clients"]
-        : [],
-  },
-  {
-    id: "bad-201-dup-keys-escaped",
-    cls: "malformed",
-    what: "a 201 with two client_id members, the first spelled client\\u005fid (the same name, decoded)",
-    proves: "member names compare decoded: OBDCR_OUTCOME_UNKNOWN naming both, no state naming one of them",
-    scenario: {
-      mgmt: "rat",
-      on: {
-        register: (x) => {
-          const a = x.create().body;
-          const b = x.create().body;
-          x.send(201, `{"client\\u005fid":${JSON.stringify(a.client_id)},${JSON.stringify(b).slice(1)}`, {
-            "content-type": "application/json",
-          });
-        },
-      },
-    },
-    steps: [{ cmd: "register" }],
-    expect: { kept: "unknown", fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
-    check: (r) =>
-      r.states.some((s) => s.text && /"client_id"/.test(s.text))
-        ? ["a state file names one of the two clients"]
-        : [],
-  },
-  {
-    id: "bad-201-dup-keys-far",
-    cls: "malformed",
-    what: "a 201 with two client_id members 70 KB apart",
-    proves:
-      "the whole answer is read for client_id members: OBDCR_OUTCOME_UNKNOWN, no state naming one of them",
-    scenario: {
-      mgmt: "rat",
-      on: {
-        register: (x) => {
-          const a = x.create().body;
-          const b = x.create().body;
-          x.send(
-            201,
-            `{"x_pad":"${"p".repeat(70_000)}",${JSON.stringify(a).slice(1, -1)},"client_id":${JSON.stringify(b.client_id)}}`,
-            { "content-type": "application/json" },
-          );
-        },
-      },
-    },
-    steps: [{ cmd: "register" }],
-    expect: { kept: "unknown", fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
-    check: (r) =>
-      r.states.some((s) => s.text && /"client_id"/.test(s.text))
-        ? ["a state file names one of the two clients"]
-        : [],
-  },
+      steps: [{ cmd: "register" }],
+      expect: { kept: "unknown", fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
+      check: (r) =>
+        r.states.some((s) => s.text && /"client_id"/.test(s.text))
+          ? ["a state file names one of the two clients"]
+          : [],
+    }),
+  ),
   {
     id: "bad-201-form-rat",
     cls: "echo",

@@ -58,6 +58,17 @@ function overlap(
   );
 }
 
+/** A check that passes unless `run` throws one of our typed errors (its message is the detail). */
+function refusal(check: string, ok: string, run: () => void): Check {
+  try {
+    run();
+    return { check, result: "ok", detail: ok };
+  } catch (e) {
+    if (!isObDcrError(e)) throw e;
+    return { check, result: "fail", detail: e.message };
+  }
+}
+
 export function checkDiscovery(d: DiscoveryDocument, profileName: ProfileName): Check[] {
   const p = getProfile(profileName);
   const checks: Check[] = [];
@@ -134,36 +145,20 @@ export const command = defineCommand({
       const d = await out.step("discovery", () => discover(rt.ctx, url, tls));
       const checks = checkDiscovery(d, profile.data);
       // What a registration refuses before it sends anything: the issuer, and every URL's policy.
-      try {
-        checkDiscoveryDocument(
-          d,
-          url,
-          str((cfg.raw.bank as Record<string, unknown> | undefined)?.issuer),
-          policyOf(rt.ctx),
-        );
-        checks.push({
-          check: "issuer and URLs",
-          result: "ok",
-          detail: "the issuer is this document's, every URL is https",
-        });
-      } catch (e) {
-        if (!isObDcrError(e)) throw e;
-        checks.push({ check: "issuer and URLs", result: "fail", detail: e.message });
-      }
+      checks.push(
+        refusal("issuer and URLs", "the issuer is this document's, every URL is https", () =>
+          checkDiscoveryDocument(d, url, str(bank.issuer), policyOf(rt.ctx)),
+        ),
+      );
       // With a complete config, also check the configured client (what register would send).
       const full = RegistrationParams.safeParse(cfg.raw);
       if (full.success) {
-        try {
-          validateAgainstDiscovery(d, full.data.client, full.data.signing_key.alg as SigningAlg);
-          checks.push({
-            check: "configured client",
-            result: "ok",
-            detail: "fits the bank's discovery metadata",
-          });
-        } catch (e) {
-          if (!isObDcrError(e)) throw e;
-          checks.push({ check: "configured client", result: "fail", detail: e.message });
-        }
+        const alg = full.data.signing_key.alg as SigningAlg;
+        checks.push(
+          refusal("configured client", "fits the bank's discovery metadata", () =>
+            validateAgainstDiscovery(d, full.data.client, alg),
+          ),
+        );
         // A client that fits the metadata can still be one the bank cannot verify (RFC 7591 *_jwt keys).
         const ssaJwks = full.data.directory ? SSA_JWKS_NOT_FETCHED : undefined;
         const keys = await checkClientKeys(rt.ctx, full.data, tls, ssaJwks);
