@@ -2,7 +2,7 @@
  * Where things are printed. Results go to stdout (human text, or one JSON document with --json);
  * progress, --verbose HTTP lines and errors go to stderr. Nothing here exits the process.
  */
-import { printable, safeJson, scrubSecrets } from "../core/untrusted.js";
+import { escapeControls, printable, safeJson, scrubSecrets } from "../core/untrusted.js";
 import { stripAnsi } from "./exit.js";
 import { formatExchange, type HttpRecorder } from "./http_log.js";
 import { redact } from "./redact.js";
@@ -25,9 +25,6 @@ export interface OutputOptions {
   verbose: boolean;
   show_secrets: boolean;
 }
-
-/** A newline inside one line, written as `\u000a` (printable keeps only the breaks between lines). */
-const oneLine = (s: string): string => s.replace(/\n/g, "\\u000a");
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -60,7 +57,7 @@ export class Output {
    * of its own that reads like ours.
    */
   line(s = ""): void {
-    if (!this.opts.json) this.io.stdout.write(`${this.safe(oneLine(s))}\n`);
+    if (!this.opts.json) this.io.stdout.write(`${this.safe(escapeControls(s))}\n`);
   }
 
   /** A heading of human output. */
@@ -91,7 +88,7 @@ export class Output {
 
   /** A note on stderr (always shown; never secrets). */
   note(s: string): void {
-    this.io.stderr.write(`${printable(oneLine(s))}\n`);
+    this.io.stderr.write(`${printable(escapeControls(s))}\n`);
   }
 
   verbose(s: string): void {

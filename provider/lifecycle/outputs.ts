@@ -1,6 +1,6 @@
 /** The outputs a registration outcome makes, and the management state the verbs need back. */
 import type { RegistrationStateInput } from "../core/schemas/params.js";
-import { escapeControls, scrubSecrets } from "../core/untrusted.js";
+import { untrustedText } from "../core/untrusted.js";
 import { MANAGED_METADATA } from "./fields.js";
 import type { RegistrationInputs } from "./inputs.js";
 import type { MaterialOutputs } from "./material.js";
@@ -86,7 +86,7 @@ export function computed(
  * back in any member (a token we sent, our SSA or request JWT) is `[redacted]`, controls escaped.
  */
 function cleaned<T>(v: T): T {
-  if (typeof v === "string") return escapeControls(scrubSecrets(v)) as T;
+  if (typeof v === "string") return untrustedText(v, Number.POSITIVE_INFINITY) as T;
   if (Array.isArray(v)) return v.map(cleaned) as T;
   if (v && typeof v === "object")
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cleaned(x)])) as T;
