@@ -60,7 +60,10 @@ export function curveVerdicts(r: BenchResults): string[] {
         `A POST took ${f0(cp.post_median_ms)} ms at the bank (median), ${f0(cp.bank_work_median_ms)} of them the bank's own work past ` +
         `the injected latency (it fetches the directory's, the software's and the revoked JWKS in turn); ` +
         `with ${steps} steps at once (4 × ${cpus().length} cores) ${n50} creates queue in ${Math.ceil(n50 / steps)} waves, ` +
-        "and the engine checks a resource only when a step slot is free, so each later create also waits for its bank's discovery",
+        "and the engine checks a resource only when a step slot is free, so each later create also waits for its bank's discovery. " +
+        `Each slot runs its creates one after another and each create holds a POST at a bank, so at this parallelism no client ` +
+        `can end sooner than about ${Math.ceil(n50 / steps)} × ${f0(cp.post_median_ms)} = ` +
+        `**${f0(Math.ceil(n50 / steps) * cp.post_median_ms)} ms** over the floor with this bank`,
     );
   }
   const nk = r.curve_keystore_undelayed ?? [];

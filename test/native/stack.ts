@@ -37,6 +37,8 @@ export async function nativeStack(opts: {
   declared: Map<string, Args>;
   /** Instead of one registration per `declared` entry. */
   program?: () => Promise<Record<string, unknown>>;
+  /** Added to the engine's (and so the plugin's) environment. */
+  envVars?: Record<string, string>;
 }): Promise<Stack> {
   mkdirSync(opts.backend.replace(/^file:\/\//, ""), { recursive: true });
   const pulumiCommand = await PulumiCommand.get({ root: cliInfo().root });
@@ -67,6 +69,7 @@ export async function nativeStack(opts: {
           .PATH!.split(":")
           .filter((p) => !p.includes("node_modules"))
           .join(":"),
+        ...opts.envVars,
       },
     },
   );

@@ -6,15 +6,15 @@
 // credentials must be ciphertext); no raw control character or CI workflow command in the output; the
 // client the bank made is in state or named in the output; `destroy` never drops a registration the
 // bank still holds; and every engine operation ended within its budget.
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalWorkspace, type ProjectSettings, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { camelKeys } from "../../provider/resource/args.js";
-import { cliInfo, DEMO_PASSPHRASE, repoRoot, stateFile } from "../../scripts/lib/pulumi_stack.js";
+import { stateFile } from "../../scripts/lib/pulumi_stack.js";
 import { ensureBuilt } from "../cli/helpers.js";
-import { nativeProgram } from "../native/stack.js";
+import { nativeStack } from "../native/stack.js";
 import { engineHarness } from "../reliability/engine_support.js";
 import { CASES } from "./cases.js";
 import { type Case, caseSecrets, cliConfigFor, findSecret, JWS_RE, SECURITY_ENV } from "./harness.js";
@@ -50,38 +50,6 @@ function argsFor(h: Hostile, pki: SecurityPki, c: Case, id: string): Record<stri
   const client = cfg.client as Record<string, unknown>;
   for (const [k, v] of Object.entries(client)) if (v === null) delete client[k];
   return camelKeys(cfg) as Record<string, unknown>;
-}
-
-async function nativeStackWithEnv(o: {
-  projectName: string;
-  stackName: string;
-  backend: string;
-  declared: Map<string, Record<string, unknown>>;
-}): Promise<Stack> {
-  mkdirSync(o.backend.replace(/^file:\/\//, ""), { recursive: true });
-  const pulumiCommand = await PulumiCommand.get({ root: cliInfo().root });
-  return LocalWorkspace.createOrSelectStack(
-    { projectName: o.projectName, stackName: o.stackName, program: nativeProgram(o.declared) },
-    {
-      pulumiCommand,
-      secretsProvider: "passphrase",
-      projectSettings: {
-        name: o.projectName,
-        runtime: "nodejs",
-        main: repoRoot,
-        backend: { url: o.backend },
-        plugins: { providers: [{ name: "obdcr", path: join(repoRoot, "bin") }] },
-      } as ProjectSettings,
-      envVars: {
-        PULUMI_CONFIG_PASSPHRASE: DEMO_PASSPHRASE,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_BACKEND_URL: o.backend,
-        PATH: `${join(repoRoot, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
-        ...SECURITY_ENV,
-      },
-    },
-  );
 }
 
 interface FaceRun {
@@ -140,7 +108,7 @@ describe.each(["dyn", "nat"] as const)(
         run.stack = eh.stack;
         run.stateText = eh.stateText;
       } else {
-        run.stack = await nativeStackWithEnv({ projectName, stackName, backend, declared });
+        run.stack = await nativeStack({ projectName, stackName, backend, declared, envVars: SECURITY_ENV });
         run.stateText = () => readFileSync(stateFile(backend, projectName, stackName), "utf8");
       }
       const snapshot = async (p: Phase) => {
