@@ -218,7 +218,8 @@ describe("register, get, update, delete", () => {
 
     const del = await cli(["delete", "-c", c, "--client-id", st.client_id], { env });
     expect(del.code, del.stderr).toBe(0);
-    expect(del.stdout).toContain("result: deleted");
+    expect(del.stdout).toContain(`client_id: ${st.client_id}\nresult: deleted`);
+    expect(del.stdout).not.toContain("\\u000a");
   });
 
   it("--show-secrets on register prints the registration access token", async () => {

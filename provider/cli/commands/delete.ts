@@ -25,11 +25,9 @@ export const command = defineCommand({
         )
         .catch(explainGoneUnconfirmed("delete"));
       doc.result = r;
-      rt.out.line(
-        r === "deleted"
-          ? `client_id: ${state.client_id}\nresult: deleted`
-          : `client_id: ${state.client_id}\nresult: gone (the bank no longer knew it)`,
-      );
+      // Two lines: out.line escapes a newline inside one line (as \u000a), by design.
+      rt.out.line(`client_id: ${state.client_id}`);
+      rt.out.line(r === "deleted" ? "result: deleted" : "result: gone (the bank no longer knew it)");
       rt.out.json(doc);
     }),
 });
