@@ -4,6 +4,7 @@
  * Type token: `pulumi-nodejs:dynamic/ob-dcr:ObClientRegistration`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { MaterialOutputs } from "../lifecycle/material.js";
 import type { ObClientRegistrationArgs, SigningKeyArgs, TransportArgs } from "./args_doc.js";
 import type { Substitution } from "./provider.js";
 import { SECRET_OUTPUTS } from "./secret_outputs.js";
@@ -98,6 +99,14 @@ export class ObClientRegistration extends pulumi.dynamic.Resource {
   declare readonly registeredMetadata: pulumi.Output<Record<string, unknown>>;
   /** Values the bank registered instead of the ones requested (also printed as warnings). */
   declare readonly substitutions: pulumi.Output<Substitution[]>;
+  /** What it was applied with (docs/rotation.md): kid, alg and RFC 7638 thumbprint of the signing key. */
+  declare readonly signingKeyIdentity: pulumi.Output<MaterialOutputs["signingKeyIdentity"]>;
+  /** SHA-256, subject DN, issuer and validity of the transport certificate. */
+  declare readonly transportCertificate: pulumi.Output<MaterialOutputs["transportCertificate"]>;
+  /** SHA-256 of each CA certificate trusted for the servers. */
+  declare readonly caFingerprints: pulumi.Output<string[]>;
+  /** The SSA's `software_jwks_endpoint`: where the directory publishes our keys. */
+  declare readonly softwareJwksEndpoint: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ObClientRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
     // Private keys and management credentials are secrets however the user passed them.
@@ -125,6 +134,11 @@ export class ObClientRegistration extends pulumi.dynamic.Resource {
       registeredMetadata: undefined,
       appliedMetadata: undefined,
       substitutions: undefined,
+      // Output-only: without a key here the engine's value is not exposed on the resource.
+      signingKeyIdentity: undefined,
+      transportCertificate: undefined,
+      caFingerprints: undefined,
+      softwareJwksEndpoint: undefined,
     };
     super(
       serializedProvider(),

@@ -68,6 +68,12 @@ describe("ObClientRegistration on the real engine", () => {
           out[name] = r.clientId;
           out[`${name}Secret`] = r.clientSecret;
           out[`${name}Rat`] = r.registrationAccessToken;
+          out[`${name}Applied`] = {
+            signingKeyIdentity: r.signingKeyIdentity,
+            transportCertificate: r.transportCertificate,
+            caFingerprints: r.caFingerprints,
+            softwareJwksEndpoint: r.softwareJwksEndpoint,
+          };
         }
         return out;
       },
@@ -89,6 +95,16 @@ describe("ObClientRegistration on the real engine", () => {
     expect(up.outputs.ratSecret?.value).toEqual(expect.any(String));
     expect(up.outputs.ratRat?.secret).toBe(true);
     expect(up.outputs.ratRat?.value).toEqual(expect.any(String));
+    // What it was applied with (README "Outputs", docs/rotation.md), readable on the resource.
+    expect(up.outputs.ukApplied?.value).toMatchObject({
+      signingKeyIdentity: { kid: expect.any(String), alg: "PS256", thumbprint: expect.any(String) },
+      transportCertificate: {
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        subjectDn: expect.any(String),
+      },
+      caFingerprints: [expect.stringMatching(/^[0-9a-f]{64}$/)],
+      softwareJwksEndpoint: expect.stringMatching(/^https:\/\/localhost:\d+\/keystore\//),
+    });
   });
 
   it("stores no secret in plaintext: state file, serialized provider, engine output", async () => {
