@@ -37,7 +37,11 @@ export function copyExample(
 ): Project {
   const t = toolchain();
   const dir = join(work, name);
-  cpSync(join(repoRoot, "examples", name), dir, { recursive: true });
+  // Not what a user's own run of the example left there (docs/languages.md "Against the local
+  // sandbox"): its stack files carry another passphrase's salt, its ob-dcr-state/ another list.
+  const local = (src: string) =>
+    /^Pulumi\.(?!example\.yaml$)[^/]+\.yaml$/.test(basename(src)) || basename(src) === "ob-dcr-state";
+  cpSync(join(repoRoot, "examples", name), dir, { recursive: true, filter: (src) => !local(src) });
   const file = join(dir, "Pulumi.yaml");
   const yaml = readFileSync(file, "utf8");
   if (!yaml.includes("path: ../../bin")) throw new Error(`examples/${name}/Pulumi.yaml: no plugin path`);
