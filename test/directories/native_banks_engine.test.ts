@@ -7,39 +7,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { camelKeys } from "../../provider/lifecycle/inputs.js";
 import type { OfbBrSandbox } from "../../sandbox/ofb_br/index.js";
 import { copyExample, type Project } from "../languages/project.js";
 import { buildPythonDist, freshVirtualenv } from "../languages/python_sdk.js";
-import { ofbParams, startOfbBr } from "../support/regimes.js";
+import { ROOT } from "../package/offline_project.js";
+import { startOfbBr } from "../support/regimes.js";
 
 const SERVERS = ["ofb-as-a", "ofb-as-b", "ofb-as-c"];
 const LISTED = ["ofb-as-a", "ofb-as-b"];
 const TIMEOUT = 300_000;
 
 type Example = "python-banks" | "yaml-banks";
-
-/** The stack config the example documents (Pulumi.example.yaml), from the emulator's manifest. */
-function stackConfig(sb: OfbBrSandbox, project: string) {
-  const p = camelKeys(ofbParams(sb.manifest)) as Record<string, Record<string, unknown>>;
-  const sk = p.signingKey!;
-  const values = {
-    directory: p.directory,
-    software: { ...p.software, kid: sk.kid },
-    transport: p.transport,
-    redirectUris: (p.client!.redirectUris as string[]).slice(0, 1),
-    listUrl: sb.manifest.directory.participants_url,
-  };
-  const json = Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [
-      `${project}:${k}`,
-      typeof v === "string"
-        ? { value: v, secret: false }
-        : { value: JSON.stringify(v), objectValue: v, secret: false },
-    ]),
-  );
-  return { json, keyFile: sk.privateKeyFile as string };
-}
 
 describe.each<Example>(["python-banks", "yaml-banks"])(
   "examples/%s: every matching BR bank through the plugin",
@@ -74,10 +52,9 @@ describe.each<Example>(["python-banks", "yaml-banks"])(
       }
       p = copyExample(example, work, env);
       await p.pulumi(["stack", "init", "dev"]);
-      const project = `obdcr-${example}`;
-      const { json, keyFile } = stackConfig(sb, project);
-      await p.pulumi(["config", "set-all", "--json", JSON.stringify(json)]);
-      await p.pulumi(["config", "set", "--secret", "obdcr:signingPrivateKey"], readFileSync(keyFile, "utf8"));
+      // The stack config the examples' docs give users: examples/yaml-banks/sandbox-config.mjs.
+      const script = join(ROOT, "examples", "yaml-banks", "sandbox-config.mjs");
+      await p.run(process.execPath, [script, "--manifest", join(work, "sandbox", "manifest.json")]);
     }, TIMEOUT);
 
     afterAll(async () => {
