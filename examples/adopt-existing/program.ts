@@ -5,7 +5,7 @@
 // (PUT on metadata changes, DELETE on destroy); changing or removing `adopt` afterwards is no-op.
 //
 //   pulumi config set ob-dcr:adoptClientId 5f0c…               # the existing client_id
-//   pulumi config set --secret ob-dcr:adoptRegistrationAccessToken …   # RFC 7592 banks only
+//   pulumi config set --secret ob-dcr:adoptRegistrationAccessToken < rat.txt   # RFC 7592 banks only (stdin: never on a command line)
 //
 // Declare the metadata the registration should have: if it differs from what the bank holds,
 // the first `pulumi up` after adoption shows a diff and a PUT puts the declared values in place.
