@@ -110,11 +110,16 @@ export async function loadConfig(
   return { file, raw, from_files };
 }
 
+/** Where a required member missing from the file can come from instead (flags, environment). */
+const REQUIRED_FROM: Record<string, string> = {
+  bank: "is required: bank.discovery_url in the config, or --bank-discovery-url (OBDCR_BANK_DISCOVERY_URL)",
+};
+
 /** One line per zod issue, `field: what is wrong`, the first field named on the error. */
 export function configError(error: z.ZodError): InvalidInputError {
   const describe = (i: z.core.$ZodIssue) => {
     const field = i.path.map(String).join(".") || "(root)";
-    const msg = /received undefined$/.test(i.message) ? "is required" : i.message;
+    const msg = /received undefined$/.test(i.message) ? (REQUIRED_FROM[field] ?? "is required") : i.message;
     return `${field}: ${msg}`;
   };
   const lines = error.issues.slice(0, 5).map(describe);

@@ -120,6 +120,15 @@ describe("invalid input and configuration: exit 3", () => {
     expect(JSON.parse(r2.stdout).error.field).toBe("signing_key.kid");
   });
 
+  it("a config without bank says where the bank can come from", async () => {
+    const c = writeConfig(dir, "nobank.json", cliConfig(sb, "sandbox-bank", { bank: undefined }));
+    const r = await cli(["get", "-c", c, "--client-id", "c1"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(
+      "bank: is required: bank.discovery_url in the config, or --bank-discovery-url",
+    );
+  });
+
   it("malformed YAML and unknown members are config errors", async () => {
     const y = path.join(dir, "broken.yaml");
     writeFileSync(y, "profile: obie-3.2\nbank: [unclosed\n");
