@@ -203,16 +203,27 @@ function deepMerge(a: unknown, b: unknown): unknown {
 }
 
 /**
+ * The user's override of one bank, by id: an own member only. The id is the directory's word, and
+ * one such as `constructor` or `toString` would otherwise read Object.prototype's function (the
+ * whole registration replaced by it).
+ */
+export function bankOverride(overrides: unknown, id: string): unknown {
+  return isRecord(overrides) && Object.hasOwn(overrides, id) ? overrides[id] : undefined;
+}
+
+/**
  * One bank's registration inputs (camelCase): the shared ones, the bank's discovery URL (and, where
- * the list's organisation is the bank's, `bank.orgId`), then the bank's override merged over them.
- * Values may be anything the face carries (Pulumi outputs stay as they are).
+ * the list's organisation is the bank's, `bank.orgId`), then the bank's override (from `overrides`,
+ * every bank's by id) merged over them. Values may be anything the face carries (Pulumi outputs
+ * stay as they are).
  */
 export function bankRegistrationArgs(
   directory: DirectoryKind,
   registration: Record<string, unknown>,
   bank: KnownBank,
-  override?: unknown,
+  overrides?: unknown,
 ): Record<string, unknown> {
+  const override = bankOverride(overrides, bank.id);
   const b = {
     ...(isRecord(registration.bank) ? registration.bank : {}),
     discoveryUrl: bank.discovery_url,

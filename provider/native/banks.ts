@@ -227,11 +227,10 @@ export async function constructBankRegistrations(
   const words = planWords(name, run.plan);
   for (const w of words.warnings) await pulumi.log.warn(w, component);
   for (const m of words.info) await pulumi.log.info(m, component);
-  const overrides = isRecord(sealedArgs.overrides) ? sealedArgs.overrides : {};
   const shared = isRecord(sealedArgs.registration) ? sealedArgs.registration : {};
   const clientIds: Record<string, pulumi.Output<unknown>> = {};
   for (const b of run.plan.declare) {
-    const props = bankRegistrationArgs(run.directory, shared, b, overrides[b.id]);
+    const props = bankRegistrationArgs(run.directory, shared, b, sealedArgs.overrides);
     const child = new ClientRegistration(`${name}-${b.id}`, props, {
       parent: component,
       version: host.version,

@@ -126,7 +126,7 @@ export class ObBankRegistrations extends pulumi.ComponentResource {
         args.directory,
         args.registration as Record<string, unknown>,
         b,
-        args.overrides?.[b.id],
+        args.overrides,
       ) as unknown as ObClientRegistrationArgs;
       this.registrations[b.id] = new ObClientRegistration(`${name}-${b.id}`, merged, { parent: this });
     }

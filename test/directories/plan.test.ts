@@ -12,7 +12,7 @@ import {
 } from "../../provider/core/directory/listing.js";
 import { DIRECTORY_PROFILES } from "../../provider/core/directory/profiles.js";
 import { BankListError } from "../../provider/core/errors.js";
-import { planWords } from "../../provider/lifecycle/banks.js";
+import { bankRegistrationArgs, planWords } from "../../provider/lifecycle/banks.js";
 
 const URL = "https://dir.example/participants";
 const bank = (id: string, over: Partial<DirectoryBank> = {}): DirectoryBank => ({
@@ -221,6 +221,39 @@ describe("readers and filters", () => {
     for (const line of [...words.info, ...words.warnings])
       for (const l of line.split("\n")) expect(l).not.toMatch(/^\s*(::|##\[|##vso\[)/);
     expect(words.info.join("\n").split("\n")).toHaveLength(1);
+  });
+
+  it("a hostile list: an id naming an Object.prototype member (constructor, toString) never reads an inherited override", () => {
+    const page = readListPage(
+      "ofb-participants",
+      [
+        {
+          OrganisationId: "o1",
+          Status: "Active",
+          AuthorisationServers: ["constructor", "toString", "hasOwnProperty", "s1"].map((id) => ({
+            AuthorisationServerId: id,
+            OpenIDDiscoveryDocument: `https://${id.toLowerCase()}.example/.well-known/openid-configuration`,
+          })),
+        },
+      ],
+      "ofb-directory",
+    );
+    // Ids of the allowed alphabet: the list may name them; the overrides must not answer for them.
+    expect(page.banks.map((b) => b.id)).toEqual(["constructor", "toString", "hasOwnProperty", "s1"]);
+    const registration = { profile: "ofb-br", client: { clientName: "TPP" } };
+    const overrides = { s1: { bankProfile: "quirky" } };
+    for (const b of page.banks) {
+      const args = bankRegistrationArgs(
+        "ofb-directory",
+        registration,
+        { id: b.id, name: b.name, org_id: b.org_id, discovery_url: b.discovery_url! },
+        overrides,
+      );
+      expect(typeof args).toBe("object");
+      expect(args.profile).toBe("ofb-br");
+      expect(args.bank).toEqual({ discoveryUrl: b.discovery_url });
+      expect(args.bankProfile).toBe(b.id === "s1" ? "quirky" : undefined);
+    }
   });
 
   it("AU: a trailing slash never gives //, brand and legal entity statuses combine", () => {
