@@ -273,6 +273,45 @@ describe("readers and filters", () => {
     expect(page.banks.map((b) => b.status)).toEqual(["removed", "inactive"]);
   });
 
+  it("a hostile list: one OP under two spellings of its discovery URL is registered once, in every shard", () => {
+    const listing = DIRECTORY_PROFILES["ofb-directory"].listing;
+    const op = "https://op.example/.well-known/openid-configuration";
+    const spellings = [
+      op,
+      "https://OP.Example/.well-known/openid-configuration",
+      "https://op.example:443/.well-known/openid-configuration",
+      "https://op.example/x/../.well-known/openid-configuration",
+      "https://op.example/.well-known/openid-configuration?tenant=1",
+      "https://op.example/.well-known/openid-configuration#frag",
+    ];
+    const banks = spellings.map((u, i) => bank(`as-${i}`, { discovery_url: u }));
+    const filter = { statuses: ["active" as const], exclude: [], require_registration_endpoint: false };
+    const out = applyBankFilter(banks, filter, listing, { policy: {}, today: "2026-01-01" });
+    expect(out.map((b) => b.excluded.map((x) => x.code))).toEqual([
+      [],
+      ...spellings.slice(1).map(() => ["same_discovery"]),
+    ]);
+    // Shards of one list agree on which entry the OP goes to: one registration over all of them.
+    const selected = [0, 1, 2].flatMap((index) =>
+      applyBankFilter(banks, { ...filter, shard: { count: 3, index } }, listing, {
+        policy: {},
+        today: "2026-01-01",
+      }).filter((b) => b.excluded.length === 0),
+    );
+    expect(selected.map((b) => b.id)).toEqual(["as-0"]);
+    // Another path on one host is another issuer (§4.3): not the same OP.
+    const two = applyBankFilter(
+      [
+        bank("a", { discovery_url: op }),
+        bank("b", { discovery_url: "https://op.example/br/.well-known/openid-configuration" }),
+      ],
+      filter,
+      listing,
+      { policy: {}, today: "2026-01-01" },
+    );
+    expect(two.map((b) => b.excluded)).toEqual([[], []]);
+  });
+
   it("majors, shards and placeholder URLs", () => {
     expect([majorOf("4.0.0"), majorOf("v2"), majorOf(3), majorOf("x")]).toEqual([4, 2, 3, undefined]);
     const ids = Array.from({ length: 200 }, (_, i) => `id-${i}`);

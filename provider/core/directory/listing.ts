@@ -11,7 +11,7 @@ import { z } from "zod";
 import { InvalidInputError } from "../errors.js";
 import type { DirectoryKind } from "../profiles/types.js";
 import { untrustedText } from "../untrusted.js";
-import { type UrlPolicy, urlProblem } from "../validate/url_policy.js";
+import { issuerOfDiscoveryUrl, type UrlPolicy, urlProblem } from "../validate/url_policy.js";
 
 /** Our own status of a list entry, from the regime's statuses (which differ: directories.md §1.7, §2.8). */
 export const BankStatus = z.enum(["active", "inactive", "removed"]);
@@ -466,6 +466,18 @@ export function discoveryUrlProblem(
 }
 
 /**
+ * Which OP a (policy-checked) discovery URL is: the issuer it implies (OpenID Connect Discovery
+ * §4.3), as the registration compares it: host case, a default port, dot segments, a query or a
+ * fragment, or a trailing slash do not make another OP.
+ */
+export function discoveryKey(url: string): string {
+  const u = new URL(url);
+  u.search = "";
+  u.hash = "";
+  return (issuerOfDiscoveryUrl(u.href) ?? u.href).replace(/\/+$/, "");
+}
+
+/**
  * Apply the filter: every entry comes back, the excluded ones with every reason that applies (so
  * `--why` can show them all). `today` (ISO date) decides a past `RetirementDate`. The discovery
  * check (`no_registration_endpoint`) is the HTTP side's, after this.
@@ -512,10 +524,12 @@ export function applyBankFilter(
     const dp = discoveryUrlProblem(b.discovery_url, listing, opts.policy);
     if (dp) add("discovery_url", dp);
     // Brands sharing one OP (white-label, two servers on one discovery): one registration, the first.
+    // Keyed by the OP the URL names, not its spelling: two spellings of one would get two clients.
     if (why.length === 0 && b.discovery_url) {
-      const first = byDiscovery.get(b.discovery_url);
+      const key = discoveryKey(b.discovery_url);
+      const first = byDiscovery.get(key);
       if (first) add("same_discovery", `shares its discovery URL with ${first}, which is registered instead`);
-      else byDiscovery.set(b.discovery_url, b.id);
+      else byDiscovery.set(key, b.id);
     }
     // Last: which bank one discovery URL goes to is decided over the whole list, so that the shards
     // of one list never register twice at one OP.
