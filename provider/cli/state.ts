@@ -240,3 +240,31 @@ export async function keepRotated(
   } else if (rotated)
     rt.out.note("note: the bank rotated the registration access token; pass --state FILE to keep it");
 }
+
+/**
+ * After a get or update that failed on an unusable answer carrying a new registration access
+ * token for this client: keep the token in the state file (the bank may have retired the one
+ * before, and the registration would be unmanageable without it), then let the error go on.
+ */
+export function keepSalvagedToken(
+  rt: { out: { note(s: string): void } },
+  doc: Record<string, unknown>,
+  file: string | undefined,
+  before: ManagedState,
+) {
+  return async (e: unknown): Promise<never> => {
+    const rat = e instanceof UnexpectedResponseError ? e.salvaged?.registration_access_token : undefined;
+    const forUs = e instanceof UnexpectedResponseError && e.salvaged?.client_id === before.client_id;
+    if (rat && forUs && rat !== before.secrets.registration_access_token) {
+      if (file) {
+        await writeState(file, { ...before, secrets: { ...before.secrets, registration_access_token: rat } });
+        doc.state_file = file;
+        rt.out.note(`state: updated ${file} with the bank's new registration access token`);
+      } else
+        rt.out.note(
+          "note: the bank handed out a new registration access token; pass --state FILE to keep it",
+        );
+    }
+    throw e;
+  };
+}

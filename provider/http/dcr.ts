@@ -9,7 +9,7 @@ import {
 } from "../core/errors.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import { parseRegistrationResponse, type RegistrationResult } from "../core/parse/registration_response.js";
-import { salvageRegistration } from "../core/parse/salvage.js";
+import { rotatedToken, salvageRegistration } from "../core/parse/salvage.js";
 import type { Jwks } from "../core/schemas/common.js";
 import { untrustedText } from "../core/untrusted.js";
 import { managementUriProblem, UnsafeUrlError, type UrlPolicy } from "../core/validate/url_policy.js";
@@ -131,6 +131,8 @@ export interface ProcessOptions {
   subject?: string | undefined;
   /** What to do when the bank answers 405 (PUT: change it in the portal; DELETE: revoke it there). */
   not_supported?: Remedy | undefined;
+  /** The client a GET or PUT is about: a new registration access token for it is never dropped. */
+  client_id?: string | undefined;
 }
 
 /** Decode a JSON or signed-JWT response body (verified when the bank's JWKS is known). */
@@ -272,6 +274,20 @@ export function peekBody(res: HttpResponse): Record<string, unknown> | undefined
   }
 }
 
+/**
+ * A 2xx to our GET or PUT that cannot be used whole but hands out a new registration access token
+ * (the bank may have retired the old one): the error carries the new one, to be kept in state.
+ */
+function keepRotated(res: HttpResponse, e: unknown, label: string, client_id: string | undefined): unknown {
+  const rat = client_id === undefined ? undefined : rotatedToken(res.body.toString("utf8"), client_id);
+  if (rat === undefined || client_id === undefined) return e;
+  const why = e instanceof ObDcrError ? e.message : `it could not be processed (${(e as Error).name})`;
+  return new UnexpectedResponseError(
+    `${label}: the bank answered HTTP ${res.status} with a new registration access token for client ${client_id}, which is kept (the one before may no longer work), but the rest of its answer is not usable (${why})`,
+    { cause: e, status: res.status, client_id, salvaged: { client_id, registration_access_token: rat } },
+  );
+}
+
 export async function processReadRegistrationResponse(
   res: HttpResponse,
   o: ProcessOptions = {},
@@ -279,12 +295,16 @@ export async function processReadRegistrationResponse(
   const label = "registration read (GET)";
   checkGone(res, label, o.gone_statuses);
   if (res.status !== 200) throwForStatus(res, label);
-  return parseRegistrationResponse(
-    await decodeRegistrationBody(res, label, o.bank_jwks),
-    o.requested,
-    undefined,
-    false,
-  );
+  try {
+    return parseRegistrationResponse(
+      await decodeRegistrationBody(res, label, o.bank_jwks),
+      o.requested,
+      undefined,
+      false,
+    );
+  } catch (e) {
+    throw keepRotated(res, e, label, o.client_id);
+  }
 }
 
 export async function processUpdateRegistrationResponse(
@@ -294,12 +314,16 @@ export async function processUpdateRegistrationResponse(
   const label = "registration update (PUT)";
   checkGone(res, label, o.gone_statuses);
   if (res.status !== 200 && res.status !== 201) throwForStatus(res, label, o);
-  return parseRegistrationResponse(
-    await decodeRegistrationBody(res, label, o.bank_jwks),
-    o.requested,
-    undefined,
-    false,
-  );
+  try {
+    return parseRegistrationResponse(
+      await decodeRegistrationBody(res, label, o.bank_jwks),
+      o.requested,
+      undefined,
+      false,
+    );
+  } catch (e) {
+    throw keepRotated(res, e, label, o.client_id);
+  }
 }
 
 /** 204 (or 200/202). */

@@ -27,10 +27,27 @@ export type Note =
   | { kind: "gone"; client_id: string; detail: string }
   | { kind: "no_get"; client_id: string }
   | { kind: "already_gone"; client_id: string }
-  | { kind: "other_kid"; client_id: string; kid: string; recorded_kid: string };
+  | { kind: "other_kid"; client_id: string; kid: string; recorded_kid: string }
+  /** A refresh whose answer was refused but handed out a new registration access token (kept). */
+  | { kind: "token_kept"; client_id: string; detail: string };
 
 /** The bank created the registration but it could not be completed: keep it (never orphan it). */
 export class PartiallyCreated extends Error {
+  constructor(
+    readonly client_id: string,
+    readonly outputs: Props,
+    readonly error: unknown,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * The bank answered our PUT with a new registration access token but the rest of its answer could
+ * not be used: the recorded state with only the token replaced (the update is not recorded as
+ * applied, so the next run sends it again), to be kept with the error.
+ */
+export class PartiallyUpdated extends Error {
   constructor(
     readonly client_id: string,
     readonly outputs: Props,

@@ -14,6 +14,7 @@ import {
   type Lifecycle,
   type Note,
   PartiallyCreated,
+  PartiallyUpdated,
   recordedOf,
   tlsOf,
   where,
@@ -35,7 +36,7 @@ import {
 } from "./registration.js";
 
 export { type CheckResult, check } from "./check.js";
-export { type Lifecycle, type Note, PartiallyCreated } from "./context.js";
+export { type Lifecycle, type Note, PartiallyCreated, PartiallyUpdated } from "./context.js";
 
 /** The core's parameters and the material in use. */
 async function load(lc: Lifecycle, inputs: RegistrationInputs) {
@@ -112,7 +113,10 @@ export async function create(
 export type ReadResult =
   | { kind: "read"; props: Props; notes: Note[] }
   | { kind: "gone"; notes: Note[] }
-  /** No GET at this bank: the recorded props (in today's spelling) are kept. */
+  /**
+   * No GET at this bank, or an unusable answer that handed out a new registration access token:
+   * the recorded props (in today's spelling) are kept, the token replaced.
+   */
   | { kind: "unchanged"; props: Props; notes: Note[] };
 
 /**
@@ -151,6 +155,15 @@ export async function read(lc: Lifecycle, id: string, recorded_props: Props): Pr
       return { kind: "gone", notes: [...notes, { kind: "gone", client_id: id, detail: e.message }] };
     if (e instanceof ObDcrError && e.code === OBDCR_NOT_SUPPORTED)
       return { kind: "unchanged", props, notes: [...notes, { kind: "no_get", client_id: id }] };
+    // A refresh cannot fail and keep state: the new token is kept with the last known rest, said.
+    const salvaged = e instanceof UnexpectedResponseError ? e.salvaged : undefined;
+    const rat = salvaged?.client_id === id ? salvaged.registration_access_token : undefined;
+    if (rat && rat !== props.registrationAccessToken)
+      return {
+        kind: "unchanged",
+        props: { ...props, registrationAccessToken: rat },
+        notes: [...notes, { kind: "token_kept", client_id: id, detail: (e as Error).message }],
+      };
     throw e;
   }
   const outs = computed(r, appliedOf(props));
@@ -187,7 +200,17 @@ export async function update(
       `${where(inputs)}: this bank offers no PUT, so ${reasons.join(", ")} cannot be applied to registration ${id}`,
       { remedy: { kind: "update-in-portal", client_id: id } },
     );
-  const r = await updateRegistration(params, stateOf(olds), lc.ctx, recordedOf(olds));
+  let r: RegistrationOutcome;
+  try {
+    r = await updateRegistration(params, stateOf(olds), lc.ctx, recordedOf(olds));
+  } catch (e) {
+    // A new registration access token in an unusable answer: the old one may be dead already.
+    const salvaged = e instanceof UnexpectedResponseError ? e.salvaged : undefined;
+    const rat = salvaged?.client_id === id ? salvaged.registration_access_token : undefined;
+    if (rat && rat !== olds.registrationAccessToken)
+      throw new PartiallyUpdated(id, { ...olds, registrationAccessToken: rat }, e);
+    throw e;
+  }
   if (r.client_id !== id)
     throw new InvalidInputError(
       "client_id",

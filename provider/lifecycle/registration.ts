@@ -213,6 +213,7 @@ export async function readRegistration(
     processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
       bank_jwks: p.bank_jwks,
       gone_statuses: p.gone_statuses,
+      client_id: state.client_id,
     }),
   ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   return keepSecrets(p, state, r);
@@ -250,6 +251,7 @@ export async function updateRegistration(
         bank_jwks: p.bank_jwks,
         gone_statuses: p.gone_statuses,
         not_supported: portalRemedy("update", state.client_id),
+        client_id: state.client_id,
       },
     ),
   )

@@ -20,6 +20,7 @@ import {
   confirmedGone,
   noteWords,
   partialCreateMessage,
+  partialUpdateMessage,
   rotationLines,
   worded,
 } from "../resource/messages.js";
@@ -189,9 +190,14 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     const o = plain(olds).props;
     const { props: checked, paths } = plain(news);
     const n = await withDerived(lc(), checked);
-    const r = await lifecycle
-      .update(lc(), id, o, n, capabilitiesOf(n))
-      .catch((e) => Promise.reject(worded(e, "update")));
+    const r = await lifecycle.update(lc(), id, o, n, capabilitiesOf(n)).catch((e) => {
+      if (e instanceof lifecycle.PartiallyUpdated) {
+        // The engine keeps a failed update's outputs as given (the new token, sealed) and fails the step.
+        const msg = partialUpdateMessage(id, worded(e.error, "update"));
+        throw new PartialCreateError(msg, id, sealed(outputsOf(e.outputs), paths), [msg]);
+      }
+      return Promise.reject(worded(e, "update"));
+    });
     say(r.notes);
     return { outs: sealed(outputsOf(r.outs), paths) };
   }

@@ -198,6 +198,8 @@ export function noteWords(n: Note): string {
       return `registration ${n.client_id}: the bank does not offer GET, so refresh keeps the last known state`;
     case "already_gone":
       return `registration ${n.client_id} was already gone at the bank`;
+    case "token_kept":
+      return `warning: registration ${n.client_id}: the bank's answer to the refresh could not be used, but it carried a new registration access token, which replaces the old one in state; the rest of the state is the last known (${n.detail})`;
     case "other_kid":
       return `registration ${n.client_id}: the signing key changed since the last update; the directory publishes it under kid ${n.kid}, so refresh authenticates with it (state records kid ${n.recorded_kid} until the next \`pulumi up\`)`;
   }
@@ -228,6 +230,16 @@ export function worded(e: unknown, op: "refresh" | "update" | "destroy" | "creat
 }
 
 /** The message of a create that the bank committed but that could not be completed (kept in state). */
+/** An update whose answer was unusable but carried a new registration access token (kept). */
+export function partialUpdateMessage(client_id: string, cause: unknown): string {
+  const text = cause instanceof ObDcrError ? cause.message : String(cause);
+  return printable(
+    `registration ${client_id}: the bank's answer to the update could not be used, but it carried a new ` +
+      "registration access token, which replaces the old one in state; the update is not recorded as applied " +
+      `(fix the cause and run \`pulumi up\` again): ${text}`,
+  );
+}
+
 export function partialCreateMessage(client_id: string, cause: unknown): string {
   const text = cause instanceof ObDcrError ? cause.message : String(cause);
   return printable(

@@ -20,7 +20,14 @@ import { nextClientIdHint } from "../lifecycle/hint.js";
 import type { ConfigSecrets } from "../lifecycle/inputs.js";
 import * as lifecycle from "../lifecycle/operations.js";
 import { type Props, recordedInputs, withoutUndefined } from "../lifecycle/props.js";
-import { confirmedGone, noteWords, partialCreateMessage, rotationLines, worded } from "./messages.js";
+import {
+  confirmedGone,
+  noteWords,
+  partialCreateMessage,
+  partialUpdateMessage,
+  rotationLines,
+  worded,
+} from "./messages.js";
 import { PartialCreateError } from "./partial.js";
 import { SECRET_OUTPUTS } from "./secret_outputs.js";
 
@@ -120,9 +127,17 @@ export const registrationProvider = {
   },
 
   async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-    const r = await lifecycle
-      .update(lc(), id, olds, news, capabilitiesOf(news))
-      .catch((e) => Promise.reject(worded(e, "update")));
+    let r: Awaited<ReturnType<typeof lifecycle.update>>;
+    try {
+      r = await lifecycle.update(lc(), id, olds, news, capabilitiesOf(news));
+    } catch (e) {
+      if (!(e instanceof lifecycle.PartiallyUpdated)) throw worded(e, "update");
+      // As a create with salvaged credentials: a failed update's outputs would be stored as given,
+      // the token in plaintext (a dynamic provider cannot mark them secret). Kept as an update of
+      // the token alone instead (additionalSecretOutputs seal it), the change said to be pending.
+      log(`warning: ${partialUpdateMessage(id, worded(e.error, "update"))}`);
+      return { outs: e.outputs };
+    }
     say(r.notes);
     return { outs: r.outs };
   },

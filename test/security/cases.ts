@@ -978,6 +978,54 @@ const malformed: Case[] = [
     check: seedKept,
   },
   {
+    id: "bad-get-deep-rotates",
+    cls: "malformed",
+    what: "a GET answer that rotates the RAT (the old one stops working) and nests 100,000 deep",
+    proves:
+      "the new RAT replaces the old one in the state file though the answer is refused; the next call works",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        read: (x) => {
+          const c = x.authClient();
+          if (!c) return err(x, 401, "invalid_token");
+          if (c.rat?.startsWith("rat-rotated-")) return x.json(200, x.render(c));
+          c.rat = x.h.issue("rat", x.id, `rat-rotated-${Date.now().toString(36)}-0123456789abcdef`);
+          const body = { ...x.render(c), registration_access_token: c.rat };
+          x.send(200, withRaw(body, `"x":${deepJson(DEEP)}`), { "content-type": "application/json" });
+        },
+      },
+    },
+    seed: { rat: true },
+    steps: [{ cmd: "get" }, { cmd: "get" }],
+    expect: { fails: { step: 0, exit: [5] }, succeeds: [1] },
+    check: seedKept,
+    engine: true,
+  },
+  {
+    id: "bad-put-rotates-no-client-id",
+    cls: "malformed",
+    what: "a PUT answer that rotates the RAT (the old one stops working) and omits client_id",
+    proves:
+      "the new RAT replaces the old one in the state file though the answer is refused; get and delete still work",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        update: (x) => {
+          const c = x.authClient();
+          if (!c) return err(x, 401, "invalid_token");
+          c.rat = x.h.issue("rat", x.id, `rat-rotated-${Date.now().toString(36)}-0123456789abcdef`);
+          const { client_id: _omitted, ...rest } = x.render(c);
+          x.json(200, { ...rest, registration_access_token: c.rat });
+        },
+      },
+    },
+    seed: { rat: true },
+    steps: [{ cmd: "update" }, { cmd: "get" }],
+    expect: { fails: { step: 0, exit: [5] }, succeeds: [1] },
+    check: seedKept,
+  },
+  {
     id: "bad-error-deep",
     cls: "malformed",
     what: "a 400 refusal (invalid_redirect_uri) whose body nests 100,000 deep",

@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import { CONFIRM_GONE_ARGS, explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
-import { keepRotated } from "../state.js";
+import { keepRotated, keepSalvagedToken } from "../state.js";
 import { printOutcome } from "../steps.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS, ...CONFIRM_GONE_ARGS } as const;
@@ -21,6 +21,7 @@ export const command = defineCommand({
         .step("registration read", () =>
           lifecycle.read(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
         )
+        .catch(keepSalvagedToken(rt, doc, file, state))
         .catch(explainGoneUnconfirmed("get"));
       // RFC 7592 lets the bank rotate the registration access token on any call, a GET too (OFB):
       // keep the newest (before printing), or the next call is refused.

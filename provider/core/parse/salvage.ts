@@ -89,3 +89,18 @@ export function salvageRegistration(
   }
   return { shown, salvaged };
 }
+
+/**
+ * A new registration access token in an unusable 2xx to our PUT or GET of `client_id` (RFC 7592
+ * §2.2: the bank may rotate it on any call, and the one before may stop working at once). Kept
+ * when well-formed and the answer names no other client; nothing else of the answer is trusted.
+ */
+export function rotatedToken(body: string, client_id: string): string | undefined {
+  const top = topLevel(body);
+  const rat = top?.registration_access_token;
+  if (typeof rat !== "string") return undefined;
+  rememberSecret(rat);
+  const named = clientIdsInText(body).map((v) => (typeof v === "number" ? String(v) : v));
+  if (named.some((v) => v !== client_id) || !isCredential(rat)) return undefined;
+  return rat;
+}
