@@ -180,8 +180,16 @@ export async function withManagementAuth<T>(
     try {
       return await call(fresh);
     } catch (e2) {
-      if (e2 instanceof RegistrationGoneError) evictManagementToken(ctx, ti);
-      throw e2;
+      if (!(e2 instanceof RegistrationGoneError)) throw e2;
+      evictManagementToken(ctx, ti);
+      // The token endpoint has just issued a token for this client: it knows it. A "gone" from the
+      // registration endpoint then disagrees with it (a wrong management style or scope, a token the
+      // endpoint does not take) and is not enough to drop a registration the bank may still hold.
+      throw new GoneUnconfirmedError(
+        state.client_id,
+        `the bank's token endpoint issued a management token for client ${state.client_id}, yet its registration endpoint answered HTTP ${e2.status} as for an unknown client: the two disagree, so the client is not taken as deleted (check bank_profile.management.style and .scope)`,
+        { cause: e2 },
+      );
     }
   }
 }

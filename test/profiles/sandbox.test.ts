@@ -125,10 +125,12 @@ describe("management fields", () => {
     const r = await createRegistration(params("rat"), ctx);
     // An explicit style is honoured: OBIE-style management is refused by this bank.
     const obie = params("rat", { bank_profile: { management: { style: "obie" } } });
-    // The bank answers the OBIE-style token's GET as for an unknown client (its 401).
+    // The bank answers the OBIE-style token's GET as for an unknown client (its 401), though its
+    // token endpoint issued that token: not a deletion (the client is read just below), unconfirmed.
     await expect(readRegistration(obie, stateOf(r), ctx)).rejects.toMatchObject({
-      code: "OBDCR_REGISTRATION_GONE",
-      status: 401,
+      code: "OBDCR_GONE_UNCONFIRMED",
+      client_id: r.client_id,
+      message: expect.stringMatching(/issued a management token .* HTTP 401 .*management\.style/),
     });
     const p = params("rat", { bank_profile: { management: { style: "rfc7592" } } });
     expect((await readRegistration(p, stateOf(r), ctx)).client_id).toBe(r.client_id);

@@ -9,7 +9,7 @@
 //   keep      behaviour that is already right and must stay so (honest banks, redirects, TLS)
 import { gzipSync } from "node:zlib";
 import * as jose from "jose";
-import type { Case, CaseRun } from "./harness.js";
+import { type Case, type CaseRun, jsonCode } from "./harness.js";
 import { type Exchange, type Hostile, jwtClaims, signAnswer } from "./hostile.js";
 
 // ---------------------------------------------------------------- building blocks
@@ -1024,6 +1024,30 @@ const malformed: Case[] = [
     steps: [{ cmd: "update" }, { cmd: "get" }],
     expect: { fails: { step: 0, exit: [5] }, succeeds: [1] },
     check: seedKept,
+  },
+  {
+    id: "bad-obie-401-fresh-token",
+    cls: "malformed",
+    what: "OBIE-style management (as CDR's cdr:registration): the token endpoint issues tokens, GET and DELETE answer 401 as for an unknown client",
+    proves:
+      "a 401 that the token endpoint contradicts is not a deletion: get and delete fail unconfirmed, the state file keeps the client",
+    scenario: {
+      mgmt: "obie",
+      on: {
+        read: (x) => err(x, 401, "invalid_request", "The client is unknown"),
+        delete: (x) => err(x, 401, "invalid_request", "The client is unknown"),
+      },
+    },
+    seed: {},
+    steps: [{ cmd: "get" }, { cmd: "delete" }],
+    expect: { fails: { step: 0, code: ["OBDCR_GONE_UNCONFIRMED"] } },
+    check: (r, h) => [
+      ...seedKept(r),
+      ...((r.runs[1] ? jsonCode(r.runs[1]) : undefined) === "OBDCR_GONE_UNCONFIRMED"
+        ? []
+        : ["delete: not refused as unconfirmed"]),
+      ...(h.state(r.c.id).clients.some((k) => !k.deleted) ? [] : ["the bank no longer holds the client"]),
+    ],
   },
   {
     id: "bad-error-deep",
