@@ -140,6 +140,47 @@ describe("planBanks", () => {
     });
 });
 
+describe("planBanks: a declared bank the list moves", () => {
+  const plan = (now: DirectoryBank[]) =>
+    planBanks({
+      previous: known(["a", "b"]),
+      listed: { all: now, selected: now },
+      policy: BankChangePolicy.parse({}),
+      list_url: URL,
+      now: "2026-02-01T00:00:00Z",
+    });
+
+  it("to another OP: kept where it is registered (no replace), a warning says how to follow", () => {
+    const p = plan([
+      bank("a", { discovery_url: "https://elsewhere.example/.well-known/openid-configuration" }),
+      bank("b"),
+    ]);
+    expect(p.declare.map((b) => [b.id, b.discovery_url])).toEqual([
+      ["a", bank("a").discovery_url],
+      ["b", bank("b").discovery_url],
+    ]);
+    expect(p.known.banks.find((b) => b.id === "a")?.discovery_url).toBe(bank("a").discovery_url);
+    expect(p.warnings.join("\n")).toMatch(
+      /bank a .*https:\/\/elsewhere\.example\/.* stays with https:\/\/a\.example\/.*overrides\["a"\]\.bank\.discoveryUrl/,
+    );
+  });
+
+  it("to another organisation (UK: the request aud): kept, warned", () => {
+    const p = plan([bank("a", { org_id: "org-other" }), bank("b")]);
+    expect(p.declare.find((b) => b.id === "a")?.org_id).toBe("org-a");
+    expect(p.warnings.join("\n")).toMatch(/bank a .*organisation org-other/);
+  });
+
+  it("respelled (host case, :443): the recorded spelling, no warning", () => {
+    const p = plan([
+      bank("a", { discovery_url: "https://A.example:443/.well-known/openid-configuration" }),
+      bank("b"),
+    ]);
+    expect(p.declare.find((b) => b.id === "a")?.discovery_url).toBe(bank("a").discovery_url);
+    expect(p.warnings).toEqual([]);
+  });
+});
+
 describe("readers and filters", () => {
   it("BR: org and server statuses, roles from active claims only, versions as majors", () => {
     const page = readListPage(

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { BankListError } from "../errors.js";
-import type { DirectoryBank } from "./listing.js";
+import { type DirectoryBank, discoveryKey } from "./listing.js";
 
 export const BankChangePolicy = z.strictObject({
   /** A declared bank that left the list or is no longer selected: kept (default) or deleted. */
@@ -73,6 +73,15 @@ const known = (b: DirectoryBank): KnownBank => ({
   discovery_url: b.discovery_url ?? "",
 });
 
+/** Two discovery URLs of one OP (the issuer each implies), or two that do not parse alike. */
+function sameOp(a: string, b: string): boolean {
+  try {
+    return discoveryKey(a) === discoveryKey(b);
+  } catch {
+    return a === b;
+  }
+}
+
 function keepLastKnown(previous: KnownList, why: string): BankPlan {
   return {
     declare: previous.banks,
@@ -122,7 +131,22 @@ export function planBanks(i: {
       );
   }
   const before = new Map((previous?.banks ?? []).map((b) => [b.id, b]));
-  const selected = new Map(i.listed.selected.map((b) => [b.id, known(b)]));
+  // A declared bank keeps the discovery URL and organisation it was registered with: they name the
+  // registration (a change replaces it: DELETE at the bank, POST elsewhere), and a list that moves
+  // one is the directory's word alone. Another OP is said in a warning; a respelling is not.
+  const moved: string[] = [];
+  const selected = new Map(
+    i.listed.selected.map((b) => {
+      const now = known(b);
+      const was = before.get(b.id);
+      if (!was || (was.discovery_url === now.discovery_url && was.org_id === now.org_id)) return [b.id, now];
+      if (sameOp(was.discovery_url, now.discovery_url) && was.org_id === now.org_id) return [b.id, was];
+      moved.push(
+        `bank ${b.id} (${now.name}) now has ${was.org_id === now.org_id ? "" : `organisation ${now.org_id} and `}discovery URL ${now.discovery_url} in the directory list; its registration stays with ${was.discovery_url} (no DELETE, no POST elsewhere). If the bank really moved, give overrides["${b.id}"].bank.discoveryUrl to follow it (the registration is then replaced)`,
+      );
+      return [b.id, was];
+    }),
+  );
   const added = [...selected.values()].filter((b) => !before.has(b.id));
   if (added.length > policy.max_new_banks)
     throw new BankListError(
@@ -142,11 +166,14 @@ export function planBanks(i: {
   }
   const kept = missing.filter((m) => m.action === "kept").map((m) => m.bank);
   const declare = [...selected.values(), ...kept].sort((a, b) => (a.id < b.id ? -1 : 1));
-  const warnings = missing.map((m) =>
-    m.action === "kept"
-      ? `bank ${m.bank.id} (${m.bank.name}) is no longer selected (${m.why}); its registration is kept (policy.on_missing "delete" removes it)`
-      : `bank ${m.bank.id} (${m.bank.name}) is no longer selected (${m.why}); its registration is deleted (policy.on_missing "delete")`,
-  );
+  const warnings = [
+    ...moved,
+    ...missing.map((m) =>
+      m.action === "kept"
+        ? `bank ${m.bank.id} (${m.bank.name}) is no longer selected (${m.why}); its registration is kept (policy.on_missing "delete" removes it)`
+        : `bank ${m.bank.id} (${m.bank.name}) is no longer selected (${m.why}); its registration is deleted (policy.on_missing "delete")`,
+    ),
+  ];
   return {
     declare,
     added,
