@@ -3,6 +3,7 @@
  * and the management secrets. Written with mode 0600 (it holds client_secret and the registration
  * access token); replaced atomically.
  */
+import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
@@ -118,9 +119,21 @@ export async function resolveState(
   return { state: r.data, file };
 }
 
-/** A state file's name from a client_id the bank chose: only safe characters, never a path. */
-function safeName(s: string): string {
+/** The bank's host in a state file's name (readable; a host is ours to tell apart, not the bank's). */
+function safeHost(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100) || "client";
+}
+
+/**
+ * A state file's name from a client_id the bank chose: only safe characters, never a path, and
+ * one name per client: a name the escaping or the cut changed carries a digest of the original,
+ * or two clients (`a/1` and `a:1`, two long ids with one prefix) would share one file, the second
+ * registration overwriting the first one's credentials.
+ */
+function safeName(s: string): string {
+  const safe = safeHost(s);
+  if (safe === s) return safe;
+  return `${safe.slice(0, 80) || "client"}-${createHash("sha256").update(s).digest("hex").slice(0, 16)}`;
 }
 
 /** Where `register`/`run` keep a client that came with secrets when no --state was given. */
@@ -135,7 +148,7 @@ export function defaultStateFile(
   } catch {
     /* keep "bank" */
   }
-  return path.resolve(cwd, "ob-dcr-state", `${safeName(host)}_${safeName(client_id)}.json`);
+  return path.resolve(cwd, "ob-dcr-state", `${safeHost(host)}_${safeName(client_id)}.json`);
 }
 
 async function writeState(file: string, doc: StateFile): Promise<void> {
