@@ -135,6 +135,9 @@ export interface ProcessOptions {
   client_id?: string | undefined;
 }
 
+/** Seconds a signed answer's `nbf` and `exp` may be off our clock (as for the SSA). */
+const CLOCK_TOLERANCE_SECONDS = 60;
+
 /** Decode a JSON or signed-JWT response body (verified when the bank's JWKS is known). */
 export async function decodeRegistrationBody(
   res: HttpResponse,
@@ -156,7 +159,9 @@ export async function decodeRegistrationBody(
       );
     }
     try {
-      if (jwks) await verifyWithJwks(text, jwks, ["PS256", "ES256"]);
+      // A bank's clock a little ahead (an nbf or iat of its "now") is not a forgery: the SSA's tolerance.
+      if (jwks)
+        await verifyWithJwks(text, jwks, ["PS256", "ES256"], { clockTolerance: CLOCK_TOLERANCE_SECONDS });
       else jose.decodeJwt(text);
     } catch (cause) {
       throw new UnexpectedResponseError(`${label}: signed response does not verify against the bank's JWKS`, {

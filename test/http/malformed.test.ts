@@ -135,6 +135,21 @@ describe("malformed bodies", () => {
       salvaged: { client_id: "c9" },
     });
   });
+  it("signed answer from a bank whose clock is a little ahead: verified; far ahead or expired: refused", async () => {
+    const k = await testKey("PS256", "bank-1");
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (claims: jose.JWTPayload) =>
+      new jose.SignJWT({ client_id: "c9", ...claims })
+        .setProtectedHeader({ alg: "PS256", kid: "bank-1" })
+        .sign(k.privateKey);
+    const answer = async (claims: jose.JWTPayload) =>
+      processRegistrationResponse(res(201, await signed(claims), "application/jwt"), {
+        bank_jwks: { keys: [k.jwk] },
+      });
+    expect((await answer({ iat: now + 20, nbf: now + 20, exp: now + 300 })).client_id).toBe("c9");
+    await expect(answer({ nbf: now + 600 })).rejects.toMatchObject({ code: "OBDCR_OUTCOME_UNKNOWN" });
+    await expect(answer({ exp: now - 600 })).rejects.toMatchObject({ code: "OBDCR_OUTCOME_UNKNOWN" });
+  });
   it("SSA body that is not a JWS", () => {
     expect(() => processSsaResponse(res(200, "hello", "application/jws"))).toThrow(/compact JWS/);
     expect(processSsaResponse(res(200, JSON.stringify("a.b.c")))).toBe("a.b.c");
