@@ -73,10 +73,11 @@ export function computed(
     managementUri: r.management_uri,
     registeredMetadata: metadata,
     appliedMetadata: baseline,
+    // What the bank registered instead is the bank's text too, plain in state like the metadata.
     substitutions: r.substitutions.map((s) => ({
       field: s.field,
       requested: s.requested,
-      registered: s.registered,
+      registered: cleaned(s.registered),
     })),
   });
 }

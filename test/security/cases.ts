@@ -635,6 +635,26 @@ const echo: Case[] = [
     expect: { succeeds: [0, 1] },
   },
   {
+    id: "echo-substitution-secret",
+    cls: "echo",
+    what: "a 201 that registers, in place of the requested scope and client_name, the registration access token it issues and our SSA",
+    proves:
+      "the substitutions output (plain in Pulumi state) holds no credential: values the bank registered instead are scrubbed like registeredMetadata",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: created((b, x) => ({
+          ...b,
+          scope: String(b.registration_access_token),
+          client_name: String(jwtClaims(x.text).software_statement),
+        })),
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "run", mode: "text" }],
+    expect: { succeeds: [0, 1] },
+    engine: true,
+  },
+  {
     id: "echo-rat-in-get-body",
     cls: "echo",
     what: "a GET answer with a member quoting the RAT (`x_debug: token=…`)",

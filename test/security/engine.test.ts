@@ -55,6 +55,8 @@ function argsFor(h: Hostile, pki: SecurityPki, c: Case, id: string): Record<stri
 interface FaceRun {
   stack: Stack;
   stateText: () => string;
+  /** The state file after each phase: a plaintext secret that `destroy` removes again is found too. */
+  states: string[];
   output: string;
   ops: { phase: Phase; start: number; ms: number; ok: boolean; error?: string | undefined }[];
   /** Resource ids in state after each phase. */
@@ -74,6 +76,7 @@ describe.each(["dyn", "nat"] as const)(
     const run: FaceRun = {
       stack: undefined as never,
       stateText: () => "",
+      states: [],
       output: "",
       ops: [],
       ids: { up: new Map(), refresh: new Map(), destroy: new Map() },
@@ -139,6 +142,11 @@ describe.each(["dyn", "nat"] as const)(
         run.ops.push({ phase: p, start, ms: performance.now() - t0, ok, error });
         if (signal.aborted) await run.stack.cancel().catch(() => undefined);
         await snapshot(p).catch(() => undefined);
+        try {
+          run.states.push(run.stateText());
+        } catch {
+          /* no state file yet */
+        }
       };
       await op("up", (o) => run.stack.up({ ...o, continueOnError: true }));
       await op("refresh", (o) => run.stack.refresh({ ...o }));
@@ -203,7 +211,7 @@ describe.each(["dyn", "nat"] as const)(
       // No secret in the engine's output or the state file (credentials are ciphertext there).
       const inOut = findSecret(run.output, secrets);
       if (inOut) v.push(`a secret value in the engine output: ${inOut}`);
-      const state = run.stateText();
+      const state = [...run.states, run.stateText()].join("\n");
       const inState = findSecret(state, secrets);
       if (inState) v.push(`a secret value in plaintext in the state file: ${inState}`);
       // No registration lost, and destroy drops none the bank still holds.
