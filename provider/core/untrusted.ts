@@ -47,6 +47,21 @@ export function forgetSecrets(): void {
   windows.clear();
 }
 
+/**
+ * Does this text quote, whole, a credential this process has seen (as it is, or percent-decoded, as
+ * in a URL)? Whole values only: a bank's token may well contain a client_id that a URL names too.
+ */
+export function quotesSecret(text: string): boolean {
+  let decoded = text;
+  try {
+    decoded = decodeURIComponent(text);
+  } catch {
+    /* not percent-encoded: the text as it is */
+  }
+  for (const v of known) if (text.includes(v) || decoded.includes(v)) return true;
+  return false;
+}
+
 // A compact JWS/JWT (or the start of one): a base64url JSON header `eyJ…` then a dot.
 const JWS_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?/g;
 // PEM blocks of private keys.

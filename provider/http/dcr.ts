@@ -12,7 +12,7 @@ import { parseRegistrationResponse, type RegistrationResult } from "../core/pars
 import { rotatedToken, salvageRegistration } from "../core/parse/salvage.js";
 import type { Jwks } from "../core/schemas/common.js";
 import { untrustedText } from "../core/untrusted.js";
-import { managementUriProblem, UnsafeUrlError, type UrlPolicy } from "../core/validate/url_policy.js";
+import { answeredManagementUriProblem, UnsafeUrlError, type UrlPolicy } from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "./context.js";
 import { verifyWithJwks } from "./jwks.js";
 import { contentType, parseJsonBody, throwForStatus } from "./response.js";
@@ -221,7 +221,7 @@ export async function processRegistrationResponse(
 
 function checkManagementUri(rcu: string | undefined, o: ProcessOptions): void {
   if (rcu === undefined || o.registration_endpoint === undefined) return;
-  const problem = managementUriProblem(rcu, o.registration_endpoint, o.allowed_origins, o.policy);
+  const problem = answeredManagementUriProblem(rcu, o.registration_endpoint, o.allowed_origins, o.policy);
   if (problem)
     throw new UnsafeUrlError(
       "registration_client_uri",

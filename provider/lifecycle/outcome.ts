@@ -9,7 +9,7 @@ import { UnexpectedResponseError } from "../core/errors.js";
 import type { RegistrationResult } from "../core/parse/registration_response.js";
 import { managementUri } from "../core/policy/plan.js";
 import type { RegistrationState } from "../core/schemas/params.js";
-import { managementUriProblem } from "../core/validate/url_policy.js";
+import { answeredManagementUriProblem } from "../core/validate/url_policy.js";
 import { peekBody } from "../http/dcr.js";
 import type { HttpResponse } from "../http/transport_types.js";
 import type { Prepared } from "./prepare.js";
@@ -105,7 +105,7 @@ export function keepSecrets(
   const moved = r.registration_client_uri;
   const allowed =
     moved !== undefined &&
-    !managementUriProblem(
+    !answeredManagementUriProblem(
       moved,
       p.registration_endpoint,
       p.bank_profile.management.allowed_origins,

@@ -11,6 +11,7 @@ import {
   untrustedText,
 } from "../../provider/core/untrusted.js";
 import {
+  answeredManagementUriProblem,
   checkDiscoveryDocument,
   issuerOfDiscoveryUrl,
   managementUriProblem,
@@ -105,6 +106,24 @@ describe("URL policy", () => {
     expect(
       managementUriProblem("https://mgmt.bank.example/c1", reg, ["https://mgmt.bank.example"]),
     ).toBeUndefined();
+  });
+  it("a management URI from an answer never quotes a credential whole (it is kept and printed in plain)", () => {
+    const reg = "https://bank.example/register";
+    const rat = "rat-uri-0123456789abcdefghij/+";
+    rememberSecret(rat);
+    expect(answeredManagementUriProblem("https://bank.example/register/c1", reg)).toBeUndefined();
+    expect(answeredManagementUriProblem(`https://bank.example/register/c1?t=${rat}`, reg)).toMatch(
+      /quotes a credential/,
+    );
+    expect(
+      answeredManagementUriProblem(`https://bank.example/register/c1?t=${encodeURIComponent(rat)}`, reg),
+    ).toMatch(/quotes a credential/);
+    // A part of a token (a client_id the bank built its token from) is not a quote of it.
+    expect(
+      answeredManagementUriProblem("https://bank.example/register/0123456789abcdefghij", reg),
+    ).toBeUndefined();
+    // Recorded URIs are not checked for it: state an earlier answer left is still usable.
+    expect(managementUriProblem(`https://bank.example/register/c1?t=${rat}`, reg)).toBeUndefined();
   });
   it("a discovery document names the issuer it was fetched from (OIDC Discovery 4.3), or the declared one", () => {
     const url = "https://bank.example/oidc/.well-known/openid-configuration";

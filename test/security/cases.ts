@@ -655,6 +655,25 @@ const echo: Case[] = [
     engine: true,
   },
   {
+    id: "echo-rat-in-rcu",
+    cls: "echo",
+    what: "a 201 whose registration_client_uri (on the bank's origin) carries the registration access token in its query",
+    proves:
+      "a management URI holding a credential is never kept (it is plain in state and printed): refused as an unusable answer, the client and its token kept",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: created((b) => ({
+          ...b,
+          registration_client_uri: `${String(b.registration_client_uri)}?access_token=${String(b.registration_access_token)}`,
+        })),
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "register", mode: "text" }],
+    expect: { fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] }, ratKept: true },
+    engine: true,
+  },
+  {
     id: "echo-rat-in-get-body",
     cls: "echo",
     what: "a GET answer with a member quoting the RAT (`x_debug: token=…`)",

@@ -9,7 +9,7 @@ import * as jose from "jose";
 import type { SalvagedRegistration } from "../errors.js";
 import { isDotSegment } from "../schemas/common.js";
 import { rememberSecret, untrustedText } from "../untrusted.js";
-import { managementUriProblem, type UrlPolicy } from "../validate/url_policy.js";
+import { answeredManagementUriProblem, type UrlPolicy } from "../validate/url_policy.js";
 import { stripBom, topLevelMembers } from "./json.js";
 
 /** RFC 6749 Appendix A.1/A.2: client_id and client_secret are VSCHARs (%x20-7E). */
@@ -83,7 +83,7 @@ export function salvageRegistration(
     const rcu = top.registration_client_uri;
     if (
       typeof rcu === "string" &&
-      !managementUriProblem(rcu, o.registration_endpoint, o.allowed_origins, o.policy)
+      !answeredManagementUriProblem(rcu, o.registration_endpoint, o.allowed_origins, o.policy)
     )
       salvaged.registration_client_uri = rcu;
   }

@@ -6,7 +6,7 @@
  * unless the bank profile names another origin (`management.allowed_origins`). Pure.
  */
 import { UnexpectedResponseError } from "../errors.js";
-import { untrustedText } from "../untrusted.js";
+import { quotesSecret, untrustedText } from "../untrusted.js";
 
 export interface UrlPolicy {
   /** http:// on 127.0.0.0/8 or [::1] (a local test server the user runs): off by default. */
@@ -86,6 +86,24 @@ export function managementUriProblem(
   const home = originOf(registration_endpoint);
   if (origin === home || allowed_origins.some((o) => originOf(o) === origin)) return undefined;
   return `is on ${untrustedText(origin, 120)}, not on the registration endpoint's origin ${untrustedText(home, 120)}: the registration access token is sent only there (bank_profile.management.allowed_origins names other origins of this bank)`;
+}
+
+/**
+ * Why a management URI that a bank's answer hands us is refused: as `managementUriProblem`, and it
+ * must not quote a credential (a registration access token in its query, say): the URI is kept in
+ * plain text (the CLI's state file, Pulumi outputs) and printed, where no credential may be.
+ */
+export function answeredManagementUriProblem(
+  uri: unknown,
+  registration_endpoint: string,
+  allowed_origins: readonly string[] = [],
+  policy: UrlPolicy = {},
+): string | undefined {
+  const problem = managementUriProblem(uri, registration_endpoint, allowed_origins, policy);
+  if (problem) return problem;
+  if (quotesSecret(uri as string))
+    return "quotes a credential (a registration access token, a client secret or a token we sent): it would be kept and printed in plain text, so it is not used";
+  return undefined;
 }
 
 /**
