@@ -50,6 +50,13 @@ const managementOptionsOf = (s: ManagedState): ManagementOptions => ({
   registered_auth_alg: s.token_endpoint_auth_signing_alg ?? s.signing_key_identity?.alg,
 });
 
+/** JWS algorithm names (RFC 7518 §3.1, RFC 8037, RFC 8812): what a bank may say it registered. */
+const JWS_ALGS = new Set([
+  ...["HS", "RS", "ES", "PS"].flatMap((f) => ["256", "384", "512"].map((n) => `${f}${n}`)),
+  "EdDSA",
+  "ES256K",
+]);
+
 /** The state to keep after a create, read or update (a rotated token replaces the old one). */
 export async function managedStateOf(
   o: RegistrationOutcome,
@@ -59,7 +66,11 @@ export async function managedStateOf(
 ): Promise<ManagedState> {
   const p = parseRegistrationParams(params);
   const answered = o.metadata.token_endpoint_auth_signing_alg;
-  const registeredAlg = typeof answered === "string" ? answered : before?.token_endpoint_auth_signing_alg;
+  // Bank text recorded in plain (the state file, outside `secrets`): an alg name, or nothing.
+  const registeredAlg =
+    typeof answered === "string" && JWS_ALGS.has(answered)
+      ? answered
+      : before?.token_endpoint_auth_signing_alg;
   return {
     client_id: o.client_id,
     ...(o.registration_client_uri ? { registration_client_uri: o.registration_client_uri } : {}),

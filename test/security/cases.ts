@@ -674,6 +674,24 @@ const echo: Case[] = [
     engine: true,
   },
   {
+    id: "echo-rat-in-alg",
+    cls: "echo",
+    what: "a 201 that registers, as token_endpoint_auth_signing_alg, the registration access token it issues",
+    proves:
+      "the alg the CLI's state file records from the bank's answer holds no credential: only an alg name is recorded",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: created((b) => ({
+          ...b,
+          token_endpoint_auth_signing_alg: String(b.registration_access_token),
+        })),
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "get" }],
+    expect: { succeeds: [0, 1] },
+  },
+  {
     id: "echo-rat-in-get-body",
     cls: "echo",
     what: "a GET answer with a member quoting the RAT (`x_debug: token=…`)",
