@@ -238,17 +238,37 @@ export async function checkRegistrationEndpoints(
   banks: DirectoryBank[],
   tls: TlsMaterial,
   concurrency = 16,
+  /** When the list's time is up (epoch ms): the checks share it with the pages. */
+  until = Number.POSITIVE_INFINITY,
 ): Promise<DirectoryBank[]> {
   const todo = banks.map((b, i) => ({ b, i })).filter(({ b }) => b.excluded.length === 0 && b.discovery_url);
   const out = [...banks];
   let next = 0;
+  let unchecked = 0;
   const worker = async () => {
     for (;;) {
       const job = todo[next++];
       if (!job) return;
+      const left = until - Date.now();
+      // The directory chose how many banks there are and where their discovery is: thousands of
+      // slow servers would take hours one by one. Out of time, the list is not read at all.
+      if (left <= 0) {
+        unchecked++;
+        continue;
+      }
       const url = job.b.discovery_url as string;
+      const budgeted = {
+        ...ctx,
+        transport: {
+          ...ctx.transport,
+          operation_budget_ms: Math.min(
+            ctx.transport.operation_budget_ms ?? DEFAULT_TRANSPORT_OPTIONS.operation_budget_ms,
+            left,
+          ),
+        },
+      };
       try {
-        const d = await discover(ctx, url, tls);
+        const d = await discover(budgeted, url, tls);
         checkDiscoveryDocument(d, url, undefined, policyOf(ctx));
         if (!d.registration_endpoint && !d.mtls_endpoint_aliases?.registration_endpoint)
           out[job.i] = {
@@ -261,6 +281,11 @@ export async function checkRegistrationEndpoints(
             ],
           };
       } catch (e) {
+        // Failed at the end of the list's time: the budget, not the bank, may have cut it short.
+        if (until - Date.now() < 1_000) {
+          unchecked++;
+          continue;
+        }
         const why = e instanceof ObDcrError ? `${e.code}: ${e.message}` : String(e);
         out[job.i] = {
           ...job.b,
@@ -270,6 +295,11 @@ export async function checkRegistrationEndpoints(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+  if (unchecked > 0)
+    throw new BankListError(
+      "unreachable",
+      `the discovery checks of ${todo.length} banks did not end within the list's time (every page and check together; ${unchecked} not checked); no bank was touched`,
+    );
   return out;
 }
 
@@ -285,13 +315,15 @@ export async function listBanks(
   src: BankListSource,
   filter: BankFilter,
 ): Promise<ListedBanks> {
+  const until = Date.now() + (src.budget_ms ?? LIST_BUDGET_MS);
   const fetched = await fetchBankList(ctx, src);
   const today = new Date(ctx.now() * 1000).toISOString().slice(0, 10);
   let banks = applyBankFilter(fetched.banks, filter, listingOf(src.directory), {
     policy: policyOf(ctx),
     today,
   });
-  if (filter.require_registration_endpoint) banks = await checkRegistrationEndpoints(ctx, banks, src.tls);
+  if (filter.require_registration_endpoint)
+    banks = await checkRegistrationEndpoints(ctx, banks, src.tls, 16, until);
   return { ...fetched, banks, selected: selectedOf(banks) };
 }
 

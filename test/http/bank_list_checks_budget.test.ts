@@ -1,0 +1,68 @@
+// A directory that lists many banks whose discovery documents are slow: the discovery checks share
+// the list's one time budget with its pages, so that `banks`/`getBanks` ends with a BankListError
+// (nothing touched) instead of spending hours on servers the directory chose.
+// A real HTTPS server (the security tests' PKI), the real transport.
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BankFilter } from "../../provider/core/directory/listing.js";
+import { BankListError } from "../../provider/core/errors.js";
+import { createContext } from "../../provider/http/context.js";
+import { listBanks } from "../../provider/http/directory_list.js";
+import { closeAgents } from "../../provider/http/transport.js";
+import { type SecurityPki, securityPki } from "../security/pki.js";
+
+describe("the bank list's budget covers the discovery checks", () => {
+  let pki: SecurityPki;
+  let server: Server;
+  let base = "";
+  let discoveries = 0;
+  const BANKS = 200;
+  beforeAll(async () => {
+    pki = await securityPki();
+    server = createServer({ cert: pki.serverCert, key: pki.serverKey }, (req, res) => {
+      res.setHeader("content-type", "application/json");
+      if (req.url?.startsWith("/brands")) {
+        const data = Array.from({ length: BANKS }, (_, i) => ({
+          dataHolderBrandId: `brand-${i}`,
+          brandName: `Bank ${i}`,
+          status: "ACTIVE",
+          legalEntity: { legalEntityId: `le-${i}`, legalEntityName: `Bank ${i}`, status: "ACTIVE" },
+          endpointDetail: { infosecBaseUri: `${base}/b${i}` },
+        }));
+        res.end(JSON.stringify({ data, links: {}, meta: {} }));
+        return;
+      }
+      // Every discovery document answered, each after half a second.
+      discoveries++;
+      const issuer = `${base}${(req.url ?? "").replace("/.well-known/openid-configuration", "")}`;
+      setTimeout(() => res.end(JSON.stringify({ issuer, registration_endpoint: `${issuer}/register` })), 500);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await closeAgents();
+    await new Promise((r) => server.close(r));
+  });
+
+  it("slow discovery documents stop at the list's time budget", async () => {
+    const t0 = Date.now();
+    const e = await listBanks(
+      createContext({ transport: {} }),
+      {
+        directory: "cdr-register",
+        url: `${base}/brands`,
+        tls: { ca: pki.caPem },
+        token: async () => "a-directory-token",
+        budget_ms: 2_000,
+      },
+      BankFilter.parse({}),
+    ).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BankListError);
+    expect((e as BankListError).message).toMatch(/did not end within the list's time/);
+    // 200 documents, 8 at a time (the per-origin cap), half a second each: 12 s unbounded.
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(discoveries).toBeLessThan(BANKS);
+  });
+});
