@@ -240,11 +240,14 @@ export async function checkRegistrationEndpoints(
   concurrency = 16,
   /** When the list's time is up (epoch ms): the checks share it with the pages. */
   until = Number.POSITIVE_INFINITY,
+  /** The discovery documents' bytes together (each is kept in the context's cache). */
+  max_bytes = LIST_MAX_TOTAL_BYTES,
 ): Promise<DirectoryBank[]> {
   const todo = banks.map((b, i) => ({ b, i })).filter(({ b }) => b.excluded.length === 0 && b.discovery_url);
   const out = [...banks];
   let next = 0;
   let unchecked = 0;
+  let bytes_left = max_bytes;
   const worker = async () => {
     for (;;) {
       const job = todo[next++];
@@ -252,7 +255,7 @@ export async function checkRegistrationEndpoints(
       const left = until - Date.now();
       // The directory chose how many banks there are and where their discovery is: thousands of
       // slow servers would take hours one by one. Out of time, the list is not read at all.
-      if (left <= 0) {
+      if (left <= 0 || bytes_left <= 0) {
         unchecked++;
         continue;
       }
@@ -265,10 +268,16 @@ export async function checkRegistrationEndpoints(
             ctx.transport.operation_budget_ms ?? DEFAULT_TRANSPORT_OPTIONS.operation_budget_ms,
             left,
           ),
+          max_response_bytes: Math.min(
+            ctx.transport.max_response_bytes ?? DEFAULT_TRANSPORT_OPTIONS.max_response_bytes,
+            bytes_left,
+          ),
         },
       };
       try {
         const d = await discover(budgeted, url, tls);
+        // Thousands of banks of a megabyte each would be gigabytes held in the cache.
+        bytes_left -= JSON.stringify(d).length;
         checkDiscoveryDocument(d, url, undefined, policyOf(ctx));
         if (!d.registration_endpoint && !d.mtls_endpoint_aliases?.registration_endpoint)
           out[job.i] = {
@@ -281,8 +290,9 @@ export async function checkRegistrationEndpoints(
             ],
           };
       } catch (e) {
-        // Failed at the end of the list's time: the budget, not the bank, may have cut it short.
-        if (until - Date.now() < 1_000) {
+        // Failed at the end of the list's time, or held to what is left of its bytes: the budget,
+        // not the bank, may have cut it short.
+        if (until - Date.now() < 1_000 || budgeted.transport.max_response_bytes === bytes_left) {
           unchecked++;
           continue;
         }
@@ -298,7 +308,7 @@ export async function checkRegistrationEndpoints(
   if (unchecked > 0)
     throw new BankListError(
       "unreachable",
-      `the discovery checks of ${todo.length} banks did not end within the list's time (every page and check together; ${unchecked} not checked); no bank was touched`,
+      `the discovery checks of ${todo.length} banks did not end within ${bytes_left <= 0 ? `their size (${max_bytes} bytes of discovery documents together)` : "the list's time (every page and check together)"}; ${unchecked} not checked; no bank was touched`,
     );
   return out;
 }
@@ -323,7 +333,14 @@ export async function listBanks(
     today,
   });
   if (filter.require_registration_endpoint)
-    banks = await checkRegistrationEndpoints(ctx, banks, src.tls, 16, until);
+    banks = await checkRegistrationEndpoints(
+      ctx,
+      banks,
+      src.tls,
+      16,
+      until,
+      src.max_total_bytes ?? LIST_MAX_TOTAL_BYTES,
+    );
   return { ...fetched, banks, selected: selectedOf(banks) };
 }
 

@@ -17,6 +17,8 @@ describe("the bank list's budget covers the discovery checks", () => {
   let server: Server;
   let base = "";
   let discoveries = 0;
+  /** Discovery documents padded to this many bytes, answered at once (0: small, after 0.5 s). */
+  let pad = 0;
   const BANKS = 200;
   beforeAll(async () => {
     pki = await securityPki();
@@ -36,7 +38,8 @@ describe("the bank list's budget covers the discovery checks", () => {
       // Every discovery document answered, each after half a second.
       discoveries++;
       const issuer = `${base}${(req.url ?? "").replace("/.well-known/openid-configuration", "")}`;
-      setTimeout(() => res.end(JSON.stringify({ issuer, registration_endpoint: `${issuer}/register` })), 500);
+      const doc = { issuer, registration_endpoint: `${issuer}/register`, x: "x".repeat(pad) };
+      setTimeout(() => res.end(JSON.stringify(doc)), pad ? 0 : 500);
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -46,23 +49,38 @@ describe("the bank list's budget covers the discovery checks", () => {
     await new Promise((r) => server.close(r));
   });
 
-  it("slow discovery documents stop at the list's time budget", async () => {
-    const t0 = Date.now();
-    const e = await listBanks(
+  const list = (o: { budget_ms?: number; max_total_bytes?: number }) =>
+    listBanks(
       createContext({ transport: {} }),
       {
         directory: "cdr-register",
         url: `${base}/brands`,
         tls: { ca: pki.caPem },
         token: async () => "a-directory-token",
-        budget_ms: 2_000,
+        ...o,
       },
       BankFilter.parse({}),
     ).catch((x: unknown) => x);
+
+  it("slow discovery documents stop at the list's time budget", async () => {
+    pad = 0;
+    discoveries = 0;
+    const t0 = Date.now();
+    const e = await list({ budget_ms: 2_000 });
     expect(e).toBeInstanceOf(BankListError);
     expect((e as BankListError).message).toMatch(/did not end within the list's time/);
     // 200 documents, 8 at a time (the per-origin cap), half a second each: 12 s unbounded.
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(discoveries).toBeLessThan(BANKS);
+  });
+
+  it("large discovery documents stop at the list's byte budget (each is kept in the cache)", async () => {
+    pad = 500_000;
+    discoveries = 0;
+    const e = await list({ max_total_bytes: 10_000_000 });
+    expect(e).toBeInstanceOf(BankListError);
+    expect((e as BankListError).message).toMatch(/did not end within their size/);
+    // 200 documents of half a megabyte: 100 MB unbounded.
+    expect(discoveries).toBeLessThan(60);
   });
 });
