@@ -2,7 +2,8 @@
  * Observes the HTTP exchanges the core makes, through undici's diagnostics channels (no change to the
  * core, no global dispatcher). Used by --verbose (method, URL, status, timing) and by `run`, which
  * prints what actually went over the wire (the request JWT and the registration response body).
- * Bodies are kept in memory only for the lifetime of one command and never printed unredacted.
+ * Bodies (of POSTs only) are kept in memory only for the lifetime of one command and never printed
+ * unredacted.
  */
 import diagnostics_channel from "node:diagnostics_channel";
 
@@ -71,7 +72,9 @@ export class HttpRecorder {
       const { request } = m as { request: UndiciRequest };
       const url = request.path.startsWith("http") ? request.path : `${request.origin}${request.path}`;
       const x: HttpExchange = { method: request.method, url, started: performance.now() };
-      const body = toBuffer(request.body);
+      // Bodies only of POSTs (what `run` prints): every page of a bank list and every listed
+      // bank's discovery document, kept to the end of the command, would double its memory.
+      const body = request.method === "POST" ? toBuffer(request.body) : undefined;
       if (body) x.request_body = body;
       this.live.set(request, x);
       this.exchanges.push(x);
@@ -90,7 +93,7 @@ export class HttpRecorder {
     on(CHANNELS.chunk, (m) => {
       const { request, chunk } = m as { request: object; chunk: unknown };
       const b = toBuffer(chunk);
-      if (!this.live.get(request) || !b) return;
+      if (this.live.get(request)?.method !== "POST" || !b) return;
       let c = this.chunks.get(request);
       if (!c) {
         c = { parts: [], size: 0 };
