@@ -84,13 +84,16 @@ export function computed(
 
 /**
  * The bank's view as state may hold it (plain, not secret, shown by diffs): a credential it quotes
- * back in any member (a token we sent, our SSA or request JWT) is `[redacted]`, controls escaped.
+ * back in any member, or in a member's name (a token we sent, our SSA or request JWT), is
+ * `[redacted]`, controls escaped.
  */
 function cleaned<T>(v: T): T {
   if (typeof v === "string") return untrustedText(v, Number.POSITIVE_INFINITY) as T;
   if (Array.isArray(v)) return v.map(cleaned) as T;
   if (v && typeof v === "object")
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cleaned(x)])) as T;
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [untrustedText(k, Number.POSITIVE_INFINITY), cleaned(x)]),
+    ) as T;
   return v;
 }
 

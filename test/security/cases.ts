@@ -692,6 +692,26 @@ const echo: Case[] = [
     expect: { succeeds: [0, 1] },
   },
   {
+    id: "echo-metadata-member-name",
+    cls: "echo",
+    what: "a 201 with a member whose name is the registration access token it issues, and one whose name holds CR/LF, ESC and ::error::",
+    proves:
+      "member names are bank text too: the bank's view kept in state (registeredMetadata) scrubs and escapes them as it does values",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: created((b) => ({
+          ...b,
+          [String(b.registration_access_token)]: "x",
+          [`a\r\n::error::forged ${ESC}[2K`]: "y",
+        })),
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "get" }],
+    expect: { succeeds: [0, 1] },
+    engine: true,
+  },
+  {
     id: "echo-rat-in-get-body",
     cls: "echo",
     what: "a GET answer with a member quoting the RAT (`x_debug: token=…`)",
