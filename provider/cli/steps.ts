@@ -13,6 +13,7 @@ import { signingKeyIdentity } from "../core/material.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import type { TokenResponse } from "../core/schemas/responses.js";
+import { rememberSecret } from "../core/untrusted.js";
 import {
   directoryTokenForm,
   processSsaResponse,
@@ -147,6 +148,10 @@ export async function tokenStep(
     tokenRequest(rt.ctx, need.token_endpoint, form, tlsOf(params), {}, "directory token request"),
   );
   const body = bodyForPrint(response.body, response.status);
+  // Printed before it is checked (a refusal is shown too): the token is known first, so that a
+  // copy of it under another member name is scrubbed by value, not only the access_token member.
+  const issued = (body as { access_token?: unknown } | undefined)?.access_token;
+  if (typeof issued === "string") rememberSecret(issued);
   doc.directory_token = { url: need.token_endpoint, status: response.status, body };
   out.heading(`${next}. Directory token`);
   out.line(`POST ${need.token_endpoint}`);

@@ -579,6 +579,28 @@ const echo: Case[] = [
     expect: { fails: { exit: [4] }, noPost: true },
   },
   {
+    id: "echo-dir-token-twice",
+    cls: "echo",
+    what: "the directory's token answer repeats its access token under a harmless member name (`debug`)",
+    proves:
+      "run prints the token answer only with every token in it scrubbed by value, not by member name alone",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        "dir-token": (x) => {
+          const at = x.h.issue(
+            "directory_token",
+            x.id,
+            `dat-twice-${Date.now().toString(36)}-0123456789abcdef`,
+          );
+          x.json(200, { access_token: at, token_type: "Bearer", expires_in: 3600, debug: `issued ${at}` });
+        },
+      },
+    },
+    steps: [{ cmd: "run", mode: "text" }, { cmd: "run" }],
+    expect: { succeeds: [0, 1] },
+  },
+  {
     id: "echo-foreign-jws",
     cls: "echo",
     what: "400 whose error_description carries a compact JWS the bank made up",
