@@ -1188,6 +1188,59 @@ const malformed: Case[] = [
     check: seedKept,
   },
   {
+    id: "bad-put-rotated-unusable",
+    cls: "malformed",
+    what: "a PUT answer that rotates the registration access token (RFC 7592 §2.2) and holds a client_secret without client_secret_expires_at",
+    proves: "a rotated token is kept whatever else the answer holds: the client stays manageable",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        update: (x) => {
+          const c = x.authClient();
+          if (!c) return err(x, 401, "invalid_token");
+          c.rat = x.h.issue("rat", x.id, `rat-rotated-${x.c.n++}-${Date.now().toString(36)}-0123456789`);
+          const secret = x.h.issue(
+            "client_secret",
+            x.id,
+            `cs-unusable-${Date.now().toString(36)}-0123456789`,
+          );
+          x.json(200, { ...x.render(c), registration_access_token: c.rat, client_secret: secret });
+        },
+      },
+    },
+    seed: { rat: true },
+    steps: [{ cmd: "update" }, { cmd: "get" }, { cmd: "delete" }],
+    expect: { fails: { exit: [5] }, succeeds: [1, 2] },
+  },
+  {
+    id: "bad-get-rotated-unusable",
+    cls: "malformed",
+    what: "a GET answer that rotates the registration access token and nests 100,000 deep after it",
+    proves: "a rotated token is kept whatever else the answer holds: the client stays manageable",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        read: (x) => {
+          const c = x.authClient();
+          if (!c) return err(x, 401, "invalid_token");
+          if (x.c.data.rotated) return x.honest();
+          x.c.data.rotated = true;
+          c.rat = x.h.issue("rat", x.id, `rat-rotated-${x.c.n++}-${Date.now().toString(36)}-0123456789`);
+          x.send(
+            200,
+            withRaw({ ...x.render(c), registration_access_token: c.rat }, `"x":${deepJson(DEEP)}`),
+            {
+              "content-type": "application/json",
+            },
+          );
+        },
+      },
+    },
+    seed: { rat: true },
+    steps: [{ cmd: "get" }, { cmd: "get" }, { cmd: "delete" }],
+    expect: { fails: { exit: [5] }, succeeds: [1, 2] },
+  },
+  {
     id: "bad-discovery-deep",
     cls: "keep",
     what: "a discovery document nested 100,000 deep",
