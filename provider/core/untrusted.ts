@@ -12,6 +12,8 @@ export const SCRUBBED = "[redacted]";
 const known = new Set<string>();
 /** Windows of the opaque ones, to catch a secret echoed in part (cut at a length limit, say). */
 const windows = new Set<string>();
+/** The opaque ones that have windows (to rebuild them when the oldest are forgotten). */
+const windowed = new Set<string>();
 const WINDOW = 16;
 /** Bounded memory in a long-lived provider process (a JWT is a few KB; one `up` of 500 banks ~5,000). */
 const MAX_KNOWN = 50_000;
@@ -26,10 +28,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  */
 export function rememberSecret(value: string | undefined | null): void {
   if (typeof value !== "string" || value.length < 8 || known.has(value)) return;
-  if (known.size >= MAX_KNOWN) {
-    known.clear();
-    windows.clear();
-  }
+  if (known.size >= MAX_KNOWN) forgetOldest();
   known.add(value);
   if (COMPACT_JWS.test(value)) {
     // A JWS is caught by its shape, and its payload and signature segments by value: no windows
@@ -37,14 +36,36 @@ export function rememberSecret(value: string | undefined | null): void {
     for (const part of value.split(".").slice(1)) if (part.length >= 16) known.add(part);
     return;
   }
-  if (value.length <= MAX_WINDOWED)
-    for (let i = 0; i + WINDOW <= value.length; i++) windows.add(value.slice(i, i + WINDOW));
+  if (value.length <= MAX_WINDOWED) {
+    windowed.add(value);
+    addWindows(value);
+  }
+}
+
+function addWindows(value: string): void {
+  for (let i = 0; i + WINDOW <= value.length; i++) windows.add(value.slice(i, i + WINDOW));
+}
+
+/**
+ * The oldest half, not all: a provider that has seen MAX_KNOWN credentials (thousands of banks)
+ * still holds the ones it remembered last, and must go on scrubbing them.
+ */
+function forgetOldest(): void {
+  let drop = Math.floor(known.size / 2);
+  for (const v of known) {
+    if (drop-- <= 0) break;
+    known.delete(v);
+    windowed.delete(v);
+  }
+  windows.clear();
+  for (const v of windowed) addWindows(v);
 }
 
 /** Forget every remembered secret (tests). */
 export function forgetSecrets(): void {
   known.clear();
   windows.clear();
+  windowed.clear();
 }
 
 /**
