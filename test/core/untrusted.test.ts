@@ -27,6 +27,13 @@ describe("untrusted text", () => {
     expect(scrubSecrets("jwt eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln end")).toBe("jwt [redacted] end");
     expect(scrubSecrets("a plain sentence")).toBe("a plain sentence");
   });
+  it("past its bound it forgets the oldest secrets, never the ones it remembered last", () => {
+    const value = (i: number) => `bulk-secret-${String(i).padStart(8, "0")}-xyz`;
+    for (let i = 0; i <= 50_000; i++) rememberSecret(value(i));
+    expect(scrubSecrets(`a ${value(49_990)} b`)).toBe("a [redacted] b");
+    expect(scrubSecrets(`cut ${value(49_999).slice(0, 20)}`)).toBe("cut [redacted]");
+    expect(scrubSecrets(`a ${value(50_000)} b`)).toBe("a [redacted] b");
+  });
   it("escapes controls so that no line, CI command or terminal escape can be forged", () => {
     const forged = "ok\n::add-mask::x\r\u001b]0;t\u0007\u009b2K##vso[task.setvariable x]1";
     const out = untrustedText(forged, 500);
@@ -128,6 +135,16 @@ describe("URL policy", () => {
   it("a discovery document names the issuer it was fetched from (OIDC Discovery 4.3), or the declared one", () => {
     const url = "https://bank.example/oidc/.well-known/openid-configuration";
     expect(issuerOfDiscoveryUrl(url)).toBe("https://bank.example/oidc");
+    // RFC 8414 §3.1: the issuer's path is inserted after the well-known segment, never glued to it.
+    expect(issuerOfDiscoveryUrl("https://bank.example/.well-known/oauth-authorization-server/t1")).toBe(
+      "https://bank.example/t1",
+    );
+    expect(issuerOfDiscoveryUrl("https://bank.example/.well-known/oauth-authorization-server")).toBe(
+      "https://bank.example",
+    );
+    expect(
+      issuerOfDiscoveryUrl("https://bank.example/.well-known/oauth-authorization-server.evil.example"),
+    ).toBeUndefined();
     expect(() =>
       checkDiscoveryDocument({ issuer: "https://bank.example/oidc/" }, url, undefined),
     ).not.toThrow();

@@ -121,7 +121,9 @@ export function issuerOfDiscoveryUrl(discovery_url: string): string | undefined 
   const oidc = "/.well-known/openid-configuration";
   if (u.pathname.endsWith(oidc)) return `${u.origin}${u.pathname.slice(0, -oidc.length)}`;
   const as = "/.well-known/oauth-authorization-server";
-  if (u.pathname.startsWith(as)) return `${u.origin}${u.pathname.slice(as.length)}`;
+  // RFC 8414 §3.1: the issuer's path follows the well-known segment, as a segment of its own.
+  const rest = u.pathname.slice(as.length);
+  if (u.pathname.startsWith(as) && (rest === "" || rest.startsWith("/"))) return `${u.origin}${rest}`;
   return undefined;
 }
 
