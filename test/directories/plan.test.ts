@@ -140,6 +140,36 @@ describe("planBanks", () => {
     });
 });
 
+describe("planBanks: a declared bank whose discovery check failed this run", () => {
+  it("is kept under on_missing delete (a 503 is not the bank leaving); a bank the list excludes is still deleted", () => {
+    const all = [
+      bank("a"),
+      bank("b", { excluded: [{ code: "discovery_failed", detail: "OBDCR_TRANSPORT: HTTP 503" }] }),
+      bank("c", {
+        excluded: [
+          { code: "discovery_failed", detail: "timeout" },
+          { code: "status", detail: "inactive" },
+        ],
+      }),
+    ];
+    const p = planBanks({
+      previous: known(["a", "b", "c"]),
+      listed: { all, selected: [all[0]!] },
+      policy: BankChangePolicy.parse({ on_missing: "delete" }),
+      list_url: URL,
+      now: "2026-02-01T00:00:00Z",
+    });
+    expect(p.declare.map((b) => b.id)).toEqual(["a", "b"]);
+    expect(p.missing.map((m) => [m.bank.id, m.action])).toEqual([
+      ["b", "kept"],
+      ["c", "deleted"],
+    ]);
+    expect(p.warnings.join("\n")).toMatch(
+      /bank b .*could not be checked this run .*kept whatever policy\.on_missing says/,
+    );
+  });
+});
+
 describe("planBanks: a declared bank the list moves", () => {
   const plan = (now: DirectoryBank[]) =>
     planBanks({

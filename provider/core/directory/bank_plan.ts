@@ -52,6 +52,8 @@ export interface MissingBank {
   /** Why it is not selected any more (its exclusion reasons, or "no longer in the list"). */
   why: string;
   action: "kept" | "deleted";
+  /** Not selected only because its discovery check failed this run: kept whatever the policy says. */
+  unchecked?: boolean;
 }
 
 export interface BankPlan {
@@ -162,16 +164,29 @@ export function planBanks(i: {
     const why = now
       ? now.excluded.map((x) => `${x.code}: ${x.detail}`).join("; ") || "not selected"
       : "no longer in the directory list";
-    missing.push({ bank: b, why, action: policy.on_missing === "delete" ? "deleted" : "kept" });
+    // A discovery check that failed this run (a 503, a timeout) is neither the directory's word nor
+    // the bank's: deleting on it would drop a live registration and POST a new one next run.
+    const unchecked =
+      now !== undefined &&
+      now.excluded.length > 0 &&
+      now.excluded.every((x) => x.code === "discovery_failed");
+    missing.push({
+      bank: b,
+      why,
+      action: policy.on_missing === "delete" && !unchecked ? "deleted" : "kept",
+      unchecked,
+    });
   }
   const kept = missing.filter((m) => m.action === "kept").map((m) => m.bank);
   const declare = [...selected.values(), ...kept].sort((a, b) => (a.id < b.id ? -1 : 1));
   const warnings = [
     ...moved,
     ...missing.map((m) =>
-      m.action === "kept"
-        ? `bank ${m.bank.id} (${m.bank.name}) is no longer selected (${m.why}); its registration is kept (policy.on_missing "delete" removes it)`
-        : `bank ${m.bank.id} (${m.bank.name}) is no longer selected (${m.why}); its registration is deleted (policy.on_missing "delete")`,
+      m.unchecked
+        ? `bank ${m.bank.id} (${m.bank.name}) could not be checked this run (${m.why}); its registration is kept whatever policy.on_missing says: a failed check is not the bank leaving the list`
+        : m.action === "kept"
+          ? `bank ${m.bank.id} (${m.bank.name}) is no longer selected (${m.why}); its registration is kept (policy.on_missing "delete" removes it)`
+          : `bank ${m.bank.id} (${m.bank.name}) is no longer selected (${m.why}); its registration is deleted (policy.on_missing "delete")`,
     ),
   ];
   return {
