@@ -293,13 +293,15 @@ function keepRotated(res: HttpResponse, e: unknown, label: string, client_id: st
   );
 }
 
-export async function processReadRegistrationResponse(
+/** A management answer (GET, PUT): the client, or an error that keeps a rotated token. */
+async function processManagedAnswer(
   res: HttpResponse,
-  o: ProcessOptions = {},
+  o: ProcessOptions,
+  label: string,
+  ok: readonly number[],
 ): Promise<RegistrationResult> {
-  const label = "registration read (GET)";
   checkGone(res, label, o.gone_statuses);
-  if (res.status !== 200) throwForStatus(res, label);
+  if (!ok.includes(res.status)) throwForStatus(res, label, o);
   try {
     return parseRegistrationResponse(
       await decodeRegistrationBody(res, label, o.bank_jwks),
@@ -312,23 +314,18 @@ export async function processReadRegistrationResponse(
   }
 }
 
-export async function processUpdateRegistrationResponse(
+export function processReadRegistrationResponse(
   res: HttpResponse,
   o: ProcessOptions = {},
 ): Promise<RegistrationResult> {
-  const label = "registration update (PUT)";
-  checkGone(res, label, o.gone_statuses);
-  if (res.status !== 200 && res.status !== 201) throwForStatus(res, label, o);
-  try {
-    return parseRegistrationResponse(
-      await decodeRegistrationBody(res, label, o.bank_jwks),
-      o.requested,
-      undefined,
-      false,
-    );
-  } catch (e) {
-    throw keepRotated(res, e, label, o.client_id);
-  }
+  return processManagedAnswer(res, o, "registration read (GET)", [200]);
+}
+
+export function processUpdateRegistrationResponse(
+  res: HttpResponse,
+  o: ProcessOptions = {},
+): Promise<RegistrationResult> {
+  return processManagedAnswer(res, o, "registration update (PUT)", [200, 201]);
 }
 
 /** 204 (or 200/202). */
