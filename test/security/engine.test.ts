@@ -11,13 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { camelKeys } from "../../provider/resource/args.js";
 import { stateFile } from "../../scripts/lib/pulumi_stack.js";
 import { ensureBuilt } from "../cli/helpers.js";
 import { nativeStack } from "../native/stack.js";
 import { engineHarness } from "../reliability/engine_support.js";
 import { CASES } from "./cases.js";
-import { type Case, caseSecrets, cliConfigFor, findSecret, JWS_RE, SECURITY_ENV } from "./harness.js";
+import { type Case, caseSecrets, engineArgsFor, findSecret, JWS_RE, SECURITY_ENV } from "./harness.js";
 import { type Exchange, Hostile, type Route, type Scenario } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
 
@@ -42,14 +41,6 @@ function engineScenario(c: Case, phase: () => Phase): Scenario {
     on[route] = management ? (x) => (phase() === "up" ? x.honest() : handler(x)) : handler;
   }
   return { ...c.scenario, on };
-}
-
-/** Inputs of a case's resource: the CLI config in camelCase (material by file). */
-function argsFor(h: Hostile, pki: SecurityPki, c: Case, id: string): Record<string, unknown> {
-  const cfg = cliConfigFor(h, pki, { ...c, id });
-  const client = cfg.client as Record<string, unknown>;
-  for (const [k, v] of Object.entries(client)) if (v === null) delete client[k];
-  return camelKeys(cfg) as Record<string, unknown>;
 }
 
 interface FaceRun {
@@ -95,7 +86,7 @@ describe.each(["dyn", "nat"] as const)(
           idOf(c),
           engineScenario(c, () => phase),
         );
-        declared.set(resourceName(c), argsFor(h, pki, c, idOf(c)));
+        declared.set(resourceName(c), engineArgsFor(h, pki, c, idOf(c)));
       }
       const dir = mkdtempSync(join(tmpdir(), `obdcr-sec-engine-${face}-`));
       const backend = `file://${join(dir, "state")}`;

@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { camelKeys } from "../../provider/resource/args.js";
 import { MAIN as BUILT_MAIN } from "../cli/helpers.js";
 import type { BankClient, Hostile, Recorded, Route, Scenario } from "./hostile.js";
 import type { SecurityPki } from "./pki.js";
@@ -210,6 +211,14 @@ export function cliConfigFor(h: Hostile, pki: SecurityPki, c: Case): Record<stri
     },
     ...(c.bankProfile ? { bank_profile: c.bankProfile } : {}),
   };
+}
+
+/** Inputs of a case's resource in the Pulumi faces: the CLI config in camelCase (material by file). */
+export function engineArgsFor(h: Hostile, pki: SecurityPki, c: Case, id: string): Record<string, unknown> {
+  const cfg = cliConfigFor(h, pki, { ...c, id });
+  const client = cfg.client as Record<string, unknown>;
+  for (const [k, v] of Object.entries(client)) if (v === null) delete client[k];
+  return camelKeys(cfg) as Record<string, unknown>;
 }
 
 /** Run a case's steps through the CLI: seed, then each step with --state, in order. */
