@@ -10,7 +10,7 @@
 import { gzipSync } from "node:zlib";
 import * as jose from "jose";
 import { type Case, type CaseRun, jsonCode } from "./harness.js";
-import { type Exchange, type Hostile, jwtClaims, signAnswer } from "./hostile.js";
+import { type BankClient, type Exchange, type Hostile, jwtClaims, signAnswer } from "./hostile.js";
 
 // ---------------------------------------------------------------- building blocks
 
@@ -47,6 +47,12 @@ function slowBody(x: Exchange, status: number, body: string, ms = 1000): void {
 }
 
 const silent = (_x: Exchange) => undefined;
+
+/** Give the client a new registration access token; the old one stops working (RFC 7592 §2.2). */
+export function rotateRat(x: Exchange, c: BankClient): string {
+  c.rat = x.h.issue("rat", x.id, `rat-rotated-${x.c.n++}-${Date.now().toString(36)}-0123456789abcdef`);
+  return c.rat;
+}
 
 const bearer = (x: Exchange) => (x.req.headers.authorization ?? "").replace(/^(Bearer|Basic) /, "");
 
@@ -186,7 +192,7 @@ const url: Case[] = [
         read: (x) => {
           const c = x.authClient();
           if (!c) return err(x, 401, "invalid_token");
-          c.rat = x.h.issue("rat", x.id, `rat-rotated-${x.c.n++}-${Date.now().toString(36)}-0123456789`);
+          rotateRat(x, c);
           x.json(200, {
             ...x.render(c),
             registration_access_token: c.rat,
@@ -1089,7 +1095,7 @@ const malformed: Case[] = [
           const c = x.authClient();
           if (!c) return err(x, 401, "invalid_token");
           if (c.rat?.startsWith("rat-rotated-")) return x.json(200, x.render(c));
-          c.rat = x.h.issue("rat", x.id, `rat-rotated-${Date.now().toString(36)}-0123456789abcdef`);
+          rotateRat(x, c);
           const body = { ...x.render(c), registration_access_token: c.rat };
           x.send(200, withRaw(body, `"x":${deepJson(DEEP)}`), { "content-type": "application/json" });
         },
@@ -1113,7 +1119,7 @@ const malformed: Case[] = [
         update: (x) => {
           const c = x.authClient();
           if (!c) return err(x, 401, "invalid_token");
-          c.rat = x.h.issue("rat", x.id, `rat-rotated-${Date.now().toString(36)}-0123456789abcdef`);
+          rotateRat(x, c);
           const { client_id: _omitted, ...rest } = x.render(c);
           x.json(200, { ...rest, registration_access_token: c.rat });
         },
@@ -1198,7 +1204,7 @@ const malformed: Case[] = [
         update: (x) => {
           const c = x.authClient();
           if (!c) return err(x, 401, "invalid_token");
-          c.rat = x.h.issue("rat", x.id, `rat-rotated-${x.c.n++}-${Date.now().toString(36)}-0123456789`);
+          rotateRat(x, c);
           const secret = x.h.issue(
             "client_secret",
             x.id,
@@ -1225,7 +1231,7 @@ const malformed: Case[] = [
           if (!c) return err(x, 401, "invalid_token");
           if (x.c.data.rotated) return x.honest();
           x.c.data.rotated = true;
-          c.rat = x.h.issue("rat", x.id, `rat-rotated-${x.c.n++}-${Date.now().toString(36)}-0123456789`);
+          rotateRat(x, c);
           x.send(
             200,
             withRaw({ ...x.render(c), registration_access_token: c.rat }, `"x":${deepJson(DEEP)}`),

@@ -12,6 +12,7 @@ import { stateFile } from "../../scripts/lib/pulumi_stack.js";
 import { ensureBuilt } from "../cli/helpers.js";
 import { nativeStack } from "../native/stack.js";
 import { engineHarness } from "../reliability/engine_support.js";
+import { rotateRat } from "./cases.js";
 import { type Case, caseSecrets, engineArgsFor, findSecret, SECURITY_ENV } from "./harness.js";
 import { type Exchange, Hostile } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
@@ -57,7 +58,7 @@ describe.each(["dyn", "nat"] as const)("an unusable PUT answer that rotates the 
           if (!hostilePut) return x.honest();
           const c = x.authClient();
           if (!c) return x.json(401, { error: "invalid_token" });
-          c.rat = x.h.issue("rat", x.id, `rat-rotated-${Date.now().toString(36)}-0123456789abcdef`);
+          rotateRat(x, c);
           const { client_id: _omitted, ...rest } = x.render(c);
           x.json(200, { ...rest, registration_access_token: c.rat });
         },
