@@ -94,7 +94,9 @@ export function sdkSchema(schemaText = readFileSync(SCHEMA_JSON, "utf8")): Recor
       },
       nodejs: {
         ...language.nodejs,
-        readme: README("`tsc` in sdk/nodejs (copy package.json into bin/), then depend on that directory"),
+        readme: README(
+          "`npm run sdk:pack` in a clone writes dist-sdk/ob-dcr-obdcr-<version>.tgz (compiled, as published); `npm install` that file",
+        ),
       },
       // The Go SDK's import path, and pulumi-plugin.json with the version (as the others).
       go: { ...language.go, importBasePath: GO_MODULE, respectSchemaVersion: true },
