@@ -6,13 +6,14 @@
 import { program } from "../examples/sandbox/program.js";
 import { startSandbox } from "../sandbox/index.js";
 import { maskUrl } from "./lib/postgres.js";
-import { backendUrl, localStack } from "./lib/pulumi_stack.js";
+import { backendUrl, demoStackName, localStack } from "./lib/pulumi_stack.js";
 
 // Fixed ports, so the registrations in state stay valid between runs: the directory, admin and
 // first bank use those of `npm run sandbox`.
 const PORTS = { directory: 9443, admin: 9444, bank: 9445, rfc7592Bank: 9446 };
 
 async function main() {
+  const stackName = demoStackName();
   const sandbox = await startSandbox({
     ports: { directory: PORTS.directory, admin: PORTS.admin },
     banks: [
@@ -33,7 +34,7 @@ async function main() {
     const backend = process.env.OBDCR_BACKEND_URL || backendUrl();
     const stack = await localStack({
       projectName: "ob-dcr-demo",
-      stackName: process.env.OBDCR_STACK ?? "dev",
+      stackName,
       program: async () => program(sandbox.manifest),
       backend,
     });

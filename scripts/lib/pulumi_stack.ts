@@ -33,6 +33,15 @@ export function backendUrl(): string {
   return `file://${dir}`;
 }
 
+/**
+ * The demo's stack: `OBDCR_STACK`, else `dev`. The old `OB_DCR_STACK` (docs/migration.md) is
+ * refused with its new name, not silently ignored (which ran the demo on `dev`).
+ */
+export function demoStackName(env: Record<string, string | undefined> = process.env): string {
+  if (env.OB_DCR_STACK !== undefined) throw new Error("OB_DCR_STACK was renamed: set OBDCR_STACK instead");
+  return env.OBDCR_STACK ?? "dev";
+}
+
 export interface StackOptions {
   projectName: string;
   stackName: string;
