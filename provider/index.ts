@@ -5,6 +5,8 @@
  * No Pulumi here: `ob-dcr/pulumi` has the resource.
  */
 
+import "./library_guard.js";
+
 export {
   BANK_PRESET_NAMES,
   BANK_PRESETS,

@@ -9,7 +9,7 @@
 export const MIN_NODE = "22.19.0";
 
 /** Where the check runs: the fix differs. */
-export type Face = "cli" | "plugin" | "dynamic" | "sandbox";
+export type Face = "cli" | "plugin" | "dynamic" | "sandbox" | "library";
 
 export const OBDCR_UNSUPPORTED_RUNTIME = "OBDCR_UNSUPPORTED_RUNTIME";
 
@@ -47,6 +47,8 @@ export function nodeTooOldMessage(face: Face, version: string): string {
       return `${head} The Pulumi program and the dynamic provider run on the \`node\` first on PATH. Fix: ${INSTALL_NODE}, then \`export PATH="$PWD/node_modules/.bin:$PATH"\` before \`pulumi up\`.`;
     case "sandbox":
       return `${head} Fix: \`npm run sandbox\` (npm puts node_modules/.bin/node first on PATH), or node_modules/.bin/node dist/sandbox/main.js; else ${INSTALL_NODE}.`;
+    case "library":
+      return `${head} Fix: ${INSTALL_NODE}, then run your program on it (\`export PATH="$PWD/node_modules/.bin:$PATH"\`).`;
   }
 }
 

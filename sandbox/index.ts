@@ -1,3 +1,4 @@
+import "../provider/library_guard.js";
 import fs from "node:fs";
 import path from "node:path";
 import { createAdmin, type SandboxAdmin, startAdminServer } from "./admin.js";

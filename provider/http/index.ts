@@ -5,6 +5,8 @@
  * helpers, token cache keys) stay behind the package boundary; docs/migration.md lists what moved.
  */
 
+import "../library_guard.js";
+
 // The registration lifecycle (POST / GET / PUT / DELETE with discovery, directory and checks).
 export {
   type CreateOptions,

@@ -1,6 +1,7 @@
 // `engines.node` is true to the dependencies (#27 finding 1): the oldest Node package.json admits
 // satisfies every runtime dependency's own `engines.node` (undici 8: >= 22.19), and is the
 // version every entry point checks (provider/runtime_check.ts MIN_NODE).
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -62,4 +63,27 @@ describe("engines.node", () => {
     if (theirs)
       expect(satisfies(oldest, theirs), `${dep} needs node ${theirs}; package.json says ${ours}`).toBe(true);
   });
+});
+
+// README "Install": on an older Node every entry point stops with OBDCR_UNSUPPORTED_RUNTIME, not
+// inside undici. The library entry points that load undici (the root, http, sandbox) did not.
+describe("library entry points on an old Node", () => {
+  const old = ["/usr/bin/node", "/usr/local/bin/node"].find((n) => {
+    const r = spawnSync(n, ["-p", "process.versions.node"], { encoding: "utf8" });
+    return r.status === 0 && Number(r.stdout.split(".")[0]) < 22;
+  });
+  it.each(["dist/provider/index.js", "dist/provider/http/index.js", "dist/sandbox/index.js"])(
+    "require(%s) says which Node to use (the machine's old Node, when it has one)",
+    (file) => {
+      if (!old) return;
+      const r = spawnSync(old, ["-e", `require(${JSON.stringify(path.join(ROOT, file))})`], {
+        encoding: "utf8",
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npm install node@24/,
+      );
+      expect(r.stderr).not.toMatch(/TypeError/);
+    },
+  );
 });
