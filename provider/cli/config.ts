@@ -179,6 +179,9 @@ export function timeoutMs(
   if (v === undefined || v === "") return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidInputError("--timeout", `must be a positive number of seconds (got "${v}")`);
+    throw new InvalidInputError(
+      flag !== undefined ? "--timeout" : ENV.timeout,
+      `must be a positive number of seconds (got "${v}")`,
+    );
   return Math.round(n * 1000);
 }
