@@ -41,6 +41,13 @@ export function loadPkcs11js(): Promise<Binding> {
 const modules = new Map<string, Pkcs11.PKCS11>();
 /** Logged-in sessions with their key, per module, token, key and PIN (digest). */
 const opened = new Map<string, Promise<Signer>>();
+/**
+ * Logins the token refused for the PIN (wrong or locked), per module, token and PIN (digest), with
+ * the error. Never sent again in this process: the faces open the key in every step of every
+ * registration (check, diff, create ...), and a token locks its user PIN after a few failed logins
+ * (CKR_PIN_LOCKED, which only its security officer undoes), so one preview with a wrong PIN locked it.
+ */
+const refusedPins = new Map<string, SignerError>();
 
 const isPkcs11Error = (e: unknown, ...names: string[]) =>
   e instanceof Error && names.some((n) => e.message === n || e.message.startsWith(`${n}`));
@@ -102,6 +109,8 @@ export function openPkcs11Signer(
         `no PIN for ${describePkcs11(p)}: set the environment variable ${p.pin_env ?? DEFAULT_PIN_ENV} (or the provider's pkcs11Pin secret)`,
       ),
     );
+  const refused = refusedPins.get(digestOf(p.module, p.token_label, pin));
+  if (refused) return Promise.reject(refused);
   const cacheKey = digestOf(p.module, p.token_label, p.key_label ?? "", p.key_id ?? "", kid, alg, pin);
   let s = opened.get(cacheKey);
   if (!s) {
@@ -131,12 +140,14 @@ async function open(p: Pkcs11KeyParams, kid: string, alg: SigningAlg, pin: strin
       m.C_CloseSession(session);
       const wrong = isPkcs11Error(e, "CKR_PIN_INCORRECT", "CKR_PIN_INVALID", "CKR_PIN_LEN_RANGE");
       const locked = isPkcs11Error(e, "CKR_PIN_LOCKED");
-      throw new SignerError(
+      const failure = new SignerError(
         `${FIELD}.pin_env`,
         "login_failed",
         `the token "${p.token_label}" refused the login${wrong ? ": wrong PIN" : locked ? ": the PIN is locked" : ""} (the PIN comes from the environment variable ${p.pin_env ?? DEFAULT_PIN_ENV} or the provider's pkcs11Pin secret)`,
         { cause: errorName(e) },
       );
+      if (wrong || locked) refusedPins.set(digestOf(p.module, p.token_label, pin), failure);
+      throw failure;
     }
   }
   const keyField = p.key_label !== undefined ? `${FIELD}.key_label` : `${FIELD}.key_id`;
