@@ -29,7 +29,9 @@ export type Note =
   | { kind: "already_gone"; client_id: string }
   | { kind: "other_kid"; client_id: string; kid: string; recorded_kid: string }
   /** A refresh whose answer was refused but handed out a new registration access token (kept). */
-  | { kind: "token_kept"; client_id: string; detail: string };
+  | { kind: "token_kept"; client_id: string; detail: string }
+  /** An import whose GET answer was refused but handed out a new registration access token (kept). */
+  | { kind: "import_token_kept"; client_id: string; detail: string };
 
 /** The bank created the registration but it could not be completed: keep it (never orphan it). */
 export class PartiallyCreated extends Error {

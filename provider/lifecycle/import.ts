@@ -128,11 +128,22 @@ export async function importRegistration(
       `cannot import registration ${id}: ${describe(inputs)} does not hold it ` +
         `(${r.notes.map((n) => (n.kind === "gone" ? n.detail : "")).join("")}). Check the client_id and obdcr:importInputs.bank`,
     );
-  if (r.kind === "unchanged")
+  if (r.kind === "unchanged") {
+    // An unusable answer that handed out a new registration access token (RFC 7592 lets the bank
+    // retire the given one at once): the import is the only step that has it, so the client is
+    // imported with it (sealed) and the inputs as given, to be read by the next refresh. Failing
+    // here dropped the token: the bank held a client nobody could manage any more.
+    const kept = r.notes.find((n) => n.kind === "token_kept");
+    if (kept)
+      return {
+        props: r.props,
+        notes: [{ kind: "import_token_kept", client_id: id, detail: kept.detail }],
+      };
     throw new NotSupportedError(
       `cannot import registration ${id}: ${describe(inputs)} offers no GET, so ob-dcr cannot read it; ` +
         "declare it with `adopt: { clientId, ... }` instead",
     );
+  }
   const registered = (r.props.registeredMetadata ?? {}) as Record<string, unknown>;
   return { props: { ...r.props, client: clientAsHeld(inputs.client, registered) }, notes: r.notes };
 }

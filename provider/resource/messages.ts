@@ -200,6 +200,8 @@ export function noteWords(n: Note): string {
       return `registration ${n.client_id} was already gone at the bank`;
     case "token_kept":
       return `warning: registration ${n.client_id}: the bank's answer to the refresh could not be used, but it carried a new registration access token, which replaces the old one in state; the rest of the state is the last known (${n.detail})`;
+    case "import_token_kept":
+      return `warning: registration ${n.client_id}: the bank's answer to the import could not be used, but it carried a new registration access token, which is kept in state with the import inputs (the bank's view of the client is not recorded); run \`pulumi refresh\` before the next \`pulumi up\` (${n.detail})`;
     case "other_kid":
       return `registration ${n.client_id}: the signing key changed since the last update; the directory publishes it under kid ${n.kid}, so refresh authenticates with it (state records kid ${n.recorded_kid} until the next \`pulumi up\`)`;
   }
