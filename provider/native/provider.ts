@@ -7,7 +7,7 @@
  */
 
 import type * as pulumi from "@pulumi/pulumi";
-import { printable } from "../core/untrusted.js";
+import { tell } from "../engine_log.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { DERIVED_KEYS, withDerived } from "../lifecycle/check.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
@@ -33,10 +33,8 @@ import { type Path, unwrap, wrap } from "./secrets.js";
 
 export const TYPE = "obdcr:index:ClientRegistration";
 
-const log = (msg: string) => process.stderr.write(`obdcr: ${printable(msg)}\n`);
-const say = (notes: readonly lifecycle.Note[]) => {
-  for (const n of notes) log(noteWords(n));
-};
+// In the engine's output (provider stderr is not shown), under the resource where known.
+const say = (notes: readonly lifecycle.Note[], urn?: string) => tell("obdcr", notes.map(noteWords), urn);
 
 /** Top-level properties that are secret whatever the program passed. */
 const SECRET_KEYS: Path[] = SECRET_OUTPUTS.map((k) => [k]);
@@ -95,7 +93,7 @@ async function importFromConfig(id: string): Promise<pulumi.provider.ReadResult>
   const r = await importRegistration(lc(), id, state?.import ?? {}).catch((e) =>
     Promise.reject(worded(e, "create")),
   );
-  say(r.notes);
+  await say(r.notes);
   // The bookkeeping stays in the outputs here: the generated code takes the inputs as they are.
   const outs = Object.fromEntries(Object.entries(r.props).filter(([k]) => !INPUT_KEYS.includes(k)));
   return { id, props: sealed(outs, []), inputs: sealed(declared(r.props) as Props, []) };
@@ -139,25 +137,25 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     const r = await lifecycle
       .check(lc(), split, { prefetch: Object.keys(o).length === 0 })
       .catch((e) => Promise.reject(worded(e, "create")));
-    say(r.notes);
+    await say(r.notes, urn);
     const hint = nextClientIdHint(o, { ...r.inputs, clientIdHintSeed: seedOf(urn) });
     const inputs = hint ? { ...r.inputs, clientIdHint: hint } : r.inputs;
     return { inputs: sealed(inputsOf(inputs), paths), failures: r.failures };
   }
 
-  async diff(_id: string, _urn: string, olds: unknown, news: unknown): Promise<pulumi.provider.DiffResult> {
+  async diff(_id: string, urn: string, olds: unknown, news: unknown): Promise<pulumi.provider.DiffResult> {
     const o = plain(olds).props;
     const n = await withDerived(lc(), plain(news).props);
     const d = diffRegistration(o, n);
-    for (const line of rotationLines(n, d)) log(line);
+    await tell("obdcr", rotationLines(n, d), urn);
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   }
 
-  async create(_urn: string, inputs: unknown): Promise<pulumi.provider.CreateResult> {
+  async create(urn: string, inputs: unknown): Promise<pulumi.provider.CreateResult> {
     const { props, paths } = plain(inputs);
     try {
       const r = await lifecycle.create(lc(), props);
-      say(r.notes);
+      await say(r.notes, urn);
       return { id: r.id, outs: sealed(outputsOf(r.outs), paths) };
     } catch (e) {
       if (e instanceof lifecycle.PartiallyCreated) {
@@ -168,11 +166,11 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     }
   }
 
-  async read(id: string, _urn: string, recorded?: unknown): Promise<pulumi.provider.ReadResult> {
+  async read(id: string, urn: string, recorded?: unknown): Promise<pulumi.provider.ReadResult> {
     const { props, paths } = plain(recorded);
     if (Object.keys(props).length === 0) return importFromConfig(id);
     const r = await lifecycle.read(lc(), id, props).catch((e) => Promise.reject(worded(e, "refresh")));
-    say(r.notes);
+    await say(r.notes, urn);
     if (r.kind === "gone") return { id: "" };
     return {
       id,
@@ -181,12 +179,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     };
   }
 
-  async update(
-    id: string,
-    _urn: string,
-    olds: unknown,
-    news: unknown,
-  ): Promise<pulumi.provider.UpdateResult> {
+  async update(id: string, urn: string, olds: unknown, news: unknown): Promise<pulumi.provider.UpdateResult> {
     const o = plain(olds).props;
     const { props: checked, paths } = plain(news);
     const n = await withDerived(lc(), checked);
@@ -198,7 +191,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
       }
       return Promise.reject(worded(e, "update"));
     });
-    say(r.notes);
+    await say(r.notes, urn);
     return { outs: sealed(outputsOf(r.outs), paths) };
   }
 
@@ -228,10 +221,10 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     return { ctx: l.ctx, secrets: l.secrets, version: this.version };
   }
 
-  async delete(id: string, _urn: string, props: unknown): Promise<void> {
+  async delete(id: string, urn: string, props: unknown): Promise<void> {
     const r = await lifecycle
       .remove(lc(), id, plain(props).props)
       .catch((e) => Promise.reject(worded(e, "destroy")));
-    say(r.notes);
+    await say(r.notes, urn);
   }
 }

@@ -104,6 +104,7 @@ describe("pulumi import at a bank whose GET answer rotates the token and is unus
   it("the import keeps the client (with the rotated token), not an OBDCR_NOT_SUPPORTED", () => {
     expect(results[0], results[0]?.output).toMatchObject({ ok: true });
     expect(results[0]?.output).not.toMatch(/offers no GET/);
+    expect(results[0]?.output).toMatch(/new registration access token, which is kept in state/);
   });
 
   it("refresh reads it with the rotated token; destroy deletes the client at the bank", () => {

@@ -1,0 +1,80 @@
+// What the providers say besides errors (a registration gone at the bank and dropped from state, a
+// token kept, a value the bank registered instead of ours) must reach the engine's output on both
+// faces. The engine does not show the plugin's stderr, where the plugin wrote them: a refresh that
+// dropped a registration on the bank's word said only "deleted", without the bank's answer.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt } from "../cli/helpers.js";
+import { nativeStack } from "../native/stack.js";
+import { engineHarness } from "../reliability/engine_support.js";
+import { type Case, engineArgsFor, SECURITY_ENV } from "./harness.js";
+import { type Exchange, Hostile } from "./hostile.js";
+import { type SecurityPki, securityPki } from "./pki.js";
+
+describe.each(["dyn", "nat"] as const)("a registration the bank says is gone (%s)", (face) => {
+  const id = `gone-${face}`;
+  let h: Hostile;
+  let pki: SecurityPki;
+  let stack: Stack;
+  let gone = false;
+  const results: { phase: string; ok: boolean; output: string }[] = [];
+
+  const phase = async (name: string, f: (out: (s: string) => void) => Promise<unknown>) => {
+    let output = "";
+    const ok = await f((s) => {
+      output += s;
+    }).then(
+      () => true,
+      (e: Error) => {
+        output += e.message;
+        return false;
+      },
+    );
+    results.push({ phase: name, ok, output });
+  };
+
+  beforeAll(async () => {
+    ensureBuilt();
+    pki = await securityPki();
+    h = new Hostile(pki);
+    await h.start();
+    h.add(id, {
+      mgmt: "rat",
+      on: {
+        read: (x: Exchange) => (gone ? x.json(401, { error: "invalid_token" }) : x.honest()),
+      },
+    });
+    const args = engineArgsFor(h, pki, { id } as Case, id);
+    const projectName = `ob-dcr-security-notes-${face}`;
+    if (face === "dyn") {
+      const eh = await engineHarness(projectName, "notes", SECURITY_ENV);
+      stack = eh.stack;
+      (eh.declared as Map<string, Record<string, unknown>>).set("reg", args);
+    } else {
+      const backend = `file://${join(mkdtempSync(join(tmpdir(), "obdcr-sec-notes-")), "state")}`;
+      stack = await nativeStack({
+        projectName,
+        stackName: "notes",
+        backend,
+        declared: new Map([["reg", args]]),
+        envVars: SECURITY_ENV,
+      });
+    }
+    await phase("up", (onOutput) => stack.up({ onOutput }));
+    gone = true;
+    await phase("refresh", (onOutput) => stack.refresh({ onOutput }));
+  }, 300_000);
+
+  afterAll(async () => {
+    await stack?.workspace.removeStack("notes", { force: true }).catch(() => undefined);
+    await h?.close();
+  });
+
+  it("refresh says that the registration is gone at the bank", () => {
+    expect(results[0], results[0]?.output).toMatchObject({ ok: true });
+    expect(results[1]?.output).toMatch(/is gone at the bank/);
+  });
+});
