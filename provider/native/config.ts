@@ -29,7 +29,16 @@ export const TRANSPORT_CONFIG = {
 
 /** A JSON object given as JSON text (plain `pulumi config set`) or as an object (`--path`). */
 const JsonObject = z.preprocess(
-  (v) => (typeof v === "string" ? JSON.parse(v) : v),
+  (v, ctx) => {
+    if (typeof v !== "string") return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      // An issue, not JSON.parse's SyntaxError: that escaped CheckConfig, quoting the value.
+      ctx.addIssue({ code: "custom", message: "is not JSON text (give a JSON object)" });
+      return z.NEVER;
+    }
+  },
   z.record(z.string(), z.unknown()),
 );
 

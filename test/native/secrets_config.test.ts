@@ -82,4 +82,15 @@ describe("provider config", () => {
     expect(r.secretKeys).toEqual(["transportKey"]);
     expect(checkConfig({}).failures).toEqual([]);
   });
+
+  it("CheckConfig: importInputs that is not JSON is a failure naming the key, quoting none of the value", () => {
+    // JSON.parse's own error quotes the text ("profile: o"... is not valid JSON) and was thrown
+    // out of CheckConfig: a SyntaxError in the engine's output, a piece of the value with it.
+    const text = "profile: obie-3.2\nadopt:\n  registrationAccessToken: tok-0123456789";
+    const r = checkConfig({ importInputs: text });
+    expect(r.failures.map((f) => f.property)).toEqual(["importInputs"]);
+    expect(r.failures[0]!.reason).toMatch(/^obdcr:importInputs: .*JSON/);
+    expect(r.failures[0]!.reason).not.toContain("profile");
+    expect(() => resolveConfig({ importInputs: text })).toThrow(/obdcr:importInputs/);
+  });
 });
