@@ -89,11 +89,11 @@ function seedOf(urn: string): string {
 }
 
 /** `pulumi import <id>`: the inputs come from provider config, the registration from the bank. */
-async function importFromConfig(id: string): Promise<pulumi.provider.ReadResult> {
+async function importFromConfig(id: string, urn: string): Promise<pulumi.provider.ReadResult> {
   const r = await importRegistration(lc(), id, state?.import ?? {}).catch((e) =>
     Promise.reject(worded(e, "create")),
   );
-  await say(r.notes);
+  await say(r.notes, urn);
   // The bookkeeping stays in the outputs here: the generated code takes the inputs as they are.
   const outs = Object.fromEntries(Object.entries(r.props).filter(([k]) => !INPUT_KEYS.includes(k)));
   return { id, props: sealed(outs, []), inputs: sealed(declared(r.props) as Props, []) };
@@ -168,7 +168,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
 
   async read(id: string, urn: string, recorded?: unknown): Promise<pulumi.provider.ReadResult> {
     const { props, paths } = plain(recorded);
-    if (Object.keys(props).length === 0) return importFromConfig(id);
+    if (Object.keys(props).length === 0) return importFromConfig(id, urn);
     const r = await lifecycle.read(lc(), id, props).catch((e) => Promise.reject(worded(e, "refresh")));
     await say(r.notes, urn);
     if (r.kind === "gone") return { id: "" };
