@@ -37,6 +37,17 @@ export function loadKmsSdk(): Promise<Sdk> {
 
 const opened = new Map<string, Promise<Signer>>();
 
+/**
+ * Each KMS call (the SDK's retries included) ends within this, ms (`OBDCR_KMS_TIMEOUT_MS`, default
+ * 30 s; KMS answers in milliseconds). The SDK sets no request timeout of its own: an endpoint that
+ * accepted the connection and never answered held the call for ever, and with it `pulumi preview`
+ * (check opens the key to record its identity) and every step after it.
+ */
+export function kmsTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.OBDCR_KMS_TIMEOUT_MS);
+  return Number.isInteger(v) && v > 0 ? v : 30_000;
+}
+
 export function describeKms(p: AwsKmsKeyParams): string {
   return `the AWS KMS key ${p.key_id}${p.region ? ` (${p.region})` : ""}`;
 }
@@ -58,6 +69,14 @@ function kmsFailure(e: unknown, p: AwsKmsKeyParams, op: "GetPublicKey" | "Sign")
   const name = e instanceof Error ? e.name : "Error";
   const describe = describeKms(p);
   switch (name) {
+    case "AbortError":
+    case "TimeoutError":
+      return new SignerError(
+        p.endpoint ? `${FIELD}.endpoint` : `${FIELD}.region`,
+        op === "Sign" ? "sign_failed" : "unavailable",
+        `kms:${op} on ${describe} did not answer within ${kmsTimeoutMs()} ms (OBDCR_KMS_TIMEOUT_MS)`,
+        { cause: name },
+      );
     case "NotFoundException":
       return new SignerError(`${FIELD}.key_id`, "key_not_found", `${describe} does not exist`, {
         cause: name,
@@ -110,7 +129,9 @@ async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<S
   const describe = describeKms(p);
   let pub: Kms.GetPublicKeyCommandOutput;
   try {
-    pub = await client.send(new k.GetPublicKeyCommand({ KeyId: p.key_id }));
+    pub = await client.send(new k.GetPublicKeyCommand({ KeyId: p.key_id }), {
+      abortSignal: AbortSignal.timeout(kmsTimeoutMs()),
+    });
   } catch (e) {
     throw kmsFailure(e, p, "GetPublicKey");
   }
@@ -151,6 +172,7 @@ async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<S
             MessageType: "DIGEST",
             SigningAlgorithm: algorithm,
           }),
+          { abortSignal: AbortSignal.timeout(kmsTimeoutMs()) },
         );
       } catch (e) {
         throw kmsFailure(e, p, "Sign");
