@@ -7,7 +7,6 @@
  */
 
 import type * as pulumi from "@pulumi/pulumi";
-import { tell } from "../engine_log.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { DERIVED_KEYS, withDerived } from "../lifecycle/check.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
@@ -28,6 +27,7 @@ import { PartialCreateError } from "../resource/partial.js";
 import { transportFromEnv } from "../resource/provider.js";
 import { SECRET_OUTPUTS } from "../resource/secret_outputs.js";
 import { checkConfig, configFrom, type ImportConfig, resolveConfig } from "./config.js";
+import { tell } from "./engine_log.js";
 import schema from "./schema.json";
 import { type Path, unwrap, wrap } from "./secrets.js";
 

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import type * as Grpc from "@grpc/grpc-js";
 import type * as EngineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import type * as EngineProto from "@pulumi/pulumi/proto/engine_pb";
-import { printable } from "./core/untrusted.js";
+import { printable } from "../core/untrusted.js";
 
 /** The engine's address among a provider's arguments (the SDK's provider server skips the same flags). */
 export function engineAddress(args: readonly string[]): string | undefined {
