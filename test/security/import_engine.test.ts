@@ -4,15 +4,12 @@
 // up in state (sealed), so that the client stays manageable (refresh reads it, destroy deletes
 // it at the bank). Before, the import failed with "offers no GET" and dropped the token: the
 // bank held a client whose only working token nobody had.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stateFile } from "../../scripts/lib/pulumi_stack.js";
 import { ensureBuilt } from "../cli/helpers.js";
-import { nativeStack } from "../native/stack.js";
-import { type Case, caseSecrets, engineArgsFor, findSecret, SECURITY_ENV } from "./harness.js";
+import { rotateRat } from "./cases.js";
+import { faceStack, type PhaseResult, phases } from "./engine_phases.js";
+import { type Case, caseSecrets, engineArgsFor, findSecret } from "./harness.js";
 import { type Exchange, Hostile } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
 
@@ -23,25 +20,9 @@ describe("pulumi import at a bank whose GET answer rotates the token and is unus
   let h: Hostile;
   let pki: SecurityPki;
   let stack: Stack;
-  let stateText: () => string;
   let clientId = "";
-  const states: string[] = [];
-  const results: { phase: string; ok: boolean; output: string }[] = [];
-
-  const phase = async (name: string, f: (out: (s: string) => void) => Promise<unknown>) => {
-    let output = "";
-    const ok = await f((s) => {
-      output += s;
-    }).then(
-      () => true,
-      (e: Error) => {
-        output += e.message;
-        return false;
-      },
-    );
-    results.push({ phase: name, ok, output });
-    states.push(stateText());
-  };
+  let states: string[] = [];
+  let results: PhaseResult[] = [];
 
   beforeAll(async () => {
     ensureBuilt();
@@ -56,7 +37,7 @@ describe("pulumi import at a bank whose GET answer rotates the token and is unus
           if (!c) return x.json(401, { error: "invalid_token" });
           if (x.c.data.rotated) return x.honest();
           x.c.data.rotated = true;
-          c.rat = x.h.issue("rat", x.id, `rat-rotated-${Date.now().toString(36)}-0123456789abcdef`);
+          rotateRat(x, c);
           const { client_id: _omitted, ...rest } = x.render(c);
           x.json(200, { ...rest, registration_access_token: c.rat });
         },
@@ -64,22 +45,11 @@ describe("pulumi import at a bank whose GET answer rotates the token and is unus
     });
     const seeded = h.seed(id, { rat: true });
     clientId = seeded.client_id;
-    const projectName = "ob-dcr-security-import";
-    const backend = `file://${join(mkdtempSync(join(tmpdir(), "obdcr-sec-import-")), "state")}`;
-    stack = await nativeStack({
-      projectName,
-      stackName: "import",
-      backend,
-      declared: new Map(),
-      envVars: SECURITY_ENV,
-    });
-    stateText = () => {
-      try {
-        return readFileSync(stateFile(backend, projectName, "import"), "utf8");
-      } catch {
-        return "";
-      }
-    };
+    const f = await faceStack("nat", "ob-dcr-security-import", "import");
+    stack = f.stack;
+    const ph = phases(f.stateText);
+    ({ results, states } = ph);
+    const phase = ph.run;
     await stack.setConfig("obdcr:importInputs", {
       value: JSON.stringify(engineArgsFor(h, pki, { id } as Case, id)),
     });

@@ -2,15 +2,11 @@
 // token kept, a value the bank registered instead of ours) must reach the engine's output on both
 // faces. The engine does not show the plugin's stderr, where the plugin wrote them: a refresh that
 // dropped a registration on the bank's word said only "deleted", without the bank's answer.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../cli/helpers.js";
-import { nativeStack } from "../native/stack.js";
-import { engineHarness } from "../reliability/engine_support.js";
-import { type Case, engineArgsFor, SECURITY_ENV } from "./harness.js";
+import { faceStack, type PhaseResult, phases } from "./engine_phases.js";
+import { type Case, engineArgsFor } from "./harness.js";
 import { type Exchange, Hostile } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
 
@@ -20,21 +16,7 @@ describe.each(["dyn", "nat"] as const)("a registration the bank says is gone (%s
   let pki: SecurityPki;
   let stack: Stack;
   let gone = false;
-  const results: { phase: string; ok: boolean; output: string }[] = [];
-
-  const phase = async (name: string, f: (out: (s: string) => void) => Promise<unknown>) => {
-    let output = "";
-    const ok = await f((s) => {
-      output += s;
-    }).then(
-      () => true,
-      (e: Error) => {
-        output += e.message;
-        return false;
-      },
-    );
-    results.push({ phase: name, ok, output });
-  };
+  let results: PhaseResult[] = [];
 
   beforeAll(async () => {
     ensureBuilt();
@@ -48,21 +30,12 @@ describe.each(["dyn", "nat"] as const)("a registration the bank says is gone (%s
       },
     });
     const args = engineArgsFor(h, pki, { id } as Case, id);
-    const projectName = `ob-dcr-security-notes-${face}`;
-    if (face === "dyn") {
-      const eh = await engineHarness(projectName, "notes", SECURITY_ENV);
-      stack = eh.stack;
-      (eh.declared as Map<string, Record<string, unknown>>).set("reg", args);
-    } else {
-      const backend = `file://${join(mkdtempSync(join(tmpdir(), "obdcr-sec-notes-")), "state")}`;
-      stack = await nativeStack({
-        projectName,
-        stackName: "notes",
-        backend,
-        declared: new Map([["reg", args]]),
-        envVars: SECURITY_ENV,
-      });
-    }
+    const f = await faceStack(face, `ob-dcr-security-notes-${face}`, "notes");
+    stack = f.stack;
+    f.declared.set("reg", args);
+    const ph = phases(f.stateText);
+    results = ph.results;
+    const phase = ph.run;
     await phase("up", (onOutput) => stack.up({ onOutput }));
     gone = true;
     await phase("refresh", (onOutput) => stack.refresh({ onOutput }));

@@ -3,17 +3,12 @@
 // token must be in state when the `up` ends (else the bank holds a client nobody can manage), the
 // change must still be pending (the next `up` sends the PUT again, with the new token), and
 // `destroy` must delete the client at the bank. No secret in plaintext state on the way.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stateFile } from "../../scripts/lib/pulumi_stack.js";
 import { ensureBuilt } from "../cli/helpers.js";
-import { nativeStack } from "../native/stack.js";
-import { engineHarness } from "../reliability/engine_support.js";
 import { rotateRat } from "./cases.js";
-import { type Case, caseSecrets, engineArgsFor, findSecret, SECURITY_ENV } from "./harness.js";
+import { faceStack, type PhaseResult, phases } from "./engine_phases.js";
+import { type Case, caseSecrets, engineArgsFor, findSecret } from "./harness.js";
 import { type Exchange, Hostile } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
 
@@ -24,27 +19,10 @@ describe.each(["dyn", "nat"] as const)("an unusable PUT answer that rotates the 
   let h: Hostile;
   let pki: SecurityPki;
   let stack: Stack;
-  let stateText: () => string;
   let declared: Map<string, Record<string, unknown>>;
   let hostilePut = false;
-  const states: string[] = [];
-  const results: { phase: string; ok: boolean; output: string }[] = [];
-
-  const phase = async (name: string, f: () => Promise<unknown>) => {
-    let output = "";
-    const ok = await f().then(
-      (r) => {
-        output = (r as { stdout?: string }).stdout ?? "";
-        return true;
-      },
-      (e: Error) => {
-        output = e.message;
-        return false;
-      },
-    );
-    results.push({ phase: name, ok, output });
-    states.push(stateText());
-  };
+  let states: string[] = [];
+  let results: PhaseResult[] = [];
 
   beforeAll(async () => {
     ensureBuilt();
@@ -65,35 +43,22 @@ describe.each(["dyn", "nat"] as const)("an unusable PUT answer that rotates the 
       },
     });
     const args = engineArgsFor(h, pki, { id } as Case, id);
-    const projectName = `ob-dcr-security-update-${face}`;
-    if (face === "dyn") {
-      const eh = await engineHarness(projectName, "update", SECURITY_ENV);
-      stack = eh.stack;
-      stateText = eh.stateText;
-      declared = eh.declared as Map<string, Record<string, unknown>>;
-      declared.set("reg", args);
-    } else {
-      const backend = `file://${join(mkdtempSync(join(tmpdir(), "obdcr-sec-update-")), "state")}`;
-      declared = new Map([["reg", args]]);
-      stack = await nativeStack({
-        projectName,
-        stackName: "update",
-        backend,
-        declared,
-        envVars: SECURITY_ENV,
-      });
-      stateText = () => readFileSync(stateFile(backend, projectName, "update"), "utf8");
-    }
-    await phase("up", () => stack.up());
+    const f = await faceStack(face, `ob-dcr-security-update-${face}`, "update");
+    ({ stack, declared } = f);
+    declared.set("reg", args);
+    const ph = phases(f.stateText);
+    ({ results, states } = ph);
+    const phase = ph.run;
+    await phase("up", (onOutput) => stack.up({ onOutput }));
     // The change: a wider scope, applied in place by a PUT; the bank rotates the token and answers
     // without a client_id.
     hostilePut = true;
     const client = (declared.get("reg") as { client: Record<string, unknown> }).client;
     client.scope = WIDER;
-    await phase("up (unusable PUT answer)", () => stack.up());
+    await phase("up (unusable PUT answer)", (onOutput) => stack.up({ onOutput }));
     hostilePut = false;
-    await phase("up again", () => stack.up());
-    await phase("destroy", () => stack.destroy());
+    await phase("up again", (onOutput) => stack.up({ onOutput }));
+    await phase("destroy", (onOutput) => stack.destroy({ onOutput }));
   }, 300_000);
 
   afterAll(async () => {
