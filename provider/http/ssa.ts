@@ -119,6 +119,12 @@ export interface SsaSource {
   client_id?: string | undefined;
   auth?: "private_key_jwt" | "tls_client_auth" | undefined;
   client_id_field?: string | undefined;
+  /**
+   * The SSA's verification (signature against the directory JWKS when one is configured, and the
+   * regime's claims), run on a fresh download before it is kept: only an SSA that passed is reused.
+   * Without it the download is not kept at all.
+   */
+  verify?: ((ssa: string) => Promise<unknown>) | undefined;
 }
 
 /** iat/exp of a downloaded SSA (unverified: only for the reuse decision); none if undecodable. */
@@ -132,7 +138,8 @@ function claimsOf(ssa: string): { iat?: unknown; exp?: unknown } {
 
 /**
  * The SSA for a software: reused while younger than max_age_seconds and (with an exp) more than
- * half its lifetime from expiry; concurrent callers share one download.
+ * half its lifetime from expiry; concurrent callers share one download. A download is kept for
+ * reuse only once `verify` passed: an SSA whose signature or claims fail is never served again.
  */
 export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
   const url = s.url ?? ssaUrl(s.ssa_endpoint, s.org_id, s.software_id);
@@ -150,7 +157,11 @@ export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
     });
     ctx.stats.ssa_downloads++;
     const ssa = processSsaResponse(await ssaRequest(ctx, url, token, s.tls, s.headers), s.error_format);
-    ctx.ssas.set(url, { ssa, fetched_at: ctx.now() });
+    if (s.verify) {
+      const fetched_at = ctx.now();
+      await s.verify(ssa);
+      ctx.ssas.set(url, { ssa, fetched_at });
+    }
     return ssa;
   });
 }

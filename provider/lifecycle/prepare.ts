@@ -37,7 +37,7 @@ import { validateTransportMaterial } from "../core/validate/transport_material.j
 import { checkDiscoveryDocument, checkUrl, type UrlPolicy } from "../core/validate/url_policy.js";
 import { type ObDcrContext, policyOf } from "../http/context.js";
 import type { JwksSource } from "../http/dcr.js";
-import { getSsa, verifySsa } from "../http/directory.js";
+import { getSsa, type SsaVerification, verifySsa } from "../http/directory.js";
 import { discover } from "../http/discovery.js";
 import { fetchJwks } from "../http/jwks.js";
 import { assertKeyPublished, describePublication } from "../http/own_side.js";
@@ -109,7 +109,26 @@ export function downloadSsa(
     max_age_seconds: r.reuse_seconds,
     key,
     tls,
+    // Kept for reuse only once verified: a bad SSA is downloaded again, never served twice.
+    verify: (ssa) => verifySsa(ctx, ssa, ssaVerificationOf(params, tls)),
   });
+}
+
+/** How the software's SSA is verified: the regime's issuers and claims, the directory's JWKS. */
+function ssaVerificationOf(params: RegistrationParams, tls: TlsMaterial): SsaVerification {
+  const d = params.directory as NonNullable<RegistrationParams["directory"]>;
+  const software = params.software as NonNullable<RegistrationParams["software"]>;
+  const r = resolveDirectory(params)!;
+  return {
+    issuer: r.issuers,
+    software_id: software.software_id,
+    org_id: software.org_id,
+    jwks_uri: d.jwks_uri,
+    jwks: d.jwks,
+    tls,
+    kind: r.profile.kind,
+    fresh_seconds: r.fresh_seconds,
+  };
 }
 
 /**
@@ -206,16 +225,7 @@ export async function obtainSsa(
   const r = resolveDirectory(params);
   if (!d || !software || !r) return { ssa: undefined, claims: undefined };
   const ssa = d.software_statement ?? (await (p.ssa_pending ?? downloadSsa(params, key, tls, ctx)));
-  const claims = await verifySsa(ctx, ssa, {
-    issuer: r.issuers,
-    software_id: software.software_id,
-    org_id: software.org_id,
-    jwks_uri: d.jwks_uri,
-    jwks: d.jwks,
-    tls,
-    kind: r.profile.kind,
-    fresh_seconds: r.fresh_seconds,
-  });
+  const claims = await verifySsa(ctx, ssa, ssaVerificationOf(params, tls));
   // URLs in the statement are the directory's say: the same policy as any answer's.
   const policy = policyOf(ctx);
   if (claims?.jwks_uri !== undefined)
