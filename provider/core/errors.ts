@@ -219,6 +219,22 @@ export class UnexpectedResponseError extends ObDcrError {
   }
 }
 
+/**
+ * A signed answer (`application/jwt`) whose `iss` is not the bank's issuer or whose `aud` names
+ * none of ours: not an answer from this bank for this client, whatever its signature.
+ */
+export class SignedAnswerClaimError extends UnexpectedResponseError {
+  readonly claim: "iss" | "aud";
+  constructor(
+    claim: "iss" | "aud",
+    message: string,
+    options?: ObDcrErrorOptions & { status?: number | undefined; content_type?: string | undefined },
+  ) {
+    super(message, options);
+    this.claim = claim;
+  }
+}
+
 /** Connection, TLS or protocol failure below HTTP semantics. */
 export class TransportError extends ObDcrError {
   override readonly code = OBDCR_TRANSPORT;

@@ -60,6 +60,7 @@ export {
   RegistrationGoneError,
   RegistrationRejectedError,
   type Remedy,
+  SignedAnswerClaimError,
   SignerError,
   type SignerFailure,
   SsaInvalidError,

@@ -5,6 +5,7 @@ import {
   OutcomeUnknownError,
   RegistrationGoneError,
   type Remedy,
+  SignedAnswerClaimError,
   UnexpectedResponseError,
 } from "../core/errors.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
@@ -12,6 +13,7 @@ import { parseRegistrationResponse, type RegistrationResult } from "../core/pars
 import { rotatedToken, salvageRegistration } from "../core/parse/salvage.js";
 import type { Jwks } from "../core/schemas/common.js";
 import { untrustedText } from "../core/untrusted.js";
+import { type SignedAnswerExpectation, signedAnswerProblem } from "../core/validate/signed_answer.js";
 import { answeredManagementUriProblem, UnsafeUrlError, type UrlPolicy } from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "./context.js";
 import { verifyWithJwks } from "./jwks.js";
@@ -117,6 +119,8 @@ export interface ProcessOptions {
   requested?: Record<string, unknown>;
   /** The bank's JWKS, to verify signed (JWT) responses. */
   bank_jwks?: JwksSource;
+  /** Whose a signed answer must be (`iss`) and for whom (`aud`); unchecked without it. */
+  signed?: SignedAnswerExpectation | undefined;
   gone_statuses?: readonly number[];
   /** Enforce RFC 7592 both-or-neither on a 201 (default true; off where the caller requires both). */
   rat_pair?: boolean;
@@ -138,11 +142,15 @@ export interface ProcessOptions {
 /** Seconds a signed answer's `nbf` and `exp` may be off our clock (as for the SSA). */
 const CLOCK_TOLERANCE_SECONDS = 60;
 
-/** Decode a JSON or signed-JWT response body (verified when the bank's JWKS is known). */
+/**
+ * Decode a JSON or signed-JWT response body (verified when the bank's JWKS is known; its `iss` and
+ * `aud`, when present, checked against `expected` whether verified or only decoded).
+ */
 export async function decodeRegistrationBody(
   res: HttpResponse,
   label: string,
   source?: JwksSource,
+  expected?: SignedAnswerExpectation,
 ): Promise<unknown> {
   const ct = contentType(res);
   const text = res.body.toString("utf8").trim();
@@ -171,8 +179,9 @@ export async function decodeRegistrationBody(
       });
     }
     // The claims, read as untrusted JSON (depth, duplicate members), not as jose parsed them.
+    let claims: unknown;
     try {
-      return parseUntrustedJson(Buffer.from(text.split(".")[1] ?? "", "base64url").toString("utf8"));
+      claims = parseUntrustedJson(Buffer.from(text.split(".")[1] ?? "", "base64url").toString("utf8"));
     } catch (cause) {
       throw new UnexpectedResponseError(
         `${label}: signed response claims are not usable JSON: ${(cause as Error).message}`,
@@ -183,6 +192,16 @@ export async function decodeRegistrationBody(
         },
       );
     }
+    const problem = expected && signedAnswerProblem(claims, expected);
+    if (problem) {
+      const said = (claims as Record<string, unknown>)[problem.claim];
+      throw new SignedAnswerClaimError(
+        problem.claim,
+        `${label}: the signed answer's ${problem.claim} ${untrustedText(JSON.stringify(said) ?? "", 120)} ${problem.problem}: not this bank's answer for this client`,
+        { status: res.status, content_type: ct },
+      );
+    }
+    return claims;
   }
   return parseJsonBody(res, label);
 }
@@ -206,7 +225,7 @@ export async function processRegistrationResponse(
     if (res.status !== 201 && res.status !== 200)
       throw new UnexpectedResponseError(`${label}: HTTP ${res.status} is not a registration answer (201)`);
     const r = parseRegistrationResponse(
-      await decodeRegistrationBody(res, label, o.bank_jwks),
+      await decodeRegistrationBody(res, label, o.bank_jwks, o.signed),
       o.requested,
       undefined,
       o.rat_pair ?? true,
@@ -304,7 +323,7 @@ async function processManagedAnswer(
   if (!ok.includes(res.status)) throwForStatus(res, label, o);
   try {
     return parseRegistrationResponse(
-      await decodeRegistrationBody(res, label, o.bank_jwks),
+      await decodeRegistrationBody(res, label, o.bank_jwks, o.signed),
       o.requested,
       undefined,
       false,

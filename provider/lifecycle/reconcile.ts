@@ -18,6 +18,7 @@ import { checkOwnSide } from "../http/own_side.js";
 import { ownSideInput, withManagementAuth } from "./management_auth.js";
 import { keepSecrets, type RegistrationOutcome } from "./outcome.js";
 import type { Prepared } from "./prepare.js";
+import { signedAnswerExpectation } from "./signed_answer.js";
 
 /**
  * After an unknown outcome: GET the hinted client_id. Returns the registration when the bank holds
@@ -48,6 +49,7 @@ export async function findByHint(
     r = await withManagementAuth(p, state, ctx, async (t) =>
       processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls), {
         bank_jwks: p.bank_jwks,
+        signed: signedAnswerExpectation(p, hint),
         gone_statuses: p.gone_statuses,
       }),
     );

@@ -44,6 +44,7 @@ import {
 import { buildBody, obtainSsa, type Prepared, parseRegistrationParams, prepare } from "./prepare.js";
 import { withoutUndefined } from "./props.js";
 import { postReconciled } from "./reconcile.js";
+import { signedAnswerExpectation } from "./signed_answer.js";
 
 export type { CreateOptions, ManagementOptions, RegistrationOutcome } from "./outcome.js";
 export { parseRegistrationParams } from "./prepare.js";
@@ -116,6 +117,7 @@ export async function createRegistration(
     const r = await processRegistrationResponse(res, {
       requested,
       bank_jwks: p.bank_jwks,
+      signed: signedAnswerExpectation(p),
       rat_pair: ratPairEnforced(p.profile),
       registration_endpoint: p.registration_endpoint,
       allowed_origins: p.bank_profile.management.allowed_origins,
@@ -212,6 +214,7 @@ export async function readRegistration(
   const r = await withManagementAuth(p, state, ctx, async (t) =>
     processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
       bank_jwks: p.bank_jwks,
+      signed: signedAnswerExpectation(p, state.client_id),
       gone_statuses: p.gone_statuses,
       client_id: state.client_id,
     }),
@@ -249,6 +252,7 @@ export async function updateRegistration(
       {
         requested,
         bank_jwks: p.bank_jwks,
+        signed: signedAnswerExpectation(p, state.client_id),
         gone_statuses: p.gone_statuses,
         not_supported: portalRemedy("update", state.client_id),
         client_id: state.client_id,

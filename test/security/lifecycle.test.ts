@@ -5,14 +5,16 @@
 import { readFileSync } from "node:fs";
 import * as jose from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SignedAnswerClaimError } from "../../provider/core/errors.js";
 import {
   closeAgents,
   createContext,
   createRegistration,
   type RegistrationParamsInput,
+  readRegistration,
 } from "../../provider/index.js";
-import { type Case, cliConfigFor } from "./harness.js";
-import { Hostile, type Scenario } from "./hostile.js";
+import { BANK_ORG_ID, type Case, cliConfigFor } from "./harness.js";
+import { type Exchange, Hostile, type Scenario, signAnswer } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
 
 let h: Hostile;
@@ -77,5 +79,74 @@ describe("SSA reuse", () => {
     await createRegistration(p, ctx);
     expect(routes(id, "register")).toBe(2);
     expect(routes(id, "ssa")).toBe(1);
+  });
+});
+
+describe("signed registration answers: iss and aud", () => {
+  /** A 201 signed by the bank's key with these claims over the honest body. */
+  const signedWith = (claims: (x: Exchange) => Record<string, unknown>, jwks = true): Scenario => ({
+    mgmt: "rat",
+    on: {
+      register: async (x) => {
+        const { body } = x.create();
+        x.send(201, await signAnswer({ ...body, ...claims(x) }, x.h.bankKey), {
+          "content-type": "application/jwt",
+        });
+      },
+    },
+    // Without the bank's jwks_uri the answer can only be decoded: its claims are checked all the same.
+    ...(jwks ? {} : { discovery: (d: Record<string, unknown>) => ({ ...d, jwks_uri: undefined }) }),
+  });
+  const rows: [string, Scenario, "iss" | "aud" | undefined][] = [
+    ["life-signed-no-claims", signedWith(() => ({})), undefined],
+    ["life-signed-ours", signedWith((x) => ({ iss: x.u.bank, aud: pki.softwareId })), undefined],
+    [
+      "life-signed-aud-list",
+      signedWith((x) => ({ iss: x.u.bank, aud: ["someone", pki.softwareId] })),
+      undefined,
+    ],
+    ["life-signed-aud-client", signedWith((x) => ({ iss: x.u.bank, aud: `cid-${x.id}-1` })), undefined],
+    ["life-signed-echo", signedWith(() => ({ iss: pki.softwareId, aud: BANK_ORG_ID })), undefined],
+    ["life-signed-other-iss", signedWith((x) => ({ iss: `${x.u.other}`, aud: pki.softwareId })), "iss"],
+    ["life-signed-other-aud", signedWith((x) => ({ iss: x.u.bank, aud: "another-software" })), "aud"],
+    ["life-signed-iss-object", signedWith(() => ({ iss: { a: 1 } })), "iss"],
+    ["life-signed-unverified-other-iss", signedWith((x) => ({ iss: x.u.other }), false), "iss"],
+  ];
+  it.each(rows)("%s", async (id, scenario, claim) => {
+    const p = paramsOf(id, scenario);
+    const r = await createRegistration(p, createContext()).catch((e: unknown) => e);
+    if (claim === undefined) {
+      expect(r).toMatchObject({ client_id: `cid-${id}-1` });
+      return;
+    }
+    // The bank said it created a client: the outcome is unknown, the client named, the cause typed.
+    expect(r).toMatchObject({ code: "OBDCR_OUTCOME_UNKNOWN", client_id: `cid-${id}-1` });
+    const cause = (r as Error).cause;
+    expect(cause).toBeInstanceOf(SignedAnswerClaimError);
+    expect(cause).toMatchObject({ code: "OBDCR_UNEXPECTED_RESPONSE", claim });
+  });
+  it("a signed GET answer for another software is refused (aud), typed", async () => {
+    const id = "life-signed-read-other-aud";
+    const p = paramsOf(id, {
+      mgmt: "rat",
+      on: {
+        read: async (x) => {
+          const c = x.authClient();
+          if (!c) return x.json(401, { error: "invalid_token" });
+          x.send(200, await signAnswer({ ...x.render(c), aud: "another-software" }, x.h.bankKey), {
+            "content-type": "application/jwt",
+          });
+        },
+      },
+    });
+    const seeded = h.seed(id, { rat: true });
+    const state = {
+      client_id: seeded.client_id,
+      registration_client_uri: `${h.urls(id).register}/${seeded.client_id}`,
+      secrets: { registration_access_token: seeded.rat },
+    };
+    const e = await readRegistration(p, state, createContext()).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SignedAnswerClaimError);
+    expect(e).toMatchObject({ code: "OBDCR_UNEXPECTED_RESPONSE", claim: "aud" });
   });
 });
