@@ -7,6 +7,7 @@
  * A list that cannot be had is a `BankListError` (code OBDCR_DIRECTORY_LIST) saying why.
  */
 
+import { capReached, type NewBankCap } from "../core/directory/bank_plan.js";
 import {
   applyBankFilter,
   type BankFilter,
@@ -48,6 +49,8 @@ export interface BankListSource {
   /** The whole list, every page (default 10 min, 256 MiB): a directory that trickles pages ends. */
   budget_ms?: number | undefined;
   max_total_bytes?: number | undefined;
+  /** Stop the discovery checks once more new banks passed than the run may add (`NewBankCap`). */
+  new_bank_cap?: NewBankCap | undefined;
 }
 
 export interface FetchedList {
@@ -242,14 +245,21 @@ export async function checkRegistrationEndpoints(
   until = Number.POSITIVE_INFINITY,
   /** The discovery documents' bytes together (each is kept in the context's cache). */
   max_bytes = LIST_MAX_TOTAL_BYTES,
+  /**
+   * Once more new banks passed than the run may add, the run fails whatever the rest say: the
+   * checks stop there (a list of 10,000 new entries costs max_new + 1 checks, not 10,000).
+   */
+  cap?: NewBankCap,
 ): Promise<DirectoryBank[]> {
   const todo = banks.map((b, i) => ({ b, i })).filter(({ b }) => b.excluded.length === 0 && b.discovery_url);
   const out = [...banks];
   let next = 0;
   let unchecked = 0;
   let bytes_left = max_bytes;
+  let new_passed = 0;
   const worker = async () => {
     for (;;) {
+      if (cap && capReached(cap, new_passed)) return;
       const job = todo[next++];
       if (!job) return;
       const left = until - Date.now();
@@ -289,6 +299,7 @@ export async function checkRegistrationEndpoints(
               },
             ],
           };
+        else if (cap && !cap.known.has(job.b.id)) new_passed++;
       } catch (e) {
         // Failed at the end of the list's time, or held to what is left of its bytes: the budget,
         // not the bank, may have cut it short.
@@ -340,6 +351,7 @@ export async function listBanks(
       16,
       until,
       src.max_total_bytes ?? LIST_MAX_TOTAL_BYTES,
+      src.new_bank_cap,
     );
   return { ...fetched, banks, selected: selectedOf(banks) };
 }

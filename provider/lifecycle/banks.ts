@@ -11,6 +11,8 @@ import {
   type BankPlan,
   type KnownBank,
   KnownList,
+  type NewBankCap,
+  newBankCap,
   planBanks,
 } from "../core/directory/bank_plan.js";
 import { type DirectoryBank, parseBankFilter } from "../core/directory/listing.js";
@@ -76,7 +78,7 @@ async function listSource(ctx: ObDcrContext, req: BankListRequest, secrets: Conf
 export async function listDirectoryBanks(
   ctx: ObDcrContext,
   req: BankListRequest,
-  opts: { secrets?: ConfigSecrets; cache?: ListCache; field?: string } = {},
+  opts: { secrets?: ConfigSecrets; cache?: ListCache; field?: string; new_bank_cap?: NewBankCap } = {},
 ): Promise<BanksList> {
   const field = opts.field ?? "registration";
   const src = await listSource(ctx, req, opts.secrets ?? {}, field);
@@ -87,7 +89,11 @@ export async function listDirectoryBanks(
     DIRECTORY_PROFILES[src.directory].label,
   );
   const url = req.listUrl ?? listing.default_url;
-  const listed = await listBanks(ctx, { ...src, url, cache: opts.cache ?? {} }, filter);
+  const listed = await listBanks(
+    ctx,
+    { ...src, url, cache: opts.cache ?? {}, new_bank_cap: opts.new_bank_cap },
+    filter,
+  );
   return {
     directory: src.directory,
     listUrl: listed.list_url,
@@ -136,7 +142,8 @@ export async function planBankRun(i: {
   request: BankListRequest;
   policy?: unknown;
   knownListFile: string;
-  list: () => Promise<BanksList>;
+  /** `cap`: the policy's new-bank ceiling, applied while the discovery checks run. */
+  list: (cap: NewBankCap) => Promise<BanksList>;
   now: () => Date;
 }): Promise<BankRun> {
   const policy = BankChangePolicy.safeParse(snakeKeys(i.policy ?? {}));
@@ -148,7 +155,8 @@ export async function planBankRun(i: {
   // What reaches the engine or the terminal from here may quote the directory: one line, no controls.
   const oneLine = (e: unknown) => (e instanceof Error ? restated(e, { message: e.message }) : e);
   try {
-    listed = await i.list();
+    // More new banks than the policy allows fail the run: the checks stop once that is certain.
+    listed = await i.list(newBankCap(previous, policy.data));
   } catch (e) {
     if (!(e instanceof BankListError)) throw oneLine(e);
     failure = e;

@@ -212,8 +212,12 @@ export async function constructBankRegistrations(
         request,
         policy: a.policy,
         knownListFile,
-        list: () =>
-          listDirectoryBanks(host.ctx, request, { secrets: host.secrets, cache: cacheOf(host.ctx, listUrl) }),
+        list: (new_bank_cap) =>
+          listDirectoryBanks(host.ctx, request, {
+            secrets: host.secrets,
+            cache: cacheOf(host.ctx, listUrl),
+            new_bank_cap,
+          }),
         now: () => new Date(),
       })
     : // Inputs from resources this `up` makes (a preview): the last known banks again, with those

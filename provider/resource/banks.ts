@@ -12,7 +12,7 @@
  * then no longer declared (the engine would delete them), so keep it with the stack's sources.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { BankPlan } from "../core/directory/bank_plan.js";
+import type { BankPlan, NewBankCap } from "../core/directory/bank_plan.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
 import { createContext } from "../http/context.js";
 import type { ListCache } from "../http/directory_list.js";
@@ -76,6 +76,11 @@ const caches = new Map<string, ListCache>();
 
 /** The directory's list, filtered, each selected bank's discovery checked (nothing is registered). */
 export async function getBanks(args: GetBanksArgs): Promise<BanksList> {
+  return listWith(args);
+}
+
+/** The list; under a run's new-bank ceiling, checked only until the ceiling is certainly passed. */
+async function listWith(args: GetBanksArgs, new_bank_cap?: NewBankCap): Promise<BanksList> {
   const ctx = createContext({ transport: { allow_http_loopback: args.allowHttpLoopback === true } });
   const key = args.listUrl ?? "";
   const cache = caches.get(key) ?? {};
@@ -88,7 +93,7 @@ export async function getBanks(args: GetBanksArgs): Promise<BanksList> {
         filter: args.filter,
         listUrl: args.listUrl,
       },
-      { cache },
+      { cache, new_bank_cap },
     );
   } finally {
     await closeAgents();
@@ -158,7 +163,7 @@ export async function registerBanks(
     policy: args.policy,
     knownListFile:
       args.knownListFile ?? defaultKnownListFile(process.cwd(), pulumi.getProject(), pulumi.getStack(), name),
-    list: () => getBanks(args),
+    list: (cap) => listWith(args, cap),
     now: () => new Date(),
   });
   const words = planWords(name, run.plan);

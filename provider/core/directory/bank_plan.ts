@@ -68,6 +68,25 @@ export interface BankPlan {
   known: KnownList;
 }
 
+/**
+ * The new-bank ceiling as the discovery checks can apply it: `known` holds every id the last run
+ * declared (whatever list it came from: a superset of what `planBanks` counts as known), so more
+ * than `max_new` checked banks outside it means `planBanks` fails with `grew` whatever the
+ * unchecked rest would say.
+ */
+export interface NewBankCap {
+  known: ReadonlySet<string>;
+  max_new: number;
+}
+
+export const newBankCap = (previous: KnownList | undefined, policy: BankChangePolicy): NewBankCap => ({
+  known: new Set((previous?.banks ?? []).map((b) => b.id)),
+  max_new: policy.max_new_banks,
+});
+
+/** More new banks passed their checks than the run may add: the plan fails, the rest need no check. */
+export const capReached = (cap: NewBankCap, new_passed: number): boolean => new_passed > cap.max_new;
+
 const known = (b: DirectoryBank): KnownBank => ({
   id: b.id,
   name: b.name,
