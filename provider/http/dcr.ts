@@ -348,8 +348,16 @@ export function processUpdateRegistrationResponse(
 }
 
 /** 204 (or 200/202). */
-export function processDeleteRegistrationResponse(res: HttpResponse, o: ProcessOptions = {}): void {
+/**
+ * 204 (RFC 7592 §2.3) or 200 (real banks): deleted. 202 Accepted (RFC 9110 §15.3.3: accepted for
+ * processing, not done): "accepted", for the lifecycle to say so.
+ */
+export function processDeleteRegistrationResponse(
+  res: HttpResponse,
+  o: ProcessOptions = {},
+): "deleted" | "accepted" {
   const label = "registration delete (DELETE)";
   checkGone(res, label, o.gone_statuses);
   if (res.status !== 204 && res.status !== 200 && res.status !== 202) throwForStatus(res, label, o);
+  return res.status === 202 ? "accepted" : "deleted";
 }

@@ -27,6 +27,8 @@ export type Note =
   | { kind: "gone"; client_id: string; detail: string }
   | { kind: "no_get"; client_id: string }
   | { kind: "already_gone"; client_id: string }
+  /** The bank answered the DELETE 202 Accepted: taken on, not said to be done; dropped from state. */
+  | { kind: "delete_accepted"; client_id: string }
   | { kind: "other_kid"; client_id: string; kid: string; recorded_kid: string }
   /** A refresh whose answer was refused but handed out a new registration access token (kept). */
   | { kind: "token_kept"; client_id: string; detail: string }

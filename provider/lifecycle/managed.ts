@@ -149,7 +149,7 @@ export async function remove(
   state: ManagedState,
   ctx: ObDcrContext,
   o: ManagementOptions = {},
-): Promise<"deleted" | "gone"> {
+): Promise<"deleted" | "accepted" | "gone"> {
   await checkRotatedSigningKey(params, state, ctx);
   return deleteRegistration(params, core(state), ctx, { ...managementOptionsOf(state), ...o });
 }

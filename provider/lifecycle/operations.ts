@@ -232,5 +232,7 @@ export async function remove(lc: Lifecycle, id: string, recorded_props: Props): 
     confirm_gone: lc.confirmedGone(id),
     ...recordedOf(props),
   });
-  return { notes: result === "gone" ? [{ kind: "already_gone", client_id: id }] : [] };
+  if (result === "gone") return { notes: [{ kind: "already_gone", client_id: id }] };
+  if (result === "accepted") return { notes: [{ kind: "delete_accepted", client_id: id }] };
+  return { notes: [] };
 }

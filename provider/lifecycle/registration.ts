@@ -267,7 +267,8 @@ export async function updateRegistration(
 }
 
 /**
- * DELETE the registration. Returns "gone" when the bank already does not know it.
+ * DELETE the registration. Returns "gone" when the bank already does not know it, "accepted" when
+ * it answered 202 (taken on, not said to be done: counted as deleted, for the caller to say so).
  * @throws {InvalidInputError} `OBDCR_INVALID_INPUT`: invalid params or state (`field` names it).
  * @throws {NotSupportedError} `OBDCR_NOT_SUPPORTED`: the bank offers no DELETE (405, or
  *   `bankProfile.supports.delete` false); `remedy` says to revoke it in the bank's portal.
@@ -283,10 +284,11 @@ export async function deleteRegistration(
   stateInput: RegistrationStateInput,
   ctx: ObDcrContext = createContext(),
   opts: ManagementOptions = {},
-): Promise<"deleted" | "gone"> {
+): Promise<"deleted" | "accepted" | "gone"> {
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete");
+  let result: "deleted" | "accepted";
   try {
-    await withManagementAuth(p, state, ctx, async (t) =>
+    result = await withManagementAuth(p, state, ctx, async (t) =>
       processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
         gone_statuses: p.gone_statuses,
         not_supported: portalRemedy("delete", state.client_id),
@@ -302,7 +304,10 @@ export async function deleteRegistration(
       client_id: state.client_id,
       scope: p.bank_profile.management.scope,
     });
-  return "deleted";
+  // 202: the bank took the DELETE on and did not say it is done. Asking again (GET) would prove
+  // nothing (a client being deleted may still answer 200), and the bank has it in hand: counted as
+  // deleted, and said so ("accepted"), so that each face tells its user.
+  return result;
 }
 
 /**

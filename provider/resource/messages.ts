@@ -198,6 +198,8 @@ export function noteWords(n: Note): string {
       return `registration ${n.client_id}: the bank does not offer GET, so refresh keeps the last known state`;
     case "already_gone":
       return `registration ${n.client_id} was already gone at the bank`;
+    case "delete_accepted":
+      return `registration ${n.client_id}: the bank accepted the DELETE (HTTP 202) without saying it is done; it is removed from state, and the bank deletes it in its own time (its portal says when)`;
     case "token_kept":
       return `warning: registration ${n.client_id}: the bank's answer to the refresh could not be used, but it carried a new registration access token, which replaces the old one in state; the rest of the state is the last known (${n.detail})`;
     case "import_token_kept":

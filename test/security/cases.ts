@@ -2113,6 +2113,34 @@ const keep: Case[] = [
     steps: [{ cmd: "register" }],
     expect: { kept: "unknown", fails: { exit: [5] } },
   },
+  {
+    id: "keep-delete-202",
+    cls: "keep",
+    what: "the DELETE is answered 202 Accepted (RFC 7592 §2.3 says 204): taken on, not done",
+    proves: "counted as deleted, and said so: the result is accepted, never a plain deleted",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        // Still being deleted: a second DELETE is accepted again.
+        delete: (x) => {
+          const c = x.authClient();
+          if (!c) return err(x, 401, "invalid_token");
+          x.send(202, "");
+        },
+      },
+    },
+    seed: { rat: true },
+    steps: [{ cmd: "delete" }, { cmd: "delete", mode: "text" }],
+    expect: { succeeds: [0, 1] },
+    check: (r) => {
+      const v: string[] = [];
+      const result = r.runs[0]?.json?.result;
+      if (result !== "accepted") v.push(`delete --json result is ${String(result)}, not accepted`);
+      if (!/result: accepted \(HTTP 202/.test(r.runs[1]?.stdout ?? ""))
+        v.push("delete does not say the bank only accepted the DELETE (HTTP 202)");
+      return v;
+    },
+  },
 ];
 
 export const CASES: Case[] = [...url, ...echo, ...forge, ...malformed, ...hang, ...ssa, ...keep];

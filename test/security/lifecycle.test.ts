@@ -10,6 +10,7 @@ import {
   closeAgents,
   createContext,
   createRegistration,
+  deleteRegistration,
   type RegistrationParamsInput,
   readRegistration,
 } from "../../provider/index.js";
@@ -148,5 +149,30 @@ describe("signed registration answers: iss and aud", () => {
     const e = await readRegistration(p, state, createContext()).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(SignedAnswerClaimError);
     expect(e).toMatchObject({ code: "OBDCR_UNEXPECTED_RESPONSE", claim: "aud" });
+  });
+});
+
+describe("DELETE answered 202 Accepted", () => {
+  it("is counted as deleted and said so: accepted, not deleted", async () => {
+    const id = "life-delete-202";
+    const p = paramsOf(id, {
+      mgmt: "rat",
+      on: {
+        delete: (x) => {
+          const c = x.authClient();
+          if (!c) return x.json(401, { error: "invalid_token" });
+          c.deleted = true;
+          x.send(202, "");
+        },
+      },
+    });
+    const seeded = h.seed(id, { rat: true });
+    const state = {
+      client_id: seeded.client_id,
+      registration_client_uri: `${h.urls(id).register}/${seeded.client_id}`,
+      secrets: { registration_access_token: seeded.rat },
+    };
+    expect(await deleteRegistration(p, state, createContext())).toBe("accepted");
+    expect(routes(id, "delete")).toBe(1);
   });
 });

@@ -6,6 +6,13 @@ import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } fro
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS, ...CONFIRM_GONE_ARGS } as const;
 
+const RESULT_WORDS = {
+  deleted: "result: deleted",
+  accepted:
+    "result: accepted (HTTP 202: the bank took the DELETE on without saying it is done; it deletes the client in its own time)",
+  gone: "result: gone (the bank no longer knew it)",
+} as const;
+
 export const command = defineCommand({
   meta: {
     name: "delete",
@@ -27,7 +34,7 @@ export const command = defineCommand({
       doc.result = r;
       // Two lines: out.line escapes a newline inside one line (as \u000a), by design.
       rt.out.line(`client_id: ${state.client_id}`);
-      rt.out.line(r === "deleted" ? "result: deleted" : "result: gone (the bank no longer knew it)");
+      rt.out.line(RESULT_WORDS[r]);
       rt.out.json(doc);
     }),
 });
