@@ -6,7 +6,7 @@ export const CONFIRM_GONE_ARGS = {
   "confirm-gone": {
     type: "boolean",
     description:
-      "The bank deleted this client: count invalid_client at its token endpoint as gone (never assumed)",
+      "The bank deleted this client: count invalid_client at its token endpoint, or a 404 that is no OAuth error, as gone (never assumed)",
   },
 } as const satisfies ArgsDef;
 

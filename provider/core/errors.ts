@@ -328,15 +328,26 @@ export class GoneUnconfirmedError extends ObDcrError {
   readonly client_id: string;
   readonly field: string | undefined;
   readonly checks: readonly OwnSideCheck[];
+  /**
+   * Why the answer is ambiguous: `invalid_client` (a deleted client and an authentication the bank
+   * cannot verify look alike), or `not_oauth_404` (a 404 that is not an OAuth error: a gateway's
+   * as likely as the registration endpoint's).
+   */
+  readonly ambiguity: "invalid_client" | "not_oauth_404";
   constructor(
     client_id: string,
     message: string,
-    options?: ObDcrErrorOptions & { field?: string | undefined; checks?: readonly OwnSideCheck[] },
+    options?: ObDcrErrorOptions & {
+      field?: string | undefined;
+      checks?: readonly OwnSideCheck[];
+      ambiguity?: "invalid_client" | "not_oauth_404" | undefined;
+    },
   ) {
     super(OBDCR_GONE_UNCONFIRMED, message, options);
     this.client_id = client_id;
     this.field = options?.field;
     this.checks = options?.checks ?? [];
+    this.ambiguity = options?.ambiguity ?? "invalid_client";
   }
 }
 

@@ -1,6 +1,7 @@
 /** DCR request/process pairs: register (POST), read (GET), update (PUT), delete (DELETE). */
 import * as jose from "jose";
 import {
+  GoneUnconfirmedError,
   ObDcrError,
   OutcomeUnknownError,
   RegistrationGoneError,
@@ -11,13 +12,14 @@ import {
 import { parseUntrustedJson } from "../core/parse/json.js";
 import { parseRegistrationResponse, type RegistrationResult } from "../core/parse/registration_response.js";
 import { rotatedToken, salvageRegistration } from "../core/parse/salvage.js";
+import { goneVerdict } from "../core/policy/gone.js";
 import type { Jwks } from "../core/schemas/common.js";
 import { untrustedText } from "../core/untrusted.js";
 import { type SignedAnswerExpectation, signedAnswerProblem } from "../core/validate/signed_answer.js";
 import { answeredManagementUriProblem, UnsafeUrlError, type UrlPolicy } from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "./context.js";
 import { verifyWithJwks } from "./jwks.js";
-import { contentType, parseJsonBody, throwForStatus } from "./response.js";
+import { contentType, parseJsonBody, peekJson, throwForStatus } from "./response.js";
 import { send } from "./send.js";
 import type { HttpResponse, TlsMaterial } from "./transport_types.js";
 
@@ -206,12 +208,19 @@ export async function decodeRegistrationBody(
   return parseJsonBody(res, label);
 }
 
-function checkGone(res: HttpResponse, label: string, gone: readonly number[] | undefined): void {
-  if (gone?.includes(res.status))
+function checkGone(res: HttpResponse, label: string, o: ProcessOptions): void {
+  if (!o.gone_statuses?.includes(res.status)) return;
+  if (goneVerdict(res.status, peekJson(res)) === "gone")
     throw new RegistrationGoneError(
       res.status,
       `${label}: the bank says the client is unknown or deleted (HTTP ${res.status})`,
     );
+  const ct = contentType(res) || "no content type";
+  throw new GoneUnconfirmedError(
+    o.client_id ?? "(unknown)",
+    `${label}: HTTP ${res.status} without an OAuth error body (${ct}, ${res.body.length} bytes): a gateway or a misrouted path answers so as readily as the registration endpoint, so it does not say that the client is gone`,
+    { ambiguity: "not_oauth_404" },
+  );
 }
 
 /** 201 (or 200, some banks) with a `client_id`. */
@@ -319,7 +328,7 @@ async function processManagedAnswer(
   label: string,
   ok: readonly number[],
 ): Promise<RegistrationResult> {
-  checkGone(res, label, o.gone_statuses);
+  checkGone(res, label, o);
   if (!ok.includes(res.status)) throwForStatus(res, label, o);
   try {
     return parseRegistrationResponse(
@@ -357,7 +366,7 @@ export function processDeleteRegistrationResponse(
   o: ProcessOptions = {},
 ): "deleted" | "accepted" {
   const label = "registration delete (DELETE)";
-  checkGone(res, label, o.gone_statuses);
+  checkGone(res, label, o);
   if (res.status !== 204 && res.status !== 200 && res.status !== 202) throwForStatus(res, label, o);
   return res.status === 202 ? "accepted" : "deleted";
 }

@@ -72,10 +72,18 @@ export async function explainAmbiguous(
   opts: ManagementOptions,
 ): Promise<never> {
   if (!(e instanceof GoneUnconfirmedError)) throw e;
+  const status = e.ambiguity === "not_oauth_404" ? 404 : 401;
   if (opts.confirm_gone)
-    throw new RegistrationGoneError(401, `${e.message}; counted as deleted, as the caller confirmed`, {
+    throw new RegistrationGoneError(status, `${e.message}; counted as deleted, as the caller confirmed`, {
       cause: e,
     });
+  // A 404 that is no OAuth error is not about our keys: only the bank can say the client is gone.
+  if (e.ambiguity === "not_oauth_404")
+    throw new GoneUnconfirmedError(
+      state.client_id,
+      `${e.message}. Confirm a deletion only when the bank confirms it (a deleted client is not listed in its developer portal)`,
+      { cause: e, ambiguity: e.ambiguity, remedy: { kind: "confirm-gone", client_id: state.client_id } },
+    );
   const alg = p.identity.alg;
   if (
     opts.registered_auth_alg &&

@@ -292,6 +292,7 @@ export async function deleteRegistration(
       processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
         gone_statuses: p.gone_statuses,
         not_supported: portalRemedy("delete", state.client_id),
+        client_id: state.client_id,
       }),
     ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   } catch (e) {

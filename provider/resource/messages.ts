@@ -119,6 +119,7 @@ export function goneUnconfirmed(
     cause: e,
     field: e.field,
     checks: e.checks,
+    ambiguity: e.ambiguity,
   });
 }
 
@@ -131,8 +132,12 @@ function goneUnconfirmedMessage(op: "refresh" | "destroy" | "update", e: GoneUnc
   const what = checked.length ? ` Checked our side: ${checked.join("; ")}.` : "";
   if (e.field)
     return `${head}${what} Fix ${camelField(e.field)} and run \`pulumi ${op}\` again: the bank still holds the client.`;
+  const why =
+    e.ambiguity === "not_oauth_404"
+      ? "A 404 that is not an OAuth error does NOT mean the client is gone: a gateway or a misrouted path answers so too."
+      : `Our side checking out does NOT mean the client is gone: ${STALE_KEYS}`;
   return (
-    `${head}${what} Our side checking out does NOT mean the client is gone: ${STALE_KEYS} ` +
+    `${head}${what} ${why} ` +
     `Only if the bank confirms that it deleted client ${id}, drop it deliberately: ` +
     `\`OBDCR_CONFIRM_GONE=${id} pulumi refresh\` (the next \`pulumi up\` registers anew), or \`pulumi state delete <urn>\`.`
   );

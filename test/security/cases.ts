@@ -1044,6 +1044,26 @@ const forge: Case[] = [
 
 const malformed: Case[] = [
   {
+    id: "bad-404-html-get",
+    cls: "malformed",
+    what: "an RFC 7592 bank declaring gone_statuses [401, 404] whose GET is answered by a gateway: 404 with an HTML page",
+    proves:
+      "a 404 that is no OAuth error is not taken for gone: unconfirmed, the registration and its token kept",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        read: (x) =>
+          x.send(404, "<html><body><h1>404 Not Found</h1>nginx</body></html>", {
+            "content-type": "text/html",
+          }),
+      },
+    },
+    bankProfile: { management: { style: "rfc7592", gone_statuses: [401, 404] } },
+    seed: { rat: true },
+    steps: [{ cmd: "get" }],
+    expect: { fails: { exit: [4], code: ["OBDCR_GONE_UNCONFIRMED"] }, ratKept: true },
+  },
+  {
     id: "bad-201-deep",
     cls: "malformed",
     what: "a 201 whose JSON nests 100,000 deep after client_id and the RAT",

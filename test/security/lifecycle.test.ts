@@ -176,3 +176,63 @@ describe("DELETE answered 202 Accepted", () => {
     expect(routes(id, "delete")).toBe(1);
   });
 });
+
+describe("a 404 under gone_statuses [401, 404] (RFC 7591/7592 banks)", () => {
+  const html = (x: Exchange) =>
+    x.send(404, "<html><body><h1>404 Not Found</h1>nginx</body></html>", { "content-type": "text/html" });
+  const gatewayJson = (x: Exchange) => x.json(404, { message: "no Route matched with those values" });
+  const empty = (x: Exchange) => x.send(404, "");
+  const oauth = (x: Exchange) =>
+    x.json(404, { error: "invalid_client_id", error_description: "unknown client" });
+  const seeded = (id: string, route: "read" | "delete", answer: (x: Exchange) => void) => {
+    const p = paramsOf(
+      id,
+      { mgmt: "rat", on: { [route]: answer } },
+      { bankProfile: { management: { style: "rfc7592", gone_statuses: [401, 404] } } },
+    );
+    const c = h.seed(id, { rat: true });
+    const state = {
+      client_id: c.client_id,
+      registration_client_uri: `${h.urls(id).register}/${c.client_id}`,
+      secrets: { registration_access_token: c.rat },
+    };
+    return { p, state };
+  };
+  const rows: [string, "read" | "delete", (x: Exchange) => void, "gone" | "unconfirmed"][] = [
+    ["life-404-get-html", "read", html, "unconfirmed"],
+    ["life-404-get-gateway-json", "read", gatewayJson, "unconfirmed"],
+    ["life-404-get-empty", "read", empty, "unconfirmed"],
+    ["life-404-get-oauth", "read", oauth, "gone"],
+    ["life-404-delete-html", "delete", html, "unconfirmed"],
+    ["life-404-delete-oauth", "delete", oauth, "gone"],
+  ];
+  it.each(rows)("%s", async (id, route, answer, verdict) => {
+    const { p, state } = seeded(id, route, answer);
+    const call = () =>
+      route === "read"
+        ? readRegistration(p, state, createContext())
+        : deleteRegistration(p, state, createContext());
+    if (verdict === "gone") {
+      if (route === "read")
+        await expect(call()).rejects.toMatchObject({ code: "OBDCR_REGISTRATION_GONE", status: 404 });
+      else expect(await call()).toBe("gone");
+      return;
+    }
+    // Nothing is assumed gone: the caller is told to confirm, with the client named.
+    const e = await call().catch((x: unknown) => x);
+    expect(e).toMatchObject({
+      code: "OBDCR_GONE_UNCONFIRMED",
+      client_id: state.client_id,
+      ambiguity: "not_oauth_404",
+      remedy: { kind: "confirm-gone", client_id: state.client_id },
+    });
+    // Confirmed by the operator, it is gone (404, as the bank answered).
+    const confirmed =
+      route === "read"
+        ? readRegistration(p, state, createContext(), { confirm_gone: true })
+        : deleteRegistration(p, state, createContext(), { confirm_gone: true });
+    if (route === "read")
+      await expect(confirmed).rejects.toMatchObject({ code: "OBDCR_REGISTRATION_GONE", status: 404 });
+    else expect(await confirmed).toBe("gone");
+  });
+});
