@@ -53,7 +53,7 @@ function pulumiVersion(): string {
   return (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
 }
 
-/** The SDKs' README: what they are for and what else they need. */
+/** The Node SDK's README: what it is for and what else it needs. */
 const README = (install: string) =>
   [
     "The Pulumi SDK of `obdcr`, the ob-dcr provider plugin: Open Banking Dynamic Client Registration,",
@@ -73,6 +73,15 @@ const README = (install: string) =>
   ].join("\n");
 
 /**
+ * The Python and Go SDKs' READMEs, written by hand (scripts/sdk_extra/<language>/README.md): what
+ * the package is, how to install it, a first program against the sandbox, the resource and the
+ * provider config. They are what PyPI (the wheel's long description) and pkg.go.dev show, so their
+ * links are absolute.
+ */
+export const sdkReadme = (language: "python" | "go") =>
+  readFileSync(join(repoRoot, "scripts", "sdk_extra", language, "README.md"), "utf8");
+
+/**
  * What the SDKs are generated from: the plugin's schema (which names the SDK packages) with what
  * it serves at run time (the package's version: provider/native/provider.ts `getSchema`) and a
  * README per SDK.
@@ -84,13 +93,15 @@ export function sdkSchema(schemaText = readFileSync(SCHEMA_JSON, "utf8")): Recor
   return {
     ...schema,
     version,
+    // The project's page and repository: setup.py's url and project_urls (PyPI's links), the Node
+    // SDK's package.json.
+    homepage: `https://${repositoryPath()}`,
+    repository: `https://${repositoryPath()}`,
     language: {
       ...language,
       python: {
         ...language.python,
-        readme: README(
-          "`pip install node_modules/ob-dcr/sdk/python` after `npm install ob-dcr`, or `pip install ./sdk/python` from a clone",
-        ),
+        readme: sdkReadme("python"),
       },
       nodejs: {
         ...language.nodejs,
@@ -104,17 +115,9 @@ export function sdkSchema(schemaText = readFileSync(SCHEMA_JSON, "utf8")): Recor
   };
 }
 
-const GO_README = README(
-  [
-    `\`go get ${GO_MODULE}\` once published; from a clone, \`require ${GO_MODULE} v0.0.0\``,
-    "with `replace` to `<ob-dcr>/sdk/go/obdcr` in your go.mod. Import it as",
-    `\`"${GO_MODULE}"\` (package \`obdcr\`)`,
-  ].join(" "),
-);
-
 /** What the Go SDK's module needs besides the generated code: go.mod, go.sum, a README. */
 async function goModule(dir: string, goEnv: NodeJS.ProcessEnv): Promise<void> {
-  writeFileSync(join(dir, "README.md"), GO_README);
+  writeFileSync(join(dir, "README.md"), sdkReadme("go"));
   writeFileSync(
     join(dir, "go.mod"),
     `module ${GO_MODULE}\n\ngo 1.25\n\nrequire github.com/pulumi/pulumi/sdk/v3 v${pulumiVersion()}\n`,
@@ -131,6 +134,10 @@ async function goModule(dir: string, goEnv: NodeJS.ProcessEnv): Promise<void> {
  * KeyboardInterrupt traceback below a failed `up`), installed when the package is imported.
  */
 function pythonExtras(pkg: string): void {
+  // setup.py reads README.md beside it (the long description PyPI shows); the generator writes the
+  // README into the package only, so without this copy the description was "obdcr Pulumi Package -
+  // Development Version".
+  writeFileSync(join(pkg, "..", "README.md"), sdkReadme("python"));
   cpSync(join(repoRoot, "scripts", "sdk_extra", "python", "_engine_exit.py"), join(pkg, "_engine_exit.py"));
   const init = join(pkg, "__init__.py");
   writeFileSync(

@@ -25,6 +25,10 @@ setup(name='pulumi_obdcr',
       long_description=readme(),
       long_description_content_type='text/markdown',
       keywords='pulumi open-banking dcr oauth category/utility',
+      url='https://github.com/ob-dcr/ob-dcr',
+      project_urls={
+          'Repository': 'https://github.com/ob-dcr/ob-dcr'
+      },
       license='Apache-2.0',
       packages=find_packages(),
       package_data={

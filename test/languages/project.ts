@@ -53,6 +53,15 @@ export function copyExample(
     if (!mod.includes("=> ../../sdk/go/obdcr")) throw new Error(`examples/${name}/go.mod: no SDK replace`);
     writeFileSync(goMod, mod.replace("=> ../../sdk/go/obdcr", `=> ${join(repoRoot, "sdk", "go", "obdcr")}`));
   }
+  return openProject(dir, work, env);
+}
+
+/**
+ * A project already written in `dir`, run by the real `pulumi` CLI on a file backend in `work`
+ * (what `copyExample` returns for an example's copy).
+ */
+export function openProject(dir: string, work: string, env: Record<string, string> = {}): Project {
+  const t = toolchain();
   const backend = join(work, "backend");
   mkdirSync(backend, { recursive: true });
   let out = "";

@@ -59,12 +59,14 @@ describe("npm publish --dry-run", () => {
   it("ships the license, changelog and README with the build and the Python SDK, and nothing else", () => {
     for (const f of ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "bin/pulumi-resource-obdcr"])
       expect(files).toContain(f);
+    // setup.py reads it: the Python SDK's description (pip show, PyPI).
+    expect(files).toContain("sdk/python/README.md");
     const outside = files.filter(
       (f) =>
         !["package.json", "README.md", "LICENSE", "CHANGELOG.md", "bin/pulumi-resource-obdcr"].includes(f) &&
         !/^dist\/(provider|sandbox)\//.test(f) &&
         // The generated Python SDK, installable from the package (no clone of the repository).
-        !/^sdk\/python\/(setup\.py$|pulumi_obdcr\/)/.test(f),
+        !/^sdk\/python\/(setup\.py$|README\.md$|pulumi_obdcr\/)/.test(f),
     );
     expect(outside).toEqual([]);
     // Compiled code and declarations only (and the schema the plugin serves).
@@ -78,7 +80,7 @@ describe("npm publish --dry-run", () => {
       /(^|\/)test(s)?\//,
       /\.test\.|\.spec\./,
       /(^|\/)(examples|scripts|bench|fixtures)\//,
-      /^sdk\/(?!python\/(setup\.py$|pulumi_obdcr\/))/,
+      /^sdk\/(?!python\/(setup\.py$|README\.md$|pulumi_obdcr\/))/,
       /__pycache__|\.pyc$/,
       /(^|\/)\.sandbox\//,
       /(^|\/)\.pulumi-state\//,

@@ -58,10 +58,33 @@ describe("the Python SDK's wheel and sdist", () => {
     expect(names.filter((n) => !/^pulumi_obdcr(\/|-[^/]+\.dist-info\/)/.test(n))).toEqual([]);
   });
 
+  it("the wheel's metadata carries the SDK's README as its description (what PyPI shows) and the project's links", async () => {
+    const probe = [
+      "import sys, zipfile",
+      "z = zipfile.ZipFile(sys.argv[1])",
+      "print(z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode())",
+    ].join("\n");
+    const metadata = (await exec(need(toolchain(), "python"), ["-c", probe, dist.wheel])).stdout;
+    // setup.py reads README.md beside it; without sdk/python/README.md the description was the
+    // generator's placeholder.
+    expect(metadata).not.toContain("Development Version");
+    expect(metadata).toContain("Description-Content-Type: text/markdown");
+    const readme = readFileSync(join(repoRoot, "scripts", "sdk_extra", "python", "README.md"), "utf8");
+    expect(metadata).toContain(readme.split("\n")[0]);
+    expect(metadata).toContain("pip install pulumi==3.260.0 node_modules/ob-dcr/sdk/python");
+    expect(metadata).toContain("Project-URL: Repository, https://github.com/ob-dcr/ob-dcr");
+  });
+
   it("the sdist holds setup.py and the package sources", async () => {
     const names = await members(dist.sdist);
     const root = `pulumi_obdcr-${version}`;
-    for (const f of ["setup.py", "PKG-INFO", "pulumi_obdcr/__init__.py", "pulumi_obdcr/pulumi-plugin.json"])
+    for (const f of [
+      "setup.py",
+      "README.md",
+      "PKG-INFO",
+      "pulumi_obdcr/__init__.py",
+      "pulumi_obdcr/pulumi-plugin.json",
+    ])
       expect(names).toContain(`${root}/${f}`);
   });
 
