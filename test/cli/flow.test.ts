@@ -291,6 +291,22 @@ describe("discover", () => {
     expect(failed.result).toBe("fail");
     expect(failed.detail).toContain("client.token_endpoint_auth_method");
   });
+
+  it("a config with an old spelling: the bank is checked, the line says every other command refuses the config", async () => {
+    const base = cliConfig(sb, "sandbox-bank") as { bank: Record<string, unknown> };
+    const old = writeConfig(dir, "old-spelling.yaml", {
+      ...base,
+      bank: { ...base.bank, management: { style: "obie" } },
+    });
+    const r = await cli(["discover", "-c", old]);
+    expect(r.code, r.stderr).toBe(0); // discover checks the bank's document: a warning only
+    expect(r.stdout).toMatch(
+      /warn\s+configured client\s+not checked: the config uses an old spelling, which run, register, update, get, delete and doctor refuse \(OBDCR_INVALID_INPUT, exit 3\): bank\.management: moved: set bank_profile\.management/,
+    );
+    const g = await cli(["get", "-c", old, "--client-id", "x"]);
+    expect(g.code).toBe(3);
+    expect(g.stderr).toContain("OBDCR_INVALID_INPUT: bank.management: moved: set bank_profile.management");
+  });
 });
 
 describe("--verbose", () => {

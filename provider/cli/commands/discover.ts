@@ -164,11 +164,17 @@ export const command = defineCommand({
         const keys = await checkClientKeys(rt.ctx, full.data, tls, ssaJwks);
         if (keys) checks.push({ check: keys.check, result: keys.result, detail: keys.detail });
       } else if (cfg.file) {
-        const first = full.error.issues[0];
+        // An old spelling (`bank.management`, …) is refused by every command that registers or
+        // manages; discover only checks the bank's document, so it stays a warning, but says so.
+        const old = full.error.issues.find((i) => i.message.startsWith("moved: "));
+        const first = old ?? full.error.issues[0];
+        const where = `${first?.path.join(".") || "(root)"}: ${first?.message}`;
         checks.push({
           check: "configured client",
           result: "warn",
-          detail: `not checked: the config is incomplete (${first?.path.join(".") || "(root)"}: ${first?.message})`,
+          detail: old
+            ? `not checked: the config uses an old spelling, which run, register, update, get, delete and doctor refuse (OBDCR_INVALID_INPUT, exit 3): ${where} (docs/migration.md)`
+            : `not checked: the config is incomplete (${where})`,
         });
       }
       doc.issuer = d.issuer;
