@@ -12,7 +12,8 @@
 //	  obdcr-go:transport: {certFile: transport.pem, keyFile: transport.key, caFile: ca.pem}
 //	  obdcr-go:banks:
 //	    - {name: bank-a, discoveryUrl: https://…/.well-known/openid-configuration, orgId: …}
-//	    - {name: bank-b, discoveryUrl: …, orgId: …}
+//	    - {name: bank-b, discoveryUrl: …, orgId: …, bankProfile: hsbc}   # a preset, or an object:
+//	    - {name: bank-c, discoveryUrl: …, orgId: …, bankProfile: {preset: hsbc, management: {scope: null}}}
 //	  obdcr-go:redirectUris: [https://tpp.example.com/callback]
 //
 // and the signing key as a secret: `pulumi config set --secret obdcr:signingPrivateKey < signing.key`.
@@ -26,6 +27,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/ob-dcr/ob-dcr/sdk/go/obdcr"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -54,8 +57,10 @@ type bank struct {
 	Name         string `json:"name"`
 	DiscoveryURL string `json:"discoveryUrl"`
 	OrgID        string `json:"orgId"`
-	BankProfile  string `json:"bankProfile"`
-	Scope        string `json:"scope"`
+	// A preset name ("hsbc"), or a whole profile object: a preset plus overrides, or overrides
+	// alone, camelCase keys (docs/bank-profiles.md), e.g. {preset: hsbc, management: {scope: null}}.
+	BankProfile any    `json:"bankProfile"`
+	Scope       string `json:"scope"`
 }
 
 // optional is a string input, or nil (the schema default) when the config leaves it out.
@@ -121,8 +126,16 @@ func main() {
 					TokenEndpointAuthMethod: pulumi.String("private_key_jwt"),
 				},
 			}
-			if b.BankProfile != "" {
-				args.BankProfile = pulumi.String(b.BankProfile)
+			switch p := b.BankProfile.(type) {
+			case nil:
+			case string:
+				if p != "" {
+					args.BankProfile = pulumi.String(p)
+				}
+			case map[string]any:
+				args.BankProfile = pulumi.ToMap(p)
+			default:
+				return fmt.Errorf("banks: %s: bankProfile is a preset name or an object, not %T", b.Name, p)
 			}
 			reg, err := obdcr.NewClientRegistration(ctx, b.Name, args)
 			if err != nil {

@@ -6,17 +6,28 @@
 //   pulumi config set ob-dcr:banks '[{"name":"hsbc","discoveryUrl":"…","orgId":"…","bankProfile":"hsbc"}, …]'
 //   pulumi config set --secret ob-dcr:signingPrivateKey < signing.key
 //
+// A bank's `bankProfile` is a preset name ("hsbc") or a whole profile object, passed to the resource
+// as it is (camelCase keys, docs/bank-profiles.md): a preset plus overrides, or overrides alone:
+//
+//   {"name":"other","discoveryUrl":"…","orgId":"…",
+//    "bankProfile":{"preset":"hsbc","management":{"scope":null}}}
+//   {"name":"third","discoveryUrl":"…","orgId":"…",
+//    "bankProfile":{"contentType":"application/jose","response":{"timestampUnit":"ms"}}}
+//
+// An unknown preset or key is refused at `pulumi preview`, naming `bankProfile`.
+//
 // The signing key is read by the provider from the secret config, so it never becomes a
 // resource input. One directory token and one SSA download serve every bank in a `pulumi up`.
 // In your own project, import from "ob-dcr/pulumi".
 import * as pulumi from "@pulumi/pulumi";
-import { ObClientRegistration } from "../../provider/pulumi.js";
+import { ObClientRegistration, type ObClientRegistrationArgs } from "../../provider/pulumi.js";
 
 export interface BankEntry {
   name: string;
   discoveryUrl: string;
   orgId: string;
-  bankProfile?: string;
+  /** A preset name, or a profile object (a preset plus overrides, or overrides alone). */
+  bankProfile?: ObClientRegistrationArgs["bankProfile"];
   scope?: string;
 }
 

@@ -11,7 +11,8 @@ Stack config (the same keys as examples/yaml), in Pulumi.<stack>.yaml:
       obdcr-python:transport: {certFile: transport.pem, keyFile: transport.key, caFile: ca.pem}
       obdcr-python:banks:
         - {name: bank-a, discoveryUrl: https://…/.well-known/openid-configuration, orgId: …}
-        - {name: bank-b, discoveryUrl: …, orgId: …}
+        - {name: bank-b, discoveryUrl: …, orgId: …, bankProfile: hsbc}   # a preset, or an object:
+        - {name: bank-c, discoveryUrl: …, orgId: …, bankProfile: {preset: hsbc, management: {scope: null}}}
       obdcr-python:redirectUris: [https://tpp.example.com/callback]
 
 and the signing key as a secret: `pulumi config set --secret obdcr:signingPrivateKey < signing.key`.

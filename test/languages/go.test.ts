@@ -46,6 +46,17 @@ describeLanguage({
     const p = goProject(work);
     await p.pulumi(["stack", "init", "dev"]);
     await sandboxConfig(p, sb);
+    // A bank's bankProfile as a whole profile object, not a preset name (examples/go main.go): it
+    // reaches the resource as it is. (Until the example read it as `any`, such a config failed to
+    // unmarshal into a string.) Overrides that keep sandbox-bank's behaviour.
+    const profile = { jtiCase: "lower", management: { style: "obie" } };
+    await p.pulumi(["config", "set", "--path", "banks[0].bankProfile.jtiCase", "lower"]);
+    await p.pulumi(["config", "set", "--path", "banks[0].bankProfile.management.style", "obie"]);
+    const preview = JSON.parse(await p.pulumi(["preview", "--json"])) as {
+      steps: { urn: string; newState?: { inputs?: Record<string, unknown> } }[];
+    };
+    const step = preview.steps.find((s) => s.urn.endsWith("::sandbox-bank"));
+    expect(step?.newState?.inputs?.bankProfile).toEqual(profile);
     return p;
   },
   // Each `up` and `preview` compiles the program (linking only, once setup filled the build cache).
