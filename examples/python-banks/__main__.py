@@ -10,6 +10,11 @@ last known list is kept in ob-dcr-state/ beside this file: keep it with the stac
 
 Stack config: Pulumi.example.yaml. The signing key is provider configuration (`obdcr:`), never an
 input; one directory token and one SSA download serve every bank.
+
+Refresh with `pulumi refresh --yes --skip-preview`, never a plain `pulumi refresh` or `pulumi
+preview --refresh`: an Open Finance Brasil server may rotate the registration access token on every
+GET, and a preview's read is never saved, so the token in state is superseded and the next call
+fails with OBDCR_GONE_UNCONFIRMED (docs/regime-ofb-br.md).
 """
 
 import pulumi
