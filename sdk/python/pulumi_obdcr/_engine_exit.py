@@ -40,7 +40,43 @@ def _under_language_host() -> bool:
         return False
 
 
+def _quiet_monitor_shutdown() -> None:
+    """
+    When a registration inside a multi-language component (`BankRegistrations`) fails, the engine
+    ends the component's construction and shuts its resource monitor down while the program's
+    RegisterResource for the component is still waiting. The monitor answers that call with gRPC
+    status UNKNOWN, "resource monitor shut down"; the Python SDK turns only UNAVAILABLE into the
+    quiet `RunError("Resource monitor has terminated, shutting down")` and anything else into a
+    plain `Exception`, which the language host prints as "Program failed with an unhandled
+    exception" and a Python traceback of some fifty lines below the real error. Treat that answer as
+    the shutdown it is. (The SDK's `handle_grpc_error` looks `grpc_error_to_exception` up in its
+    module at each call, so replacing it there covers every RegisterResource.)
+    """
+    try:
+        import grpc
+        from pulumi.errors import RunError
+        from pulumi.runtime import settings
+    except Exception:  # noqa: BLE001 an SDK without them: leave it as it is
+        return
+    original = getattr(settings, "grpc_error_to_exception", None)
+    if original is None or getattr(original, "_obdcr_quiet", False):
+        return
+
+    def grpc_error_to_exception(exn):
+        try:
+            shutdown = exn.code() == grpc.StatusCode.UNKNOWN and exn.details() == "resource monitor shut down"
+        except Exception:  # noqa: BLE001 not a grpc.Call
+            shutdown = False
+        if shutdown:
+            return RunError("Resource monitor has terminated, shutting down")
+        return original(exn)
+
+    grpc_error_to_exception._obdcr_quiet = True  # type: ignore[attr-defined]
+    settings.grpc_error_to_exception = grpc_error_to_exception
+
+
 def install() -> None:
+    _quiet_monitor_shutdown()
     if threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
