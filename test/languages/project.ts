@@ -35,7 +35,6 @@ export function copyExample(
   work: string,
   env: Record<string, string> = {},
 ): Project {
-  const t = toolchain();
   const dir = join(work, name);
   // Not what a user's own run of the example left there (docs/languages.md "Against the local
   // sandbox"): its stack files carry another passphrase's salt, its ob-dcr-state/ another list.
