@@ -4,12 +4,12 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { RegistrationRejectedError, UnexpectedResponseError } from "../core/errors.js";
+import { RegistrationRejectedError } from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
 import { directoryTokenField } from "../core/parse/rejection.js";
-import { TokenResponse } from "../core/schemas/responses.js";
+import { parseTokenResponse } from "../core/parse/token_response.js";
+import type { TokenResponse } from "../core/schemas/responses.js";
 import { signClientAssertion } from "../core/sign/client_assertion.js";
-import { rememberSecret } from "../core/untrusted.js";
 import type { ObDcrContext } from "./context.js";
 import { parseJsonBody, throwForStatus } from "./response.js";
 import { send } from "./send.js";
@@ -51,14 +51,7 @@ export function tokenRequest(
 
 export function processTokenResponse(res: HttpResponse, label = "token request"): TokenResponse {
   if (res.status !== 200) throwForStatus(res, label);
-  const t = TokenResponse.safeParse(parseJsonBody(res, label));
-  if (!t.success)
-    throw new UnexpectedResponseError(`${label}: token response lacks access_token or a Bearer token_type`, {
-      cause: t.error,
-      status: res.status,
-    });
-  rememberSecret(t.data.access_token);
-  return t.data;
+  return parseTokenResponse(parseJsonBody(res, label), label, res.status);
 }
 
 /** Store a token in the context cache honouring expires_in minus the safety margin. */

@@ -9,7 +9,7 @@
 //   keep      behaviour that is already right and must stay so (honest banks, redirects, TLS)
 import { gzipSync } from "node:zlib";
 import * as jose from "jose";
-import { type Case, type CaseRun, jsonCode } from "./harness.js";
+import { type Case, type CaseRun, jsonCode, jsonMessage } from "./harness.js";
 import { type BankClient, type Exchange, type Hostile, jwtClaims, signAnswer } from "./hostile.js";
 
 // ---------------------------------------------------------------- building blocks
@@ -1299,6 +1299,95 @@ const malformed: Case[] = [
       },
     },
     steps: [{ cmd: "register" }, { cmd: "run", mode: "text" }],
+  },
+  {
+    id: "bad-dir-token-crlf",
+    cls: "malformed",
+    what: "the directory's token answer is an access_token holding CR/LF and a ::error:: line (then non-ASCII in a later call)",
+    proves:
+      'a token that cannot go in an Authorization header is refused where it comes in: a typed error naming access_token, no SSA request (it was taken, and the SSA download failed as a "connection failed")',
+    scenario: {
+      mgmt: "rat",
+      on: {
+        "dir-token": (x) => {
+          const n = x.c.n++;
+          const at = x.h.issue(
+            "directory_token",
+            x.id,
+            `dat-crlf-${n}-${Date.now().toString(36)}-0123456789${n % 2 ? "\u20ac" : "\r\n::error::from the directory"}`,
+          );
+          x.json(200, { access_token: at, token_type: "Bearer", expires_in: 3600 });
+        },
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "ssa" }, { cmd: "token", mode: "text" }],
+    expect: {
+      fails: { exit: [5], code: ["OBDCR_UNEXPECTED_RESPONSE"], mentions: /access_token/ },
+      noPost: true,
+    },
+    check: (r, h) => [
+      ...h
+        .forCase(r.c.id)
+        .filter((q) => q.route === "ssa")
+        .map((q) => `the SSA was asked for with an unusable token: ${q.method} ${q.path}`),
+      ...r.runs.filter((x) => x.code !== 5).map((x) => `${x.step.cmd}: exit ${x.code}, expected 5`),
+    ],
+  },
+  {
+    id: "bad-dir-token-expires",
+    cls: "malformed",
+    what: 'the directory\'s token answer has expires_in -1 (then the string "soon")',
+    proves: "an unusable token answer is a typed error naming the member that is wrong, not a guess at it",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        "dir-token": (x) => {
+          const at = x.h.issue(
+            "directory_token",
+            x.id,
+            `dat-exp-${x.c.n++}-${Date.now().toString(36)}-0123456789`,
+          );
+          x.json(200, { access_token: at, token_type: "Bearer", expires_in: x.c.n % 2 ? -1 : "soon" });
+        },
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "token" }],
+    expect: {
+      fails: { exit: [5], code: ["OBDCR_UNEXPECTED_RESPONSE"], mentions: /expires_in/ },
+      noPost: true,
+    },
+    check: (r) =>
+      r.runs[1] && !/expires_in/.test(jsonMessage(r.runs[1]))
+        ? ["token: the error does not name expires_in"]
+        : [],
+  },
+  {
+    id: "bad-bank-token-crlf",
+    cls: "malformed",
+    what: "the bank's token endpoint (OBIE management) issues an access_token holding CR/LF and ##vso[task.setvariable]",
+    proves:
+      "the management token is held to the same rule: a typed error naming access_token, no GET sent with it",
+    scenario: {
+      mgmt: "obie",
+      on: {
+        token: (x) => {
+          const at = x.h.issue(
+            "bank_token",
+            x.id,
+            `bat-crlf-${Date.now().toString(36)}-0123456789\r\n##vso[task.setvariable variable=x]y`,
+          );
+          x.json(200, { access_token: at, token_type: "Bearer", expires_in: 3600 });
+        },
+      },
+    },
+    seed: {},
+    steps: [{ cmd: "get" }, { cmd: "get", mode: "text" }],
+    expect: { fails: { exit: [5], code: ["OBDCR_UNEXPECTED_RESPONSE"], mentions: /access_token/ } },
+    check: (r, h) =>
+      h
+        .forCase(r.c.id)
+        .filter((q) => q.route === "read")
+        .map((q) => `GET sent with an unusable management token: ${q.path}`),
   },
   {
     id: "bad-jwks-deep",

@@ -56,7 +56,7 @@ export const BANK_ORG_ID = "0015800000jfQ9aAAE";
  */
 export const MAIN = process.env.OBDCR_SECURITY_CLI ?? BUILT_MAIN;
 
-export type Command = "run" | "register" | "get" | "update" | "delete";
+export type Command = "run" | "register" | "get" | "update" | "delete" | "token" | "ssa";
 
 export interface Step {
   cmd: Command;
@@ -263,7 +263,9 @@ export async function runCase(h: Hostile, pki: SecurityPki, c: Case): Promise<Ca
         ? path.join(dir, `state-${i}.json`)
         : state;
     stateFiles.add(file);
-    const args = [step.cmd, "-c", cfg, "--state", file, "--verbose", ...(step.args ?? [])];
+    // `token` and `ssa` keep no registration: they take no --state.
+    const stateArgs = step.cmd === "token" || step.cmd === "ssa" ? [] : ["--state", file];
+    const args = [step.cmd, "-c", cfg, ...stateArgs, "--verbose", ...(step.args ?? [])];
     if (step.mode !== "text") args.push("--json");
     const r = await runCli(args);
     let json: Record<string, unknown> | undefined;

@@ -3,8 +3,14 @@ import { z } from "zod";
 import { ClientId } from "./common.js";
 
 export const TokenResponse = z.looseObject({
-  access_token: z.string().min(1),
-  token_type: z.string().refine((t) => t.toLowerCase() === "bearer", { error: "token_type must be Bearer" }),
+  // Sent back as `Authorization: Bearer …`: a value with CR/LF, spaces or non-ASCII cannot be
+  // (RFC 6750 §2.1); taken anyway, it failed later as a "connection failed" of the next request.
+  access_token: z
+    .string()
+    .min(1)
+    .max(8192)
+    .regex(/^[\x21-\x7e]+$/, { error: "must be a bearer token (RFC 6750 §2.1)" }),
+  token_type: z.string().refine((t) => t.toLowerCase() === "bearer", { error: "must be Bearer" }),
   expires_in: z.coerce.number().nonnegative().optional(),
   scope: z.string().optional(),
 });
