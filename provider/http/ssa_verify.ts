@@ -66,6 +66,15 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
       const code = (cause as { code?: string }).code;
       if (code === "ERR_JWT_EXPIRED")
         throw new SsaInvalidError("SSA has expired; fetch a fresh one", { cause, claim: "exp" });
+      // The signature verified; a claim did not (nbf ahead of our clock, exp not a number): say
+      // which, not "does not verify against the directory JWKS" (which sends one to the keys).
+      if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED") {
+        const { claim, reason } = ssaClaimFailure(cause);
+        throw new SsaInvalidError(
+          `SSA claim ${claim} is not usable (${reason === "check_failed" ? "its time is not yet, or past: check the clocks (ours and the directory's)" : "not a NumericDate"}); the signature verified`,
+          { cause, claim },
+        );
+      }
       const hint = DIRECTORY_PROFILES[kind].ssa_jwks_hint;
       throw new SsaInvalidError(
         `SSA signature does not verify against the directory JWKS (${code ?? "error"}; kid ${header.kid ?? "none"})${hint ? `: ${hint}` : ""}`,
@@ -82,4 +91,11 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
     fresh_seconds: v.fresh_seconds,
   });
   return view;
+}
+
+/** The claim (one of jose's registered ones) and the reason a verified JWT's claims were refused. */
+function ssaClaimFailure(cause: unknown): { claim: string; reason: string } {
+  const c = cause as { claim?: unknown; reason?: unknown };
+  const claim = typeof c.claim === "string" && /^[a-z]{2,8}$/.test(c.claim) ? c.claim : "(unspecified)";
+  return { claim, reason: typeof c.reason === "string" ? c.reason : "invalid" };
 }

@@ -2019,6 +2019,39 @@ const ssa: Case[] = [
     steps: [{ cmd: "register" }, { cmd: "run", mode: "text" }],
   },
   {
+    id: "ssa-claim-nbf-ahead",
+    cls: "ssa",
+    what: "a validly signed SSA whose nbf is 10 minutes ahead (the directory's clock is fast)",
+    proves:
+      "a verified SSA with a claim out of time is refused naming the claim and the clocks, not as a signature that does not verify against the directory JWKS",
+    scenario: {
+      mgmt: "rat",
+      ssaClaims: (c) => ({ ...c, nbf: Math.floor(Date.now() / 1000) + 600 }),
+    },
+    steps: [{ cmd: "register" }, { cmd: "ssa", mode: "text" }],
+    expect: {
+      fails: { exit: [3], code: ["OBDCR_SSA_INVALID"], mentions: /claim nbf\b.*clocks/ },
+      noPost: true,
+    },
+    check: (r) =>
+      r.runs
+        .filter((x) => /does not verify/.test(x.stderr))
+        .map((x) => `${x.step.cmd}: blames the signature`),
+  },
+  {
+    id: "ssa-claim-exp-string",
+    cls: "ssa",
+    what: 'a validly signed SSA whose exp is the string "never"',
+    proves: "a claim of the wrong type is refused naming the claim, not as a signature that does not verify",
+    scenario: { mgmt: "rat", ssaClaims: (c) => ({ ...c, exp: "never" }) },
+    steps: [{ cmd: "ssa" }, { cmd: "register" }],
+    expect: { fails: { exit: [3], code: ["OBDCR_SSA_INVALID"], mentions: /claim exp\b/ }, noPost: true },
+    check: (r) =>
+      r.runs
+        .filter((x) => /does not verify/.test(x.stderr))
+        .map((x) => `${x.step.cmd}: blames the signature`),
+  },
+  {
     id: "ssa-alg-none",
     cls: "keep",
     what: "an unsigned SSA (alg none)",
