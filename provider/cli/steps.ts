@@ -129,10 +129,14 @@ export async function tokenStep(
   const key = await signerFor(params.signing_key, rt.ctx);
   // As in createRegistration: an unpublished key is refused before the token request it would sign.
   await checkPublishedFirst(params, await signingKeyIdentity(key), tlsOf(params), rt.ctx);
-  const form = await directoryTokenForm(
-    { token_endpoint: need.token_endpoint, client_id: r.client_id, scope: r.scope, key, auth: r.token_auth },
-    rt.ctx.now(),
-  );
+  const input = {
+    token_endpoint: need.token_endpoint,
+    client_id: r.client_id,
+    scope: r.scope,
+    key,
+    auth: r.token_auth,
+  };
+  const form = await directoryTokenForm(input, rt.ctx.now());
   const assertion = form.client_assertion ?? "";
   let next = n;
   if (assertion) {
@@ -145,7 +149,10 @@ export async function tokenStep(
     next++;
   }
   const response = await out.step("directory token", () =>
-    tokenRequest(rt.ctx, need.token_endpoint, form, tlsOf(params), {}, "directory token request"),
+    // A retry sends a fresh assertion (printed above: the first one).
+    tokenRequest(rt.ctx, need.token_endpoint, form, tlsOf(params), {}, "directory token request", () =>
+      directoryTokenForm(input, rt.ctx.now()),
+    ),
   );
   const body = bodyForPrint(response.body, response.status);
   // Printed before it is checked (a refusal is shown too): the token is known first, so that a

@@ -45,16 +45,18 @@ export async function getManagementToken(ctx: ObDcrContext, i: ManagementTokenIn
   const form: Record<string, string> = { grant_type: "client_credentials" };
   if (i.scope !== null && i.scope !== "") form.scope = i.scope;
   const headers: Record<string, string> = {};
+  const assertion = () =>
+    signClientAssertion(i.key, {
+      client_id: i.client_id,
+      audience: i.token_endpoint,
+      now: ctx.now(),
+      jti: randomUUID(),
+    });
   switch (i.auth_method) {
     case "private_key_jwt":
       form.client_id = i.client_id;
       form.client_assertion_type = JWT_BEARER_ASSERTION;
-      form.client_assertion = await signClientAssertion(i.key, {
-        client_id: i.client_id,
-        audience: i.token_endpoint,
-        now: ctx.now(),
-        jti: randomUUID(),
-      });
+      form.client_assertion = await assertion();
       break;
     case "tls_client_auth":
       form.client_id = i.client_id;
@@ -82,7 +84,21 @@ export async function getManagementToken(ctx: ObDcrContext, i: ManagementTokenIn
       );
   }
   ctx.stats.token_requests++;
-  const res = await tokenRequest(ctx, i.token_endpoint, form, i.tls, headers, "management token request");
+  // Each retry with its own assertion (used once): a replay refused as invalid_client would read
+  // as a deleted client.
+  const renew =
+    i.auth_method === "private_key_jwt"
+      ? async () => ({ ...form, client_assertion: await assertion() })
+      : undefined;
+  const res = await tokenRequest(
+    ctx,
+    i.token_endpoint,
+    form,
+    i.tls,
+    headers,
+    "management token request",
+    renew,
+  );
   try {
     const t = processTokenResponse(res, "management token request");
     cacheToken(ctx, cacheKey, t);

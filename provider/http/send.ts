@@ -96,12 +96,17 @@ export async function send(
   const until = Date.now() + o.operation_budget_ms;
   const left = () => until - Date.now();
   const retried: number[] = [];
+  let current = req;
   for (let attempt = 0; ; attempt++) {
     // A retry that cannot end within the budget is not started.
     const last = attempt >= o.max_retries;
+    if (attempt > 0 && req.renew) {
+      current = { ...req, body: await req.renew() };
+      rememberCredentials(current);
+    }
     let res: HttpResponse;
     try {
-      res = await sendOnce(req, tls, o, Math.max(1, Math.min(o.exchange_deadline_ms, left())));
+      res = await sendOnce(current, tls, o, Math.max(1, Math.min(o.exchange_deadline_ms, left())));
     } catch (e) {
       if (e instanceof ObDcrError) throw e;
       const c = classify(e);

@@ -21,7 +21,10 @@ export function tokenCacheKey(endpoint: string, client_id: string, scope: readon
   return JSON.stringify([endpoint, client_id, scope === null ? null : [...scope].sort()]);
 }
 
-/** POST a client_credentials token request with form fields and optional headers. */
+/**
+ * POST a client_credentials token request with form fields and optional headers. `renew` gives
+ * the form of each retry: one with a fresh client assertion (an assertion is used once).
+ */
 export function tokenRequest(
   ctx: ObDcrContext,
   endpoint: string,
@@ -29,6 +32,7 @@ export function tokenRequest(
   tls: TlsMaterial,
   headers: Record<string, string> = {},
   label = "token request",
+  renew?: () => Promise<Record<string, string>>,
 ): Promise<HttpResponse> {
   return send(
     {
@@ -43,6 +47,7 @@ export function tokenRequest(
       // A client_credentials grant has no side effect worth reconciling: safe to retry.
       idempotent: true,
       label,
+      renew: renew && (async () => new URLSearchParams(await renew()).toString()),
     },
     tls,
     ctx.transport,
@@ -111,7 +116,9 @@ export async function getDirectoryToken(ctx: ObDcrContext, i: DirectoryTokenInpu
   if (hit) return hit;
   const form = await directoryTokenForm(i, ctx.now());
   ctx.stats.token_requests++;
-  const res = await tokenRequest(ctx, i.token_endpoint, form, i.tls, {}, "directory token request");
+  const res = await tokenRequest(ctx, i.token_endpoint, form, i.tls, {}, "directory token request", () =>
+    directoryTokenForm(i, ctx.now()),
+  );
   let t: TokenResponse;
   try {
     t = processTokenResponse(res, "directory token request");

@@ -80,6 +80,12 @@ export interface HttpRequest {
   idempotent: boolean;
   /** Human label for error messages (e.g. "SSA download"). */
   label: string;
+  /**
+   * The body of each attempt after the first. A token request's client assertion is single-use
+   * (its `jti`, RFC 7523 §3, OIDC Core §9): a server that saw the first attempt refuses the same
+   * assertion again as `invalid_client`, which reads as a wrong key or a deleted client.
+   */
+  renew?: (() => Promise<string>) | undefined;
 }
 
 export interface HttpResponse {

@@ -10,7 +10,14 @@
 import { gzipSync } from "node:zlib";
 import * as jose from "jose";
 import { type Case, type CaseRun, jsonCode, jsonMessage } from "./harness.js";
-import { type BankClient, type Exchange, type Hostile, jwtClaims, signAnswer } from "./hostile.js";
+import {
+  type BankClient,
+  type Exchange,
+  type Hostile,
+  jwtClaims,
+  type Route,
+  signAnswer,
+} from "./hostile.js";
 
 // ---------------------------------------------------------------- building blocks
 
@@ -115,6 +122,36 @@ const seedKept = (r: CaseRun) => {
   return doc.client_id === r.seeded.client_id
     ? []
     : [`the state file no longer names ${String(r.seeded.client_id)}`];
+};
+
+/** The jti of the client assertion a token request carries ("" without one). */
+const assertionJti = (form: URLSearchParams): string => {
+  const a = form.get("client_assertion");
+  return a ? String(jwtClaims(a).jti ?? "") : "";
+};
+
+/**
+ * A token endpoint that keeps the jti of every assertion (RFC 7523 §3: used once): a replay is
+ * refused as invalid_client; the first request gets `first`, every later one the honest answer.
+ */
+const usedOnce = (first: (x: Exchange) => void) => (x: Exchange) => {
+  x.c.data.jtis ??= new Set<string>();
+  const seen = x.c.data.jtis as Set<string>;
+  const jti = assertionJti(x.form);
+  if (seen.has(jti)) return err(x, 400, "invalid_client", "client assertion jti has already been used");
+  seen.add(jti);
+  return seen.size === 1 ? first(x) : x.honest();
+};
+
+/** No client assertion was sent twice to `route` (each retry signs a fresh one). */
+const noReplay = (route: Route) => (r: CaseRun, h: Hostile) => {
+  const jtis = h
+    .forCase(r.c.id)
+    .filter((q) => q.route === route)
+    .map((q) => assertionJti(new URLSearchParams(q.body)));
+  return jtis
+    .filter((j, i) => j !== "" && jtis.indexOf(j) !== i)
+    .map((j) => `${route}: the client assertion with jti ${j} was sent again (a retry replayed it)`);
 };
 
 const PLAIN_JWKS = (x: Exchange) =>
@@ -1390,6 +1427,35 @@ const malformed: Case[] = [
         .map((q) => `GET sent with an unusable management token: ${q.path}`),
   },
   {
+    id: "bad-dir-token-cut-replay",
+    cls: "malformed",
+    what: "the directory reads the first token request and closes the connection unanswered; it refuses a client assertion it has seen",
+    proves: "the retry after a cut connection signs a new assertion (jti used once): ssa and token succeed",
+    scenario: { mgmt: "rat", on: { "dir-token": usedOnce((x) => x.req.socket.destroy()) } },
+    steps: [{ cmd: "ssa", mode: "text" }, { cmd: "token" }],
+    expect: { succeeds: [0, 1] },
+    check: noReplay("dir-token"),
+  },
+  {
+    id: "bad-bank-token-502-replay",
+    cls: "malformed",
+    what: "OBIE management at a bank whose profile takes invalid_client as deleted: its token endpoint answers 502 once, then refuses a client assertion it has seen",
+    proves:
+      "a retried management token request carries a fresh assertion: a replay refused as invalid_client was taken for a deleted client (get said gone)",
+    scenario: { mgmt: "obie", on: { token: usedOnce((x) => x.json(502, { error: "bad_gateway" })) } },
+    bankProfile: { management: { gone_statuses: [401, 404], invalid_client_is_gone: true } },
+    seed: {},
+    steps: [{ cmd: "get" }, { cmd: "get", mode: "text" }, { cmd: "delete" }],
+    expect: { succeeds: [0, 1, 2] },
+    check: (r, h) => [
+      ...noReplay("token")(r, h),
+      ...h
+        .state(r.c.id)
+        .clients.filter((k) => !k.deleted)
+        .map((k) => `client ${k.tag} is still at the bank after delete`),
+    ],
+  },
+  {
     id: "bad-jwks-deep",
     cls: "keep",
     what: "a signed 201, and a bank JWKS nested 100,000 deep",
@@ -1834,6 +1900,24 @@ const hang: Case[] = [
     seed: { rat: true },
     steps: [{ cmd: "get" }],
     expect: { fails: { exit: [5], mentions: /later/i }, atOnce: "read" },
+  },
+  {
+    id: "hang-dir-token-503-replay",
+    cls: "hang",
+    what: "the directory's token endpoint answers 503 (Retry-After: 0) once, and refuses a client assertion it has seen (jti used once)",
+    proves:
+      "a retried token request carries a fresh client assertion: the retry gets the token, not an invalid_client that blames the signing key",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        "dir-token": usedOnce((x) =>
+          x.json(503, { error: "temporarily_unavailable" }, { "retry-after": "0" }),
+        ),
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "run", mode: "text" }],
+    expect: { succeeds: [0, 1] },
+    check: noReplay("dir-token"),
   },
   {
     id: "hang-dir-token-slow",
