@@ -7,6 +7,7 @@ import { SsaInvalidError } from "../core/errors.js";
 import { parseUntrustedJson, UntrustedJsonError } from "../core/parse/json.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
 import type { Jwks } from "../core/schemas/common.js";
+import { untrustedText } from "../core/untrusted.js";
 import type { ObDcrContext } from "./context.js";
 import { jwksForKid } from "./jwks.js";
 import type { TlsMaterial } from "./transport_types.js";
@@ -50,9 +51,12 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
   const kind = v.kind ?? DEFAULT_DIRECTORY;
   const algorithms = [...(v.algorithms ?? DIRECTORY_PROFILES[kind].ssa_algs)];
   if (!header.alg || !algorithms.includes(header.alg))
-    throw new SsaInvalidError(`SSA alg ${header.alg ?? "(none)"} is not one of ${algorithms.join(", ")}`, {
-      claim: "alg",
-    });
+    throw new SsaInvalidError(
+      `SSA alg ${untrustedText(header.alg ?? "(none)", 40)} is not one of ${algorithms.join(", ")}`,
+      {
+        claim: "alg",
+      },
+    );
   if (v.jwks || v.jwks_uri) {
     const jwks = v.jwks ?? (await jwksForKid(ctx, v.jwks_uri as string, header.kid, v.tls));
     try {
@@ -77,7 +81,7 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
       }
       const hint = DIRECTORY_PROFILES[kind].ssa_jwks_hint;
       throw new SsaInvalidError(
-        `SSA signature does not verify against the directory JWKS (${code ?? "error"}; kid ${header.kid ?? "none"})${hint ? `: ${hint}` : ""}`,
+        `SSA signature does not verify against the directory JWKS (${typeof code === "string" ? code : "error"}; kid ${untrustedText(header.kid ?? "none", 100)})${hint ? `: ${hint}` : ""}`,
         { cause },
       );
     }

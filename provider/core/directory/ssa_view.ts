@@ -6,6 +6,7 @@ import { z } from "zod";
 import { SsaInvalidError } from "../errors.js";
 import type { DirectoryKind } from "../profiles/types.js";
 import { SsaClaims } from "../schemas/responses.js";
+import { untrustedText } from "../untrusted.js";
 
 const StrArr = z.array(z.string());
 
@@ -199,18 +200,21 @@ export function validateSsaView(v: SsaView, e: SsaViewExpectations): void {
   const skew = e.skew ?? 60;
   if (!e.issuers.includes(v.iss))
     throw new SsaInvalidError(
-      `SSA iss is "${v.iss}", expected ${e.issuers.map((i) => `"${i}"`).join(" or ")} (directory.issuer)`,
+      `SSA iss is "${untrustedText(v.iss, 200)}", expected ${e.issuers.map((i) => `"${i}"`).join(" or ")} (directory.issuer)`,
       { claim: "iss" },
     );
   if (v.software_id !== e.software_id)
     throw new SsaInvalidError(
-      `SSA software_id is "${v.software_id}", expected "${e.software_id}" (software.software_id)`,
+      `SSA software_id is "${untrustedText(v.software_id, 200)}", expected "${e.software_id}" (software.software_id)`,
       { claim: "software_id" },
     );
   if (e.org_id && v.org_id !== undefined && v.org_id !== e.org_id)
-    throw new SsaInvalidError(`SSA org_id is "${v.org_id}", expected "${e.org_id}" (software.org_id)`, {
-      claim: "org_id",
-    });
+    throw new SsaInvalidError(
+      `SSA org_id is "${untrustedText(v.org_id, 200)}", expected "${e.org_id}" (software.org_id)`,
+      {
+        claim: "org_id",
+      },
+    );
   if (v.exp !== undefined && v.exp + skew <= e.now)
     throw new SsaInvalidError("SSA has expired; fetch a fresh one", { claim: "exp" });
   if (v.iat !== undefined && v.iat - skew > e.now)
@@ -221,7 +225,7 @@ export function validateSsaView(v: SsaView, e: SsaViewExpectations): void {
       { claim: "iat" },
     );
   if (v.org_status !== undefined && v.org_status.toLowerCase() !== "active")
-    throw new SsaInvalidError(`SSA org_status is "${v.org_status}", expected Active`, {
+    throw new SsaInvalidError(`SSA org_status is "${untrustedText(v.org_status, 200)}", expected Active`, {
       claim: "org_status",
     });
   if (v.active_roles === false)
