@@ -34,6 +34,8 @@ export function registrationRequest(
   tls: TlsMaterial,
   headers: Record<string, string> = {},
   accept = ACCEPT,
+  /** The body of a retry (after a 503 or 429): a request JWT with a fresh jti (used once). */
+  renew?: () => Promise<string>,
 ): Promise<HttpResponse> {
   return send(
     {
@@ -43,6 +45,7 @@ export function registrationRequest(
       body,
       idempotent: false,
       label: "registration (POST)",
+      renew,
     },
     tls,
     ctx.transport,
@@ -77,6 +80,8 @@ export function updateRegistrationRequest(
   content_type: string,
   tls: TlsMaterial,
   accept = ACCEPT,
+  /** The body of a retry (after a 503 or 429): a request JWT with a fresh jti (used once). */
+  renew?: () => Promise<string>,
 ) {
   return send(
     {
@@ -87,6 +92,7 @@ export function updateRegistrationRequest(
       // A full-replace PUT is idempotent, but a reset still leaves the outcome unknown to the caller.
       idempotent: false,
       label: "registration update (PUT)",
+      renew,
     },
     tls,
     ctx.transport,

@@ -88,6 +88,8 @@ export async function createRegistration(
       p.tls,
       {},
       acceptOf(p),
+      // A retry after a 503 or 429 signs a new request JWT: its jti is used once.
+      async () => (await buildBody(p, ctx, hint)).body,
     ).catch((e: unknown) => {
       // A 2xx whose body could not be read (over the size cap, cut off, past the deadline): the
       // bank probably created a client whose id we never saw. An unknown outcome, not a failure.
@@ -248,7 +250,16 @@ export async function updateRegistration(
   const { body, content_type, requested } = await buildBody(p, ctx, state.client_id);
   const r = await withManagementAuth(p, state, ctx, async (t) =>
     processUpdateRegistrationResponse(
-      await updateRegistrationRequest(ctx, uri, t, body, content_type, p.tls, acceptOf(p)),
+      await updateRegistrationRequest(
+        ctx,
+        uri,
+        t,
+        body,
+        content_type,
+        p.tls,
+        acceptOf(p),
+        async () => (await buildBody(p, ctx, state.client_id)).body,
+      ),
       {
         requested,
         bank_jwks: p.bank_jwks,

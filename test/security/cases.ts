@@ -125,33 +125,43 @@ const seedKept = (r: CaseRun) => {
 };
 
 /** The jti of the client assertion a token request carries ("" without one). */
-const assertionJti = (form: URLSearchParams): string => {
-  const a = form.get("client_assertion");
+const assertionJti = (body: string): string => {
+  const a = new URLSearchParams(body).get("client_assertion");
   return a ? String(jwtClaims(a).jti ?? "") : "";
 };
 
+/** The jti of a request JWT (a registration POST or PUT body; "" without one). */
+const requestJti = (body: string): string => String(jwtClaims(body).jti ?? "");
+
+/** Where a route's requests carry their single-use JWT. */
+const jtiOf = (route: Route): ((body: string) => string) =>
+  route === "register" || route === "update" ? requestJti : assertionJti;
+
 /**
- * A token endpoint that keeps the jti of every assertion (RFC 7523 §3: used once): a replay is
- * refused as invalid_client; the first request gets `first`, every later one the honest answer.
+ * A server that keeps the jti of every JWT it is sent (RFC 7523 §3, OIDC Core §9: used once): a
+ * replay is refused; the first request gets `first`, every later one the honest answer.
  */
 const usedOnce = (first: (x: Exchange) => void) => (x: Exchange) => {
   x.c.data.jtis ??= new Set<string>();
   const seen = x.c.data.jtis as Set<string>;
-  const jti = assertionJti(x.form);
-  if (seen.has(jti)) return err(x, 400, "invalid_client", "client assertion jti has already been used");
+  const jti = jtiOf(x.route)(x.text);
+  if (seen.has(jti))
+    return x.route === "token" || x.route === "dir-token"
+      ? err(x, 400, "invalid_client", "client assertion jti has already been used")
+      : err(x, 400, "invalid_client_metadata", "request JWT jti has already been used");
   seen.add(jti);
   return seen.size === 1 ? first(x) : x.honest();
 };
 
-/** No client assertion was sent twice to `route` (each retry signs a fresh one). */
+/** No single-use JWT was sent twice to `route` (each retry signs a fresh one). */
 const noReplay = (route: Route) => (r: CaseRun, h: Hostile) => {
   const jtis = h
     .forCase(r.c.id)
     .filter((q) => q.route === route)
-    .map((q) => assertionJti(new URLSearchParams(q.body)));
+    .map((q) => jtiOf(route)(q.body));
   return jtis
     .filter((j, i) => j !== "" && jtis.indexOf(j) !== i)
-    .map((j) => `${route}: the client assertion with jti ${j} was sent again (a retry replayed it)`);
+    .map((j) => `${route}: the JWT with jti ${j} was sent again (a retry replayed it)`);
 };
 
 const PLAIN_JWKS = (x: Exchange) =>
@@ -1918,6 +1928,37 @@ const hang: Case[] = [
     steps: [{ cmd: "register" }, { cmd: "run", mode: "text" }],
     expect: { succeeds: [0, 1] },
     check: noReplay("dir-token"),
+  },
+  {
+    id: "hang-post-503-replay",
+    cls: "hang",
+    what: "the bank answers the registration POST 503 (Retry-After: 0) once, and refuses a request JWT whose jti it has seen",
+    proves: "a retried registration POST carries a new request JWT (jti used once): the retry registers",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: usedOnce((x) => x.json(503, { error: "temporarily_unavailable" }, { "retry-after": "0" })),
+      },
+    },
+    steps: [{ cmd: "register" }],
+    expect: { succeeds: [0] },
+    check: noReplay("register"),
+  },
+  {
+    id: "hang-put-503-replay",
+    cls: "hang",
+    what: "the bank answers the update PUT 503 (Retry-After: 0) once, and refuses a request JWT whose jti it has seen",
+    proves: "a retried update PUT carries a new request JWT: the retry updates",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        update: usedOnce((x) => x.json(503, { error: "temporarily_unavailable" }, { "retry-after": "0" })),
+      },
+    },
+    seed: { rat: true },
+    steps: [{ cmd: "update" }, { cmd: "get" }],
+    expect: { succeeds: [0, 1] },
+    check: noReplay("update"),
   },
   {
     id: "hang-dir-token-slow",
