@@ -4,7 +4,7 @@
  * access token); replaced atomically.
  */
 import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import {
@@ -17,6 +17,7 @@ import { rememberSecret } from "../core/untrusted.js";
 import { ManagedState } from "../lifecycle/managed.js";
 import type { RegistrationOutcome } from "../lifecycle/registration.js";
 import { ENV } from "./config.js";
+import { writePrivateFile } from "./private_file.js";
 
 /**
  * The CLI's state file: the lifecycle's `ManagedState` (client, management credentials, the
@@ -153,10 +154,7 @@ export function defaultStateFile(
 
 async function writeState(file: string, doc: StateFile): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, file);
+  await writePrivateFile(file, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /** What was written where, for the report and the --json document. */

@@ -3,7 +3,7 @@
  * real mTLS. --json output is parsed and asserted; secrets seen on the wire must not reach
  * stdout/stderr unless --show-secrets.
  */
-import { readFileSync, statSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sandboxForFile } from "../support/hooks.js";
@@ -130,6 +130,15 @@ describe("token and ssa", () => {
     const ssa = readFileSync(out, "utf8").trim();
     expect(ssa.split(".")).toHaveLength(3);
     expect(r.stdout.includes(ssa)).toBe(false);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    // Over a file that exists with another mode: the SSA is never left readable by others.
+    const shared = path.join(dir, "ssa-shared.jwt");
+    writeFileSync(shared, "", { mode: 0o644 });
+    chmodSync(shared, 0o644);
+    const r3 = await cli(["ssa", "-c", cfg, "--out", shared]);
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(readFileSync(shared, "utf8").trim().split(".")).toHaveLength(3);
+    expect(statSync(shared).mode & 0o777).toBe(0o600);
     // An inline SSA (from a file) is verified without a download.
     const inline = writeConfig(
       dir,

@@ -1,7 +1,7 @@
 /** `ob-dcr ssa`: download the software statement, verify it, print its claims. */
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { defineCommand } from "citty";
+import { writePrivateFile } from "../private_file.js";
 import { COMMON_ARGS, loadParams, withRuntime } from "../runtime.js";
 import { directoryNeeds, ssaStep, tokenStep } from "../steps.js";
 
@@ -35,7 +35,8 @@ export const command = defineCommand({
       const { ssa } = await ssaStep(rt, params, doc, n, token);
       if (a.out) {
         const file = path.resolve(rt.io.cwd, a.out);
-        await writeFile(file, `${ssa}\n`, { mode: 0o600 });
+        // Mode 0600 even over an existing file (the SSA is a credential of sorts).
+        await writePrivateFile(file, `${ssa}\n`);
         doc.out = file;
         rt.out.line(`ssa: written to ${file}`);
       }
