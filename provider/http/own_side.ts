@@ -36,10 +36,12 @@ export async function findPublishedKey(
 ): Promise<KeyPublication> {
   const match = async (force: boolean) => {
     const jwks = await fetchJwks(ctx, jwks_uri, tls, force);
-    const byKid = jwks.keys.find((k) => k.kid === key.kid);
     const prints = await Promise.all(jwks.keys.map(thumbprintOf));
-    const mine = jwks.keys[prints.indexOf(key.thumbprint)];
-    return { byKid, byKidIsMine: byKid !== undefined && byKid === mine, mine };
+    // Our key under our kid, wherever it is in the set (a directory may list a kid twice).
+    const ours = jwks.keys.find((k, i) => k.kid === key.kid && prints[i] === key.thumbprint);
+    const byKid = ours ?? jwks.keys.find((k) => k.kid === key.kid);
+    const mine = ours ?? jwks.keys[prints.indexOf(key.thumbprint)];
+    return { byKid, byKidIsMine: ours !== undefined, mine };
   };
   let m = await match(false);
   if (!m.byKidIsMine) m = await match(true); // a freshly published key

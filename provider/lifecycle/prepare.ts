@@ -254,10 +254,15 @@ export async function checkSoftwareKey(p: Prepared, claims: SsaView, ctx: ObDcrC
   if (!jwks.keys.some((k) => k.kid === p.key.kid)) jwks = await fetchJwks(ctx, uri, p.tls, true);
   const revoked = await revokedPending;
   validateSigningKid(p.key.kid, jwks, revoked);
-  // The kid alone is not enough: a key file overwritten with another key keeps its kid.
-  const published = jwks.keys.find((k) => k.kid === p.key.kid)!;
-  const print = await jwkThumbprint(published as Parameters<typeof jwkThumbprint>[0]).catch(() => undefined);
-  if (print !== p.identity.thumbprint)
+  // The kid alone is not enough: a key file overwritten with another key keeps its kid. Every key
+  // listed under our kid counts (a directory may list a kid twice): the first alone said "another
+  // public key" while the directory published ours too.
+  const prints = await Promise.all(
+    jwks.keys
+      .filter((k) => k.kid === p.key.kid)
+      .map((k) => jwkThumbprint(k as Parameters<typeof jwkThumbprint>[0]).catch(() => undefined)),
+  );
+  if (!prints.includes(p.identity.thumbprint))
     throw new InvalidInputError(
       "signing_key",
       describePublication({ status: "key_mismatch", kid: p.key.kid, jwks_uri: uri }, p.identity),

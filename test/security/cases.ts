@@ -1466,6 +1466,24 @@ const malformed: Case[] = [
     ],
   },
   {
+    id: "bad-sw-jwks-dup-kid",
+    cls: "malformed",
+    what: "the directory's software JWKS lists our kid twice: first with another key, then with ours",
+    proves:
+      "our key counts as published wherever it is under our kid: register and get went on (they refused, saying the directory published another key under our kid)",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        "sw-jwks": (x) =>
+          x.json(200, {
+            keys: [{ ...x.h.attackerKey.jwk, kid: x.h.pki.softwareJwk.kid }, x.h.pki.softwareJwk],
+          }),
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "get", mode: "text" }, { cmd: "delete" }],
+    expect: { succeeds: [0, 1, 2] },
+  },
+  {
     id: "bad-jwks-deep",
     cls: "keep",
     what: "a signed 201, and a bank JWKS nested 100,000 deep",
