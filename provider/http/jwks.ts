@@ -52,13 +52,31 @@ export async function jwksForKid(
   return jwks;
 }
 
-/** Verify a compact JWS against a JWKS (by kid) with the allowed algorithms. */
+/**
+ * Verify a compact JWS against a JWKS (by kid) with the allowed algorithms. A set that lists the
+ * kid more than once (a key renewed under its kid, both listed) is tried key by key, as jose
+ * leaves to its caller: every key in the set is its publisher's, so the one that verifies counts.
+ */
 export async function verifyWithJwks(
   jws: string,
   jwks: Jwks,
-  algorithms: string[],
+  algorithms: readonly string[],
   options: Omit<jose.JWTVerifyOptions, "algorithms"> = {},
 ): Promise<jose.JWTVerifyResult> {
   const set = jose.createLocalJWKSet(jwks as jose.JSONWebKeySet);
-  return jose.jwtVerify(jws, set, { ...options, algorithms });
+  const o = { ...options, algorithms: [...algorithms] };
+  try {
+    return await jose.jwtVerify(jws, set, o);
+  } catch (e) {
+    if (!(e instanceof jose.errors.JWKSMultipleMatchingKeys)) throw e;
+    for await (const key of e as unknown as AsyncIterable<jose.CryptoKey>) {
+      try {
+        return await jose.jwtVerify(jws, key, o);
+      } catch (inner) {
+        if (inner instanceof jose.errors.JWSSignatureVerificationFailed) continue;
+        throw inner;
+      }
+    }
+    throw new jose.errors.JWSSignatureVerificationFailed();
+  }
 }

@@ -9,7 +9,7 @@ import type { DirectoryKind } from "../core/profiles/types.js";
 import type { Jwks } from "../core/schemas/common.js";
 import { untrustedText } from "../core/untrusted.js";
 import type { ObDcrContext } from "./context.js";
-import { jwksForKid } from "./jwks.js";
+import { jwksForKid, verifyWithJwks } from "./jwks.js";
 import type { TlsMaterial } from "./transport_types.js";
 
 export interface SsaVerification {
@@ -60,8 +60,7 @@ export async function verifySsa(ctx: ObDcrContext, ssa: string, v: SsaVerificati
   if (v.jwks || v.jwks_uri) {
     const jwks = v.jwks ?? (await jwksForKid(ctx, v.jwks_uri as string, header.kid, v.tls));
     try {
-      const r = await jose.jwtVerify(ssa, jose.createLocalJWKSet(jwks as jose.JSONWebKeySet), {
-        algorithms,
+      const r = await verifyWithJwks(ssa, jwks, algorithms, {
         currentDate: new Date(ctx.now() * 1000),
         clockTolerance: 60,
       });

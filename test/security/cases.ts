@@ -1484,6 +1484,24 @@ const malformed: Case[] = [
     expect: { succeeds: [0, 1, 2] },
   },
   {
+    id: "bad-dir-jwks-dup-kid",
+    cls: "malformed",
+    what: "the directory's JWKS lists its signing kid twice (another RSA key first, then the key that signs the SSA)",
+    proves:
+      "each key under the kid is tried (every one is the directory's): the SSA verifies; it was refused as ERR_JWKS_MULTIPLE_MATCHING_KEYS",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        "dir-jwks": (x) =>
+          x.json(200, {
+            keys: [{ ...x.h.pki.softwareJwk, kid: x.h.directoryKey.jwk.kid }, x.h.directoryKey.jwk],
+          }),
+      },
+    },
+    steps: [{ cmd: "ssa", mode: "text" }, { cmd: "register" }],
+    expect: { succeeds: [0, 1] },
+  },
+  {
     id: "bad-jwks-deep",
     cls: "keep",
     what: "a signed 201, and a bank JWKS nested 100,000 deep",
