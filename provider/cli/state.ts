@@ -14,7 +14,7 @@ import {
   UnexpectedResponseError,
 } from "../core/errors.js";
 import { rememberSecret } from "../core/untrusted.js";
-import { ManagedState } from "../lifecycle/managed.js";
+import { ManagedState, type RotatedCredential, rotatedCredentials } from "../lifecycle/managed.js";
 import type { RegistrationOutcome } from "../lifecycle/registration.js";
 import { ENV } from "./config.js";
 import { writePrivateFile } from "./private_file.js";
@@ -228,8 +228,8 @@ export function stateFile(rt: { io: { cwd: string } }, state: string | undefined
 }
 
 /**
- * After get or update: write the new state (a rotated registration access token, the signing key
- * identity sent) to the state file, the one way both commands do it; without a file, say what
+ * After get or update: write the new state (a rotated registration access token or client secret,
+ * the signing key identity sent) to the state file, the one way both commands do it; without a file, say what
  * would be lost.
  */
 export async function keepRotated(
@@ -240,17 +240,22 @@ export async function keepRotated(
   r: { outcome: RegistrationOutcome; state: ManagedState },
   o: { always?: boolean } = {},
 ): Promise<void> {
-  const rotated = r.state.secrets.registration_access_token !== before.secrets.registration_access_token;
-  if (!rotated && !o.always) return;
+  // A client secret counts as a token does: a GET may hand out a new one and retire the old one.
+  const rotated = rotatedCredentials(before, r.state).map((k) => CREDENTIAL_NAMES[k]);
+  if (rotated.length === 0 && !o.always) return;
+  const what = rotated.join(" and ");
   if (file) {
     await writeStateFile(file, r.outcome, r.state);
     doc.state_file = file;
-    rt.out.line(
-      `state: updated ${file}${rotated ? " (the bank rotated the registration access token)" : ""}`,
-    );
-  } else if (rotated)
-    rt.out.note("note: the bank rotated the registration access token; pass --state FILE to keep it");
+    rt.out.line(`state: updated ${file}${rotated.length > 0 ? ` (the bank rotated the ${what})` : ""}`);
+  } else if (rotated.length > 0)
+    rt.out.note(`note: the bank rotated the ${what}; pass --state FILE to keep it`);
 }
+
+const CREDENTIAL_NAMES: Record<RotatedCredential, string> = {
+  registration_access_token: "registration access token",
+  client_secret: "client secret",
+};
 
 /**
  * After a get or update that failed on an unusable answer carrying a new registration access

@@ -83,6 +83,19 @@ export async function managedStateOf(
   };
 }
 
+/** The management credentials a bank may hand out anew on any call (RFC 7592 §2.1, §2.2). */
+const ROTATABLE = ["registration_access_token", "client_secret"] as const;
+export type RotatedCredential = (typeof ROTATABLE)[number];
+
+/**
+ * The credentials the bank replaced between two states (a GET or a PUT answer with a new
+ * registration access token or client secret): RFC 7592 §2.1 says the client MUST discard the old
+ * one at once, so whichever changed must be written back before anything else.
+ */
+export function rotatedCredentials(before: ManagedState, after: ManagedState): RotatedCredential[] {
+  return ROTATABLE.filter((k) => after.secrets[k] !== undefined && after.secrets[k] !== before.secrets[k]);
+}
+
 /**
  * The client_id hint a CLI create proposes (to a bank that honours one): stable for one software at
  * one bank kept in one state file, so a run that died after the bank committed is found next time.

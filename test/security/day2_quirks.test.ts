@@ -1,0 +1,116 @@
+// Day-2 quirks of broken (not hostile) banks, from the DCR digest, through the three faces with the
+// same bank answers: the CLI (register, get, update, get, delete with one state file) and both
+// Pulumi faces through the real engine (up, refresh, up, refresh, up, destroy). Each face must make
+// the same decision (kept, updated only on a change, deleted at the end) and lose nothing: every
+// step succeeds, no PUT is sent without a change, the bank holds no client afterwards, and no
+// secret is in plaintext state.
+import type { Stack } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt } from "../cli/helpers.js";
+import { type Face, faceStack, type PhaseResult, phases } from "./engine_phases.js";
+import { type Case, type CaseRun, caseSecrets, engineArgsFor, findSecret, runCase } from "./harness.js";
+import { type BankClient, type Exchange, Hostile, type Scenario } from "./hostile.js";
+import { type SecurityPki, securityPki } from "./pki.js";
+
+/** RFC 7592 §2.1: a read answer may carry a new client_secret; the client MUST use it from then on. */
+function rotateSecretOnRead(x: Exchange): void {
+  const c = x.authClient();
+  if (!c) return void x.json(401, { error: "invalid_token" });
+  c.secret = x.h.issue("client_secret", x.id, `sec-rotated-${x.c.n++}-${Date.now().toString(36)}-0123456789`);
+  x.json(200, { ...x.render(c), client_secret: c.secret, client_secret_expires_at: 0 });
+}
+
+const live = (c: BankClient[]) => c.filter((k) => !k.deleted).length;
+
+const SCENARIOS: { id: string; scenario: Scenario; auth?: Case["auth"]; client?: Record<string, unknown> }[] =
+  [
+    {
+      id: "d2-secret-on-get",
+      scenario: { mgmt: "obie", on: { read: rotateSecretOnRead } },
+      auth: "client_secret_basic",
+    },
+  ];
+
+describe("day-2 quirks through the CLI", () => {
+  let h: Hostile;
+  let pki: SecurityPki;
+  const runs = new Map<string, CaseRun>();
+  beforeAll(async () => {
+    ensureBuilt();
+    pki = await securityPki();
+    h = new Hostile(pki);
+    await h.start();
+    for (const s of SCENARIOS) {
+      const id = `${s.id}-cli`;
+      h.add(id, s.scenario);
+      const c: Case = {
+        id,
+        cls: "keep",
+        what: "",
+        proves: "",
+        scenario: s.scenario,
+        auth: s.auth,
+        client: s.client,
+        steps: [{ cmd: "register" }, { cmd: "get" }, { cmd: "update" }, { cmd: "get" }, { cmd: "delete" }],
+      };
+      runs.set(s.id, await runCase(h, pki, c));
+    }
+  }, 300_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+  it.each(SCENARIOS.map((s) => s.id))("%s: every step succeeds, the bank ends with nothing", (id) => {
+    const r = runs.get(id)!;
+    expect(
+      r.runs.map((x) => x.code),
+      r.runs.map((x) => x.stderr.slice(0, 800)).join("\n---\n"),
+    ).toEqual([0, 0, 0, 0, 0]);
+    expect(live(h.state(`${id}-cli`).clients)).toBe(0);
+  });
+});
+
+describe.each(["dyn", "nat"] as const)("day-2 quirks through the engine (%s)", (face: Face) => {
+  let h: Hostile;
+  let pki: SecurityPki;
+  const res = new Map<string, { results: PhaseResult[]; states: string[]; puts: number[] }>();
+  const stacks: Stack[] = [];
+  beforeAll(async () => {
+    ensureBuilt();
+    pki = await securityPki();
+    h = new Hostile(pki);
+    await h.start();
+    for (const s of SCENARIOS) {
+      const id = `${s.id}-${face}`;
+      h.add(id, s.scenario);
+      const f = await faceStack(face, `ob-dcr-day2-${s.id}-${face}`, "day2");
+      stacks.push(f.stack);
+      f.declared.set("reg", engineArgsFor(h, pki, { id, auth: s.auth, client: s.client } as Case, id));
+      const ph = phases(f.stateText);
+      const puts: number[] = [];
+      const count = () => h.forCase(id).filter((q) => q.method === "PUT").length;
+      await ph.run("up", (o) => f.stack.up({ onOutput: o }));
+      await ph.run("refresh", (o) => f.stack.refresh({ onOutput: o }));
+      await ph.run("up (no change)", (o) => f.stack.up({ onOutput: o }));
+      puts.push(count());
+      await ph.run("refresh again", (o) => f.stack.refresh({ onOutput: o }));
+      await ph.run("up (no change again)", (o) => f.stack.up({ onOutput: o }));
+      puts.push(count());
+      await ph.run("destroy", (o) => f.stack.destroy({ onOutput: o }));
+      res.set(s.id, { results: ph.results, states: ph.states, puts });
+    }
+  }, 900_000);
+  afterAll(async () => {
+    for (const s of stacks) await s.workspace.removeStack("day2", { force: true }).catch(() => undefined);
+    await h?.close();
+  });
+  it.each(SCENARIOS.map((s) => s.id))(
+    "%s: every phase succeeds, no PUT without a change, destroy deletes",
+    (id) => {
+      const r = res.get(id)!;
+      for (const p of r.results) expect(p, p.output.slice(-3000)).toMatchObject({ ok: true });
+      expect(r.puts).toEqual([0, 0]);
+      expect(live(h.state(`${id}-${face}`).clients)).toBe(0);
+      expect(findSecret(r.states.join("\n"), caseSecrets(h, pki, `${id}-${face}`)) ?? "").toBe("");
+    },
+  );
+});
