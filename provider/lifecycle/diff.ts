@@ -6,7 +6,7 @@
 import type { RotationPlan } from "../core/policy/rotation.js";
 import { IDENTITY_PATHS } from "./fields.js";
 import { recordedMaterial, rotationBetween } from "./material.js";
-import { appliedOf, managedMetadata } from "./outputs.js";
+import { appliedOf, sameManagedMetadata } from "./outputs.js";
 import { at, INPUT_KEYS, migrated, type Props, same } from "./props.js";
 
 /** The bank's capabilities a diff needs, resolved in `check` from the bank profile. */
@@ -29,7 +29,7 @@ export function drifted(olds: Props): boolean {
   const reg = olds.registeredMetadata as Record<string, unknown> | undefined;
   const applied = appliedOf(olds);
   if (!reg || !applied) return false;
-  return !same(managedMetadata(reg), managedMetadata(applied));
+  return !sameManagedMetadata(reg, applied);
 }
 
 /** Reasons besides the material for a PUT: declared metadata, a new inline SSA, drift, a trigger. */

@@ -1,11 +1,12 @@
 /** The outputs a registration outcome makes, and the management state the verbs need back. */
+import { sameRegisteredValue } from "../core/parse/registration_response.js";
 import type { RegistrationStateInput } from "../core/schemas/params.js";
 import { untrustedText } from "../core/untrusted.js";
 import { MANAGED_METADATA } from "./fields.js";
 import type { RegistrationInputs } from "./inputs.js";
 import type { MaterialOutputs } from "./material.js";
 import type { RegistrationOutcome } from "./outcome.js";
-import { type Props, same, withoutUndefined } from "./props.js";
+import { type Props, withoutUndefined } from "./props.js";
 
 export interface Substitution {
   field: string;
@@ -58,10 +59,7 @@ export function computed(
     Object.fromEntries(Object.entries(r.metadata).filter(([k]) => !ABOVE.includes(k))),
   );
   // State is rewritten after every step of an `up`: the baseline is kept only when it differs.
-  const baseline =
-    applied && !same(managedMetadata(applied), managedMetadata(metadata))
-      ? managedMetadata(applied)
-      : undefined;
+  const baseline = applied && !sameManagedMetadata(applied, metadata) ? managedMetadata(applied) : undefined;
   return withoutUndefined({
     softwareJwksEndpoint: r.software_jwks_endpoint,
     clientId: r.client_id,
@@ -95,6 +93,17 @@ function cleaned<T>(v: T): T {
       Object.entries(v).map(([k, x]) => [untrustedText(k, Number.POSITIVE_INFINITY), cleaned(x)]),
     ) as T;
   return v;
+}
+
+/**
+ * Two views of the managed members say the same (a bank that sorts scopes or redirect URIs on GET
+ * has not changed them): the same members, each equal in meaning (`sameRegisteredValue`).
+ */
+export function sameManagedMetadata(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const x = managedMetadata(a);
+  const y = managedMetadata(b);
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  return [...keys].every((k) => k in x && k in y && sameRegisteredValue(k, x[k], y[k]));
 }
 
 /** The members of a bank's view that a PUT corrects when they drift. */

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { forgetSecrets, rememberSecret } from "../../provider/core/untrusted.js";
 import type { RegistrationOutcome } from "../../provider/lifecycle/outcome.js";
-import { computed } from "../../provider/lifecycle/outputs.js";
+import { computed, sameManagedMetadata } from "../../provider/lifecycle/outputs.js";
 
 describe("computed: registeredMetadata", () => {
   it("redacts echoed credentials and JWSs, escapes controls, keeps the rest as the bank said it", () => {
@@ -32,5 +32,32 @@ describe("computed: registeredMetadata", () => {
     expect(m.redirect_uris).toEqual(["https://tpp.example.com/callback"]);
     expect(m.client_name).toBe("ok\\u001b[31mRED\\u000a::error::meta");
     forgetSecrets();
+  });
+});
+
+describe("drift: the bank's order is no change", () => {
+  const applied = {
+    scope: "openid accounts payments",
+    redirect_uris: ["https://tpp.example.com/callback", "https://tpp.example.com/b"],
+    grant_types: ["client_credentials", "authorization_code"],
+  };
+  it("scopes and lists in another order are the same registration", () => {
+    const sorted = {
+      scope: ["accounts", "openid", "payments"],
+      redirect_uris: ["https://tpp.example.com/b", "https://tpp.example.com/callback"],
+      grant_types: ["authorization_code", "client_credentials"],
+      ext_other: 1,
+    };
+    expect(sameManagedMetadata(applied, sorted)).toBe(true);
+  });
+  it.each([
+    ["a scope dropped", { ...applied, scope: "openid accounts" }],
+    [
+      "a redirect URI replaced",
+      { ...applied, redirect_uris: ["https://tpp.example.com/callback", "https://x"] },
+    ],
+    ["a member gone", { scope: applied.scope, redirect_uris: applied.redirect_uris }],
+  ])("%s is drift", (_what, now) => {
+    expect(sameManagedMetadata(applied, now)).toBe(false);
   });
 });

@@ -20,6 +20,20 @@ function rotateSecretOnRead(x: Exchange): void {
   x.json(200, { ...x.render(c), client_secret: c.secret, client_secret_expires_at: 0 });
 }
 
+/** A bank that renders the registration in its own order on GET (scope and redirect URIs sorted). */
+function normalisedRead(x: Exchange): void {
+  const c = x.authClient();
+  if (!c) return void x.json(401, { error: "invalid_token" });
+  const r = x.render(c);
+  const scope = String(r.scope ?? "")
+    .split(" ")
+    .filter(Boolean)
+    .sort()
+    .join(" ");
+  const uris = [...((r.redirect_uris as string[]) ?? [])].sort();
+  x.json(200, { ...r, scope, redirect_uris: uris });
+}
+
 const live = (c: BankClient[]) => c.filter((k) => !k.deleted).length;
 
 const SCENARIOS: { id: string; scenario: Scenario; auth?: Case["auth"]; client?: Record<string, unknown> }[] =
@@ -28,6 +42,21 @@ const SCENARIOS: { id: string; scenario: Scenario; auth?: Case["auth"]; client?:
       id: "d2-secret-on-get",
       scenario: { mgmt: "obie", on: { read: rotateSecretOnRead } },
       auth: "client_secret_basic",
+    },
+    {
+      id: "d2-normalised-get",
+      scenario: {
+        mgmt: "rat",
+        on: { read: normalisedRead },
+        ssaClaims: (c) => ({
+          ...c,
+          software_redirect_uris: [...(c.software_redirect_uris as string[]), "https://tpp.example.com/b"],
+        }),
+      },
+      client: {
+        scope: "openid accounts payments",
+        redirect_uris: ["https://tpp.example.com/callback", "https://tpp.example.com/b"],
+      },
     },
   ];
 

@@ -51,7 +51,12 @@ export function normalizeScope(v: unknown): string | undefined {
   return undefined;
 }
 
-function sameValue(field: string, a: unknown, b: unknown): boolean {
+/**
+ * One registered member, equal in meaning: a scope as a set of scope tokens (string or array), any
+ * other list as a set (redirect URIs, grant types: banks return them in their own order), else by
+ * value. A substitution and drift at the bank are both judged by it.
+ */
+export function sameRegisteredValue(field: string, a: unknown, b: unknown): boolean {
   if (field === "scope") {
     const x = new Set((normalizeScope(a) ?? "").split(" ").filter(Boolean));
     const y = new Set((normalizeScope(b) ?? "").split(" ").filter(Boolean));
@@ -138,7 +143,8 @@ export function parseRegistrationResponse(
       field in metadata ? field : aliases[field] && aliases[field] in metadata ? aliases[field] : field;
     if (!(key in metadata)) continue; // ignored or not echoed: nothing to report
     const got = metadata[key];
-    if (!sameValue(field, want, got)) substitutions.push({ field, requested: want, registered: got });
+    if (!sameRegisteredValue(field, want, got))
+      substitutions.push({ field, requested: want, registered: got });
   }
 
   return {
