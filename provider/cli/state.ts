@@ -15,6 +15,7 @@ import {
 } from "../core/errors.js";
 import { rememberSecret } from "../core/untrusted.js";
 import { ManagedState, type RotatedCredential, rotatedCredentials } from "../lifecycle/managed.js";
+import { tokenUnconfirmedAfter } from "../lifecycle/outcome.js";
 import type { RegistrationOutcome } from "../lifecycle/registration.js";
 import { ENV } from "./config.js";
 import { writePrivateFile } from "./private_file.js";
@@ -108,6 +109,7 @@ export async function resolveState(
     ...(sameClient && fromFile?.software_jwks_endpoint
       ? { software_jwks_endpoint: fromFile.software_jwks_endpoint }
       : {}),
+    ...(sameClient && fromFile?.token_unconfirmed ? { token_unconfirmed: true } : {}),
     secrets: {
       ...(rat && (sameClient || env[ENV.registration_access_token])
         ? { registration_access_token: rat }
@@ -242,7 +244,8 @@ export async function keepRotated(
 ): Promise<void> {
   // A client secret counts as a token does: a GET may hand out a new one and retire the old one.
   const rotated = rotatedCredentials(before, r.state).map((k) => CREDENTIAL_NAMES[k]);
-  if (rotated.length === 0 && !o.always) return;
+  // A token a lost answer left in doubt has just worked: the file says so again.
+  if (rotated.length === 0 && !o.always && !before.token_unconfirmed) return;
   const what = rotated.join(" and ");
   if (file) {
     await writeStateFile(file, r.outcome, r.state);
@@ -256,6 +259,33 @@ const CREDENTIAL_NAMES: Record<RotatedCredential, string> = {
   registration_access_token: "registration access token",
   client_secret: "client secret",
 };
+
+/**
+ * After an update whose answer was lost at a bank that manages the client with a registration
+ * access token: the bank may have rotated the token in that answer (RFC 7592 §2.2). The state file
+ * records it, so that a later 401 is `OBDCR_GONE_UNCONFIRMED`, never "gone" (the client may live on).
+ */
+export function keepTokenUnconfirmed(
+  rt: { out: { note(s: string): void } },
+  doc: Record<string, unknown>,
+  file: string | undefined,
+  before: ManagedState,
+) {
+  return async (e: unknown): Promise<never> => {
+    if (
+      file &&
+      !before.token_unconfirmed &&
+      tokenUnconfirmedAfter(e, before.secrets.registration_access_token)
+    ) {
+      await writeState(file, { ...before, token_unconfirmed: true });
+      doc.state_file = file;
+      rt.out.note(
+        `state: updated ${file}: the update's answer was lost, so the bank may have handed out a new registration access token in it; until a call succeeds with the stored one, a 401 is not taken for a deletion`,
+      );
+    }
+    throw e;
+  };
+}
 
 /**
  * After a get or update that failed on an unusable answer carrying a new registration access

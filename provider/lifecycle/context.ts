@@ -56,6 +56,12 @@ export class PartiallyUpdated extends Error {
     readonly client_id: string,
     readonly outputs: Props,
     readonly error: unknown,
+    /**
+     * `token_kept`: an unusable answer carried a new registration access token, now in `outputs`;
+     * `token_unconfirmed`: the answer was lost, so the stored token may be superseded (`outputs`
+     * say so, and a later 401 is not taken for a deletion).
+     */
+    readonly why: "token_kept" | "token_unconfirmed" = "token_kept",
   ) {
     super(error instanceof Error ? error.message : String(error));
   }
@@ -76,10 +82,18 @@ export const jwksUriOf = (props: Props) =>
  * What recorded props say that explains a bank's refusal of a management call: where the directory
  * publishes our keys, and the assertion alg the bank registered (else the last key's).
  */
-export function recordedOf(props: Props): { software_jwks_endpoint?: string; registered_auth_alg?: string } {
+export function recordedOf(props: Props): {
+  software_jwks_endpoint?: string;
+  registered_auth_alg?: string;
+  token_unconfirmed?: boolean;
+} {
   const registered = (props.registeredMetadata as Props | undefined)?.token_endpoint_auth_signing_alg;
   const last = (props.signingKeyIdentity as Props | undefined)?.alg;
   const alg = typeof registered === "string" ? registered : typeof last === "string" ? last : undefined;
   const jwks = jwksUriOf(props);
-  return { ...(jwks ? { software_jwks_endpoint: jwks } : {}), ...(alg ? { registered_auth_alg: alg } : {}) };
+  return {
+    ...(jwks ? { software_jwks_endpoint: jwks } : {}),
+    ...(alg ? { registered_auth_alg: alg } : {}),
+    ...(props.tokenUnconfirmed === true ? { token_unconfirmed: true } : {}),
+  };
 }

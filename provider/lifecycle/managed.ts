@@ -34,6 +34,8 @@ export const ManagedState = RegistrationState.extend({
   software_jwks_endpoint: z.string().optional(),
   /** The assertion alg the bank registered (its answer): a rotation to another alg is told apart. */
   token_endpoint_auth_signing_alg: z.string().optional(),
+  /** An update's answer was lost: the stored registration access token may be superseded (`tokenUnconfirmedAfter`). */
+  token_unconfirmed: z.boolean().optional(),
 });
 export type ManagedState = z.infer<typeof ManagedState>;
 
@@ -48,6 +50,7 @@ const core = (s: ManagedState): RegistrationState => ({
 const managementOptionsOf = (s: ManagedState): ManagementOptions => ({
   software_jwks_endpoint: s.software_jwks_endpoint,
   registered_auth_alg: s.token_endpoint_auth_signing_alg ?? s.signing_key_identity?.alg,
+  token_unconfirmed: s.token_unconfirmed,
 });
 
 /** JWS algorithm names (RFC 7518 §3.1, RFC 8037, RFC 8812): what a bank may say it registered. */

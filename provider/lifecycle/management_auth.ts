@@ -127,6 +127,7 @@ export async function withManagementAuth<T>(
   state: RegistrationState,
   ctx: ObDcrContext,
   call: (token: string) => Promise<T>,
+  opts: Pick<ManagementOptions, "token_unconfirmed"> = {},
 ): Promise<T> {
   if (managementStyle(p, state) === "rfc7592") {
     const rat = state.secrets.registration_access_token;
@@ -138,7 +139,16 @@ export async function withManagementAuth<T>(
     try {
       return await call(rat);
     } catch (e) {
-      if (p.bank_profile.management.rat_may_rotate && e instanceof RegistrationGoneError && e.status === 401)
+      if (!(e instanceof RegistrationGoneError) || e.status !== 401) throw e;
+      if (opts.token_unconfirmed)
+        throw new GoneUnconfirmedError(
+          state.client_id,
+          "the bank refused the registration access token (HTTP 401): it deleted the client, or it " +
+            "applied an earlier update whose answer was lost and handed out a new token in that answer " +
+            "(RFC 7592 §2.2); ask the bank for the client's current registration access token and adopt it",
+          { cause: e },
+        );
+      if (p.bank_profile.management.rat_may_rotate)
         throw new GoneUnconfirmedError(
           state.client_id,
           "the bank refused the registration access token (HTTP 401): it deleted the client, or it " +

@@ -23,6 +23,7 @@ import type { BankCapabilities } from "./diff.js";
 import { putReasons } from "./diff.js";
 import { type RegistrationInputs, toCoreParams } from "./inputs.js";
 import { materialOutputs, recordedMaterial, rotationBetween } from "./material.js";
+import { tokenUnconfirmedAfter } from "./outcome.js";
 import { adoptedState, appliedOf, computed, type Substitution, stateOf, withOutcome } from "./outputs.js";
 import { bookkeeping, declared, INPUT_KEYS, migrated, type Props, withoutUndefined } from "./props.js";
 import {
@@ -167,8 +168,10 @@ export async function read(lc: Lifecycle, id: string, recorded_props: Props): Pr
     throw e;
   }
   const outs = computed(r, appliedOf(props));
-  // State from before identities were recorded: record the material in use now.
-  return { kind: "read", props: withOutcome({ ...props, ...(recorded ? {} : material) }, outs), notes };
+  // The stored token worked: no longer in doubt. State from before identities were recorded:
+  // record the material in use now.
+  const { tokenUnconfirmed: _confirmed, ...rest } = props;
+  return { kind: "read", props: withOutcome({ ...rest, ...(recorded ? {} : material) }, outs), notes };
 }
 
 /**
@@ -188,7 +191,10 @@ export async function update(
   const inputs = declared(news);
   const plan = rotationBetween(olds, news);
   const reasons = [...putReasons(olds, news), ...(plan?.put_fields.map((f) => `new ${f}`) ?? [])];
-  const kept: Props = Object.fromEntries(Object.entries(olds).filter(([k]) => !INPUT_KEYS.includes(k)));
+  // A token that a lost answer left in doubt is confirmed again by a PUT it authorises.
+  const kept: Props = Object.fromEntries(
+    Object.entries(olds).filter(([k]) => !INPUT_KEYS.includes(k) && k !== "tokenUnconfirmed"),
+  );
   const { params, material } = await load(lc, inputs);
   const jwksUri = jwksUriOf(olds);
   if (plan?.verify_signing_key)
@@ -209,6 +215,8 @@ export async function update(
     const rat = salvaged?.client_id === id ? salvaged.registration_access_token : undefined;
     if (rat && rat !== olds.registrationAccessToken)
       throw new PartiallyUpdated(id, { ...olds, registrationAccessToken: rat }, e);
+    if (tokenUnconfirmedAfter(e, olds.registrationAccessToken as string | undefined))
+      throw new PartiallyUpdated(id, { ...olds, tokenUnconfirmed: true }, e, "token_unconfirmed");
     throw e;
   }
   if (r.client_id !== id)

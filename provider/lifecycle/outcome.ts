@@ -5,7 +5,7 @@ import {
   type ResponseDeviation,
   responseDeviations,
 } from "../core/bank_profiles/response.js";
-import { UnexpectedResponseError } from "../core/errors.js";
+import { OutcomeUnknownError, UnexpectedResponseError } from "../core/errors.js";
 import type { RegistrationResult } from "../core/parse/registration_response.js";
 import { managementUri } from "../core/policy/plan.js";
 import type { RegistrationState } from "../core/schemas/params.js";
@@ -56,6 +56,13 @@ export interface ManagementOptions {
    * rotation that changes the alg runs into.
    */
   registered_auth_alg?: string | undefined;
+  /**
+   * An earlier update's answer was lost (`OBDCR_OUTCOME_UNKNOWN`) at a bank managed with a
+   * registration access token: the bank may have applied it and handed out a new token in the
+   * answer we never read (RFC 7592 §2.2), so a 401 for the stored token no longer means "deleted".
+   * Recorded in state until a call succeeds with the stored token.
+   */
+  token_unconfirmed?: boolean | undefined;
 }
 
 export interface CreateOptions {
@@ -65,6 +72,15 @@ export interface CreateOptions {
    * when the process died (the Pulumi resource derives one from its stack, name and identity).
    */
   client_id_hint?: string | undefined;
+}
+
+/**
+ * After a failed update: may the bank have superseded the stored registration access token? Yes
+ * when the PUT's answer was lost (`OBDCR_OUTCOME_UNKNOWN`) and the client is managed with one: the
+ * bank may have applied the PUT and rotated the token in that answer (RFC 7592 §2.2).
+ */
+export function tokenUnconfirmedAfter(e: unknown, registration_access_token: string | undefined): boolean {
+  return registration_access_token !== undefined && e instanceof OutcomeUnknownError;
 }
 
 export function deviations(p: Prepared, res: HttpResponse, created: boolean): ResponseDeviation[] {

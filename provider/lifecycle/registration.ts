@@ -213,13 +213,18 @@ export async function readRegistration(
   opts: ManagementOptions = {},
 ): Promise<RegistrationOutcome> {
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "read");
-  const r = await withManagementAuth(p, state, ctx, async (t) =>
-    processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
-      bank_jwks: p.bank_jwks,
-      signed: signedAnswerExpectation(p, state.client_id),
-      gone_statuses: p.gone_statuses,
-      client_id: state.client_id,
-    }),
+  const r = await withManagementAuth(
+    p,
+    state,
+    ctx,
+    async (t) =>
+      processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
+        bank_jwks: p.bank_jwks,
+        signed: signedAnswerExpectation(p, state.client_id),
+        gone_statuses: p.gone_statuses,
+        client_id: state.client_id,
+      }),
+    opts,
   ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   return keepSecrets(p, state, r);
 }
@@ -248,27 +253,32 @@ export async function updateRegistration(
 ): Promise<RegistrationOutcome> {
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "update");
   const { body, content_type, requested } = await buildBody(p, ctx, state.client_id);
-  const r = await withManagementAuth(p, state, ctx, async (t) =>
-    processUpdateRegistrationResponse(
-      await updateRegistrationRequest(
-        ctx,
-        uri,
-        t,
-        body,
-        content_type,
-        p.tls,
-        acceptOf(p),
-        async () => (await buildBody(p, ctx, state.client_id)).body,
+  const r = await withManagementAuth(
+    p,
+    state,
+    ctx,
+    async (t) =>
+      processUpdateRegistrationResponse(
+        await updateRegistrationRequest(
+          ctx,
+          uri,
+          t,
+          body,
+          content_type,
+          p.tls,
+          acceptOf(p),
+          async () => (await buildBody(p, ctx, state.client_id)).body,
+        ),
+        {
+          requested,
+          bank_jwks: p.bank_jwks,
+          signed: signedAnswerExpectation(p, state.client_id),
+          gone_statuses: p.gone_statuses,
+          not_supported: portalRemedy("update", state.client_id),
+          client_id: state.client_id,
+        },
       ),
-      {
-        requested,
-        bank_jwks: p.bank_jwks,
-        signed: signedAnswerExpectation(p, state.client_id),
-        gone_statuses: p.gone_statuses,
-        not_supported: portalRemedy("update", state.client_id),
-        client_id: state.client_id,
-      },
-    ),
+    opts,
   )
     .catch((e) => {
       throw explainRejection(p, e, "registration update (PUT)");
@@ -299,12 +309,17 @@ export async function deleteRegistration(
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete");
   let result: "deleted" | "accepted";
   try {
-    result = await withManagementAuth(p, state, ctx, async (t) =>
-      processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
-        gone_statuses: p.gone_statuses,
-        not_supported: portalRemedy("delete", state.client_id),
-        client_id: state.client_id,
-      }),
+    result = await withManagementAuth(
+      p,
+      state,
+      ctx,
+      async (t) =>
+        processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
+          gone_statuses: p.gone_statuses,
+          not_supported: portalRemedy("delete", state.client_id),
+          client_id: state.client_id,
+        }),
+      opts,
     ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   } catch (e) {
     if (e instanceof RegistrationGoneError) return "gone";

@@ -186,7 +186,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
     const r = await lifecycle.update(lc(), id, o, n, capabilitiesOf(n)).catch((e) => {
       if (e instanceof lifecycle.PartiallyUpdated) {
         // The engine keeps a failed update's outputs as given (the new token, sealed) and fails the step.
-        const msg = partialUpdateMessage(id, worded(e.error, "update"));
+        const msg = partialUpdateMessage(id, worded(e.error, "update"), e.why);
         throw new PartialCreateError(msg, id, sealed(outputsOf(e.outputs), paths), [msg]);
       }
       return Promise.reject(worded(e, "update"));

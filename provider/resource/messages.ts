@@ -240,8 +240,19 @@ export function worded(e: unknown, op: "refresh" | "update" | "destroy" | "creat
 
 /** The message of a create that the bank committed but that could not be completed (kept in state). */
 /** An update whose answer was unusable but carried a new registration access token (kept). */
-export function partialUpdateMessage(client_id: string, cause: unknown): string {
+export function partialUpdateMessage(
+  client_id: string,
+  cause: unknown,
+  why: "token_kept" | "token_unconfirmed" = "token_kept",
+): string {
   const text = cause instanceof ObDcrError ? cause.message : String(cause);
+  if (why === "token_unconfirmed")
+    return printable(
+      `registration ${client_id}: the answer to the update was lost, so the bank may have applied it and ` +
+        "handed out a new registration access token in that answer (RFC 7592 §2.2); the registration stays in " +
+        "state, and until a call succeeds with the stored token a refusal of it (HTTP 401) is not taken for a " +
+        `deletion; the update is not recorded as applied (run \`pulumi up\` again): ${text}`,
+    );
   return printable(
     `registration ${client_id}: the bank's answer to the update could not be used, but it carried a new ` +
       "registration access token, which replaces the old one in state; the update is not recorded as applied " +

@@ -135,7 +135,7 @@ export const registrationProvider = {
       // As a create with salvaged credentials: a failed update's outputs would be stored as given,
       // the token in plaintext (a dynamic provider cannot mark them secret). Kept as an update of
       // the token alone instead (additionalSecretOutputs seal it), the change said to be pending.
-      log(`warning: ${partialUpdateMessage(id, worded(e.error, "update"))}`);
+      log(`warning: ${partialUpdateMessage(id, worded(e.error, "update"), e.why)}`);
       return { outs: e.outputs };
     }
     say(r.notes);

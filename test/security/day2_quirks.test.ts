@@ -7,9 +7,18 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../cli/helpers.js";
+import { rotateRat } from "./cases.js";
 import { type Face, faceStack, type PhaseResult, phases } from "./engine_phases.js";
-import { type Case, type CaseRun, caseSecrets, engineArgsFor, findSecret, runCase } from "./harness.js";
-import { type BankClient, type Exchange, Hostile, type Scenario } from "./hostile.js";
+import {
+  type Case,
+  type CaseRun,
+  caseSecrets,
+  engineArgsFor,
+  findSecret,
+  jsonCode,
+  runCase,
+} from "./harness.js";
+import { type BankClient, type Exchange, Hostile, jwtClaims, type Scenario } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
 
 /** RFC 7592 §2.1: a read answer may carry a new client_secret; the client MUST use it from then on. */
@@ -140,6 +149,103 @@ describe.each(["dyn", "nat"] as const)("day-2 quirks through the engine (%s)", (
       expect(r.puts).toEqual([0, 0]);
       expect(live(h.state(`${id}-${face}`).clients)).toBe(0);
       expect(findSecret(r.states.join("\n"), caseSecrets(h, pki, `${id}-${face}`)) ?? "").toBe("");
+    },
+  );
+});
+
+/**
+ * A bank that rotates the registration access token on PUT (RFC 7592 §2.2) and whose answer to one
+ * PUT is lost (it applied it, then the answer never came). The stored token is dead from then on:
+ * a 401 for it is no proof of a deletion, so no face may drop the registration (and register a
+ * second one) on it: `OBDCR_GONE_UNCONFIRMED` until the operator confirms or adopts.
+ */
+const lostPut: Scenario = {
+  mgmt: "rat",
+  on: {
+    update: (x) => {
+      const c = x.authClient();
+      if (!c) return void x.json(401, { error: "invalid_token" });
+      const claims = jwtClaims(x.text);
+      for (const k of ["scope", "redirect_uris"]) if (claims[k] !== undefined) c.metadata[k] = claims[k];
+      rotateRat(x, c);
+      // The answer (with the new token) is lost: nothing is sent, the client gives up.
+    },
+  },
+};
+
+describe("an update whose answer is lost at a bank that rotates the token on PUT", () => {
+  let h: Hostile;
+  let pki: SecurityPki;
+  let cli: CaseRun;
+  const engine = new Map<Face, { results: PhaseResult[]; states: string[] }>();
+  const stacks: Stack[] = [];
+  beforeAll(async () => {
+    ensureBuilt();
+    pki = await securityPki();
+    h = new Hostile(pki);
+    await h.start();
+    h.add("d2-lost-put-cli", lostPut);
+    cli = await runCase(h, pki, {
+      id: "d2-lost-put-cli",
+      cls: "keep",
+      what: "",
+      proves: "",
+      scenario: lostPut,
+      steps: [{ cmd: "register" }, { cmd: "update" }, { cmd: "get" }, { cmd: "delete" }],
+    });
+    for (const face of ["dyn", "nat"] as const) {
+      const id = `d2-lost-put-${face}`;
+      h.add(id, lostPut);
+      const f = await faceStack(face, `ob-dcr-day2-lost-put-${face}`, "day2");
+      stacks.push(f.stack);
+      const args = engineArgsFor(h, pki, { id } as Case, id);
+      f.declared.set("reg", args);
+      const ph = phases(f.stateText);
+      await ph.run("up", (o) => f.stack.up({ onOutput: o }));
+      (args.client as Record<string, unknown>).scope = "openid accounts payments";
+      await ph.run("up (the PUT's answer is lost)", (o) => f.stack.up({ onOutput: o }));
+      await ph.run("refresh", (o) => f.stack.refresh({ onOutput: o }));
+      await ph.run("up again", (o) => f.stack.up({ onOutput: o }));
+      await ph.run("destroy", (o) => f.stack.destroy({ onOutput: o }));
+      engine.set(face, { results: ph.results, states: ph.states });
+    }
+  }, 900_000);
+  afterAll(async () => {
+    for (const s of stacks) await s.workspace.removeStack("day2", { force: true }).catch(() => undefined);
+    await h?.close();
+  });
+
+  it("CLI: get and delete say GONE_UNCONFIRMED (not gone), the state file still names the live client", () => {
+    expect(cli.runs.map((r) => r.code)).toEqual([0, 5, 4, 4]);
+    expect(cli.runs.slice(2).map((r) => jsonCode(r))).toEqual([
+      "OBDCR_GONE_UNCONFIRMED",
+      "OBDCR_GONE_UNCONFIRMED",
+    ]);
+    const [c, ...more] = h.state("d2-lost-put-cli").clients;
+    expect(more).toEqual([]);
+    expect(c?.deleted).toBe(false);
+    expect(JSON.parse(cli.states[0]?.text ?? "{}")).toMatchObject({
+      client_id: c?.client_id,
+      token_unconfirmed: true,
+    });
+  });
+
+  it.each(["dyn", "nat"] as const)(
+    "%s: the registration is never dropped, no second one is registered, refresh and destroy say GONE_UNCONFIRMED",
+    (face) => {
+      const { results, states } = engine.get(face)!;
+      const id = `d2-lost-put-${face}`;
+      const [c, ...more] = h.state(id).clients;
+      expect(more, "a second registration").toEqual([]);
+      expect(c?.deleted).toBe(false);
+      expect(results[0]).toMatchObject({ ok: true });
+      expect(results[1]!.output).toMatch(/the answer to the update was lost/);
+      for (const i of [2, 3, 4]) {
+        expect(results[i], results[i]!.output.slice(-2000)).toMatchObject({ ok: false });
+        expect(results[i]!.output).toMatch(/OBDCR_GONE_UNCONFIRMED/);
+      }
+      for (const s of states) expect(s).toContain(String(c?.client_id));
+      expect(findSecret(states.join("\n"), caseSecrets(h, pki, id)) ?? "").toBe("");
     },
   );
 });

@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import { explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
-import { keepRotated, keepSalvagedToken } from "../state.js";
+import { keepRotated, keepSalvagedToken, keepTokenUnconfirmed } from "../state.js";
 import { printOutcome } from "../steps.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS } as const;
@@ -24,6 +24,7 @@ export const command = defineCommand({
       const r = await rt.out
         .step("registration update", () => lifecycle.update(params, state, rt.ctx))
         .catch(keepSalvagedToken(rt, doc, file, state))
+        .catch(keepTokenUnconfirmed(rt, doc, file, state))
         .catch(explainGoneUnconfirmed("update"));
       // The state records what was sent (the signing key identity) and a rotated token, first.
       await keepRotated(rt, doc, file, state, r, { always: true });
