@@ -231,8 +231,10 @@ export function stateFile(rt: { io: { cwd: string } }, state: string | undefined
 
 /**
  * After get or update: write the new state (a rotated registration access token or client secret,
- * the signing key identity sent) to the state file, the one way both commands do it; without a file, say what
- * would be lost.
+ * the signing key identity sent) to the state file, the one way both commands do it. Without
+ * --state, a credential the bank rotated goes to the default file, as `register` keeps what it is
+ * issued (`fallback`): the bank has retired the one the caller passed, and the new one is printed
+ * redacted, so a note alone would lose the client.
  */
 export async function keepRotated(
   rt: { out: { line(s: string): void; note(s: string): void } },
@@ -240,7 +242,7 @@ export async function keepRotated(
   file: string | undefined,
   before: ManagedState,
   r: { outcome: RegistrationOutcome; state: ManagedState },
-  o: { always?: boolean } = {},
+  o: { always?: boolean; fallback?: () => string } = {},
 ): Promise<void> {
   // A client secret counts as a token does: a GET may hand out a new one and retire the old one.
   const rotated = rotatedCredentials(before, r.state).map((k) => CREDENTIAL_NAMES[k]);
@@ -251,6 +253,13 @@ export async function keepRotated(
     await writeStateFile(file, r.outcome, r.state);
     doc.state_file = file;
     rt.out.line(`state: updated ${file}${rotated.length > 0 ? ` (the bank rotated the ${what})` : ""}`);
+  } else if (rotated.length > 0 && o.fallback) {
+    const kept = o.fallback();
+    await writeStateFile(kept, r.outcome, r.state);
+    doc.state_file = kept;
+    rt.out.note(
+      `state: the bank rotated the ${what}; no --state was given, so client ${r.state.client_id} is kept in ${kept} (mode 0600): use --state ${kept} from now on`,
+    );
   } else if (rotated.length > 0)
     rt.out.note(`note: the bank rotated the ${what}; pass --state FILE to keep it`);
 }
@@ -297,15 +306,25 @@ export function keepSalvagedToken(
   doc: Record<string, unknown>,
   file: string | undefined,
   before: ManagedState,
+  fallback?: () => string,
 ) {
   return async (e: unknown): Promise<never> => {
     const rat = e instanceof UnexpectedResponseError ? e.salvaged?.registration_access_token : undefined;
     const forUs = e instanceof UnexpectedResponseError && e.salvaged?.client_id === before.client_id;
     if (rat && forUs && rat !== before.secrets.registration_access_token) {
-      if (file) {
-        await writeState(file, { ...before, secrets: { ...before.secrets, registration_access_token: rat } });
-        doc.state_file = file;
-        rt.out.note(`state: updated ${file} with the bank's new registration access token`);
+      // Without --state, the default file (as keepRotated): the token the caller passed is retired.
+      const target = file ?? fallback?.();
+      if (target) {
+        await writeState(target, {
+          ...before,
+          secrets: { ...before.secrets, registration_access_token: rat },
+        });
+        doc.state_file = target;
+        rt.out.note(
+          file
+            ? `state: updated ${file} with the bank's new registration access token`
+            : `state: the bank handed out a new registration access token; no --state was given, so client ${before.client_id} is kept in ${target} (mode 0600): use --state ${target} from now on`,
+        );
       } else
         rt.out.note(
           "note: the bank handed out a new registration access token; pass --state FILE to keep it",

@@ -4,6 +4,9 @@
 // the same decision (kept, updated only on a change, deleted at the end) and lose nothing: every
 // step succeeds, no PUT is sent without a change, the bank holds no client afterwards, and no
 // secret is in plaintext state.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../cli/helpers.js";
@@ -13,10 +16,12 @@ import {
   type Case,
   type CaseRun,
   caseSecrets,
+  cliConfigFor,
   engineArgsFor,
   findSecret,
   jsonCode,
   runCase,
+  runCli,
 } from "./harness.js";
 import { type BankClient, type Exchange, Hostile, jwtClaims, type Scenario } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
@@ -248,4 +253,65 @@ describe("an update whose answer is lost at a bank that rotates the token on PUT
       expect(findSecret(states.join("\n"), caseSecrets(h, pki, id)) ?? "").toBe("");
     },
   );
+});
+
+/**
+ * `ob-dcr get --client-id` (the token from OBDCR_REGISTRATION_ACCESS_TOKEN, no --state) at a bank
+ * that rotates the registration access token on every GET: the bank retires the token passed in,
+ * and the new one is printed redacted; it must be kept somewhere (the default state file, as
+ * `register` keeps what it is issued), or the client can never be managed again.
+ */
+describe("ob-dcr get without --state at a bank that rotates the token on every GET", () => {
+  let h: Hostile;
+  let pki: SecurityPki;
+  const id = "d2-get-no-state";
+  const dir = mkdtempSync(path.join(os.tmpdir(), "obdcr-d2-nostate-"));
+  const runs: Awaited<ReturnType<typeof runCli>>[] = [];
+  let kept: string[] = [];
+  let client: BankClient | undefined;
+  beforeAll(async () => {
+    ensureBuilt();
+    pki = await securityPki();
+    h = new Hostile(pki);
+    await h.start();
+    const scenario: Scenario = {
+      mgmt: "rat",
+      on: {
+        read: (x) => {
+          const c = x.authClient();
+          if (!c) return void x.json(401, { error: "invalid_token" });
+          rotateRat(x, c);
+          x.json(200, { ...x.render(c), registration_access_token: c.rat });
+        },
+      },
+    };
+    h.add(id, scenario);
+    client = h.seed(id, { rat: true });
+    const cfg = path.join(dir, "config.json");
+    writeFileSync(cfg, JSON.stringify(cliConfigFor(h, pki, { id, scenario } as Case)));
+    const env = { OBDCR_REGISTRATION_ACCESS_TOKEN: client.rat as string };
+    runs.push(
+      await runCli(["get", "-c", cfg, "--client-id", String(client.client_id), "--json"], { env, cwd: dir }),
+    );
+    const stateDir = path.join(dir, "ob-dcr-state");
+    kept = existsSync(stateDir) ? readdirSync(stateDir).map((f) => path.join(stateDir, f)) : [];
+    if (kept[0]) runs.push(await runCli(["delete", "-c", cfg, "--state", kept[0], "--json"], { cwd: dir }));
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keeps the new token in the default state file, with which delete works", () => {
+    expect(runs[0]?.code, runs[0]?.stderr).toBe(0);
+    expect(kept).toHaveLength(1);
+    const doc = JSON.parse(readFileSync(kept[0]!, "utf8")) as {
+      client_id: string;
+      secrets: Record<string, string>;
+    };
+    expect(doc.client_id).toBe(client?.client_id);
+    expect(runs[1]?.code, runs[1]?.stderr).toBe(0);
+    expect(client?.deleted).toBe(true);
+    expect(runs[0]?.stdout).not.toContain(doc.secrets.registration_access_token);
+  });
 });

@@ -137,7 +137,10 @@ export interface CaseRun {
 }
 
 /** Run the built CLI with the suite's budgets; wall time and peak RSS measured. */
-export function runCli(args: string[], o: { env?: Record<string, string>; killMs?: number } = {}) {
+export function runCli(
+  args: string[],
+  o: { env?: Record<string, string>; killMs?: number; cwd?: string } = {},
+) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "obdcr-sec-probe-"));
   const probe = path.join(dir, "probe.json");
   const env: Record<string, string> = {};
@@ -149,7 +152,11 @@ export function runCli(args: string[], o: { env?: Record<string, string>; killMs
   return new Promise<Omit<CliRun, "step" | "json" | "stateFile">>((resolve) => {
     const t0 = performance.now();
     const startAt = Date.now();
-    const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(o.cwd ? { cwd: o.cwd } : {}),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outLen = 0;

@@ -3,8 +3,8 @@ import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import { CONFIRM_GONE_ARGS, explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
-import { keepRotated, keepSalvagedToken } from "../state.js";
-import { printOutcome } from "../steps.js";
+import { defaultStateFile, keepRotated, keepSalvagedToken } from "../state.js";
+import { printOutcome, registrationEndpointOf } from "../steps.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS, ...CONFIRM_GONE_ARGS } as const;
 
@@ -17,15 +17,17 @@ export const command = defineCommand({
       const { state, file } = await resolveStateFor(rt, a);
       const doc: Record<string, unknown> = { command: "get", client_id: state.client_id };
       rt.partial = doc;
+      // Without --state, where a credential the bank rotates is kept (as register keeps its secrets).
+      const fallback = () => defaultStateFile(rt.io.cwd, registrationEndpointOf(rt, params), state.client_id);
       const r = await rt.out
         .step("registration read", () =>
           lifecycle.read(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
         )
-        .catch(keepSalvagedToken(rt, doc, file, state))
+        .catch(keepSalvagedToken(rt, doc, file, state, fallback))
         .catch(explainGoneUnconfirmed("get"));
       // RFC 7592 lets the bank rotate the registration access token on any call, a GET too (OFB):
       // keep the newest (before printing), or the next call is refused.
-      await keepRotated(rt, doc, file, state, r);
+      await keepRotated(rt, doc, file, state, r, { fallback });
       printOutcome(rt, r.outcome, doc);
       rt.out.json(doc);
     }),

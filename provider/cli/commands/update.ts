@@ -3,8 +3,8 @@ import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import { explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
-import { keepRotated, keepSalvagedToken, keepTokenUnconfirmed } from "../state.js";
-import { printOutcome } from "../steps.js";
+import { defaultStateFile, keepRotated, keepSalvagedToken, keepTokenUnconfirmed } from "../state.js";
+import { printOutcome, registrationEndpointOf } from "../steps.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS } as const;
 
@@ -21,13 +21,15 @@ export const command = defineCommand({
       const { state, file } = await resolveStateFor(rt, a);
       const doc: Record<string, unknown> = { command: "update", client_id: state.client_id };
       rt.partial = doc;
+      // Without --state, where a credential the bank rotates is kept (as register keeps its secrets).
+      const fallback = () => defaultStateFile(rt.io.cwd, registrationEndpointOf(rt, params), state.client_id);
       const r = await rt.out
         .step("registration update", () => lifecycle.update(params, state, rt.ctx))
-        .catch(keepSalvagedToken(rt, doc, file, state))
+        .catch(keepSalvagedToken(rt, doc, file, state, fallback))
         .catch(keepTokenUnconfirmed(rt, doc, file, state))
         .catch(explainGoneUnconfirmed("update"));
       // The state records what was sent (the signing key identity) and a rotated token, first.
-      await keepRotated(rt, doc, file, state, r, { always: true });
+      await keepRotated(rt, doc, file, state, r, { always: true, fallback });
       printOutcome(rt, r.outcome, doc);
       rt.out.json(doc);
     }),
