@@ -108,10 +108,15 @@ export function keepSecrets(
   p: Prepared,
   state: RegistrationState,
   r: RegistrationResult,
+  verb: "read" | "update" = "read",
 ): RegistrationOutcome {
   if (r.client_id !== state.client_id)
     throw new UnexpectedResponseError(
-      `the bank answered for client ${r.client_id} when asked about ${state.client_id}; refusing to take another client's registration (check the management URI and the bank)`,
+      verb === "update"
+        ? // A broken bank may register the PUT anew: its client is named here, the only place it is.
+          `the bank answered the update (PUT) of client ${state.client_id} with another client, ${r.client_id}; refusing to change identity: ${state.client_id} stays in state, unchanged. If the bank registered ${r.client_id} anew, it now holds a client that no state names: delete it in the bank's developer portal, and ask the bank why (each PUT may make one more)`
+        : `the bank answered for client ${r.client_id} when asked about ${state.client_id}; refusing to take another client's registration (check the management URI and the bank)`,
+      verb === "update" ? { client_id: r.client_id } : undefined,
     );
   const secrets = {
     ...state.secrets,

@@ -284,7 +284,7 @@ export async function updateRegistration(
       throw explainRejection(p, e, "registration update (PUT)");
     })
     .catch((e) => explainAmbiguous(p, state, ctx, e, opts));
-  return keepSecrets(p, state, r);
+  return keepSecrets(p, state, r, "update");
 }
 
 /**

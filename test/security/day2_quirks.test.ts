@@ -315,3 +315,77 @@ describe("ob-dcr get without --state at a bank that rotates the token on every G
     expect(runs[0]?.stdout).not.toContain(doc.secrets.registration_access_token);
   });
 });
+
+/**
+ * A bank that answers a PUT with another client (it registered the PUT anew). Identity never
+ * changes on update, so every face refuses the answer and keeps the registration it holds; the new
+ * client exists only in that answer, so the error must name it and say it is nowhere in state.
+ */
+const putAnew: Scenario = {
+  mgmt: "rat",
+  on: {
+    update: (x) => {
+      if (!x.authClient()) return void x.json(401, { error: "invalid_token" });
+      x.json(200, x.create().body);
+    },
+  },
+};
+
+describe("a bank that answers a PUT with a new client", () => {
+  let h: Hostile;
+  let pki: SecurityPki;
+  let cli: CaseRun;
+  const engine = new Map<Face, { results: PhaseResult[]; states: string[] }>();
+  const stacks: Stack[] = [];
+  const NAMES_IT = /another client, (cid-d2-put-anew-\w+-2)[\s\S]*no state names/;
+  beforeAll(async () => {
+    ensureBuilt();
+    pki = await securityPki();
+    h = new Hostile(pki);
+    await h.start();
+    h.add("d2-put-anew-cli", putAnew);
+    cli = await runCase(h, pki, {
+      id: "d2-put-anew-cli",
+      cls: "keep",
+      what: "",
+      proves: "",
+      scenario: putAnew,
+      steps: [{ cmd: "register" }, { cmd: "update" }],
+    });
+    for (const face of ["dyn", "nat"] as const) {
+      const id = `d2-put-anew-${face}`;
+      h.add(id, putAnew);
+      const f = await faceStack(face, `ob-dcr-day2-put-anew-${face}`, "day2");
+      stacks.push(f.stack);
+      const args = engineArgsFor(h, pki, { id } as Case, id);
+      f.declared.set("reg", args);
+      const ph = phases(f.stateText);
+      await ph.run("up", (o) => f.stack.up({ onOutput: o }));
+      (args.client as Record<string, unknown>).scope = "openid accounts payments";
+      await ph.run("up (the PUT is answered with a new client)", (o) => f.stack.up({ onOutput: o }));
+      engine.set(face, { results: ph.results, states: ph.states });
+    }
+  }, 600_000);
+  afterAll(async () => {
+    for (const s of stacks) await s.workspace.removeStack("day2", { force: true }).catch(() => undefined);
+    await h?.close();
+  });
+
+  it("CLI: update fails naming the new client as one no state names; the state file keeps the first", () => {
+    expect(cli.runs.map((r) => r.code)).toEqual([0, 5]);
+    expect(cli.runs[1]?.stderr).toMatch(NAMES_IT);
+    expect(cli.runs[1]?.json?.error).toMatchObject({ client_id: "cid-d2-put-anew-cli-2" });
+    expect(JSON.parse(cli.states[0]?.text ?? "{}")).toMatchObject({ client_id: "cid-d2-put-anew-cli-1" });
+  });
+
+  it.each(["dyn", "nat"] as const)(
+    "%s: the update fails naming the new client; state keeps the first",
+    (face) => {
+      const { results, states } = engine.get(face)!;
+      expect(results[0]).toMatchObject({ ok: true });
+      expect(results[1]).toMatchObject({ ok: false });
+      expect(results[1]!.output).toMatch(NAMES_IT);
+      expect(states[1]).toContain(`cid-d2-put-anew-${face}-1`);
+    },
+  );
+});
