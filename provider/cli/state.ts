@@ -279,17 +279,25 @@ export function keepTokenUnconfirmed(
   doc: Record<string, unknown>,
   file: string | undefined,
   before: ManagedState,
+  fallback?: () => string,
 ) {
   return async (e: unknown): Promise<never> => {
+    // Without --state, the default file (as keepRotated): else the next get or delete with the
+    // token passed in would take the bank's 401 for a deletion.
+    const target = file ?? fallback?.();
     if (
-      file &&
+      target &&
       !before.token_unconfirmed &&
       tokenUnconfirmedAfter(e, before.secrets.registration_access_token)
     ) {
-      await writeState(file, { ...before, token_unconfirmed: true });
-      doc.state_file = file;
+      await writeState(target, { ...before, token_unconfirmed: true });
+      doc.state_file = target;
+      const why =
+        "the update's answer was lost, so the bank may have handed out a new registration access token in it; until a call succeeds with the stored one, a 401 is not taken for a deletion";
       rt.out.note(
-        `state: updated ${file}: the update's answer was lost, so the bank may have handed out a new registration access token in it; until a call succeeds with the stored one, a 401 is not taken for a deletion`,
+        file
+          ? `state: updated ${file}: ${why}`
+          : `state: ${why}; no --state was given, so client ${before.client_id} is kept in ${target} (mode 0600): use --state ${target} from now on`,
       );
     }
     throw e;

@@ -317,6 +317,58 @@ describe("ob-dcr get without --state at a bank that rotates the token on every G
 });
 
 /**
+ * `ob-dcr update --client-id` (no --state) at a bank that rotates the token on PUT and whose answer
+ * to the PUT is lost: the doubt must be kept where the CLI keeps a rotated credential without
+ * --state (the default state file), or the next delete with the token passed in says "gone" for a
+ * live client.
+ */
+describe("ob-dcr update without --state whose PUT answer is lost", () => {
+  let h: Hostile;
+  let pki: SecurityPki;
+  const id = "d2-lost-put-no-state";
+  const dir = mkdtempSync(path.join(os.tmpdir(), "obdcr-d2-lost-nostate-"));
+  const runs: Awaited<ReturnType<typeof runCli>>[] = [];
+  let kept: string[] = [];
+  let client: BankClient | undefined;
+  beforeAll(async () => {
+    ensureBuilt();
+    pki = await securityPki();
+    h = new Hostile(pki);
+    await h.start();
+    h.add(id, lostPut);
+    client = h.seed(id, { rat: true });
+    const cfg = path.join(dir, "config.json");
+    writeFileSync(cfg, JSON.stringify(cliConfigFor(h, pki, { id, scenario: lostPut } as Case)));
+    const env = { OBDCR_REGISTRATION_ACCESS_TOKEN: client.rat as string };
+    runs.push(
+      await runCli(["update", "-c", cfg, "--client-id", String(client.client_id), "--json"], {
+        env,
+        cwd: dir,
+      }),
+    );
+    const stateDir = path.join(dir, "ob-dcr-state");
+    kept = existsSync(stateDir) ? readdirSync(stateDir).map((f) => path.join(stateDir, f)) : [];
+    if (kept[0]) runs.push(await runCli(["delete", "-c", cfg, "--state", kept[0], "--json"], { cwd: dir }));
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("records token_unconfirmed in the default state file, and delete with it says GONE_UNCONFIRMED", () => {
+    expect(runs[0]?.code, runs[0]?.stderr).toBe(5);
+    expect(kept).toHaveLength(1);
+    expect(JSON.parse(readFileSync(kept[0]!, "utf8"))).toMatchObject({
+      client_id: client?.client_id,
+      token_unconfirmed: true,
+    });
+    expect(runs[1]?.code, runs[1]?.stderr).toBe(4);
+    expect(JSON.parse(runs[1]?.stdout ?? "{}")).toMatchObject({ error: { code: "OBDCR_GONE_UNCONFIRMED" } });
+    expect(client?.deleted).toBe(false);
+  });
+});
+
+/**
  * A bank that answers a PUT with another client (it registered the PUT anew). Identity never
  * changes on update, so every face refuses the answer and keeps the registration it holds; the new
  * client exists only in that answer, so the error must name it and say it is nowhere in state.

@@ -26,7 +26,7 @@ export const command = defineCommand({
       const r = await rt.out
         .step("registration update", () => lifecycle.update(params, state, rt.ctx))
         .catch(keepSalvagedToken(rt, doc, file, state, fallback))
-        .catch(keepTokenUnconfirmed(rt, doc, file, state))
+        .catch(keepTokenUnconfirmed(rt, doc, file, state, fallback))
         .catch(explainGoneUnconfirmed("update"));
       // The state records what was sent (the signing key identity) and a rotated token, first.
       await keepRotated(rt, doc, file, state, r, { always: true, fallback });
