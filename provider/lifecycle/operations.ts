@@ -199,8 +199,10 @@ export async function update(
   const jwksUri = jwksUriOf(olds);
   if (plan?.verify_signing_key)
     await checkSigningKeyPublished(params, lc.ctx, { software_jwks_endpoint: jwksUri });
+  // Nothing sent, nothing confirmed: a token in doubt stays so (a refresh's 401 is not a deletion).
+  const doubt = olds.tokenUnconfirmed === true ? { tokenUnconfirmed: true } : {};
   if (reasons.length === 0)
-    return { outs: { ...kept, ...inputs, ...bookkeeping(news), ...material }, notes: [] };
+    return { outs: { ...kept, ...doubt, ...inputs, ...bookkeeping(news), ...material }, notes: [] };
   if (!capabilities.supportsUpdate)
     throw new NotSupportedError(
       `${where(inputs)}: this bank offers no PUT, so ${reasons.join(", ")} cannot be applied to registration ${id}`,

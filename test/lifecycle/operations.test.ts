@@ -74,6 +74,19 @@ describe("lifecycle operations", () => {
     expect(await held("rat-bank")).toContain(id);
   });
 
+  it("update with nothing to send keeps a token left in doubt in doubt (only a call it authorises confirms it)", async () => {
+    const c = await lifecycle.create(lc(), props("rat-bank"));
+    // As a lost PUT answer left it (PartiallyUpdated, token_unconfirmed); the change then reverted.
+    const olds = { ...c.outs, tokenUnconfirmed: true };
+    const before = await sb.admin.requests("rat-bank");
+    const u = await lifecycle.update(lc(), c.id, olds, props("rat-bank"), capabilitiesOf(olds));
+    expect(await sb.admin.requests("rat-bank")).toEqual(before);
+    expect(u.outs.tokenUnconfirmed).toBe(true);
+    const news = props("rat-bank", { client: { scope: "openid accounts payments" } });
+    const put = await lifecycle.update(lc(), c.id, u.outs, news, capabilitiesOf(news));
+    expect(put.outs.tokenUnconfirmed).toBeUndefined();
+  });
+
   it("update with a signing key the directory does not publish under its kid is refused before any request", async () => {
     const olds = (await lifecycle.create(lc(), props("rat-bank"))).outs;
     // A new PS256 key under the same kid: one the directory does not publish.
