@@ -97,13 +97,23 @@ export async function send(
   const left = () => until - Date.now();
   const retried: number[] = [];
   let current = req;
-  for (let attempt = 0; ; attempt++) {
-    // A retry that cannot end within the budget is not started.
-    const last = attempt >= o.max_retries;
-    if (attempt > 0 && req.renew) {
+  /**
+   * Ready the next attempt: its body renewed first (a fresh jti; signing may take a while, a remote
+   * signer's round trip), then the wait, if the budget still holds the wait and an attempt after
+   * the renewal. False: no retry, the caller answers with what it has.
+   */
+  const retryAfter = async (wait: number): Promise<boolean> => {
+    if (req.renew) {
       current = { ...req, body: await req.renew() };
       rememberCredentials(current);
     }
+    if (left() - wait < MIN_ATTEMPT_MS) return false;
+    await sleep(wait);
+    return true;
+  };
+  for (let attempt = 0; ; attempt++) {
+    // A retry that cannot end within the budget is not started.
+    const last = attempt >= o.max_retries;
     let res: HttpResponse;
     try {
       res = await sendOnce(current, tls, o, Math.max(1, Math.min(o.exchange_deadline_ms, left())));
@@ -120,10 +130,7 @@ export async function send(
       const wait = backoff(attempt, o);
       const retry = !last && left() - wait >= MIN_ATTEMPT_MS;
       if (c.kind === "before_send") {
-        if (retry) {
-          await sleep(wait);
-          continue;
-        }
+        if (retry && (await retryAfter(wait))) continue;
         if (c.code === "UND_ERR_CONNECT_TIMEOUT")
           throw new TimeoutError(`${where}: connect timed out after ${o.connect_timeout_ms} ms`, {
             cause: e,
@@ -140,10 +147,7 @@ export async function send(
           }; the server may have committed it. Reconcile (read the registration) before retrying`,
           { cause: e, ...(typeof status === "number" ? { status } : {}) },
         );
-      if (retry) {
-        await sleep(wait);
-        continue;
-      }
+      if (retry && (await retryAfter(wait))) continue;
       if (c.kind === "timeout_headers" || c.kind === "timeout_body" || c.kind === "deadline")
         throw new TimeoutError(
           `${where}: ${
@@ -159,17 +163,19 @@ export async function send(
       const ra = parseRetryAfter(res.headers["retry-after"]);
       const wait = ra ?? backoff(attempt, o);
       // Beyond what we wait for, or beyond the budget: answer now ("try later"), never sit it out.
-      if ((ra === undefined || ra <= o.max_retry_after_ms) && left() - wait >= MIN_ATTEMPT_MS) {
+      if (
+        (ra === undefined || ra <= o.max_retry_after_ms) &&
+        left() - wait >= MIN_ATTEMPT_MS &&
+        (await retryAfter(wait))
+      ) {
         retried.push(res.status);
-        await sleep(wait);
         continue;
       }
     }
     if (res.status >= 500 && res.status !== 503 && req.idempotent && !last) {
       const wait = backoff(attempt, o);
-      if (left() - wait >= MIN_ATTEMPT_MS) {
+      if (left() - wait >= MIN_ATTEMPT_MS && (await retryAfter(wait))) {
         retried.push(res.status);
-        await sleep(wait);
         continue;
       }
     }
