@@ -257,12 +257,14 @@ export async function keepRotated(
     const kept = o.fallback();
     await writeStateFile(kept, r.outcome, r.state);
     doc.state_file = kept;
-    rt.out.note(
-      `state: the bank rotated the ${what}; no --state was given, so client ${r.state.client_id} is kept in ${kept} (mode 0600): use --state ${kept} from now on`,
-    );
+    rt.out.note(`state: the bank rotated the ${what}; ${keptWithoutState(r.state.client_id, kept)}`);
   } else if (rotated.length > 0)
     rt.out.note(`note: the bank rotated the ${what}; pass --state FILE to keep it`);
 }
+
+/** Where a credential went without --state (the default file), and that it is to be passed from now on. */
+const keptWithoutState = (client_id: string, file: string) =>
+  `no --state was given, so client ${client_id} is kept in ${file} (mode 0600): use --state ${file} from now on`;
 
 const CREDENTIAL_NAMES: Record<RotatedCredential, string> = {
   registration_access_token: "registration access token",
@@ -297,7 +299,7 @@ export function keepTokenUnconfirmed(
       rt.out.note(
         file
           ? `state: updated ${file}: ${why}`
-          : `state: ${why}; no --state was given, so client ${before.client_id} is kept in ${target} (mode 0600): use --state ${target} from now on`,
+          : `state: ${why}; ${keptWithoutState(before.client_id, target)}`,
       );
     }
     throw e;
@@ -331,7 +333,7 @@ export function keepSalvagedToken(
         rt.out.note(
           file
             ? `state: updated ${file} with the bank's new registration access token`
-            : `state: the bank handed out a new registration access token; no --state was given, so client ${before.client_id} is kept in ${target} (mode 0600): use --state ${target} from now on`,
+            : `state: the bank handed out a new registration access token; ${keptWithoutState(before.client_id, target)}`,
         );
       } else
         rt.out.note(
