@@ -256,25 +256,53 @@ describe("an update whose answer is lost at a bank that rotates the token on PUT
 });
 
 /**
+ * One CLI command run with `--client-id` and the token in OBDCR_REGISTRATION_ACCESS_TOKEN (no
+ * --state) against a seeded client, then `delete --state` with the default state file it left
+ * (if any): `runs[0]` is the command, `runs[1]` the delete.
+ */
+function withoutState(id: string, scenario: Scenario, cmd: "get" | "update") {
+  const r = {
+    h: undefined as Hostile | undefined,
+    runs: [] as Awaited<ReturnType<typeof runCli>>[],
+    kept: [] as string[],
+    client: undefined as BankClient | undefined,
+  };
+  const dir = mkdtempSync(path.join(os.tmpdir(), `obdcr-${id}-`));
+  beforeAll(async () => {
+    ensureBuilt();
+    const pki = await securityPki();
+    const h = new Hostile(pki);
+    r.h = h;
+    await h.start();
+    h.add(id, scenario);
+    const client = h.seed(id, { rat: true });
+    r.client = client;
+    const cfg = path.join(dir, "config.json");
+    writeFileSync(cfg, JSON.stringify(cliConfigFor(h, pki, { id, scenario } as Case)));
+    const env = { OBDCR_REGISTRATION_ACCESS_TOKEN: client.rat as string };
+    r.runs.push(await runCli([cmd, "-c", cfg, "--client-id", client.client_id, "--json"], { env, cwd: dir }));
+    const stateDir = path.join(dir, "ob-dcr-state");
+    r.kept = existsSync(stateDir) ? readdirSync(stateDir).map((f) => path.join(stateDir, f)) : [];
+    if (r.kept[0])
+      r.runs.push(await runCli(["delete", "-c", cfg, "--state", r.kept[0], "--json"], { cwd: dir }));
+  }, 120_000);
+  afterAll(async () => {
+    await r.h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return r;
+}
+
+/**
  * `ob-dcr get --client-id` (the token from OBDCR_REGISTRATION_ACCESS_TOKEN, no --state) at a bank
  * that rotates the registration access token on every GET: the bank retires the token passed in,
  * and the new one is printed redacted; it must be kept somewhere (the default state file, as
  * `register` keeps what it is issued), or the client can never be managed again.
  */
 describe("ob-dcr get without --state at a bank that rotates the token on every GET", () => {
-  let h: Hostile;
-  let pki: SecurityPki;
-  const id = "d2-get-no-state";
-  const dir = mkdtempSync(path.join(os.tmpdir(), "obdcr-d2-nostate-"));
-  const runs: Awaited<ReturnType<typeof runCli>>[] = [];
-  let kept: string[] = [];
-  let client: BankClient | undefined;
-  beforeAll(async () => {
-    ensureBuilt();
-    pki = await securityPki();
-    h = new Hostile(pki);
-    await h.start();
-    const scenario: Scenario = {
+  const r = withoutState(
+    "d2-get-no-state",
+    {
       mgmt: "rat",
       on: {
         read: (x) => {
@@ -284,25 +312,12 @@ describe("ob-dcr get without --state at a bank that rotates the token on every G
           x.json(200, { ...x.render(c), registration_access_token: c.rat });
         },
       },
-    };
-    h.add(id, scenario);
-    client = h.seed(id, { rat: true });
-    const cfg = path.join(dir, "config.json");
-    writeFileSync(cfg, JSON.stringify(cliConfigFor(h, pki, { id, scenario } as Case)));
-    const env = { OBDCR_REGISTRATION_ACCESS_TOKEN: client.rat as string };
-    runs.push(
-      await runCli(["get", "-c", cfg, "--client-id", String(client.client_id), "--json"], { env, cwd: dir }),
-    );
-    const stateDir = path.join(dir, "ob-dcr-state");
-    kept = existsSync(stateDir) ? readdirSync(stateDir).map((f) => path.join(stateDir, f)) : [];
-    if (kept[0]) runs.push(await runCli(["delete", "-c", cfg, "--state", kept[0], "--json"], { cwd: dir }));
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+    },
+    "get",
+  );
 
   it("keeps the new token in the default state file, with which delete works", () => {
+    const { runs, kept, client } = r;
     expect(runs[0]?.code, runs[0]?.stderr).toBe(0);
     expect(kept).toHaveLength(1);
     const doc = JSON.parse(readFileSync(kept[0]!, "utf8")) as {
@@ -323,39 +338,10 @@ describe("ob-dcr get without --state at a bank that rotates the token on every G
  * live client.
  */
 describe("ob-dcr update without --state whose PUT answer is lost", () => {
-  let h: Hostile;
-  let pki: SecurityPki;
-  const id = "d2-lost-put-no-state";
-  const dir = mkdtempSync(path.join(os.tmpdir(), "obdcr-d2-lost-nostate-"));
-  const runs: Awaited<ReturnType<typeof runCli>>[] = [];
-  let kept: string[] = [];
-  let client: BankClient | undefined;
-  beforeAll(async () => {
-    ensureBuilt();
-    pki = await securityPki();
-    h = new Hostile(pki);
-    await h.start();
-    h.add(id, lostPut);
-    client = h.seed(id, { rat: true });
-    const cfg = path.join(dir, "config.json");
-    writeFileSync(cfg, JSON.stringify(cliConfigFor(h, pki, { id, scenario: lostPut } as Case)));
-    const env = { OBDCR_REGISTRATION_ACCESS_TOKEN: client.rat as string };
-    runs.push(
-      await runCli(["update", "-c", cfg, "--client-id", String(client.client_id), "--json"], {
-        env,
-        cwd: dir,
-      }),
-    );
-    const stateDir = path.join(dir, "ob-dcr-state");
-    kept = existsSync(stateDir) ? readdirSync(stateDir).map((f) => path.join(stateDir, f)) : [];
-    if (kept[0]) runs.push(await runCli(["delete", "-c", cfg, "--state", kept[0], "--json"], { cwd: dir }));
-  }, 120_000);
-  afterAll(async () => {
-    await h?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const r = withoutState("d2-lost-put-no-state", lostPut, "update");
 
   it("records token_unconfirmed in the default state file, and delete with it says GONE_UNCONFIRMED", () => {
+    const { runs, kept, client } = r;
     expect(runs[0]?.code, runs[0]?.stderr).toBe(5);
     expect(kept).toHaveLength(1);
     expect(JSON.parse(readFileSync(kept[0]!, "utf8"))).toMatchObject({
