@@ -55,8 +55,9 @@ export async function findByHint(
     );
   } catch (e) {
     if (e instanceof RegistrationGoneError) return undefined;
-    if (e instanceof GoneUnconfirmedError) {
-      // invalid_client for a hint is "not registered" only if the bank could have verified us.
+    // invalid_client for a hint is "not registered" only if the bank could have verified us. A 404
+    // that is no OAuth error (a gateway's) says nothing of the client: the outcome stays unknown.
+    if (e instanceof GoneUnconfirmedError && e.ambiguity === "invalid_client") {
       const checks = await checkOwnSide(ctx, ownSideInput(p, ctx, undefined));
       if (checks.every((c) => c.ok)) return undefined;
     }

@@ -18,7 +18,7 @@ import { create, type Lifecycle, remove } from "../../provider/lifecycle/operati
 import type { Props } from "../../provider/lifecycle/props.js";
 import { noteWords } from "../../provider/resource/messages.js";
 import { BANK_ORG_ID, type Case, cliConfigFor, engineArgsFor } from "./harness.js";
-import { type Exchange, Hostile, type Scenario, signAnswer } from "./hostile.js";
+import { type Exchange, Hostile, jwtClaims, type Scenario, signAnswer } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
 
 let h: Hostile;
@@ -230,6 +230,31 @@ describe("a 404 under gone_statuses [401, 404] (RFC 7591/7592 banks)", () => {
     ["life-404-delete-html", "delete", html, "unconfirmed"],
     ["life-404-delete-oauth", "delete", oauth, "gone"],
   ];
+  it("a lost POST whose hint lookup meets a gateway 404: outcome unknown, never a second POST", async () => {
+    const id = "life-404-hint-lookup";
+    const p = paramsOf(
+      id,
+      {
+        mgmt: "obie",
+        on: {
+          // Committed under the proposed client_id, then the answer is lost.
+          register: (x) => {
+            x.create({ id: jwtClaims(x.text).client_id });
+            x.req.socket.destroy();
+          },
+          read: html,
+        },
+      },
+      {
+        bankProfile: { client_id_hint: true, management: { style: "obie", gone_statuses: [401, 404] } },
+      },
+    );
+    await expect(createRegistration(p, createContext())).rejects.toMatchObject({
+      code: "OBDCR_OUTCOME_UNKNOWN",
+    });
+    expect(routes(id, "register")).toBe(1);
+    expect(h.state(id).clients.filter((c) => !c.deleted)).toHaveLength(1);
+  });
   it.each(rows)("%s", async (id, route, answer, verdict) => {
     const { p, state } = seeded(id, route, answer);
     const call = () =>
