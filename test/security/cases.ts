@@ -141,6 +141,10 @@ const jtiOf = (route: Route): ((body: string) => string) =>
  * A server that keeps the jti of every JWT it is sent (RFC 7523 §3, OIDC Core §9: used once): a
  * replay is refused; the first request gets `first`, every later one the honest answer.
  */
+/** A run that said "does not verify" where a claim was wrong: each blamed the signature. */
+const blamesSignature = (r: CaseRun) =>
+  r.runs.filter((x) => /does not verify/.test(x.stderr)).map((x) => `${x.step.cmd}: blames the signature`);
+
 const usedOnce = (first: (x: Exchange) => void) => (x: Exchange) => {
   x.c.data.jtis ??= new Set<string>();
   const seen = x.c.data.jtis as Set<string>;
@@ -2194,10 +2198,7 @@ const ssa: Case[] = [
       fails: { exit: [3], code: ["OBDCR_SSA_INVALID"], mentions: /claim nbf\b.*clocks/ },
       noPost: true,
     },
-    check: (r) =>
-      r.runs
-        .filter((x) => /does not verify/.test(x.stderr))
-        .map((x) => `${x.step.cmd}: blames the signature`),
+    check: (r) => blamesSignature(r),
   },
   {
     id: "ssa-claim-exp-string",
@@ -2207,10 +2208,7 @@ const ssa: Case[] = [
     scenario: { mgmt: "rat", ssaClaims: (c) => ({ ...c, exp: "never" }) },
     steps: [{ cmd: "ssa" }, { cmd: "register" }],
     expect: { fails: { exit: [3], code: ["OBDCR_SSA_INVALID"], mentions: /claim exp\b/ }, noPost: true },
-    check: (r) =>
-      r.runs
-        .filter((x) => /does not verify/.test(x.stderr))
-        .map((x) => `${x.step.cmd}: blames the signature`),
+    check: (r) => blamesSignature(r),
   },
   {
     id: "ssa-alg-none",
