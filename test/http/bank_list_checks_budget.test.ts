@@ -2,8 +2,6 @@
 // the list's one time budget with its pages, so that `banks`/`getBanks` ends with a BankListError
 // (nothing touched) instead of spending hours on servers the directory chose.
 // A real HTTPS server (the security tests' PKI), the real transport.
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BankFilter } from "../../provider/core/directory/listing.js";
 import { BankListError } from "../../provider/core/errors.js";
@@ -11,10 +9,11 @@ import { createContext } from "../../provider/http/context.js";
 import { listBanks } from "../../provider/http/directory_list.js";
 import { closeAgents } from "../../provider/http/transport.js";
 import { type SecurityPki, securityPki } from "../security/pki.js";
+import { type BrandsServer, brandsServer } from "../support/brands_server.js";
 
 describe("the bank list's budget covers the discovery checks", () => {
   let pki: SecurityPki;
-  let server: Server;
+  let server: BrandsServer;
   let base = "";
   let discoveries = 0;
   /** Discovery documents padded to this many bytes, answered at once (0: small, after 0.5 s). */
@@ -22,31 +21,21 @@ describe("the bank list's budget covers the discovery checks", () => {
   const BANKS = 200;
   beforeAll(async () => {
     pki = await securityPki();
-    server = createServer({ cert: pki.serverCert, key: pki.serverKey }, (req, res) => {
-      res.setHeader("content-type", "application/json");
-      if (req.url?.startsWith("/brands")) {
-        const data = Array.from({ length: BANKS }, (_, i) => ({
-          dataHolderBrandId: `brand-${i}`,
-          brandName: `Bank ${i}`,
-          status: "ACTIVE",
-          legalEntity: { legalEntityId: `le-${i}`, legalEntityName: `Bank ${i}`, status: "ACTIVE" },
-          endpointDetail: { infosecBaseUri: `${base}/b${i}` },
-        }));
-        res.end(JSON.stringify({ data, links: {}, meta: {} }));
-        return;
-      }
-      // Every discovery document answered, each after half a second.
-      discoveries++;
-      const issuer = `${base}${(req.url ?? "").replace("/.well-known/openid-configuration", "")}`;
-      const doc = { issuer, registration_endpoint: `${issuer}/register`, x: "x".repeat(pad) };
-      setTimeout(() => res.end(JSON.stringify(doc)), pad ? 0 : 500);
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Every discovery document answered, each after half a second.
+    server = await brandsServer(
+      pki,
+      () => BANKS,
+      (issuer, res) => {
+        discoveries++;
+        const doc = { issuer, registration_endpoint: `${issuer}/register`, x: "x".repeat(pad) };
+        setTimeout(() => res.end(JSON.stringify(doc)), pad ? 0 : 500);
+      },
+    );
+    base = server.base;
   });
   afterAll(async () => {
     await closeAgents();
-    await new Promise((r) => server.close(r));
+    await server.close();
   });
 
   const list = (o: { budget_ms?: number; max_total_bytes?: number }) =>

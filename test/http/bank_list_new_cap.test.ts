@@ -4,8 +4,6 @@
 // GETs, not 2,000. A list whose extra entries fail their checks keeps the old meaning (only banks
 // that passed count). A real HTTPS server (the security tests' PKI), the real transport.
 import { mkdtempSync } from "node:fs";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,10 +14,11 @@ import { listBanks } from "../../provider/http/directory_list.js";
 import { closeAgents } from "../../provider/http/transport.js";
 import { planBankRun } from "../../provider/lifecycle/banks.js";
 import { type SecurityPki, securityPki } from "../security/pki.js";
+import { type BrandsServer, brandsServer } from "../support/brands_server.js";
 
 describe("policy.max_new_banks bounds the discovery checks", () => {
   let pki: SecurityPki;
-  let server: Server;
+  let server: BrandsServer;
   let base = "";
   let discoveries = 0;
   let banks = 2_000;
@@ -27,31 +26,24 @@ describe("policy.max_new_banks bounds the discovery checks", () => {
   let registeringUpTo = Number.POSITIVE_INFINITY;
   beforeAll(async () => {
     pki = await securityPki();
-    server = createServer({ cert: pki.serverCert, key: pki.serverKey }, (req, res) => {
-      res.setHeader("content-type", "application/json");
-      if (req.url?.startsWith("/brands")) {
-        const data = Array.from({ length: banks }, (_, i) => ({
-          dataHolderBrandId: `brand-${i}`,
-          brandName: `Bank ${i}`,
-          status: "ACTIVE",
-          legalEntity: { legalEntityId: `le-${i}`, legalEntityName: `Bank ${i}`, status: "ACTIVE" },
-          endpointDetail: { infosecBaseUri: `${base}/b${i}` },
-        }));
-        res.end(JSON.stringify({ data, links: {}, meta: {} }));
-        return;
-      }
-      discoveries++;
-      const issuer = `${base}${(req.url ?? "").replace("/.well-known/openid-configuration", "")}`;
-      const n = Number(/\/b(\d+)$/.exec(issuer)?.[1] ?? 0);
-      const doc = { issuer, ...(n < registeringUpTo ? { registration_endpoint: `${issuer}/register` } : {}) };
-      res.end(JSON.stringify(doc));
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await brandsServer(
+      pki,
+      () => banks,
+      (issuer, res) => {
+        discoveries++;
+        const n = Number(/\/b(\d+)$/.exec(issuer)?.[1] ?? 0);
+        const doc = {
+          issuer,
+          ...(n < registeringUpTo ? { registration_endpoint: `${issuer}/register` } : {}),
+        };
+        res.end(JSON.stringify(doc));
+      },
+    );
+    base = server.base;
   });
   afterAll(async () => {
     await closeAgents();
-    await new Promise((r) => server.close(r));
+    await server.close();
   });
 
   /** One run of the bank plan (no known list yet) under max_new_banks 5. */
