@@ -1,7 +1,7 @@
 /** `check`: validate the inputs (every failure with its property) and add what diff needs. */
 import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import { InvalidInputError } from "../core/errors.js";
-import { RegistrationParams } from "../core/schemas/params.js";
+import { isMovedIssue, RegistrationParams } from "../core/schemas/params.js";
 import { type Lifecycle, type Note, where } from "./context.js";
 import type { BankCapabilities } from "./diff.js";
 import { propertyPath, ResourceOnlyInputs, toCoreParams } from "./inputs.js";
@@ -51,7 +51,7 @@ export async function check(
         if (i.path.join(".") === "transport.key")
           reason = `${reason}; give transport.key, transport.keyFile or the ${lc.configKey("transportKey")} config secret`;
         // A setting that moved names its new home in the resource's spelling.
-        if (reason.startsWith("moved: "))
+        if (isMovedIssue(reason))
           reason = reason.replace(/[a-z]+_[a-z0-9_.]*/g, (w) => propertyPath(w.split(".")));
         failures.push({ property: propertyPath(i.path), reason });
       }

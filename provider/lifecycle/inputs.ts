@@ -7,7 +7,7 @@
 
 import { z } from "zod";
 import { ClientId } from "../core/schemas/common.js";
-import type { RegistrationParamsInput } from "../core/schemas/params.js";
+import { moved, type RegistrationParamsInput } from "../core/schemas/params.js";
 import { loadMaterialFiles } from "../http/files.js";
 
 type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
@@ -61,7 +61,7 @@ export const ResourceOnlyInputs = z.object({
     })
     .optional(),
   /** Moved: the bank profile says it (one name per setting). */
-  refusesDuplicates: z.undefined({ error: "moved: set bankProfile.refusesDuplicateRegistration" }).optional(),
+  refusesDuplicates: moved("bankProfile.refusesDuplicateRegistration"),
   /**
    * Any change of this value forces a PUT of the registration (for teams that rotate on a
    * schedule: the bank may issue a new client_secret or registration access token).

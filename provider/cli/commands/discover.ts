@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { InvalidInputError, isObDcrError } from "../../core/errors.js";
 import { getProfile } from "../../core/profiles/index.js";
 import { ProfileName, type SigningAlg } from "../../core/schemas/common.js";
-import { RegistrationParams } from "../../core/schemas/params.js";
+import { isMovedIssue, RegistrationParams } from "../../core/schemas/params.js";
 import type { DiscoveryDocument } from "../../core/schemas/responses.js";
 import { validateAgainstDiscovery } from "../../core/validate/discovery.js";
 import { checkDiscoveryDocument } from "../../core/validate/url_policy.js";
@@ -166,7 +166,7 @@ export const command = defineCommand({
       } else if (cfg.file) {
         // An old spelling (`bank.management`, …) is refused by every command that registers or
         // manages; discover only checks the bank's document, so it stays a warning, but says so.
-        const old = full.error.issues.find((i) => i.message.startsWith("moved: "));
+        const old = full.error.issues.find((i) => isMovedIssue(i.message));
         const first = old ?? full.error.issues[0];
         const where = `${first?.path.join(".") || "(root)"}: ${first?.message}`;
         checks.push({

@@ -125,7 +125,11 @@ export const MOVED_BANK_SETTINGS = {
   client_id_hint: "bank_profile.client_id_hint",
 } as const;
 
-const moved = (to: string) => z.undefined({ error: `moved: set ${to}` }).optional();
+/** A setting that moved: refused, its issue naming the new home (`isMovedIssue` tells it apart). */
+export const moved = (to: string) => z.undefined({ error: `moved: set ${to}` }).optional();
+
+/** Whether an issue's message is a `moved` setting's (an old spelling, not a missing value). */
+export const isMovedIssue = (message: string): boolean => message.startsWith("moved: ");
 
 /** Where the bank is and who it is: endpoints and identity only (behaviour lives in `bank_profile`). */
 export const BankParams = z
