@@ -11,6 +11,7 @@ import { transportFromEnv } from "../http/transport_env.js";
 import { ENV, type LoadedConfig, loadConfig, timeoutMs, validateConfig } from "./config.js";
 import { errorReport, markReported, UsageError } from "./exit.js";
 import { HttpRecorder } from "./http_log.js";
+import { onInterrupt } from "./interrupt.js";
 import { type CliIo, Output } from "./output.js";
 import { resolveState } from "./state.js";
 
@@ -179,6 +180,7 @@ export async function withRuntime<T extends ArgsDef>(
   const rec = new HttpRecorder();
   out.attach(rec);
   const rt: Runtime = { io, out, rec, ctx };
+  const offInterrupt = onInterrupt(rt);
   try {
     await body(rt, c.args);
   } catch (e) {
@@ -188,6 +190,7 @@ export async function withRuntime<T extends ArgsDef>(
     }
     throw e;
   } finally {
+    offInterrupt();
     rec.close();
     await closeAgents();
   }

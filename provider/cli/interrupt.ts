@@ -1,0 +1,69 @@
+/**
+ * SIGINT (Ctrl-C) and SIGTERM (a pipeline's cancel) during a command. Node's default is to die at
+ * once and silently: a register whose POST the bank had committed left a client that nothing named.
+ * Now, with a request that changes a registration unanswered, the CLI says what the bank may hold
+ * (lifecycle/interrupted.ts decides) and exits 130 / 143 at once: the bank may never answer, and
+ * waiting would hang. When the bank has answered such a request and the command is keeping the
+ * answer (writing the state file), the first signal lets it finish; a second stops it.
+ */
+import { printable } from "../core/untrusted.js";
+import { type InFlightRequest, interruptedReport } from "../lifecycle/interrupted.js";
+import type { HttpExchange } from "./http_log.js";
+import type { Runtime } from "./runtime.js";
+import { decodeJwt } from "./steps.js";
+
+const CHANGES = new Set(["POST", "PUT", "DELETE"]);
+
+function proposedClientId(x: HttpExchange): string | undefined {
+  if (x.method !== "POST" || !x.request_body) return undefined;
+  const text = x.request_body.toString("utf8").trim();
+  let claims: unknown;
+  try {
+    claims = text.startsWith("{") ? JSON.parse(text) : decodeJwt(text)?.claims;
+  } catch {
+    return undefined;
+  }
+  const id = (claims as { client_id?: unknown } | undefined)?.client_id;
+  return typeof id === "string" && id ? id : undefined;
+}
+
+const isRegistrationChange = (x: HttpExchange) =>
+  CHANGES.has(x.method) && !(x.method === "POST" && !/\/register\/?$/.test(new URL(x.url).pathname));
+
+/** Install the handlers for one command; returns their removal. */
+export function onInterrupt(rt: Runtime): () => void {
+  let signals = 0;
+  const handler = (signal: "SIGINT" | "SIGTERM") => {
+    signals++;
+    const open = rt.rec.exchanges.filter((x) => x.ms === undefined);
+    const answered = rt.rec.exchanges.some(
+      (x) => x.ms !== undefined && isRegistrationChange(x) && x.status !== undefined && x.status < 300,
+    );
+    if (signals === 1 && answered && !open.some(isRegistrationChange)) {
+      rt.io.stderr.write(
+        `interrupted (${signal}): the bank has answered; ob-dcr is keeping its answer and stops when done (send the signal again to stop now, losing it)\n`,
+      );
+      return;
+    }
+    const inFlight: InFlightRequest[] = open.map((x) => ({
+      method: x.method,
+      url: x.url,
+      proposed_client_id: proposedClientId(x),
+    }));
+    const r = interruptedReport(signal, inFlight);
+    rt.out.json({ ...(rt.partial ?? {}), error: r });
+    rt.io.stderr.write(
+      printable(`error ${r.code}: ${r.message}\n  exit code ${r.exit_code} (interrupted)\n`),
+    );
+    // The one exit outside main(): the request in flight may never end.
+    process.exit(r.exit_code);
+  };
+  const onInt = () => handler("SIGINT");
+  const onTerm = () => handler("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  return () => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * What a face says when it is stopped (Ctrl-C, a pipeline's cancel) while requests are in flight:
+ * which of them may have changed a registration at the bank that no state now holds, and what to do.
+ * Decisions only; the CLI installs the signal handlers and prints (docs/RELIABILITY.md "Interrupted
+ * runs").
+ */
+
+export const OBDCR_INTERRUPTED = "OBDCR_INTERRUPTED";
+
+export interface InFlightRequest {
+  method: string;
+  url: string;
+  /** The client_id the request proposed (a registration request's `client_id` claim), if any. */
+  proposed_client_id?: string | undefined;
+}
+
+export interface InterruptedReport {
+  code: typeof OBDCR_INTERRUPTED;
+  /** 130 for SIGINT, 143 for SIGTERM (128 + the signal's number, as shells report it). */
+  exit_code: 130 | 143;
+  message: string;
+  /** The client the bank may now hold (a proposed client_id, or the one a PUT/DELETE addressed). */
+  client_id?: string;
+}
+
+const clientIdOf = (url: string): string | undefined => {
+  try {
+    const last = new URL(url).pathname.split("/").filter(Boolean).pop();
+    return last === undefined ? undefined : decodeURIComponent(last);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The report for a stop by `signal` with these requests sent and not yet answered. */
+export function interruptedReport(
+  signal: "SIGINT" | "SIGTERM",
+  inFlight: readonly InFlightRequest[],
+): InterruptedReport {
+  const exit_code = signal === "SIGINT" ? 130 : 143;
+  const head = `interrupted (${signal})`;
+  const post = inFlight.find((r) => r.method === "POST" && /\/register\/?$/.test(new URL(r.url).pathname));
+  if (post) {
+    const id = post.proposed_client_id;
+    const message = id
+      ? `${head} while the registration request (POST ${post.url}) was in flight, before the bank answered: the bank may have registered client ${id} (the client_id ob-dcr proposed), and no state file holds it. Run the same register again: it proposes ${id} again and, if the bank holds it, finds it and keeps it; or check at the bank whether client ${id} exists and delete it there`
+      : `${head} while the registration request (POST ${post.url}) was in flight, before the bank answered: the bank may have registered a client, and no state file holds it (the bank chooses the client_id; ob-dcr never saw it). Check at the bank (its portal or support) for a client of this software registered just now, and delete or keep it, before registering again: registering again would leave a second client`;
+    return { code: OBDCR_INTERRUPTED, exit_code, message, ...(id ? { client_id: id } : {}) };
+  }
+  const put = inFlight.find((r) => r.method === "PUT");
+  if (put) {
+    const id = clientIdOf(put.url);
+    const message = `${head} while the update (PUT ${put.url}) was in flight, before the bank answered: the bank may have applied it, and may have rotated the registration access token or client secret in the answer that was lost. Run \`ob-dcr get\` with the same state: if the stored credential is refused, the bank rotated it; only the bank can issue a new one`;
+    return { code: OBDCR_INTERRUPTED, exit_code, message, ...(id ? { client_id: id } : {}) };
+  }
+  const del = inFlight.find((r) => r.method === "DELETE");
+  if (del) {
+    const id = clientIdOf(del.url);
+    const message = `${head} while the delete (DELETE ${del.url}) was in flight, before the bank answered: the bank may or may not have deleted client ${id ?? "(unknown)"}. Run the same delete again: a client already gone is reported as gone`;
+    return { code: OBDCR_INTERRUPTED, exit_code, message, ...(id ? { client_id: id } : {}) };
+  }
+  const what = inFlight.length
+    ? ` while ${inFlight.map((r) => `${r.method} ${r.url}`).join(", ")} was in flight`
+    : "";
+  return {
+    code: OBDCR_INTERRUPTED,
+    exit_code,
+    message: `${head}${what}: no request that changes a registration was left unanswered`,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Ctrl-C (SIGINT) or a pipeline's cancel (SIGTERM) while the bank holds back its answer to a request
+ * that changes a registration: the CLI exits at once (130 / 143), and says what the bank may now
+ * hold that no state file does, naming the client where it can (docs/RELIABILITY.md "Interrupted
+ * runs"). The built CLI as a process, the sandbox over real mTLS, the signal sent for real.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sandboxForFile } from "../support/hooks.js";
+import { cliConfig } from "../support/params.js";
+import { cli, ensureBuilt, MAIN, ROOT, tmpDir, writeConfig } from "./helpers.js";
+
+beforeAll(() => ensureBuilt());
+const sb = sandboxForFile({
+  prefix: "cli-interrupt",
+  banks: ["rat-bank", { name: "hint-bank", quirks: { honour_client_id_hint: true } }],
+});
+const dir = tmpDir();
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function start(args: string[]): { child: ChildProcess; ended: Promise<Ended> } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith("OBDCR_")) env[k] = v;
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => (stdout += d));
+  child.stderr?.on("data", (d) => (stderr += d));
+  let signalled = 0;
+  const ended = new Promise<Ended>((resolve) => {
+    child.on("exit", (code, signal) => {
+      // Wait for the pipes to drain before reporting.
+      setTimeout(() => resolve({ code, signal, stdout, stderr, ms: Date.now() - signalled }), 50);
+    });
+  });
+  const kill = child.kill.bind(child);
+  child.kill = (s?: NodeJS.Signals | number) => {
+    signalled = Date.now();
+    return kill(s);
+  };
+  return { child, ended };
+}
+
+async function until(what: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await what()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("timed out waiting");
+}
+
+const held = async (bank: string) => (await sb.admin.registrations(bank)).map((r) => r.client_id);
+
+describe("an interrupted CLI", () => {
+  it("SIGINT while the bank holds back its answer to the POST: exit 130 at once, naming the proposed client_id the bank now holds", async () => {
+    const cfg = writeConfig(
+      dir,
+      "hint.yaml",
+      cliConfig(sb, "hint-bank", { bank_profile: { client_id_hint: true } }),
+    );
+    const state = path.join(dir, "hint-state.json");
+    await sb.admin.setFaults("hint-bank", [
+      { kind: "stall_after_commit", path: "/register", method: "POST", count: 1 },
+    ]);
+    try {
+      const { child, ended } = start(["register", "-c", cfg, "--state", state, "--json"]);
+      await until(async () => (await held("hint-bank")).length === 1);
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill("SIGINT");
+      const r = await ended;
+      const ids = await held("hint-bank");
+      expect(r.ms).toBeLessThan(5000);
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain("interrupted (SIGINT)");
+      expect(r.stderr).toContain(`POST https://`);
+      expect(r.stderr).toContain(ids[0]);
+      expect(JSON.parse(r.stdout).error).toMatchObject({
+        code: "OBDCR_INTERRUPTED",
+        exit_code: 130,
+        client_id: ids[0],
+      });
+      expect(existsSync(state)).toBe(false);
+      // What the message says holds: the next register finds the client by its hint, no second one.
+      await sb.admin.setFaults("hint-bank", []);
+      const again = await cli(["register", "-c", cfg, "--state", state, "--json"]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout).registration.client_id).toBe(ids[0]);
+      expect(await held("hint-bank")).toEqual(ids);
+    } finally {
+      await sb.admin.setFaults("hint-bank", []);
+    }
+  });
+
+  it("SIGTERM during the POST at a bank that chooses the client_id: exit 143 at once, and the message says a client may exist that only the bank can show", async () => {
+    const cfg = writeConfig(dir, "rat.yaml", cliConfig(sb, "rat-bank"));
+    await sb.admin.setFaults("rat-bank", [
+      { kind: "stall_after_commit", path: "/register", method: "POST", count: 1 },
+    ]);
+    try {
+      const before = (await held("rat-bank")).length;
+      const { child, ended } = start(["register", "-c", cfg]);
+      await until(async () => (await held("rat-bank")).length === before + 1);
+      child.kill("SIGTERM");
+      const r = await ended;
+      expect(r.ms).toBeLessThan(5000);
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.stderr).toContain("interrupted (SIGTERM)");
+      expect(r.stderr).toMatch(/the bank may have registered a client/);
+      expect(r.stderr).toMatch(/before registering again/);
+    } finally {
+      await sb.admin.setFaults("rat-bank", []);
+    }
+  });
+});
