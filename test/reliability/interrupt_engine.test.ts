@@ -1,0 +1,160 @@
+// Ctrl-C on `pulumi up` (the dynamic resource) while the bank holds back its answer to the POST:
+// the engine signals Cancel to the providers, starts nothing new, and waits for the creates in
+// flight. ob-dcr's create ends on its own timeout (the transport's, never the engine's), finds the
+// committed registration by its client_id hint, and returns it: the engine records it in state.
+// One SIGINT to the Pulumi CLI process only, as a terminal sends it to the foreground job. A second
+// SIGINT is the engine's "terminate immediately": it leaves a pending create, and the runbook after
+// a crash applies (the next up finds the committed client by its hint).
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Sandbox } from "../../sandbox/index.js";
+import { startTestSandbox } from "../support/sandbox.js";
+import {
+  argsFor,
+  type EngineHarness,
+  engineHarness,
+  expectBanksMatchState,
+  stateRegistrations,
+} from "./engine_support.js";
+
+function pulumiCli(root: number): number | undefined {
+  const rows = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/));
+  const kids = (p: number) => rows.filter((r) => Number(r[1]) === p);
+  const walk = (p: number): number | undefined => {
+    for (const r of kids(p)) {
+      if (r[2] === "pulumi") return Number(r[0]);
+      const d = walk(Number(r[0]));
+      if (d) return d;
+    }
+    return undefined;
+  };
+  return walk(root);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function descendants(root: number): number[] {
+  const rows = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [pid, ppid] of rows)
+      if (ppid === p) {
+        out.push(pid);
+        walk(pid);
+      }
+  };
+  walk(root);
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("pulumi up interrupted by one SIGINT while the bank holds back its answer", () => {
+  let sb: Sandbox;
+  let h: EngineHarness;
+  const BANK = "hint-bank";
+
+  beforeAll(async () => {
+    sb = await startTestSandbox({
+      prefix: "rel-sigint",
+      banks: [{ name: BANK, quirks: { honour_client_id_hint: true } }],
+    });
+    h = await engineHarness("ob-dcr-reliability", "sigint");
+    h.declared.set("reg", argsFor(sb, BANK));
+  });
+  afterAll(async () => {
+    await h?.stack.workspace.removeStack("sigint", { force: true }).catch(() => undefined);
+    await sb?.close();
+  });
+
+  it("the engine waits for the create in flight, and the registration the bank committed is in state", async () => {
+    await sb.admin.setFaults(BANK, [
+      { kind: "stall_after_commit", path: "/register", method: "POST", count: 1 },
+    ]);
+    const t0 = Date.now();
+    const running = h.stack.up({ onOutput: h.onOutput }).then(
+      (r) => `finished ${r.summary.result}`,
+      (e: Error) => `failed ${e.message}`,
+    );
+    let committed = false;
+    for (let i = 0; i < 300 && !committed; i++) {
+      committed = (await sb.admin.registrations(BANK)).length === 1;
+      if (!committed) await sleep(100);
+    }
+    expect(committed).toBe(true);
+    const pid = pulumiCli(process.pid);
+    expect(pid).toBeDefined();
+    process.kill(pid!, "SIGINT");
+    const how = await running;
+    // The engine waited for the create (ended by ob-dcr's 3 s headers timeout, then found by hint).
+    expect(how).toMatch(/^failed/);
+    expect(h.output()).toMatch(/\^C received; cancelling/);
+    expect(h.output()).toMatch(/reg created/);
+    expect(h.output()).toMatch(/update canceled/);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    const held = (await sb.admin.registrations(BANK)).map((r) => r.client_id);
+    expect(held).toHaveLength(1);
+    expect((await stateRegistrations(h)).map((r) => r.id)).toEqual(held);
+    await sb.admin.setFaults(BANK, []);
+    await expectBanksMatchState(h, sb, [BANK]);
+    expect((await h.stack.destroy()).summary.result).toBe("succeeded");
+    expect(await sb.admin.registrations(BANK)).toEqual([]);
+  });
+
+  it("a second SIGINT (the engine's 'terminate immediately'): the CLI exits at once, the providers follow, and the runbook finds the committed client by its hint", async () => {
+    await sb.admin.setFaults(BANK, [
+      { kind: "stall_after_commit", path: "/register", method: "POST", count: 1 },
+    ]);
+    const t0 = Date.now();
+    const running = h.stack.up({ onOutput: h.onOutput }).then(
+      (r) => `finished ${r.summary.result}`,
+      (e: Error) => `failed ${e.message}`,
+    );
+    let committed = false;
+    for (let i = 0; i < 300 && !committed; i++) {
+      committed = (await sb.admin.registrations(BANK)).length === 1;
+      if (!committed) await sleep(100);
+    }
+    expect(committed).toBe(true);
+    const pid = pulumiCli(process.pid)!;
+    const before = descendants(process.pid);
+    process.kill(pid, "SIGINT");
+    await sleep(300);
+    process.kill(pid, "SIGINT");
+    const how = await running;
+    const ms = Date.now() - t0;
+    // The providers exit when the engine is gone (engine_watch): nothing is left behind.
+    for (let i = 0; i < 100 && before.some(alive); i++) await sleep(100);
+    expect(how).toMatch(/^failed/);
+    expect(h.output()).toMatch(/reg creating \(interrupted\)/);
+    // Not the 3 s headers timeout: the engine did not wait for the create.
+    expect(ms).toBeLessThan(15_000);
+    expect(before.filter(alive)).toEqual([]);
+    const committedId = (await sb.admin.registrations(BANK))[0]!.client_id;
+    const dep = (await h.stack.exportStack()).deployment as { pending_operations?: { type: string }[] };
+    expect(dep.pending_operations?.map((o) => o.type)).toEqual(["creating"]);
+    // The runbook (docs/RELIABILITY.md): the next up finds the client by its hint; no second client.
+    await sb.admin.setFaults(BANK, []);
+    await h.stack.cancel().catch(() => undefined);
+    await h.stack.refresh({ clearPendingCreates: true, onOutput: h.onOutput });
+    await h.stack.up({ onOutput: h.onOutput });
+    expect(h.output()).toMatch(/an earlier interrupted run registered it/);
+    expect((await sb.admin.registrations(BANK)).map((r) => r.client_id)).toEqual([committedId]);
+    await expectBanksMatchState(h, sb, [BANK]);
+    expect((await h.stack.destroy()).summary.result).toBe("succeeded");
+    await sb.admin.setFaults(BANK, []);
+  });
+});
