@@ -33,7 +33,7 @@ const isRegistrationChange = (x: HttpExchange) =>
 /** Install the handlers for one command; returns their removal. */
 export function onInterrupt(rt: Runtime): () => void {
   let signals = 0;
-  const handler = (signal: "SIGINT" | "SIGTERM") => {
+  const handler = async (signal: "SIGINT" | "SIGTERM") => {
     signals++;
     const open = rt.rec.exchanges.filter((x) => x.ms === undefined);
     const answered = rt.rec.exchanges.some(
@@ -51,6 +51,17 @@ export function onInterrupt(rt: Runtime): () => void {
       proposed_client_id: proposedClientId(x),
     }));
     const r = interruptedReport(signal, inFlight);
+    if (signals === 1 && rt.onInterrupted) {
+      // What the command keeps of the interruption (update: the token may be superseded). Local
+      // work only; a second signal while it runs exits without it.
+      try {
+        await rt.onInterrupted(r);
+      } catch (e) {
+        rt.io.stderr.write(
+          printable(`could not record the interruption: ${e instanceof Error ? e.message : String(e)}\n`),
+        );
+      }
+    }
     rt.out.json({ ...(rt.partial ?? {}), error: r });
     rt.io.stderr.write(
       printable(`error ${r.code}: ${r.message}\n  exit code ${r.exit_code} (interrupted)\n`),
@@ -58,8 +69,8 @@ export function onInterrupt(rt: Runtime): () => void {
     // The one exit outside main(): the request in flight may never end.
     process.exit(r.exit_code);
   };
-  const onInt = () => handler("SIGINT");
-  const onTerm = () => handler("SIGTERM");
+  const onInt = () => void handler("SIGINT");
+  const onTerm = () => void handler("SIGTERM");
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   return () => {

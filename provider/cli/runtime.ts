@@ -8,6 +8,7 @@ import { PROFILE_NAMES } from "../core/profiles/names.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { closeAgents } from "../http/transport.js";
 import { transportFromEnv } from "../http/transport_env.js";
+import type { InterruptedReport } from "../lifecycle/interrupted.js";
 import { ENV, type LoadedConfig, loadConfig, timeoutMs, validateConfig } from "./config.js";
 import { errorReport, markReported, UsageError } from "./exit.js";
 import { HttpRecorder } from "./http_log.js";
@@ -84,6 +85,8 @@ export interface Runtime {
   ctx: ObDcrContext;
   /** What a command has to show so far; printed with the error under --json. */
   partial?: Record<string, unknown>;
+  /** Called once when a signal stops the command (cli/interrupt.ts), before the exit: keep what must be kept. */
+  onInterrupted?: (r: InterruptedReport) => Promise<void>;
 }
 
 /** The values of CONFIG_ARGS as citty parses them. */

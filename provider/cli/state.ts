@@ -14,6 +14,7 @@ import {
   UnexpectedResponseError,
 } from "../core/errors.js";
 import { rememberSecret } from "../core/untrusted.js";
+import type { InterruptedReport } from "../lifecycle/interrupted.js";
 import { ManagedState, type RotatedCredential, rotatedCredentials } from "../lifecycle/managed.js";
 import { tokenUnconfirmedAfter } from "../lifecycle/outcome.js";
 import type { RegistrationOutcome } from "../lifecycle/registration.js";
@@ -303,6 +304,26 @@ export function keepTokenUnconfirmed(
       );
     }
     throw e;
+  };
+}
+
+/**
+ * An update stopped by a signal while its PUT was unanswered (lifecycle/interrupted.ts): the bank may
+ * have rotated the registration access token in that answer, as when the answer is lost. Recorded
+ * the same way (`token_unconfirmed`), so that the next 401 is not taken for a deletion.
+ */
+export function keepTokenUnconfirmedOnInterrupt(
+  rt: { out: { note(s: string): void } },
+  file: string | undefined,
+  before: ManagedState,
+) {
+  return async (r: InterruptedReport): Promise<void> => {
+    if (!r.token_unconfirmed || !file || before.token_unconfirmed) return;
+    if (before.secrets.registration_access_token === undefined) return;
+    await writeState(file, { ...before, token_unconfirmed: true });
+    rt.out.note(
+      `state: updated ${file}: the update was interrupted before the bank answered, so the bank may have handed out a new registration access token; until a call succeeds with the stored one, a 401 is not taken for a deletion`,
+    );
   };
 }
 

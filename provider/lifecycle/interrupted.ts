@@ -21,6 +21,12 @@ export interface InterruptedReport {
   message: string;
   /** The client the bank may now hold (a proposed client_id, or the one a PUT/DELETE addressed). */
   client_id?: string;
+  /**
+   * A PUT was unanswered: the bank may have applied it and rotated the registration access token in
+   * the answer never read (RFC 7592 §2.2). Recorded as `token_unconfirmed` in the state, as after a
+   * lost answer, so that a later 401 for the stored token is not taken for a deletion.
+   */
+  token_unconfirmed?: true;
 }
 
 const clientIdOf = (url: string): string | undefined => {
@@ -50,8 +56,14 @@ export function interruptedReport(
   const put = inFlight.find((r) => r.method === "PUT");
   if (put) {
     const id = clientIdOf(put.url);
-    const message = `${head} while the update (PUT ${put.url}) was in flight, before the bank answered: the bank may have applied it, and may have rotated the registration access token or client secret in the answer that was lost. Run \`ob-dcr get\` with the same state: if the stored credential is refused, the bank rotated it; only the bank can issue a new one`;
-    return { code: OBDCR_INTERRUPTED, exit_code, message, ...(id ? { client_id: id } : {}) };
+    const message = `${head} while the update (PUT ${put.url}) was in flight, before the bank answered: the bank may have applied it, and may have rotated the registration access token or client secret in the answer that was lost. Run \`ob-dcr get\` with the same state: if the stored token is refused (OBDCR_GONE_UNCONFIRMED), the bank rotated it and the client lives on; only the bank can issue a new token. Do not register again`;
+    return {
+      code: OBDCR_INTERRUPTED,
+      exit_code,
+      message,
+      token_unconfirmed: true,
+      ...(id ? { client_id: id } : {}),
+    };
   }
   const del = inFlight.find((r) => r.method === "DELETE");
   if (del) {

@@ -5,7 +5,7 @@
  * runs"). The built CLI as a process, the sandbox over real mTLS, the signal sent for real.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sandboxForFile } from "../support/hooks.js";
@@ -122,6 +122,43 @@ describe("an interrupted CLI", () => {
       expect(r.stderr).toContain("interrupted (SIGTERM)");
       expect(r.stderr).toMatch(/the bank may have registered a client/);
       expect(r.stderr).toMatch(/before registering again/);
+    } finally {
+      await sb.admin.setFaults("rat-bank", []);
+    }
+  });
+
+  it("SIGINT during the PUT at a bank that rotates the registration access token: the state file records that the token may be superseded, so the next get does not call the live client gone", async () => {
+    const cfg = writeConfig(dir, "put.yaml", cliConfig(sb, "rat-bank"));
+    const state = path.join(dir, "put-state.json");
+    const reg = await cli(["register", "-c", cfg, "--state", state]);
+    expect(reg.code, reg.stderr).toBe(0);
+    const id = JSON.parse(readFileSync(state, "utf8")).client_id as string;
+    await sb.admin.setFaults("rat-bank", [
+      { kind: "stall_after_commit", path: "/register/", method: "PUT", count: 1 },
+    ]);
+    try {
+      const puts = async () =>
+        Object.entries(await sb.admin.requests("rat-bank"))
+          .filter(([k]) => k.startsWith("PUT "))
+          .reduce((a, [, n]) => a + n, 0);
+      const before = await puts();
+      const { child, ended } = start(["update", "-c", cfg, "--state", state]);
+      await until(async () => (await puts()) > before);
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill("SIGINT");
+      const r = await ended;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain("interrupted (SIGINT)");
+      expect(r.stderr).toContain(`PUT https://`);
+      expect(JSON.parse(readFileSync(state, "utf8")).token_unconfirmed).toBe(true);
+      await sb.admin.setFaults("rat-bank", []);
+      // The bank applied the PUT and rotated the token in the answer never read: the stored token is
+      // refused, and that is not taken for a deletion (the client lives on at the bank).
+      expect((await held("rat-bank")).includes(id)).toBe(true);
+      const get = await cli(["get", "-c", cfg, "--state", state]);
+      expect(get.code).toBe(4);
+      expect(get.stderr).toMatch(/OBDCR_GONE_UNCONFIRMED/);
+      expect(get.stderr).not.toMatch(/OBDCR_REGISTRATION_GONE/);
     } finally {
       await sb.admin.setFaults("rat-bank", []);
     }

@@ -3,7 +3,13 @@ import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import { explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
-import { defaultStateFile, keepRotated, keepSalvagedToken, keepTokenUnconfirmed } from "../state.js";
+import {
+  defaultStateFile,
+  keepRotated,
+  keepSalvagedToken,
+  keepTokenUnconfirmed,
+  keepTokenUnconfirmedOnInterrupt,
+} from "../state.js";
 import { printOutcome, registrationEndpointOf } from "../steps.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS } as const;
@@ -21,6 +27,7 @@ export const command = defineCommand({
       const { state, file } = await resolveStateFor(rt, a);
       const doc: Record<string, unknown> = { command: "update", client_id: state.client_id };
       rt.partial = doc;
+      rt.onInterrupted = keepTokenUnconfirmedOnInterrupt(rt, file, state);
       // Without --state, where a credential the bank rotates is kept (as register keeps its secrets).
       const fallback = () => defaultStateFile(rt.io.cwd, registrationEndpointOf(rt, params), state.client_id);
       const r = await rt.out
