@@ -163,4 +163,55 @@ describe("an interrupted CLI", () => {
       await sb.admin.setFaults("rat-bank", []);
     }
   });
+
+  it("run (token, SSA, register) stopped by SIGTERM while the POST is unanswered names the client as register does", async () => {
+    const cfg = writeConfig(
+      dir,
+      "run.yaml",
+      cliConfig(sb, "hint-bank", { bank_profile: { client_id_hint: true } }),
+    );
+    await sb.admin.setFaults("hint-bank", [
+      { kind: "stall_after_commit", path: "/register", method: "POST", count: 1 },
+    ]);
+    try {
+      const before = await held("hint-bank");
+      const { child, ended } = start(["run", "-c", cfg]);
+      await until(async () => (await held("hint-bank")).length === before.length + 1);
+      child.kill("SIGTERM");
+      const r = await ended;
+      const added = (await held("hint-bank")).filter((x) => !before.includes(x));
+      expect(r.ms).toBeLessThan(5000);
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.stderr).toContain("interrupted (SIGTERM)");
+      expect(r.stderr).toContain(added[0]);
+    } finally {
+      await sb.admin.setFaults("hint-bank", []);
+    }
+  });
+
+  it("SIGINT while the DELETE is unanswered: exit 130, the state file is kept, and the same delete again settles it", async () => {
+    const cfg = writeConfig(dir, "del.yaml", cliConfig(sb, "rat-bank"));
+    const state = path.join(dir, "del-state.json");
+    const reg = await cli(["register", "-c", cfg, "--state", state]);
+    expect(reg.code, reg.stderr).toBe(0);
+    const id = JSON.parse(readFileSync(state, "utf8")).client_id as string;
+    await sb.admin.setFaults("rat-bank", [
+      { kind: "stall_after_commit", path: "/register/", method: "DELETE", count: 1 },
+    ]);
+    try {
+      const { child, ended } = start(["delete", "-c", cfg, "--state", state]);
+      await until(async () => !(await held("rat-bank")).includes(id));
+      child.kill("SIGINT");
+      const r = await ended;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain(`DELETE https://`);
+      expect(r.stderr).toContain(id);
+      expect(existsSync(state)).toBe(true);
+      await sb.admin.setFaults("rat-bank", []);
+      const again = await cli(["delete", "-c", cfg, "--state", state]);
+      expect(again.code, again.stderr).toBe(0);
+    } finally {
+      await sb.admin.setFaults("rat-bank", []);
+    }
+  });
 });
