@@ -7,7 +7,7 @@
  * answer (writing the state file), the first signal lets it finish; a second stops it.
  */
 import { printable } from "../core/untrusted.js";
-import { type InFlightRequest, interruptedReport } from "../lifecycle/interrupted.js";
+import { type InFlightRequest, interruptedReport, isRegistrationPost } from "../lifecycle/interrupted.js";
 import type { HttpExchange } from "./http_log.js";
 import type { Runtime } from "./runtime.js";
 import { decodeJwt } from "./steps.js";
@@ -28,7 +28,7 @@ function proposedClientId(x: HttpExchange): string | undefined {
 }
 
 const isRegistrationChange = (x: HttpExchange) =>
-  CHANGES.has(x.method) && !(x.method === "POST" && !/\/register\/?$/.test(new URL(x.url).pathname));
+  x.method === "POST" ? isRegistrationPost(x) : CHANGES.has(x.method);
 
 /** Install the handlers for one command; returns their removal. */
 export function onInterrupt(rt: Runtime): () => void {
@@ -69,8 +69,11 @@ export function onInterrupt(rt: Runtime): () => void {
     // The one exit outside main(): the request in flight may never end.
     process.exit(r.exit_code);
   };
-  const onInt = () => void handler("SIGINT");
-  const onTerm = () => void handler("SIGTERM");
+  // Whatever goes wrong in the report, the process still stops.
+  const stop = (signal: "SIGINT" | "SIGTERM") =>
+    handler(signal).catch(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  const onInt = () => void stop("SIGINT");
+  const onTerm = () => void stop("SIGTERM");
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   return () => {

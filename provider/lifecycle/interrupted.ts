@@ -29,6 +29,19 @@ export interface InterruptedReport {
   token_unconfirmed?: true;
 }
 
+/** The path of a recorded URL ("" when it does not parse: a signal handler must not throw). */
+export function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return "";
+  }
+}
+
+/** A registration request (POST to the registration endpoint, `.../register`). */
+export const isRegistrationPost = (r: { method: string; url: string }) =>
+  r.method === "POST" && /\/register\/?$/.test(pathOf(r.url));
+
 const clientIdOf = (url: string): string | undefined => {
   try {
     const last = new URL(url).pathname.split("/").filter(Boolean).pop();
@@ -45,7 +58,7 @@ export function interruptedReport(
 ): InterruptedReport {
   const exit_code = signal === "SIGINT" ? 130 : 143;
   const head = `interrupted (${signal})`;
-  const post = inFlight.find((r) => r.method === "POST" && /\/register\/?$/.test(new URL(r.url).pathname));
+  const post = inFlight.find(isRegistrationPost);
   if (post) {
     const id = post.proposed_client_id;
     const message = id
