@@ -6,14 +6,21 @@
 // SIGINT is the engine's "terminate immediately": it leaves a pending create, and the runbook after
 // a crash applies (the next up finds the committed client by its hint).
 import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../sandbox/index.js";
+import { type Args, nativeStack, TYPE } from "../native/stack.js";
+import { pulumiArgs } from "../support/params.js";
 import { startTestSandbox } from "../support/sandbox.js";
 import {
   argsFor,
   type EngineHarness,
   engineHarness,
   expectBanksMatchState,
+  FAST_TRANSPORT_ENV,
   stateRegistrations,
 } from "./engine_support.js";
 
@@ -156,5 +163,64 @@ describe("pulumi up interrupted by one SIGINT while the bank holds back its answ
     await expectBanksMatchState(h, sb, [BANK]);
     expect((await h.stack.destroy()).summary.result).toBe("succeeded");
     await sb.admin.setFaults(BANK, []);
+  });
+});
+
+describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT while the bank holds back its answer", () => {
+  let sb: Sandbox;
+  let stack: Stack;
+  let out = "";
+  const BANK = "hint-bank";
+  const declared = new Map<string, Args>();
+
+  beforeAll(async () => {
+    sb = await startTestSandbox({
+      prefix: "rel-sigint-native",
+      banks: [{ name: BANK, quirks: { honour_client_id_hint: true } }],
+    });
+    const dir = mkdtempSync(join(tmpdir(), "obdcr-rel-sigint-native-"));
+    declared.set("reg", {
+      ...(pulumiArgs(sb, BANK) as unknown as Args),
+      bankProfile: { clientIdHint: true },
+    });
+    stack = await nativeStack({
+      projectName: "ob-dcr-native-sigint",
+      stackName: "native-sigint",
+      backend: `file://${join(dir, "state")}`,
+      declared,
+      envVars: FAST_TRANSPORT_ENV,
+    });
+  });
+  afterAll(async () => {
+    await stack?.workspace.removeStack("native-sigint", { force: true }).catch(() => undefined);
+    await sb?.close();
+  });
+
+  it("the plugin's Cancel is a no-op, the engine waits for the create, and the committed registration is in state", async () => {
+    await sb.admin.setFaults(BANK, [
+      { kind: "stall_after_commit", path: "/register", method: "POST", count: 1 },
+    ]);
+    const running = stack.up({ onOutput: (x) => (out += x) }).then(
+      () => "finished",
+      () => "failed",
+    );
+    let committed = false;
+    for (let i = 0; i < 300 && !committed; i++) {
+      committed = (await sb.admin.registrations(BANK)).length === 1;
+      if (!committed) await sleep(100);
+    }
+    expect(committed).toBe(true);
+    process.kill(pulumiCli(process.pid)!, "SIGINT");
+    expect(await running).toBe("failed");
+    expect(out).toMatch(/update canceled/);
+    const held = (await sb.admin.registrations(BANK)).map((r) => r.client_id);
+    expect(held).toHaveLength(1);
+    const inState = ((await stack.exportStack()).deployment.resources ?? [])
+      .filter((r: { type: string }) => r.type === TYPE)
+      .map((r: { id: string }) => r.id);
+    expect(inState).toEqual(held);
+    await sb.admin.setFaults(BANK, []);
+    expect((await stack.destroy()).summary.result).toBe("succeeded");
+    expect(await sb.admin.registrations(BANK)).toEqual([]);
   });
 });
