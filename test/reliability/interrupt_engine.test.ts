@@ -166,6 +166,48 @@ describe("pulumi up interrupted by one SIGINT while the bank holds back its answ
   });
 });
 
+describe("pulumi destroy interrupted by one SIGINT while the bank holds back its answer to the DELETE", () => {
+  let sb: Sandbox;
+  let h: EngineHarness;
+  const BANK = "hint-bank";
+
+  beforeAll(async () => {
+    sb = await startTestSandbox({
+      prefix: "rel-sigint-del",
+      banks: [{ name: BANK, quirks: { honour_client_id_hint: true } }],
+    });
+    h = await engineHarness("ob-dcr-reliability", "sigintdel");
+    h.declared.set("reg", argsFor(sb, BANK));
+  });
+  afterAll(async () => {
+    await h?.stack.workspace.removeStack("sigintdel", { force: true }).catch(() => undefined);
+    await sb?.close();
+  });
+
+  it("the engine waits for the delete; state and bank agree afterwards, and a second destroy finishes", async () => {
+    await h.stack.up({ onOutput: h.onOutput });
+    expect(await sb.admin.registrations(BANK)).toHaveLength(1);
+    await sb.admin.setFaults(BANK, [
+      { kind: "stall_after_commit", path: "/register/", method: "DELETE", count: 1 },
+    ]);
+    const running = h.stack.destroy({ onOutput: h.onOutput }).then(
+      (r) => `finished ${r.summary.result}`,
+      () => "failed",
+    );
+    for (let i = 0; i < 300 && (await sb.admin.registrations(BANK)).length === 1; i++) await sleep(100);
+    expect(await sb.admin.registrations(BANK)).toEqual([]);
+    process.kill(pulumiCli(process.pid)!, "SIGINT");
+    // The delete in flight ends on ob-dcr's timeout, its outcome settled by a GET (gone): deleted.
+    expect(await running).toMatch(/^finished|^failed/);
+    expect(h.output()).toMatch(/\^C received; cancelling/);
+    expect(h.output()).toMatch(/reg deleted/);
+    await sb.admin.setFaults(BANK, []);
+    await expectBanksMatchState(h, sb, [BANK]);
+    expect((await h.stack.destroy({ onOutput: h.onOutput })).summary.result).toBe("succeeded");
+    expect(await stateRegistrations(h)).toEqual([]);
+  });
+});
+
 describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT while the bank holds back its answer", () => {
   let sb: Sandbox;
   let stack: Stack;
