@@ -208,6 +208,50 @@ describe("pulumi destroy interrupted by one SIGINT while the bank holds back its
   });
 });
 
+describe("pulumi up interrupted by one SIGINT while a bank that rotates the registration access token holds back its answer to the PUT", () => {
+  let sb: Sandbox;
+  let h: EngineHarness;
+  const BANK = "rat-bank";
+
+  beforeAll(async () => {
+    sb = await startTestSandbox({ prefix: "rel-sigint-put", banks: [BANK] });
+    h = await engineHarness("ob-dcr-reliability", "sigintput");
+    h.declared.set("reg", argsFor(sb, BANK, false));
+  });
+  afterAll(async () => {
+    await h?.stack.workspace.removeStack("sigintput", { force: true }).catch(() => undefined);
+    await sb?.close();
+  });
+
+  it("the update ends on the timeout, the doubt about the token is kept in state, and the next refresh does not drop the live client", async () => {
+    await h.stack.up({ onOutput: h.onOutput });
+    const a = argsFor(sb, BANK, false);
+    h.declared.set("reg", { ...a, client: { ...a.client, scope: "openid" } });
+    await sb.admin.setFaults(BANK, [
+      { kind: "stall_after_commit", path: "/register/", method: "PUT", count: 1 },
+    ]);
+    const puts = async () =>
+      Object.entries(await sb.admin.requests(BANK))
+        .filter(([k]) => k.startsWith("PUT "))
+        .reduce((x, [, n]) => x + n, 0);
+    const running = h.stack.up({ onOutput: h.onOutput }).then(
+      () => "finished",
+      () => "failed",
+    );
+    for (let i = 0; i < 300 && (await puts()) === 0; i++) await sleep(100);
+    process.kill(pulumiCli(process.pid)!, "SIGINT");
+    expect(await running).toBe("failed");
+    await sb.admin.setFaults(BANK, []);
+    const refreshed = await h.stack.refresh({ onOutput: h.onOutput }).then(
+      () => "ok",
+      (e: Error) => e.message,
+    );
+    expect(refreshed).toMatch(/OBDCR_GONE_UNCONFIRMED/);
+    expect(await stateRegistrations(h)).toHaveLength(1);
+    expect(await sb.admin.registrations(BANK)).toHaveLength(1);
+  });
+});
+
 describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT while the bank holds back its answer", () => {
   let sb: Sandbox;
   let stack: Stack;
