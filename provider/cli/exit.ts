@@ -102,6 +102,8 @@ function remedyWords(r: Remedy): string {
       return "Update the client in the bank's developer portal";
     case "revoke-in-portal":
       return "Revoke the client in the bank's developer portal, then delete the state file";
+    case "renew-secret":
+      return `Get a new client secret for client ${r.client_id} from the bank (its developer portal), put it in the state file's secrets.client_secret (or OBDCR_CLIENT_SECRET) and run again`;
     case "retry":
       return "Run again";
   }

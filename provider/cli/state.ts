@@ -111,6 +111,9 @@ export async function resolveState(
       ? { software_jwks_endpoint: fromFile.software_jwks_endpoint }
       : {}),
     ...(sameClient && fromFile?.token_unconfirmed ? { token_unconfirmed: true } : {}),
+    ...(sameClient && fromFile?.client_secret_expires_at !== undefined
+      ? { client_secret_expires_at: fromFile.client_secret_expires_at }
+      : {}),
     secrets: {
       ...(rat && (sameClient || env[ENV.registration_access_token])
         ? { registration_access_token: rat }

@@ -259,6 +259,12 @@ export function printOutcome(
   const secrets = Object.fromEntries(Object.entries(o.secrets).filter(([, v]) => v !== undefined));
   if (Object.keys(secrets).length > 0) out.field("secrets", redact(secrets, out.showSecrets));
   if (o.substitutions.length > 0) out.field("substitutions (the bank changed these)", o.substitutions);
+  if (o.client_secret_expired && o.client_secret_expires_at !== undefined)
+    out.note(
+      `warning: the bank answered with a client secret that expired at ${new Date(o.client_secret_expires_at * 1000).toISOString()} ` +
+        `(client_secret_expires_at ${o.client_secret_expires_at}): its token endpoint will refuse it (invalid_client); ` +
+        `get a new client secret for client ${o.client_id} from the bank (its developer portal)`,
+    );
   if (o.unavailable_before)
     out.note(
       `warning: the bank answered ${o.unavailable_before} earlier registration POST(s) with 503 (unavailable) before ` +

@@ -48,6 +48,8 @@ export type Remedy =
   | { kind: "update-in-portal"; client_id: string }
   /** The bank offers no DELETE: revoke the client in its developer portal, then forget it. */
   | { kind: "revoke-in-portal"; client_id: string }
+  /** The client secret has expired (`client_secret_expires_at` past): get a new one from the bank. */
+  | { kind: "renew-secret"; client_id: string }
   /** Nothing was committed (or the outcome is reconciled next time): run again. */
   | { kind: "retry" };
 

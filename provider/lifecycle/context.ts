@@ -30,6 +30,8 @@ export type Note =
   /** The bank answered the DELETE 202 Accepted: taken on, not said to be done; dropped from state. */
   | { kind: "delete_accepted"; client_id: string }
   | { kind: "other_kid"; client_id: string; kid: string; recorded_kid: string }
+  /** The answer's `client_secret_expires_at` is already past (non-zero): the secret is dead. */
+  | { kind: "secret_expired"; where: string; client_id: string; expires_at: number }
   /** A refresh whose answer was refused but handed out a new registration access token (kept). */
   | { kind: "token_kept"; client_id: string; detail: string }
   /** An import whose GET answer was refused but handed out a new registration access token (kept). */
@@ -86,6 +88,7 @@ export function recordedOf(props: Props): {
   software_jwks_endpoint?: string;
   registered_auth_alg?: string;
   token_unconfirmed?: boolean;
+  client_secret_expires_at?: number;
 } {
   const registered = (props.registeredMetadata as Props | undefined)?.token_endpoint_auth_signing_alg;
   const last = (props.signingKeyIdentity as Props | undefined)?.alg;
@@ -95,5 +98,8 @@ export function recordedOf(props: Props): {
     ...(jwks ? { software_jwks_endpoint: jwks } : {}),
     ...(alg ? { registered_auth_alg: alg } : {}),
     ...(props.tokenUnconfirmed === true ? { token_unconfirmed: true } : {}),
+    ...(typeof props.clientSecretExpiresAt === "number"
+      ? { client_secret_expires_at: props.clientSecretExpiresAt }
+      : {}),
   };
 }

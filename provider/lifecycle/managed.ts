@@ -36,6 +36,11 @@ export const ManagedState = RegistrationState.extend({
   token_endpoint_auth_signing_alg: z.string().optional(),
   /** An update's answer was lost: the stored registration access token may be superseded (`tokenUnconfirmedAfter`). */
   token_unconfirmed: z.boolean().optional(),
+  /**
+   * When the bank said the client secret expires (RFC 7591 §3.2.1 `client_secret_expires_at`,
+   * seconds; 0 = never): a refusal after it is named as a likely cause.
+   */
+  client_secret_expires_at: z.number().optional(),
 });
 export type ManagedState = z.infer<typeof ManagedState>;
 
@@ -51,6 +56,7 @@ const managementOptionsOf = (s: ManagedState): ManagementOptions => ({
   software_jwks_endpoint: s.software_jwks_endpoint,
   registered_auth_alg: s.token_endpoint_auth_signing_alg ?? s.signing_key_identity?.alg,
   token_unconfirmed: s.token_unconfirmed,
+  client_secret_expires_at: s.client_secret_expires_at,
 });
 
 /** JWS algorithm names (RFC 7518 §3.1, RFC 8037, RFC 8812): what a bank may say it registered. */
@@ -74,6 +80,8 @@ export async function managedStateOf(
     typeof answered === "string" && JWS_ALGS.has(answered)
       ? answered
       : before?.token_endpoint_auth_signing_alg;
+  // The answer's expiry, else the one recorded with the secret (a GET need not repeat it).
+  const secretExpiresAt = o.client_secret_expires_at ?? before?.client_secret_expires_at;
   return {
     client_id: o.client_id,
     ...(o.registration_client_uri ? { registration_client_uri: o.registration_client_uri } : {}),
@@ -83,6 +91,7 @@ export async function managedStateOf(
       ? { software_jwks_endpoint: o.software_jwks_endpoint ?? before?.software_jwks_endpoint }
       : {}),
     ...(registeredAlg ? { token_endpoint_auth_signing_alg: registeredAlg } : {}),
+    ...(secretExpiresAt !== undefined ? { client_secret_expires_at: secretExpiresAt } : {}),
   };
 }
 

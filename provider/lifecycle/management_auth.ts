@@ -21,7 +21,7 @@ import { managementUriProblem, UnsafeUrlError } from "../core/validate/url_polic
 import type { ObDcrContext } from "../http/context.js";
 import { evictManagementToken, getManagementToken } from "../http/management.js";
 import { checkOwnSide } from "../http/own_side.js";
-import type { ManagementOptions } from "./outcome.js";
+import { type ManagementOptions, secretExpired } from "./outcome.js";
 import { obtainSsa, type Prepared, prepare } from "./prepare.js";
 
 export function ownSideInput(p: Prepared, ctx: ObDcrContext, software_jwks_endpoint: string | undefined) {
@@ -103,6 +103,19 @@ export async function explainAmbiguous(
       },
     );
   }
+  // A client secret past its expiry is refused as invalid_client too (RFC 7591 §3.2.1): the likely
+  // cause, named before our keys are checked, for it is no deletion either.
+  const expiresAt = opts.client_secret_expires_at;
+  if (
+    secretExpired(expiresAt, ctx.now()) &&
+    state.secrets.client_secret !== undefined &&
+    p.params.client.token_endpoint_auth_method.startsWith("client_secret")
+  )
+    throw new GoneUnconfirmedError(
+      state.client_id,
+      `${e.message}. The client secret expired at ${new Date((expiresAt as number) * 1000).toISOString()} (client_secret_expires_at ${expiresAt}, as the bank answered): a bank refuses an expired secret with invalid_client, which is the likely cause, not a deletion`,
+      { cause: e, remedy: { kind: "renew-secret", client_id: state.client_id } },
+    );
   const checks = await checkOwnSide(ctx, ownSideInput(p, ctx, opts.software_jwks_endpoint));
   const bad = checks.find((c) => !c.ok);
   const message = bad

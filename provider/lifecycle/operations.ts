@@ -46,6 +46,20 @@ async function load(lc: Lifecycle, inputs: RegistrationInputs) {
   return { params, material };
 }
 
+/** The answer's secret has expired already: say so (`withSecretExpiry` decided). */
+function expiryNotes(inputs: RegistrationInputs, r: RegistrationOutcome): Note[] {
+  return r.client_secret_expired && r.client_secret_expires_at !== undefined
+    ? [
+        {
+          kind: "secret_expired",
+          where: where(inputs),
+          client_id: r.client_id,
+          expires_at: r.client_secret_expires_at,
+        },
+      ]
+    : [];
+}
+
 function substitutionNotes(inputs: RegistrationInputs, outs: { substitutions: Substitution[] }): Note[] {
   return outs.substitutions.map((s) => ({ kind: "substitution", where: where(inputs), substitution: s }));
 }
@@ -62,7 +76,7 @@ export async function create(
     return {
       id: r.client_id,
       outs: { ...inputs, ...bookkeeping(props), ...material, ...computed(r, undefined) },
-      notes: [],
+      notes: expiryNotes(inputs, r),
     };
   }
   let r: RegistrationOutcome;
@@ -107,7 +121,7 @@ export async function create(
   return {
     id: r.client_id,
     outs: { ...inputs, ...bookkeeping(props), ...material, ...outs },
-    notes: [...notes, ...substitutionNotes(inputs, outs)],
+    notes: [...notes, ...expiryNotes(inputs, r), ...substitutionNotes(inputs, outs)],
   };
 }
 
@@ -171,7 +185,11 @@ export async function read(lc: Lifecycle, id: string, recorded_props: Props): Pr
   // The stored token worked: no longer in doubt. State from before identities were recorded:
   // record the material in use now.
   const { tokenUnconfirmed: _confirmed, ...rest } = props;
-  return { kind: "read", props: withOutcome({ ...rest, ...(recorded ? {} : material) }, outs), notes };
+  return {
+    kind: "read",
+    props: withOutcome({ ...rest, ...(recorded ? {} : material) }, outs),
+    notes: [...notes, ...expiryNotes(inputs, r)],
+  };
 }
 
 /**
@@ -229,7 +247,7 @@ export async function update(
   const outs = computed(r, undefined);
   return {
     outs: withOutcome({ ...kept, ...inputs, ...bookkeeping(news), ...material }, outs),
-    notes: substitutionNotes(inputs, outs),
+    notes: [...expiryNotes(inputs, r), ...substitutionNotes(inputs, outs)],
   };
 }
 

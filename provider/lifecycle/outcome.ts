@@ -39,6 +39,11 @@ export interface RegistrationOutcome extends RegistrationResult {
    * refused the second POST as a duplicate).
    */
   unavailable_before?: number | undefined;
+  /**
+   * The answer's `client_secret_expires_at` is past (non-zero): the secret it names has expired
+   * already, and a bank refuses it (`secretExpired`). Set by create, read and update.
+   */
+  client_secret_expired?: true | undefined;
 }
 
 /** Options of GET/PUT/DELETE. */
@@ -63,6 +68,25 @@ export interface ManagementOptions {
    * Recorded in state until a call succeeds with the stored token.
    */
   token_unconfirmed?: boolean | undefined;
+  /**
+   * The recorded `client_secret_expires_at` (seconds; 0 = never): an ambiguous refusal after it
+   * names the expired secret as a likely cause.
+   */
+  client_secret_expires_at?: number | undefined;
+}
+
+/**
+ * Has the client secret expired? RFC 7591 §3.2.1: `client_secret_expires_at` is the time (seconds)
+ * at which it expires, 0 if it does not. A bank may answer with one already past (a clock, a
+ * policy, a secret it will not renew): the secret is then refused at its token endpoint.
+ */
+export function secretExpired(expires_at: number | undefined, now: number): boolean {
+  return expires_at !== undefined && expires_at !== 0 && expires_at <= now;
+}
+
+/** The outcome, marked when its secret has already expired. */
+export function withSecretExpiry(o: RegistrationOutcome, now: number): RegistrationOutcome {
+  return secretExpired(o.client_secret_expires_at, now) ? { ...o, client_secret_expired: true } : o;
 }
 
 export interface CreateOptions {

@@ -40,6 +40,7 @@ import {
   type ManagementOptions,
   outcome,
   type RegistrationOutcome,
+  withSecretExpiry,
 } from "./outcome.js";
 import { buildBody, obtainSsa, type Prepared, parseRegistrationParams, prepare } from "./prepare.js";
 import { withoutUndefined } from "./props.js";
@@ -158,7 +159,7 @@ export async function createRegistration(
       ...(unavailable > 0 && !honoured ? { unavailable_before: unavailable } : {}),
     };
   };
-  return hint ? postReconciled(p, hint, post, ctx) : post();
+  return withSecretExpiry(await (hint ? postReconciled(p, hint, post, ctx) : post()), ctx.now());
 }
 
 /**
@@ -226,7 +227,7 @@ export async function readRegistration(
       }),
     opts,
   ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
-  return keepSecrets(p, state, r);
+  return withSecretExpiry(keepSecrets(p, state, r), ctx.now());
 }
 
 /**
@@ -284,7 +285,7 @@ export async function updateRegistration(
       throw explainRejection(p, e, "registration update (PUT)");
     })
     .catch((e) => explainAmbiguous(p, state, ctx, e, opts));
-  return keepSecrets(p, state, r, "update");
+  return withSecretExpiry(keepSecrets(p, state, r, "update"), ctx.now());
 }
 
 /**

@@ -130,6 +130,8 @@ function goneUnconfirmedMessage(op: "refresh" | "destroy" | "update", e: GoneUnc
   const checked = e.checks.map((c) => `${camelField(c.field)}: ${c.ok ? "ok" : "WRONG"}, ${c.detail}`);
   const head = `registration ${id} is kept in state: ${first}.`;
   const what = checked.length ? ` Checked our side: ${checked.join("; ")}.` : "";
+  if (e.remedy?.kind === "renew-secret")
+    return `registration ${id} is kept in state: ${e.message}. ${remedyWords(e.remedy)}`;
   if (e.field)
     return `${head}${what} Fix ${camelField(e.field)} and run \`pulumi ${op}\` again: the bank still holds the client.`;
   const why =
@@ -170,6 +172,8 @@ export function remedyWords(r: Remedy): string {
       return "Update the client in the bank's developer portal (or delete it there and remove it from state with `pulumi state delete <urn>`, then `pulumi up` registers anew), then run `pulumi refresh`.";
     case "revoke-in-portal":
       return "Revoke the client in the bank's developer portal, then either set `retainOnDelete: true` on this resource and run `pulumi destroy` again, or remove it from state with `pulumi state delete <urn>`.";
+    case "renew-secret":
+      return `Get a new client secret for client ${r.client_id} from the bank (its developer portal), then bring the client under Pulumi with it: \`adopt: { clientId: "${r.client_id}", clientSecret: ... }\` on this resource after \`pulumi state delete <urn>\`.`;
     case "retry":
       return "Run again.";
   }
@@ -182,6 +186,14 @@ export function unavailableWords(where: string, client_id: string, count: number
     `${where}: the bank answered ${count === 1 ? "a registration POST" : `${count} registration POSTs`} with 503 (unavailable) ` +
     `before the one that registered client ${client_id}; a 503 means "not processed", but if the bank created a client anyway, ` +
     "it holds one more client of this software that no state names: look in its developer portal"
+  );
+}
+
+/** The bank answered with a client secret whose `client_secret_expires_at` is already past. */
+export function secretExpiredWords(client_id: string, expires_at: number): string {
+  return (
+    `the bank answered for client ${client_id} with a client secret that expired at ${new Date(expires_at * 1000).toISOString()} ` +
+    `(client_secret_expires_at ${expires_at}): the bank will refuse it at its token endpoint (invalid_client); get a new client secret from the bank (its developer portal)`
   );
 }
 
@@ -209,6 +221,8 @@ export function noteWords(n: Note): string {
       return `warning: registration ${n.client_id}: the bank's answer to the refresh could not be used, but it carried a new registration access token, which replaces the old one in state; the rest of the state is the last known (${n.detail})`;
     case "import_token_kept":
       return `warning: registration ${n.client_id}: the bank's answer to the import could not be used, but it carried a new registration access token, which is kept in state with the import inputs (the bank's view of the client is not recorded); run \`pulumi refresh\` before the next \`pulumi up\` (${n.detail})`;
+    case "secret_expired":
+      return `warning: ${n.where}: ${secretExpiredWords(n.client_id, n.expires_at)}`;
     case "other_kid":
       return `registration ${n.client_id}: the signing key changed since the last update; the directory publishes it under kid ${n.kid}, so refresh authenticates with it (state records kid ${n.recorded_kid} until the next \`pulumi up\`)`;
   }

@@ -1,0 +1,117 @@
+// A bank that answers with a client secret already past its `client_secret_expires_at` (RFC 7591
+// §3.2.1; non-zero, in the past): every face says so when the answer comes (register/get/update,
+// and the Pulumi faces' notes), the CLI's state file records the expiry, and the later ambiguous
+// refusal (invalid_client at the bank's token endpoint) names the expired secret as the likely
+// cause instead of "our side checks out". Real TLS servers (hostile.ts), no mocks.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeAgents, createContext } from "../../provider/index.js";
+import { create, type Lifecycle, read } from "../../provider/lifecycle/operations.js";
+import type { Props } from "../../provider/lifecycle/props.js";
+import { noteWords, worded } from "../../provider/resource/messages.js";
+import { ensureBuilt } from "../cli/helpers.js";
+import { type CaseRun, engineArgsFor, runCase } from "./harness.js";
+import { type Exchange, Hostile, type Scenario } from "./hostile.js";
+import { type SecurityPki, securityPki } from "./pki.js";
+
+const EXPIRED = 1_700_000_000; // 2023-11-14T22:13:20Z
+
+/** Registers honestly but with a secret already expired; its token endpoint then refuses it. */
+const expired: Scenario = {
+  mgmt: "obie",
+  on: {
+    register: (x: Exchange) => {
+      const { body } = x.create();
+      x.json(201, { ...body, client_secret_expires_at: EXPIRED });
+    },
+    token: (x: Exchange) => x.json(401, { error: "invalid_client" }),
+  },
+};
+
+let h: Hostile;
+let pki: SecurityPki;
+let cli: CaseRun;
+
+beforeAll(async () => {
+  ensureBuilt();
+  pki = await securityPki();
+  h = new Hostile(pki);
+  await h.start();
+  h.add("expired-secret-cli", expired);
+  cli = await runCase(h, pki, {
+    id: "expired-secret-cli",
+    cls: "keep",
+    what: "",
+    proves: "",
+    scenario: expired,
+    auth: "client_secret_basic",
+    steps: [{ cmd: "register" }, { cmd: "get" }],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await closeAgents();
+  await h?.close();
+});
+
+describe("a client secret that has already expired", () => {
+  it("the CLI warns at register, records the expiry, and get names the expired secret", () => {
+    const [reg, get] = cli.runs;
+    expect(reg!.code, reg!.stderr).toBe(0);
+    expect(reg!.stderr).toMatch(
+      /warning: the bank answered with a client secret that expired at 2023-11-14T22:13:20\.000Z/,
+    );
+    const text = cli.states.find((s) => s.file === reg!.stateFile)?.text ?? "{}";
+    const state = JSON.parse(text) as Record<string, unknown>;
+    expect(state.client_secret_expires_at).toBe(EXPIRED);
+    expect(get!.code).toBe(4);
+    const error = (get!.json as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe("OBDCR_GONE_UNCONFIRMED");
+    expect(error.message).toMatch(/The client secret expired at 2023-11-14T22:13:20\.000Z/);
+    expect(error.message).toMatch(/Get a new client secret for client .* secrets\.client_secret/);
+    expect(error.message).not.toMatch(/Our side checks out/);
+  });
+
+  it("the Pulumi faces' lifecycle notes it at create and read, and the refresh error names it", async () => {
+    const id = "expired-secret-life";
+    h.add(id, expired);
+    const props = JSON.parse(
+      JSON.stringify(
+        engineArgsFor(
+          h,
+          pki,
+          {
+            id,
+            cls: "keep",
+            what: "",
+            proves: "",
+            scenario: expired,
+            auth: "client_secret_basic",
+            steps: [],
+          },
+          id,
+        ),
+      ),
+    ) as Props;
+    const lc = (): Lifecycle => ({
+      ctx: createContext(),
+      secrets: {},
+      confirmedGone: () => false,
+      configKey: (key) => `obdcr:${key}`,
+      now: () => Math.floor(Date.now() / 1000),
+    });
+    const c = await create(lc(), props);
+    const note = c.notes.find((n) => n.kind === "secret_expired");
+    expect(note).toMatchObject({ client_id: c.id, expires_at: EXPIRED });
+    expect(noteWords(note!)).toMatch(/^warning: .*client secret that expired at 2023-11-14T22:13:20\.000Z/);
+    const e = await read(lc(), c.id, c.outs).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    const msg = (worded(e, "refresh") as Error).message;
+    expect(msg).toMatch(
+      /^OBDCR_GONE_UNCONFIRMED: registration .* is kept in state: .*The client secret expired at 2023-11-14T22:13:20\.000Z/,
+    );
+    expect(msg).toMatch(/adopt: \{ clientId: .*clientSecret/);
+    expect(msg).not.toMatch(/Our side checking out/);
+  });
+});
