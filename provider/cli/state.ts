@@ -11,6 +11,7 @@ import {
   InvalidInputError,
   invalidInputFromZod,
   OutcomeUnknownError,
+  RegistrationGoneError,
   UnexpectedResponseError,
 } from "../core/errors.js";
 import { rememberSecret } from "../core/untrusted.js";
@@ -31,6 +32,11 @@ export const StateFile = ManagedState.extend({
   incomplete: z.boolean().optional(),
   management_uri: z.string().optional(),
   profile: z.string().optional(),
+  /**
+   * `ob-dcr delete` deleted this client (when, and what the bank answered): the credentials were
+   * dropped from the file, and `get`/`update` refuse it before anything is sent.
+   */
+  deleted: z.strictObject({ at: z.string(), result: z.enum(["deleted", "accepted", "gone"]) }).optional(),
   secrets: z
     .looseObject({
       client_secret: z.string().optional(),
@@ -82,7 +88,7 @@ export async function resolveState(
   s: StateSources,
   env: Record<string, string | undefined>,
   cwd: string,
-): Promise<{ state: ManagedState; file: string | undefined }> {
+): Promise<{ state: ManagedState; file: string | undefined; deleted?: StateFile["deleted"] }> {
   const named = s.state ?? env[ENV.state];
   const file = named ? path.resolve(cwd, named) : undefined;
   const fromFile = file ? await readStateFile(file) : undefined;
@@ -123,7 +129,41 @@ export async function resolveState(
   };
   const r = ManagedState.safeParse(candidate);
   if (!r.success) throw invalidInputFromZod("state", r.error);
-  return { state: r.data, file };
+  // A client this file records as deleted: said by the command, never managed with old secrets.
+  const deleted = sameClient && file ? fromFile?.deleted : undefined;
+  return { state: r.data, file, ...(deleted ? { deleted } : {}) };
+}
+
+/** A state file whose client `delete` deleted: refused before anything is sent (`get`, `update`). */
+export function deletedError(
+  file: string,
+  client_id: string,
+  deleted: NonNullable<StateFile["deleted"]>,
+): RegistrationGoneError {
+  return new RegistrationGoneError(
+    undefined,
+    `state file "${file}" records client ${client_id} as deleted by \`ob-dcr delete\` at ${deleted.at} (result: ${deleted.result}); its credentials were dropped and nothing was sent. Register anew with \`register --state ${file}\`, or name a live client`,
+  );
+}
+
+/**
+ * After a delete: the state file keeps the client's name and when it was deleted, and drops the
+ * dead credentials, so that `get` says "deleted" instead of sending a token the bank retired.
+ */
+export async function markDeleted(
+  file: string,
+  before: ManagedState,
+  result: NonNullable<StateFile["deleted"]>["result"],
+  at: Date,
+): Promise<void> {
+  const prior = await readStateFile(file).catch(() => undefined);
+  await writeState(file, {
+    client_id: before.client_id,
+    ...(prior?.management_uri ? { management_uri: prior.management_uri } : {}),
+    ...(prior?.profile ? { profile: prior.profile } : {}),
+    deleted: { at: at.toISOString(), result },
+    secrets: {},
+  });
 }
 
 /** The bank's host in a state file's name (readable; a host is ours to tell apart, not the bank's). */

@@ -297,8 +297,9 @@ export interface SalvagedRegistration {
 /** The registration no longer exists at the bank (deleted or unknown client). */
 export class RegistrationGoneError extends ObDcrError {
   override readonly code = OBDCR_REGISTRATION_GONE;
-  readonly status: number;
-  constructor(status: number, message: string, options?: ObDcrErrorOptions) {
+  /** The bank's HTTP status; undefined when no request was sent (a state file records the deletion). */
+  readonly status: number | undefined;
+  constructor(status: number | undefined, message: string, options?: ObDcrErrorOptions) {
     super(OBDCR_REGISTRATION_GONE, message, options);
     this.status = status;
   }

@@ -68,7 +68,11 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
     const cfg = writeConfig(dir, "oob.yaml", cliConfig(sb));
     const state = path.join(dir, "oob-state.json");
     expect((await cli(["register", "-c", cfg, "--state", state])).code).toBe(0);
+    // Out of band: the bank deletes the client, the state file still holds its credentials (a
+    // `delete` through ob-dcr would mark the file deleted).
+    const live = readFileSync(state, "utf8");
     expect((await cli(["delete", "-c", cfg, "--state", state])).code).toBe(0);
+    writeFileSync(state, live);
     const get = await cli(["get", "-c", cfg, "--state", state]);
     expect(get.code).toBe(4);
     // Our side checking out is not proof of a deletion: the stale-key case is named, and how to tell.

@@ -3,6 +3,7 @@ import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import { CONFIRM_GONE_ARGS, explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
+import { markDeleted } from "../state.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS, ...CONFIRM_GONE_ARGS } as const;
 
@@ -23,15 +24,34 @@ export const command = defineCommand({
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
       const { params } = await loadParams(rt, a);
-      const { state } = await resolveStateFor(rt, a);
+      const { state, file, deleted } = await resolveStateFor(rt, a);
       const doc: Record<string, unknown> = { command: "delete", client_id: state.client_id };
       rt.partial = doc;
+      if (file && deleted) {
+        // Deleted by an earlier `delete`: already gone, and no credential is left to send.
+        doc.result = "gone";
+        doc.state_file = file;
+        rt.out.line(`client_id: ${state.client_id}`);
+        rt.out.line(
+          `result: gone (state file ${file} records it deleted at ${deleted.at}; nothing was sent)`,
+        );
+        rt.out.json(doc);
+        return;
+      }
       const r = await rt.out
         .step("registration delete", () =>
           lifecycle.remove(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
         )
         .catch(explainGoneUnconfirmed("delete"));
       doc.result = r;
+      // The file no longer holds a live client: keep its name and when, drop the dead credentials.
+      if (file) {
+        await markDeleted(file, state, r, new Date(rt.ctx.now() * 1000));
+        doc.state_file = file;
+        rt.out.note(
+          `state: ${file} now records client ${state.client_id} as deleted (its credentials dropped)`,
+        );
+      }
       // Two lines: out.line escapes a newline inside one line (as \u000a), by design.
       rt.out.line(`client_id: ${state.client_id}`);
       rt.out.line(RESULT_WORDS[r]);

@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import { CONFIRM_GONE_ARGS, explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
-import { defaultStateFile, keepRotated, keepSalvagedToken } from "../state.js";
+import { defaultStateFile, deletedError, keepRotated, keepSalvagedToken } from "../state.js";
 import { printOutcome, registrationEndpointOf } from "../steps.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS, ...CONFIRM_GONE_ARGS } as const;
@@ -14,7 +14,8 @@ export const command = defineCommand({
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
       const { params } = await loadParams(rt, a);
-      const { state, file } = await resolveStateFor(rt, a);
+      const { state, file, deleted } = await resolveStateFor(rt, a);
+      if (file && deleted) throw deletedError(file, state.client_id, deleted);
       const doc: Record<string, unknown> = { command: "get", client_id: state.client_id };
       rt.partial = doc;
       // Without --state, where a credential the bank rotates is kept (as register keeps its secrets).

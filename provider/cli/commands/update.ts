@@ -5,6 +5,7 @@ import { explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
 import {
   defaultStateFile,
+  deletedError,
   keepRotated,
   keepSalvagedToken,
   keepTokenUnconfirmed,
@@ -24,7 +25,8 @@ export const command = defineCommand({
   run: (c) =>
     withRuntime(c, args, async (rt, a) => {
       const { params } = await loadParams(rt, a);
-      const { state, file } = await resolveStateFor(rt, a);
+      const { state, file, deleted } = await resolveStateFor(rt, a);
+      if (file && deleted) throw deletedError(file, state.client_id, deleted);
       const doc: Record<string, unknown> = { command: "update", client_id: state.client_id };
       rt.partial = doc;
       rt.onInterrupted = keepTokenUnconfirmedOnInterrupt(rt, file, state);
