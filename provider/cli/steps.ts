@@ -6,7 +6,7 @@
  */
 
 import { type ResolvedDirectory, resolveDirectory } from "../core/directory/resolve.js";
-import type { SsaView } from "../core/directory/ssa_view.js";
+import { narrowedScope, type SsaView } from "../core/directory/ssa_view.js";
 import { InvalidInputError } from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
 import { signingKeyIdentity } from "../core/material.js";
@@ -184,6 +184,8 @@ export async function ssaStep(
   doc: Record<string, unknown>,
   n: number,
   token?: string,
+  /** The directory token answer's `scope` (what was granted), to name a narrowed one. */
+  granted?: string,
 ): Promise<SsaStepResult> {
   const { out } = rt;
   const d = params.directory;
@@ -204,7 +206,12 @@ export async function ssaStep(
     );
     out.line(`status: ${res.status}`);
     doc.ssa = { url, status: res.status, headers: r.ssa_headers };
-    ssa = processSsaResponse(res, r.profile.error_format);
+    const missing = narrowedScope(r.scope, granted);
+    ssa = processSsaResponse(
+      res,
+      r.profile.error_format,
+      granted !== undefined && missing.length > 0 ? { missing, granted } : undefined,
+    );
   } else {
     if (!d.software_statement)
       throw new InvalidInputError("directory.software_statement", "is required when no SSA is downloaded");

@@ -8,6 +8,8 @@ export interface CachedToken {
   access_token: string;
   /** Epoch seconds after which the token is not used (expires_in minus the safety margin). */
   use_until: number;
+  /** The token answer's `scope` (RFC 6749 §5.1), when it said one: what the server granted. */
+  scope?: string | undefined;
 }
 
 export interface CachedSsa {

@@ -7,7 +7,7 @@
 import * as jose from "jose";
 import { adviceForCdsErrors, parseCdsErrors } from "../core/directory/cds_errors.js";
 import { DEFAULT_DIRECTORY, DIRECTORY_PROFILES } from "../core/directory/profiles.js";
-import { ssaReusable } from "../core/directory/ssa_view.js";
+import { narrowedScope, ssaReusable } from "../core/directory/ssa_view.js";
 import {
   DirectoryRejectedError,
   RegistrationRejectedError,
@@ -18,7 +18,7 @@ import { rememberSecret } from "../core/untrusted.js";
 import { type ObDcrContext, shared } from "./context.js";
 import { contentType, parseJsonBody, peekJson, throwForStatus } from "./response.js";
 import { send } from "./send.js";
-import { getDirectoryToken } from "./token.js";
+import { getDirectoryToken, grantedDirectoryScope } from "./token.js";
 import type { HttpResponse, TlsMaterial } from "./transport_types.js";
 
 export function ssaUrl(template: string, org_id: string, software_id: string): string {
@@ -51,7 +51,12 @@ export function ssaRequest(
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** A CDS error list (`{"errors":[…]}`) as a typed error naming what to fix; else the usual mapping. */
-export function throwForSsaStatus(res: HttpResponse, format: "oauth" | "cds" = "oauth"): never {
+export function throwForSsaStatus(
+  res: HttpResponse,
+  format: "oauth" | "cds" = "oauth",
+  /** Scopes asked for that the directory's token answer left out (`narrowedScope`). */
+  narrowed: { missing: string[]; granted: string } | undefined = undefined,
+): never {
   if (format === "cds" && res.status >= 400 && res.status < 500) {
     const list = parseCdsErrors(peekJson(res));
     if (list) {
@@ -64,6 +69,15 @@ export function throwForSsaStatus(res: HttpResponse, format: "oauth" | "cds" = "
     try {
       throwForStatus(res, "SSA download");
     } catch (e) {
+      // The token was granted less scope than asked for: that, not the path, is the first suspect.
+      if (e instanceof RegistrationRejectedError && narrowed && narrowed.missing.length > 0)
+        throw new RegistrationRejectedError(
+          e.status,
+          e.error,
+          `${e.error_description ? `${e.error_description}; ` : ""}the directory granted the token scope "${narrowed.granted}", without ${narrowed.missing.join(", ")} that was asked for (directory.scope), which the SSA download needs: the software's roles at the directory do not cover it (check them in the directory), or fix directory.scope`,
+          "SSA download",
+          { cause: e, field: "directory.scope", remedy: { kind: "fix-input", field: "directory.scope" } },
+        );
       // The SSA path is the software's ids: the directory has no statement there for our token.
       if (e instanceof RegistrationRejectedError)
         throw new RegistrationRejectedError(
@@ -80,8 +94,12 @@ export function throwForSsaStatus(res: HttpResponse, format: "oauth" | "cds" = "
 }
 
 /** The SSA (compact JWS) from the SSA API response (raw body, or a JSON string / `{ssa}` wrapper). */
-export function processSsaResponse(res: HttpResponse, format: "oauth" | "cds" = "oauth"): string {
-  if (res.status !== 200) throwForSsaStatus(res, format);
+export function processSsaResponse(
+  res: HttpResponse,
+  format: "oauth" | "cds" = "oauth",
+  narrowed?: { missing: string[]; granted: string },
+): string {
+  if (res.status !== 200) throwForSsaStatus(res, format, narrowed);
   let text = res.body.toString("utf8").trim();
   if (text.startsWith('"') || text.startsWith("{")) {
     const j = parseJsonBody(res, "SSA download");
@@ -146,7 +164,7 @@ export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
   const hit = ctx.ssas.get(url);
   if (hit && ssaReusable(claimsOf(hit.ssa), hit.fetched_at, ctx.now(), s.max_age_seconds)) return hit.ssa;
   return shared(ctx.ssa_inflight, url, async () => {
-    const token = await getDirectoryToken(ctx, {
+    const ti = {
       token_endpoint: s.token_endpoint,
       client_id: s.client_id ?? s.software_id,
       scope: s.scope,
@@ -154,9 +172,16 @@ export async function getSsa(ctx: ObDcrContext, s: SsaSource): Promise<string> {
       tls: s.tls,
       auth: s.auth,
       client_id_field: s.client_id_field,
-    });
+    };
+    const token = await getDirectoryToken(ctx, ti);
+    const granted = grantedDirectoryScope(ctx, ti);
+    const missing = narrowedScope(s.scope, granted);
     ctx.stats.ssa_downloads++;
-    const ssa = processSsaResponse(await ssaRequest(ctx, url, token, s.tls, s.headers), s.error_format);
+    const ssa = processSsaResponse(
+      await ssaRequest(ctx, url, token, s.tls, s.headers),
+      s.error_format,
+      granted !== undefined && missing.length > 0 ? { missing, granted } : undefined,
+    );
     if (s.verify) {
       const fetched_at = ctx.now();
       await s.verify(ssa);

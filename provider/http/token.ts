@@ -63,7 +63,7 @@ export function processTokenResponse(res: HttpResponse, label = "token request")
 export function cacheToken(ctx: ObDcrContext, key: string, t: TokenResponse): void {
   const ttl = t.expires_in ?? 300;
   const margin = Math.min(ctx.token_margin_seconds, ttl / 2);
-  ctx.tokens.set(key, { access_token: t.access_token, use_until: ctx.now() + ttl - margin });
+  ctx.tokens.set(key, { access_token: t.access_token, use_until: ctx.now() + ttl - margin, scope: t.scope });
 }
 
 export function cachedToken(ctx: ObDcrContext, key: string): string | undefined {
@@ -107,6 +107,11 @@ export async function directoryTokenForm(
   }
   form.scope = i.scope.join(" ");
   return form;
+}
+
+/** The scope the directory granted with the token `getDirectoryToken` returned (its answer's `scope`). */
+export function grantedDirectoryScope(ctx: ObDcrContext, i: DirectoryTokenInput): string | undefined {
+  return ctx.tokens.get(tokenCacheKey(i.token_endpoint, i.client_id, i.scope))?.scope;
 }
 
 /** A directory access token (client_credentials), from the cache when still valid. */

@@ -81,13 +81,15 @@ export const command = defineCommand({
       let n = 1;
       if (params.directory && params.software) {
         let token: string | undefined;
+        let granted: string | undefined;
         if (!params.directory.software_statement) {
           const need = directoryNeeds(params, true);
           const t = await tokenStep(rt, params, need, doc);
           token = t.token.access_token;
+          granted = t.token.scope;
           n = t.next;
         }
-        const { ssa } = await ssaStep(rt, params, doc, n, token);
+        const { ssa } = await ssaStep(rt, params, doc, n, token, granted);
         n++;
         withSsa = { ...params, directory: { ...params.directory, software_statement: ssa } };
       } else {

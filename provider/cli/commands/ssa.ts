@@ -26,13 +26,15 @@ export const command = defineCommand({
       const doc: Record<string, unknown> = { command: "ssa" };
       rt.partial = doc;
       let token: string | undefined;
+      let granted: string | undefined;
       let n = 1;
       if (!params.directory?.software_statement) {
         const t = await tokenStep(rt, params, directoryNeeds(params, true), doc);
         token = t.token.access_token;
+        granted = t.token.scope;
         n = t.next;
       }
-      const { ssa } = await ssaStep(rt, params, doc, n, token);
+      const { ssa } = await ssaStep(rt, params, doc, n, token, granted);
       if (a.out) {
         const file = path.resolve(rt.io.cwd, a.out);
         // Mode 0600 even over an existing file (the SSA is a credential of sorts).

@@ -234,3 +234,14 @@ export function validateSsaView(v: SsaView, e: SsaViewExpectations): void {
       { claim: "software_statement_roles" },
     );
 }
+
+/**
+ * The scopes asked for that the directory did not grant. RFC 6749 §5.1: a token answer's `scope`
+ * may be left out only when it is the one requested; when present, a requested scope missing from
+ * it was narrowed away (a software whose roles at the directory do not cover it).
+ */
+export function narrowedScope(requested: readonly string[], granted: string | undefined): string[] {
+  if (granted === undefined) return [];
+  const got = new Set(granted.split(" ").filter(Boolean));
+  return requested.filter((s) => !got.has(s));
+}
