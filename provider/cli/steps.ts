@@ -105,7 +105,7 @@ export function directoryNeeds(params: RegistrationParams, needSsaEndpoint: bool
 
 export interface TokenStepResult {
   key: SigningKey;
-  /** The client assertion ("" with tls_client_auth). */
+  /** The client assertion the directory answered (the last one sent; "" with tls_client_auth). */
   assertion: string;
   response: HttpResponse;
   token: TokenResponse;
@@ -148,12 +148,40 @@ export async function tokenStep(
     out.line(`jwt: ${out.showSecrets ? assertion : `${REDACTED} (--show-secrets prints it)`}`);
     next++;
   }
+  // A retry sends a fresh assertion: the last one sent is the one the directory answered.
+  let answered = form;
+  let retries = 0;
   const response = await out.step("directory token", () =>
-    // A retry sends a fresh assertion (printed above: the first one).
-    tokenRequest(rt.ctx, need.token_endpoint, form, tlsOf(params), {}, "directory token request", () =>
-      directoryTokenForm(input, rt.ctx.now()),
+    tokenRequest(
+      rt.ctx,
+      need.token_endpoint,
+      form,
+      tlsOf(params),
+      {},
+      "directory token request",
+      async () => {
+        answered = await directoryTokenForm(input, rt.ctx.now());
+        retries++;
+        return answered;
+      },
     ),
   );
+  const accepted = answered.client_assertion ?? "";
+  if (retries > 0 && accepted) {
+    const decoded = decodeJwt(accepted);
+    doc.client_assertion = {
+      ...decoded,
+      jwt: out.showSecrets ? accepted : REDACTED,
+      retries,
+      first_jti: decodeJwt(assertion)?.claims.jti,
+    };
+    out.line(
+      `the token request was retried ${retries} time(s), each with a fresh client assertion; the one the directory answered:`,
+    );
+    out.field("header", decoded?.header);
+    out.field("claims", decoded?.claims);
+    out.line(`jwt: ${out.showSecrets ? accepted : `${REDACTED} (--show-secrets prints it)`}`);
+  }
   const body = bodyForPrint(response.body, response.status);
   // Printed before it is checked (a refusal is shown too): the token is known first, so that a
   // copy of it under another member name is scrubbed by value, not only the access_token member.
@@ -168,7 +196,7 @@ export async function tokenStep(
   out.line(`status: ${response.status}`);
   out.field("body", body);
   const token = processTokenResponse(response, "directory token request");
-  return { key, assertion, response, token, next: next + 1 };
+  return { key, assertion: accepted, response, token, next: next + 1 };
 }
 
 export interface SsaStepResult {
