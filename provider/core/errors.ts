@@ -299,9 +299,19 @@ export class RegistrationGoneError extends ObDcrError {
   override readonly code = OBDCR_REGISTRATION_GONE;
   /** The bank's HTTP status; undefined when no request was sent (a state file records the deletion). */
   readonly status: number | undefined;
-  constructor(status: number | undefined, message: string, options?: ObDcrErrorOptions) {
+  /**
+   * Earlier attempts of the refused call that reached the bank but whose answer was lost (the
+   * transport retried): the bank may have acted on one (rotated a credential) before this answer.
+   */
+  readonly lost_attempts: number;
+  constructor(
+    status: number | undefined,
+    message: string,
+    options?: ObDcrErrorOptions & { lost_attempts?: number | undefined },
+  ) {
     super(OBDCR_REGISTRATION_GONE, message, options);
     this.status = status;
+    this.lost_attempts = options?.lost_attempts ?? 0;
   }
 }
 

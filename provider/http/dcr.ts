@@ -220,6 +220,7 @@ function checkGone(res: HttpResponse, label: string, o: ProcessOptions): void {
     throw new RegistrationGoneError(
       res.status,
       `${label}: the bank says the client is unknown or deleted (HTTP ${res.status})`,
+      { lost_attempts: res.lost_attempts },
     );
   const ct = contentType(res) || "no content type";
   throw new GoneUnconfirmedError(

@@ -96,6 +96,7 @@ export async function send(
   const until = Date.now() + o.operation_budget_ms;
   const left = () => until - Date.now();
   const retried: number[] = [];
+  let lost = 0;
   let current = req;
   /**
    * Ready the next attempt: its body renewed first (a fresh jti; signing may take a while, a remote
@@ -147,7 +148,10 @@ export async function send(
           }; the server may have committed it. Reconcile (read the registration) before retrying`,
           { cause: e, ...(typeof status === "number" ? { status } : {}) },
         );
-      if (retry && (await retryAfter(wait))) continue;
+      if (retry && (await retryAfter(wait))) {
+        lost++;
+        continue;
+      }
       if (c.kind === "timeout_headers" || c.kind === "timeout_body" || c.kind === "deadline")
         throw new TimeoutError(
           `${where}: ${
@@ -179,6 +183,10 @@ export async function send(
         continue;
       }
     }
-    return retried.length > 0 ? { ...res, retried_statuses: retried } : res;
+    return {
+      ...res,
+      ...(retried.length > 0 ? { retried_statuses: retried } : {}),
+      ...(lost > 0 ? { lost_attempts: lost } : {}),
+    };
   }
 }

@@ -95,6 +95,11 @@ export interface HttpResponse {
   url: string;
   /** The statuses of earlier attempts of this request that were answered and retried (429, 503, 5xx). */
   retried_statuses?: number[] | undefined;
+  /**
+   * Earlier attempts of this (idempotent) request that were sent but whose answer was lost (a reset
+   * or a timeout after sending), then retried: the server may have acted on them.
+   */
+  lost_attempts?: number | undefined;
 }
 
 /** The TLS material of a registration's `transport` parameters (the one place it is derived). */

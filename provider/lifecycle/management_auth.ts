@@ -153,6 +153,14 @@ export async function withManagementAuth<T>(
       return await call(rat);
     } catch (e) {
       if (!(e instanceof RegistrationGoneError) || e.status !== 401) throw e;
+      // An attempt whose answer was lost reached the bank: a bank may hand out a new token on any
+      // call (RFC 7592 §2.1, §2.2), so the retry's 401 for the old one does not say "deleted".
+      if (e.lost_attempts > 0)
+        throw new GoneUnconfirmedError(
+          state.client_id,
+          `the bank refused the registration access token (HTTP 401) on a retry: an earlier attempt of the same call reached the bank but its answer was lost (a reset or a timeout), and a bank that hands out a new token on any call (RFC 7592 §2.1, §2.2) would have sent it in that answer; the client may live on with a token no state holds: ask the bank for the client's current registration access token and adopt it (if it does, declare bank_profile.management.rat_may_rotate)`,
+          { cause: e },
+        );
       if (opts.token_unconfirmed)
         throw new GoneUnconfirmedError(
           state.client_id,
