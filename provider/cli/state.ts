@@ -36,7 +36,7 @@ export const StateFile = ManagedState.extend({
    * `ob-dcr delete` deleted this client (when, and what the bank answered): the credentials were
    * dropped from the file, and `get`/`update` refuse it before anything is sent.
    */
-  deleted: z.strictObject({ at: z.string(), result: z.enum(["deleted", "accepted", "gone"]) }).optional(),
+  deleted: z.strictObject({ at: z.string(), result: z.enum(["deleted", "gone"]) }).optional(),
   secrets: z
     .looseObject({
       client_secret: z.string().optional(),
@@ -153,7 +153,7 @@ export function deletedError(
 export async function markDeleted(
   file: string,
   before: ManagedState,
-  result: NonNullable<StateFile["deleted"]>["result"],
+  result: "deleted" | "gone",
   at: Date,
 ): Promise<void> {
   const prior = await readStateFile(file).catch(() => undefined);

@@ -1,7 +1,7 @@
 // `ob-dcr delete` with --state: the state file no longer holds a live client. It keeps the
 // client's name and when it was deleted, drops the dead credentials, and a later `get` says
-// "deleted" without sending the old token (nothing reaches the bank); a second `delete` is the
-// success "gone" it always was, also without a request. Real TLS servers (hostile.ts), the built CLI.
+// "deleted" without sending the old token (nothing reaches the bank); a second `delete` succeeds
+// with the recorded result, also without a request. Real TLS servers (hostile.ts), the built CLI.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../cli/helpers.js";
 import { type CaseRun, runCase } from "./harness.js";
@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 describe("delete with a state file", () => {
-  it("marks the file deleted without credentials; get/update refuse it and send nothing; delete again is gone", () => {
+  it("marks the file deleted without credentials; get/update refuse it and send nothing; delete again repeats the recorded result", () => {
     const [reg, del, get, upd, again] = run.runs;
     expect(reg!.code, reg!.stderr).toBe(0);
     expect(del!.code, del!.stderr).toBe(0);
@@ -56,6 +56,6 @@ describe("delete with a state file", () => {
       );
     }
     expect(again!.code, again!.stderr).toBe(0);
-    expect((again!.json as { result: string }).result).toBe("gone");
+    expect((again!.json as { result: string }).result).toBe("deleted");
   });
 });

@@ -28,13 +28,12 @@ export const command = defineCommand({
       const doc: Record<string, unknown> = { command: "delete", client_id: state.client_id };
       rt.partial = doc;
       if (file && deleted) {
-        // Deleted by an earlier `delete`: already gone, and no credential is left to send.
-        doc.result = "gone";
+        // Deleted by an earlier `delete`: its result stands, and no credential is left to send.
+        doc.result = deleted.result;
         doc.state_file = file;
         rt.out.line(`client_id: ${state.client_id}`);
-        rt.out.line(
-          `result: gone (state file ${file} records it deleted at ${deleted.at}; nothing was sent)`,
-        );
+        rt.out.line(RESULT_WORDS[deleted.result]);
+        rt.out.line(`recorded: ${file} records this result at ${deleted.at}; nothing was sent`);
         rt.out.json(doc);
         return;
       }
@@ -45,7 +44,8 @@ export const command = defineCommand({
         .catch(explainGoneUnconfirmed("delete"));
       doc.result = r;
       // The file no longer holds a live client: keep its name and when, drop the dead credentials.
-      if (file) {
+      // A 202 is not done: the bank may still hold the client, and its credentials still check it.
+      if (file && r !== "accepted") {
         await markDeleted(file, state, r, new Date(rt.ctx.now() * 1000));
         doc.state_file = file;
         rt.out.note(
