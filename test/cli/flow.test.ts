@@ -186,13 +186,14 @@ describe("register, get, update, delete", () => {
     expect(json(del)).toMatchObject({ command: "delete", client_id: st.client_id, result: "deleted" });
     expect((await sb.admin.registrations("rat-bank")).map((x) => x.client_id)).not.toContain(st.client_id);
 
-    // Gone now: get says so with exit 4, delete is idempotent.
+    // Gone now: get says so with exit 4, delete is idempotent (the state file records the result
+    // of the first delete; the second repeats it and sends nothing, as no credential is left).
     const gone = await cli(["get", "-c", c, "--state", state]);
     expect(gone.code).toBe(4);
     expect(gone.stderr).toMatch(/error OBDCR_REGISTRATION_GONE: /);
     const again = await cli(["delete", "-c", c, "--state", state, "--json"]);
     expect(again.code, again.stderr).toBe(0);
-    expect(json(again).result).toBe("gone");
+    expect(json(again)).toMatchObject({ result: "deleted", state_file: state });
   });
 
   it("OBIE bank with client_secret_basic: --client-id + OBDCR_CLIENT_SECRET; human output redacts", async () => {
