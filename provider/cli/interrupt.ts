@@ -14,21 +14,34 @@ import { decodeJwt } from "./steps.js";
 
 const CHANGES = new Set(["POST", "PUT", "DELETE"]);
 
-function proposedClientId(x: HttpExchange): string | undefined {
+/** The claims of a POST body that is a JWT or a JSON object (a token request's form is neither). */
+function bodyClaims(x: HttpExchange): Record<string, unknown> | undefined {
   if (x.method !== "POST" || !x.request_body) return undefined;
   const text = x.request_body.toString("utf8").trim();
-  let claims: unknown;
   try {
-    claims = text.startsWith("{") ? JSON.parse(text) : decodeJwt(text)?.claims;
+    const claims: unknown = text.startsWith("{") ? JSON.parse(text) : decodeJwt(text)?.claims;
+    return claims && typeof claims === "object" && !Array.isArray(claims)
+      ? (claims as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
-  const id = (claims as { client_id?: unknown } | undefined)?.client_id;
-  return typeof id === "string" && id ? id : undefined;
+}
+
+/** A request the recorder saw, as the interruption report needs it. */
+export function inFlightOf(x: HttpExchange): InFlightRequest {
+  const claims = bodyClaims(x);
+  const id = claims?.client_id;
+  return {
+    method: x.method,
+    url: x.url,
+    registration: claims !== undefined,
+    proposed_client_id: typeof id === "string" && id ? id : undefined,
+  };
 }
 
 const isRegistrationChange = (x: HttpExchange) =>
-  x.method === "POST" ? isRegistrationPost(x) : CHANGES.has(x.method);
+  x.method === "POST" ? isRegistrationPost(inFlightOf(x)) : CHANGES.has(x.method);
 
 /** Install the handlers for one command; returns their removal. */
 export function onInterrupt(rt: Runtime): () => void {
@@ -45,11 +58,7 @@ export function onInterrupt(rt: Runtime): () => void {
       );
       return;
     }
-    const inFlight: InFlightRequest[] = open.map((x) => ({
-      method: x.method,
-      url: x.url,
-      proposed_client_id: proposedClientId(x),
-    }));
+    const inFlight: InFlightRequest[] = open.map(inFlightOf);
     const r = interruptedReport(signal, inFlight);
     if (signals === 1 && rt.onInterrupted) {
       // What the command keeps of the interruption (update: the token may be superseded). Local

@@ -10,6 +10,11 @@ export const OBDCR_INTERRUPTED = "OBDCR_INTERRUPTED";
 export interface InFlightRequest {
   method: string;
   url: string;
+  /**
+   * A POST whose body is a registration request (a JWT or a JSON object; token requests are
+   * form-encoded, RFC 6749 §4.4): what tells it apart at a bank whose endpoint is not `.../register`.
+   */
+  registration?: boolean | undefined;
   /** The client_id the request proposed (a registration request's `client_id` claim), if any. */
   proposed_client_id?: string | undefined;
 }
@@ -38,9 +43,12 @@ export function pathOf(url: string): string {
   }
 }
 
-/** A registration request (POST to the registration endpoint, `.../register`). */
-export const isRegistrationPost = (r: { method: string; url: string }) =>
-  r.method === "POST" && /\/register\/?$/.test(pathOf(r.url));
+/**
+ * A registration request: a POST whose body is one, or a POST to `.../register`. The path alone
+ * misses banks whose endpoint is named otherwise (`/as/clients.oauth2`, `/connect/registration`).
+ */
+export const isRegistrationPost = (r: { method: string; url: string; registration?: boolean | undefined }) =>
+  r.method === "POST" && (r.registration === true || /\/register\/?$/.test(pathOf(r.url)));
 
 const clientIdOf = (url: string): string | undefined => {
   try {
