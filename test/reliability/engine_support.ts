@@ -1,6 +1,7 @@
 // Engine helpers of the reliability suite: a stack of ObClientRegistration resources on the real
 // engine (Automation API, file backend) and the invariant every test ends on: the sandbox banks'
 // registrations are exactly the ones in state, nothing is pending, and a preview has nothing to do.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -149,4 +150,22 @@ export async function expectNoChanges(h: EngineHarness): Promise<void> {
     { create: s.create ?? 0, update: s.update ?? 0, delete: s.delete ?? 0, replace: s.replace ?? 0 },
     "a preview after convergence",
   ).toEqual({ create: 0, update: 0, delete: 0, replace: 0 });
+}
+
+/** Every process below this one (the Pulumi CLI and the plugins it started), by id. */
+export function descendants(root: number): number[] {
+  const rows = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [pid, ppid] of rows)
+      if (ppid === p) {
+        out.push(pid);
+        walk(pid);
+      }
+  };
+  walk(root);
+  return out;
 }

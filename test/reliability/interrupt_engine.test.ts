@@ -17,6 +17,7 @@ import { pulumiArgs } from "../support/params.js";
 import { startTestSandbox } from "../support/sandbox.js";
 import {
   argsFor,
+  descendants,
   type EngineHarness,
   engineHarness,
   expectBanksMatchState,
@@ -42,23 +43,6 @@ function pulumiCli(root: number): number | undefined {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function descendants(root: number): number[] {
-  const rows = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [pid, ppid] of rows)
-      if (ppid === p) {
-        out.push(pid);
-        walk(pid);
-      }
-  };
-  walk(root);
-  return out;
-}
 
 function alive(pid: number): boolean {
   try {

@@ -2,36 +2,18 @@
 // CLI and the provider host are killed (SIGKILL) before anything reached state. The next `up`
 // proposes the same client_id (derived from the stack, the resource name and its identity), the
 // bank refuses the duplicate id, and a GET on it finds the registration: adopted, no duplicate.
-import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../sandbox/index.js";
 import { startTestSandbox } from "../support/sandbox.js";
 import {
   argsFor,
+  descendants,
   type EngineHarness,
   engineHarness,
   expectBanksMatchState,
   expectNoChanges,
   upUntilConverged,
 } from "./engine_support.js";
-
-/** Every process below this one (the Pulumi CLI and the plugins it started), by id. */
-function descendants(root: number): number[] {
-  const rows = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [pid, ppid] of rows)
-      if (ppid === p) {
-        out.push(pid);
-        walk(pid);
-      }
-  };
-  walk(root);
-  return out;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
