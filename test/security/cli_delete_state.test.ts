@@ -3,31 +3,20 @@
 // "deleted" without sending the old token (nothing reaches the bank); a second `delete` succeeds
 // with the recorded result, also without a request. Real TLS servers (hostile.ts), the built CLI.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt } from "../cli/helpers.js";
-import { type CaseRun, runCase } from "./harness.js";
-import { Hostile, type Scenario } from "./hostile.js";
-import { type SecurityPki, securityPki } from "./pki.js";
+import { type CaseRun, startSingleCase } from "./harness.js";
+import type { Hostile, Scenario } from "./hostile.js";
 
 const honest: Scenario = { mgmt: "rat" };
 let h: Hostile;
-let pki: SecurityPki;
 let run: CaseRun;
 const ID = "cli-delete-state";
 
 beforeAll(async () => {
-  ensureBuilt();
-  pki = await securityPki();
-  h = new Hostile(pki);
-  await h.start();
-  h.add(ID, honest);
-  run = await runCase(h, pki, {
+  ({ h, run } = await startSingleCase({
     id: ID,
-    cls: "keep",
-    what: "",
-    proves: "",
     scenario: honest,
     steps: [{ cmd: "register" }, { cmd: "delete" }, { cmd: "get" }, { cmd: "update" }, { cmd: "delete" }],
-  });
+  }));
 }, 120_000);
 
 afterAll(async () => {

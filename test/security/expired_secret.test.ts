@@ -8,10 +8,9 @@ import { closeAgents, createContext } from "../../provider/index.js";
 import { create, type Lifecycle, read } from "../../provider/lifecycle/operations.js";
 import type { Props } from "../../provider/lifecycle/props.js";
 import { noteWords, worded } from "../../provider/resource/messages.js";
-import { ensureBuilt } from "../cli/helpers.js";
-import { type CaseRun, engineArgsFor, runCase } from "./harness.js";
-import { type Exchange, Hostile, type Scenario } from "./hostile.js";
-import { type SecurityPki, securityPki } from "./pki.js";
+import { type CaseRun, engineArgsFor, startSingleCase } from "./harness.js";
+import type { Exchange, Hostile, Scenario } from "./hostile.js";
+import type { SecurityPki } from "./pki.js";
 
 const EXPIRED = 1_700_000_000; // 2023-11-14T22:13:20Z
 
@@ -32,20 +31,16 @@ let pki: SecurityPki;
 let cli: CaseRun;
 
 beforeAll(async () => {
-  ensureBuilt();
-  pki = await securityPki();
-  h = new Hostile(pki);
-  await h.start();
-  h.add("expired-secret-cli", expired);
-  cli = await runCase(h, pki, {
+  ({
+    h,
+    pki,
+    run: cli,
+  } = await startSingleCase({
     id: "expired-secret-cli",
-    cls: "keep",
-    what: "",
-    proves: "",
     scenario: expired,
     auth: "client_secret_basic",
     steps: [{ cmd: "register" }, { cmd: "get" }],
-  });
+  }));
 }, 120_000);
 
 afterAll(async () => {

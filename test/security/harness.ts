@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { camelKeys } from "../../provider/resource/args.js";
-import { MAIN as BUILT_MAIN } from "../cli/helpers.js";
-import type { BankClient, Hostile, Recorded, Route, Scenario } from "./hostile.js";
-import type { SecurityPki } from "./pki.js";
+import { MAIN as BUILT_MAIN, ensureBuilt } from "../cli/helpers.js";
+import { type BankClient, Hostile, type Recorded, type Route, type Scenario } from "./hostile.js";
+import { type SecurityPki, securityPki } from "./pki.js";
 
 /**
  * The budgets the suite runs the product with (the product's knobs, issue 21): an overall deadline
@@ -580,4 +580,24 @@ export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>
   };
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
   return out;
+}
+
+/**
+ * The set-up of a test file about one scenario: the built CLI, a hostile server set with the case
+ * added, and the case's steps run (closed again if the run fails).
+ */
+export async function startSingleCase(
+  c: Pick<Case, "id" | "scenario" | "steps"> & Partial<Case>,
+): Promise<{ h: Hostile; pki: SecurityPki; run: CaseRun }> {
+  ensureBuilt();
+  const pki = await securityPki();
+  const h = new Hostile(pki);
+  await h.start();
+  h.add(c.id, c.scenario);
+  try {
+    return { h, pki, run: await runCase(h, pki, { cls: "keep", what: "", proves: "", ...c }) };
+  } catch (e) {
+    await h.close();
+    throw e;
+  }
 }

@@ -9,11 +9,10 @@ import { GoneUnconfirmedError } from "../../provider/core/errors.js";
 import { closeAgents, createContext } from "../../provider/index.js";
 import { create, type Lifecycle, read } from "../../provider/lifecycle/operations.js";
 import type { Props } from "../../provider/lifecycle/props.js";
-import { ensureBuilt } from "../cli/helpers.js";
 import { rotateRat } from "./cases.js";
-import { type CaseRun, engineArgsFor, runCase } from "./harness.js";
-import { type Exchange, Hostile, type Scenario } from "./hostile.js";
-import { type SecurityPki, securityPki } from "./pki.js";
+import { type CaseRun, engineArgsFor, startSingleCase } from "./harness.js";
+import type { Exchange, Hostile, Scenario } from "./hostile.js";
+import type { SecurityPki } from "./pki.js";
 
 /** Rotates the token on every GET; the answer to the first GET is lost after the rotation. */
 const lostGet: Scenario = {
@@ -37,19 +36,15 @@ let pki: SecurityPki;
 let cli: CaseRun;
 
 beforeAll(async () => {
-  ensureBuilt();
-  pki = await securityPki();
-  h = new Hostile(pki);
-  await h.start();
-  h.add("lost-get-cli", lostGet);
-  cli = await runCase(h, pki, {
+  ({
+    h,
+    pki,
+    run: cli,
+  } = await startSingleCase({
     id: "lost-get-cli",
-    cls: "keep",
-    what: "",
-    proves: "",
     scenario: lostGet,
     steps: [{ cmd: "register" }, { cmd: "get" }],
-  });
+  }));
 }, 120_000);
 
 afterAll(async () => {

@@ -5,10 +5,8 @@
 
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt } from "../cli/helpers.js";
-import { type CaseRun, runCase } from "./harness.js";
-import { Hostile, type Scenario } from "./hostile.js";
-import { type SecurityPki, securityPki } from "./pki.js";
+import { type CaseRun, startSingleCase } from "./harness.js";
+import type { Hostile, Scenario } from "./hostile.js";
 
 const narrowed: Scenario = {
   mgmt: "rat",
@@ -27,24 +25,15 @@ const narrowed: Scenario = {
 };
 
 let h: Hostile;
-let pki: SecurityPki;
 let run: CaseRun;
 const ID = "narrowed-scope";
 
 beforeAll(async () => {
-  ensureBuilt();
-  pki = await securityPki();
-  h = new Hostile(pki);
-  await h.start();
-  h.add(ID, narrowed);
-  run = await runCase(h, pki, {
+  ({ h, run } = await startSingleCase({
     id: ID,
-    cls: "keep",
-    what: "",
-    proves: "",
     scenario: narrowed,
     steps: [{ cmd: "register" }, { cmd: "ssa" }],
-  });
+  }));
 }, 120_000);
 
 afterAll(async () => {

@@ -3,10 +3,8 @@
 // accepted. The report says the request was retried and shows the last one sent, whose jti the
 // directory received on the answered request. Real TLS servers (hostile.ts), the built CLI.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt } from "../cli/helpers.js";
-import { type CaseRun, runCase } from "./harness.js";
-import { Hostile, jwtClaims, type Scenario } from "./hostile.js";
-import { type SecurityPki, securityPki } from "./pki.js";
+import { type CaseRun, startSingleCase } from "./harness.js";
+import { type Hostile, jwtClaims, type Scenario } from "./hostile.js";
 
 const ID = "token-retry-assertion";
 const busyOnce: Scenario = {
@@ -22,23 +20,14 @@ const busyOnce: Scenario = {
 };
 
 let h: Hostile;
-let pki: SecurityPki;
 let run: CaseRun;
 
 beforeAll(async () => {
-  ensureBuilt();
-  pki = await securityPki();
-  h = new Hostile(pki);
-  await h.start();
-  h.add(ID, busyOnce);
-  run = await runCase(h, pki, {
+  ({ h, run } = await startSingleCase({
     id: ID,
-    cls: "keep",
-    what: "",
-    proves: "",
     scenario: busyOnce,
     steps: [{ cmd: "token" }, { cmd: "token", mode: "text" }],
-  });
+  }));
 }, 120_000);
 
 afterAll(async () => {
