@@ -111,12 +111,10 @@ export async function pickBank(
     rt.out.note(
       `warning: bank ${id} (${bank.name}) is ${bank.status} in the directory (${bank.status_detail})`,
     );
-  const url = checkUrl(
-    bank.discovery_url,
-    "discovery_url",
-    `the directory's entry for ${id}`,
-    policyOf(rt.ctx),
-  );
+  const url = checkUrl(bank.discovery_url, "discovery_url", `the directory's entry for ${id}`, {
+    ...policyOf(rt.ctx),
+    from_url: list.list_url,
+  });
   cfg.raw.bank = { ...(isRecord(cfg.raw.bank) ? cfg.raw.bank : {}), discovery_url: url };
   rt.out.note(`bank ${id} (${bank.name}): ${url}`);
 }

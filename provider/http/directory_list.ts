@@ -341,7 +341,8 @@ export async function listBanks(
   const fetched = await fetchBankList(ctx, src);
   const today = new Date(ctx.now() * 1000).toISOString().slice(0, 10);
   let banks = applyBankFilter(fetched.banks, filter, listingOf(src.directory), {
-    policy: policyOf(ctx),
+    // A directory on the internet lists banks on the internet.
+    policy: { ...policyOf(ctx), from_url: fetched.list_url },
     today,
   });
   if (filter.require_registration_endpoint)

@@ -13,6 +13,7 @@ import {
 import {
   answeredManagementUriProblem,
   checkDiscoveryDocument,
+  hostScope,
   issuerOfDiscoveryUrl,
   managementUriProblem,
   urlProblem,
@@ -161,6 +162,89 @@ describe("URL policy", () => {
         undefined,
       ),
     ).toThrow(expect.objectContaining({ field: "discovery.token_endpoint" }));
+  });
+
+  it("a host's scope is read from its normalized spelling, the forms an attacker would try included", () => {
+    const scope = (u: string) => hostScope(new URL(u).hostname);
+    for (const u of [
+      "https://127.0.0.1/",
+      "https://2130706433/", // 127.0.0.1 as one number
+      "https://0x7f.1/",
+      "https://0.0.0.0/",
+      "https://[::1]/",
+      "https://[::ffff:127.0.0.1]/",
+      "https://localhost:8443/",
+      "https://api.localhost/",
+      "https://LOCALHOST./",
+    ])
+      expect(scope(u), u).toBe("this host");
+    for (const u of [
+      "https://10.1.2.3/",
+      "https://172.31.0.1/",
+      "https://192.168.0.10/",
+      "https://100.64.0.1/",
+      "https://[fd12::1]/",
+    ])
+      expect(scope(u), u).toBe("a private network");
+    for (const u of [
+      "https://169.254.169.254/latest/meta-data/",
+      "https://[fe80::1]/",
+      "https://[::ffff:a9fe:a9fe]/",
+    ])
+      expect(scope(u), u).toBe("a link-local network");
+    for (const u of [
+      "https://intranet/",
+      "https://vault.internal/",
+      "https://printer.local/",
+      "https://nas.home.arpa/",
+    ])
+      expect(scope(u), u).toBe("a local name");
+    for (const u of [
+      "https://ob.bank.example/",
+      "https://172.32.0.1/",
+      "https://8.8.8.8/",
+      "https://[2001:db8::1]/",
+    ])
+      expect(scope(u), u).toBe("public");
+  });
+
+  it("a bank or directory on the internet may not send us to this machine or a private network", () => {
+    const url = "https://bank.example/.well-known/openid-configuration";
+    const doc = (registration_endpoint: string) => ({
+      issuer: "https://bank.example",
+      registration_endpoint,
+    });
+    expect(() => checkDiscoveryDocument(doc("https://169.254.169.254/register"), url, undefined)).toThrow(
+      expect.objectContaining({
+        field: "discovery.registration_endpoint",
+        message: expect.stringMatching(/link-local network \(169\.254\.169\.254\).*nothing was sent/),
+      }),
+    );
+    for (const target of [
+      "https://10.0.0.5/r",
+      "https://localhost/r",
+      "https://[::1]:8443/r",
+      "https://kms.internal/r",
+    ])
+      expect(() => checkDiscoveryDocument(doc(target), url, undefined), target).toThrow(
+        expect.objectContaining({ field: "discovery.registration_endpoint" }),
+      );
+    // Loopback over http, allowed for a local test server, is still refused when a public bank names it.
+    expect(urlProblem("http://127.0.0.1:8080/r", { allow_http_loopback: true, from_url: url })).toMatch(
+      /this host/,
+    );
+    expect(() => checkDiscoveryDocument(doc("https://mtls.bank.example/r"), url, undefined)).not.toThrow();
+    // A party that is itself local (the sandbox, a test directory) is not limited.
+    const local = "https://localhost:4443/.well-known/openid-configuration";
+    expect(() =>
+      checkDiscoveryDocument(
+        { issuer: "https://localhost:4443", registration_endpoint: "https://127.0.0.1:4444/r" },
+        local,
+        undefined,
+      ),
+    ).not.toThrow();
+    // What the user configures is theirs: no source, no limit.
+    expect(urlProblem("https://10.0.0.5/r")).toBeUndefined();
   });
 });
 

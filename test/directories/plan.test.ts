@@ -398,4 +398,33 @@ describe("readers and filters", () => {
     );
     expect(out.map((b) => b.excluded.map((x) => x.code))).toEqual([["discovery_url"], []]);
   });
+
+  it("a directory on the internet that lists a bank on this machine or a private network: excluded, named", () => {
+    const listing = DIRECTORY_PROFILES["ofb-directory"].listing;
+    const wk = "/.well-known/openid-configuration";
+    const hostile = [
+      "https://169.254.169.254",
+      "https://10.0.0.5",
+      "https://localhost:8443",
+      "https://[::1]",
+    ];
+    const banks = [...hostile.map((h, i) => bank(`h${i}`, { discovery_url: `${h}${wk}` })), bank("ok")];
+    const filter = { statuses: ["active" as const], exclude: [], require_registration_endpoint: false };
+    // listBanks passes the list's own URL: here the directory's production list, on the internet.
+    const out = applyBankFilter(banks, filter, listing, {
+      policy: { from_url: listing.default_url.replace("{industry}", "all") },
+      today: "2026-01-01",
+    });
+    expect(out.map((b) => b.excluded.map((x) => x.code))).toEqual([
+      ...hostile.map(() => ["discovery_url"]),
+      [],
+    ]);
+    expect(out[0]!.excluded[0]!.detail).toMatch(/link-local network \(169\.254\.169\.254\)/);
+    // A local directory (the sandbox) lists local banks.
+    const local = applyBankFilter(banks, filter, listing, {
+      policy: { from_url: "https://localhost:4443/participants" },
+      today: "2026-01-01",
+    });
+    expect(local.every((b) => b.excluded.length === 0)).toBe(true);
+  });
 });

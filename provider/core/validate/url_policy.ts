@@ -11,6 +11,12 @@ import { quotesSecret, untrustedText } from "../untrusted.js";
 export interface UrlPolicy {
   /** http:// on 127.0.0.0/8 or [::1] (a local test server the user runs): off by default. */
   allow_http_loopback?: boolean | undefined;
+  /**
+   * The URL of the party that handed this one over (a bank's discovery URL, the directory's list or
+   * SSA URL). When that party is on the internet, the URL may not name this machine or a private
+   * network (`reachProblem`): a hostile answer must not turn the TPP's runner on its own network.
+   */
+  from_url?: string | undefined;
 }
 
 /** A URL from a bank or a directory that ob-dcr will not use. `field` names where it came from. */
@@ -27,6 +33,65 @@ function isLoopbackHost(host: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** Where a host is, from its spelling alone: a name that may be public, or a local or private one. */
+export type HostScope =
+  | "public"
+  | "this host"
+  | "a private network"
+  | "a link-local network"
+  | "a local name";
+
+function ipv4Scope(a: number, b: number): HostScope {
+  if (a === 0 || a === 127) return "this host";
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return "a private network";
+  if (a === 100 && b >= 64 && b <= 127) return "a private network"; // RFC 6598 shared space
+  if (a === 169 && b === 254) return "a link-local network"; // cloud metadata services live here
+  return "public";
+}
+
+/** The scope of a WHATWG-normalized host (`URL.hostname`: IPv4 dotted, IPv6 bracketed and compressed). */
+export function hostScope(hostname: string): HostScope {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  if (h.startsWith("[")) {
+    const ip = h.slice(1, -1);
+    if (ip === "::1" || ip === "::") return "this host";
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
+    if (mapped) {
+      const hi = Number.parseInt(mapped[1]!, 16);
+      return ipv4Scope(hi >> 8, hi & 0xff);
+    }
+    const first = ip.startsWith(":") ? 0 : Number.parseInt(ip.split(":")[0]!, 16);
+    if ((first & 0xfe00) === 0xfc00) return "a private network"; // fc00::/7
+    if ((first & 0xffc0) === 0xfe80) return "a link-local network"; // fe80::/10
+    return "public";
+  }
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(h);
+  if (v4) return ipv4Scope(Number(v4[1]), Number(v4[2]));
+  if (h === "localhost" || h.endsWith(".localhost")) return "this host";
+  // One label (a search-domain name) or a TLD that is local by definition (RFC 6762, 8375; .internal).
+  if (!h.includes(".") || /\.(local|internal|home\.arpa)$/.test(h)) return "a local name";
+  return "public";
+}
+
+/**
+ * Why `u`, handed over by the party at `from_url`, is refused for where it points: a party on the
+ * internet naming this machine or a private network (undefined: it may be used). A party that is
+ * itself local (the sandbox, a test directory on the user's network) is not limited. By spelling
+ * only: a public name that resolves to a private address is not caught here.
+ */
+export function reachProblem(u: URL, from_url: string): string | undefined {
+  let from: URL;
+  try {
+    from = new URL(from_url);
+  } catch {
+    return undefined;
+  }
+  if (hostScope(from.hostname) !== "public") return undefined;
+  const scope = hostScope(u.hostname);
+  if (scope === "public") return undefined;
+  return `points to ${scope} (${untrustedText(u.hostname, 120)}), though it came from a server on the internet (${untrustedText(from.host, 120)}): a bank or directory there does not send clients into the TPP's own machine or network. If this bank really serves from there, give the URL in the configuration`;
+}
+
 /** Why this URL is refused (undefined: it may be used). */
 export function urlProblem(raw: unknown, policy: UrlPolicy = {}): string | undefined {
   if (typeof raw !== "string" || raw.length === 0) return "is not a URL";
@@ -41,9 +106,10 @@ export function urlProblem(raw: unknown, policy: UrlPolicy = {}): string | undef
     return `is not a URL (${untrustedText(raw, 120)})`;
   }
   if (u.username || u.password) return "carries user-info (credentials in the URL)";
-  if (u.protocol === "https:") return undefined;
+  const reach = () => (policy.from_url ? reachProblem(u, policy.from_url) : undefined);
+  if (u.protocol === "https:") return reach();
   if (u.protocol === "http:") {
-    if (policy.allow_http_loopback && isLoopbackHost(u.hostname)) return undefined;
+    if (policy.allow_http_loopback && isLoopbackHost(u.hostname)) return reach();
     return policy.allow_http_loopback
       ? `uses plain http on ${untrustedText(u.host, 120)}, which is not a loopback address: only https is used`
       : `uses plain http (${untrustedText(u.origin, 120)}): only https is used, so no credential travels unencrypted (a local http test server on 127.0.0.1 needs OBDCR_ALLOW_HTTP_LOOPBACK=1)`;
@@ -163,7 +229,9 @@ export function checkDiscoveryDocument(
     ["mtls_endpoint_aliases.registration_endpoint", d.mtls_endpoint_aliases?.registration_endpoint],
     ["mtls_endpoint_aliases.token_endpoint", d.mtls_endpoint_aliases?.token_endpoint],
   ];
-  for (const [field, url] of urls) if (url !== undefined) checkUrl(url, `discovery.${field}`, from, policy);
+  // What the document names is the bank's say: a bank on the internet keeps to it.
+  const named = { ...policy, from_url: discovery_url };
+  for (const [field, url] of urls) if (url !== undefined) checkUrl(url, `discovery.${field}`, from, named);
   const expected = declared_issuer ?? issuerOfDiscoveryUrl(discovery_url);
   if (expected === undefined || d.issuer === undefined) return;
   if (!sameIssuer(d.issuer, expected))
