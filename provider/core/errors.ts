@@ -17,6 +17,7 @@ export const OBDCR_NOT_SUPPORTED = "OBDCR_NOT_SUPPORTED";
 export const OBDCR_GONE_UNCONFIRMED = "OBDCR_GONE_UNCONFIRMED";
 export const OBDCR_DIRECTORY_LIST = "OBDCR_DIRECTORY_LIST";
 export const OBDCR_SIGNER = "OBDCR_SIGNER";
+export const OBDCR_INTERRUPTED = "OBDCR_INTERRUPTED";
 
 export type ObDcrErrorCode =
   | typeof OBDCR_INVALID_INPUT
@@ -30,7 +31,8 @@ export type ObDcrErrorCode =
   | typeof OBDCR_NOT_SUPPORTED
   | typeof OBDCR_GONE_UNCONFIRMED
   | typeof OBDCR_DIRECTORY_LIST
-  | typeof OBDCR_SIGNER;
+  | typeof OBDCR_SIGNER
+  | typeof OBDCR_INTERRUPTED;
 
 /**
  * What the caller can do about an error, as data: each adapter (resource, CLI) words it in its own
@@ -253,6 +255,23 @@ export class TimeoutError extends ObDcrError {
   }
 }
 
+/**
+ * The run was stopped (the engine's Cancel, a signal) before this work could end. The message says
+ * whether anything that changes a registration was left unanswered (`lifecycle/interrupted.ts`).
+ */
+export class InterruptedError extends ObDcrError {
+  override readonly code = OBDCR_INTERRUPTED;
+  /** The request the stop cut short after it was sent (its answer lost); undefined: nothing was. */
+  readonly in_flight: { method: string; url: string } | undefined;
+  constructor(
+    message: string,
+    options?: ObDcrErrorOptions & { in_flight?: { method: string; url: string } | undefined },
+  ) {
+    super(OBDCR_INTERRUPTED, message, options);
+    this.in_flight = options?.in_flight;
+  }
+}
+
 /** A non-idempotent request may have reached the bank and been committed; reconcile before retrying. */
 export class OutcomeUnknownError extends ObDcrError {
   override readonly code = OBDCR_OUTCOME_UNKNOWN;
@@ -397,7 +416,8 @@ export type AnyObDcrError =
   | RegistrationGoneError
   | NotSupportedError
   | GoneUnconfirmedError
-  | SignerError;
+  | SignerError
+  | InterruptedError;
 
 export function isObDcrError(e: unknown): e is AnyObDcrError {
   return e instanceof ObDcrError;

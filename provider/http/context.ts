@@ -2,6 +2,7 @@
 import type { Jwks } from "../core/schemas/common.js";
 import type { DiscoveryDocument } from "../core/schemas/responses.js";
 import type { UrlPolicy } from "../core/validate/url_policy.js";
+import { Cancellation, settlingOf } from "./cancel.js";
 import type { TransportOptions } from "./transport_types.js";
 
 export interface CachedToken {
@@ -22,7 +23,8 @@ export interface ObDcrContext {
   now: () => number;
   /**
    * Timeouts, retries and the per-bank concurrency cap (`max_per_origin`, default 8: at most that
-   * many requests in flight per origin, the rest queued in arrival order; see limits.ts).
+   * many requests in flight per origin, the rest queued in arrival order; see limits.ts), and the
+   * run's Cancel (`cancel`, made here: `cancelContext`).
    */
   transport: Partial<TransportOptions>;
   /** Safety margin before a token's expiry, seconds. */
@@ -58,7 +60,8 @@ export interface ContextOptions {
 export function createContext(o: ContextOptions = {}): ObDcrContext {
   return {
     now: o.now ?? (() => Math.floor(Date.now() / 1000)),
-    transport: o.transport ?? {},
+    // Every request of the context watches its Cancel (cancelContext): one per context.
+    transport: { ...o.transport, cancel: new Cancellation(o.transport?.cancel_grace_ms) },
     token_margin_seconds: o.token_margin_seconds ?? 60,
     metadata_ttl_seconds: o.metadata_ttl_seconds ?? 600,
     signer_secrets: o.signer_secrets,
@@ -72,6 +75,30 @@ export function createContext(o: ContextOptions = {}): ObDcrContext {
     stats: { token_requests: 0, ssa_downloads: 0, jwks_fetches: 0, discovery_fetches: 0 },
   };
 }
+
+/**
+ * Stop the context's work (the native plugin's Cancel): its requests in flight are aborted and none
+ * starts; what settles a lost answer runs within the grace (`settling`). False if it cannot be
+ * cancelled (a context whose transport was replaced by hand).
+ */
+export function cancelContext(ctx: ObDcrContext): boolean {
+  const c = ctx.transport.cancel;
+  if (!(c instanceof Cancellation)) return false;
+  c.cancel();
+  return true;
+}
+
+/** Has the context's work been cancelled? */
+export const isCancelled = (ctx: ObDcrContext): boolean => ctx.transport.cancel?.signal.aborted === true;
+
+/**
+ * The context for what settles an answer a Cancel may have lost (the GET by client_id hint): it
+ * may run after the Cancel, and ends `cancel_grace_ms` after it. Shares every cache.
+ */
+export const settling = (ctx: ObDcrContext): ObDcrContext => ({
+  ...ctx,
+  transport: { ...ctx.transport, cancel: settlingOf(ctx.transport.cancel) },
+});
 
 /**
  * One call per key at a time: concurrent callers with the same key share the call in flight

@@ -105,6 +105,8 @@ export function deleteRegistrationRequest(
   token: string,
   tls: TlsMaterial,
   accept = ACCEPT,
+  /** Earlier DELETEs of this client whose answer a Cancel lost (the one sent again to settle it). */
+  lost_before = 0,
 ) {
   return send(
     {
@@ -113,6 +115,7 @@ export function deleteRegistrationRequest(
       headers: { authorization: `Bearer ${token}`, accept },
       idempotent: true,
       label: "registration delete (DELETE)",
+      lost_before,
     },
     tls,
     ctx.transport,

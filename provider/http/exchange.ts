@@ -5,6 +5,7 @@
  * and body together: idle timeouts alone let a server trickle an answer forever).
  */
 import { UnexpectedResponseError } from "../core/errors.js";
+import { RunCancelledError } from "./cancel.js";
 import { withOriginSlot } from "./limits.js";
 import { getAgent } from "./transport.js";
 import type { HttpRequest, HttpResponse, TlsMaterial, TransportOptions } from "./transport_types.js";
@@ -29,15 +30,27 @@ export async function sendOnce(
 ): Promise<HttpResponse> {
   const url = new URL(req.url);
   return withOriginSlot(url.origin, o.max_per_origin, () => {
+    // After the run's Cancel nothing starts: not even a request that queued before it.
+    const cancel = o.cancel?.signal;
+    if (cancel?.aborted) return Promise.reject(new RunCancelledError(phaseOf(cancel), true));
     // The deadline starts with the slot: time queued behind other requests is not the bank's.
     const ac = new AbortController();
     const timer = setTimeout(
       () => ac.abort(new ExchangeDeadlineError(deadline_ms)),
       Math.max(1, deadline_ms),
     );
-    return exchange(req, url, tls, o, ac.signal).finally(() => clearTimeout(timer));
+    // A reason of this exchange's own (a status may be set on it), not the run's shared one.
+    const onCancel = () => ac.abort(new RunCancelledError(phaseOf(cancel)));
+    cancel?.addEventListener("abort", onCancel, { once: true });
+    return exchange(req, url, tls, o, ac.signal).finally(() => {
+      clearTimeout(timer);
+      cancel?.removeEventListener("abort", onCancel);
+    });
   });
 }
+
+const phaseOf = (s: AbortSignal | undefined) =>
+  s?.reason instanceof RunCancelledError ? s.reason.phase : "cancel";
 
 async function exchange(
   req: HttpRequest,

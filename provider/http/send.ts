@@ -4,9 +4,17 @@
  * checked against the URL policy before a byte is sent, and one time budget for the request and
  * all its retries.
  */
-import { ObDcrError, OutcomeUnknownError, TimeoutError, TransportError } from "../core/errors.js";
+import {
+  InterruptedError,
+  ObDcrError,
+  OutcomeUnknownError,
+  TimeoutError,
+  TransportError,
+} from "../core/errors.js";
 import { rememberSecret, untrustedText } from "../core/untrusted.js";
 import { checkUrl } from "../core/validate/url_policy.js";
+import { interruptedBeforeSending, interruptedWords } from "../lifecycle/interrupted.js";
+import { RunCancelledError, sleepUnless } from "./cancel.js";
 import { sendOnce } from "./exchange.js";
 import { classify } from "./transport_failure.js";
 import {
@@ -28,8 +36,6 @@ function backoff(attempt: number, o: TransportOptions): number {
   const cap = Math.min(o.backoff_max_ms, o.backoff_base_ms * 2 ** attempt);
   return Math.floor(cap / 2 + Math.random() * (cap / 2));
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Everything a request carries that a server could echo back: the bearer or Basic credential, a
@@ -90,13 +96,13 @@ export async function send(
   tls: TlsMaterial,
   options: Partial<TransportOptions> = {},
 ): Promise<HttpResponse> {
-  const o = { ...DEFAULT_TRANSPORT_OPTIONS, ...options };
+  const o: TransportOptions = { ...DEFAULT_TRANSPORT_OPTIONS, ...options };
   checkUrl(req.url, req.label, "the configuration or an earlier answer", o);
   rememberCredentials(req);
   const until = Date.now() + o.operation_budget_ms;
   const left = () => until - Date.now();
   const retried: number[] = [];
-  let lost = 0;
+  let lost = req.lost_before ?? 0;
   let current = req;
   /**
    * Ready the next attempt: its body renewed first (a fresh jti; signing may take a while, a remote
@@ -109,7 +115,8 @@ export async function send(
       rememberCredentials(current);
     }
     if (left() - wait < MIN_ATTEMPT_MS) return false;
-    await sleep(wait);
+    // A Cancel ends the wait; the attempt after it is then refused before it is sent.
+    await sleepUnless(wait, o.cancel?.signal);
     return true;
   };
   for (let attempt = 0; ; attempt++) {
@@ -122,7 +129,26 @@ export async function send(
       if (e instanceof ObDcrError) throw e;
       const c = classify(e);
       const u = new URL(req.url);
-      const where = `${req.label} (${req.method} ${untrustedText(`${u.origin}${u.pathname}`, 200)})`;
+      const shown = untrustedText(`${u.origin}${u.pathname}`, 200);
+      const where = `${req.label} (${req.method} ${shown})`;
+      if (c.kind === "cancelled") {
+        const sent = !(e instanceof RunCancelledError && e.not_sent);
+        const status = (e as { status?: unknown }).status;
+        // Sent, not idempotent: the answer is lost as after a reset, and the caller's path for a
+        // lost answer settles it (the GET by client_id hint; a PUT's token kept in doubt).
+        if (sent && !req.idempotent)
+          throw new OutcomeUnknownError(
+            `${where}: interrupted (the engine's Cancel) after the request was sent, before the answer${typeof status === "number" ? ` (HTTP ${status})` : ""} was read; the server may have committed it. Reconcile (read the registration) before retrying`,
+            { cause: e, ...(typeof status === "number" ? { status } : {}) },
+          );
+        // Idempotent (a GET; a DELETE, which the caller may send again to settle it): no retry.
+        throw new InterruptedError(
+          sent
+            ? interruptedWords("Cancel", [{ method: req.method, url: shown }]).message
+            : interruptedBeforeSending("Cancel", `${where} was sent`),
+          { cause: e, ...(sent ? { in_flight: { method: req.method, url: shown } } : {}) },
+        );
+      }
       if (c.kind === "tls")
         throw new TransportError(
           `${where}: TLS failed (${c.code ?? "handshake"}); check transport.cert/key and the CA (transport.ca)`,

@@ -14,6 +14,7 @@ export const TRANSPORT_ENV: readonly [string, keyof TransportOptions][] = [
   ["OBDCR_MAX_RETRY_AFTER_MS", "max_retry_after_ms"],
   ["OBDCR_MAX_PER_ORIGIN", "max_per_origin"],
   ["OBDCR_MAX_RESPONSE_BYTES", "max_response_bytes"],
+  ["OBDCR_CANCEL_GRACE_MS", "cancel_grace_ms"],
 ];
 
 /** Transport knobs from the environment of the process (the engine passes its own down to providers). */

@@ -50,13 +50,23 @@ function errMessage(e: unknown): string {
 }
 
 export type Classified = {
-  kind: "before_send" | "tls" | "timeout_headers" | "timeout_body" | "deadline" | "after_send";
+  kind:
+    | "before_send"
+    | "tls"
+    | "timeout_headers"
+    | "timeout_body"
+    | "deadline"
+    | "after_send"
+    /** The run's Cancel aborted the exchange (cancel.ts): the request may have been sent. */
+    | "cancelled";
   code?: string;
 };
 
 export function classify(e: unknown): Classified {
   const code = errCode(e);
   const msg = errMessage(e);
+  // First: an abort that cut a connect or a handshake short is the Cancel's, not a TLS failure.
+  if (code === "OBDCR_RUN_CANCELLED") return { kind: "cancelled", code };
   if (code === "UND_ERR_CONNECT_TIMEOUT") return { kind: "before_send", code };
   if (code && BEFORE_SEND.has(code)) return { kind: "before_send", code };
   if (isTlsError(code, msg)) return { kind: "tls", ...(code ? { code } : {}) };

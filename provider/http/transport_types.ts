@@ -1,5 +1,6 @@
 /** What the HTTP transport takes and gives: TLS material, request, response, and its tunable limits. */
 import type { Dispatcher } from "undici";
+import { DEFAULT_CANCEL_GRACE_MS, type RunCancel } from "./cancel.js";
 import { DEFAULT_MAX_PER_ORIGIN } from "./limits.js";
 
 export interface TlsMaterial {
@@ -50,6 +51,16 @@ export interface TransportOptions {
    * 0 = no cap. Env of the provider host: OBDCR_MAX_PER_ORIGIN.
    */
   max_per_origin: number;
+  /**
+   * The run's Cancel (cancel.ts; `createContext` makes one per context): aborts the exchanges in
+   * flight, and none starts after it.
+   */
+  cancel?: RunCancel | undefined;
+  /**
+   * After a Cancel, how long what settles a lost answer may take (the GET by client_id hint after
+   * a POST, the DELETE sent again), ms. Env: OBDCR_CANCEL_GRACE_MS.
+   */
+  cancel_grace_ms: number;
   /** Escape hatch for tests (e.g. an undici MockAgent); default: the cached per-origin Agent. */
   dispatcher?: Dispatcher | undefined;
 }
@@ -69,6 +80,7 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
   allow_http_loopback: false,
   prefetch: true,
   max_per_origin: DEFAULT_MAX_PER_ORIGIN,
+  cancel_grace_ms: DEFAULT_CANCEL_GRACE_MS,
 };
 
 export interface HttpRequest {
@@ -86,6 +98,11 @@ export interface HttpRequest {
    * assertion again as `invalid_client`, which reads as a wrong key or a deleted client.
    */
   renew?: (() => Promise<string>) | undefined;
+  /**
+   * Earlier sends of this same request whose answer was lost (a Cancel cut them short): counted in
+   * the answer's `lost_attempts`, as the retries of one send are.
+   */
+  lost_before?: number | undefined;
 }
 
 export interface HttpResponse {

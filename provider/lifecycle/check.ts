@@ -2,7 +2,7 @@
 import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import { InvalidInputError } from "../core/errors.js";
 import { isMovedIssue, RegistrationParams } from "../core/schemas/params.js";
-import { type Lifecycle, type Note, where } from "./context.js";
+import { type Lifecycle, type Note, refuseAfterCancel, where } from "./context.js";
 import type { BankCapabilities } from "./diff.js";
 import { propertyPath, ResourceOnlyInputs, toCoreParams } from "./inputs.js";
 import {
@@ -31,6 +31,7 @@ export async function check(
   opts: { prefetch?: boolean } = {},
 ): Promise<CheckResult> {
   const inputs = declared(news);
+  refuseAfterCancel(lc, `the check of ${where(inputs)}`);
   const failures: CheckResult["failures"] = [];
   const notes: Note[] = [];
   const extra: Props = {};

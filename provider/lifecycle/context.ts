@@ -1,8 +1,11 @@
 /** What every lifecycle operation shares: the adapter's context, the notes it reports, small helpers. */
+
+import { InterruptedError } from "../core/errors.js";
 import type { RegistrationParamsInput } from "../core/schemas/params.js";
-import type { ObDcrContext } from "../http/context.js";
+import { isCancelled, type ObDcrContext } from "../http/context.js";
 import { type TlsMaterial, tlsMaterialOf } from "../http/transport_types.js";
 import type { ConfigSecrets } from "./inputs.js";
+import { interruptedBeforeSending } from "./interrupted.js";
 import type { Substitution } from "./outputs.js";
 import type { Props } from "./props.js";
 
@@ -15,6 +18,14 @@ export interface Lifecycle {
   now(): number;
   /** A provider config key as this face's users set it (`obdcr:signingPrivateKey` in the plugin). */
   configKey(key: keyof ConfigSecrets): string;
+}
+
+/**
+ * After the run's Cancel (the native plugin's; http/cancel.ts) no operation starts: a Check or
+ * Create the engine sends after it fails at once, before anything is sent.
+ */
+export function refuseAfterCancel(lc: Lifecycle, what: string): void {
+  if (isCancelled(lc.ctx)) throw new InterruptedError(interruptedBeforeSending("Cancel", `${what} started`));
 }
 
 /** What happened, for the adapter to say (no secrets in any of them). */

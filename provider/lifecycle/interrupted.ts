@@ -1,11 +1,19 @@
 /**
  * What a face says when it is stopped (Ctrl-C, a pipeline's cancel) while requests are in flight:
  * which of them may have changed a registration at the bank that no state now holds, and what to do.
- * Decisions only; the CLI installs the signal handlers and prints (docs/RELIABILITY.md "Interrupted
- * runs").
+ * Decisions only; the CLI installs the signal handlers and prints, the native plugin's Cancel aborts
+ * the context's requests (http/cancel.ts) and `send` words what it aborted here
+ * (docs/RELIABILITY.md "Interrupted runs").
  */
+import { OBDCR_INTERRUPTED } from "../core/errors.js";
 
-export const OBDCR_INTERRUPTED = "OBDCR_INTERRUPTED";
+export { OBDCR_INTERRUPTED };
+
+/** What stopped the run: a signal to the CLI, or the engine's Cancel to the native plugin. */
+export type StoppedBy = "SIGINT" | "SIGTERM" | "Cancel";
+
+const headOf = (by: StoppedBy) =>
+  by === "Cancel" ? "interrupted (the engine's Cancel)" : `interrupted (${by})`;
 
 export interface InFlightRequest {
   method: string;
@@ -64,23 +72,36 @@ export function interruptedReport(
   signal: "SIGINT" | "SIGTERM",
   inFlight: readonly InFlightRequest[],
 ): InterruptedReport {
-  const exit_code = signal === "SIGINT" ? 130 : 143;
-  const head = `interrupted (${signal})`;
+  return {
+    code: OBDCR_INTERRUPTED,
+    exit_code: signal === "SIGINT" ? 130 : 143,
+    ...interruptedWords(signal, inFlight),
+  };
+}
+
+/** A stop that came before `what` ("… was sent", "… started"): nothing was sent. */
+export const interruptedBeforeSending = (by: StoppedBy, what: string) =>
+  `${headOf(by)} before ${what}: nothing was sent, and no request that changes a registration was left unanswered`;
+
+/** What every face says of a stop by `by` with these requests sent and not yet answered. */
+export function interruptedWords(
+  by: StoppedBy,
+  inFlight: readonly InFlightRequest[],
+): Omit<InterruptedReport, "code" | "exit_code"> {
+  const head = headOf(by);
   const post = inFlight.find(isRegistrationPost);
   if (post) {
     const id = post.proposed_client_id;
     const message = id
       ? `${head} while the registration request (POST ${post.url}) was in flight, before the bank answered: the bank may have registered client ${id} (the client_id ob-dcr proposed), and no state file holds it. Run the same register again: it proposes ${id} again and, if the bank holds it, finds it and keeps it; or check at the bank whether client ${id} exists and delete it there`
       : `${head} while the registration request (POST ${post.url}) was in flight, before the bank answered: the bank may have registered a client, and no state file holds it (the bank chooses the client_id; ob-dcr never saw it). Check at the bank (its portal or support) for a client of this software registered just now, and delete or keep it, before registering again: registering again would leave a second client`;
-    return { code: OBDCR_INTERRUPTED, exit_code, message, ...(id ? { client_id: id } : {}) };
+    return { message, ...(id ? { client_id: id } : {}) };
   }
   const put = inFlight.find((r) => r.method === "PUT");
   if (put) {
     const id = clientIdOf(put.url);
     const message = `${head} while the update (PUT ${put.url}) was in flight, before the bank answered: the bank may have applied it, and may have rotated the registration access token or client secret in the answer that was lost. Run \`ob-dcr get\` with the same state: if the stored token is refused (OBDCR_GONE_UNCONFIRMED), the bank rotated it and the client lives on; only the bank can issue a new token. Do not register again`;
     return {
-      code: OBDCR_INTERRUPTED,
-      exit_code,
       message,
       token_unconfirmed: true,
       ...(id ? { client_id: id } : {}),
@@ -90,14 +111,10 @@ export function interruptedReport(
   if (del) {
     const id = clientIdOf(del.url);
     const message = `${head} while the delete (DELETE ${del.url}) was in flight, before the bank answered: the bank may or may not have deleted client ${id ?? "(unknown)"}. Run the same delete again: a client already gone is reported as gone`;
-    return { code: OBDCR_INTERRUPTED, exit_code, message, ...(id ? { client_id: id } : {}) };
+    return { message, ...(id ? { client_id: id } : {}) };
   }
   const what = inFlight.length
     ? ` while ${inFlight.map((r) => `${r.method} ${r.url}`).join(", ")} was in flight`
     : "";
-  return {
-    code: OBDCR_INTERRUPTED,
-    exit_code,
-    message: `${head}${what}: no request that changes a registration was left unanswered`,
-  };
+  return { message: `${head}${what}: no request that changes a registration was left unanswered` };
 }

@@ -16,6 +16,7 @@ import {
   PartiallyCreated,
   PartiallyUpdated,
   recordedOf,
+  refuseAfterCancel,
   tlsOf,
   where,
 } from "./context.js";
@@ -70,6 +71,7 @@ export async function create(
   props: Props,
 ): Promise<{ id: string; outs: Props; notes: Note[] }> {
   const inputs = declared(props);
+  refuseAfterCancel(lc, `the create of ${where(inputs)}`);
   const { params, material } = await load(lc, inputs);
   if (inputs.adopt) {
     const r = await readRegistration(params, adoptedState(inputs.adopt), lc.ctx);
@@ -142,6 +144,7 @@ export type ReadResult =
 export async function read(lc: Lifecycle, id: string, recorded_props: Props): Promise<ReadResult> {
   const props = migrated(recorded_props);
   const inputs = declared(props);
+  refuseAfterCancel(lc, `the read of registration ${id}`);
   const { params, material } = await load(lc, inputs);
   const recorded = recordedMaterial(props);
   const jwksUri = jwksUriOf(props);
@@ -204,6 +207,7 @@ export async function update(
   news: Props,
   capabilities: BankCapabilities,
 ): Promise<{ outs: Props; notes: Note[] }> {
+  refuseAfterCancel(lc, `the update of registration ${id}`);
   olds = migrated(olds);
   news = migrated(news);
   const inputs = declared(news);
@@ -253,6 +257,7 @@ export async function update(
 
 /** DELETE; "already gone" only on an unambiguous answer (or the operator's confirmation). */
 export async function remove(lc: Lifecycle, id: string, recorded_props: Props): Promise<{ notes: Note[] }> {
+  refuseAfterCancel(lc, `the delete of registration ${id}`);
   const props = migrated(recorded_props);
   const inputs = declared(props);
   const params = await toCoreParams(inputs, lc.secrets);

@@ -4,6 +4,7 @@
  */
 import {
   GoneUnconfirmedError,
+  InterruptedError,
   OutcomeUnknownError,
   RegistrationGoneError,
   RegistrationRejectedError,
@@ -12,7 +13,7 @@ import {
 import type { RegistrationResult } from "../core/parse/registration_response.js";
 import { canReadByHint, managementUri } from "../core/policy/plan.js";
 import type { RegistrationState } from "../core/schemas/params.js";
-import type { ObDcrContext } from "../http/context.js";
+import { isCancelled, type ObDcrContext, settling } from "../http/context.js";
 import { processReadRegistrationResponse, readRegistrationRequest } from "../http/dcr.js";
 import { checkOwnSide } from "../http/own_side.js";
 import { ownSideInput, withManagementAuth } from "./management_auth.js";
@@ -98,14 +99,22 @@ export async function postReconciled(
         // The bank answered 2xx: it created a client. Never POST again; find it by the hint or say so.
         if (e.salvaged) throw e;
         const created = e.status !== undefined && e.status >= 200 && e.status < 300;
+        // The lookup settles a lost answer: after a Cancel it still runs, within the grace.
+        const lookup = settling(ctx);
         if (created) {
-          const found = await findByHint(p, hint, ctx, e).catch(() => undefined);
+          const found = await findByHint(p, hint, lookup, e).catch(() => undefined);
           if (found) return { ...found, reconciled: "lost_response" };
           throw e;
         }
-        const found = await findByHint(p, hint, ctx, e);
+        const found = await findByHint(p, hint, lookup, e);
         if (found) return { ...found, reconciled: "lost_response" };
-        if (attempt < 2) continue; // the bank does not hold the hinted client: nothing was committed
+        // The bank does not hold the hinted client: nothing was committed. After a Cancel, no new POST.
+        if (isCancelled(ctx))
+          throw new InterruptedError(
+            `${e.message}; a GET on the proposed client_id ${hint} then showed that the bank had not registered it, so nothing was registered. Run again`,
+            { cause: e, remedy: { kind: "retry" } },
+          );
+        if (attempt < 2) continue;
         throw new TransportError(
           `registration (POST) of ${p.params.software?.software_id ?? "the software"}: the connection failed ${attempt + 1} times; ` +
             `each time a GET on the proposed client_id ${hint} showed that the bank had not registered it, so nothing was registered. Run again`,

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import {
+  InterruptedError,
   OutcomeUnknownError,
   RegistrationGoneError,
   RegistrationRejectedError,
@@ -16,7 +17,7 @@ import { managementStyle } from "../core/policy/plan.js";
 import type { RegistrationParamsInput, RegistrationStateInput } from "../core/schemas/params.js";
 import { untrustedText } from "../core/untrusted.js";
 import { missingManagementCredentials, ratPairEnforced } from "../core/validate/regime.js";
-import { createContext, type ObDcrContext } from "../http/context.js";
+import { createContext, type ObDcrContext, settling } from "../http/context.js";
 import {
   ACCEPT,
   deleteRegistrationRequest,
@@ -308,20 +309,30 @@ export async function deleteRegistration(
   opts: ManagementOptions = {},
 ): Promise<"deleted" | "accepted" | "gone"> {
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete");
-  let result: "deleted" | "accepted";
-  try {
-    result = await withManagementAuth(
+  const del = (c: ObDcrContext, lost_before = 0) =>
+    withManagementAuth(
       p,
       state,
-      ctx,
+      c,
       async (t) =>
-        processDeleteRegistrationResponse(await deleteRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
-          gone_statuses: p.gone_statuses,
-          not_supported: portalRemedy("delete", state.client_id),
-          client_id: state.client_id,
-        }),
+        processDeleteRegistrationResponse(
+          await deleteRegistrationRequest(c, uri, t, p.tls, acceptOf(p), lost_before),
+          {
+            gone_statuses: p.gone_statuses,
+            not_supported: portalRemedy("delete", state.client_id),
+            client_id: state.client_id,
+          },
+        ),
       opts,
-    ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
+    ).catch((e) => explainAmbiguous(p, state, c, e, opts));
+  let result: "deleted" | "accepted";
+  try {
+    result = await del(ctx).catch((e: unknown) => {
+      // A Cancel cut the DELETE short after it was sent: its answer is lost. Settled as after a
+      // lost answer (the DELETE again: a client already deleted is answered "gone"), within the grace.
+      if (e instanceof InterruptedError && e.in_flight?.method === "DELETE") return del(settling(ctx), 1);
+      throw e;
+    });
   } catch (e) {
     if (e instanceof RegistrationGoneError) return "gone";
     throw e;
