@@ -2,12 +2,13 @@
  * The native provider behind `obdcr:index:ClientRegistration`: a thin adapter over the same
  * lifecycle as the dynamic resource (`provider/lifecycle/`), with the same camelCase inputs and
  * outputs and the same words (`provider/resource/messages.ts`). It adds only what a native plugin
- * has and a dynamic one lacks: provider configuration, secret markers on what it returns, and
- * `pulumi import` (read with no recorded state: the inputs come from provider config).
+ * has and a dynamic one lacks: provider configuration, secret markers on what it returns,
+ * `pulumi import` (read with no recorded state: the inputs come from provider config), and the
+ * engine's Cancel (the dynamic provider's host answers it without telling the provider).
  */
 
 import type * as pulumi from "@pulumi/pulumi";
-import { createContext, type ObDcrContext } from "../http/context.js";
+import { cancelContext, createContext, isCancelled, type ObDcrContext } from "../http/context.js";
 import { DERIVED_KEYS, withDerived } from "../lifecycle/check.js";
 import { capabilitiesOf, diffRegistration } from "../lifecycle/diff.js";
 import { nextClientIdHint } from "../lifecycle/hint.js";
@@ -119,6 +120,7 @@ export class ObDcrProvider implements pulumi.provider.Provider {
   /** Called by the Configure hook (main.ts) with the request's args (wrapped) and variables. */
   async configure(args: unknown, variables: Map<string, string>): Promise<void> {
     const cfg = resolveConfig(configFrom(plain(args).props, variables));
+    const cancelled = state !== undefined && isCancelled(state.ctx);
     state = {
       ctx: createContext({
         transport: { ...transportFromEnv(), ...cfg.transport },
@@ -127,6 +129,19 @@ export class ObDcrProvider implements pulumi.provider.Provider {
       secrets: cfg.secrets,
       import: cfg.import,
     };
+    // A Cancel that came first still holds.
+    if (cancelled) cancelContext(state.ctx);
+  }
+
+  /**
+   * The engine's Cancel (its first Ctrl-C or SIGTERM): requests in flight are aborted at once and
+   * no operation starts after it (`OBDCR_INTERRUPTED`). A create, update or delete whose request
+   * was aborted after it was sent settles it as after a lost answer, within OBDCR_CANCEL_GRACE_MS
+   * (3 s): the engine waits for those steps, and a pipeline kills the run a few seconds later.
+   */
+  async cancel(): Promise<void> {
+    lc();
+    if (state) cancelContext(state.ctx);
   }
 
   async check(urn: string, olds: unknown, news: unknown): Promise<pulumi.provider.CheckResult> {

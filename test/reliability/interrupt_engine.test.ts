@@ -236,12 +236,31 @@ describe("pulumi up interrupted by one SIGINT while a bank that rotates the regi
   });
 });
 
-describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT while the bank holds back its answer", () => {
+describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT, and the plugin acts on the engine's Cancel", () => {
   let sb: Sandbox;
   let stack: Stack;
   let out = "";
   const BANK = "hint-bank";
   const declared = new Map<string, Args>();
+  // The bank holds its answer for the whole test: without the plugin's Cancel, the create in
+  // flight would end only on this timeout, long after the test's own.
+  const SLOW = {
+    ...FAST_TRANSPORT_ENV,
+    OBDCR_HEADERS_TIMEOUT_MS: "120000",
+    OBDCR_BODY_TIMEOUT_MS: "120000",
+    OBDCR_EXCHANGE_DEADLINE_MS: "120000",
+  };
+  const inState = async () =>
+    ((await stack.exportStack()).deployment.resources ?? [])
+      .filter((r: { type: string }) => r.type === TYPE)
+      .map((r: { id: string }) => r.id);
+  /** SIGINT to the Pulumi CLI once the bank holds `n` registrations (0: once it deleted them). */
+  async function sigintWhenBankHolds(n: number): Promise<number> {
+    for (let i = 0; i < 300 && (await sb.admin.registrations(BANK)).length !== n; i++) await sleep(100);
+    expect(await sb.admin.registrations(BANK)).toHaveLength(n);
+    process.kill(pulumiCli(process.pid)!, "SIGINT");
+    return Date.now();
+  }
 
   beforeAll(async () => {
     sb = await startTestSandbox({
@@ -258,7 +277,7 @@ describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT while the ba
       stackName: "native-sigint",
       backend: `file://${join(dir, "state")}`,
       declared,
-      envVars: FAST_TRANSPORT_ENV,
+      envVars: SLOW,
     });
   });
   afterAll(async () => {
@@ -266,7 +285,7 @@ describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT while the ba
     await sb?.close();
   });
 
-  it("the plugin's Cancel is a no-op, the engine waits for the create, and the committed registration is in state", async () => {
+  it("up: the Cancel aborts the POST the bank holds, the GET by hint finds the client it committed, and up ends in seconds with it in state", async () => {
     await sb.admin.setFaults(BANK, [
       { kind: "stall_after_commit", path: "/register", method: "POST", count: 1 },
     ]);
@@ -274,23 +293,63 @@ describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT while the ba
       () => "finished",
       () => "failed",
     );
-    let committed = false;
-    for (let i = 0; i < 300 && !committed; i++) {
-      committed = (await sb.admin.registrations(BANK)).length === 1;
-      if (!committed) await sleep(100);
-    }
-    expect(committed).toBe(true);
-    process.kill(pulumiCli(process.pid)!, "SIGINT");
+    const t = await sigintWhenBankHolds(1);
     expect(await running).toBe("failed");
+    // Inside a pipeline's grace between SIGTERM and SIGKILL (GitHub Actions: about 7.5 s).
+    expect(Date.now() - t).toBeLessThan(7_500);
+    expect(out).toMatch(/\^C received; cancelling/);
+    expect(out).toMatch(/reg created/);
     expect(out).toMatch(/update canceled/);
     const held = (await sb.admin.registrations(BANK)).map((r) => r.client_id);
     expect(held).toHaveLength(1);
-    const inState = ((await stack.exportStack()).deployment.resources ?? [])
-      .filter((r: { type: string }) => r.type === TYPE)
-      .map((r: { id: string }) => r.id);
-    expect(inState).toEqual(held);
+    expect(await inState()).toEqual(held);
     await sb.admin.setFaults(BANK, []);
     expect((await stack.destroy()).summary.result).toBe("succeeded");
     expect(await sb.admin.registrations(BANK)).toEqual([]);
+  });
+
+  it("up: when the GET by hint is held too, the lookup ends with the grace and the error names the proposed client_id; the next up finds it", async () => {
+    out = "";
+    await sb.admin.setFaults(BANK, [
+      { kind: "stall_after_commit", path: "/register", method: "POST", count: 1 },
+      { kind: "stall", path: "/register/", method: "GET" },
+    ]);
+    const running = stack.up({ onOutput: (x) => (out += x) }).then(
+      () => "finished",
+      (e: Error) => `failed ${e.message}`,
+    );
+    const t = await sigintWhenBankHolds(1);
+    const how = await running;
+    expect(Date.now() - t).toBeLessThan(7_500);
+    const committed = (await sb.admin.registrations(BANK))[0]!.client_id;
+    expect(how).toMatch(/OBDCR_OUTCOME_UNKNOWN/);
+    expect(how).toContain(`proposed client_id ${committed}`);
+    expect(how).toMatch(/interrupted \(the engine's Cancel\)/);
+    expect(await inState()).toEqual([]);
+    await sb.admin.setFaults(BANK, []);
+    await stack.up({ onOutput: (x) => (out += x) });
+    expect(out).toMatch(/an earlier interrupted run registered it/);
+    expect(await inState()).toEqual([committed]);
+    expect((await sb.admin.registrations(BANK)).map((r) => r.client_id)).toEqual([committed]);
+  });
+
+  it("destroy: the Cancel aborts the DELETE the bank holds, the DELETE sent again settles it, and destroy ends in seconds with state and bank agreeing", async () => {
+    out = "";
+    expect(await inState()).toHaveLength(1);
+    await sb.admin.setFaults(BANK, [
+      { kind: "stall_after_commit", path: "/register/", method: "DELETE", count: 1 },
+    ]);
+    const running = stack.destroy({ onOutput: (x) => (out += x) }).then(
+      () => "finished",
+      () => "failed",
+    );
+    const t = await sigintWhenBankHolds(0);
+    expect(await running).toMatch(/finished|failed/);
+    expect(Date.now() - t).toBeLessThan(7_500);
+    expect(out).toMatch(/\^C received; cancelling/);
+    expect(out).toMatch(/reg deleted/);
+    expect(await inState()).toEqual([]);
+    expect(await sb.admin.registrations(BANK)).toEqual([]);
+    await sb.admin.setFaults(BANK, []);
   });
 });
