@@ -111,7 +111,7 @@ export async function postReconciled(
         // The bank does not hold the hinted client: nothing was committed. After a Cancel, no new POST.
         if (isCancelled(ctx))
           throw new InterruptedError(
-            `${e.message}; a GET on the proposed client_id ${hint} then showed that the bank had not registered it, so nothing was registered. Run again`,
+            `${e.message}; a GET on the proposed client_id ${hint} then showed that the bank had not registered it, so nothing was registered`,
             { cause: e, remedy: { kind: "retry" } },
           );
         if (attempt < 2) continue;

@@ -134,8 +134,8 @@ describe("the run's Cancel", () => {
     );
     await cancelWhenSent(l, "POST");
     const e = (await creating) as { code: string; message: string };
-    expect(e.code).toBe("OBDCR_INTERRUPTED");
-    expect(e.message).toMatch(/showed that the bank had not registered it, so nothing was registered/);
+    expect(e).toMatchObject({ code: "OBDCR_INTERRUPTED", remedy: { kind: "retry" } });
+    expect(e.message).toMatch(/showed that the bank had not registered it, so nothing was registered$/);
     expect(await sent("POST")).toBe(1);
     expect(await held()).toEqual([]);
   });
