@@ -2,12 +2,13 @@
  * SIGINT (Ctrl-C) and SIGTERM (a pipeline's cancel) during a command. Node's default is to die at
  * once and silently: a register whose POST the bank had committed left a client that nothing named.
  * Now, with a request that changes a registration unanswered, the CLI says what the bank may hold
- * (lifecycle/interrupted.ts decides) and exits 130 / 143 at once: the bank may never answer, and
+ * (core/interrupted.ts decides) and exits 130 / 143 at once: the bank may never answer, and
  * waiting would hang. When the bank has answered such a request and the command is keeping the
  * answer (writing the state file), the first signal lets it finish; a second stops it.
  */
+
+import { type InFlightRequest, interruptedReport, isRegistrationPost } from "../core/interrupted.js";
 import { printable } from "../core/untrusted.js";
-import { type InFlightRequest, interruptedReport, isRegistrationPost } from "../lifecycle/interrupted.js";
 import type { HttpExchange } from "./http_log.js";
 import type { Runtime } from "./runtime.js";
 import { decodeJwt } from "./steps.js";

@@ -4,11 +4,11 @@
  */
 
 import type { ArgsDef, CommandContext, ParsedArgs } from "citty";
+import type { InterruptedReport } from "../core/interrupted.js";
 import { PROFILE_NAMES } from "../core/profiles/names.js";
 import { createContext, type ObDcrContext } from "../http/context.js";
 import { closeAgents } from "../http/transport.js";
 import { transportFromEnv } from "../http/transport_env.js";
-import type { InterruptedReport } from "../lifecycle/interrupted.js";
 import { ENV, type LoadedConfig, loadConfig, timeoutMs, validateConfig } from "./config.js";
 import { errorReport, markReported, UsageError } from "./exit.js";
 import { HttpRecorder } from "./http_log.js";

@@ -14,8 +14,8 @@ import {
   RegistrationGoneError,
   UnexpectedResponseError,
 } from "../core/errors.js";
+import type { InterruptedReport } from "../core/interrupted.js";
 import { rememberSecret } from "../core/untrusted.js";
-import type { InterruptedReport } from "../lifecycle/interrupted.js";
 import { ManagedState, type RotatedCredential, rotatedCredentials } from "../lifecycle/managed.js";
 import { tokenUnconfirmedAfter } from "../lifecycle/outcome.js";
 import type { RegistrationOutcome } from "../lifecycle/registration.js";
@@ -351,7 +351,7 @@ export function keepTokenUnconfirmed(
 }
 
 /**
- * An update stopped by a signal while its PUT was unanswered (lifecycle/interrupted.ts): the bank may
+ * An update stopped by a signal while its PUT was unanswered (core/interrupted.ts): the bank may
  * have rotated the registration access token in that answer, as when the answer is lost. Recorded
  * the same way (`token_unconfirmed`), so that the next 401 is not taken for a deletion.
  */

@@ -257,7 +257,7 @@ export class TimeoutError extends ObDcrError {
 
 /**
  * The run was stopped (the engine's Cancel, a signal) before this work could end. The message says
- * whether anything that changes a registration was left unanswered (`lifecycle/interrupted.ts`).
+ * whether anything that changes a registration was left unanswered (`core/interrupted.ts`).
  */
 export class InterruptedError extends ObDcrError {
   override readonly code = OBDCR_INTERRUPTED;

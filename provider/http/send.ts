@@ -11,9 +11,9 @@ import {
   TimeoutError,
   TransportError,
 } from "../core/errors.js";
+import { interruptedBeforeSending, interruptedWords } from "../core/interrupted.js";
 import { rememberSecret, untrustedText } from "../core/untrusted.js";
 import { checkUrl } from "../core/validate/url_policy.js";
-import { interruptedBeforeSending, interruptedWords } from "../lifecycle/interrupted.js";
 import { RunCancelledError, sleepUnless } from "./cancel.js";
 import { sendOnce } from "./exchange.js";
 import { classify } from "./transport_failure.js";

@@ -1,11 +1,11 @@
 /** What every lifecycle operation shares: the adapter's context, the notes it reports, small helpers. */
 
 import { InterruptedError } from "../core/errors.js";
+import { interruptedBeforeSending } from "../core/interrupted.js";
 import type { RegistrationParamsInput } from "../core/schemas/params.js";
 import { isCancelled, type ObDcrContext } from "../http/context.js";
 import { type TlsMaterial, tlsMaterialOf } from "../http/transport_types.js";
 import type { ConfigSecrets } from "./inputs.js";
-import { interruptedBeforeSending } from "./interrupted.js";
 import type { Substitution } from "./outputs.js";
 import type { Props } from "./props.js";
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { HttpExchange } from "../../provider/cli/http_log.js";
 import { inFlightOf } from "../../provider/cli/interrupt.js";
-import { interruptedReport } from "../../provider/lifecycle/interrupted.js";
+import { interruptedReport } from "../../provider/core/interrupted.js";
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
 const jwt = (claims: Record<string, unknown>) =>

@@ -5,7 +5,7 @@
  * the context's requests (http/cancel.ts) and `send` words what it aborted here
  * (docs/RELIABILITY.md "Interrupted runs").
  */
-import { OBDCR_INTERRUPTED } from "../core/errors.js";
+import { OBDCR_INTERRUPTED } from "./errors.js";
 
 export { OBDCR_INTERRUPTED };
 
