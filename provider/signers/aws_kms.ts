@@ -5,7 +5,7 @@
  * optional `@aws-sdk/client-kms`, loaded only when an aws_kms key is configured; credentials come
  * the usual AWS way (environment, shared config/profile, container or instance role).
  */
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, type KeyObject } from "node:crypto";
 import type * as Kms from "@aws-sdk/client-kms";
 import type * as jose from "jose";
 import { SignerError } from "../core/errors.js";
@@ -64,15 +64,38 @@ export function openKmsSigner(p: AwsKmsKeyParams, kid: string, alg: SigningAlg):
   return s;
 }
 
-/** What an AWS SDK error means for the input (no credentials or key material in the words). */
+/**
+ * The error's name when it is a plain word (`ThrottlingException`); the endpoint chooses it
+ * (`__type`), so anything else (digits, punctuation: a token or key it echoes) is not printed.
+ */
+const safeName = (e: unknown): string => {
+  const name = e instanceof Error ? e.name : "";
+  return /^[A-Za-z]{1,64}$/.test(name) ? name : "an unnamed error";
+};
+/** A Node system error code (`ECONNREFUSED`), the HTTP status of the answer, if any. */
+const transportCode = (e: unknown): string | undefined => {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "string" && /^E[A-Z_]{2,30}$/.test(code) ? code : undefined;
+};
+const httpStatus = (e: unknown): number | undefined => {
+  const s = (e as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  return typeof s === "number" ? s : undefined;
+};
+
+/**
+ * What an AWS SDK error means for the input. Words are ours only: the SDK's message is the
+ * endpoint's text (AWS's own SignatureDoesNotMatch quotes the canonical request, signed headers
+ * such as x-amz-security-token included; a proxy may echo anything), so it is never printed.
+ */
 function kmsFailure(e: unknown, p: AwsKmsKeyParams, op: "GetPublicKey" | "Sign"): SignerError {
-  const name = e instanceof Error ? e.name : "Error";
+  const name = safeName(e);
   const describe = describeKms(p);
+  const where = p.endpoint ? `${FIELD}.endpoint` : `${FIELD}.region`;
   switch (name) {
     case "AbortError":
     case "TimeoutError":
       return new SignerError(
-        p.endpoint ? `${FIELD}.endpoint` : `${FIELD}.region`,
+        where,
         op === "Sign" ? "sign_failed" : "unavailable",
         `kms:${op} on ${describe} did not answer within ${kmsTimeoutMs()} ms (OBDCR_KMS_TIMEOUT_MS)`,
         { cause: name },
@@ -110,13 +133,38 @@ function kmsFailure(e: unknown, p: AwsKmsKeyParams, op: "GetPublicKey" | "Sign")
         "no AWS credentials were found (environment, shared config/profile, or a role)",
         { cause: name },
       );
-    default:
+    case "InvalidSignatureException":
+    case "SignatureDoesNotMatch":
+    case "IncompleteSignatureException":
+    case "UnrecognizedClientException":
+    case "InvalidClientTokenId":
+    case "ExpiredTokenException":
+    case "ExpiredToken":
       return new SignerError(
-        p.endpoint ? `${FIELD}.endpoint` : `${FIELD}.region`,
-        op === "Sign" ? "sign_failed" : "unavailable",
-        `kms:${op} on ${describe} failed (${name}${e instanceof Error && name !== e.message ? `: ${e.message.slice(0, 200)}` : ""})`,
+        FIELD,
+        "unavailable",
+        `kms:${op} on ${describe}: the AWS credentials were refused (${name}: unknown, expired or for another account, or this machine's clock is off)`,
         { cause: name },
       );
+    case "ThrottlingException":
+    case "LimitExceededException":
+      return new SignerError(
+        where,
+        "unavailable",
+        `kms:${op} on ${describe} was throttled by KMS (${name}) after the SDK's retries: run again later, or raise the account's KMS request quota`,
+        { cause: name },
+      );
+    default: {
+      const status = httpStatus(e);
+      const code = transportCode(e);
+      const what = [name, code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(", ");
+      return new SignerError(
+        where,
+        op === "Sign" ? "sign_failed" : "unavailable",
+        `kms:${op} on ${describe} failed (${what})`,
+        { cause: name },
+      );
+    }
   }
 }
 
@@ -150,11 +198,22 @@ async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<S
     );
   if (!pub.PublicKey)
     throw new SignerError(`${FIELD}.key_id`, "key_unusable", `${describe} returned no public key`);
-  const spki = createPublicKey({ key: Buffer.from(pub.PublicKey), format: "der", type: "spki" });
+  let spki: KeyObject;
+  try {
+    spki = createPublicKey({ key: Buffer.from(pub.PublicKey), format: "der", type: "spki" });
+  } catch {
+    // The endpoint's bytes, not a DER SubjectPublicKeyInfo: say so, not OpenSSL's decoder error.
+    throw new SignerError(
+      `${FIELD}.key_id`,
+      "key_unusable",
+      `kms:GetPublicKey on ${describe} answered ${pub.PublicKey.length} bytes that are not a public key (DER SubjectPublicKeyInfo)`,
+    );
+  }
   const public_jwk = signerJwk(spki.export({ format: "jwk" }) as jose.JWK, kid, alg);
   const misfit = jwkFitsAlg(public_jwk, alg);
   if (misfit)
     throw new SignerError(`${FIELD}.key_id`, "key_unusable", `${describe}: ${misfit} (signing_key.alg)`);
+  const modulusBytes = public_jwk.n ? Buffer.from(public_jwk.n, "base64url").length : 0;
   return {
     kid,
     alg,
@@ -179,8 +238,26 @@ async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<S
       }
       if (!out.Signature)
         throw new SignerError(`${FIELD}.key_id`, "sign_failed", `${describe} returned no signature`);
-      // KMS returns ECDSA signatures as DER; JOSE wants r‖s.
-      return alg === "ES256" ? derToJoseEcdsa(out.Signature) : new Uint8Array(out.Signature);
+      const sig = out.Signature;
+      const bad = (what: string) =>
+        new SignerError(
+          `${FIELD}.key_id`,
+          "bad_signature",
+          `kms:Sign on ${describe} answered ${what} (${sig.length} bytes); nothing was signed with it`,
+        );
+      // RSASSA-PSS is exactly the modulus length; a DER ECDSA P-256 signature at most 72 bytes.
+      if (alg === "PS256" && sig.length !== modulusBytes)
+        throw bad(`a signature that is not ${modulusBytes} bytes long`);
+      if (alg === "ES256") {
+        if (sig.length > 72) throw bad("more than a DER ECDSA P-256 signature");
+        // KMS returns ECDSA signatures as DER; JOSE wants r‖s.
+        try {
+          return derToJoseEcdsa(sig);
+        } catch {
+          throw bad("a signature that is not a DER ECDSA-Sig-Value");
+        }
+      }
+      return new Uint8Array(sig);
     },
   };
 }
