@@ -114,14 +114,47 @@ export function openPkcs11Signer(
   const cacheKey = digestOf(p.module, p.token_label, p.key_label ?? "", p.key_id ?? "", kid, alg, pin);
   let s = opened.get(cacheKey);
   if (!s) {
-    s = open(p, kid, alg, pin);
+    const forget = () => {
+      if (opened.get(cacheKey) === s) opened.delete(cacheKey);
+    };
+    s = open(p, kid, alg, pin, forget).catch((e: unknown) => {
+      // pkcs11js throws plain Errors ("CKR_DEVICE_REMOVED: 50"): a typed one, naming the module.
+      if (e instanceof SignerError) throw e;
+      throw new SignerError(
+        `${FIELD}.module`,
+        "unavailable",
+        `${describePkcs11(p)}: the PKCS#11 module failed while opening the key (${errorName(e)})`,
+        { cause: errorName(e) },
+      );
+    });
     opened.set(cacheKey, s);
-    s.catch(() => opened.delete(cacheKey));
+    s.catch(forget);
   }
   return s;
 }
 
-async function open(p: Pkcs11KeyParams, kid: string, alg: SigningAlg, pin: string): Promise<Signer> {
+/**
+ * Errors that mean the session (or its login) is gone: the token was removed, the HSM restarted or
+ * failed over, or another application closed all sessions. The key is opened afresh next time.
+ */
+const SESSION_GONE = [
+  "CKR_SESSION_HANDLE_INVALID",
+  "CKR_SESSION_CLOSED",
+  "CKR_USER_NOT_LOGGED_IN",
+  "CKR_DEVICE_REMOVED",
+  "CKR_TOKEN_NOT_PRESENT",
+  "CKR_TOKEN_NOT_RECOGNIZED",
+  "CKR_DEVICE_ERROR",
+  "CKR_CRYPTOKI_NOT_INITIALIZED",
+];
+
+async function open(
+  p: Pkcs11KeyParams,
+  kid: string,
+  alg: SigningAlg,
+  pin: string,
+  forget: () => void,
+): Promise<Signer> {
   const pk = await loadPkcs11js();
   const m = moduleFor(pk, p.module);
   const describe = describePkcs11(p);
@@ -199,7 +232,16 @@ async function open(p: Pkcs11KeyParams, kid: string, alg: SigningAlg, pin: strin
     const [params, point] = attrs(pubs[0], [pk.CKA_EC_PARAMS, pk.CKA_EC_POINT]).map((a) => a.value as Buffer);
     if (!params?.equals(P256_OID))
       throw new SignerError(keyField, "key_unusable", `${describe} is an EC key on another curve than P-256`);
-    const q = ecPoint(point!);
+    let q: Buffer;
+    try {
+      q = ecPoint(point ?? Buffer.alloc(0));
+    } catch {
+      throw new SignerError(
+        keyField,
+        "key_unusable",
+        `${describe}: its CKA_EC_POINT is not an uncompressed P-256 point`,
+      );
+    }
     jwk = { kty: "EC", crv: "P-256", x: b64u(q.subarray(1, 33)), y: b64u(q.subarray(33, 65)) };
   } else {
     throw new SignerError(keyField, "key_unusable", `${describe} is neither an RSA nor an EC key`);
@@ -234,8 +276,20 @@ async function open(p: Pkcs11KeyParams, kid: string, alg: SigningAlg, pin: strin
         m.C_SignInit(session, mechanism, priv);
         return new Uint8Array(m.C_Sign(session, input, Buffer.alloc(outLen)));
       } catch (e) {
-        throw new SignerError(keyField, "sign_failed", `${describe} refused to sign (${errorName(e)})`, {
-          cause: errorName(e),
+        const name = errorName(e);
+        if (SESSION_GONE.includes(name)) {
+          // A session that is gone stays gone: without this, every later signature of this
+          // long-lived process (the provider host) failed the same way until it was restarted.
+          forget();
+          throw new SignerError(
+            keyField,
+            "sign_failed",
+            `${describe}: the token's session is gone (${name}: the token was removed, the HSM restarted, or another application closed its sessions); the key is opened and logged in again on the next run`,
+            { cause: name },
+          );
+        }
+        throw new SignerError(keyField, "sign_failed", `${describe} refused to sign (${name})`, {
+          cause: name,
         });
       }
     },

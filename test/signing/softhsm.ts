@@ -17,6 +17,8 @@ export interface TokenKey {
   /** CKA_ID, hex. */
   id: string;
   type: "rsa:2048" | "EC:prime256v1" | "EC:secp384r1";
+  /** pkcs11-tool usage flags (e.g. ["--usage-decrypt"]: a key without CKA_SIGN); default its own. */
+  usage?: string[];
 }
 
 export interface Token {
@@ -78,7 +80,19 @@ export function makeToken(keys: TokenKey[], o: { label?: string; pin?: string } 
       stdio: ["ignore", "pipe", "pipe"],
     });
   for (const k of keys)
-    tool(["--login", "--pin", pin, "--keypairgen", "--key-type", k.type, "--id", k.id, "--label", k.label]);
+    tool([
+      "--login",
+      "--pin",
+      pin,
+      "--keypairgen",
+      "--key-type",
+      k.type,
+      "--id",
+      k.id,
+      "--label",
+      k.label,
+      ...(k.usage ?? []),
+    ]);
   return {
     dir,
     conf,
