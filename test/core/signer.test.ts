@@ -4,6 +4,7 @@
 import { constants, generateKeyPairSync, sign } from "node:crypto";
 import * as jose from "jose";
 import { describe, expect, it } from "vitest";
+import { invalidInputFromZod } from "../../provider/core/errors.js";
 import { importSigningKey } from "../../provider/core/keys.js";
 import { SigningKeyParams } from "../../provider/core/schemas/params.js";
 import { derToJoseEcdsa, type Signer, signCompact, signerJwk } from "../../provider/core/sign/signer.js";
@@ -106,12 +107,21 @@ describe("signing_key: exactly one source", () => {
     [{ kid: "k", alg: "RS256", pkcs11 }, "alg", "PS256 or ES256"],
     [{ kid: "k", aws_kms: { key_id: "a", endpoint: "http://kms.example" } }, "aws_kms.endpoint", "https"],
     [{ kid: "k", pkcs11: { ...pkcs11, pin: "1234" } }, "pkcs11", "Unrecognized key"],
+    [
+      { kid: "k", aws_kms: { key_id: "a", endpoint: "https://AKIAX:s3cr3t-in-url@kms.example" } },
+      "aws_kms.endpoint",
+      "user-info",
+    ],
   ])("%j → %s", (input, path, words) => {
     const r = SigningKeyParams.safeParse(input);
     expect(r.success).toBe(false);
     const issue = r.error!.issues[0]!;
     expect(issue.path.join(".")).toBe(path);
     expect(issue.message).toContain(words);
+    // What every face prints about it: the field and the rule, never the value (a PIN, a URL's password).
+    const e = invalidInputFromZod("signing_key", r.error!);
+    expect(e.field).toBe(`signing_key.${path}`);
+    expect(`${e.message} ${JSON.stringify(e)}`).not.toMatch(/1234|s3cr3t-in-url/);
   });
   it("a pkcs11 key with key_id and the default alg parses", () => {
     expect(

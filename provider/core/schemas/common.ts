@@ -19,15 +19,28 @@ export type TokenEndpointAuthMethod = z.infer<typeof TokenEndpointAuthMethod>;
 
 export const HttpsUrl = z.url({ protocol: /^https$/, error: "must be an https URL" });
 /** https, or http only on loopback (127.0.0.1 / [::1]) for local interop tests. */
-export const EndpointUrl = z.url({ error: "must be an absolute URL" }).refine(
-  (u) => {
-    // zod runs refinements after a failed format check too: an unparseable URL is reported once, above.
-    if (!URL.canParse(u)) return true;
-    const x = new URL(u);
-    return x.protocol === "https:" || (x.protocol === "http:" && ["127.0.0.1", "[::1]"].includes(x.hostname));
-  },
-  { error: "must be an https URL (http only on 127.0.0.1)" },
-);
+export const EndpointUrl = z
+  .url({ error: "must be an absolute URL" })
+  .refine(
+    (u) => {
+      // zod runs refinements after a failed format check too: an unparseable URL is reported once, above.
+      if (!URL.canParse(u)) return true;
+      const x = new URL(u);
+      return (
+        x.protocol === "https:" || (x.protocol === "http:" && ["127.0.0.1", "[::1]"].includes(x.hostname))
+      );
+    },
+    { error: "must be an https URL (http only on 127.0.0.1)" },
+  )
+  .refine(
+    // A URL is an input, kept in plaintext state and shown in diffs: no credentials in it. The
+    // message does not quote the URL.
+    (u) => !URL.canParse(u) || (new URL(u).username === "" && new URL(u).password === ""),
+    {
+      error:
+        "must not carry user-info (user:password@): give credentials the way the service expects, never in a URL",
+    },
+  );
 
 /** A public or private JWK (loose: jose checks it). */
 /** "." and ".." name another path when put in one (`{registration_endpoint}/..`), even percent-encoded. */
