@@ -316,4 +316,5 @@ const stripZeros = (b: Buffer) => {
 };
 const b64u = (b: Buffer) => b.toString("base64url");
 /** The CKR_* name of a PKCS#11 error (no other text: it never holds the PIN, but stays short). */
-const errorName = (e: unknown) => (e instanceof Error ? e.message.split(/[\s:]/)[0] : "error");
+const errorName = (e: unknown): string =>
+  e instanceof Error ? (e.message.split(/[\s:]/)[0] ?? "error") : "error";
