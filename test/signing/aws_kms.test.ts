@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { CreateKeyCommand, GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { JWK } from "jose";
+import * as jose from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RegistrationInputs } from "../../provider/resource/args.js";
 import { ObClientRegistration } from "../../provider/resource/registration.js";
@@ -287,5 +288,41 @@ describe("dynamic resource with a key in AWS KMS (local-kms), ES256", () => {
     expect(state).not.toContain(AWS_ENV.AWS_SECRET_ACCESS_KEY);
     await stack.destroy();
     expect((await sb.admin.registrations("sandbox-bank")).map((r) => r.client_id)).not.toContain(id);
+  });
+
+  // docs/signing.md: a key moved into KMS (and back out) is a rotation like any other.
+  it("a file key → a KMS key → the file key again: each an in-place update of the same client", async () => {
+    declared.clear();
+    // The ES256 key file: the KMS key is ES256 (an alg change is a two-step update, docs/rotation.md).
+    const file = pulumiArgs(sb, {
+      bank: "sandbox-bank",
+      key: "signing_es256",
+    }) as unknown as RegistrationInputs;
+    const kmsKey = { kid: "kms-es", alg: "ES256", awsKms: { keyId: keys.es!, region: REGION, endpoint } };
+    declared.set("flip", file);
+    const first = await stack.up();
+    const id = first.outputs.flip?.value as string;
+    const thumbprints: string[] = [];
+    const recorded = async () => {
+      const r = (await stack.exportStack()).deployment.resources.find((x: { urn: string }) =>
+        x.urn.endsWith("::flip"),
+      ) as { outputs: { signingKeyIdentity: { kid: string; thumbprint: string } } };
+      thumbprints.push(r.outputs.signingKeyIdentity.thumbprint);
+      return r.outputs.signingKeyIdentity.kid;
+    };
+    expect(await recorded()).toBe((file.signingKey as { kid: string }).kid);
+    for (const signingKey of [kmsKey, file.signingKey]) {
+      declared.set("flip", { ...file, signingKey } as never);
+      const up = await stack.up();
+      expect(up.summary.resourceChanges, JSON.stringify(up.summary)).toMatchObject({ update: 1 });
+      expect(up.summary.resourceChanges?.create ?? 0).toBe(0);
+      expect(up.summary.resourceChanges?.replace ?? 0).toBe(0);
+      expect(up.outputs.flip?.value).toBe(id);
+      expect(await recorded()).toBe((signingKey as { kid: string }).kid);
+    }
+    expect(thumbprints[1]).toBe(await jose.calculateJwkThumbprint(await publicJwk(keys.es!)));
+    expect(thumbprints[2]).toBe(thumbprints[0]);
+    expect((await sb.admin.registrations("sandbox-bank")).filter((r) => r.client_id === id)).toHaveLength(1);
+    await stack.destroy();
   });
 });
