@@ -9,6 +9,7 @@ import { z } from "zod";
 import { ClientId } from "../core/schemas/common.js";
 import { moved, type RegistrationParamsInput } from "../core/schemas/params.js";
 import { loadMaterialFiles } from "../http/files.js";
+import type { CONFIG_SECRET_KEYS } from "./config_secrets.js";
 
 type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 /** Wire maps whose keys are claim names, not field names: passed through as they are. */
@@ -110,6 +111,14 @@ export interface ConfigSecrets {
   /** `ob-dcr:pkcs11Pin`: the PKCS#11 user PIN (else the environment variable `signingKey.pkcs11.pinEnv`). */
   pkcs11Pin?: string;
 }
+
+// Every member of ConfigSecrets is listed, and nothing else.
+type _Exhaustive = [keyof ConfigSecrets] extends [(typeof CONFIG_SECRET_KEYS)[number]]
+  ? [(typeof CONFIG_SECRET_KEYS)[number]] extends [keyof ConfigSecrets]
+    ? true
+    : never
+  : never;
+export const _configSecretKeysExhaustive: _Exhaustive = true;
 
 /**
  * The core's parameters from the resource inputs: files read, stack-config secrets filled in,

@@ -4,6 +4,8 @@
  * Type token: `pulumi-nodejs:dynamic/ob-dcr:ObClientRegistration`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { InvalidInputError } from "../core/errors.js";
+import { CONFIG_SECRET_KEYS } from "../lifecycle/config_secrets.js";
 import type { MaterialOutputs } from "../lifecycle/material.js";
 import type { ObClientRegistrationArgs, SigningKeyArgs, TransportArgs } from "./args_doc.js";
 import type { Substitution } from "./provider.js";
@@ -83,6 +85,27 @@ function serializedProvider(): pulumi.dynamic.ResourceProvider {
 
 const secret = <T>(v: T | undefined) => (v === undefined ? undefined : pulumi.secret(v));
 
+/**
+ * The engine records a dynamic provider's configuration (the whole stack config) in the state of
+ * its provider resource, as given: a PIN or private key set without `--secret` was stored there in
+ * plaintext, readable by `pulumi stack export`. Refused before any resource is registered.
+ */
+function refusePlaintextConfigSecrets(): void {
+  // @internal in @pulumi/pulumi (no public form); where it is missing there is nothing to ask.
+  const isSecret = (pulumi.runtime as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  if (typeof isSecret !== "function") return;
+  const plain = CONFIG_SECRET_KEYS.map((k) => `ob-dcr:${k}`).filter(
+    (k) => pulumi.runtime.getConfig(k) !== undefined && !isSecret(k),
+  );
+  if (plain.length === 0) return;
+  const err = new InvalidInputError(
+    plain[0]!,
+    `${plain.join(", ")} ${plain.length > 1 ? "are" : "is"} set in plain text, and Pulumi would record it unencrypted in the stack's state (the dynamic provider's configuration): set it again with \`pulumi config set --secret ${plain[0]}\` (its value from a file or stdin, never an argument), and change the ${plain.some((k) => k.endsWith("pkcs11Pin")) ? "PIN" : "key"} if a state with it in plain text was ever written`,
+  );
+  // RunError: the program stops with this message, without the engine's stack trace.
+  throw new pulumi.RunError(`${err.code}: ${err.message}`);
+}
+
 export class ObClientRegistration extends pulumi.dynamic.Resource {
   /** The client_id the bank issued (also the resource id). */
   declare readonly clientId: pulumi.Output<string>;
@@ -109,6 +132,7 @@ export class ObClientRegistration extends pulumi.dynamic.Resource {
   declare readonly softwareJwksEndpoint: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ObClientRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
+    refusePlaintextConfigSecrets();
     // Private keys and management credentials are secrets however the user passed them.
     const [signingKey, signingPrivateKey] = split<SigningKeyArgs, "privateKey">(
       args.signingKey,
