@@ -6,6 +6,7 @@
  * the usual AWS way (environment, shared config/profile, container or instance role).
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { Readable, Transform } from "node:stream";
 import type * as Kms from "@aws-sdk/client-kms";
 import type * as jose from "jose";
 import { SignerError } from "../core/errors.js";
@@ -100,6 +101,13 @@ function kmsFailure(e: unknown, p: AwsKmsKeyParams, op: "GetPublicKey" | "Sign")
         `kms:${op} on ${describe} did not answer within ${kmsTimeoutMs()} ms (OBDCR_KMS_TIMEOUT_MS)`,
         { cause: name },
       );
+    case TOO_LARGE:
+      return new SignerError(
+        where,
+        op === "Sign" ? "sign_failed" : "unavailable",
+        `kms:${op} on ${describe} answered more than ${MAX_KMS_ANSWER / 1024} KiB (a KMS answer is a few hundred bytes); the rest was not read: is ${p.endpoint ? "signing_key.aws_kms.endpoint" : "the region's endpoint"} a KMS endpoint?`,
+        { cause: name },
+      );
     case "NotFoundException":
       return new SignerError(`${FIELD}.key_id`, "key_not_found", `${describe} does not exist`, {
         cause: name,
@@ -168,12 +176,52 @@ function kmsFailure(e: unknown, p: AwsKmsKeyParams, op: "GetPublicKey" | "Sign")
   }
 }
 
+/** A KMS answer is under 4 KiB (a GetPublicKey of RSA 4096 included); more is not read. */
+export const MAX_KMS_ANSWER = 64 * 1024;
+const TOO_LARGE = "KmsAnswerTooLarge";
+const tooLarge = () => Object.assign(new Error(`more than ${MAX_KMS_ANSWER} bytes`), { name: TOO_LARGE });
+
+/**
+ * Bound what the SDK reads of an answer: it buffers the whole body before parsing it, so an
+ * endpoint that streamed without end held the memory of everything it sent until the timeout.
+ * Runs inside the deserializer (step "deserialize", low priority), on the raw response.
+ */
+function limitAnswers(client: Kms.KMSClient): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      const res = out.response as { headers?: Record<string, string>; body?: unknown };
+      if (Number(res.headers?.["content-length"] ?? 0) > MAX_KMS_ANSWER) {
+        (res.body as Readable | undefined)?.destroy?.();
+        throw tooLarge();
+      }
+      const body = res.body;
+      if (body instanceof Readable) {
+        let seen = 0;
+        const limited = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            seen += chunk.length;
+            if (seen <= MAX_KMS_ANSWER) return done(null, chunk);
+            body.destroy();
+            done(tooLarge());
+          },
+        });
+        body.on("error", (e) => limited.destroy(e));
+        res.body = body.pipe(limited);
+      }
+      return out;
+    },
+    { step: "deserialize", priority: "low", name: "obdcrKmsAnswerLimit" },
+  );
+}
+
 async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<Signer> {
   const k = await loadKmsSdk();
   const client = new k.KMSClient({
     ...(p.region ? { region: p.region } : {}),
     ...(p.endpoint ? { endpoint: p.endpoint } : {}),
   });
+  limitAnswers(client);
   const describe = describeKms(p);
   let pub: Kms.GetPublicKeyCommandOutput;
   try {

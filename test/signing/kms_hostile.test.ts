@@ -8,6 +8,7 @@
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import http from "node:http";
 import type net from "node:net";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signCompact } from "../../provider/core/sign/signer.js";
 import { openSigner } from "../../provider/signers/index.js";
@@ -21,7 +22,18 @@ const CREDS = {
 };
 const saved = { ...process.env };
 
-type Answer = { status: number; body: string | Buffer };
+type Answer = { status: number; body: string | Buffer | (() => Readable) };
+/** 256 MB of one JSON string, produced as it is read (never held whole here). */
+const HUGE = () => {
+  const chunk = Buffer.alloc(1 << 20, 0x41);
+  let left = 256;
+  return new Readable({
+    read() {
+      if (left === 256) this.push('{"KeyId":"k","Signature":"');
+      this.push(left-- > 0 ? chunk : null);
+    },
+  });
+};
 /** What the endpoint answers to (operation, request headers); set per case. */
 let answer: (op: string, headers: http.IncomingHttpHeaders) => Answer;
 let server: http.Server;
@@ -45,7 +57,11 @@ beforeAll(async () => {
       const op = String(req.headers["x-amz-target"] ?? "").replace(/^TrentService\./, "");
       const a = answer(op, req.headers);
       res.writeHead(a.status, { "content-type": "application/x-amz-json-1.1" });
-      res.end(a.body);
+      if (typeof a.body === "function")
+        a.body()
+          .pipe(res)
+          .on("error", () => undefined);
+      else res.end(a.body);
     });
   });
   server.on("connection", (s) => {
@@ -148,8 +164,8 @@ describe("AWS KMS endpoint answering badly", () => {
     });
   });
 
-  it("a signature of absurd size (1 MB): bad_signature, not a conversion crash", async () => {
-    answer = (op) => (op === "Sign" ? signature(Buffer.alloc(1 << 20, 0x30)) : publicKey(ec.publicKey));
+  it("a signature far too long for ES256 (4 KB): bad_signature, not a conversion crash", async () => {
+    answer = (op) => (op === "Sign" ? signature(Buffer.alloc(4096, 0x30)) : publicKey(ec.publicKey));
     const e = await caught(signOnce());
     expect(e).toMatchObject({
       code: "OBDCR_SIGNER",
@@ -157,6 +173,21 @@ describe("AWS KMS endpoint answering badly", () => {
       field: "signing_key.aws_kms.key_id",
     });
     expect(e?.message.length).toBeLessThan(600);
+  });
+
+  it("an endless answer (256 MB of JSON, streamed): stopped after a few KB as a typed error, memory bounded", async () => {
+    answer = (op) => (op === "Sign" ? { status: 200, body: HUGE } : publicKey(ec.publicKey));
+    const rss0 = process.memoryUsage().rss;
+    const t0 = Date.now();
+    const e = await caught(signOnce());
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(e).toMatchObject({
+      code: "OBDCR_SIGNER",
+      field: "signing_key.aws_kms.endpoint",
+      reason: "sign_failed",
+    });
+    expect(e?.message).toMatch(/more than 64 KiB/);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(100 * 2 ** 20);
   });
 
   it("a DER signature by another key than GetPublicKey's: bad_signature, no JWS returned", async () => {
