@@ -14,6 +14,7 @@ import { digestOf } from "../core/memo.js";
 import type { SigningAlg } from "../core/schemas/common.js";
 import type { AwsKmsKeyParams } from "../core/schemas/params.js";
 import { derToJoseEcdsa, jwkFitsAlg, type Signer, sha256, signerJwk } from "../core/sign/signer.js";
+import { untrustedText } from "../core/untrusted.js";
 
 type Sdk = typeof Kms;
 const FIELD = "signing_key.aws_kms";
@@ -215,6 +216,22 @@ function limitAnswers(client: Kms.KMSClient): void {
   );
 }
 
+/**
+ * Whether KMS answered for the key asked for. KMS names the key by its ARN in every answer; a key
+ * id or key ARN given can be compared with it (an alias cannot, without kms:DescribeKey).
+ */
+export function answeredForOtherKey(asked: string, answered: string | undefined): boolean {
+  if (
+    answered === undefined ||
+    asked.startsWith("alias/") ||
+    /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(asked)
+  )
+    return false;
+  return asked.startsWith("arn:")
+    ? answered !== asked
+    : answered !== asked && !answered.endsWith(`:key/${asked}`);
+}
+
 async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<Signer> {
   const k = await loadKmsSdk();
   const client = new k.KMSClient({
@@ -231,6 +248,13 @@ async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<S
   } catch (e) {
     throw kmsFailure(e, p, "GetPublicKey");
   }
+  // A misrouted endpoint or a proxy that mixes keys up: the identity recorded must be this key's.
+  if (answeredForOtherKey(p.key_id, pub.KeyId))
+    throw new SignerError(
+      `${FIELD}.key_id`,
+      "key_unusable",
+      `kms:GetPublicKey for ${describe} answered for another key (${untrustedText(pub.KeyId, 200)})`,
+    );
   if (pub.KeyUsage && pub.KeyUsage !== "SIGN_VERIFY")
     throw new SignerError(
       `${FIELD}.key_id`,
@@ -286,6 +310,12 @@ async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<S
       }
       if (!out.Signature)
         throw new SignerError(`${FIELD}.key_id`, "sign_failed", `${describe} returned no signature`);
+      if (answeredForOtherKey(p.key_id, out.KeyId))
+        throw new SignerError(
+          `${FIELD}.key_id`,
+          "bad_signature",
+          `kms:Sign for ${describe} answered for another key (${untrustedText(out.KeyId, 200)}); nothing was signed with it`,
+        );
       const sig = out.Signature;
       const bad = (what: string) =>
         new SignerError(

@@ -11,6 +11,7 @@ import type net from "node:net";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signCompact } from "../../provider/core/sign/signer.js";
+import { answeredForOtherKey } from "../../provider/signers/aws_kms.js";
 import { openSigner } from "../../provider/signers/index.js";
 
 const CREDS = {
@@ -40,6 +41,7 @@ let server: http.Server;
 let endpoint = "";
 const sockets = new Set<net.Socket>();
 
+const ARN = "arn:aws:kms:eu-west-2:111122223333:key/";
 const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const ec2 = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const spki = (k: KeyObject) => k.export({ format: "der", type: "spki" }).toString("base64");
@@ -56,6 +58,11 @@ beforeAll(async () => {
     req.on("end", () => {
       const op = String(req.headers["x-amz-target"] ?? "").replace(/^TrentService\./, "");
       const a = answer(op, req.headers);
+      // KMS names the key by its ARN in each answer: "k" stands for the key asked for.
+      if (typeof a.body === "string" && a.body.includes('"KeyId":"k"')) {
+        const asked = (JSON.parse(Buffer.concat(chunks).toString() || "{}") as { KeyId?: string }).KeyId;
+        a.body = a.body.replace('"KeyId":"k"', `"KeyId":"${ARN}${asked}"`);
+      }
       res.writeHead(a.status, { "content-type": "application/x-amz-json-1.1" });
       if (typeof a.body === "function")
         a.body()
@@ -201,6 +208,29 @@ describe("AWS KMS endpoint answering badly", () => {
     });
   });
 
+  it.each(["GetPublicKey", "Sign"])(
+    "%s answered for another key (the ARN of someone else's): refused naming signing_key.aws_kms.key_id",
+    async (at) => {
+      const other = (o: Record<string, unknown>): Answer => ok({ ...o, KeyId: `${ARN}00000000-other-key` });
+      answer = (op) => {
+        const good = JSON.parse(
+          (op === "Sign"
+            ? signature(sign("sha256", Buffer.from("x"), ec.privateKey))
+            : publicKey(ec.publicKey)
+          ).body as string,
+        ) as Record<string, unknown>;
+        return op === at ? other(good) : ok(good);
+      };
+      const e = await caught(signOnce());
+      expect(e).toMatchObject({
+        code: "OBDCR_SIGNER",
+        field: "signing_key.aws_kms.key_id",
+        reason: at === "Sign" ? "bad_signature" : "key_unusable",
+      });
+      expect(e?.message).toContain("answered for another key");
+    },
+  );
+
   it("GetPublicKey answers bytes that are not a public key: key_unusable naming the key, not a raw crypto error", async () => {
     answer = () =>
       ok({ KeyId: "k", PublicKey: Buffer.from("not a key").toString("base64"), KeyUsage: "SIGN_VERIFY" });
@@ -234,4 +264,19 @@ describe("AWS KMS endpoint answering badly", () => {
     expect(e).toMatchObject({ code: "OBDCR_SIGNER", reason: "unavailable" });
     expect(e?.message).toMatch(/throttl/i);
   }, 20_000);
+});
+
+describe("answeredForOtherKey: which key_id forms can be compared with the ARN KMS answers with", () => {
+  const arn = "arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  it.each([
+    ["1234abcd-12ab-34cd-56ef-1234567890ab", arn, false],
+    [arn, arn, false],
+    ["1234abcd-12ab-34cd-56ef-1234567890ab", arn.replace("1234abcd", "99999999"), true],
+    [arn, arn.replace("111122223333", "999999999999"), true],
+    ["alias/obdcr-signing", arn, false],
+    ["arn:aws:kms:eu-west-2:111122223333:alias/obdcr-signing", arn, false],
+    ["1234abcd-12ab-34cd-56ef-1234567890ab", undefined, false],
+  ])("asked %s, answered %s: other key %s", (asked, answered, other) => {
+    expect(answeredForOtherKey(asked, answered)).toBe(other);
+  });
 });
