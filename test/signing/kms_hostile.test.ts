@@ -5,14 +5,19 @@
  * signing_key.aws_kms input, never a raw SDK/TypeError, never a credential echoed by the endpoint,
  * and never a JWS that does not verify with the recorded public key.
  */
+
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
 import type net from "node:net";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signCompact } from "../../provider/core/sign/signer.js";
 import { answeredForOtherKey } from "../../provider/signers/aws_kms.js";
 import { openSigner } from "../../provider/signers/index.js";
+import { cli, ensureBuilt, tmpDir, writeConfig } from "../cli/helpers.js";
 
 const CREDS = {
   AWS_ACCESS_KEY_ID: "AKIAHOSTILEKMSTEST01",
@@ -264,6 +269,65 @@ describe("AWS KMS endpoint answering badly", () => {
     expect(e).toMatchObject({ code: "OBDCR_SIGNER", reason: "unavailable" });
     expect(e?.message).toMatch(/throttl/i);
   }, 20_000);
+});
+
+describe("the CLI in front of that endpoint", () => {
+  beforeAll(() => ensureBuilt());
+  it("register --json: OBDCR_SIGNER exit 5, and neither the output nor the state file holds a credential the endpoint echoed", async () => {
+    answer = (_op, h) => ({
+      status: 400,
+      body: JSON.stringify({
+        __type: "SomethingNewException",
+        message: `x-amz-security-token:${h["x-amz-security-token"]} ${h.authorization}`,
+      }),
+    });
+    const dir = tmpDir();
+    // A throwaway transport certificate: the config must be whole for the signer to be opened.
+    execFileSync(
+      "openssl",
+      [
+        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+        ...[
+          "-keyout",
+          join(dir, "k.pem"),
+          "-out",
+          join(dir, "c.pem"),
+          "-subj",
+          "/CN=obdcr-test",
+          "-days",
+          "1",
+        ],
+      ],
+      { stdio: "ignore" },
+    );
+    // Nothing but the signer is reached: it is opened before any request.
+    const cfg = writeConfig(dir, "kms.yaml", {
+      profile: "obie-3.2",
+      bank: { discovery_url: "https://127.0.0.1:9/.well-known/openid-configuration", org_id: "o" },
+      directory: {
+        token_endpoint: "https://127.0.0.1:9/token",
+        ssa_endpoint: "https://127.0.0.1:9/ssa",
+        jwks_uri: "https://127.0.0.1:9/jwks",
+      },
+      software: { software_id: "s", org_id: "o" },
+      signing_key: { kid: "kms-es", alg: "ES256", aws_kms: { key_id: "cli-key", endpoint } },
+      transport: { cert_file: join(dir, "c.pem"), key_file: join(dir, "k.pem") },
+      client: { redirect_uris: ["https://tpp.example/cb"], token_endpoint_auth_method: "private_key_jwt" },
+    });
+    const r = await cli(["register", "--config", cfg, "--json", "--state", join(dir, "state.json")], {
+      env: CREDS,
+    });
+    const text =
+      r.stdout +
+      r.stderr +
+      (existsSync(join(dir, "state.json")) ? readFileSync(join(dir, "state.json"), "utf8") : "");
+    for (const v of [CREDS.AWS_SECRET_ACCESS_KEY, CREDS.AWS_SESSION_TOKEN, CREDS.AWS_ACCESS_KEY_ID])
+      expect(text).not.toContain(v);
+    expect(JSON.parse(r.stdout).error ?? JSON.parse(r.stdout), r.stdout + r.stderr).toMatchObject({
+      code: "OBDCR_SIGNER",
+      field: "signing_key.aws_kms.endpoint",
+    });
+  });
 });
 
 describe("answeredForOtherKey: which key_id forms can be compared with the ARN KMS answers with", () => {
