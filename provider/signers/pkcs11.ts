@@ -166,134 +166,151 @@ async function open(
       `no token labelled "${p.token_label}" in ${p.module} (list them with \`pkcs11-tool --module ${p.module} --list-slots\`)`,
     );
   const session = m.C_OpenSession(slot, pk.CKF_SERIAL_SESSION);
+  // A key that cannot be used must not leave its session open and logged in: the faces open the
+  // key again in every step, and an HSM has few sessions (a YubiHSM 2: 16).
   try {
-    m.C_Login(session, pk.CKU_USER, pin);
-  } catch (e) {
-    if (!isPkcs11Error(e, "CKR_USER_ALREADY_LOGGED_IN")) {
-      m.C_CloseSession(session);
-      const wrong = isPkcs11Error(e, "CKR_PIN_INCORRECT", "CKR_PIN_INVALID", "CKR_PIN_LEN_RANGE");
-      const locked = isPkcs11Error(e, "CKR_PIN_LOCKED");
-      const failure = new SignerError(
-        `${FIELD}.pin_env`,
-        "login_failed",
-        `the token "${p.token_label}" refused the login${wrong ? ": wrong PIN" : locked ? ": the PIN is locked" : ""} (the PIN comes from the environment variable ${p.pin_env ?? DEFAULT_PIN_ENV} or the provider's pkcs11Pin secret)`,
-        { cause: errorName(e) },
-      );
-      if (wrong || locked) refusedPins.set(digestOf(p.module, p.token_label, pin), failure);
-      throw failure;
-    }
-  }
-  const keyField = p.key_label !== undefined ? `${FIELD}.key_label` : `${FIELD}.key_id`;
-  const find = (cls: number): Pkcs11.Handle[] => {
-    const template: Pkcs11.Template = [{ type: pk.CKA_CLASS, value: cls }];
-    if (p.key_label !== undefined) template.push({ type: pk.CKA_LABEL, value: p.key_label });
-    if (p.key_id !== undefined) template.push({ type: pk.CKA_ID, value: Buffer.from(p.key_id, "hex") });
-    m.C_FindObjectsInit(session, template);
     try {
-      return m.C_FindObjects(session, 2);
-    } finally {
-      m.C_FindObjectsFinal(session);
-    }
-  };
-  const privs = find(pk.CKO_PRIVATE_KEY);
-  if (privs.length !== 1)
-    throw new SignerError(
-      keyField,
-      "key_not_found",
-      privs.length === 0
-        ? `${describe} does not exist, or this user cannot see it (list keys with \`pkcs11-tool --module ${p.module} --token-label ${p.token_label} --login --list-objects\`)`
-        : `${describe} is not unique: give key_id (CKA_ID) as well`,
-    );
-  const priv = privs[0]!;
-  const attrs = (h: Pkcs11.Handle, types: number[]) =>
-    m.C_GetAttributeValue(
-      session,
-      h,
-      types.map((type) => ({ type })),
-    );
-  const [keyType, canSign] = attrs(priv, [pk.CKA_KEY_TYPE, pk.CKA_SIGN]).map((a) => a.value as Buffer);
-  if (canSign?.[0] !== 1)
-    throw new SignerError(keyField, "key_unusable", `${describe} may not sign (CKA_SIGN is false)`);
-  const kt = keyType ? ulong(keyType) : undefined;
-  const pubs = find(pk.CKO_PUBLIC_KEY);
-  let jwk: Record<string, string>;
-  if (kt === pk.CKK_RSA) {
-    // The private key object carries the modulus and exponent; the public object, when present, too.
-    const src = pubs[0] ?? priv;
-    const [n, e] = attrs(src, [pk.CKA_MODULUS, pk.CKA_PUBLIC_EXPONENT]).map((a) => a.value as Buffer);
-    jwk = { kty: "RSA", n: b64u(stripZeros(n!)), e: b64u(stripZeros(e!)) };
-  } else if (kt === pk.CKK_EC) {
-    if (!pubs[0])
-      throw new SignerError(
-        keyField,
-        "key_unusable",
-        `${describe} has no public key object with the same label/id (CKA_EC_POINT is needed for the public JWK)`,
-      );
-    const [params, point] = attrs(pubs[0], [pk.CKA_EC_PARAMS, pk.CKA_EC_POINT]).map((a) => a.value as Buffer);
-    if (!params?.equals(P256_OID))
-      throw new SignerError(keyField, "key_unusable", `${describe} is an EC key on another curve than P-256`);
-    let q: Buffer;
-    try {
-      q = ecPoint(point ?? Buffer.alloc(0));
-    } catch {
-      throw new SignerError(
-        keyField,
-        "key_unusable",
-        `${describe}: its CKA_EC_POINT is not an uncompressed P-256 point`,
-      );
-    }
-    jwk = { kty: "EC", crv: "P-256", x: b64u(q.subarray(1, 33)), y: b64u(q.subarray(33, 65)) };
-  } else {
-    throw new SignerError(keyField, "key_unusable", `${describe} is neither an RSA nor an EC key`);
-  }
-  const public_jwk = signerJwk(jwk, kid, alg);
-  const misfit = jwkFitsAlg(public_jwk, alg);
-  if (misfit) throw new SignerError(keyField, "key_unusable", `${describe}: ${misfit} (signing_key.alg)`);
-  const mechanism: Pkcs11.Mechanism =
-    alg === "PS256"
-      ? {
-          mechanism: pk.CKM_SHA256_RSA_PKCS_PSS,
-          parameter: {
-            type: pk.CK_PARAMS_RSA_PSS,
-            hashAlg: pk.CKM_SHA256,
-            mgf: pk.CKG_MGF1_SHA256,
-            saltLen: 32,
-          } as Pkcs11.RsaPSS,
-        }
-      : { mechanism: pk.CKM_ECDSA };
-  const outLen = alg === "PS256" ? Buffer.from(jwk.n!, "base64url").length : 64;
-  return {
-    kid,
-    alg,
-    backend: "pkcs11",
-    public_jwk,
-    describe,
-    field: keyField,
-    async sign(data) {
-      const input = Buffer.from(alg === "ES256" ? sha256(data) : data);
-      try {
-        // Synchronous: C_SignInit and C_Sign run back to back, so no other operation interleaves on the session.
-        m.C_SignInit(session, mechanism, priv);
-        return new Uint8Array(m.C_Sign(session, input, Buffer.alloc(outLen)));
-      } catch (e) {
-        const name = errorName(e);
-        if (SESSION_GONE.includes(name)) {
-          // A session that is gone stays gone: without this, every later signature of this
-          // long-lived process (the provider host) failed the same way until it was restarted.
-          forget();
-          throw new SignerError(
-            keyField,
-            "sign_failed",
-            `${describe}: the token's session is gone (${name}: the token was removed, the HSM restarted, or another application closed its sessions); the key is opened and logged in again on the next run`,
-            { cause: name },
-          );
-        }
-        throw new SignerError(keyField, "sign_failed", `${describe} refused to sign (${name})`, {
-          cause: name,
-        });
+      m.C_Login(session, pk.CKU_USER, pin);
+    } catch (e) {
+      if (!isPkcs11Error(e, "CKR_USER_ALREADY_LOGGED_IN")) {
+        m.C_CloseSession(session);
+        const wrong = isPkcs11Error(e, "CKR_PIN_INCORRECT", "CKR_PIN_INVALID", "CKR_PIN_LEN_RANGE");
+        const locked = isPkcs11Error(e, "CKR_PIN_LOCKED");
+        const failure = new SignerError(
+          `${FIELD}.pin_env`,
+          "login_failed",
+          `the token "${p.token_label}" refused the login${wrong ? ": wrong PIN" : locked ? ": the PIN is locked" : ""} (the PIN comes from the environment variable ${p.pin_env ?? DEFAULT_PIN_ENV} or the provider's pkcs11Pin secret)`,
+          { cause: errorName(e) },
+        );
+        if (wrong || locked) refusedPins.set(digestOf(p.module, p.token_label, pin), failure);
+        throw failure;
       }
-    },
-  };
+    }
+    const keyField = p.key_label !== undefined ? `${FIELD}.key_label` : `${FIELD}.key_id`;
+    const find = (cls: number): Pkcs11.Handle[] => {
+      const template: Pkcs11.Template = [{ type: pk.CKA_CLASS, value: cls }];
+      if (p.key_label !== undefined) template.push({ type: pk.CKA_LABEL, value: p.key_label });
+      if (p.key_id !== undefined) template.push({ type: pk.CKA_ID, value: Buffer.from(p.key_id, "hex") });
+      m.C_FindObjectsInit(session, template);
+      try {
+        return m.C_FindObjects(session, 2);
+      } finally {
+        m.C_FindObjectsFinal(session);
+      }
+    };
+    const privs = find(pk.CKO_PRIVATE_KEY);
+    if (privs.length !== 1)
+      throw new SignerError(
+        keyField,
+        "key_not_found",
+        privs.length === 0
+          ? `${describe} does not exist, or this user cannot see it (list keys with \`pkcs11-tool --module ${p.module} --token-label ${p.token_label} --login --list-objects\`)`
+          : `${describe} is not unique: give key_id (CKA_ID) as well`,
+      );
+    const priv = privs[0]!;
+    const attrs = (h: Pkcs11.Handle, types: number[]) =>
+      m.C_GetAttributeValue(
+        session,
+        h,
+        types.map((type) => ({ type })),
+      );
+    const [keyType, canSign] = attrs(priv, [pk.CKA_KEY_TYPE, pk.CKA_SIGN]).map((a) => a.value as Buffer);
+    if (canSign?.[0] !== 1)
+      throw new SignerError(keyField, "key_unusable", `${describe} may not sign (CKA_SIGN is false)`);
+    const kt = keyType ? ulong(keyType) : undefined;
+    const pubs = find(pk.CKO_PUBLIC_KEY);
+    let jwk: Record<string, string>;
+    if (kt === pk.CKK_RSA) {
+      // The private key object carries the modulus and exponent; the public object, when present, too.
+      const src = pubs[0] ?? priv;
+      const [n, e] = attrs(src, [pk.CKA_MODULUS, pk.CKA_PUBLIC_EXPONENT]).map((a) => a.value as Buffer);
+      jwk = { kty: "RSA", n: b64u(stripZeros(n!)), e: b64u(stripZeros(e!)) };
+    } else if (kt === pk.CKK_EC) {
+      if (!pubs[0])
+        throw new SignerError(
+          keyField,
+          "key_unusable",
+          `${describe} has no public key object with the same label/id (CKA_EC_POINT is needed for the public JWK)`,
+        );
+      const [params, point] = attrs(pubs[0], [pk.CKA_EC_PARAMS, pk.CKA_EC_POINT]).map(
+        (a) => a.value as Buffer,
+      );
+      if (!params?.equals(P256_OID))
+        throw new SignerError(
+          keyField,
+          "key_unusable",
+          `${describe} is an EC key on another curve than P-256`,
+        );
+      let q: Buffer;
+      try {
+        q = ecPoint(point ?? Buffer.alloc(0));
+      } catch {
+        throw new SignerError(
+          keyField,
+          "key_unusable",
+          `${describe}: its CKA_EC_POINT is not an uncompressed P-256 point`,
+        );
+      }
+      jwk = { kty: "EC", crv: "P-256", x: b64u(q.subarray(1, 33)), y: b64u(q.subarray(33, 65)) };
+    } else {
+      throw new SignerError(keyField, "key_unusable", `${describe} is neither an RSA nor an EC key`);
+    }
+    const public_jwk = signerJwk(jwk, kid, alg);
+    const misfit = jwkFitsAlg(public_jwk, alg);
+    if (misfit) throw new SignerError(keyField, "key_unusable", `${describe}: ${misfit} (signing_key.alg)`);
+    const mechanism: Pkcs11.Mechanism =
+      alg === "PS256"
+        ? {
+            mechanism: pk.CKM_SHA256_RSA_PKCS_PSS,
+            parameter: {
+              type: pk.CK_PARAMS_RSA_PSS,
+              hashAlg: pk.CKM_SHA256,
+              mgf: pk.CKG_MGF1_SHA256,
+              saltLen: 32,
+            } as Pkcs11.RsaPSS,
+          }
+        : { mechanism: pk.CKM_ECDSA };
+    const outLen = alg === "PS256" ? Buffer.from(jwk.n!, "base64url").length : 64;
+    return {
+      kid,
+      alg,
+      backend: "pkcs11",
+      public_jwk,
+      describe,
+      field: keyField,
+      async sign(data) {
+        const input = Buffer.from(alg === "ES256" ? sha256(data) : data);
+        try {
+          // Synchronous: C_SignInit and C_Sign run back to back, so no other operation interleaves on the session.
+          m.C_SignInit(session, mechanism, priv);
+          return new Uint8Array(m.C_Sign(session, input, Buffer.alloc(outLen)));
+        } catch (e) {
+          const name = errorName(e);
+          if (SESSION_GONE.includes(name)) {
+            // A session that is gone stays gone: without this, every later signature of this
+            // long-lived process (the provider host) failed the same way until it was restarted.
+            forget();
+            throw new SignerError(
+              keyField,
+              "sign_failed",
+              `${describe}: the token's session is gone (${name}: the token was removed, the HSM restarted, or another application closed its sessions); the key is opened and logged in again on the next run`,
+              { cause: name },
+            );
+          }
+          throw new SignerError(keyField, "sign_failed", `${describe} refused to sign (${name})`, {
+            cause: name,
+          });
+        }
+      },
+    };
+  } catch (e) {
+    try {
+      m.C_CloseSession(session);
+    } catch {
+      /* already closed (a refused login closes it) */
+    }
+    throw e;
+  }
 }
 
 /** DER OID 1.2.840.10045.3.1.7 (prime256v1). */

@@ -72,6 +72,22 @@ function closeAllSessions() {
 }
 
 describe("PKCS#11 session lost mid-run", () => {
+  // First in the file: no signer of this process holds a session yet.
+  it("a key that cannot be opened leaves no session logged in on the token", async () => {
+    for (let i = 0; i < 3; i++)
+      await expect(open("nope")).rejects.toMatchObject({ code: "OBDCR_SIGNER", reason: "key_not_found" });
+    // Login state is the application's, kept while any of its sessions is open: a fresh
+    // session shows whether a failed open left one open and logged in.
+    const { m, slot } = library();
+    const probe = m.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+    try {
+      // CKS_RO_PUBLIC_SESSION (0), not CKS_RO_USER_FUNCTIONS (1); pkcs11js names neither.
+      expect(m.C_GetSessionInfo(probe).state).toBe(0);
+    } finally {
+      m.C_CloseSession(probe);
+    }
+  });
+
   it("the signature fails as OBDCR_SIGNER naming the key; the next open logs in again and signs", async () => {
     const s = await open("es");
     const pub = await jose.importJWK(s.public_jwk, "ES256");
