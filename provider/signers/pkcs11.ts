@@ -14,6 +14,17 @@ import { jwkFitsAlg, type Signer, sha256, signerJwk } from "../core/sign/signer.
 
 type Binding = typeof Pkcs11;
 
+/**
+ * Each C_Sign ends within this, ms (`OBDCR_PKCS11_TIMEOUT_MS`, default 30 s; a token signs in
+ * milliseconds, a network HSM in tens of them).
+ */
+export function pkcs11TimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.OBDCR_PKCS11_TIMEOUT_MS);
+  return Number.isInteger(v) && v > 0 ? v : 30_000;
+}
+
+class SignTimeout extends Error {}
+
 /** Default environment variable of the user PIN. */
 export const DEFAULT_PIN_ENV = "OBDCR_PKCS11_PIN";
 
@@ -271,6 +282,58 @@ async function open(
           }
         : { mechanism: pk.CKM_ECDSA };
     const outLen = alg === "PS256" ? Buffer.from(jwk.n!, "base64url").length : 64;
+    let queue: Promise<unknown> = Promise.resolve();
+    /** Set once the session cannot be used again (gone, or held by a C_Sign that did not return). */
+    let unusable: SignerError | undefined;
+    const signOnce = async (data: Uint8Array): Promise<Uint8Array> => {
+      if (unusable) throw unusable;
+      const input = Buffer.from(alg === "ES256" ? sha256(data) : data);
+      const ms = pkcs11TimeoutMs();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        m.C_SignInit(session, mechanism, priv);
+        // Off the event loop (libuv's pool) and bounded: a C_Sign that never returns (a network HSM
+        // that lost its link) froze the whole process, the provider host's timers and Ctrl-C included.
+        const signing = m.C_SignAsync(session, input, Buffer.alloc(outLen));
+        signing.catch(() => undefined); // its late end, after a timeout, is of no interest
+        const out = await Promise.race([
+          signing,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new SignTimeout()), ms);
+          }),
+        ]);
+        return new Uint8Array(out);
+      } catch (e) {
+        if (e instanceof SignTimeout) {
+          forget();
+          unusable = new SignerError(
+            keyField,
+            "sign_failed",
+            `${describe} did not answer C_Sign within ${ms} ms (OBDCR_PKCS11_TIMEOUT_MS): is the HSM reachable? The session is given up; the key is opened again on the next run`,
+            { cause: "timeout" },
+          );
+          throw unusable;
+        }
+        const name = errorName(e);
+        if (SESSION_GONE.includes(name)) {
+          // A session that is gone stays gone: without this, every later signature of this
+          // long-lived process (the provider host) failed the same way until it was restarted.
+          forget();
+          unusable = new SignerError(
+            keyField,
+            "sign_failed",
+            `${describe}: the token's session is gone (${name}: the token was removed, the HSM restarted, or another application closed its sessions); the key is opened and logged in again on the next run`,
+            { cause: name },
+          );
+          throw unusable;
+        }
+        throw new SignerError(keyField, "sign_failed", `${describe} refused to sign (${name})`, {
+          cause: name,
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     return {
       kid,
       alg,
@@ -278,29 +341,12 @@ async function open(
       public_jwk,
       describe,
       field: keyField,
-      async sign(data) {
-        const input = Buffer.from(alg === "ES256" ? sha256(data) : data);
-        try {
-          // Synchronous: C_SignInit and C_Sign run back to back, so no other operation interleaves on the session.
-          m.C_SignInit(session, mechanism, priv);
-          return new Uint8Array(m.C_Sign(session, input, Buffer.alloc(outLen)));
-        } catch (e) {
-          const name = errorName(e);
-          if (SESSION_GONE.includes(name)) {
-            // A session that is gone stays gone: without this, every later signature of this
-            // long-lived process (the provider host) failed the same way until it was restarted.
-            forget();
-            throw new SignerError(
-              keyField,
-              "sign_failed",
-              `${describe}: the token's session is gone (${name}: the token was removed, the HSM restarted, or another application closed its sessions); the key is opened and logged in again on the next run`,
-              { cause: name },
-            );
-          }
-          throw new SignerError(keyField, "sign_failed", `${describe} refused to sign (${name})`, {
-            cause: name,
-          });
-        }
+      sign(data) {
+        // One operation at a time on the session (C_SignInit then C_Sign), in call order.
+        const run = () => signOnce(data);
+        const result = queue.then(run, run);
+        queue = result.catch(() => undefined);
+        return result;
       },
     };
   } catch (e) {
