@@ -16,7 +16,7 @@ import { rememberSecret, untrustedText } from "../core/untrusted.js";
 import { checkUrl } from "../core/validate/url_policy.js";
 import { RunCancelledError, sleepUnless } from "./cancel.js";
 import { sendOnce } from "./exchange.js";
-import { classify } from "./transport_failure.js";
+import { classify, tlsAdvice } from "./transport_failure.js";
 import {
   DEFAULT_TRANSPORT_OPTIONS,
   type HttpRequest,
@@ -151,7 +151,7 @@ export async function send(
       }
       if (c.kind === "tls")
         throw new TransportError(
-          `${where}: TLS failed (${c.code ?? "handshake"}); check transport.cert/key and the CA (transport.ca)`,
+          `${where}: TLS failed (${c.code ?? "handshake"}); ${tlsAdvice(c.code)}`,
           { cause: e },
         );
       const wait = backoff(attempt, o);

@@ -75,3 +75,28 @@ export function classify(e: unknown): Classified {
   if (code === "OBDCR_EXCHANGE_DEADLINE") return { kind: "deadline", code };
   return { kind: "after_send", ...(code ? { code } : {}) };
 }
+
+/** Codes of a server certificate that no CA we trust issued. */
+const UNTRUSTED_SERVER = new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+]);
+
+/**
+ * What to check after a TLS failure, by its code: a server certificate we do not trust is about the
+ * CA we were given (not our client certificate, which the server has not judged yet); a refusal by
+ * the server (an alert) is about our client certificate and key.
+ */
+export function tlsAdvice(code: string | undefined): string {
+  if (code && UNTRUSTED_SERVER.has(code))
+    return "the server's certificate is not issued by a CA in transport.ca (the file in transport.caFile / ca_file; without one, Node's CA store): give the CA certificate that issued this server's certificate";
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID")
+    return "a certificate of the server's chain, or the CA in transport.ca, is outside its validity: give the current CA (transport.ca) and check the machine's clock";
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH")
+    return "the server's certificate is not for this host name: check the URL";
+  return "check transport.cert/key and the CA (transport.ca)";
+}

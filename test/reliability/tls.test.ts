@@ -42,6 +42,9 @@ describe("TLS is verified and refusals say why", () => {
     expect(e.message).toMatch(
       /TLS failed \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\).*transport\.ca/,
     );
+    // The fix is the CA; our client certificate was never judged (a new user chased transport.cert).
+    expect(e.message).toMatch(/not issued by a CA in transport\.ca .*transport\.caFile/);
+    expect(e.message).not.toMatch(/transport\.cert\/key/);
     expect(await posts()).toBe(before);
   });
 
