@@ -186,6 +186,23 @@ function explainRejection(p: Prepared, e: unknown, context: string): unknown {
     description = `this bank allows one registration per software (${p.profile.name}) and refuses a second one with ${e.error}: if ${sw} is registered at this bank already, adopt that registration or delete it (the bank says: ${description ?? e.error})`;
     return new RegistrationRejectedError(e.status, e.error, description, context, { cause: e });
   }
+  // The aud a bank refuses comes from an input: by default the bank's org id (a new user's typo in
+  // bank.org_id, not a bank profile to change), or its issuer.
+  const audFrom =
+    field === "bank_profile.aud" && typeof p.bank_profile.aud === "string"
+      ? p.bank_profile.aud === "org_id"
+        ? "bank.org_id"
+        : "bank.issuer"
+      : undefined;
+  if (audFrom) {
+    description = `${description ?? e.error ?? ""} (fix ${audFrom}, which the request sends as aud; or bank_profile.aud if this bank expects another aud)`;
+    return new RegistrationRejectedError(e.status, e.error, description, context, {
+      cause: e,
+      field: audFrom,
+      checks: ["bank_profile.aud"],
+      remedy: { kind: "fix-input", field: audFrom },
+    });
+  }
   if (field) description = `${description ?? e.error ?? ""} (fix ${field})`;
   if (!field && !duplicate) return e;
   return new RegistrationRejectedError(e.status, e.error, description, context, {

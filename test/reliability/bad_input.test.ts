@@ -532,6 +532,15 @@ const METADATA: Case[] = [
     fix: /URL/,
   },
   {
+    // The request's aud is the bank's org id: a typo there is refused by the bank, named as bank.org_id.
+    name: "the bank's org id mistyped",
+    over: () => ({ bank: { org_id: "0015800000jfQ9aAAX" } }),
+    code: "OBDCR_REGISTRATION_REJECTED",
+    field: /fix bank\.org_id, which the request sends as aud/,
+    fix: /or bank_profile\.aud if this bank expects another/,
+    reachesBank: true,
+  },
+  {
     name: "unknown profile",
     over: () => ({ profile: "obie-9.9" }),
     code: "OBDCR_INVALID_INPUT",
