@@ -83,9 +83,15 @@ export function throwForSsaStatus(
         throw new RegistrationRejectedError(
           e.status,
           e.error,
-          `${e.error_description ?? ""} (fix software: org_id and software_id fill the SSA path, and must be this certificate's organisation and software)`,
+          `${e.error_description ?? ""} (fix software.org_id and software.software_id: they fill the SSA path, and must be this certificate's organisation and software)`,
           "SSA download",
-          { cause: e, field: "software", remedy: { kind: "fix-input", field: "software" } },
+          {
+            cause: e,
+            field: "software",
+            // Named in full, so each face spells them its way (software.orgId in a Pulumi program).
+            checks: ["software.org_id", "software.software_id"],
+            remedy: { kind: "fix-input", field: "software" },
+          },
         );
       throw e;
     }

@@ -7,6 +7,7 @@ import { ObDcrError } from "../../provider/core/errors.js";
 import { createContext } from "../../provider/http/context.js";
 import { closeAgents } from "../../provider/http/transport.js";
 import { createRegistration } from "../../provider/lifecycle/registration.js";
+import { worded } from "../../provider/resource/messages.js";
 import type { Sandbox } from "../../sandbox/index.js";
 import { coreParams, read, software } from "../support/params.js";
 import { startTestSandbox } from "../support/sandbox.js";
@@ -586,5 +587,25 @@ describe("bad input is refused with a typed error naming the field and the fix",
     expectNoSecrets(`${e.message}\n${e.stack}\n${JSON.stringify(e)}`, secrets, "the error");
     if (!c.reachesBank) expect(await posts(), "no registration POST may be sent").toBe(before);
     expect((await sb.admin.registrations("sandbox-bank")).length, "nothing registered").toBe(held);
+  });
+
+  // What a Pulumi program's author reads (both faces word errors with `worded`): the inputs in the
+  // program's spelling, the code first.
+  it.each([
+    ["the bank's org id", { bank: { org_id: "0015800000jfQ9aAAX" } }, /fix bank\.orgId, .* or bankProfile\.aud /],
+    [
+      "the software's org id",
+      { software: { org_id: "0015800001041RHAAX" } },
+      /SSA download .*\(fix software\.orgId and software\.softwareId: they fill the SSA path/,
+    ],
+  ] as const)("%s mistyped, in the resource's words", async (_name, over, words) => {
+    const e = await createRegistration(coreParams(sb, "sandbox-bank", over), createContext()).then(
+      (r) => new Error(`unexpectedly registered ${r.client_id}`),
+      (x: unknown) => x,
+    );
+    const msg = (worded(e, "create") as Error).message;
+    expect(msg).toMatch(/^OBDCR_REGISTRATION_REJECTED: /);
+    expect(msg).toMatch(words);
+    expect(msg).not.toMatch(/org_id|software_id|bank_profile/);
   });
 });

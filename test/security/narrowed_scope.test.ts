@@ -50,6 +50,6 @@ describe("a directory token granted less scope than asked for", () => {
     expect(error.message).toMatch(
       /granted the token scope "ASPSPReadAccess AuthoritiesReadAccess", without TPPReadAccess/,
     );
-    expect(error.message).not.toMatch(/org_id and software_id fill the SSA path/);
+    expect(error.message).not.toMatch(/fill the SSA path/);
   });
 });
