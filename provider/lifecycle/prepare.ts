@@ -33,7 +33,7 @@ import {
 } from "../core/validate/client.js";
 import { validateClientForProfile } from "../core/validate/client_profile.js";
 import { fitToSsa, validateAgainstSsa } from "../core/validate/ssa_fit.js";
-import { validateTransportMaterial } from "../core/validate/transport_material.js";
+import { validateTransportMaterial, validateTrustedCa } from "../core/validate/transport_material.js";
 import { checkDiscoveryDocument, checkUrl, type UrlPolicy } from "../core/validate/url_policy.js";
 import { type ObDcrContext, policyOf } from "../http/context.js";
 import type { JwksSource } from "../http/dcr.js";
@@ -168,6 +168,7 @@ export async function prepare(
   const key = await signerFor(params.signing_key, ctx);
   const identity = await signingKeyIdentity(key);
   validateTransportMaterial(params.transport, ctx.now());
+  validateTrustedCa(params.transport.ca, ctx.now());
   const tls: TlsMaterial = tlsMaterialOf(params.transport);
   // First request of a create/update: the directory signs nothing for a key it does not publish.
   if (opts.fetch_ssa) await checkPublishedFirst(params, identity, tls, ctx);

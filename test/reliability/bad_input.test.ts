@@ -223,6 +223,30 @@ const KEYS: Case[] = [
     fix: /not valid before/,
   },
   {
+    // A new user's slip: the key file where the CA goes. No bank could be verified with it.
+    name: "transport CA holds no certificate (a key given as the CA)",
+    over: (sb) => ({ transport: { ca: read(software(sb).sw.signing.private_key_file) } }),
+    code: "OBDCR_INVALID_INPUT",
+    field: /transport\.ca/,
+    fix: /holds no PEM certificate .*issued the bank's and the directory's server certificates/,
+  },
+  {
+    name: "transport CA expired",
+    over: async (sb) => ({
+      transport: {
+        ca: (
+          await issueClientCert(sb, {
+            notBefore: new Date(Date.now() - 48 * HOUR),
+            notAfter: new Date(Date.now() - 24 * HOUR),
+          })
+        ).cert,
+      },
+    }),
+    code: "OBDCR_INVALID_INPUT",
+    field: /transport\.ca/,
+    fix: /every certificate in it has expired .*give the CA/,
+  },
+  {
     name: "transport certificate from another CA",
     over: async (sb) => ({
       transport: await issueClientCert(sb, {

@@ -64,3 +64,36 @@ function checkPair(cert: string, key: string): { from: number; to: number } {
     );
   return { from: Date.parse(x509.validFrom) / 1000, to: Date.parse(x509.validTo) / 1000 };
 }
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * The CAs trusted for the servers, before any connection: a `transport.ca` (or its file) that holds
+ * no certificate, or only expired ones, can verify no bank; without this check the first request
+ * failed with a TLS code that sent users after their client certificate.
+ * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `transport.ca`).
+ */
+export function validateTrustedCa(ca: string | readonly string[] | undefined, now: number): void {
+  if (ca === undefined) return;
+  const pems = (Array.isArray(ca) ? ca.join("\n") : (ca as string)).match(PEM_CERT) ?? [];
+  const where = "give the CA certificate(s) that issued the bank's and the directory's server certificates (transport.ca, or a file in transport.caFile / ca_file)";
+  if (pems.length === 0)
+    throw new InvalidInputError("transport.ca", `holds no PEM certificate ("BEGIN CERTIFICATE"): ${where}`);
+  let latest = Number.NEGATIVE_INFINITY;
+  let subject = "";
+  for (const pem of pems) {
+    let x509: X509Certificate;
+    try {
+      x509 = new X509Certificate(pem);
+    } catch (cause) {
+      throw new InvalidInputError("transport.ca", `holds a certificate that does not parse: ${where}`, { cause });
+    }
+    const to = Date.parse(x509.validTo) / 1000;
+    if (to > latest) [latest, subject] = [to, x509.subject.replace(/\n/g, ", ")];
+  }
+  if (latest < now)
+    throw new InvalidInputError(
+      "transport.ca",
+      `every certificate in it has expired (the latest, ${subject}, at ${new Date(latest * 1000).toISOString()}): ${where}`,
+    );
+}
