@@ -56,6 +56,20 @@ export function nodeTooOldMessage(face: Face, version: string): string {
 export const PLUGIN_PEER_MISSING =
   "the obdcr plugin needs @pulumi/pulumi (the gRPC provider server), which is not installed beside ob-dcr. Fix: `npm install @pulumi/pulumi` in the project that holds node_modules/ob-dcr (the documented set-up: `npm install ob-dcr @pulumi/pulumi node@24`).";
 
+/** The sandbox's optional peers (ob-dcr/sandbox makes its PKI with them); a user installs them. */
+export const SANDBOX_PEERS = ["@peculiar/x509", "@peculiar/asn1-schema", "@peculiar/asn1-x509", "reflect-metadata"];
+
+/** The peer of the sandbox a failed load names (undefined: another failure). */
+export function missingSandboxPeer(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e?.code !== "MODULE_NOT_FOUND" && e?.code !== "ERR_MODULE_NOT_FOUND") return undefined;
+  const m = /Cannot find (?:module|package) '([^']+)'/.exec(String(e.message));
+  return SANDBOX_PEERS.find((p) => m?.[1] === p || m?.[1]?.startsWith(`${p}/`));
+}
+
+export const sandboxPeerMissing = (peer: string) =>
+  `the sandbox needs ${peer}, one of its optional peers, which is not installed beside ob-dcr. Fix: \`npm install -D ${SANDBOX_PEERS.join(" ")}\` in the project that holds node_modules/ob-dcr (README, "Install").`;
+
 /** Throws UnsupportedRuntimeError when this Node is too old for `face`. */
 export function assertSupportedNode(face: Face, version: string = process.versions.node): void {
   if (nodeTooOld(version)) throw new UnsupportedRuntimeError(nodeTooOldMessage(face, `v${version}`));

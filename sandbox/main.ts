@@ -2,7 +2,13 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { nodeTooOld, nodeTooOldMessage, OBDCR_UNSUPPORTED_RUNTIME } from "../provider/runtime_check.js";
+import {
+  missingSandboxPeer,
+  nodeTooOld,
+  nodeTooOldMessage,
+  OBDCR_UNSUPPORTED_RUNTIME,
+  sandboxPeerMissing,
+} from "../provider/runtime_check.js";
 
 /**
  * `npm run sandbox`: start the UK sandbox and the AU CDR and Brazil Open Finance emulators on fixed
@@ -128,6 +134,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // From an installed package, without its optional peers: say what to install.
+  const peer = missingSandboxPeer(err);
+  if (peer) {
+    process.stderr.write(`${OBDCR_UNSUPPORTED_RUNTIME}: ${sandboxPeerMissing(peer)}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`sandbox failed to start: ${(err as Error).message}\n`);
   process.exit(1);
 });

@@ -3,7 +3,18 @@
 // finds the running sandbox from a folder outside the repository (or says where it looked).
 // Runs dist/sandbox/main.js (needs `npm run build`) with HOME in a temp folder.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -45,6 +56,30 @@ describe("npm run sandbox and sandbox-config.mjs", () => {
       /^OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npm run sandbox/,
     );
     expect(r.stderr).not.toMatch(/TypeError/);
+  });
+
+  it("from an installed package without its optional peers, it names the npm install that adds them", async () => {
+    // The package as installed (dist/ and package.json), beside a node_modules of every dependency
+    // but the sandbox's optional peers, as `npm install ob-dcr` leaves it.
+    const app = path.join(tmp, "installed");
+    const pkg = path.join(app, "node_modules", "ob-dcr");
+    mkdirSync(pkg, { recursive: true });
+    cpSync(path.join(ROOT, "dist"), path.join(pkg, "dist"), { recursive: true });
+    copyFileSync(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
+    const peers = new Set(["@peculiar", "reflect-metadata", "ob-dcr"]);
+    for (const name of readdirSync(path.join(ROOT, "node_modules")))
+      if (!peers.has(name) && !name.startsWith("."))
+        symlinkSync(path.join(ROOT, "node_modules", name), path.join(app, "node_modules", name));
+    const r = await run(
+      process.execPath,
+      [path.join(pkg, "dist", "sandbox", "main.js"), "--data-dir", path.join(tmp, "sb-peers"), "--ephemeral"],
+      { cwd: app, env: { ...process.env, HOME: home } },
+    );
+    expect(r.code, describeRun("main.js without the peers", r)).toBe(1);
+    expect(r.stderr).toMatch(
+      /^OBDCR_UNSUPPORTED_RUNTIME: the sandbox needs (@peculiar\/[\w-]+|reflect-metadata), one of its optional peers.*Fix: `npm install -D @peculiar\/x509 @peculiar\/asn1-schema @peculiar\/asn1-x509 reflect-metadata`/,
+    );
+    expect(r.stderr).not.toMatch(/Require stack/);
   });
 
   it("sandbox-config.mjs finds the running sandbox from elsewhere, or says where it looked", async () => {
