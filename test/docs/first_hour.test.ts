@@ -46,7 +46,7 @@ import {
 } from "../package/offline_project.js";
 import { sandboxParams } from "../support/params.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
-import { docBlock, type Installers, runBlock } from "./blocks.js";
+import { docBlock, type Installers, runBlock, shellLines } from "./blocks.js";
 
 const python = () => need(toolchain(), "python");
 const CALLBACK = "https://tpp.example.com/callback";
@@ -87,13 +87,6 @@ runtime:
   options:
     packagemanager: npm
 `;
-const DYNAMIC_TS = `import * as pulumi from "@pulumi/pulumi";
-import { ObClientRegistration, type ObClientRegistrationArgs } from "ob-dcr/pulumi";
-
-const reg = new ObClientRegistration("bank", new pulumi.Config().requireObject<ObClientRegistrationArgs>("registration"));
-export const clientId = reg.clientId;
-`;
-
 // The names a Python snippet uses but neither imports, assigns nor gets from builtins.
 const NAMES_PY = `import ast, builtins, sys
 tree = ast.parse(open(sys.argv[1]).read())
@@ -297,11 +290,11 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
     for (const b of banks) expect(await held(b)).toEqual([]);
   }
 
-  it("TypeScript, the dynamic resource: README's block, up, no-change up, refresh, redirect update, destroy", async () => {
+  it("TypeScript, the dynamic resource: README's blocks as written, from install to destroy against the sandbox", async () => {
     const dir = project("ts-dynamic");
     writeFileSync(path.join(dir, "Pulumi.yaml"), TS_PULUMI_YAML("ts-dynamic"));
     writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
-    writeFileSync(path.join(dir, "index.ts"), DYNAMIC_TS);
+    writeFileSync(path.join(dir, "index.ts"), docBlock("README.md", "typescript-program").text);
     writeFileSync(
       path.join(dir, "package.json"),
       JSON.stringify({
@@ -310,7 +303,10 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
         devDependencies: { "@types/node": "*", typescript: "*" },
       }),
     );
-    const env = { ...pulumiEnv };
+    // HOME too: the lifecycle block keeps its state backend in $HOME/.pulumi-local.
+    const home = path.join(tmp, "ts-home");
+    mkdirSync(home);
+    const env = { ...pulumiEnv, HOME: home };
     if (node20) {
       // Before the block: on the old Node, ob-dcr/pulumi stops with the fix, not inside undici.
       await installers.npmInstall(dir, ["ob-dcr", "@pulumi/pulumi"]);
@@ -322,16 +318,27 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
       expect(r.stderr).not.toMatch(/reading 'bind'/);
     }
     await runBlock(docBlock("README.md", "typescript").text, dir, env, installers);
-    const pulumi = pulumiIn(dir, env);
-    ok("stack init", await pulumi("stack", "init", "dev"));
-    appendConfig(dir, { "ts-dynamic:registration": registration("ts-bank") });
-    await lifecycle(
-      pulumi,
-      ["ts-bank"],
-      () => pulumi("config", "set", "--path", "registration.client.redirectUris[0]", CALLBACK2),
-      { refreshFirst: true },
-    );
-    await destroy(pulumi, ["ts-bank"]);
+    // The README's sandbox bank is `sandbox-bank`; this sandbox gives each face a bank of its own.
+    const inputs = docBlock("README.md", "typescript-sandbox").text;
+    expect(inputs).toContain("cli/sandbox-bank.json");
+    await runBlock(inputs.replace("cli/sandbox-bank.json", "cli/ts-bank.json"), dir, env, installers);
+    // The lifecycle as written; the bank is looked at before the last line (destroy).
+    const lines = shellLines(docBlock("README.md", "typescript-lifecycle").text);
+    expect(lines.at(-1)).toMatch(/^pulumi destroy --yes/);
+    const done = await runBlock(lines.slice(0, -1).join("\n"), dir, env, installers);
+    expect(env.PULUMI_BACKEND_URL).toBe(`file://${home}/.pulumi-local`);
+    const outOf = (re: RegExp) => done.filter((d) => re.test(d.line)).map((d) => d.result.stdout);
+    const [created, updated] = outOf(/^pulumi up --yes\s+#/);
+    expect(created).toMatch(/clientId: "[^"]+"/);
+    expect(created).toMatch(/\+ 2 created/); // the stack and the registration
+    expect(updated).toMatch(/1 updated/);
+    expect(updated).not.toMatch(/replaced|created/);
+    expect(updated).not.toMatch(INTERNAL_IN_SUMMARY);
+    const [clientId] = await held("ts-bank");
+    expect(created).toContain(clientId);
+    expect(await redirectsAt("ts-bank")).toEqual([[CALLBACK2]]);
+    await runBlock(lines.at(-1)!, dir, env, installers);
+    expect(await held("ts-bank")).toEqual([]);
   });
 
   it("TypeScript with the plugin, through the Node SDK @ob-dcr/obdcr from its packed tarball: a wrong kid is named as the program spells it; then the lifecycle", async () => {
