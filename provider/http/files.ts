@@ -25,11 +25,20 @@ function describeFsError(e: unknown): string {
  * small local PEM/JWK files read for every registration, and fs/promises' open/stat/read/close
  * round trips cost about ten times the CPU of one synchronous read.
  */
-export async function readText(field: string, file: string): Promise<string> {
+export async function readText(field: string, file: string, given?: { path: string; base: string }): Promise<string> {
   try {
     return readFileSync(file, "utf8");
   } catch (cause) {
-    throw new InvalidInputError(field, `cannot read "${file}": ${describeFsError(cause)}`, { cause });
+    // A relative path that missed: say where it was looked for (the config file's folder for the
+    // CLI, the project's for a Pulumi program), the usual slip of a first run.
+    const missing = (cause as { code?: unknown })?.code === "ENOENT";
+    const hint =
+      missing && given && !path.isAbsolute(given.path)
+        ? `; check the path: "${given.path}" is resolved against ${given.base}`
+        : missing
+          ? "; check the path"
+          : "";
+    throw new InvalidInputError(field, `cannot read "${file}": ${describeFsError(cause)}${hint}`, { cause });
   }
 }
 
@@ -75,8 +84,10 @@ export async function loadMaterialFiles(
       params[section] = { ...rest, [member]: o.unknown };
       continue;
     }
-    const files = (Array.isArray(r.data) ? r.data : [r.data]).map((f) => path.resolve(o.base_dir ?? ".", f));
-    const texts = await Promise.all(files.map((f) => readText(field, f)));
+    const base = path.resolve(o.base_dir ?? ".");
+    const given = Array.isArray(r.data) ? r.data : [r.data];
+    const files = given.map((f) => path.resolve(base, f));
+    const texts = await Promise.all(files.map((f, i) => readText(field, f, { path: given[i]!, base })));
     let value: unknown = Array.isArray(r.data) ? texts : texts[0];
     if (kind === "json") {
       try {

@@ -43,6 +43,8 @@ describe("invalid input and configuration: exit 3", () => {
     expect(r.stderr).toContain(
       `signing_key.private_key_file: cannot read "${path.join(dir, "keys/absent.pem")}"`,
     );
+    // Where a relative path was looked for: the config file's folder.
+    expect(r.stderr).toContain(`no such file (ENOENT); check the path: "keys/absent.pem" is resolved against ${dir}`);
   });
 
   it("a malformed signing key names the file field", async () => {
