@@ -9,6 +9,7 @@ import YAML from "yaml";
 import type { z } from "zod";
 import { InvalidInputError, invalidInputFromZod } from "../core/errors.js";
 import { importSigningKey } from "../core/keys.js";
+import { unknownKeys } from "../core/schemas/key_hint.js";
 import { RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
 import { loadMaterialFiles, readText } from "../http/files.js";
 
@@ -119,7 +120,11 @@ const REQUIRED_FROM: Record<string, string> = {
 export function configError(error: z.ZodError): InvalidInputError {
   const describe = (i: z.core.$ZodIssue) => {
     const field = i.path.map(String).join(".") || "(root)";
-    const msg = /received undefined$/.test(i.message) ? (REQUIRED_FROM[field] ?? "is required") : i.message;
+    const msg = /received undefined$/.test(i.message)
+      ? (REQUIRED_FROM[field] ?? "is required")
+      : i.code === "unrecognized_keys"
+        ? unknownKeys(i.path, i.keys) // a typo: the closest member
+        : i.message;
     return `${field}: ${msg}`;
   };
   const lines = error.issues.slice(0, 5).map(describe);

@@ -1,10 +1,11 @@
 /** `check`: validate the inputs (every failure with its property) and add what diff needs. */
 import { resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import { InvalidInputError } from "../core/errors.js";
+import { unknownKeys } from "../core/schemas/key_hint.js";
 import { isMovedIssue, RegistrationParams } from "../core/schemas/params.js";
 import { type Lifecycle, type Note, refuseAfterCancel, where } from "./context.js";
 import type { BankCapabilities } from "./diff.js";
-import { propertyPath, ResourceOnlyInputs, toCoreParams } from "./inputs.js";
+import { propertyPath, ResourceOnlyInputs, snakeToCamel, toCoreParams } from "./inputs.js";
 import {
   DEFAULT_EXPIRY_WARNING_DAYS,
   expiringCertificate,
@@ -54,6 +55,8 @@ export async function check(
         // A setting that moved names its new home in the resource's spelling.
         if (isMovedIssue(reason))
           reason = reason.replace(/[a-z]+_[a-z0-9_.]*/g, (w) => propertyPath(w.split(".")));
+        // A typo of a member (`redirectUri`), named as the program spells it, with the closest one.
+        else if (i.code === "unrecognized_keys") reason = unknownKeys(i.path, i.keys, snakeToCamel);
         failures.push({ property: propertyPath(i.path), reason });
       }
       return { inputs: news, failures, notes };

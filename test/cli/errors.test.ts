@@ -44,7 +44,18 @@ describe("invalid input and configuration: exit 3", () => {
       `signing_key.private_key_file: cannot read "${path.join(dir, "keys/absent.pem")}"`,
     );
     // Where a relative path was looked for: the config file's folder.
-    expect(r.stderr).toContain(`no such file (ENOENT); check the path: "keys/absent.pem" is resolved against ${dir}`);
+    expect(r.stderr).toContain(
+      `no such file (ENOENT); check the path: "keys/absent.pem" is resolved against ${dir}`,
+    );
+  });
+
+  it("a typo in a member's name names the closest member", async () => {
+    const cfg = cliConfig(sb, "sandbox-bank") as { client: Record<string, unknown> };
+    const { redirect_uris, ...client } = cfg.client;
+    const c = writeConfig(dir, "typo.yaml", { ...cfg, client: { ...client, redirect_uri: redirect_uris } });
+    const r = await cli(["run", "-c", c]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('client: Unrecognized key: "redirect_uri" (did you mean "redirect_uris"?)');
   });
 
   it("a malformed signing key names the file field", async () => {

@@ -102,6 +102,17 @@ describe("check", () => {
     expect(f?.reason).toMatch(/signingKey.privateKeyFile or the ob-dcr:signingPrivateKey config secret/);
   });
 
+  it("a typo in a member's name is named as the program spells it, with the closest member", async () => {
+    const { redirectUris, ...client } = valid().client;
+    const failures = await failuresOf({ ...valid(), client: { ...client, redirectUri: redirectUris } });
+    expect(failures).toEqual([
+      { property: "client", reason: 'Unrecognized key: "redirectUri" (did you mean "redirectUris"?)' },
+    ]);
+    // Nothing near: no guess.
+    const [far] = await failuresOf({ ...valid(), bank: { ...valid().bank, colour: "blue" } });
+    expect(far).toEqual({ property: "bank", reason: 'Unrecognized key: "colour"' });
+  });
+
   it("reports several failures at once", async () => {
     const failures = await failuresOf({
       ...valid(),
