@@ -57,7 +57,12 @@ export const PLUGIN_PEER_MISSING =
   "the obdcr plugin needs @pulumi/pulumi (the gRPC provider server), which is not installed beside ob-dcr. Fix: `npm install @pulumi/pulumi` in the project that holds node_modules/ob-dcr (the documented set-up: `npm install ob-dcr @pulumi/pulumi node@24`).";
 
 /** The sandbox's optional peers (ob-dcr/sandbox makes its PKI with them); a user installs them. */
-export const SANDBOX_PEERS = ["@peculiar/x509", "@peculiar/asn1-schema", "@peculiar/asn1-x509", "reflect-metadata"];
+export const SANDBOX_PEERS = [
+  "@peculiar/x509",
+  "@peculiar/asn1-schema",
+  "@peculiar/asn1-x509",
+  "reflect-metadata",
+];
 
 /** The peer of the sandbox a failed load names (undefined: another failure). */
 export function missingSandboxPeer(err: unknown): string | undefined {

@@ -25,7 +25,11 @@ function describeFsError(e: unknown): string {
  * small local PEM/JWK files read for every registration, and fs/promises' open/stat/read/close
  * round trips cost about ten times the CPU of one synchronous read.
  */
-export async function readText(field: string, file: string, given?: { path: string; base: string }): Promise<string> {
+export async function readText(
+  field: string,
+  file: string,
+  given?: { path: string; base: string },
+): Promise<string> {
   try {
     return readFileSync(file, "utf8");
   } catch (cause) {

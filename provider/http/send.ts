@@ -150,10 +150,9 @@ export async function send(
         );
       }
       if (c.kind === "tls")
-        throw new TransportError(
-          `${where}: TLS failed (${c.code ?? "handshake"}); ${tlsAdvice(c.code)}`,
-          { cause: e },
-        );
+        throw new TransportError(`${where}: TLS failed (${c.code ?? "handshake"}); ${tlsAdvice(c.code)}`, {
+          cause: e,
+        });
       const wait = backoff(attempt, o);
       const retry = !last && left() - wait >= MIN_ATTEMPT_MS;
       if (c.kind === "before_send") {

@@ -306,7 +306,7 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
     // HOME too: the lifecycle block keeps its state backend in $HOME/.pulumi-local.
     const home = path.join(tmp, "ts-home");
     mkdirSync(home);
-    const env = { ...pulumiEnv, HOME: home };
+    const env: NodeJS.ProcessEnv = { ...pulumiEnv, HOME: home };
     if (node20) {
       // Before the block: on the old Node, ob-dcr/pulumi stops with the fix, not inside undici.
       await installers.npmInstall(dir, ["ob-dcr", "@pulumi/pulumi"]);

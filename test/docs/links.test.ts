@@ -48,7 +48,8 @@ describe("the docs' relative links resolve", () => {
       const [target = "", anchor] = href.split("#");
       const to = target ? path.resolve(path.dirname(file), target) : file;
       if (!existsSync(to)) broken.push(`${href}: no such file`);
-      else if (anchor && to.endsWith(".md") && !anchors(to).has(anchor)) broken.push(`${href}: no such heading`);
+      else if (anchor && to.endsWith(".md") && !anchors(to).has(anchor))
+        broken.push(`${href}: no such heading`);
     }
     expect(broken).toEqual([]);
   });

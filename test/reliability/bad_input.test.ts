@@ -616,7 +616,11 @@ describe("bad input is refused with a typed error naming the field and the fix",
   // What a Pulumi program's author reads (both faces word errors with `worded`): the inputs in the
   // program's spelling, the code first.
   it.each([
-    ["the bank's org id", { bank: { org_id: "0015800000jfQ9aAAX" } }, /fix bank\.orgId, .* or bankProfile\.aud /],
+    [
+      "the bank's org id",
+      { bank: { org_id: "0015800000jfQ9aAAX" } },
+      /fix bank\.orgId, .* or bankProfile\.aud /,
+    ],
     [
       "the software's org id",
       { software: { org_id: "0015800001041RHAAX" } },

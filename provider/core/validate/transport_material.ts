@@ -76,7 +76,8 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 export function validateTrustedCa(ca: string | readonly string[] | undefined, now: number): void {
   if (ca === undefined) return;
   const pems = (Array.isArray(ca) ? ca.join("\n") : (ca as string)).match(PEM_CERT) ?? [];
-  const where = "give the CA certificate(s) that issued the bank's and the directory's server certificates (transport.ca, or a file in transport.caFile / ca_file)";
+  const where =
+    "give the CA certificate(s) that issued the bank's and the directory's server certificates (transport.ca, or a file in transport.caFile / ca_file)";
   if (pems.length === 0)
     throw new InvalidInputError("transport.ca", `holds no PEM certificate ("BEGIN CERTIFICATE"): ${where}`);
   let latest = Number.NEGATIVE_INFINITY;
@@ -86,7 +87,9 @@ export function validateTrustedCa(ca: string | readonly string[] | undefined, no
     try {
       x509 = new X509Certificate(pem);
     } catch (cause) {
-      throw new InvalidInputError("transport.ca", `holds a certificate that does not parse: ${where}`, { cause });
+      throw new InvalidInputError("transport.ca", `holds a certificate that does not parse: ${where}`, {
+        cause,
+      });
     }
     const to = Date.parse(x509.validTo) / 1000;
     if (to > latest) [latest, subject] = [to, x509.subject.replace(/\n/g, ", ")];
