@@ -104,6 +104,8 @@ function remedyWords(r: Remedy): string {
       return "Revoke the client in the bank's developer portal, then delete the state file";
     case "renew-secret":
       return `Get a new client secret for client ${r.client_id} from the bank (its developer portal), put it in the state file's secrets.client_secret (or OBDCR_CLIENT_SECRET) and run again`;
+    case "adopt-current-token":
+      return `Ask the bank for client ${r.client_id}'s current registration access token, put it in the state file's secrets.registration_access_token (or OBDCR_REGISTRATION_ACCESS_TOKEN) and run again; do not register again`;
     case "retry":
       return "Run again";
   }

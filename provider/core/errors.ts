@@ -52,6 +52,11 @@ export type Remedy =
   | { kind: "revoke-in-portal"; client_id: string }
   /** The client secret has expired (`client_secret_expires_at` past): get a new one from the bank. */
   | { kind: "renew-secret"; client_id: string }
+  /**
+   * The bank refused the stored registration access token but still authenticates the client: get
+   * the client's current token from the bank and manage the client with it.
+   */
+  | { kind: "adopt-current-token"; client_id: string }
   /** Nothing was committed (or the outcome is reconciled next time): run again. */
   | { kind: "retry" };
 
@@ -350,6 +355,8 @@ export interface OwnSideCheck {
   detail: string;
 }
 
+export type GoneAmbiguity = "invalid_client" | "not_oauth_404" | "superseded_token";
+
 /**
  * The bank refused us in a way that can mean "this client was deleted" or "we could not
  * authenticate" (`invalid_client` at its token endpoint): nothing is dropped on such an answer.
@@ -363,16 +370,18 @@ export class GoneUnconfirmedError extends ObDcrError {
   /**
    * Why the answer is ambiguous: `invalid_client` (a deleted client and an authentication the bank
    * cannot verify look alike), or `not_oauth_404` (a 404 that is not an OAuth error: a gateway's
-   * as likely as the registration endpoint's).
+   * as likely as the registration endpoint's), or `superseded_token` (the bank refused the stored
+   * registration access token, yet its token endpoint still authenticates the client: the client
+   * lives, and the token was superseded by one no state holds).
    */
-  readonly ambiguity: "invalid_client" | "not_oauth_404";
+  readonly ambiguity: GoneAmbiguity;
   constructor(
     client_id: string,
     message: string,
     options?: ObDcrErrorOptions & {
       field?: string | undefined;
       checks?: readonly OwnSideCheck[];
-      ambiguity?: "invalid_client" | "not_oauth_404" | undefined;
+      ambiguity?: GoneAmbiguity | undefined;
     },
   ) {
     super(OBDCR_GONE_UNCONFIRMED, message, options);

@@ -7,6 +7,7 @@ import {
   InvalidInputError,
   invalidInputFromZod,
   NotSupportedError,
+  ObDcrError,
   RegistrationGoneError,
   RegistrationRejectedError,
   type Remedy,
@@ -84,6 +85,8 @@ export async function explainAmbiguous(
       `${e.message}. Confirm a deletion only when the bank confirms it (a deleted client is not listed in its developer portal)`,
       { cause: e, ambiguity: e.ambiguity, remedy: { kind: "confirm-gone", client_id: state.client_id } },
     );
+  // The bank still authenticates the client: our side is fine, only the token is stale.
+  if (e.ambiguity === "superseded_token") throw e;
   const alg = p.identity.alg;
   if (
     opts.registered_auth_alg &&
@@ -134,6 +137,80 @@ export function parseState(s: RegistrationStateInput): RegistrationState {
   return r.data;
 }
 
+function managementTokenInput(p: Prepared, state: RegistrationState, token_endpoint: string) {
+  return {
+    token_endpoint,
+    client_id: state.client_id,
+    auth_method: p.params.client.token_endpoint_auth_method,
+    scope: p.bank_profile.management.scope,
+    key: p.key,
+    client_secret: state.secrets.client_secret,
+    tls: p.tls,
+    invalid_client_is_gone: p.bank_profile.management.invalid_client_is_gone,
+  };
+}
+
+/** What the bank's token endpoint says of a client whose registration access token it refused. */
+type ClientProbe = { kind: "authenticated" } | { kind: "refused" } | { kind: "inconclusive"; detail: string };
+
+/**
+ * Ask the bank's token endpoint for a client_credentials token as the client itself (its own
+ * authentication, the profile's management scope): the same request as OBIE-style management, sent
+ * once. The token is dropped at once: it only says whether the bank still knows the client.
+ */
+async function probeClient(p: Prepared, state: RegistrationState, ctx: ObDcrContext): Promise<ClientProbe> {
+  if (!p.token_endpoint) return { kind: "inconclusive", detail: "the bank publishes no token endpoint" };
+  const ti = managementTokenInput(p, state, p.token_endpoint);
+  // A token cached earlier in this process says nothing of the client now.
+  evictManagementToken(ctx, ti);
+  try {
+    await getManagementToken(ctx, ti);
+    return { kind: "authenticated" };
+  } catch (e) {
+    // invalid_client (either way the profile words it): the client does not authenticate.
+    if (e instanceof GoneUnconfirmedError || e instanceof RegistrationGoneError) return { kind: "refused" };
+    // RFC 6749 §5.2: unauthorized_client is said to an authenticated client (a grant it may not use).
+    if (e instanceof RegistrationRejectedError && e.error === "unauthorized_client")
+      return { kind: "authenticated" };
+    const text = e instanceof ObDcrError ? `${e.code}: ${e.message}` : "an unexpected failure";
+    return { kind: "inconclusive", detail: text };
+  } finally {
+    evictManagementToken(ctx, ti);
+  }
+}
+
+/**
+ * A 401 for the stored registration access token: a deleted client, or a token the bank superseded
+ * in an answer never saved (a forced stop mid-update, a rotation outside ob-dcr). The bank's token
+ * endpoint tells the two apart: it still authenticates a client that lives.
+ */
+async function goneOrSuperseded(
+  p: Prepared,
+  state: RegistrationState,
+  ctx: ObDcrContext,
+  e: RegistrationGoneError,
+): Promise<never> {
+  const id = state.client_id;
+  const probe = await probeClient(p, state, ctx);
+  if (probe.kind === "authenticated")
+    throw new GoneUnconfirmedError(
+      id,
+      `the bank refused the stored registration access token (HTTP 401), but its token endpoint still authenticates client ${id} ` +
+        `(a client_credentials request with the client's own authentication, ${p.params.client.token_endpoint_auth_method}, was not refused): ` +
+        "the client lives and the bank superseded the token with one no state holds (an update whose answer was never " +
+        "saved, such as a forced stop mid-update, or a token rotated outside ob-dcr)",
+      { cause: e, ambiguity: "superseded_token", remedy: { kind: "adopt-current-token", client_id: id } },
+    );
+  const why =
+    probe.kind === "refused"
+      ? `the bank's token endpoint refuses client ${id} too (invalid_client)`
+      : `asking the bank's token endpoint whether it still authenticates client ${id} was inconclusive (${probe.detail}), so the 401 is taken as the bank's word`;
+  throw new RegistrationGoneError(e.status, `${e.message}; ${why}`, {
+    cause: e,
+    lost_attempts: e.lost_attempts,
+  });
+}
+
 /** Run a management call with the right bearer; on a gone status with an OBIE token retry once with a fresh token. */
 export async function withManagementAuth<T>(
   p: Prepared,
@@ -177,21 +254,12 @@ export async function withManagementAuth<T>(
             "(`pulumi preview --refresh`, the preview of `pulumi refresh`, an interrupted run)",
           { cause: e },
         );
-      throw e;
+      return await goneOrSuperseded(p, state, ctx, e);
     }
   }
   if (!p.token_endpoint)
     throw new InvalidInputError("bank.token_endpoint", "is needed for OBIE-style management");
-  const ti = {
-    token_endpoint: p.token_endpoint,
-    client_id: state.client_id,
-    auth_method: p.params.client.token_endpoint_auth_method,
-    scope: p.bank_profile.management.scope,
-    key: p.key,
-    client_secret: state.secrets.client_secret,
-    tls: p.tls,
-    invalid_client_is_gone: p.bank_profile.management.invalid_client_is_gone,
-  };
+  const ti = managementTokenInput(p, state, p.token_endpoint);
   const token = await getManagementToken(ctx, ti);
   try {
     return await call(token);

@@ -130,7 +130,7 @@ function goneUnconfirmedMessage(op: "refresh" | "destroy" | "update", e: GoneUnc
   const checked = e.checks.map((c) => `${camelField(c.field)}: ${c.ok ? "ok" : "WRONG"}, ${c.detail}`);
   const head = `registration ${id} is kept in state: ${first}.`;
   const what = checked.length ? ` Checked our side: ${checked.join("; ")}.` : "";
-  if (e.remedy?.kind === "renew-secret")
+  if (e.remedy?.kind === "renew-secret" || e.remedy?.kind === "adopt-current-token")
     return `registration ${id} is kept in state: ${e.message}. ${remedyWords(e.remedy)}`;
   if (e.field)
     return `${head}${what} Fix ${camelField(e.field)} and run \`pulumi ${op}\` again: the bank still holds the client.`;
@@ -174,6 +174,8 @@ export function remedyWords(r: Remedy): string {
       return "Revoke the client in the bank's developer portal, then either set `retainOnDelete: true` on this resource and run `pulumi destroy` again, or remove it from state with `pulumi state delete <urn>`.";
     case "renew-secret":
       return `Get a new client secret for client ${r.client_id} from the bank (its developer portal), then bring the client under Pulumi with it: \`adopt: { clientId: "${r.client_id}", clientSecret: ... }\` on this resource after \`pulumi state delete <urn>\`.`;
+    case "adopt-current-token":
+      return `Do not refresh it away: ask the bank for client ${r.client_id}'s current registration access token, then \`pulumi state delete <urn>\` and \`pulumi up\` with \`adopt: { clientId: "${r.client_id}", registrationAccessToken: ... }\` on this resource (a GET, no new registration).`;
     case "retry":
       return "Run again.";
   }

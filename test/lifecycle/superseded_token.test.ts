@@ -1,0 +1,124 @@
+// A 401 for the stored registration access token at a bank that rotates it on PUT (rat-bank, real
+// TLS/mTLS): the token was superseded by an answer that no state holds (here: a PUT whose answer is
+// kept apart, as a forced stop mid-update or a rotation outside ob-dcr leaves it), or the client was
+// deleted. The bank's token endpoint, asked as the client itself, tells the two apart; a live client
+// is never taken for a deleted one.
+import { beforeEach, describe, expect, it } from "vitest";
+import type { GoneUnconfirmedError } from "../../provider/core/errors.js";
+import {
+  closeAgents,
+  createContext,
+  createRegistration,
+  deleteRegistration,
+  type ObDcrContext,
+  type RegistrationOutcome,
+  type RegistrationParamsInput,
+  readRegistration,
+  updateRegistration,
+} from "../../provider/index.js";
+import { paramsFor } from "../http/sandbox_helpers.js";
+import { sandboxForFile } from "../support/hooks.js";
+
+const BANK = "rat-bank";
+const sb = sandboxForFile({ prefix: "superseded-rat", banks: [BANK] }, closeAgents);
+let ctx: ObDcrContext;
+
+beforeEach(async () => {
+  await sb.admin.reset();
+  ctx = createContext();
+});
+
+const stateOf = (r: RegistrationOutcome) => ({
+  client_id: r.client_id,
+  registration_client_uri: r.registration_client_uri,
+  secrets: r.secrets,
+});
+
+const params = (client: Record<string, unknown> = {}, management: Record<string, unknown> = {}) =>
+  paramsFor(sb, BANK, "obie-3.2", {
+    client,
+    bank_profile: { management: { style: "rfc7592", ...management } },
+  });
+
+const tokenPosts = async () => (await sb.admin.requests(BANK))["POST /token"] ?? 0;
+
+/** Register, then rotate the token with a PUT whose answer only the test keeps: `stale` is what state held. */
+async function superseded(p: RegistrationParamsInput) {
+  const created = await createRegistration(p, ctx);
+  const stale = stateOf(created);
+  const current = stateOf(await updateRegistration(p, stale, ctx));
+  expect(current.secrets.registration_access_token).not.toBe(stale.secrets.registration_access_token);
+  return { id: created.client_id, stale, current };
+}
+
+const held = async () => (await sb.admin.registrations(BANK)).map((r) => r.client_id);
+
+describe("a 401 for a registration access token the bank superseded", () => {
+  it.each([
+    ["private_key_jwt", {}],
+    ["tls_client_auth", { token_endpoint_auth_method: "tls_client_auth" }],
+  ] as const)(
+    "%s: GET, PUT and DELETE say GONE_UNCONFIRMED and drop nothing; the client authenticates",
+    async (method, client) => {
+      const p = params(client);
+      const { id, stale, current } = await superseded(p);
+      const before = await tokenPosts();
+      const counted = ctx.stats.token_requests;
+      for (const call of [
+        () => readRegistration(p, stale, ctx),
+        () => updateRegistration(p, stale, ctx),
+        () => deleteRegistration(p, stale, ctx),
+      ]) {
+        const e = (await call().catch((x: unknown) => x)) as GoneUnconfirmedError;
+        expect(e).toMatchObject({
+          code: "OBDCR_GONE_UNCONFIRMED",
+          client_id: id,
+          ambiguity: "superseded_token",
+          remedy: { kind: "adopt-current-token", client_id: id },
+        });
+        expect(e.message).toMatch(
+          /refused the stored registration access token \(HTTP 401\), but its token endpoint still authenticates client/,
+        );
+        expect(e.message).toContain(method);
+        for (const t of [stale.secrets.registration_access_token, current.secrets.registration_access_token])
+          expect(e.message).not.toContain(t as string);
+      }
+      // One probe per call, each a real token request (counted like any other).
+      expect((await tokenPosts()) - before).toBe(3);
+      expect(ctx.stats.token_requests - counted).toBe(3);
+      // The probe's token is not kept for anything (the cache holds the directory's token only).
+      expect([...ctx.tokens.keys()].filter((k) => k.includes(id))).toEqual([]);
+      expect(await held()).toEqual([id]);
+      // The current token still manages the client: it lives.
+      expect((await readRegistration(p, current, ctx)).client_id).toBe(id);
+    },
+  );
+
+  it("once the client is deleted at the bank, the stale token's 401 is gone, as before: the token endpoint refuses the client too", async () => {
+    const p = params();
+    const { stale, current } = await superseded(p);
+    expect(await deleteRegistration(p, current, ctx)).toBe("deleted");
+    const e = await readRegistration(p, stale, ctx).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "OBDCR_REGISTRATION_GONE", status: 401 });
+    expect((e as Error).message).toMatch(/token endpoint refuses client \S+ too \(invalid_client\)/);
+    expect(await deleteRegistration(p, stale, ctx)).toBe("gone");
+  });
+
+  it("a token endpoint that cannot answer leaves the 401 the bank's word, and says the probe was inconclusive", async () => {
+    const p = params();
+    const { stale, current } = await superseded(p);
+    await deleteRegistration(p, current, ctx);
+    await sb.admin.setFaults(BANK, [{ kind: "server_error", status: 500, path: "/token" }]);
+    const e = await readRegistration(p, stale, ctx).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "OBDCR_REGISTRATION_GONE", status: 401 });
+    expect((e as Error).message).toMatch(/still authenticates client \S+ was inconclusive \(OBDCR_/);
+  });
+
+  it("the token endpoint's word decides nothing when the 401 is already ambiguous (rat_may_rotate): no probe", async () => {
+    const p = params({}, { rat_may_rotate: true });
+    const { stale } = await superseded(p);
+    const before = await tokenPosts();
+    await expect(readRegistration(p, stale, ctx)).rejects.toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED" });
+    expect(await tokenPosts()).toBe(before);
+  });
+});
