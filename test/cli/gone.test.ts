@@ -89,3 +89,44 @@ describe("an ambiguous invalid_client at the bank's token endpoint", () => {
     expect(JSON.parse(del.stdout).result).toBe("gone");
   });
 });
+
+describe("a 401 for a registration access token that the bank superseded (rat-bank rotates it on PUT)", () => {
+  it("a state file left behind by an update (a SIGKILL mid-PUT): get and delete keep the client and say how to recover; once deleted, the stale file's get is gone", async () => {
+    const rat = { bank_profile: { management: { style: "rfc7592" } } };
+    const cfg = writeConfig(dir, "rat.yaml", cliConfig(sb, "rat-bank", rat));
+    const state = path.join(dir, "rat-state.json");
+    const reg = await cli(["register", "-c", cfg, "--state", state, "--json"]);
+    expect(reg.code, reg.stderr).toBe(0);
+    const clientId = JSON.parse(reg.stdout).registration.client_id as string;
+    // What a process killed before the PUT's answer leaves: the file as it was before the update.
+    const stale = path.join(dir, "rat-stale.json");
+    writeFileSync(stale, readFileSync(state, "utf8"));
+    const changed = writeConfig(
+      dir,
+      "rat2.yaml",
+      cliConfig(sb, "rat-bank", { ...rat, client: { scope: "openid" } }),
+    );
+    expect((await cli(["update", "-c", changed, "--state", state])).code).toBe(0);
+    const staleText = readFileSync(stale, "utf8");
+    for (const cmd of ["get", "delete"]) {
+      const r = await cli([cmd, "-c", changed, "--state", stale]);
+      expect(r.code, r.stderr).toBe(4);
+      expect(r.stderr).toMatch(
+        /error OBDCR_GONE_UNCONFIRMED: .*refused the stored registration access token \(HTTP 401\), but its token endpoint still authenticates client/,
+      );
+      expect(r.stderr).toMatch(/Nothing was dropped/);
+      expect(r.stderr).toMatch(
+        /current registration access token, put it in the state file's secrets.registration_access_token/,
+      );
+      expect(r.stderr).not.toMatch(/--confirm-gone/);
+    }
+    expect(readFileSync(stale, "utf8")).toBe(staleText);
+    expect((await sb.admin.registrations("rat-bank")).map((r) => r.client_id)).toContain(clientId);
+    // Deleted at the bank (with the current token): the stale file's 401 is gone, as before.
+    expect((await cli(["delete", "-c", changed, "--state", state])).code).toBe(0);
+    const gone = await cli(["get", "-c", changed, "--state", stale, "--json"]);
+    expect(gone.code).toBe(4);
+    expect(JSON.parse(gone.stdout).error).toMatchObject({ code: "OBDCR_REGISTRATION_GONE" });
+    expect(JSON.parse(gone.stdout).error.message).toMatch(/refuses client \S+ too \(invalid_client\)/);
+  });
+});

@@ -353,3 +353,91 @@ describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT, and the plu
     await sb.admin.setFaults(BANK, []);
   });
 });
+
+// Two SIGINTs (the engine's "terminate immediately") while a bank that rotates the registration
+// access token on PUT holds back its answer: the engine keeps a pending update and the old outputs,
+// the old token among them, which the bank has retired. No ob-dcr code ran to record the doubt, so
+// the next refresh gets a 401 for the stored token: the bank's token endpoint still authenticates
+// the client, and the registration stays in state (it was dropped before, orphaning the client).
+describe.each(["dynamic", "native"] as const)(
+  "%s face: a forced stop mid-PUT at a bank that rotates the registration access token",
+  (face) => {
+    let sb: Sandbox;
+    let stack: Stack;
+    let out = "";
+    const BANK = "rat-bank";
+    const stackName = `sigint2put-${face}`;
+    const declared = new Map<string, Args>();
+    let h: EngineHarness | undefined;
+    let args: Args;
+
+    beforeAll(async () => {
+      sb = await startTestSandbox({ prefix: `rel-sigint2-put-${face}`, banks: [BANK] });
+      if (face === "dynamic") {
+        h = await engineHarness("ob-dcr-reliability", stackName);
+        args = argsFor(sb, BANK, false) as unknown as Args;
+        h.declared.set("reg", args as never);
+        stack = h.stack;
+      } else {
+        const dir = mkdtempSync(join(tmpdir(), `obdcr-rel-${stackName}-`));
+        args = pulumiArgs(sb, BANK) as unknown as Args;
+        declared.set("reg", args);
+        stack = await nativeStack({
+          projectName: "ob-dcr-native-sigint2put",
+          stackName,
+          backend: `file://${join(dir, "state")}`,
+          declared,
+          envVars: FAST_TRANSPORT_ENV,
+        });
+      }
+    });
+    afterAll(async () => {
+      await stack?.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+      await sb?.close();
+    });
+
+    const inState = async () =>
+      ((await stack.exportStack()).deployment.resources ?? [])
+        .filter((r: { type: string }) => r.type === TYPE || r.type.endsWith(":ObClientRegistration"))
+        .map((r: { id: string }) => r.id);
+
+    it("the next pulumi refresh keeps the registration (OBDCR_GONE_UNCONFIRMED, adopt the bank's current token); no second client", async () => {
+      await stack.up({ onOutput: (x) => (out += x) });
+      const id = (await inState())[0];
+      expect(await sb.admin.registrations(BANK)).toHaveLength(1);
+      const changed = { ...args, client: { ...(args.client as object), scope: "openid" } };
+      if (h) h.declared.set("reg", changed as never);
+      else declared.set("reg", changed);
+      await sb.admin.setFaults(BANK, [
+        { kind: "stall_after_commit", path: "/register/", method: "PUT", count: 1 },
+      ]);
+      const puts = async () =>
+        Object.entries(await sb.admin.requests(BANK))
+          .filter(([k]) => k.startsWith("PUT "))
+          .reduce((x, [, n]) => x + n, 0);
+      const running = stack.up({ onOutput: (x) => (out += x) }).then(
+        () => "finished",
+        () => "failed",
+      );
+      for (let i = 0; i < 300 && (await puts()) === 0; i++) await sleep(100);
+      const pid = pulumiCli(process.pid)!;
+      process.kill(pid, "SIGINT");
+      await sleep(300);
+      process.kill(pid, "SIGINT");
+      expect(await running).toBe("failed");
+      const dep = (await stack.exportStack()).deployment as { pending_operations?: { type: string }[] };
+      expect(dep.pending_operations?.map((o) => o.type)).toEqual(["updating"]);
+      await sb.admin.setFaults(BANK, []);
+      await stack.cancel().catch(() => undefined);
+      const refreshed = await stack.refresh({ onOutput: (x) => (out += x) }).then(
+        () => "ok",
+        (e: Error) => e.message,
+      );
+      expect(refreshed).toMatch(/OBDCR_GONE_UNCONFIRMED/);
+      expect(refreshed).toMatch(/still authenticates client/);
+      expect(refreshed).toMatch(/registrationAccessToken/);
+      expect(await inState()).toEqual([id]);
+      expect((await sb.admin.registrations(BANK)).map((r) => r.client_id)).toEqual([id]);
+    });
+  },
+);
