@@ -37,7 +37,8 @@ export type Note =
   | { kind: "expiring"; where: string; days_left: number; not_after: string; subject_dn: string }
   | { kind: "gone"; client_id: string; detail: string }
   | { kind: "no_get"; client_id: string }
-  | { kind: "already_gone"; client_id: string }
+  /** `detail`: the bank's answer that said so (and what was checked). */
+  | { kind: "already_gone"; client_id: string; detail?: string | undefined }
   /** The bank answered the DELETE 202 Accepted: taken on, not said to be done; dropped from state. */
   | { kind: "delete_accepted"; client_id: string }
   | { kind: "other_kid"; client_id: string; kid: string; recorded_kid: string }

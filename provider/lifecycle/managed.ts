@@ -17,7 +17,7 @@ import { uuidFrom } from "./hint.js";
 import {
   checkSigningKeyPublished,
   createRegistration,
-  deleteRegistration,
+  deleteRegistrationOutcome,
   type ManagementOptions,
   type RegistrationOutcome,
   readRegistration,
@@ -174,7 +174,7 @@ export async function remove(
   state: ManagedState,
   ctx: ObDcrContext,
   o: ManagementOptions = {},
-): Promise<"deleted" | "accepted" | "gone"> {
+): Promise<{ result: "deleted" | "accepted" | "gone"; detail?: string | undefined }> {
   await checkRotatedSigningKey(params, state, ctx);
-  return deleteRegistration(params, core(state), ctx, { ...managementOptionsOf(state), ...o });
+  return deleteRegistrationOutcome(params, core(state), ctx, { ...managementOptionsOf(state), ...o });
 }

@@ -30,7 +30,7 @@ import { bookkeeping, declared, INPUT_KEYS, migrated, type Props, withoutUndefin
 import {
   checkSigningKeyPublished,
   createRegistration,
-  deleteRegistration,
+  deleteRegistrationOutcome,
   parseRegistrationParams,
   type RegistrationOutcome,
   readRegistration,
@@ -261,11 +261,11 @@ export async function remove(lc: Lifecycle, id: string, recorded_props: Props): 
   const props = migrated(recorded_props);
   const inputs = declared(props);
   const params = await toCoreParams(inputs, lc.secrets);
-  const result = await deleteRegistration(params, stateOf(props), lc.ctx, {
+  const { result, detail } = await deleteRegistrationOutcome(params, stateOf(props), lc.ctx, {
     confirm_gone: lc.confirmedGone(id),
     ...recordedOf(props),
   });
-  if (result === "gone") return { notes: [{ kind: "already_gone", client_id: id }] };
+  if (result === "gone") return { notes: [{ kind: "already_gone", client_id: id, detail }] };
   if (result === "accepted") return { notes: [{ kind: "delete_accepted", client_id: id }] };
   return { notes: [] };
 }

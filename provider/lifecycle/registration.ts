@@ -325,6 +325,16 @@ export async function deleteRegistration(
   ctx: ObDcrContext = createContext(),
   opts: ManagementOptions = {},
 ): Promise<"deleted" | "accepted" | "gone"> {
+  return (await deleteRegistrationOutcome(input, stateInput, ctx, opts)).result;
+}
+
+/** `deleteRegistration`, and for "gone" the bank's answer that said so (for each face to show). */
+export async function deleteRegistrationOutcome(
+  input: RegistrationParamsInput,
+  stateInput: RegistrationStateInput,
+  ctx: ObDcrContext = createContext(),
+  opts: ManagementOptions = {},
+): Promise<{ result: "deleted" | "accepted" | "gone"; detail?: string | undefined }> {
   const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete");
   const del = (c: ObDcrContext, lost_before = 0) =>
     withManagementAuth(
@@ -351,7 +361,7 @@ export async function deleteRegistration(
       throw e;
     });
   } catch (e) {
-    if (e instanceof RegistrationGoneError) return "gone";
+    if (e instanceof RegistrationGoneError) return { result: "gone", detail: e.message };
     throw e;
   }
   if (managementStyle(p, state) === "obie" && p.token_endpoint)
@@ -363,7 +373,7 @@ export async function deleteRegistration(
   // 202: the bank took the DELETE on and did not say it is done. Asking again (GET) would prove
   // nothing (a client being deleted may still answer 200), and the bank has it in hand: counted as
   // deleted, and said so ("accepted"), so that each face tells its user.
-  return result;
+  return { result };
 }
 
 /**

@@ -216,7 +216,7 @@ export function noteWords(n: Note): string {
     case "no_get":
       return `registration ${n.client_id}: the bank does not offer GET, so refresh keeps the last known state`;
     case "already_gone":
-      return `registration ${n.client_id} was already gone at the bank`;
+      return `registration ${n.client_id} was already gone at the bank${n.detail ? ` (${n.detail})` : ""}`;
     case "delete_accepted":
       return `registration ${n.client_id}: the bank accepted the DELETE (HTTP 202) without saying it is done; it is removed from state, and the bank deletes it in its own time (its portal says when)`;
     case "token_kept":

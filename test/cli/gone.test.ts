@@ -128,5 +128,10 @@ describe("a 401 for a registration access token that the bank superseded (rat-ba
     expect(gone.code).toBe(4);
     expect(JSON.parse(gone.stdout).error).toMatchObject({ code: "OBDCR_REGISTRATION_GONE" });
     expect(JSON.parse(gone.stdout).error.message).toMatch(/refuses client \S+ too \(invalid_client\)/);
+    // delete says why it counted as gone (the stale file is not marked: it is a copy the test kept).
+    const del = await cli(["delete", "-c", changed, "--state", stale]);
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.stdout).toMatch(/result: gone/);
+    expect(del.stderr).toMatch(/gone: .*HTTP 401.*refuses client \S+ too \(invalid_client\)/);
   });
 });

@@ -16,6 +16,7 @@ import {
   readRegistration,
   updateRegistration,
 } from "../../provider/index.js";
+import { deleteRegistrationOutcome } from "../../provider/lifecycle/registration.js";
 import { paramsFor } from "../http/sandbox_helpers.js";
 import { sandboxForFile } from "../support/hooks.js";
 
@@ -112,6 +113,10 @@ describe("a 401 for a registration access token the bank superseded", () => {
     const e = await readRegistration(p, stale, ctx).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: "OBDCR_REGISTRATION_GONE", status: 401 });
     expect((e as Error).message).toMatch(/still authenticates client \S+ was inconclusive \(OBDCR_/);
+    // DELETE too: gone, and each face is told why (the note's detail).
+    const d = await deleteRegistrationOutcome(p, stale, ctx);
+    expect(d).toMatchObject({ result: "gone" });
+    expect(d.detail).toMatch(/HTTP 401.*was inconclusive \(OBDCR_/);
   });
 
   it("the token endpoint's word decides nothing when the 401 is already ambiguous (rat_may_rotate): no probe", async () => {

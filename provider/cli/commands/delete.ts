@@ -37,12 +37,14 @@ export const command = defineCommand({
         rt.out.json(doc);
         return;
       }
-      const r = await rt.out
+      const { result: r, detail } = await rt.out
         .step("registration delete", () =>
           lifecycle.remove(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
         )
         .catch(explainGoneUnconfirmed("delete"));
       doc.result = r;
+      // Why the bank's answer counted as gone (and whether a check of it was possible).
+      if (r === "gone" && detail) rt.out.note(`gone: ${detail}`);
       // The file no longer holds a live client: keep its name and when, drop the dead credentials.
       // A 202 is not done: the bank may still hold the client, and its credentials still check it.
       if (file && r !== "accepted") {
