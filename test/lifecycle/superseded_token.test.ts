@@ -21,7 +21,26 @@ import { paramsFor } from "../http/sandbox_helpers.js";
 import { sandboxForFile } from "../support/hooks.js";
 
 const BANK = "rat-bank";
-const sb = sandboxForFile({ prefix: "superseded-rat", banks: [BANK] }, closeAgents);
+/** RFC 7592 management with every client authentication, client secrets included. */
+const SECRET_BANK = {
+  name: "rat-secret-bank",
+  management: "registration_access_token",
+  token_endpoint_auth_methods_supported: ["private_key_jwt", "client_secret_basic", "client_secret_post"],
+} as const;
+const sb = sandboxForFile(
+  {
+    prefix: "superseded-rat",
+    banks: [
+      BANK,
+      "json-bank",
+      {
+        ...SECRET_BANK,
+        token_endpoint_auth_methods_supported: [...SECRET_BANK.token_endpoint_auth_methods_supported],
+      },
+    ],
+  },
+  closeAgents,
+);
 let ctx: ObDcrContext;
 
 beforeEach(async () => {
@@ -35,13 +54,17 @@ const stateOf = (r: RegistrationOutcome) => ({
   secrets: r.secrets,
 });
 
-const params = (client: Record<string, unknown> = {}, management: Record<string, unknown> = {}) =>
-  paramsFor(sb, BANK, "obie-3.2", {
+const params = (
+  client: Record<string, unknown> = {},
+  management: Record<string, unknown> = {},
+  bank = BANK,
+) =>
+  paramsFor(sb, bank, "obie-3.2", {
     client,
     bank_profile: { management: { style: "rfc7592", ...management } },
   });
 
-const tokenPosts = async () => (await sb.admin.requests(BANK))["POST /token"] ?? 0;
+const tokenPosts = async (bank = BANK) => (await sb.admin.requests(bank))["POST /token"] ?? 0;
 
 /** Register, then rotate the token with a PUT whose answer only the test keeps: `stale` is what state held. */
 async function superseded(p: RegistrationParamsInput) {
@@ -94,6 +117,31 @@ describe("a 401 for a registration access token the bank superseded", () => {
       expect((await readRegistration(p, current, ctx)).client_id).toBe(id);
     },
   );
+
+  it("client_secret_basic: the probe authenticates with the stored client secret", async () => {
+    const p = params({ token_endpoint_auth_method: "client_secret_basic" }, {}, SECRET_BANK.name);
+    const { id, stale } = await superseded(p);
+    expect(stale.secrets.client_secret).toBeTruthy();
+    const before = await tokenPosts(SECRET_BANK.name);
+    const e = (await readRegistration(p, stale, ctx).catch((x: unknown) => x)) as GoneUnconfirmedError;
+    expect(e).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED", ambiguity: "superseded_token" });
+    expect(e.message).toContain("client_secret_basic");
+    expect(e.message).not.toContain(stale.secrets.client_secret as string);
+    expect((await tokenPosts(SECRET_BANK.name)) - before).toBe(1);
+    expect((await sb.admin.registrations(SECRET_BANK.name)).map((r) => r.client_id)).toEqual([id]);
+  });
+
+  it("unauthorized_client (a client registered without client_credentials): RFC 6749 says it to an authenticated client, so the client lives", async () => {
+    const p = paramsFor(sb, "json-bank", "rfc7591", {
+      client: { grant_types: ["authorization_code"], response_types: ["code"] },
+    });
+    const created = await createRegistration(p, ctx);
+    const stale = stateOf(created);
+    await updateRegistration(p, stale, ctx);
+    const e = await readRegistration(p, stale, ctx).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED", ambiguity: "superseded_token" });
+    expect((await sb.admin.registrations("json-bank")).map((r) => r.client_id)).toEqual([created.client_id]);
+  });
 
   it("once the client is deleted at the bank, the stale token's 401 is gone, as before: the token endpoint refuses the client too", async () => {
     const p = params();
