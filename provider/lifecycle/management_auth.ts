@@ -172,8 +172,9 @@ async function probeClient(p: Prepared, state: RegistrationState, ctx: ObDcrCont
     // RFC 6749 §5.2: unauthorized_client is said to an authenticated client (a grant it may not use).
     if (e instanceof RegistrationRejectedError && e.error === "unauthorized_client")
       return { kind: "authenticated" };
-    const text = e instanceof ObDcrError ? `${e.code}: ${e.message}` : "an unexpected failure";
-    return { kind: "inconclusive", detail: text };
+    // Not a bank's answer (a bug): fail the call, which drops nothing, rather than hide it.
+    if (!(e instanceof ObDcrError)) throw e;
+    return { kind: "inconclusive", detail: `${e.code}: ${e.message}` };
   } finally {
     evictManagementToken(ctx, ti);
   }
