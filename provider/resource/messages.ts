@@ -175,7 +175,7 @@ export function remedyWords(r: Remedy): string {
     case "renew-secret":
       return `Get a new client secret for client ${r.client_id} from the bank (its developer portal), then bring the client under Pulumi with it: \`adopt: { clientId: "${r.client_id}", clientSecret: ... }\` on this resource after \`pulumi state delete <urn>\`.`;
     case "adopt-current-token":
-      return `Do not refresh it away: ask the bank for client ${r.client_id}'s current registration access token, then \`pulumi state delete <urn>\` and \`pulumi up\` with \`adopt: { clientId: "${r.client_id}", registrationAccessToken: ... }\` on this resource (a GET, no new registration).`;
+      return `Ask the bank for client ${r.client_id}'s current registration access token, then \`pulumi state delete <urn>\` and \`pulumi up\` with \`adopt: { clientId: "${r.client_id}", registrationAccessToken: ... }\` on this resource (a GET, no new registration).`;
     case "retry":
       return "Run again.";
   }
