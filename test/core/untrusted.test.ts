@@ -234,8 +234,29 @@ describe("URL policy", () => {
       /this host/,
     );
     expect(() => checkDiscoveryDocument(doc("https://mtls.bank.example/r"), url, undefined)).not.toThrow();
-    // A party that is itself local (the sandbox, a test directory) is not limited.
+    // No party, local or not, sends us to a link-local address or a metadata service.
     const local = "https://localhost:4443/.well-known/openid-configuration";
+    for (const target of [
+      "https://169.254.169.254/r",
+      "https://[fe80::1]/r",
+      "https://metadata.google.internal/r",
+      "https://[fd00:ec2::254]/r",
+    ])
+      expect(
+        () =>
+          checkDiscoveryDocument(
+            { issuer: "https://localhost:4443", token_endpoint: target },
+            local,
+            undefined,
+          ),
+        target,
+      ).toThrow(
+        expect.objectContaining({
+          field: "discovery.token_endpoint",
+          message: expect.stringMatching(/link-local|metadata/),
+        }),
+      );
+    // A party that is itself local (the sandbox, a test directory) is otherwise not limited.
     expect(() =>
       checkDiscoveryDocument(
         { issuer: "https://localhost:4443", registration_endpoint: "https://127.0.0.1:4444/r" },

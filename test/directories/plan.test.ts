@@ -420,11 +420,11 @@ describe("readers and filters", () => {
       [],
     ]);
     expect(out[0]!.excluded[0]!.detail).toMatch(/link-local network \(169\.254\.169\.254\)/);
-    // A local directory (the sandbox) lists local banks.
+    // A local directory (the sandbox) lists local banks; the metadata service's address, no one.
     const local = applyBankFilter(banks, filter, listing, {
       policy: { from_url: "https://localhost:4443/participants" },
       today: "2026-01-01",
     });
-    expect(local.every((b) => b.excluded.length === 0)).toBe(true);
+    expect(local.map((b) => b.excluded.map((x) => x.code))).toEqual([["discovery_url"], [], [], [], []]);
   });
 });

@@ -349,6 +349,34 @@ const url: Case[] = [
     expect: { fails: { exit: [3, 4, 5], mentions: /registration_endpoint/ }, noPost: true },
   },
   {
+    id: "url-disc-register-metadata",
+    cls: "url",
+    what: "discovery registration_endpoint is the cloud metadata service (https://169.254.169.254/)",
+    proves:
+      "no bank sends us to a link-local address, even a local one: refused naming the field, nothing sent there",
+    scenario: {
+      mgmt: "rat",
+      discovery: (d) => ({ ...d, registration_endpoint: "https://169.254.169.254/latest/meta-data/" }),
+    },
+    steps: [{ cmd: "register" }],
+    expect: { fails: { exit: [3, 4, 5], mentions: /registration_endpoint.*link-local/ }, noPost: true },
+  },
+  {
+    id: "url-disc-register-metadata-name",
+    cls: "url",
+    what: "discovery registration_endpoint names metadata.google.internal",
+    proves: "a cloud metadata service by name is refused like its address",
+    scenario: {
+      mgmt: "rat",
+      discovery: (d) => ({
+        ...d,
+        registration_endpoint: "https://metadata.google.internal/computeMetadata/v1/",
+      }),
+    },
+    steps: [{ cmd: "register" }],
+    expect: { fails: { exit: [3, 4, 5], mentions: /registration_endpoint.*metadata service/ }, noPost: true },
+  },
+  {
     id: "url-disc-register-data",
     cls: "url",
     what: "discovery registration_endpoint is a data: URI",

@@ -73,23 +73,30 @@ export function hostScope(hostname: string): HostScope {
   return "public";
 }
 
+/** Cloud instance metadata services by name (their addresses are link-local, or fd00:ec2::254). */
+const METADATA_HOSTS = new Set(["metadata.google.internal", "metadata.goog", "[fd00:ec2::254]"]);
+
 /**
- * Why `u`, handed over by the party at `from_url`, is refused for where it points: a party on the
- * internet naming this machine or a private network (undefined: it may be used). A party that is
- * itself local (the sandbox, a test directory on the user's network) is not limited. By spelling
- * only: a public name that resolves to a private address is not caught here.
+ * Why `u`, handed over by the party at `from_url`, is refused for where it points (undefined: it
+ * may be used). No party sends us to a link-local address or a cloud metadata service: no bank or
+ * test server lives there, and the runner's cloud credentials do. A party on the internet may not
+ * name this machine or a private network either; a party that is itself local (the sandbox, a test
+ * directory on the user's network) may. By spelling only: a public name that resolves to a private
+ * address is not caught here.
  */
 export function reachProblem(u: URL, from_url: string): string | undefined {
+  const scope = hostScope(u.hostname);
+  const host = untrustedText(u.hostname, 120);
+  if (scope === "a link-local network" || METADATA_HOSTS.has(u.hostname.toLowerCase()))
+    return `points to ${scope === "a link-local network" ? scope : "a cloud metadata service"} (${host}): no bank or directory serves from there, and the machine's own cloud credentials do`;
   let from: URL;
   try {
     from = new URL(from_url);
   } catch {
     return undefined;
   }
-  if (hostScope(from.hostname) !== "public") return undefined;
-  const scope = hostScope(u.hostname);
-  if (scope === "public") return undefined;
-  return `points to ${scope} (${untrustedText(u.hostname, 120)}), though it came from a server on the internet (${untrustedText(from.host, 120)}): a bank or directory there does not send clients into the TPP's own machine or network. If this bank really serves from there, give the URL in the configuration`;
+  if (scope === "public" || hostScope(from.hostname) !== "public") return undefined;
+  return `points to ${scope} (${host}), though it came from a server on the internet (${untrustedText(from.host, 120)}): a bank or directory there does not send clients into the TPP's own machine or network. If this bank really serves from there, give the URL in the configuration`;
 }
 
 /** Why this URL is refused (undefined: it may be used). */
