@@ -229,7 +229,7 @@ export async function obtainSsa(
   const claims = await verifySsa(ctx, ssa, ssaVerificationOf(params, tls));
   // URLs in the statement are the directory's say: the same policy as any answer's, and a
   // directory on the internet keeps to it (an inline statement is judged by its directory's URL).
-  const policy = { ...policyOf(ctx), from_url: r.ssa_url ?? r.token_endpoint };
+  const policy = { ...policyOf(ctx), from_url: r.ssa_url ?? r.token_endpoint ?? "" };
   if (claims?.jwks_uri !== undefined)
     checkUrl(claims.jwks_uri, "ssa.software_jwks_endpoint", "the software statement", policy);
   if (claims?.jwks_revoked_uri !== undefined)

@@ -264,6 +264,9 @@ describe("URL policy", () => {
         undefined,
       ),
     ).not.toThrow();
+    // A party whose own URL is unknown (an inline SSA) is held to the rule for everyone.
+    expect(urlProblem("https://169.254.169.254/jwks", { from_url: "" })).toMatch(/link-local/);
+    expect(urlProblem("https://10.0.0.5/jwks", { from_url: "" })).toBeUndefined();
     // What the user configures is theirs: no source, no limit.
     expect(urlProblem("https://10.0.0.5/r")).toBeUndefined();
   });

@@ -15,6 +15,7 @@ export interface UrlPolicy {
    * The URL of the party that handed this one over (a bank's discovery URL, the directory's list or
    * SSA URL). When that party is on the internet, the URL may not name this machine or a private
    * network (`reachProblem`): a hostile answer must not turn the TPP's runner on its own network.
+   * An empty string: a party whose own URL is unknown (an inline SSA), held to the rules for all.
    */
   from_url?: string | undefined;
 }
@@ -113,7 +114,7 @@ export function urlProblem(raw: unknown, policy: UrlPolicy = {}): string | undef
     return `is not a URL (${untrustedText(raw, 120)})`;
   }
   if (u.username || u.password) return "carries user-info (credentials in the URL)";
-  const reach = () => (policy.from_url ? reachProblem(u, policy.from_url) : undefined);
+  const reach = () => (policy.from_url !== undefined ? reachProblem(u, policy.from_url) : undefined);
   if (u.protocol === "https:") return reach();
   if (u.protocol === "http:") {
     if (policy.allow_http_loopback && isLoopbackHost(u.hostname)) return reach();
