@@ -150,7 +150,7 @@ export async function signerTimings(iterations: number): Promise<SignerTiming[]>
           alg,
           ms: await time(iterations, s),
           iterations,
-          note: "SoftHSM2 2.6 token (C_Sign is synchronous)",
+          note: "SoftHSM2 2.6 token (C_SignAsync, off the event loop)",
         });
       } catch (e) {
         out.push({
