@@ -5,6 +5,7 @@
  * SHA-256 digest computed here (returns r‖s). The public JWK is read from the token's public key
  * object (same CKA_ID / CKA_LABEL); the PIN is used for `C_Login` and kept nowhere else.
  */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type * as Pkcs11 from "pkcs11js";
 import { SignerError } from "../core/errors.js";
 import { digestOf } from "../core/memo.js";
@@ -59,6 +60,20 @@ const opened = new Map<string, Promise<Signer>>();
  * (CKR_PIN_LOCKED, which only its security officer undoes), so one preview with a wrong PIN locked it.
  */
 const refusedPins = new Map<string, SignerError>();
+
+/**
+ * Which PIN logged each token in (per module and token), as a keyed hash: a token's login belongs
+ * to the process, not the session, so once one key logged it in, C_Login answers
+ * CKR_USER_ALREADY_LOGGED_IN to any PIN, and a configuration with a wrong PIN signed anyway.
+ */
+const loginPins = new Map<string, Buffer>();
+/** Key of the PIN hashes: random, made on first use, never leaves the process. */
+let pinKey: Buffer | undefined;
+/** A PIN's keyed hash: what the caches and `loginPins` hold instead of the PIN. */
+const pinTag = (pin: string): Buffer =>
+  createHmac("sha256", (pinKey ??= randomBytes(32)))
+    .update(pin)
+    .digest();
 
 const isPkcs11Error = (e: unknown, ...names: string[]) =>
   e instanceof Error && names.some((n) => e.message === n || e.message.startsWith(`${n}`));
@@ -120,9 +135,10 @@ export function openPkcs11Signer(
         `no PIN for ${describePkcs11(p)}: set the environment variable ${p.pin_env ?? DEFAULT_PIN_ENV} (or the provider's pkcs11Pin secret)`,
       ),
     );
-  const refused = refusedPins.get(digestOf(p.module, p.token_label, pin));
+  const tag = pinTag(pin).toString("base64url");
+  const refused = refusedPins.get(digestOf(p.module, p.token_label, tag));
   if (refused) return Promise.reject(refused);
-  const cacheKey = digestOf(p.module, p.token_label, p.key_label ?? "", p.key_id ?? "", kid, alg, pin);
+  const cacheKey = digestOf(p.module, p.token_label, p.key_label ?? "", p.key_id ?? "", kid, alg, tag);
   let s = opened.get(cacheKey);
   if (!s) {
     const forget = () => {
@@ -177,23 +193,38 @@ async function open(
       `no token labelled "${p.token_label}" in ${p.module} (list them with \`pkcs11-tool --module ${p.module} --list-slots\`)`,
     );
   const session = m.C_OpenSession(slot, pk.CKF_SERIAL_SESSION);
+  const tokenKey = digestOf(p.module, p.token_label);
+  const tag = pinTag(pin).toString("base64url");
+  const pinSource = `the PIN comes from the environment variable ${p.pin_env ?? DEFAULT_PIN_ENV} or the provider's pkcs11Pin secret`;
   // A key that cannot be used must not leave its session open and logged in: the faces open the
   // key again in every step, and an HSM has few sessions (a YubiHSM 2: 16).
   try {
     try {
       m.C_Login(session, pk.CKU_USER, pin);
+      loginPins.set(tokenKey, pinTag(pin));
     } catch (e) {
-      if (!isPkcs11Error(e, "CKR_USER_ALREADY_LOGGED_IN")) {
+      if (isPkcs11Error(e, "CKR_USER_ALREADY_LOGGED_IN")) {
+        // The token did not check this PIN: compare it with the one that logged the token in.
+        const known = loginPins.get(tokenKey);
+        if (!known || !timingSafeEqual(known, pinTag(pin)))
+          throw new SignerError(
+            `${FIELD}.pin_env`,
+            "login_failed",
+            known
+              ? `the token "${p.token_label}" refused the login: wrong PIN (it is not the PIN this process logged the token in with for another key; ${pinSource})`
+              : `the token "${p.token_label}" is already logged in by another part of this process, so this PIN cannot be checked; ob-dcr does not sign with an unchecked PIN (${pinSource})`,
+          );
+      } else {
         m.C_CloseSession(session);
         const wrong = isPkcs11Error(e, "CKR_PIN_INCORRECT", "CKR_PIN_INVALID", "CKR_PIN_LEN_RANGE");
         const locked = isPkcs11Error(e, "CKR_PIN_LOCKED");
         const failure = new SignerError(
           `${FIELD}.pin_env`,
           "login_failed",
-          `the token "${p.token_label}" refused the login${wrong ? ": wrong PIN" : locked ? ": the PIN is locked" : ""} (the PIN comes from the environment variable ${p.pin_env ?? DEFAULT_PIN_ENV} or the provider's pkcs11Pin secret)`,
+          `the token "${p.token_label}" refused the login${wrong ? ": wrong PIN" : locked ? ": the PIN is locked" : ""} (${pinSource})`,
           { cause: errorName(e) },
         );
-        if (wrong || locked) refusedPins.set(digestOf(p.module, p.token_label, pin), failure);
+        if (wrong || locked) refusedPins.set(digestOf(p.module, p.token_label, tag), failure);
         throw failure;
       }
     }
