@@ -70,10 +70,10 @@ const loginPins = new Map<string, Buffer>();
 /** Key of the PIN hashes: random, made on first use, never leaves the process. */
 let pinKey: Buffer | undefined;
 /** A PIN's keyed hash: what the caches and `loginPins` hold instead of the PIN. */
-const pinTag = (pin: string): Buffer =>
-  createHmac("sha256", (pinKey ??= randomBytes(32)))
-    .update(pin)
-    .digest();
+function pinTag(pin: string): Buffer {
+  pinKey ??= randomBytes(32);
+  return createHmac("sha256", pinKey).update(pin).digest();
+}
 
 const isPkcs11Error = (e: unknown, ...names: string[]) =>
   e instanceof Error && names.some((n) => e.message === n || e.message.startsWith(`${n}`));
