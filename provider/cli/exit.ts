@@ -12,6 +12,13 @@ export const EXIT_REJECTED = 4;
 export const EXIT_TRANSPORT = 5;
 /** `doctor`: nothing failed, something needs attention soon. */
 export const EXIT_WARNINGS = 6;
+/**
+ * Interrupted: 128 + the signal's number, as shells report it and as the CLI's own SIGINT / SIGTERM
+ * handlers exit (cli/interrupt.ts). An `OBDCR_INTERRUPTED` error (a cancelled run, no signal
+ * known) is 130, the interruption a user asked for.
+ */
+export const EXIT_INTERRUPTED = 130;
+export const EXIT_TERMINATED = 143;
 
 export type ExitCode =
   | typeof EXIT_OK
@@ -20,7 +27,9 @@ export type ExitCode =
   | typeof EXIT_INVALID_INPUT
   | typeof EXIT_REJECTED
   | typeof EXIT_TRANSPORT
-  | typeof EXIT_WARNINGS;
+  | typeof EXIT_WARNINGS
+  | typeof EXIT_INTERRUPTED
+  | typeof EXIT_TERMINATED;
 
 export const EXIT_CODE_MEANING: Readonly<Record<ExitCode, string>> = {
   0: "ok",
@@ -30,6 +39,8 @@ export const EXIT_CODE_MEANING: Readonly<Record<ExitCode, string>> = {
   4: "rejected by the bank or directory",
   5: "transport failure, timeout, unexpected response or unknown outcome",
   6: "checks passed with warnings, e.g. a certificate expiring soon",
+  130: "interrupted (SIGINT, Ctrl-C, or a cancelled run)",
+  143: "interrupted (SIGTERM)",
 };
 
 /** A command-line mistake (unknown command or flag, missing argument): exit 2 with usage. */
@@ -82,6 +93,9 @@ export function exitCodeFor(e: unknown): ExitCode {
       case "OBDCR_OUTCOME_UNKNOWN":
       case "OBDCR_DIRECTORY_LIST":
         return EXIT_TRANSPORT;
+      case "OBDCR_INTERRUPTED":
+        // Was 1 ("a bug") for a run stopped through its context (http/cancel.ts).
+        return EXIT_INTERRUPTED;
     }
   }
   return EXIT_INTERNAL;

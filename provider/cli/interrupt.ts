@@ -9,6 +9,7 @@
 
 import { type InFlightRequest, interruptedReport, isRegistrationPost } from "../core/interrupted.js";
 import { printable } from "../core/untrusted.js";
+import { EXIT_INTERRUPTED, EXIT_TERMINATED } from "./exit.js";
 import type { HttpExchange } from "./http_log.js";
 import type { Runtime } from "./runtime.js";
 import { decodeJwt } from "./steps.js";
@@ -81,7 +82,7 @@ export function onInterrupt(rt: Runtime): () => void {
   };
   // Whatever goes wrong in the report, the process still stops.
   const stop = (signal: "SIGINT" | "SIGTERM") =>
-    handler(signal).catch(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    handler(signal).catch(() => process.exit(signal === "SIGINT" ? EXIT_INTERRUPTED : EXIT_TERMINATED));
   const onInt = () => void stop("SIGINT");
   const onTerm = () => void stop("SIGTERM");
   process.on("SIGINT", onInt);
