@@ -75,6 +75,10 @@ export interface CliResult {
   wire: { method: string; url: string; body: string }[];
 }
 
+/** Default state files of the CLI when run in the repository (cwd ROOT, no --state). */
+const ROOT_STATE = path.join(ROOT, "ob-dcr-state");
+const stateFilesInRoot = (): string[] => (existsSync(ROOT_STATE) ? readdirSync(ROOT_STATE) : []);
+
 /** Run the built CLI asynchronously (the sandbox lives in this process's event loop). */
 export function cli(
   args: string[],
@@ -90,12 +94,27 @@ export function cli(
   }
   env.NODE_OPTIONS = `--require ${TAP}`;
   env.OBDCR_TEST_TAP = tap;
-  return new Promise((resolve) => {
+  // With the repository as cwd, a register/run without --state keeps its client in the tree's
+  // ob-dcr-state/ (a bank's token in a file nobody deletes): such a run fails the test.
+  const before = o.cwd === undefined ? stateFilesInRoot() : undefined;
+  return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [MAIN, ...args],
       { cwd: o.cwd ?? ROOT, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
+        const left = before && stateFilesInRoot().filter((f) => !before.includes(f));
+        if (left?.length) {
+          for (const f of left) rmSync(path.join(ROOT_STATE, f), { force: true });
+          if (stateFilesInRoot().length === 0) rmSync(ROOT_STATE, { recursive: true, force: true });
+          rmSync(path.dirname(tap), { recursive: true, force: true });
+          reject(
+            new Error(
+              `ob-dcr ${args.join(" ")} wrote ${left.join(", ")} into ${ROOT_STATE}: give the test's cli() a temp cwd or --state`,
+            ),
+          );
+          return;
+        }
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         const wire = existsSync(tap)
           ? readFileSync(tap, "utf8")

@@ -10,7 +10,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sandboxForFile } from "../support/hooks.js";
 import { cliConfig } from "../support/params.js";
-import { cli, ensureBuilt, MAIN, ROOT, tmpDir, writeConfig } from "./helpers.js";
+import { cli, ensureBuilt, MAIN, tmpDir, writeConfig } from "./helpers.js";
 
 beforeAll(() => ensureBuilt());
 const sb = sandboxForFile({
@@ -32,7 +32,7 @@ function start(args: string[]): { child: ChildProcess; ended: Promise<Ended> } {
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !k.startsWith("OBDCR_")) env[k] = v;
   const child = spawn(process.execPath, [MAIN, ...args], {
-    cwd: ROOT,
+    cwd: dir, // a register without --state keeps its client in <cwd>/ob-dcr-state/
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

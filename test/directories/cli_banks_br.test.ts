@@ -1,6 +1,7 @@
 // `ob-dcr banks` and `run --bank` on the BR emulator's public participants list (the BUILT CLI
 // as a subprocess, real TLS): filters in BR terms, --json, exclusion reasons, ETag/304 from a
 // cache file, a failing directory, a bank picked by id. Requests counted at the emulator.
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OfbBrSandbox } from "../../sandbox/ofb_br/index.js";
@@ -141,8 +142,10 @@ describe("ob-dcr banks on the BR participants list", () => {
 
   it("run --bank <id> registers with the server the list names", async () => {
     const id = sb.admin.listEntryFor("ofb-as-b").id;
-    const r = await cli(["run", "--config", cfg, "--list-url", url, "--bank", id, "--json"]);
+    // cwd: the bank's token goes to <cwd>/ob-dcr-state/ (no --state), not into the repository.
+    const r = await cli(["run", "--config", cfg, "--list-url", url, "--bank", id, "--json"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(path.join(dir, "ob-dcr-state"))).toHaveLength(1);
     expect(r.stderr).toContain(`bank ${id} (ofb-as-b)`);
     expect(sb.admin.clients("ofb-as-b")).toHaveLength(1);
     const unknown = await cli(["register", "--config", cfg, "--list-url", url, "--bank", "nope"]);

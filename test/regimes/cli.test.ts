@@ -210,7 +210,8 @@ describe("ofb-br with the CLI", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ok\s+directory token .*\(tls_client_auth\)/);
     expect(r.stdout).toMatch(/ok\s+bank discovery .*fits ofb-br/);
-    const v = await cli(["run", "--verbose", "--config", cfg]);
+    // cwd: the bank's token goes to <cwd>/ob-dcr-state/ (no --state), not into the repository.
+    const v = await cli(["run", "--verbose", "--config", cfg], { cwd: dir });
     expect(v.code, v.stderr).toBe(0);
     expect(v.stderr).toMatch(/http: POST \S+\/mtls\/register -> 201/);
     const all = v.stdout + v.stderr;
