@@ -7,6 +7,10 @@
 //   pulumi config set ob-dcr:adoptClientId 5f0c…               # the existing client_id
 //   pulumi config set --secret ob-dcr:adoptRegistrationAccessToken < rat.txt   # RFC 7592 banks only (stdin: never on a command line)
 //
+// The token must be set with --secret even though it is read with getSecret: the engine records the
+// stack config in the dynamic provider's state as given, so ObClientRegistration refuses it in
+// plain text (OBDCR_INVALID_INPUT naming the key) before anything is adopted.
+//
 // Declare the metadata the registration should have: if it differs from what the bank holds,
 // the first `pulumi up` after adoption shows a diff and a PUT puts the declared values in place.
 // In your own project, import from "ob-dcr/pulumi".

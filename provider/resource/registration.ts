@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidInputError } from "../core/errors.js";
-import { CONFIG_SECRET_KEYS } from "../lifecycle/config_secrets.js";
+import { PLAINTEXT_REFUSED_KEYS } from "../lifecycle/config_secrets.js";
 import type { MaterialOutputs } from "../lifecycle/material.js";
 import type { ObClientRegistrationArgs, SigningKeyArgs, TransportArgs } from "./args_doc.js";
 import type { Substitution } from "./provider.js";
@@ -88,19 +88,27 @@ const secret = <T>(v: T | undefined) => (v === undefined ? undefined : pulumi.se
 /**
  * The engine records a dynamic provider's configuration (the whole stack config) in the state of
  * its provider resource, as given: a PIN or private key set without `--secret` was stored there in
- * plaintext, readable by `pulumi stack export`. Refused before any resource is registered.
+ * plaintext, readable by `pulumi stack export`. Refused before any resource is registered; also
+ * the keys programs read (`ob-dcr:adoptRegistrationAccessToken`, examples/adopt-existing), which
+ * the engine records the same way whatever the program does with them (getSecret included).
  */
 function refusePlaintextConfigSecrets(): void {
+  const secretNoun = (k: string) =>
+    k.endsWith("pkcs11Pin")
+      ? "PIN"
+      : k.endsWith("adoptRegistrationAccessToken")
+        ? "registration access token"
+        : "key";
   // @internal in @pulumi/pulumi (no public form); where it is missing there is nothing to ask.
   const isSecret = (pulumi.runtime as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
   if (typeof isSecret !== "function") return;
-  const plain = CONFIG_SECRET_KEYS.map((k) => `ob-dcr:${k}`).filter(
+  const plain = PLAINTEXT_REFUSED_KEYS.map((k) => `ob-dcr:${k}`).filter(
     (k) => pulumi.runtime.getConfig(k) !== undefined && !isSecret(k),
   );
   if (plain.length === 0) return;
   const err = new InvalidInputError(
     plain[0]!,
-    `${plain.join(", ")} ${plain.length > 1 ? "are" : "is"} set in plain text, and Pulumi would record it unencrypted in the stack's state (the dynamic provider's configuration): set it again with \`pulumi config set --secret ${plain[0]}\` (its value from a file or stdin, never an argument), and change the ${plain.some((k) => k.endsWith("pkcs11Pin")) ? "PIN" : "key"} if a state with it in plain text was ever written`,
+    `${plain.join(", ")} ${plain.length > 1 ? "are" : "is"} set in plain text, and Pulumi would record it unencrypted in the stack's state (the dynamic provider's configuration): set it again with \`pulumi config set --secret ${plain[0]}\` (its value from a file or stdin, never an argument), and change the ${secretNoun(plain[0]!)} if a state with it in plain text was ever written`,
   );
   // RunError: the program stops with this message, without the engine's stack trace.
   throw new pulumi.RunError(`${err.code}: ${err.message}`);
