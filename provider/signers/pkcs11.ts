@@ -206,13 +206,13 @@ async function open(
       if (isPkcs11Error(e, "CKR_USER_ALREADY_LOGGED_IN")) {
         // The token did not check this PIN: compare it with the one that logged the token in.
         const known = loginPins.get(tokenKey);
-        if (!known || !timingSafeEqual(known, pinTag(pin)))
+        // Logged in by code outside ob-dcr (a module that logs in on its own): the token vouches
+        // for the process, as before; refusing would break such modules for a PIN we cannot check.
+        if (known && !timingSafeEqual(known, pinTag(pin)))
           throw new SignerError(
             `${FIELD}.pin_env`,
             "login_failed",
-            known
-              ? `the token "${p.token_label}" refused the login: wrong PIN (it is not the PIN this process logged the token in with for another key; ${pinSource})`
-              : `the token "${p.token_label}" is already logged in by another part of this process, so this PIN cannot be checked; ob-dcr does not sign with an unchecked PIN (${pinSource})`,
+            `the token "${p.token_label}" refused the login: wrong PIN (it is not the PIN this process logged the token in with for another key; ${pinSource})`,
           );
       } else {
         m.C_CloseSession(session);
