@@ -48,6 +48,9 @@ import { sandboxParams } from "../support/params.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 import { docBlock, type Installers, runBlock, shellLines } from "./blocks.js";
 
+/** A whole user flow (installs, then up, up, refresh, update, destroy): minutes on a loaded CI machine. */
+const FLOW_TIMEOUT_MS = 360_000;
+
 const python = () => need(toolchain(), "python");
 const CALLBACK = "https://tpp.example.com/callback";
 const CALLBACK2 = "https://tpp.example.com/callback2";
@@ -290,105 +293,116 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
     for (const b of banks) expect(await held(b)).toEqual([]);
   }
 
-  it("TypeScript, the dynamic resource: README's blocks as written, from install to destroy against the sandbox", async () => {
-    const dir = project("ts-dynamic");
-    writeFileSync(path.join(dir, "Pulumi.yaml"), TS_PULUMI_YAML("ts-dynamic"));
-    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
-    writeFileSync(path.join(dir, "index.ts"), docBlock("README.md", "typescript-program").text);
-    writeFileSync(
-      path.join(dir, "package.json"),
-      JSON.stringify({
-        name: "ts-dynamic",
-        main: "index.ts",
-        devDependencies: { "@types/node": "*", typescript: "*" },
-      }),
-    );
-    // HOME too: the lifecycle block keeps its state backend in $HOME/.pulumi-local.
-    const home = path.join(tmp, "ts-home");
-    mkdirSync(home);
-    const env: NodeJS.ProcessEnv = { ...pulumiEnv, HOME: home };
-    if (node20) {
-      // Before the block: on the old Node, ob-dcr/pulumi stops with the fix, not inside undici.
-      await installers.npmInstall(dir, ["ob-dcr", "@pulumi/pulumi"]);
-      const r = await run("node", ["-e", "require('ob-dcr/pulumi')"], { cwd: dir, env });
-      expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(
-        /OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npm install node@24/,
+  it(
+    "TypeScript, the dynamic resource: README's blocks as written, from install to destroy against the sandbox",
+    async () => {
+      const dir = project("ts-dynamic");
+      writeFileSync(path.join(dir, "Pulumi.yaml"), TS_PULUMI_YAML("ts-dynamic"));
+      writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
+      writeFileSync(path.join(dir, "index.ts"), docBlock("README.md", "typescript-program").text);
+      writeFileSync(
+        path.join(dir, "package.json"),
+        JSON.stringify({
+          name: "ts-dynamic",
+          main: "index.ts",
+          devDependencies: { "@types/node": "*", typescript: "*" },
+        }),
       );
-      expect(r.stderr).not.toMatch(/reading 'bind'/);
-    }
-    await runBlock(docBlock("README.md", "typescript").text, dir, env, installers);
-    // The README's sandbox bank is `sandbox-bank`; this sandbox gives each face a bank of its own.
-    const inputs = docBlock("README.md", "typescript-sandbox").text;
-    expect(inputs).toContain("cli/sandbox-bank.json");
-    await runBlock(inputs.replace("cli/sandbox-bank.json", "cli/ts-bank.json"), dir, env, installers);
-    // The lifecycle as written; the bank is looked at before the last line (destroy).
-    const lines = shellLines(docBlock("README.md", "typescript-lifecycle").text);
-    expect(lines.at(-1)).toMatch(/^pulumi destroy --yes/);
-    const done = await runBlock(lines.slice(0, -1).join("\n"), dir, env, installers);
-    expect(env.PULUMI_BACKEND_URL).toBe(`file://${home}/.pulumi-local`);
-    const outOf = (re: RegExp) => done.filter((d) => re.test(d.line)).map((d) => d.result.stdout);
-    const [created, updated] = outOf(/^pulumi up --yes\s+#/);
-    expect(created).toMatch(/clientId: "[^"]+"/);
-    expect(created).toMatch(/\+ 2 created/); // the stack and the registration
-    expect(updated).toMatch(/1 updated/);
-    expect(updated).not.toMatch(/replaced|created/);
-    expect(updated).not.toMatch(INTERNAL_IN_SUMMARY);
-    const [clientId] = await held("ts-bank");
-    expect(created).toContain(clientId);
-    expect(await redirectsAt("ts-bank")).toEqual([[CALLBACK2]]);
-    await runBlock(lines.at(-1)!, dir, env, installers);
-    expect(await held("ts-bank")).toEqual([]);
-  });
+      // HOME too: the lifecycle block keeps its state backend in $HOME/.pulumi-local.
+      const home = path.join(tmp, "ts-home");
+      mkdirSync(home);
+      const env: NodeJS.ProcessEnv = { ...pulumiEnv, HOME: home };
+      if (node20) {
+        // Before the block: on the old Node, ob-dcr/pulumi stops with the fix, not inside undici.
+        await installers.npmInstall(dir, ["ob-dcr", "@pulumi/pulumi"]);
+        const r = await run("node", ["-e", "require('ob-dcr/pulumi')"], { cwd: dir, env });
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(
+          /OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npm install node@24/,
+        );
+        expect(r.stderr).not.toMatch(/reading 'bind'/);
+      }
+      await runBlock(docBlock("README.md", "typescript").text, dir, env, installers);
+      // The README's sandbox bank is `sandbox-bank`; this sandbox gives each face a bank of its own.
+      const inputs = docBlock("README.md", "typescript-sandbox").text;
+      expect(inputs).toContain("cli/sandbox-bank.json");
+      await runBlock(inputs.replace("cli/sandbox-bank.json", "cli/ts-bank.json"), dir, env, installers);
+      // The lifecycle as written; the bank is looked at before the last line (destroy).
+      const lines = shellLines(docBlock("README.md", "typescript-lifecycle").text);
+      expect(lines.at(-1)).toMatch(/^pulumi destroy --yes/);
+      const done = await runBlock(lines.slice(0, -1).join("\n"), dir, env, installers);
+      expect(env.PULUMI_BACKEND_URL).toBe(`file://${home}/.pulumi-local`);
+      const outOf = (re: RegExp) => done.filter((d) => re.test(d.line)).map((d) => d.result.stdout);
+      const [created, updated] = outOf(/^pulumi up --yes\s+#/);
+      expect(created).toMatch(/clientId: "[^"]+"/);
+      expect(created).toMatch(/\+ 2 created/); // the stack and the registration
+      expect(updated).toMatch(/1 updated/);
+      expect(updated).not.toMatch(/replaced|created/);
+      expect(updated).not.toMatch(INTERNAL_IN_SUMMARY);
+      const [clientId] = await held("ts-bank");
+      expect(created).toContain(clientId);
+      expect(await redirectsAt("ts-bank")).toEqual([[CALLBACK2]]);
+      await runBlock(lines.at(-1)!, dir, env, installers);
+      expect(await held("ts-bank")).toEqual([]);
+    },
+    FLOW_TIMEOUT_MS,
+  );
 
-  it("TypeScript with the plugin, through the Node SDK @ob-dcr/obdcr from its packed tarball: a wrong kid is named as the program spells it; then the lifecycle", async () => {
-    const dir = project("plugin-ts");
-    writeFileSync(
-      path.join(dir, "Pulumi.yaml"),
-      `${TS_PULUMI_YAML("plugin-ts")}${docBlock("README.md", "plugin-yaml").text}\n`,
-    );
-    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
-    const program = docBlock("docs/languages.md", "plugin-ts-program").text;
-    expect(program).toContain('from "@ob-dcr/obdcr"'); // the SDK, not a hand-declared CustomResource
-    expect(program).not.toContain("CustomResource");
-    writeFileSync(path.join(dir, "index.ts"), program);
-    writeFileSync(
-      path.join(dir, "package.json"),
-      JSON.stringify({
-        name: "plugin-ts",
-        main: "index.ts",
-        devDependencies: { "@types/node": "*", typescript: "*" },
-      }),
-    );
-    const env = { ...pulumiEnv };
-    await runBlock(docBlock("docs/languages.md", "plugin-ts").text, dir, env, installers);
-    // Installed from the tarball (a copy, compiled JavaScript and declarations), not linked to sdk/.
-    const sdk = path.join(dir, "node_modules", "@ob-dcr", "obdcr");
-    expect(lstatSync(sdk).isSymbolicLink()).toBe(false);
-    expect(existsSync(path.join(sdk, "index.js")) && existsSync(path.join(sdk, "index.d.ts"))).toBe(true);
-    expect(existsSync(path.join(sdk, "clientRegistration.ts"))).toBe(false);
-    // The program type-checks against the SDK's declarations, as the user's editor sees them.
-    ok(
-      "tsc --noEmit",
-      await run(path.join(dir, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", dir], { cwd: dir, env }),
-    );
-    const pulumi = pulumiIn(dir, env);
-    ok("stack init", await pulumi("stack", "init", "dev"));
-    const reg = registration("plugin-bank") as { signingKey: { kid: string } };
-    appendConfig(dir, {
-      "plugin-ts:registration": { ...reg, signingKey: { ...reg.signingKey, kid: "not-the-kid" } },
-    });
-    const wrong = await pulumi("up", "--yes");
-    expect(wrong.code).not.toBe(0);
-    expect(wrong.stdout + wrong.stderr).toMatch(/signingKey/);
-    expect(wrong.stdout + wrong.stderr).not.toMatch(/signing_key/);
-    expect(await held("plugin-bank")).toEqual([]);
-    ok("config", await pulumi("config", "set", "--path", "registration.signingKey.kid", reg.signingKey.kid));
-    await lifecycle(pulumi, ["plugin-bank"], () =>
-      pulumi("config", "set", "--path", "registration.client.redirectUris[0]", CALLBACK2),
-    );
-    await destroy(pulumi, ["plugin-bank"]);
-  });
+  it(
+    "TypeScript with the plugin, through the Node SDK @ob-dcr/obdcr from its packed tarball: a wrong kid is named as the program spells it; then the lifecycle",
+    async () => {
+      const dir = project("plugin-ts");
+      writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        `${TS_PULUMI_YAML("plugin-ts")}${docBlock("README.md", "plugin-yaml").text}\n`,
+      );
+      writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
+      const program = docBlock("docs/languages.md", "plugin-ts-program").text;
+      expect(program).toContain('from "@ob-dcr/obdcr"'); // the SDK, not a hand-declared CustomResource
+      expect(program).not.toContain("CustomResource");
+      writeFileSync(path.join(dir, "index.ts"), program);
+      writeFileSync(
+        path.join(dir, "package.json"),
+        JSON.stringify({
+          name: "plugin-ts",
+          main: "index.ts",
+          devDependencies: { "@types/node": "*", typescript: "*" },
+        }),
+      );
+      const env = { ...pulumiEnv };
+      await runBlock(docBlock("docs/languages.md", "plugin-ts").text, dir, env, installers);
+      // Installed from the tarball (a copy, compiled JavaScript and declarations), not linked to sdk/.
+      const sdk = path.join(dir, "node_modules", "@ob-dcr", "obdcr");
+      expect(lstatSync(sdk).isSymbolicLink()).toBe(false);
+      expect(existsSync(path.join(sdk, "index.js")) && existsSync(path.join(sdk, "index.d.ts"))).toBe(true);
+      expect(existsSync(path.join(sdk, "clientRegistration.ts"))).toBe(false);
+      // The program type-checks against the SDK's declarations, as the user's editor sees them.
+      ok(
+        "tsc --noEmit",
+        await run(path.join(dir, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", dir], { cwd: dir, env }),
+      );
+      const pulumi = pulumiIn(dir, env);
+      ok("stack init", await pulumi("stack", "init", "dev"));
+      const reg = registration("plugin-bank") as { signingKey: { kid: string } };
+      appendConfig(dir, {
+        "plugin-ts:registration": { ...reg, signingKey: { ...reg.signingKey, kid: "not-the-kid" } },
+      });
+      const wrong = await pulumi("up", "--yes");
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stdout + wrong.stderr).toMatch(/signingKey/);
+      expect(wrong.stdout + wrong.stderr).not.toMatch(/signing_key/);
+      expect(await held("plugin-bank")).toEqual([]);
+      ok(
+        "config",
+        await pulumi("config", "set", "--path", "registration.signingKey.kid", reg.signingKey.kid),
+      );
+      await lifecycle(pulumi, ["plugin-bank"], () =>
+        pulumi("config", "set", "--path", "registration.client.redirectUris[0]", CALLBACK2),
+      );
+      await destroy(pulumi, ["plugin-bank"]);
+    },
+    FLOW_TIMEOUT_MS,
+  );
 
   /** The example's Pulumi.example.yaml with every `<…>` filled in from the sandbox. */
   function filledTemplate(example: "python" | "yaml", banks: string[]): string {
@@ -432,173 +446,181 @@ describe("a new user's first hour: the documented set-up blocks, as written, fro
     return YAML.stringify({ config: values });
   }
 
-  it("Python: docs/languages.md's blocks (plugin, SDK from the package), the Pulumi.example.yaml template, the lifecycle", async () => {
-    const program = docBlock("docs/languages.md", "python-program");
-    // The documented snippet runs as Python as far as names go: everything it uses is imported.
-    const names = await run(
-      python(),
-      [writeTemp("names.py", NAMES_PY), writeTemp("snippet.py", program.text)],
-      {
-        cwd: tmp,
-        env: baseEnv,
-      },
-    );
-    expect(ok("snippet names", names).stdout.trim()).toBe("[]");
-
-    const dir = project("python");
-    writeFileSync(
-      path.join(dir, "Pulumi.yaml"),
-      `name: obdcr-python\nruntime: python\n${docBlock("README.md", "plugin-yaml").text}\n`,
-    );
-    copyFileSync(path.join(ROOT, "examples", "python", "__main__.py"), path.join(dir, "__main__.py"));
-    const env = { ...pulumiEnv };
-    await runBlock(docBlock("docs/languages.md", "python").text, dir, env, installers);
-    const pulumi = pulumiIn(dir, env);
-    ok("stack init", await pulumi("stack", "init", "dev"));
-    appendFileSync(path.join(dir, "Pulumi.dev.yaml"), filledTemplate("python", ["py-bank"]));
-    ok(
-      "signing key",
-      await run(
-        "sh",
-        [
-          "-c",
-          `pulumi config set --secret obdcr:signingPrivateKey < "${(sb.manifest as SandboxManifest).orgs[0]!.softwares[0]!.signing.private_key_file}"`,
-        ],
-        { cwd: dir, env },
-      ),
-    );
-    // A failed up shows the typed error and no Python traceback (the engine's shutdown SIGINT).
-    const kid = (sb.manifest as SandboxManifest).orgs[0]!.softwares[0]!.signing.kid;
-    ok("config", await pulumi("config", "set", "--path", "software.kid", "not-the-kid"));
-    const wrong = await pulumi("up", "--yes");
-    expect(wrong.code).not.toBe(0);
-    expect(wrong.stdout + wrong.stderr).toMatch(/OBDCR_REGISTRATION_REJECTED: .*fix signingKey/);
-    expect(wrong.stdout + wrong.stderr).not.toMatch(/KeyboardInterrupt|Traceback/);
-    expect(await held("py-bank")).toEqual([]);
-    ok("config", await pulumi("config", "set", "--path", "software.kid", kid));
-    await lifecycle(pulumi, ["py-bank"], () =>
-      pulumi("config", "set", "--path", "redirectUris[0]", CALLBACK2),
-    );
-    await destroy(pulumi, ["py-bank"]);
-  });
-
-  it("the CLI quick start, then YAML: the plugin block, a missing key named obdcr:, the lifecycle, and `pulumi import` of the CLI's registration as documented", async () => {
-    // The CLI, from README's block: `run` without --state keeps the bank's token in ob-dcr-state/.
-    const cliDir = project("cli");
-    const cliEnv = { ...baseEnv, SANDBOX: sb.dataDir };
-    if (node20) {
-      await installers.npmInstall(cliDir, ["ob-dcr"]);
-      const r = await run("npx", ["ob-dcr", "--version"], { cwd: cliDir, env: cliEnv });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/OBDCR_UNSUPPORTED_RUNTIME: .*npm install node@24/);
-      expect(r.stderr).not.toMatch(/run it through npm/);
-    }
-    const steps = await runBlock(docBlock("README.md", "cli").text, cliDir, cliEnv, installers);
-    expect(steps[1]!.result.stdout + steps[1]!.result.stderr).toMatch(/ob-dcr-state\//);
-    const states = readdirSync(path.join(cliDir, "ob-dcr-state"));
-    expect(states).toHaveLength(1);
-    const stateFile = path.join(cliDir, "ob-dcr-state", states[0]!);
-    const state = JSON.parse(readFileSync(stateFile, "utf8")) as {
-      client_id: string;
-      secrets: { registration_access_token?: string };
-    };
-    expect(state.secrets.registration_access_token).toMatch(/\S/);
-    expect(await held("rfc7592-bank")).toEqual([state.client_id]);
-    // The plugin without @pulumi/pulumi (this project has none) says what to install.
-    const plugin = await run(
-      path.join(cliDir, "node_modules", "ob-dcr", "bin", "pulumi-resource-obdcr"),
-      [],
-      { cwd: cliDir, env: cliEnv },
-    );
-    expect(plugin.code).toBe(1);
-    expect(plugin.stderr).toMatch(
-      /OBDCR_UNSUPPORTED_RUNTIME: the obdcr plugin needs @pulumi\/pulumi.*npm install @pulumi\/pulumi/,
-    );
-
-    // YAML: examples/yaml as the program, with the docs' plugin block in place of its own.
-    const dir = project("yaml");
-    const example = readFileSync(path.join(ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8").replace(
-      /^plugins:\n(?: .*\n)+/m,
-      `${docBlock("README.md", "plugin-yaml").text}\n`,
-    );
-    writeFileSync(path.join(dir, "Pulumi.yaml"), example);
-    const env = { ...pulumiEnv };
-    await runBlock(docBlock("README.md", "plugin").text, dir, env, installers);
-    if (node20) {
-      // The plugin made to run on the old Node says the fix instead of failing inside undici.
-      const wrapper = path.join(dir, "node_modules", "ob-dcr", "bin", "pulumi-resource-obdcr");
-      const r = await run(wrapper, [], { cwd: dir, env: { ...env, OBDCR_NODE: node20 } });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(
-        /OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npm install node@24.*OBDCR_NODE/,
+  it(
+    "Python: docs/languages.md's blocks (plugin, SDK from the package), the Pulumi.example.yaml template, the lifecycle",
+    async () => {
+      const program = docBlock("docs/languages.md", "python-program");
+      // The documented snippet runs as Python as far as names go: everything it uses is imported.
+      const names = await run(
+        python(),
+        [writeTemp("names.py", NAMES_PY), writeTemp("snippet.py", program.text)],
+        {
+          cwd: tmp,
+          env: baseEnv,
+        },
       );
-    }
-    const pulumi = pulumiIn(dir, env);
-    ok("stack init", await pulumi("stack", "init", "dev"));
-    appendFileSync(path.join(dir, "Pulumi.dev.yaml"), filledTemplate("yaml", ["yaml-a", "yaml-b"]));
-    // No signing key anywhere: the message names the plugin's config key.
-    const nokey = await pulumi("preview");
-    expect(nokey.code).not.toBe(0);
-    expect(nokey.stdout + nokey.stderr).toMatch(/obdcr:signingPrivateKey/);
-    expect(nokey.stdout + nokey.stderr).not.toMatch(/ob-dcr:signingPrivateKey/);
-    const m = sb.manifest as SandboxManifest;
-    ok(
-      "signing key",
-      await run(
-        "sh",
-        [
-          "-c",
-          `pulumi config set --secret obdcr:signingPrivateKey < "${m.orgs[0]!.softwares[0]!.signing.private_key_file}"`,
-        ],
-        { cwd: dir, env },
-      ),
-    );
-    const made = await lifecycle(pulumi, ["yaml-a", "yaml-b"], () =>
-      pulumi("config", "set", "--path", "redirectUris[0]", CALLBACK2),
-    );
+      expect(ok("snippet names", names).stdout.trim()).toBe("[]");
 
-    // `pulumi import` of the CLI's registration, as provider/native/README.md says.
-    copyFileSync(path.join(sb.dataDir, "cli", "rfc7592-bank.json"), path.join(dir, "bank.json"));
-    mkdirSync(path.join(dir, "ob-dcr-state"));
-    copyFileSync(stateFile, path.join(dir, "ob-dcr-state", states[0]!));
-    const importEnv = { ...env, STATE: path.join("ob-dcr-state", states[0]!), CLIENT_ID: state.client_id };
-    const imp = await runBlock(
-      docBlock("provider/native/README.md", "import").text,
-      dir,
-      importEnv,
-      installers,
-    );
-    // The token went through stdin: never on a command line, never in the program.
-    for (const s of imp) expect(s.line).not.toContain(state.secrets.registration_access_token!);
-    const generated = YAML.parse(readFileSync(path.join(dir, "imported.yaml"), "utf8")) as {
-      resources: Record<string, { options?: { protect?: boolean } }>;
-    };
-    expect(generated.resources.bank?.options?.protect).toBe(true);
-    expect(readFileSync(path.join(dir, "imported.yaml"), "utf8")).not.toContain(
-      state.secrets.registration_access_token!,
-    );
-    // 1. merge the generated block into Pulumi.yaml; the next preview shows no change.
-    const doc = YAML.parseDocument(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
-    doc.setIn(["resources", "bank"], doc.createNode(generated.resources.bank));
-    writeFileSync(path.join(dir, "Pulumi.yaml"), doc.toString());
-    const same = await pulumi("preview", "--expect-no-changes");
-    expect(same.code, describeRun("preview after import", same)).toBe(0);
-    // 2. protected: destroy refuses it until the option is removed and recorded.
-    const refused = await pulumi("destroy", "--yes");
-    expect(refused.code).not.toBe(0);
-    expect(refused.stdout + refused.stderr).toMatch(/protect/);
-    doc.deleteIn(["resources", "bank", "options"]);
-    writeFileSync(path.join(dir, "Pulumi.yaml"), doc.toString());
-    // 3. the import settings removed, then one up records both.
-    ok("config rm", await pulumi("config", "rm", "obdcr:importInputs"));
-    ok("config rm", await pulumi("config", "rm", "obdcr:importRegistrationAccessToken"));
-    ok("up", await pulumi("up", "--yes"));
-    expect(readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")).not.toMatch(
-      /importInputs|importRegistrationAccessToken/,
-    );
-    expect((await held("yaml-a")).length + (await held("yaml-b")).length).toBe(made.length);
-    await destroy(pulumi, ["yaml-a", "yaml-b", "rfc7592-bank"]);
-  });
+      const dir = project("python");
+      writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        `name: obdcr-python\nruntime: python\n${docBlock("README.md", "plugin-yaml").text}\n`,
+      );
+      copyFileSync(path.join(ROOT, "examples", "python", "__main__.py"), path.join(dir, "__main__.py"));
+      const env = { ...pulumiEnv };
+      await runBlock(docBlock("docs/languages.md", "python").text, dir, env, installers);
+      const pulumi = pulumiIn(dir, env);
+      ok("stack init", await pulumi("stack", "init", "dev"));
+      appendFileSync(path.join(dir, "Pulumi.dev.yaml"), filledTemplate("python", ["py-bank"]));
+      ok(
+        "signing key",
+        await run(
+          "sh",
+          [
+            "-c",
+            `pulumi config set --secret obdcr:signingPrivateKey < "${(sb.manifest as SandboxManifest).orgs[0]!.softwares[0]!.signing.private_key_file}"`,
+          ],
+          { cwd: dir, env },
+        ),
+      );
+      // A failed up shows the typed error and no Python traceback (the engine's shutdown SIGINT).
+      const kid = (sb.manifest as SandboxManifest).orgs[0]!.softwares[0]!.signing.kid;
+      ok("config", await pulumi("config", "set", "--path", "software.kid", "not-the-kid"));
+      const wrong = await pulumi("up", "--yes");
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stdout + wrong.stderr).toMatch(/OBDCR_REGISTRATION_REJECTED: .*fix signingKey/);
+      expect(wrong.stdout + wrong.stderr).not.toMatch(/KeyboardInterrupt|Traceback/);
+      expect(await held("py-bank")).toEqual([]);
+      ok("config", await pulumi("config", "set", "--path", "software.kid", kid));
+      await lifecycle(pulumi, ["py-bank"], () =>
+        pulumi("config", "set", "--path", "redirectUris[0]", CALLBACK2),
+      );
+      await destroy(pulumi, ["py-bank"]);
+    },
+    FLOW_TIMEOUT_MS,
+  );
+
+  it(
+    "the CLI quick start, then YAML: the plugin block, a missing key named obdcr:, the lifecycle, and `pulumi import` of the CLI's registration as documented",
+    async () => {
+      // The CLI, from README's block: `run` without --state keeps the bank's token in ob-dcr-state/.
+      const cliDir = project("cli");
+      const cliEnv = { ...baseEnv, SANDBOX: sb.dataDir };
+      if (node20) {
+        await installers.npmInstall(cliDir, ["ob-dcr"]);
+        const r = await run("npx", ["ob-dcr", "--version"], { cwd: cliDir, env: cliEnv });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/OBDCR_UNSUPPORTED_RUNTIME: .*npm install node@24/);
+        expect(r.stderr).not.toMatch(/run it through npm/);
+      }
+      const steps = await runBlock(docBlock("README.md", "cli").text, cliDir, cliEnv, installers);
+      expect(steps[1]!.result.stdout + steps[1]!.result.stderr).toMatch(/ob-dcr-state\//);
+      const states = readdirSync(path.join(cliDir, "ob-dcr-state"));
+      expect(states).toHaveLength(1);
+      const stateFile = path.join(cliDir, "ob-dcr-state", states[0]!);
+      const state = JSON.parse(readFileSync(stateFile, "utf8")) as {
+        client_id: string;
+        secrets: { registration_access_token?: string };
+      };
+      expect(state.secrets.registration_access_token).toMatch(/\S/);
+      expect(await held("rfc7592-bank")).toEqual([state.client_id]);
+      // The plugin without @pulumi/pulumi (this project has none) says what to install.
+      const plugin = await run(
+        path.join(cliDir, "node_modules", "ob-dcr", "bin", "pulumi-resource-obdcr"),
+        [],
+        { cwd: cliDir, env: cliEnv },
+      );
+      expect(plugin.code).toBe(1);
+      expect(plugin.stderr).toMatch(
+        /OBDCR_UNSUPPORTED_RUNTIME: the obdcr plugin needs @pulumi\/pulumi.*npm install @pulumi\/pulumi/,
+      );
+
+      // YAML: examples/yaml as the program, with the docs' plugin block in place of its own.
+      const dir = project("yaml");
+      const example = readFileSync(path.join(ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8").replace(
+        /^plugins:\n(?: .*\n)+/m,
+        `${docBlock("README.md", "plugin-yaml").text}\n`,
+      );
+      writeFileSync(path.join(dir, "Pulumi.yaml"), example);
+      const env = { ...pulumiEnv };
+      await runBlock(docBlock("README.md", "plugin").text, dir, env, installers);
+      if (node20) {
+        // The plugin made to run on the old Node says the fix instead of failing inside undici.
+        const wrapper = path.join(dir, "node_modules", "ob-dcr", "bin", "pulumi-resource-obdcr");
+        const r = await run(wrapper, [], { cwd: dir, env: { ...env, OBDCR_NODE: node20 } });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(
+          /OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npm install node@24.*OBDCR_NODE/,
+        );
+      }
+      const pulumi = pulumiIn(dir, env);
+      ok("stack init", await pulumi("stack", "init", "dev"));
+      appendFileSync(path.join(dir, "Pulumi.dev.yaml"), filledTemplate("yaml", ["yaml-a", "yaml-b"]));
+      // No signing key anywhere: the message names the plugin's config key.
+      const nokey = await pulumi("preview");
+      expect(nokey.code).not.toBe(0);
+      expect(nokey.stdout + nokey.stderr).toMatch(/obdcr:signingPrivateKey/);
+      expect(nokey.stdout + nokey.stderr).not.toMatch(/ob-dcr:signingPrivateKey/);
+      const m = sb.manifest as SandboxManifest;
+      ok(
+        "signing key",
+        await run(
+          "sh",
+          [
+            "-c",
+            `pulumi config set --secret obdcr:signingPrivateKey < "${m.orgs[0]!.softwares[0]!.signing.private_key_file}"`,
+          ],
+          { cwd: dir, env },
+        ),
+      );
+      const made = await lifecycle(pulumi, ["yaml-a", "yaml-b"], () =>
+        pulumi("config", "set", "--path", "redirectUris[0]", CALLBACK2),
+      );
+
+      // `pulumi import` of the CLI's registration, as provider/native/README.md says.
+      copyFileSync(path.join(sb.dataDir, "cli", "rfc7592-bank.json"), path.join(dir, "bank.json"));
+      mkdirSync(path.join(dir, "ob-dcr-state"));
+      copyFileSync(stateFile, path.join(dir, "ob-dcr-state", states[0]!));
+      const importEnv = { ...env, STATE: path.join("ob-dcr-state", states[0]!), CLIENT_ID: state.client_id };
+      const imp = await runBlock(
+        docBlock("provider/native/README.md", "import").text,
+        dir,
+        importEnv,
+        installers,
+      );
+      // The token went through stdin: never on a command line, never in the program.
+      for (const s of imp) expect(s.line).not.toContain(state.secrets.registration_access_token!);
+      const generated = YAML.parse(readFileSync(path.join(dir, "imported.yaml"), "utf8")) as {
+        resources: Record<string, { options?: { protect?: boolean } }>;
+      };
+      expect(generated.resources.bank?.options?.protect).toBe(true);
+      expect(readFileSync(path.join(dir, "imported.yaml"), "utf8")).not.toContain(
+        state.secrets.registration_access_token!,
+      );
+      // 1. merge the generated block into Pulumi.yaml; the next preview shows no change.
+      const doc = YAML.parseDocument(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
+      doc.setIn(["resources", "bank"], doc.createNode(generated.resources.bank));
+      writeFileSync(path.join(dir, "Pulumi.yaml"), doc.toString());
+      const same = await pulumi("preview", "--expect-no-changes");
+      expect(same.code, describeRun("preview after import", same)).toBe(0);
+      // 2. protected: destroy refuses it until the option is removed and recorded.
+      const refused = await pulumi("destroy", "--yes");
+      expect(refused.code).not.toBe(0);
+      expect(refused.stdout + refused.stderr).toMatch(/protect/);
+      doc.deleteIn(["resources", "bank", "options"]);
+      writeFileSync(path.join(dir, "Pulumi.yaml"), doc.toString());
+      // 3. the import settings removed, then one up records both.
+      ok("config rm", await pulumi("config", "rm", "obdcr:importInputs"));
+      ok("config rm", await pulumi("config", "rm", "obdcr:importRegistrationAccessToken"));
+      ok("up", await pulumi("up", "--yes"));
+      expect(readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")).not.toMatch(
+        /importInputs|importRegistrationAccessToken/,
+      );
+      expect((await held("yaml-a")).length + (await held("yaml-b")).length).toBe(made.length);
+      await destroy(pulumi, ["yaml-a", "yaml-b", "rfc7592-bank"]);
+    },
+    FLOW_TIMEOUT_MS,
+  );
 
   function writeTemp(name: string, text: string): string {
     const f = path.join(tmp, name);
