@@ -1,8 +1,10 @@
 // `npm run sdk:pack`: the Node SDK of the provider plugin (`@ob-dcr/obdcr`, sdk/nodejs) as the npm
 // package it is published as: compiled with tsc to JavaScript and declarations (the generated
 // package is TypeScript source), its package.json and README beside them (utilities.ts reads the
-// version from ./package.json), packed with `npm pack`. Offline: the repo's typescript, @types/node
-// and @pulumi/pulumi compile it. Prints the tarball's path.
+// version from ./package.json) and the repository's LICENSE (Apache-2.0 asks that every copy carry
+// it), packed with `npm pack`. No source maps: they point at the .ts files, which are not shipped.
+// Offline: the repo's typescript, @types/node and @pulumi/pulumi compile it. Prints the tarball's
+// path.
 import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,9 +24,18 @@ export async function packNodeSdk(outDir = NODE_SDK_OUT): Promise<string> {
     const src = join(work, "nodejs");
     cpSync(join(repoRoot, "sdk", "nodejs"), src, { recursive: true });
     symlinkSync(join(repoRoot, "node_modules"), join(src, "node_modules"));
-    await exec(process.execPath, [join(repoRoot, "node_modules", "typescript", "bin", "tsc"), "-p", src]);
+    await exec(process.execPath, [
+      join(repoRoot, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      src,
+      "--sourceMap",
+      "false",
+      "--declarationMap",
+      "false",
+    ]);
     const bin = join(src, "bin");
     for (const f of ["package.json", "README.md"]) cpSync(join(src, f), join(bin, f));
+    cpSync(join(repoRoot, "LICENSE"), join(bin, "LICENSE"));
     mkdirSync(outDir, { recursive: true });
     const { stdout } = await exec(
       "npm",
