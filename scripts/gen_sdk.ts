@@ -138,6 +138,9 @@ function pythonExtras(pkg: string): void {
   // README into the package only, so without this copy the description was "obdcr Pulumi Package -
   // Development Version".
   writeFileSync(join(pkg, "..", "README.md"), sdkReadme("python"));
+  // setuptools puts a LICENSE beside setup.py into the wheel (dist-info/licenses/) and the sdist:
+  // without it the package said Apache-2.0 and carried no copy of the license.
+  cpSync(join(repoRoot, "LICENSE"), join(pkg, "..", "LICENSE"));
   cpSync(join(repoRoot, "scripts", "sdk_extra", "python", "_engine_exit.py"), join(pkg, "_engine_exit.py"));
   const init = join(pkg, "__init__.py");
   writeFileSync(

@@ -199,7 +199,7 @@ describe("npm pack, installed offline into new projects", () => {
       (f) =>
         !["package.json", "README.md", "LICENSE", "CHANGELOG.md"].includes(f) &&
         f !== "bin/pulumi-resource-obdcr" && // the native provider plugin's wrapper
-        !/^sdk\/python\/(setup\.py$|README\.md$|pulumi_obdcr\/)/.test(f) && // the Python SDK, for `pip install node_modules/ob-dcr/sdk/python`
+        !/^sdk\/python\/(setup\.py$|README\.md$|LICENSE$|pulumi_obdcr\/)/.test(f) && // the Python SDK, for `pip install node_modules/ob-dcr/sdk/python`
         !/^dist\/(provider|sandbox)\//.test(f),
     );
     expect(strays).toEqual([]);

@@ -62,12 +62,14 @@ describe("npm publish --dry-run", () => {
       expect(files).toContain(f);
     // setup.py reads it: the Python SDK's description (pip show, PyPI).
     expect(files).toContain("sdk/python/README.md");
+    // The license beside setup.py, which setuptools puts into the wheel and the sdist.
+    expect(files).toContain("sdk/python/LICENSE");
     const outside = files.filter(
       (f) =>
         !["package.json", "README.md", "LICENSE", "CHANGELOG.md", "bin/pulumi-resource-obdcr"].includes(f) &&
         !/^dist\/(provider|sandbox)\//.test(f) &&
         // The generated Python SDK, installable from the package (no clone of the repository).
-        !/^sdk\/python\/(setup\.py$|README\.md$|pulumi_obdcr\/)/.test(f),
+        !/^sdk\/python\/(setup\.py$|README\.md$|LICENSE$|pulumi_obdcr\/)/.test(f),
     );
     expect(outside).toEqual([]);
     // Compiled code and declarations only (and the schema the plugin serves).
@@ -81,7 +83,7 @@ describe("npm publish --dry-run", () => {
       /(^|\/)test(s)?\//,
       /\.test\.|\.spec\./,
       /(^|\/)(examples|scripts|bench|fixtures)\//,
-      /^sdk\/(?!python\/(setup\.py$|README\.md$|pulumi_obdcr\/))/,
+      /^sdk\/(?!python\/(setup\.py$|README\.md$|LICENSE$|pulumi_obdcr\/))/,
       /__pycache__|\.pyc$/,
       /(^|\/)\.sandbox\//,
       /(^|\/)\.pulumi-state\//,

@@ -75,6 +75,28 @@ describe("the Python SDK's wheel and sdist", () => {
     expect(metadata).toContain("Project-URL: Repository, https://github.com/ob-dcr/ob-dcr");
   });
 
+  it("the wheel and the sdist carry the Apache-2.0 LICENSE their metadata names", async () => {
+    // They said `License: Apache-2.0` and held no copy of it (Apache-2.0 §4(a)): setuptools takes
+    // the LICENSE beside setup.py, which sdk/python did not have.
+    const license = readFileSync(join(repoRoot, "LICENSE"), "utf8");
+    const probe = [
+      "import sys, tarfile, zipfile",
+      "w = zipfile.ZipFile(sys.argv[1])",
+      "meta = w.read(next(n for n in w.namelist() if n.endswith('.dist-info/METADATA'))).decode()",
+      "lic = [n for n in w.namelist() if '.dist-info/' in n and n.rsplit('/', 1)[-1] == 'LICENSE']",
+      "t = tarfile.open(sys.argv[2])",
+      "s = [m for m in t.getnames() if m.endswith('/LICENSE') and m.count('/') == 1]",
+      "sys.stdout.write('\\0'.join([meta, w.read(lic[0]).decode() if lic else '', t.extractfile(s[0]).read().decode() if s else '']))",
+    ].join("\n");
+    const [meta, inWheel, inSdist] = (
+      await exec(need(toolchain(), "python"), ["-c", probe, dist.wheel, dist.sdist])
+    ).stdout.split("\0");
+    expect(meta).toMatch(/^License(-Expression)?: Apache-2\.0$/m);
+    expect(meta).toContain("License-File: LICENSE");
+    expect(inWheel).toBe(license);
+    expect(inSdist).toBe(license);
+  });
+
   it("the sdist holds setup.py and the package sources", async () => {
     const names = await members(dist.sdist);
     const root = `pulumi_obdcr-${version}`;
