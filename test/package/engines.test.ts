@@ -55,14 +55,20 @@ describe("engines.node", () => {
     expect(nodeTooOld("24.0.0")).toBe(false);
   });
 
-  it.each(Object.keys(repoPackage().dependencies ?? {}))("admits no Node that %s refuses", (dep) => {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, "node_modules", dep, "package.json"), "utf8")) as {
-      engines?: { node?: string };
-    };
-    const theirs = pkg.engines?.node;
-    if (theirs)
-      expect(satisfies(oldest, theirs), `${dep} needs node ${theirs}; package.json says ${ours}`).toBe(true);
-  });
+  // The optional signer backends too: on a Node they refuse, npm would leave them out.
+  it.each(Object.keys({ ...repoPackage().dependencies, ...repoPackage().optionalDependencies }))(
+    "admits no Node that %s refuses",
+    (dep) => {
+      const pkg = JSON.parse(readFileSync(path.join(ROOT, "node_modules", dep, "package.json"), "utf8")) as {
+        engines?: { node?: string };
+      };
+      const theirs = pkg.engines?.node;
+      if (theirs)
+        expect(satisfies(oldest, theirs), `${dep} needs node ${theirs}; package.json says ${ours}`).toBe(
+          true,
+        );
+    },
+  );
 });
 
 // README "Install": on an older Node every entry point stops with OBDCR_UNSUPPORTED_RUNTIME, not

@@ -20,7 +20,10 @@ export function localPathsIn(text: string, roots: string[] = []): string[] {
     .filter((r) => r.startsWith("/") && r.length > 1)
     .sort((a, b) => b.length - a.length);
   // A root at the start of a path (not inside another: `node_modules/tmp`), up to a delimiter.
-  const re = new RegExp(`(?<![\\w.~/-])(?:${all.map(escape).join("|")})(?=$|[/\\s"'\`)\\]:;,])[^\\s"'\`)\\]:;,]*`, "g");
+  const re = new RegExp(
+    `(?<![\\w.~/-])(?:${all.map(escape).join("|")})(?=$|[/\\s"'\`)\\]:;,])[^\\s"'\`)\\]:;,]*`,
+    "g",
+  );
   return [...text.matchAll(re)]
     .map((m) => m[0])
     .filter((p) => !DOC_EXAMPLES.some((d) => d.test(path.posix.normalize(p))));

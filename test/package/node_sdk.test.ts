@@ -33,7 +33,11 @@ describe("npm run sdk:pack (the Node SDK @ob-dcr/obdcr)", () => {
 
   it("is @ob-dcr/obdcr at the package's version, with its entry point and types", () => {
     const pkg = JSON.parse(read("package.json")) as { name: string; version: string; license: string };
-    expect(pkg).toMatchObject({ name: "@ob-dcr/obdcr", version: repoPackage().version, license: "Apache-2.0" });
+    expect(pkg).toMatchObject({
+      name: "@ob-dcr/obdcr",
+      version: repoPackage().version,
+      license: "Apache-2.0",
+    });
     expect(files).toContain("index.js");
     expect(files).toContain("index.d.ts");
   });

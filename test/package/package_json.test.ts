@@ -7,7 +7,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../provider/cli/main.js";
 import { bareName, specifiers } from "./imports.js";
-import { type PackageJson, ROOT, repoPackage } from "./offline_project.js";
+import { type PackageJson, ROOT, repoLock, repoPackage } from "./offline_project.js";
 
 const DIST = path.join(ROOT, "dist");
 const HOOK = path.join(__dirname, "forbid_pulumi.cjs");
@@ -142,6 +142,47 @@ describe("package.json", () => {
     const pulumiUsers = (provider.get(PULUMI) ?? []).map((w) => w.split(":")[0]!);
     expect(pulumiUsers.length).toBeGreaterThan(0);
     for (const f of pulumiUsers) expect(f).toMatch(/^dist\/provider\/(resource\/|native\/|pulumi\.js)/);
+  });
+
+  it("runs nothing at install: no install-time lifecycle script (the Pulumi CLI and the signers are built by `npm run setup`, in the repo only)", () => {
+    // npm runs these in a consumer's install (`prepare` also for a git dependency).
+    const atInstall = ["preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare"];
+    expect(Object.keys(pkg.scripts ?? {}).filter((s) => atInstall.includes(s))).toEqual([]);
+  });
+
+  it("the signer backends stay optional: optionalDependencies, optional in the lockfile, loaded by import() on first use", () => {
+    const optional = Object.keys(pkg.optionalDependencies ?? {}).sort();
+    expect(optional).toEqual(["@aws-sdk/client-kms", "pkcs11js"]);
+    const lock = repoLock();
+    for (const name of optional) {
+      expect(pkg.dependencies?.[name], `${name} is not also a dependency`).toBeUndefined();
+      // npm installs an optional package whose build fails (no compiler: pkcs11js) by leaving it out.
+      expect(lock.packages[`node_modules/${name}`]?.optional, `${name} optional in package-lock.json`).toBe(
+        true,
+      );
+      // A static require would make `ob-dcr` fail to load without it.
+      for (const where of provider.get(name) ?? []) {
+        const [file, spec] = where.split(": ");
+        const source = readFileSync(path.join(ROOT, file!), "utf8");
+        expect(source, where).toContain(`import("${spec}")`);
+        expect(source, where).not.toMatch(new RegExp(`require\\(\\s*["']${spec!.replace("/", "\\/")}["']`));
+      }
+    }
+    expect(provider.has("pkcs11js") && provider.has("@aws-sdk/client-kms")).toBe(true);
+  });
+
+  it("package-lock.json takes every package from the npm registry, each with an integrity hash", () => {
+    // No resolved URL pins a mirror, a git host or a tarball URL: npm fetches from the registry
+    // the installing machine is configured with.
+    const odd: string[] = [];
+    for (const [at, entry] of Object.entries(repoLock().packages)) {
+      if (at === "" || entry.link) continue;
+      if (entry.resolved !== undefined && !entry.resolved.startsWith("https://registry.npmjs.org/"))
+        odd.push(`${at}: resolved ${entry.resolved}`);
+      if (!/^sha512-[A-Za-z0-9+/]+=*$/.test(entry.integrity ?? ""))
+        odd.push(`${at}: integrity ${entry.integrity}`);
+    }
+    expect(odd).toEqual([]);
   });
 
   describe("the core and the CLI do not load @pulumi/pulumi", () => {
