@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
 import { need, toolchain } from "../../scripts/lib/toolchain.js";
 import { buildPythonDist, freshVirtualenv, type PythonDist } from "../languages/python_sdk.js";
+import { localPathsIn } from "./local_paths.js";
 
 const exec = promisify(execFile);
 
@@ -95,6 +96,29 @@ describe("the Python SDK's wheel and sdist", () => {
     expect(meta).toContain("License-File: LICENSE");
     expect(inWheel).toBe(license);
     expect(inSdist).toBe(license);
+  });
+
+  it("name no path of the machine that built them (the repo, home, temp, /work)", async () => {
+    const probe = [
+      "import json, sys, tarfile, zipfile",
+      "w = zipfile.ZipFile(sys.argv[1])",
+      "out = {'wheel:' + n: w.read(n).decode('utf-8', 'replace') for n in w.namelist()}",
+      "t = tarfile.open(sys.argv[2])",
+      "out.update({'sdist:' + m.name: t.extractfile(m).read().decode('utf-8', 'replace') for m in t.getmembers() if m.isfile()})",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const texts = JSON.parse(
+      (
+        await exec(need(toolchain(), "python"), ["-c", probe, dist.wheel, dist.sdist], {
+          maxBuffer: 64 << 20,
+        })
+      ).stdout,
+    ) as Record<string, string>;
+    expect(Object.keys(texts).length).toBeGreaterThan(20);
+    const leaks = Object.entries(texts).flatMap(([f, text]) =>
+      localPathsIn(text, [repoRoot, work]).map((p) => `${f}: ${p}`),
+    );
+    expect(leaks).toEqual([]);
   });
 
   it("the sdist holds setup.py and the package sources", async () => {
