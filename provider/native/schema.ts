@@ -173,7 +173,9 @@ const SECRET_PATHS = [
  */
 export const LANGUAGE = {
   nodejs: { packageName: "@ob-dcr/obdcr", respectSchemaVersion: true },
-  python: { packageName: "pulumi_obdcr", respectSchemaVersion: true },
+  // The generator's default (>=3.9) admitted a Python that no pulumi it depends on (>=3.231)
+  // supports: pip then failed on the dependency instead of saying which Python is needed.
+  python: { packageName: "pulumi_obdcr", respectSchemaVersion: true, pythonRequires: ">=3.10" },
 };
 
 export function buildSchema(docs: Docs = {}, version = "0.0.0") {

@@ -19,7 +19,7 @@ def readme():
 
 
 setup(name='pulumi_obdcr',
-      python_requires='>=3.9',
+      python_requires='>=3.10',
       version=VERSION,
       description="Open Banking Dynamic Client Registration (DCR): a client registration at a bank as a resource.",
       long_description=readme(),

@@ -121,6 +121,36 @@ describe("the Python SDK's wheel and sdist", () => {
     expect(leaks).toEqual([]);
   });
 
+  it("Requires-Python admits no Python that the pulumi it depends on refuses (as engines.node for npm)", async () => {
+    // It said >=3.9 (the generator's default) while every pulumi >= 3.231 needs >= 3.10: on 3.9,
+    // pip failed with "no matching distribution for pulumi" instead of naming the Python needed.
+    const probe = [
+      "import glob, json, os, sys, zipfile",
+      "def rp(f):",
+      "    z = zipfile.ZipFile(f)",
+      "    m = z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode()",
+      "    return next((l.split(':', 1)[1].strip() for l in m.splitlines() if l.startswith('Requires-Python:')), '')",
+      "pulumi = glob.glob(os.path.join(sys.argv[2], 'pulumi-[0-9]*.whl'))",
+      "print(json.dumps([rp(sys.argv[1]), rp(pulumi[0]) if pulumi else None, list(sys.version_info[:2])]))",
+    ].join("\n");
+    const t = toolchain();
+    const [ours, theirs, running] = JSON.parse(
+      (await exec(need(t, "python"), ["-c", probe, dist.wheel, need(t, "pythonWheels")])).stdout,
+    ) as [string, string | null, [number, number]];
+    const floor = (spec: string) => {
+      const m = /^>=\s*(\d+)\.(\d+)$/.exec(spec);
+      if (!m) throw new Error(`Requires-Python ${JSON.stringify(spec)} is not a plain lower bound`);
+      return [Number(m[1]), Number(m[2])] as const;
+    };
+    const [a, b] = floor(ours);
+    const [c, d] = floor(theirs ?? "");
+    expect(a * 100 + b, `pulumi_obdcr says ${ours}, its pulumi ${theirs}`).toBeGreaterThanOrEqual(
+      c * 100 + d,
+    );
+    // And the Python the tests run on is admitted.
+    expect(running[0] * 100 + running[1]).toBeGreaterThanOrEqual(a * 100 + b);
+  });
+
   it("the sdist holds setup.py and the package sources", async () => {
     const names = await members(dist.sdist);
     const root = `pulumi_obdcr-${version}`;
