@@ -3,7 +3,16 @@
 // `pulumi up` and `pulumi destroy` against the sandbox with the Pulumi CLI from `npm run setup`,
 // and (2) a CLI-only project without @pulumi/pulumi, whose `ob-dcr` registers and deletes.
 // The sandbox's own list of registrations is the ground truth. Needs `npm run build` first.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -176,9 +185,19 @@ describe("npm pack, installed offline into new projects", () => {
     mkdirSync(cliDir);
     writeFileSync(path.join(cliDir, "cli_only.js"), CLI_ONLY_JS);
     writeOfflineProject({ dir: cliDir, manifest: { name: "ob-dcr-cli-only", private: true }, tarball });
+    // The CLI-only project is installed as on a machine without build tools: only node and sh on
+    // PATH (no python3, make or C compiler for node-gyp), npm run by this Node.
+    const noTools = nodeOnlyBin(path.join(tmp, "no-build-tools"));
+    symlinkSync("/bin/sh", path.join(noTools, "sh"));
+    const npmCli = realpathSync(
+      (await run("sh", ["-c", "command -v npm"], { cwd: tmp, env: baseEnv })).stdout.trim(),
+    );
     const [a, b] = await Promise.all([
       npmIn(["ci", "--offline"], pulumiDir),
-      npmIn(["ci", "--offline"], cliDir),
+      run(process.execPath, [npmCli, "ci", "--offline", "--no-audit", "--no-fund", "--no-update-notifier"], {
+        cwd: cliDir,
+        env: { ...baseEnv, PATH: noTools },
+      }),
     ]);
     ok("npm ci --offline (Pulumi project)", a);
     ok("npm ci --offline (CLI-only project)", b);
@@ -347,6 +366,12 @@ describe("npm pack, installed offline into new projects", () => {
     const destroy = await pulumi("destroy", "--yes");
     expect(destroy.code, describeRun("pulumi destroy", destroy)).toBe(0);
     expect(await registered(PULUMI_BANK)).toEqual([]);
+  });
+
+  it("installed without build tools, the optional signer backends stay optional: pkcs11js (node-gyp) is left out, the install succeeds", () => {
+    const modules = path.join(cliDir, "node_modules");
+    expect(existsSync(path.join(modules, "pkcs11js")), "pkcs11js built without a compiler?").toBe(false);
+    expect(existsSync(path.join(modules, "@aws-sdk", "client-kms", "package.json"))).toBe(true);
   });
 
   it("without @pulumi/pulumi or the sandbox's peers installed, the CLI registers and deletes and the core loads", async () => {
