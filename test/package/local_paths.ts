@@ -5,7 +5,7 @@
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Doc examples that name a folder on purpose, not a leak: `npm pack --pack-destination /tmp`
@@ -21,7 +21,7 @@ export function localPathsIn(text: string, roots: string[] = []): string[] {
     .sort((a, b) => b.length - a.length);
   // A root at the start of a path (not inside another: `node_modules/tmp`), up to a delimiter.
   const re = new RegExp(
-    `(?<![\\w.~/-])(?:${all.map(escape).join("|")})(?=$|[/\\s"'\`)\\]:;,])[^\\s"'\`)\\]:;,]*`,
+    `(?<![\\w.~/-])(?:${all.map(escapeRe).join("|")})(?=$|[/\\s"'\`)\\]:;,])[^\\s"'\`)\\]:;,]*`,
     "g",
   );
   return [...text.matchAll(re)]
