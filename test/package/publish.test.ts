@@ -87,6 +87,7 @@ describe("npm publish --dry-run", () => {
       /__pycache__|\.pyc$/,
       /(^|\/)\.sandbox\//,
       /(^|\/)\.pulumi-state\//,
+      /(^|\/)ob-dcr-state\//,
       /(^|\/)\.vitest\//,
       /(?<!\.d)\.(ts|mts|cts)$/,
       /\.(pem|key|crt|cer|p12|pfx|jwk|jwks)$/i,
