@@ -354,8 +354,9 @@ describe("the native plugin (bin/pulumi-resource-obdcr): one SIGINT, and the plu
   });
 });
 
-// Two SIGINTs (the engine's "terminate immediately") while a bank that rotates the registration
-// access token on PUT holds back its answer: the engine keeps a pending update and the old outputs,
+// A forced stop (SIGKILL, as a pipeline's after its grace; once two SIGINTs) while a bank that
+// rotates the registration access token on PUT holds back its answer: the engine keeps a pending
+// update and the old outputs,
 // the old token among them, which the bank has retired. No ob-dcr code ran to record the doubt, so
 // the next refresh gets a 401 for the stored token: the bank's token endpoint still authenticates
 // the client, and the registration stays in state (it was dropped before, orphaning the client).
@@ -420,10 +421,9 @@ describe.each(["dynamic", "native"] as const)(
         () => "failed",
       );
       for (let i = 0; i < 300 && (await puts()) === 0; i++) await sleep(100);
-      const pid = pulumiCli(process.pid)!;
-      process.kill(pid, "SIGINT");
-      await sleep(300);
-      process.kill(pid, "SIGINT");
+      // A forced stop: a pipeline's SIGKILL after its grace (two SIGINTs no longer reach the native
+      // plugin in time: it acts on the first one's Cancel and the update ends on its own).
+      process.kill(pulumiCli(process.pid)!, "SIGKILL");
       expect(await running).toBe("failed");
       const dep = (await stack.exportStack()).deployment as { pending_operations?: { type: string }[] };
       expect(dep.pending_operations?.map((o) => o.type)).toEqual(["updating"]);
