@@ -118,8 +118,14 @@ function remedyWords(r: Remedy): string {
       return "Revoke the client in the bank's developer portal, then delete the state file";
     case "renew-secret":
       return `Get a new client secret for client ${r.client_id} from the bank (its developer portal), put it in the state file's secrets.client_secret (or OBDCR_CLIENT_SECRET) and run again`;
-    case "adopt-current-token":
-      return `Ask the bank for client ${r.client_id}'s current registration access token, put it in the state file's secrets.registration_access_token (or OBDCR_REGISTRATION_ACCESS_TOKEN) and run again; do not register again`;
+    case "adopt-current-token": {
+      const adopt = `Ask the bank for client ${r.client_id}'s current registration access token, put it in the state file's secrets.registration_access_token (or OBDCR_REGISTRATION_ACCESS_TOKEN) and run again; do not register again`;
+      if (r.deletion === "refuted")
+        return `--confirm-gone was not applied: the bank still authenticates client ${r.client_id}, and dropping it would leave a live client at the bank. ${adopt}. To drop it anyway, revoke it in the bank's developer portal first, then delete the state file`;
+      if (r.deletion === "possible")
+        return `${adopt}. If the bank says it deleted client ${r.client_id} instead, run again with --confirm-gone`;
+      return adopt;
+    }
     case "retry":
       return "Run again";
   }

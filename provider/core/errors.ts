@@ -56,7 +56,17 @@ export type Remedy =
    * The bank refused the stored registration access token but still authenticates the client: get
    * the client's current token from the bank and manage the client with it.
    */
-  | { kind: "adopt-current-token"; client_id: string }
+  | {
+      kind: "adopt-current-token";
+      client_id: string;
+      /**
+       * What is known of a deletion: `possible` (the refusal may also mean the bank deleted the
+       * client: confirm-gone is the other way out), `refuted` (the caller confirmed a deletion, but
+       * the bank's token endpoint still authenticates the client, so the confirmation was not applied:
+       * dropping it would leave a live client at the bank). Absent: the client lives.
+       */
+      deletion?: "possible" | "refuted" | undefined;
+    }
   /** Nothing was committed (or the outcome is reconciled next time): run again. */
   | { kind: "retry" };
 
@@ -355,7 +365,7 @@ export interface OwnSideCheck {
   detail: string;
 }
 
-export type GoneAmbiguity = "invalid_client" | "not_oauth_404" | "superseded_token";
+export type GoneAmbiguity = "invalid_client" | "not_oauth_404" | "superseded_token" | "rotated_token";
 
 /**
  * The bank refused us in a way that can mean "this client was deleted" or "we could not
@@ -372,7 +382,9 @@ export class GoneUnconfirmedError extends ObDcrError {
    * cannot verify look alike), or `not_oauth_404` (a 404 that is not an OAuth error: a gateway's
    * as likely as the registration endpoint's), or `superseded_token` (the bank refused the stored
    * registration access token, yet its token endpoint still authenticates the client: the client
-   * lives, and the token was superseded by one no state holds).
+   * lives, and the token was superseded by one no state holds), or `rotated_token` (the bank refused
+   * the stored registration access token where it may have rotated it in an answer we lost: an
+   * earlier attempt, an update or a call at a bank declared `rat_may_rotate`; or it deleted the client).
    */
   readonly ambiguity: GoneAmbiguity;
   constructor(

@@ -74,6 +74,19 @@ export async function explainAmbiguous(
 ): Promise<never> {
   if (!(e instanceof GoneUnconfirmedError)) throw e;
   const status = e.ambiguity === "not_oauth_404" ? 404 : 401;
+  // The bank's token endpoint has just authenticated the client: it is not deleted, whatever the
+  // caller confirmed. Dropping it would leave a live client (with live credentials) at the bank.
+  if (opts.confirm_gone && e.ambiguity === "superseded_token")
+    throw new GoneUnconfirmedError(
+      state.client_id,
+      `${e.message}. The caller confirmed that the bank deleted client ${state.client_id}, but the bank still authenticates it, ` +
+        "so the confirmation is not applied: dropping the client would leave it live at the bank with no state naming it",
+      {
+        cause: e,
+        ambiguity: e.ambiguity,
+        remedy: { kind: "adopt-current-token", client_id: state.client_id, deletion: "refuted" },
+      },
+    );
   if (opts.confirm_gone)
     throw new RegistrationGoneError(status, `${e.message}; counted as deleted, as the caller confirmed`, {
       cause: e,
@@ -85,8 +98,10 @@ export async function explainAmbiguous(
       `${e.message}. Confirm a deletion only when the bank confirms it (a deleted client is not listed in its developer portal)`,
       { cause: e, ambiguity: e.ambiguity, remedy: { kind: "confirm-gone", client_id: state.client_id } },
     );
-  // The bank still authenticates the client: our side is fine, only the token is stale.
-  if (e.ambiguity === "superseded_token") throw e;
+  // A refused registration access token: the bank still authenticates the client (our side is
+  // fine, only the token is stale), or it may have rotated the token in an answer we lost. Neither
+  // is about our keys: checking them, or the stale-key advice, would only mislead.
+  if (e.ambiguity === "superseded_token" || e.ambiguity === "rotated_token") throw e;
   const alg = p.identity.alg;
   if (
     opts.registered_auth_alg &&
@@ -231,13 +246,16 @@ export async function withManagementAuth<T>(
       return await call(rat);
     } catch (e) {
       if (!(e instanceof RegistrationGoneError) || e.status !== 401) throw e;
+      // The token may have been rotated in an answer we lost, or the client deleted: adopt the
+      // bank's current token, or confirm the deletion.
+      const rotated = { kind: "adopt-current-token", client_id: state.client_id, deletion: "possible" } as const;
       // An attempt whose answer was lost reached the bank: a bank may hand out a new token on any
       // call (RFC 7592 §2.1, §2.2), so the retry's 401 for the old one does not say "deleted".
       if (e.lost_attempts > 0)
         throw new GoneUnconfirmedError(
           state.client_id,
           `the bank refused the registration access token (HTTP 401) on a retry: an earlier attempt of the same call reached the bank but its answer was lost (a reset or a timeout), and a bank that hands out a new token on any call (RFC 7592 §2.1, §2.2) would have sent it in that answer; the client may live on with a token no state holds: ask the bank for the client's current registration access token and adopt it (if it does, declare bank_profile.management.rat_may_rotate)`,
-          { cause: e },
+          { cause: e, ambiguity: "rotated_token", remedy: rotated },
         );
       if (opts.token_unconfirmed)
         throw new GoneUnconfirmedError(
@@ -245,15 +263,16 @@ export async function withManagementAuth<T>(
           "the bank refused the registration access token (HTTP 401): it deleted the client, or it " +
             "applied an earlier update whose answer was lost and handed out a new token in that answer " +
             "(RFC 7592 §2.2); ask the bank for the client's current registration access token and adopt it",
-          { cause: e },
+          { cause: e, ambiguity: "rotated_token", remedy: rotated },
         );
       if (p.bank_profile.management.rat_may_rotate)
         throw new GoneUnconfirmedError(
           state.client_id,
           "the bank refused the registration access token (HTTP 401): it deleted the client, or it " +
             "superseded the token with a newer one on an earlier call whose answer was never saved " +
-            "(`pulumi preview --refresh`, the preview of `pulumi refresh`, an interrupted run)",
-          { cause: e },
+            "(`pulumi preview --refresh`, the preview of `pulumi refresh`, an interrupted run); ask the bank for " +
+            "the client's current registration access token and adopt it",
+          { cause: e, ambiguity: "rotated_token", remedy: rotated },
         );
       return await goneOrSuperseded(p, state, ctx, e);
     }

@@ -174,8 +174,14 @@ export function remedyWords(r: Remedy): string {
       return "Revoke the client in the bank's developer portal, then either set `retainOnDelete: true` on this resource and run `pulumi destroy` again, or remove it from state with `pulumi state delete <urn>`.";
     case "renew-secret":
       return `Get a new client secret for client ${r.client_id} from the bank (its developer portal), then bring the client under Pulumi with it: \`adopt: { clientId: "${r.client_id}", clientSecret: ... }\` on this resource after \`pulumi state delete <urn>\`.`;
-    case "adopt-current-token":
-      return `Ask the bank for client ${r.client_id}'s current registration access token, then \`pulumi state delete <urn>\` and \`pulumi up\` with \`adopt: { clientId: "${r.client_id}", registrationAccessToken: ... }\` on this resource (a GET, no new registration).`;
+    case "adopt-current-token": {
+      const adopt = `Ask the bank for client ${r.client_id}'s current registration access token, then \`pulumi state delete <urn>\` and \`pulumi up\` with \`adopt: { clientId: "${r.client_id}", registrationAccessToken: ... }\` on this resource (a GET, no new registration).`;
+      if (r.deletion === "refuted")
+        return `OBDCR_CONFIRM_GONE=${r.client_id} was not applied: the bank still authenticates client ${r.client_id}, and dropping it would leave a live client at the bank. ${adopt} To drop it anyway, revoke it in the bank's developer portal first, then \`pulumi state delete <urn>\`.`;
+      if (r.deletion === "possible")
+        return `${adopt} If the bank says it deleted client ${r.client_id} instead, drop it deliberately: \`OBDCR_CONFIRM_GONE=${r.client_id} pulumi refresh\` (the next \`pulumi up\` registers anew).`;
+      return adopt;
+    }
     case "retry":
       return "Run again.";
   }

@@ -16,7 +16,10 @@ import {
   readRegistration,
   updateRegistration,
 } from "../../provider/index.js";
+import { errorReport } from "../../provider/cli/exit.js";
+import { explainGoneUnconfirmed } from "../../provider/cli/gone.js";
 import { deleteRegistrationOutcome } from "../../provider/lifecycle/registration.js";
+import { goneUnconfirmed } from "../../provider/resource/messages.js";
 import { paramsFor } from "../http/sandbox_helpers.js";
 import { sandboxForFile } from "../support/hooks.js";
 
@@ -173,5 +176,92 @@ describe("a 401 for a registration access token the bank superseded", () => {
     const before = await tokenPosts();
     await expect(readRegistration(p, stale, ctx)).rejects.toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED" });
     expect(await tokenPosts()).toBe(before);
+  });
+
+  /** What each face says of an error (the CLI's report, the resource's refresh message). */
+  const faces = (e: GoneUnconfirmedError, command: "get" | "delete" = "get") => {
+    let cli = "";
+    try {
+      explainGoneUnconfirmed(command)(e);
+    } catch (x) {
+      cli = errorReport(x).message;
+    }
+    return { cli, resource: goneUnconfirmed("refresh", e).message };
+  };
+
+  it.each([
+    ["rat_may_rotate", { rat_may_rotate: true }, {}],
+    ["token_unconfirmed (an update's answer was lost)", {}, { token_unconfirmed: true }],
+  ] as const)(
+    "%s: the refused token reads as a token rotated in a lost answer (adopt the bank's current token, or confirm a deletion), not as our keys",
+    async (_, management, opts) => {
+      const p = params({}, management);
+      const { id, stale } = await superseded(p);
+      for (const call of [
+        () => readRegistration(p, stale, ctx, opts),
+        () => deleteRegistration(p, stale, ctx, opts),
+      ]) {
+        const e = (await call().catch((x: unknown) => x)) as GoneUnconfirmedError;
+        expect(e).toMatchObject({
+          code: "OBDCR_GONE_UNCONFIRMED",
+          ambiguity: "rotated_token",
+          checks: [],
+          remedy: { kind: "adopt-current-token", client_id: id, deletion: "possible" },
+        });
+        expect(e.message).toMatch(/current registration access token and adopt it$/);
+        const { cli, resource } = faces(e);
+        for (const m of [e.message, cli, resource]) {
+          expect(m).not.toMatch(/checks out|old copy of our keys|signing key rotation/);
+          expect(m).not.toContain(stale.secrets.registration_access_token as string);
+        }
+        expect(cli).toMatch(
+          new RegExp(
+            `put it in the state file's secrets.registration_access_token .*If the bank says it deleted client ${id} instead, run again with --confirm-gone`,
+          ),
+        );
+        expect(resource).toMatch(
+          new RegExp(
+            `registrationAccessToken: .*If the bank says it deleted client ${id} instead, drop it deliberately: \\\`OBDCR_CONFIRM_GONE=${id} pulumi refresh`,
+          ),
+        );
+      }
+      // Confirmed, it is gone (nothing contradicts the caller here).
+      await expect(readRegistration(p, stale, ctx, { ...opts, confirm_gone: true })).rejects.toMatchObject({
+        code: "OBDCR_REGISTRATION_GONE",
+      });
+      expect(await held()).toEqual([id]);
+    },
+  );
+
+  it("a confirmed deletion of a client the bank still authenticates is refused, and each face says so and how to drop it anyway", async () => {
+    const p = params();
+    const { id, stale, current } = await superseded(p);
+    for (const call of [
+      () => readRegistration(p, stale, ctx, { confirm_gone: true }),
+      () => deleteRegistration(p, stale, ctx, { confirm_gone: true }),
+    ]) {
+      const e = (await call().catch((x: unknown) => x)) as GoneUnconfirmedError;
+      expect(e).toMatchObject({
+        code: "OBDCR_GONE_UNCONFIRMED",
+        ambiguity: "superseded_token",
+        remedy: { kind: "adopt-current-token", client_id: id, deletion: "refuted" },
+      });
+      expect(e.message).toMatch(
+        /still authenticates client .*The caller confirmed that the bank deleted client \S+, but the bank still authenticates it, so the confirmation is not applied: dropping the client would leave it live at the bank/,
+      );
+      const { cli, resource } = faces(e, "delete");
+      expect(cli).toMatch(
+        new RegExp(
+          `--confirm-gone was not applied: the bank still authenticates client ${id}, and dropping it would leave a live client at the bank\\. Ask the bank .* To drop it anyway, revoke it in the bank's developer portal first, then delete the state file`,
+        ),
+      );
+      expect(resource).toMatch(
+        new RegExp(
+          `OBDCR_CONFIRM_GONE=${id} was not applied: the bank still authenticates client ${id}, and dropping it would leave a live client at the bank\\. .*To drop it anyway, revoke it in the bank's developer portal first, then \\\`pulumi state delete <urn>\\\``,
+        ),
+      );
+    }
+    expect(await held()).toEqual([id]);
+    expect((await readRegistration(p, current, ctx)).client_id).toBe(id);
   });
 });
