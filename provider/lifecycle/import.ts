@@ -111,7 +111,7 @@ export async function importRegistration(
     registrationAccessToken: source.registrationAccessToken,
     clientSecret: source.clientSecret,
   });
-  const r = await read(lc, id, given).catch((e: unknown) => {
+  const r = await read(lc, id, given, { token_given: true }).catch((e: unknown) => {
     // Nothing is in state yet: no "kept in state" or confirm-gone advice, just why it failed.
     if (e instanceof ObDcrError)
       return Promise.reject(

@@ -205,13 +205,14 @@ async function goneOrSuperseded(
   state: RegistrationState,
   ctx: ObDcrContext,
   e: RegistrationGoneError,
+  token_given: boolean | undefined,
 ): Promise<never> {
   const id = state.client_id;
   const probe = await probeClient(p, state, ctx);
   if (probe.kind === "authenticated")
     throw new GoneUnconfirmedError(
       id,
-      `the bank refused the stored registration access token (HTTP 401), but its token endpoint still authenticates client ${id} ` +
+      `the bank refused the ${token_given ? "given" : "stored"} registration access token (HTTP 401), but its token endpoint still authenticates client ${id} ` +
         `(a client_credentials request with the client's own authentication, ${p.params.client.token_endpoint_auth_method}, was not refused): ` +
         "the client lives and the bank superseded the token with one no state holds (an update whose answer was never " +
         "saved, such as a forced stop mid-update, or a token rotated outside ob-dcr)",
@@ -233,7 +234,7 @@ export async function withManagementAuth<T>(
   state: RegistrationState,
   ctx: ObDcrContext,
   call: (token: string) => Promise<T>,
-  opts: Pick<ManagementOptions, "token_unconfirmed"> = {},
+  opts: Pick<ManagementOptions, "token_unconfirmed" | "token_given"> = {},
 ): Promise<T> {
   if (managementStyle(p, state) === "rfc7592") {
     const rat = state.secrets.registration_access_token;
@@ -274,7 +275,7 @@ export async function withManagementAuth<T>(
             "the client's current registration access token and adopt it",
           { cause: e, ambiguity: "rotated_token", remedy: rotated },
         );
-      return await goneOrSuperseded(p, state, ctx, e);
+      return await goneOrSuperseded(p, state, ctx, e, opts.token_given);
     }
   }
   if (!p.token_endpoint)

@@ -74,7 +74,7 @@ export async function create(
   refuseAfterCancel(lc, `the create of ${where(inputs)}`);
   const { params, material } = await load(lc, inputs);
   if (inputs.adopt) {
-    const r = await readRegistration(params, adoptedState(inputs.adopt), lc.ctx);
+    const r = await readRegistration(params, adoptedState(inputs.adopt), lc.ctx, { token_given: true });
     return {
       id: r.client_id,
       outs: { ...inputs, ...bookkeeping(props), ...material, ...computed(r, undefined) },
@@ -141,7 +141,13 @@ export type ReadResult =
  * directory publishes (under the recorded kid, or another: then that kid is used), or the bank's
  * refusal would be ours, not a deletion. Dropped only on an unambiguous answer.
  */
-export async function read(lc: Lifecycle, id: string, recorded_props: Props): Promise<ReadResult> {
+export async function read(
+  lc: Lifecycle,
+  id: string,
+  recorded_props: Props,
+  /** `token_given`: the props hold what was given for an import, not recorded state. */
+  o: { token_given?: boolean } = {},
+): Promise<ReadResult> {
   const props = migrated(recorded_props);
   const inputs = declared(props);
   refuseAfterCancel(lc, `the read of registration ${id}`);
@@ -167,6 +173,7 @@ export async function read(lc: Lifecycle, id: string, recorded_props: Props): Pr
     r = await readRegistration(params, stateOf(props), lc.ctx, {
       confirm_gone: lc.confirmedGone(id),
       ...recordedOf(props),
+      ...(o.token_given ? { token_given: true } : {}),
     });
   } catch (e) {
     if (e instanceof ObDcrError && e.code === OBDCR_REGISTRATION_GONE)

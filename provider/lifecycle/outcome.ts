@@ -53,6 +53,11 @@ export interface ManagementOptions {
    * at the bank's token endpoint) then counts as gone. Never set by default.
    */
   confirm_gone?: boolean | undefined;
+  /**
+   * The registration access token was given for this call (an import or an adoption, no state
+   * recorded yet), not stored: errors say "given" of it.
+   */
+  token_given?: boolean | undefined;
   /** Where the directory publishes our keys (recorded at registration): checked on an ambiguous answer. */
   software_jwks_endpoint?: string | undefined;
   /**

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createContext } from "../../provider/http/context.js";
 import { closeAgents } from "../../provider/http/transport.js";
 import { capabilitiesOf } from "../../provider/lifecycle/diff.js";
+import { importRegistration } from "../../provider/lifecycle/import.js";
 import * as lifecycle from "../../provider/lifecycle/operations.js";
 import type { Props } from "../../provider/lifecycle/props.js";
 import { sandboxForFile } from "../support/hooks.js";
@@ -193,5 +194,42 @@ describe("lifecycle operations", () => {
     } finally {
       await sb.admin.setQuirks("rat-bank", { extra_members: {} });
     }
+  });
+});
+
+describe("a refused registration access token, worded by where it came from", () => {
+  /** A client at rat-bank whose first token a PUT (rotating it) has superseded: the stale token. */
+  const superseded = async () => {
+    const c = await lifecycle.create(lc(), props("rat-bank"));
+    const news = props("rat-bank", { client: { scope: "openid accounts payments" } });
+    const u = await lifecycle.update(lc(), c.id, c.outs, news, capabilitiesOf(news));
+    const stale = c.outs.registrationAccessToken as string;
+    expect(u.outs.registrationAccessToken).not.toBe(stale);
+    return { id: c.id, outs: c.outs, stale };
+  };
+
+  it("refresh: the stored token; import: the given token (nothing is stored yet); adopt: the given token", async () => {
+    const { id, outs, stale } = await superseded();
+    const refresh = await lifecycle.read(lc(), id, outs).catch((e: unknown) => e as Error);
+    expect(refresh).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED", ambiguity: "superseded_token" });
+    expect(refresh.message).toMatch(/refused the stored registration access token \(HTTP 401\)/);
+
+    const { registrationAccessToken: _t, clientId: _c, ...inputs } = props("rat-bank");
+    const imported = await importRegistration(lc(), id, { inputs, registrationAccessToken: stale }).catch(
+      (e: unknown) => e as Error,
+    );
+    expect(imported).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED" });
+    expect(imported.message).toMatch(
+      new RegExp(`^cannot import registration ${id}: the bank refused the given registration access token \\(HTTP 401\\)`),
+    );
+    expect(imported.message).not.toMatch(/stored/);
+
+    const adopted = await lifecycle
+      .create(lc(), props("rat-bank", { adopt: { clientId: id, registrationAccessToken: stale } }))
+      .catch((e: unknown) => e as Error);
+    expect(adopted).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED" });
+    expect(adopted.message).toMatch(/the bank refused the given registration access token \(HTTP 401\)/);
+    for (const m of [refresh.message, imported.message, adopted.message]) expect(m).not.toContain(stale);
+    expect(await held("rat-bank")).toContain(id);
   });
 });
