@@ -135,12 +135,16 @@ export function checkArgs(rawArgs: readonly string[], def: ArgsDef): void {
     const alias = "alias" in d ? d.alias : undefined;
     for (const a of Array.isArray(alias) ? alias : alias ? [alias] : []) known.add(a);
   }
+  // The flag whose value the argument before was (a second value after it is a usage error of its own).
+  let valued: { flag: string; name: string; value: string } | undefined;
   for (let i = 0; i < rawArgs.length; i++) {
     const a = rawArgs[i] as string;
     if (a === "--") break;
     if (!a.startsWith("-") || a === "-") {
+      if (valued) throw new UsageError(moreValues(valued, rawArgs.slice(i)));
       throw new UsageError(`unexpected argument "${a}" (this command takes only flags)`);
     }
+    valued = undefined;
     const name = kebab(a.replace(/^-{1,2}/, "").split("=")[0] as string).replace(/^no-/, "");
     if (!known.has(name)) throw new UsageError(`unknown flag "${a.split("=")[0]}"`);
     const d = Object.entries(def).find(
@@ -152,7 +156,33 @@ export function checkArgs(rawArgs: readonly string[], def: ArgsDef): void {
         throw new UsageError(`flag "${a}" needs a value`);
       i++;
     }
+    if (d && (d.type === "string" || d.type === "enum"))
+      valued = {
+        flag: a.split("=")[0] as string,
+        name,
+        value: a.includes("=") ? a.slice(a.indexOf("=") + 1) : (rawArgs[i] as string),
+      };
   }
+}
+
+/** Flags whose value is one file: a shell pattern (`ob-dcr-state/*.json`) may expand to several. */
+const FILE_FLAGS = new Set(["state", "config"]);
+
+/**
+ * Words for values after a flag that takes one (`--state a.json b.json`, as a shell pattern that
+ * matches two files gives it): the flag, how many were given, and which.
+ */
+function moreValues(v: { flag: string; name: string; value: string }, rest: readonly string[]): string {
+  const end = rest.findIndex((x) => x === "--" || (x.startsWith("-") && x !== "-"));
+  const values = [v.value, ...(end < 0 ? rest : rest.slice(0, end))];
+  const shown =
+    values.length > 5 ? [...values.slice(0, 3).map((x) => `"${x}"`), "…"] : values.map((x) => `"${x}"`);
+  const noun = FILE_FLAGS.has(v.name) ? "file" : "value";
+  return (
+    `${v.flag} takes one ${noun}, but ${values.length} were given: ${shown.join(", ")}` +
+    (noun === "file" ? " (a shell pattern such as ob-dcr-state/*.json gives every file it matches)" : "") +
+    `: name one ${noun} after ${v.flag}`
+  );
 }
 
 type AnyArgs = Record<string, unknown>;

@@ -3,7 +3,7 @@
  * (2 usage, 3 invalid input/config, 4 rejected by bank/directory, 5 transport/unexpected response),
  * no stack unless --verbose, no secrets.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sandboxForFile } from "../support/hooks.js";
@@ -194,6 +194,37 @@ describe("usage errors: exit 2", () => {
     const e = await cli([]);
     expect(e.code).toBe(2);
     expect(e.stderr).toContain("USAGE ob-dcr");
+  });
+
+  it("--state with several files (a shell pattern such as ob-dcr-state/*.json that matched two) says it takes one, and which were given", async () => {
+    const states = path.join(dir, "two-states");
+    mkdirSync(states, { recursive: true });
+    const files = ["a.json", "b.json"].map((f) => path.join(states, f));
+    for (const f of files) writeFileSync(f, "{}");
+    // What the shell passes for `--state two-states/*.json`.
+    const given = readdirSync(states).map((f) => path.join(states, f));
+    const r = await cli(["get", "--state", ...given]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `error OBDCR_CLI_USAGE: --state takes one file, but 2 were given: "${files[0]}", "${files[1]}" (a shell pattern such as ob-dcr-state/*.json gives every file it matches): name one file after --state`,
+    );
+    expect(r.stderr).not.toContain("unexpected argument");
+    const j = await cli(["delete", `--state=${files[0]}`, files[1] as string, "--json"]);
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.stdout).error).toMatchObject({
+      code: "OBDCR_CLI_USAGE",
+      message: expect.stringMatching(/^--state takes one file, but 2 were given/),
+    });
+    // Another flag's value is "one value"; a stray argument after a boolean flag stays what it was.
+    const p = await cli(["register", "--profile", "obie-3.2", "rfc7591"]);
+    expect(p.stderr).toContain(
+      '--profile takes one value, but 2 were given: "obie-3.2", "rfc7591": name one value',
+    );
+    const b = await cli(["get", "--json", "extra"]);
+    expect(b.code).toBe(2);
+    expect(JSON.parse(b.stdout).error.message).toContain(
+      'unexpected argument "extra" (this command takes only flags)',
+    );
   });
 });
 
