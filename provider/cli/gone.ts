@@ -18,7 +18,9 @@ export function explainGoneUnconfirmed(command: "get" | "update" | "delete") {
         message: `${e.message}. Nothing was dropped`,
         // `update` has no --confirm-gone: a deleted client is registered anew (`register`).
         ...(command === "update" && e.remedy?.kind === "confirm-gone" ? { remedy: null } : {}),
-        ...(command === "update" && e.remedy?.kind === "adopt-current-token" && e.remedy.deletion === "possible"
+        ...(command === "update" &&
+        e.remedy?.kind === "adopt-current-token" &&
+        e.remedy.deletion === "possible"
           ? { remedy: { kind: "adopt-current-token", client_id: e.remedy.client_id } }
           : {}),
       });

@@ -249,7 +249,11 @@ export async function withManagementAuth<T>(
       if (!(e instanceof RegistrationGoneError) || e.status !== 401) throw e;
       // The token may have been rotated in an answer we lost, or the client deleted: adopt the
       // bank's current token, or confirm the deletion.
-      const rotated = { kind: "adopt-current-token", client_id: state.client_id, deletion: "possible" } as const;
+      const rotated = {
+        kind: "adopt-current-token",
+        client_id: state.client_id,
+        deletion: "possible",
+      } as const;
       // An attempt whose answer was lost reached the bank: a bank may hand out a new token on any
       // call (RFC 7592 §2.1, §2.2), so the retry's 401 for the old one does not say "deleted".
       if (e.lost_attempts > 0)

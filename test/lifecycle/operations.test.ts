@@ -220,7 +220,9 @@ describe("a refused registration access token, worded by where it came from", ()
     );
     expect(imported).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED" });
     expect(imported.message).toMatch(
-      new RegExp(`^cannot import registration ${id}: the bank refused the given registration access token \\(HTTP 401\\)`),
+      new RegExp(
+        `^cannot import registration ${id}: the bank refused the given registration access token \\(HTTP 401\\)`,
+      ),
     );
     expect(imported.message).not.toMatch(/stored/);
 

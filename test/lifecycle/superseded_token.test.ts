@@ -4,6 +4,8 @@
 // deleted. The bank's token endpoint, asked as the client itself, tells the two apart; a live client
 // is never taken for a deleted one.
 import { beforeEach, describe, expect, it } from "vitest";
+import { errorReport } from "../../provider/cli/exit.js";
+import { explainGoneUnconfirmed } from "../../provider/cli/gone.js";
 import type { GoneUnconfirmedError } from "../../provider/core/errors.js";
 import {
   closeAgents,
@@ -16,8 +18,6 @@ import {
   readRegistration,
   updateRegistration,
 } from "../../provider/index.js";
-import { errorReport } from "../../provider/cli/exit.js";
-import { explainGoneUnconfirmed } from "../../provider/cli/gone.js";
 import { deleteRegistrationOutcome } from "../../provider/lifecycle/registration.js";
 import { goneUnconfirmed } from "../../provider/resource/messages.js";
 import { paramsFor } from "../http/sandbox_helpers.js";
