@@ -178,7 +178,8 @@ export const LANGUAGE = {
   python: { packageName: "pulumi_obdcr", respectSchemaVersion: true, pythonRequires: ">=3.10" },
 };
 
-export function buildSchema(docs: Docs = {}, version = "0.0.0") {
+/** The package schema at `version` (package.json's: `npm run schema`; the plugin serves its own). */
+export function buildSchema(docs: Docs, version: string) {
   const b = new Builder(docs);
   const core = b.members(RegistrationParams as unknown as z.ZodObject, []);
   const own = b.members(ResourceOnlyInputs, []);

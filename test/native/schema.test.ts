@@ -8,8 +8,11 @@ import { ClientParams, DirectoryParams, RegistrationParams } from "../../provide
 import { ResourceOnlyInputs, snakeToCamel } from "../../provider/lifecycle/inputs.js";
 import { INPUT_KEYS } from "../../provider/lifecycle/props.js";
 import { ProviderConfig, SECRET_CONFIG } from "../../provider/native/config.js";
+import { ObDcrProvider } from "../../provider/native/provider.js";
 import { RESOURCE } from "../../provider/native/schema.js";
 import { SECRET_OUTPUTS } from "../../provider/resource/registration.js";
+import { sdkSchema } from "../../scripts/gen_sdk.js";
+import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
 import { SCHEMA_FILE, schemaText } from "../../scripts/schema.js";
 
 type Prop = { description?: string; secret?: boolean };
@@ -32,6 +35,18 @@ const offered = (shape: Record<string, { safeParse(v: unknown): { success: boole
 describe("schema.json", () => {
   it("is what `npm run schema` generates from the current zod schemas", () => {
     expect(committed, "provider/native/schema.json is stale: run `npm run schema`").toBe(schemaText());
+  });
+
+  it("carries package.json's version: the one the plugin serves at GetSchema and the SDKs carry", async () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      version: string;
+    };
+    expect((schema as unknown as { version: string }).version).toBe(version);
+    // The plugin (provider/native/main.ts) is made with package.json's version and serves the schema with it.
+    const served = JSON.parse(await new ObDcrProvider(version).getSchema()) as Record<string, unknown>;
+    expect(served).toEqual(JSON.parse(committed));
+    // What the SDKs are generated from says the same.
+    expect(sdkSchema(committed).version).toBe(version);
   });
 
   it("has every resource input the zod schemas offer, and no other", () => {
