@@ -210,14 +210,14 @@ describe("a refused registration access token, worded by where it came from", ()
 
   it("refresh: the stored token; import: the given token (nothing is stored yet); adopt: the given token", async () => {
     const { id, outs, stale } = await superseded();
-    const refresh = await lifecycle.read(lc(), id, outs).catch((e: unknown) => e as Error);
+    const refresh = (await lifecycle.read(lc(), id, outs).catch((e: unknown) => e)) as Error;
     expect(refresh).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED", ambiguity: "superseded_token" });
     expect(refresh.message).toMatch(/refused the stored registration access token \(HTTP 401\)/);
 
     const { registrationAccessToken: _t, clientId: _c, ...inputs } = props("rat-bank");
-    const imported = await importRegistration(lc(), id, { inputs, registrationAccessToken: stale }).catch(
-      (e: unknown) => e as Error,
-    );
+    const imported = (await importRegistration(lc(), id, { inputs, registrationAccessToken: stale }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(imported).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED" });
     expect(imported.message).toMatch(
       new RegExp(
@@ -226,9 +226,9 @@ describe("a refused registration access token, worded by where it came from", ()
     );
     expect(imported.message).not.toMatch(/stored/);
 
-    const adopted = await lifecycle
+    const adopted = (await lifecycle
       .create(lc(), props("rat-bank", { adopt: { clientId: id, registrationAccessToken: stale } }))
-      .catch((e: unknown) => e as Error);
+      .catch((e: unknown) => e)) as Error;
     expect(adopted).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED" });
     expect(adopted.message).toMatch(/the bank refused the given registration access token \(HTTP 401\)/);
     for (const m of [refresh.message, imported.message, adopted.message]) expect(m).not.toContain(stale);
