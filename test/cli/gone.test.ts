@@ -120,6 +120,19 @@ describe("a 401 for a registration access token that the bank superseded (rat-ba
       );
       expect(r.stderr).not.toMatch(/--confirm-gone/);
     }
+    // --confirm-gone is not applied to a client the bank still authenticates: said, never silent.
+    for (const cmd of ["get", "delete"]) {
+      const r = await cli([cmd, "-c", changed, "--state", stale, "--confirm-gone", "--json"]);
+      expect(r.code, r.stderr).toBe(4);
+      const { error } = JSON.parse(r.stdout);
+      expect(error).toMatchObject({ code: "OBDCR_GONE_UNCONFIRMED", client_id: clientId });
+      expect(error.message).toContain(
+        `--confirm-gone was not applied: the bank still authenticates client ${clientId}, and dropping it would leave a live client at the bank`,
+      );
+      expect(error.message).toMatch(
+        /To drop it anyway, revoke it in the bank's developer portal first, then delete the state file$/,
+      );
+    }
     expect(readFileSync(stale, "utf8")).toBe(staleText);
     expect((await sb.admin.registrations("rat-bank")).map((r) => r.client_id)).toContain(clientId);
     // Deleted at the bank (with the current token): the stale file's 401 is gone, as before.
