@@ -4,6 +4,7 @@
  */
 import {
   GoneUnconfirmedError,
+  InterruptedError,
   InvalidInputError,
   invalidInputFromZod,
   NotSupportedError,
@@ -189,6 +190,9 @@ async function probeClient(p: Prepared, state: RegistrationState, ctx: ObDcrCont
       return { kind: "authenticated" };
     // Not a bank's answer (a bug): fail the call, which drops nothing, rather than hide it.
     if (!(e instanceof ObDcrError)) throw e;
+    // The run's Cancel cut the check short: that is no word from the bank either, and taking it
+    // as inconclusive would drop a live client (the 401 as gone) on the user's Ctrl-C.
+    if (e instanceof InterruptedError) throw e;
     return { kind: "inconclusive", detail: `${e.code}: ${e.message}` };
   } finally {
     evictManagementToken(ctx, ti);

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { errorReport } from "../../provider/cli/exit.js";
 import { explainGoneUnconfirmed } from "../../provider/cli/gone.js";
 import type { GoneUnconfirmedError } from "../../provider/core/errors.js";
+import { cancelContext } from "../../provider/http/context.js";
 import {
   closeAgents,
   createContext,
@@ -168,6 +169,31 @@ describe("a 401 for a registration access token the bank superseded", () => {
     const d = await deleteRegistrationOutcome(p, stale, ctx);
     expect(d).toMatchObject({ result: "gone" });
     expect(d.detail).toMatch(/HTTP 401.*was inconclusive \(OBDCR_/);
+  });
+
+  it("a Cancel while the token endpoint is asked is no word from the bank: OBDCR_INTERRUPTED, the client kept", async () => {
+    const p = params();
+    const { id, stale } = await superseded(p);
+    await sb.admin.setFaults(BANK, [{ kind: "stall", path: "/token", method: "POST" }]);
+    for (const call of [
+      (c: ObDcrContext) => readRegistration(p, stale, c),
+      (c: ObDcrContext) => deleteRegistrationOutcome(p, stale, c),
+    ]) {
+      const c = createContext({ transport: { headers_timeout_ms: 120_000 } });
+      const before = await tokenPosts();
+      const pending = call(c).then(
+        (r) => r,
+        (x: unknown) => x,
+      );
+      for (let i = 0; i < 300 && (await tokenPosts()) === before; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await tokenPosts()).toBe(before + 1);
+      cancelContext(c);
+      // Before the fix: inconclusive, so the 401 was taken as gone (read: REGISTRATION_GONE;
+      // delete: "gone", dropped from state) while the bank still held the client.
+      expect(await pending).toMatchObject({ code: "OBDCR_INTERRUPTED" });
+    }
+    expect(await held()).toEqual([id]);
   });
 
   it("the token endpoint's word decides nothing when the 401 is already ambiguous (rat_may_rotate): no probe", async () => {
