@@ -240,6 +240,9 @@ describe("URL policy", () => {
       "https://169.254.169.254/r",
       "https://[fe80::1]/r",
       "https://metadata.google.internal/r",
+      // With the root's dot (the same name to DNS): metadata.goog. passed as a public name.
+      "https://metadata.google.internal./r",
+      "https://METADATA.goog./r",
       "https://[fd00:ec2::254]/r",
     ])
       expect(

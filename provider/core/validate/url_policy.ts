@@ -88,7 +88,9 @@ const METADATA_HOSTS = new Set(["metadata.google.internal", "metadata.goog", "[f
 export function reachProblem(u: URL, from_url: string): string | undefined {
   const scope = hostScope(u.hostname);
   const host = untrustedText(u.hostname, 120);
-  if (scope === "a link-local network" || METADATA_HOSTS.has(u.hostname.toLowerCase()))
+  // A fully qualified name's root dot (metadata.goog.) resolves the same: judged without it.
+  const name = u.hostname.toLowerCase().replace(/\.$/, "");
+  if (scope === "a link-local network" || METADATA_HOSTS.has(name))
     return `points to ${scope === "a link-local network" ? scope : "a cloud metadata service"} (${host}): no bank or directory serves from there, and the machine's own cloud credentials do`;
   let from: URL;
   try {
