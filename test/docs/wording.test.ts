@@ -22,3 +22,18 @@ describe("config keys in the docs users read", () => {
     expect(read("provider/resource/args_doc.ts")).toMatch(/`ob-dcr:signingPrivateKey`/);
   });
 });
+
+describe("the README's table of tuning variables", () => {
+  // A variable read from the environment by the transport or a signer (a timeout a pipeline needs
+  // to know of) is in the README: OBDCR_PKCS11_TIMEOUT_MS and OBDCR_KMS_TIMEOUT_MS were not.
+  it("names every OBDCR_* the transport or a signer reads", async () => {
+    const { TRANSPORT_ENV } = await import("../../provider/http/transport_env.js");
+    const readme = read("README.md");
+    const signers = ["provider/signers/pkcs11.ts", "provider/signers/aws_kms.ts"].flatMap((f) =>
+      [...read(f).matchAll(/env\.(OBDCR_[A-Z0-9_]+)/g)].map((m) => m[1]!),
+    );
+    expect(signers).toEqual(expect.arrayContaining(["OBDCR_PKCS11_TIMEOUT_MS", "OBDCR_KMS_TIMEOUT_MS"]));
+    for (const name of [...TRANSPORT_ENV.map(([v]) => v), ...signers])
+      expect(readme.includes(`\`${name}\``), name).toBe(true);
+  });
+});
