@@ -12,6 +12,7 @@ import {
   RegistrationGoneError,
   RegistrationRejectedError,
   type Remedy,
+  SignerError,
 } from "../core/errors.js";
 import { managementStyle, managementUri } from "../core/policy/plan.js";
 import {
@@ -190,9 +191,11 @@ async function probeClient(p: Prepared, state: RegistrationState, ctx: ObDcrCont
       return { kind: "authenticated" };
     // Not a bank's answer (a bug): fail the call, which drops nothing, rather than hide it.
     if (!(e instanceof ObDcrError)) throw e;
-    // The run's Cancel cut the check short: that is no word from the bank either, and taking it
-    // as inconclusive would drop a live client (the 401 as gone) on the user's Ctrl-C.
-    if (e instanceof InterruptedError) throw e;
+    // No word from the bank either, and taking it as inconclusive dropped a live client (the 401
+    // as gone): the run's Cancel cut the check short (the user's Ctrl-C), or our side could not
+    // ask (the signing key did not sign: an HSM or KMS down; no stored client secret). Fail the
+    // call, naming what to fix; nothing is dropped.
+    if (e instanceof InterruptedError || e instanceof SignerError || e instanceof InvalidInputError) throw e;
     return { kind: "inconclusive", detail: `${e.code}: ${e.message}` };
   } finally {
     evictManagementToken(ctx, ti);

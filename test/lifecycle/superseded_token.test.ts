@@ -135,6 +135,23 @@ describe("a 401 for a registration access token the bank superseded", () => {
     expect((await sb.admin.registrations(SECRET_BANK.name)).map((r) => r.client_id)).toEqual([id]);
   });
 
+  it("a probe our side cannot send (no stored client secret) fails the call naming the input; the live client is not taken as gone", async () => {
+    const p = params({ token_endpoint_auth_method: "client_secret_basic" }, {}, SECRET_BANK.name);
+    const { id, stale } = await superseded(p);
+    const { client_secret: _dropped, ...secrets } = stale.secrets;
+    const withoutSecret = { ...stale, secrets };
+    // Before the fix: inconclusive, so REGISTRATION_GONE (read) and "gone" (delete): dropped.
+    for (const call of [
+      () => readRegistration(p, withoutSecret, ctx),
+      () => deleteRegistration(p, withoutSecret, ctx),
+    ])
+      await expect(call()).rejects.toMatchObject({
+        code: "OBDCR_INVALID_INPUT",
+        field: "state.secrets.client_secret",
+      });
+    expect((await sb.admin.registrations(SECRET_BANK.name)).map((r) => r.client_id)).toEqual([id]);
+  });
+
   it("unauthorized_client (a client registered without client_credentials): RFC 6749 says it to an authenticated client, so the client lives", async () => {
     const p = paramsFor(sb, "json-bank", "rfc7591", {
       client: { grant_types: ["authorization_code"], response_types: ["code"] },
