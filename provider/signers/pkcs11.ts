@@ -67,6 +67,14 @@ const refusedPins = new Map<string, SignerError>();
  * CKR_USER_ALREADY_LOGGED_IN to any PIN, and a configuration with a wrong PIN signed anyway.
  */
 const loginPins = new Map<string, Buffer>();
+
+/**
+ * C_Sign calls past their timeout that have not returned, per module. Each holds a thread of
+ * libuv's pool (4 by default, shared with file reads and DNS lookups): every later signature sent
+ * to a module that does not answer took one more, until the host's requests stalled behind them.
+ * While one is held, the module is not sent another.
+ */
+const heldSigns = new Map<string, number>();
 /** Key of the PIN hashes: random, made on first use, never leaves the process. */
 let pinKey: Buffer | undefined;
 /** A PIN's keyed hash: what the caches and `loginPins` hold instead of the PIN. */
@@ -318,14 +326,22 @@ async function open(
     let unusable: SignerError | undefined;
     const signOnce = async (data: Uint8Array): Promise<Uint8Array> => {
       if (unusable) throw unusable;
+      if ((heldSigns.get(p.module) ?? 0) > 0)
+        throw new SignerError(
+          keyField,
+          "sign_failed",
+          `${describe}: an earlier C_Sign to the PKCS#11 module ${p.module} has not returned since it timed out (OBDCR_PKCS11_TIMEOUT_MS): is the HSM reachable? Nothing more is sent to it until that call ends; run again once the HSM answers`,
+          { cause: "held" },
+        );
       const input = Buffer.from(alg === "ES256" ? sha256(data) : data);
       const ms = pkcs11TimeoutMs();
       let timer: NodeJS.Timeout | undefined;
+      let signing: Promise<Buffer> = Promise.resolve(Buffer.alloc(0));
       try {
         m.C_SignInit(session, mechanism, priv);
         // Off the event loop (libuv's pool) and bounded: a C_Sign that never returns (a network HSM
         // that lost its link) froze the whole process, the provider host's timers and Ctrl-C included.
-        const signing = m.C_SignAsync(session, input, Buffer.alloc(outLen));
+        signing = m.C_SignAsync(session, input, Buffer.alloc(outLen));
         signing.catch(() => undefined); // its late end, after a timeout, is of no interest
         const out = await Promise.race([
           signing,
@@ -336,6 +352,13 @@ async function open(
         return new Uint8Array(out);
       } catch (e) {
         if (e instanceof SignTimeout) {
+          heldSigns.set(p.module, (heldSigns.get(p.module) ?? 0) + 1);
+          const release = () => {
+            const n = (heldSigns.get(p.module) ?? 1) - 1;
+            if (n > 0) heldSigns.set(p.module, n);
+            else heldSigns.delete(p.module);
+          };
+          signing.then(release, release);
           forget();
           unusable = new SignerError(
             keyField,

@@ -7,6 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import * as jose from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -102,9 +103,43 @@ describe("PKCS#11 C_Sign that does not return", () => {
     });
     expect(e?.message).toContain("OBDCR_PKCS11_TIMEOUT_MS");
     rmSync(hold);
+    // The held C_Sign ends (the shim polls every 50 ms); until then the module is sent no other.
+    await new Promise((r) => setTimeout(r, 300));
     // The held session is given up; the next open (the next step) takes a fresh one.
     const again = await open();
     expect(again).not.toBe(s);
     await jose.compactVerify(await signCompact(again, { typ: "JWT" }, { a: 3 }), pub);
+  }, 30_000);
+
+  it("while a timed-out C_Sign is held, the module gets no other: one thread of libuv's pool held, not one per signature (file reads and DNS lookups stalled behind them)", async () => {
+    const s0 = await open();
+    writeFileSync(hold, "");
+    const t0 = Date.now();
+    // Four signatures in a row (the pool's size), each on a freshly opened key as the next step opens it.
+    const errors: (Error & { reason?: string })[] = [];
+    for (let i = 0; i < 4; i++) {
+      const s = i === 0 ? s0 : await open();
+      errors.push(
+        await signCompact(s, { typ: "JWT" }, { i }).then(
+          () => new Error("signed"),
+          (x: Error) => x,
+        ),
+      );
+    }
+    const took = Date.now() - t0;
+    // A read from the pool answers at once: before, four held C_Signs took all of its threads.
+    const r0 = Date.now();
+    await readFile(shim);
+    const read = Date.now() - r0;
+    rmSync(hold);
+    expect(errors.map((e) => e.reason)).toEqual(["sign_failed", "sign_failed", "sign_failed", "sign_failed"]);
+    for (const e of errors.slice(1)) expect(e.message).toMatch(/has not returned since it timed out/);
+    expect(took).toBeLessThan(3000); // one timeout (1.5 s), not four (6 s)
+    expect(read).toBeLessThan(500);
+    // Once the held call ends, the module signs again.
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await open();
+    const pub = await jose.importJWK(again.public_jwk, "ES256");
+    await jose.compactVerify(await signCompact(again, { typ: "JWT" }, { a: 4 }), pub);
   }, 30_000);
 });
