@@ -45,6 +45,9 @@ export const TokenEndpointAuthMethod = z.enum([
   "private_key_jwt",
   "tls_client_auth",
   "client_secret_basic",
+  // Registered (a client secret is issued) but not taken at the token endpoint: a client ob-dcr
+  // cannot ask a management token for.
+  "client_secret_jwt",
   "client_secret_post",
 ]);
 export type TokenEndpointAuthMethod = z.infer<typeof TokenEndpointAuthMethod>;

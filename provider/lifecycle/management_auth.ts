@@ -167,6 +167,14 @@ function managementTokenInput(p: Prepared, state: RegistrationState, token_endpo
   };
 }
 
+/** The client authentications `getManagementToken` asks a token with. */
+const PROBED_AUTH: ReadonlySet<string> = new Set([
+  "private_key_jwt",
+  "tls_client_auth",
+  "client_secret_basic",
+  "client_secret_post",
+]);
+
 /** What the bank's token endpoint says of a client whose registration access token it refused. */
 type ClientProbe = { kind: "authenticated" } | { kind: "refused" } | { kind: "inconclusive"; detail: string };
 
@@ -178,6 +186,13 @@ type ClientProbe = { kind: "authenticated" } | { kind: "refused" } | { kind: "in
 async function probeClient(p: Prepared, state: RegistrationState, ctx: ObDcrContext): Promise<ClientProbe> {
   if (!p.token_endpoint) return { kind: "inconclusive", detail: "the bank publishes no token endpoint" };
   const ti = managementTokenInput(p, state, p.token_endpoint);
+  // A client that authenticates in a way ob-dcr cannot ask a token with (none, client_secret_jwt):
+  // the endpoint cannot be asked, which is no fault of the inputs.
+  if (!PROBED_AUTH.has(ti.auth_method))
+    return {
+      kind: "inconclusive",
+      detail: `the client authenticates with ${ti.auth_method}, which ob-dcr does not ask a token with`,
+    };
   // A token cached earlier in this process says nothing of the client now.
   evictManagementToken(ctx, ti);
   try {

@@ -29,7 +29,12 @@ const BANK = "rat-bank";
 const SECRET_BANK = {
   name: "rat-secret-bank",
   management: "registration_access_token",
-  token_endpoint_auth_methods_supported: ["private_key_jwt", "client_secret_basic", "client_secret_post"],
+  token_endpoint_auth_methods_supported: [
+    "private_key_jwt",
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+  ],
 } as const;
 const sb = sandboxForFile(
   {
@@ -150,6 +155,19 @@ describe("a 401 for a registration access token the bank superseded", () => {
         field: "state.secrets.client_secret",
       });
     expect((await sb.admin.registrations(SECRET_BANK.name)).map((r) => r.client_id)).toEqual([id]);
+  });
+
+  it("a client whose authentication ob-dcr cannot ask a token with (client_secret_jwt): the check is inconclusive, not an input error", async () => {
+    const p = params({ token_endpoint_auth_method: "client_secret_jwt" }, {}, SECRET_BANK.name);
+    const { stale, current } = await superseded(p);
+    expect(await deleteRegistration(p, current, ctx)).toBe("deleted");
+    const before = await tokenPosts(SECRET_BANK.name);
+    const e = await readRegistration(p, stale, ctx).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "OBDCR_REGISTRATION_GONE", status: 401 });
+    expect((e as Error).message).toMatch(
+      /was inconclusive \(the client authenticates with client_secret_jwt/,
+    );
+    expect(await tokenPosts(SECRET_BANK.name)).toBe(before);
   });
 
   it("unauthorized_client (a client registered without client_credentials): RFC 6749 says it to an authenticated client, so the client lives", async () => {
