@@ -243,6 +243,8 @@ describe("URL policy", () => {
       // With the root's dot (the same name to DNS): metadata.goog. passed as a public name.
       "https://metadata.google.internal./r",
       "https://METADATA.goog./r",
+      // Alibaba Cloud's metadata service, in the shared space (100.64/10) a local party may name.
+      "https://100.100.100.200/r",
       "https://[fd00:ec2::254]/r",
     ])
       expect(

@@ -74,8 +74,16 @@ export function hostScope(hostname: string): HostScope {
   return "public";
 }
 
-/** Cloud instance metadata services by name (their addresses are link-local, or fd00:ec2::254). */
-const METADATA_HOSTS = new Set(["metadata.google.internal", "metadata.goog", "[fd00:ec2::254]"]);
+/**
+ * Cloud instance metadata services by name, and those whose address is not link-local: AWS's IPv6
+ * fd00:ec2::254, Alibaba Cloud's 100.100.100.200 (in the shared space, which a local party may name).
+ */
+const METADATA_HOSTS = new Set([
+  "metadata.google.internal",
+  "metadata.goog",
+  "[fd00:ec2::254]",
+  "100.100.100.200",
+]);
 
 /**
  * Why `u`, handed over by the party at `from_url`, is refused for where it points (undefined: it
