@@ -423,8 +423,13 @@ describe.each(["dynamic", "native"] as const)(
       for (let i = 0; i < 300 && (await puts()) === 0; i++) await sleep(100);
       // A forced stop: a pipeline's SIGKILL after its grace (two SIGINTs no longer reach the native
       // plugin in time: it acts on the first one's Cancel and the update ends on its own).
+      const before = descendants(process.pid);
       process.kill(pulumiCli(process.pid)!, "SIGKILL");
       expect(await running).toBe("failed");
+      // The providers end with the engine (engine_watch), past the bank's held answer: none spins on
+      // a closed stderr (the SDK host's uncaught-error log failing with EPIPE, over and over).
+      for (let i = 0; i < 150 && before.some(alive); i++) await sleep(100);
+      expect(before.filter(alive)).toEqual([]);
       const dep = (await stack.exportStack()).deployment as { pending_operations?: { type: string }[] };
       expect(dep.pending_operations?.map((o) => o.type)).toEqual(["updating"]);
       await sb.admin.setFaults(BANK, []);
