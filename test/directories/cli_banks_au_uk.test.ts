@@ -1,6 +1,7 @@
 // `ob-dcr banks` on the AU Register's GetDataHolderBrands (x-v 3, paged, updated-since, ETag) and
 // the UK directory's SCIM ASPSP list (startIndex/count paging, ETag), both behind MTLS + the
 // directory token: the BUILT CLI as a subprocess, requests counted at the emulators.
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CdrAuSandbox } from "../../sandbox/cdr_au/index.js";
@@ -164,8 +165,12 @@ describe("ob-dcr banks on the OB Directory (SCIM OBAccountPaymentServiceProvider
 
   it("register --bank <id> registers with the bank the list names (aud = its org id)", async () => {
     const id = sb.bankListEntryFor("rat-bank").id;
-    const r = await cli(["register", "--config", cfg, "--list-url", url, "--bank", id, "--json"]);
+    // cwd: the client's token goes to <cwd>/ob-dcr-state/ (no --state), not into the repository.
+    const r = await cli(["register", "--config", cfg, "--list-url", url, "--bank", id, "--json"], {
+      cwd: dir,
+    });
     expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(path.join(dir, "ob-dcr-state"))).toHaveLength(1);
     expect(r.stderr).toContain(`bank ${id} (rat-bank)`);
     expect(await sb.admin.registrations("rat-bank")).toHaveLength(1);
   });
