@@ -107,7 +107,7 @@ export function reachProblem(u: URL, from_url: string): string | undefined {
     return undefined;
   }
   if (scope === "public" || hostScope(from.hostname) !== "public") return undefined;
-  return `points to ${scope} (${host}), though it came from a server on the internet (${untrustedText(from.host, 120)}): a bank or directory there does not send clients into the TPP's own machine or network. If this bank really serves from there, give the URL in the configuration`;
+  return `points to ${scope} (${host}), though it came from a server on the internet (${untrustedText(from.host, 120)}): a bank or directory there does not send clients into the TPP's own machine or network. Ask the bank or the directory for the public address it serves from`;
 }
 
 /** Why this URL is refused (undefined: it may be used). */
