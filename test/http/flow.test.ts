@@ -10,13 +10,12 @@ import {
   deleteRegistration,
   type ObDcrContext,
   type ProfileName,
-  type RegistrationOutcome,
   type RegistrationParamsInput,
   readRegistration,
   updateRegistration,
 } from "../../provider/index.js";
 import { sandboxForFile } from "../support/hooks.js";
-import { HTTP_BANKS, paramsFor } from "./sandbox_helpers.js";
+import { HTTP_BANKS, paramsFor, stateOf } from "./sandbox_helpers.js";
 
 const sb = sandboxForFile({ prefix: "http", banks: HTTP_BANKS }, closeAgents);
 let ctx: ObDcrContext;
@@ -24,12 +23,6 @@ let ctx: ObDcrContext;
 beforeEach(async () => {
   await sb.admin.reset();
   ctx = createContext();
-});
-
-const stateOf = (r: RegistrationOutcome) => ({
-  client_id: r.client_id,
-  registration_client_uri: r.registration_client_uri,
-  secrets: r.secrets,
 });
 
 /**

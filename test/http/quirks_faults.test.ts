@@ -6,14 +6,13 @@ import {
   createRegistration,
   deleteRegistration,
   type ObDcrContext,
-  type RegistrationOutcome,
   type RegistrationParamsInput,
   readRegistration,
   updateRegistration,
 } from "../../provider/index.js";
 import { sandboxForFile } from "../support/hooks.js";
 import { read } from "../support/params.js";
-import { HTTP_BANKS, paramsFor } from "./sandbox_helpers.js";
+import { HTTP_BANKS, paramsFor, stateOf } from "./sandbox_helpers.js";
 
 const sb = sandboxForFile({ prefix: "http", banks: HTTP_BANKS }, closeAgents);
 let ctx: ObDcrContext;
@@ -24,11 +23,6 @@ beforeEach(async () => {
   ctx = createContext({ transport: { backoff_base_ms: 20, backoff_max_ms: 100 } });
 });
 
-const stateOf = (r: RegistrationOutcome) => ({
-  client_id: r.client_id,
-  registration_client_uri: r.registration_client_uri,
-  secrets: r.secrets,
-});
 const p32 = (over: Parameters<typeof paramsFor>[3] = {}) => paramsFor(sb, BANK, "obie-3.2", over);
 const bankOf = () => sb.manifest.banks.find((b) => b.name === BANK)!;
 

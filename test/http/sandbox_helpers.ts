@@ -1,6 +1,6 @@
 // The http suite's view of the test support: its banks, and the core parameters it registers with
 // (the support's mapping, with the spec's grant and response types spelled out).
-import type { ProfileName, RegistrationParamsInput } from "../../provider/index.js";
+import type { ProfileName, RegistrationOutcome, RegistrationParamsInput } from "../../provider/index.js";
 import { coreParams, type HasManifest, type Json, merge } from "../support/params.js";
 
 export const HTTP_BANKS = ["sandbox-bank", "rat-bank", "json-bank", "secret-bank"];
@@ -20,3 +20,10 @@ export function paramsFor(
   };
   return coreParams(sb, { bank, key: es256 ? "signing_es256" : "signing" }, merge({ profile, client }, over));
 }
+
+/** What a state file keeps of a registration: what read, update and delete take. */
+export const stateOf = (r: RegistrationOutcome) => ({
+  client_id: r.client_id,
+  registration_client_uri: r.registration_client_uri,
+  secrets: r.secrets,
+});

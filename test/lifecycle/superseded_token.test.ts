@@ -14,14 +14,13 @@ import {
   createRegistration,
   deleteRegistration,
   type ObDcrContext,
-  type RegistrationOutcome,
   type RegistrationParamsInput,
   readRegistration,
   updateRegistration,
 } from "../../provider/index.js";
 import { deleteRegistrationOutcome } from "../../provider/lifecycle/registration.js";
 import { goneUnconfirmed } from "../../provider/resource/messages.js";
-import { paramsFor } from "../http/sandbox_helpers.js";
+import { paramsFor, stateOf } from "../http/sandbox_helpers.js";
 import { sandboxForFile } from "../support/hooks.js";
 
 const BANK = "rat-bank";
@@ -55,12 +54,6 @@ let ctx: ObDcrContext;
 beforeEach(async () => {
   await sb.admin.reset();
   ctx = createContext();
-});
-
-const stateOf = (r: RegistrationOutcome) => ({
-  client_id: r.client_id,
-  registration_client_uri: r.registration_client_uri,
-  secrets: r.secrets,
 });
 
 const params = (

@@ -20,6 +20,7 @@ import {
 } from "../../provider/index.js";
 import type { BankConfigInput } from "../../sandbox/index.js";
 import { DEFAULT_SOFTWARE_ID_18, type Sandbox } from "../../sandbox/index.js";
+import { stateOf } from "../http/sandbox_helpers.js";
 import { coreParams, type Json, software } from "../support/params.js";
 import { BANKS as CATALOGUE, startTestSandbox } from "../support/sandbox.js";
 
@@ -70,12 +71,6 @@ type Over = { client?: Json; bank?: Json; directory?: Json; bank_profile?: unkno
 const params = (bank: string, over: Over = {}, profile: ProfileName = "obie-3.2"): RegistrationParamsInput =>
   coreParams(sb, bank, { profile, ...over });
 const tls = { client: { token_endpoint_auth_method: "tls_client_auth" } };
-const stateOf = (r: RegistrationOutcome) => ({
-  client_id: r.client_id,
-  registration_client_uri: r.registration_client_uri,
-  secrets: r.secrets,
-});
-
 /** The default request is refused by the bank; the profile's is accepted. */
 async function refusedThenAccepted(bank: string, bank_profile: unknown, extra: Over = {}) {
   await expect(createRegistration(params(bank, extra), ctx)).rejects.toMatchObject({
