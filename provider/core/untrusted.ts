@@ -113,13 +113,30 @@ export function scrubSecrets(text: string): string {
   return out;
 }
 
-// C0 (tab included), DEL, C1, and the Unicode controls that reorder or break lines.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// C0 (tab included), DEL, C1, the Unicode controls that reorder or break lines, and the invisible
+// (default-ignorable) characters: soft hyphen, zero-width ones, word joiner and invisible operators,
+// variation selectors, BOM. A runner's culture-aware search (ICU) skips ignorables, so `##\u00advso[`
+// is found as `##vso[`; escaped, they are visible text that no search skips.
+const UNICODE_CONTROLS =
+  "\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0";
+const CONTROL = new RegExp(`[\\u0000-\\u001f${UNICODE_CONTROLS}]`, "g");
+/** The same but C0, which JSON.stringify escapes itself (and whose LF indents its output). */
+const JSON_CONTROL = new RegExp(`[${UNICODE_CONTROLS}]`, "g");
+/**
+ * CI workflow commands that a runner finds anywhere in a line, not only at its start: Azure
+ * Pipelines `##vso[` (the agent's `Command.TryParse` looks for it with IndexOf) and GitHub Actions'
+ * legacy `##[` (`ActionCommand.TryParse`, tried after `::`). Its `[` is escaped.
+ */
+const INLINE_COMMAND = /##(vso)?\[/gi;
 
-/** Escape control characters as `\uXXXX` (visible, one line, never interpreted by a terminal or CI). */
+/**
+ * Escape control characters as `\uXXXX` (visible, one line, never interpreted by a terminal or CI),
+ * and the `[` of an inline workflow command (`##vso[`, `##[`) as `\u005b`.
+ */
 export function escapeControls(text: string): string {
-  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text
+    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(INLINE_COMMAND, (_m, vso: string | undefined) => `##${vso ?? ""}\\u005b`);
 }
 
 /** Does this text hold a control character that `escapeControls` would escape? */
@@ -154,10 +171,13 @@ export function printable(text: string, o: { scrub?: boolean } = {}): string {
     .join("\n");
 }
 
-/** JSON text with C1 controls and line separators escaped as well (JSON.stringify escapes only C0). */
+/**
+ * JSON text with C1 controls, line separators, bidi and invisible characters escaped as well
+ * (JSON.stringify escapes only C0), and the `[` of an inline workflow command (`##vso[`, `##[`) as
+ * `\u005b`: the same JSON value, which no CI runner reads as a command.
+ */
 export function safeJson(value: unknown, space?: number): string {
-  return JSON.stringify(value, null, space).replace(
-    /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return JSON.stringify(value, null, space)
+    .replace(JSON_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(INLINE_COMMAND, (_m, vso: string | undefined) => `##${vso ?? ""}\\u005b`);
 }

@@ -42,7 +42,20 @@ describe("untrusted text", () => {
     expect(out).toContain("\\u000a::add-mask::");
     // A printed line that would start a workflow command is neutralised.
     expect(printable("::error::boom")).toBe("| ::error::boom");
-    expect(printable("##vso[task.setvariable variable=x]1")).toMatch(/^\| /);
+    // Azure Pipelines (`##vso[`) and GitHub's legacy `##[` run from anywhere in a line: escaped.
+    expect(printable("##vso[task.setvariable variable=x]1")).toBe(
+      "##vso\\u005btask.setvariable variable=x]1",
+    );
+    expect(printable("bank said: ##VSO[task.complete result=Succeeded]")).toBe(
+      "bank said: ##VSO\\u005btask.complete result=Succeeded]",
+    );
+    expect(printable("x ##[add-mask]y")).toBe("x ##\\u005badd-mask]y");
+    // Invisible characters a culture-aware search skips are escaped, and so cannot hide a command.
+    expect(printable("a ##\u00advso[task.complete]")).toBe("a ##\\u00advso[task.complete]");
+    expect(printable("\u200b::error::x")).toBe("\\u200b::error::x");
+    const json = safeJson({ "##vso[k]": "see ##[add-mask]x \u202e\u2066\ufeff" }, 2);
+    expect(json).not.toMatch(/##(vso)?\[|[\u202e\u2066\ufeff]/);
+    expect(JSON.parse(json)).toEqual({ "##vso[k]": "see ##[add-mask]x \u202e\u2066\ufeff" });
     expect(safeJson({ s: "\u009b\u2028" })).toBe('{"s":"\\u009b\\u2028"}');
   });
   it("errors made from bank text carry neither secrets nor controls", () => {

@@ -1009,6 +1009,28 @@ const forge: Case[] = [
     engine: true,
   },
   {
+    id: "forge-desc-inline",
+    cls: "forge",
+    what: "400 whose error_description holds ##vso[task.setvariable] and ##[add-mask] mid-line, ##vso[ split by a soft hyphen, ::error:: after a zero-width space, and bidi overrides",
+    proves:
+      "a command a CI runner finds anywhere in a line (Azure's ##vso[, GitHub's legacy ##[) is escaped wherever it is, and invisible or bidi characters cannot hide one: ##vso[ was escaped only at the start of a line, so the error line ran it",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: (x) =>
+          err(
+            x,
+            400,
+            "invalid_client_metadata",
+            "see ##vso[task.setvariable variable=PULUMI_ACCESS_TOKEN]evil and ##[add-mask]x, " +
+              "##\u00advso[task.complete result=Succeeded]done\n\u200b::error::zw \u202egnp.exe\u2066x\u2069",
+          ),
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "register", mode: "text" }, { cmd: "run", mode: "text" }],
+    expect: { fails: { exit: [4] } },
+  },
+  {
     id: "forge-desc-ansi",
     cls: "forge",
     what: "400 whose error_description erases the line and prints a fake success",

@@ -56,7 +56,8 @@ interface FaceRun {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the check
 const CONTROL_RE = /[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f-\u009f]|\u001b(?!\[[0-9;]*m)/;
-const WORKFLOW_RE = /^\s*(::[A-Za-z-]+|##vso\[|##\[)/m;
+// `::cmd` at the start of a line; `##vso[` (Azure) and the legacy `##[` (GitHub) anywhere in one.
+const WORKFLOW_RE = /^\s*::[A-Za-z-]+|##(vso)?\[/im;
 
 describe.each(["dyn", "nat"] as const)(
   "the Pulumi engine (%s) against a hostile bank and directory",

@@ -297,11 +297,22 @@ export async function runCase(h: Hostile, pki: SecurityPki, c: Case): Promise<Ca
 
 /** A compact JWS (our JWTs and any a bank made up). */
 export const JWS_RE = /eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}/;
-/** Raw control characters: C0 except TAB and LF (CR included), DEL, C1. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the check
-const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-/** A line a CI runner executes: GitHub Actions `::cmd::`, Azure Pipelines `##vso[`. */
-const WORKFLOW_RE = /^\s*(::[A-Za-z-]+|##vso\[|##\[)/m;
+/**
+ * Raw control characters: C0 except TAB and LF (CR included), DEL, C1, bidi overrides and
+ * isolates, and the zero-width and other invisible characters that hide text.
+ */
+const CONTROL_RE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the check
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
+/** What a runner's culture-aware (ICU) search skips when it looks for a command. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: single invisible characters, none combined
+const IGNORABLE_RE = /[\u00ad\u034f\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]/g;
+/**
+ * A line a CI runner executes: GitHub Actions `::cmd::` at the start of a line; Azure Pipelines
+ * `##vso[` and GitHub's legacy `##[` anywhere in a line (both runners look for them with IndexOf,
+ * so `bank said: … ##vso[task.setvariable …]` runs as a command too).
+ */
+const WORKFLOW_RE = /^\s*::[A-Za-z-]+|##(vso)?\[/im;
 
 /** Every secret value of a case: what the servers issued and what the client sent them. */
 export function caseSecrets(h: Hostile, pki: SecurityPki, id: string): string[] {
@@ -404,7 +415,7 @@ export function violations(h: Hostile, pki: SecurityPki, run: CaseRun): string[]
       if (jws && !hit) v.push(`${where}: a compact JWS in ${name}: ${jws[0].slice(0, 16)}…`);
       if (CONTROL_RE.test(text))
         v.push(`${where}: raw control character in ${name}: ${describeChar(text, CONTROL_RE)}`);
-      const wf = WORKFLOW_RE.exec(text);
+      const wf = WORKFLOW_RE.exec(text.replace(IGNORABLE_RE, ""));
       if (wf) v.push(`${where}: a CI workflow command line in ${name}: ${JSON.stringify(wf[0])}`);
       if (/Maximum call stack|RangeError|TypeError: Cannot/.test(text))
         v.push(
