@@ -20,6 +20,7 @@ import {
   RegistrationState,
   type RegistrationStateInput,
 } from "../core/schemas/params.js";
+import { rememberSecret } from "../core/untrusted.js";
 import { managementUriProblem, UnsafeUrlError } from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "../http/context.js";
 import { evictManagementToken, getManagementToken } from "../http/management.js";
@@ -148,9 +149,16 @@ export async function explainAmbiguous(
   throw new GoneUnconfirmedError(state.client_id, message, { cause: e, field: bad?.field, checks, remedy });
 }
 
+/**
+ * The state a GET, PUT or DELETE starts from. Its secrets are remembered for scrubbing at once: in
+ * a new process (a Pulumi refresh or destroy, the CLI's next step) the client secret comes from the
+ * state alone, and RFC 7592 management never sends it, so a bank's text that quoted it was printed.
+ */
 export function parseState(s: RegistrationStateInput): RegistrationState {
   const r = RegistrationState.safeParse(s);
   if (!r.success) throw invalidInputFromZod("state", r.error);
+  rememberSecret(r.data.secrets.client_secret);
+  rememberSecret(r.data.secrets.registration_access_token);
   return r.data;
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import * as jose from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignedAnswerClaimError } from "../../provider/core/errors.js";
+import { forgetSecrets } from "../../provider/core/untrusted.js";
 import {
   closeAgents,
   createContext,
@@ -283,5 +284,38 @@ describe("a 404 under gone_statuses [401, 404] (RFC 7591/7592 banks)", () => {
     if (route === "read")
       await expect(confirmed).rejects.toMatchObject({ code: "OBDCR_REGISTRATION_GONE", status: 404 });
     else expect(await confirmed).toBe("gone");
+  });
+});
+
+describe("secrets that come from state, in a new process", () => {
+  it("a GET refusal quoting the client secret (kept, never sent: the RAT manages) prints neither", async () => {
+    // A Pulumi refresh or destroy runs in a new provider process: the client secret comes from the
+    // state only, and management (RFC 7592) never sends it, so only the state can say it is secret.
+    const id = "life-state-secret-echo";
+    const p = paramsOf(id, {
+      mgmt: "rat",
+      on: {
+        read: (x) => {
+          const c = x.authClient();
+          x.json(400, {
+            error: "invalid_client_metadata",
+            error_description: `client ${c?.client_id} has secret ${c?.secret} and token ${c?.rat}`,
+          });
+        },
+      },
+    });
+    const c = h.seed(id, { rat: true, secret: true });
+    const state = {
+      client_id: c.client_id,
+      registration_client_uri: `${h.urls(id).register}/${c.client_id}`,
+      secrets: { registration_access_token: c.rat, client_secret: c.secret },
+    };
+    forgetSecrets();
+    const e = await readRegistration(p, state, createContext()).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "OBDCR_REGISTRATION_REJECTED", status: 400 });
+    const text = `${(e as Error).message}\n${JSON.stringify(e)}`;
+    expect(text).toContain(`client ${c.client_id} has secret [redacted]`);
+    expect(text).not.toContain(c.secret!.slice(4, 20));
+    expect(text).not.toContain(c.rat!.slice(4, 20));
   });
 });
