@@ -14,6 +14,7 @@ import { parseRegistrationResponse, type RegistrationResult } from "../core/pars
 import { rotatedToken, salvageRegistration } from "../core/parse/salvage.js";
 import { goneVerdict } from "../core/policy/gone.js";
 import type { Jwks } from "../core/schemas/common.js";
+import { OAuthErrorBody } from "../core/schemas/responses.js";
 import { untrustedText } from "../core/untrusted.js";
 import { type SignedAnswerExpectation, signedAnswerProblem } from "../core/validate/signed_answer.js";
 import { answeredManagementUriProblem, UnsafeUrlError, type UrlPolicy } from "../core/validate/url_policy.js";
@@ -378,5 +379,17 @@ export function processDeleteRegistrationResponse(
   const label = "registration delete (DELETE)";
   checkGone(res, label, o);
   if (res.status !== 204 && res.status !== 200 && res.status !== 202) throwForStatus(res, label, o);
+  // A success status over an OAuth error body (a gateway that answers 200 to everything) says
+  // both "done" and "failed": not a deletion, or the client would leave state while the bank holds it.
+  const said = res.status === 204 ? undefined : OAuthErrorBody.safeParse(peekJson(res));
+  if (said?.success)
+    throw new UnexpectedResponseError(
+      `${label}: the bank answered HTTP ${res.status} with an OAuth error (${untrustedText(said.data.error, 100)}${
+        said.data.error_description === undefined
+          ? ""
+          : `: ${untrustedText(said.data.error_description, 200)}`
+      }), so it did not say the client is deleted${o.client_id ? `; client ${o.client_id} stays in state` : ""}. Check the client with a read (get) or in the bank's portal, then delete again`,
+      { status: res.status, content_type: contentType(res), remedy: { kind: "retry" } },
+    );
   return res.status === 202 ? "accepted" : "deleted";
 }

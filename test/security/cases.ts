@@ -1816,6 +1816,29 @@ const malformed: Case[] = [
     check: seedKept,
   },
   {
+    id: "bad-delete-200-error",
+    cls: "malformed",
+    what: "the DELETE is answered 200 with an OAuth error body (server_error: nothing was deleted), as a gateway that wraps every answer in 200 does; the client stays at the bank",
+    proves:
+      "an answer that says both done (200) and failed (an OAuth error) is not taken for a deletion: a typed error naming the bank's error, the registration stays in state (it was counted deleted and dropped from state, leaving the bank's client unmanaged)",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        delete: (x) => {
+          if (!x.authClient()) return err(x, 401, "invalid_token");
+          x.json(200, {
+            error: "server_error",
+            error_description: "database unavailable, nothing was deleted",
+          });
+        },
+      },
+    },
+    seed: { rat: true },
+    steps: [{ cmd: "delete" }, { cmd: "delete", mode: "text" }],
+    expect: { fails: { exit: [5], code: ["OBDCR_UNEXPECTED_RESPONSE"], mentions: /server_error/ } },
+    check: seedKept,
+  },
+  {
     id: "bad-201-array",
     cls: "malformed",
     what: "a 201 whose body is a JSON array holding the registration",
