@@ -113,30 +113,37 @@ export function scrubSecrets(text: string): string {
   return out;
 }
 
-// C0 (tab included), DEL, C1, the Unicode controls that reorder or break lines, and the invisible
-// (default-ignorable) characters: soft hyphen, zero-width ones, word joiner and invisible operators,
-// variation selectors, BOM. A runner's culture-aware search (ICU) skips ignorables, so `##\u00advso[`
-// is found as `##vso[`; escaped, they are visible text that no search skips.
-const UNICODE_CONTROLS =
-  "\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0";
+// C0 (tab included), DEL, C1, and the Unicode controls that reorder or break lines.
+const UNICODE_CONTROLS = "\\u007f-\\u009f\\u061c\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069";
 const CONTROL = new RegExp(`[\\u0000-\\u001f${UNICODE_CONTROLS}]`, "g");
 /** The same but C0, which JSON.stringify escapes itself (and whose LF indents its output). */
 const JSON_CONTROL = new RegExp(`[${UNICODE_CONTROLS}]`, "g");
 /**
+ * Invisible (default-ignorable) characters: soft hyphen, zero-width ones, word joiner, invisible
+ * operators, variation selectors, BOM. Kept in text (emoji need them), but a runner's culture-aware
+ * search (.NET on ICU) skips them, so `##\u00advso[` or `\u200b::error::` is a command to it.
+ */
+const IGNORABLE =
+  "[\\u00ad\\u034f\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0]*";
+const IGNORABLES = new RegExp(IGNORABLE, "g");
+/**
  * CI workflow commands that a runner finds anywhere in a line, not only at its start: Azure
  * Pipelines `##vso[` (the agent's `Command.TryParse` looks for it with IndexOf) and GitHub Actions'
- * legacy `##[` (`ActionCommand.TryParse`, tried after `::`). Its `[` is escaped.
+ * legacy `##[` (`ActionCommand.TryParse`, tried after `::`), invisible characters between their
+ * letters or not. Their `[` is escaped as `\u005b`.
  */
-const INLINE_COMMAND = /##(vso)?\[/gi;
+const INLINE_COMMAND = new RegExp(
+  `#${IGNORABLE}#${IGNORABLE}(?:v${IGNORABLE}s${IGNORABLE}o${IGNORABLE})?\\[`,
+  "gi",
+);
+const neutralize = (text: string) => text.replace(INLINE_COMMAND, (m) => `${m.slice(0, -1)}\\u005b`);
 
 /**
  * Escape control characters as `\uXXXX` (visible, one line, never interpreted by a terminal or CI),
  * and the `[` of an inline workflow command (`##vso[`, `##[`) as `\u005b`.
  */
 export function escapeControls(text: string): string {
-  return text
-    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
-    .replace(INLINE_COMMAND, (_m, vso: string | undefined) => `##${vso ?? ""}\\u005b`);
+  return neutralize(text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
 
 /** Does this text hold a control character that `escapeControls` would escape? */
@@ -166,18 +173,21 @@ export function printable(text: string, o: { scrub?: boolean } = {}): string {
     .split("\n")
     .map((line) => {
       const l = escapeControls(line);
-      return /^\s*(::|##\[|##vso\[)/i.test(l) ? `| ${l}` : l;
+      return /^\s*(::|##\[|##vso\[)/i.test(l.replace(IGNORABLES, "")) ? `| ${l}` : l;
     })
     .join("\n");
 }
 
 /**
- * JSON text with C1 controls, line separators, bidi and invisible characters escaped as well
- * (JSON.stringify escapes only C0), and the `[` of an inline workflow command (`##vso[`, `##[`) as
- * `\u005b`: the same JSON value, which no CI runner reads as a command.
+ * JSON text with C1 controls, line separators and bidi controls escaped as well (JSON.stringify
+ * escapes only C0), and the `[` of an inline workflow command (`##vso[`, `##[`) as `\u005b`: the
+ * same JSON value, which no CI runner reads as a command.
  */
 export function safeJson(value: unknown, space?: number): string {
-  return JSON.stringify(value, null, space)
-    .replace(JSON_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
-    .replace(INLINE_COMMAND, (_m, vso: string | undefined) => `##${vso ?? ""}\\u005b`);
+  return neutralize(
+    JSON.stringify(value, null, space).replace(
+      JSON_CONTROL,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    ),
+  );
 }

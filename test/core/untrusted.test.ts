@@ -50,12 +50,14 @@ describe("untrusted text", () => {
       "bank said: ##VSO\\u005btask.complete result=Succeeded]",
     );
     expect(printable("x ##[add-mask]y")).toBe("x ##\\u005badd-mask]y");
-    // Invisible characters a culture-aware search skips are escaped, and so cannot hide a command.
-    expect(printable("a ##\u00advso[task.complete]")).toBe("a ##\\u00advso[task.complete]");
-    expect(printable("\u200b::error::x")).toBe("\\u200b::error::x");
-    const json = safeJson({ "##vso[k]": "see ##[add-mask]x \u202e\u2066\ufeff" }, 2);
-    expect(json).not.toMatch(/##(vso)?\[|[\u202e\u2066\ufeff]/);
-    expect(JSON.parse(json)).toEqual({ "##vso[k]": "see ##[add-mask]x \u202e\u2066\ufeff" });
+    // Invisible characters, which a culture-aware search skips, cannot hide a command.
+    expect(printable("a ##\u00advso[task.complete]")).toBe("a ##\u00advso\\u005btask.complete]");
+    expect(printable("x #\u200b#[add-mask]y")).toBe("x #\u200b#\\u005badd-mask]y");
+    expect(printable("\u200b::error::x")).toBe("| \u200b::error::x");
+    expect(printable("ok \u2705\ufe0f")).toBe("ok \u2705\ufe0f");
+    const json = safeJson({ "##vso[k]": "see ##[add-mask]x \u202e\u2066 ##\ufeffvso[x]" }, 2);
+    expect(json.replace(/[\u00ad\u200b-\u200f\ufeff]/g, "")).not.toMatch(/##(vso)?\[|[\u202e\u2066]/);
+    expect(JSON.parse(json)).toEqual({ "##vso[k]": "see ##[add-mask]x \u202e\u2066 ##\ufeffvso[x]" });
     expect(safeJson({ s: "\u009b\u2028" })).toBe('{"s":"\\u009b\\u2028"}');
   });
   it("errors made from bank text carry neither secrets nor controls", () => {

@@ -297,13 +297,10 @@ export async function runCase(h: Hostile, pki: SecurityPki, c: Case): Promise<Ca
 
 /** A compact JWS (our JWTs and any a bank made up). */
 export const JWS_RE = /eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}/;
-/**
- * Raw control characters: C0 except TAB and LF (CR included), DEL, C1, bidi overrides and
- * isolates, and the zero-width and other invisible characters that hide text.
- */
+/** Raw control characters: C0 except TAB and LF (CR included), DEL, C1, bidi marks, overrides and isolates. */
 const CONTROL_RE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the check
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 /** What a runner's culture-aware (ICU) search skips when it looks for a command. */
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: single invisible characters, none combined
 const IGNORABLE_RE = /[\u00ad\u034f\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]/g;
