@@ -11,7 +11,7 @@ import { subjectDn, subjectDnEncodings } from "./dn.js";
 import { FaultSet } from "./faults.js";
 import type { RunningServer } from "./http.js";
 import { SandboxManifest } from "./manifest.js";
-import { repoRoot, SandboxOptions } from "./options.js";
+import { defaultDataDir, SandboxOptions } from "./options.js";
 import { ensurePki } from "./pki.js";
 import { writeFileAtomic } from "./store.js";
 
@@ -53,7 +53,7 @@ export interface Sandbox {
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const opts = SandboxOptions.parse(options);
-  const dataDir = path.resolve(opts.dataDir ?? path.join(repoRoot(), ".sandbox"));
+  const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
   const pkiDir = path.resolve(opts.pkiDir ?? path.join(dataDir, "pki"));
   const names = new Set<string>();
   for (const b of opts.banks) {

@@ -19,7 +19,8 @@ const USAGE = `npm run sandbox -- [options]   (or: node dist/sandbox/main.js [op
 Starts the local Open Banking Directory and banks (UK), the AU CDR Register and data holders and the
 Brazil Open Finance directory and servers, over real TLS/mTLS, until Ctrl-C.
 
-  --data-dir DIR    registrations, PKI, manifest.json and cli/<bank>.json (default <package>/.sandbox)
+  --data-dir DIR    registrations, PKI, manifest.json and cli/<bank>.json (default .sandbox/ at the
+                    root of a clone, else in the current folder)
   --port-base N     first port (default 9443): directory N, admin N+1, banks N+2, N+3; AU N+10..N+13; BR N+20..N+23
   --ephemeral       free ports chosen by the system instead
   --no-log          no request log

@@ -88,8 +88,19 @@ export function repoRoot(): string {
   return process.cwd();
 }
 
+/**
+ * The sandbox's data folder when none is given: `.sandbox/` at the root of a clone of the
+ * repository (its TypeScript sources are there), as the demo, the docs and the tests expect;
+ * `.sandbox/` in the current folder for an installed package, whose own folder is under
+ * node_modules, which `npm install`/`npm ci` replace (a new CA every time) and which may be read-only.
+ */
+export function defaultDataDir(root: string = repoRoot(), cwd: string = process.cwd()): string {
+  const checkout = fs.existsSync(path.join(root, "sandbox", "index.ts"));
+  return path.resolve(checkout ? root : cwd, ".sandbox");
+}
+
 export const SandboxOptions = z.strictObject({
-  /** Registrations, manifest, PKI (default `<repo>/.sandbox`). */
+  /** Registrations, manifest, PKI (default `defaultDataDir()`: `.sandbox/` at a clone's root, else in the current folder). */
   dataDir: z.string().optional(),
   /** PKI cache folder (default `<dataDir>/pki`); share one between sandboxes to skip key generation. */
   pkiDir: z.string().optional(),
