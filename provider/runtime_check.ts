@@ -46,7 +46,7 @@ export function nodeTooOldMessage(face: Face, version: string): string {
     case "dynamic":
       return `${head} The Pulumi program and the dynamic provider run on the \`node\` first on PATH. Fix: ${INSTALL_NODE}, then \`export PATH="$PWD/node_modules/.bin:$PATH"\` before \`pulumi up\`.`;
     case "sandbox":
-      return `${head} Fix: \`npm run sandbox\` (npm puts node_modules/.bin/node first on PATH), or node_modules/.bin/node dist/sandbox/main.js; else ${INSTALL_NODE}.`;
+      return `${head} Fix: ${INSTALL_NODE}; \`npx ob-dcr-sandbox\` then runs on node_modules/.bin/node (npx puts it first on PATH; in a clone, \`npm run sandbox\` does the same).`;
     case "library":
       return `${head} Fix: ${INSTALL_NODE}, then run your program on it (\`export PATH="$PWD/node_modules/.bin:$PATH"\`).`;
   }

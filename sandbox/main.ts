@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,10 +12,10 @@ import {
 } from "../provider/runtime_check.js";
 
 /**
- * `npm run sandbox`: start the UK sandbox and the AU CDR and Brazil Open Finance emulators on fixed
+ * The `ob-dcr-sandbox` bin (`npm run sandbox` in a clone): start the UK sandbox and the AU CDR and Brazil Open Finance emulators on fixed
  * ports (or ephemeral), print where things are, stop on Ctrl-C.
  */
-const USAGE = `npm run sandbox -- [options]   (or: node dist/sandbox/main.js [options])
+const USAGE = `npx ob-dcr-sandbox [options]   (in a clone of the repository: npm run sandbox -- [options])
 
 Starts the local Open Banking Directory and banks (UK), the AU CDR Register and data holders and the
 Brazil Open Finance directory and servers, over real TLS/mTLS, until Ctrl-C.

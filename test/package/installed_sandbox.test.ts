@@ -44,12 +44,16 @@ describe("the sandbox from the installed package", () => {
     return r;
   };
 
-  /** `node node_modules/ob-dcr/dist/sandbox/main.js` in the project, as README "A first program against the sandbox". */
+  /** `npx ob-dcr-sandbox` in the project (the bin npx runs), as README "A first program against the sandbox". */
   const start = async (): Promise<Running> => {
     const child = spawn(
-      process.execPath,
-      [path.join("node_modules", "ob-dcr", "dist", "sandbox", "main.js"), "--ephemeral", "--no-log"],
-      { cwd: project, env: userShell, stdio: ["ignore", "pipe", "pipe"] },
+      path.join(project, "node_modules", ".bin", "ob-dcr-sandbox"),
+      ["--ephemeral", "--no-log"],
+      {
+        cwd: project,
+        env: userShell,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
     );
     let out = "";
     await new Promise<void>((resolve, reject) => {
@@ -62,6 +66,10 @@ describe("the sandbox from the installed package", () => {
         }
       });
       child.stderr!.on("data", (d) => (out += String(d)));
+      child.on("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       child.on("exit", (code) => {
         clearTimeout(timer);
         reject(new Error(`the sandbox exited ${code}: ${out}`));
@@ -105,6 +113,16 @@ describe("the sandbox from the installed package", () => {
     expect(defaultDataDir(path.join(project, "node_modules", "ob-dcr"), project)).toBe(
       path.join(project, ".sandbox"),
     );
+  });
+
+  it("its bin `ob-dcr-sandbox` is installed and its --help names itself, not a checkout's `npm run sandbox`", async () => {
+    const r = await run(path.join(project, "node_modules", ".bin", "ob-dcr-sandbox"), ["--help"], {
+      cwd: project,
+      env: userShell,
+    });
+    expect(r.code, describeRun("ob-dcr-sandbox --help", r)).toBe(0);
+    expect(r.stdout).toMatch(/^npx ob-dcr-sandbox \[options\]/);
+    expect(r.stdout).toContain("--data-dir");
   });
 
   it("keeps its data in .sandbox/ of the current folder, not in node_modules; the CLI registers with the docs' paths; the CA survives `npm ci`", async () => {

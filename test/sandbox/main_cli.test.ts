@@ -53,7 +53,7 @@ describe("npm run sandbox and sandbox-config.mjs", () => {
     const r = await run(old, [MAIN, "--help"], { cwd: tmp, env: { ...process.env, HOME: home } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npm run sandbox/,
+      /^OBDCR_UNSUPPORTED_RUNTIME: ob-dcr needs Node\.js >= 22\.19\.0 .*npx ob-dcr-sandbox.*npm run sandbox/,
     );
     expect(r.stderr).not.toMatch(/TypeError/);
   });
