@@ -60,7 +60,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (names.has(b.name)) throw new TypeError(`duplicate bank name ${b.name}`);
     names.add(b.name);
   }
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // A folder the sandbox makes is its own: git ignores it whole (its keys and the clients' secrets,
+  // in the project folder of an installed package, must not be committed). A folder that was there
+  // already may be the user's, and is left as it is.
+  if (fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }) !== undefined)
+    fs.writeFileSync(
+      path.join(dataDir, ".gitignore"),
+      "# made by the ob-dcr sandbox: test keys and registrations\n*\n",
+    );
   const pki = await ensurePki(pkiDir, opts.orgs);
   const directoryFaults = new FaultSet();
   const closers: Array<() => Promise<void>> = [];

@@ -125,12 +125,23 @@ describe("the sandbox from the installed package", () => {
     expect(r.stdout).toContain("--data-dir");
   });
 
-  it("keeps its data in .sandbox/ of the current folder, not in node_modules; the CLI registers with the docs' paths; the CA survives `npm ci`", async () => {
+  it("keeps its data in .sandbox/ of the current folder, not in node_modules, and out of git; the CLI registers with the docs' paths; the CA survives `npm ci`", async () => {
+    // The project is a git repository, as a user's usually is.
+    ok("git init", await run("git", ["init", "-q"], { cwd: project, env: userShell }));
     sandbox = await start();
     const dataDir = path.join(project, ".sandbox");
     expect(sandbox.manifest).toBe(path.join(dataDir, "manifest.json"));
     expect(sandbox.ca).toBe(path.join(dataDir, "pki", "ca.cert.pem"));
     expect(existsSync(path.join(project, "node_modules", "ob-dcr", ".sandbox"))).toBe(false);
+    // Its keys would be committed with the project: git ignores the folder the sandbox made.
+    const status = ok(
+      "git status",
+      await run("git", ["status", "--porcelain", "--untracked-files=all", "--", ".sandbox"], {
+        cwd: project,
+        env: userShell,
+      }),
+    );
+    expect(status.stdout).toBe("");
 
     // docs/cli.md and README "CLI", as written, from the project folder.
     const obDcr = path.join(project, "node_modules", ".bin", "ob-dcr");
