@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -135,7 +135,34 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 }
 
+/** The sandbox that `RUNNING_FILE` names, when it still runs. */
+function runningSandbox(): string {
+  try {
+    const r = JSON.parse(readFileSync(RUNNING_FILE, "utf8")) as { pid: number; manifest: string };
+    process.kill(r.pid, 0); // throws when it is gone
+    return `; an ob-dcr sandbox runs as pid ${r.pid} (manifest ${r.manifest})`;
+  } catch {
+    return "";
+  }
+}
+
+/** A port that is taken: which, who may hold it, and the options that choose others. */
+function portTakenMessage(err: { port?: number; address?: string }): string {
+  const where =
+    err.port === undefined ? "a port" : `port ${err.port}${err.address ? ` on ${err.address}` : ""}`;
+  return (
+    `sandbox failed to start: ${where} is already in use${runningSandbox()}. ` +
+    "Fix: stop what holds it, or start with --port-base N (it takes N to N+23) or --ephemeral " +
+    "(free ports; the CLI configs in <data dir>/cli/ follow)."
+  );
+}
+
 main().catch((err: unknown) => {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e?.code === "EADDRINUSE") {
+    process.stderr.write(`${portTakenMessage(e)}\n`);
+    process.exit(1);
+  }
   // From an installed package, without its optional peers: say what to install.
   const peer = missingSandboxPeer(err);
   if (peer) {

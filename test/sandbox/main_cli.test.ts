@@ -15,6 +15,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -80,6 +81,41 @@ describe("npm run sandbox and sandbox-config.mjs", () => {
       /^OBDCR_UNSUPPORTED_RUNTIME: the sandbox needs (@peculiar\/[\w-]+|reflect-metadata), one of its optional peers.*Fix: `npm install -D @peculiar\/x509 @peculiar\/asn1-schema @peculiar\/asn1-x509 reflect-metadata`/,
     );
     expect(r.stderr).not.toMatch(/Require stack/);
+  });
+
+  it("a port that is taken: it names the port and the running sandbox, and the options that choose other ports", async () => {
+    // A home of its own: the record of a running sandbox names this test process.
+    const ownHome = path.join(tmp, "home-ports");
+    mkdirSync(path.join(ownHome, ".cache", "ob-dcr"), { recursive: true });
+    const manifest = "/elsewhere/.sandbox/manifest.json";
+    writeFileSync(
+      path.join(ownHome, ".cache", "ob-dcr", "sandbox.json"),
+      JSON.stringify({ pid: process.pid, manifest }),
+    );
+    // A free port low enough for --port-base (at most 65500), held here.
+    const holder = createServer();
+    let port = 0;
+    for (;;) {
+      await new Promise<void>((r) => holder.listen(0, "127.0.0.1", r));
+      port = (holder.address() as { port: number }).port;
+      if (port <= 65500) break;
+      await new Promise((r) => holder.close(r));
+    }
+    try {
+      const r = await run(
+        process.execPath,
+        [MAIN, "--port-base", String(port), "--data-dir", path.join(tmp, "sb-ports"), "--no-log"],
+        { cwd: tmp, env: { ...process.env, HOME: ownHome } },
+      );
+      expect(r.code, describeRun("main.js on a taken port", r)).toBe(1);
+      expect(r.stderr).toBe(
+        `sandbox failed to start: port ${port} on 127.0.0.1 is already in use; an ob-dcr sandbox runs as pid ${process.pid} (manifest ${manifest}). ` +
+          "Fix: stop what holds it, or start with --port-base N (it takes N to N+23) or --ephemeral " +
+          "(free ports; the CLI configs in <data dir>/cli/ follow).\n",
+      );
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
   });
 
   it("sandbox-config.mjs finds the running sandbox from elsewhere, or says where it looked", async () => {
