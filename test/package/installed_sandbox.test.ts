@@ -125,6 +125,19 @@ describe("the sandbox from the installed package", () => {
     expect(r.stdout).toContain("--data-dir");
   });
 
+  it("the READMEs it ships (its own, the Python SDK's) start the sandbox with that bin and the peers this project installed", () => {
+    const installed = path.join(project, "node_modules", "ob-dcr");
+    for (const readme of ["README.md", path.join("sdk", "python", "README.md")]) {
+      const text = readFileSync(path.join(installed, readme), "utf8");
+      expect(text, readme).toContain("npx ob-dcr-sandbox");
+      expect(text, readme).toContain(
+        "npm install -D @peculiar/x509 @peculiar/asn1-schema @peculiar/asn1-x509 reflect-metadata",
+      );
+    }
+    for (const peer of SANDBOX_PEERS)
+      expect(existsSync(path.join(project, "node_modules", peer)), peer).toBe(true);
+  });
+
   it("keeps its data in .sandbox/ of the current folder, not in node_modules, and out of git; the CLI registers with the docs' paths; the CA survives `npm ci`", async () => {
     // The project is a git repository, as a user's usually is.
     ok("git init", await run("git", ["init", "-q"], { cwd: project, env: userShell }));
