@@ -11,11 +11,13 @@ import {
   untrustedText,
 } from "../../provider/core/untrusted.js";
 import {
+  addressProblem,
   answeredManagementUriProblem,
   checkDiscoveryDocument,
   hostScope,
   issuerOfDiscoveryUrl,
   managementUriProblem,
+  sourceOf,
   urlProblem,
 } from "../../provider/core/validate/url_policy.js";
 
@@ -289,6 +291,68 @@ describe("URL policy", () => {
     expect(urlProblem("https://10.0.0.5/jwks", { from_url: "" })).toBeUndefined();
     // What the user configures is theirs: no source, no limit.
     expect(urlProblem("https://10.0.0.5/r")).toBeUndefined();
+  });
+
+  it("an address a name resolves to is judged by the same rule as the address spelled out", () => {
+    const pub = "https://bank.example/.well-known/openid-configuration";
+    const local = "https://localhost:4443/.well-known/openid-configuration";
+    const table: [string, string | undefined, string | undefined][] = [
+      // address; refused as, from a public party; refused as, from a local party
+      ["127.0.0.1", "this host", undefined],
+      ["0.0.0.0", "this host", undefined],
+      ["::1", "this host", undefined],
+      ["10.0.0.5", "a private network", undefined],
+      ["192.168.1.2", "a private network", undefined],
+      ["100.64.0.1", "a private network", undefined],
+      ["fd12::1", "a private network", undefined],
+      ["::ffff:10.0.0.5", "a private network", undefined],
+      ["169.254.169.254", "a link-local network", "a link-local network"],
+      ["::ffff:169.254.169.254", "a link-local network", "a link-local network"],
+      ["fe80::1%eth0", "a link-local network", "a link-local network"],
+      ["fd00:ec2::254", "a cloud metadata service", "a cloud metadata service"],
+      ["100.100.100.200", "a cloud metadata service", "a cloud metadata service"],
+      ["203.0.113.7", undefined, undefined],
+      ["2001:db8::1", undefined, undefined],
+    ];
+    for (const [address, fromPublic, fromLocal] of table) {
+      const p = addressProblem(address, "bank.example.net", pub);
+      if (fromPublic === undefined) expect(p, address).toBeUndefined();
+      else expect(p, address).toContain(`bank.example.net resolves to ${address} (${fromPublic})`);
+      const l = addressProblem(address, "bank.example.net", local);
+      if (fromLocal === undefined) expect(l, address).toBeUndefined();
+      else expect(l, address).toContain(`(${fromLocal})`);
+    }
+    expect(addressProblem("10.0.0.5", "reg.example", pub)).toMatch(
+      /from a server on the internet \(bank\.example\).*Ask the bank or the directory for the public address/,
+    );
+    // A party whose own URL is unknown (an inline SSA): the rule for everyone.
+    expect(addressProblem("10.0.0.5", "keys.example", "")).toBeUndefined();
+    expect(addressProblem("169.254.169.254", "keys.example", "")).toMatch(/link-local/);
+  });
+
+  it("a URL on the host of the party that gave it is held to that party's own rules", () => {
+    const disc = "https://bank.example/.well-known/openid-configuration";
+    // The configured bank's own host: the user's name, no check at connect.
+    expect(
+      sourceOf("https://bank.example:8443/register", "discovery.registration_endpoint", disc),
+    ).toBeUndefined();
+    expect(sourceOf("https://BANK.example/register", "f", disc)).toBeUndefined();
+    // Another host: the party's rules.
+    expect(sourceOf("https://reg.example/register", "discovery.registration_endpoint", disc)).toEqual({
+      field: "discovery.registration_endpoint",
+      from_url: disc,
+    });
+    // The bank's host, where the bank came from a directory's list: the list's rules.
+    const list = { field: "discovery_url", from_url: "https://dir.example/participants" };
+    expect(sourceOf("https://bank.example/register", "discovery.registration_endpoint", disc, list)).toEqual({
+      field: "discovery.registration_endpoint",
+      from_url: "https://dir.example/participants",
+    });
+    // An inline SSA (its directory's URL unknown): held to the rule for everyone.
+    expect(sourceOf("https://keys.example/jwks", "ssa.software_jwks_endpoint", "")).toEqual({
+      field: "ssa.software_jwks_endpoint",
+      from_url: "",
+    });
   });
 });
 

@@ -23,7 +23,7 @@ export interface UrlPolicy {
 /** A URL from a bank or a directory that ob-dcr will not use. `field` names where it came from. */
 export class UnsafeUrlError extends UnexpectedResponseError {
   readonly field: string;
-  constructor(field: string, message: string, options?: { client_id?: string | undefined }) {
+  constructor(field: string, message: string, options?: { client_id?: string | undefined; cause?: unknown }) {
     super(`${field}: ${message}`, options);
     this.field = field;
   }
@@ -85,21 +85,25 @@ const METADATA_HOSTS = new Set([
   "100.100.100.200",
 ]);
 
+/** Where a host may not lead, and why: what it points to, and the public party's host if that is the reason. */
+interface Refusal {
+  to: string;
+  from_host?: string | undefined;
+}
+
 /**
- * Why `u`, handed over by the party at `from_url`, is refused for where it points (undefined: it
- * may be used). No party sends us to a link-local address or a cloud metadata service: no bank or
- * test server lives there, and the runner's cloud credentials do. A party on the internet may not
- * name this machine or a private network either; a party that is itself local (the sandbox, a test
- * directory on the user's network) may. By spelling only: a public name that resolves to a private
- * address is not caught here.
+ * The one rule for where a party may send us, for a host as spelled or an address it resolved to.
+ * No party sends us to a link-local address or a cloud metadata service: no bank or test server
+ * lives there, and the runner's cloud credentials do. A party on the internet may not name this
+ * machine or a private network either; a party that is itself local (the sandbox, a test directory
+ * on the user's network) may.
  */
-export function reachProblem(u: URL, from_url: string): string | undefined {
-  const scope = hostScope(u.hostname);
-  const host = untrustedText(u.hostname, 120);
+function refusal(hostname: string, from_url: string): Refusal | undefined {
+  const scope = hostScope(hostname);
   // A fully qualified name's root dot (metadata.goog.) resolves the same: judged without it.
-  const name = u.hostname.toLowerCase().replace(/\.$/, "");
-  if (scope === "a link-local network" || METADATA_HOSTS.has(name))
-    return `points to ${scope === "a link-local network" ? scope : "a cloud metadata service"} (${host}): no bank or directory serves from there, and the machine's own cloud credentials do`;
+  const name = hostname.toLowerCase().replace(/\.$/, "");
+  if (scope === "a link-local network") return { to: scope };
+  if (METADATA_HOSTS.has(name)) return { to: "a cloud metadata service" };
   let from: URL;
   try {
     from = new URL(from_url);
@@ -107,7 +111,78 @@ export function reachProblem(u: URL, from_url: string): string | undefined {
     return undefined;
   }
   if (scope === "public" || hostScope(from.hostname) !== "public") return undefined;
-  return `points to ${scope} (${host}), though it came from a server on the internet (${untrustedText(from.host, 120)}): a bank or directory there does not send clients into the TPP's own machine or network. Ask the bank or the directory for the public address it serves from`;
+  return { to: scope, from_host: from.host };
+}
+
+const NOT_HERE = "no bank or directory serves from there, and the machine's own cloud credentials do";
+const ASK_PUBLIC =
+  "a bank or directory there does not send clients into the TPP's own machine or network. Ask the bank or the directory for the public address it serves from";
+
+/**
+ * Why `u`, handed over by the party at `from_url`, is refused for where it points (undefined: it
+ * may be used), by its spelling. What a name resolves to is judged at connect (`addressProblem`).
+ */
+export function reachProblem(u: URL, from_url: string): string | undefined {
+  const r = refusal(u.hostname, from_url);
+  if (!r) return undefined;
+  const host = untrustedText(u.hostname, 120);
+  if (r.from_host === undefined) return `points to ${r.to} (${host}): ${NOT_HERE}`;
+  return `points to ${r.to} (${host}), though it came from a server on the internet (${untrustedText(r.from_host, 120)}): ${ASK_PUBLIC}`;
+}
+
+/** An address as a WHATWG host (IPv6 bracketed and compressed), so that `hostScope` judges it. */
+function addressHost(address: string): string {
+  if (!address.includes(":")) return address;
+  try {
+    return new URL(`https://[${address.replace(/%.*$/, "")}]/`).hostname;
+  } catch {
+    return `[${address}]`;
+  }
+}
+
+/**
+ * Why `host` (from a URL the party at `from_url` handed over) may not be connected to at
+ * `address`, one of the addresses DNS gave for it (undefined: it may). The rule of `reachProblem`,
+ * applied to the address: a public name whose answer is a private, loopback, link-local or
+ * metadata address is refused like that address spelled out.
+ */
+export function addressProblem(address: string, host: string, from_url: string): string | undefined {
+  const r = refusal(addressHost(address), from_url);
+  if (!r) return undefined;
+  const at = `${untrustedText(host, 120)} resolves to ${untrustedText(address, 60)} (${r.to})`;
+  if (r.from_host === undefined) return `${at}: ${NOT_HERE}`;
+  return `${at}, though it came from a server on the internet (${untrustedText(r.from_host, 120)}): ${ASK_PUBLIC}`;
+}
+
+/**
+ * Where a URL came from, for the check of the address connected to: the field it came in and the
+ * URL of the party whose rules it is held to. None: the user configured it, or it is on the host
+ * of a URL the user configured (the name the user chose, resolved as for that URL).
+ */
+export interface UrlSource {
+  field: string;
+  from_url: string;
+}
+
+/**
+ * The source of `url`, given in `field` by the party at `from_url`, itself from `from_source`
+ * (undefined: the user's). On the party's own host a URL is held to the party URL's own rules: the
+ * same name, connected to as before (and through the same pooled connections).
+ */
+export function sourceOf(
+  url: string,
+  field: string,
+  from_url: string,
+  from_source?: UrlSource | undefined,
+): UrlSource | undefined {
+  let same = false;
+  try {
+    same = new URL(url).hostname.toLowerCase() === new URL(from_url).hostname.toLowerCase();
+  } catch {
+    same = false;
+  }
+  if (!same) return { field, from_url };
+  return from_source && { field, from_url: from_source.from_url };
 }
 
 /** Why this URL is refused (undefined: it may be used). */
