@@ -17,7 +17,12 @@ import type { Jwks } from "../core/schemas/common.js";
 import { OAuthErrorBody } from "../core/schemas/responses.js";
 import { untrustedText } from "../core/untrusted.js";
 import { type SignedAnswerExpectation, signedAnswerProblem } from "../core/validate/signed_answer.js";
-import { answeredManagementUriProblem, UnsafeUrlError, type UrlPolicy } from "../core/validate/url_policy.js";
+import {
+  answeredManagementUriProblem,
+  UnsafeUrlError,
+  type UrlPolicy,
+  type UrlSource,
+} from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "./context.js";
 import { verifyWithJwks } from "./jwks.js";
 import { contentType, parseJsonBody, peekJson, throwForStatus } from "./response.js";
@@ -37,6 +42,8 @@ export function registrationRequest(
   accept = ACCEPT,
   /** The body of a retry (after a 503 or 429): a request JWT with a fresh jti (used once). */
   renew?: () => Promise<string>,
+  /** Where the endpoint came from when a bank gave it (its discovery document): checked at connect. */
+  source?: UrlSource,
 ): Promise<HttpResponse> {
   return send(
     {
@@ -47,6 +54,7 @@ export function registrationRequest(
       idempotent: false,
       label: "registration (POST)",
       renew,
+      source,
     },
     tls,
     ctx.transport,

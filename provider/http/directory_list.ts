@@ -24,7 +24,7 @@ import { parseUntrustedJson } from "../core/parse/json.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import { untrustedText } from "../core/untrusted.js";
-import { checkDiscoveryDocument, checkUrl } from "../core/validate/url_policy.js";
+import { checkDiscoveryDocument, checkUrl, sourceOf } from "../core/validate/url_policy.js";
 import { type ObDcrContext, policyOf } from "./context.js";
 import { discover } from "./discovery.js";
 import { send } from "./send.js";
@@ -250,6 +250,8 @@ export async function checkRegistrationEndpoints(
    * checks stop there (a list of 10,000 new entries costs max_new + 1 checks, not 10,000).
    */
   cap?: NewBankCap,
+  /** The list the banks came from: each discovery URL is its say, checked at connect. */
+  list_url?: string,
 ): Promise<DirectoryBank[]> {
   const todo = banks.map((b, i) => ({ b, i })).filter(({ b }) => b.excluded.length === 0 && b.discovery_url);
   const out = [...banks];
@@ -285,7 +287,8 @@ export async function checkRegistrationEndpoints(
         },
       };
       try {
-        const d = await discover(budgeted, url, tls);
+        const source = list_url === undefined ? undefined : sourceOf(url, "discovery_url", list_url);
+        const d = await discover(budgeted, url, tls, source);
         // Thousands of banks of a megabyte each would be gigabytes held in the cache.
         bytes_left -= JSON.stringify(d).length;
         checkDiscoveryDocument(d, url, undefined, policyOf(ctx));
@@ -354,6 +357,7 @@ export async function listBanks(
       until,
       src.max_total_bytes ?? LIST_MAX_TOTAL_BYTES,
       src.new_bank_cap,
+      fetched.list_url,
     );
   return { ...fetched, banks, selected: selectedOf(banks) };
 }

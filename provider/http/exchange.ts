@@ -59,7 +59,7 @@ async function exchange(
   o: TransportOptions,
   signal: AbortSignal,
 ): Promise<HttpResponse> {
-  const dispatcher = o.dispatcher ?? getAgent(url.origin, tls, o);
+  const dispatcher = o.dispatcher ?? getAgent(url.origin, tls, o, req.source?.from_url);
   const deadline = () => {
     if (signal.aborted) throw signal.reason;
   };

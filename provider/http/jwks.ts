@@ -2,6 +2,7 @@
 import * as jose from "jose";
 import { UnexpectedResponseError } from "../core/errors.js";
 import { Jwks } from "../core/schemas/common.js";
+import type { UrlSource } from "../core/validate/url_policy.js";
 import { type ObDcrContext, shared } from "./context.js";
 import { parseJsonBody, throwForStatus } from "./response.js";
 import { send } from "./send.js";
@@ -12,14 +13,21 @@ export async function fetchJwks(
   uri: string,
   tls: TlsMaterial,
   force = false,
+  /** Where `uri` came from when a bank or directory gave it: checked at connect. */
+  source?: UrlSource,
 ): Promise<Jwks> {
   const hit = ctx.jwks.get(uri);
   if (hit && !force && ctx.now() - hit.fetched_at < ctx.metadata_ttl_seconds) return hit.jwks;
   // Concurrent registrations (e.g. one `pulumi up` of many banks) share one fetch of a URI.
-  return shared(ctx.jwks_inflight, uri, () => fetchJwksOnce(ctx, uri, tls), { join: !force });
+  return shared(ctx.jwks_inflight, uri, () => fetchJwksOnce(ctx, uri, tls, source), { join: !force });
 }
 
-async function fetchJwksOnce(ctx: ObDcrContext, uri: string, tls: TlsMaterial): Promise<Jwks> {
+async function fetchJwksOnce(
+  ctx: ObDcrContext,
+  uri: string,
+  tls: TlsMaterial,
+  source: UrlSource | undefined,
+): Promise<Jwks> {
   ctx.stats.jwks_fetches++;
   const res = await send(
     {
@@ -28,6 +36,7 @@ async function fetchJwksOnce(ctx: ObDcrContext, uri: string, tls: TlsMaterial): 
       headers: { accept: "application/json, application/jwk-set+json" },
       idempotent: true,
       label: "JWKS fetch",
+      source,
     },
     tls,
     ctx.transport,

@@ -8,6 +8,7 @@ import {
 } from "../core/errors.js";
 import type { SigningKey } from "../core/keys.js";
 import { signClientAssertion } from "../core/sign/client_assertion.js";
+import type { UrlSource } from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "./context.js";
 import {
   cachedToken,
@@ -21,6 +22,8 @@ import type { TlsMaterial } from "./transport_types.js";
 
 export interface ManagementTokenInput {
   token_endpoint: string;
+  /** Where `token_endpoint` came from when the bank gave it (discovery): checked at connect. */
+  token_endpoint_source?: UrlSource | undefined;
   client_id: string;
   auth_method: string;
   /** `null`: no scope parameter. */
@@ -98,6 +101,7 @@ export async function getManagementToken(ctx: ObDcrContext, i: ManagementTokenIn
     headers,
     "management token request",
     renew,
+    i.token_endpoint_source,
   );
   try {
     const t = processTokenResponse(res, "management token request");

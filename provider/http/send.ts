@@ -13,9 +13,10 @@ import {
 } from "../core/errors.js";
 import { interruptedBeforeSending, interruptedWords } from "../core/interrupted.js";
 import { rememberSecret, untrustedText } from "../core/untrusted.js";
-import { checkUrl } from "../core/validate/url_policy.js";
+import { addressProblem, checkUrl, UnsafeUrlError } from "../core/validate/url_policy.js";
 import { RunCancelledError, sleepUnless } from "./cancel.js";
 import { sendOnce } from "./exchange.js";
+import { AddressRefusedError } from "./reach.js";
 import { classify, tlsAdvice } from "./transport_failure.js";
 import {
   DEFAULT_TRANSPORT_OPTIONS,
@@ -81,6 +82,23 @@ function formDecoded(s: string): string {
   }
 }
 
+/** The AddressRefusedError of a connect (reach.ts), wherever undici put it. */
+function addressRefused(e: unknown): AddressRefusedError | undefined {
+  for (let x = e, i = 0; x && typeof x === "object" && i < 4; x = (x as { cause?: unknown }).cause, i++)
+    if (x instanceof AddressRefusedError) return x;
+  return undefined;
+}
+
+/** A party's URL whose host resolved where the party may not send us: named by its field. */
+function unsafeAddress(req: HttpRequest, e: AddressRefusedError): UnsafeUrlError {
+  const problem = addressProblem(e.address, e.host, req.source?.from_url ?? "") ?? e.message;
+  return new UnsafeUrlError(
+    req.source?.field ?? req.label,
+    `the URL's host ${problem}; the connection was refused before it was opened, nothing was sent`,
+    { cause: e },
+  );
+}
+
 /** Shortest exchange worth starting: less budget than this left and the request is not retried. */
 const MIN_ATTEMPT_MS = 250;
 
@@ -97,7 +115,10 @@ export async function send(
   options: Partial<TransportOptions> = {},
 ): Promise<HttpResponse> {
   const o: TransportOptions = { ...DEFAULT_TRANSPORT_OPTIONS, ...options };
-  checkUrl(req.url, req.label, "the configuration or an earlier answer", o);
+  checkUrl(req.url, req.source?.field ?? req.label, "the configuration or an earlier answer", {
+    ...o,
+    from_url: req.source?.from_url,
+  });
   rememberCredentials(req);
   const until = Date.now() + o.operation_budget_ms;
   const left = () => until - Date.now();
@@ -127,6 +148,8 @@ export async function send(
       res = await sendOnce(current, tls, o, Math.max(1, Math.min(o.exchange_deadline_ms, left())));
     } catch (e) {
       if (e instanceof ObDcrError) throw e;
+      const refused = addressRefused(e);
+      if (refused) throw unsafeAddress(req, refused);
       const c = classify(e);
       const u = new URL(req.url);
       const shown = untrustedText(`${u.origin}${u.pathname}`, 200);

@@ -10,6 +10,7 @@ import { directoryTokenField } from "../core/parse/rejection.js";
 import { parseTokenResponse } from "../core/parse/token_response.js";
 import type { TokenResponse } from "../core/schemas/responses.js";
 import { signClientAssertion } from "../core/sign/client_assertion.js";
+import type { UrlSource } from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "./context.js";
 import { parseJsonBody, throwForStatus } from "./response.js";
 import { send } from "./send.js";
@@ -33,6 +34,8 @@ export function tokenRequest(
   headers: Record<string, string> = {},
   label = "token request",
   renew?: () => Promise<Record<string, string>>,
+  /** Where the endpoint came from when a bank gave it (its discovery document): checked at connect. */
+  source?: UrlSource,
 ): Promise<HttpResponse> {
   return send(
     {
@@ -48,6 +51,7 @@ export function tokenRequest(
       idempotent: true,
       label,
       renew: renew && (async () => new URLSearchParams(await renew()).toString()),
+      source,
     },
     tls,
     ctx.transport,

@@ -7,6 +7,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { Agent } from "undici";
+import { checkedLookup } from "./reach.js";
 import { DEFAULT_TRANSPORT_OPTIONS, type TlsMaterial, type TransportOptions } from "./transport_types.js";
 
 export {
@@ -72,11 +73,30 @@ function secureContextFor(tls: TlsMaterial, id: string): { secureContext: Secure
   return { secureContext: c };
 }
 
-/** The cached Agent of an origin + client certificate + CA (key: fingerprints, never key material). */
+/** A number per injected lookup function (tests), for the Agent's cache key. */
+const lookupIds = new WeakMap<object, number>();
+let lookupCount = 0;
+
+function lookupId(f: object | undefined): string {
+  if (f === undefined) return "-";
+  let id = lookupIds.get(f);
+  if (id === undefined) {
+    id = ++lookupCount;
+    lookupIds.set(f, id);
+  }
+  return String(id);
+}
+
+/**
+ * The cached Agent of an origin + client certificate + CA (key: fingerprints, never key material),
+ * and of the party whose URL this is (`from_url`, undefined for the user's own): a party's Agent
+ * checks the addresses it connects to (reach.ts), so its pooled connections are ones it checked.
+ */
 export function getAgent(
   origin: string,
   tls: TlsMaterial,
   opts: TransportOptions = DEFAULT_TRANSPORT_OPTIONS,
+  from_url?: string | undefined,
 ): Agent {
   const material = [
     certFingerprint(tls.cert),
@@ -90,6 +110,8 @@ export function getAgent(
     opts.headers_timeout_ms,
     opts.body_timeout_ms,
     opts.max_per_origin,
+    lookupId(opts.lookup),
+    from_url === undefined ? "-" : JSON.stringify(from_url),
   ].join("|");
   let a = agents.get(id);
   if (!a) {
@@ -98,6 +120,11 @@ export function getAgent(
         ...secureContextFor(tls, material),
         rejectUnauthorized: true,
         timeout: opts.connect_timeout_ms,
+        ...(from_url !== undefined
+          ? { lookup: checkedLookup(from_url, opts.lookup) }
+          : opts.lookup
+            ? { lookup: opts.lookup }
+            : {}),
       },
       keepAliveTimeout: opts.keep_alive_timeout_ms,
       headersTimeout: opts.headers_timeout_ms,

@@ -1,5 +1,7 @@
 /** What the HTTP transport takes and gives: TLS material, request, response, and its tunable limits. */
+import type { LookupFunction } from "node:net";
 import type { Dispatcher } from "undici";
+import type { UrlSource } from "../core/validate/url_policy.js";
 import { DEFAULT_CANCEL_GRACE_MS, type RunCancel } from "./cancel.js";
 import { DEFAULT_MAX_PER_ORIGIN } from "./limits.js";
 
@@ -61,6 +63,12 @@ export interface TransportOptions {
    * a POST, the DELETE sent again), ms. Env: OBDCR_CANCEL_GRACE_MS.
    */
   cancel_grace_ms: number;
+  /**
+   * How a host name becomes addresses when connecting (the `lookup` of `net.connect`): default
+   * `dns.lookup`. The addresses of a URL a bank or directory gave are checked as it answers.
+   * Tests answer names with it (there is no public DNS in a test).
+   */
+  lookup?: LookupFunction | undefined;
   /** Escape hatch for tests (e.g. an undici MockAgent); default: the cached per-origin Agent. */
   dispatcher?: Dispatcher | undefined;
 }
@@ -92,6 +100,11 @@ export interface HttpRequest {
   idempotent: boolean;
   /** Human label for error messages (e.g. "SSA download"). */
   label: string;
+  /**
+   * Where the URL came from, when a bank or directory gave it (`sourceOf`): the addresses its host
+   * resolves to are checked at connect by the party's rules. Absent: the user's own URL.
+   */
+  source?: UrlSource | undefined;
   /**
    * The body of each attempt after the first. A token request's client assertion is single-use
    * (its `jti`, RFC 7523 §3, OIDC Core §9): a server that saw the first attempt refuses the same

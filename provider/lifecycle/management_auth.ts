@@ -165,6 +165,7 @@ export function parseState(s: RegistrationStateInput): RegistrationState {
 function managementTokenInput(p: Prepared, state: RegistrationState, token_endpoint: string) {
   return {
     token_endpoint,
+    token_endpoint_source: p.sources.token_endpoint,
     client_id: state.client_id,
     auth_method: p.params.client.token_endpoint_auth_method,
     scope: p.bank_profile.management.scope,

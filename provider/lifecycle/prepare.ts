@@ -34,7 +34,13 @@ import {
 import { validateClientForProfile } from "../core/validate/client_profile.js";
 import { fitToSsa, validateAgainstSsa } from "../core/validate/ssa_fit.js";
 import { validateTransportMaterial, validateTrustedCa } from "../core/validate/transport_material.js";
-import { checkDiscoveryDocument, checkUrl, type UrlPolicy } from "../core/validate/url_policy.js";
+import {
+  checkDiscoveryDocument,
+  checkUrl,
+  sourceOf,
+  type UrlPolicy,
+  type UrlSource,
+} from "../core/validate/url_policy.js";
 import { type ObDcrContext, policyOf } from "../http/context.js";
 import type { JwksSource } from "../http/dcr.js";
 import { getSsa, type SsaVerification, verifySsa } from "../http/directory.js";
@@ -65,6 +71,31 @@ export interface Prepared extends RegistrationPlan {
   ssa_claims?: SsaView | undefined;
   /** What bank-supplied URLs may be (http on loopback or not). */
   url_policy: UrlPolicy;
+  /** Where the bank's endpoints came from when its discovery document gave them (checked at connect). */
+  sources: EndpointSources;
+}
+
+export interface EndpointSources {
+  registration_endpoint?: UrlSource | undefined;
+  token_endpoint?: UrlSource | undefined;
+  jwks_uri?: UrlSource | undefined;
+}
+
+/**
+ * The source of an endpoint the configuration did not give: the discovery document's field (the
+ * mTLS alias when it was the one taken), held to the rules of the discovery URL's party.
+ */
+function discoveredSource(
+  url: string | undefined,
+  configured: string | undefined,
+  field: "registration_endpoint" | "token_endpoint" | "jwks_uri",
+  discovery: DiscoveryDocument | undefined,
+  discovery_url: string | undefined,
+): UrlSource | undefined {
+  if (url === undefined || configured !== undefined || !discovery || !discovery_url) return undefined;
+  const aliases = discovery.mtls_endpoint_aliases as Record<string, string | undefined> | undefined;
+  const name = aliases?.[field] === url ? `mtls_endpoint_aliases.${field}` : field;
+  return sourceOf(url, `discovery.${name}`, discovery_url);
 }
 
 export { parseRegistrationParams };
@@ -196,8 +227,28 @@ export async function prepare(
     validateProfileAgainstDiscovery(bank_profile, discovery, client, key.alg, params.bank.discovery_url);
   // Only a signed (JWT) response needs the bank's keys: fetched then, not on every call.
   const bankJwksUri = params.bank.jwks_uri ?? discovery?.jwks_uri;
+  const at = params.bank.discovery_url;
+  const sources: EndpointSources = {
+    registration_endpoint: discoveredSource(
+      registration_endpoint,
+      params.bank.registration_endpoint,
+      "registration_endpoint",
+      discovery,
+      at,
+    ),
+    token_endpoint: discoveredSource(
+      token_endpoint,
+      params.bank.token_endpoint,
+      "token_endpoint",
+      discovery,
+      at,
+    ),
+    jwks_uri: discoveredSource(bankJwksUri, params.bank.jwks_uri, "jwks_uri", discovery, at),
+  };
   // Fails closed: a signed answer is verified, or refused when its keys cannot be had.
-  const bank_jwks: JwksSource = bankJwksUri ? () => fetchJwks(ctx, bankJwksUri, tls) : undefined;
+  const bank_jwks: JwksSource = bankJwksUri
+    ? () => fetchJwks(ctx, bankJwksUri, tls, false, sources.jwks_uri)
+    : undefined;
   return {
     params,
     profile,
@@ -213,6 +264,7 @@ export async function prepare(
     gone_statuses: bank_profile.management.gone_statuses,
     ssa_pending,
     url_policy: policyOf(ctx),
+    sources,
   };
 }
 
@@ -229,7 +281,7 @@ export async function obtainSsa(
   const claims = await verifySsa(ctx, ssa, ssaVerificationOf(params, tls));
   // URLs in the statement are the directory's say: the same policy as any answer's, and a
   // directory on the internet keeps to it (an inline statement is judged by its directory's URL).
-  const policy = { ...policyOf(ctx), from_url: r.ssa_url ?? r.token_endpoint ?? "" };
+  const policy = { ...policyOf(ctx), from_url: ssaFromUrl(params) };
   if (claims?.jwks_uri !== undefined)
     checkUrl(claims.jwks_uri, "ssa.software_jwks_endpoint", "the software statement", policy);
   if (claims?.jwks_revoked_uri !== undefined)
@@ -238,22 +290,37 @@ export async function obtainSsa(
   return { ssa, claims };
 }
 
+/** The URL of the directory an SSA came from (an inline one: "", held to the rules for all). */
+function ssaFromUrl(params: RegistrationParams): string {
+  const r = resolveDirectory(params);
+  return r?.ssa_url ?? r?.token_endpoint ?? "";
+}
+
 /** Check the signing kid against the SSA's software JWKS where it can be resolved. */
 export async function checkSoftwareKey(p: Prepared, claims: SsaView, ctx: ObDcrContext): Promise<void> {
   const uri = claims.jwks_uri;
   if (!uri) return;
+  const from = ssaFromUrl(p.params);
+  const source = sourceOf(uri, "ssa.software_jwks_endpoint", from);
   // Both sets at once (one round trip, not two).
-  const revokedPending = claims.jwks_revoked_uri
-    ? fetchJwks(ctx, claims.jwks_revoked_uri, p.tls).catch(() => undefined)
+  const revoked_uri = claims.jwks_revoked_uri;
+  const revokedPending = revoked_uri
+    ? fetchJwks(
+        ctx,
+        revoked_uri,
+        p.tls,
+        false,
+        sourceOf(revoked_uri, "ssa.software_jwks_revoked_endpoint", from),
+      ).catch(() => undefined)
     : Promise.resolve(undefined);
   let jwks: Jwks;
   try {
-    jwks = await fetchJwks(ctx, uri, p.tls);
+    jwks = await fetchJwks(ctx, uri, p.tls, false, source);
   } catch (e) {
     if (e instanceof TransportError) return; // cannot be resolved from here (offline): the bank checks it
     throw e;
   }
-  if (!jwks.keys.some((k) => k.kid === p.key.kid)) jwks = await fetchJwks(ctx, uri, p.tls, true);
+  if (!jwks.keys.some((k) => k.kid === p.key.kid)) jwks = await fetchJwks(ctx, uri, p.tls, true, source);
   const revoked = await revokedPending;
   validateSigningKid(p.key.kid, jwks, revoked);
   // The kid alone is not enough: a key file overwritten with another key keeps its kid. Every key

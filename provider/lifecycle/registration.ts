@@ -92,6 +92,7 @@ export async function createRegistration(
       acceptOf(p),
       // A retry after a 503 or 429 signs a new request JWT: its jti is used once.
       async () => (await buildBody(p, ctx, hint)).body,
+      p.sources.registration_endpoint,
     ).catch((e: unknown) => {
       // A 2xx whose body could not be read (over the size cap, cut off, past the deadline): the
       // bank probably created a client whose id we never saw. An unknown outcome, not a failure.

@@ -1,0 +1,268 @@
+/**
+ * The URL policy at connect (provider/http/reach.ts): a host a bank names is judged by the address
+ * it resolves to, in the lookup the connection itself makes. There is no public DNS in a test:
+ * the transport's `lookup` answers public-looking names (the only stand-in); the servers are real
+ * TLS listeners on 127.0.0.1, and each counts the TCP connections that reach it.
+ */
+import "reflect-metadata";
+import type { webcrypto } from "node:crypto";
+import type { LookupAddress } from "node:dns";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo, LookupFunction } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as x509 from "@peculiar/x509";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  closeAgents,
+  createContext,
+  createRegistration,
+  type RegistrationOutcome,
+  type RegistrationParamsInput,
+} from "../../provider/index.js";
+import { type Ca, ensureCa, newEcKeys } from "../../sandbox/pki.js";
+import { testKey } from "../core/helpers.js";
+
+const EC = { name: "ECDSA", hash: "SHA-256", namedCurve: "P-256" };
+const work = mkdtempSync(path.join(tmpdir(), "obdcr-url-dns-"));
+
+/** A server certificate from `ca` for these DNS names (and 127.0.0.1). */
+async function serverCert(ca: Ca, names: string[]): Promise<{ cert: string; key: string }> {
+  const { keys, pem } = newEcKeys();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: `01${Math.floor(Math.random() * 1e12).toString(16)}`,
+    subject: "CN=url-dns test",
+    issuer: ca.cert.subject,
+    notBefore: new Date(Date.now() - 3600_000),
+    notAfter: new Date(Date.now() + 24 * 3600_000),
+    publicKey: keys.publicKey as webcrypto.CryptoKey,
+    signingKey: ca.keys.privateKey,
+    signingAlgorithm: EC,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        ...names.map((value) => ({ type: "dns" as const, value })),
+        { type: "ip", value: "127.0.0.1" },
+      ]),
+    ],
+  });
+  return { cert: cert.toString("pem"), key: pem };
+}
+
+interface Listener {
+  server: Server;
+  port: number;
+  /** TCP connections accepted. */
+  connections: number;
+  requests: string[];
+}
+
+let ca: Ca;
+let caPem: string;
+/** Serves each bank's discovery document: `/<case>/.well-known/openid-configuration`. */
+let discovery: Listener;
+/** What a bank's endpoints would reach on this machine (registration POST, JWKS). */
+let local: Listener;
+/** The discovery document of each case, by path. */
+const documents = new Map<string, Record<string, unknown>>();
+
+async function listen(
+  tls: { cert: string; key: string },
+  answer: (l: Listener, path: string) => [number, unknown],
+) {
+  const l = { connections: 0, requests: [] as string[] } as Listener;
+  l.server = createServer(tls, (req, res) => {
+    l.requests.push(`${req.method} ${req.url}`);
+    req.resume();
+    req.on("end", () => {
+      const [status, body] = answer(l, req.url ?? "/");
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+  });
+  l.server.on("connection", () => l.connections++);
+  await new Promise<void>((r) => l.server.listen(0, "127.0.0.1", r));
+  l.port = (l.server.address() as AddressInfo).port;
+  return l;
+}
+
+const NAMES = ["bank.example.com", "reg.example.net", "localhost"];
+
+beforeAll(async () => {
+  ca = await ensureCa(work, "ca", "CN=url-dns test CA");
+  caPem = ca.cert.toString("pem");
+  const tls = await serverCert(ca, NAMES);
+  const created: [number, unknown] = [
+    201,
+    { client_id: "c-1", client_secret: "s-1", client_secret_expires_at: 0 },
+  ];
+  discovery = await listen(tls, (_l, p) => {
+    const doc = documents.get(p);
+    if (p.endsWith("/register")) return created;
+    return doc ? [200, doc] : [404, {}];
+  });
+  local = await listen(tls, () => created);
+});
+
+afterAll(async () => {
+  await closeAgents();
+  await Promise.all([discovery, local].map((l) => new Promise((r) => l?.server.close(r))));
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A resolver that knows these names (and records each question), as DNS would answer them. */
+function resolver(answers: Record<string, string>): { lookup: LookupFunction; asked: string[] } {
+  const asked: string[] = [];
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    asked.push(hostname);
+    const address = answers[hostname];
+    if (!address) {
+      const e = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
+      return callback(e, "", 4);
+    }
+    const family = address.includes(":") ? 6 : 4;
+    if (options.all) return callback(null, [{ address, family } satisfies LookupAddress] as never);
+    callback(null, address, family);
+  };
+  return { lookup, asked };
+}
+
+/**
+ * A bank whose discovery document is served at `https://<party>:<port>/<id>/…` and names
+ * `registration_endpoint`; registered with the rfc7591 profile (no directory, a JSON POST).
+ */
+async function register(
+  id: string,
+  party: string,
+  registration_endpoint: string,
+  answers: Record<string, string>,
+) {
+  const issuer = `https://${party}:${discovery.port}/${id}`;
+  documents.set(`/${id}/.well-known/openid-configuration`, {
+    issuer,
+    registration_endpoint,
+    token_endpoint: `${issuer}/token`,
+    response_types_supported: ["code"],
+    grant_types_supported: ["authorization_code"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic"],
+  });
+  const k = await testKey("PS256");
+  const params: RegistrationParamsInput = {
+    profile: "rfc7591",
+    bank: { discovery_url: `${issuer}/.well-known/openid-configuration` },
+    signing_key: { kid: "kid-1", alg: "PS256", private_key: k.pem },
+    transport: { ca: caPem },
+    client: {
+      redirect_uris: ["https://tpp.example.com/cb"],
+      response_types: ["code"],
+      grant_types: ["authorization_code"],
+      token_endpoint_auth_method: "client_secret_basic",
+      scope: [],
+      send_software_id: false,
+    },
+  };
+  const dns = resolver(answers);
+  const ctx = createContext({
+    transport: { lookup: dns.lookup, connect_timeout_ms: 500, operation_budget_ms: 2000, max_retries: 0 },
+  });
+  const before = { discovery: discovery.connections, local: local.connections };
+  type Failure = Error & { code?: string; field?: string };
+  const result: { ok?: RegistrationOutcome; error?: Failure } = await createRegistration(params, ctx).then(
+    (ok) => ({ ok }),
+    (e: unknown) => ({ error: e as Failure }),
+  );
+  await closeAgents();
+  return {
+    ...result,
+    asked: dns.asked,
+    connections: {
+      discovery: discovery.connections - before.discovery,
+      local: local.connections - before.local,
+    },
+  };
+}
+
+describe("a bank's endpoint is judged by the address its name resolves to", () => {
+  const reg = () => `https://reg.example.net:${local.port}/register`;
+
+  it("a public bank's registration_endpoint whose name resolves to 127.0.0.1: refused before any connection", async () => {
+    const r = await register("loopback", "bank.example.com", reg(), {
+      "bank.example.com": "127.0.0.1",
+      "reg.example.net": "127.0.0.1",
+    });
+    expect(r.error?.code).toBe("OBDCR_UNEXPECTED_RESPONSE");
+    expect(r.error?.field).toBe("discovery.registration_endpoint");
+    expect(r.error?.message).toMatch(
+      /^discovery\.registration_endpoint: .*reg\.example\.net resolves to 127\.0\.0\.1 \(this host\), though it came from a server on the internet \(bank\.example\.com:\d+\).*public address/,
+    );
+    expect(r.asked).toContain("reg.example.net");
+    // The configured discovery URL was fetched (the user's name, resolved as the user's); nothing
+    // reached the local listener the bank's name pointed at.
+    expect(r.connections.discovery).toBe(1);
+    expect(r.connections.local).toBe(0);
+    expect(local.requests).toEqual([]);
+  });
+
+  it.each([
+    ["10.0.0.5", "a private network"],
+    ["169.254.169.254", "a link-local network"],
+    ["fd00:ec2::254", "a cloud metadata service"],
+    ["::ffff:169.254.169.254", "a link-local network"],
+  ])("resolving to %s (%s): refused, the field, host and address named", async (address, where) => {
+    const r = await register(`to-${address.replace(/[^0-9a-f]/g, "-")}`, "bank.example.com", reg(), {
+      "bank.example.com": "127.0.0.1",
+      "reg.example.net": address,
+    });
+    expect(r.error?.code).toBe("OBDCR_UNEXPECTED_RESPONSE");
+    expect(r.error?.field).toBe("discovery.registration_endpoint");
+    expect(r.error?.message).toContain(`reg.example.net resolves to ${address} (${where})`);
+    expect(r.error?.message).toContain("nothing was sent");
+    expect(r.connections.local).toBe(0);
+  });
+
+  it("a local bank (its own URL on this machine) may name a host that resolves here: the POST is made", async () => {
+    const r = await register("local-party", "localhost", reg(), {
+      localhost: "127.0.0.1",
+      "reg.example.net": "127.0.0.1",
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.ok?.client_id).toBe("c-1");
+    expect(r.connections.local).toBe(1);
+  });
+
+  it("a local bank may not name a host that resolves to the metadata service", async () => {
+    const r = await register("local-party-metadata", "localhost", reg(), {
+      localhost: "127.0.0.1",
+      "reg.example.net": "169.254.169.254",
+    });
+    expect(r.error?.field).toBe("discovery.registration_endpoint");
+    expect(r.error?.message).toContain("reg.example.net resolves to 169.254.169.254 (a link-local network)");
+    expect(r.connections.local).toBe(0);
+  });
+
+  it("a public name resolving to a public address is let through to the connect", async () => {
+    // 203.0.113.7 (TEST-NET-3) stands for a public address: no route here, so the connect itself
+    // fails, as a transport error, not as the URL policy.
+    const r = await register("public", "bank.example.com", reg(), {
+      "bank.example.com": "127.0.0.1",
+      "reg.example.net": "203.0.113.7",
+    });
+    expect(r.asked).toContain("reg.example.net");
+    expect(["OBDCR_TRANSPORT", "OBDCR_TIMEOUT", "OBDCR_OUTCOME_UNKNOWN"]).toContain(r.error?.code);
+    expect(r.error?.message).not.toMatch(/resolves to/);
+  });
+
+  it("an endpoint on the configured bank's own host is the user's name: allowed, as the discovery URL was", async () => {
+    const r = await register(
+      "same-host",
+      "bank.example.com",
+      `https://bank.example.com:${discovery.port}/same-host/register`,
+      { "bank.example.com": "127.0.0.1" },
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.ok?.client_id).toBe("c-1");
+    expect(new Set(r.asked)).toEqual(new Set(["bank.example.com"]));
+    expect(r.connections.local).toBe(0);
+  });
+});
