@@ -67,6 +67,8 @@ export function readRegistrationRequest(
   token: string,
   tls: TlsMaterial,
   accept = ACCEPT,
+  /** Where the management URI's host came from when a bank gave it: checked at connect. */
+  source?: UrlSource,
 ) {
   return send(
     {
@@ -75,6 +77,7 @@ export function readRegistrationRequest(
       headers: { authorization: `Bearer ${token}`, accept },
       idempotent: true,
       label: "registration read (GET)",
+      source,
     },
     tls,
     ctx.transport,
@@ -91,6 +94,8 @@ export function updateRegistrationRequest(
   accept = ACCEPT,
   /** The body of a retry (after a 503 or 429): a request JWT with a fresh jti (used once). */
   renew?: () => Promise<string>,
+  /** Where the management URI's host came from when a bank gave it: checked at connect. */
+  source?: UrlSource,
 ) {
   return send(
     {
@@ -102,6 +107,7 @@ export function updateRegistrationRequest(
       idempotent: false,
       label: "registration update (PUT)",
       renew,
+      source,
     },
     tls,
     ctx.transport,
@@ -116,6 +122,8 @@ export function deleteRegistrationRequest(
   accept = ACCEPT,
   /** Earlier DELETEs of this client whose answer a Cancel lost (the one sent again to settle it). */
   lost_before = 0,
+  /** Where the management URI's host came from when a bank gave it: checked at connect. */
+  source?: UrlSource,
 ) {
   return send(
     {
@@ -125,6 +133,7 @@ export function deleteRegistrationRequest(
       idempotent: true,
       label: "registration delete (DELETE)",
       lost_before,
+      source,
     },
     tls,
     ctx.transport,

@@ -22,6 +22,12 @@ import {
 } from "../core/schemas/params.js";
 import { rememberSecret } from "../core/untrusted.js";
 import { managementUriProblem, UnsafeUrlError } from "../core/validate/url_policy.js";
+import {
+  managementUriProblem,
+  sameHost,
+  UnsafeUrlError,
+  type UrlSource,
+} from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "../http/context.js";
 import { evictManagementToken, getManagementToken } from "../http/management.js";
 import { checkOwnSide } from "../http/own_side.js";
@@ -370,7 +376,7 @@ export async function prepareManagement(
   stateInput: RegistrationStateInput,
   ctx: ObDcrContext,
   op: "read" | "update" | "delete",
-): Promise<{ p: Prepared; state: RegistrationState; uri: string }> {
+): Promise<{ p: Prepared; state: RegistrationState; uri: string; source: UrlSource | undefined }> {
   const state = parseState(stateInput);
   const p = await prepare(input, ctx);
   if (!p.bank_profile.supports[op]) {
@@ -396,5 +402,17 @@ export async function prepareManagement(
       "registration_client_uri",
       `client ${state.client_id}: the recorded registration_client_uri ${problem}; nothing was sent`,
     );
-  return { p, state, uri: managementUri(p, state.client_id, rcu) };
+  const uri = managementUri(p, state.client_id, rcu);
+  return { p, state, uri, source: managementSource(p, uri) };
+}
+
+/**
+ * Where a management URI came from, for the check at connect: on the registration endpoint's host,
+ * the registration endpoint's source (the discovery document that named that host); elsewhere it is
+ * on an origin the user allowed (`management.allowed_origins`), the user's.
+ */
+export function managementSource(p: Prepared, uri: string): UrlSource | undefined {
+  const reg = p.sources.registration_endpoint;
+  if (!reg || !sameHost(uri, p.registration_endpoint)) return undefined;
+  return { field: "registration_client_uri", from_url: reg.from_url };
 }

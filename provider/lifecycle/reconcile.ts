@@ -16,7 +16,7 @@ import type { RegistrationState } from "../core/schemas/params.js";
 import { isCancelled, type ObDcrContext, settling } from "../http/context.js";
 import { processReadRegistrationResponse, readRegistrationRequest } from "../http/dcr.js";
 import { checkOwnSide } from "../http/own_side.js";
-import { ownSideInput, withManagementAuth } from "./management_auth.js";
+import { managementSource, ownSideInput, withManagementAuth } from "./management_auth.js";
 import { keepSecrets, type RegistrationOutcome } from "./outcome.js";
 import type { Prepared } from "./prepare.js";
 import { signedAnswerExpectation } from "./signed_answer.js";
@@ -48,11 +48,14 @@ export async function findByHint(
   let r: RegistrationResult;
   try {
     r = await withManagementAuth(p, state, ctx, async (t) =>
-      processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls), {
-        bank_jwks: p.bank_jwks,
-        signed: signedAnswerExpectation(p, hint),
-        gone_statuses: p.gone_statuses,
-      }),
+      processReadRegistrationResponse(
+        await readRegistrationRequest(ctx, uri, t, p.tls, undefined, managementSource(p, uri)),
+        {
+          bank_jwks: p.bank_jwks,
+          signed: signedAnswerExpectation(p, hint),
+          gone_statuses: p.gone_statuses,
+        },
+      ),
     );
   } catch (e) {
     if (e instanceof RegistrationGoneError) return undefined;

@@ -232,18 +232,21 @@ export async function readRegistration(
   ctx: ObDcrContext = createContext(),
   opts: ManagementOptions = {},
 ): Promise<RegistrationOutcome> {
-  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "read");
+  const { p, state, uri, source } = await prepareManagement(input, stateInput, ctx, "read");
   const r = await withManagementAuth(
     p,
     state,
     ctx,
     async (t) =>
-      processReadRegistrationResponse(await readRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p)), {
-        bank_jwks: p.bank_jwks,
-        signed: signedAnswerExpectation(p, state.client_id),
-        gone_statuses: p.gone_statuses,
-        client_id: state.client_id,
-      }),
+      processReadRegistrationResponse(
+        await readRegistrationRequest(ctx, uri, t, p.tls, acceptOf(p), source),
+        {
+          bank_jwks: p.bank_jwks,
+          signed: signedAnswerExpectation(p, state.client_id),
+          gone_statuses: p.gone_statuses,
+          client_id: state.client_id,
+        },
+      ),
     opts,
   ).catch((e) => explainAmbiguous(p, state, ctx, e, opts));
   return withSecretExpiry(keepSecrets(p, state, r), ctx.now());
@@ -271,7 +274,7 @@ export async function updateRegistration(
   ctx: ObDcrContext = createContext(),
   opts: ManagementOptions = {},
 ): Promise<RegistrationOutcome> {
-  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "update");
+  const { p, state, uri, source } = await prepareManagement(input, stateInput, ctx, "update");
   const { body, content_type, requested } = await buildBody(p, ctx, state.client_id);
   const r = await withManagementAuth(
     p,
@@ -288,6 +291,7 @@ export async function updateRegistration(
           p.tls,
           acceptOf(p),
           async () => (await buildBody(p, ctx, state.client_id)).body,
+          source,
         ),
         {
           requested,
@@ -336,7 +340,7 @@ export async function deleteRegistrationOutcome(
   ctx: ObDcrContext = createContext(),
   opts: ManagementOptions = {},
 ): Promise<{ result: "deleted" | "accepted" | "gone"; detail?: string | undefined }> {
-  const { p, state, uri } = await prepareManagement(input, stateInput, ctx, "delete");
+  const { p, state, uri, source } = await prepareManagement(input, stateInput, ctx, "delete");
   const del = (c: ObDcrContext, lost_before = 0) =>
     withManagementAuth(
       p,
@@ -344,7 +348,7 @@ export async function deleteRegistrationOutcome(
       c,
       async (t) =>
         processDeleteRegistrationResponse(
-          await deleteRegistrationRequest(c, uri, t, p.tls, acceptOf(p), lost_before),
+          await deleteRegistrationRequest(c, uri, t, p.tls, acceptOf(p), lost_before, source),
           {
             gone_statuses: p.gone_statuses,
             not_supported: portalRemedy("delete", state.client_id),

@@ -18,8 +18,10 @@ import {
   closeAgents,
   createContext,
   createRegistration,
+  type ObDcrContext,
   type RegistrationOutcome,
   type RegistrationParamsInput,
+  readRegistration,
 } from "../../provider/index.js";
 import { type Ca, ensureCa, newEcKeys } from "../../sandbox/pki.js";
 import { testKey } from "../core/helpers.js";
@@ -128,6 +130,9 @@ function resolver(answers: Record<string, string>): { lookup: LookupFunction; as
   return { lookup, asked };
 }
 
+/** What a test does with the bank: register (the default), or read a registration it holds. */
+type Operation = (params: RegistrationParamsInput, ctx: ObDcrContext) => Promise<RegistrationOutcome>;
+
 /**
  * A bank whose discovery document is served at `https://<party>:<port>/<id>/…` and names
  * `registration_endpoint`; registered with the rfc7591 profile (no directory, a JSON POST).
@@ -137,6 +142,7 @@ async function register(
   party: string,
   registration_endpoint: string,
   answers: Record<string, string>,
+  op: Operation = createRegistration,
 ) {
   const issuer = `https://${party}:${discovery.port}/${id}`;
   documents.set(`/${id}/.well-known/openid-configuration`, {
@@ -168,7 +174,7 @@ async function register(
   });
   const before = { discovery: discovery.connections, local: local.connections };
   type Failure = Error & { code?: string; field?: string };
-  const result: { ok?: RegistrationOutcome; error?: Failure } = await createRegistration(params, ctx).then(
+  const result: { ok?: RegistrationOutcome; error?: Failure } = await op(params, ctx).then(
     (ok) => ({ ok }),
     (e: unknown) => ({ error: e as Failure }),
   );
@@ -229,6 +235,29 @@ describe("a bank's endpoint is judged by the address its name resolves to", () =
     expect(r.error).toBeUndefined();
     expect(r.ok?.client_id).toBe("c-1");
     expect(r.connections.local).toBe(1);
+  });
+
+  it("day 2: a registration_client_uri on the host the bank named is checked at connect too", async () => {
+    const held =
+      (uri: string): Operation =>
+      (params, ctx) =>
+        readRegistration(
+          params,
+          { client_id: "c-1", registration_client_uri: uri, secrets: { registration_access_token: "rat-1" } },
+          ctx,
+        );
+    const r = await register(
+      "read",
+      "bank.example.com",
+      reg(),
+      { "bank.example.com": "127.0.0.1", "reg.example.net": "10.0.0.5" },
+      held(`https://reg.example.net:${local.port}/register/c-1`),
+    );
+    expect(r.error?.code).toBe("OBDCR_UNEXPECTED_RESPONSE");
+    expect(r.error?.field).toBe("registration_client_uri");
+    expect(r.error?.message).toContain("reg.example.net resolves to 10.0.0.5 (a private network)");
+    expect(r.error?.message).not.toContain("rat-1");
+    expect(r.connections.local).toBe(0);
   });
 
   it("a local bank may not name a host that resolves to the metadata service", async () => {

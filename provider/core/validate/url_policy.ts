@@ -175,14 +175,17 @@ export function sourceOf(
   from_url: string,
   from_source?: UrlSource | undefined,
 ): UrlSource | undefined {
-  let same = false;
-  try {
-    same = new URL(url).hostname.toLowerCase() === new URL(from_url).hostname.toLowerCase();
-  } catch {
-    same = false;
-  }
-  if (!same) return { field, from_url };
+  if (!sameHost(url, from_url)) return { field, from_url };
   return from_source && { field, from_url: from_source.from_url };
+}
+
+/** Whether two URLs name the same host (false when either does not parse). */
+export function sameHost(a: string, b: string): boolean {
+  try {
+    return new URL(a).hostname.toLowerCase() === new URL(b).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 /** Why this URL is refused (undefined: it may be used). */
