@@ -12,7 +12,7 @@ import { getProfile } from "../core/profiles/index.js";
 import type { DirectoryKind } from "../core/profiles/types.js";
 import { ProfileName } from "../core/schemas/common.js";
 import { RegistrationParams } from "../core/schemas/params.js";
-import { checkUrl } from "../core/validate/url_policy.js";
+import { checkUrl, sourceOf } from "../core/validate/url_policy.js";
 import { policyOf } from "../http/context.js";
 import {
   type BankListSource,
@@ -115,6 +115,8 @@ export async function pickBank(
     ...policyOf(rt.ctx),
     from_url: list.list_url,
   });
+  const source = sourceOf(url, "discovery_url", list.list_url);
+  if (source) rt.ctx.given.set(url, source);
   cfg.raw.bank = { ...(isRecord(cfg.raw.bank) ? cfg.raw.bank : {}), discovery_url: url };
   rt.out.note(`bank ${id} (${bank.name}): ${url}`);
 }

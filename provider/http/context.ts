@@ -1,7 +1,7 @@
 /** Caches shared by many registrations in one process: tokens, SSAs, JWKS, discovery, transport options. */
 import type { Jwks } from "../core/schemas/common.js";
 import type { DiscoveryDocument } from "../core/schemas/responses.js";
-import type { UrlPolicy } from "../core/validate/url_policy.js";
+import type { UrlPolicy, UrlSource } from "../core/validate/url_policy.js";
 import { Cancellation, settlingOf } from "./cancel.js";
 import type { TransportOptions } from "./transport_types.js";
 
@@ -45,6 +45,12 @@ export interface ObDcrContext {
    * that made the context; never inputs, never in state.
    */
   signer_secrets?: { pkcs11_pin?: string | undefined } | undefined;
+  /**
+   * URLs the configuration holds that a directory gave (`--bank` writes the list's discovery URL
+   * into it), with their source: their requests, and those to endpoints on their host, are held
+   * to the directory's rules at connect.
+   */
+  given: Map<string, UrlSource>;
   /** Counters, handy for tests and logs. */
   stats: { token_requests: number; ssa_downloads: number; jwks_fetches: number; discovery_fetches: number };
 }
@@ -72,6 +78,7 @@ export function createContext(o: ContextOptions = {}): ObDcrContext {
     jwks_inflight: new Map(),
     discovery: new Map(),
     discovery_inflight: new Map(),
+    given: new Map(),
     stats: { token_requests: 0, ssa_downloads: 0, jwks_fetches: 0, discovery_fetches: 0 },
   };
 }

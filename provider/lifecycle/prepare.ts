@@ -91,11 +91,13 @@ function discoveredSource(
   field: "registration_endpoint" | "token_endpoint" | "jwks_uri",
   discovery: DiscoveryDocument | undefined,
   discovery_url: string | undefined,
+  /** Where the discovery URL came from when a directory gave it (`ctx.given`). */
+  given: UrlSource | undefined,
 ): UrlSource | undefined {
   if (url === undefined || configured !== undefined || !discovery || !discovery_url) return undefined;
   const aliases = discovery.mtls_endpoint_aliases as Record<string, string | undefined> | undefined;
   const name = aliases?.[field] === url ? `mtls_endpoint_aliases.${field}` : field;
-  return sourceOf(url, `discovery.${name}`, discovery_url);
+  return sourceOf(url, `discovery.${name}`, discovery_url, given);
 }
 
 export { parseRegistrationParams };
@@ -206,7 +208,7 @@ export async function prepare(
   const ssa_pending = opts.fetch_ssa ? startSsa(params, key, tls, ctx) : undefined;
   let discovery: DiscoveryDocument | undefined;
   if (params.bank.discovery_url) {
-    discovery = await discover(ctx, params.bank.discovery_url, tls);
+    discovery = await discover(ctx, params.bank.discovery_url, tls, ctx.given.get(params.bank.discovery_url));
     checkDiscoveryDocument(discovery, params.bank.discovery_url, params.bank.issuer, policyOf(ctx));
   }
   // RFC 8705 §5: over mTLS, the alias when the bank advertises one (OFB sends it, §2.3).
@@ -228,6 +230,7 @@ export async function prepare(
   // Only a signed (JWT) response needs the bank's keys: fetched then, not on every call.
   const bankJwksUri = params.bank.jwks_uri ?? discovery?.jwks_uri;
   const at = params.bank.discovery_url;
+  const given = at === undefined ? undefined : ctx.given.get(at);
   const sources: EndpointSources = {
     registration_endpoint: discoveredSource(
       registration_endpoint,
@@ -235,6 +238,7 @@ export async function prepare(
       "registration_endpoint",
       discovery,
       at,
+      given,
     ),
     token_endpoint: discoveredSource(
       token_endpoint,
@@ -242,8 +246,9 @@ export async function prepare(
       "token_endpoint",
       discovery,
       at,
+      given,
     ),
-    jwks_uri: discoveredSource(bankJwksUri, params.bank.jwks_uri, "jwks_uri", discovery, at),
+    jwks_uri: discoveredSource(bankJwksUri, params.bank.jwks_uri, "jwks_uri", discovery, at, given),
   };
   // Fails closed: a signed answer is verified, or refused when its keys cannot be had.
   const bank_jwks: JwksSource = bankJwksUri

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as x509 from "@peculiar/x509";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sourceOf } from "../../provider/core/validate/url_policy.js";
 import {
   closeAgents,
   createContext,
@@ -143,6 +144,8 @@ async function register(
   registration_endpoint: string,
   answers: Record<string, string>,
   op: Operation = createRegistration,
+  /** The directory list the bank was picked from (`--bank`), as the CLI records it. */
+  list_url?: string,
 ) {
   const issuer = `https://${party}:${discovery.port}/${id}`;
   documents.set(`/${id}/.well-known/openid-configuration`, {
@@ -172,6 +175,11 @@ async function register(
   const ctx = createContext({
     transport: { lookup: dns.lookup, connect_timeout_ms: 500, operation_budget_ms: 2000, max_retries: 0 },
   });
+  if (list_url) {
+    const url = `${issuer}/.well-known/openid-configuration`;
+    const source = sourceOf(url, "discovery_url", list_url);
+    if (source) ctx.given.set(url, source);
+  }
   const before = { discovery: discovery.connections, local: local.connections };
   type Failure = Error & { code?: string; field?: string };
   const result: { ok?: RegistrationOutcome; error?: Failure } = await op(params, ctx).then(
@@ -258,6 +266,35 @@ describe("a bank's endpoint is judged by the address its name resolves to", () =
     expect(r.error?.message).toContain("reg.example.net resolves to 10.0.0.5 (a private network)");
     expect(r.error?.message).not.toContain("rat-1");
     expect(r.connections.local).toBe(0);
+  });
+
+  it("a bank picked from a public directory's list (--bank) is the directory's say: its name is checked too", async () => {
+    const answers = { "bank.example.com": "127.0.0.1" };
+    const endpoint = () => `https://bank.example.com:${discovery.port}/picked/register`;
+    const r = await register(
+      "picked",
+      "bank.example.com",
+      endpoint(),
+      answers,
+      undefined,
+      "https://dir.example.org/banks",
+    );
+    expect(r.error?.code).toBe("OBDCR_UNEXPECTED_RESPONSE");
+    expect(r.error?.field).toBe("discovery_url");
+    expect(r.error?.message).toContain("bank.example.com resolves to 127.0.0.1 (this host)");
+    expect(r.error?.message).toContain("(dir.example.org)");
+    expect(r.connections.discovery).toBe(0);
+    // From a directory list on this machine (a test directory), as today: allowed.
+    const l = await register(
+      "picked-local",
+      "bank.example.com",
+      endpoint(),
+      answers,
+      undefined,
+      "https://localhost:1/banks",
+    );
+    expect(l.error).toBeUndefined();
+    expect(l.ok?.client_id).toBe("c-1");
   });
 
   it("a local bank may not name a host that resolves to the metadata service", async () => {
