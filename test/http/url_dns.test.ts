@@ -14,7 +14,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as x509 from "@peculiar/x509";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DirectoryBank } from "../../provider/core/directory/listing.js";
 import { sourceOf } from "../../provider/core/validate/url_policy.js";
+import { checkRegistrationEndpoints } from "../../provider/http/directory_list.js";
 import {
   closeAgents,
   createContext,
@@ -330,5 +332,68 @@ describe("a bank's endpoint is judged by the address its name resolves to", () =
     expect(r.ok?.client_id).toBe("c-1");
     expect(new Set(r.asked)).toEqual(new Set(["bank.example.com"]));
     expect(r.connections.local).toBe(0);
+  });
+});
+
+describe("a directory's list: each bank's discovery URL is judged by the address its name resolves to", () => {
+  const entry = (id: string, party: string): DirectoryBank => {
+    documents.set(`/${id}/.well-known/openid-configuration`, {
+      issuer: `https://${party}:${discovery.port}/${id}`,
+      registration_endpoint: `https://${party}:${discovery.port}/${id}/register`,
+    });
+    return {
+      directory: "ob-directory",
+      id,
+      org_id: "org",
+      org_name: "Org",
+      name: id,
+      status: "active",
+      status_detail: "Active",
+      discovery_url: `https://${party}:${discovery.port}/${id}/.well-known/openid-configuration`,
+      api_families: [],
+      industries: [],
+      roles: [],
+      excluded: [],
+    };
+  };
+
+  it("from a public directory, a bank whose name resolves to 127.0.0.1 is excluded unfetched, the field named", async () => {
+    const dns = resolver({ "bank.example.com": "127.0.0.1", localhost: "127.0.0.1" });
+    const ctx = createContext({ transport: { lookup: dns.lookup, max_retries: 0 } });
+    const before = discovery.connections;
+    const banks = [entry("listed", "bank.example.com")];
+    const [publicList] = await checkRegistrationEndpoints(
+      ctx,
+      banks,
+      { ca: caPem },
+      4,
+      undefined,
+      undefined,
+      undefined,
+      "https://dir.example.org/banks",
+    );
+    expect(publicList?.excluded).toEqual([
+      {
+        code: "discovery_failed",
+        detail: expect.stringMatching(
+          /discovery_url: .*bank\.example\.com resolves to 127\.0\.0\.1 \(this host\)/,
+        ),
+      },
+    ]);
+    expect(discovery.connections - before).toBe(0);
+    // The same list served from this machine (a test directory): fetched and kept, as before.
+    const [localList] = await checkRegistrationEndpoints(
+      ctx,
+      banks,
+      { ca: caPem },
+      4,
+      undefined,
+      undefined,
+      undefined,
+      "https://localhost:1/banks",
+    );
+    expect(localList?.excluded).toEqual([]);
+    expect(discovery.connections - before).toBe(1);
+    await closeAgents();
   });
 });
