@@ -3,7 +3,7 @@ import { validateProfileAgainstDiscovery } from "../core/bank_profiles/discovery
 import type { ResolvedBankProfile } from "../core/bank_profiles/resolve.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import type { DiscoveryDocument } from "../core/schemas/responses.js";
-import { checkDiscoveryDocument } from "../core/validate/url_policy.js";
+import { checkDiscoveryDocument, sourceOf } from "../core/validate/url_policy.js";
 import { policyOf } from "./context.js";
 import { discover } from "./discovery.js";
 import { type DoctorCheck, fail, failed, msg, notChecked, ok, type Run } from "./doctor_lines.js";
@@ -21,7 +21,7 @@ export async function bankChecks(r: Run): Promise<void> {
   else if (problem) checks.push(notChecked("bank discovery", problem));
   else {
     try {
-      doc = await discover(ctx, url, tls);
+      doc = await discover(ctx, url, tls, ctx.given.get(url));
       // What a registration refuses, doctor refuses: the issuer and every URL the document names.
       checkDiscoveryDocument(doc, url, params.bank.issuer, policyOf(ctx));
       checks.push(discoveryFit(params, bp, doc, url));
@@ -36,7 +36,12 @@ export async function bankChecks(r: Run): Promise<void> {
     return void checks.push(notChecked(name, problem ?? "no registration endpoint is known"));
   try {
     // Any HTTP answer proves the handshake; a GET changes nothing at the bank.
-    const probe = { method: "GET", url: endpoint, idempotent: true, label: "mTLS probe" } as const;
+    // An endpoint the document named is the bank's say: held to its rules at connect, as register's.
+    const source =
+      params.bank.registration_endpoint || !url
+        ? undefined
+        : sourceOf(endpoint, "discovery.registration_endpoint", url, ctx.given.get(url));
+    const probe = { method: "GET", url: endpoint, idempotent: true, label: "mTLS probe", source } as const;
     const res = await send(probe, tls, ctx.transport);
     const how = tls.cert ? "with our client certificate" : "(no client certificate configured)";
     checks.push(ok(name, `GET ${endpoint}: HTTP ${res.status}; the TLS handshake ${how} worked`));

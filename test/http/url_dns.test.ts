@@ -17,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DirectoryBank } from "../../provider/core/directory/listing.js";
 import { sourceOf } from "../../provider/core/validate/url_policy.js";
 import { checkRegistrationEndpoints } from "../../provider/http/directory_list.js";
+import { runDoctor } from "../../provider/http/doctor.js";
+import type { DoctorCheck } from "../../provider/http/doctor_lines.js";
 import {
   closeAgents,
   createContext,
@@ -134,18 +136,18 @@ function resolver(answers: Record<string, string>): { lookup: LookupFunction; as
 }
 
 /** What a test does with the bank: register (the default), or read a registration it holds. */
-type Operation = (params: RegistrationParamsInput, ctx: ObDcrContext) => Promise<RegistrationOutcome>;
+type Operation<T = RegistrationOutcome> = (params: RegistrationParamsInput, ctx: ObDcrContext) => Promise<T>;
 
 /**
  * A bank whose discovery document is served at `https://<party>:<port>/<id>/…` and names
  * `registration_endpoint`; registered with the rfc7591 profile (no directory, a JSON POST).
  */
-async function register(
+async function register<T = RegistrationOutcome>(
   id: string,
   party: string,
   registration_endpoint: string,
   answers: Record<string, string>,
-  op: Operation = createRegistration,
+  op: Operation<T> = createRegistration as Operation<never>,
   /** The directory list the bank was picked from (`--bank`), as the CLI records it. */
   list_url?: string,
 ) {
@@ -184,7 +186,7 @@ async function register(
   }
   const before = { discovery: discovery.connections, local: local.connections };
   type Failure = Error & { code?: string; field?: string };
-  const result: { ok?: RegistrationOutcome; error?: Failure } = await op(params, ctx).then(
+  const result: { ok?: T; error?: Failure } = await op(params, ctx).then(
     (ok) => ({ ok }),
     (e: unknown) => ({ error: e as Failure }),
   );
@@ -297,6 +299,24 @@ describe("a bank's endpoint is judged by the address its name resolves to", () =
     );
     expect(l.error).toBeUndefined();
     expect(l.ok?.client_id).toBe("c-1");
+  });
+
+  it("doctor's mTLS probe of the registration_endpoint a public bank named is held to the same rule", async () => {
+    const doctor: Operation<DoctorCheck[]> = (params, ctx) =>
+      runDoctor(params, ctx, { expiry_warning_days: 30 });
+    const r = await register(
+      "doctor",
+      "bank.example.com",
+      reg(),
+      { "bank.example.com": "127.0.0.1", "reg.example.net": "127.0.0.1" },
+      doctor,
+    );
+    const probe = r.ok?.find((c) => c.check === "bank reachable over mTLS");
+    expect(probe?.result).toBe("fail");
+    expect(probe?.detail).toMatch(
+      /discovery\.registration_endpoint: .*reg\.example\.net resolves to 127\.0\.0\.1 \(this host\)/,
+    );
+    expect(r.connections.local).toBe(0);
   });
 
   it("a local bank may not name a host that resolves to the metadata service", async () => {

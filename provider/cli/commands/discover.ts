@@ -142,7 +142,7 @@ export const command = defineCommand({
       };
       const doc: Record<string, unknown> = { command: "discover", profile: profile.data, discovery_url: url };
       rt.partial = doc;
-      const d = await out.step("discovery", () => discover(rt.ctx, url, tls));
+      const d = await out.step("discovery", () => discover(rt.ctx, url, tls, rt.ctx.given.get(url)));
       const checks = checkDiscovery(d, profile.data);
       // What a registration refuses before it sends anything: the issuer, and every URL's policy.
       checks.push(
