@@ -28,6 +28,7 @@ import {
   type RegistrationParamsInput,
   readRegistration,
 } from "../../provider/index.js";
+import { checkSoftwareKey, type Prepared } from "../../provider/lifecycle/prepare.js";
 import { type Ca, ensureCa, newEcKeys } from "../../sandbox/pki.js";
 import { testKey } from "../core/helpers.js";
 
@@ -415,5 +416,39 @@ describe("a directory's list: each bank's discovery URL is judged by the address
     expect(localList?.excluded).toEqual([]);
     expect(discovery.connections - before).toBe(1);
     await closeAgents();
+  });
+});
+
+describe("the SSA's software_jwks_endpoint is judged by the address its name resolves to", () => {
+  /** What checkSoftwareKey reads of a prepared registration: the directory, the TLS material, our kid. */
+  const prepared = (ssa_endpoint: string) =>
+    ({
+      params: {
+        profile: "obie-3.2",
+        directory: { token_endpoint: ssa_endpoint.replace(/\/ssa$/, "/token"), ssa_endpoint },
+        software: { software_id: "sw-1", org_id: "org-1" },
+      },
+      tls: { ca: caPem },
+      key: { kid: "kid-1" },
+    }) as unknown as Prepared;
+
+  it("from a public directory, a JWKS host that resolves to 10.0.0.5 is refused, naming ssa.software_jwks_endpoint", async () => {
+    const dns = resolver({ "keys.example.net": "10.0.0.5" });
+    const ctx = createContext({ transport: { lookup: dns.lookup, max_retries: 0, connect_timeout_ms: 500 } });
+    const jwks_uri = `https://keys.example.net:${local.port}/jwks`;
+    const e = await checkSoftwareKey(
+      prepared("https://dir.example.org/ssa"),
+      { jwks_uri } as never,
+      ctx,
+    ).then(
+      () => undefined,
+      (x: unknown) => x as Error & { code?: string; field?: string },
+    );
+    await closeAgents();
+    expect(e?.code).toBe("OBDCR_UNEXPECTED_RESPONSE");
+    expect(e?.field).toBe("ssa.software_jwks_endpoint");
+    expect(e?.message).toContain("keys.example.net resolves to 10.0.0.5 (a private network)");
+    expect(e?.message).toContain("(dir.example.org)");
+    expect(dns.asked).toEqual(["keys.example.net"]);
   });
 });
