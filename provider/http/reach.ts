@@ -7,9 +7,12 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
 import { addressProblem } from "../core/validate/url_policy.js";
 
-/** A connect refused for the address its host resolved to; `send` words it with the URL's field. */
+/**
+ * A connect refused for the address its host resolved to. Internal: `send` turns it into the
+ * `UnsafeUrlError` (OBDCR_UNEXPECTED_RESPONSE) that names the URL's field, so its code is no OBDCR_ one.
+ */
 export class AddressRefusedError extends Error {
-  readonly code = "OBDCR_ADDRESS_REFUSED";
+  readonly code = "ERR_ADDRESS_REFUSED";
   constructor(
     readonly host: string,
     readonly address: string,
