@@ -21,7 +21,6 @@ import {
   type RegistrationStateInput,
 } from "../core/schemas/params.js";
 import { rememberSecret } from "../core/untrusted.js";
-import { managementUriProblem, UnsafeUrlError } from "../core/validate/url_policy.js";
 import {
   managementUriProblem,
   sameHost,
