@@ -88,6 +88,9 @@ describe("run", () => {
     expect(j.registration_request.claims.software_statement).toMatch(/^\[software statement, \d+ chars/);
     expect(j.registration_response.status).toBe(201);
     expect(j.result.client_id).toBe(j.registration_response.body.client_id);
+    // On top as docs/cli.md says, though sandbox-bank issues no secrets (no state file kept).
+    expect(j.client_id).toBe(j.result.client_id);
+    expect(j.state_file).toBeUndefined();
     const regs = await sb.admin.registrations("sandbox-bank");
     expect(regs.map((x) => x.client_id)).toContain(j.result.client_id);
     // Progress stays on stderr; stdout is pure JSON (parsed above).

@@ -118,6 +118,8 @@ export const command = defineCommand({
       const result: Record<string, unknown> = {};
       printOutcome(rt, outcome, result, false);
       doc.result = result.registration;
+      // docs/cli.md: `client_id` on top, kept state or not (a bank that issues no secrets keeps none).
+      doc.client_id = outcome.client_id;
       if (kept) keptNote(rt, doc, kept);
       out.json(doc);
     }),
