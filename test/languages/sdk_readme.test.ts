@@ -3,8 +3,9 @@
 // a new project made of the README's `Pulumi.yaml`, program and (Go) `go.mod` blocks, its
 // commands run in order against a sandbox on the real CLI (`<clone>/.sandbox` standing for the
 // test sandbox's data dir, the file backend as PULUMI_BACKEND_URL instead of `pulumi login`): `up`
-// registers at `sandbox-bank`, a second `up` changes nothing, `refresh` reads it back, `destroy`
-// deletes it at the bank. Offline: the Python SDK installed from sdk/python with the wheels setup
+// registers at `rfc7592-bank` and shows its registration access token as `[secret]` (so does
+// `pulumi stack output`; the state holds it encrypted), a second `up` changes nothing, `refresh`
+// reads it back, `destroy` deletes it at the bank. Offline: the Python SDK installed from sdk/python with the wheels setup
 // keeps; Go with GOPROXY=off (examples/go's go.sum: the same modules, in the module cache).
 import {
   copyFileSync,
@@ -18,6 +19,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
+import { fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sdkReadme } from "../../scripts/gen_sdk.js";
 import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
@@ -86,11 +88,16 @@ for (const language of ["python", "go"] as const) {
     const work = mkdtempSync(join(tmpdir(), `obdcr-readme-${language}-`));
     let sb: TestSandbox;
     let p: Project;
-    const held = async () => (await sb.admin.registrations("sandbox-bank")).map((r) => r.client_id);
+    // As `npm run sandbox` starts it (sandbox/main.ts): RFC 7592, a registration access token.
+    const bank = "rfc7592-bank";
+    const held = async () => (await sb.admin.registrations(bank)).map((r) => r.client_id);
 
     beforeAll(async () => {
       if (language === "go") need(toolchain(), "goHost");
-      sb = await startTestSandbox({ dataDir: join(work, "sandbox"), banks: ["sandbox-bank"] });
+      sb = await startTestSandbox({
+        dataDir: join(work, "sandbox"),
+        banks: [{ name: bank, management: "registration_access_token" }],
+      });
       const dir = join(work, "project");
       mkdirSync(dir);
       const yaml = block(readme, "yaml", "plugins:");
@@ -114,28 +121,44 @@ for (const language of ["python", "go"] as const) {
       );
     });
 
-    it("up registers at sandbox-bank; a second up changes nothing; refresh reads it; destroy deletes it", async () => {
+    it("up registers at rfc7592-bank, its token [secret]; a second up changes nothing; refresh reads it; destroy deletes it", async () => {
       const run = (c: string) => p.run("sh", ["-c", c.replaceAll("<clone>/.sandbox", sb.dataDir)]);
       const steps = commands(readme);
-      expect(steps.slice(-4)).toEqual([
+      expect(steps.slice(-5)).toEqual([
         "pulumi up --yes",
+        "pulumi stack output",
         "pulumi up --yes --expect-no-changes",
         "pulumi refresh --yes",
         "pulumi destroy --yes",
       ]);
-      for (const c of steps.slice(0, -4)) await run(c); // stack init, config
+      for (const c of steps.slice(0, -5)) await run(c); // stack init, config
       const up = await run("pulumi up --yes");
       expect(up).toMatch(/2 created/);
+      expect(up).toMatch(/registrationAccessToken: \[secret\]/);
+      expect(await run("pulumi stack output")).toMatch(/registrationAccessToken\s+\[secret\]/);
       const out = JSON.parse(await p.pulumi(["stack", "output", "--json"])) as Record<string, unknown>;
+      expect(out.registrationAccessToken).toBe("[secret]");
       expect(await held()).toEqual([out.clientId]);
       expect(out.managementUri).toBe(
         `${new URL(sb.manifest.banks[0]!.discovery_url).origin}/register/${out.clientId}`,
       );
+      // --show-secrets gives the token the bank issued; the state holds it encrypted only.
+      const shown = JSON.parse(await p.pulumi(["stack", "output", "--json", "--show-secrets"])) as Record<
+        string,
+        string
+      >;
+      const rat = shown.registrationAccessToken!;
+      const read = await fetch(String(out.managementUri), {
+        headers: { authorization: `Bearer ${rat}` },
+        dispatcher: sb.agent,
+      });
+      expect(read.status).toBe(200); // the bank's own token for this client
+      await read.body?.cancel();
+      expect(await p.pulumi(["stack", "export"])).not.toContain(rat);
+      expect(p.log()).not.toContain(rat);
       expect(await run("pulumi up --yes --expect-no-changes")).toMatch(/2 unchanged/);
       expect(await run("pulumi refresh --yes")).toMatch(/2 unchanged/);
-      expect((await sb.admin.requests("sandbox-bank"))["GET /register/{client_id}"]).toBeGreaterThanOrEqual(
-        1,
-      );
+      expect((await sb.admin.requests(bank))["GET /register/{client_id}"]).toBeGreaterThanOrEqual(1);
       expect(await run("pulumi destroy --yes")).toMatch(/2 deleted/);
       expect(await held()).toEqual([]);
       // The signing key went in as a secret: neither the state nor the output holds it.
