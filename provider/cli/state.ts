@@ -12,6 +12,7 @@ import {
   invalidInputFromZod,
   OutcomeUnknownError,
   RegistrationGoneError,
+  restated,
   UnexpectedResponseError,
 } from "../core/errors.js";
 import type { InterruptedReport } from "../core/interrupted.js";
@@ -132,6 +133,28 @@ export async function resolveState(
   // A client this file records as deleted: said by the command, never managed with old secrets.
   const deleted = sameClient && file ? fromFile?.deleted : undefined;
   return { state: r.data, file, ...(deleted ? { deleted } : {}) };
+}
+
+/** The field the lifecycle names when an RFC 7592 bank's client comes without its token. */
+const RAT_FIELD = "state.secrets.registration_access_token";
+
+/**
+ * A client of an RFC 7592 bank named without its registration access token (`--client-id` alone,
+ * or a state file that holds none): where a CLI user gives it. The lifecycle's words ("keep the one
+ * returned") name no flag or variable. Thrown before the management call: the registration endpoint got nothing.
+ */
+export function explainMissingToken(file: string | undefined, client_id: string) {
+  return (e: unknown): never => {
+    if (e instanceof InvalidInputError && e.field === RAT_FIELD)
+      throw restated(e, {
+        message:
+          `${RAT_FIELD}: this bank manages clients with a registration access token (RFC 7592), and ` +
+          `${file ? `the state file ${file} holds none for client ${client_id}` : `none was given for client ${client_id}`}; ` +
+          `name the state file that register or run wrote for it (--state FILE, or ${ENV.state}), or give the token in ` +
+          `${ENV.registration_access_token} (never as a flag: other users can read flags); nothing was sent to the registration endpoint`,
+      });
+    throw e;
+  };
 }
 
 /** A state file whose client `delete` deleted: refused before anything is sent (`get`, `update`). */

@@ -3,7 +3,7 @@
  * (2 usage, 3 invalid input/config, 4 rejected by bank/directory, 5 transport/unexpected response),
  * no stack unless --verbose, no secrets.
  */
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sandboxForFile } from "../support/hooks.js";
@@ -173,6 +173,36 @@ describe("invalid input and configuration: exit 3", () => {
     const r = await cli(["get", "-c", c]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("--state: name the registration");
+  });
+
+  it("--client-id at an RFC 7592 bank without its token says where the token goes; nothing reaches /register", async () => {
+    const c = writeConfig(
+      dir,
+      "rat-id.yaml",
+      cliConfig(sb, "rat-bank", { bank_profile: { management: { style: "rfc7592" } } }),
+    );
+    const state = path.join(dir, "rat-id-state.json");
+    expect((await cli(["register", "-c", c, "--state", state])).code).toBe(0);
+    const { client_id, secrets } = JSON.parse(readFileSync(state, "utf8"));
+    const before = await sb.admin.requests("rat-bank");
+    for (const command of ["get", "update", "delete"]) {
+      const r = await cli([command, "-c", c, "--client-id", client_id]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(
+        `state.secrets.registration_access_token: this bank manages clients with a registration access token (RFC 7592), and none was given for client ${client_id}; name the state file that register or run wrote for it (--state FILE, or OBDCR_STATE), or give the token in OBDCR_REGISTRATION_ACCESS_TOKEN`,
+      );
+    }
+    const after = await sb.admin.requests("rat-bank");
+    for (const route of [
+      "GET /register/{client_id}",
+      "PUT /register/{client_id}",
+      "DELETE /register/{client_id}",
+    ])
+      expect(after[route] ?? 0, route).toBe(before[route] ?? 0);
+    // The remedy as said: the token in the environment.
+    const env = { OBDCR_REGISTRATION_ACCESS_TOKEN: secrets.registration_access_token };
+    expect((await cli(["get", "-c", c, "--client-id", client_id], { env })).code).toBe(0);
+    expect((await cli(["delete", "-c", c, "--state", state])).code).toBe(0);
   });
 });
 

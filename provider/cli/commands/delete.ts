@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import { CONFIRM_GONE_ARGS, explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
-import { markDeleted } from "../state.js";
+import { explainMissingToken, markDeleted } from "../state.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS, ...CONFIRM_GONE_ARGS } as const;
 
@@ -41,6 +41,7 @@ export const command = defineCommand({
         .step("registration delete", () =>
           lifecycle.remove(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
         )
+        .catch(explainMissingToken(file, state.client_id))
         .catch(explainGoneUnconfirmed("delete"));
       doc.result = r;
       // Why the bank's answer counted as gone (and whether a check of it was possible).

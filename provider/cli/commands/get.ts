@@ -3,7 +3,13 @@ import { defineCommand } from "citty";
 import * as lifecycle from "../../lifecycle/managed.js";
 import { CONFIRM_GONE_ARGS, explainGoneUnconfirmed } from "../gone.js";
 import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } from "../runtime.js";
-import { defaultStateFile, deletedError, keepRotated, keepSalvagedToken } from "../state.js";
+import {
+  defaultStateFile,
+  deletedError,
+  explainMissingToken,
+  keepRotated,
+  keepSalvagedToken,
+} from "../state.js";
 import { printOutcome, registrationEndpointOf } from "../steps.js";
 
 const args = { ...COMMON_ARGS, ...STATE_ARGS, ...CONFIRM_GONE_ARGS } as const;
@@ -25,6 +31,7 @@ export const command = defineCommand({
           lifecycle.read(params, state, rt.ctx, { confirm_gone: a["confirm-gone"] === true }),
         )
         .catch(keepSalvagedToken(rt, doc, file, state, fallback))
+        .catch(explainMissingToken(file, state.client_id))
         .catch(explainGoneUnconfirmed("get"));
       // RFC 7592 lets the bank rotate the registration access token on any call, a GET too (OFB):
       // keep the newest (before printing), or the next call is refused.

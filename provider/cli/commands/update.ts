@@ -6,6 +6,7 @@ import { COMMON_ARGS, loadParams, resolveStateFor, STATE_ARGS, withRuntime } fro
 import {
   defaultStateFile,
   deletedError,
+  explainMissingToken,
   keepRotated,
   keepSalvagedToken,
   keepTokenUnconfirmed,
@@ -36,6 +37,7 @@ export const command = defineCommand({
         .step("registration update", () => lifecycle.update(params, state, rt.ctx))
         .catch(keepSalvagedToken(rt, doc, file, state, fallback))
         .catch(keepTokenUnconfirmed(rt, doc, file, state, fallback))
+        .catch(explainMissingToken(file, state.client_id))
         .catch(explainGoneUnconfirmed("update"));
       // The state records what was sent (the signing key identity) and a rotated token, first.
       await keepRotated(rt, doc, file, state, r, { always: true, fallback });
