@@ -33,6 +33,19 @@ While it runs, ${"~"}/.cache/ob-dcr/sandbox.json names its manifest (examples/ya
 /** Where a running `npm run sandbox` says its manifest is, for tools started elsewhere. */
 export const RUNNING_FILE = join(homedir(), ".cache", "ob-dcr", "sandbox.json");
 
+/**
+ * Removes the record of a running sandbox if it is still this one's: a sandbox started after it (with
+ * another --data-dir or --port-base) wrote its own, which must outlive this one's stop.
+ */
+function forgetRunning(pid: number): void {
+  try {
+    if ((JSON.parse(readFileSync(RUNNING_FILE, "utf8")) as { pid?: unknown }).pid !== pid) return;
+  } catch {
+    return; // none, or not ours to judge
+  }
+  rmSync(RUNNING_FILE, { force: true });
+}
+
 async function main(): Promise<void> {
   if (nodeTooOld(process.versions.node)) {
     process.stderr.write(`${OBDCR_UNSUPPORTED_RUNTIME}: ${nodeTooOldMessage("sandbox", process.version)}\n`);
@@ -125,7 +138,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join("\n")}\n`);
   const stop = () => {
     process.stdout.write("stopping sandbox\n");
-    rmSync(RUNNING_FILE, { force: true });
+    forgetRunning(process.pid);
     Promise.all([sandbox.close(), au.close(), br.close()]).then(
       () => process.exit(0),
       () => process.exit(1),

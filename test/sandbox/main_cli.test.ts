@@ -7,6 +7,7 @@ import {
   chmodSync,
   copyFileSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -29,9 +30,10 @@ describe("npm run sandbox and sandbox-config.mjs", () => {
   const home = path.join(tmp, "home");
   mkdirSync(home);
   let child: ChildProcess | undefined;
+  const started: ChildProcess[] = [];
 
   afterAll(() => {
-    if (child?.pid && child.exitCode === null) child.kill("SIGTERM");
+    for (const c of [child, ...started]) if (c?.pid && c.exitCode === null) c.kill("SIGTERM");
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -169,5 +171,62 @@ describe("npm run sandbox and sandbox-config.mjs", () => {
 
     child.kill("SIGTERM");
     await new Promise((r) => child!.once("exit", r));
+  }, 180_000);
+
+  it("a second sandbox: a port in use is named with the options that move it; stopping one keeps the other's record", async () => {
+    const home2 = path.join(tmp, "home2");
+    mkdirSync(home2);
+    const env = { ...process.env, HOME: home2 };
+    const record = path.join(home2, ".cache", "ob-dcr", "sandbox.json");
+    const start = async (name: string): Promise<ChildProcess> => {
+      const c = spawn(
+        process.execPath,
+        [MAIN, "--ephemeral", "--no-log", "--data-dir", path.join(tmp, name)],
+        {
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      started.push(c);
+      let out = "";
+      await new Promise<void>((resolve, reject) => {
+        c.stdout!.on("data", (d) => {
+          out += String(d);
+          if (out.includes("server:")) resolve();
+        });
+        c.on("exit", (code) => reject(new Error(`sandbox exited ${code}: ${out}`)));
+      });
+      return c;
+    };
+    const stop = async (c: ChildProcess) => {
+      const exited = new Promise((r) => c.once("exit", r));
+      c.kill("SIGTERM");
+      await exited;
+    };
+    const a = await start("sb-a");
+    const b = await start("sb-b");
+    const pidIn = () => (JSON.parse(readFileSync(record, "utf8")) as { pid: number }).pid;
+    expect(pidIn()).toBe(b.pid); // the last one started
+    // Stopping the first took the second's record with it: sandbox-config.mjs then found no sandbox.
+    await stop(a);
+    expect(pidIn()).toBe(b.pid);
+
+    // A port that the running one holds: which port, and how to start elsewhere.
+    const held = JSON.parse(readFileSync(path.join(tmp, "sb-b", "manifest.json"), "utf8")) as {
+      directory: { base_url: string };
+    };
+    const port = new URL(held.directory.base_url).port;
+    const r = await run(
+      process.execPath,
+      [MAIN, "--no-log", "--data-dir", path.join(tmp, "sb-c"), "--port-base", port],
+      { cwd: tmp, env },
+    );
+    expect(r.code, describeRun("main.js on a port in use", r)).toBe(1);
+    expect(r.stderr).toMatch(
+      /^sandbox failed to start: port \d+ \([^)]+\) is already in use, by another sandbox or program: start on other ports with --port-base N \(it uses N to N\+23; `npm run sandbox -- --port-base 29400`\) or --ephemeral/,
+    );
+    expect(pidIn()).toBe(b.pid);
+    await stop(b);
+    expect(existsSync(record)).toBe(false);
   }, 180_000);
 });
