@@ -405,7 +405,7 @@ const SSA: Case[] = [
     over: () => ({ client: { redirect_uris: ["https://evil.example.com/cb"] } }),
     code: "OBDCR_INVALID_INPUT",
     field: /client\.redirect_uris/,
-    fix: /not one of the SSA's software_redirect_uris/,
+    fix: /not one of the SSA's software_redirect_uris \("https:\/\/tpp\.example\.com\/callback", "https:\/\/tpp\.example\.com\/callback2"\): use one of them, or have it added to the software in the directory/,
   },
   {
     name: "SSA redirect URIs no longer cover ours",

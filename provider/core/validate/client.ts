@@ -52,7 +52,10 @@ export function validateRedirectUris(
       if (u.length > 256) throw new InvalidInputError(field, "must be at most 256 characters");
     }
     if (ssaUris && !ssaUris.includes(u))
-      throw new InvalidInputError(field, `"${u}" is not one of the SSA's ${claim}`);
+      throw new InvalidInputError(
+        field,
+        `"${u}" is not one of the SSA's ${claim} (${ssaUris.map((x) => `"${x}"`).join(", ") || "none"}): use one of them, or have it added to the software in the directory`,
+      );
   });
 }
 
