@@ -99,7 +99,10 @@ describe("check", () => {
 
   it("says where a missing private key can come from", async () => {
     const [f] = await failuresOf({ ...valid(), signingKey: { kid: "k" } });
-    expect(f?.reason).toMatch(/signingKey.privateKeyFile or the ob-dcr:signingPrivateKey config secret/);
+    // In the resource's spelling only (no private_key, aws_kms), the config secret and its command first.
+    expect(f?.reason).toBe(
+      "no signing key: set the ob-dcr:signingPrivateKey config secret (`pulumi config set --secret ob-dcr:signingPrivateKey < key.pem`), or give signingKey.privateKeyFile or signingKey.privateKey, or where the key is kept (signingKey.pkcs11 or signingKey.awsKms)",
+    );
   });
 
   it("a typo in a member's name is named as the program spells it, with the closest member", async () => {
