@@ -3,9 +3,10 @@
  * real mTLS. --json output is parsed and asserted; secrets seen on the wire must not reach
  * stdout/stderr unless --show-secrets.
  */
-import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { docBlock } from "../docs/blocks.js";
 import { sandboxForFile } from "../support/hooks.js";
 import { cliConfig } from "../support/params.js";
 import {
@@ -330,5 +331,40 @@ describe("--verbose", () => {
     expect(r.stderr).toMatch(/http: GET https:\/\/localhost:\d+\/api\/v2\/tpp\/\S+ -> 200/);
     expect(r.stderr).toMatch(/http: POST https:\/\/localhost:\d+\/register -> 201/);
     expectNoSecrets(r, wireSecrets(r));
+  });
+});
+
+describe("docs/cli.md's config for the sandbox", () => {
+  it("saved beside .sandbox/ with the manifest's three values (and this sandbox's ports), doctor passes every check", async () => {
+    const block = docBlock("docs/cli.md", "cli-config");
+    expect(block.lang).toBe("yaml");
+    const m = sb.manifest;
+    const sw = m.orgs[0]!.softwares[0]!;
+    const bank = m.banks.find((b) => b.name === "sandbox-bank")!;
+    const text = block.text
+      .replace("<the kid the directory assigned>", sw.signing.kid)
+      .replace("<manifest: orgs[0].softwares[0].transport.cert_file>", sw.transport.cert_file)
+      .replace("<manifest: orgs[0].softwares[0].transport.key_file>", sw.transport.key_file)
+      // The doc's default ports, as this sandbox's ephemeral ones.
+      .replaceAll("https://localhost:9443", m.directory.base_url)
+      .replaceAll("https://localhost:9445", new URL(bank.discovery_url).origin);
+    expect(text).not.toMatch(/<[^>]+>/);
+    // The clone's root: .sandbox/pki is this sandbox's PKI.
+    const root = path.join(dir, "clone-root");
+    mkdirSync(path.join(root, ".sandbox"), { recursive: true });
+    symlinkSync(path.dirname(m.ca_cert_file), path.join(root, ".sandbox", "pki"));
+    writeFileSync(path.join(root, "sandbox.yaml"), text);
+    const r = await cli(["doctor", "-c", "sandbox.yaml", "--json"], { cwd: root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(json(r).checks.map((c: { check: string; result: string }) => `${c.check}: ${c.result}`)).toEqual([
+      "signing key: ok",
+      "transport certificate: ok",
+      "trusted CA: ok",
+      "directory token: ok",
+      "software statement: ok",
+      "signing key published: ok",
+      "bank discovery: ok",
+      "bank reachable over mTLS: ok",
+    ]);
   });
 });
