@@ -99,6 +99,16 @@ describe("run", () => {
     expectNoSecrets(r, wireSecrets(r));
   });
 
+  it("register --json: client_id on top too, with no state kept (sandbox-bank issues no secrets)", async () => {
+    const r = await cli(["register", "--config", cfg, "--json"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const j = json(r);
+    expect(j.command).toBe("register");
+    expect(j.client_id).toBe(j.registration.client_id);
+    expect(j.state_file).toBeUndefined();
+    expect((await sb.admin.registrations("sandbox-bank")).map((x) => x.client_id)).toContain(j.client_id);
+  });
+
   it("--show-secrets prints the compact JWTs and the access token", async () => {
     const r = await cli(["run", "--config", cfg, "--json", "--show-secrets"]);
     expect(r.code, r.stderr).toBe(0);

@@ -32,6 +32,8 @@ export const command = defineCommand({
           onKept: (k) => keptNote(rt, doc, k),
         },
       );
+      // `client_id` on top, kept state or not, as `run --json` has it (docs/cli.md "Output").
+      doc.client_id = o.client_id;
       if (kept) keptNote(rt, doc, kept);
       printOutcome(rt, o, doc);
       rt.out.json(doc);
