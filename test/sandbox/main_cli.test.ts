@@ -223,7 +223,7 @@ describe("npm run sandbox and sandbox-config.mjs", () => {
     );
     expect(r.code, describeRun("main.js on a port in use", r)).toBe(1);
     expect(r.stderr).toMatch(
-      /^sandbox failed to start: port \d+ \([^)]+\) is already in use, by another sandbox or program: start on other ports with --port-base N \(it uses N to N\+23; `npm run sandbox -- --port-base 29400`\) or --ephemeral/,
+      /^sandbox failed to start: port \d+ on [^ ]+ is already in use; an ob-dcr sandbox runs as pid \d+ \(manifest [^)]+\)\. Fix: stop what holds it, or start with --port-base N \(it takes N to N\+23\) or --ephemeral/,
     );
     expect(pidIn()).toBe(b.pid);
     await stop(b);
