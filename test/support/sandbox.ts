@@ -20,6 +20,8 @@ export const BANKS = {
   "sandbox-bank": { name: "sandbox-bank" },
   /** RFC 7592: a registration access token manages the client. */
   "rat-bank": { name: "rat-bank", management: "registration_access_token" },
+  /** The demo sandbox's RFC 7592 bank (`npm run sandbox`, `examples/*`), named as there. */
+  "rfc7592-bank": { name: "rfc7592-bank", management: "registration_access_token" },
   /** RFC 7591 JSON requests, RFC 7592 management. */
   "json-bank": { name: "json-bank", management: "registration_access_token", request_format: "json" },
   /** Every client authentication method, client secrets included. */
