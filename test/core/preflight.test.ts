@@ -28,6 +28,22 @@ describe("validateRedirectUris", () => {
     expect(() => validateRedirectUris(p32, [ssa[0] as string, "https://evil.example/cb"], ssa)).toThrow(
       field("client.redirect_uris.1"),
     ));
+  it("names the SSA's URIs as the directory's text: escaped, at most five, the rest counted", () => {
+    const many = [
+      "https://tpp.example.com/a\u001b[31m\n::add-mask::x",
+      ...Array.from({ length: 9 }, (_, i) => `https://tpp.example.com/${i}`),
+    ];
+    let message = "";
+    try {
+      validateRedirectUris(p32, ["https://evil.example/cb"], many);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain("\\u001b[31m\\u000a::add-mask::x");
+    expect([...message].filter((c) => c.charCodeAt(0) < 0x20)).toEqual([]);
+    expect(message).toContain('"https://tpp.example.com/3" and 5 more');
+    expect(message).not.toContain("tpp.example.com/4");
+  });
   it("rejects http, localhost, fragments, empty", () => {
     expect(() => validateRedirectUris(p32, ["http://tpp.example.com/cb"], undefined)).toThrow(/https/);
     expect(() => validateRedirectUris(p32, ["https://localhost/cb"], undefined)).toThrow(/localhost/);

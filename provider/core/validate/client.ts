@@ -10,6 +10,13 @@ import { hasControls, untrustedText } from "../untrusted.js";
 
 const WEB_SCHEMES = new Set(["https:", "http:"]);
 
+/** The SSA's URIs as an error shows them: the directory's text, so escaped, each and in number bounded. */
+function ssaList(uris: readonly string[]): string {
+  if (uris.length === 0) return "none";
+  const shown = uris.slice(0, 5).map((x) => `"${untrustedText(x, 200)}"`);
+  return uris.length > 5 ? `${shown.join(", ")} and ${uris.length - 5} more` : shown.join(", ");
+}
+
 /**
  * redirect_uris: non-empty, within the SSA's, and (OBIE) https, no localhost, no fragment, ≤256.
  * @throws {InvalidInputError} `OBDCR_INVALID_INPUT` (field `client.redirect_uris`).
@@ -54,7 +61,7 @@ export function validateRedirectUris(
     if (ssaUris && !ssaUris.includes(u))
       throw new InvalidInputError(
         field,
-        `"${u}" is not one of the SSA's ${claim} (${ssaUris.map((x) => `"${x}"`).join(", ") || "none"}): use one of them, or have it added to the software in the directory`,
+        `"${u}" is not one of the SSA's ${claim} (${ssaList(ssaUris)}): use one of them, or have it added to the software in the directory`,
       );
   });
 }
