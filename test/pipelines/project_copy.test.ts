@@ -6,7 +6,15 @@
 // banks, the second changes nothing. Neither run warns about the copied project (a `main` that
 // names this repository's build) nor fails to load it (`Cannot find module './program.js'`).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -157,6 +165,30 @@ describe("docs/pipelines.md: the team's project from a copy of examples/multi-ba
     );
     expect(init.code, init.out).toBe(0);
   }, 300_000);
+
+  it("the workflow copied into the project passes the clone's actionlint script, run from there", async () => {
+    // actionlint is built on first use (scripts/actionlint.mjs): up to 10 minutes on a cold machine.
+    const none = () => Promise.reject(new Error("the lint block installs nothing"));
+    const results = await runBlock(
+      docBlock("docs/pipelines.md", "pipelines-lint").text,
+      project,
+      { ...env, OB_DCR: ROOT },
+      { npmInstall: none, pipInstall: none },
+    );
+    const lint = results.at(-1)!;
+    expect(lint.line).toMatch(/actionlint\.mjs/);
+    expect(lint.result.code).toBe(0);
+    expect(`${lint.result.stdout}${lint.result.stderr}`.trim()).toBe("");
+    expect(readFileSync(path.join(project, ".github/workflows/ob-dcr.yml"), "utf8")).toBe(
+      readFileSync(GITHUB, "utf8"),
+    );
+    // The same command finds a broken copy: the linter really ran on the project's file.
+    const wf = path.join(project, ".github/workflows/ob-dcr.yml");
+    writeFileSync(wf, readFileSync(GITHUB, "utf8").replace("runs-on: ubuntu-24.04", "run-on: ubuntu-24.04"));
+    const broken = await bash(lint.line, project, { ...env, OB_DCR: ROOT });
+    expect(broken.code).toBe(1);
+    expect(broken.out).toMatch(/unexpected key "run-on"/);
+  }, 660_000);
 
   it("the up job registers at both banks; a second run changes nothing", async () => {
     const first = await runUpJob();
