@@ -240,6 +240,17 @@ async function open(p: AwsKmsKeyParams, kid: string, alg: SigningAlg): Promise<S
   });
   limitAnswers(client);
   const describe = describeKms(p);
+  // Without a region (none given, no AWS_REGION, no profile's) the SDK throws a bare `Error`
+  // "Region is missing" on the first call, which read as an endpoint failure: ask for it first.
+  try {
+    await client.config.region();
+  } catch {
+    throw new SignerError(
+      `${FIELD}.region`,
+      "unavailable",
+      `no AWS region for ${describe}: set ${FIELD}.region (the key's region, e.g. eu-west-2) or AWS_REGION`,
+    );
+  }
   let pub: Kms.GetPublicKeyCommandOutput;
   try {
     pub = await client.send(new k.GetPublicKeyCommand({ KeyId: p.key_id }), {

@@ -219,6 +219,42 @@ describe("CLI with a key in AWS KMS (local-kms)", () => {
     expect(r.stdout + r.stderr).not.toContain(AWS_ENV.AWS_SECRET_ACCESS_KEY);
   });
 
+  // The SDK's bare "Region is missing" was reported as a failure of the endpoint (exit 5, "fix
+  // signing_key.aws_kms.endpoint"), the one field that was right.
+  it("no region (none in the config, no AWS_REGION, no profile): OBDCR_SIGNER naming signing_key.aws_kms.region, nothing sent", async () => {
+    const cfg = writeConfig(
+      dir,
+      "noregion.yaml",
+      cliConfig(sb, "sandbox-bank", {
+        signing_key: {
+          private_key_file: undefined,
+          kid: "kms-es",
+          alg: "ES256",
+          aws_kms: { key_id: keys.es!, endpoint },
+        },
+      }),
+    );
+    const noRegion = {
+      ...AWS_ENV,
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+      AWS_PROFILE: undefined,
+      AWS_CONFIG_FILE: join(dir, "no-aws-config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "no-aws-credentials"),
+    };
+    const dirBefore = writes(await sb.admin.requests("directory"));
+    const r = await cli(["register", "--config", cfg, "--json", "--state", `${cfg}.state.json`], {
+      env: noRegion,
+    });
+    expect(json(r).error).toMatchObject({
+      code: "OBDCR_SIGNER",
+      reason: "unavailable",
+      field: "signing_key.aws_kms.region",
+    });
+    expect(json(r).error.message).toContain("AWS_REGION");
+    expect(writes(await sb.admin.requests("directory"))).toBe(dirBefore);
+  });
+
   it("a key of the wrong type for the alg: key_unusable", async () => {
     const r = await register(kmsConfig("wrongtype", "kms-es", "ES256", keys.ps!));
     expect(r.code).toBe(3);
