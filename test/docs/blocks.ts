@@ -25,16 +25,43 @@ export function docBlock(file: string, name: string): { lang: string; text: stri
   return { lang: m[1] ?? "", text: m[2] ?? "" };
 }
 
-/** Logical shell lines: a line ending in `|` or `\` continues on the next. */
+/**
+ * Whether `text` ends inside a quoted string, as `sh` reads it: '…' (no escapes), "…" (with \
+ * escapes), a `#` comment (at the start of a word) to the end of its line.
+ */
+function inQuotes(text: string): boolean {
+  let q: "'" | '"' | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q === "'") {
+      if (c === "'") q = undefined;
+    } else if (q === '"') {
+      if (c === "\\") i++;
+      else if (c === '"') q = undefined;
+    } else if (c === "\\") i++;
+    else if (c === "'" || c === '"') q = c;
+    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const nl = text.indexOf("\n", i);
+      if (nl < 0) break;
+      i = nl;
+    }
+  }
+  return q !== undefined;
+}
+
+/**
+ * Logical shell lines: a line ending in `|` or `\` continues on the next, and so does one that
+ * leaves a quoted string open (a multi-line `node -e '…'`), as in a shell.
+ */
 export function shellLines(block: string): string[] {
   const out: string[] = [];
   let cur = "";
   for (const raw of block.split("\n")) {
     const line = raw.replace(/\s+$/, "");
-    if (!line.trim()) continue;
+    if (!line.trim() && !(cur && inQuotes(cur))) continue;
     cur = cur ? `${cur}\n${line}` : line;
     const code = line.replace(/\s+#.*$/, "");
-    if (code.endsWith("|") || code.endsWith("\\")) continue;
+    if (code.endsWith("|") || code.endsWith("\\") || inQuotes(cur)) continue;
     out.push(cur);
     cur = "";
   }
