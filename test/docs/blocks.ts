@@ -10,6 +10,7 @@
  * `pulumi` package comes from the virtualenv `npm run setup` made). `export NAME=VALUE` is
  * evaluated by `sh` and kept for the next lines and for the test. Every other line runs in `sh`.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, type RunResult, run } from "../package/offline_project.js";
@@ -76,12 +77,16 @@ export interface Installers {
   pipInstall(cwd: string, target: string): Promise<void>;
 }
 
-/** Runs a shell block line by line in `cwd`; returns each line's result. Throws on the first failure. */
+/**
+ * Runs a shell block line by line in `cwd`; returns each line's result. Throws on the first failure.
+ * A line ending in `&` is started and left running, pushed on `background` (required then).
+ */
 export async function runBlock(
   block: string,
   cwd: string,
   env: NodeJS.ProcessEnv,
   installers: Installers,
+  background?: ChildProcess[],
 ): Promise<{ line: string; result: RunResult }[]> {
   const results: { line: string; result: RunResult }[] = [];
   const ok = { code: 0, stdout: "", stderr: "" };
@@ -101,6 +106,12 @@ export async function runBlock(
       const [, name, value] = exported;
       result = await run("sh", ["-c", `export ${name}=${value}; printf %s "$${name}"`], { cwd, env });
       if (result.code === 0) env[name!] = result.stdout;
+    } else if (/[^&]&$/.test(code)) {
+      // `server … &`: started as a user's shell would leave it, in its own process group so that
+      // the test can end it (and what it started): `process.kill(-child.pid)`.
+      if (!background) throw new Error(`docs line starts a background process: ${line}`);
+      background.push(spawn("sh", ["-c", line], { cwd, env, detached: true, stdio: "ignore" }));
+      result = ok;
     } else {
       result = await run("sh", ["-c", line], { cwd, env, timeoutMs: 180_000 });
     }
