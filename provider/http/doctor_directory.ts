@@ -28,6 +28,20 @@ export async function directoryChecks(r: Run): Promise<SsaView | string | undefi
   if (ssa) checks.push(ok("directory token", "not needed: inline software statement"));
   else {
     if (!signer || r.transport_problem) return skipFrom(0, r.transport_problem ?? "the signing key failed");
+    // Where the directory publishes our keys is configured: compare first, as register/run do,
+    // rather than sign a token request with a key it does not know (an HSM/KMS key's first run).
+    // A JWKS that cannot be read here is left to the line after the SSA.
+    if (d.software_jwks_endpoint) {
+      const p = await findPublishedKey(ctx, d.software_jwks_endpoint, tls, signer.identity).catch(
+        () => undefined,
+      );
+      if (p && p.status !== "published") {
+        const why = "directory.software_jwks_endpoint does not publish this signing key";
+        checks.push(notChecked(DIRECTORY_CHECKS[0], why), notChecked(DIRECTORY_CHECKS[1], why));
+        checks.push(fail(DIRECTORY_CHECKS[2], describePublication(p, signer.identity), "material"));
+        return why;
+      }
+    }
     const { token_endpoint, ssa_endpoint } = d;
     let step = 0;
     try {

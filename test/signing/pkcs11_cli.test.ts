@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, cli, ensureBuilt, tmpDir, writeConfig } from "../cli/helpers.js";
 import { sandboxForFile } from "../support/hooks.js";
 import { cliConfig } from "../support/params.js";
+import { signedOrWrites } from "./counts.js";
 import { makeToken, type Token } from "./softhsm.js";
 
 beforeAll(() => ensureBuilt());
@@ -191,6 +192,33 @@ describe("CLI with a key in a PKCS#11 token", () => {
       expect(await sb.admin.requests("sandbox-bank")).toEqual(bankBefore);
     },
   );
+
+  // doctor did the directory token request first: a kid the directory publishes under another
+  // name came out as "directory token ... invalid_client", not register's "set the kid to ...".
+  it("doctor, kid hsm-other for the published key hsm-es, directory.software_jwks_endpoint given: the published line says which kid, exit 3, only the software JWKS read", async () => {
+    const dirBefore = await sb.admin.requests("directory");
+    const bankBefore = await sb.admin.requests("sandbox-bank");
+    const cfg = pkcs11Config(
+      "first-doctor-kid",
+      { kid: "hsm-other", alg: "ES256", pkcs11: { key_label: "es" } },
+      jwksFirst(),
+    );
+    const r = await run(cfg, token.pin, ["doctor"]);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    const checks = json(r).checks as { check: string; result: string; detail: string }[];
+    const by = (name: string) => checks.find((c) => c.check === name);
+    expect(by("signing key")?.result).toBe("ok");
+    expect(by("signing key published")).toMatchObject({ result: "fail" });
+    expect(by("signing key published")?.detail).toMatch(
+      /under kid hsm-es, not under kid hsm-other .*set the kid to hsm-es/,
+    );
+    expect(by("directory token")).toMatchObject({ result: "warn" });
+    expectNoPin(r);
+    const dirAfter = await sb.admin.requests("directory");
+    expect(total(dirAfter)).toBeGreaterThan(total(dirBefore));
+    expect(notKeystore(dirAfter)).toEqual(notKeystore(dirBefore));
+    expect(signedOrWrites(await sb.admin.requests("sandbox-bank"))).toBe(signedOrWrites(bankBefore));
+  });
 
   it("the published key with directory.software_jwks_endpoint given: registers", async () => {
     const cfg = pkcs11Config(
