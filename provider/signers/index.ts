@@ -23,8 +23,15 @@ export async function openSigner(p: SigningKeyParams, o: SignerEnv = {}): Promis
   if (p.pkcs11) {
     const { openPkcs11Signer, DEFAULT_PIN_ENV } = await import("./pkcs11.js");
     const env = o.env ?? process.env;
-    const pin = o.secrets?.pkcs11_pin ?? env[p.pkcs11.pin_env ?? DEFAULT_PIN_ENV];
-    return openPkcs11Signer(p.pkcs11, p.kid, p.alg, pin);
+    const name = p.pkcs11.pin_env ?? DEFAULT_PIN_ENV;
+    const secret = o.secrets?.pkcs11_pin;
+    // A refused PIN says which of the two was used: the secret wins, so fixing the variable
+    // while a stale secret is set changed nothing, under a message naming both.
+    const source =
+      secret === undefined
+        ? `the environment variable ${name}`
+        : `the provider's pkcs11Pin config secret, which is used before the environment variable ${name}`;
+    return openPkcs11Signer(p.pkcs11, p.kid, p.alg, secret ?? env[name], source);
   }
   if (p.aws_kms) {
     const { openKmsSigner } = await import("./aws_kms.js");

@@ -133,6 +133,8 @@ export function openPkcs11Signer(
   kid: string,
   alg: SigningAlg,
   pin: string | undefined,
+  /** Where `pin` came from, for a refusal (`the environment variable OBDCR_PKCS11_PIN`). */
+  pinSource?: string,
 ): Promise<Signer> {
   const pinField = `${FIELD}.pin_env`;
   if (pin === undefined || pin === "")
@@ -152,7 +154,7 @@ export function openPkcs11Signer(
     const forget = () => {
       if (opened.get(cacheKey) === s) opened.delete(cacheKey);
     };
-    s = open(p, kid, alg, pin, forget).catch((e: unknown) => {
+    s = open(p, kid, alg, pin, forget, pinSource).catch((e: unknown) => {
       // pkcs11js throws plain Errors ("CKR_DEVICE_REMOVED: 50"): a typed one, naming the module.
       if (e instanceof SignerError) throw e;
       throw new SignerError(
@@ -189,6 +191,7 @@ async function open(
   alg: SigningAlg,
   pin: string,
   forget: () => void,
+  source: string | undefined,
 ): Promise<Signer> {
   const pk = await loadPkcs11js();
   const m = moduleFor(pk, p.module);
@@ -203,7 +206,9 @@ async function open(
   const session = m.C_OpenSession(slot, pk.CKF_SERIAL_SESSION);
   const tokenKey = digestOf(p.module, p.token_label);
   const tag = pinTag(pin).toString("base64url");
-  const pinSource = `the PIN comes from the environment variable ${p.pin_env ?? DEFAULT_PIN_ENV} or the provider's pkcs11Pin secret`;
+  const pinSource = source
+    ? `the PIN came from ${source}`
+    : `the PIN comes from the environment variable ${p.pin_env ?? DEFAULT_PIN_ENV} or the provider's pkcs11Pin secret`;
   // A key that cannot be used must not leave its session open and logged in: the faces open the
   // key again in every step, and an HSM has few sessions (a YubiHSM 2: 16).
   try {
