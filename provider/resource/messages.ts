@@ -11,6 +11,7 @@ import {
   ObDcrError,
   RegistrationRejectedError,
   restated,
+  SignerError,
 } from "../core/errors.js";
 import type { RotationChange, RotationPlan } from "../core/policy/rotation.js";
 import { printable } from "../core/untrusted.js";
@@ -250,6 +251,9 @@ export function worded(e: unknown, op: "refresh" | "update" | "destroy" | "creat
   if (!(x instanceof GoneUnconfirmedError && op !== "create")) {
     if (x instanceof InvalidInputError && message.startsWith(`${x.field}:`))
       message = `${camelPath(x.field)}:${message.slice(x.field.length + 1)}`;
+    // A key store's error names signing_key.* paths (the field, "(signing_key.alg)", "Fix …").
+    if (x instanceof SignerError)
+      message = message.replace(/\bsigning_key(?:\.[a-z0-9_]+)*/g, (f) => camelPath(f));
     // The inputs a refusal names, in the program's spelling (`signingKey`, not `signing_key`).
     if (x instanceof RegistrationRejectedError)
       for (const f of new Set([...(x.field ? [x.field] : []), ...x.checks]))

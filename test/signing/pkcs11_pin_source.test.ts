@@ -5,6 +5,7 @@
  * Real SoftHSM2 through pkcs11js, a token of this file's own (a fresh process: no earlier login).
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { worded } from "../../provider/resource/messages.js";
 import { openSigner } from "../../provider/signers/index.js";
 import { makeToken, type Token } from "./softhsm.js";
 
@@ -65,5 +66,24 @@ describe("a refused PKCS#11 PIN names its source", () => {
   it("the right PIN from the secret opens the key", async () => {
     const s = await openSigner(key(), { secrets: { pkcs11_pin: token.pin }, env: {} });
     expect(s.kid).toBe("hsm-es");
+  });
+
+  // The Pulumi faces (dynamic resource and plugin) print errors through worded(): a key store's
+  // error named the CLI's snake_case path in a program whose property is signingKey.pkcs11.pinEnv.
+  it("in a Pulumi face's words: the code, then signingKey.pkcs11.pinEnv and (signingKey.alg), not snake_case", async () => {
+    const pin = await failure(openSigner(key(), { secrets: { pkcs11_pin: "another-wrong-pin" }, env: {} }));
+    const w = worded(pin, "create") as Error;
+    expect(w.message).toMatch(
+      /^OBDCR_SIGNER: signingKey\.pkcs11\.pinEnv: the token "[^"]+" refused the login: wrong PIN/,
+    );
+    const k = key();
+    const alg = await failure(
+      openSigner({ ...k, alg: "PS256" as never }, { secrets: { pkcs11_pin: token.pin } }),
+    );
+    const wa = worded(alg, "create") as Error;
+    expect(wa.message).toMatch(
+      /^OBDCR_SIGNER: signingKey\.pkcs11\.keyLabel: .*PS256 needs an RSA key.*\(signingKey\.alg\)/,
+    );
+    expect(wa.message).not.toContain("signing_key");
   });
 });
