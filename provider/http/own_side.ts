@@ -17,7 +17,7 @@ export type KeyPublication =
   | { status: "published"; kid: string; jwks_uri: string }
   /** Our public key, but under another kid (the state or config names a stale kid). */
   | { status: "other_kid"; kid: string; jwks_uri: string }
-  /** Our kid, with another public key (the key file holds a key the directory does not know). */
+  /** Our kid, with another public key (the configured key is not the one the directory knows). */
   | { status: "key_mismatch"; kid: string; jwks_uri: string }
   | { status: "not_published"; kid: string; jwks_uri: string }
   | { status: "revoked"; kid: string; jwks_uri: string };
@@ -65,7 +65,7 @@ export function describePublication(p: KeyPublication, key: SigningKeyIdentity):
     case "other_kid":
       return `the directory publishes this key under kid ${p.kid}, not under kid ${key.kid} (${p.jwks_uri}): set the kid to ${p.kid}`;
     case "key_mismatch":
-      return `the directory publishes kid ${key.kid} with another public key than this private key (thumbprint ${key.thumbprint}) (${p.jwks_uri}): the key file holds a key the directory does not know under that kid; give the key that belongs to kid ${key.kid}, or upload the new key to the directory and use the kid it assigns`;
+      return `the directory publishes kid ${key.kid} with another public key than this private key (thumbprint ${key.thumbprint}) (${p.jwks_uri}): the configured signing key (key file, HSM or KMS key) is not the one the directory knows under that kid; give the key that belongs to kid ${key.kid}, or upload this key's public key to the directory and use the kid it assigns`;
     case "not_published":
       return `the directory does not publish this key nor kid ${key.kid} (${p.jwks_uri}): upload the key to the directory and use the kid it assigns`;
     case "revoked":

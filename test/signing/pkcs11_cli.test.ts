@@ -167,7 +167,12 @@ describe("CLI with a key in a PKCS#11 token", () => {
     Object.entries(o).filter(([route]) => !/^GET \/keystore\/\{org_id\}\/\{name\}\.jwks$/.test(route));
   it.each<[string, string, string, RegExp]>([
     ["register", "hsm-unpublished", "unpublished", /does not publish this key nor kid hsm-unpublished/],
-    ["register", "hsm-es", "unpublished", /publishes kid hsm-es with another public key/],
+    [
+      "register",
+      "hsm-es",
+      "unpublished",
+      /publishes kid hsm-es with another public key .*: the configured signing key \(key file, HSM or KMS key\) is not the one/,
+    ],
     ["run", "hsm-unpublished", "unpublished", /does not publish this key nor kid hsm-unpublished/],
   ])(
     "%s, kid %s with token key %s, directory.software_jwks_endpoint given: OBDCR_INVALID_INPUT signing_key before any request",
