@@ -1,6 +1,6 @@
 /**
  * The plugin from a Pulumi YAML program (no SDK: the YAML host reads the plugin's schema) with the
- * signing key in a SoftHSM2 token: `signingKey.pkcs11` in YAML, the PIN as the `obdcr:pkcs11Pin`
+ * signing key in a SoftHSM2 token: `signingKey.pkcs11` in YAML (docs/signing.md's block, as written), the PIN as the `obdcr:pkcs11Pin`
  * stack config secret. One `up` registers at the sandbox, `destroy` deletes; the PIN is not in the
  * plaintext state or the CLI's output.
  */
@@ -10,8 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
 import { toolchain, toolPath } from "../../scripts/lib/toolchain.js";
+import { docBlock } from "../docs/blocks.js";
 import { pulumiArgs } from "../support/params.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
 import { makeToken, type Token } from "./softhsm.js";
@@ -52,20 +54,21 @@ async function pulumi(args: string[], input?: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  token = makeToken([{ label: "es", id: "02", type: "EC:prime256v1" }]);
+  // The token and key docs/signing.md's SoftHSM steps make; its YAML block's signingKey, as written.
+  token = makeToken([{ label: "signing", id: "01", type: "EC:prime256v1" }], { label: "obdcr" });
+  const { signingKey } = parseYaml(docBlock("docs/signing.md", "signing-pkcs11-yaml").text) as {
+    signingKey: { kid: string; alg: string; pkcs11: Record<string, string> };
+  };
+  expect(signingKey.pkcs11.module).toBe(token.module);
   sb = await startTestSandbox({ dataDir: join(work, "sandbox"), banks: ["sandbox-bank"] });
   await sb.admin.publishSigningKey(sb.sw.software_id, {
-    ...token.publicJwk("02"),
-    kid: "hsm-yaml",
-    alg: "ES256",
+    ...token.publicJwk("01"),
+    kid: signingKey.kid,
+    alg: signingKey.alg,
   });
   const properties = {
     ...(pulumiArgs(sb, "sandbox-bank") as unknown as Record<string, unknown>),
-    signingKey: {
-      kid: "hsm-yaml",
-      alg: "ES256",
-      pkcs11: { module: token.module, tokenLabel: token.label, keyLabel: "es" },
-    },
+    signingKey,
   };
   const project = {
     name: "obdcr-pkcs11-yaml",
@@ -94,7 +97,7 @@ describe("Pulumi YAML program, plugin, key in a PKCS#11 token", () => {
     const id = JSON.parse(await pulumi(["stack", "output", "--json"])).clientId as string;
     expect((await sb.admin.registrations("sandbox-bank")).map((r) => r.client_id)).toEqual([id]);
     const exported = await pulumi(["stack", "export"]);
-    expect(exported).toContain("hsm-yaml");
+    expect(exported).toContain("hsm-1");
     expect(exported.includes(token.pin)).toBe(false);
     expect(log.includes(token.pin)).toBe(false);
     await pulumi(["destroy", "--yes", "--skip-preview"]);
