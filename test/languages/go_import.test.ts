@@ -38,6 +38,7 @@ describe("pulumi import of a CLI registration into a Go project, as provider/nat
   const bank = "rfc7592-bank";
   let sb: TestSandbox;
   let env: NodeJS.ProcessEnv;
+  let goBin: string;
   const printed: string[] = [];
 
   beforeAll(async () => {
@@ -47,6 +48,7 @@ describe("pulumi import of a CLI registration into a Go project, as provider/nat
       .map((d) => join(d, "go"))
       .find((f) => f.startsWith("/") && existsSync(f));
     if (!go) throw new Error("Go is not installed: the Go language host runs `go build`");
+    goBin = dirname(go);
     sb = await startTestSandbox({
       dataDir: join(work, "sandbox"),
       banks: [{ name: bank, management: "registration_access_token" }],
@@ -136,7 +138,9 @@ describe("pulumi import of a CLI registration into a Go project, as provider/nat
 
     const program = docBlock("provider/native/README.md", "import-go-program");
     expect(program.lang).toBe("go");
-    writeFileSync(join(dir, "main.go"), program.text);
+    writeFileSync(join(dir, "main.go"), `${program.text}\n`); // as saved by an editor
+    const fmt = await run(join(goBin, "gofmt"), ["-l", "main.go"], { cwd: dir, env });
+    expect(fmt.stdout, "the README's main.go is gofmt'ed").toBe("");
     const preview = await sh("pulumi preview --expect-no-changes");
     expect(preview).toMatch(/2 unchanged/);
     expect(preview).toMatch(/registrationAccessToken: \[secret\]/);
