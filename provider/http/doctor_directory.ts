@@ -3,7 +3,7 @@
  * among the keys the directory publishes. Nothing is registered.
  */
 
-import { resolveDirectory } from "../core/directory/resolve.js";
+import { resolveDirectory, softwareJwksFrom } from "../core/directory/resolve.js";
 import type { SsaView } from "../core/directory/ssa_view.js";
 import { RegistrationRejectedError } from "../core/errors.js";
 import { getDirectoryToken, getSsa, verifySsa } from "./directory.js";
@@ -102,7 +102,8 @@ export async function directoryChecks(r: Run): Promise<SsaView | string | undefi
   else {
     try {
       const revoked = claims.jwks_revoked_uri;
-      const p = await findPublishedKey(ctx, uri, tls, signer.identity, revoked);
+      const from = softwareJwksFrom(r.params, uri);
+      const p = await findPublishedKey(ctx, uri, tls, signer.identity, revoked, from);
       const detail = describePublication(p, signer.identity);
       checks.push(p.status === "published" ? ok(name, detail) : fail(name, detail, "material"));
     } catch (e) {

@@ -7,6 +7,7 @@
 import { InvalidInputError, type OwnSideCheck, RegistrationRejectedError } from "../core/errors.js";
 import { certificateIdentity, daysLeft, jwkThumbprint, type SigningKeyIdentity } from "../core/material.js";
 import type { Jwk } from "../core/schemas/common.js";
+import { sourceOf } from "../core/validate/url_policy.js";
 import type { ObDcrContext } from "./context.js";
 import { fetchJwks } from "./jwks.js";
 import type { TlsMaterial } from "./transport_types.js";
@@ -33,9 +34,16 @@ export async function findPublishedKey(
   tls: TlsMaterial,
   key: SigningKeyIdentity,
   revoked_uri?: string | undefined,
+  /**
+   * The directory whose SSA named these URLs (`softwareJwksFrom`): its rules apply at connect.
+   * Undefined: the user configured them.
+   */
+  from_url?: string | undefined,
 ): Promise<KeyPublication> {
+  const source =
+    from_url === undefined ? undefined : sourceOf(jwks_uri, "ssa.software_jwks_endpoint", from_url);
   const match = async (force: boolean) => {
-    const jwks = await fetchJwks(ctx, jwks_uri, tls, force);
+    const jwks = await fetchJwks(ctx, jwks_uri, tls, force, source);
     const prints = await Promise.all(jwks.keys.map(thumbprintOf));
     // Our key under our kid, wherever it is in the set (a directory may list a kid twice).
     const ours = jwks.keys.find((k, i) => k.kid === key.kid && prints[i] === key.thumbprint);
@@ -47,7 +55,11 @@ export async function findPublishedKey(
   if (!m.byKidIsMine) m = await match(true); // a freshly published key
   if (m.byKidIsMine) {
     if (revoked_uri) {
-      const revoked = await fetchJwks(ctx, revoked_uri, tls).catch(() => undefined);
+      const revokedSource =
+        from_url === undefined
+          ? undefined
+          : sourceOf(revoked_uri, "ssa.software_jwks_revoked_endpoint", from_url);
+      const revoked = await fetchJwks(ctx, revoked_uri, tls, false, revokedSource).catch(() => undefined);
       if (revoked?.keys.some((k) => k.kid === key.kid)) return { status: "revoked", kid: key.kid, jwks_uri };
     }
     return { status: "published", kid: key.kid, jwks_uri };
@@ -80,8 +92,9 @@ export async function assertKeyPublished(
   tls: TlsMaterial,
   key: SigningKeyIdentity,
   revoked_uri?: string | undefined,
+  from_url?: string | undefined,
 ): Promise<void> {
-  const p = await findPublishedKey(ctx, jwks_uri, tls, key, revoked_uri);
+  const p = await findPublishedKey(ctx, jwks_uri, tls, key, revoked_uri, from_url);
   if (p.status !== "published")
     throw new InvalidInputError("signing_key", describePublication(p, key), {
       remedy: { kind: "fix-input", field: "signing_key" },
@@ -95,6 +108,8 @@ export interface OwnSideInput {
   software_jwks_endpoint?: string | undefined;
   /** Downloads the SSA's claims: our key authenticates at the directory on the way. */
   ssa_claims?: (() => Promise<{ software_jwks_endpoint?: string | undefined }>) | undefined;
+  /** The directory whose rules the JWKS URL is held to at connect (`softwareJwksFrom`). */
+  jwks_from?: ((uri: string) => string | undefined) | undefined;
   now: number;
 }
 
@@ -143,7 +158,7 @@ async function checkSigningKey(ctx: ObDcrContext, i: OwnSideInput): Promise<OwnS
       detail: "not checked: no directory publishes this software's keys",
     };
   try {
-    const p = await findPublishedKey(ctx, uri, i.tls, i.key);
+    const p = await findPublishedKey(ctx, uri, i.tls, i.key, undefined, i.jwks_from?.(uri));
     return { field: "signing_key", ok: p.status === "published", detail: describePublication(p, i.key) };
   } catch (e) {
     return { field: "signing_key", ok: true, detail: `not checked: ${uri} could not be read (${msg(e)})` };

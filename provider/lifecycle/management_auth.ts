@@ -2,6 +2,7 @@
  * Authentication of GET/PUT/DELETE /register/{client_id}: a registration access token (RFC 7592)
  * or an OBIE client_credentials token; and the answer to an ambiguous refusal (our side checked).
  */
+import { softwareJwksFrom } from "../core/directory/resolve.js";
 import {
   GoneUnconfirmedError,
   InterruptedError,
@@ -42,6 +43,7 @@ export function ownSideInput(p: Prepared, ctx: ObDcrContext, software_jwks_endpo
       p.params.directory && p.params.software
         ? async () => ({ software_jwks_endpoint: (await obtainSsa(p, ctx)).claims?.jwks_uri })
         : undefined,
+    jwks_from: (uri: string) => softwareJwksFrom(p.params, uri),
     now: ctx.now(),
   };
 }

@@ -1,3 +1,4 @@
+import { softwareJwksFrom } from "../core/directory/resolve.js";
 import {
   InvalidInputError,
   NotSupportedError,
@@ -157,7 +158,14 @@ export async function read(
   const notes: Note[] = [];
   if (recorded && recorded.signing_key.thumbprint !== material.signingKeyIdentity.thumbprint && jwksUri) {
     const key = material.signingKeyIdentity as SigningKeyIdentity;
-    const found = await findPublishedKey(lc.ctx, jwksUri, tlsOf(params), key);
+    const found = await findPublishedKey(
+      lc.ctx,
+      jwksUri,
+      tlsOf(params),
+      key,
+      undefined,
+      softwareJwksFrom(parseRegistrationParams(params), jwksUri),
+    );
     if (found.status === "other_kid") {
       notes.push({ kind: "other_kid", client_id: id, kid: found.kid, recorded_kid: key.kid });
       params.signing_key = { ...(params.signing_key as object), kid: found.kid } as typeof params.signing_key;

@@ -8,7 +8,7 @@ import { validateProfileAgainstDiscovery } from "../core/bank_profiles/discovery
 import { type ResolvedBankProfile, resolveBankProfile } from "../core/bank_profiles/resolve.js";
 import { clientKeys } from "../core/build/client_keys.js";
 import { buildRegistrationClaims } from "../core/build/registration_request.js";
-import { resolveDirectory } from "../core/directory/resolve.js";
+import { resolveDirectory, ssaFromUrl } from "../core/directory/resolve.js";
 import type { SsaView } from "../core/directory/ssa_view.js";
 import { subjectDnFromCertificate } from "../core/dn.js";
 import { InvalidInputError, TransportError } from "../core/errors.js";
@@ -293,12 +293,6 @@ export async function obtainSsa(
     checkUrl(claims.jwks_revoked_uri, "ssa.software_jwks_revoked_endpoint", "the software statement", policy);
   p.ssa_claims = claims;
   return { ssa, claims };
-}
-
-/** The URL of the directory an SSA came from (an inline one: "", held to the rules for all). */
-function ssaFromUrl(params: RegistrationParams): string {
-  const r = resolveDirectory(params);
-  return r?.ssa_url ?? r?.token_endpoint ?? "";
 }
 
 /** Check the signing kid against the SSA's software JWKS where it can be resolved. */

@@ -3,7 +3,9 @@
  * updateRegistration / deleteRegistration (DCR POST / GET / PUT / DELETE). Policy is decided in
  * `core/policy/plan.ts`; preparation, authentication and reconciliation live beside this file.
  */
+
 import { randomUUID } from "node:crypto";
+import { softwareJwksFrom } from "../core/directory/resolve.js";
 import {
   InterruptedError,
   OutcomeUnknownError,
@@ -411,6 +413,6 @@ export async function checkSigningKeyPublished(
     revoked = claims?.jwks_revoked_uri;
   }
   if (!uri) return false;
-  await assertKeyPublished(ctx, uri, p.tls, p.identity, revoked);
+  await assertKeyPublished(ctx, uri, p.tls, p.identity, revoked, softwareJwksFrom(params, uri));
   return true;
 }

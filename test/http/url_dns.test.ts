@@ -15,10 +15,12 @@ import path from "node:path";
 import * as x509 from "@peculiar/x509";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DirectoryBank } from "../../provider/core/directory/listing.js";
+import { signingKeyIdentity } from "../../provider/core/material.js";
 import { sourceOf } from "../../provider/core/validate/url_policy.js";
 import { checkRegistrationEndpoints } from "../../provider/http/directory_list.js";
 import { runDoctor } from "../../provider/http/doctor.js";
 import type { DoctorCheck } from "../../provider/http/doctor_lines.js";
+import { checkOwnSide } from "../../provider/http/own_side.js";
 import {
   closeAgents,
   createContext,
@@ -29,6 +31,7 @@ import {
   readRegistration,
 } from "../../provider/index.js";
 import { checkSoftwareKey, type Prepared } from "../../provider/lifecycle/prepare.js";
+import { checkSigningKeyPublished } from "../../provider/lifecycle/registration.js";
 import { type Ca, ensureCa, newEcKeys } from "../../sandbox/pki.js";
 import { testKey } from "../core/helpers.js";
 
@@ -450,5 +453,59 @@ describe("the SSA's software_jwks_endpoint is judged by the address its name res
     expect(e?.message).toContain("keys.example.net resolves to 10.0.0.5 (a private network)");
     expect(e?.message).toContain("(dir.example.org)");
     expect(dns.asked).toEqual(["keys.example.net"]);
+  });
+});
+
+describe("the SSA's software_jwks_endpoint recorded in state is the directory's say at connect too", () => {
+  /** A registration at a public directory whose SSA named keys.example.net (recorded, as state keeps it). */
+  const recorded = async () => {
+    const k = await testKey("PS256");
+    const params: RegistrationParamsInput = {
+      profile: "obie-3.2",
+      bank: { registration_endpoint: "https://bank.example.com/register" },
+      directory: {
+        token_endpoint: "https://dir.example.org/token",
+        ssa_endpoint: "https://dir.example.org/ssa",
+        jwks_uri: "https://dir.example.org/jwks",
+      },
+      software: { software_id: "sw-1", org_id: "org-1" },
+      signing_key: { kid: "kid-1", alg: "PS256", private_key: k.pem },
+      transport: { ...(await serverCert(ca, ["tpp.example.com"])), ca: caPem },
+      client: { redirect_uris: ["https://tpp.example.com/cb"] },
+    };
+    return { params, key: await signingKeyIdentity({ kid: "kid-1", alg: "PS256", private_key: k.pem }) };
+  };
+  const jwks_uri = () => `https://keys.example.net:${local.port}/jwks`;
+  const REFUSED = "keys.example.net resolves to 10.0.0.5 (a private network)";
+
+  it("a key rotation's publication check (checkSigningKeyPublished) refuses it, naming ssa.software_jwks_endpoint", async () => {
+    const { params } = await recorded();
+    const dns = resolver({ "keys.example.net": "10.0.0.5" });
+    const ctx = createContext({ transport: { lookup: dns.lookup, max_retries: 0, connect_timeout_ms: 500 } });
+    const e = await checkSigningKeyPublished(params, ctx, { software_jwks_endpoint: jwks_uri() }).then(
+      () => undefined,
+      (x: unknown) => x as Error & { code?: string; field?: string },
+    );
+    await closeAgents();
+    expect(e?.code).toBe("OBDCR_UNEXPECTED_RESPONSE");
+    expect(e?.field).toBe("ssa.software_jwks_endpoint");
+    expect(e?.message).toContain(REFUSED);
+    expect(e?.message).toContain("(dir.example.org)");
+  });
+
+  it("the own-side check after an ambiguous invalid_client (refresh, destroy) names the refusal, not a read failure", async () => {
+    const { key } = await recorded();
+    const dns = resolver({ "keys.example.net": "10.0.0.5" });
+    const ctx = createContext({ transport: { lookup: dns.lookup, max_retries: 0, connect_timeout_ms: 500 } });
+    const checks = await checkOwnSide(ctx, {
+      key,
+      tls: { ca: caPem },
+      software_jwks_endpoint: jwks_uri(),
+      jwks_from: () => "https://dir.example.org/ssa",
+      now: Date.now() / 1000,
+    });
+    await closeAgents();
+    const signing = checks.find((c) => c.field === "signing_key");
+    expect(signing?.detail).toContain(REFUSED);
   });
 });

@@ -87,3 +87,22 @@ export function resolveDirectory(
     fresh_seconds: d.ssa_fresh_seconds ?? profile.ssa_fresh_seconds,
   };
 }
+
+/** The URL of the directory an SSA came from (an inline one: "", held to the rules for all). */
+export function ssaFromUrl(params: Pick<RegistrationParams, "profile" | "directory" | "software">): string {
+  const r = resolveDirectory(params);
+  return r?.ssa_url ?? r?.token_endpoint ?? "";
+}
+
+/**
+ * The directory URL whose rules the software JWKS at `uri` is held to at connect: the SSA's
+ * `software_jwks_endpoint`, fresh or recorded in state, is the directory's say; the configured
+ * `directory.software_jwks_endpoint` is the user's (undefined).
+ */
+export function softwareJwksFrom(
+  params: Pick<RegistrationParams, "profile" | "directory" | "software">,
+  uri: string,
+): string | undefined {
+  if (!params.directory || uri === params.directory.software_jwks_endpoint) return undefined;
+  return ssaFromUrl(params);
+}
