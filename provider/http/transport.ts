@@ -7,6 +7,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { Agent } from "undici";
+import { partyKind } from "../core/validate/url_policy.js";
 import { checkedLookup } from "./reach.js";
 import { DEFAULT_TRANSPORT_OPTIONS, type TlsMaterial, type TransportOptions } from "./transport_types.js";
 
@@ -89,8 +90,8 @@ function lookupId(f: object | undefined): string {
 
 /**
  * The cached Agent of an origin + client certificate + CA (key: fingerprints, never key material),
- * and of the party whose URL this is (`from_url`, undefined for the user's own): a party's Agent
- * checks the addresses it connects to (reach.ts), so its pooled connections are ones it checked.
+ * and of the kind of party whose URL this is (`from_url`, undefined for the user's own): a party's
+ * Agent checks the addresses it connects to (reach.ts), so its pooled connections are ones it checked.
  */
 export function getAgent(
   origin: string,
@@ -111,7 +112,9 @@ export function getAgent(
     opts.body_timeout_ms,
     opts.max_per_origin,
     lookupId(opts.lookup),
-    from_url === undefined ? "-" : JSON.stringify(from_url),
+    // Per kind of party, not per party: banks on one platform share its connections (reach.ts
+    // decides alike for every party of a kind).
+    from_url === undefined ? "-" : partyKind(from_url),
   ].join("|");
   let a = agents.get(id);
   if (!a) {

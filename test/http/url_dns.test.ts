@@ -323,6 +323,47 @@ describe("a bank's endpoint is judged by the address its name resolves to", () =
     expect(r.connections.local).toBe(0);
   });
 
+  it("two banks of a platform (one registration host named by two discovery URLs) share its pooled connection", async () => {
+    // Two parties of one kind (here: on this machine, whose hosts may resolve here) get one
+    // Agent for the host they both name, as before the check at connect: one TLS connection.
+    const ctx = createContext({
+      transport: {
+        lookup: resolver({ localhost: "127.0.0.1", "reg.example.net": "127.0.0.1" }).lookup,
+        max_retries: 0,
+      },
+    });
+    const params = async (id: string, party: string): Promise<RegistrationParamsInput> => {
+      const issuer = `https://${party}:${discovery.port}/${id}`;
+      documents.set(`/${id}/.well-known/openid-configuration`, {
+        issuer,
+        registration_endpoint: reg(),
+        token_endpoint: `${issuer}/token`,
+        response_types_supported: ["code"],
+        grant_types_supported: ["authorization_code"],
+        token_endpoint_auth_methods_supported: ["client_secret_basic"],
+      });
+      return {
+        profile: "rfc7591",
+        bank: { discovery_url: `${issuer}/.well-known/openid-configuration` },
+        signing_key: { kid: "kid-1", alg: "PS256", private_key: (await testKey("PS256")).pem },
+        transport: { ca: caPem },
+        client: {
+          redirect_uris: ["https://tpp.example.com/cb"],
+          response_types: ["code"],
+          grant_types: ["authorization_code"],
+          token_endpoint_auth_method: "client_secret_basic",
+          scope: [],
+          send_software_id: false,
+        },
+      };
+    };
+    const before = local.connections;
+    await createRegistration(await params("platform-a", "localhost"), ctx);
+    await createRegistration(await params("platform-b", "127.0.0.1"), ctx);
+    await closeAgents();
+    expect(local.connections - before).toBe(1);
+  });
+
   it("a local bank may not name a host that resolves to the metadata service", async () => {
     const r = await register("local-party-metadata", "localhost", reg(), {
       localhost: "127.0.0.1",

@@ -104,14 +104,8 @@ function refusal(hostname: string, from_url: string): Refusal | undefined {
   const name = hostname.toLowerCase().replace(/\.$/, "");
   if (scope === "a link-local network") return { to: scope };
   if (METADATA_HOSTS.has(name)) return { to: "a cloud metadata service" };
-  let from: URL;
-  try {
-    from = new URL(from_url);
-  } catch {
-    return undefined;
-  }
-  if (scope === "public" || hostScope(from.hostname) !== "public") return undefined;
-  return { to: scope, from_host: from.host };
+  if (scope === "public" || partyKind(from_url) === "local") return undefined;
+  return { to: scope, from_host: new URL(from_url).host };
 }
 
 const NOT_HERE = "no bank or directory serves from there, and the machine's own cloud credentials do";
@@ -177,6 +171,19 @@ export function sourceOf(
 ): UrlSource | undefined {
   if (!sameHost(url, from_url)) return { field, from_url };
   return from_source && { field, from_url: from_source.from_url };
+}
+
+/**
+ * The rule set that `refusal` holds a party's URLs to, which depends on the party only through
+ * this: a party on the internet, or one on this machine or network (or of unknown URL). Connections
+ * checked for one party are good for every party of its kind, so they are pooled per kind.
+ */
+export function partyKind(from_url: string): "public" | "local" {
+  try {
+    return hostScope(new URL(from_url).hostname) === "public" ? "public" : "local";
+  } catch {
+    return "local";
+  }
 }
 
 /** Whether two URLs name the same host (false when either does not parse). */
