@@ -4,6 +4,7 @@ import { OutcomeUnknownError, RegistrationRejectedError } from "../../provider/c
 import { depthOf, parseUntrustedJson, topLevelMembers } from "../../provider/core/parse/json.js";
 import { salvageRegistration } from "../../provider/core/parse/salvage.js";
 import {
+  escapeControls,
   printable,
   rememberSecret,
   safeJson,
@@ -61,6 +62,30 @@ describe("untrusted text", () => {
     expect(json.replace(/[\u00ad\u200b-\u200f\ufeff]/g, "")).not.toMatch(/##(vso)?\[|[\u202e\u2066]/);
     expect(JSON.parse(json)).toEqual({ "##vso[k]": "see ##[add-mask]x \u202e\u2066 ##\ufeffvso[x]" });
     expect(safeJson({ s: "\u009b\u2028" })).toBe('{"s":"\\u009b\\u2028"}');
+  });
+  it("no character that a culture-aware search (ICU, as Intl.Collator here) skips can hide a command", () => {
+    // Every code point that ICU's root collation weighs at zero, as .NET's IndexOf/StartsWith on
+    // ICU do: between the letters of `##vso[` or before `::`, the command is still escaped.
+    const icu = new Intl.Collator("en", { sensitivity: "variant" });
+    const skipped: string[] = [];
+    for (let cp = 0xa0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const c = String.fromCodePoint(cp);
+      if (icu.compare(`#${c}#`, "##") === 0) skipped.push(c);
+    }
+    expect(skipped.length).toBeGreaterThan(100);
+    // What such a search sees of the printed text: the skipped characters gone.
+    const seen = (t: string) => [...t].filter((ch) => !skipped.includes(ch)).join("");
+    const missed = skipped.filter(
+      (c) =>
+        /##(vso)?\[/i.test(seen(escapeControls(`x #${c}#vso[task.setvariable variable=a]1`))) ||
+        /##(vso)?\[/i.test(seen(escapeControls(`x ##${c}[add-mask]y`))) ||
+        /^\s*::/.test(seen(printable(`${c}::error::x`))),
+    );
+    expect(missed.map((c) => `U+${c.codePointAt(0)!.toString(16)}`)).toEqual([]);
+    // Text with such characters elsewhere is left as it is (JSON output too).
+    expect(printable("caf\u0065\u0301 \u05d0\u0591 #1 [x]")).toBe("caf\u0065\u0301 \u05d0\u0591 #1 [x]");
+    expect(JSON.parse(safeJson({ a: "#\u0591#vso[x]" }))).toEqual({ a: "#\u0591#vso[x]" });
   });
   it("errors made from bank text carry neither secrets nor controls", () => {
     rememberSecret("client-secret-abcdefghijklmnop");
