@@ -139,22 +139,12 @@ function resolver(answers: Record<string, string>): { lookup: LookupFunction; as
   return { lookup, asked };
 }
 
-/** What a test does with the bank: register (the default), or read a registration it holds. */
-type Operation<T = RegistrationOutcome> = (params: RegistrationParamsInput, ctx: ObDcrContext) => Promise<T>;
-
 /**
  * A bank whose discovery document is served at `https://<party>:<port>/<id>/…` and names
- * `registration_endpoint`; registered with the rfc7591 profile (no directory, a JSON POST).
+ * `registration_endpoint`, and the parameters that register there with the rfc7591 profile (no
+ * directory, a JSON POST).
  */
-async function register<T = RegistrationOutcome>(
-  id: string,
-  party: string,
-  registration_endpoint: string,
-  answers: Record<string, string>,
-  op: Operation<T> = createRegistration as Operation<never>,
-  /** The directory list the bank was picked from (`--bank`), as the CLI records it. */
-  list_url?: string,
-) {
+async function bankParams(id: string, party: string, registration_endpoint: string) {
   const issuer = `https://${party}:${discovery.port}/${id}`;
   documents.set(`/${id}/.well-known/openid-configuration`, {
     issuer,
@@ -179,6 +169,23 @@ async function register<T = RegistrationOutcome>(
       send_software_id: false,
     },
   };
+  return { issuer, params };
+}
+
+/** What a test does with the bank: register (the default), or read a registration it holds. */
+type Operation<T = RegistrationOutcome> = (params: RegistrationParamsInput, ctx: ObDcrContext) => Promise<T>;
+
+/** The bank of `bankParams`, registered (or what `op` does), its DNS answered by `answers`. */
+async function register<T = RegistrationOutcome>(
+  id: string,
+  party: string,
+  registration_endpoint: string,
+  answers: Record<string, string>,
+  op: Operation<T> = createRegistration as Operation<never>,
+  /** The directory list the bank was picked from (`--bank`), as the CLI records it. */
+  list_url?: string,
+) {
+  const { issuer, params } = await bankParams(id, party, registration_endpoint);
   const dns = resolver(answers);
   const ctx = createContext({
     transport: { lookup: dns.lookup, connect_timeout_ms: 500, operation_budget_ms: 2000, max_retries: 0 },
@@ -332,34 +339,9 @@ describe("a bank's endpoint is judged by the address its name resolves to", () =
         max_retries: 0,
       },
     });
-    const params = async (id: string, party: string): Promise<RegistrationParamsInput> => {
-      const issuer = `https://${party}:${discovery.port}/${id}`;
-      documents.set(`/${id}/.well-known/openid-configuration`, {
-        issuer,
-        registration_endpoint: reg(),
-        token_endpoint: `${issuer}/token`,
-        response_types_supported: ["code"],
-        grant_types_supported: ["authorization_code"],
-        token_endpoint_auth_methods_supported: ["client_secret_basic"],
-      });
-      return {
-        profile: "rfc7591",
-        bank: { discovery_url: `${issuer}/.well-known/openid-configuration` },
-        signing_key: { kid: "kid-1", alg: "PS256", private_key: (await testKey("PS256")).pem },
-        transport: { ca: caPem },
-        client: {
-          redirect_uris: ["https://tpp.example.com/cb"],
-          response_types: ["code"],
-          grant_types: ["authorization_code"],
-          token_endpoint_auth_method: "client_secret_basic",
-          scope: [],
-          send_software_id: false,
-        },
-      };
-    };
     const before = local.connections;
-    await createRegistration(await params("platform-a", "localhost"), ctx);
-    await createRegistration(await params("platform-b", "127.0.0.1"), ctx);
+    await createRegistration((await bankParams("platform-a", "localhost", reg())).params, ctx);
+    await createRegistration((await bankParams("platform-b", "127.0.0.1", reg())).params, ctx);
     await closeAgents();
     expect(local.connections - before).toBe(1);
   });
