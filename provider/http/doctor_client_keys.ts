@@ -4,11 +4,13 @@
  */
 import type * as jose from "jose";
 import { clientKeys } from "../core/build/client_keys.js";
+import { softwareJwksFrom } from "../core/directory/resolve.js";
 import type { SsaView } from "../core/directory/ssa_view.js";
 import { jwkThumbprint } from "../core/material.js";
 import { getProfile } from "../core/profiles/index.js";
 import type { Jwks } from "../core/schemas/common.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
+import { sourceOf } from "../core/validate/url_policy.js";
 import { signerFor } from "../signers/index.js";
 import type { ObDcrContext } from "./context.js";
 import { type DoctorCheck, fail, failed, notChecked, ok, type Run } from "./doctor_lines.js";
@@ -54,7 +56,12 @@ export async function checkClientKeys(
   if (keys.jwks_uri === SSA_JWKS_NOT_FETCHED)
     return ok(name, `jwks_uri: ${SSA_JWKS_NOT_FETCHED} (checked by doctor)`);
   try {
-    return await holdsKey(await fetchJwks(ctx, keys.jwks_uri, tls), id, `jwks_uri ${keys.jwks_uri}`, method);
+    // The SSA's software_jwks_endpoint is the directory's say: held to its rules at connect.
+    const from = keys.jwks_uri === ssa_jwks_endpoint ? softwareJwksFrom(params, keys.jwks_uri) : undefined;
+    const source =
+      from === undefined ? undefined : sourceOf(keys.jwks_uri, "ssa.software_jwks_endpoint", from);
+    const jwks = await fetchJwks(ctx, keys.jwks_uri, tls, false, source);
+    return await holdsKey(jwks, id, `jwks_uri ${keys.jwks_uri}`, method);
   } catch (e) {
     return failed(name, e, "material");
   }

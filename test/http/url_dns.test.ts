@@ -19,6 +19,7 @@ import { signingKeyIdentity } from "../../provider/core/material.js";
 import { sourceOf } from "../../provider/core/validate/url_policy.js";
 import { checkRegistrationEndpoints } from "../../provider/http/directory_list.js";
 import { runDoctor } from "../../provider/http/doctor.js";
+import { checkClientKeys } from "../../provider/http/doctor_client_keys.js";
 import type { DoctorCheck } from "../../provider/http/doctor_lines.js";
 import { checkOwnSide } from "../../provider/http/own_side.js";
 import {
@@ -30,7 +31,11 @@ import {
   type RegistrationParamsInput,
   readRegistration,
 } from "../../provider/index.js";
-import { checkSoftwareKey, type Prepared } from "../../provider/lifecycle/prepare.js";
+import {
+  checkSoftwareKey,
+  type Prepared,
+  parseRegistrationParams,
+} from "../../provider/lifecycle/prepare.js";
 import { checkSigningKeyPublished } from "../../provider/lifecycle/registration.js";
 import { type Ca, ensureCa, newEcKeys } from "../../sandbox/pki.js";
 import { testKey } from "../core/helpers.js";
@@ -530,5 +535,31 @@ describe("the SSA's software_jwks_endpoint recorded in state is the directory's 
     await closeAgents();
     const signing = checks.find((c) => c.field === "signing_key");
     expect(signing?.detail).toContain(REFUSED);
+  });
+
+  it("doctor's client keys check (rfc7591 private_key_jwt, jwks_uri = the SSA's) refuses it too", async () => {
+    const k = await testKey("PS256");
+    const params = parseRegistrationParams({
+      profile: "rfc7591",
+      bank: { registration_endpoint: "https://bank.example.com/register" },
+      directory: {
+        token_endpoint: "https://dir.example.org/token",
+        ssa_endpoint: "https://dir.example.org/ssa",
+        client_id: "dir-client",
+      },
+      software: { software_id: "sw-1", org_id: "org-1" },
+      signing_key: { kid: "kid-1", alg: "PS256", private_key: k.pem },
+      transport: { ca: caPem },
+      client: {
+        redirect_uris: ["https://tpp.example.com/cb"],
+        token_endpoint_auth_method: "private_key_jwt",
+      },
+    });
+    const dns = resolver({ "keys.example.net": "10.0.0.5" });
+    const ctx = createContext({ transport: { lookup: dns.lookup, max_retries: 0, connect_timeout_ms: 500 } });
+    const check = await checkClientKeys(ctx, params, { ca: caPem }, jwks_uri());
+    await closeAgents();
+    expect(check?.result).toBe("fail");
+    expect(check?.detail).toContain(REFUSED);
   });
 });
