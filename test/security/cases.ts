@@ -1011,7 +1011,7 @@ const forge: Case[] = [
   {
     id: "forge-desc-inline",
     cls: "forge",
-    what: "400 whose error_description holds ##vso[task.setvariable] and ##[add-mask] mid-line, ##vso[ split by a soft hyphen, ::error:: after a zero-width space, and bidi overrides",
+    what: "400 whose error_description holds ##vso[task.setvariable] and ##[add-mask] mid-line, ##vso[ split by a soft hyphen, by a Hebrew accent and by a tag character, ::error:: after a zero-width space, and bidi overrides",
     proves:
       "a command a CI runner finds anywhere in a line (Azure's ##vso[, GitHub's legacy ##[) is escaped wherever it is, and invisible or bidi characters cannot hide one: ##vso[ was escaped only at the start of a line, so the error line ran it",
     scenario: {
@@ -1023,7 +1023,8 @@ const forge: Case[] = [
             400,
             "invalid_client_metadata",
             "see ##vso[task.setvariable variable=PULUMI_ACCESS_TOKEN]evil and ##[add-mask]x, " +
-              "##\u00advso[task.complete result=Succeeded]done\n\u200b::error::zw \u202egnp.exe\u2066x\u2069",
+              "##\u00advso[task.complete result=Succeeded]done #\u0591#vso[task.complete]a #\u{e0001}#vso[task.complete]b" +
+              "\n\u200b::error::zw \u202egnp.exe\u2066x\u2069",
           ),
       },
     },

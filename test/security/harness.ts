@@ -301,9 +301,11 @@ export const JWS_RE = /eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,
 const CONTROL_RE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the check
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-/** What a runner's culture-aware (ICU) search skips when it looks for a command. */
-// biome-ignore lint/suspicious/noMisleadingCharacterClass: single invisible characters, none combined
-const IGNORABLE_RE = /[\u00ad\u034f\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]/g;
+/**
+ * What a runner's culture-aware (ICU) search skips when it looks for a command: default-ignorables,
+ * format controls, combining marks, and the few others ICU's root collation weighs at zero.
+ */
+const IGNORABLE_RE = /[\p{Default_Ignorable_Code_Point}\p{M}\p{Cf}\u0640\u07fa\u180a\u1cd3\ufe73]/gu;
 /**
  * A line a CI runner executes: GitHub Actions `::cmd::` at the start of a line; Azure Pipelines
  * `##vso[` and GitHub's legacy `##[` anywhere in a line (both runners look for them with IndexOf,
