@@ -50,8 +50,11 @@ export async function check(
         let reason = i.message;
         // No key at all: what a first program most often lacks, said in the resource's spelling
         // (the core's words name private_key, pkcs11, aws_kms), the config secret first.
-        if (i.path.join(".") === "signing_key.private_key" && i.message.startsWith("give the private key"))
+        // (The schema's one custom issue there; a key given but malformed keeps its own words.)
+        if (i.path.join(".") === "signing_key.private_key" && i.code === "custom")
           reason = `no signing key: set the ${lc.configKey("signingPrivateKey")} config secret (\`pulumi config set --secret ${lc.configKey("signingPrivateKey")} < key.pem\`), or give signingKey.privateKeyFile or signingKey.privateKey, or where the key is kept (signingKey.pkcs11 or signingKey.awsKms)`;
+        else if (i.path.join(".") === "signing_key.private_key")
+          reason = `${reason}; give signingKey.privateKey, signingKey.privateKeyFile or the ${lc.configKey("signingPrivateKey")} config secret`;
         if (i.path.join(".") === "transport.key")
           reason = `${reason}; give transport.key, transport.keyFile or the ${lc.configKey("transportKey")} config secret`;
         // A setting that moved names its new home in the resource's spelling.

@@ -105,6 +105,15 @@ describe("check", () => {
     );
   });
 
+  it("an empty private key keeps its own words, with where a key can come from", async () => {
+    const failures = await failuresOf({ ...valid(), signingKey: { kid: "k", privateKey: "" } });
+    const f = failures.find((x) => x.property === "signingKey.privateKey");
+    expect(f?.reason).not.toMatch(/^no signing key/);
+    expect(f?.reason).toMatch(
+      /; give signingKey\.privateKey, signingKey\.privateKeyFile or the ob-dcr:signingPrivateKey config secret$/,
+    );
+  });
+
   it("a typo in a member's name is named as the program spells it, with the closest member", async () => {
     const { redirectUris, ...client } = valid().client;
     const failures = await failuresOf({ ...valid(), client: { ...client, redirectUri: redirectUris } });
