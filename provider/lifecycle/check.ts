@@ -5,7 +5,7 @@ import { unknownKeys } from "../core/schemas/key_hint.js";
 import { isMovedIssue, RegistrationParams } from "../core/schemas/params.js";
 import { type Lifecycle, type Note, refuseAfterCancel, where } from "./context.js";
 import type { BankCapabilities } from "./diff.js";
-import { propertyPath, ResourceOnlyInputs, snakeToCamel, toCoreParams } from "./inputs.js";
+import { givenInputs, propertyPath, ResourceOnlyInputs, snakeToCamel, toCoreParams } from "./inputs.js";
 import {
   DEFAULT_EXPIRY_WARNING_DAYS,
   expiringCertificate,
@@ -28,9 +28,11 @@ export interface CheckResult {
  */
 export async function check(
   lc: Lifecycle,
-  news: Props,
+  given: Props,
   opts: { prefetch?: boolean } = {},
 ): Promise<CheckResult> {
+  // An empty optional list or object is "not given": checked, recorded and diffed as absent.
+  const news = givenInputs(given);
   const inputs = declared(news);
   refuseAfterCancel(lc, `the check of ${where(inputs)}`);
   const failures: CheckResult["failures"] = [];

@@ -7,7 +7,7 @@
 
 import { z } from "zod";
 import { ClientId } from "../core/schemas/common.js";
-import { moved, type RegistrationParamsInput } from "../core/schemas/params.js";
+import { moved, RegistrationParams, type RegistrationParamsInput } from "../core/schemas/params.js";
 import { loadMaterialFiles } from "../http/files.js";
 import type { CONFIG_SECRET_KEYS } from "./config_secrets.js";
 
@@ -152,4 +152,47 @@ export async function toCoreParams(
     },
   );
   return params as RegistrationParamsInput;
+}
+
+/** The zod object behind a schema wrapped in optional/default/nullable (else undefined). */
+function objectShape(schema: unknown): Record<string, z.ZodType> | undefined {
+  let s = schema as
+    | { shape?: Record<string, z.ZodType>; _zod?: { def?: { innerType?: unknown } } }
+    | undefined;
+  for (let i = 0; i < 5 && s && !s.shape; i++) s = s._zod?.def?.innerType as typeof s;
+  return s?.shape;
+}
+
+const isEmpty = (v: unknown) =>
+  Array.isArray(v) ? v.length === 0 : v !== null && typeof v === "object" && Object.keys(v).length === 0;
+
+/** `v` without its empty optional members; `v` itself when it has none. */
+function withoutEmptyOptionals(v: unknown, shape: Record<string, z.ZodType> | undefined): unknown {
+  if (!shape || v === null || typeof v !== "object" || Array.isArray(v)) return v;
+  const out: Record<string, unknown> = {};
+  let changed = false;
+  for (const [k, x] of Object.entries(v)) {
+    const s = shape[camelToSnake(k)] ?? shape[k];
+    // Optional in the schema (absent parses): an empty list or object is "not given".
+    if (s && isEmpty(x) && s.safeParse(undefined).success) {
+      changed = true;
+      continue;
+    }
+    out[k] = s && !OPAQUE_KEYS.has(k) ? withoutEmptyOptionals(x, objectShape(s)) : x;
+    if (out[k] !== x) changed = true;
+  }
+  return changed ? out : v;
+}
+
+/**
+ * The inputs with every empty list or object that the schema marks optional left out, at any
+ * depth: "not given" (RFC 7591: an empty `grant_types` is no choice, absent means the default).
+ * Some SDKs send an unset optional list as `[]` (Go: `pulumi.ToOutput` of a plain args struct),
+ * so `[]` and absent must check and diff alike. A required member stays, and gets its error.
+ */
+export function givenInputs<T extends Record<string, unknown>>(props: T): T {
+  return withoutEmptyOptionals(props, {
+    ...RegistrationParams.shape,
+    ...ResourceOnlyInputs.shape,
+  }) as T;
 }

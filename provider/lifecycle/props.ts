@@ -5,6 +5,7 @@
  */
 import { RegistrationParams } from "../core/schemas/params.js";
 import {
+  givenInputs,
   type RegistrationInputs,
   ResourceOnlyInputs,
   SECRET_MATERIAL_INPUTS,
@@ -104,9 +105,11 @@ const MOVED_FROM_BANK: Record<string, string> = {
 
 /**
  * State written by an older version, in today's spelling: bank behaviours move to `bankProfile`
- * (a program must use the new names, `check` refuses the old; recorded state is only read).
+ * (a program must use the new names, `check` refuses the old; recorded state is only read), and
+ * an empty optional list or object recorded as given is left out, as `check` does today.
  */
-export function migrated(props: Props): Props {
+export function migrated(recorded: Props): Props {
+  const props = givenInputs(recorded);
   const bank = props.bank as Record<string, unknown> | undefined;
   const moved: Record<string, unknown> = {};
   let rest = bank;
