@@ -122,6 +122,8 @@ export class ObBankRegistrations extends pulumi.ComponentResource {
   readonly registrations: Record<string, ObClientRegistration>;
   /** The declared banks (id, name, org, discovery URL). */
   readonly banks: pulumi.Output<BankPlan["declare"]>;
+  /** Each declared bank's client_id, by bank id (the plugin component's `clientIds`). */
+  readonly clientIds: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: ObBankRegistrationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ob-dcr:index:ObBankRegistrations", name, {}, opts);
@@ -136,10 +138,10 @@ export class ObBankRegistrations extends pulumi.ComponentResource {
       this.registrations[b.id] = new ObClientRegistration(`${name}-${b.id}`, merged, { parent: this });
     }
     this.banks = pulumi.output(args.plan.declare);
-    this.registerOutputs({
-      banks: args.plan.declare,
-      clientIds: Object.fromEntries(Object.entries(this.registrations).map(([id, r]) => [id, r.clientId])),
-    });
+    this.clientIds = pulumi.output(
+      Object.fromEntries(Object.entries(this.registrations).map(([id, r]) => [id, r.clientId])),
+    );
+    this.registerOutputs({ banks: args.plan.declare, clientIds: this.clientIds });
   }
 }
 

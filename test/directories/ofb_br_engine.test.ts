@@ -57,7 +57,7 @@ describe("BR banks from the directory on the real engine", () => {
       backend: `file://${join(dir, "state")}`,
       program: async () => {
         const banks = await registerBanks("br", args);
-        return { banks: banks.banks };
+        return { banks: banks.banks, clientIds: banks.clientIds };
       },
     });
   });
@@ -79,6 +79,11 @@ describe("BR banks from the directory on the real engine", () => {
       id("ofb-as-a"),
       id("ofb-as-b"),
     ]);
+    // docs/directories.md: `export const clientIds = banks.clientIds`, by bank id.
+    expect(up.outputs.clientIds!.value).toEqual({
+      [id("ofb-as-a")]: sb.admin.clients("ofb-as-a")[0]!.client_id,
+      [id("ofb-as-b")]: sb.admin.clients("ofb-as-b")[0]!.client_id,
+    });
     const st = sb.admin.stats();
     expect(st.directory_token_requests).toBe(1);
     expect(st.ssa_requests).toBe(1);
