@@ -90,7 +90,9 @@ export function readListCache(rt: Runtime, file: string | undefined): { cache: L
 
 /**
  * `--bank <id>`: the list entry with this stable id; its discovery URL becomes `bank.discovery_url`
- * (a `bank_profile` in the config still applies). An id the list does not have is an error.
+ * and, where the list's organisation is the bank's (UK), its organisation id `bank.org_id` (the
+ * request's `aud`), as `registerBanks` does (a `bank_profile` in the config still applies). An id
+ * the list does not have is an error.
  */
 export async function pickBank(
   rt: Runtime,
@@ -117,7 +119,11 @@ export async function pickBank(
   });
   const source = sourceOf(url, "discovery_url", list.list_url);
   if (source) rt.ctx.given.set(url, source);
-  cfg.raw.bank = { ...(isRecord(cfg.raw.bank) ? cfg.raw.bank : {}), discovery_url: url };
+  cfg.raw.bank = {
+    ...(isRecord(cfg.raw.bank) ? cfg.raw.bank : {}),
+    discovery_url: url,
+    ...(listingOf(src.directory).org_id_is_bank_org_id ? { org_id: bank.org_id } : {}),
+  };
   rt.out.note(`bank ${id} (${bank.name}): ${url}`);
 }
 
@@ -125,7 +131,8 @@ export const BANK_ARGS = {
   bank: {
     type: "string",
     valueHint: "id",
-    description: "A bank from the directory's list by its id (ob-dcr banks); sets bank.discovery_url",
+    description:
+      "A bank from the directory's list by its id (ob-dcr banks); sets bank.discovery_url (UK: and bank.org_id)",
   },
   ...LIST_ARGS,
 } as const;

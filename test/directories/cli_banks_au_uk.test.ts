@@ -166,7 +166,13 @@ describe("ob-dcr banks on the OB Directory (SCIM OBAccountPaymentServiceProvider
   it("register --bank <id> registers with the bank the list names (aud = its org id)", async () => {
     const id = sb.bankListEntryFor("rat-bank").id;
     // cwd: the client's token goes to <cwd>/ob-dcr-state/ (no --state), not into the repository.
-    const r = await cli(["register", "--config", cfg, "--list-url", url, "--bank", id, "--json"], {
+    // A config written for another bank (another organisation): the list's org id is the aud.
+    const other = writeConfig(
+      dir,
+      "uk-other.json",
+      cliConfig(sb, undefined, { bank: { org_id: "0015800000OTHERBNK" } }),
+    );
+    const r = await cli(["register", "--config", other, "--list-url", url, "--bank", id, "--json"], {
       cwd: dir,
     });
     expect(r.code, r.stderr).toBe(0);
