@@ -23,11 +23,12 @@ interface DryRun {
   files: { path: string; size: number }[];
 }
 
-// The budget: today about 540 kB packed, 2.3 MB unpacked, 470 files (the build, signers and bank
-// lists, and the Python SDK for `pip install node_modules/ob-dcr/sdk/python`). A jump means something
-// that does not belong was swept in (a fixture, a source map, a data file).
-const MAX_PACKED = 560_000;
-const MAX_UNPACKED = 2_500_000;
+// The budget: today about 573 kB packed, 2.45 MB unpacked, 474 files (the build, signers and bank
+// lists, the Python SDK for `pip install node_modules/ob-dcr/sdk/python`, README and CHANGELOG:
+// 127 kB of the unpacked size). A jump means something that does not belong was swept in (a
+// fixture, a source map, a data file); steady growth of code and docs moves it, by hand.
+const MAX_PACKED = 600_000;
+const MAX_UNPACKED = 2_700_000;
 const MAX_FILES = 560;
 
 describe("npm publish --dry-run", () => {
