@@ -226,12 +226,22 @@ describe("URL policy", () => {
       "https://192.168.0.10/",
       "https://100.64.0.1/",
       "https://[fd12::1]/",
+      "https://[fec0::1]/", // the retired site-local
+      "https://[::10.0.0.1]/", // IPv4-compatible
+      "https://[::ffff:0:10.0.0.1]/", // IPv4-translated (SIIT)
+      "https://[64:ff9b::10.0.0.1]/", // NAT64 to a private address
+      "https://[64:ff9b:1::a00:1]/", // local-use NAT64
+      "https://[2002:a00:1::1]/", // 6to4 of 10.0.0.1
     ])
       expect(scope(u), u).toBe("a private network");
     for (const u of [
       "https://169.254.169.254/latest/meta-data/",
       "https://[fe80::1]/",
       "https://[::ffff:a9fe:a9fe]/",
+      "https://[::169.254.169.254]/",
+      "https://[64:ff9b::169.254.169.254]/", // NAT64 (RFC 6052) to the metadata address
+      "https://[2002:a9fe:a9fe::]/", // 6to4
+      "https://[2001:0:4136:e378:8000:63bf:5601:5601]/", // Teredo, client 169.254.169.254 inverted
     ])
       expect(scope(u), u).toBe("a link-local network");
     for (const u of [
@@ -246,6 +256,8 @@ describe("URL policy", () => {
       "https://172.32.0.1/",
       "https://8.8.8.8/",
       "https://[2001:db8::1]/",
+      "https://[64:ff9b::8.8.8.8]/", // NAT64 to a public address
+      "https://[2002:808:808::1]/",
     ])
       expect(scope(u), u).toBe("public");
   });
@@ -335,6 +347,9 @@ describe("URL policy", () => {
       ["::ffff:169.254.169.254", "a link-local network", "a link-local network"],
       ["fe80::1%eth0", "a link-local network", "a link-local network"],
       ["fd00:ec2::254", "a cloud metadata service", "a cloud metadata service"],
+      ["64:ff9b::a9fe:a9fe", "a link-local network", "a link-local network"],
+      ["64:ff9b::a00:5", "a private network", undefined],
+      ["::ffff:6464:64c8", "a cloud metadata service", "a cloud metadata service"],
       ["100.100.100.200", "a cloud metadata service", "a cloud metadata service"],
       ["203.0.113.7", undefined, undefined],
       ["2001:db8::1", undefined, undefined],

@@ -243,6 +243,7 @@ describe("a bank's endpoint is judged by the address its name resolves to", () =
     ["169.254.169.254", "a link-local network"],
     ["fd00:ec2::254", "a cloud metadata service"],
     ["::ffff:169.254.169.254", "a link-local network"],
+    ["64:ff9b::a9fe:a9fe", "a link-local network"],
   ])("resolving to %s (%s): refused, the field, host and address named", async (address, where) => {
     const r = await register(`to-${address.replace(/[^0-9a-f]/g, "-")}`, "bank.example.com", reg(), {
       "bank.example.com": "127.0.0.1",

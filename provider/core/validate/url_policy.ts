@@ -50,20 +50,55 @@ function ipv4Scope(a: number, b: number): HostScope {
   return "public";
 }
 
+/** The eight 16-bit words of an IPv6 address in hex notation (`::` expanded); undefined if malformed. */
+function ipv6Words(ip: string): number[] | undefined {
+  const halves = ip.split("::");
+  if (halves.length > 2) return undefined;
+  const part = (s: string) => (s === "" ? [] : s.split(":").map((w) => Number.parseInt(w, 16)));
+  const head = part(halves[0]!);
+  const tail = halves.length === 2 ? part(halves[1]!) : [];
+  const gap = 8 - head.length - tail.length;
+  if (gap < 0 || (halves.length === 1 && gap !== 0)) return undefined;
+  const words = [...head, ...Array<number>(gap).fill(0), ...tail];
+  return words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff) ? words : undefined;
+}
+
+/**
+ * The IPv4 address (dotted) an IPv6 one carries to a v4 host, for the forms a network may route
+ * there: mapped (::ffff:0:0/96) and translated (::ffff:0:0:0/96), the deprecated compatible
+ * (::/96), NAT64's well-known prefix (64:ff9b::/96), 6to4 (2002::/16), Teredo's client (2001::/32).
+ */
+function embeddedIpv4(w: number[]): string | undefined {
+  const zero = (from: number, to: number) => w.slice(from, to).every((x) => x === 0);
+  const dotted = (hi: number, lo: number) => [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join(".");
+  if (zero(0, 5) && (w[5] === 0xffff || w[5] === 0)) return dotted(w[6]!, w[7]!);
+  if (zero(0, 4) && w[4] === 0xffff && w[5] === 0) return dotted(w[6]!, w[7]!);
+  if (w[0] === 0x64 && w[1] === 0xff9b && zero(2, 6)) return dotted(w[6]!, w[7]!);
+  if (w[0] === 0x2002) return dotted(w[1]!, w[2]!);
+  if (w[0] === 0x2001 && w[1] === 0) return dotted(w[6]! ^ 0xffff, w[7]! ^ 0xffff);
+  return undefined;
+}
+
+/** The IPv4 address a bracketed IPv6 host carries (`embeddedIpv4`), if any. */
+function carriedIpv4(hostname: string): string | undefined {
+  if (!hostname.startsWith("[")) return undefined;
+  const w = ipv6Words(hostname.slice(1, -1).toLowerCase());
+  return w && !(w.slice(0, 7).every((x) => x === 0) && w[7]! <= 1) ? embeddedIpv4(w) : undefined;
+}
+
 /** The scope of a WHATWG-normalized host (`URL.hostname`: IPv4 dotted, IPv6 bracketed and compressed). */
 export function hostScope(hostname: string): HostScope {
   const h = hostname.toLowerCase().replace(/\.$/, "");
   if (h.startsWith("[")) {
-    const ip = h.slice(1, -1);
-    if (ip === "::1" || ip === "::") return "this host";
-    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
-    if (mapped) {
-      const hi = Number.parseInt(mapped[1]!, 16);
-      return ipv4Scope(hi >> 8, hi & 0xff);
-    }
-    const first = ip.startsWith(":") ? 0 : Number.parseInt(ip.split(":")[0]!, 16);
-    if ((first & 0xfe00) === 0xfc00) return "a private network"; // fc00::/7
-    if ((first & 0xffc0) === 0xfe80) return "a link-local network"; // fe80::/10
+    const w = ipv6Words(h.slice(1, -1));
+    if (!w) return "a local name"; // not an address a URL parser would give: refused from the internet
+    if (w.slice(0, 7).every((x) => x === 0) && w[7]! <= 1) return "this host"; // :: and ::1
+    const v4 = embeddedIpv4(w);
+    if (v4) return hostScope(v4);
+    if ((w[0]! & 0xfe00) === 0xfc00) return "a private network"; // fc00::/7
+    if ((w[0]! & 0xffc0) === 0xfec0) return "a private network"; // fec0::/10, the retired site-local
+    if (w[0] === 0x64 && w[1] === 0xff9b && w[2] === 1) return "a private network"; // local-use NAT64 (RFC 8215)
+    if ((w[0]! & 0xffc0) === 0xfe80) return "a link-local network"; // fe80::/10
     return "public";
   }
   const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(h);
@@ -103,7 +138,8 @@ function refusal(hostname: string, from_url: string): Refusal | undefined {
   // A fully qualified name's root dot (metadata.goog.) resolves the same: judged without it.
   const name = hostname.toLowerCase().replace(/\.$/, "");
   if (scope === "a link-local network") return { to: scope };
-  if (METADATA_HOSTS.has(name)) return { to: "a cloud metadata service" };
+  if (METADATA_HOSTS.has(name) || METADATA_HOSTS.has(carriedIpv4(name) ?? ""))
+    return { to: "a cloud metadata service" };
   if (scope === "public" || partyKind(from_url) === "local") return undefined;
   return { to: scope, from_host: new URL(from_url).host };
 }
