@@ -110,9 +110,18 @@ export function sdkSchema(schemaText = readFileSync(SCHEMA_JSON, "utf8")): Recor
         ),
       },
       // The Go SDK's import path, and pulumi-plugin.json with the version (as the others).
-      go: { ...language.go, importBasePath: GO_MODULE, respectSchemaVersion: true },
+      go: { ...language.go, importBasePath: goImportPath(language.go), respectSchemaVersion: true },
     },
   };
+}
+
+/** The schema's Go import path, which must be the module the repository makes. */
+function goImportPath(go: Record<string, unknown> | undefined): string {
+  if (go?.importBasePath !== GO_MODULE)
+    throw new Error(
+      `provider/native/schema.ts LANGUAGE.go.importBasePath is ${JSON.stringify(go?.importBasePath)}, but package.json's repository makes the Go module ${GO_MODULE}: make them agree`,
+    );
+  return GO_MODULE;
 }
 
 /** What the Go SDK's module needs besides the generated code: go.mod, go.sum, a README. */

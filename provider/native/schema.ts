@@ -167,7 +167,7 @@ const SECRET_PATHS = [
 ];
 
 /**
- * The SDKs' package names (sdk/nodejs, sdk/python). In the schema the plugin serves, so that the
+ * The SDKs' package names (sdk/nodejs, sdk/python, sdk/go). In the schema the plugin serves, so that the
  * code `pulumi import` generates in TypeScript or Python imports these packages (without them the
  * generators write `@pulumi/obdcr`); scripts/gen_sdk.ts builds the SDKs from the same section.
  */
@@ -176,6 +176,9 @@ export const LANGUAGE = {
   // The generator's default (>=3.9) admitted a Python that no pulumi it depends on (>=3.231)
   // supports: pip then failed on the dependency instead of saying which Python is needed.
   python: { packageName: "pulumi_obdcr", respectSchemaVersion: true, pythonRequires: ">=3.10" },
+  // The Go SDK's module (package.json `repository` + /sdk/go/obdcr; scripts/gen_sdk.ts checks the
+  // two agree): without it Go code that `pulumi import` generates imports example.com/pulumi-obdcr.
+  go: { importBasePath: "github.com/ob-dcr/ob-dcr/sdk/go/obdcr", respectSchemaVersion: true },
 };
 
 /** The package schema at `version` (package.json's: `npm run schema`; the plugin serves its own). */

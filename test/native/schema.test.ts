@@ -11,7 +11,7 @@ import { ProviderConfig, SECRET_CONFIG } from "../../provider/native/config.js";
 import { ObDcrProvider } from "../../provider/native/provider.js";
 import { RESOURCE } from "../../provider/native/schema.js";
 import { SECRET_OUTPUTS } from "../../provider/resource/registration.js";
-import { sdkSchema } from "../../scripts/gen_sdk.js";
+import { GO_MODULE, sdkSchema } from "../../scripts/gen_sdk.js";
 import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
 import { SCHEMA_FILE, schemaText } from "../../scripts/schema.js";
 
@@ -47,6 +47,21 @@ describe("schema.json", () => {
     expect(served).toEqual(JSON.parse(committed));
     // What the SDKs are generated from says the same.
     expect(sdkSchema(committed).version).toBe(version);
+  });
+
+  it("names the Go SDK's module, so that Go code `pulumi import` generates imports it", () => {
+    const language = (schema as unknown as { language: Record<string, { importBasePath?: string }> })
+      .language;
+    expect(language.go?.importBasePath).toBe(GO_MODULE);
+    const go = (sdkSchema(committed).language as Record<string, { importBasePath?: string }>).go;
+    expect(go?.importBasePath).toBe(GO_MODULE);
+    const other = JSON.stringify({
+      ...JSON.parse(committed),
+      language: { ...language, go: { importBasePath: "x" } },
+    });
+    expect(() => sdkSchema(other)).toThrow(
+      /LANGUAGE.go.importBasePath is "x".*github.com\/ob-dcr\/ob-dcr\/sdk\/go\/obdcr/,
+    );
   });
 
   it("has every resource input the zod schemas offer, and no other", () => {
