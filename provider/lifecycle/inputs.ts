@@ -154,12 +154,21 @@ export async function toCoreParams(
   return params as RegistrationParamsInput;
 }
 
-/** The zod object behind a schema wrapped in optional/default/nullable (else undefined). */
+type Wrapped = {
+  shape?: Record<string, z.ZodType>;
+  _zod?: { def?: { innerType?: unknown; options?: unknown[] } };
+};
+
+/**
+ * The zod object behind a schema wrapped in optional/default/nullable, or the object member of a
+ * union (`bank_profile`: a preset name or an object), else undefined.
+ */
 function objectShape(schema: unknown): Record<string, z.ZodType> | undefined {
-  let s = schema as
-    | { shape?: Record<string, z.ZodType>; _zod?: { def?: { innerType?: unknown } } }
-    | undefined;
-  for (let i = 0; i < 5 && s && !s.shape; i++) s = s._zod?.def?.innerType as typeof s;
+  let s = schema as Wrapped | undefined;
+  for (let i = 0; i < 5 && s && !s.shape; i++) {
+    const def = s._zod?.def;
+    s = (def?.innerType ?? def?.options?.find((o) => objectShape(o))) as Wrapped | undefined;
+  }
   return s?.shape;
 }
 
@@ -173,13 +182,15 @@ function withoutEmptyOptionals(v: unknown, shape: Record<string, z.ZodType> | un
   let changed = false;
   for (const [k, x] of Object.entries(v)) {
     const s = shape[camelToSnake(k)] ?? shape[k];
-    // Optional in the schema (absent parses): an empty list or object is "not given".
-    if (s && isEmpty(x) && s.safeParse(undefined).success) {
+    const y = s && !OPAQUE_KEYS.has(k) ? withoutEmptyOptionals(x, objectShape(s)) : x;
+    // Optional in the schema (absent parses): an empty list or object is "not given", also one
+    // that held only such members.
+    if (s && isEmpty(y) && s.safeParse(undefined).success) {
       changed = true;
       continue;
     }
-    out[k] = s && !OPAQUE_KEYS.has(k) ? withoutEmptyOptionals(x, objectShape(s)) : x;
-    if (out[k] !== x) changed = true;
+    out[k] = y;
+    if (y !== x) changed = true;
   }
   return changed ? out : v;
 }

@@ -59,6 +59,26 @@ describe("empty optional lists and objects are not given", () => {
     expect(diffRegistration(recorded, (await lifecycle.check(lc(), given)).inputs).changes).toBe(true);
   });
 
+  it("inside an object-form bankProfile too: the preset's settings stand, nothing is refused", async () => {
+    // A Go program's plain BankProfile struct: every unset list and map sent empty.
+    const r = await lifecycle.check(lc(), {
+      ...props(),
+      bankProfile: {
+        requestTtlSeconds: 300,
+        grantTypes: [],
+        duplicateErrors: [],
+        extraClaims: {},
+        management: { goneStatuses: [] }, // at least one when given
+        supports: {},
+      },
+    });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.bankProfile).toEqual({ requestTtlSeconds: 300 });
+    // A preset by name is a string, untouched.
+    const named = await lifecycle.check(lc(), { ...props(), bankProfile: "hsbc" });
+    expect(named.inputs.bankProfile).toBe("hsbc");
+  });
+
   it("a required member that is empty is still refused, naming it", async () => {
     const noKey = props();
     noKey.signingKey = {};
