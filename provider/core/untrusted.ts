@@ -22,11 +22,23 @@ const MAX_WINDOWED = 1024;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
+ * Credentials of 4 to 7 characters: no real bank or directory issues one, but a hostile or test
+ * server may (`hunter2`). Scrubbed only as a whole word, so that text around them stays readable.
+ */
+const short = new Set<string>();
+const SHORT_MIN = 4;
+const escapeRegExp = (v: string) => v.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/**
  * Remember a credential so that any later message that echoes it (whole, or any 16 characters of
- * it) shows `[redacted]` instead. Short values (< 8 characters) are not remembered: too common
- * to scrub by value, and no credential we issue or receive is that short.
+ * it) shows `[redacted]` instead. Values under 8 characters only as a whole word, and under 4 not
+ * at all: too common to scrub by value.
  */
 export function rememberSecret(value: string | undefined | null): void {
+  if (typeof value === "string" && value.length >= SHORT_MIN && value.length < 8) {
+    if (short.size >= 1_000) short.delete(short.values().next().value!);
+    short.add(value);
+  }
   if (typeof value !== "string" || value.length < 8 || known.has(value)) return;
   if (known.size >= MAX_KNOWN) forgetOldest();
   known.add(value);
@@ -64,6 +76,7 @@ function forgetOldest(): void {
 /** Forget every remembered secret (tests). */
 export function forgetSecrets(): void {
   known.clear();
+  short.clear();
   windows.clear();
   windowed.clear();
 }
@@ -92,6 +105,9 @@ const PEM_PRIVATE = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z 
 export function scrubSecrets(text: string): string {
   let s = text.replace(PEM_PRIVATE, SCRUBBED).replace(JWS_LIKE, SCRUBBED);
   for (const v of known) if (s.includes(v)) s = s.split(v).join(SCRUBBED);
+  for (const v of short)
+    if (s.includes(v))
+      s = s.replace(new RegExp(`(?<![A-Za-z0-9_-])${escapeRegExp(v)}(?![A-Za-z0-9_-])`, "g"), SCRUBBED);
   if (windows.size === 0 || s.length < WINDOW) return s;
   // Partial echoes: mark every 16-character window that belongs to a secret, redact the runs.
   const marked = new Uint8Array(s.length);

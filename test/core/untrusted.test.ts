@@ -31,6 +31,18 @@ describe("untrusted text", () => {
     expect(scrubSecrets("jwt eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln end")).toBe("jwt [redacted] end");
     expect(scrubSecrets("a plain sentence")).toBe("a plain sentence");
   });
+  it("scrubs a short secret (4 to 7 characters, as a hostile bank may issue) as a whole word only", () => {
+    rememberSecret("hunter2");
+    rememberSecret("a.b$");
+    rememberSecret("abc"); // under 4: not scrubbed by value
+    expect(scrubSecrets('invalid_client: client_secret "hunter2" is wrong')).toBe(
+      'invalid_client: client_secret "[redacted]" is wrong',
+    );
+    expect(scrubSecrets("secret=hunter2&x=1, hunter2.")).toBe("secret=[redacted]&x=1, [redacted].");
+    expect(scrubSecrets("hunter22 xhunter2 hunter2_b")).toBe("hunter22 xhunter2 hunter2_b");
+    expect(scrubSecrets("got a.b$ and axb$")).toBe("got [redacted] and axb$");
+    expect(scrubSecrets("abc def")).toBe("abc def");
+  });
   it("past its bound it forgets the oldest secrets, never the ones it remembered last", () => {
     const value = (i: number) => `bulk-secret-${String(i).padStart(8, "0")}-xyz`;
     for (let i = 0; i <= 50_000; i++) rememberSecret(value(i));

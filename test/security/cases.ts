@@ -652,6 +652,26 @@ const echo: Case[] = [
     expect: { fails: { exit: [4] } },
   },
   {
+    id: "echo-secret-short",
+    cls: "echo",
+    what: "a 7-character client secret (hunter2), quoted by the token endpoint in a later process",
+    proves: "a short secret is scrubbed too, as a whole word",
+    scenario: {
+      mgmt: "obie",
+      on: {
+        register: (x) => {
+          const { client, body } = x.create();
+          client.secret = x.h.issue("client_secret", x.id, "hunter2");
+          x.json(201, { ...body, client_secret: client.secret, client_secret_expires_at: 0 });
+        },
+        token: (x) => err(x, 400, "invalid_request", `got client_secret=${x.form.get("client_secret")}`),
+      },
+    },
+    auth: "client_secret_post",
+    steps: [{ cmd: "register" }, { cmd: "get" }, { cmd: "get", mode: "text" }],
+    expect: { fails: { step: 1, exit: [4] } },
+  },
+  {
     id: "echo-dir-token-ssa-endpoint",
     cls: "echo",
     what: "the SSA endpoint answers 403 quoting the directory access token",

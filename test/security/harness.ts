@@ -316,7 +316,9 @@ const WORKFLOW_RE = /^\s*::[A-Za-z-]+|##(vso)?\[/im;
 /** Every secret value of a case: what the servers issued and what the client sent them. */
 export function caseSecrets(h: Hostile, pki: SecurityPki, id: string): string[] {
   const values = new Set<string>();
-  for (const i of h.issued) if (i.case === id) values.add(i.value);
+  // What a server issued counts from 4 characters (a hostile bank's short secret, which the client
+  // scrubs as a whole word); what the client sent from 12.
+  const issued = h.issued.filter((i) => i.case === id && i.value.length >= 4).map((i) => i.value);
   for (const r of h.forCase(id)) {
     const form = new URLSearchParams(
       (r.headers["content-type"] ?? "").includes("x-www-form-urlencoded") ? r.body : "",
@@ -334,7 +336,7 @@ export function caseSecrets(h: Hostile, pki: SecurityPki, id: string): string[] 
     // Request JWTs (POST/PUT /register) and anything else JWS-shaped we sent.
     for (const m of r.body.matchAll(new RegExp(JWS_RE.source, "g"))) values.add(m[0]);
   }
-  const out = [...values].filter((v) => v.length >= 12);
+  const out = [...new Set([...issued, ...[...values].filter((v) => v.length >= 12)])];
   for (const pem of [pki.signing.pem, pki.transport.keyPem])
     for (const line of pem.split("\n")) if (/^[A-Za-z0-9+/=]{40,}$/.test(line.trim())) out.push(line.trim());
   return out;
