@@ -5,39 +5,22 @@
 //
 // Nothing downloads: the Go host runs `go build` with GOPROXY=off and -mod=readonly, so every
 // module must already be in the module cache (setup's `go mod download` of examples/go).
-import { existsSync } from "node:fs";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createContext } from "../../provider/http/context.js";
 import { camelKeys } from "../../provider/lifecycle/inputs.js";
 import { createRegistration } from "../../provider/lifecycle/registration.js";
-import { need, toolchain, toolPath } from "../../scripts/lib/toolchain.js";
 import { coreParams, sandboxParams } from "../support/params.js";
 import { startTestSandbox } from "../support/sandbox.js";
 import { describeLanguage } from "./lifecycle.js";
-import { copyExample, type Project, sandboxConfig } from "./project.js";
+import { copyExample, goEnv, type Project, sandboxConfig } from "./project.js";
 
 /**
  * examples/go copied and configured for the real CLI, with the engine's environment for a Go
  * program: the Go host beside the CLI, `go` on PATH, no module download.
  */
 function goProject(work: string): Project {
-  const t = toolchain();
-  need(t, "goHost");
-  const go = [...(process.env.PATH ?? "").split(delimiter), "/usr/local/go/bin"]
-    .map((d) => join(d, "go"))
-    .find((f) => f.startsWith("/") && existsSync(f));
-  if (!go) throw new Error("Go is not installed: the Go language host runs `go build`");
-  const path = toolPath(t)
-    .split(delimiter)
-    .filter((p) => !p.includes("node_modules"));
-  return copyExample("go", work, {
-    PATH: [...path, dirname(go)].join(delimiter),
-    GOPROXY: "off",
-    GOFLAGS: "-mod=readonly",
-    GOWORK: "off",
-    GOTOOLCHAIN: "local",
-  });
+  return copyExample("go", work, goEnv());
 }
 
 describeLanguage({

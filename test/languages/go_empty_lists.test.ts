@@ -3,15 +3,14 @@
 // lacks (`client.webhookUris`, `grantTypes`, `responseTypes`, ...) as `[]`. Against an obie-3.2
 // sandbox bank through the real CLI: `up` registers (no `webhookUris` refused by the profile) and
 // the next `up` changes nothing. Nothing downloads: GOPROXY=off, as go.test.ts.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../scripts/lib/pulumi_stack.js";
-import { need, toolchain, toolPath } from "../../scripts/lib/toolchain.js";
-import { run } from "../package/offline_project.js";
 import { pulumiArgs } from "../support/params.js";
 import { startTestSandbox, type TestSandbox } from "../support/sandbox.js";
+import { goEnv, goModule, openProject, type Project, shellIn } from "./project.js";
 
 const MAIN_GO = `package main
 
@@ -64,27 +63,17 @@ describe("a Go program whose unset lists reach the plugin as [] (pulumi.ToOutput
   const dir = join(work, "project");
   const bank = "sandbox-bank";
   let sb: TestSandbox;
-  let env: NodeJS.ProcessEnv;
+  let p: Project;
 
   beforeAll(async () => {
-    const t = toolchain();
-    need(t, "goHost");
-    const go = [...(process.env.PATH ?? "").split(delimiter), "/usr/local/go/bin"]
-      .map((d) => join(d, "go"))
-      .find((f) => f.startsWith("/") && existsSync(f));
-    if (!go) throw new Error("Go is not installed: the Go language host runs `go build`");
+    const go = goEnv();
     sb = await startTestSandbox({ dataDir: join(work, "sandbox"), banks: [bank] });
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, "Pulumi.yaml"),
       `name: go-empty\nruntime: go\nplugins: { providers: [{ name: obdcr, path: ${join(repoRoot, "bin")} }] }\n`,
     );
-    const mod = readFileSync(join(repoRoot, "examples", "go", "go.mod"), "utf8");
-    writeFileSync(
-      join(dir, "go.mod"),
-      mod.replace("=> ../../sdk/go/obdcr", `=> ${join(repoRoot, "sdk", "go", "obdcr")}`),
-    );
-    cpSync(join(repoRoot, "examples", "go", "go.sum"), join(dir, "go.sum"));
+    goModule(dir);
     writeFileSync(join(dir, "main.go"), MAIN_GO);
     // The inputs as a file, no list in client: each one is sent as [] by ToOutput.
     const inputs = pulumiArgs(sb, bank, { client: { scope: "openid accounts" } }) as unknown as Record<
@@ -94,25 +83,7 @@ describe("a Go program whose unset lists reach the plugin as [] (pulumi.ToOutput
     expect(inputs.profile).toBe("obie-3.2");
     expect(Object.keys(inputs.client as object)).not.toContain("webhookUris");
     writeFileSync(join(dir, "inputs.json"), JSON.stringify(inputs));
-    const backend = join(work, "backend");
-    mkdirSync(backend);
-    env = {
-      ...process.env,
-      PATH: [
-        ...toolPath(t)
-          .split(delimiter)
-          .filter((p) => !p.includes("node_modules")),
-        dirname(go),
-      ].join(delimiter),
-      PULUMI_BACKEND_URL: `file://${backend}`,
-      PULUMI_CONFIG_PASSPHRASE: "go-empty-test",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      GOPROXY: "off",
-      GOFLAGS: "-mod=readonly",
-      GOWORK: "off",
-      GOTOOLCHAIN: "local",
-    };
+    p = openProject(dir, work, { ...go, PULUMI_CONFIG_PASSPHRASE: "go-empty-test" });
   }, 300_000);
 
   afterAll(async () => {
@@ -120,11 +91,7 @@ describe("a Go program whose unset lists reach the plugin as [] (pulumi.ToOutput
     rmSync(work, { recursive: true, force: true });
   });
 
-  const sh = async (line: string) => {
-    const r = await run("sh", ["-c", line], { cwd: dir, env, timeoutMs: 300_000 });
-    expect(r.code, `${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
-    return r.stdout;
-  };
+  const sh = (line: string) => shellIn(p, 300_000)(line);
 
   it("up registers at the obie-3.2 bank; the next up changes nothing", async () => {
     await sh("pulumi --non-interactive stack init dev");
