@@ -7,6 +7,12 @@
 //   pulumi config set ob-dcr:adoptClientId 5f0c…               # the existing client_id
 //   pulumi config set --secret ob-dcr:adoptRegistrationAccessToken < rat.txt   # RFC 7592 banks only (stdin: never on a command line)
 //
+// For a client the `ob-dcr` CLI made, both are in its state file (`export STATE=ob-dcr-state/<bank>_<client_id>.json`):
+//
+//   pulumi config set ob-dcr:adoptClientId "$(node -p 'require(require("path").resolve(process.env.STATE)).client_id')"
+//   node -p 'require(require("path").resolve(process.env.STATE)).secrets.registration_access_token' |
+//     pulumi config set --secret ob-dcr:adoptRegistrationAccessToken
+//
 // The token must be set with --secret even though it is read with getSecret: the engine records the
 // stack config in the dynamic provider's state as given, so ObClientRegistration refuses it in
 // plain text (OBDCR_INVALID_INPUT naming the key) before anything is adopted.
