@@ -101,24 +101,48 @@ const JWS_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?/g;
 // PEM blocks of private keys.
 const PEM_PRIVATE = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 
-/** Replace every remembered secret, and every JWS-shaped or private-key-shaped run, by `[redacted]`. */
+/**
+ * Replace every remembered secret, and every JWS-shaped or private-key-shaped run, by `[redacted]`:
+ * as written, and as a reader would decode it (percent-encoded, `\uXXXX`-escaped, cut by line
+ * breaks or spaces, base64 or base64url), since a bank that echoes a credential chooses its spelling.
+ */
 export function scrubSecrets(text: string): string {
   let s = text.replace(PEM_PRIVATE, SCRUBBED).replace(JWS_LIKE, SCRUBBED);
   for (const v of known) if (s.includes(v)) s = s.split(v).join(SCRUBBED);
   for (const v of short)
     if (s.includes(v))
       s = s.replace(new RegExp(`(?<![A-Za-z0-9_-])${escapeRegExp(v)}(?![A-Za-z0-9_-])`, "g"), SCRUBBED);
-  if (windows.size === 0 || s.length < WINDOW) return s;
-  // Partial echoes: mark every 16-character window that belongs to a secret, redact the runs.
-  const marked = new Uint8Array(s.length);
-  let any = false;
-  for (let i = 0; i + WINDOW <= s.length; i++) {
-    if (windows.has(s.slice(i, i + WINDOW))) {
-      marked.fill(1, i, i + WINDOW);
-      any = true;
-    }
-  }
-  if (!any) return s;
+  s = redact(s, marks(s, false));
+  s = redactDecoded(s);
+  // A base64 run is decoded whole: the secret inside it is then where it was, whatever its offset.
+  return s.replace(BASE64_RUN, (run) =>
+    marks(Buffer.from(run, "base64").toString("latin1"), false) ? SCRUBBED : run,
+  );
+}
+
+/**
+ * Which characters of `s` belong to a JWS or to a remembered secret: by its 16-character windows,
+ * and with `whole`, by the value of those that have none (JWS segments, short or very long ones;
+ * a pass over every remembered value, so only where an encoding was undone).
+ */
+function marks(s: string, whole: boolean): Uint8Array | undefined {
+  let marked: Uint8Array | undefined;
+  const mark = (from: number, to: number) => {
+    marked ??= new Uint8Array(s.length);
+    marked.fill(1, from, to);
+  };
+  for (const m of s.matchAll(JWS_LIKE)) mark(m.index, m.index + m[0].length);
+  if (whole)
+    for (const v of known)
+      if (!windowed.has(v)) for (let i = s.indexOf(v); i >= 0; i = s.indexOf(v, i + 1)) mark(i, i + v.length);
+  if (windows.size > 0)
+    for (let i = 0; i + WINDOW <= s.length; i++) if (windows.has(s.slice(i, i + WINDOW))) mark(i, i + WINDOW);
+  return marked;
+}
+
+/** `s` with each run of marked characters replaced by `[redacted]`. */
+function redact(s: string, marked: Uint8Array | undefined): string {
+  if (!marked) return s;
   let out = "";
   for (let i = 0; i < s.length; ) {
     if (marked[i]) {
@@ -127,6 +151,61 @@ export function scrubSecrets(text: string): string {
     } else out += s[i++];
   }
   return out;
+}
+
+/** What a reader undoes: a `\uXXXX` escape (one backslash or more), a `%XX`, white space (a cut). */
+const ENCODED = /\\+u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})|\s+/g;
+/** A base64 or base64url run long enough to hold a credential's window. */
+const BASE64_RUN = /[A-Za-z0-9+/_-]{22,}={0,2}/g;
+
+/**
+ * Scrub the decoded view of `s` (escapes and percent-encoding undone, white space dropped), and
+ * redact in `s` the characters that spelled what the view redacts (a secret cut into lines goes
+ * whole, its line breaks with it).
+ */
+function redactDecoded(s: string): string {
+  let view = "";
+  const from: number[] = [];
+  const to: number[] = [];
+  let last = 0;
+  let encoded = false;
+  let decoded = false;
+  const plain = (end: number) => {
+    for (; last < end; last++) {
+      view += s[last];
+      from.push(last);
+      to.push(last + 1);
+    }
+  };
+  for (const m of s.matchAll(ENCODED)) {
+    plain(m.index);
+    const code = m[1] ?? m[2];
+    const c = code === undefined ? "" : String.fromCharCode(Number.parseInt(code, 16));
+    // A decoded space or line break is a cut too.
+    if (c !== "" && !/\s/.test(c)) {
+      view += c;
+      from.push(m.index);
+      to.push(m.index + m[0].length);
+    }
+    last = m.index + m[0].length;
+    encoded = true;
+    if (code !== undefined) decoded = true;
+  }
+  if (!encoded) return s;
+  plain(s.length);
+  const marked = marks(view, decoded);
+  if (!marked) return s;
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < view.length; ) {
+    if (!marked[i]) {
+      i++;
+      continue;
+    }
+    const start = from[i]!;
+    while (i < view.length && marked[i]) i++;
+    out.fill(1, start, to[i - 1]!);
+  }
+  return redact(s, out);
 }
 
 // C0 (tab included), DEL, C1, and the Unicode controls that reorder or break lines.

@@ -43,6 +43,26 @@ describe("untrusted text", () => {
     expect(scrubSecrets("got a.b$ and axb$")).toBe("got [redacted] and axb$");
     expect(scrubSecrets("abc def")).toBe("abc def");
   });
+  it("scrubs a secret in the spellings a reader can undo: percent, \\u escapes, base64, cut in lines", () => {
+    const rat = "rat-enc0123456789abcdefghij";
+    rememberSecret(rat);
+    const pct = [...rat].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
+    const esc = [...rat].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+    expect(scrubSecrets(`token ${pct} here`)).toBe("token [redacted] here");
+    expect(scrubSecrets(`token ${esc} here`)).toBe("token [redacted] here");
+    expect(scrubSecrets(`token ${Buffer.from(rat).toString("base64url")} here`)).toBe(
+      "token [redacted] here",
+    );
+    expect(scrubSecrets(`t ${Buffer.from(`Bearer ${rat}`).toString("base64")} e`)).toBe("t [redacted] e");
+    expect(scrubSecrets(`token ${rat.match(/.{1,10}/g)!.join("\n")}\nhere`)).toBe("token [redacted]\nhere");
+    // A JWS base64-encoded, and percent-encoded with its dots.
+    const jws = "eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+    expect(scrubSecrets(`jwt ${Buffer.from(jws).toString("base64")} end`)).toBe("jwt [redacted] end");
+    expect(scrubSecrets(`jwt ${jws.replaceAll(".", "%2E")}, end`)).toBe("jwt [redacted], end");
+    // Text that merely holds escapes, spaces or base64 is left as it was.
+    const plain = "line one\\u000aline two 100%25 done, kid dGhpcyBpcyBub3QgYSBzZWNyZXQ";
+    expect(scrubSecrets(plain)).toBe(plain);
+  });
   it("past its bound it forgets the oldest secrets, never the ones it remembered last", () => {
     const value = (i: number) => `bulk-secret-${String(i).padStart(8, "0")}-xyz`;
     for (let i = 0; i <= 50_000; i++) rememberSecret(value(i));

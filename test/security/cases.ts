@@ -9,7 +9,7 @@
 //   keep      behaviour that is already right and must stay so (honest banks, redirects, TLS)
 import { gzipSync } from "node:zlib";
 import * as jose from "jose";
-import { type Case, type CaseRun, jsonCode, jsonMessage } from "./harness.js";
+import { type Case, type CaseRun, findSecret, jsonCode, jsonMessage } from "./harness.js";
 import {
   type BankClient,
   type Exchange,
@@ -522,6 +522,53 @@ const url: Case[] = [
   },
 ];
 
+/** The ways a bank can spell a secret it echoes so that a match by value misses it. */
+const ENCODED_ECHOES: [string, string, (v: string) => string][] = [
+  [
+    "echo-rat-percent",
+    "percent-encoded, every character",
+    (v) => [...v].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`).join(""),
+  ],
+  ["echo-rat-base64url", "base64url-encoded", (v) => Buffer.from(v).toString("base64url")],
+  [
+    "echo-rat-base64-inside",
+    "base64-encoded inside a longer text",
+    (v) => Buffer.from(`Bearer ${v}`).toString("base64"),
+  ],
+  [
+    "echo-rat-json-escaped",
+    "as JSON \\u escapes (the description holds the backslashes)",
+    (v) => [...v].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join(""),
+  ],
+  [
+    "echo-rat-split-lines",
+    "in 10-character pieces, one a line",
+    (v) => (v.match(/.{1,10}/g) ?? []).join("\n"),
+  ],
+];
+
+/**
+ * Output as a reader can decode it: as printed, percent-decoded, `\uXXXX` escapes undone, base64 and
+ * base64url runs decoded, and with whitespace and escaped line breaks taken out (a secret cut in lines).
+ */
+export function decodedViews(text: string): string {
+  const unescaped = text.replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) =>
+    String.fromCharCode(Number.parseInt(h, 16)),
+  );
+  const pct = text.replace(/(?:%[0-9a-fA-F]{2})+/g, (m) => {
+    try {
+      return decodeURIComponent(m);
+    } catch {
+      return m;
+    }
+  });
+  const b64 = [...text.matchAll(/[A-Za-z0-9+/_-]{16,}={0,2}/g)].map((m) =>
+    Buffer.from(m[0], "base64").toString("latin1"),
+  );
+  const compact = text.replace(/\\+(?:u000[9aAdD]|u202[89]|[nrt])|\s+/g, "");
+  return [text, unescaped, pct, ...b64, compact].join("\n");
+}
+
 const echo: Case[] = [
   {
     id: "echo-reqjwt-register",
@@ -899,6 +946,28 @@ const echo: Case[] = [
     steps: [{ cmd: "get" }, { cmd: "get", mode: "text" }],
     expect: { fails: { exit: [4, 5] } },
   },
+  ...ENCODED_ECHOES.map(
+    ([id, what, encode]): Case => ({
+      id,
+      cls: "echo",
+      what: `GET answers 400 quoting the registration access token ${what}`,
+      proves: "a secret is scrubbed in the encodings a reader can undo, not only as it was sent",
+      scenario: {
+        mgmt: "rat",
+        on: { read: (x) => err(x, 400, "invalid_request", `token ${encode(bearer(x))} is malformed`) },
+      },
+      seed: { rat: true },
+      steps: [{ cmd: "get" }, { cmd: "get", mode: "text" }],
+      expect: { fails: { exit: [4, 5] } },
+      check: (r, h) => {
+        const secrets = h.issued.filter((i) => i.case === r.c.id).map((i) => i.value);
+        return r.runs.flatMap((x, i) => {
+          const hit = findSecret(decodedViews(`${x.stdout}\n${x.stderr}`), secrets);
+          return hit ? [`step ${i + 1}: a secret value, once decoded: ${hit}`] : [];
+        });
+      },
+    }),
+  ),
 ];
 
 type Body = Record<string, unknown>;
