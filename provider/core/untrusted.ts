@@ -153,8 +153,14 @@ function redact(s: string, marked: Uint8Array | undefined): string {
   return out;
 }
 
-/** What a reader undoes: a `\uXXXX` escape (one backslash or more), a `%XX`, white space (a cut). */
-const ENCODED = /\\+u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})|\s+/g;
+/**
+ * What cuts a secret without hiding it from a reader: white space, controls (printed escaped), and
+ * what a terminal or a browser does not show (zero-width, soft hyphen, marks, format controls).
+ */
+const CUT = "\\s\\p{Default_Ignorable_Code_Point}\\p{Cf}\\p{M}\\u0000-\\u001f\\u007f-\\u009f";
+const IS_CUT = new RegExp(`^[${CUT}]$`, "u");
+/** What a reader undoes: a `\uXXXX` escape (one backslash or more), a `%XX`, a cut. */
+const ENCODED = new RegExp(`\\\\+u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})|[${CUT}]+`, "gu");
 /** A base64 or base64url run long enough to hold a credential's window. */
 const BASE64_RUN = /[A-Za-z0-9+/_-]{22,}={0,2}/g;
 
@@ -181,8 +187,8 @@ function redactDecoded(s: string): string {
     plain(m.index);
     const code = m[1] ?? m[2];
     const c = code === undefined ? "" : String.fromCharCode(Number.parseInt(code, 16));
-    // A decoded space or line break is a cut too.
-    if (c !== "" && !/\s/.test(c)) {
+    // A decoded space, line break or control is a cut too.
+    if (c !== "" && !IS_CUT.test(c)) {
       view += c;
       from.push(m.index);
       to.push(m.index + m[0].length);

@@ -55,6 +55,9 @@ describe("untrusted text", () => {
     );
     expect(scrubSecrets(`t ${Buffer.from(`Bearer ${rat}`).toString("base64")} e`)).toBe("t [redacted] e");
     expect(scrubSecrets(`token ${rat.match(/.{1,10}/g)!.join("\n")}\nhere`)).toBe("token [redacted]\nhere");
+    // Cut by characters a terminal does not show, or by a control (printed escaped).
+    for (const cut of ["\u200b", "\u00ad", "\u0001", "\u202e"])
+      expect(untrustedText(`token ${rat.match(/.{1,10}/g)!.join(cut)} here`)).toBe("token [redacted] here");
     // A JWS base64-encoded, and percent-encoded with its dots.
     const jws = "eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
     expect(scrubSecrets(`jwt ${Buffer.from(jws).toString("base64")} end`)).toBe("jwt [redacted] end");

@@ -545,6 +545,11 @@ const ENCODED_ECHOES: [string, string, (v: string) => string][] = [
     "in 10-character pieces, one a line",
     (v) => (v.match(/.{1,10}/g) ?? []).join("\n"),
   ],
+  [
+    "echo-rat-zero-width",
+    "in 10-character pieces joined by invisible characters (zero-width space, soft hyphen, a control)",
+    (v) => (v.match(/.{1,10}/g) ?? []).join(["\u200b", "\u00ad", "\u0001"][v.length % 3]),
+  ],
 ];
 
 /**
@@ -565,7 +570,12 @@ export function decodedViews(text: string): string {
   const b64 = [...text.matchAll(/[A-Za-z0-9+/_-]{16,}={0,2}/g)].map((m) =>
     Buffer.from(m[0], "base64").toString("latin1"),
   );
-  const compact = text.replace(/\\+(?:u000[9aAdD]|u202[89]|[nrt])|\s+/g, "");
+  // Cuts: white space, controls and what is not shown (as printed, or as escapes undone).
+  const compact = unescaped.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: controls are cuts
+    /\\+[nrt]|[\s\p{Default_Ignorable_Code_Point}\p{Cf}\p{M}\u0000-\u001f\\]+/gu,
+    "",
+  );
   return [text, unescaped, pct, ...b64, compact].join("\n");
 }
 
