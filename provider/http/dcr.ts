@@ -251,12 +251,29 @@ function checkGone(res: HttpResponse, label: string, o: ProcessOptions): void {
   );
 }
 
+/**
+ * Gateway failures of a POST: a 502 or 504 says that the server behind the gateway failed to answer
+ * or did not answer in time (RFC 9110 §15.6.3, §15.6.5), not that it did nothing. The answer was
+ * lost after the request was sent, as after a reset (send.ts): the bank may hold the client.
+ */
+const UNSETTLED_STATUSES: readonly number[] = [502, 504];
+
 /** 201 (or 200, some banks) with a `client_id`. */
 export async function processRegistrationResponse(
   res: HttpResponse,
   o: ProcessOptions = {},
 ): Promise<RegistrationResult> {
   const label = "registration (POST)";
+  if (UNSETTLED_STATUSES.includes(res.status)) {
+    const said = OAuthErrorBody.safeParse(peekJson(res));
+    const what = said.success
+      ? `${untrustedText(said.data.error, 100)}${said.data.error_description === undefined ? "" : `: ${untrustedText(said.data.error_description, 200)}`}`
+      : `${contentType(res) || "no content type"}, ${res.body.length} bytes`;
+    throw new OutcomeUnknownError(
+      `${o.subject ? `registration of ${o.subject}` : label}: the bank answered HTTP ${res.status} (${what}), which does not say that no client was created: the bank may hold one whose answer was lost. Check at the bank (its developer portal or support) before registering again: adopt the client if it exists`,
+      { status: res.status, remedy: { kind: "adopt" } },
+    );
+  }
   if (res.status < 200 || res.status > 299) throwForStatus(res, label);
   try {
     if (res.status !== 201 && res.status !== 200)

@@ -1243,6 +1243,18 @@ const forge: Case[] = [
   },
 ];
 
+/** A gateway's failure to answer a POST that the bank behind it committed. */
+const CREATED_THEN_FAILED: [string, number, string, string, string][] = [
+  [
+    "bad-post-502-created",
+    502,
+    "a gateway's HTML page",
+    "<html><body>502 Bad Gateway</body></html>",
+    "text/html",
+  ],
+  ["bad-post-504-created", 504, "a gateway's timeout page", "upstream request timeout", "text/plain"],
+];
+
 const malformed: Case[] = [
   {
     id: "bad-404-html-get",
@@ -1673,6 +1685,26 @@ const malformed: Case[] = [
     steps: [{ cmd: "register" }],
     expect: { fails: { exit: [5] } },
   },
+  ...CREATED_THEN_FAILED.map(
+    ([id, status, what, body, type]): Case => ({
+      id,
+      cls: "malformed",
+      what: `the bank creates the client, and its gateway answers the registration POST ${status} (${what})`,
+      proves:
+        "a gateway's 502 or 504 to a POST may come after the bank behind it committed it: OBDCR_OUTCOME_UNKNOWN with the adopt remedy, never a plain failure that a rerun turns into a second registration",
+      scenario: {
+        mgmt: "rat",
+        on: {
+          register: (x) => {
+            x.create();
+            x.send(status, body, { "content-type": type });
+          },
+        },
+      },
+      steps: [{ cmd: "register" }],
+      expect: { kept: "unknown", fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
+    }),
+  ),
   {
     id: "bad-201-id-number",
     cls: "malformed",
