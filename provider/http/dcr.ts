@@ -258,22 +258,25 @@ function checkGone(res: HttpResponse, label: string, o: ProcessOptions): void {
  */
 const UNSETTLED_STATUSES: readonly number[] = [502, 504];
 
+/** What a gateway's failure said (an OAuth error, or the size and type of its page). */
+function gatewaySaid(res: HttpResponse): string {
+  const said = OAuthErrorBody.safeParse(peekJson(res));
+  return said.success
+    ? `${untrustedText(said.data.error, 100)}${said.data.error_description === undefined ? "" : `: ${untrustedText(said.data.error_description, 200)}`}`
+    : `${contentType(res) || "no content type"}, ${res.body.length} bytes`;
+}
+
 /** 201 (or 200, some banks) with a `client_id`. */
 export async function processRegistrationResponse(
   res: HttpResponse,
   o: ProcessOptions = {},
 ): Promise<RegistrationResult> {
   const label = "registration (POST)";
-  if (UNSETTLED_STATUSES.includes(res.status)) {
-    const said = OAuthErrorBody.safeParse(peekJson(res));
-    const what = said.success
-      ? `${untrustedText(said.data.error, 100)}${said.data.error_description === undefined ? "" : `: ${untrustedText(said.data.error_description, 200)}`}`
-      : `${contentType(res) || "no content type"}, ${res.body.length} bytes`;
+  if (UNSETTLED_STATUSES.includes(res.status))
     throw new OutcomeUnknownError(
-      `${o.subject ? `registration of ${o.subject}` : label}: the bank answered HTTP ${res.status} (${what}), which does not say that no client was created: the bank may hold one whose answer was lost. Check at the bank (its developer portal or support) before registering again: adopt the client if it exists`,
+      `${o.subject ? `registration of ${o.subject}` : label}: the bank answered HTTP ${res.status} (${gatewaySaid(res)}), which does not say that no client was created: the bank may hold one whose answer was lost. Check at the bank (its developer portal or support) before registering again: adopt the client if it exists`,
       { status: res.status, remedy: { kind: "adopt" } },
     );
-  }
   if (res.status < 200 || res.status > 299) throwForStatus(res, label);
   try {
     if (res.status !== 201 && res.status !== 200)
@@ -372,8 +375,15 @@ async function processManagedAnswer(
   o: ProcessOptions,
   label: string,
   ok: readonly number[],
+  method: "GET" | "PUT",
 ): Promise<RegistrationResult> {
   checkGone(res, label, o);
+  // A PUT may have been applied (and the token rotated in the answer, RFC 7592 §2.2); a GET is read again.
+  if (method === "PUT" && UNSETTLED_STATUSES.includes(res.status))
+    throw new OutcomeUnknownError(
+      `${label}: the bank answered HTTP ${res.status} (${gatewaySaid(res)}), which does not say that the update was not applied: the bank may have applied it, and replaced the registration access token in the answer that was lost. Read the registration (get) before updating again`,
+      { status: res.status, ...(o.client_id ? { client_id: o.client_id } : {}) },
+    );
   if (!ok.includes(res.status)) throwForStatus(res, label, o);
   try {
     return parseRegistrationResponse(
@@ -391,14 +401,14 @@ export function processReadRegistrationResponse(
   res: HttpResponse,
   o: ProcessOptions = {},
 ): Promise<RegistrationResult> {
-  return processManagedAnswer(res, o, "registration read (GET)", [200]);
+  return processManagedAnswer(res, o, "registration read (GET)", [200], "GET");
 }
 
 export function processUpdateRegistrationResponse(
   res: HttpResponse,
   o: ProcessOptions = {},
 ): Promise<RegistrationResult> {
-  return processManagedAnswer(res, o, "registration update (PUT)", [200, 201]);
+  return processManagedAnswer(res, o, "registration update (PUT)", [200, 201], "PUT");
 }
 
 /** 204 (or 200/202). */

@@ -1407,6 +1407,32 @@ const malformed: Case[] = [
     expect: { fails: { exit: [4, 5] } },
   },
   {
+    id: "bad-put-502-applied",
+    cls: "malformed",
+    what: "the bank applies the update PUT, and its gateway answers 502",
+    proves:
+      "a gateway's 502 to a PUT may come after the bank applied it (and rotated the token, RFC 7592 §2.2): OBDCR_OUTCOME_UNKNOWN, the state file marks the token unconfirmed",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        update: (x) => {
+          if (!x.authClient()) return err(x, 401, "invalid_token");
+          x.send(502, "<html><body>502 Bad Gateway</body></html>", { "content-type": "text/html" });
+        },
+      },
+    },
+    seed: { rat: true },
+    steps: [{ cmd: "update" }],
+    expect: { fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
+    check: (r) => {
+      const v = seedKept(r);
+      const st = r.states[0]?.text;
+      if (!st || (JSON.parse(st) as { token_unconfirmed?: unknown }).token_unconfirmed !== true)
+        v.push("the state file does not mark the registration access token unconfirmed");
+      return v;
+    },
+  },
+  {
     id: "bad-put-deep",
     cls: "malformed",
     what: "a PUT answer nested 100,000 deep",
