@@ -13,6 +13,7 @@ import { signingKeyIdentity } from "../core/material.js";
 import { parseUntrustedJson } from "../core/parse/json.js";
 import type { RegistrationParams } from "../core/schemas/params.js";
 import type { TokenResponse } from "../core/schemas/responses.js";
+import { isoTime } from "../core/time.js";
 import { rememberSecret } from "../core/untrusted.js";
 import {
   directoryTokenForm,
@@ -296,7 +297,7 @@ export function printOutcome(
   if (o.substitutions.length > 0) out.field("substitutions (the bank changed these)", o.substitutions);
   if (o.client_secret_expired && o.client_secret_expires_at !== undefined)
     out.note(
-      `warning: the bank answered with a client secret that expired at ${new Date(o.client_secret_expires_at * 1000).toISOString()} ` +
+      `warning: the bank answered with a client secret that expired at ${isoTime(o.client_secret_expires_at)} ` +
         `(client_secret_expires_at ${o.client_secret_expires_at}): its token endpoint will refuse it (invalid_client); ` +
         `get a new client secret for client ${o.client_id} from the bank (its developer portal)`,
     );

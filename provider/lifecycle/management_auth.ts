@@ -2,6 +2,7 @@
  * Authentication of GET/PUT/DELETE /register/{client_id}: a registration access token (RFC 7592)
  * or an OBIE client_credentials token; and the answer to an ambiguous refusal (our side checked).
  */
+
 import { softwareJwksFrom } from "../core/directory/resolve.js";
 import {
   GoneUnconfirmedError,
@@ -21,6 +22,7 @@ import {
   RegistrationState,
   type RegistrationStateInput,
 } from "../core/schemas/params.js";
+import { isoTime } from "../core/time.js";
 import { rememberSecret } from "../core/untrusted.js";
 import {
   managementUriProblem,
@@ -141,7 +143,7 @@ export async function explainAmbiguous(
   )
     throw new GoneUnconfirmedError(
       state.client_id,
-      `${e.message}. The client secret expired at ${new Date((expiresAt as number) * 1000).toISOString()} (client_secret_expires_at ${expiresAt}, as the bank answered): a bank refuses an expired secret with invalid_client, which is the likely cause, not a deletion`,
+      `${e.message}. The client secret expired at ${isoTime(expiresAt as number)} (client_secret_expires_at ${expiresAt}, as the bank answered): a bank refuses an expired secret with invalid_client, which is the likely cause, not a deletion`,
       { cause: e, remedy: { kind: "renew-secret", client_id: state.client_id } },
     );
   const checks = await checkOwnSide(ctx, ownSideInput(p, ctx, opts.software_jwks_endpoint));

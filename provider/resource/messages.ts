@@ -14,6 +14,7 @@ import {
   SignerError,
 } from "../core/errors.js";
 import type { RotationChange, RotationPlan } from "../core/policy/rotation.js";
+import { isoTime } from "../core/time.js";
 import { printable } from "../core/untrusted.js";
 import type { RegistrationDiff } from "../lifecycle/diff.js";
 import { STALE_KEYS } from "../lifecycle/management_auth.js";
@@ -201,7 +202,7 @@ export function unavailableWords(where: string, client_id: string, count: number
 /** The bank answered with a client secret whose `client_secret_expires_at` is already past. */
 export function secretExpiredWords(client_id: string, expires_at: number): string {
   return (
-    `the bank answered for client ${client_id} with a client secret that expired at ${new Date(expires_at * 1000).toISOString()} ` +
+    `the bank answered for client ${client_id} with a client secret that expired at ${isoTime(expires_at)} ` +
     `(client_secret_expires_at ${expires_at}): the bank will refuse it at its token endpoint (invalid_client); get a new client secret from the bank (its developer portal)`
   );
 }

@@ -1732,6 +1732,26 @@ const malformed: Case[] = [
     }),
   ),
   {
+    id: "bad-201-secret-expiry-far-past",
+    cls: "malformed",
+    what: "a 201 whose client_secret_expires_at is -1e15 (a number, finite, before any date a clock can show)",
+    proves:
+      "the expiry is reported without a crash (no RangeError from a date out of range): the client is kept and the warning names the value",
+    scenario: {
+      mgmt: "obie",
+      on: {
+        register: (x) => {
+          const { client, body } = x.create();
+          client.secret = x.h.issue("client_secret", x.id, `sec-far-past-${Date.now()}-0123456789`);
+          x.json(201, { ...body, client_secret: client.secret, client_secret_expires_at: -1e15 });
+        },
+      },
+    },
+    auth: "client_secret_basic",
+    steps: [{ cmd: "register" }, { cmd: "register", mode: "text" }],
+    expect: { succeeds: [0, 1] },
+  },
+  {
     id: "bad-201-id-number",
     cls: "malformed",
     what: "a 201 whose client_id is a number",

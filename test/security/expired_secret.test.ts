@@ -26,6 +26,19 @@ const expired: Scenario = {
   },
 };
 
+/** The same, with an expiry that is a finite number no calendar holds (a Date of it is invalid). */
+const FAR_PAST = -1e15;
+const farPast: Scenario = {
+  ...expired,
+  on: {
+    ...expired.on,
+    register: (x: Exchange) => {
+      const { body } = x.create();
+      x.json(201, { ...body, client_secret_expires_at: FAR_PAST });
+    },
+  },
+};
+
 let h: Hostile;
 let pki: SecurityPki;
 let cli: CaseRun;
@@ -108,5 +121,49 @@ describe("a client secret that has already expired", () => {
     );
     expect(msg).toMatch(/adopt: \{ clientId: .*clientSecret/);
     expect(msg).not.toMatch(/Our side checking out/);
+  });
+
+  it("an expiry no calendar holds is named, not a crash: create keeps the client, the note and the refresh error say it", async () => {
+    const id = "expired-secret-far-past";
+    h.add(id, farPast);
+    const props = JSON.parse(
+      JSON.stringify(
+        engineArgsFor(
+          h,
+          pki,
+          {
+            id,
+            cls: "keep",
+            what: "",
+            proves: "",
+            scenario: farPast,
+            auth: "client_secret_basic",
+            steps: [],
+          },
+          id,
+        ),
+      ),
+    ) as Props;
+    const lc = (): Lifecycle => ({
+      ctx: createContext(),
+      secrets: {},
+      confirmedGone: () => false,
+      configKey: (key) => `obdcr:${key}`,
+      now: () => Math.floor(Date.now() / 1000),
+    });
+    const c = await create(lc(), props);
+    const note = c.notes.find((n) => n.kind === "secret_expired");
+    expect(note).toMatchObject({ client_id: c.id, expires_at: FAR_PAST });
+    expect(noteWords(note!)).toMatch(
+      /expired at a time out of any calendar's range \(client_secret_expires_at -1000000000000000\)/,
+    );
+    const e = await read(lc(), c.id, c.outs).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    const msg = (worded(e, "refresh") as Error).message;
+    expect(msg).toMatch(
+      /^OBDCR_GONE_UNCONFIRMED: .*The client secret expired at a time out of any calendar's range/,
+    );
   });
 });
