@@ -257,12 +257,17 @@ export function hasControls(text: string): boolean {
   return r;
 }
 
+/** How far past its cut an untrusted text is scrubbed (the longest credential fits, a request JWT included). */
+const PAST_CUT = 64 * 1024;
+
 /**
  * A bank- or directory-supplied string as it may appear in a message: secrets scrubbed, controls
  * escaped, at most `max` characters (scrubbed before it is cut, so a cut never keeps half a secret).
  */
 export function untrustedText(value: unknown, max = 300): string {
-  const s = escapeControls(scrubSecrets(typeof value === "string" ? value : String(value)));
+  const text = typeof value === "string" ? value : String(value);
+  // A megabyte-long description is scrubbed only as far as a secret in it could reach the cut.
+  const s = escapeControls(scrubSecrets(text.length > max + PAST_CUT ? text.slice(0, max + PAST_CUT) : text));
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
