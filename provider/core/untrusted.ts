@@ -82,8 +82,9 @@ export function forgetSecrets(): void {
 }
 
 /**
- * Does this text quote, whole, a credential this process has seen (as it is, or percent-decoded, as
- * in a URL)? Whole values only: a bank's token may well contain a client_id that a URL names too.
+ * Does this text quote, whole, a credential this process has seen (as it is, percent-decoded as in
+ * a URL, or in a base64 or base64url run)? Whole values only: a bank's token may well contain a
+ * client_id that a URL names too.
  */
 export function quotesSecret(text: string): boolean {
   let decoded = text;
@@ -92,7 +93,9 @@ export function quotesSecret(text: string): boolean {
   } catch {
     /* not percent-encoded: the text as it is */
   }
-  for (const v of known) if (text.includes(v) || decoded.includes(v)) return true;
+  const views = [text, decoded];
+  for (const m of decoded.matchAll(BASE64_RUN)) views.push(Buffer.from(m[0], "base64").toString("latin1"));
+  for (const v of known) if (views.some((t) => t.includes(v))) return true;
   return false;
 }
 

@@ -203,6 +203,13 @@ describe("URL policy", () => {
     expect(
       answeredManagementUriProblem(`https://bank.example/register/c1?t=${encodeURIComponent(rat)}`, reg),
     ).toMatch(/quotes a credential/);
+    for (const enc of ["base64url", "base64"] as const)
+      expect(
+        answeredManagementUriProblem(
+          `https://bank.example/register/c1?t=${Buffer.from(rat).toString(enc)}`,
+          reg,
+        ),
+      ).toMatch(/quotes a credential/);
     // A part of a token (a client_id the bank built its token from) is not a quote of it.
     expect(
       answeredManagementUriProblem("https://bank.example/register/0123456789abcdefghij", reg),

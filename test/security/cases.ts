@@ -858,6 +858,33 @@ const echo: Case[] = [
     engine: true,
   },
   {
+    id: "echo-rat-in-rcu-base64",
+    cls: "echo",
+    what: "a 201 whose registration_client_uri (on the bank's origin) carries the registration access token base64url-encoded in its query",
+    proves:
+      "a management URI holding a credential in a spelling a reader can undo is never kept either: refused as an unusable answer, the client and its token kept",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        register: created((b) => ({
+          ...b,
+          registration_client_uri: `${String(b.registration_client_uri)}?t=${Buffer.from(String(b.registration_access_token)).toString("base64url")}`,
+        })),
+      },
+    },
+    steps: [{ cmd: "register" }, { cmd: "register", mode: "text" }],
+    expect: { fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] }, ratKept: true },
+    check: (r, h) => {
+      const secrets = h.issued.filter((i) => i.case === r.c.id).map((i) => i.value);
+      return r.states.flatMap((st) => {
+        if (!st.text) return [];
+        const { secrets: _kept, ...rest } = JSON.parse(st.text) as Record<string, unknown>;
+        const hit = findSecret(decodedViews(JSON.stringify(rest)), secrets);
+        return hit ? [`state file: a secret value outside "secrets", once decoded: ${hit}`] : [];
+      });
+    },
+  },
+  {
     id: "echo-rat-in-alg",
     cls: "echo",
     what: "a 201 that registers, as token_endpoint_auth_signing_alg, the registration access token it issues",
