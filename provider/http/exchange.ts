@@ -4,7 +4,7 @@
  * origin's concurrency cap, and within one overall deadline (connect, headers, interim 1xx answers
  * and body together: idle timeouts alone let a server trickle an answer forever).
  */
-import { UnexpectedResponseError } from "../core/errors.js";
+import { OutcomeUnknownError, UnexpectedResponseError } from "../core/errors.js";
 import { RunCancelledError } from "./cancel.js";
 import { withOriginSlot } from "./limits.js";
 import { getAgent } from "./transport.js";
@@ -86,10 +86,7 @@ async function exchange(
   const declared = Number(headers["content-length"] ?? "0");
   if (declared > o.max_response_bytes) {
     res.body.destroy();
-    throw new UnexpectedResponseError(
-      `${req.label}: response of ${declared} bytes exceeds the ${o.max_response_bytes}-byte cap`,
-      { status: res.statusCode, content_type: headers["content-type"] },
-    );
+    throw overCap(req, res.statusCode, headers, `response of ${declared} bytes exceeds`, o);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -99,22 +96,37 @@ async function exchange(
       size += b.length;
       if (size > o.max_response_bytes) {
         res.body.destroy();
-        throw new UnexpectedResponseError(
-          `${req.label}: response exceeds the ${o.max_response_bytes}-byte cap`,
-          {
-            status: res.statusCode,
-            content_type: headers["content-type"],
-          },
-        );
+        throw overCap(req, res.statusCode, headers, "response exceeds", o);
       }
       chunks.push(b);
     }
   } catch (e) {
-    if (e instanceof UnexpectedResponseError) throw e;
+    if (e instanceof UnexpectedResponseError || e instanceof OutcomeUnknownError) throw e;
     // The status is known: the caller can tell a cut-off 201 (a client may exist) from nothing.
     const err = signal.aborted ? signal.reason : e;
     if (err && typeof err === "object") (err as { status?: number }).status ??= res.statusCode;
     throw err;
   }
   return { status: res.statusCode, headers, body: Buffer.concat(chunks), url: req.url };
+}
+
+/**
+ * An answer over the size cap, not read. A success to a request that is not idempotent said that the
+ * server acted, and what it answered is lost (a POST's client_id, a PUT's rotated registration
+ * access token, RFC 7592 §2.2): an unknown outcome, as after a reset, for the caller to reconcile.
+ */
+function overCap(
+  req: HttpRequest,
+  status: number,
+  headers: Record<string, string>,
+  what: string,
+  o: TransportOptions,
+): UnexpectedResponseError | OutcomeUnknownError {
+  const message = `${req.label}: ${what} the ${o.max_response_bytes}-byte cap`;
+  if (!req.idempotent && status >= 200 && status < 300)
+    return new OutcomeUnknownError(
+      `${message} (HTTP ${status}), so it was not read: the server has probably acted on the request. Reconcile (read the registration) before retrying`,
+      { status },
+    );
+  return new UnexpectedResponseError(message, { status, content_type: headers["content-type"] });
 }

@@ -1505,6 +1505,33 @@ const malformed: Case[] = [
     expect: { fails: { exit: [5] }, succeeds: [1, 2] },
   },
   {
+    id: "bad-put-oversize",
+    cls: "malformed",
+    what: "the bank applies the update PUT and answers 200 with 3 MB (over the response cap)",
+    proves:
+      "an answer to a PUT that cannot be read may carry a rotated token (RFC 7592 §2.2): OBDCR_OUTCOME_UNKNOWN, the state file marks the token unconfirmed, so that a later 401 is not taken for a deletion",
+    scenario: {
+      mgmt: "rat",
+      on: {
+        update: (x) => {
+          const c = x.authClient();
+          if (!c) return err(x, 401, "invalid_token");
+          x.json(200, { ...x.render(c), pad: "p".repeat(3 * 1024 * 1024) });
+        },
+      },
+    },
+    seed: { rat: true },
+    steps: [{ cmd: "update" }],
+    expect: { fails: { exit: [5], code: ["OBDCR_OUTCOME_UNKNOWN"] } },
+    check: (r) => {
+      const v = seedKept(r);
+      const st = r.states[0]?.text;
+      if (!st || (JSON.parse(st) as { token_unconfirmed?: unknown }).token_unconfirmed !== true)
+        v.push("the state file does not mark the registration access token unconfirmed");
+      return v;
+    },
+  },
+  {
     id: "bad-get-rotated-unusable",
     cls: "malformed",
     what: "a GET answer that rotates the registration access token and nests 100,000 deep after it",
