@@ -119,7 +119,7 @@ export async function postReconciled(
           );
         if (attempt < 2) continue;
         throw new TransportError(
-          `registration (POST) of ${p.params.software?.software_id ?? "the software"}: the connection failed ${attempt + 1} times; ` +
+          `registration (POST) of ${p.params.software?.software_id ?? "the software"}: the answer was lost ${attempt + 1} times (${e.status === undefined ? "the connection failed" : `the last time, HTTP ${e.status}`}); ` +
             `each time a GET on the proposed client_id ${hint} showed that the bank had not registered it, so nothing was registered. Run again`,
           { cause: e },
         );

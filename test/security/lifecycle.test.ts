@@ -256,6 +256,55 @@ describe("a 404 under gone_statuses [401, 404] (RFC 7591/7592 banks)", () => {
     expect(routes(id, "register")).toBe(1);
     expect(h.state(id).clients.filter((c) => !c.deleted)).toHaveLength(1);
   });
+  it("a POST committed under the hint, then answered 502 by the bank's gateway: found by the hint in the same run, one POST", async () => {
+    const id = "life-502-hint-lookup";
+    const p = paramsOf(
+      id,
+      {
+        mgmt: "obie",
+        on: {
+          register: (x) => {
+            x.create({ id: jwtClaims(x.text).client_id });
+            x.send(502, "<html><body>502 Bad Gateway</body></html>", { "content-type": "text/html" });
+          },
+        },
+      },
+      {
+        bankProfile: { client_id_hint: true, management: { style: "obie", gone_statuses: [401, 404] } },
+      },
+    );
+    const r = await createRegistration(p, createContext());
+    expect(r.reconciled).toBe("lost_response");
+    expect(routes(id, "register")).toBe(1);
+    expect(
+      h
+        .state(id)
+        .clients.filter((c) => !c.deleted)
+        .map((c) => c.client_id),
+    ).toEqual([r.client_id]);
+  });
+  it("a POST answered 502 by the gateway three times, never committed: each hint lookup says so, and the error says what happened", async () => {
+    const id = "life-502-not-committed";
+    const p = paramsOf(
+      id,
+      {
+        mgmt: "obie",
+        on: {
+          register: (x) =>
+            x.send(502, "<html><body>502 Bad Gateway</body></html>", { "content-type": "text/html" }),
+          read: (x) => x.json(404, { error: "invalid_client" }),
+        },
+      },
+      {
+        bankProfile: { client_id_hint: true, management: { style: "obie", gone_statuses: [401, 404] } },
+      },
+    );
+    const e = (await createRegistration(p, createContext()).catch((x: unknown) => x)) as Error;
+    expect(routes(id, "register")).toBe(3);
+    expect(e.message).toMatch(/HTTP 502/);
+    expect(e.message).not.toMatch(/the connection failed/);
+    expect(e.message).toMatch(/nothing was registered/);
+  });
   it.each(rows)("%s", async (id, route, answer, verdict) => {
     const { p, state } = seeded(id, route, answer);
     const call = () =>
