@@ -8,7 +8,7 @@ import { closeAgents, createContext } from "../../provider/index.js";
 import { create, type Lifecycle, read } from "../../provider/lifecycle/operations.js";
 import type { Props } from "../../provider/lifecycle/props.js";
 import { noteWords, worded } from "../../provider/resource/messages.js";
-import { type CaseRun, engineArgsFor, startSingleCase } from "./harness.js";
+import { type Case, type CaseRun, engineArgsFor, startSingleCase } from "./harness.js";
 import type { Exchange, Hostile, Scenario } from "./hostile.js";
 import type { SecurityPki } from "./pki.js";
 
@@ -61,6 +61,33 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** A case's lifecycle inputs (as the engine gives them: plain JSON) against `scenario`, added as `id`. */
+function lifecycleProps(id: string, scenario: Scenario): Props {
+  h.add(id, scenario);
+  const c: Case = { id, cls: "keep", what: "", proves: "", scenario, auth: "client_secret_basic", steps: [] };
+  return JSON.parse(JSON.stringify(engineArgsFor(h, pki, c, id))) as Props;
+}
+
+const lc = (): Lifecycle => ({
+  ctx: createContext(),
+  secrets: {},
+  confirmedGone: () => false,
+  configKey: (key) => `obdcr:${key}`,
+  now: () => Math.floor(Date.now() / 1000),
+});
+
+/** What `read` (refresh) threw, worded as the refresh reports it. */
+const refreshError = async (c: { id: string; outs: Props }) =>
+  (
+    worded(
+      await read(lc(), c.id, c.outs).then(
+        () => undefined,
+        (x: unknown) => x,
+      ),
+      "refresh",
+    ) as Error
+  ).message;
+
 describe("a client secret that has already expired", () => {
   it("the CLI warns at register, records the expiry, and get names the expired secret", () => {
     const [reg, get] = cli.runs;
@@ -80,42 +107,12 @@ describe("a client secret that has already expired", () => {
   });
 
   it("the Pulumi faces' lifecycle notes it at create and read, and the refresh error names it", async () => {
-    const id = "expired-secret-life";
-    h.add(id, expired);
-    const props = JSON.parse(
-      JSON.stringify(
-        engineArgsFor(
-          h,
-          pki,
-          {
-            id,
-            cls: "keep",
-            what: "",
-            proves: "",
-            scenario: expired,
-            auth: "client_secret_basic",
-            steps: [],
-          },
-          id,
-        ),
-      ),
-    ) as Props;
-    const lc = (): Lifecycle => ({
-      ctx: createContext(),
-      secrets: {},
-      confirmedGone: () => false,
-      configKey: (key) => `obdcr:${key}`,
-      now: () => Math.floor(Date.now() / 1000),
-    });
+    const props = lifecycleProps("expired-secret-life", expired);
     const c = await create(lc(), props);
     const note = c.notes.find((n) => n.kind === "secret_expired");
     expect(note).toMatchObject({ client_id: c.id, expires_at: EXPIRED });
     expect(noteWords(note!)).toMatch(/^warning: .*client secret that expired at 2023-11-14T22:13:20\.000Z/);
-    const e = await read(lc(), c.id, c.outs).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
-    const msg = (worded(e, "refresh") as Error).message;
+    const msg = await refreshError(c);
     expect(msg).toMatch(
       /^OBDCR_GONE_UNCONFIRMED: registration .* is kept in state: .*The client secret expired at 2023-11-14T22:13:20\.000Z/,
     );
@@ -124,44 +121,14 @@ describe("a client secret that has already expired", () => {
   });
 
   it("an expiry no calendar holds is named, not a crash: create keeps the client, the note and the refresh error say it", async () => {
-    const id = "expired-secret-far-past";
-    h.add(id, farPast);
-    const props = JSON.parse(
-      JSON.stringify(
-        engineArgsFor(
-          h,
-          pki,
-          {
-            id,
-            cls: "keep",
-            what: "",
-            proves: "",
-            scenario: farPast,
-            auth: "client_secret_basic",
-            steps: [],
-          },
-          id,
-        ),
-      ),
-    ) as Props;
-    const lc = (): Lifecycle => ({
-      ctx: createContext(),
-      secrets: {},
-      confirmedGone: () => false,
-      configKey: (key) => `obdcr:${key}`,
-      now: () => Math.floor(Date.now() / 1000),
-    });
+    const props = lifecycleProps("expired-secret-far-past", farPast);
     const c = await create(lc(), props);
     const note = c.notes.find((n) => n.kind === "secret_expired");
     expect(note).toMatchObject({ client_id: c.id, expires_at: FAR_PAST });
     expect(noteWords(note!)).toMatch(
       /expired at a time out of any calendar's range \(client_secret_expires_at -1000000000000000\)/,
     );
-    const e = await read(lc(), c.id, c.outs).then(
-      () => undefined,
-      (x: unknown) => x,
-    );
-    const msg = (worded(e, "refresh") as Error).message;
+    const msg = await refreshError(c);
     expect(msg).toMatch(
       /^OBDCR_GONE_UNCONFIRMED: .*The client secret expired at a time out of any calendar's range/,
     );
