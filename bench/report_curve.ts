@@ -107,14 +107,28 @@ export function curveVerdicts(r: BenchResults): string[] {
         hi.engine_cpu_ms_per_registration !== null && lo.engine_cpu_ms_per_registration
           ? hi.engine_cpu_ms_per_registration / lo.engine_cpu_ms_per_registration
           : null;
+      // A share at N = 50 at or below 0 (the floor took as much in this run) is no base for a ratio:
+      // a negative one would pass any bound.
+      const noBase =
+        lo.wall_ms_per_registration <= 0 ||
+        (hi.engine_cpu_ms_per_registration !== null &&
+          lo.engine_cpu_ms_per_registration !== null &&
+          lo.engine_cpu_ms_per_registration <= 0);
+      const over =
+        wall > CURVE_TARGETS.linear_ratio || (!noBase && cpu !== null && cpu > CURVE_TARGETS.linear_ratio);
+      const verdict = over
+        ? "NOT linear"
+        : noBase
+          ? "not judged: the N = 50 share is at or below 0, within this run's noise"
+          : "linear";
       const before = shareAt(r.baseline?.curve_shares ?? [], face, n);
       out.push(
         `- ${face === "plugin" ? "Plugin" : "Dynamic resource"}: our share of \`up\` at N = ${n}, per registration: ` +
           `${f1(hi.wall_ms_per_registration)} ms wall (×${f2(wall)} the N = 50 figure of ${f1(lo.wall_ms_per_registration)})` +
           (cpu === null
             ? ""
-            : `, ${f1(hi.engine_cpu_ms_per_registration!)} ms engine CPU (×${f2(cpu)} of ${f1(lo.engine_cpu_ms_per_registration!)})`) +
-          `: **${wall <= CURVE_TARGETS.linear_ratio && (cpu === null || cpu <= CURVE_TARGETS.linear_ratio) ? "linear" : "NOT linear"}** (within ×${CURVE_TARGETS.linear_ratio})` +
+            : `, ${f1(hi.engine_cpu_ms_per_registration!)} ms engine CPU (${noBase ? "no ratio to" : `×${f2(cpu)} of`} ${f1(lo.engine_cpu_ms_per_registration!)})`) +
+          `: **${verdict}** (within ×${CURVE_TARGETS.linear_ratio})` +
           (before
             ? `; before (${r.baseline!.label}): ${f1(before.wall_ms_per_registration)} ms wall` +
               (before.engine_cpu_ms_per_registration === null
