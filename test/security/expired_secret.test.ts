@@ -4,11 +4,11 @@
 // refusal (invalid_client at the bank's token endpoint) names the expired secret as the likely
 // cause instead of "our side checks out". Real TLS servers (hostile.ts), no mocks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeAgents, createContext } from "../../provider/index.js";
-import { create, type Lifecycle, read } from "../../provider/lifecycle/operations.js";
+import { closeAgents } from "../../provider/index.js";
+import { create, read } from "../../provider/lifecycle/operations.js";
 import type { Props } from "../../provider/lifecycle/props.js";
 import { noteWords, worded } from "../../provider/resource/messages.js";
-import { type Case, type CaseRun, engineArgsFor, startSingleCase } from "./harness.js";
+import { type CaseRun, lifecycleProps, startSingleCase, testLifecycle } from "./harness.js";
 import type { Exchange, Hostile, Scenario } from "./hostile.js";
 import type { SecurityPki } from "./pki.js";
 
@@ -61,26 +61,11 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** A case's lifecycle inputs (as the engine gives them: plain JSON) against `scenario`, added as `id`. */
-function lifecycleProps(id: string, scenario: Scenario): Props {
-  h.add(id, scenario);
-  const c: Case = { id, cls: "keep", what: "", proves: "", scenario, auth: "client_secret_basic", steps: [] };
-  return JSON.parse(JSON.stringify(engineArgsFor(h, pki, c, id))) as Props;
-}
-
-const lc = (): Lifecycle => ({
-  ctx: createContext(),
-  secrets: {},
-  confirmedGone: () => false,
-  configKey: (key) => `obdcr:${key}`,
-  now: () => Math.floor(Date.now() / 1000),
-});
-
 /** What `read` (refresh) threw, worded as the refresh reports it. */
 const refreshError = async (c: { id: string; outs: Props }) =>
   (
     worded(
-      await read(lc(), c.id, c.outs).then(
+      await read(testLifecycle(), c.id, c.outs).then(
         () => undefined,
         (x: unknown) => x,
       ),
@@ -107,8 +92,8 @@ describe("a client secret that has already expired", () => {
   });
 
   it("the Pulumi faces' lifecycle notes it at create and read, and the refresh error names it", async () => {
-    const props = lifecycleProps("expired-secret-life", expired);
-    const c = await create(lc(), props);
+    const props = lifecycleProps(h, pki, "expired-secret-life", expired, "client_secret_basic");
+    const c = await create(testLifecycle(), props);
     const note = c.notes.find((n) => n.kind === "secret_expired");
     expect(note).toMatchObject({ client_id: c.id, expires_at: EXPIRED });
     expect(noteWords(note!)).toMatch(/^warning: .*client secret that expired at 2023-11-14T22:13:20\.000Z/);
@@ -121,8 +106,8 @@ describe("a client secret that has already expired", () => {
   });
 
   it("an expiry no calendar holds is named, not a crash: create keeps the client, the note and the refresh error say it", async () => {
-    const props = lifecycleProps("expired-secret-far-past", farPast);
-    const c = await create(lc(), props);
+    const props = lifecycleProps(h, pki, "expired-secret-far-past", farPast, "client_secret_basic");
+    const c = await create(testLifecycle(), props);
     const note = c.notes.find((n) => n.kind === "secret_expired");
     expect(note).toMatchObject({ client_id: c.id, expires_at: FAR_PAST });
     expect(noteWords(note!)).toMatch(

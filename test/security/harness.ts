@@ -10,6 +10,9 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createContext } from "../../provider/http/context.js";
+import type { Lifecycle } from "../../provider/lifecycle/operations.js";
+import type { Props } from "../../provider/lifecycle/props.js";
 import { camelKeys } from "../../provider/resource/args.js";
 import { MAIN as BUILT_MAIN, ensureBuilt } from "../cli/helpers.js";
 import { type BankClient, Hostile, type Recorded, type Route, type Scenario } from "./hostile.js";
@@ -227,6 +230,31 @@ export function engineArgsFor(h: Hostile, pki: SecurityPki, c: Case, id: string)
   for (const [k, v] of Object.entries(client)) if (v === null) delete client[k];
   return camelKeys(cfg) as Record<string, unknown>;
 }
+
+/**
+ * A case's inputs for the shared lifecycle (as the engine gives them: plain JSON), its scenario
+ * added to the servers as `id`: the Pulumi faces without the engine.
+ */
+export function lifecycleProps(
+  h: Hostile,
+  pki: SecurityPki,
+  id: string,
+  scenario: Scenario,
+  auth?: Case["auth"],
+): Props {
+  h.add(id, scenario);
+  const c: Case = { id, cls: "keep", what: "", proves: "", scenario, steps: [], ...(auth ? { auth } : {}) };
+  return JSON.parse(JSON.stringify(engineArgsFor(h, pki, c, id))) as Props;
+}
+
+/** The lifecycle's context as a provider process has it, nothing confirmed gone. */
+export const testLifecycle = (): Lifecycle => ({
+  ctx: createContext(),
+  secrets: {},
+  confirmedGone: () => false,
+  configKey: (key) => `obdcr:${key}`,
+  now: () => Math.floor(Date.now() / 1000),
+});
 
 /** Run a case's steps through the CLI: seed, then each step with --state, in order. */
 export async function runCase(h: Hostile, pki: SecurityPki, c: Case): Promise<CaseRun> {

@@ -15,10 +15,9 @@ import {
   type RegistrationParamsInput,
   readRegistration,
 } from "../../provider/index.js";
-import { create, type Lifecycle, remove } from "../../provider/lifecycle/operations.js";
-import type { Props } from "../../provider/lifecycle/props.js";
+import { create, remove } from "../../provider/lifecycle/operations.js";
 import { noteWords } from "../../provider/resource/messages.js";
-import { BANK_ORG_ID, type Case, cliConfigFor, engineArgsFor } from "./harness.js";
+import { BANK_ORG_ID, type Case, cliConfigFor, lifecycleProps, testLifecycle } from "./harness.js";
 import { type Exchange, Hostile, jwtClaims, type Scenario, signAnswer } from "./hostile.js";
 import { type SecurityPki, securityPki } from "./pki.js";
 
@@ -182,21 +181,9 @@ describe("DELETE answered 202 Accepted", () => {
   it("both Pulumi faces (lifecycle remove): dropped from state with a note that says HTTP 202", async () => {
     const id = "life-delete-202-pulumi";
     const scenario: Scenario = { mgmt: "rat", on: { delete: (x) => x.send(202, "") } };
-    h.add(id, scenario);
-    const props = JSON.parse(
-      JSON.stringify(
-        engineArgsFor(h, pki, { id, cls: "keep", what: "", proves: "", scenario, steps: [] }, id),
-      ),
-    ) as Props;
-    const lc = (): Lifecycle => ({
-      ctx: createContext(),
-      secrets: {},
-      confirmedGone: () => false,
-      configKey: (key) => `obdcr:${key}`,
-      now: () => Math.floor(Date.now() / 1000),
-    });
-    const c = await create(lc(), props);
-    const r = await remove(lc(), c.id, c.outs);
+    const props = lifecycleProps(h, pki, id, scenario);
+    const c = await create(testLifecycle(), props);
+    const r = await remove(testLifecycle(), c.id, c.outs);
     expect(r.notes).toEqual([{ kind: "delete_accepted", client_id: c.id }]);
     expect(noteWords(r.notes[0]!)).toMatch(/accepted the DELETE \(HTTP 202\) without saying it is done/);
   });

@@ -6,11 +6,10 @@
 // registering a duplicate). Real TLS servers (hostile.ts), the built CLI.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GoneUnconfirmedError } from "../../provider/core/errors.js";
-import { closeAgents, createContext } from "../../provider/index.js";
-import { create, type Lifecycle, read } from "../../provider/lifecycle/operations.js";
-import type { Props } from "../../provider/lifecycle/props.js";
+import { closeAgents } from "../../provider/index.js";
+import { create, read } from "../../provider/lifecycle/operations.js";
 import { rotateRat } from "./cases.js";
-import { type CaseRun, engineArgsFor, startSingleCase } from "./harness.js";
+import { type CaseRun, lifecycleProps, startSingleCase, testLifecycle } from "./harness.js";
 import type { Exchange, Hostile, Scenario } from "./hostile.js";
 import type { SecurityPki } from "./pki.js";
 
@@ -68,21 +67,9 @@ describe("a GET whose answer was lost at a bank that rotates the token on GET", 
 
   it("Pulumi faces (lifecycle read): the refresh fails unconfirmed instead of dropping the client", async () => {
     const id = "lost-get-life";
-    h.add(id, lostGet);
-    const props = JSON.parse(
-      JSON.stringify(
-        engineArgsFor(h, pki, { id, cls: "keep", what: "", proves: "", scenario: lostGet, steps: [] }, id),
-      ),
-    ) as Props;
-    const lc = (): Lifecycle => ({
-      ctx: createContext(),
-      secrets: {},
-      confirmedGone: () => false,
-      configKey: (key) => `obdcr:${key}`,
-      now: () => Math.floor(Date.now() / 1000),
-    });
-    const c = await create(lc(), props);
-    const r = await read(lc(), c.id, c.outs).then(
+    const props = lifecycleProps(h, pki, id, lostGet);
+    const c = await create(testLifecycle(), props);
+    const r = await read(testLifecycle(), c.id, c.outs).then(
       (x) => x.kind,
       (e: unknown) => e,
     );
